@@ -1,0 +1,85 @@
+import CBLAS
+
+/// Whether a GEMM operand is used as stored or transposed.
+public enum Transpose: Sendable {
+    case none
+    case transposed
+
+    var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+}
+
+/// Pointer-level single-precision BLAS kernels on row-major data.
+///
+/// These are the building blocks of the hot paths in `RNN`: they work on blocks of
+/// larger buffers (one time step of a `[T*B, H]` matrix, one parameter of a
+/// contiguous parameter buffer) without copying. `Matrix` offers the same
+/// operations with shape checks.
+public enum BLAS {
+    /// `C = alpha * op(A) * op(B) + beta * C`, all row-major.
+    ///
+    /// `op(A)` is `[m, k]`, `op(B)` is `[k, n]`, `C` is `[m, n]`; `lda`, `ldb`, `ldc`
+    /// are the row strides of the matrices as stored.
+    /// - Complexity: O(m * n * k).
+    public static func gemm(
+        _ transA: Transpose, _ transB: Transpose,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
+    static func sgemm(
+        _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int,
+        _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+        _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        guard m > 0 && n > 0 else { return }
+        if k == 0 {
+            // BLAS leaves C untouched when k == 0 and beta == 1; scale explicitly otherwise.
+            if beta != 1 {
+                for i in 0..<m {
+                    for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] }
+                }
+            }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas,
+                    blasint(m), blasint(n), blasint(k), alpha,
+                    a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    /// `y = alpha * op(A) * x + beta * y` with `A` stored `[m, n]` row-major.
+    /// - Complexity: O(m * n).
+    public static func gemv(
+        _ transA: Transpose, m: Int, n: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+        beta: Float = 0, y: UnsafeMutablePointer<Float>
+    ) {
+        guard m > 0 && n > 0 else { return }
+        cblas_sgemv(CblasRowMajor, transA.cblas, blasint(m), blasint(n), alpha,
+                    a, blasint(lda), x, 1, beta, y, 1)
+    }
+
+    /// `y += alpha * x` over `count` contiguous elements.
+    public static func axpy(count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        guard count > 0 else { return }
+        cblas_saxpy(blasint(count), alpha, x, 1, y, 1)
+    }
+
+    /// `x *= alpha` over `count` contiguous elements.
+    public static func scale(count: Int, alpha: Float, x: UnsafeMutablePointer<Float>) {
+        guard count > 0 else { return }
+        cblas_sscal(blasint(count), alpha, x, 1)
+    }
+
+    /// The dot product of two contiguous vectors.
+    public static func dot(count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+        guard count > 0 else { return 0 }
+        return cblas_sdot(blasint(count), x, 1, y, 1)
+    }
+}
