@@ -5,6 +5,7 @@ let package = Package(
     name: "swift-rnn",
     products: [
         .library(name: "Linalg", targets: ["Linalg"]),
+        .library(name: "RNN", targets: ["RNN"]),
     ],
     targets: [
         .systemLibrary(
@@ -14,7 +15,9 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
         ),
         .target(name: "Linalg", dependencies: ["CBLAS"]),
+        .target(name: "RNN", dependencies: ["Linalg"]),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "RNNTests", dependencies: ["RNN", "Linalg"]),
     ],
     swiftLanguageModes: [.v6]
 )

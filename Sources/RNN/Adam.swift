@@ -1,0 +1,67 @@
+import Foundation
+
+/// Adam as `torch.optim.Adam` (not AdamW): defaults `betas (0.9, 0.999)`, `eps 1e-8`,
+/// L2 weight decay added to the gradient, bias correction at every step:
+///
+/// `m = β1·m + (1-β1)·g`, `v = β2·v + (1-β2)·g²`,
+/// `p -= (lr / (1 - β1ᵗ)) · m / (sqrt(v) / sqrt(1 - β2ᵗ) + eps)`.
+/// - Complexity: one pass over the parameter buffer per step.
+public final class Adam: Optimizer {
+    public var learningRate: Float
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    public var weightDecay: Float
+    public private(set) var stepCount = 0
+    public let name = "adam"
+    var m: [Float] = []
+    var v: [Float] = []
+
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        precondition(learningRate >= 0 && epsilon >= 0 && weightDecay >= 0, "Adam hyperparameters must be non-negative")
+        precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam betas must be in [0, 1)")
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+    }
+
+    public func step(_ parameters: ParameterStore) {
+        let n = parameters.count
+        if m.count != n { m = [Float](repeating: 0, count: n); v = m }
+        stepCount += 1
+        let t = Double(stepCount)
+        let bc1 = 1 - pow(Double(beta1), t)
+        let bc2 = 1 - pow(Double(beta2), t)
+        let stepSize = Float(Double(learningRate) / bc1)
+        let bc2Sqrt = Float(bc2.squareRoot())
+        let (b1, b2, eps, wd) = (beta1, beta2, epsilon, weightDecay)
+        parameters.gradients.withUnsafeBufferPointer { g in
+            parameters.values.withUnsafeMutableBufferPointer { p in
+                m.withUnsafeMutableBufferPointer { m in
+                    v.withUnsafeMutableBufferPointer { v in
+                        for i in 0..<n {
+                            let gi = g[i] + wd * p[i]
+                            m[i] = b1 * m[i] + (1 - b1) * gi
+                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                            p[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Sqrt + eps)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public var stateBuffers: [String: [Float]] { m.isEmpty ? [:] : ["exp_avg": m, "exp_avg_sq": v] }
+
+    public func restore(stateBuffers: [String: [Float]], stepCount: Int) throws {
+        let buffers = MomentBuffers()
+        try buffers.restore(stateBuffers, names: ["exp_avg", "exp_avg_sq"], count: nil)
+        let a = buffers.buffers["exp_avg"] ?? [], b = buffers.buffers["exp_avg_sq"] ?? []
+        if a.count != b.count { throw OptimizerStateError.wrongSize("exp_avg_sq", expected: a.count, got: b.count) }
+        m = a
+        v = b
+        self.stepCount = stepCount
+    }
+}

@@ -1,0 +1,86 @@
+import Linalg
+
+/// A fully connected layer `y = x Wᵀ + b` applied to all rows at once, with PyTorch's
+/// `nn.Linear` parameters `weight` [O, I] and `bias` [O].
+///
+/// ```swift
+/// let fc = Linear(inputSize: 12, outputSize: 17, parameters: store, prefix: "fc.")
+/// let y = fc.forward(h)          // h: [N, 12] -> y: [N, 17]
+/// ```
+/// - Complexity: forward `O(N·I·O)` (one GEMM); backward two GEMMs of the same size.
+public final class Linear {
+    public let inputSize: Int
+    public let outputSize: Int
+    public let hasBias: Bool
+    public let parameters: ParameterStore
+    let weight: TensorSlot
+    let bias: TensorSlot?
+
+    public init(inputSize: Int, outputSize: Int, bias: Bool = true, parameters: ParameterStore, prefix: String = "fc.") {
+        precondition(inputSize > 0 && outputSize > 0, "Linear needs positive sizes, got \(inputSize) -> \(outputSize)")
+        self.inputSize = inputSize
+        self.outputSize = outputSize
+        self.hasBias = bias
+        self.parameters = parameters
+        weight = parameters.register("\(prefix)weight", shape: [outputSize, inputSize])
+        self.bias = bias ? parameters.register("\(prefix)bias", shape: [outputSize]) : nil
+    }
+
+    /// `y = x Wᵀ + b` with `x` `[rows, I]` and `y` `[rows, O]` (pointer form, no allocation).
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        let I = inputSize, O = outputSize
+        parameters.values.withUnsafeBufferPointer { values in
+            let w = values.baseAddress!
+            if let bias {
+                for r in 0..<rows { (y + r * O).update(from: w + bias.offset, count: O) }
+            }
+            BLAS.gemm(.none, .transposed, m: rows, n: O, k: I, a: x, lda: I, b: w + weight.offset, ldb: I,
+                      beta: bias == nil ? 0 : 1, c: y, ldc: O)
+        }
+    }
+
+    /// Accumulates `dW += dYᵀ x`, `db += colsum(dY)`, and writes (or with
+    /// `accumulate`, adds) `dX = dY W` into `dx` when given.
+    public func backward(_ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, rows: Int,
+                         inputGradient dx: UnsafeMutablePointer<Float>?, accumulate: Bool = false) {
+        let I = inputSize, O = outputSize
+        parameters.values.withUnsafeBufferPointer { values in
+            parameters.gradients.withUnsafeMutableBufferPointer { grads in
+                let w = values.baseAddress!, g = grads.baseAddress!
+                BLAS.gemm(.transposed, .none, m: O, n: I, k: rows, a: dy, lda: O, b: x, ldb: I,
+                          beta: 1, c: g + weight.offset, ldc: I)
+                if let bias { Vector.addColumnSums(of: dy, rows: rows, cols: O, into: g + bias.offset) }
+                if let dx {
+                    BLAS.gemm(.none, .none, m: rows, n: I, k: O, a: dy, lda: O, b: w + weight.offset, ldb: I,
+                              beta: accumulate ? 1 : 0, c: dx, ldc: I)
+                }
+            }
+        }
+    }
+
+    /// `x Wᵀ + b` for a matrix `x` `[rows, I]` (allocating convenience).
+    public func forward(_ x: Matrix) -> Matrix {
+        precondition(x.cols == inputSize, "Linear expects [N, \(inputSize)], got [\(x.rows), \(x.cols)]")
+        var y = Matrix(rows: x.rows, cols: outputSize)
+        x.storage.withUnsafeBufferPointer { px in
+            y.storage.withUnsafeMutableBufferPointer { py in forward(px.baseAddress!, rows: x.rows, into: py.baseAddress!) }
+        }
+        return y
+    }
+
+    /// Accumulates parameter gradients for `forward(x)` given `dY` and returns `dX` `[rows, I]`.
+    @discardableResult
+    public func backward(_ dy: Matrix, input x: Matrix) -> Matrix {
+        precondition(dy.rows == x.rows && dy.cols == outputSize && x.cols == inputSize,
+                     "Linear.backward: dY [\(dy.rows), \(dy.cols)] and x [\(x.rows), \(x.cols)] do not fit [\(outputSize), \(inputSize)]")
+        var dx = Matrix(rows: x.rows, cols: inputSize)
+        dy.storage.withUnsafeBufferPointer { pdy in
+            x.storage.withUnsafeBufferPointer { px in
+                dx.storage.withUnsafeMutableBufferPointer { pdx in
+                    backward(pdy.baseAddress!, input: px.baseAddress!, rows: x.rows, inputGradient: pdx.baseAddress!)
+                }
+            }
+        }
+        return dx
+    }
+}

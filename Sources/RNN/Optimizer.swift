@@ -1,0 +1,70 @@
+import Linalg
+
+/// An optimizer over the single parameter buffer of a `ParameterStore`: one pass per
+/// step over values, gradients and its moment buffers (all of the same layout).
+///
+/// Its state (moment buffers and step count) can be read and restored, so a
+/// checkpoint resumes training exactly.
+public protocol Optimizer: AnyObject {
+    /// The step size; schedulers (e.g. per-epoch decay) change it between steps.
+    var learningRate: Float { get set }
+    /// Number of `step` calls so far.
+    var stepCount: Int { get }
+    /// A short name (`adam`, `sgd`, ...).
+    var name: String { get }
+    /// Updates `parameters.values` from `parameters.gradients`.
+    func step(_ parameters: ParameterStore)
+    /// Named state buffers, each the size of the parameter buffer.
+    var stateBuffers: [String: [Float]] { get }
+    /// Restores what `stateBuffers` and `stepCount` returned.
+    func restore(stateBuffers: [String: [Float]], stepCount: Int) throws
+}
+
+/// Errors restoring optimizer state.
+public enum OptimizerStateError: Error, CustomStringConvertible, Equatable {
+    case missingBuffer(String)
+    case wrongSize(String, expected: Int, got: Int)
+
+    public var description: String {
+        switch self {
+        case .missingBuffer(let n): return "optimizer state buffer '\(n)' is missing"
+        case .wrongSize(let n, let e, let g): return "optimizer state buffer '\(n)' has \(g) values, expected \(e)"
+        }
+    }
+}
+
+/// Shared storage of named moment buffers, created lazily at the first step.
+final class MomentBuffers {
+    var buffers: [String: [Float]] = [:]
+
+    func prepare(_ names: [String], count: Int) {
+        for n in names where buffers[n]?.count != count {
+            buffers[n] = [Float](repeating: 0, count: count)
+        }
+    }
+
+    func restore(_ state: [String: [Float]], names: [String], count: Int?) throws {
+        var new: [String: [Float]] = [:]
+        for n in names {
+            guard let b = state[n] else {
+                if state.isEmpty { continue }
+                throw OptimizerStateError.missingBuffer(n)
+            }
+            if let count, b.count != count { throw OptimizerStateError.wrongSize(n, expected: count, got: b.count) }
+            new[n] = b
+        }
+        buffers = new
+    }
+}
+
+/// Builds an optimizer by name with PyTorch's defaults for everything but the
+/// learning rate: `sgd`, `adam`, `adagrad`, `rmsprop`.
+public func makeOptimizer(named name: String, learningRate: Float) -> Optimizer? {
+    switch name {
+    case "sgd": return SGD(learningRate: learningRate)
+    case "adam": return Adam(learningRate: learningRate)
+    case "adagrad": return Adagrad(learningRate: learningRate)
+    case "rmsprop": return RMSprop(learningRate: learningRate)
+    default: return nil
+    }
+}

@@ -1,0 +1,83 @@
+import Linalg
+
+/// One named tensor inside a `ParameterStore`'s flat buffer.
+public struct TensorSlot: Sendable, Equatable {
+    /// The PyTorch `state_dict` name, e.g. `rnn.weight_hh_l0`.
+    public let name: String
+    /// PyTorch shape, e.g. `[H, H]`.
+    public let shape: [Int]
+    /// First element in the flat buffer.
+    public let offset: Int
+    /// Number of elements (the product of `shape`).
+    public var count: Int { shape.reduce(1, *) }
+    /// The element range in the flat buffer.
+    public var range: Range<Int> { offset ..< offset + count }
+}
+
+/// All parameters of a model in **one contiguous buffer**, with gradients of the same
+/// layout, so zeroing, global-norm clipping and optimizer updates are each one pass.
+///
+/// Layers register their tensors under PyTorch's names and keep the offsets:
+/// ```swift
+/// let store = ParameterStore()
+/// let rnn = ElmanRNN(inputSize: 17, hiddenSize: 12, parameters: store, prefix: "rnn.")
+/// let fc = Linear(inputSize: 12, outputSize: 17, parameters: store, prefix: "fc.")
+/// store.values.count   // all weights and biases of both layers
+/// ```
+public final class ParameterStore {
+    /// Registered tensors in registration order.
+    public private(set) var slots: [TensorSlot] = []
+    /// Every parameter value, laid out as `slots` say.
+    public var values: [Float] = []
+    /// d(loss)/d(values), same layout. Backward passes **accumulate** into it.
+    public var gradients: [Float] = []
+
+    public init() {}
+
+    /// Total number of scalars.
+    public var count: Int { values.count }
+
+    /// Registers a zero tensor and returns its slot. Names must be unique.
+    @discardableResult
+    public func register(_ name: String, shape: [Int]) -> TensorSlot {
+        precondition(slot(named: name) == nil, "Parameter \(name) is already registered")
+        precondition(shape.allSatisfy { $0 >= 0 }, "Parameter \(name) has a negative dimension: \(shape)")
+        let slot = TensorSlot(name: name, shape: shape, offset: values.count)
+        slots.append(slot)
+        values.append(contentsOf: repeatElement(0, count: slot.count))
+        gradients.append(contentsOf: repeatElement(0, count: slot.count))
+        return slot
+    }
+
+    /// The slot called `name`, if any.
+    public func slot(named name: String) -> TensorSlot? {
+        slots.first { $0.name == name }
+    }
+
+    /// The values of tensor `name` (a copy), row-major in its PyTorch shape.
+    public func tensor(_ name: String) -> [Float] {
+        guard let s = slot(named: name) else { preconditionFailure("No parameter named \(name)") }
+        return Array(values[s.range])
+    }
+
+    /// The gradient of tensor `name` (a copy).
+    public func gradient(_ name: String) -> [Float] {
+        guard let s = slot(named: name) else { preconditionFailure("No parameter named \(name)") }
+        return Array(gradients[s.range])
+    }
+
+    /// Replaces the values of tensor `name`; the element count must match.
+    public func setTensor(_ name: String, _ newValues: [Float]) {
+        guard let s = slot(named: name) else { preconditionFailure("No parameter named \(name)") }
+        precondition(newValues.count == s.count,
+                     "Parameter \(name) \(s.shape) has \(s.count) elements, got \(newValues.count)")
+        values.replaceSubrange(s.range, with: newValues)
+    }
+
+    /// Sets every gradient to zero. - Complexity: O(count).
+    public func zeroGradients() {
+        gradients.withUnsafeMutableBufferPointer { g in
+            g.update(repeating: 0)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Linalg
+
+/// The reference example of the classic RNN tutorial: a one-layer RNN with 12 hidden
+/// units learns three sentences, padded with spaces to equal length, predicting each
+/// next character; Adam (lr 0.01), 100 full-batch epochs. Greedily completing `good`
+/// then gives `good i am fine `.
+///
+/// ```swift
+/// let example = TutorialExample()
+/// var rng = SeededRandom(seed: 0)
+/// let run = example.train(using: &rng) { epoch, loss in print(epoch, loss) }
+/// run.complete("good")   // "good i am fine "
+/// ```
+public struct TutorialExample: Sendable {
+    public static let sentences = ["hey how are you", "good i am fine", "have a nice day"]
+
+    /// Hyperparameters of the tutorial.
+    public var hiddenSize = 12
+    public var numLayers = 1
+    public var learningRate: Float = 0.01
+    public var epochs = 100
+
+    public init() {}
+
+    /// The sentences padded with spaces to the longest length (15).
+    public var padded: [String] {
+        let n = Self.sentences.map(\.count).max()!
+        return Self.sentences.map { $0 + String(repeating: " ", count: n - $0.count) }
+    }
+
+    /// The characters of the sentences (17 of them, space first).
+    public var vocabulary: Vocabulary { Vocabulary(text: Self.sentences.joined()) }
+
+    /// Inputs (all but the last character) and targets (all but the first) of the
+    /// padded sentences, time-major `[T*B]` with `B = 3`, `T = 14`.
+    public var batch: (inputs: [Int32], targets: [Int32], batchSize: Int, steps: Int) {
+        let vocab = vocabulary
+        let rows = padded.map { try! vocab.encode($0) }
+        let T = rows[0].count - 1, B = rows.count
+        var inputs = [Int32](repeating: 0, count: T * B), targets = inputs
+        for t in 0..<T {
+            for b in 0..<B {
+                inputs[t * B + b] = rows[b][t]
+                targets[t * B + b] = rows[b][t + 1]
+            }
+        }
+        return (inputs, targets, B, T)
+    }
+
+    /// A trained model and its loss history.
+    public struct Run {
+        public let model: ManyToManyModel
+        public let vocabulary: Vocabulary
+        /// Mean loss of each epoch (before that epoch's update).
+        public let losses: [Double]
+        /// Total length of the completions (the padded sentence length).
+        public let length: Int
+
+        /// Greedy completion of `prefix` to the padded sentence length.
+        public func complete(_ prefix: String) throws -> String {
+            let tokens = try vocabulary.encode(prefix)
+            let more = max(length - tokens.count, 0)
+            return prefix + vocabulary.decode(model.greedyContinuation(of: tokens, count: more))
+        }
+    }
+
+    /// Trains the tutorial's model, calling `progress(epoch, loss)` after each epoch
+    /// (epochs counted from 1).
+    public func train(using rng: inout SeededRandom, progress: (Int, Double) -> Void = { _, _ in }) -> Run {
+        let vocab = vocabulary
+        let data = batch
+        let model = ManyToManyModel(inputSize: vocab.count, hiddenSize: hiddenSize, outputSize: vocab.count,
+                                    numLayers: numLayers, using: &rng)
+        let optimizer = Adam(learningRate: learningRate)
+        var losses: [Double] = []
+        for epoch in 1...epochs {
+            let loss = model.computeGradients(.tokens(data.inputs), targets: data.targets, batchSize: data.batchSize)
+            optimizer.step(model.parameters)
+            losses.append(loss)
+            progress(epoch, loss)
+        }
+        return Run(model: model, vocabulary: vocab, losses: losses, length: data.steps + 1)
+    }
+}
