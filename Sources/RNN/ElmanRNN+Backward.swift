@@ -47,7 +47,7 @@ extension ElmanRNN {
 
     private func backwardLayer(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>,
                                tokens: UnsafePointer<Int32>?) {
-        let H = hiddenSize, I = layerInputSize(k)
+        let H = hiddenSize
         let h = states[k].pointer          // [(T+1)*B, H]: h_prev for step t is block t
         let d = outputGradients[k].pointer // becomes dA in place
         let whh = w + weightHH[k].offset
@@ -56,11 +56,25 @@ extension ElmanRNN {
         //    accumulated straight into block t-1 of dH.
         for t in (0..<T).reversed() {
             let block = d + t * B * H
-            nonlinearity.multiplyByDerivative(block, output: h + (t + 1) * B * H, count: B * H)
+            profiler.measure(.elementwise) {
+                nonlinearity.multiplyByDerivative(block, output: h + (t + 1) * B * H, count: B * H)
+            }
             let carryTarget = t > 0 ? d + (t - 1) * B * H : dh0
-            BLAS.gemm(.none, .none, m: B, n: H, k: H, a: block, lda: H, b: whh, ldb: H,
-                      beta: t > 0 ? 1 : 0, c: carryTarget, ldc: H)
+            profiler.measure(.backwardRecurrence) {
+                BLAS.gemm(.none, .none, m: B, n: H, k: H, a: block, lda: H, b: whh, ldb: H,
+                          beta: t > 0 ? 1 : 0, c: carryTarget, ldc: H)
+            }
         }
+        profiler.measure(.weightGradients) {
+            weightGradients(k, T: T, B: B, w: w, g: g, tokens: tokens)
+        }
+    }
+
+    private func weightGradients(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>,
+                                 tokens: UnsafePointer<Int32>?) {
+        let H = hiddenSize, I = layerInputSize(k)
+        let h = states[k].pointer
+        let d = outputGradients[k].pointer
         // 2. Whole-sequence weight gradients.
         BLAS.gemm(.transposed, .none, m: H, n: H, k: T * B, a: d, lda: H, b: h, ldb: H,
                   beta: 1, c: g + weightHH[k].offset, ldc: H)

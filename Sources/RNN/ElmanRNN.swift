@@ -55,6 +55,8 @@ public final class ElmanRNN {
     let biasRow = FloatBuffer()
     let initialStateGradientBuffer = FloatBuffer()
     let inputGradientBuffer = FloatBuffer()
+    /// When set, forward and backward time their phases into it.
+    public var profiler: PhaseProfiler?
 
     /// Creates the stack and registers its (zero) parameters; call `initialize`.
     public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, nonlinearity: Nonlinearity = .tanh,
@@ -154,6 +156,7 @@ public final class ElmanRNN {
         for r in 0..<(T * B) { (pre + r * H).update(from: bias, count: H) }
         let wih = w + weightIH[k].offset
         // 1. All input projections at once: A = X W_ihᵀ + b (a gather for tokens).
+        profiler.measure(.inputProjection) {
         if k == 0 && inputIsTokens {
             let tok = tokens!
             for r in 0..<(T * B) {
@@ -167,13 +170,16 @@ public final class ElmanRNN {
             BLAS.gemm(.none, .transposed, m: T * B, n: H, k: I, a: x, lda: I, b: wih, ldb: I,
                       beta: 1, c: pre, ldc: H)
         }
+        }
         // 2. The recurrence: A_t += h_{t-1} W_hhᵀ, then h_t = act(A_t) in place.
         let whh = w + weightHH[k].offset
         for t in 0..<T {
             let block = pre + t * B * H
-            BLAS.gemm(.none, .transposed, m: B, n: H, k: H, a: h + t * B * H, lda: H, b: whh, ldb: H,
-                      beta: 1, c: block, ldc: H)
-            nonlinearity.apply(block, count: B * H)
+            profiler.measure(.forwardRecurrence) {
+                BLAS.gemm(.none, .transposed, m: B, n: H, k: H, a: h + t * B * H, lda: H, b: whh, ldb: H,
+                          beta: 1, c: block, ldc: H)
+            }
+            profiler.measure(.elementwise) { nonlinearity.apply(block, count: B * H) }
         }
     }
 

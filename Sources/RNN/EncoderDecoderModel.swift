@@ -61,6 +61,15 @@ public final class EncoderDecoderModel {
         return Double(loss)
     }
 
+    /// The mean cross-entropy of `targets` under teacher forcing (no gradients).
+    public func loss(source: [Int32], sourceLengths: [Int], targets: [Int32], batchSize B: Int) -> Double {
+        encoder.forward(.tokens(source), batchSize: B)
+        let h0 = encoder.finalState(lengths: sourceLengths)
+        let inputs = GreedyDecoder.teacherForcingInputs(targets: targets, batchSize: B, start: startToken)
+        decoder.forward(.tokens(inputs), batchSize: B, initialState: h0)
+        return Double(SoftmaxCrossEntropy.compute(logits: fc.forward(decoder.outputs), targets: targets).loss)
+    }
+
     /// Greedy decoding of one source sequence, up to `maxLength` tokens or the end token.
     public func translate(_ source: [Int32], maxLength: Int) -> [Int32] {
         precondition(!source.isEmpty, "source must not be empty")

@@ -23,6 +23,11 @@ public final class ManyToManyModel {
     public let fc: Linear
     let logitBuffer = FloatBuffer()
 
+    /// When set, training steps time their phases into it (also attached to `rnn`).
+    public var profiler: PhaseProfiler? {
+        didSet { rnn.profiler = profiler }
+    }
+
     public init(inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
                 nonlinearity: Nonlinearity = .tanh, initialization: RecurrentInitialization = .pytorchDefault,
                 using rng: inout SeededRandom) {
@@ -59,18 +64,24 @@ public final class ManyToManyModel {
     public func computeGradients(_ input: SequenceInput, targets: [Int32], batchSize: Int,
                                  initialState: [Float]? = nil) -> Double {
         parameters.zeroGradients()
-        let rows = runForward(input, batchSize: batchSize, initialState: initialState)
+        rnn.forward(input, batchSize: batchSize, initialState: initialState)
+        let rows = rnn.steps * batchSize
         precondition(targets.count == rows, "\(targets.count) targets for \(rows) rows (T*B)")
-        let classes = fc.outputSize
-        let logits = logitBuffer.pointer
-        let loss = targets.withUnsafeBufferPointer { t in
-            SoftmaxCrossEntropy.compute(logits: logits, rows: rows, classes: classes,
-                                        targets: t.baseAddress!, gradient: logits).loss
-        }
-        rnn.withOutputs { h in
-            rnn.withOutputGradient { dh in
-                fc.backward(logits, input: h.baseAddress!, rows: rows, inputGradient: dh.baseAddress!)
+        let loss = profiler.measure(.outputAndLoss) {
+            logitBuffer.resize(rows * fc.outputSize)
+            let classes = fc.outputSize
+            let logits = logitBuffer.pointer
+            rnn.withOutputs { h in fc.forward(h.baseAddress!, rows: rows, into: logits) }
+            let loss = targets.withUnsafeBufferPointer { t in
+                SoftmaxCrossEntropy.compute(logits: logits, rows: rows, classes: classes,
+                                            targets: t.baseAddress!, gradient: logits).loss
             }
+            rnn.withOutputs { h in
+                rnn.withOutputGradient { dh in
+                    fc.backward(logits, input: h.baseAddress!, rows: rows, inputGradient: dh.baseAddress!)
+                }
+            }
+            return loss
         }
         rnn.backward()
         return loss

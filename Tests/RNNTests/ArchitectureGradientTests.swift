@@ -1,6 +1,6 @@
 import Testing
 import Linalg
-@testable import RNN
+import RNN
 
 /// Finite-difference checks of every parameter of each architecture, 2-layer stacks,
 /// through its real loss (softmax cross-entropy). See `GradientCheck` for the tolerance.
@@ -67,11 +67,7 @@ struct ArchitectureGradientTests {
         #expect(targets.count == Tt * B)
         model.computeGradients(source: source, sourceLengths: lengths, targets: targets, batchSize: B)
         let bad = GradientCheck().checkParameters(model.parameters) {
-            model.encoder.forward(.tokens(source), batchSize: B)
-            let h0 = model.encoder.finalState(lengths: lengths)
-            let inputs = GreedyDecoder.teacherForcingInputs(targets: targets, batchSize: B, start: 4)
-            model.decoder.forward(.tokens(inputs), batchSize: B, initialState: h0)
-            return Double(SoftmaxCrossEntropy.compute(logits: model.fc.forward(model.decoder.outputs), targets: targets).loss)
+            model.loss(source: source, sourceLengths: lengths, targets: targets, batchSize: B)
         }
         #expect(model.parameters.gradient("encoder.weight_ih_l0").contains { $0 != 0 })
         #expect(bad.isEmpty, "\(bad.count) mismatches, first: \(bad.prefix(5))")

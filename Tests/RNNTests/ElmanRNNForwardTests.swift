@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Linalg
-@testable import RNN
+import RNN
 
 /// The naive reference: per step, per example, per unit, in Double, straight from
 /// `h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)`.

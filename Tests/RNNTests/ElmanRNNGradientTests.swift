@@ -1,6 +1,6 @@
 import Testing
 import Linalg
-@testable import RNN
+import RNN
 
 /// Gradient checks of the stack itself under a random linear functional of its outputs
 /// and final state, `L = Σ C ⊙ outputs + Σ D ⊙ finalState`, which makes every output and

@@ -1,5 +1,5 @@
 import Linalg
-@testable import RNN
+import RNN
 
 /// Central finite differences against an analytic gradient.
 ///

@@ -1,6 +1,6 @@
 import Testing
 import Linalg
-@testable import RNN
+import RNN
 
 struct TutorialExampleTests {
     @Test func dataMatchesTheTutorial() {

@@ -1,0 +1,505 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Named `Float` tensors plus a string map of metadata, read from and written to the
+/// [safetensors](https://github.com/huggingface/safetensors) format, so checkpoints load
+/// with `safetensors.torch.load_file`.
+///
+/// The file format:
+/// ```text
+/// [8 bytes]  N, the header length, UInt64 little-endian
+/// [N bytes]  UTF-8 JSON object, optionally padded with trailing spaces:
+///            {"__metadata__": {"key": "value", ...},          (optional, string -> string)
+///             "name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, ...}
+/// [rest]     the data buffer; tensor `name` is bytes begin..<end of it (offsets are
+///            relative to the start of the buffer), row-major, little-endian
+/// ```
+/// Only the `F32` dtype is supported. A tensor's byte length is `product(shape) * 4`;
+/// shape `[]` is a scalar (one element), a shape containing 0 has no elements.
+///
+/// ```swift
+/// var file = SafeTensors(metadata: ["vocabulary": "abc"])
+/// file.tensors["fc.bias"] = .init(shape: [3], values: [0.1, 0.2, 0.3])
+/// try file.write(path: "model.safetensors")            // atomic replace
+/// let loaded = try SafeTensors.read(path: "model.safetensors")
+/// loaded.tensors["fc.bias"]?.values                    // [0.1, 0.2, 0.3]
+/// ```
+public struct SafeTensors: Equatable, Sendable {
+    /// A dense row-major `Float` tensor. `values.count` must equal the product of `shape`.
+    public struct Tensor: Equatable, Sendable {
+        /// The dimensions; `[]` for a scalar.
+        public var shape: [Int]
+        /// The elements in row-major order.
+        public var values: [Float]
+
+        /// A tensor of `shape` holding `values` (`values.count == product(shape)`, dims >= 0).
+        public init(shape: [Int], values: [Float]) {
+            precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+            precondition(shape.reduce(1, *) == values.count,
+                         "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+            self.shape = shape
+            self.values = values
+        }
+    }
+
+    /// The tensors by name. The name `__metadata__` is reserved by the format.
+    public var tensors: [String: Tensor]
+    /// Free-form string metadata, stored under `__metadata__` (omitted when empty).
+    public var metadata: [String: String]
+
+    /// The largest header accepted when reading (the reference implementation's limit).
+    public static let maximumHeaderLength: UInt64 = 100_000_000
+
+    /// A file with these tensors and metadata.
+    public init(tensors: [String: Tensor] = [:], metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+
+    // MARK: - Reading
+
+    /// Parses the bytes of a safetensors file.
+    ///
+    /// Accepts any tensor order in the header and in the data buffer, trailing-space
+    /// header padding, a missing, empty or `null` `__metadata__`, zero-sized and scalar
+    /// tensors, unknown extra fields in tensor entries, and unused bytes in the data buffer.
+    /// Throws a `SafeTensorsError` describing the first problem found (tensors are
+    /// checked in name order, so the error is deterministic).
+    ///
+    /// - Complexity: O(*n* + *t* log *t*) for *n* bytes and *t* tensors; each tensor's
+    ///   data is converted with one bulk copy.
+    public init(bytes: [UInt8]) throws {
+        guard bytes.count >= 8 else { throw SafeTensorsError.fileTooShort(byteCount: bytes.count) }
+        var headerLength: UInt64 = 0
+        for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard headerLength <= Self.maximumHeaderLength else {
+            throw SafeTensorsError.headerTooLarge(headerLength: headerLength)
+        }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw SafeTensorsError.headerExceedsFile(headerLength: headerLength, fileSize: bytes.count)
+        }
+        let dataStart = 8 + Int(headerLength)
+        let header = bytes[8..<dataStart]
+        guard String(validating: header, as: UTF8.self) != nil else { throw SafeTensorsError.headerNotUTF8 }
+
+        let json: Any
+        do {
+            json = try JSONSerialization.jsonObject(with: Data(header), options: [.fragmentsAllowed])
+        } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            throw SafeTensorsError.headerNotJSON(detail ?? "\(error)")
+        }
+        guard let object = json as? [String: Any] else { throw SafeTensorsError.headerNotAnObject }
+
+        let dataSize = bytes.count - dataStart
+        var metadata: [String: String] = [:]
+        var entries: [(name: String, shape: [Int], range: Range<Int>)] = []
+        entries.reserveCapacity(object.count)
+        for name in object.keys.sorted(by: Self.byteOrder) {
+            let value = object[name]!
+            if name == "__metadata__" {
+                metadata = try Self.parseMetadata(value)
+                continue
+            }
+            guard let entry = value as? [String: Any] else {
+                throw SafeTensorsError.entryNotAnObject(tensor: name)
+            }
+            for field in ["dtype", "shape", "data_offsets"] where entry[field] == nil {
+                throw SafeTensorsError.missingField(tensor: name, field: field)
+            }
+            guard let dtype = entry["dtype"] as? String else {
+                throw SafeTensorsError.wrongFieldType(tensor: name, field: "dtype", expected: "a string")
+            }
+            guard dtype == "F32" else { throw SafeTensorsError.unsupportedDType(tensor: name, dtype: dtype) }
+
+            let rawShape = entry["shape"] as? [Any]
+            let shape = rawShape?.compactMap(Self.integer) ?? []
+            guard let rawShape, shape.count == rawShape.count else {
+                throw SafeTensorsError.wrongFieldType(tensor: name, field: "shape", expected: "an array of integers")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }) else {
+                throw SafeTensorsError.negativeDimension(tensor: name, shape: shape)
+            }
+            var elementCount = 1
+            var overflow = false
+            for d in shape + [MemoryLayout<Float>.size] where !overflow {
+                (elementCount, overflow) = elementCount.multipliedReportingOverflow(by: d)
+            }
+            guard !overflow else { throw SafeTensorsError.shapeTooLarge(tensor: name, shape: shape) }
+            let expectedBytes = elementCount   // product(shape) * 4
+
+            guard let rawOffsets = entry["data_offsets"] as? [Any], rawOffsets.count == 2,
+                  let begin = Self.integer(rawOffsets[0]), let end = Self.integer(rawOffsets[1]),
+                  begin >= 0, end >= 0 else {
+                throw SafeTensorsError.wrongFieldType(
+                    tensor: name, field: "data_offsets", expected: "an array [begin, end] of two non-negative integers")
+            }
+            guard begin <= end else { throw SafeTensorsError.invalidDataOffsets(tensor: name, begin: begin, end: end) }
+            guard end <= dataSize else {
+                throw SafeTensorsError.dataOutOfBounds(tensor: name, end: end, dataSize: dataSize)
+            }
+            guard end - begin == expectedBytes else {
+                throw SafeTensorsError.byteCountMismatch(
+                    tensor: name, shape: shape, expected: expectedBytes, actual: end - begin)
+            }
+            entries.append((name, shape, begin ..< end))
+        }
+
+        // Overlaps: sort the non-empty ranges by start; each must begin at or after the
+        // furthest end seen so far.
+        let byStart = entries.filter { !$0.range.isEmpty }.sorted {
+            ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound)
+        }
+        var furthest: (name: String, end: Int)? = nil
+        for e in byStart {
+            if let f = furthest, e.range.lowerBound < f.end {
+                let pair = [f.name, e.name].sorted(by: Self.byteOrder)
+                throw SafeTensorsError.overlappingTensors(pair[0], pair[1])
+            }
+            if furthest == nil || e.range.upperBound > furthest!.end { furthest = (e.name, e.range.upperBound) }
+        }
+
+        var tensors: [String: Tensor] = [:]
+        tensors.reserveCapacity(entries.count)
+        bytes.withUnsafeBytes { raw in
+            for e in entries {
+                let source = UnsafeRawBufferPointer(rebasing: raw[(dataStart + e.range.lowerBound) ..< (dataStart + e.range.upperBound)])
+                let count = e.range.count / MemoryLayout<Float>.size
+                let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
+                    #if _endian(big)
+                    for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
+                    #endif
+                    initialized = count
+                }
+                tensors[e.name] = Tensor(shape: e.shape, values: values)
+            }
+        }
+        self.init(tensors: tensors, metadata: metadata)
+    }
+
+    /// Reads and parses the file at `path`.
+    ///
+    /// Throws `fileNotFound`, `isDirectory` or `readFailed` (each naming the path) when
+    /// the file cannot be read, else whatever `init(bytes:)` throws.
+    ///
+    /// - Complexity: O(*n*) for a file of *n* bytes.
+    public static func read(path: String) throws -> SafeTensors {
+        try SafeTensors(bytes: readFile(path: path))
+    }
+
+    // MARK: - Writing
+
+    /// The bytes of the safetensors file: tensors sorted by name (UTF-8 byte order) and
+    /// stored back to back as little-endian `F32`, header JSON padded with spaces so the
+    /// data buffer starts at an 8-byte-aligned offset, `__metadata__` (first in the
+    /// header, keys sorted) only when `metadata` is not empty. Deterministic: equal
+    /// values give equal bytes.
+    ///
+    /// - Precondition: no tensor is named `__metadata__`; every tensor has non-negative
+    ///   dimensions and `values.count == product(shape)`.
+    /// - Complexity: O(*n* + *t* log *t*) for *n* output bytes and *t* tensors.
+    public func serialized() -> [UInt8] {
+        let names = tensors.keys.sorted(by: Self.byteOrder)
+        var header = "{"
+        var separator = ""
+        if !metadata.isEmpty {
+            header += "\"__metadata__\":{"
+            header += metadata.keys.sorted(by: Self.byteOrder)
+                .map { "\(Self.jsonString($0)):\(Self.jsonString(metadata[$0]!))" }
+                .joined(separator: ",")
+            header += "}"
+            separator = ","
+        }
+        var offset = 0
+        for name in names {
+            precondition(name != "__metadata__", "'__metadata__' is reserved and cannot name a tensor")
+            let t = tensors[name]!
+            precondition(t.shape.allSatisfy { $0 >= 0 }, "tensor '\(name)': negative dimension in shape \(t.shape)")
+            precondition(t.shape.reduce(1, *) == t.values.count,
+                         "tensor '\(name)': shape \(t.shape) needs \(t.shape.reduce(1, *)) values, has \(t.values.count)")
+            let end = offset + t.values.count * MemoryLayout<Float>.size
+            let shape = t.shape.map(String.init).joined(separator: ",")
+            header += "\(separator)\(Self.jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
+            separator = ","
+            offset = end
+        }
+        header += "}"
+        var headerBytes = Array(header.utf8)
+        headerBytes += [UInt8](repeating: 0x20, count: (8 - headerBytes.count % 8) % 8)
+
+        let total = 8 + headerBytes.count + offset
+        return [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+            let raw = UnsafeMutableRawBufferPointer(out)
+            raw.storeBytes(of: UInt64(headerBytes.count).littleEndian, toByteOffset: 0, as: UInt64.self)
+            headerBytes.withUnsafeBytes { raw.baseAddress!.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            var position = 8 + headerBytes.count
+            for name in names {
+                tensors[name]!.values.withUnsafeBytes { source in
+                    guard source.count > 0 else { return }
+                    let target = UnsafeMutableRawBufferPointer(rebasing: raw[position ..< position + source.count])
+                    target.copyMemory(from: source)
+                    #if _endian(big)
+                    for i in stride(from: 0, to: target.count, by: 4) {
+                        let v = target.load(fromByteOffset: i, as: UInt32.self)
+                        target.storeBytes(of: v.littleEndian, toByteOffset: i, as: UInt32.self)
+                    }
+                    #endif
+                    position += source.count
+                }
+            }
+            initialized = total
+        }
+    }
+
+    /// Writes `serialized()` to `path` atomically: the bytes go to a new temporary file
+    /// in the same directory, which is fsync'ed and then renamed over `path` (rename(2)),
+    /// so an existing file at `path` is either left untouched or replaced by the complete
+    /// new file. On failure the temporary file is removed and `writeFailed` is thrown.
+    ///
+    /// - Complexity: O(*n*) for *n* output bytes.
+    public func write(path: String) throws {
+        try Self.atomicWrite(serialized(), path: path)
+    }
+
+    // MARK: - Helpers
+
+    /// UTF-8 byte order (= code point order, like Python's `sorted`), independent of locale
+    /// and of Unicode normalization.
+    private static func byteOrder(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    /// The value of a JSON integer; nil for booleans, non-integral numbers and
+    /// integers that do not fit in `Int`.
+    private static func integer(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber else { return nil }
+        // JSONSerialization gives booleans objCType "c" and non-integral numbers "d"/"f".
+        let type = String(cString: number.objCType)
+        guard type != "c", type != "d", type != "f" else { return nil }
+        return value as? Int
+    }
+
+    private static func parseMetadata(_ value: Any) throws -> [String: String] {
+        if value is NSNull { return [:] }
+        guard let object = value as? [String: Any] else { throw SafeTensorsError.metadataNotAnObject }
+        var metadata: [String: String] = [:]
+        for key in object.keys.sorted(by: byteOrder) {   // deterministic error when several are bad
+            guard let s = object[key] as? String else { throw SafeTensorsError.metadataValueNotString(key: key) }
+            metadata[key] = s
+        }
+        return metadata
+    }
+
+    /// `s` as a JSON string literal (UTF-8 kept as is; quotes, backslashes and control
+    /// characters escaped).
+    private static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where c.value < 0x20:
+                let hex = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out + "\""
+    }
+
+    private static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+
+    private static func readFile(path: String) throws -> [UInt8] {
+        var fd: Int32
+        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT { throw SafeTensorsError.fileNotFound(path: path) }
+            if code == EISDIR { throw SafeTensorsError.isDirectory(path: path) }
+            throw SafeTensorsError.readFailed(path: path, reason: errnoText(code))
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SafeTensorsError.readFailed(path: path, reason: errnoText()) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw SafeTensorsError.isDirectory(path: path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw SafeTensorsError.readFailed(path: path, reason: "not a regular file")
+        }
+        let size = Int(info.st_size)
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var done = 0
+            while done < size {
+                let n = posixRead(fd, buffer.baseAddress! + done, size - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if n == 0 { break }   // the file shrank while reading
+                done += n
+            }
+            initialized = done
+        }
+        if failure != 0 { throw SafeTensorsError.readFailed(path: path, reason: errnoText(failure)) }
+        return bytes
+    }
+
+    private static func atomicWrite(_ bytes: [UInt8], path: String) throws {
+        guard let lastSlash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else {
+            return try atomicWrite(bytes, path: path, directory: ".", prefix: "", base: path)
+        }
+        let prefix = String(path[...lastSlash])                       // "dir/"
+        let base = String(path[path.index(after: lastSlash)...])
+        let directory = prefix == "/" ? "/" : String(prefix.dropLast())
+        try atomicWrite(bytes, path: path, directory: directory, prefix: prefix, base: base)
+    }
+
+    private static func atomicWrite(_ bytes: [UInt8], path: String, directory: String, prefix: String, base: String) throws {
+        func fail(_ reason: String) -> SafeTensorsError { .writeFailed(path: path, reason: reason) }
+        guard !base.isEmpty, base != ".", base != ".." else { throw fail("the path does not name a file") }
+
+        let temporary = "\(prefix).\(base).tmp-\(getpid())-\(String(UInt64.random(in: .min ... .max), radix: 16))"
+        var fd: Int32
+        repeat { fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) } while fd < 0 && errno == EINTR
+        guard fd >= 0 else { throw fail("cannot create temporary file '\(temporary)': \(errnoText())") }
+
+        var failure: String? = nil
+        bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = posixWrite(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = "cannot write temporary file '\(temporary)': \(errnoText())"
+                    return
+                }
+                done += n
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = "cannot fsync temporary file '\(temporary)': \(errnoText())" }
+        if close(fd) != 0, failure == nil { failure = "cannot close temporary file '\(temporary)': \(errnoText())" }
+        if failure == nil, rename(temporary, path) != 0 {
+            failure = "cannot rename '\(temporary)' to '\(path)': \(errnoText())"
+        }
+        if let failure {
+            unlink(temporary)
+            throw fail(failure)
+        }
+        // Make the rename itself durable (best effort).
+        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 { _ = fsync(dirFD); close(dirFD) }
+    }
+}
+
+// File-scope wrappers: inside `SafeTensors`, `read`/`write` name its own methods.
+private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
+private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
+
+/// Errors reading or writing a safetensors file.
+public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
+    /// Fewer than the 8 bytes of the header length.
+    case fileTooShort(byteCount: Int)
+    /// The header length field exceeds `SafeTensors.maximumHeaderLength` (100 MB).
+    case headerTooLarge(headerLength: UInt64)
+    /// The header length field points past the end of the file.
+    case headerExceedsFile(headerLength: UInt64, fileSize: Int)
+    /// The header bytes are not valid UTF-8.
+    case headerNotUTF8
+    /// The header is not valid JSON (with the parser's message).
+    case headerNotJSON(String)
+    /// The header is JSON but not an object.
+    case headerNotAnObject
+    /// A tensor's header entry is not a JSON object.
+    case entryNotAnObject(tensor: String)
+    /// A tensor entry lacks `dtype`, `shape` or `data_offsets`.
+    case missingField(tensor: String, field: String)
+    /// A tensor entry field has the wrong JSON type.
+    case wrongFieldType(tensor: String, field: String, expected: String)
+    /// A dtype other than `F32`.
+    case unsupportedDType(tensor: String, dtype: String)
+    /// A shape with a negative dimension.
+    case negativeDimension(tensor: String, shape: [Int])
+    /// A shape whose byte size overflows `Int`.
+    case shapeTooLarge(tensor: String, shape: [Int])
+    /// `data_offsets` with begin > end.
+    case invalidDataOffsets(tensor: String, begin: Int, end: Int)
+    /// `data_offsets` end past the end of the data buffer.
+    case dataOutOfBounds(tensor: String, end: Int, dataSize: Int)
+    /// `end - begin` differs from `product(shape) * 4`.
+    case byteCountMismatch(tensor: String, shape: [Int], expected: Int, actual: Int)
+    /// Two tensors share bytes of the data buffer (names in byte order).
+    case overlappingTensors(String, String)
+    /// `__metadata__` is not a JSON object.
+    case metadataNotAnObject
+    /// A `__metadata__` value is not a string.
+    case metadataValueNotString(key: String)
+    /// No file at the path.
+    case fileNotFound(path: String)
+    /// The path is a directory.
+    case isDirectory(path: String)
+    /// The file exists but could not be read.
+    case readFailed(path: String, reason: String)
+    /// The file could not be written (an existing file at the path is left untouched).
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        let damaged = "the file may be truncated or corrupt"
+        switch self {
+        case .fileTooShort(let n):
+            return "safetensors file is only \(n) bytes, shorter than its 8-byte header length field; \(damaged), or it is not a safetensors file"
+        case .headerTooLarge(let n):
+            return "safetensors header length \(n) exceeds the \(SafeTensors.maximumHeaderLength)-byte limit; this is probably not a safetensors file"
+        case .headerExceedsFile(let n, let size):
+            return "safetensors header length \(n) exceeds the \(size - 8) bytes after the length field; the file may be truncated or not a safetensors file"
+        case .headerNotUTF8:
+            return "safetensors header is not valid UTF-8; \(damaged), or it is not a safetensors file"
+        case .headerNotJSON(let detail):
+            return "safetensors header is not valid JSON (\(detail)); \(damaged), or it is not a safetensors file"
+        case .headerNotAnObject:
+            return "safetensors header is not a JSON object mapping tensor names to entries"
+        case .entryNotAnObject(let t):
+            return "safetensors header entry for tensor '\(t)' is not a JSON object with dtype, shape and data_offsets"
+        case .missingField(let t, let field):
+            return "safetensors header entry for tensor '\(t)' has no '\(field)' field"
+        case .wrongFieldType(let t, let field, let expected):
+            return "safetensors header entry for tensor '\(t)': '\(field)' must be \(expected)"
+        case .unsupportedDType(let t, let dtype):
+            return "tensor '\(t)' has dtype \(dtype); only F32 is supported"
+        case .negativeDimension(let t, let shape):
+            return "tensor '\(t)' has a negative dimension in shape \(shape)"
+        case .shapeTooLarge(let t, let shape):
+            return "tensor '\(t)' shape \(shape) is too large: its byte size overflows"
+        case .invalidDataOffsets(let t, let b, let e):
+            return "tensor '\(t)' has data_offsets [\(b), \(e)] with begin > end"
+        case .dataOutOfBounds(let t, let e, let size):
+            return "tensor '\(t)' data ends at byte \(e) but the data buffer has only \(size) bytes; the file may be truncated"
+        case .byteCountMismatch(let t, let shape, let expected, let actual):
+            return "tensor '\(t)' has \(actual) bytes of data but shape \(shape) of F32 needs \(expected)"
+        case .overlappingTensors(let a, let b):
+            return "tensors '\(a)' and '\(b)' overlap in the data buffer; \(damaged)"
+        case .metadataNotAnObject:
+            return "safetensors __metadata__ is not a JSON object of strings"
+        case .metadataValueNotString(let key):
+            return "safetensors __metadata__ value for key '\(key)' is not a string"
+        case .fileNotFound(let path):
+            return "no such file: '\(path)'"
+        case .isDirectory(let path):
+            return "'\(path)' is a directory, not a safetensors file"
+        case .readFailed(let path, let reason):
+            return "cannot read '\(path)': \(reason)"
+        case .writeFailed(let path, let reason):
+            return "cannot write '\(path)': \(reason)"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Testing
+import Linalg
+import RNN
+
+/// A one-parameter store with value `p`, for hand-computed optimizer steps.
+func scalarStore(_ p: Float) -> ParameterStore {
+    let s = ParameterStore()
+    s.register("p", shape: [1])
+    s.values[0] = p
+    return s
+}
+
+func steps(_ optimizer: Optimizer, from p: Float, gradients: [Float]) -> [Float] {
+    let s = scalarStore(p)
+    return gradients.map { g in
+        s.gradients[0] = g
+        optimizer.step(s)
+        return s.values[0]
+    }
+}
+
+func close(_ a: [Float], _ b: [Double], _ tol: Double = 1e-6) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { abs(Double($0) - $1) <= tol * max(1, abs($1)) }
+}
+
+struct OptimizerTests {
+    @Test func adamWithConstantGradientMovesByTheLearningRate() {
+        // With bias correction, m̂ = g and v̂ = g², so every step is lr·g/|g| = lr.
+        #expect(close(steps(Adam(learningRate: 0.1), from: 1, gradients: [0.5, 0.5, 0.5]), [0.9, 0.8, 0.7], 1e-5))
+    }
+
+    @Test func adamMatchesHandComputedSteps() {
+        // Gradients 1 then -2, lr 0.1, betas (0.9, 0.999):
+        // t=1: m=0.1, v=0.001, m̂=1, v̂=1 -> p = 1 - 0.1·1/(1+1e-8) = 0.9
+        // t=2: m=0.09-0.2=-0.11, v=0.000999+0.004=0.004999, m̂=-0.11/0.19=-0.578947,
+        //      v̂=0.004999/0.001999=2.500750, p = 0.9 + 0.1·0.578947/1.581376 = 0.936610
+        #expect(close(steps(Adam(learningRate: 0.1), from: 1, gradients: [1, -2]), [0.9, 0.936610], 2e-6))
+        // Weight decay is added to the gradient (L2, not AdamW): g = 0 + 0.5·p.
+        #expect(close(steps(Adam(learningRate: 0.1, weightDecay: 0.5), from: 1, gradients: [0]), [0.9], 1e-6))
+    }
+
+    @Test func sgdVariants() {
+        #expect(close(steps(SGD(learningRate: 0.1), from: 1, gradients: [1, 2]), [0.9, 0.7]))
+        #expect(close(steps(SGD(learningRate: 0.1, momentum: 0.9), from: 1, gradients: [1, 1, 1]), [0.9, 0.71, 0.439]))
+        #expect(close(steps(SGD(learningRate: 0.1, momentum: 0.9, nesterov: true), from: 1, gradients: [1, 1]), [0.81, 0.539]))
+        #expect(close(steps(SGD(learningRate: 0.1, momentum: 0.9, dampening: 0.5), from: 1, gradients: [1, 1]), [0.9, 0.76]))
+        #expect(close(steps(SGD(learningRate: 0.1, weightDecay: 0.1), from: 1, gradients: [1]), [0.89]))
+    }
+
+    @Test func adagradAndRMSprop() {
+        #expect(close(steps(Adagrad(learningRate: 0.1), from: 0, gradients: [1, 1]), [-0.1, -0.170711]))
+        #expect(close(steps(Adagrad(learningRate: 0.1, learningRateDecay: 0.5), from: 0, gradients: [1, 1]), [-0.1, -0.147140]))
+        // sq = 0.01 then 0.0199: steps 1/sqrt(0.01)·0.01 = 0.1 and 0.01/0.141067 = 0.070888.
+        #expect(close(steps(RMSprop(learningRate: 0.01), from: 0, gradients: [1, 1]), [-0.1, -0.170888], 1e-5))
+        // Centered: gavg = 0.01, avg = sqrt(0.01 - 0.0001) = 0.099499 -> step 0.100504.
+        #expect(close(steps(RMSprop(learningRate: 0.01, centered: true), from: 0, gradients: [1]), [-0.100504], 1e-5))
+        // Momentum 0.5: buf = 10, then 5 + 7.0888 = 12.0888 -> p = -0.1, -0.220888.
+        #expect(close(steps(RMSprop(learningRate: 0.01, momentum: 0.5), from: 0, gradients: [1, 1]), [-0.1, -0.220888], 1e-5))
+    }
+
+    @Test func stateRoundTripResumesExactly() throws {
+        for make in [{ Adam(learningRate: 0.05) as Optimizer }, { SGD(learningRate: 0.1, momentum: 0.9) },
+                     { Adagrad(learningRate: 0.1) }, { RMSprop(learningRate: 0.01, momentum: 0.3, centered: true) }] {
+            let grads: [Float] = [0.3, -1.2, 0.7, 2.0, -0.4]
+            let whole = steps(make(), from: 1, gradients: grads)
+            let a = make()
+            let first = steps(a, from: 1, gradients: Array(grads[0..<2]))
+            let b = make()
+            try b.restore(stateBuffers: a.stateBuffers, stepCount: a.stepCount)
+            let rest = steps(b, from: first.last!, gradients: Array(grads[2...]))
+            #expect(first + rest == whole, "\(a.name)")
+        }
+        #expect(throws: OptimizerStateError.missingBuffer("exp_avg_sq")) {
+            try Adam().restore(stateBuffers: ["exp_avg": [0]], stepCount: 1)
+        }
+    }
+
+    @Test func makeOptimizerByName() {
+        #expect(makeOptimizer(named: "adam", learningRate: 0.1)?.name == "adam")
+        #expect(makeOptimizer(named: "rmsprop", learningRate: 0.1)?.learningRate == 0.1)
+        #expect(makeOptimizer(named: "lion", learningRate: 0.1) == nil)
+    }
+
+    @Test func clippingFollowsTheFormula() {
+        let s = ParameterStore()
+        s.register("a", shape: [2])
+        s.gradients = [3, 4]
+        #expect(GradientClipping.clipGlobalNorm(s, maxNorm: 10) == 5)
+        #expect(s.gradients == [3, 4])
+        #expect(GradientClipping.clipGlobalNorm(s, maxNorm: 1) == 5)
+        let scale = Float(1) / (5 + 1e-6)
+        #expect(abs(s.gradients[0] - 3 * scale) < 1e-7 && abs(s.gradients[1] - 4 * scale) < 1e-7)
+        s.gradients = [.nan, 1]
+        #expect(GradientClipping.clipGlobalNorm(s, maxNorm: 1).isNaN)
+    }
+}
