@@ -207,9 +207,17 @@ public final class ElmanRNN {
     /// With `lengths` (`B` values in `1...T`), sequence `b` reads its state after its
     /// own last step `lengths[b] - 1`, so padding after a sequence does not matter.
     public func finalState(lengths: [Int]? = nil) -> [Float] {
+        var out: [Float] = []
+        finalState(lengths: lengths, into: &out)
+        return out
+    }
+
+    /// `finalState(lengths:)` written into `out` (resized to `[numLayers*B*H]`; no
+    /// allocation when it already has that size, as in a training loop).
+    public func finalState(lengths: [Int]? = nil, into out: inout [Float]) {
         let B = batchSize, H = hiddenSize, T = steps
         if let lengths { checkLengths(lengths) }
-        var out = [Float](repeating: 0, count: numLayers * B * H)
+        if out.count != numLayers * B * H { out = [Float](repeating: 0, count: numLayers * B * H) }
         out.withUnsafeMutableBufferPointer { o in
             for k in 0..<numLayers {
                 for b in 0..<B {
@@ -218,7 +226,6 @@ public final class ElmanRNN {
                 }
             }
         }
-        return out
     }
 
     func checkLengths(_ lengths: [Int]) {
