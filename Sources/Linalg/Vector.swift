@@ -90,6 +90,18 @@ public enum Vector {
         for i in 0..<count { x[i] = tanh(x[i]) }
     }
 
+    /// The logistic function `1 / (1 + exp(-x))`, branch-free (vectorizes); error
+    /// within a few ulp of the exact value (it inherits `exp`'s bound).
+    @inline(__always)
+    public static func sigmoid(_ x: Float) -> Float {
+        1 / (1 + exp(-x))
+    }
+
+    /// `x[i] = sigmoid(x[i])`. - Complexity: O(count).
+    public static func sigmoid(inPlace x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] = sigmoid(x[i]) }
+    }
+
     /// `exp` in place.
     public static func exp(_ x: UnsafeMutableBufferPointer<Float>) {
         guard let base = x.baseAddress else { return }

@@ -5,7 +5,7 @@ import Linalg
 /// initial state of a one-to-many decoder, which emits the target (of another length)
 /// under teacher forcing and greedily at inference.
 ///
-/// Parameters: `encoder.*` and `decoder.*` (each an `ElmanRNN`, same `H` and `L`),
+/// Parameters: `encoder.*` and `decoder.*` (recurrent stacks of one cell kind, same `H` and `L`),
 /// `fc.weight` [V_out, H], `fc.bias`.
 ///
 /// ```swift
@@ -19,18 +19,19 @@ import Linalg
 /// - Complexity: the sum of the encoder's and the decoder's costs.
 public final class EncoderDecoderModel {
     public let parameters = ParameterStore()
-    public let encoder: ElmanRNN
-    public let decoder: ElmanRNN
+    public let encoder: RecurrentStack
+    public let decoder: RecurrentStack
     public let fc: Linear
     public let startToken: Int32
     public let endToken: Int32
 
     public init(sourceVocabularySize: Int, targetVocabularySize: Int, hiddenSize: Int, numLayers: Int = 1,
-                nonlinearity: Nonlinearity = .tanh, startToken: Int32, endToken: Int32, using rng: inout SeededRandom) {
-        encoder = ElmanRNN(inputSize: sourceVocabularySize, hiddenSize: hiddenSize, numLayers: numLayers,
-                           nonlinearity: nonlinearity, parameters: parameters, prefix: "encoder.")
-        decoder = ElmanRNN(inputSize: targetVocabularySize, hiddenSize: hiddenSize, numLayers: numLayers,
-                           nonlinearity: nonlinearity, parameters: parameters, prefix: "decoder.")
+                cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh, startToken: Int32, endToken: Int32,
+                using rng: inout SeededRandom) {
+        encoder = RecurrentStack.make(cell, inputSize: sourceVocabularySize, hiddenSize: hiddenSize, numLayers: numLayers,
+                                      nonlinearity: nonlinearity, parameters: parameters, prefix: "encoder.")
+        decoder = RecurrentStack.make(cell, inputSize: targetVocabularySize, hiddenSize: hiddenSize, numLayers: numLayers,
+                                      nonlinearity: nonlinearity, parameters: parameters, prefix: "decoder.")
         fc = Linear(inputSize: hiddenSize, outputSize: targetVocabularySize, parameters: parameters, prefix: "fc.")
         self.startToken = startToken
         self.endToken = endToken

@@ -6,7 +6,7 @@ enum GreedyDecoder {
     /// Returns `length` tokens per sequence (`[B][length]`); after a sequence emits
     /// `stop`, its remaining tokens are cut off (the arrays can be shorter).
     /// - Complexity: `length` single-step forwards of the stack and the output layer.
-    static func decode(rnn: ElmanRNN, fc: Linear, initialState: [Float], batchSize B: Int,
+    static func decode(rnn: RecurrentStack, fc: Linear, initialState: [Float], batchSize B: Int,
                        start: Int32, length: Int, stop: Int32?) -> [[Int32]] {
         var state = initialState
         var tokens = [Int32](repeating: start, count: B)

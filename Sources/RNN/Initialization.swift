@@ -1,19 +1,23 @@
 import Linalg
 
-/// How the recurrent weights of an `ElmanRNN` start.
+/// How the recurrent weights of a `RecurrentStack` start.
 public enum RecurrentInitialization: String, Sendable, CaseIterable {
     /// PyTorch's default: every weight and bias `U(-1/sqrt(H), 1/sqrt(H))`.
     case pytorchDefault = "default"
-    /// `W_hh` a random orthogonal matrix (QR of a Gaussian matrix); the rest default.
+    /// Each `[H, H]` gate block of `W_hh` a random orthogonal matrix (QR of a Gaussian
+    /// matrix); the rest default.
     case orthogonal
     /// `W_hh = I` and zero biases, for ReLU RNNs (IRNN, Le et al. 2015); `W_ih` default.
+    /// Vanilla RNN only.
     case identity
 }
 
-extension ElmanRNN {
+extension RecurrentStack {
     /// Sets this stack's parameters by `scheme`, drawing from `rng` (seeded, reproducible).
-    /// - Complexity: O(parameters), plus an `O(H³)` QR per layer for `.orthogonal`.
+    /// - Precondition: `.identity` only for the vanilla RNN.
+    /// - Complexity: O(parameters), plus an `O(H³)` QR per gate block for `.orthogonal`.
     public func initialize(_ scheme: RecurrentInitialization = .pytorchDefault, using rng: inout SeededRandom) {
+        precondition(scheme != .identity || cell == .rnn, "identity initialization is for the vanilla RNN only, not \(cell)")
         let bound = 1 / Float(hiddenSize).squareRoot()
         for k in 0..<numLayers {
             var slots = [weightIH[k], weightHH[k]]
@@ -25,8 +29,11 @@ extension ElmanRNN {
             case .pytorchDefault:
                 break
             case .orthogonal:
-                let q = Matrix.orthogonal(hiddenSize, using: &rng)
-                parameters.values.replaceSubrange(weightHH[k].range, with: q.storage)
+                for gate in 0..<cell.gateCount {
+                    let q = Matrix.orthogonal(hiddenSize, using: &rng)
+                    let start = weightHH[k].offset + gate * hiddenSize * hiddenSize
+                    parameters.values.replaceSubrange(start ..< start + q.count, with: q.storage)
+                }
             case .identity:
                 parameters.values.replaceSubrange(weightHH[k].range, with: Matrix.identity(hiddenSize).storage)
                 if hasBias {
@@ -47,6 +54,27 @@ extension Linear {
         if let bias { slots.append(bias) }
         for s in slots {
             for i in s.range { parameters.values[i] = rng.uniform(-bound, bound) }
+        }
+    }
+}
+
+extension RecurrentStack {
+    /// Makes a gated cell carry its state at the start of training: sets the total
+    /// bias (`b_ih + b_hh`) of the LSTM's forget gate or the GRU's update gate to `bias`
+    /// in every layer, so a fraction `σ(bias)` of the state is kept per step — a memory
+    /// of about `1 + exp(bias)` steps. `log(T)` suits dependencies over `T` steps
+    /// ("chrono" initialization, Tallec & Ollivier 2018); Jozefowicz et al. (2015)
+    /// recommend 1 for the LSTM's forget gate.
+    /// - Precondition: a GRU or LSTM with biases.
+    public func initializeCarryGate(bias: Float) {
+        precondition(cell != .rnn && hasBias, "the carry gate bias applies to a GRU or LSTM with biases")
+        let H = hiddenSize
+        for k in 0..<numLayers {
+            // Gate block 1 is the forget gate (LSTM: i, f, g, o) and the update gate (GRU: r, z, n).
+            for j in 0..<H {
+                parameters.values[biasIH[k].offset + H + j] = bias
+                parameters.values[biasHH[k].offset + H + j] = 0
+            }
         }
     }
 }

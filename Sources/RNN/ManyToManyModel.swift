@@ -1,9 +1,9 @@
 import Linalg
 
 /// Many-to-many: an output at every step (a character model, per-frame labels).
-/// `ElmanRNN` over the input, then `Linear` over all `T*B` hidden states in one GEMM.
+/// A recurrent stack (vanilla RNN, GRU or LSTM) over the input, then `Linear` over all `T*B` hidden states in one GEMM.
 ///
-/// Parameters are named as PyTorch's `rnn = nn.RNN(...)`, `fc = nn.Linear(...)` model
+/// Parameters are named as PyTorch's `rnn = nn.RNN/GRU/LSTM(...)`, `fc = nn.Linear(...)` model
 /// (`rnn.weight_ih_l0`, ..., `fc.weight`, `fc.bias`).
 ///
 /// ```swift
@@ -19,7 +19,7 @@ import Linalg
 /// - Complexity: `O(T·B·(H·(I + H·L) + H·O))` per forward and per backward.
 public final class ManyToManyModel {
     public let parameters = ParameterStore()
-    public let rnn: ElmanRNN
+    public let rnn: RecurrentStack
     public let fc: Linear
     let logitBuffer = FloatBuffer()
 
@@ -29,10 +29,10 @@ public final class ManyToManyModel {
     }
 
     public init(inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
-                nonlinearity: Nonlinearity = .tanh, initialization: RecurrentInitialization = .pytorchDefault,
-                using rng: inout SeededRandom) {
-        rnn = ElmanRNN(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
-                       nonlinearity: nonlinearity, parameters: parameters, prefix: "rnn.")
+                cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh,
+                initialization: RecurrentInitialization = .pytorchDefault, using rng: inout SeededRandom) {
+        rnn = RecurrentStack.make(cell, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
+                                  nonlinearity: nonlinearity, parameters: parameters, prefix: "rnn.")
         fc = Linear(inputSize: hiddenSize, outputSize: outputSize, parameters: parameters, prefix: "fc.")
         rnn.initialize(initialization, using: &rng)
         fc.initialize(using: &rng)

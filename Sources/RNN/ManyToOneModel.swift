@@ -17,17 +17,17 @@ import Linalg
 /// - Complexity: `O(T·B·H·(I + H·L) + B·H·O)` per forward and per backward.
 public final class ManyToOneModel {
     public let parameters = ParameterStore()
-    public let rnn: ElmanRNN
+    public let rnn: RecurrentStack
     public let fc: Linear
     let lastHidden = FloatBuffer()      // [B, H]
     let lastHiddenGradient = FloatBuffer()
     var lengths: [Int] = []
 
     public init(inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
-                nonlinearity: Nonlinearity = .tanh, initialization: RecurrentInitialization = .pytorchDefault,
-                using rng: inout SeededRandom) {
-        rnn = ElmanRNN(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
-                       nonlinearity: nonlinearity, parameters: parameters, prefix: "rnn.")
+                cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh,
+                initialization: RecurrentInitialization = .pytorchDefault, using rng: inout SeededRandom) {
+        rnn = RecurrentStack.make(cell, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
+                                  nonlinearity: nonlinearity, parameters: parameters, prefix: "rnn.")
         fc = Linear(inputSize: hiddenSize, outputSize: outputSize, parameters: parameters, prefix: "fc.")
         rnn.initialize(initialization, using: &rng)
         fc.initialize(using: &rng)

@@ -1,7 +1,7 @@
 import Linalg
 
 /// One-to-many: a fixed-size input vector sets the initial state through a `Linear`
-/// (`init.weight` [L*H, F]), and a token RNN generates a sequence from it (image
+/// (`init.weight` [S, F], `S` the state size per sequence: `L*H`, or `2*L*H` for an LSTM's `(h, c)`), and a token RNN generates a sequence from it (image
 /// captioning, sequence generation from a code). Trained with teacher forcing: step
 /// `t` reads the target of step `t - 1` (a start token at step 0).
 ///
@@ -16,17 +16,19 @@ import Linalg
 public final class OneToManyModel {
     public let parameters = ParameterStore()
     public let initial: Linear
-    public let rnn: ElmanRNN
+    public let rnn: RecurrentStack
     public let fc: Linear
     public let startToken: Int32
     var features = Matrix.zeros(0, 0)
 
     public init(featureSize: Int, vocabularySize: Int, hiddenSize: Int, numLayers: Int = 1,
-                nonlinearity: Nonlinearity = .tanh, startToken: Int32, using rng: inout SeededRandom) {
+                cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh, startToken: Int32,
+                using rng: inout SeededRandom) {
         precondition(startToken >= 0 && Int(startToken) < vocabularySize, "startToken must be a token of the vocabulary")
-        initial = Linear(inputSize: featureSize, outputSize: numLayers * hiddenSize, parameters: parameters, prefix: "init.")
-        rnn = ElmanRNN(inputSize: vocabularySize, hiddenSize: hiddenSize, numLayers: numLayers,
-                       nonlinearity: nonlinearity, parameters: parameters, prefix: "rnn.")
+        initial = Linear(inputSize: featureSize, outputSize: cell.stateParts * numLayers * hiddenSize,
+                         parameters: parameters, prefix: "init.")
+        rnn = RecurrentStack.make(cell, inputSize: vocabularySize, hiddenSize: hiddenSize, numLayers: numLayers,
+                                  nonlinearity: nonlinearity, parameters: parameters, prefix: "rnn.")
         fc = Linear(inputSize: hiddenSize, outputSize: vocabularySize, parameters: parameters, prefix: "fc.")
         self.startToken = startToken
         initial.initialize(using: &rng)
@@ -34,10 +36,14 @@ public final class OneToManyModel {
         fc.initialize(using: &rng)
     }
 
-    /// The initial state `[L*B*H]` (layer-major) for `features` `[B, F]`.
+    /// The initial state `[parts, L, B, H]` for `features` `[B, F]`.
     public func initialState(features: Matrix) -> [Float] {
-        let y = initial.forward(features)           // [B, L*H], row b = [layer 0 | layer 1 | ...]
-        return OneToManyModel.layerMajor(y.storage, batch: features.rows, layers: rnn.numLayers, hidden: rnn.hiddenSize)
+        let y = initial.forward(features)           // [B, S], row b = [part 0 layer 0 | part 0 layer 1 | ...]
+        return OneToManyModel.layerMajor(y.storage, batch: features.rows, layers: stateBlocks, hidden: rnn.hiddenSize)
+    }
+
+    /// Number of `[B, H]` blocks in the state: `parts * numLayers`.
+    var stateBlocks: Int { rnn.cell.stateParts * rnn.numLayers
     }
 
     /// `[B, L, H]` <-> `[L, B, H]` (the same permutation both ways when `inverse`).
@@ -77,7 +83,7 @@ public final class OneToManyModel {
             dh.storage.withUnsafeBufferPointer { d.baseAddress!.update(from: $0.baseAddress!, count: dh.count) }
         }
         rnn.backward()
-        let dh0 = OneToManyModel.layerMajor(rnn.initialStateGradient, batch: features.rows, layers: rnn.numLayers,
+        let dh0 = OneToManyModel.layerMajor(rnn.initialStateGradient, batch: features.rows, layers: stateBlocks,
                                             hidden: rnn.hiddenSize, inverse: true)
         initial.backward(Matrix(rows: features.rows, cols: initial.outputSize, storage: dh0), input: features)
         return Double(loss)

@@ -1,6 +1,6 @@
 /// Accumulates wall-clock time per phase of a training step, for the benchmark's
 /// breakdown. Layers time their phases only when a profiler is attached (the
-/// `profiler` property of `ElmanRNN` and the models), so normal runs pay nothing.
+/// `profiler` property of the recurrent stacks and models), so normal runs pay nothing.
 ///
 /// ```swift
 /// let profiler = PhaseProfiler()

@@ -11,14 +11,14 @@ import Linalg
 /// ```
 public final class Sampler {
     public let model: ManyToManyModel
-    /// The hidden state `[numLayers*1*H]` after the tokens seen so far.
+    /// The recurrent state (`model.rnn.stateSize(batchSize: 1)` values) after the tokens seen so far.
     public private(set) var state: [Float]
     /// Logits `[outputSize]` for the token after those seen so far (nil before any).
     public private(set) var lastLogits: [Float]?
 
     public init(model: ManyToManyModel) {
         self.model = model
-        state = [Float](repeating: 0, count: model.rnn.numLayers * model.rnn.hiddenSize)
+        state = [Float](repeating: 0, count: model.rnn.stateSize(batchSize: 1))
     }
 
     /// Resets to the zero state.

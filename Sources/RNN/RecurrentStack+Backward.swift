@@ -1,6 +1,6 @@
 import Linalg
 
-extension ElmanRNN {
+extension RecurrentStack {
     /// Backpropagation through time for the last `forward`, for the whole stack.
     ///
     /// Reads d(loss)/d(top outputs) from `withOutputGradient` and **accumulates**
@@ -9,9 +9,9 @@ extension ElmanRNN {
     /// `inputGradient` holds d(loss)/d(input).
     ///
     /// - Parameters:
-    ///   - finalStateGradient: d(loss)/d(`finalState(lengths:)`), `[numLayers*B*H]`, or nil.
+    ///   - finalStateGradient: d(loss)/d(`finalState(lengths:)`), `stateSize` values, or nil.
     ///   - lengths: the same per-sequence lengths given to `finalState(lengths:)`.
-    /// - Complexity: `O(T·B·H·(I + H·L))`: per layer `T` GEMMs `[B,H]x[H,H]` for the
+    /// - Complexity: `O(T·B·G·H·(I + H·L))`: per layer `T` GEMMs `[B,G·H]x[G·H,H]` for the
     ///   recurrence, then `dW_hh = dAᵀ H_prev` and `dW_ih = dAᵀ X` as single GEMMs with
     ///   `K = T*B`, and `dX = dA W_ih` for the layer below.
     public func backward(finalStateGradient: [Float]? = nil, lengths: [Int]? = nil) {
@@ -19,8 +19,9 @@ extension ElmanRNN {
         precondition(T > 0, "backward called before forward")
         if let lengths { checkLengths(lengths) }
         if let g = finalStateGradient {
-            precondition(g.count == numLayers * B * H,
-                         "finalStateGradient has \(g.count) elements, expected numLayers*B*H = \(numLayers * B * H)")
+            precondition(g.count == stateSize(batchSize: B),
+                         "finalStateGradient has \(g.count) elements, expected \(stateSize(batchSize: B))")
+            // The h part joins the output gradient at each sequence's last step.
             g.withUnsafeBufferPointer { src in
                 for k in 0..<numLayers {
                     let d = outputGradients[k].pointer
@@ -32,55 +33,36 @@ extension ElmanRNN {
                 }
             }
         }
-        initialStateGradientBuffer.resize(numLayers * B * H)
+        pendingFinalStateGradient = finalStateGradient
+        pendingLengths = lengths
+        defer { pendingFinalStateGradient = nil; pendingLengths = nil }
+        initialStateGradientBuffer.resize(stateSize(batchSize: B))
         if !inputIsTokens { inputGradientBuffer.resize(T * B * inputSize) }
         parameters.values.withUnsafeBufferPointer { values in
             parameters.gradients.withUnsafeMutableBufferPointer { grads in
                 tokens.withUnsafeBufferPointer { tok in
                     for k in (0..<numLayers).reversed() {
-                        backwardLayer(k, T: T, B: B, w: values.baseAddress!, g: grads.baseAddress!, tokens: tok.baseAddress)
+                        let (inputSide, hiddenSide) = recurrenceBackward(k, T: T, B: B, w: values.baseAddress!)
+                        profiler.measure(.weightGradients) {
+                            weightGradients(k, T: T, B: B, w: values.baseAddress!, g: grads.baseAddress!,
+                                            inputSide: inputSide, hiddenSide: hiddenSide, tokens: tok.baseAddress)
+                        }
                     }
                 }
             }
         }
     }
 
-    private func backwardLayer(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>,
-                               tokens: UnsafePointer<Int32>?) {
-        let H = hiddenSize
-        let h = states[k].pointer          // [(T+1)*B, H]: h_prev for step t is block t
-        let d = outputGradients[k].pointer // becomes dA in place
-        let whh = w + weightHH[k].offset
-        let dh0 = initialStateGradientBuffer.pointer + k * B * H
-        // 1. The sequential part: dA_t = (dH_t + carry) ⊙ act'(h_t); carry = dA_t W_hh,
-        //    accumulated straight into block t-1 of dH.
-        for t in (0..<T).reversed() {
-            let block = d + t * B * H
-            profiler.measure(.elementwise) {
-                nonlinearity.multiplyByDerivative(block, output: h + (t + 1) * B * H, count: B * H)
-            }
-            let carryTarget = t > 0 ? d + (t - 1) * B * H : dh0
-            profiler.measure(.backwardRecurrence) {
-                BLAS.gemm(.none, .none, m: B, n: H, k: H, a: block, lda: H, b: whh, ldb: H,
-                          beta: t > 0 ? 1 : 0, c: carryTarget, ldc: H)
-            }
-        }
-        profiler.measure(.weightGradients) {
-            weightGradients(k, T: T, B: B, w: w, g: g, tokens: tokens)
-        }
-    }
-
+    /// Whole-sequence gradients of layer `k`: `dW_hh`, biases, `dW_ih`, and `dX`.
     private func weightGradients(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>,
+                                 inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>,
                                  tokens: UnsafePointer<Int32>?) {
-        let H = hiddenSize, I = layerInputSize(k)
-        let h = states[k].pointer
-        let d = outputGradients[k].pointer
-        // 2. Whole-sequence weight gradients.
-        BLAS.gemm(.transposed, .none, m: H, n: H, k: T * B, a: d, lda: H, b: h, ldb: H,
+        let H = hiddenSize, I = layerInputSize(k), gH = gateWidth
+        BLAS.gemm(.transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, b: states[k].pointer, ldb: H,
                   beta: 1, c: g + weightHH[k].offset, ldc: H)
         if hasBias {
-            Vector.addColumnSums(of: d, rows: T * B, cols: H, into: g + biasIH[k].offset)
-            Vector.addColumnSums(of: d, rows: T * B, cols: H, into: g + biasHH[k].offset)
+            Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: g + biasIH[k].offset)
+            Vector.addColumnSums(of: hiddenSide, rows: T * B, cols: gH, into: g + biasHH[k].offset)
         }
         let wih = w + weightIH[k].offset
         let gwih = g + weightIH[k].offset
@@ -90,21 +72,26 @@ extension ElmanRNN {
             for r in 0..<(T * B) {
                 let v = Int(tok[r])
                 if v < 0 { continue }
-                let row = d + r * H
-                for j in 0..<H { gwih[j * I + v] += row[j] }
+                let row = inputSide + r * gH
+                for j in 0..<gH { gwih[j * I + v] += row[j] }
             }
             return
         }
         let x = k == 0 ? UnsafePointer(denseInput.pointer) : UnsafePointer(states[k - 1].pointer + B * H)
-        BLAS.gemm(.transposed, .none, m: H, n: I, k: T * B, a: d, lda: H, b: x, ldb: I,
+        BLAS.gemm(.transposed, .none, m: gH, n: I, k: T * B, a: inputSide, lda: gH, b: x, ldb: I,
                   beta: 1, c: gwih, ldc: I)
-        // 3. dX = dA W_ih: into the layer below's output gradient, or the input gradient.
+        // dX = dA W_ih: into the layer below's output gradient, or the input gradient.
         let dx = k > 0 ? outputGradients[k - 1].pointer : inputGradientBuffer.pointer
-        BLAS.gemm(.none, .none, m: T * B, n: I, k: H, a: d, lda: H, b: wih, ldb: I,
+        BLAS.gemm(.none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, b: wih, ldb: I,
                   beta: k > 0 ? 1 : 0, c: dx, ldc: I)
     }
 
-    /// d(loss)/d(initialState) from the last `backward`, `[numLayers*B*H]`.
+    /// Where the initial-state gradient of part `p`, layer `k` goes (`[B, H]`).
+    func initialStateGradient(part p: Int, layer k: Int) -> UnsafeMutablePointer<Float> {
+        initialStateGradientBuffer.pointer + (p * numLayers + k) * batchSize * hiddenSize
+    }
+
+    /// d(loss)/d(initialState) from the last `backward`, `stateSize` values.
     public var initialStateGradient: [Float] { initialStateGradientBuffer.array }
 
     /// d(loss)/d(dense input) from the last `backward`, `[T*B, inputSize]`.

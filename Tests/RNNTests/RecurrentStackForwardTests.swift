@@ -4,35 +4,80 @@ import Linalg
 import RNN
 
 /// The naive reference: per step, per example, per unit, in Double, straight from
-/// `h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)`.
-func naiveForward(_ store: ParameterStore, I: Int, H: Int, L: Int, nonlinearity: Nonlinearity,
+/// PyTorch's documented equations for `nn.RNN`, `nn.GRU` and `nn.LSTM`.
+func naiveForward(_ store: ParameterStore, cell: RecurrentCell = .rnn, I: Int, H: Int, L: Int,
+                  nonlinearity: Nonlinearity = .tanh,
                   input: [[Double]], B: Int, T: Int, h0: [Double]?) -> (outputs: [Double], final: [Double]) {
+    func sigmoid(_ v: Double) -> Double { 1 / (1 + Foundation.exp(-v)) }
     var x = input   // [T*B][I_k]
-    var final = [Double](repeating: 0, count: L * B * H)
+    let P = cell.stateParts
+    var final = [Double](repeating: 0, count: P * L * B * H)
     for k in 0..<L {
         let inSize = k == 0 ? I : H
         let wih = store.tensor("rnn.weight_ih_l\(k)").map(Double.init), whh = store.tensor("rnn.weight_hh_l\(k)").map(Double.init)
         let bih = store.tensor("rnn.bias_ih_l\(k)").map(Double.init), bhh = store.tensor("rnn.bias_hh_l\(k)").map(Double.init)
+        // Row `i` of gate block `g`: input part and hidden part of its pre-activation.
+        func wx(_ g: Int, _ i: Int, _ xt: [Double]) -> Double {
+            (0..<inSize).reduce(bih[g * H + i]) { $0 + wih[(g * H + i) * inSize + $1] * xt[$1] }
+        }
+        func wh(_ g: Int, _ i: Int, _ h: [Double]) -> Double {
+            (0..<H).reduce(bhh[g * H + i]) { $0 + whh[(g * H + i) * H + $1] * h[$1] }
+        }
         var out = [[Double]](repeating: [], count: T * B)
         for b in 0..<B {
             var h = (0..<H).map { j in h0?[(k * B + b) * H + j] ?? 0 }
+            var c = (0..<H).map { j in P == 2 ? h0?[((L + k) * B + b) * H + j] ?? 0 : 0 }
             for t in 0..<T {
                 let xt = x[t * B + b]
                 var next = [Double](repeating: 0, count: H)
                 for i in 0..<H {
-                    var s = bih[i] + bhh[i]
-                    for j in 0..<inSize { s += wih[i * inSize + j] * xt[j] }
-                    for j in 0..<H { s += whh[i * H + j] * h[j] }
-                    next[i] = nonlinearity == .tanh ? Foundation.tanh(s) : max(s, 0)
+                    switch cell {
+                    case .rnn:
+                        let s = wx(0, i, xt) + wh(0, i, h)
+                        next[i] = nonlinearity == .tanh ? Foundation.tanh(s) : max(s, 0)
+                    case .gru:
+                        let r = sigmoid(wx(0, i, xt) + wh(0, i, h)), z = sigmoid(wx(1, i, xt) + wh(1, i, h))
+                        let n = Foundation.tanh(wx(2, i, xt) + r * wh(2, i, h))
+                        next[i] = (1 - z) * n + z * h[i]
+                    case .lstm:
+                        let ig = sigmoid(wx(0, i, xt) + wh(0, i, h)), f = sigmoid(wx(1, i, xt) + wh(1, i, h))
+                        let g = Foundation.tanh(wx(2, i, xt) + wh(2, i, h)), o = sigmoid(wx(3, i, xt) + wh(3, i, h))
+                        c[i] = f * c[i] + ig * g
+                        next[i] = o * Foundation.tanh(c[i])
+                    }
                 }
                 h = next
                 out[t * B + b] = h
             }
-            for j in 0..<H { final[(k * B + b) * H + j] = h[j] }
+            for j in 0..<H {
+                final[(k * B + b) * H + j] = h[j]
+                if P == 2 { final[((L + k) * B + b) * H + j] = c[j] }
+            }
         }
         x = out
     }
     return (x.flatMap { $0 }, final)
+}
+
+struct RecurrentStackForwardTests {
+    /// GRU and LSTM against the naive reference, with a given initial state.
+    @Test(arguments: [RecurrentCell.gru, .lstm])
+    func gatedForwardEqualsNaiveReference(_ cell: RecurrentCell) {
+        var rng = SeededRandom(seed: 81)
+        let (I, H, L, B, T) = (5, 6, 2, 3, 5)
+        let store = ParameterStore()
+        let stack = RecurrentStack.make(cell, inputSize: I, hiddenSize: H, numLayers: L, parameters: store)
+        stack.initialize(using: &rng)
+        for i in 0..<store.count { store.values[i] *= 3 }   // saturate some gates too
+        let h0 = (0..<stack.stateSize(batchSize: B)).map { _ in rng.uniform(-1, 1) }
+        let x = Matrix.random(T * B, I, using: &rng)
+        stack.forward(.dense(x), batchSize: B, initialState: h0)
+        let ref = naiveForward(store, cell: cell, I: I, H: H, L: L, input: (0..<(T * B)).map { x.row($0).map(Double.init) },
+                               B: B, T: T, h0: h0.map(Double.init))
+        #expect(zip(stack.outputs.storage, ref.outputs).allSatisfy { abs(Double($0) - $1) < 2e-5 })
+        #expect(zip(stack.finalState(), ref.final).allSatisfy { abs(Double($0) - $1) < 2e-5 })
+        #expect(store.slot(named: "rnn.weight_ih_l0")!.shape == [cell.gateCount * H, I])
+    }
 }
 
 struct ElmanRNNForwardTests {

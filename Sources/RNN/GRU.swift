@@ -1,0 +1,118 @@
+import Linalg
+
+/// A stack of GRU layers with PyTorch's equations, gate order and parameters
+/// (`torch.nn.GRU`): gate blocks r, z, n in `weight_ih_l{k}` [3H, I_k],
+/// `weight_hh_l{k}` [3H, H], `bias_ih_l{k}` [3H], `bias_hh_l{k}` [3H]:
+///
+///     r = σ(W_ir x + b_ir + W_hr h + b_hr)
+///     z = σ(W_iz x + b_iz + W_hz h + b_hz)
+///     n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+///     h' = (1 - z) ⊙ n + z ⊙ h
+///
+/// ```swift
+/// let gru = GRU(inputSize: 5, hiddenSize: 8, numLayers: 2, parameters: store)
+/// gru.initialize(using: &rng)
+/// gru.forward(.tokens(tokens), batchSize: B)
+/// ```
+/// Same schedule as `ElmanRNN`: one input GEMM (or gather) for all gates and steps,
+/// one `[B,H]x[H,3H]` GEMM per step plus fused gate math, weight gradients as single
+/// GEMMs over all `T*B` rows.
+/// - Complexity: `O(T·B·3H·(I + H))` per layer, forward and backward.
+public final class GRU: RecurrentStack {
+    /// Per layer `[T*B, 3H]`: input projections, then r, z, n after activation.
+    var gates: [FloatBuffer] = []
+    /// Per layer `[T*B, H]`: `W_hn h + b_hn`, needed by the backward pass.
+    var hiddenN: [FloatBuffer] = []
+    let stepScratch = FloatBuffer()            // [B, 3H]: h W_hhᵀ + b_hh
+    let inputSideGradient = FloatBuffer()      // [T*B, 3H]
+    let hiddenSideGradient = FloatBuffer()     // [T*B, 3H]
+
+    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true,
+                parameters: ParameterStore, prefix: String = "rnn.") {
+        super.init(cell: .gru, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
+                   parameters: parameters, prefix: prefix)
+    }
+
+    override func prepareCellBuffers(T: Int, B: Int) {
+        let H = hiddenSize
+        while gates.count < numLayers { gates.append(FloatBuffer()); hiddenN.append(FloatBuffer()) }
+        for k in 0..<numLayers {
+            gates[k].resize(T * B * 3 * H)
+            hiddenN[k].resize(T * B * H)
+        }
+        stepScratch.resize(B * 3 * H)
+    }
+
+    override func projectionTarget(_ k: Int) -> UnsafeMutablePointer<Float> { gates[k].pointer }
+
+    override var hiddenBiasInProjection: Bool { false }
+
+    override func recurrenceForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) {
+        let H = hiddenSize, G = 3 * H
+        let h = states[k].pointer, a = gates[k].pointer, hn = hiddenN[k].pointer, s = stepScratch.pointer
+        let whh = w + weightHH[k].offset
+        for t in 0..<T {
+            profiler.measure(.forwardRecurrence) {
+                for b in 0..<B {
+                    if hasBias { (s + b * G).update(from: w + biasHH[k].offset, count: G) } else { (s + b * G).update(repeating: 0, count: G) }
+                }
+                BLAS.gemm(.none, .transposed, m: B, n: G, k: H, a: h + t * B * H, lda: H, b: whh, ldb: H,
+                          beta: 1, c: s, ldc: G)
+            }
+            profiler.measure(.elementwise) {
+                for b in 0..<B {
+                    let row = t * B + b
+                    let ar = a + row * G, sr = s + b * G, hnr = hn + row * H
+                    let hPrev = h + row * H, hNext = h + (row + B) * H
+                    for j in 0..<(2 * H) { ar[j] += sr[j] }
+                    Vector.sigmoid(inPlace: ar, count: 2 * H)
+                    for j in 0..<H {
+                        hnr[j] = sr[2 * H + j]
+                        ar[2 * H + j] += ar[j] * hnr[j]
+                    }
+                    Vector.tanh(inPlace: ar + 2 * H, count: H)
+                    for j in 0..<H {
+                        let z = ar[H + j], n = ar[2 * H + j]
+                        hNext[j] = n + z * (hPrev[j] - n)
+                    }
+                }
+            }
+        }
+    }
+
+    override func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>)
+        -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>) {
+        let H = hiddenSize, G = 3 * H
+        inputSideGradient.resize(T * B * G)
+        hiddenSideGradient.resize(T * B * G)
+        let h = states[k].pointer, a = gates[k].pointer, hn = hiddenN[k].pointer
+        let d = outputGradients[k].pointer, dAi = inputSideGradient.pointer, dAh = hiddenSideGradient.pointer
+        let whh = w + weightHH[k].offset
+        let dh0 = initialStateGradient(part: 0, layer: k)
+        for t in (0..<T).reversed() {
+            let prev = t > 0 ? d + (t - 1) * B * H : dh0
+            profiler.measure(.elementwise) {
+                if t == 0 { prev.update(repeating: 0, count: B * H) }
+                for b in 0..<B {
+                    let row = t * B + b
+                    let ar = a + row * G, hnr = hn + row * H, hPrev = h + row * H, dh = d + row * H
+                    let di = dAi + row * G, dg = dAh + row * G, dp = prev + b * H
+                    for j in 0..<H {
+                        let r = ar[j], z = ar[H + j], n = ar[2 * H + j], g = dh[j]
+                        let dn = g * (1 - z) * (1 - n * n)            // through tanh
+                        let dr = dn * hnr[j] * r * (1 - r)
+                        let dz = g * (hPrev[j] - n) * z * (1 - z)
+                        di[j] = dr; di[H + j] = dz; di[2 * H + j] = dn
+                        dg[j] = dr; dg[H + j] = dz; dg[2 * H + j] = dn * r
+                        dp[j] += g * z
+                    }
+                }
+            }
+            profiler.measure(.backwardRecurrence) {
+                BLAS.gemm(.none, .none, m: B, n: H, k: G, a: dAh + t * B * G, lda: G, b: whh, ldb: H,
+                          beta: 1, c: prev, ldc: H)
+            }
+        }
+        return (UnsafePointer(dAi), UnsafePointer(dAh))
+    }
+}

@@ -1,0 +1,123 @@
+import Linalg
+
+/// A stack of LSTM layers with PyTorch's equations, gate order and parameters
+/// (`torch.nn.LSTM`, no projection): gate blocks i, f, g, o in `weight_ih_l{k}`
+/// [4H, I_k], `weight_hh_l{k}` [4H, H], `bias_ih_l{k}` [4H], `bias_hh_l{k}` [4H]:
+///
+///     i = σ(·), f = σ(·), g = tanh(·), o = σ(·)   of  W_i* x + b_i* + W_h* h + b_h*
+///     c' = f ⊙ c + i ⊙ g
+///     h' = o ⊙ tanh(c')
+///
+/// The state has two parts: initial and final states are `[2, L, B, H]` (`h` then `c`,
+/// PyTorch's `(h_n, c_n)` concatenated).
+///
+/// ```swift
+/// let lstm = LSTM(inputSize: 5, hiddenSize: 8, parameters: store)
+/// lstm.initialize(using: &rng)
+/// lstm.forward(.tokens(tokens), batchSize: B)
+/// let hc = lstm.finalState()   // [2 * 1 * B * 8]
+/// ```
+/// - Complexity: `O(T·B·4H·(I + H))` per layer, forward and backward.
+public final class LSTM: RecurrentStack {
+    /// Per layer `[(T+1)*B, H]`: the initial `c` block first, then `c` after each step.
+    var cells: [FloatBuffer] = []
+    /// Per layer `[T*B, 4H]`: input projections, then i, f, g, o after activation.
+    var gates: [FloatBuffer] = []
+    /// Per layer `[T*B, H]`: `tanh(c)` after each step.
+    var tanhCells: [FloatBuffer] = []
+    let gateGradient = FloatBuffer()   // [T*B, 4H]
+    let cellCarry = FloatBuffer()      // [B, H]
+
+    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true,
+                parameters: ParameterStore, prefix: String = "rnn.") {
+        super.init(cell: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
+                   parameters: parameters, prefix: prefix)
+    }
+
+    override func prepareCellBuffers(T: Int, B: Int) {
+        let H = hiddenSize
+        while cells.count < numLayers { cells.append(FloatBuffer()); gates.append(FloatBuffer()); tanhCells.append(FloatBuffer()) }
+        for k in 0..<numLayers {
+            cells[k].resize((T + 1) * B * H)
+            gates[k].resize(T * B * 4 * H)
+            tanhCells[k].resize(T * B * H)
+        }
+    }
+
+    override func stateBuffer(part: Int, layer k: Int) -> FloatBuffer { part == 0 ? states[k] : cells[k] }
+
+    override func projectionTarget(_ k: Int) -> UnsafeMutablePointer<Float> { gates[k].pointer }
+
+    override func recurrenceForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) {
+        let H = hiddenSize, G = 4 * H
+        let h = states[k].pointer, c = cells[k].pointer, a = gates[k].pointer, tc = tanhCells[k].pointer
+        let whh = w + weightHH[k].offset
+        for t in 0..<T {
+            profiler.measure(.forwardRecurrence) {
+                BLAS.gemm(.none, .transposed, m: B, n: G, k: H, a: h + t * B * H, lda: H, b: whh, ldb: H,
+                          beta: 1, c: a + t * B * G, ldc: G)
+            }
+            profiler.measure(.elementwise) {
+                for b in 0..<B {
+                    let row = t * B + b
+                    let ar = a + row * G, cPrev = c + row * H, cNext = c + (row + B) * H
+                    let tcr = tc + row * H, hNext = h + (row + B) * H
+                    Vector.sigmoid(inPlace: ar, count: 2 * H)
+                    Vector.tanh(inPlace: ar + 2 * H, count: H)
+                    Vector.sigmoid(inPlace: ar + 3 * H, count: H)
+                    for j in 0..<H {
+                        let cv = ar[H + j] * cPrev[j] + ar[j] * ar[2 * H + j]
+                        cNext[j] = cv
+                        tcr[j] = cv
+                    }
+                    Vector.tanh(inPlace: tcr, count: H)
+                    for j in 0..<H { hNext[j] = ar[3 * H + j] * tcr[j] }
+                }
+            }
+        }
+    }
+
+    override func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>)
+        -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>) {
+        let H = hiddenSize, G = 4 * H, L = numLayers
+        gateGradient.resize(T * B * G)
+        cellCarry.resize(B * H)
+        cellCarry.zero()
+        let c = cells[k].pointer, a = gates[k].pointer, tc = tanhCells[k].pointer
+        let d = outputGradients[k].pointer, dA = gateGradient.pointer, dc = cellCarry.pointer
+        let whh = w + weightHH[k].offset
+        let dh0 = initialStateGradient(part: 0, layer: k)
+        for t in (0..<T).reversed() {
+            // The c part of a final-state gradient enters at each sequence's last step.
+            if let g = pendingFinalStateGradient {
+                for b in 0..<B where (pendingLengths?[b] ?? T) - 1 == t {
+                    let src = ((L + k) * B + b) * H
+                    for j in 0..<H { dc[b * H + j] += g[src + j] }
+                }
+            }
+            profiler.measure(.elementwise) {
+                for b in 0..<B {
+                    let row = t * B + b
+                    let ar = a + row * G, cPrev = c + row * H, tcr = tc + row * H
+                    let dh = d + row * H, dar = dA + row * G, dcb = dc + b * H
+                    for j in 0..<H {
+                        let i = ar[j], f = ar[H + j], gg = ar[2 * H + j], o = ar[3 * H + j], tcv = tcr[j]
+                        let cellGrad = dcb[j] + dh[j] * o * (1 - tcv * tcv)
+                        dar[j] = cellGrad * gg * i * (1 - i)
+                        dar[H + j] = cellGrad * cPrev[j] * f * (1 - f)
+                        dar[2 * H + j] = cellGrad * i * (1 - gg * gg)
+                        dar[3 * H + j] = dh[j] * tcv * o * (1 - o)
+                        dcb[j] = cellGrad * f
+                    }
+                }
+            }
+            let prev = t > 0 ? d + (t - 1) * B * H : dh0
+            profiler.measure(.backwardRecurrence) {
+                BLAS.gemm(.none, .none, m: B, n: H, k: G, a: dA + t * B * G, lda: G, b: whh, ldb: H,
+                          beta: t > 0 ? 1 : 0, c: prev, ldc: H)
+            }
+        }
+        initialStateGradient(part: 1, layer: k).update(from: dc, count: B * H)
+        return (UnsafePointer(dA), UnsafePointer(dA))
+    }
+}

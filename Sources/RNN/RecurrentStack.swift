@@ -1,0 +1,263 @@
+import Linalg
+
+/// What every recurrent layer stack shares — `ElmanRNN`, `GRU` and `LSTM` are its
+/// subclasses and differ only in the per-step cell.
+///
+/// Parameters follow PyTorch (`G` = `cell.gateCount`): per layer `k`,
+/// `weight_ih_l{k}` [G·H, I_k], `weight_hh_l{k}` [G·H, H], `bias_ih_l{k}` [G·H],
+/// `bias_hh_l{k}` [G·H], gate blocks stacked in PyTorch's order.
+///
+/// Batches are **time-major and stacked**: step `t` of sequence `b` is row `t*B + b`.
+/// The schedule (see the design notes): the input projections of all gates for all
+/// steps are one GEMM (a gather for tokens); each step does one `[B,H]x[H,G·H]` GEMM
+/// plus fused elementwise gate math; the weight gradients are one GEMM each over all
+/// `T*B` rows.
+///
+/// States (initial and final) are flat `[parts, numLayers, B, H]` arrays, where
+/// `parts` is 2 for the LSTM (`h` then `c`) and 1 otherwise — `stateSize(batchSize:)`.
+/// The stack keeps the activations of its last `forward` for `backward`.
+public class RecurrentStack {
+    public let cell: RecurrentCell
+    /// The activation of a vanilla RNN; GRU and LSTM use their fixed sigmoid/tanh
+    /// gates and report `.tanh`.
+    public let nonlinearity: Nonlinearity
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let numLayers: Int
+    public let hasBias: Bool
+    /// The store that holds this stack's parameters and gradients.
+    public let parameters: ParameterStore
+    /// The name prefix of the parameters (`"rnn."` for the character model).
+    public let prefix: String
+
+    let weightIH: [TensorSlot]
+    let weightHH: [TensorSlot]
+    let biasIH: [TensorSlot]
+    let biasHH: [TensorSlot]
+
+    /// Batch size and number of steps of the last `forward`.
+    public internal(set) var batchSize = 0
+    public internal(set) var steps = 0
+    /// When set, forward and backward time their phases into it.
+    public var profiler: PhaseProfiler?
+
+    /// Per layer: `[(T+1)*B, H]`, the initial `h` block first, then `h` after each step
+    /// (so "previous states" is one contiguous `[T*B, H]` matrix).
+    var states: [FloatBuffer]
+    /// Per layer: d(loss)/d(outputs) `[T*B, H]` (the carry accumulates into it).
+    var outputGradients: [FloatBuffer]
+    var inputIsTokens = true
+    var tokens: [Int32] = []
+    let denseInput = FloatBuffer()
+    let initialStateGradientBuffer = FloatBuffer()
+    let inputGradientBuffer = FloatBuffer()
+    /// The final-state gradient and lengths of the running `backward` (for subclasses
+    /// with more than one state part).
+    var pendingFinalStateGradient: [Float]?
+    var pendingLengths: [Int]?
+
+    init(cell: RecurrentCell, nonlinearity: Nonlinearity = .tanh, inputSize: Int, hiddenSize: Int, numLayers: Int,
+         bias: Bool, parameters: ParameterStore, prefix: String) {
+        precondition(inputSize > 0 && hiddenSize > 0 && numLayers > 0,
+                     "\(cell) stack needs positive sizes, got input \(inputSize), hidden \(hiddenSize), layers \(numLayers)")
+        self.cell = cell
+        self.nonlinearity = nonlinearity
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.numLayers = numLayers
+        self.hasBias = bias
+        self.parameters = parameters
+        self.prefix = prefix
+        let gH = cell.gateCount * hiddenSize
+        var wih: [TensorSlot] = [], whh: [TensorSlot] = [], bih: [TensorSlot] = [], bhh: [TensorSlot] = []
+        for k in 0..<numLayers {
+            let inSize = k == 0 ? inputSize : hiddenSize
+            wih.append(parameters.register("\(prefix)weight_ih_l\(k)", shape: [gH, inSize]))
+            whh.append(parameters.register("\(prefix)weight_hh_l\(k)", shape: [gH, hiddenSize]))
+            if bias {
+                bih.append(parameters.register("\(prefix)bias_ih_l\(k)", shape: [gH]))
+                bhh.append(parameters.register("\(prefix)bias_hh_l\(k)", shape: [gH]))
+            }
+        }
+        (weightIH, weightHH, biasIH, biasHH) = (wih, whh, bih, bhh)
+        states = (0..<numLayers).map { _ in FloatBuffer() }
+        outputGradients = (0..<numLayers).map { _ in FloatBuffer() }
+    }
+
+    /// `G·H`, the width of the stacked gate blocks.
+    var gateWidth: Int { cell.gateCount * hiddenSize }
+
+    /// The input width of layer `k`.
+    func layerInputSize(_ k: Int) -> Int { k == 0 ? inputSize : hiddenSize }
+
+    /// The number of state values for a batch: `parts * numLayers * B * H`.
+    public func stateSize(batchSize: Int) -> Int { cell.stateParts * numLayers * batchSize * hiddenSize }
+
+    // MARK: - What each cell provides
+
+    /// Sizes the cell's own buffers for `(T, B)`.
+    func prepareCellBuffers(T: Int, B: Int) {}
+    /// The buffers of state part `p` of layer `k`, each `[(T+1)*B, H]` with the initial
+    /// state first (part 0 is `states[k]`).
+    func stateBuffer(part: Int, layer k: Int) -> FloatBuffer { states[k] }
+    /// Where layer `k`'s input projections `[T*B, G·H]` go (they arrive with biases added).
+    func projectionTarget(_ k: Int) -> UnsafeMutablePointer<Float> { fatalError("abstract") }
+    /// Whether `b_hh` is added to the input projection (false for GRU, whose `b_hn`
+    /// sits inside the reset product).
+    var hiddenBiasInProjection: Bool { true }
+    /// The per-step forward of layer `k` over the prepared projections.
+    func recurrenceForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) { fatalError("abstract") }
+    /// The per-step backward of layer `k`. Reads `outputGradients[k]`, writes the
+    /// initial-state gradients of layer `k`, and returns d(loss)/d(input-side
+    /// pre-activations) and d(loss)/d(hidden-side pre-activations), each `[T*B, G·H]`.
+    func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>)
+        -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>) { fatalError("abstract") }
+
+    // MARK: - Forward
+
+    /// Runs all layers over `input` (`[T*B]` tokens or `[T*B, inputSize]` vectors).
+    ///
+    /// - Parameters:
+    ///   - initialState: `stateSize(batchSize:)` values (`[parts, L, B, H]`), zeros when
+    ///     nil. Pass the previous chunk's `finalState()` for truncated BPTT: it is used
+    ///     as a constant (no gradient flows into the previous chunk).
+    /// Clears the output gradient that `backward` will read.
+    /// - Complexity: `O(T·B·G·H·(I + H·L))`; allocates only when `(B, T)` grows.
+    public func forward(_ input: SequenceInput, batchSize: Int, initialState: [Float]? = nil) {
+        precondition(batchSize > 0, "batchSize must be positive, got \(batchSize)")
+        let rows = input.rowCount
+        precondition(rows % batchSize == 0 && rows > 0,
+                     "input has \(rows) rows, not a positive multiple of batch size \(batchSize)")
+        let T = rows / batchSize, B = batchSize, H = hiddenSize
+        self.batchSize = B
+        self.steps = T
+        switch input {
+        case .tokens(let t):
+            inputIsTokens = true
+            for (r, token) in t.enumerated() {
+                precondition(token >= -1 && Int(token) < inputSize,
+                             "token \(token) at row \(r) is outside 0..<\(inputSize) (or -1 for no input)")
+            }
+            tokens.removeAll(keepingCapacity: true)
+            tokens.append(contentsOf: t)
+        case .dense(let m):
+            precondition(m.cols == inputSize, "dense input is [\(m.rows), \(m.cols)], expected [T*B, \(inputSize)]")
+            inputIsTokens = false
+            denseInput.copy(from: m.storage)
+        }
+        if let h0 = initialState {
+            precondition(h0.count == stateSize(batchSize: B),
+                         "initialState has \(h0.count) elements, expected \(stateSize(batchSize: B)) ([\(cell.stateParts), \(numLayers), \(B), \(H)])")
+        }
+        for k in 0..<numLayers {
+            states[k].resize((T + 1) * B * H)
+            outputGradients[k].resize(T * B * H)
+            outputGradients[k].zero()
+        }
+        prepareCellBuffers(T: T, B: B)
+        for p in 0..<cell.stateParts {
+            for k in 0..<numLayers {
+                let block = stateBuffer(part: p, layer: k).pointer
+                if let h0 = initialState {
+                    h0.withUnsafeBufferPointer { block.update(from: $0.baseAddress! + (p * numLayers + k) * B * H, count: B * H) }
+                } else {
+                    block.update(repeating: 0, count: B * H)
+                }
+            }
+        }
+        parameters.values.withUnsafeBufferPointer { values in
+            let w = values.baseAddress!
+            tokens.withUnsafeBufferPointer { tok in
+                for k in 0..<numLayers {
+                    profiler.measure(.inputProjection) {
+                        projectInputs(k, T: T, B: B, w: w, tokens: tok.baseAddress)
+                    }
+                    recurrenceForward(k, T: T, B: B, w: w)
+                }
+            }
+        }
+    }
+
+    /// `A = X W_ihᵀ + b_ih (+ b_hh)` for all steps at once, into `projectionTarget(k)`.
+    private func projectInputs(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, tokens: UnsafePointer<Int32>?) {
+        let I = layerInputSize(k), gH = gateWidth
+        let target = projectionTarget(k)
+        if hasBias {
+            let bih = w + biasIH[k].offset, bhh = w + biasHH[k].offset
+            for j in 0..<gH { target[j] = hiddenBiasInProjection ? bih[j] + bhh[j] : bih[j] }
+        } else {
+            target.update(repeating: 0, count: gH)
+        }
+        for r in 1..<(T * B) { (target + r * gH).update(from: target, count: gH) }
+        let wih = w + weightIH[k].offset
+        if k == 0 && inputIsTokens {
+            let tok = tokens!
+            for r in 0..<(T * B) {
+                let v = Int(tok[r])
+                if v < 0 { continue }
+                let row = target + r * gH
+                for j in 0..<gH { row[j] += wih[j * I + v] }
+            }
+        } else {
+            let x = k == 0 ? UnsafePointer(denseInput.pointer) : UnsafePointer(states[k - 1].pointer + B * hiddenSize)
+            BLAS.gemm(.none, .transposed, m: T * B, n: gH, k: I, a: x, lda: I, b: wih, ldb: I,
+                      beta: 1, c: target, ldc: gH)
+        }
+    }
+
+    // MARK: - Outputs and states
+
+    /// The top layer's outputs `[T*B, H]` of the last `forward` (a copy).
+    public var outputs: Matrix {
+        Matrix(rows: steps * batchSize, cols: hiddenSize, storage: withOutputs { Array($0) })
+    }
+
+    /// Calls `body` with the top layer's outputs `[T*B*H]`, without copying.
+    public func withOutputs<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: states[numLayers - 1].pointer + batchSize * hiddenSize,
+                                     count: steps * batchSize * hiddenSize))
+    }
+
+    /// Calls `body` with d(loss)/d(top outputs) `[T*B*H]` (zeroed by `forward`) to fill
+    /// or accumulate into before `backward`.
+    public func withOutputGradient<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(outputGradients[numLayers - 1].buffer)
+    }
+
+    /// The state after the last step, `stateSize(batchSize:)` values `[parts, L, B, H]`.
+    ///
+    /// With `lengths` (`B` values in `1...T`), sequence `b` reads its state after its
+    /// own last step `lengths[b] - 1`, so padding after a sequence does not matter.
+    public func finalState(lengths: [Int]? = nil) -> [Float] {
+        var out: [Float] = []
+        finalState(lengths: lengths, into: &out)
+        return out
+    }
+
+    /// `finalState(lengths:)` written into `out` (no allocation when it already has
+    /// the right size, as in a training loop).
+    public func finalState(lengths: [Int]? = nil, into out: inout [Float]) {
+        let B = batchSize, H = hiddenSize, T = steps, L = numLayers
+        if let lengths { checkLengths(lengths) }
+        let n = stateSize(batchSize: B)
+        if out.count != n { out = [Float](repeating: 0, count: n) }
+        out.withUnsafeMutableBufferPointer { o in
+            for p in 0..<cell.stateParts {
+                for k in 0..<L {
+                    let src = stateBuffer(part: p, layer: k).pointer
+                    for b in 0..<B {
+                        let t = lengths?[b] ?? T                  // row block t holds the state after step t-1
+                        (o.baseAddress! + ((p * L + k) * B + b) * H).update(from: src + (t * B + b) * H, count: H)
+                    }
+                }
+            }
+        }
+    }
+
+    func checkLengths(_ lengths: [Int]) {
+        precondition(lengths.count == batchSize, "lengths has \(lengths.count) entries, batch size is \(batchSize)")
+        for (b, n) in lengths.enumerated() {
+            precondition(n >= 1 && n <= steps, "lengths[\(b)] = \(n) is outside 1...\(steps)")
+        }
+    }
+}
