@@ -6,6 +6,10 @@ let package = Package(
     products: [
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "RNN", targets: ["RNN"]),
+        .executable(name: "charrnn", targets: ["charrnn"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -16,8 +20,13 @@ let package = Package(
         ),
         .target(name: "Linalg", dependencies: ["CBLAS"]),
         .target(name: "RNN", dependencies: ["Linalg"]),
+        .executableTarget(
+            name: "charrnn",
+            dependencies: ["RNN", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "Linalg"]),
+        .testTarget(name: "CharRNNTests", dependencies: ["RNN", "Linalg", "charrnn"]),
     ],
     swiftLanguageModes: [.v6]
 )

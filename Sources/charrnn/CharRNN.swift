@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+
+/// `charrnn`: train character-level vanilla RNNs on the CPU, sample from them, evaluate them.
+@main
+struct CharRNN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "charrnn",
+        abstract: "Train character-level RNNs on the CPU, sample text from them, and evaluate them.",
+        discussion: """
+            Start with the built-in example (a few seconds):
+              charrnn train
+            Then train on your own UTF-8 text and sample from the result:
+              charrnn train --data input.txt --checkpoint model.safetensors
+              charrnn sample --checkpoint model.safetensors --prime "The " --length 500
+              charrnn eval --checkpoint model.safetensors --data held-out.txt
+            Checkpoints are safetensors files with PyTorch's state_dict names
+            (see scripts/load_checkpoint_pytorch.py).
+            """,
+        version: "0.1.0",
+        subcommands: [Train.self, Sample.self, Eval.self]
+    )
+
+    /// Runs the command; every error becomes one `error: ...` line on stderr and a
+    /// non-zero exit status (never a backtrace).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CLIError {
+            Console.error(error.message)
+            Foundation.exit(error.exitCode)
+        } catch let interrupted as Interrupted {
+            Foundation.exit(interrupted.exitCode)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            var text = fullMessage(for: error)
+            if text.hasPrefix("Error: ") { text = "error: " + text.dropFirst("Error: ".count) }
+            Console.writeError(text.hasSuffix("\n") ? text : text + "\n")
+            Foundation.exit(code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Where output goes: results and samples to stdout, diagnostics (progress, notes,
+/// warnings, errors) to stderr.
+enum Console {
+    /// Whether stderr is a terminal (progress then updates one line in place).
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// Writes `text` to stdout as is (no newline added) and flushes.
+    static func out(_ text: String) { writeAll(STDOUT_FILENO, text) }
+
+    /// Writes `text` to stderr as is.
+    static func writeError(_ text: String) { writeAll(STDERR_FILENO, text) }
+
+    /// write(2) until everything is written (unbuffered, so stdout and stderr interleave
+    /// in order on a terminal). A closed pipe ends the output silently.
+    private static func writeAll(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                done += n
+            }
+        }
+    }
+
+    /// A diagnostic line on stderr.
+    static func note(_ line: String) { writeError(line + "\n") }
+
+    /// `warning: <message>` on stderr.
+    static func warning(_ message: String) { writeError("warning: \(message)\n") }
+
+    /// `error: <message>` on stderr.
+    static func error(_ message: String) { writeError("error: \(message)\n") }
+}

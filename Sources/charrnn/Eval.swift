@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import RNN
+
+extension CharRNN {
+    /// `charrnn eval`: how well a checkpoint predicts a text.
+    struct Eval: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure how well a checkpoint predicts a text: cross-entropy, bits per character, perplexity.",
+            discussion: """
+                Reads the whole text as one stream, carrying the hidden state from each character to
+                the next (in chunks of 256), and averages the cross-entropy of every prediction after
+                the first character. Lower is better; a model that knows nothing scores ln(vocabulary size).
+
+                Example:
+                  charrnn eval --checkpoint model.safetensors --data held-out.txt
+                """
+        )
+
+        @Option(help: ArgumentHelp("The checkpoint to evaluate.", valueName: "path"))
+        var checkpoint: String
+
+        @Option(help: ArgumentHelp("UTF-8 text to evaluate on.", valueName: "file"))
+        var data: String
+
+        @OptionGroup var unknown: UnknownCharacterOptions
+        @OptionGroup var runtime: RuntimeOptions
+
+        /// Steps per forward chunk (the state is carried across chunks, so this only trades memory for speed).
+        static let chunkLength = 256
+
+        func run() throws {
+            runtime.apply()
+            let ck = try CheckpointFile.load(checkpoint, option: "--checkpoint")
+            let corpus = try Corpus.load(path: data, option: "--data", vocabulary: ck.vocabulary,
+                                         skipUnknown: unknown.skipUnknown, hint: "; pass --skip-unknown to drop them")
+            guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: 1, seqLength: Self.chunkLength, partialChunks: true) else {
+                throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable character")); evaluation needs at least 2 (one to read, one to predict)")
+            }
+            let started = now()
+            let (loss, count) = Evaluation.meanLoss(model: ck.model, streams: streams)
+            let seconds = now() - started
+            Console.out("""
+                checkpoint      \(checkpoint) (\(CheckpointFile.describe(ck)))
+                data            \(data): \(Format.plural(corpus.tokens.count, "character")), \(Format.count(count)) predicted
+                cross-entropy   \(String(format: "%.4f", loss)) nats/char
+                bits per char   \(String(format: "%.4f", loss / log(2)))
+                perplexity      \(String(format: "%.4f", exp(loss)))
+
+                """)
+            Console.note("evaluated in \(Format.duration(seconds)) (\(Format.rate(Double(count) / max(seconds, 1e-9))) chars/s)")
+        }
+    }
+}

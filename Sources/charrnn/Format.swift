@@ -1,0 +1,53 @@
+import Foundation
+
+/// Number and duration formatting for progress lines and summaries.
+enum Format {
+    /// A loss with 4 decimals.
+    static func loss(_ x: Double) -> String { x.isFinite ? String(format: "%.4f", x) : "\(x)" }
+
+    /// A user-given number as typed (shortest round-trip form).
+    static func number(_ x: Float) -> String {
+        let text = "\(x)"
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    }
+
+    /// An integer with thousands separators: `1,115,394`.
+    static func count(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    /// A throughput: `812`, `52.1k`, `1.30M`.
+    static func rate(_ x: Double) -> String {
+        guard x.isFinite else { return "-" }
+        if x >= 1e6 { return String(format: "%.2fM", x / 1e6) }
+        if x >= 1e4 { return String(format: "%.1fk", x / 1e3) }
+        return String(format: "%.0f", x)
+    }
+
+    /// A duration: `0.42s`, `12.3s`, `3m05s`, `1h02m`.
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "-" }
+        if seconds < 1 { return String(format: "%.0f ms", seconds * 1000) }
+        if seconds < 10 { return String(format: "%.2fs", seconds) }
+        if seconds < 60 { return String(format: "%.1fs", seconds) }
+        let s = Int(seconds.rounded())
+        if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }
+        return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60)
+    }
+
+    /// `1 character`, `2 characters`.
+    static func plural(_ n: Int, _ word: String) -> String { "\(count(n)) \(word)\(n == 1 ? "" : "s")" }
+}
+
+/// Seconds since an arbitrary fixed point (monotonic).
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}

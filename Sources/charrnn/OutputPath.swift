@@ -1,0 +1,39 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Checks that an output file can be created before hours of training depend on it.
+enum OutputPath {
+    static func checkWritable(_ path: String, option: String) throws {
+        guard !path.isEmpty else { throw CLIError("\(option) needs a file path") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CLIError("\(option) '\(path)' is a directory; give a file path")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        let dir = directory.isEmpty ? "." : directory
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CLIError("cannot write \(option) '\(path)': directory '\(dir)' does not exist; create it first")
+        }
+        guard access(dir, W_OK) == 0 else {
+            throw CLIError("cannot write \(option) '\(path)': directory '\(dir)' is not writable")
+        }
+    }
+
+    /// Writes `text` to `path` atomically (temporary file + rename).
+    static func write(_ text: String, to path: String, option: String) throws {
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CLIError("cannot write \(option) '\(path)': \(error.localizedDescription)")
+        }
+    }
+
+    /// The canonical absolute form of `path` (symlinks resolved when it exists).
+    static func canonical(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+}

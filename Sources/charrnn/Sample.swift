@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import Linalg
+import RNN
+
+extension CharRNN {
+    /// `charrnn sample`: text from a checkpoint, to stdout.
+    struct Sample: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate text from a trained checkpoint (to stdout).",
+            discussion: """
+                Prints the prime followed by --length generated characters and a newline. Without a
+                prime the model starts after a newline (or from a random character when its vocabulary
+                has no newline). Diagnostics go to stderr, so the output can be redirected as is.
+
+                Examples:
+                  charrnn sample --checkpoint model.safetensors --prime "ROMEO:" --length 300
+                  charrnn sample --checkpoint model.safetensors --temperature 0 --prime "The "   (greedy)
+                  charrnn sample --checkpoint model.safetensors --temperature 1 --top-k 5 --seed 7
+                """
+        )
+
+        @Option(help: ArgumentHelp("The checkpoint to sample from (.safetensors, written by charrnn train).", valueName: "path"))
+        var checkpoint: String
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Text the model reads before generating; printed first (may start with a dash).", valueName: "text"))
+        var prime: String?
+
+        @Option(help: ArgumentHelp("Read the prime from a UTF-8 file instead of --prime.", valueName: "file"))
+        var primeFile: String?
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Number of characters to generate.", valueName: "n"))
+        var length = 500
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Sampling temperature: 0 always takes the most likely character (greedy), 1 samples from the model's distribution, lower values are more conservative.", valueName: "t"))
+        var temperature: Float = Defaults.sampleTemperature
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Only draw from the k most likely characters.", valueName: "k"))
+        var topK: Int?
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Random seed (the same seed and settings give the same text).", valueName: "n"))
+        var seed: UInt64 = 0
+
+        @OptionGroup var unknown: UnknownCharacterOptions
+
+        @Option(help: ArgumentHelp("Also write, for each generated character, the logits it was drawn from and its token, one JSON object per line (for comparing with PyTorch: scripts/load_checkpoint_pytorch.py).", valueName: "file"))
+        var dumpLogits: String?
+
+        @Flag(help: "Print only the text (no description on stderr).")
+        var quiet = false
+
+        @OptionGroup var runtime: RuntimeOptions
+
+        func validate() throws {
+            try Check.range(length, 0...100_000_000, "--length")
+            try Check.positive(temperature, "--temperature", allowZero: true, maximum: 100, meaning: " (0 = greedy)")
+            if let topK { try Check.atLeast(topK, 1, "--top-k") }
+            if prime != nil && primeFile != nil { throw CLIError("give --prime or --prime-file, not both") }
+        }
+
+        func run() throws {
+            runtime.apply()
+            let ck = try CheckpointFile.load(checkpoint, option: "--checkpoint")
+            if let dumpLogits { try OutputPath.checkWritable(dumpLogits, option: "--dump-logits") }
+            var primeText = prime ?? ""
+            var primeOption = "--prime"
+            if let primeFile {
+                primeText = try TextFile.read(primeFile, option: "--prime-file", allowEmpty: true)
+                primeOption = "--prime-file"
+            }
+            let (tokens, kept) = try Self.encode(primeText, option: primeOption, vocabulary: ck.vocabulary,
+                                                 skipUnknown: unknown.skipUnknown)
+            if !quiet {
+                let how = temperature == 0 ? "greedily (temperature 0)" : "at temperature \(Format.number(temperature))\(topK.map { ", top-k \($0)" } ?? ""), seed \(seed)"
+                Console.note("Sampling \(Format.plural(length, "character")) from \(checkpoint) (\(CheckpointFile.describe(ck))) \(how):")
+            }
+            var rng = SeededRandom(seed: seed)
+            var logitLines: [String] = []
+            let text = TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
+                .generate(prime: tokens, length: length, temperature: temperature, topK: topK, rng: &rng,
+                          onLogits: dumpLogits == nil ? nil : { logits, token in
+                              logitLines.append("{\"token\":\(token),\"logits\":[" + logits.map { "\($0)" }.joined(separator: ",") + "]}")
+                          })
+            Console.out(kept + text + "\n")
+            if let dumpLogits {
+                try OutputPath.write(logitLines.joined(separator: "\n") + "\n", to: dumpLogits, option: "--dump-logits")
+            }
+        }
+
+        /// The tokens of `text`; characters outside `vocabulary` are an error naming the
+        /// first one, or dropped with a warning. Also returns the text that was kept.
+        static func encode(_ text: String, option: String, vocabulary: Vocabulary, skipUnknown: Bool) throws -> ([Int32], String) {
+            var tokens: [Int32] = []
+            var kept = String.UnicodeScalarView()
+            var dropped: [Unicode.Scalar] = []
+            for (offset, c) in text.unicodeScalars.enumerated() {
+                if let t = vocabulary.token(for: c) {
+                    tokens.append(t)
+                    kept.append(c)
+                } else if skipUnknown {
+                    dropped.append(c)
+                } else {
+                    throw CLIError("\(option) has the character \(CheckpointError.describe(c)) at offset \(offset), which is not in the checkpoint's vocabulary of \(vocabulary.count) characters; remove it, or pass --skip-unknown to drop such characters")
+                }
+            }
+            if !dropped.isEmpty {
+                var distinct: [Unicode.Scalar] = []
+                for c in dropped where !distinct.contains(c) { distinct.append(c) }
+                Console.warning("dropped \(Format.plural(dropped.count, "character")) of \(option) not in the checkpoint's vocabulary: " + distinct.prefix(10).map { CheckpointError.describe($0) }.joined(separator: ", "))
+            }
+            return (tokens, String(kept))
+        }
+    }
+}

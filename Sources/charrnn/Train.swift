@@ -1,0 +1,51 @@
+import ArgumentParser
+import RNN
+
+extension CharRNN {
+    /// `charrnn train`: the built-in example, or a `--data` run (see `TrainingSession`).
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a character-level RNN on a text file (without --data: the built-in example).",
+            discussion: """
+                Without --data this trains the built-in example in about a second and prints the loss
+                every 10 epochs and the greedy completions of "good", "hey" and "have".
+
+                With --data FILE the text is split into --batch-size parallel streams and trained with
+                --seq-length steps of truncated backpropagation through time, carrying the hidden state
+                from chunk to chunk; the last --val-fraction of the text gives a validation loss after
+                every epoch. The checkpoint is saved after every epoch, at the end, and on Ctrl-C;
+                --resume continues exactly where a checkpoint stopped.
+
+                Examples:
+                  charrnn train
+                  charrnn train --data input.txt --history loss.csv --plot loss.svg
+                  charrnn train --data input.txt --hidden-size 512 --epochs 20 --checkpoint big.safetensors
+                  charrnn train --resume big.safetensors --epochs 30
+                """
+        )
+
+        @OptionGroup(title: "Data") var dataOptions: DataOptions
+        @OptionGroup(title: "Model") var modelOptions: ModelOptions
+        @OptionGroup(title: "Optimization") var optimization: OptimizationOptions
+        @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
+        @OptionGroup(title: "Output") var reporting: ReportingOptions
+        @OptionGroup var runtime: RuntimeOptions
+
+        /// Without `--data` and `--resume`, the built-in example runs.
+        var isExample: Bool { dataOptions.data == nil && checkpoints.resume == nil }
+
+        func validate() throws {
+            if isExample { try ExampleRun.rejectDataOptions(self) }
+        }
+
+        func run() throws {
+            runtime.apply()
+            if isExample {
+                try ExampleRun(command: self).run()
+            } else {
+                let session = try TrainingSession(try TrainingConfiguration(self))
+                try session.run()
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import RNN
+
+/// `charrnn train` data options. Every value is optional so that a resumed run can take
+/// the checkpoint's value; `TrainingConfiguration` applies the defaults.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("UTF-8 text file to train on. Without it (and without --resume), the built-in example is trained.", valueName: "file"))
+    var data: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Steps of truncated backpropagation through time per chunk (default: \(Defaults.seqLength)).", valueName: "n"))
+    var seqLength: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of parallel streams the text is split into; one chunk of each forms a batch (default: \(Defaults.batchSize)).", valueName: "n"))
+    var batchSize: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fraction of the text, taken from its end, held out to measure the validation loss after every epoch; 0 turns validation off (default: \(Defaults.valFraction)).", valueName: "x"))
+    var valFraction: Double?
+
+    func validate() throws {
+        if let seqLength { try Check.range(seqLength, 1...100_000, "--seq-length") }
+        if let batchSize { try Check.range(batchSize, 1...65_536, "--batch-size") }
+        if let seqLength, let batchSize, seqLength * batchSize > Defaults.maximumChunkRows {
+            throw CLIError("--seq-length × --batch-size is \(Format.count(seqLength * batchSize)); at most \(Format.count(Defaults.maximumChunkRows)) predictions fit in one step, make one of them smaller")
+        }
+        if let valFraction, !(valFraction.isFinite && valFraction >= 0 && valFraction <= 0.5) {
+            throw CLIError("--val-fraction must be a number from 0 to 0.5, e.g. 0.05 to hold out the last 5% of the text (got \(valFraction))")
+        }
+    }
+}
+
+/// `charrnn train` model options.
+struct ModelOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden units per layer (default: \(Defaults.hiddenSize); the built-in example: 12).", valueName: "n"))
+    var hiddenSize: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of stacked RNN layers (default: \(Defaults.numLayers); the built-in example: 1).", valueName: "n"))
+    var numLayers: Int?
+
+    @Option(help: ArgumentHelp("Activation of the RNN layers (default: tanh).", valueName: "name"))
+    var nonlinearity: Nonlinearity?
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("Initialization of the recurrent weights: PyTorch's default uniform, a random orthogonal matrix, or the identity with zero biases (for relu, 'IRNN') (default: default).", valueName: "scheme"))
+    var initialization: RecurrentInitialization?
+
+    func validate() throws {
+        if let hiddenSize { try Check.range(hiddenSize, 1...16_384, "--hidden-size") }
+        if let numLayers { try Check.range(numLayers, 1...64, "--num-layers") }
+    }
+}
+
+/// `charrnn train` optimization options.
+struct OptimizationOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Optimizer, with PyTorch's defaults besides the learning rate (default: adam).", valueName: "name"))
+    var optimizer: OptimizerName?
+
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: ArgumentHelp("Learning rate (default: \(Defaults.learningRate); the built-in example: 0.01).", valueName: "x"))
+    var learningRate: Float?
+
+    @Option(name: .customLong("lr-decay"), parsing: .unconditional, help: ArgumentHelp("Multiply the learning rate by this after every epoch, in (0, 1] (default: 1, no decay).", valueName: "x"))
+    var learningRateDecay: Float?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Clip the gradients' global norm to this (PyTorch's clip_grad_norm_); 0 turns clipping off (default: \(Format.number(Defaults.clip))).", valueName: "x"))
+    var clip: Float?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Train until this many epochs (passes over the text) are done, counting a resumed checkpoint's (default: \(Defaults.epochs); the built-in example: 100).", valueName: "n"))
+    var epochs: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Instead of --epochs: train until this many optimizer steps are done in total, counting a resumed checkpoint's.", valueName: "n"))
+    var steps: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for the initial weights and the samples (default: 0). A resumed run continues the checkpoint's random state.", valueName: "n"))
+    var seed: UInt64?
+
+    func validate() throws {
+        if let learningRate { try Check.positive(learningRate, "--lr") }
+        if let learningRateDecay {
+            try Check.positive(learningRateDecay, "--lr-decay", maximum: 1, meaning: " (the factor applied to the learning rate after each epoch)")
+        }
+        if let clip { try Check.positive(clip, "--clip", allowZero: true, meaning: " (0 turns clipping off)") }
+        if let epochs { try Check.range(epochs, 1...1_000_000, "--epochs") }
+        if let steps { try Check.range(steps, 1...1_000_000_000, "--steps") }
+        if epochs != nil && steps != nil {
+            throw CLIError("give --epochs or --steps, not both (training stops at whichever you give)")
+        }
+    }
+}
+
+/// `charrnn train` checkpoint options.
+struct CheckpointOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Where to save the model and training state (safetensors), after every epoch, at the end, and on Ctrl-C. Default for --data runs: the data file's name with .safetensors, in the current directory; with --resume: the resumed file. The built-in example saves only when given.", valueName: "path"))
+    var checkpoint: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also save the checkpoint every n steps.", valueName: "n"))
+    var saveEvery: Int?
+
+    @Option(help: ArgumentHelp("Continue training from this checkpoint exactly where it stopped (weights, optimizer state, position in the data, random state). The data file, model and data layout come from the checkpoint.", valueName: "path"))
+    var resume: String?
+
+    @Flag(help: "Also keep the checkpoint with the lowest validation loss, as <checkpoint>.best.safetensors.")
+    var keepBest = false
+
+    func validate() throws {
+        if let saveEvery { try Check.atLeast(saveEvery, 1, "--save-every") }
+    }
+}
+
+/// `charrnn train` output options.
+struct ReportingOptions: ParsableArguments {
+    @Flag(help: "Print only the result (no header, progress or hints).")
+    var quiet = false
+
+    @Option(help: ArgumentHelp("Write the loss history as CSV: step, epoch, train_loss, val_loss, tokens_per_second, learning_rate.", valueName: "file.csv"))
+    var history: String?
+
+    @Option(help: ArgumentHelp("Draw the train and validation loss curves as an SVG image.", valueName: "file.svg"))
+    var plot: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Print a short sample (temperature 0.8) to stdout every n steps.", valueName: "n"))
+    var sampleEvery: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Length of the --sample-every samples in characters (default: 200).", valueName: "n"))
+    var sampleLength: Int?
+
+    func validate() throws {
+        if let sampleEvery { try Check.atLeast(sampleEvery, 1, "--sample-every") }
+        if let sampleLength { try Check.range(sampleLength, 1...1_000_000, "--sample-length") }
+    }
+}
+
+/// Defaults for `--data` runs: a real corpus (e.g. a few MB of text), not the tiny example.
+enum Defaults {
+    static let hiddenSize = 256
+    static let numLayers = 2
+    static let seqLength = 64
+    static let batchSize = 32
+    static let valFraction = 0.05
+    static let learningRate: Float = 2e-3
+    static let clip: Float = 5
+    static let epochs = 10
+    static let seed: UInt64 = 0
+    static let sampleLength = 200
+    static let sampleTemperature: Float = 0.8
+    static let maximumChunkRows = 1 << 22
+}

@@ -1,0 +1,170 @@
+import Foundation
+import RNN
+
+/// The settings of a `--data` training run: each option as given, else (when resuming)
+/// the checkpoint's, else the default. Options that would make a resumed run inconsistent
+/// with its checkpoint (model, optimizer, data layout) are errors when they differ.
+struct TrainingConfiguration {
+    var dataPath: String
+    var hiddenSize: Int
+    var numLayers: Int
+    var nonlinearity: Nonlinearity
+    var initialization: RecurrentInitialization
+    var optimizer: OptimizerName
+    /// The learning rate of the first epoch; epoch `e` uses `learningRate * learningRateDecay^e`.
+    var learningRate: Float
+    var learningRateDecay: Float
+    /// 0 = no clipping.
+    var clip: Float
+    var seqLength: Int
+    var batchSize: Int
+    var valFraction: Double
+    /// Exactly one of `epochs` and `maxSteps` is set.
+    var epochs: Int?
+    var maxSteps: Int?
+    var seed: UInt64
+    var checkpointPath: String
+    var bestCheckpointPath: String?
+    var saveEvery: Int?
+    var sampleEvery: Int?
+    var sampleLength: Int
+    var quiet: Bool
+    var historyPath: String?
+    var plotPath: String?
+    /// The checkpoint being resumed.
+    var resumed: Checkpoint?
+    var resumedPath: String?
+
+    /// Metadata keys the tool adds to checkpoints.
+    enum Key {
+        static let data = "data", dataFingerprint = "data_fingerprint", seqLength = "seq_length"
+        static let batchSize = "batch_size", valFraction = "val_fraction", learningRate = "base_learning_rate"
+        static let learningRateDecay = "lr_decay", clip = "clip", epochs = "epochs", maxSteps = "max_steps"
+        static let seed = "seed", bestValidationLoss = "best_val_loss", createdBy = "created_by"
+    }
+
+    /// The learning rate of 0-based epoch `epoch`.
+    func learningRate(epoch: Int) -> Float {
+        learningRateDecay == 1 ? learningRate : Float(Double(learningRate) * pow(Double(learningRateDecay), Double(epoch)))
+    }
+
+    /// The settings as checkpoint metadata (without the per-save values).
+    func metadata(fingerprint: String) -> [String: String] {
+        var m: [String: String] = [
+            Key.data: OutputPath.canonical(dataPath), Key.dataFingerprint: fingerprint,
+            Key.seqLength: String(seqLength), Key.batchSize: String(batchSize), Key.valFraction: String(valFraction),
+            Key.learningRate: String(learningRate), Key.learningRateDecay: String(learningRateDecay),
+            Key.clip: String(clip), Key.seed: String(seed), Key.createdBy: "charrnn \(CharRNN.configuration.version)",
+        ]
+        if let epochs { m[Key.epochs] = String(epochs) }
+        if let maxSteps { m[Key.maxSteps] = String(maxSteps) }
+        return m
+    }
+
+    init(_ train: CharRNN.Train) throws {
+        let data = train.dataOptions, model = train.modelOptions, opt = train.optimization
+        let ck = train.checkpoints, report = train.reporting
+        var resumed: Checkpoint? = nil
+        if let path = ck.resume { resumed = try CheckpointFile.load(path, option: "--resume") }
+        self.resumed = resumed
+        self.resumedPath = ck.resume
+        let stored = resumed?.metadata ?? [:]
+
+        /// The stored value of `key`, parsed; an unparsable value is an error.
+        func storedValue<T>(_ key: String, _ parse: (String) -> T?) throws -> T? {
+            guard let text = stored[key] else { return nil }
+            guard let value = parse(text) else {
+                throw CLIError("--resume checkpoint '\(ck.resume!)' has an invalid '\(key)' value '\(text)'; the file is damaged")
+            }
+            return value
+        }
+        /// `given` unless it conflicts with the checkpoint's `kept` value.
+        func keep<T: Equatable & CustomStringConvertible>(_ given: T?, _ kept: T?, _ option: String, _ what: String) throws -> T? {
+            if let given, let kept, given != kept {
+                throw CLIError("\(option) \(given) differs from the resumed checkpoint's \(kept); a resumed run keeps the checkpoint's \(what) (omit \(option), or start a new run without --resume)")
+            }
+            return kept ?? given
+        }
+
+        if let resumed {
+            let rnn = resumed.model.rnn
+            hiddenSize = try keep(model.hiddenSize, rnn.hiddenSize, "--hidden-size", "model")!
+            numLayers = try keep(model.numLayers, rnn.numLayers, "--num-layers", "model")!
+            nonlinearity = try keep(model.nonlinearity?.rawValue, rnn.nonlinearity.rawValue, "--nonlinearity", "model")
+                .flatMap(Nonlinearity.init(rawValue:))!
+            initialization = resumed.initialization ?? model.initialization ?? .pytorchDefault
+            let storedOptimizer = resumed.optimizer.flatMap { OptimizerName(rawValue: $0.name) }
+            optimizer = try keep(opt.optimizer?.rawValue, storedOptimizer?.rawValue, "--optimizer", "optimizer and its state")
+                .flatMap(OptimizerName.init(rawValue:)) ?? .adam
+            seqLength = try keep(data.seqLength, try storedValue(Key.seqLength) { Int($0).flatMap { (1...100_000).contains($0) ? $0 : nil } },
+                                 "--seq-length", "data layout (it fixes the position in the data)") ?? Defaults.seqLength
+            batchSize = try keep(data.batchSize, try storedValue(Key.batchSize) { Int($0).flatMap { (1...65_536).contains($0) ? $0 : nil } },
+                                 "--batch-size", "data layout (it fixes the position in the data and the carried state)") ?? Defaults.batchSize
+            valFraction = try keep(data.valFraction, try storedValue(Key.valFraction) { Double($0).flatMap { (0...0.5).contains($0) ? $0 : nil } },
+                                   "--val-fraction", "train/validation split") ?? Defaults.valFraction
+        } else {
+            hiddenSize = model.hiddenSize ?? Defaults.hiddenSize
+            numLayers = model.numLayers ?? Defaults.numLayers
+            nonlinearity = model.nonlinearity ?? .tanh
+            initialization = model.initialization ?? .pytorchDefault
+            optimizer = opt.optimizer ?? .adam
+            seqLength = data.seqLength ?? Defaults.seqLength
+            batchSize = data.batchSize ?? Defaults.batchSize
+            valFraction = data.valFraction ?? Defaults.valFraction
+        }
+        if seqLength * batchSize > Defaults.maximumChunkRows {
+            throw CLIError("--seq-length × --batch-size is \(Format.count(seqLength * batchSize)); at most \(Format.count(Defaults.maximumChunkRows)) predictions fit in one step")
+        }
+        let positiveFloat = { (s: String) -> Float? in Float(s).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
+        learningRate = try opt.learningRate ?? storedValue(Key.learningRate, positiveFloat) ?? Defaults.learningRate
+        learningRateDecay = try opt.learningRateDecay ?? storedValue(Key.learningRateDecay) { Float($0).flatMap { $0 > 0 && $0 <= 1 ? $0 : nil } } ?? 1
+        clip = try opt.clip ?? storedValue(Key.clip, positiveFloat) ?? Defaults.clip
+        if opt.epochs != nil || opt.steps != nil {
+            epochs = opt.epochs
+            maxSteps = opt.steps
+        } else if let steps = try storedValue(Key.maxSteps, { Int($0).flatMap { (1...1_000_000_000).contains($0) ? $0 : nil } }) {
+            maxSteps = steps
+        } else {
+            epochs = try storedValue(Key.epochs, { Int($0).flatMap { (1...1_000_000).contains($0) ? $0 : nil } }) ?? Defaults.epochs
+        }
+        let storedSeed = try storedValue(Key.seed) { UInt64($0) }
+        if let given = opt.seed, let storedSeed, given != storedSeed {
+            Console.warning("--seed \(given) is ignored: the resumed run continues the checkpoint's random state (seed \(storedSeed))")
+        }
+        seed = storedSeed ?? opt.seed ?? Defaults.seed
+        if resumed != nil, model.initialization != nil, model.initialization != resumed?.initialization {
+            Console.warning("--init is ignored when resuming: the weights come from the checkpoint")
+        }
+
+        guard let dataPath = data.data ?? stored[Key.data] else {
+            throw CLIError("the --resume checkpoint does not record which text it was trained on; give it with --data FILE")
+        }
+        self.dataPath = dataPath
+        if let path = ck.checkpoint {
+            checkpointPath = path
+        } else if let path = ck.resume {
+            checkpointPath = path
+        } else {
+            let stem = ((dataPath as NSString).lastPathComponent as NSString).deletingPathExtension
+            checkpointPath = (stem.isEmpty ? "charrnn" : stem) + ".safetensors"
+        }
+        if OutputPath.canonical(checkpointPath) == OutputPath.canonical(dataPath) {
+            throw CLIError("the checkpoint path '\(checkpointPath)' is the data file itself; choose another with --checkpoint")
+        }
+        bestCheckpointPath = ck.keepBest ? CheckpointFile.bestPath(for: checkpointPath) : nil
+        if ck.keepBest && valFraction == 0 {
+            throw CLIError("--keep-best needs a validation loss, but --val-fraction is 0; give --val-fraction (e.g. 0.05) or drop --keep-best")
+        }
+        saveEvery = ck.saveEvery
+        sampleEvery = report.sampleEvery
+        sampleLength = report.sampleLength ?? Defaults.sampleLength
+        quiet = report.quiet
+        historyPath = report.history
+        plotPath = report.plot
+
+        try OutputPath.checkWritable(checkpointPath, option: "--checkpoint")
+        if let bestCheckpointPath { try OutputPath.checkWritable(bestCheckpointPath, option: "--keep-best") }
+        if let historyPath { try OutputPath.checkWritable(historyPath, option: "--history") }
+        if let plotPath { try OutputPath.checkWritable(plotPath, option: "--plot") }
+    }
+}

@@ -1,0 +1,330 @@
+import Foundation
+import Linalg
+import RNN
+
+/// A `--data` training run: the char-rnn scheme (the text as `B` parallel streams,
+/// truncated BPTT over chunks of `T` steps with the hidden state carried between chunks,
+/// the state reset at every epoch), validation after every epoch, checkpoints, history,
+/// samples, Ctrl-C and divergence handling.
+///
+/// Everything that decides the next step — weights, optimizer state, step/epoch/chunk
+/// counters, carried hidden state and random state — is in the checkpoint, so a resumed
+/// run continues bit for bit like an uninterrupted one.
+final class TrainingSession {
+    let config: TrainingConfiguration
+    let corpus: Corpus
+    let train: TokenStreams
+    let validation: TokenStreams?
+    let model: ManyToManyModel
+    let optimizer: Optimizer
+    var vocabulary: Vocabulary { corpus.vocabulary }
+    var rng: SeededRandom
+
+    // Position (what the next step does).
+    var step = 0
+    var epoch = 0
+    var stepInEpoch = 0
+    var hidden: [Float]?
+
+    var history = History()
+    var bestValidationLoss: Double?
+    var lastSavedStep: Int?
+    let staticMetadata: [String: String]
+    var progress: ProgressReporter!
+
+    init(_ config: TrainingConfiguration) throws {
+        self.config = config
+        let resumed = config.resumed
+        let hint = " (a resumed model can only read the characters it was trained on; train a new model without --resume)"
+        let corpus = try Corpus.load(path: config.dataPath, option: "--data", vocabulary: resumed?.vocabulary, hint: hint)
+        self.corpus = corpus
+
+        // Train on the head, validate on the tail.
+        let n = corpus.tokens.count
+        let held = Int((Double(n) * config.valFraction).rounded(.down))
+        let trainTokens = corpus.tokens[0..<(n - held)]
+        guard let train = TokenStreams(tokens: trainTokens, batchSize: config.batchSize, seqLength: config.seqLength, partialChunks: false) else {
+            let perStream = trainTokens.count / config.batchSize
+            throw CLIError("'\(config.dataPath)' is too short: its \(Format.plural(trainTokens.count, "training character")) give \(Format.count(perStream)) per stream for --batch-size \(config.batchSize), but each stream needs at least --seq-length + 1 = \(config.seqLength + 1); use a longer text or a smaller --batch-size or --seq-length")
+        }
+        if config.valFraction > 0 && held < 2 {
+            throw CLIError("--val-fraction \(config.valFraction) of the \(Format.plural(n, "character")) in '\(config.dataPath)' holds out \(held), but validation needs at least 2; use a longer text, a larger --val-fraction, or --val-fraction 0")
+        }
+        self.train = train
+        if held >= 2 {
+            let valTokens = corpus.tokens[(n - held)...]
+            let streams = min(config.batchSize, max(1, (held - 1) / config.seqLength))
+            validation = TokenStreams(tokens: valTokens, batchSize: streams, seqLength: config.seqLength, partialChunks: true)
+        } else {
+            validation = nil
+        }
+
+        // Model, optimizer, random state and position: fresh or from the checkpoint.
+        var rng = SeededRandom(seed: config.seed)
+        let V = corpus.vocabulary.count
+        try Self.checkMemory(config: config, vocabularySize: V, validationStreams: validation?.batchSize ?? 0)
+        if let resumed {
+            model = resumed.model
+            if let state = resumed.optimizer, state.name == config.optimizer.rawValue {
+                do {
+                    optimizer = try state.makeOptimizer(for: model.parameters)
+                } catch {
+                    throw CLIError("--resume checkpoint '\(config.resumedPath!)': \(error)")
+                }
+            } else {
+                optimizer = RNN.makeOptimizer(named: config.optimizer.rawValue, learningRate: config.learningRate)!
+            }
+            if let training = resumed.training, resumed.optimizer != nil {
+                rng.state = training.rngState
+                step = training.step
+                epoch = training.epoch
+                stepInEpoch = training.stepInEpoch
+                hidden = training.hiddenState
+                if let h = hidden, h.count != config.numLayers * config.batchSize * config.hiddenSize {
+                    throw CLIError("--resume checkpoint '\(config.resumedPath!)' carries a hidden state of \(h.count) values, not num_layers × batch_size × hidden_size = \(config.numLayers * config.batchSize * config.hiddenSize); the file is damaged")
+                }
+                if resumed.metadata[TrainingConfiguration.Key.dataFingerprint] != corpus.fingerprint {
+                    Console.warning("'\(config.dataPath)' is not the text the checkpoint was trained on; continuing with epoch \(epoch + 1) from its start")
+                    stepInEpoch = 0
+                    hidden = nil
+                }
+                if stepInEpoch >= train.chunkCount { stepInEpoch = 0; hidden = nil }
+                history = History(tensors: resumed.tensors)
+                if let text = resumed.metadata[TrainingConfiguration.Key.bestValidationLoss] { bestValidationLoss = Double(text) }
+            } else if !config.quiet {
+                Console.note("note: '\(config.resumedPath!)' has weights but no training state; starting a new run from its weights")
+            }
+        } else {
+            model = ManyToManyModel(inputSize: V, hiddenSize: config.hiddenSize, outputSize: V, numLayers: config.numLayers,
+                                    nonlinearity: config.nonlinearity, initialization: config.initialization, using: &rng)
+            optimizer = RNN.makeOptimizer(named: config.optimizer.rawValue, learningRate: config.learningRate)!
+        }
+        self.rng = rng
+        staticMetadata = config.metadata(fingerprint: corpus.fingerprint)
+        if let epochs = config.epochs, epoch >= epochs {
+            throw CLIError("the checkpoint has already trained \(Format.plural(epoch, "epoch")) (step \(Format.count(step))), so --epochs \(epochs) leaves nothing to do; pass a larger --epochs, e.g. --epochs \(epoch + 10)")
+        }
+        if let maxSteps = config.maxSteps, step >= maxSteps {
+            throw CLIError("the checkpoint is already at step \(Format.count(step)), so --steps \(maxSteps) leaves nothing to do; pass a larger --steps (a total, counting the checkpoint's steps)")
+        }
+    }
+
+    /// Refuses a model whose parameters (with gradients and optimizer moments) and
+    /// activations would not fit in the machine's memory, before allocating any of it.
+    static func checkMemory(config: TrainingConfiguration, vocabularySize V: Int, validationStreams: Int) throws {
+        let H = Double(config.hiddenSize), L = Double(config.numLayers), v = Double(V)
+        let parameters = H * (v + 1) * 2 + L * 2 * H + (L - 1) * H * H + L * H * H + v
+        let rows = Double(config.seqLength * max(config.batchSize, validationStreams))
+        let activations = L * (rows + Double(config.batchSize)) * H * 2 + rows * v * 2
+        let bytes = 4 * (parameters * 4 + activations)
+        let available = Double(ProcessInfo.processInfo.physicalMemory)
+        guard bytes < available * 0.8 else {
+            let gb = String(format: "%.1f GB", bytes / 1e9)
+            throw CLIError("this model needs about \(gb) of memory (\(Format.count(Int(parameters))) parameters, \(Format.count(config.seqLength * config.batchSize)) predictions per step), more than this machine has (\(String(format: "%.1f GB", available / 1e9))); make --hidden-size, --num-layers, --batch-size or --seq-length smaller")
+        }
+    }
+
+    /// The step number training stops at.
+    var targetStep: Int {
+        if let maxSteps = config.maxSteps { return maxSteps }
+        return config.epochs! * train.chunkCount
+    }
+
+    var isFinished: Bool {
+        if let maxSteps = config.maxSteps { return step >= maxSteps }
+        return epoch >= config.epochs!
+    }
+
+    // MARK: - Running
+
+    func run() throws {
+        let mode: ProgressReporter.Mode = config.quiet ? .quiet : (Console.stderrIsTerminal ? .terminal : .lines)
+        progress = ProgressReporter(mode: mode, startStep: step, targetStep: targetStep, targetEpochs: config.epochs,
+                                    stepsPerEpoch: train.chunkCount)
+        if let last = history.rows.last(where: { $0.validationLoss != nil })?.validationLoss {
+            progress.lastValidationLoss = Double(last)
+        }
+        printHeader()
+        InterruptHandler.install()
+        defer { InterruptHandler.uninstall() }
+
+        let started = now()
+        let startStep = step
+        var inputs: [Int32] = [], targets: [Int32] = []
+        var epochStarted = now(), epochTokens = 0, epochSeconds = 0.0
+        let B = train.batchSize
+        while !isFinished {
+            if stepInEpoch == 0 { hidden = nil; epochStarted = now(); epochTokens = 0; epochSeconds = 0 }
+            let learningRate = config.learningRate(epoch: epoch)
+            optimizer.learningRate = learningRate
+            let T = train.fill(chunk: stepInEpoch, inputs: &inputs, targets: &targets)
+
+            let t0 = now()
+            let loss = model.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: hidden)
+            let norm = config.clip > 0
+                ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: config.clip)
+                : GradientClipping.globalNorm(model.parameters)
+            guard loss.isFinite && norm.isFinite else {
+                try diverged(loss: loss, norm: norm, learningRate: learningRate)
+                return
+            }
+            optimizer.step(model.parameters)
+            hidden = model.rnn.finalState()
+            let seconds = now() - t0
+
+            step += 1
+            stepInEpoch += 1
+            epochTokens += T * B
+            epochSeconds += seconds
+            history.append(.init(step: step, epoch: epoch + 1, trainLoss: Float(loss), validationLoss: nil,
+                                 tokensPerSecond: Float(Double(T * B) / max(seconds, 1e-9)), learningRate: learningRate))
+            progress.stepDone(step: step, epoch: epoch, stepInEpoch: stepInEpoch, loss: loss, tokens: T * B, seconds: seconds)
+
+            if let every = config.sampleEvery, step % every == 0 { printSample() }
+            if stepInEpoch == train.chunkCount {
+                try finishEpoch(started: epochStarted, tokens: epochTokens, seconds: epochSeconds)
+            } else if let every = config.saveEvery, step % every == 0 {
+                try save()
+            }
+            if InterruptHandler.requested {
+                if lastSavedStep != step { try save() }
+                try writeReports()
+                progress.clear()
+                Console.note("interrupted at step \(Format.count(step)) (epoch \(epoch + 1)); saved \(config.checkpointPath). Continue with: charrnn train --resume \(config.checkpointPath)")
+                throw Interrupted()
+            }
+        }
+        if lastSavedStep != step { try save() }
+        try writeReports()
+        progress.clear()
+        printSummary(seconds: now() - started, steps: step - startStep)
+    }
+
+    // MARK: - Pieces
+
+    /// End of an epoch: the validation loss, the checkpoint (and the best one), the
+    /// reports, the summary line; the position moves to the start of the next epoch.
+    func finishEpoch(started: Double, tokens: Int, seconds: Double) throws {
+        var validationLoss: Double? = nil
+        var improved = false
+        if let validation {
+            let v = Evaluation.meanLoss(model: model, streams: validation).loss
+            validationLoss = v
+            history.setLastValidationLoss(v)
+            if v.isFinite && (bestValidationLoss.map { v < $0 } ?? true) {
+                improved = true
+                bestValidationLoss = v
+            }
+        }
+        let finishedEpoch = epoch
+        epoch += 1
+        stepInEpoch = 0
+        hidden = nil
+        try save()
+        var notes = ["saved \(config.checkpointPath)"]
+        if improved, let best = config.bestCheckpointPath {
+            try CheckpointFile.save(checkpoint(), to: best)
+            notes.append("new best, saved \(best)")
+        }
+        try writeReports()
+        progress.epochDone(epoch: finishedEpoch, validationLoss: validationLoss, seconds: now() - started,
+                           tokensPerSecond: Double(tokens) / max(seconds, 1e-9), note: notes.joined(separator: "; "))
+    }
+
+    /// The checkpoint of the current position.
+    func checkpoint() -> Checkpoint {
+        var metadata = staticMetadata
+        if let bestValidationLoss { metadata[TrainingConfiguration.Key.bestValidationLoss] = String(bestValidationLoss) }
+        return Checkpoint(model: model, vocabulary: vocabulary, initialization: config.initialization,
+                          optimizer: OptimizerState(capturing: optimizer),
+                          training: TrainingState(step: step, epoch: epoch, stepInEpoch: stepInEpoch,
+                                                  rngState: rng.state, hiddenState: hidden),
+                          metadata: metadata, tensors: history.tensors)
+    }
+
+    /// Saves the checkpoint, unless the weights are no longer finite (then the previous
+    /// checkpoint stays and training stops with an error).
+    func save() throws {
+        guard model.parameters.values.allSatisfy(\.isFinite) else {
+            try? writeReports()
+            progress.clear()
+            throw CLIError("the weights became NaN or infinite at step \(Format.count(step)), so training stopped without saving; \(lastGoodCheckpointNote()). Try a smaller --lr (now \(Format.number(config.learningRate))) or --clip")
+        }
+        try CheckpointFile.save(checkpoint(), to: config.checkpointPath)
+        lastSavedStep = step
+    }
+
+    func lastGoodCheckpointNote() -> String {
+        if let lastSavedStep { return "the checkpoint '\(config.checkpointPath)' from step \(Format.count(lastSavedStep)) is the last good one and is unchanged" }
+        if config.resumed != nil { return "the checkpoint '\(config.resumedPath!)' you resumed from is unchanged" }
+        return "no checkpoint was saved (none was due yet)"
+    }
+
+    /// Stops the run: the loss or the gradient is NaN/Inf. The weights were not updated
+    /// with it, and no checkpoint is written.
+    func diverged(loss: Double, norm: Float, learningRate: Float) throws {
+        try? writeReports()
+        progress.clear()
+        func name(_ x: Double) -> String { x.isNaN ? "NaN" : (x > 0 ? "infinite" : "-infinite") }
+        let what = loss.isFinite ? "the gradient norm became \(name(Double(norm)))" : "the training loss became \(name(loss))"
+        throw CLIError("\(what) at step \(Format.count(step + 1)) (epoch \(epoch + 1)), so training stopped; \(lastGoodCheckpointNote()). Try a smaller --lr (now \(Format.number(learningRate)))\(config.clip > 0 ? "" : " or --clip 5")")
+    }
+
+    func writeReports() throws {
+        if let path = config.historyPath { try OutputPath.write(history.csv, to: path, option: "--history") }
+        if let path = config.plotPath {
+            let name = (config.dataPath as NSString).lastPathComponent
+            try OutputPath.write(LossPlot(title: "charrnn on \(name): \(config.numLayers)-layer \(config.nonlinearity.rawValue) RNN, \(config.hiddenSize) hidden").svg(history), to: path, option: "--plot")
+        }
+    }
+
+    func printSample() {
+        let text = TextGenerator(model: model, vocabulary: vocabulary)
+            .generate(prime: [], length: config.sampleLength, temperature: Defaults.sampleTemperature, topK: nil, rng: &rng)
+        progress.clear()
+        Console.out("--- sample at step \(Format.count(step)) (epoch \(epoch + 1)) ---\n\(text)\n---\n")
+    }
+
+    func printHeader() {
+        guard !config.quiet else { return }
+        let n = corpus.tokens.count
+        let held = validation.map { _ in Int((Double(n) * config.valFraction).rounded(.down)) } ?? 0
+        var lines: [String] = []
+        if let path = config.resumedPath {
+            lines.append("Resuming \(path) at step \(Format.count(step)), epoch \(epoch + 1)\(stepInEpoch > 0 ? " (chunk \(stepInEpoch + 1) of \(train.chunkCount))" : "").")
+        }
+        lines.append("Data: \(config.dataPath): \(Format.plural(n, "character")), \(vocabulary.count) distinct; \(Format.count(n - held)) to train on, \(held > 0 ? "\(Format.count(held)) (the last \(config.valFraction * 100)%) held out for validation" : "no validation") (--val-fraction).")
+        lines.append("Model: \(config.numLayers)-layer \(config.nonlinearity.rawValue) RNN, \(config.hiddenSize) hidden units, \(Format.count(model.parameters.count)) parameters (--hidden-size, --num-layers).")
+        var schedule = config.epochs.map { "\($0) epochs of \(Format.count(train.chunkCount)) steps" } ?? "\(Format.count(config.maxSteps!)) steps (\(Format.count(train.chunkCount)) per epoch)"
+        schedule += "; each step: \(config.batchSize) streams × \(config.seqLength) characters"
+        lines.append("Training: \(schedule); \(config.optimizer.rawValue) lr \(Format.number(config.learningRate))\(config.learningRateDecay != 1 ? " × \(Format.number(config.learningRateDecay)) per epoch" : ""), clip \(config.clip > 0 ? Format.number(config.clip) : "off"), seed \(config.seed), \(BLASThreads.count) BLAS thread\(BLASThreads.count == 1 ? "" : "s").")
+        lines.append("Checkpoint: \(config.checkpointPath) (every epoch\(config.saveEvery.map { " and every \($0) steps" } ?? ""), at the end, and on Ctrl-C).")
+        Console.note(lines.joined(separator: "\n"))
+    }
+
+    func printSummary(seconds: Double, steps: Int) {
+        // The train loss of the last (possibly partial) epoch, and a validation loss of the final weights.
+        let lastEpoch = history.rows.last?.epoch
+        let recent = history.rows.filter { $0.epoch == lastEpoch }.map { Double($0.trainLoss) }
+        let trainLoss = recent.isEmpty ? Double.nan : recent.reduce(0, +) / Double(recent.count)
+        let position = stepInEpoch == 0
+            ? "\(Format.plural(epoch, "epoch")) done, step \(Format.count(step))"
+            : "step \(Format.count(step)), \(Format.count(stepInEpoch)) of \(Format.count(train.chunkCount)) into epoch \(epoch + 1)"
+        var result = "Trained \(Format.plural(steps, "step")) in \(Format.duration(seconds)) (now \(position)): mean train loss \(Format.loss(trainLoss))"
+        if let validation {
+            let v: Double
+            if stepInEpoch == 0, let last = history.rows.last?.validationLoss { v = Double(last) } else { v = Evaluation.meanLoss(model: model, streams: validation).loss }
+            result += ", val loss \(Format.loss(v)) (\(String(format: "%.3f", v / log(2))) bits/char)"
+        }
+        result += "; saved \(config.checkpointPath)"
+        if let best = config.bestCheckpointPath, let b = bestValidationLoss { result += ", best (val \(Format.loss(b))) in \(best)" }
+        Console.out(result + "\n")
+        guard !config.quiet else { return }
+        var next = ["Next:",
+                    "  charrnn sample --checkpoint \(config.checkpointPath) --prime \"The \" --length 500",
+                    "  charrnn eval --checkpoint \(config.checkpointPath) --data OTHER.txt",
+                    "  charrnn train --resume \(config.checkpointPath) " + (config.maxSteps.map { "--steps \($0 * 2)" } ?? "--epochs \(epoch + 10)") + "   (train further)"]
+        if config.historyPath == nil && config.plotPath == nil { next.append("  add --history loss.csv --plot loss.svg to keep the loss curves") }
+        Console.note(next.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Linalg
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the built `charrnn` executable and captures what it prints.
+///
+/// The binary is looked up next to the running test bundle (the products directory of
+/// whichever configuration and `--scratch-path` built the tests), then under the
+/// package's `.build*` directories; `CHARRNN_BINARY` overrides both.
+enum CharRNNProcess {
+    struct Result: CustomStringConvertible {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        /// True when the process ended by a signal (a crash or a kill), not by exit().
+        var signaled: Bool
+
+        var description: String {
+            func tail(_ s: String) -> String { s.count > 3000 ? "..." + s.suffix(3000) : s }
+            return "exit \(status)\(signaled ? " (signal)" : "")\n--- stdout\n\(tail(stdout))--- stderr\n\(tail(stderr))"
+        }
+    }
+
+    static let binary: URL = {
+        let fm = FileManager.default
+        func executable(_ url: URL) -> Bool { fm.isExecutableFile(atPath: url.path) && !url.hasDirectoryPath }
+        if let override = ProcessInfo.processInfo.environment["CHARRNN_BINARY"] { return URL(fileURLWithPath: override) }
+        var directories: [URL] = []
+        let selfExe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        directories.append(selfExe.deletingLastPathComponent())
+        directories.append(URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent())
+        directories.append(Bundle.main.bundleURL)
+        directories.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        for directory in directories {
+            var d = directory
+            for _ in 0..<4 {   // e.g. .../release/X.xctest/Contents/MacOS on other layouts
+                let candidate = d.appendingPathComponent("charrnn")
+                if executable(candidate) { return candidate }
+                d = d.deletingLastPathComponent()
+            }
+        }
+        // Fall back to the package's build directories, newest binary first.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var found: [(Date, URL)] = []
+        for build in (try? fm.contentsOfDirectory(atPath: root.path)) ?? [] where build.hasPrefix(".build") {
+            for configuration in ["release", "debug"] {
+                let candidate = root.appendingPathComponent(build).appendingPathComponent(configuration).appendingPathComponent("charrnn")
+                if executable(candidate),
+                   let date = (try? fm.attributesOfItem(atPath: candidate.path))?[.modificationDate] as? Date {
+                    found.append((date, candidate))
+                }
+            }
+        }
+        if let newest = found.max(by: { $0.0 < $1.0 }) { return newest.1 }
+        return URL(fileURLWithPath: "/nonexistent/charrnn (build the charrnn product, or set CHARRNN_BINARY)")
+    }()
+
+    /// Runs `charrnn arguments` in `directory` and waits for it (at most `timeout` seconds).
+    static func run(_ arguments: [String], in directory: String? = nil, timeout: Double = 60) throws -> Result {
+        let (process, out, err) = try start(arguments, in: directory)
+        return finish(process, out, err, timeout: timeout)
+    }
+
+    /// Starts `charrnn arguments` with stdout and stderr going to temporary files.
+    static func start(_ arguments: [String], in directory: String? = nil) throws -> (Process, URL, URL) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let tmp = FileManager.default.temporaryDirectory
+        let out = tmp.appendingPathComponent("charrnn-out-\(UUID().uuidString)")
+        let err = tmp.appendingPathComponent("charrnn-err-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, out, err)
+    }
+
+    /// Waits for `process` (killed after `timeout` seconds) and collects its output.
+    static func finish(_ process: Process, _ out: URL, _ err: URL, timeout: Double = 60) -> Result {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(2_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        let stdout = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(at: out)
+        try? FileManager.default.removeItem(at: err)
+        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr,
+                      signaled: process.terminationReason == .uncaughtSignal)
+    }
+}
+
+/// A fresh temporary directory, removed after `body`.
+func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("CharRNNTests-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
+    defer { try? FileManager.default.removeItem(at: url) }
+    return try body(url.path)
+}
+
+/// Deterministic English-like text of `words` words (about 5 characters each).
+func generatedText(words: Int, seed: UInt64 = 1) -> String {
+    let vocabulary = ["the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "red", "door",
+                      "of", "house", "by", "river", "she", "said", "hello", "world", "quick", "brown", "fox"]
+    var rng = SeededRandom(seed: seed)
+    var out = ""
+    for i in 0..<words {
+        let word = vocabulary[rng.index(below: vocabulary.count)]
+        out += i % 9 == 0 ? word.capitalized : word
+        out += i % 9 == 8 ? ".\n" : " "
+    }
+    return out
+}
+
+/// Writes `text` to `directory/name` and returns the path.
+@discardableResult
+func write(_ text: String, to name: String, in directory: String) throws -> String {
+    let path = directory + "/" + name
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
+
+/// Options for tiny, fast `--data` runs.
+let tinyModel = ["--hidden-size", "16", "--num-layers", "1", "--seq-length", "8", "--batch-size", "4", "--threads", "1"]

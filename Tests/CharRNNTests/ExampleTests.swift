@@ -1,0 +1,73 @@
+import Foundation
+import RNN
+import Testing
+
+/// `charrnn train` without `--data`: the built-in example, and the subcommands' help.
+@Suite struct ExampleTests {
+    @Test func trainsTheBuiltInExampleAndPrintsTheCompletions() throws {
+        let r = try CharRNNProcess.run(["train"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout == "good i am fine \nhey how are you\nhave a nice day\n", "\(r)")
+        // The loss every 10 epochs, on stderr, and a pointer to --data.
+        for epoch in stride(from: 10, through: 100, by: 10) {
+            #expect(r.stderr.contains("epoch \(epoch < 100 ? " " : "")\(epoch)/100  loss "), "\(r)")
+        }
+        #expect(!r.stderr.contains("epoch   5/100"))
+        #expect(r.stderr.contains("built-in example"))
+        #expect(r.stderr.contains("charrnn train --data"))
+    }
+
+    @Test func quietPrintsOnlyTheCompletions() throws {
+        let r = try CharRNNProcess.run(["train", "--quiet"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stderr.isEmpty, "\(r)")
+        #expect(r.stdout.hasPrefix("good i am fine \n"))
+    }
+
+    @Test func savesACheckpointToSampleFromWithHistoryAndPlot() throws {
+        try withTemporaryDirectory { dir in
+            let r = try CharRNNProcess.run(["train", "--checkpoint", "ex.safetensors", "--history", "h.csv", "--plot", "p.svg", "--seed", "3"], in: dir)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stderr.contains("charrnn sample --checkpoint ex.safetensors"))
+            let checkpoint = try Checkpoint.read(path: dir + "/ex.safetensors")
+            #expect(checkpoint.vocabulary == TutorialExample().vocabulary)
+            #expect(checkpoint.model.rnn.hiddenSize == 12)
+            #expect(checkpoint.metadata["seed"] == "3")
+
+            let s = try CharRNNProcess.run(["sample", "--checkpoint", "ex.safetensors", "--prime", "good", "--temperature", "0", "--length", "11", "--quiet"], in: dir)
+            #expect(s.status == 0, "\(s)")
+            #expect(s.stdout == "good i am fine \n")
+            #expect(s.stderr.isEmpty)
+
+            let csv = try String(contentsOfFile: dir + "/h.csv", encoding: .utf8).split(separator: "\n")
+            #expect(csv.first == "step,epoch,train_loss,val_loss,tokens_per_second,learning_rate")
+            #expect(csv.count == 101)
+            let svg = try String(contentsOfFile: dir + "/p.svg", encoding: .utf8)
+            #expect(svg.hasPrefix("<svg") && svg.contains("<polyline") && svg.hasSuffix("</svg>\n"))
+        }
+    }
+
+    @Test func acceptsTheExampleHyperparameters() throws {
+        let r = try CharRNNProcess.run(["train", "--epochs", "20", "--hidden-size", "8", "--lr", "0.02", "--seed", "1"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stderr.contains("epoch 20/20"))
+        #expect(r.stderr.contains("8 hidden units"))
+        #expect(r.stdout.split(separator: "\n").count == 3)
+    }
+
+    @Test(arguments: [["--help"], ["train", "--help"], ["sample", "--help"], ["eval", "--help"]])
+    func helpReadsWell(arguments: [String]) throws {
+        let r = try CharRNNProcess.run(arguments)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("USAGE: charrnn"))
+        #expect(r.stdout.contains("OVERVIEW:"))
+        if arguments.first == "train" {
+            for option in ["--data", "--seq-length", "--batch-size", "--val-fraction", "--hidden-size", "--num-layers",
+                           "--nonlinearity", "--init", "--optimizer", "--lr", "--lr-decay", "--clip", "--epochs",
+                           "--steps", "--seed", "--checkpoint", "--save-every", "--resume", "--keep-best", "--quiet",
+                           "--history", "--plot", "--sample-every", "--threads"] {
+                #expect(r.stdout.contains(option), "\(option) missing from train --help")
+            }
+        }
+    }
+}

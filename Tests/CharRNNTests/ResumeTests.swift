@@ -1,0 +1,156 @@
+import Foundation
+import RNN
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Exact resume, Ctrl-C, and divergence, through the binary.
+@Suite struct ResumeTests {
+    /// Options of the resume runs: two layers, mid-epoch carried state, per-epoch learning
+    /// rate decay, validation, and samples during training (which draw from the RNG).
+    static let options = ["train", "--data", "c.txt", "--hidden-size", "16", "--num-layers", "2", "--seq-length", "8", "--batch-size", "4",
+                          "--val-fraction", "0.1", "--lr", "0.01", "--lr-decay", "0.9", "--sample-every", "6", "--sample-length", "12",
+                          "--seed", "5", "--threads", "1", "--quiet"]
+
+    /// The `--- sample at step N` blocks of a run's stdout.
+    static func samples(_ stdout: String) -> [String] {
+        stdout.components(separatedBy: "--- sample at step ").dropFirst().map { String($0.split(separator: "\n---\n").first ?? "") }
+    }
+
+    /// Every column of a history CSV but tokens_per_second (a timing).
+    static func history(_ path: String) throws -> [[Substring]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            let c = $0.split(separator: ",", omittingEmptySubsequences: false)
+            return [c[0], c[1], c[2], c[3], c[5]]
+        }
+    }
+
+    /// N steps, checkpoint, resume to N+M steps == N+M steps at once: weights, optimizer
+    /// state, counters, RNG state, losses (train and validation) and samples, bit for bit.
+    /// N = 17 stops mid-epoch (carried hidden state); N = 25 at an epoch boundary.
+    @Test(arguments: [false, true])
+    func resumeIsExact(atEpochBoundary: Bool) throws {
+        try withTemporaryDirectory { dir in
+            let text = generatedText(words: 160, seed: 11)
+            try write(text, to: "c.txt", in: dir)
+            let n = text.unicodeScalars.count, held = Int(Double(n) * 0.1)
+            let stepsPerEpoch = ((n - held - 1) / 4) / 8   // 4 streams, 8 steps per chunk
+            let firstSteps = atEpochBoundary ? stepsPerEpoch : stepsPerEpoch / 2 + 1
+            let total = String(2 * stepsPerEpoch + 5)
+            let full = try CharRNNProcess.run(Self.options + ["--steps", total, "--checkpoint", "full.safetensors", "--history", "full.csv"], in: dir)
+            #expect(full.status == 0, "\(full)")
+            let first = try CharRNNProcess.run(Self.options + ["--steps", String(firstSteps), "--checkpoint", "part.safetensors", "--history", "part.csv"], in: dir)
+            #expect(first.status == 0, "\(first)")
+            let partial = try Checkpoint.read(path: dir + "/part.safetensors")
+            #expect(partial.training?.step == firstSteps)
+            #expect(partial.training?.hiddenState == nil && partial.training?.stepInEpoch == 0 || !atEpochBoundary)
+            #expect(partial.training?.hiddenState != nil || atEpochBoundary)
+            // Resume: the data, model and layout come from the checkpoint, which is updated in place.
+            let second = try CharRNNProcess.run(["train", "--resume", "part.safetensors", "--steps", total, "--history", "part.csv",
+                                                 "--sample-every", "6", "--sample-length", "12", "--threads", "1", "--quiet"], in: dir)
+            #expect(second.status == 0, "\(second)")
+
+            let a = try SafeTensors.read(path: dir + "/full.safetensors")
+            let b = try SafeTensors.read(path: dir + "/part.safetensors")
+            for key in Set(a.metadata.keys).union(b.metadata.keys).sorted() {
+                #expect(a.metadata[key] == b.metadata[key], "metadata '\(key)'")
+            }
+            #expect(Set(a.tensors.keys) == Set(b.tensors.keys))
+            for name in a.tensors.keys.sorted() where name != "history.tokens_per_second" {
+                let x = a.tensors[name]!, y = b.tensors[name]!
+                #expect(x.shape == y.shape, "\(name)")
+                #expect(x.values.map(\.bitPattern) == y.values.map(\.bitPattern), "\(name) differs after resume")
+            }
+            #expect(try Self.history(dir + "/full.csv") == Self.history(dir + "/part.csv"))
+            #expect(Self.samples(full.stdout) == Self.samples(first.stdout) + Self.samples(second.stdout))
+            #expect(Self.samples(full.stdout).count == (2 * stepsPerEpoch + 5) / 6)
+        }
+    }
+
+    @Test func resumingAFinishedRunSaysHowToContinue() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 120), to: "c.txt", in: dir)
+            let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--epochs", "1", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+            #expect(r.status == 0, "\(r)")
+            let again = try CharRNNProcess.run(["train", "--resume", "m.safetensors"], in: dir)
+            #expect(again.status == 1 && again.stderr.hasPrefix("error: the checkpoint has already trained 1 epoch"), "\(again)")
+            #expect(again.stderr.contains("pass a larger --epochs"))
+            // --epochs is a total: one more epoch.
+            let more = try CharRNNProcess.run(["train", "--resume", "m.safetensors", "--epochs", "2", "--quiet"], in: dir)
+            #expect(more.status == 0, "\(more)")
+            #expect(try Checkpoint.read(path: dir + "/m.safetensors").training?.epoch == 2)
+            // Changing the optimizer of a resumed run is refused.
+            let switched = try CharRNNProcess.run(["train", "--resume", "m.safetensors", "--epochs", "3", "--optimizer", "sgd"], in: dir)
+            #expect(switched.status == 1 && switched.stderr.contains("--optimizer sgd differs from the resumed checkpoint's adam"), "\(switched)")
+        }
+    }
+
+    /// Ctrl-C finishes the step, saves the checkpoint, says how to resume, exits 130.
+    @Test func interruptSavesTheCheckpointAndExits() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 300), to: "c.txt", in: dir)
+            let (process, out, err) = try CharRNNProcess.start(["train", "--data", "c.txt", "--steps", "100000000", "--checkpoint", "m.safetensors"] + tinyModel, in: dir)
+            // Wait for the first progress line, then press Ctrl-C.
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline, process.isRunning,
+                  !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ") {
+                usleep(5_000)
+            }
+            usleep(50_000)
+            kill(process.processIdentifier, SIGINT)
+            let r = CharRNNProcess.finish(process, out, err, timeout: 30)
+            #expect(r.status == 130 && !r.signaled, "\(r)")
+            #expect(r.stderr.contains("Ctrl-C: finishing the current step and saving"), "\(r)")
+            #expect(r.stderr.contains("Continue with: charrnn train --resume m.safetensors"), "\(r)")
+            let checkpoint = try Checkpoint.read(path: dir + "/m.safetensors")
+            let step = try #require(checkpoint.training?.step)
+            #expect(step >= 1)
+            #expect(r.stderr.contains("interrupted at step \(grouped(step))"), "\(r)")
+            // And it resumes.
+            let resumed = try CharRNNProcess.run(["train", "--resume", "m.safetensors", "--steps", String(step + 3), "--quiet"], in: dir)
+            #expect(resumed.status == 0, "\(resumed)")
+            #expect(try Checkpoint.read(path: dir + "/m.safetensors").training?.step == step + 3)
+        }
+    }
+
+    /// A loss that becomes NaN stops training with an error and leaves the last good
+    /// checkpoint byte for byte as it was.
+    @Test func divergenceStopsAndKeepsTheLastGoodCheckpoint() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 200), to: "c.txt", in: dir)
+            let good = try CharRNNProcess.run(["train", "--data", "c.txt", "--epochs", "1", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+            #expect(good.status == 0, "\(good)")
+            let before = try bytes(dir + "/m.safetensors")
+            let r = try CharRNNProcess.run(["train", "--resume", "m.safetensors", "--epochs", "5", "--lr", "1e38", "--history", "h.csv"], in: dir)
+            #expect(r.status == 1 && !r.signaled, "\(r)")
+            let errorLines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+            #expect(errorLines.count == 1)
+            #expect(errorLines.first?.contains("became NaN") == true || errorLines.first?.contains("became infinite") == true, "\(r)")
+            #expect(r.stderr.contains("the checkpoint 'm.safetensors' you resumed from is unchanged"), "\(r)")
+            #expect(r.stderr.contains("Try a smaller --lr"))
+            #expect(try bytes(dir + "/m.safetensors") == before)
+            #expect(FileManager.default.fileExists(atPath: dir + "/h.csv"))   // the history up to the failure
+
+            // A fresh run that diverges before its first save says so.
+            let fresh = try CharRNNProcess.run(["train", "--data", "c.txt", "--lr", "1e38", "--checkpoint", "n.safetensors", "--quiet"] + tinyModel, in: dir)
+            #expect(fresh.status == 1 && fresh.stderr.contains("no checkpoint was saved"), "\(fresh)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/n.safetensors"))
+        }
+    }
+
+    /// Resuming on a different text of the same characters: a warning, then the epoch restarts.
+    @Test func resumingOnAnotherTextWarns() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 200, seed: 1), to: "a.txt", in: dir)
+            try write(generatedText(words: 200, seed: 2), to: "b.txt", in: dir)
+            let r = try CharRNNProcess.run(["train", "--data", "a.txt", "--steps", "5", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+            #expect(r.status == 0, "\(r)")
+            let vocabularyA = try Checkpoint.read(path: dir + "/m.safetensors").vocabulary
+            guard Vocabulary(text: try String(contentsOfFile: dir + "/b.txt", encoding: .utf8)).characters.allSatisfy({ vocabularyA.token(for: $0) != nil }) else { return }
+            let s = try CharRNNProcess.run(["train", "--resume", "m.safetensors", "--data", "b.txt", "--steps", "8", "--quiet"], in: dir)
+            #expect(s.status == 0, "\(s)")
+            #expect(s.stderr.contains("warning: 'b.txt' is not the text the checkpoint was trained on"), "\(s)")
+        }
+    }
+}

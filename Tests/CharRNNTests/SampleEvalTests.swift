@@ -1,0 +1,113 @@
+import Foundation
+import Linalg
+import RNN
+import Testing
+
+/// `1234567` as `1,234,567`.
+func grouped(_ n: Int) -> String {
+    let digits = Array(String(n))
+    return String(digits.enumerated().flatMap { i, c in (i > 0 && (digits.count - i) % 3 == 0) ? [",", c] : [c] })
+}
+
+/// `charrnn sample` and `charrnn eval` against a small trained checkpoint.
+@Suite struct SampleEvalTests {
+    /// Trains a tiny checkpoint `m.safetensors` on generated text `c.txt` in `dir`.
+    static func trained(in dir: String) throws -> String {
+        let text = generatedText(words: 250, seed: 7)
+        try write(text, to: "c.txt", in: dir)
+        let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--epochs", "2", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+        #expect(r.status == 0, "\(r)")
+        return text
+    }
+
+    @Test func samplesAreReproducibleAndHaveTheRequestedLength() throws {
+        try withTemporaryDirectory { dir in
+            _ = try Self.trained(in: dir)
+            let base = ["sample", "--checkpoint", "m.safetensors", "--length", "80", "--quiet"]
+            let a = try CharRNNProcess.run(base + ["--prime", "The ", "--seed", "3"], in: dir)
+            let b = try CharRNNProcess.run(base + ["--prime", "The ", "--seed", "3"], in: dir)
+            let c = try CharRNNProcess.run(base + ["--prime", "The ", "--seed", "4", "--temperature", "1.5"], in: dir)
+            #expect(a.status == 0 && a.stderr.isEmpty, "\(a)")
+            #expect(a.stdout == b.stdout)
+            #expect(a.stdout != c.stdout)
+            #expect(a.stdout.hasPrefix("The "))
+            #expect(a.stdout.unicodeScalars.count == 4 + 80 + 1)
+
+            // Greedy = top-k 1; greedy ignores the seed.
+            let greedy = try CharRNNProcess.run(base + ["--prime", "The ", "--temperature", "0"], in: dir)
+            let greedy2 = try CharRNNProcess.run(base + ["--prime", "The ", "--temperature", "0", "--seed", "9"], in: dir)
+            let top1 = try CharRNNProcess.run(base + ["--prime", "The ", "--top-k", "1", "--temperature", "1"], in: dir)
+            #expect(greedy.stdout == greedy2.stdout && greedy.stdout == top1.stdout)
+
+            // No prime: starts after a newline (the text has one); the output is just the generated text.
+            let free = try CharRNNProcess.run(base, in: dir)
+            #expect(free.status == 0 && free.stdout.unicodeScalars.count == 81, "\(free)")
+
+            // A prime from a file; the description goes to stderr without --quiet.
+            try write("She said ", to: "prime.txt", in: dir)
+            let file = try CharRNNProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime-file", "prime.txt", "--length", "5"], in: dir)
+            #expect(file.status == 0, "\(file)")
+            #expect(file.stdout.hasPrefix("She said ") && file.stdout.unicodeScalars.count == 9 + 5 + 1)
+            #expect(file.stderr.contains("Sampling 5 characters from m.safetensors (1-layer tanh RNN, 16 hidden units"))
+        }
+    }
+
+    @Test func skipUnknownDropsPrimeCharactersWithAWarning() throws {
+        try withTemporaryDirectory { dir in
+            _ = try Self.trained(in: dir)
+            let r = try CharRNNProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "The Ж cat", "--length", "10", "--skip-unknown"], in: dir)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stdout.hasPrefix("The  cat"))
+            #expect(r.stderr.contains("warning: dropped 1 character of --prime not in the checkpoint's vocabulary: 'Ж' (U+0416)"))
+        }
+    }
+
+    @Test func dumpedLogitsMatchTheModelAndTheGreedyChoice() throws {
+        try withTemporaryDirectory { dir in
+            _ = try Self.trained(in: dir)
+            let r = try CharRNNProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "the", "--length", "6", "--temperature", "0",
+                                            "--dump-logits", "l.jsonl", "--quiet"], in: dir)
+            #expect(r.status == 0, "\(r)")
+            let lines = try String(contentsOfFile: dir + "/l.jsonl", encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 6)
+            let checkpoint = try Checkpoint.read(path: dir + "/m.safetensors")
+            let generated = Array(r.stdout.unicodeScalars.dropFirst(3).prefix(6))
+            // Recompute in-process: the logits after "the" + generated[0..<k].
+            let tokens = try checkpoint.vocabulary.encode("the" + String(String.UnicodeScalarView(generated)))
+            let logits = checkpoint.model.forward(.tokens(tokens), batchSize: 1)
+            for (k, line) in lines.enumerated() {
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                let values = try #require(object["logits"] as? [Double]).map(Float.init)
+                // One step at a time vs one forward over the whole sequence: equal up to rounding.
+                let reference = logits.row(2 + k)
+                #expect(values.count == reference.count)
+                #expect(zip(values, reference).allSatisfy { abs($0 - $1) < 1e-5 }, "step \(k)")
+                #expect(object["token"] as? Int == Int(tokens[3 + k]))
+                #expect(values.indices.max { values[$0] < values[$1] } == Int(tokens[3 + k]))
+            }
+        }
+    }
+
+    @Test func evalReportsCrossEntropyBitsAndPerplexityOverTheWholeText() throws {
+        try withTemporaryDirectory { dir in
+            let text = try Self.trained(in: dir)
+            let r = try CharRNNProcess.run(["eval", "--checkpoint", "m.safetensors", "--data", "c.txt"], in: dir)
+            #expect(r.status == 0, "\(r)")
+            func value(_ label: String) throws -> Double {
+                let line = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix(label) })
+                return try #require(Double(line.dropFirst(label.count).split(separator: " ").first ?? ""))
+            }
+            let ce = try value("cross-entropy"), bits = try value("bits per char"), ppl = try value("perplexity")
+            #expect(abs(bits - ce / log(2)) < 1e-3)
+            #expect(abs(ppl - exp(ce)) < 1e-3 * ppl)
+            let n = text.unicodeScalars.count
+            #expect(r.stdout.contains("\(grouped(n)) characters, \(grouped(n - 1)) predicted"), "\(r)")
+
+            // The same number in-process: one forward over the whole text, state carried step by step.
+            let checkpoint = try Checkpoint.read(path: dir + "/m.safetensors")
+            let tokens = try checkpoint.vocabulary.encode(text)
+            let expected = checkpoint.model.loss(.tokens(Array(tokens.dropLast())), targets: Array(tokens.dropFirst()), batchSize: 1)
+            #expect(abs(ce - expected) < 5e-4, "eval \(ce) vs whole-text forward \(expected)")
+        }
+    }
+}

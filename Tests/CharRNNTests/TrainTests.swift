@@ -1,0 +1,111 @@
+import Foundation
+import RNN
+import Testing
+
+/// `charrnn train --data`: checkpoints, progress, history, plot, options.
+@Suite struct TrainTests {
+    @Test func trainsOnAFileAndSavesEverythingAResumeNeeds() throws {
+        try withTemporaryDirectory { dir in
+            let text = generatedText(words: 300)
+            try write(text, to: "corpus.txt", in: dir)
+            let r = try CharRNNProcess.run(["train", "--data", "corpus.txt", "--epochs", "2", "--val-fraction", "0.1",
+                                            "--history", "h.csv", "--plot", "p.svg"] + tinyModel, in: dir)
+            #expect(r.status == 0, "\(r)")
+
+            // Default checkpoint: the data file's name with .safetensors, in the current directory.
+            let checkpoint = try Checkpoint.read(path: dir + "/corpus.safetensors")
+            #expect(checkpoint.vocabulary == Vocabulary(text: text))
+            #expect(checkpoint.vocabulary.characters == checkpoint.vocabulary.characters.sorted { $0.value < $1.value })
+            let n = text.unicodeScalars.count, held = Int(Double(n) * 0.1)
+            let stepsPerEpoch = ((n - held - 1) / 4) / 8
+            let training = try #require(checkpoint.training)
+            #expect(training.epoch == 2 && training.stepInEpoch == 0 && training.step == 2 * stepsPerEpoch)
+            #expect(training.hiddenState == nil)
+            #expect(checkpoint.optimizer?.name == "adam" && checkpoint.optimizer?.stepCount == training.step)
+            #expect(checkpoint.optimizer?.buffers.keys.sorted() == ["exp_avg", "exp_avg_sq"])
+            #expect(checkpoint.metadata["seq_length"] == "8" && checkpoint.metadata["batch_size"] == "4")
+            #expect(checkpoint.model.rnn.hiddenSize == 16 && checkpoint.model.rnn.numLayers == 1)
+
+            // Progress on a pipe: plain lines, no carriage returns; results on stdout.
+            #expect(!r.stderr.contains("\r"))
+            #expect(r.stderr.contains("epoch 1/2  step 1/\(2 * stepsPerEpoch)  loss "))
+            #expect(r.stderr.contains("tok/s"))
+            #expect(r.stderr.contains("epoch 2/2 done in"))
+            #expect(r.stderr.contains("val loss"))
+            #expect(r.stdout.hasPrefix("Trained \(2 * stepsPerEpoch) steps"), "\(r)")
+            #expect(r.stdout.contains("bits/char"))
+
+            // History: one row per step, the validation loss on each epoch's last step.
+            let rows = try String(contentsOfFile: dir + "/h.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            #expect(rows[0] == ["step", "epoch", "train_loss", "val_loss", "tokens_per_second", "learning_rate"])
+            #expect(rows.count == 1 + 2 * stepsPerEpoch)
+            #expect(rows[1][0] == "1" && rows[1][1] == "1" && rows[1][3] == "")
+            #expect(!rows[stepsPerEpoch][3].isEmpty && rows[stepsPerEpoch][1] == "1")
+            #expect(rows[stepsPerEpoch + 1][1] == "2")
+            let firstLoss = Double(rows[1][2])!, lastLoss = Double(rows.last![2])!
+            #expect(firstLoss > lastLoss, "the loss should fall: \(firstLoss) -> \(lastLoss)")
+            #expect(abs(firstLoss - log(Double(checkpoint.vocabulary.count))) < 0.5)
+
+            let svg = try String(contentsOfFile: dir + "/p.svg", encoding: .utf8)
+            for part in ["<svg", "</svg>", "<polyline", "step", "cross-entropy", "validation loss", "train loss", "<circle"] {
+                #expect(svg.contains(part), "plot lacks \(part)")
+            }
+        }
+    }
+
+    @Test func quietPrintsOnlyTheResult() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 200), to: "c.txt", in: dir)
+            let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--steps", "5", "--quiet"] + tinyModel, in: dir)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stderr.isEmpty, "\(r)")
+            #expect(r.stdout.split(separator: "\n").count == 1)
+            #expect(r.stdout.hasPrefix("Trained 5 steps"))
+        }
+    }
+
+    @Test func samplesDuringTrainingKeepsTheBestAndDecaysTheLearningRate() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 300), to: "c.txt", in: dir)
+            let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--epochs", "3", "--sample-every", "10", "--sample-length", "30",
+                                            "--keep-best", "--checkpoint", "m.safetensors", "--lr-decay", "0.5", "--lr", "0.01",
+                                            "--history", "h.csv", "--optimizer", "rmsprop", "--clip", "0", "--init", "orthogonal"] + tinyModel, in: dir)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stdout.contains("--- sample at step 10 (epoch 1) ---\n"))
+            #expect(r.stdout.contains("--- sample at step 20 "))
+            #expect(FileManager.default.fileExists(atPath: dir + "/m.best.safetensors"))
+            #expect(r.stderr.contains("new best, saved m.best.safetensors"))
+            let best = try Checkpoint.read(path: dir + "/m.best.safetensors")
+            #expect(best.optimizer?.name == "rmsprop")
+            #expect(best.initialization == .orthogonal)
+            let rows = try String(contentsOfFile: dir + "/h.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            let rates = Set(rows.map { $0.split(separator: ",", omittingEmptySubsequences: false)[5] })
+            #expect(rates == ["0.01", "0.005", "0.0025"])
+        }
+    }
+
+    @Test func reluIdentityTwoLayersAndSGD() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 200), to: "c.txt", in: dir)
+            let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--steps", "12", "--nonlinearity", "relu", "--init", "identity",
+                                            "--num-layers", "2", "--hidden-size", "12", "--optimizer", "sgd", "--lr", "0.1",
+                                            "--seq-length", "6", "--batch-size", "3", "--threads", "1", "--save-every", "5"], in: dir)
+            #expect(r.status == 0, "\(r)")
+            let checkpoint = try Checkpoint.read(path: dir + "/c.safetensors")
+            #expect(checkpoint.model.rnn.nonlinearity == .relu && checkpoint.model.rnn.numLayers == 2)
+            #expect(checkpoint.optimizer?.name == "sgd" && checkpoint.training?.step == 12)
+            #expect(checkpoint.training?.hiddenState?.count == 2 * 3 * 12)
+            #expect(r.stderr.contains("1 BLAS thread"))
+        }
+    }
+
+    @Test func validationCanBeTurnedOff() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 150), to: "c.txt", in: dir)
+            let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--epochs", "1", "--val-fraction", "0"] + tinyModel, in: dir)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stderr.contains("no validation"))
+            #expect(!r.stdout.contains("val loss"))
+        }
+    }
+}

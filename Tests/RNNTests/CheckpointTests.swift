@@ -1,0 +1,223 @@
+import Foundation
+import Linalg
+import RNN
+import Testing
+
+/// A small model with values that are not the initializer's, plus a few optimizer steps.
+private func trainedModel(layers: Int = 2, hidden: Int = 6, optimizer name: String = "adam",
+                          nonlinearity: Nonlinearity = .tanh) -> (ManyToManyModel, Vocabulary, Optimizer) {
+    let vocabulary = Vocabulary(text: "hello world, héllo 🙂\n")
+    var rng = SeededRandom(seed: 3)
+    let model = ManyToManyModel(inputSize: vocabulary.count, hiddenSize: hidden, outputSize: vocabulary.count,
+                                numLayers: layers, nonlinearity: nonlinearity, using: &rng)
+    let optimizer = makeOptimizer(named: name, learningRate: 0.01)!
+    let tokens = try! vocabulary.encode("hello world, héllo 🙂\n")
+    for _ in 0..<3 {
+        model.computeGradients(.tokens(Array(tokens.dropLast())), targets: Array(tokens.dropFirst()), batchSize: 1)
+        optimizer.step(model.parameters)
+    }
+    return (model, vocabulary, optimizer)
+}
+
+private func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
+
+/// A checkpoint's file with one change, re-read; the error it throws.
+private func error(after change: (inout SafeTensors) -> Void) -> CheckpointError? {
+    let (model, vocabulary, optimizer) = trainedModel()
+    var file = Checkpoint(model: model, vocabulary: vocabulary, optimizer: OptimizerState(capturing: optimizer),
+                          training: TrainingState(step: 3, epoch: 0, stepInEpoch: 3, rngState: [1, 2, 3, 4],
+                                                  hiddenState: [Float](repeating: 0.5, count: 2 * 3 * 6))).safeTensors
+    change(&file)
+    do {
+        _ = try Checkpoint(SafeTensors(bytes: file.serialized()))
+        return nil
+    } catch let e as CheckpointError {
+        return e
+    } catch {
+        Issue.record("unexpected error \(error)")
+        return nil
+    }
+}
+
+@Suite struct CheckpointRoundTripTests {
+    @Test func roundTripKeepsEverythingBitForBit() throws {
+        let (model, vocabulary, optimizer) = trainedModel()
+        let hidden = (0..<(2 * 3 * 6)).map { Float($0) / 7 }
+        let checkpoint = Checkpoint(
+            model: model, vocabulary: vocabulary, initialization: .orthogonal,
+            optimizer: OptimizerState(capturing: optimizer),
+            training: TrainingState(step: 3, epoch: 1, stepInEpoch: 2, rngState: [9, 8, 7, 6], hiddenState: hidden),
+            metadata: ["seq_length": "64", "note": "é\n\"quoted\""],
+            tensors: ["history.loss": .init(shape: [3], values: [3, 2, 1])])
+        let bytes = checkpoint.safeTensors.serialized()
+        let loaded = try Checkpoint(try SafeTensors(bytes: bytes))
+
+        #expect(loaded.vocabulary == vocabulary)
+        #expect(loaded.initialization == .orthogonal)
+        #expect(loaded.model.rnn.hiddenSize == 6 && loaded.model.rnn.numLayers == 2 && loaded.model.rnn.nonlinearity == .tanh)
+        #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
+        #expect(loaded.model.parameters.slots == model.parameters.slots)
+        #expect(loaded.optimizer == OptimizerState(capturing: optimizer))
+        #expect(loaded.training == checkpoint.training)
+        #expect(loaded.metadata == ["seq_length": "64", "note": "é\n\"quoted\""])
+        #expect(loaded.tensors == ["history.loss": .init(shape: [3], values: [3, 2, 1])])
+        // Writing the loaded checkpoint again gives the same bytes.
+        #expect(loaded.safeTensors.serialized() == bytes)
+    }
+
+    @Test func tensorNamesAndMetadataArePyTorchs() {
+        let (model, vocabulary, optimizer) = trainedModel()
+        let file = Checkpoint(model: model, vocabulary: vocabulary, optimizer: OptimizerState(capturing: optimizer),
+                              training: TrainingState(step: 3, epoch: 0, stepInEpoch: 3, rngState: [1, 2, 3, 4])).safeTensors
+        let V = vocabulary.count
+        #expect(file.tensors["rnn.weight_ih_l0"]?.shape == [6, V])
+        #expect(file.tensors["rnn.weight_hh_l0"]?.shape == [6, 6])
+        #expect(file.tensors["rnn.bias_ih_l0"]?.shape == [6])
+        #expect(file.tensors["rnn.bias_hh_l0"]?.shape == [6])
+        #expect(file.tensors["rnn.weight_ih_l1"]?.shape == [6, 6])
+        #expect(file.tensors["fc.weight"]?.shape == [V, 6])
+        #expect(file.tensors["fc.bias"]?.shape == [V])
+        #expect(file.tensors["optimizer.exp_avg.rnn.weight_hh_l1"]?.shape == [6, 6])
+        #expect(file.tensors["optimizer.exp_avg_sq.fc.bias"]?.shape == [V])
+        #expect(file.metadata["format"] == "swift-rnn.charrnn")
+        #expect(file.metadata["vocabulary"] == vocabulary.joined)
+        #expect(file.metadata["hidden_size"] == "6" && file.metadata["num_layers"] == "2" && file.metadata["nonlinearity"] == "tanh")
+        #expect(file.metadata["optimizer"] == "adam" && file.metadata["optimizer_step"] == "3")
+        #expect(file.metadata["step"] == "3" && file.metadata["rng_state"] == "1,2,3,4")
+        #expect(file.tensors["training.hidden_state"] == nil)
+    }
+
+    /// Every optimizer resumes exactly: the restored one takes the same next step.
+    @Test(arguments: ["adam", "sgd", "adagrad", "rmsprop"])
+    func optimizerStateResumesExactly(name: String) throws {
+        let (model, vocabulary, optimizer) = trainedModel(optimizer: name)
+        let loaded = try Checkpoint(SafeTensors(bytes: Checkpoint(model: model, vocabulary: vocabulary,
+                                                                  optimizer: OptimizerState(capturing: optimizer)).safeTensors.serialized()))
+        let restored = try #require(try loaded.optimizer?.makeOptimizer(for: loaded.model.parameters))
+        #expect(restored.name == name && restored.stepCount == 3)
+        let tokens = try vocabulary.encode("world hello")
+        for (m, o) in [(model, optimizer), (loaded.model, restored)] {
+            m.computeGradients(.tokens(Array(tokens.dropLast())), targets: Array(tokens.dropFirst()), batchSize: 1)
+            o.step(m.parameters)
+        }
+        #expect(bits(model.parameters.values) == bits(loaded.model.parameters.values))
+    }
+
+    /// A file written by another writer: tensors in another order, a padded header,
+    /// no format keys (only what a PyTorch export must provide).
+    @Test func readsAFileFromAnotherWriter() throws {
+        let (model, vocabulary, _) = trainedModel(layers: 1, hidden: 4, nonlinearity: .relu)
+        let names = ["fc.bias", "rnn.bias_hh_l0", "fc.weight", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.weight_ih_l0"]
+        var data: [UInt8] = []
+        var entries: [String] = []
+        for name in names {
+            let slot = model.parameters.slot(named: name)!
+            let values = model.parameters.tensor(name)
+            entries.append("\"\(name)\":{\"dtype\":\"F32\",\"shape\":[\(slot.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(data.count),\(data.count + 4 * values.count)]}")
+            for v in values { data += (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * UInt32($0))) } }
+        }
+        let vocabularyJSON = String(data: try JSONSerialization.data(withJSONObject: vocabulary.joined, options: .fragmentsAllowed), encoding: .utf8)!
+        entries.insert("\"__metadata__\":{\"nonlinearity\":\"relu\",\"num_layers\":\"1\",\"hidden_size\":\"4\",\"vocabulary\":\(vocabularyJSON)}", at: 2)
+        var header = Array(("{" + entries.joined(separator: ", ") + "}").utf8)
+        header += [UInt8](repeating: 0x20, count: 8 - header.count % 8 + 8)
+        let bytes = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(header.count) >> (8 * UInt64($0))) } + header + data
+        let loaded = try Checkpoint(try SafeTensors(bytes: bytes))
+        #expect(loaded.vocabulary == vocabulary)
+        #expect(loaded.model.rnn.nonlinearity == .relu)
+        #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
+        #expect(loaded.optimizer == nil && loaded.training == nil && loaded.initialization == nil)
+    }
+
+    @Test func writeIsAtomicAndReadable() throws {
+        let (model, vocabulary, _) = trainedModel()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Checkpoint(model: model, vocabulary: vocabulary).write(path: path)
+        let loaded = try Checkpoint.read(path: path)
+        #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
+    }
+
+    @Test func coverageOfAnotherTextsVocabulary() throws {
+        let (model, vocabulary, _) = trainedModel()
+        let checkpoint = Checkpoint(model: model, vocabulary: vocabulary)
+        try checkpoint.checkCovers(Vocabulary(text: "hello"))
+        #expect(throws: CheckpointError.vocabularyMismatch(unknown: ["z", "Ж"], checkpointSize: vocabulary.count)) {
+            try checkpoint.checkCovers(Vocabulary(text: "hello zЖ"))
+        }
+        #expect(CheckpointError.vocabularyMismatch(unknown: ["Ж"], checkpointSize: 12).description
+            == "the text has 1 character that the checkpoint's vocabulary of 12 lacks: 'Ж' (U+0416)")
+    }
+}
+
+/// Each way a well-formed safetensors file can fail to be a usable checkpoint throws a
+/// precise error before any model is built (never a precondition failure).
+@Suite struct CheckpointErrorTests {
+    @Test func missingOrInvalidMetadata() {
+        #expect(error { $0.metadata["vocabulary"] = nil } == .missingMetadata("vocabulary"))
+        #expect(error { $0.metadata["hidden_size"] = nil } == .missingMetadata("hidden_size"))
+        #expect(error { $0.metadata["vocabulary"] = "" } == .invalidMetadata(key: "vocabulary", value: "", expected: "at least one character"))
+        if case .invalidMetadata("vocabulary", _, let expected)? = error(after: { $0.metadata["vocabulary"] = "abca" }) {
+            #expect(expected.contains("'a' (U+0061) repeats"))
+        } else { Issue.record("duplicate vocabulary characters accepted") }
+        #expect(error { $0.metadata["hidden_size"] = "six" } == .invalidMetadata(key: "hidden_size", value: "six", expected: "an integer in 1...1048576"))
+        #expect(error { $0.metadata["hidden_size"] = "0" } == .invalidMetadata(key: "hidden_size", value: "0", expected: "an integer in 1...1048576"))
+        #expect(error { $0.metadata["num_layers"] = "-1" } == .invalidMetadata(key: "num_layers", value: "-1", expected: "an integer in 1...1024"))
+        #expect(error { $0.metadata["nonlinearity"] = "sigmoid" } == .invalidMetadata(key: "nonlinearity", value: "sigmoid", expected: "one of tanh, relu"))
+        #expect(error { $0.metadata["vocab_size"] = "3" } != nil)
+        #expect(error { $0.metadata["format"] = "gguf" } == .unsupportedFormat("gguf"))
+        #expect(error { $0.metadata["format_version"] = "2" } == .unsupportedVersion(2))
+        #expect(error { $0.metadata["rng_state"] = "1,2,3" } == .invalidMetadata(key: "rng_state", value: "1,2,3", expected: "four unsigned 32-bit integers separated by commas"))
+        #expect(error { $0.metadata["step"] = "-4" } == .invalidMetadata(key: "step", value: "-4", expected: "an integer >= 0"))
+        #expect(error { $0.metadata["learning_rate"] = "nan" } == .invalidMetadata(key: "learning_rate", value: "nan", expected: "a finite non-negative number"))
+    }
+
+    @Test func missingUnexpectedAndMisshapenTensors() {
+        #expect(error { $0.tensors["rnn.weight_hh_l1"] = nil } == .missingTensor("rnn.weight_hh_l1"))
+        #expect(error { $0.tensors["fc.bias"] = nil } == .missingTensor("fc.bias"))
+        // Metadata that disagrees with the tensors' shapes.
+        let shape = error { $0.metadata["hidden_size"] = "7" }
+        #expect(shape == .shapeMismatch(tensor: "rnn.weight_ih_l0", shape: [6, 12], expected: [7, 12],
+                                        because: "hidden_size 7, num_layers 2 and a vocabulary of 12 characters"))
+        #expect(shape?.description == "tensor 'rnn.weight_ih_l0' has shape [6, 12] but should be [7, 12]: hidden_size 7, num_layers 2 and a vocabulary of 12 characters")
+        #expect(error { $0.metadata["vocabulary"] = "abc"; $0.metadata["vocab_size"] = nil } == .shapeMismatch(tensor: "rnn.weight_ih_l0", shape: [6, 12], expected: [6, 3],
+                                                                              because: "hidden_size 6, num_layers 2 and a vocabulary of 3 characters"))
+        #expect(error { $0.metadata["num_layers"] = "1" } == .unexpectedTensor("rnn.bias_hh_l1", because: "hidden_size 6, num_layers 1 and a vocabulary of 12 characters"))
+        #expect(error { $0.metadata["num_layers"] = "3" } == .missingTensor("rnn.weight_ih_l2"))
+        #expect(error { $0.tensors["fc.bias"] = .init(shape: [2, 7], values: [Float](repeating: 0, count: 14)) } != nil)
+        #expect(error { $0.tensors["fc.bias"]!.values[3] = .infinity } == .nonFiniteValues(tensor: "fc.bias"))
+        #expect(error { $0.tensors["rnn.weight_hh_l0"]!.values[0] = .nan } == .nonFiniteValues(tensor: "rnn.weight_hh_l0"))
+    }
+
+    @Test func optimizerAndTrainingStateErrors() {
+        #expect(error { $0.metadata["optimizer"] = "lbfgs" } == .unknownOptimizer("lbfgs"))
+        #expect(error { $0.tensors["optimizer.exp_avg.fc.bias"] = nil } == .missingTensor("optimizer.exp_avg.fc.bias"))
+        #expect(error { $0.tensors["optimizer.exp_avg.fc.bias"] = .init(shape: [1], values: [0]) }
+            == .shapeMismatch(tensor: "optimizer.exp_avg.fc.bias", shape: [1], expected: [12], because: "it must have the shape of fc.bias"))
+        #expect(error { $0.tensors["optimizer.exp_avg.nothing"] = .init(shape: [1], values: [0]) } != nil)
+        #expect(error { $0.tensors["optimizer.exp_avg_sq.fc.weight"]!.values[0] = .nan } == .nonFiniteValues(tensor: "optimizer.exp_avg_sq.fc.weight"))
+        #expect(error { file in file.metadata["optimizer"] = nil } == .unexpectedTensor("optimizer.exp_avg.fc.bias", because: "the metadata names no optimizer"))
+        #expect(error { $0.tensors["training.hidden_state"] = .init(shape: [2, 3, 5], values: [Float](repeating: 0, count: 30)) } != nil)
+        #expect(error { $0.metadata["step"] = nil } == .unexpectedTensor("training.hidden_state", because: "the metadata has no training step"))
+    }
+
+    /// Buffers that parse but do not belong to the optimizer are refused when it is rebuilt.
+    @Test func optimizerBuffersMustFit() throws {
+        let (model, _, _) = trainedModel()
+        let n = model.parameters.count
+        let sgd = OptimizerState(name: "sgd", learningRate: 0.1, stepCount: 2, buffers: ["exp_avg": [Float](repeating: 0, count: n)])
+        #expect(throws: CheckpointError.optimizerState("sgd keeps no buffer named exp_avg")) { try sgd.makeOptimizer(for: model.parameters) }
+        let short = OptimizerState(name: "adam", learningRate: 0.1, stepCount: 2, buffers: ["exp_avg": [0, 1], "exp_avg_sq": [0, 1]])
+        #expect(throws: CheckpointError.self) { try short.makeOptimizer(for: model.parameters) }
+        let half = OptimizerState(name: "adam", learningRate: 0.1, stepCount: 2, buffers: ["exp_avg": [Float](repeating: 0, count: n)])
+        #expect(throws: CheckpointError.self) { try half.makeOptimizer(for: model.parameters) }
+        let unknown = OptimizerState(name: "nadam", learningRate: 0.1, stepCount: 2, buffers: [:])
+        #expect(throws: CheckpointError.unknownOptimizer("nadam")) { try unknown.makeOptimizer(for: model.parameters) }
+    }
+
+    @Test func readErrorsOfTheFileItselfAreSafeTensorsErrors() throws {
+        #expect(throws: SafeTensorsError.fileNotFound(path: "/nonexistent/x.safetensors")) {
+            try Checkpoint.read(path: "/nonexistent/x.safetensors")
+        }
+        #expect(throws: SafeTensorsError.fileTooShort(byteCount: 3)) { try Checkpoint(SafeTensors(bytes: [1, 2, 3])) }
+    }
+}
