@@ -42,9 +42,7 @@ extension RecurrentStack {
             parameters.gradients.withUnsafeMutableBufferPointer { grads in
                 tokens.withUnsafeBufferPointer { tok in
                     for k in (0..<numLayers).reversed() {
-                        let (inputSide, hiddenSide) = withStepThreads(B: B) {
-                            recurrenceBackward(k, T: T, B: B, w: values.baseAddress!)
-                        }
+                        let (inputSide, hiddenSide) = recurrenceBackward(k, T: T, B: B, w: values.baseAddress!)
                         profiler.measure(.weightGradients) {
                             weightGradients(k, T: T, B: B, w: values.baseAddress!, g: grads.baseAddress!,
                                             inputSide: inputSide, hiddenSide: hiddenSide, tokens: tok.baseAddress)

@@ -172,7 +172,7 @@ public class RecurrentStack {
                     profiler.measure(.inputProjection) {
                         projectInputs(k, T: T, B: B, w: w, tokens: tok.baseAddress)
                     }
-                    withStepThreads(B: B) { recurrenceForward(k, T: T, B: B, w: w) }
+                    recurrenceForward(k, T: T, B: B, w: w)
                 }
             }
         }
@@ -203,24 +203,6 @@ public class RecurrentStack {
             BLAS.gemm(.none, .transposed, m: T * B, n: gH, k: I, a: x, lda: I, b: wih, ldb: I,
                       beta: 1, c: target, ldc: gH)
         }
-    }
-
-    // MARK: - Threads for the per-step GEMMs
-
-    /// Per-step GEMMs (`[B,H]x[H,G·H]`) smaller than this many FLOPs run on one BLAS
-    /// thread: at those sizes OpenBLAS's thread hand-off costs more than it saves
-    /// (measured with `bench`, see the README's performance section). The big
-    /// all-steps GEMMs keep the configured thread count.
-    public static let singleThreadedStepFLOPs = 16_000_000
-
-    /// Runs `body` (a per-step loop) with the thread count that suits its GEMMs.
-    func withStepThreads<R>(B: Int, _ body: () -> R) -> R {
-        let flops = 2 * B * hiddenSize * gateWidth
-        let configured = BLASThreads.count
-        guard configured > 1 && flops < RecurrentStack.singleThreadedStepFLOPs else { return body() }
-        BLASThreads.count = 1
-        defer { BLASThreads.count = configured }
-        return body()
     }
 
     // MARK: - Outputs and states
