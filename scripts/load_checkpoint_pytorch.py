@@ -1,21 +1,25 @@
 #!/usr/bin/env python3
 """Load a charrnn checkpoint into PyTorch and check it against the Swift side.
 
-The model part of a charrnn checkpoint is the state_dict of
+The model part of a charrnn checkpoint is the state_dict of one of
 
-    rnn = torch.nn.RNN(V, H, num_layers, nonlinearity=...)   # rnn.weight_ih_l0 [H, V], ...
-    fc  = torch.nn.Linear(H, V)                              # fc.weight [V, H], fc.bias [V]
+    rnn = torch.nn.RNN(V, H, num_layers, nonlinearity=...)  # cell rnn:  rnn.weight_ih_l0 [H, V], ...
+    rnn = torch.nn.GRU(V, H, num_layers)                    # cell gru:  rnn.weight_ih_l0 [3H, V] (r, z, n)
+    rnn = torch.nn.LSTM(V, H, num_layers)                   # cell lstm: rnn.weight_ih_l0 [4H, V] (i, f, g, o)
+    fc  = torch.nn.Linear(H, V)                             # fc.weight [V, H], fc.bias [V]
 
-so `safetensors.torch.load_file` + `load_state_dict(strict=False)` loads it as is (no
-transposes). strict=False because the file also holds the optimizer state
-(`optimizer.*`), the carried hidden state (`training.*`) and the loss history
-(`history.*`), which the model does not use. The vocabulary and the hyperparameters are
-in the safetensors `__metadata__`.
+with the cell in the `cell` metadata (files without it are rnn), so
+`safetensors.torch.load_file` + `load_state_dict(strict=True)` on the `rnn.*` and `fc.*`
+tensors loads it as is (no transposes). The file's other tensors are not part of the
+model: the optimizer state (`optimizer.*`), the loss history (`history.*`) and the state
+carried between truncated-BPTT chunks, `training.hidden_state` — PyTorch's `h_0`
+[num_layers, batch, H] for rnn and gru, and `(h_0, c_0)` stacked as [2, num_layers, batch, H]
+for lstm. The vocabulary and the hyperparameters are in the safetensors `__metadata__`.
 
 Usage (needs `pip install torch safetensors`):
 
     # 1. Train, then let charrnn write the logits of a greedy sample:
-    charrnn train --data input.txt --checkpoint model.safetensors
+    charrnn train --data input.txt --cell lstm --checkpoint model.safetensors
     charrnn sample --checkpoint model.safetensors --prime "The " --length 40 \\
         --temperature 0 --dump-logits logits.jsonl > sample.txt
     # 2. Load the checkpoint in PyTorch, run the same greedy sample, compare:
@@ -38,37 +42,70 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 
-class CharRNN(torch.nn.Module):
-    """nn.RNN over one-hot characters, then nn.Linear at every step (time-major)."""
+CELLS = {"rnn": "nn.RNN", "gru": "nn.GRU", "lstm": "nn.LSTM"}
 
-    def __init__(self, vocab_size, hidden_size, num_layers, nonlinearity):
+
+class CharRNN(torch.nn.Module):
+    """nn.RNN, nn.GRU or nn.LSTM over one-hot characters, then nn.Linear at every step
+    (time-major)."""
+
+    def __init__(self, cell, vocab_size, hidden_size, num_layers, nonlinearity="tanh"):
         super().__init__()
+        self.cell = cell
         self.vocab_size = vocab_size
-        self.rnn = torch.nn.RNN(vocab_size, hidden_size, num_layers, nonlinearity=nonlinearity)
+        if cell == "rnn":
+            self.rnn = torch.nn.RNN(vocab_size, hidden_size, num_layers, nonlinearity=nonlinearity)
+        elif cell == "gru":
+            self.rnn = torch.nn.GRU(vocab_size, hidden_size, num_layers)
+        else:
+            self.rnn = torch.nn.LSTM(vocab_size, hidden_size, num_layers)
         self.fc = torch.nn.Linear(hidden_size, vocab_size)
 
     def forward(self, tokens, state=None):
-        """tokens: [T] int64 -> logits [T, V], state [num_layers, 1, H]."""
-        x = F.one_hot(tokens, self.vocab_size).float().unsqueeze(1)  # [T, 1, V]
+        """tokens: [T, B] int64 -> logits [T, B, V] and the final state (h_n [L, B, H],
+        or (h_n, c_n) for the LSTM)."""
+        x = F.one_hot(tokens, self.vocab_size).float()  # [T, B, V]
         out, state = self.rnn(x, state)
-        return self.fc(out.squeeze(1)), state
+        return self.fc(out), state
+
+    def describe(self):
+        r = self.rnn
+        extra = f", nonlinearity='{r.nonlinearity}'" if self.cell == "rnn" else ""
+        return f"{CELLS[self.cell]}({r.input_size}, {r.hidden_size}, num_layers={r.num_layers}{extra}) + nn.Linear"
+
+    def carried_state(self, tensor):
+        """`training.hidden_state` as the state argument of the recurrent module:
+        [L, B, H] for nn.RNN and nn.GRU, (h_0, c_0) from [2, L, B, H] for nn.LSTM."""
+        r = self.rnn
+        layers = [r.num_layers, tensor.shape[-2], r.hidden_size]
+        expected = [2] + layers if self.cell == "lstm" else layers
+        if list(tensor.shape) != expected:
+            sys.exit(f"error: training.hidden_state has shape {list(tensor.shape)}, expected {expected} for {CELLS[self.cell]}")
+        return (tensor[0].contiguous(), tensor[1].contiguous()) if self.cell == "lstm" else tensor
 
 
 def load(path):
     with safe_open(path, framework="pt") as f:
         metadata = f.metadata() or {}
-    for key in ("vocabulary", "hidden_size", "num_layers", "nonlinearity"):
+    cell = metadata.get("cell", "rnn")  # files from before GRU and LSTM have no 'cell' key
+    if cell not in CELLS:
+        sys.exit(f"error: {path} has cell '{cell}'; expected one of {', '.join(CELLS)}")
+    required = ("vocabulary", "hidden_size", "num_layers") + (("nonlinearity",) if cell == "rnn" else ())
+    for key in required:
         if key not in metadata:
             sys.exit(f"error: {path} has no '{key}' metadata; it is not a charrnn checkpoint")
     vocabulary = list(metadata["vocabulary"])  # code points = charrnn's Unicode scalars
-    model = CharRNN(len(vocabulary), int(metadata["hidden_size"]), int(metadata["num_layers"]),
-                    metadata["nonlinearity"])
-    state = load_file(path)
-    result = model.load_state_dict(state, strict=False)
-    if result.missing_keys:
-        sys.exit(f"error: the checkpoint lacks {result.missing_keys}")
+    model = CharRNN(cell, len(vocabulary), int(metadata["hidden_size"]), int(metadata["num_layers"]),
+                    metadata.get("nonlinearity", "tanh"))
+    tensors = load_file(path)
+    weights = {k: v for k, v in tensors.items() if k.startswith(("rnn.", "fc."))}
+    try:
+        model.load_state_dict(weights, strict=True)
+    except RuntimeError as error:
+        sys.exit(f"error: {path} does not load into {model.describe()}: {error}")
     model.eval()
-    return model, vocabulary, metadata, result.unexpected_keys
+    others = {k: v for k, v in tensors.items() if k not in weights}
+    return model, vocabulary, metadata, others
 
 
 def main():
@@ -81,20 +118,37 @@ def main():
     parser.add_argument("--expect-file", help="a file holding that text (a trailing newline is ignored)")
     parser.add_argument("--tolerance", type=float, default=1e-4, help="largest accepted |logit difference|")
     parser.add_argument("--export", help="also write the model (only) with safetensors.torch.save_file here")
+    parser.add_argument("--carried-logits", metavar="FILE",
+                        help="run every stream of the checkpoint's training.hidden_state through the prime "
+                             "and write the logits of its last character as JSON ({\"logits\": [B][V]})")
     args = parser.parse_args()
 
-    model, vocabulary, metadata, unexpected = load(args.checkpoint)
+    model, vocabulary, metadata, others = load(args.checkpoint)
     index = {c: i for i, c in enumerate(vocabulary)}
-    print(f"loaded {args.checkpoint} into torch {torch.__version__}: nn.RNN({len(vocabulary)}, "
-          f"{metadata['hidden_size']}, num_layers={metadata['num_layers']}, "
-          f"nonlinearity='{metadata['nonlinearity']}') + nn.Linear")
-    groups = sorted({k.split(".")[0] for k in unexpected})
-    print(f"load_state_dict(strict=False): no missing keys; {len(unexpected)} unexpected keys ignored "
-          f"({', '.join(groups) or 'none'})")
+    print(f"loaded {args.checkpoint} (cell {model.cell}) into torch {torch.__version__}: {model.describe()}")
+    groups = sorted({k.split(".")[0] for k in others})
+    print(f"load_state_dict(strict=True): {len(model.state_dict())} tensors (rnn.*, fc.*); "
+          f"{len(others)} other tensors not part of the model ({', '.join(groups) or 'none'})")
 
     unknown = [c for c in args.prime if c not in index]
     if unknown:
         sys.exit(f"error: the prime has characters outside the vocabulary: {unknown!r}")
+
+    carried = others.get("training.hidden_state")
+    if carried is not None:
+        state = model.carried_state(carried)
+        parts = "(h_0, c_0)" if model.cell == "lstm" else "h_0"
+        print(f"training.hidden_state {list(carried.shape)}: the carried {parts} of {CELLS[model.cell]} "
+              f"for {carried.shape[-2]} streams")
+        if args.carried_logits:
+            with torch.no_grad():
+                tokens = torch.tensor([[index[c]] * carried.shape[-2] for c in args.prime], dtype=torch.long)
+                logits, _ = model(tokens, state)
+            with open(args.carried_logits, "w", encoding="utf-8") as f:
+                json.dump({"logits": logits[-1].tolist()}, f)
+            print(f"wrote the logits after the prime from the carried state to {args.carried_logits}")
+    elif args.carried_logits:
+        sys.exit(f"error: {args.checkpoint} has no training.hidden_state (it was saved at an epoch boundary, or without training state)")
 
     swift_steps = None
     if args.logits:
@@ -107,9 +161,9 @@ def main():
     worst = 0.0
     generated = []
     with torch.no_grad():
-        prime = torch.tensor([index[c] for c in args.prime], dtype=torch.long)
+        prime = torch.tensor([[index[c]] for c in args.prime], dtype=torch.long)
         logits, state = model(prime)
-        last = logits[-1]
+        last = logits[-1, 0]
         for step in range(args.length):
             choice = int(torch.argmax(last))
             fed = choice
@@ -121,8 +175,8 @@ def main():
                     print(f"step {step}: torch's argmax {vocabulary[choice]!r} differs from charrnn's "
                           f"{vocabulary[fed]!r} (a near tie?)")
             generated.append(fed)
-            logits, state = model(torch.tensor([fed], dtype=torch.long), state)
-            last = logits[-1]
+            logits, state = model(torch.tensor([[fed]], dtype=torch.long), state)
+            last = logits[-1, 0]
 
     text = args.prime + "".join(vocabulary[t] for t in generated)
     print(f"greedy sample: {text!r}")
@@ -143,7 +197,7 @@ def main():
         print(f"text vs charrnn: {'identical' if same else 'DIFFERENT: ' + repr(expected)}")
 
     if args.export:
-        keep = ("format", "format_version", "vocabulary", "vocab_size", "hidden_size", "num_layers",
+        keep = ("format", "format_version", "cell", "vocabulary", "vocab_size", "hidden_size", "num_layers",
                 "nonlinearity")
         save_file({k: v.contiguous() for k, v in model.state_dict().items()}, args.export,
                   metadata={k: metadata[k] for k in keep if k in metadata})

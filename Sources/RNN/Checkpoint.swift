@@ -3,23 +3,30 @@ import Linalg
 /// A character model, its vocabulary and (optionally) everything needed to resume its
 /// training exactly, mapped to and from a `SafeTensors` file.
 ///
-/// The layout (format `swift-rnn.charrnn`, version 1):
+/// The layout (format `swift-rnn.charrnn`; `G` = 1 for `cell` rnn, 3 for gru, 4 for lstm):
 /// ```text
 /// tensors (F32)
-///   rnn.weight_ih_l{k} [H, I_k]  rnn.weight_hh_l{k} [H, H]   the model, under PyTorch's
-///   rnn.bias_ih_l{k}   [H]       rnn.bias_hh_l{k}   [H]      state_dict names of
-///   fc.weight          [V, H]    fc.bias            [V]      nn.RNN + nn.Linear
+///   rnn.weight_ih_l{k} [G·H, I_k]  rnn.weight_hh_l{k} [G·H, H]  the model, under PyTorch's
+///   rnn.bias_ih_l{k}   [G·H]       rnn.bias_hh_l{k}   [G·H]     state_dict names of
+///   fc.weight          [V, H]      fc.bias            [V]       nn.RNN/GRU/LSTM + nn.Linear
 ///   optimizer.{buffer}.{parameter}   the optimizer's moment buffers, one per parameter,
 ///                                    in the parameter's shape (e.g. optimizer.exp_avg.fc.bias)
-///   training.hidden_state [L, B, H]  the state carried between truncated-BPTT chunks
+///   training.hidden_state            the state carried between truncated-BPTT chunks:
+///                                    [L, B, H] (rnn, gru: PyTorch's h_n), or
+///                                    [2, L, B, H] (lstm: h_n then c_n)
 ///   anything else                    extra tensors (`tensors`), e.g. a loss history
 /// __metadata__ (strings)
-///   format "swift-rnn.charrnn", format_version "1", vocabulary (the characters, in token
-///   order), vocab_size, hidden_size, num_layers, nonlinearity (tanh|relu), initialization;
+///   format "swift-rnn.charrnn", format_version, cell (rnn|gru|lstm; absent = rnn),
+///   vocabulary (the characters, in token order), vocab_size, hidden_size, num_layers,
+///   nonlinearity (tanh|relu; rnn only, absent for gru and lstm), initialization;
 ///   with optimizer state: optimizer (adam|sgd|adagrad|rmsprop), learning_rate, optimizer_step;
 ///   with training state: step, epoch, step_in_epoch, rng_state ("w0,w1,w2,w3");
 ///   anything else: extra metadata (`metadata`)
 /// ```
+///
+/// `format_version` is the oldest version that reads the file: 1 for a vanilla RNN (the
+/// original layout, which older readers still load), 2 for a GRU or LSTM (so an older
+/// reader says to update instead of failing on the gate-stacked shapes).
 ///
 /// Reading checks everything before a model is built, so a damaged or mismatched file
 /// throws a `CheckpointError` naming the problem instead of tripping a precondition.
@@ -34,11 +41,13 @@ import Linalg
 public struct Checkpoint {
     /// The value of the `format` metadata key.
     public static let format = "swift-rnn.charrnn"
-    /// The value of the `format_version` metadata key this code writes and reads.
-    public static let formatVersion = 1
+    /// The newest `format_version` this code reads (and writes, for GRU and LSTM models).
+    public static let formatVersion = 2
+    /// The `format_version` written for a model with `cell`: the oldest reader that can load it.
+    public static func formatVersion(for cell: RecurrentCell) -> Int { cell == .rnn ? 1 : 2 }
     /// Metadata keys that `Checkpoint` itself writes and interprets.
     public static let reservedMetadataKeys: Set<String> = [
-        "format", "format_version", "vocabulary", "vocab_size", "hidden_size", "num_layers",
+        "format", "format_version", "cell", "vocabulary", "vocab_size", "hidden_size", "num_layers",
         "nonlinearity", "initialization", "optimizer", "learning_rate", "optimizer_step",
         "step", "epoch", "step_in_epoch", "rng_state",
     ]
@@ -84,7 +93,8 @@ public struct Checkpoint {
     ///
     /// - Precondition: extra metadata keys are not reserved, extra tensor names do not use
     ///   the model, optimizer or training prefixes; optimizer buffers have the parameter
-    ///   buffer's size; the hidden state is `[numLayers * B * H]`.
+    ///   buffer's size; the hidden state has `model.rnn.stateSize(batchSize: B)` values
+    ///   for some `B`.
     public var safeTensors: SafeTensors {
         var file = SafeTensors()
         let rnn = model.rnn
@@ -93,12 +103,13 @@ public struct Checkpoint {
         }
         file.metadata = metadata
         file.metadata["format"] = Self.format
-        file.metadata["format_version"] = String(Self.formatVersion)
+        file.metadata["format_version"] = String(Self.formatVersion(for: rnn.cell))
+        file.metadata["cell"] = rnn.cell.rawValue
         file.metadata["vocabulary"] = vocabulary.joined
         file.metadata["vocab_size"] = String(vocabulary.count)
         file.metadata["hidden_size"] = String(rnn.hiddenSize)
         file.metadata["num_layers"] = String(rnn.numLayers)
-        file.metadata["nonlinearity"] = rnn.nonlinearity.rawValue
+        if rnn.cell == .rnn { file.metadata["nonlinearity"] = rnn.nonlinearity.rawValue }
         if let initialization { file.metadata["initialization"] = initialization.rawValue }
 
         let store = model.parameters
@@ -125,10 +136,13 @@ public struct Checkpoint {
             file.metadata["step_in_epoch"] = String(training.stepInEpoch)
             file.metadata["rng_state"] = training.rngState.map(String.init).joined(separator: ",")
             if let h = training.hiddenState {
-                let layerSize = rnn.numLayers * rnn.hiddenSize
-                precondition(!h.isEmpty && h.count % layerSize == 0,
-                             "hidden state of \(h.count) values is not [numLayers, B, H] = [\(rnn.numLayers), B, \(rnn.hiddenSize)]")
-                file.tensors[Self.hiddenStateTensor] = .init(shape: [rnn.numLayers, h.count / layerSize, rnn.hiddenSize], values: h)
+                let perSequence = rnn.stateSize(batchSize: 1)
+                precondition(!h.isEmpty && h.count % perSequence == 0,
+                             "hidden state of \(h.count) values is not \(Self.hiddenStateDescription(cell: rnn.cell, numLayers: rnn.numLayers, batch: "B", hiddenSize: rnn.hiddenSize))")
+                file.tensors[Self.hiddenStateTensor] = .init(
+                    shape: Self.hiddenStateShape(cell: rnn.cell, numLayers: rnn.numLayers, batchSize: h.count / perSequence,
+                                                 hiddenSize: rnn.hiddenSize),
+                    values: h)
             }
         }
         for (name, tensor) in tensors {
@@ -164,13 +178,24 @@ public struct Checkpoint {
             }
             guard version <= Self.formatVersion else { throw .unsupportedVersion(version) }
         }
+        let cell: RecurrentCell = file.metadata["cell"] == nil ? .rnn : try reader.enumeration("cell", RecurrentCell.self)
         let vocabulary = try reader.vocabulary()
         let hiddenSize = try reader.integer("hidden_size", in: 1...(1 << 20))
         let numLayers = try reader.integer("num_layers", in: 1...1024)
-        let nonlinearity = try reader.enumeration("nonlinearity", Nonlinearity.self)
+        // The vanilla RNN needs its activation; GRU and LSTM have fixed ones (tanh or absent).
+        let nonlinearity: Nonlinearity = cell == .rnn || file.metadata["nonlinearity"] != nil
+            ? try reader.enumeration("nonlinearity", Nonlinearity.self) : .tanh
+        if cell != .rnn && nonlinearity != .tanh {
+            throw .invalidMetadata(key: "nonlinearity", value: nonlinearity.rawValue,
+                                   expected: "tanh or no value: it applies to the vanilla RNN only, not \(cell)")
+        }
         let initialization: RecurrentInitialization? = file.metadata["initialization"] == nil
             ? nil : try reader.enumeration("initialization", RecurrentInitialization.self)
-        let V = vocabulary.count, H = hiddenSize
+        if cell != .rnn && initialization == .identity {
+            throw .invalidMetadata(key: "initialization", value: "identity",
+                                   expected: "default or orthogonal: identity applies to the vanilla RNN only, not \(cell)")
+        }
+        let V = vocabulary.count, H = hiddenSize, gH = cell.gateCount * hiddenSize
         if let sizeText = file.metadata["vocab_size"], Int(sizeText) != V {
             throw .invalidMetadata(key: "vocab_size", value: sizeText,
                                    expected: "\(V), the number of characters in 'vocabulary'")
@@ -179,18 +204,25 @@ public struct Checkpoint {
         // The model's tensors, in registration order, with the shapes the metadata implies.
         var expected: [(name: String, shape: [Int])] = []
         for k in 0..<numLayers {
-            expected.append(("rnn.weight_ih_l\(k)", [H, k == 0 ? V : H]))
-            expected.append(("rnn.weight_hh_l\(k)", [H, H]))
-            expected.append(("rnn.bias_ih_l\(k)", [H]))
-            expected.append(("rnn.bias_hh_l\(k)", [H]))
+            expected.append(("rnn.weight_ih_l\(k)", [gH, k == 0 ? V : H]))
+            expected.append(("rnn.weight_hh_l\(k)", [gH, H]))
+            expected.append(("rnn.bias_ih_l\(k)", [gH]))
+            expected.append(("rnn.bias_hh_l\(k)", [gH]))
         }
         expected.append(("fc.weight", [V, H]))
         expected.append(("fc.bias", [V]))
-        let architecture = "hidden_size \(H), num_layers \(numLayers) and a vocabulary of \(V) characters"
+        let architecture = "cell \(cell), hidden_size \(H), num_layers \(numLayers) and a vocabulary of \(V) characters"
         for (name, shape) in expected {
             guard let tensor = file.tensors[name] else { throw .missingTensor(name) }
             guard tensor.shape == shape else {
-                throw .shapeMismatch(tensor: name, shape: tensor.shape, expected: shape, because: architecture)
+                var because = architecture
+                // Gate blocks of another cell: most likely a missing or wrong 'cell' key.
+                if name.hasPrefix("rnn."), let other = RecurrentCell.allCases.first(where: {
+                    $0 != cell && tensor.shape == [$0.gateCount * H] + shape.dropFirst()
+                }) {
+                    because += " (the shape is that of a \(other) layer; is the 'cell' metadata '\(file.metadata["cell"] ?? "")' right?)"
+                }
+                throw .shapeMismatch(tensor: name, shape: tensor.shape, expected: shape, because: because)
             }
             guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: name) }
         }
@@ -244,10 +276,11 @@ public struct Checkpoint {
             let rngState = try reader.rngState()
             var hidden: [Float]? = nil
             if let tensor = file.tensors[Self.hiddenStateTensor] {
-                guard tensor.shape.count == 3, tensor.shape[0] == numLayers, tensor.shape[1] >= 1, tensor.shape[2] == H else {
+                let batch = tensor.shape.count >= 2 ? tensor.shape[tensor.shape.count - 2] : 0
+                guard batch >= 1, tensor.shape == Self.hiddenStateShape(cell: cell, numLayers: numLayers, batchSize: batch, hiddenSize: H) else {
                     throw .shapeMismatch(tensor: Self.hiddenStateTensor, shape: tensor.shape,
-                                         expected: [numLayers, tensor.shape.count == 3 ? max(tensor.shape[1], 1) : 1, H],
-                                         because: "it must be [num_layers, batch, hidden_size]")
+                                         expected: Self.hiddenStateShape(cell: cell, numLayers: numLayers, batchSize: max(batch, 1), hiddenSize: H),
+                                         because: "it must be \(Self.hiddenStateDescription(cell: cell, numLayers: numLayers, batch: "batch", hiddenSize: H))")
                 }
                 guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: Self.hiddenStateTensor) }
                 hidden = tensor.values
@@ -260,13 +293,25 @@ public struct Checkpoint {
         // Everything checked: build the model and fill it.
         var rng = SeededRandom(seed: 0)
         let model = ManyToManyModel(inputSize: V, hiddenSize: H, outputSize: V, numLayers: numLayers,
-                                    nonlinearity: nonlinearity, using: &rng)
+                                    cell: cell, nonlinearity: nonlinearity, using: &rng)
         for (name, _) in expected { model.parameters.setTensor(name, file.tensors[name]!.values) }
 
         self.init(model: model, vocabulary: vocabulary, initialization: initialization,
                   optimizer: optimizer, training: training,
                   metadata: file.metadata.filter { !Self.reservedMetadataKeys.contains($0.key) },
                   tensors: file.tensors.filter { !Self.isReservedTensorName($0.key) })
+    }
+
+    /// The shape of `training.hidden_state`: `[L, B, H]` (PyTorch's `h_n`), or for the
+    /// LSTM `[2, L, B, H]` (`h_n` then `c_n`) — `stateSize(batchSize:)` values either way.
+    public static func hiddenStateShape(cell: RecurrentCell, numLayers: Int, batchSize: Int, hiddenSize: Int) -> [Int] {
+        (cell.stateParts > 1 ? [cell.stateParts] : []) + [numLayers, batchSize, hiddenSize]
+    }
+
+    static func hiddenStateDescription(cell: RecurrentCell, numLayers: Int, batch: String, hiddenSize: Int) -> String {
+        cell.stateParts > 1
+            ? "[\(cell.stateParts), num_layers, \(batch), hidden_size] = [\(cell.stateParts), \(numLayers), \(batch), \(hiddenSize)] (h then c)"
+            : "[num_layers, \(batch), hidden_size] = [\(numLayers), \(batch), \(hiddenSize)]"
     }
 
     static func isReservedTensorName(_ name: String) -> Bool {
@@ -297,8 +342,9 @@ public struct TrainingState: Equatable, Sendable {
     public var stepInEpoch: Int
     /// `SeededRandom.state` (four words).
     public var rngState: [UInt32]
-    /// The hidden state carried into the next chunk, `[numLayers, B, H]` flattened, or nil
-    /// at an epoch boundary (zeros).
+    /// The state carried into the next chunk, `RecurrentStack.stateSize(batchSize: B)`
+    /// values (`[parts, numLayers, B, H]` flattened, parts = 2 for the LSTM: h then c),
+    /// or nil at an epoch boundary (zeros).
     public var hiddenState: [Float]?
 
     public init(step: Int, epoch: Int, stepInEpoch: Int, rngState: [UInt32], hiddenState: [Float]? = nil) {

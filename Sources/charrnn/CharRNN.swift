@@ -1,12 +1,12 @@
 import ArgumentParser
 import Foundation
 
-/// `charrnn`: train character-level vanilla RNNs on the CPU, sample from them, evaluate them.
+/// `charrnn`: train character-level RNNs, GRUs and LSTMs on the CPU, sample from them, evaluate them.
 @main
 struct CharRNN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "charrnn",
-        abstract: "Train character-level RNNs on the CPU, sample text from them, and evaluate them.",
+        abstract: "Train character-level RNNs, GRUs and LSTMs on the CPU, sample text from them, and evaluate them.",
         discussion: """
             Start with the built-in example (a few seconds):
               charrnn train
@@ -14,8 +14,11 @@ struct CharRNN: ParsableCommand {
               charrnn train --data input.txt --checkpoint model.safetensors
               charrnn sample --checkpoint model.safetensors --prime "The " --length 500
               charrnn eval --checkpoint model.safetensors --data held-out.txt
-            Checkpoints are safetensors files with PyTorch's state_dict names
-            (see scripts/load_checkpoint_pytorch.py).
+            --cell rnn|gru|lstm chooses the recurrent cell (default: the vanilla RNN):
+              charrnn train --data input.txt --cell lstm --checkpoint lstm.safetensors
+            Checkpoints are safetensors files with the state_dict names of PyTorch's
+            nn.RNN, nn.GRU or nn.LSTM + nn.Linear (see scripts/load_checkpoint_pytorch.py);
+            sample and eval read the cell from the checkpoint.
             """,
         version: "0.1.0",
         subcommands: [Train.self, Sample.self, Eval.self]

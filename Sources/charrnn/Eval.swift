@@ -8,9 +8,11 @@ extension CharRNN {
         static let configuration = CommandConfiguration(
             abstract: "Measure how well a checkpoint predicts a text: cross-entropy, bits per character, perplexity.",
             discussion: """
-                Reads the whole text as one stream, carrying the hidden state from each character to
-                the next (in chunks of 256), and averages the cross-entropy of every prediction after
-                the first character. Lower is better; a model that knows nothing scores ln(vocabulary size).
+                Reads the whole text as one stream, carrying the recurrent state (h, and c
+                for an LSTM) from each character to the next (in chunks of 256), and
+                averages the cross-entropy of every prediction after the first character.
+                Lower is better; a model that knows nothing scores ln(vocabulary size).
+                The cell (rnn, gru or lstm) and the sizes come from the checkpoint.
 
                 Example:
                   charrnn eval --checkpoint model.safetensors --data held-out.txt

@@ -2,7 +2,8 @@ import Linalg
 import RNN
 
 /// `charrnn train` without `--data`: the built-in example (`TutorialExample`). A 1-layer
-/// RNN learns three sentences; the loss is printed every 10 epochs, then the greedy
+/// vanilla tanh RNN (the tutorial's; `--cell` and the other model options but the sizes
+/// are refused) learns three sentences; the loss is printed every 10 epochs, then the greedy
 /// completions of `good`, `hey` and `have` (to stdout), e.g. `good i am fine `.
 struct ExampleRun {
     let command: CharRNN.Train
@@ -11,7 +12,8 @@ struct ExampleRun {
     static func rejectDataOptions(_ c: CharRNN.Train) throws {
         let given: [(String, Bool)] = [
             ("--seq-length", c.dataOptions.seqLength != nil), ("--batch-size", c.dataOptions.batchSize != nil),
-            ("--val-fraction", c.dataOptions.valFraction != nil), ("--nonlinearity", c.modelOptions.nonlinearity != nil),
+            ("--val-fraction", c.dataOptions.valFraction != nil), ("--cell", c.modelOptions.cell != nil),
+            ("--nonlinearity", c.modelOptions.nonlinearity != nil),
             ("--init", c.modelOptions.initialization != nil), ("--optimizer", c.optimization.optimizer != nil),
             ("--lr-decay", c.optimization.learningRateDecay != nil), ("--clip", c.optimization.clip != nil),
             ("--steps", c.optimization.steps != nil), ("--save-every", c.checkpoints.saveEvery != nil),
@@ -78,7 +80,7 @@ struct ExampleRun {
         }
         if let path = command.reporting.history { try OutputPath.write(history.csv, to: path, option: "--history") }
         if let path = command.reporting.plot {
-            try OutputPath.write(LossPlot(title: "charrnn built-in example: \(example.numLayers)-layer RNN, \(example.hiddenSize) hidden").svg(history),
+            try OutputPath.write(LossPlot(title: "charrnn built-in example: \(example.numLayers)-layer tanh RNN, \(example.hiddenSize) hidden").svg(history),
                                  to: path, option: "--plot")
         }
         guard !quiet else { return }

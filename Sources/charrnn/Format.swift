@@ -1,4 +1,5 @@
 import Foundation
+import RNN
 
 /// Number and duration formatting for progress lines and summaries.
 enum Format {
@@ -39,6 +40,12 @@ enum Format {
         let s = Int(seconds.rounded())
         if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }
         return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60)
+    }
+
+    /// A recurrent stack in words: `2-layer LSTM`, `1-layer GRU`, `2-layer tanh RNN`
+    /// (the activation only for the vanilla RNN, the one cell where it is a choice).
+    static func stack(cell: RecurrentCell, nonlinearity: Nonlinearity, numLayers: Int) -> String {
+        "\(numLayers)-layer " + (cell == .rnn ? "\(nonlinearity.rawValue) RNN" : cell.displayName)
     }
 
     /// `1 character`, `2 characters`.

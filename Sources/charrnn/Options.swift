@@ -4,6 +4,7 @@ import RNN
 
 extension Nonlinearity: ExpressibleByArgument {}
 extension RecurrentInitialization: ExpressibleByArgument {}
+extension RecurrentCell: ExpressibleByArgument {}
 
 /// The optimizers `charrnn train --optimizer` accepts (PyTorch defaults besides `--lr`).
 enum OptimizerName: String, CaseIterable, ExpressibleByArgument {
@@ -52,4 +53,24 @@ enum Check {
             throw CLIError("\(option) must be \(what)\(upper)\(meaning) (got \(Format.number(value)))")
         }
     }
+
+    /// `--nonlinearity relu` and `--init identity` are for the vanilla RNN: GRU and LSTM
+    /// have fixed sigmoid/tanh activations, and an identity `W_hh` is the IRNN recipe.
+    /// `resumed` names the checkpoint the cell came from, if it did.
+    static func vanillaOnly(cell: RecurrentCell, nonlinearity: Nonlinearity?, initialization: RecurrentInitialization?,
+                            resumed: String? = nil) throws {
+        guard cell != .rnn else { return }
+        let which = resumed.map { "the resumed checkpoint '\($0)' is a \(cell.displayName), which" } ?? "--cell \(cell.rawValue)"
+        if let nonlinearity, nonlinearity != .tanh {
+            throw CLIError("--nonlinearity \(nonlinearity.rawValue) applies to the vanilla RNN only (--cell rnn); \(which) has fixed sigmoid/tanh gate activations, so omit --nonlinearity")
+        }
+        if initialization == .identity {
+            throw CLIError("--init identity applies to the vanilla RNN only (--cell rnn, the IRNN recipe); \(which) takes --init default or --init orthogonal")
+        }
+    }
+}
+
+extension RecurrentCell {
+    /// `RNN`, `GRU` or `LSTM`.
+    var displayName: String { rawValue.uppercased() }
 }

@@ -9,9 +9,11 @@ extension CharRNN {
         static let configuration = CommandConfiguration(
             abstract: "Generate text from a trained checkpoint (to stdout).",
             discussion: """
-                Prints the prime followed by --length generated characters and a newline. Without a
-                prime the model starts after a newline (or from a random character when its vocabulary
-                has no newline). Diagnostics go to stderr, so the output can be redirected as is.
+                Prints the prime followed by --length generated characters and a newline.
+                Without a prime the model starts after a newline (or from a random
+                character when its vocabulary has no newline). Diagnostics go to stderr,
+                so the output can be redirected as is. The cell (rnn, gru or lstm) and
+                the sizes come from the checkpoint.
 
                 Examples:
                   charrnn sample --checkpoint model.safetensors --prime "ROMEO:" --length 300

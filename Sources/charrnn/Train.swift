@@ -5,22 +5,27 @@ extension CharRNN {
     /// `charrnn train`: the built-in example, or a `--data` run (see `TrainingSession`).
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train a character-level RNN on a text file (without --data: the built-in example).",
+            abstract: "Train a character-level RNN, GRU or LSTM on a text file (without --data: the built-in example).",
             discussion: """
-                Without --data this trains the built-in example in about a second and prints the loss
-                every 10 epochs and the greedy completions of "good", "hey" and "have".
+                Without --data this trains the built-in example (the tutorial's vanilla tanh
+                RNN) in about a second and prints the loss every 10 epochs and the greedy
+                completions of "good", "hey" and "have".
 
-                With --data FILE the text is split into --batch-size parallel streams and trained with
-                --seq-length steps of truncated backpropagation through time, carrying the hidden state
-                from chunk to chunk; the last --val-fraction of the text gives a validation loss after
-                every epoch. The checkpoint is saved after every epoch, at the end, and on Ctrl-C;
-                --resume continues exactly where a checkpoint stopped.
+                With --data FILE the text is split into --batch-size parallel streams and
+                trained with --seq-length steps of truncated backpropagation through time,
+                carrying the hidden state from chunk to chunk; the last --val-fraction of
+                the text gives a validation loss after every epoch. --cell picks the
+                recurrent layers: rnn (vanilla, as PyTorch's nn.RNN), gru (nn.GRU) or lstm
+                (nn.LSTM, whose carried state is both h and c). The checkpoint is saved
+                after every epoch, at the end, and on Ctrl-C; --resume continues exactly
+                where a checkpoint stopped.
 
                 Examples:
                   charrnn train
                   charrnn train --data input.txt --history loss.csv --plot loss.svg
-                  charrnn train --data input.txt --hidden-size 512 --epochs 20 --checkpoint big.safetensors
-                  charrnn train --resume big.safetensors --epochs 30
+                  charrnn train --data input.txt --cell lstm --checkpoint lstm.safetensors
+                  charrnn train --data input.txt --hidden-size 512 --epochs 20
+                  charrnn train --resume lstm.safetensors --epochs 30
                 """
         )
 

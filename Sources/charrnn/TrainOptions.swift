@@ -30,21 +30,25 @@ struct DataOptions: ParsableArguments {
 
 /// `charrnn train` model options.
 struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Recurrent cell: rnn (vanilla Elman RNN, PyTorch's nn.RNN), gru (nn.GRU) or lstm (nn.LSTM); checkpoints name and shape the tensors as that PyTorch module does (default: rnn).", valueName: "cell"))
+    var cell: RecurrentCell?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Hidden units per layer (default: \(Defaults.hiddenSize); the built-in example: 12).", valueName: "n"))
     var hiddenSize: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Number of stacked RNN layers (default: \(Defaults.numLayers); the built-in example: 1).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of stacked recurrent layers (default: \(Defaults.numLayers); the built-in example: 1).", valueName: "n"))
     var numLayers: Int?
 
-    @Option(help: ArgumentHelp("Activation of the RNN layers (default: tanh).", valueName: "name"))
+    @Option(help: ArgumentHelp("Activation of the vanilla RNN's layers (--cell rnn only; GRU and LSTM have fixed sigmoid/tanh gates) (default: tanh).", valueName: "name"))
     var nonlinearity: Nonlinearity?
 
-    @Option(name: .customLong("init"), help: ArgumentHelp("Initialization of the recurrent weights: PyTorch's default uniform, a random orthogonal matrix, or the identity with zero biases (for relu, 'IRNN') (default: default).", valueName: "scheme"))
+    @Option(name: .customLong("init"), help: ArgumentHelp("Initialization of the recurrent weights: PyTorch's default uniform, a random orthogonal matrix (per gate block), or the identity with zero biases (--cell rnn with relu, 'IRNN') (default: default).", valueName: "scheme"))
     var initialization: RecurrentInitialization?
 
     func validate() throws {
         if let hiddenSize { try Check.range(hiddenSize, 1...16_384, "--hidden-size") }
         if let numLayers { try Check.range(numLayers, 1...64, "--num-layers") }
+        if let cell { try Check.vanillaOnly(cell: cell, nonlinearity: nonlinearity, initialization: initialization) }
     }
 }
 

@@ -6,8 +6,10 @@ import RNN
 /// with its checkpoint (model, optimizer, data layout) are errors when they differ.
 struct TrainingConfiguration {
     var dataPath: String
+    var cell: RecurrentCell
     var hiddenSize: Int
     var numLayers: Int
+    /// `.tanh` for GRU and LSTM (their fixed activations).
     var nonlinearity: Nonlinearity
     var initialization: RecurrentInitialization
     var optimizer: OptimizerName
@@ -88,6 +90,10 @@ struct TrainingConfiguration {
 
         if let resumed {
             let rnn = resumed.model.rnn
+            cell = try keep(model.cell?.rawValue, rnn.cell.rawValue, "--cell", "model")
+                .flatMap(RecurrentCell.init(rawValue:))!
+            try Check.vanillaOnly(cell: cell, nonlinearity: model.nonlinearity, initialization: model.initialization,
+                                  resumed: model.cell == nil ? ck.resume : nil)
             hiddenSize = try keep(model.hiddenSize, rnn.hiddenSize, "--hidden-size", "model")!
             numLayers = try keep(model.numLayers, rnn.numLayers, "--num-layers", "model")!
             nonlinearity = try keep(model.nonlinearity?.rawValue, rnn.nonlinearity.rawValue, "--nonlinearity", "model")
@@ -103,6 +109,7 @@ struct TrainingConfiguration {
             valFraction = try keep(data.valFraction, try storedValue(Key.valFraction) { Double($0).flatMap { (0...0.5).contains($0) ? $0 : nil } },
                                    "--val-fraction", "train/validation split") ?? Defaults.valFraction
         } else {
+            cell = model.cell ?? .rnn
             hiddenSize = model.hiddenSize ?? Defaults.hiddenSize
             numLayers = model.numLayers ?? Defaults.numLayers
             nonlinearity = model.nonlinearity ?? .tanh

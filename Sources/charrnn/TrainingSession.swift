@@ -80,8 +80,9 @@ final class TrainingSession {
                 epoch = training.epoch
                 stepInEpoch = training.stepInEpoch
                 hidden = training.hiddenState
-                if let h = hidden, h.count != config.numLayers * config.batchSize * config.hiddenSize {
-                    throw CLIError("--resume checkpoint '\(config.resumedPath!)' carries a hidden state of \(h.count) values, not num_layers × batch_size × hidden_size = \(config.numLayers * config.batchSize * config.hiddenSize); the file is damaged")
+                let stateSize = model.rnn.stateSize(batchSize: config.batchSize)
+                if let h = hidden, h.count != stateSize {
+                    throw CLIError("--resume checkpoint '\(config.resumedPath!)' carries a hidden state of \(h.count) values, but a \(Format.stack(cell: config.cell, nonlinearity: config.nonlinearity, numLayers: config.numLayers)) with \(config.hiddenSize) hidden units and batch size \(config.batchSize) carries \(stateSize); the file is damaged")
                 }
                 if resumed.metadata[TrainingConfiguration.Key.dataFingerprint] != corpus.fingerprint {
                     Console.warning("'\(config.dataPath)' is not the text the checkpoint was trained on; continuing with epoch \(epoch + 1) from its start")
@@ -96,7 +97,8 @@ final class TrainingSession {
             }
         } else {
             model = ManyToManyModel(inputSize: V, hiddenSize: config.hiddenSize, outputSize: V, numLayers: config.numLayers,
-                                    nonlinearity: config.nonlinearity, initialization: config.initialization, using: &rng)
+                                    cell: config.cell, nonlinearity: config.nonlinearity,
+                                    initialization: config.initialization, using: &rng)
             optimizer = RNN.makeOptimizer(named: config.optimizer.rawValue, learningRate: config.learningRate)!
         }
         self.rng = rng
@@ -112,10 +114,13 @@ final class TrainingSession {
     /// Refuses a model whose parameters (with gradients and optimizer moments) and
     /// activations would not fit in the machine's memory, before allocating any of it.
     static func checkMemory(config: TrainingConfiguration, vocabularySize V: Int, validationStreams: Int) throws {
+        // G gate blocks per layer: weights [G·H, I] and [G·H, H], biases 2 × [G·H]; per step
+        // and layer the state(s) and the G·H gate pre-activations, kept for the backward pass.
         let H = Double(config.hiddenSize), L = Double(config.numLayers), v = Double(V)
-        let parameters = H * (v + 1) * 2 + L * 2 * H + (L - 1) * H * H + L * H * H + v
+        let G = Double(config.cell.gateCount), parts = Double(config.cell.stateParts)
+        let parameters = G * (H * v + (L - 1) * H * H + L * H * H + L * 2 * H) + H * v + v
         let rows = Double(config.seqLength * max(config.batchSize, validationStreams))
-        let activations = L * (rows + Double(config.batchSize)) * H * 2 + rows * v * 2
+        let activations = L * (rows + Double(config.batchSize)) * H * 2 * (parts + G - 1) + rows * v * 2
         let bytes = 4 * (parameters * 4 + activations)
         let available = Double(ProcessInfo.processInfo.physicalMemory)
         guard bytes < available * 0.8 else {
@@ -169,7 +174,12 @@ final class TrainingSession {
                 return
             }
             optimizer.step(model.parameters)
-            hidden = model.rnn.finalState()
+            // The state for the next chunk (`stateSize` values: h, and c for the LSTM),
+            // written into the previous chunk's array rather than a new one.
+            var carried = hidden ?? []
+            hidden = nil
+            model.rnn.finalState(into: &carried)
+            hidden = carried
             let seconds = now() - t0
 
             step += 1
@@ -274,9 +284,12 @@ final class TrainingSession {
         if let path = config.historyPath { try OutputPath.write(history.csv, to: path, option: "--history") }
         if let path = config.plotPath {
             let name = (config.dataPath as NSString).lastPathComponent
-            try OutputPath.write(LossPlot(title: "charrnn on \(name): \(config.numLayers)-layer \(config.nonlinearity.rawValue) RNN, \(config.hiddenSize) hidden").svg(history), to: path, option: "--plot")
+            try OutputPath.write(LossPlot(title: "charrnn on \(name): \(modelName), \(config.hiddenSize) hidden").svg(history), to: path, option: "--plot")
         }
     }
+
+    /// `2-layer LSTM`, `2-layer tanh RNN`, ...
+    var modelName: String { Format.stack(cell: config.cell, nonlinearity: config.nonlinearity, numLayers: config.numLayers) }
 
     func printSample() {
         let text = TextGenerator(model: model, vocabulary: vocabulary)
@@ -294,7 +307,7 @@ final class TrainingSession {
             lines.append("Resuming \(path) at step \(Format.count(step)), epoch \(epoch + 1)\(stepInEpoch > 0 ? " (chunk \(stepInEpoch + 1) of \(train.chunkCount))" : "").")
         }
         lines.append("Data: \(config.dataPath): \(Format.plural(n, "character")), \(vocabulary.count) distinct; \(Format.count(n - held)) to train on, \(held > 0 ? "\(Format.count(held)) (the last \(config.valFraction * 100)%) held out for validation" : "no validation") (--val-fraction).")
-        lines.append("Model: \(config.numLayers)-layer \(config.nonlinearity.rawValue) RNN, \(config.hiddenSize) hidden units, \(Format.count(model.parameters.count)) parameters (--hidden-size, --num-layers).")
+        lines.append("Model: \(modelName), \(config.hiddenSize) hidden units, \(Format.count(model.parameters.count)) parameters (--cell, --hidden-size, --num-layers).")
         var schedule = config.epochs.map { "\($0) epochs of \(Format.count(train.chunkCount)) steps" } ?? "\(Format.count(config.maxSteps!)) steps (\(Format.count(train.chunkCount)) per epoch)"
         schedule += "; each step: \(config.batchSize) streams × \(config.seqLength) characters"
         lines.append("Training: \(schedule); \(config.optimizer.rawValue) lr \(Format.number(config.learningRate))\(config.learningRateDecay != 1 ? " × \(Format.number(config.learningRateDecay)) per epoch" : ""), clip \(config.clip > 0 ? Format.number(config.clip) : "off"), seed \(config.seed), \(BLASThreads.count) BLAS thread\(BLASThreads.count == 1 ? "" : "s").")

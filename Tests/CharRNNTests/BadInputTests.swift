@@ -65,6 +65,18 @@ struct BadInputFixture: Sendable {
         var nan = checkpoint.safeTensors
         nan.tensors["fc.bias"]!.values[0] = .nan
         try put(nan.serialized(), "nan.safetensors")
+
+        // A GRU checkpoint for the corpus (model only), and damaged copies of its cell key.
+        let gru = Checkpoint(model: ManyToManyModel(inputSize: vocabulary.count, hiddenSize: 8, outputSize: vocabulary.count,
+                                                    cell: .gru, using: &rng), vocabulary: vocabulary).safeTensors
+        try put(gru.serialized(), "gru.safetensors")
+        var badCell = gru
+        badCell.metadata["cell"] = "transformer"
+        try put(badCell.serialized(), "badcell.safetensors")
+        var lostCell = gru
+        lostCell.metadata["cell"] = nil
+        lostCell.metadata["nonlinearity"] = "tanh"
+        try put(lostCell.serialized(), "lostcell.safetensors")
     }
 }
 
@@ -125,6 +137,21 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         BadInput(["train", "--data", "corpus.txt", "--optimizer", "lbfgs"], "'lbfgs' is invalid for '--optimizer", "adam", parserError: true),
         BadInput(["train", "--data", "corpus.txt", "--nonlinearity", "sigmoid"], "'sigmoid' is invalid for '--nonlinearity", "relu", parserError: true),
         BadInput(["train", "--data", "corpus.txt", "--bogus"], "Unknown option '--bogus'", parserError: true),
+        // Cells.
+        BadInput(["train", "--data", "corpus.txt", "--cell", "foo"], "The value 'foo' is invalid for '--cell <cell>'", "'rnn', 'gru' or 'lstm'", parserError: true),
+        BadInput(["train", "--data", "corpus.txt", "--cell", "gru", "--nonlinearity", "relu"],
+                 "--nonlinearity relu applies to the vanilla RNN only (--cell rnn); --cell gru has fixed sigmoid/tanh gate activations"),
+        BadInput(["train", "--data", "corpus.txt", "--cell", "lstm", "--init", "identity"],
+                 "--init identity applies to the vanilla RNN only (--cell rnn, the IRNN recipe); --cell lstm takes --init default or --init orthogonal"),
+        BadInput(["train", "--cell", "gru"], "--cell needs --data FILE", "the built-in example"),
+        BadInput(["train", "--resume", "model.safetensors", "--data", "corpus.txt", "--cell", "gru"],
+                 "--cell gru differs from the resumed checkpoint's rnn; a resumed run keeps the checkpoint's model"),
+        BadInput(["train", "--resume", "gru.safetensors", "--data", "corpus.txt", "--cell", "lstm"], "--cell lstm differs from the resumed checkpoint's gru"),
+        BadInput(["train", "--resume", "gru.safetensors", "--data", "corpus.txt", "--cell", "rnn", "--nonlinearity", "relu"], "--cell rnn differs from the resumed checkpoint's gru"),
+        BadInput(["train", "--resume", "gru.safetensors", "--data", "corpus.txt", "--nonlinearity", "relu"],
+                 "--nonlinearity relu applies to the vanilla RNN only", "the resumed checkpoint 'gru.safetensors' is a GRU"),
+        BadInput(["sample", "--checkpoint", "badcell.safetensors"], "the checkpoint's 'cell' metadata is 'transformer', expected one of rnn, gru, lstm"),
+        BadInput(["eval", "--checkpoint", "lostcell.safetensors", "--data", "corpus.txt"], "tensor 'rnn.weight_ih_l0' has shape [24, ", "the shape is that of a gru layer"),
         // Option combinations.
         BadInput(["train", "--data", "corpus.txt", "--epochs", "2", "--steps", "3"], "give --epochs or --steps, not both"),
         BadInput(["train", "--data", "corpus.txt", "--keep-best", "--val-fraction", "0"], "--keep-best needs a validation loss"),

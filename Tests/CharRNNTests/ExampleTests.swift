@@ -61,8 +61,15 @@ import Testing
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout.contains("USAGE: charrnn"))
         #expect(r.stdout.contains("OVERVIEW:"))
+        // The text as one line (help wraps to the terminal's width).
+        let flat = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        if arguments == ["--help"] {
+            #expect(flat.contains("RNNs, GRUs and LSTMs") && flat.contains("--cell rnn|gru|lstm"), "\(r)")
+        }
         if arguments.first == "train" {
-            for option in ["--data", "--seq-length", "--batch-size", "--val-fraction", "--hidden-size", "--num-layers",
+            #expect(flat.contains("--cell <cell> Recurrent cell: rnn (vanilla Elman RNN, PyTorch's nn.RNN), gru (nn.GRU) or lstm (nn.LSTM)"), "\(r)")
+            #expect(flat.contains("(values: rnn, gru, lstm)"), "\(r)")
+            for option in ["--data", "--cell", "--seq-length", "--batch-size", "--val-fraction", "--hidden-size", "--num-layers",
                            "--nonlinearity", "--init", "--optimizer", "--lr", "--lr-decay", "--clip", "--epochs",
                            "--steps", "--seed", "--checkpoint", "--save-every", "--resume", "--keep-best", "--quiet",
                            "--history", "--plot", "--sample-every", "--threads"] {

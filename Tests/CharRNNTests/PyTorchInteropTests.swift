@@ -1,4 +1,5 @@
 import Foundation
+import RNN
 import Testing
 
 /// The Python with PyTorch and safetensors to check checkpoints with: `CHARRNN_TORCH_PYTHON`,
@@ -20,24 +21,30 @@ private let torchPython: String? = {
 private let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("scripts/load_checkpoint_pytorch.py").path
 
-/// Documents (and checks, where PyTorch is installed) how a checkpoint loads into
-/// `torch.nn.RNN` + `torch.nn.Linear`:
+/// Documents (and checks, where PyTorch is installed) how a checkpoint of each cell loads
+/// into `torch.nn.RNN` / `torch.nn.GRU` / `torch.nn.LSTM` + `torch.nn.Linear`:
 ///
-/// 1. `charrnn train --data c.txt --checkpoint m.safetensors`
+/// 1. `charrnn train --data c.txt --cell gru --steps 50 --checkpoint m.safetensors` (stops mid-epoch,
+///    so the file carries a hidden state: `[L, B, H]`, or `[2, L, B, H]` = (h, c) for the LSTM)
 /// 2. `charrnn sample --checkpoint m.safetensors --prime "the " --length 30 --temperature 0 --dump-logits l.jsonl > s.txt`
-/// 3. `python scripts/load_checkpoint_pytorch.py m.safetensors --prime "the " --logits l.jsonl --expect-file s.txt --export t.safetensors`
-///    loads the tensors with `safetensors.torch.load_file` and `load_state_dict(strict=False)`,
-///    runs the same greedy sample, compares the logits step by step (|difference| <= 1e-4)
-///    and the text, and writes the model back with `safetensors.torch.save_file`;
-/// 4. `charrnn sample --checkpoint t.safetensors ...` reads PyTorch's file and prints the same text.
+/// 3. `python scripts/load_checkpoint_pytorch.py m.safetensors --prime "the " --logits l.jsonl --expect-file s.txt --export t.safetensors --carried-logits k.json`
+///    loads the tensors with `safetensors.torch.load_file` and `load_state_dict(strict=True)` on
+///    `rnn.*` + `fc.*`, runs the same greedy sample, compares the logits step by step
+///    (|difference| <= 1e-4) and the text, writes the model back with `safetensors.torch.save_file`,
+///    and runs every stream from the carried `training.hidden_state` through the prime;
+/// 4. those logits equal the Swift model's from the same state (so the state layout is PyTorch's),
+///    and `charrnn sample --checkpoint t.safetensors ...` reads PyTorch's file and prints the same text.
 @Suite struct PyTorchInteropTests {
-    @Test(.enabled(if: torchPython != nil, "needs PyTorch and safetensors (~/.venvs/torch/bin/python or CHARRNN_TORCH_PYTHON)"))
-    func checkpointLoadsIntoTorchAndBack() throws {
+    @Test(.enabled(if: torchPython != nil, "needs PyTorch and safetensors (~/.venvs/torch/bin/python or CHARRNN_TORCH_PYTHON)"),
+          arguments: [RecurrentCell.rnn, .gru, .lstm])
+    func checkpointLoadsIntoTorchAndBack(cell: RecurrentCell) throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300, seed: 4), to: "c.txt", in: dir)
-            let train = try CharRNNProcess.run(["train", "--data", "c.txt", "--epochs", "2", "--checkpoint", "m.safetensors",
-                                                "--hidden-size", "24", "--num-layers", "2", "--nonlinearity", "relu",
-                                                "--seq-length", "8", "--batch-size", "4", "--threads", "1", "--quiet"], in: dir)
+            // The vanilla RNN with relu (the option only it has); GRU and LSTM with their fixed gates.
+            let model = cell == .rnn ? ["--nonlinearity", "relu"] : ["--cell", cell.rawValue]
+            let train = try CharRNNProcess.run(["train", "--data", "c.txt", "--steps", "50", "--checkpoint", "m.safetensors",
+                                                "--hidden-size", "24", "--num-layers", "2", "--lr", "0.01",
+                                                "--seq-length", "8", "--batch-size", "4", "--threads", "1", "--quiet"] + model, in: dir)
             #expect(train.status == 0, "\(train)")
             let sample = try CharRNNProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "the ", "--length", "30",
                                                  "--temperature", "0", "--dump-logits", "l.jsonl", "--quiet"], in: dir)
@@ -47,7 +54,7 @@ private let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             let python = Process()
             python.executableURL = URL(fileURLWithPath: torchPython!)
             python.arguments = [script, "m.safetensors", "--prime", "the ", "--logits", "l.jsonl", "--expect-file", "s.txt",
-                                "--export", "t.safetensors"]
+                                "--export", "t.safetensors", "--carried-logits", "k.json"]
             python.currentDirectoryURL = URL(fileURLWithPath: dir)
             let output = Pipe()
             python.standardOutput = output
@@ -56,17 +63,41 @@ private let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             python.waitUntilExit()
             #expect(python.terminationStatus == 0, "\(text)")
-            #expect(text.contains("nn.RNN(") && text.contains("nonlinearity='relu'"), "\(text)")
-            #expect(text.contains("load_state_dict(strict=False): no missing keys"), "\(text)")
+            let module = ["rnn": "nn.RNN(", "gru": "nn.GRU(", "lstm": "nn.LSTM("][cell.rawValue]!
+            #expect(text.contains("(cell \(cell.rawValue)) into torch") && text.contains(module) && text.contains(", 24, num_layers=2"), "\(text)")
+            #expect(text.contains("nonlinearity='relu'") == (cell == .rnn), "\(text)")
+            #expect(text.contains("load_state_dict(strict=True): 10 tensors (rnn.*, fc.*)"), "\(text)")
+            let carried = cell == .lstm ? "training.hidden_state [2, 2, 4, 24]: the carried (h_0, c_0) of nn.LSTM"
+                                        : "training.hidden_state [2, 4, 24]: the carried h_0 of \(module.dropLast())"
+            #expect(text.contains(carried), "\(text)")
             #expect(text.contains("logits vs charrnn (l.jsonl): 30 steps"), "\(text)")
             #expect(text.contains("text vs charrnn: identical"), "\(text)")
             #expect(text.hasSuffix("OK\n"), "\(text)")
+
+            // From the carried state, PyTorch's logits equal the Swift model's: the layout
+            // [parts, L, B, H] is PyTorch's h_0 (and c_0).
+            let checkpoint = try Checkpoint.read(path: dir + "/m.safetensors")
+            let hidden = try #require(checkpoint.training?.hiddenState)
+            let B = 4
+            let prime = try checkpoint.vocabulary.encode("the ")
+            let logits = checkpoint.model.forward(.tokens(prime.flatMap { [Int32](repeating: $0, count: B) }), batchSize: B, initialState: hidden)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/k.json"))) as? [String: Any])
+            let torchLogits = try #require(json["logits"] as? [[Double]])
+            #expect(torchLogits.count == B)
+            for b in 0..<min(B, torchLogits.count) {
+                let swift = logits.row((prime.count - 1) * B + b)
+                #expect(torchLogits[b].count == swift.count)
+                #expect(zip(torchLogits[b], swift).allSatisfy { abs(Float($0) - $1) < 1e-4 }, "stream \(b)")
+            }
+            // The streams' states differ, so this checks more than one of them.
+            #expect(torchLogits.first != torchLogits.last)
 
             // PyTorch's own safetensors file (its header layout and tensor order) reads back.
             let back = try CharRNNProcess.run(["sample", "--checkpoint", "t.safetensors", "--prime", "the ", "--length", "30",
                                                "--temperature", "0", "--quiet"], in: dir)
             #expect(back.status == 0, "\(back)")
             #expect(back.stdout == sample.stdout)
+            #expect(try Checkpoint.read(path: dir + "/t.safetensors").model.rnn.cell == cell)
         }
     }
 }

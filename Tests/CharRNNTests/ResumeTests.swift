@@ -28,9 +28,10 @@ import Glibc
 
     /// N steps, checkpoint, resume to N+M steps == N+M steps at once: weights, optimizer
     /// state, counters, RNG state, losses (train and validation) and samples, bit for bit.
-    /// N = 17 stops mid-epoch (carried hidden state); N = 25 at an epoch boundary.
-    @Test(arguments: [false, true])
-    func resumeIsExact(atEpochBoundary: Bool) throws {
+    /// Mid-epoch (carried hidden state: for the LSTM both h and c) for every cell, and at
+    /// an epoch boundary for the vanilla RNN (the default cell, so no --cell is given).
+    @Test(arguments: [(RecurrentCell.rnn, false), (.rnn, true), (.gru, false), (.lstm, false)])
+    func resumeIsExact(cell: RecurrentCell, atEpochBoundary: Bool) throws {
         try withTemporaryDirectory { dir in
             let text = generatedText(words: 160, seed: 11)
             try write(text, to: "c.txt", in: dir)
@@ -38,14 +39,16 @@ import Glibc
             let stepsPerEpoch = ((n - held - 1) / 4) / 8   // 4 streams, 8 steps per chunk
             let firstSteps = atEpochBoundary ? stepsPerEpoch : stepsPerEpoch / 2 + 1
             let total = String(2 * stepsPerEpoch + 5)
-            let full = try CharRNNProcess.run(Self.options + ["--steps", total, "--checkpoint", "full.safetensors", "--history", "full.csv"], in: dir)
+            let options = Self.options + (cell == .rnn ? [] : ["--cell", cell.rawValue])
+            let full = try CharRNNProcess.run(options + ["--steps", total, "--checkpoint", "full.safetensors", "--history", "full.csv"], in: dir)
             #expect(full.status == 0, "\(full)")
-            let first = try CharRNNProcess.run(Self.options + ["--steps", String(firstSteps), "--checkpoint", "part.safetensors", "--history", "part.csv"], in: dir)
+            let first = try CharRNNProcess.run(options + ["--steps", String(firstSteps), "--checkpoint", "part.safetensors", "--history", "part.csv"], in: dir)
             #expect(first.status == 0, "\(first)")
             let partial = try Checkpoint.read(path: dir + "/part.safetensors")
+            #expect(partial.model.rnn.cell == cell)
             #expect(partial.training?.step == firstSteps)
             #expect(partial.training?.hiddenState == nil && partial.training?.stepInEpoch == 0 || !atEpochBoundary)
-            #expect(partial.training?.hiddenState != nil || atEpochBoundary)
+            #expect(partial.training?.hiddenState?.count == cell.stateParts * 2 * 4 * 16 || atEpochBoundary)   // [parts, L, B, H]
             // Resume: the data, model and layout come from the checkpoint, which is updated in place.
             let second = try CharRNNProcess.run(["train", "--resume", "part.safetensors", "--steps", total, "--history", "part.csv",
                                                  "--sample-every", "6", "--sample-length", "12", "--threads", "1", "--quiet"], in: dir)

@@ -4,12 +4,12 @@ import RNN
 import Testing
 
 /// A small model with values that are not the initializer's, plus a few optimizer steps.
-private func trainedModel(layers: Int = 2, hidden: Int = 6, optimizer name: String = "adam",
+private func trainedModel(layers: Int = 2, hidden: Int = 6, optimizer name: String = "adam", cell: RecurrentCell = .rnn,
                           nonlinearity: Nonlinearity = .tanh) -> (ManyToManyModel, Vocabulary, Optimizer) {
     let vocabulary = Vocabulary(text: "hello world, héllo 🙂\n")
     var rng = SeededRandom(seed: 3)
     let model = ManyToManyModel(inputSize: vocabulary.count, hiddenSize: hidden, outputSize: vocabulary.count,
-                                numLayers: layers, nonlinearity: nonlinearity, using: &rng)
+                                numLayers: layers, cell: cell, nonlinearity: nonlinearity, using: &rng)
     let optimizer = makeOptimizer(named: name, learningRate: 0.01)!
     let tokens = try! vocabulary.encode("hello world, héllo 🙂\n")
     for _ in 0..<3 {
@@ -22,11 +22,11 @@ private func trainedModel(layers: Int = 2, hidden: Int = 6, optimizer name: Stri
 private func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
 
 /// A checkpoint's file with one change, re-read; the error it throws.
-private func error(after change: (inout SafeTensors) -> Void) -> CheckpointError? {
-    let (model, vocabulary, optimizer) = trainedModel()
+private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors) -> Void) -> CheckpointError? {
+    let (model, vocabulary, optimizer) = trainedModel(cell: cell)
     var file = Checkpoint(model: model, vocabulary: vocabulary, optimizer: OptimizerState(capturing: optimizer),
                           training: TrainingState(step: 3, epoch: 0, stepInEpoch: 3, rngState: [1, 2, 3, 4],
-                                                  hiddenState: [Float](repeating: 0.5, count: 2 * 3 * 6))).safeTensors
+                                                  hiddenState: [Float](repeating: 0.5, count: model.rnn.stateSize(batchSize: 3)))).safeTensors
     change(&file)
     do {
         _ = try Checkpoint(SafeTensors(bytes: file.serialized()))
@@ -65,6 +65,64 @@ private func error(after change: (inout SafeTensors) -> Void) -> CheckpointError
         #expect(loaded.safeTensors.serialized() == bytes)
     }
 
+    /// Each cell: PyTorch's names and gate-stacked shapes, the `cell` key, the carried
+    /// state (`[L, B, H]`, or `[2, L, B, H]` for the LSTM), and a bit-exact round trip
+    /// whose model continues from the carried state exactly like the original.
+    @Test(arguments: RecurrentCell.allCases)
+    func roundTripPerCell(cell: RecurrentCell) throws {
+        let (model, vocabulary, optimizer) = trainedModel(cell: cell)
+        let B = 3, H = 6, L = 2, G = cell.gateCount, V = vocabulary.count
+        let hidden = (0..<model.rnn.stateSize(batchSize: B)).map { Float($0 % 11) / 13 - 0.4 }
+        #expect(hidden.count == cell.stateParts * L * B * H)
+        let checkpoint = Checkpoint(model: model, vocabulary: vocabulary, initialization: .orthogonal,
+                                    optimizer: OptimizerState(capturing: optimizer),
+                                    training: TrainingState(step: 3, epoch: 0, stepInEpoch: 3, rngState: [1, 2, 3, 4], hiddenState: hidden))
+        let file = checkpoint.safeTensors
+        #expect(file.metadata["cell"] == cell.rawValue)
+        #expect(file.metadata["format_version"] == (cell == .rnn ? "1" : "2"))
+        #expect(file.metadata["nonlinearity"] == (cell == .rnn ? "tanh" : nil))
+        for k in 0..<L {
+            #expect(file.tensors["rnn.weight_ih_l\(k)"]?.shape == [G * H, k == 0 ? V : H])
+            #expect(file.tensors["rnn.weight_hh_l\(k)"]?.shape == [G * H, H])
+            #expect(file.tensors["rnn.bias_ih_l\(k)"]?.shape == [G * H])
+            #expect(file.tensors["rnn.bias_hh_l\(k)"]?.shape == [G * H])
+            #expect(file.tensors["optimizer.exp_avg.rnn.weight_hh_l\(k)"]?.shape == [G * H, H])
+        }
+        #expect(file.tensors["fc.weight"]?.shape == [V, H] && file.tensors["fc.bias"]?.shape == [V])
+        #expect(file.tensors.keys.filter { $0.hasPrefix("rnn.") || $0.hasPrefix("fc.") }.count == 4 * L + 2)
+        #expect(file.tensors["training.hidden_state"]?.shape == (cell == .lstm ? [2, L, B, H] : [L, B, H]))
+        #expect(Checkpoint.hiddenStateShape(cell: cell, numLayers: L, batchSize: B, hiddenSize: H) == file.tensors["training.hidden_state"]?.shape)
+
+        let bytes = file.serialized()
+        let loaded = try Checkpoint(try SafeTensors(bytes: bytes))
+        #expect(loaded.model.rnn.cell == cell && loaded.model.rnn.nonlinearity == .tanh)
+        #expect(loaded.model.parameters.slots == model.parameters.slots)
+        #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
+        #expect(loaded.optimizer == OptimizerState(capturing: optimizer))
+        #expect(loaded.training == checkpoint.training)
+        #expect(loaded.initialization == .orthogonal)
+        #expect(loaded.safeTensors.serialized() == bytes)
+        // The loaded model continues from the carried state like the original.
+        let tokens = try vocabulary.encode("hello ")
+        let inputs = tokens.flatMap { [Int32](repeating: $0, count: B) }
+        let a = model.forward(.tokens(inputs), batchSize: B, initialState: hidden)
+        let b = loaded.model.forward(.tokens(inputs), batchSize: B, initialState: loaded.training?.hiddenState)
+        #expect(bits(a.storage) == bits(b.storage))
+        #expect(bits(model.rnn.finalState()) == bits(loaded.model.rnn.finalState()))
+    }
+
+    /// Files from before GRU and LSTM have no `cell` key: they are vanilla RNNs.
+    @Test func aFileWithoutACellIsAVanillaRNN() throws {
+        let (model, vocabulary, _) = trainedModel(nonlinearity: .relu)
+        var file = Checkpoint(model: model, vocabulary: vocabulary).safeTensors
+        file.metadata["cell"] = nil
+        file.metadata["format_version"] = nil
+        let loaded = try Checkpoint(SafeTensors(bytes: file.serialized()))
+        #expect(loaded.model.rnn.cell == .rnn && loaded.model.rnn.nonlinearity == .relu)
+        #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
+        #expect(loaded.safeTensors.metadata["cell"] == "rnn")
+    }
+
     @Test func tensorNamesAndMetadataArePyTorchs() {
         let (model, vocabulary, optimizer) = trainedModel()
         let file = Checkpoint(model: model, vocabulary: vocabulary, optimizer: OptimizerState(capturing: optimizer),
@@ -79,7 +137,8 @@ private func error(after change: (inout SafeTensors) -> Void) -> CheckpointError
         #expect(file.tensors["fc.bias"]?.shape == [V])
         #expect(file.tensors["optimizer.exp_avg.rnn.weight_hh_l1"]?.shape == [6, 6])
         #expect(file.tensors["optimizer.exp_avg_sq.fc.bias"]?.shape == [V])
-        #expect(file.metadata["format"] == "swift-rnn.charrnn")
+        #expect(file.metadata["format"] == "swift-rnn.charrnn" && file.metadata["format_version"] == "1")
+        #expect(file.metadata["cell"] == "rnn")
         #expect(file.metadata["vocabulary"] == vocabulary.joined)
         #expect(file.metadata["hidden_size"] == "6" && file.metadata["num_layers"] == "2" && file.metadata["nonlinearity"] == "tanh")
         #expect(file.metadata["optimizer"] == "adam" && file.metadata["optimizer_step"] == "3")
@@ -123,7 +182,7 @@ private func error(after change: (inout SafeTensors) -> Void) -> CheckpointError
         let bytes = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(header.count) >> (8 * UInt64($0))) } + header + data
         let loaded = try Checkpoint(try SafeTensors(bytes: bytes))
         #expect(loaded.vocabulary == vocabulary)
-        #expect(loaded.model.rnn.nonlinearity == .relu)
+        #expect(loaded.model.rnn.cell == .rnn && loaded.model.rnn.nonlinearity == .relu)
         #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
         #expect(loaded.optimizer == nil && loaded.training == nil && loaded.initialization == nil)
     }
@@ -165,7 +224,8 @@ private func error(after change: (inout SafeTensors) -> Void) -> CheckpointError
         #expect(error { $0.metadata["nonlinearity"] = "sigmoid" } == .invalidMetadata(key: "nonlinearity", value: "sigmoid", expected: "one of tanh, relu"))
         #expect(error { $0.metadata["vocab_size"] = "3" } != nil)
         #expect(error { $0.metadata["format"] = "gguf" } == .unsupportedFormat("gguf"))
-        #expect(error { $0.metadata["format_version"] = "2" } == .unsupportedVersion(2))
+        #expect(error { $0.metadata["format_version"] = "3" } == .unsupportedVersion(3))
+        #expect(error { $0.metadata["format_version"] = "2" } == nil)
         #expect(error { $0.metadata["rng_state"] = "1,2,3" } == .invalidMetadata(key: "rng_state", value: "1,2,3", expected: "four unsigned 32-bit integers separated by commas"))
         #expect(error { $0.metadata["step"] = "-4" } == .invalidMetadata(key: "step", value: "-4", expected: "an integer >= 0"))
         #expect(error { $0.metadata["learning_rate"] = "nan" } == .invalidMetadata(key: "learning_rate", value: "nan", expected: "a finite non-negative number"))
@@ -177,15 +237,40 @@ private func error(after change: (inout SafeTensors) -> Void) -> CheckpointError
         // Metadata that disagrees with the tensors' shapes.
         let shape = error { $0.metadata["hidden_size"] = "7" }
         #expect(shape == .shapeMismatch(tensor: "rnn.weight_ih_l0", shape: [6, 12], expected: [7, 12],
-                                        because: "hidden_size 7, num_layers 2 and a vocabulary of 12 characters"))
-        #expect(shape?.description == "tensor 'rnn.weight_ih_l0' has shape [6, 12] but should be [7, 12]: hidden_size 7, num_layers 2 and a vocabulary of 12 characters")
+                                        because: "cell rnn, hidden_size 7, num_layers 2 and a vocabulary of 12 characters"))
+        #expect(shape?.description == "tensor 'rnn.weight_ih_l0' has shape [6, 12] but should be [7, 12]: cell rnn, hidden_size 7, num_layers 2 and a vocabulary of 12 characters")
         #expect(error { $0.metadata["vocabulary"] = "abc"; $0.metadata["vocab_size"] = nil } == .shapeMismatch(tensor: "rnn.weight_ih_l0", shape: [6, 12], expected: [6, 3],
-                                                                              because: "hidden_size 6, num_layers 2 and a vocabulary of 3 characters"))
-        #expect(error { $0.metadata["num_layers"] = "1" } == .unexpectedTensor("rnn.bias_hh_l1", because: "hidden_size 6, num_layers 1 and a vocabulary of 12 characters"))
+                                                                              because: "cell rnn, hidden_size 6, num_layers 2 and a vocabulary of 3 characters"))
+        #expect(error { $0.metadata["num_layers"] = "1" } == .unexpectedTensor("rnn.bias_hh_l1", because: "cell rnn, hidden_size 6, num_layers 1 and a vocabulary of 12 characters"))
         #expect(error { $0.metadata["num_layers"] = "3" } == .missingTensor("rnn.weight_ih_l2"))
         #expect(error { $0.tensors["fc.bias"] = .init(shape: [2, 7], values: [Float](repeating: 0, count: 14)) } != nil)
         #expect(error { $0.tensors["fc.bias"]!.values[3] = .infinity } == .nonFiniteValues(tensor: "fc.bias"))
         #expect(error { $0.tensors["rnn.weight_hh_l0"]!.values[0] = .nan } == .nonFiniteValues(tensor: "rnn.weight_hh_l0"))
+    }
+
+    @Test func cellErrors() {
+        #expect(error { $0.metadata["cell"] = "transformer" } == .invalidMetadata(key: "cell", value: "transformer", expected: "one of rnn, gru, lstm"))
+        // A GRU file whose 'cell' key is lost: the gate-stacked shapes say what it is.
+        let lost = error(cell: .gru) { $0.metadata["cell"] = nil; $0.metadata["nonlinearity"] = "tanh" }
+        #expect(lost == .shapeMismatch(tensor: "rnn.weight_ih_l0", shape: [18, 12], expected: [6, 12],
+                                       because: "cell rnn, hidden_size 6, num_layers 2 and a vocabulary of 12 characters (the shape is that of a gru layer; is the 'cell' metadata '' right?)"))
+        #expect(error(cell: .gru) { $0.metadata["cell"] = "lstm" } == .shapeMismatch(
+            tensor: "rnn.weight_ih_l0", shape: [18, 12], expected: [24, 12],
+            because: "cell lstm, hidden_size 6, num_layers 2 and a vocabulary of 12 characters (the shape is that of a gru layer; is the 'cell' metadata 'lstm' right?)"))
+        // The vanilla RNN's options on a gated cell.
+        #expect(error(cell: .lstm) { $0.metadata["nonlinearity"] = "relu" } == .invalidMetadata(
+            key: "nonlinearity", value: "relu", expected: "tanh or no value: it applies to the vanilla RNN only, not lstm"))
+        #expect(error(cell: .lstm) { $0.metadata["nonlinearity"] = "tanh" } == nil)
+        #expect(error(cell: .gru) { $0.metadata["initialization"] = "identity" } == .invalidMetadata(
+            key: "initialization", value: "identity", expected: "default or orthogonal: identity applies to the vanilla RNN only, not gru"))
+        // The LSTM's carried state has two parts, h and c.
+        #expect(error(cell: .lstm) { $0.tensors["training.hidden_state"] = .init(shape: [2, 3, 6], values: [Float](repeating: 0, count: 36)) }
+            == .shapeMismatch(tensor: "training.hidden_state", shape: [2, 3, 6], expected: [2, 2, 3, 6],
+                              because: "it must be [2, num_layers, batch, hidden_size] = [2, 2, batch, 6] (h then c)"))
+        #expect(error(cell: .gru) { $0.tensors["training.hidden_state"] = .init(shape: [2, 2, 3, 6], values: [Float](repeating: 0, count: 72)) }
+            == .shapeMismatch(tensor: "training.hidden_state", shape: [2, 2, 3, 6], expected: [2, 3, 6],
+                              because: "it must be [num_layers, batch, hidden_size] = [2, batch, 6]"))
+        #expect(error(cell: .lstm) { $0.tensors["training.hidden_state"] = .init(shape: [2, 2, 5, 6], values: [Float](repeating: 0, count: 120)) } == nil)
     }
 
     @Test func optimizerAndTrainingStateErrors() {
