@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "RNN", targets: ["RNN"]),
         .executable(name: "charrnn", targets: ["charrnn"]),
+        .executable(name: "bench", targets: ["bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,6 +24,11 @@ let package = Package(
         .executableTarget(
             name: "charrnn",
             dependencies: ["RNN", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "bench",
+            dependencies: ["RNN", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/bench"
         ),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "Linalg"]),

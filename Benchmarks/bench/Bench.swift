@@ -1,0 +1,222 @@
+import ArgumentParser
+import Foundation
+import Linalg
+
+/// `swift run -c release bench`: times training epochs of the character model for a suite
+/// of configurations and reports tokens/s, GFLOP/s and the share of the sgemm peak that
+/// this process measures at the same thread count.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time RNN training epochs: tokens/s, GFLOP/s and % of the measured sgemm peak.",
+        discussion: """
+            Each configuration trains the character model (token input, vanilla tanh RNN, \
+            Linear output, softmax cross-entropy, Adam, global-norm clipping at 5) and times \
+            whole epochs in this process: OpenBLAS is warmed up and one untimed step runs \
+            first; then --epochs epochs are timed without the phase profiler, and one extra \
+            epoch (or as many as cover 0.5 s) runs with it for the per-phase breakdown \
+            (percent of the profiled time).
+
+            Configurations (V vocab, H hidden, L layers, B batch, T sequence length):
+            \(Bench.configurationList)
+
+            Truncated BPTT: the synthetic corpus (a seeded Markov chain over V symbols) is \
+            split into B streams; an epoch trains every T-step chunk in order, carrying the \
+            hidden state, Adam lr 2e-3. `seed` is the tutorial's example: an epoch is its \
+            whole training, 100 full-batch steps on the three sentences, Adam lr 0.01 \
+            (--tokens does not apply to it; overriding its V, B or T uses a synthetic \
+            batch of that shape).
+
+            FLOP model: \(FlopModel.explanation)
+
+            Per phase: input projection 2H²(L−1) (layers above 0), forward and backward \
+            recurrence 2H²L each, weight gradients 2H² + 6H²(L−1), output layer + loss 6HV.
+
+            GFLOP/s = FLOPs/token x tokens/s (median epoch). % peak compares it with \
+            BLASThreads.measureSgemmPeak at the same thread count (1024^3 sgemm, best of \
+            5 calls), sampled before every configuration and after the last; the best \
+            sample is used, so that load from other processes does not lower the peak. \
+            "% local" compares with the better of the two samples around the configuration \
+            instead: on a shared machine (or VM) whose speed drifts, it is the fairer \
+            reference, while "% peak" is the conservative one.
+
+            "others" is the share of all processors that other processes used while a \
+            configuration ran (/proc/stat minus this process): above ~20% its timings are \
+            disturbed; rerun on a quiet machine.
+
+            Build with `swift build -c release` (a debug build prints a warning: its \
+            timings are not representative).
+            """)
+
+    @Option(name: .customLong("config"), parsing: .singleValue,
+            help: ArgumentHelp("Configurations to run (repeatable or comma-separated; default: all).",
+                               valueName: "name"))
+    var configNames: [String] = []
+
+    @Option(help: "Override the vocabulary size V (>= 2).")
+    var vocab: Int?
+
+    @Option(help: "Override the hidden size H.")
+    var hidden: Int?
+
+    @Option(help: "Override the number of layers L.")
+    var layers: Int?
+
+    @Option(help: "Override the batch size B (parallel streams).")
+    var batch: Int?
+
+    @Option(name: .customLong("seq-length"), help: "Override the truncated-BPTT length T.")
+    var seqLength: Int?
+
+    @Option(help: "Timed epochs per configuration (the median is reported).")
+    var epochs: Int = 5
+
+    @Option(help: ArgumentHelp("Corpus size in tokens (default: per configuration; at least B*(T+1)).",
+                               valueName: "n"))
+    var tokens: Int?
+
+    @Option(name: .customLong("threads"), parsing: .singleValue,
+            help: ArgumentHelp("OpenBLAS thread counts to run with, e.g. 2 or 1,2 (default: all cores).",
+                               valueName: "n"))
+    var threadArguments: [String] = []
+
+    @Option(help: ArgumentHelp("Write the results as a JSON array (one object per configuration and thread count).",
+                               valueName: "file"))
+    var json: String?
+
+    @Option(help: "Seed of the model initialization and the synthetic corpus.")
+    var seed: UInt64 = 0
+
+    @Flag(name: .customLong("no-profile"), help: "Skip the extra profiled epoch (no per-phase breakdown).")
+    var noProfile = false
+
+    @Flag(help: "Print the resolved configurations (and with --json write them) without running.")
+    var list = false
+
+    static var configurationList: String {
+        BenchConfiguration.defaults.map { c in
+            "  \(c.name.padding(toLength: 6, withPad: " ", startingAt: 0)) V \(c.vocab), H \(c.hidden), "
+                + "L \(c.layers), B \(c.batch), T \(c.seqLength), "
+                + (c.fullBatchSteps.map { "\($0) full-batch steps/epoch" } ?? "\(c.corpusTokens) tokens")
+        }.joined(separator: "\n")
+    }
+
+    // MARK: Option resolution
+
+    var overrides: ConfigurationOverrides {
+        ConfigurationOverrides(vocab: vocab, hidden: hidden, layers: layers, batch: batch,
+                               seqLength: seqLength, tokens: tokens)
+    }
+
+    /// The selected configurations with the overrides applied.
+    func resolvedConfigurations() throws -> [BenchConfiguration] {
+        let names = configNames.flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var selected: [BenchConfiguration] = []
+        for name in names.isEmpty ? BenchConfiguration.defaultNames : names {
+            guard let c = BenchConfiguration.named(name) else {
+                throw ValidationError("Unknown configuration '\(name)'. Known: "
+                                      + BenchConfiguration.defaultNames.joined(separator: ", ") + ".")
+            }
+            if !selected.contains(where: { $0.name == name }) { selected.append(c) }
+        }
+        return selected.map(overrides.applied(to:))
+    }
+
+    /// The thread counts, in the order given, without repeats.
+    func threadCounts() throws -> [Int] {
+        let parts = threadArguments.flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if parts.isEmpty { return [BLASThreads.processorCount] }
+        var counts: [Int] = []
+        for p in parts {
+            guard let n = Int(p), n >= 1, n <= 256 else {
+                throw ValidationError("--threads takes whole numbers from 1 to 256 (e.g. 2 or 1,2), got '\(p)'.")
+            }
+            if !counts.contains(n) { counts.append(n) }
+        }
+        return counts
+    }
+
+    mutating func validate() throws {
+        func positive(_ value: Int?, _ option: String, minimum: Int = 1) throws {
+            if let v = value, v < minimum {
+                throw ValidationError("--\(option) must be at least \(minimum), got \(v).")
+            }
+        }
+        try positive(vocab, "vocab", minimum: 2)
+        try positive(hidden, "hidden")
+        try positive(layers, "layers")
+        try positive(batch, "batch")
+        try positive(seqLength, "seq-length")
+        try positive(tokens, "tokens", minimum: 2)
+        if let v = vocab, v > Int(Int32.max) { throw ValidationError("--vocab \(v) does not fit in Int32 tokens.") }
+        guard (1...10_000).contains(epochs) else {
+            throw ValidationError("--epochs must be between 1 and 10000, got \(epochs).")
+        }
+        _ = try threadCounts()
+        for c in try resolvedConfigurations() where c.fullBatchSteps == nil && c.chunksPerStream < 1 {
+            throw ValidationError("\(c.name): a corpus of \(c.corpusTokens) tokens is too small for B \(c.batch), "
+                                  + "T \(c.seqLength); --tokens must be at least B*(T+1) = \(c.minimumCorpusTokens).")
+        }
+        if let path = json {
+            let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--json \(path): directory \(dir) does not exist.")
+            }
+        }
+    }
+
+    // MARK: Running
+
+    func run() throws {
+        if !BuildConfiguration.isRelease { Log.error(BuildConfiguration.debugWarning) }
+        let configs = try resolvedConfigurations()
+        let threads = try threadCounts()
+        if tokens != nil, configs.contains(where: { $0.fullBatchSteps != nil }) {
+            Log.error("note: --tokens does not apply to full-batch configurations (seed).")
+        }
+        if list { return try listConfigurations(configs) }
+        if let over = threads.first(where: { $0 > BLASThreads.processorCount }) {
+            Log.error("note: \(over) threads is more than the \(BLASThreads.processorCount) processors OpenBLAS sees.")
+        }
+
+        var all: [BenchResult] = []
+        for n in threads {
+            let suite = Suite(configurations: configs, threads: n, epochs: epochs, profile: !noProfile, seed: seed)
+            let run = try suite.run()
+            print(Report.suite(run))
+            all += run.results
+        }
+        print()
+        print("FLOPs/token = \(FlopModel.formula) (see --help); tokens/s and GFLOP/s use the median epoch.")
+        if !BuildConfiguration.isRelease { print(BuildConfiguration.debugWarning) }
+        if let path = json {
+            try Report.writeJSON(all, to: path)
+            Log.error("wrote \(all.count) result\(all.count == 1 ? "" : "s") to \(path)")
+        }
+    }
+
+    func listConfigurations(_ configs: [BenchConfiguration]) throws {
+        let rows = configs.map { c in
+            [c.name, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
+             c.mode, Report.grouped(Double(c.corpusTokens)), "\(c.stepsPerEpoch)",
+             Report.grouped(Double(c.tokensPerEpoch)),
+             Report.grouped(FlopModel.trainingFlopsPerToken(c)), "\(c.learningRate)"]
+        }
+        print(Report.table(["config", "V", "H", "L", "B", "T", "mode", "corpus tokens", "steps/epoch",
+                            "tokens/epoch", "FLOP/token", "lr"], rows))
+        if let path = json {
+            try Report.writeConfigurationsJSON(configs.map { BenchResult.Configuration($0, seed: seed) }, to: path)
+        }
+    }
+}
+
+/// Progress and warnings go to standard error so that standard output holds only the tables.
+enum Log {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}

@@ -1,0 +1,130 @@
+import RNN
+
+/// Everything measured for one configuration at one thread count, in the shape written
+/// to `--json` (keys in snake_case: `tokens_per_second`, `percent_of_peak`, ...).
+struct BenchResult: Codable {
+    struct Configuration: Codable {
+        var name: String
+        var vocab: Int
+        var hidden: Int
+        var layers: Int
+        var batch: Int
+        var seqLength: Int
+        var corpusTokens: Int
+        /// "truncated-bptt" or "full-batch".
+        var mode: String
+        var stepsPerEpoch: Int
+        var tokensPerEpoch: Int
+        var data: String
+        var optimizer: String
+        var learningRate: Double
+        var clipNorm: Double
+        var nonlinearity: String
+
+        init(_ c: BenchConfiguration, seed: UInt64) {
+            name = c.name; vocab = c.vocab; hidden = c.hidden; layers = c.layers
+            batch = c.batch; seqLength = c.seqLength; corpusTokens = c.corpusTokens
+            mode = c.mode; stepsPerEpoch = c.stepsPerEpoch; tokensPerEpoch = c.tokensPerEpoch
+            data = c.usesTutorialData
+                ? "tutorial sentences (3 x 15 characters), \(c.stepsPerEpoch) full-batch steps per epoch"
+                : "synthetic Markov chain over \(c.vocab) symbols, seed \(seed)"
+            optimizer = "adam"
+            learningRate = Double("\(c.learningRate)") ?? Double(c.learningRate)   // 0.002, not 0.0020000000949949026
+            clipNorm = Double("\(c.clipNorm)") ?? Double(c.clipNorm)
+            nonlinearity = "tanh"
+        }
+    }
+
+    struct Phase: Codable {
+        var phase: String
+        var seconds: Double
+        /// Share of the profiled epochs' wall-clock time.
+        var percent: Double
+        /// The phase's GEMM FLOPs per token (`FlopModel.phaseFlopsPerToken`), nil for
+        /// phases without GEMMs, and the rate they ran at while profiled.
+        var flopsPerToken: Double?
+        var gflops: Double?
+    }
+
+    var configuration: Configuration
+    var threads: Int
+    var build: String
+    var cpu: String
+    var processors: Int
+    /// The machine's 1-minute load average just before this thread count's runs.
+    var loadAverageBefore: Double?
+    /// The percentage of all processors other processes kept busy just before (0.5 s sample).
+    var busyPercentBefore: Double?
+    /// The percentage of all processors other processes used while this configuration ran:
+    /// above ~20% its timings were disturbed.
+    var othersCpuPercent: Double?
+    var sgemmPeakGflops: Double
+    var sgemmPeakSamples: [Double]
+    /// The better of the two peak samples taken just before and just after this configuration.
+    var sgemmLocalPeakGflops: Double
+    var sgemmPeakMethod: String
+    var epochs: Int
+    var epochSeconds: [Double]
+    var medianEpochSeconds: Double
+    var tokensPerSecond: Double
+    var flopsPerToken: Double
+    var flopsFormula: String
+    var achievedGflops: Double
+    var percentOfPeak: Double
+    var percentOfLocalPeak: Double
+    var epochLosses: [Double]
+    /// Number of profiled epochs (as many as cover half a second, at least one) and
+    /// their mean seconds.
+    var profiledEpochs: Int?
+    var profiledEpochSeconds: Double?
+    /// How much slower the profiled epochs were than the median unprofiled one.
+    var profilerOverheadPercent: Double?
+    /// Per phase of `PhaseProfiler`, plus "other" (what no phase covers: zeroing
+    /// gradients, copying the carried state, checking tokens, the profiler itself).
+    var phases: [Phase]?
+
+    init(config: BenchConfiguration, seed: UInt64, threads: Int, peakGflops: Double, peakSamples: [Double],
+         localPeakGflops: Double, peakMethod: String,
+         loadAverageBefore: Double?, busyPercentBefore: Double?, measurement m: EpochTimer.Measurement) {
+        configuration = Configuration(config, seed: seed)
+        self.threads = threads
+        build = BuildConfiguration.name
+        cpu = Machine.cpuModel
+        processors = Machine.processors
+        self.loadAverageBefore = loadAverageBefore
+        self.busyPercentBefore = busyPercentBefore
+        sgemmPeakGflops = peakGflops
+        sgemmPeakSamples = peakSamples
+        sgemmLocalPeakGflops = localPeakGflops
+        sgemmPeakMethod = peakMethod
+        epochs = m.epochSeconds.count
+        epochSeconds = m.epochSeconds
+        medianEpochSeconds = m.epochSeconds.median
+        tokensPerSecond = Double(config.tokensPerEpoch) / medianEpochSeconds
+        flopsPerToken = FlopModel.trainingFlopsPerToken(config)
+        flopsFormula = FlopModel.formula
+        achievedGflops = flopsPerToken * tokensPerSecond / 1e9
+        percentOfPeak = 100 * achievedGflops / peakGflops
+        percentOfLocalPeak = 100 * achievedGflops / localPeakGflops
+        epochLosses = m.epochLosses
+        othersCpuPercent = m.othersShare.map { 100 * $0 }
+        if m.profiledEpochs > 0, m.profiledSeconds > 0 {
+            let total = m.profiledSeconds
+            profiledEpochs = m.profiledEpochs
+            profiledEpochSeconds = total / Double(m.profiledEpochs)
+            profilerOverheadPercent = 100 * (total / Double(m.profiledEpochs) / medianEpochSeconds - 1)
+            let phaseFlops = FlopModel.phaseFlopsPerToken(vocab: config.vocab, hidden: config.hidden, layers: config.layers)
+            let profiledTokens = Double(config.tokensPerEpoch * m.profiledEpochs)
+            var list = PhaseProfiler.Phase.allCases.map { p -> Phase in
+                let seconds = m.phaseSeconds[p] ?? 0
+                let flops = phaseFlops[p].flatMap { $0 > 0 ? $0 : nil }
+                return Phase(phase: p.rawValue, seconds: seconds, percent: 100 * seconds / total, flopsPerToken: flops,
+                             gflops: flops.flatMap { seconds > 0 ? $0 * profiledTokens / seconds / 1e9 : nil })
+            }
+            let covered = list.reduce(0) { $0 + $1.seconds }
+            list.append(Phase(phase: "other", seconds: total - covered, percent: 100 * (total - covered) / total,
+                              flopsPerToken: nil, gflops: nil))
+            phases = list
+        }
+    }
+}

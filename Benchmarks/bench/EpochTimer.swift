@@ -1,0 +1,152 @@
+import Linalg
+import RNN
+
+/// The timing loop of one configuration at one thread count.
+///
+/// Makes the model (seeded), the Adam optimizer and all batches first, warms OpenBLAS
+/// up, runs one untimed training step, then times `epochs` whole epochs **without** the
+/// phase profiler and finally one extra epoch **with** it (the profiler's clock reads add
+/// overhead, so its epoch is only used for the per-phase shares; short epochs are
+/// profiled repeatedly until they cover half a second).
+///
+/// A training step is exactly what `charrnn train` does: `computeGradients` (zero
+/// gradients, forward, fused softmax-CE, backward), `clipGlobalNorm(maxNorm: 5)`,
+/// `Adam.step`, then (truncated BPTT) `finalState()` becomes the next chunk's initial state.
+///
+/// ```swift
+/// let timer = EpochTimer(config: BenchConfiguration.named("ref")!, seed: 0)
+/// let m = try timer.measure(epochs: 5, profile: true)
+/// m.epochSeconds   // [1.02, 0.99, ...]
+/// ```
+final class EpochTimer {
+    let config: BenchConfiguration
+    let model: ManyToManyModel
+    let optimizer: Adam
+    let batches: TrainingBatches
+    static let minimumProfiledSeconds = 0.5
+
+    struct Measurement {
+        var epochSeconds: [Double] = []
+        /// Mean training loss of each timed epoch.
+        var epochLosses: [Double] = []
+        /// Number of profiled epochs and their total seconds.
+        var profiledEpochs = 0
+        var profiledSeconds = 0.0
+        var phaseSeconds: [PhaseProfiler.Phase: Double] = [:]
+        /// The share of all processors that other processes used while this ran (nil without /proc).
+        var othersShare: Double?
+    }
+
+    enum Failure: Error, CustomStringConvertible {
+        case nonFiniteLoss(config: String, epoch: Int, step: Int, loss: Double)
+        case noBatches(config: String)
+
+        var description: String {
+            switch self {
+            case let .nonFiniteLoss(config, epoch, step, loss):
+                return "\(config): loss became \(loss) at epoch \(epoch), step \(step); stopping"
+            case let .noBatches(config):
+                return "\(config): the corpus is too small to make a single batch"
+            }
+        }
+    }
+
+    init(config: BenchConfiguration, seed: UInt64) {
+        self.config = config
+        var rng = SeededRandom(seed: seed)
+        model = ManyToManyModel(inputSize: config.vocab, hiddenSize: config.hidden, outputSize: config.vocab,
+                                numLayers: config.layers, using: &rng)
+        optimizer = Adam(learningRate: config.learningRate)
+        batches = TrainingBatches.make(for: config, seed: seed &+ 1)
+    }
+
+    /// One update on batch `index`; returns the loss and (truncated BPTT) the state to carry.
+    @inline(__always)
+    private func step(_ index: Int, state: [Float]?, profiler: PhaseProfiler?) -> (Double, [Float]?) {
+        let loss = model.computeGradients(.tokens(batches.inputs[index]), targets: batches.targets[index],
+                                          batchSize: batches.batchSize, initialState: state)
+        if let profiler { profiler.measure(.optimizer) { update() } } else { update() }
+        let next: [Float]? = config.fullBatchSteps == nil ? model.rnn.finalState() : nil
+        return (loss, next)
+    }
+
+    /// Global-norm clipping and the Adam update.
+    @inline(__always)
+    private func update() {
+        GradientClipping.clipGlobalNorm(model.parameters, maxNorm: config.clipNorm)
+        optimizer.step(model.parameters)
+    }
+
+    /// One epoch; returns its wall-clock seconds and mean loss.
+    private func epoch(_ number: Int, profiler: PhaseProfiler?) throws -> (seconds: Double, loss: Double) {
+        let clock = ContinuousClock()
+        var lossSum = 0.0
+        var bad: (step: Int, loss: Double)?
+        let steps = config.stepsPerEpoch
+        let elapsed = clock.measure {
+            var state: [Float]? = nil
+            for s in 0..<steps {
+                let index = config.fullBatchSteps == nil ? s : 0
+                let (loss, next) = step(index, state: state, profiler: profiler)
+                if !loss.isFinite { bad = (s, loss); return }
+                lossSum += loss
+                state = next
+            }
+        }
+        if let bad { throw Failure.nonFiniteLoss(config: config.name, epoch: number, step: bad.step, loss: bad.loss) }
+        return (elapsed.seconds, lossSum / Double(steps))
+    }
+
+    /// Warms up, times `epochs` epochs, then profiles one more if `profile` is set.
+    /// `progress` is called after each epoch with its number and seconds.
+    func measure(epochs: Int, profile: Bool, progress: (String, Double, Double) -> Void = { _, _, _ in })
+        throws -> Measurement {
+        guard batches.count > 0 else { throw Failure.noBatches(config: config.name) }
+        let start = Machine.CPUSnapshot.now()
+        BLASThreads.warmUp()
+        // One untimed step: first-touch of every workspace and of the optimizer moments.
+        _ = step(0, state: nil, profiler: nil)
+        var m = Measurement()
+        for e in 1...epochs {
+            let (seconds, loss) = try epoch(e, profiler: nil)
+            m.epochSeconds.append(seconds)
+            m.epochLosses.append(loss)
+            progress("epoch \(e)", seconds, loss)
+        }
+        if profile {
+            // Profile whole epochs until they cover `minimumProfiledSeconds` (one epoch at
+            // the larger sizes; many of the tutorial's 2-ms epochs), so the shares are stable.
+            let profiler = PhaseProfiler()
+            model.profiler = profiler
+            defer { model.profiler = nil }
+            var total = 0.0, count = 0
+            while count == 0 || (total < Self.minimumProfiledSeconds && count < 10_000) {
+                let (seconds, loss) = try epoch(epochs + 1 + count, profiler: profiler)
+                total += seconds
+                count += 1
+                if count == 1 || total >= Self.minimumProfiledSeconds { progress("profiled epoch", seconds, loss) }
+            }
+            m.profiledEpochs = count
+            m.profiledSeconds = total
+            m.phaseSeconds = profiler.seconds
+        }
+        if let start, let end = Machine.CPUSnapshot.now() { m.othersShare = end.othersShare(since: start) }   // nil under 1 s
+        return m
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
+    }
+}
+
+extension Array where Element == Double {
+    /// The median (the mean of the two middle values for an even count); 0 when empty.
+    var median: Double {
+        guard !isEmpty else { return 0 }
+        let s = sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}

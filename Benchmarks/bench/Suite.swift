@@ -1,0 +1,66 @@
+import Linalg
+
+/// The suite of configurations at one thread count, in one process: sets the OpenBLAS
+/// thread count, warms it up, samples the sgemm peak before every configuration and after
+/// the last (the best sample is the peak: a moment of load from other processes must not
+/// lower it and so inflate "% peak"), and times each configuration with `EpochTimer`.
+///
+/// ```swift
+/// let suite = Suite(configurations: BenchConfiguration.defaults, threads: 2, epochs: 5, profile: true, seed: 0)
+/// let run = try suite.run()
+/// print(Report.suite(run))
+/// ```
+struct Suite {
+    var configurations: [BenchConfiguration]
+    var threads: Int
+    var epochs: Int
+    var profile: Bool
+    var seed: UInt64
+
+    struct Run {
+        var threads: Int
+        var peak: Double
+        var peakMethod: String
+        /// Printed when other processes were using the machine just before the run.
+        var busyWarning: String?
+        var results: [BenchResult]
+    }
+
+    func run() throws -> Run {
+        let n = threads
+        let label = "[\(n) thread\(n == 1 ? "" : "s")]"
+        let loadBefore = Machine.loadAverage
+        let busyBefore = Machine.busyFraction()
+        let busyWarning = Machine.busyWarning(busyFraction: busyBefore, loadAverage: loadBefore)
+        if let busyWarning { Log.error(busyWarning) }
+        BLASThreads.count = n
+        BLASThreads.warmUp()
+        var peakSamples: [Double] = []
+        func samplePeak() {
+            peakSamples.append(BLASThreads.measureSgemmPeak(threads: n))
+            BLASThreads.count = n
+            Log.error("\(label) sgemm peak \(Report.fixed(peakSamples.last!, 1)) GFLOP/s")
+        }
+        var measured: [(BenchConfiguration, EpochTimer.Measurement)] = []
+        for c in configurations {
+            samplePeak()
+            let timer = EpochTimer(config: c, seed: seed)
+            let m = try timer.measure(epochs: epochs, profile: profile) { what, seconds, loss in
+                Log.error("\(label) \(c.name) \(what): \(Report.seconds(seconds)) s, loss \(Report.fixed(loss, 3))")
+            }
+            measured.append((c, m))
+        }
+        samplePeak()
+        let peak = peakSamples.max()!
+        let method = "OpenBLAS 1024^3 sgemm, best of \(peakSamples.count) samples (each the best of 5 calls) "
+            + "taken before each configuration and after the last; range "
+            + "\(Report.fixed(peakSamples.min()!, 1))-\(Report.fixed(peak, 1))"
+        let results = measured.enumerated().map { i, item in
+            BenchResult(config: item.0, seed: seed, threads: n, peakGflops: peak, peakSamples: peakSamples,
+                        localPeakGflops: max(peakSamples[i], peakSamples[i + 1]), peakMethod: method,
+                        loadAverageBefore: loadBefore, busyPercentBefore: busyBefore.map { 100 * $0 },
+                        measurement: item.1)
+        }
+        return Run(threads: n, peak: peak, peakMethod: method, busyWarning: busyWarning, results: results)
+    }
+}

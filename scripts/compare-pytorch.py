@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""Compare swift-rnn's training throughput with the PyTorch tutorial model, in one run.
+
+1. Builds the Swift bench (release) and asks it for the resolved configurations
+   (`bench --list --json`), so both sides train the same shapes, token counts, epochs,
+   learning rates and clipping.
+2. For each thread count and configuration, back to back (the machine may be shared):
+   scripts/pytorch_rnn_bench.py with a Python that has torch (nn.RNN(V, H, L) on one-hot
+   input + nn.Linear, CrossEntropyLoss, Adam, clip_grad_norm_(..., 5),
+   torch.set_num_threads(n), time-major), then the Swift bench with the same
+   configuration, epochs and threads.
+3. Prints both side by side with the tokens/s ratio (Swift / PyTorch) and the share of
+   the OpenBLAS sgemm peak that the Swift bench measured at that thread count.
+   Standard output holds only that table; progress and the Swift bench's own tables
+   (with its per-phase breakdown) go to standard error.
+
+It installs nothing. Without torch it says how to get it:
+    python3 -m venv ~/.venvs/torch && ~/.venvs/torch/bin/pip install torch numpy
+
+Example:
+    scripts/compare-pytorch.py --threads 1,2
+    scripts/compare-pytorch.py --configs small,ref --epochs 3 --markdown
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TORCH_BENCH = os.path.join(ROOT, "scripts", "pytorch_rnn_bench.py")
+DEFAULT_VENV_PYTHON = os.path.expanduser("~/.venvs/torch/bin/python")
+INSTALL_HINT = (
+    "PyTorch is not available (tried: {tried}).\n"
+    "This script installs nothing. To install PyTorch into a virtual environment:\n"
+    "    python3 -m venv ~/.venvs/torch && ~/.venvs/torch/bin/pip install torch numpy\n"
+    "It is then found at ~/.venvs/torch/bin/python (or pass --python PATH)."
+)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def has_torch(python):
+    try:
+        return subprocess.run([python, "-c", "import torch, numpy"], capture_output=True, timeout=300).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def find_torch_python(explicit):
+    candidates = [explicit] if explicit else [sys.executable, DEFAULT_VENV_PYTHON]
+    tried = []
+    for python in candidates:
+        if python and (os.path.exists(python) or shutil.which(python)):
+            tried.append(python)
+            if has_torch(python):
+                return python, tried
+        elif python:
+            tried.append(python + " (missing)")
+    return None, tried
+
+
+def swift_bench_binary(args):
+    if args.bench:
+        return args.bench
+    scratch = ["--scratch-path", args.scratch_path] if args.scratch_path else []
+    log("building the Swift bench (release) ...")
+    build = ["swift", "build", "-c", "release", "--product", "bench"] + scratch
+    if subprocess.run(build, cwd=ROOT, stdout=sys.stderr).returncode != 0:
+        sys.exit("compare-pytorch: `%s` failed" % " ".join(build))
+    path = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"] + scratch, cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout.strip()
+    return os.path.join(path, "bench")
+
+
+def busy_fraction(seconds=0.5):
+    """Share of all CPUs other processes kept busy over `seconds` (from /proc/stat), or None."""
+    def sample():
+        with open("/proc/stat") as f:
+            v = [float(x) for x in f.readline().split()[1:]]
+        return v[3] + v[4], sum(v)
+    try:
+        i0, t0 = sample()
+        time.sleep(seconds)
+        i1, t1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0.0, 1 - (i1 - i0) / (t1 - t0)) if t1 > t0 else None
+
+
+def machine_busy_seconds():
+    """All CPUs' busy seconds so far (/proc/stat, idle and iowait excluded), or None."""
+    try:
+        with open("/proc/stat") as f:
+            v = [float(x) for x in f.readline().split()[1:]]
+        return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run(cmd):
+    """Runs `cmd` with its output on our standard error (standard output is the comparison).
+    Returns the share of all CPUs that *other* processes used meanwhile (machine busy time
+    minus the child's CPU time), or None where /proc/stat is missing."""
+    sys.stdout.flush()
+    log("$ " + " ".join(cmd))
+    busy0, child0, t0 = machine_busy_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    r = subprocess.run(cmd, cwd=ROOT, stdout=sys.stderr)
+    busy1, child1, t1 = machine_busy_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    if r.returncode != 0:
+        sys.exit(f"compare-pytorch: command failed with status {r.returncode}: {' '.join(cmd)}")
+    if busy0 is None or busy1 is None or t1 - t0 < 1:
+        return None
+    own = (child1.ru_utime + child1.ru_stime) - (child0.ru_utime + child0.ru_stime)
+    return min(1.0, max(0.0, (busy1 - busy0 - own) / ((t1 - t0) * (os.cpu_count() or 1))))
+
+
+def wait_until_quiet(limit, threshold=0.15):
+    """Waits (at most `limit` seconds) until other processes use under `threshold` of the CPUs."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        b = busy_fraction(2.0)
+        if b is None or b < threshold:
+            return True
+        log(f"waiting for a quiet machine: other processes use {100 * b:.0f}% of the CPUs")
+    return False
+
+
+def override_args(cfg):
+    """Bench options that reproduce a resolved configuration (not needed for the defaults)."""
+    return ["--vocab", str(cfg["vocab"]), "--hidden", str(cfg["hidden"]), "--layers", str(cfg["layers"]),
+            "--batch", str(cfg["batch"]), "--seq-length", str(cfg["seq_length"])] + (
+        [] if cfg["mode"] == "full-batch" else ["--tokens", str(cfg["corpus_tokens"])])
+
+
+def run_pair(args, bench, torch_python, tmp, cfg, n):
+    """PyTorch and then Swift on one configuration at `n` threads, back to back."""
+    name = cfg["name"]
+    out = {"torch": [], "swift": [], "others": [None, None]}
+    if not args.swift_only:
+        one_path, out_path = os.path.join(tmp, f"{name}.json"), os.path.join(tmp, f"torch-{name}-{n}.json")
+        with open(one_path, "w") as f:
+            json.dump([cfg], f)
+        out["others"][0] = run([torch_python, TORCH_BENCH, "--configs-json", one_path, "--threads", str(n),
+                                "--epochs", str(args.epochs), "--json", out_path])
+        with open(out_path) as f:
+            out["torch"] = json.load(f)
+    if not args.python_only:
+        out_path = os.path.join(tmp, f"swift-{name}-{n}.json")
+        out["others"][1] = run([bench, "--config", name, "--threads", str(n), "--epochs", str(args.epochs),
+                                "--json", out_path] + override_args(cfg))
+        with open(out_path) as f:
+            out["swift"] = json.load(f)
+    return out
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def fmt_int(x):
+    return f"{x:,.0f}"
+
+
+def table(header, rows, markdown):
+    if markdown:
+        out = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+        out += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(out)
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    return "\n".join([line(header), "-" * (sum(widths) + 2 * (len(widths) - 1))] + [line(r) for r in rows])
+
+
+def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
+    """The side-by-side table (standard output)."""
+    key = lambda r: (r["configuration"]["name"], r["threads"])
+    torch_by, swift_by = {key(r): r for r in torch_results}, {key(r): r for r in swift_results}
+    seen = []
+    for r in torch_results + swift_results:
+        if key(r) not in seen:
+            seen.append(key(r))
+    order = sorted(seen, key=lambda k: (k[1], seen.index(k)))
+
+    torch_version = torch_results[0]["torch_version"] if torch_results else "-"
+    print()
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}; "
+          f"PyTorch {torch_version}; swift-rnn bench {swift_results[0]['build'] if swift_results else '-'} build.")
+    if busy_before is not None and busy_before > 0.2:
+        print(f"NOTE: other processes kept {100 * busy_before:.0f}% of the CPUs busy when the comparison started; "
+              "figures are noisy, PyTorch's OpenMP threads especially.")
+    print("Same configurations, token counts, epochs and threads on both sides; medians of the timed epochs.")
+    print("others: share of all CPUs that other processes used during the PyTorch / Swift run; "
+          "above ~20% that run was disturbed (see --retries, --wait-quiet).")
+    print("% peak: model FLOPs (6H^2 + 12H^2(L-1) + 6HV per token) x tokens/s over the OpenBLAS sgemm peak "
+          "the Swift bench measured at that thread count.")
+    header = ["config", "threads", "V", "H", "L", "B", "T", "PyTorch tok/s", "Swift tok/s", "Swift/PyTorch",
+              "PyTorch % peak", "Swift % peak", "Swift GFLOP/s", "sgemm peak", "others (torch/swift)"]
+    rows = []
+    for k in order:
+        t, s = torch_by.get(k), swift_by.get(k)
+        c = (s or t)["configuration"]
+        peak = s["sgemm_peak_gflops"] if s else None
+        rows.append([
+            c["name"], str(k[1]), str(c["vocab"]), str(c["hidden"]), str(c["layers"]), str(c["batch"]),
+            str(c["seq_length"]),
+            fmt_int(t["tokens_per_second"]) if t else "-",
+            fmt_int(s["tokens_per_second"]) if s else "-",
+            f"{s['tokens_per_second'] / t['tokens_per_second']:.2f}x" if s and t else "-",
+            f"{100 * t['achieved_gflops'] / peak:.1f}" if t and peak else "-",
+            f"{s['percent_of_peak']:.1f}" if s else "-",
+            f"{s['achieved_gflops']:.1f}" if s else "-",
+            f"{peak:.1f}" if peak else "-",
+            "/".join("-" if x is None else f"{100 * x:.0f}%" for x in busy[k]["others"]) if k in busy else "-",
+        ])
+    print(table(header, rows, markdown))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--configs", default="", help="comma-separated configurations (default: the bench's default suite)")
+    ap.add_argument("--threads", default=str(os.cpu_count() or 1),
+                    help="comma-separated thread counts for both sides, e.g. 1,2 (default: all cores)")
+    ap.add_argument("--epochs", type=int, default=5, help="timed epochs per configuration (default: 5)")
+    side = ap.add_mutually_exclusive_group()
+    side.add_argument("--python-only", action="store_true", help="run only PyTorch (still uses the bench's configurations)")
+    side.add_argument("--swift-only", action="store_true", help="run only the Swift bench")
+    ap.add_argument("--python", help="Python interpreter with torch (default: this one, else ~/.venvs/torch/bin/python)")
+    ap.add_argument("--bench", help="a prebuilt bench binary (default: build it with swift build -c release)")
+    ap.add_argument("--scratch-path", help="swift build --scratch-path for building the bench")
+    ap.add_argument("--json", help="write both sides' results here as {\"pytorch\": [...], \"swift\": [...]}")
+    ap.add_argument("--markdown", action="store_true", help="print the comparison as a Markdown table")
+    ap.add_argument("--from-json", metavar="FILE",
+                    help="print the comparison saved by an earlier --json FILE instead of running anything")
+    ap.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                    help="before each pair of runs, wait up to SECONDS for other processes to use under 15%% of the CPUs")
+    ap.add_argument("--retries", type=int, default=0, metavar="N",
+                    help="rerun a pair up to N times when other processes used over 20%% of the CPUs during it; "
+                         "the least disturbed pair is kept")
+    args = ap.parse_args()
+
+    try:
+        threads = [int(t) for t in args.threads.split(",") if t.strip()]
+    except ValueError:
+        ap.error(f"--threads takes comma-separated whole numbers, got {args.threads!r}")
+    if not threads or min(threads) < 1:
+        ap.error("--threads values must be at least 1")
+    if args.epochs < 1:
+        ap.error("--epochs must be at least 1")
+    if args.retries < 0 or args.wait_quiet < 0:
+        ap.error("--retries and --wait-quiet must not be negative")
+
+    if args.from_json:
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        busy = {}
+        for k, v in saved.get("others_cpu_percent", {}).items():
+            name, n = k.rsplit("@", 1)
+            busy[(name, int(n))] = {"others": [None if v.get(side) is None else v[side] / 100 for side in ("pytorch", "swift")],
+                                    "attempts": v.get("attempts", 1)}
+        print_comparison(saved["pytorch"], saved["swift"], busy, None, args.markdown)
+        return 0
+
+    torch_python = None
+    if not args.swift_only:
+        torch_python, tried = find_torch_python(args.python)
+        if torch_python is None:
+            log(INSTALL_HINT.format(tried=", ".join(tried)))
+            return 2
+
+    bench = swift_bench_binary(args)
+    busy_before = busy_fraction()
+    config_args = [a for c in args.configs.split(",") if c.strip() for a in ("--config", c.strip())]
+    torch_results, swift_results, busy = [], [], {}
+    with tempfile.TemporaryDirectory(prefix="compare-pytorch-") as tmp:
+        configs_path = os.path.join(tmp, "configs.json")
+        run([bench, "--list", "--json", configs_path] + config_args)
+        with open(configs_path) as f:
+            configs = json.load(f)
+        # Paired runs: for each thread count and configuration, PyTorch and then Swift back
+        # to back, so that both see the same state of a shared, noisy machine.
+        for n in threads:
+            for cfg in configs:
+                name = cfg["name"]
+                best = None
+                for attempt in range(args.retries + 1):
+                    if args.wait_quiet:
+                        wait_until_quiet(args.wait_quiet)
+                    pair = run_pair(args, bench, torch_python, tmp, cfg, n)
+                    worst = max([x for x in pair["others"] if x is not None], default=0.0)
+                    if best is None or worst < best["worst"]:
+                        best = dict(pair, worst=worst)
+                    if worst <= 0.2:
+                        break
+                    log(f"note: other processes used {100 * worst:.0f}% of the CPUs during {name} at {n} thread{'s' if n != 1 else ''}"
+                        + (" (retrying)" if attempt < args.retries else ""))
+                best["attempts"] = attempt + 1
+                torch_results += best["torch"]
+                swift_results += best["swift"]
+                busy[(name, n)] = best
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"pytorch": torch_results, "swift": swift_results,
+                           "others_cpu_percent": {f"{k[0]}@{k[1]}": {
+                               "pytorch": None if v["others"][0] is None else 100 * v["others"][0],
+                               "swift": None if v["others"][1] is None else 100 * v["others"][1],
+                               "attempts": v["attempts"]} for k, v in busy.items()}}, f, indent=2)
+
+    print_comparison(torch_results, swift_results, busy, busy_before, args.markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
