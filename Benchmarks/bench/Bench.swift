@@ -45,7 +45,7 @@ struct Bench: ParsableCommand {
             configuration ran (/proc/stat minus this process): above ~20% its timings are \
             disturbed; rerun on a quiet machine.
 
-            Build with `swift build -c release` (a debug build prints a warning: its \
+            Run with `swift run -c release bench` (a debug build prints a warning: its \
             timings are not representative).
             """)
 
@@ -98,7 +98,7 @@ struct Bench: ParsableCommand {
         BenchConfiguration.defaults.map { c in
             "  \(c.name.padding(toLength: 6, withPad: " ", startingAt: 0)) V \(c.vocab), H \(c.hidden), "
                 + "L \(c.layers), B \(c.batch), T \(c.seqLength), "
-                + (c.fullBatchSteps.map { "\($0) full-batch steps/epoch" } ?? "\(c.corpusTokens) tokens")
+                + (c.fullBatchSteps.map { "\($0) full-batch steps/epoch" } ?? "corpus of \(c.corpusTokens) tokens")
         }.joined(separator: "\n")
     }
 

@@ -44,6 +44,15 @@ struct BenchResult: Codable {
         /// phases without GEMMs, and the rate they ran at while profiled.
         var flopsPerToken: Double?
         var gflops: Double?
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(phase, forKey: .phase)
+            try c.encode(seconds, forKey: .seconds)
+            try c.encode(percent, forKey: .percent)
+            try c.encode(flopsPerToken, forKey: .flopsPerToken)
+            try c.encode(gflops, forKey: .gflops)
+        }
     }
 
     var configuration: Configuration
@@ -126,5 +135,37 @@ struct BenchResult: Codable {
                               flopsPerToken: nil, gflops: nil))
             phases = list
         }
+    }
+
+    /// Writes every key, with `null` for what was not measured (synthesized encoding
+    /// would leave those keys out).
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(configuration, forKey: .configuration)
+        try c.encode(threads, forKey: .threads)
+        try c.encode(build, forKey: .build)
+        try c.encode(cpu, forKey: .cpu)
+        try c.encode(processors, forKey: .processors)
+        try c.encode(loadAverageBefore, forKey: .loadAverageBefore)
+        try c.encode(busyPercentBefore, forKey: .busyPercentBefore)
+        try c.encode(othersCpuPercent, forKey: .othersCpuPercent)
+        try c.encode(sgemmPeakGflops, forKey: .sgemmPeakGflops)
+        try c.encode(sgemmPeakSamples, forKey: .sgemmPeakSamples)
+        try c.encode(sgemmLocalPeakGflops, forKey: .sgemmLocalPeakGflops)
+        try c.encode(sgemmPeakMethod, forKey: .sgemmPeakMethod)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(epochSeconds, forKey: .epochSeconds)
+        try c.encode(medianEpochSeconds, forKey: .medianEpochSeconds)
+        try c.encode(tokensPerSecond, forKey: .tokensPerSecond)
+        try c.encode(flopsPerToken, forKey: .flopsPerToken)
+        try c.encode(flopsFormula, forKey: .flopsFormula)
+        try c.encode(achievedGflops, forKey: .achievedGflops)
+        try c.encode(percentOfPeak, forKey: .percentOfPeak)
+        try c.encode(percentOfLocalPeak, forKey: .percentOfLocalPeak)
+        try c.encode(epochLosses, forKey: .epochLosses)
+        try c.encode(profiledEpochs, forKey: .profiledEpochs)
+        try c.encode(profiledEpochSeconds, forKey: .profiledEpochSeconds)
+        try c.encode(profilerOverheadPercent, forKey: .profilerOverheadPercent)
+        try c.encode(phases, forKey: .phases)
     }
 }

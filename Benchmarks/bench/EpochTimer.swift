@@ -11,7 +11,8 @@ import RNN
 ///
 /// A training step is exactly what `charrnn train` does: `computeGradients` (zero
 /// gradients, forward, fused softmax-CE, backward), `clipGlobalNorm(maxNorm: 5)`,
-/// `Adam.step`, then (truncated BPTT) `finalState()` becomes the next chunk's initial state.
+/// `Adam.step`, then (truncated BPTT) `finalState(into:)` becomes the next chunk's initial
+/// state. The loop itself allocates nothing, so allocation counts of a run are the library's.
 ///
 /// ```swift
 /// let timer = EpochTimer(config: BenchConfiguration.named("ref")!, seed: 0)
@@ -60,14 +61,19 @@ final class EpochTimer {
         batches = TrainingBatches.make(for: config, seed: seed &+ 1)
     }
 
-    /// One update on batch `index`; returns the loss and (truncated BPTT) the state to carry.
+    /// The hidden state carried from chunk to chunk (truncated BPTT), reused so that a
+    /// step allocates nothing here.
+    private var carried: [Float] = []
+
+    /// One update on batch `index`, from the carried state when `carry` is set (else zeros);
+    /// afterwards (truncated BPTT) `carried` holds the state for the next chunk.
     @inline(__always)
-    private func step(_ index: Int, state: [Float]?, profiler: PhaseProfiler?) -> (Double, [Float]?) {
+    private func step(_ index: Int, carry: Bool, profiler: PhaseProfiler?) -> Double {
         let loss = model.computeGradients(.tokens(batches.inputs[index]), targets: batches.targets[index],
-                                          batchSize: batches.batchSize, initialState: state)
+                                          batchSize: batches.batchSize, initialState: carry ? carried : nil)
         if let profiler { profiler.measure(.optimizer) { update() } } else { update() }
-        let next: [Float]? = config.fullBatchSteps == nil ? model.rnn.finalState() : nil
-        return (loss, next)
+        if config.fullBatchSteps == nil { model.rnn.finalState(into: &carried) }
+        return loss
     }
 
     /// Global-norm clipping and the Adam update.
@@ -83,14 +89,13 @@ final class EpochTimer {
         var lossSum = 0.0
         var bad: (step: Int, loss: Double)?
         let steps = config.stepsPerEpoch
+        let truncated = config.fullBatchSteps == nil
         let elapsed = clock.measure {
-            var state: [Float]? = nil
             for s in 0..<steps {
-                let index = config.fullBatchSteps == nil ? s : 0
-                let (loss, next) = step(index, state: state, profiler: profiler)
+                // Each epoch starts every stream from a zero state; later chunks carry it.
+                let loss = step(truncated ? s : 0, carry: truncated && s > 0, profiler: profiler)
                 if !loss.isFinite { bad = (s, loss); return }
                 lossSum += loss
-                state = next
             }
         }
         if let bad { throw Failure.nonFiniteLoss(config: config.name, epoch: number, step: bad.step, loss: bad.loss) }
@@ -105,7 +110,7 @@ final class EpochTimer {
         let start = Machine.CPUSnapshot.now()
         BLASThreads.warmUp()
         // One untimed step: first-touch of every workspace and of the optimizer moments.
-        _ = step(0, state: nil, profiler: nil)
+        _ = step(0, carry: false, profiler: nil)
         var m = Measurement()
         for e in 1...epochs {
             let (seconds, loss) = try epoch(e, profiler: nil)
