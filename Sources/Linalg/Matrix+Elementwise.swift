@@ -52,13 +52,10 @@ extension Matrix {
     /// The sum of each column, `cols` elements. - Complexity: O(count).
     public func columnSums() -> [Float] {
         var sums = [Float](repeating: 0, count: cols)
-        let n = cols
+        guard count > 0 else { return sums }
         storage.withUnsafeBufferPointer { p in
             sums.withUnsafeMutableBufferPointer { s in
-                for i in 0..<rows {
-                    let row = p.baseAddress! + i * n
-                    for j in 0..<n { s[j] += row[j] }
-                }
+                Vector.addColumnSums(of: p.baseAddress!, rows: rows, cols: cols, into: s.baseAddress!)
             }
         }
         return sums

@@ -43,6 +43,11 @@ public final class ManyToManyModel {
 
     private func runForward(_ input: SequenceInput, batchSize: Int, initialState: [Float]?) -> Int {
         rnn.forward(input, batchSize: batchSize, initialState: initialState)
+        return computeLogits(batchSize: batchSize)
+    }
+
+    /// The output layer over the stack's last outputs, into `logitBuffer`; returns `T*B`.
+    private func computeLogits(batchSize: Int) -> Int {
         let rows = rnn.steps * batchSize
         logitBuffer.resize(rows * fc.outputSize)
         rnn.withOutputs { h in fc.forward(h.baseAddress!, rows: rows, into: logitBuffer.pointer) }
@@ -65,13 +70,12 @@ public final class ManyToManyModel {
                                  initialState: [Float]? = nil) -> Double {
         parameters.zeroGradients()
         rnn.forward(input, batchSize: batchSize, initialState: initialState)
-        let rows = rnn.steps * batchSize
-        precondition(targets.count == rows, "\(targets.count) targets for \(rows) rows (T*B)")
+        precondition(targets.count == rnn.steps * batchSize,
+                     "\(targets.count) targets for \(rnn.steps * batchSize) rows (T*B)")
         let loss = profiler.measure(.outputAndLoss) {
-            logitBuffer.resize(rows * fc.outputSize)
+            let rows = computeLogits(batchSize: batchSize)
             let classes = fc.outputSize
             let logits = logitBuffer.pointer
-            rnn.withOutputs { h in fc.forward(h.baseAddress!, rows: rows, into: logits) }
             let loss = targets.withUnsafeBufferPointer { t in
                 SoftmaxCrossEntropy.compute(logits: logits, rows: rows, classes: classes,
                                             targets: t.baseAddress!, gradient: logits).loss

@@ -36,8 +36,9 @@ public final class RMSprop: Optimizer {
         stepCount += 1
         let (lr, a, eps, wd, mu, centered) = (learningRate, alpha, epsilon, weightDecay, momentum, centered)
         var sq = moments.buffers.removeValue(forKey: "square_avg")!
-        var buf = moments.buffers.removeValue(forKey: "momentum_buffer") ?? [0]
-        var gavg = moments.buffers.removeValue(forKey: "grad_avg") ?? [0]
+        // Unused buffers stay empty (no allocation): the loop reads them only when enabled.
+        var buf = moments.buffers.removeValue(forKey: "momentum_buffer") ?? []
+        var gavg = moments.buffers.removeValue(forKey: "grad_avg") ?? []
         parameters.gradients.withUnsafeBufferPointer { g in
             parameters.values.withUnsafeMutableBufferPointer { p in
                 sq.withUnsafeMutableBufferPointer { sq in
