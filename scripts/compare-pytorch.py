@@ -33,6 +33,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch_rnn_bench import parse_threads_and_epochs  # noqa: E402  (imports torch lazily)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TORCH_BENCH = os.path.join(ROOT, "scripts", "pytorch_rnn_bench.py")
 DEFAULT_VENV_PYTHON = os.path.expanduser("~/.venvs/torch/bin/python")
@@ -254,14 +257,7 @@ def main():
                          "the least disturbed pair is kept")
     args = ap.parse_args()
 
-    try:
-        threads = [int(t) for t in args.threads.split(",") if t.strip()]
-    except ValueError:
-        ap.error(f"--threads takes comma-separated whole numbers, got {args.threads!r}")
-    if not threads or min(threads) < 1:
-        ap.error("--threads values must be at least 1")
-    if args.epochs < 1:
-        ap.error("--epochs must be at least 1")
+    threads = parse_threads_and_epochs(ap, args)
     if args.retries < 0 or args.wait_quiet < 0:
         ap.error("--retries and --wait-quiet must not be negative")
 

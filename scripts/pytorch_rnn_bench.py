@@ -40,6 +40,20 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+def parse_threads_and_epochs(ap, args):
+    """The --threads list (comma-separated, each >= 1) after checking --epochs >= 1;
+    argument errors exit through `ap.error`. Shared with compare-pytorch.py."""
+    try:
+        threads = [int(t) for t in args.threads.split(",") if t.strip()]
+    except ValueError:
+        ap.error(f"--threads takes comma-separated whole numbers, got {args.threads!r}")
+    if not threads or min(threads) < 1:
+        ap.error("--threads values must be at least 1")
+    if args.epochs < 1:
+        ap.error("--epochs must be at least 1")
+    return threads
+
+
 def flops_per_token(V, H, L):
     """Training FLOPs/token of the model as the Swift bench counts them: 6H^2 + 12H^2(L-1) + 6HV."""
     return 6 * H * H + 12 * H * H * (L - 1) + 6 * H * V
@@ -187,14 +201,7 @@ def main():
     except ImportError:
         print(INSTALL_HINT.format(python=sys.executable), file=sys.stderr)
         return 2
-    try:
-        threads = [int(t) for t in args.threads.split(",") if t.strip()]
-    except ValueError:
-        ap.error(f"--threads takes comma-separated whole numbers, got {args.threads!r}")
-    if not threads or min(threads) < 1:
-        ap.error("--threads values must be at least 1")
-    if args.epochs < 1:
-        ap.error("--epochs must be at least 1")
+    threads = parse_threads_and_epochs(ap, args)
     with open(args.configs_json) as f:
         configs = json.load(f)
 
