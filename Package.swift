@@ -32,7 +32,7 @@ let package = Package(
         ),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "Linalg"]),
-        .testTarget(name: "CharRNNTests", dependencies: ["RNN", "Linalg", "charrnn"]),
+        .testTarget(name: "CharRNNTests", dependencies: ["RNN", "Linalg", "charrnn", "bench"]),
     ],
     swiftLanguageModes: [.v6]
 )

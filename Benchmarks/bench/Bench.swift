@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Linalg
+import RNN
 
 /// `swift run -c release bench`: times training epochs of the character model for a suite
 /// of configurations and reports tokens/s, GFLOP/s and the share of the sgemm peak that
@@ -11,8 +12,9 @@ struct Bench: ParsableCommand {
         commandName: "bench",
         abstract: "Time RNN training epochs: tokens/s, GFLOP/s and % of the measured sgemm peak.",
         discussion: """
-            Each configuration trains the character model (token input, vanilla tanh RNN, \
-            Linear output, softmax cross-entropy, Adam, global-norm clipping at 5) and times \
+            Each configuration trains the character model (token input, a vanilla tanh RNN, \
+            GRU or LSTM stack (--cell), Linear output, softmax cross-entropy, Adam, global-norm \
+            clipping at 5) and times \
             whole epochs in this process: OpenBLAS is warmed up and one untimed step runs \
             first; then --epochs epochs are timed without the phase profiler, and one extra \
             epoch (or as many as cover 0.5 s) runs with it for the per-phase breakdown \
@@ -28,10 +30,15 @@ struct Bench: ParsableCommand {
             (--tokens does not apply to it; overriding its V, B or T uses a synthetic \
             batch of that shape).
 
+            --cell gru or lstm runs the same configurations with that cell (PyTorch's nn.GRU \
+            and nn.LSTM equations and initialization). A gated cell does G = 3 (GRU) or 4 \
+            (LSTM) times the recurrent work per token, so its default corpus has 1/G of the \
+            chunks and an epoch takes about as long as the vanilla one.
+
             FLOP model: \(FlopModel.explanation)
 
-            Per phase: input projection 2H²(L−1) (layers above 0), forward and backward \
-            recurrence 2H²L each, weight gradients 2H² + 6H²(L−1), output layer + loss 6HV.
+            Per phase: input projection 2GH²(L−1) (layers above 0), forward and backward \
+            recurrence 2GH²L each, weight gradients 2GH² + 6GH²(L−1), output layer + loss 6HV.
 
             GFLOP/s = FLOPs/token x tokens/s (median epoch). % peak compares it with \
             BLASThreads.measureSgemmPeak at the same thread count (1024^3 sgemm, best of \
@@ -53,6 +60,11 @@ struct Bench: ParsableCommand {
             help: ArgumentHelp("Configurations to run (repeatable or comma-separated; default: all).",
                                valueName: "name"))
     var configNames: [String] = []
+
+    @Option(name: .customLong("cell"), parsing: .singleValue,
+            help: ArgumentHelp("Recurrent cells to run each configuration with: rnn, gru, lstm or all "
+                               + "(repeatable or comma-separated; default: rnn).", valueName: "cell"))
+    var cellArguments: [String] = []
 
     @Option(help: "Override the vocabulary size V (>= 2).")
     var vocab: Int?
@@ -109,7 +121,28 @@ struct Bench: ParsableCommand {
                                seqLength: seqLength, tokens: tokens)
     }
 
-    /// The selected configurations with the overrides applied.
+    /// The cells, in the order given, without repeats; `all` stands for rnn, gru, lstm.
+    func cells() throws -> [RecurrentCell] {
+        let parts = cellArguments.flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        if parts.isEmpty { return [.rnn] }
+        var cells: [RecurrentCell] = []
+        for p in parts {
+            let named: [RecurrentCell]
+            if p == "all" {
+                named = RecurrentCell.allCases
+            } else if let cell = RecurrentCell(rawValue: p) {
+                named = [cell]
+            } else {
+                throw ValidationError("Unknown cell '\(p)'. --cell takes rnn, gru, lstm or all (e.g. --cell gru,lstm).")
+            }
+            for cell in named where !cells.contains(cell) { cells.append(cell) }
+        }
+        return cells
+    }
+
+    /// The selected configurations, each with every selected cell (cells vary fastest),
+    /// with the overrides applied.
     func resolvedConfigurations() throws -> [BenchConfiguration] {
         let names = configNames.flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -121,7 +154,8 @@ struct Bench: ParsableCommand {
             }
             if !selected.contains(where: { $0.name == name }) { selected.append(c) }
         }
-        return selected.map(overrides.applied(to:))
+        let cells = try cells()
+        return selected.flatMap { c in cells.map { overrides.applied(to: c.forCell($0)) } }
     }
 
     /// The thread counts, in the order given, without repeats.
@@ -157,7 +191,7 @@ struct Bench: ParsableCommand {
         }
         _ = try threadCounts()
         for c in try resolvedConfigurations() where c.fullBatchSteps == nil && c.chunksPerStream < 1 {
-            throw ValidationError("\(c.name): a corpus of \(c.corpusTokens) tokens is too small for B \(c.batch), "
+            throw ValidationError("\(c.label): a corpus of \(c.corpusTokens) tokens is too small for B \(c.batch), "
                                   + "T \(c.seqLength); --tokens must be at least B*(T+1) = \(c.minimumCorpusTokens).")
         }
         if let path = json {
@@ -201,12 +235,12 @@ struct Bench: ParsableCommand {
 
     func listConfigurations(_ configs: [BenchConfiguration]) throws {
         let rows = configs.map { c in
-            [c.name, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
+            [c.name, c.cell.rawValue, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
              c.mode, Report.grouped(Double(c.corpusTokens)), "\(c.stepsPerEpoch)",
              Report.grouped(Double(c.tokensPerEpoch)),
              Report.grouped(FlopModel.trainingFlopsPerToken(c)), "\(c.learningRate)"]
         }
-        print(Report.table(["config", "V", "H", "L", "B", "T", "mode", "corpus tokens", "steps/epoch",
+        print(Report.table(["config", "cell", "V", "H", "L", "B", "T", "mode", "corpus tokens", "steps/epoch",
                             "tokens/epoch", "FLOP/token", "lr"], rows))
         if let path = json {
             try Report.writeConfigurationsJSON(configs.map { BenchResult.Configuration($0, seed: seed) }, to: path)

@@ -1,3 +1,5 @@
+import RNN
+
 /// One benchmark configuration: the model's shape, the batch layout and the corpus size.
 ///
 /// A configuration either trains with **truncated BPTT** over a synthetic corpus of
@@ -10,9 +12,12 @@
 /// var ref = BenchConfiguration.named("ref")!       // V 65, H 256, L 1, B 64, T 64
 /// ref.hidden = 512
 /// ref.tokensPerEpoch                               // chunks · B · T
+/// let gru = ref.forCell(.gru)                      // a third of the chunks: 3 gate blocks
 /// ```
 struct BenchConfiguration: Sendable, Equatable, Codable {
     var name: String
+    /// The recurrent cell: vanilla tanh RNN, GRU or LSTM (`G` = 1, 3 or 4 gate blocks).
+    var cell: RecurrentCell = .rnn
     /// Vocabulary size `V` (one-hot input width and number of output classes).
     var vocab: Int
     /// Hidden size `H`.
@@ -49,6 +54,9 @@ struct BenchConfiguration: Sendable, Equatable, Codable {
 
     /// The smallest corpus that gives one chunk per stream: `B · (T + 1)`.
     var minimumCorpusTokens: Int { batch * (seqLength + 1) }
+
+    /// The name, with the cell when it is not the vanilla RNN: "ref", "ref/gru".
+    var label: String { cell == .rnn ? name : "\(name)/\(cell.rawValue)" }
 }
 
 extension BenchConfiguration {
@@ -78,6 +86,20 @@ extension BenchConfiguration {
 
     static func named(_ name: String) -> BenchConfiguration? {
         defaults.first { $0.name == name }
+    }
+
+    /// This configuration with `cell`. A gated cell does `G` times the recurrent GEMM work
+    /// per token, so a truncated-BPTT corpus keeps `1/G` of its chunks per stream (at least
+    /// one) and an epoch takes about as long as the vanilla RNN's; full-batch configurations
+    /// (`seed`) keep their steps.
+    func forCell(_ cell: RecurrentCell) -> BenchConfiguration {
+        var c = self
+        c.cell = cell
+        if fullBatchSteps == nil, cell.gateCount > 1 {
+            let chunks = max(1, chunksPerStream / cell.gateCount)
+            c.corpusTokens = batch * (chunks * seqLength + 1)
+        }
+        return c
     }
 }
 

@@ -5,6 +5,8 @@ import RNN
 struct BenchResult: Codable {
     struct Configuration: Codable {
         var name: String
+        /// "rnn", "gru" or "lstm".
+        var cell: String
         var vocab: Int
         var hidden: Int
         var layers: Int
@@ -21,8 +23,11 @@ struct BenchResult: Codable {
         var clipNorm: Double
         var nonlinearity: String
 
+        /// The name, with the cell when it is not the vanilla RNN: "ref", "ref/gru".
+        var label: String { cell == RecurrentCell.rnn.rawValue ? name : "\(name)/\(cell)" }
+
         init(_ c: BenchConfiguration, seed: UInt64) {
-            name = c.name; vocab = c.vocab; hidden = c.hidden; layers = c.layers
+            name = c.name; cell = c.cell.rawValue; vocab = c.vocab; hidden = c.hidden; layers = c.layers
             batch = c.batch; seqLength = c.seqLength; corpusTokens = c.corpusTokens
             mode = c.mode; stepsPerEpoch = c.stepsPerEpoch; tokensPerEpoch = c.tokensPerEpoch
             data = c.usesTutorialData
@@ -31,7 +36,7 @@ struct BenchResult: Codable {
             optimizer = "adam"
             learningRate = Double("\(c.learningRate)") ?? Double(c.learningRate)   // 0.002, not 0.0020000000949949026
             clipNorm = Double("\(c.clipNorm)") ?? Double(c.clipNorm)
-            nonlinearity = "tanh"
+            nonlinearity = c.cell == .rnn ? "tanh" : "sigmoid/tanh gates"
         }
     }
 
@@ -122,7 +127,7 @@ struct BenchResult: Codable {
             profiledEpochs = m.profiledEpochs
             profiledEpochSeconds = total / Double(m.profiledEpochs)
             profilerOverheadPercent = 100 * (total / Double(m.profiledEpochs) / medianEpochSeconds - 1)
-            let phaseFlops = FlopModel.phaseFlopsPerToken(vocab: config.vocab, hidden: config.hidden, layers: config.layers)
+            let phaseFlops = FlopModel.phaseFlopsPerToken(config)
             let profiledTokens = Double(config.tokensPerEpoch * m.profiledEpochs)
             var list = PhaseProfiler.Phase.allCases.map { p -> Phase in
                 let seconds = m.phaseSeconds[p] ?? 0

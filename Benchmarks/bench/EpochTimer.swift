@@ -56,7 +56,7 @@ final class EpochTimer {
         self.config = config
         var rng = SeededRandom(seed: seed)
         model = ManyToManyModel(inputSize: config.vocab, hiddenSize: config.hidden, outputSize: config.vocab,
-                                numLayers: config.layers, using: &rng)
+                                numLayers: config.layers, cell: config.cell, using: &rng)
         optimizer = Adam(learningRate: config.learningRate)
         batches = TrainingBatches.make(for: config, seed: seed &+ 1)
     }
@@ -98,7 +98,7 @@ final class EpochTimer {
                 lossSum += loss
             }
         }
-        if let bad { throw Failure.nonFiniteLoss(config: config.name, epoch: number, step: bad.step, loss: bad.loss) }
+        if let bad { throw Failure.nonFiniteLoss(config: config.label, epoch: number, step: bad.step, loss: bad.loss) }
         return (elapsed.seconds, lossSum / Double(steps))
     }
 
@@ -106,7 +106,7 @@ final class EpochTimer {
     /// `progress` is called after each epoch with its number and seconds.
     func measure(epochs: Int, profile: Bool, progress: (String, Double, Double) -> Void = { _, _, _ in })
         throws -> Measurement {
-        guard batches.count > 0 else { throw Failure.noBatches(config: config.name) }
+        guard batches.count > 0 else { throw Failure.noBatches(config: config.label) }
         let start = Machine.CPUSnapshot.now()
         BLASThreads.warmUp()
         // One untimed step: first-touch of every workspace and of the optimizer moments.

@@ -39,11 +39,11 @@ enum Report {
     }
 
     static func throughputTable(_ results: [BenchResult]) -> String {
-        let head = ["config", "V", "H", "L", "B", "T", "tokens/epoch", "epoch seconds", "median s",
+        let head = ["config", "cell", "V", "H", "L", "B", "T", "tokens/epoch", "epoch seconds", "median s",
                     "tokens/s", "FLOP/token", "GFLOP/s", "% peak", "% local", "loss", "others"]
         let rows = results.map { r -> [String] in
             let c = r.configuration
-            return [c.name, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
+            return [c.name, c.cell, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
                     grouped(Double(c.tokensPerEpoch)),
                     r.epochSeconds.map(seconds).joined(separator: " "),
                     seconds(r.medianEpochSeconds), grouped(r.tokensPerSecond),
@@ -67,7 +67,7 @@ enum Report {
         guard let first = profiled.first?.phases else { return nil }
         let head = ["config"] + first.map { phaseColumns[$0.phase] ?? $0.phase } + ["epochs", "epoch s", "overhead"]
         let rows = profiled.map { r -> [String] in
-            [r.configuration.name] + r.phases!.map { fixed($0.percent, 1) + "%" }
+            [r.configuration.label] + r.phases!.map { fixed($0.percent, 1) + "%" }
                 + ["\(r.profiledEpochs ?? 0)", seconds(r.profiledEpochSeconds ?? 0), fixed(r.profilerOverheadPercent ?? 0, 1) + "%"]
         }
         return table(head, rows)
@@ -80,7 +80,7 @@ enum Report {
         let columns = first.indices.filter { i in profiled.contains { $0.phases![i].flopsPerToken != nil } }
         let head = ["config"] + columns.map { phaseColumns[first[$0].phase] ?? first[$0].phase }
         let rows = profiled.map { r -> [String] in
-            [r.configuration.name] + columns.map { i in
+            [r.configuration.label] + columns.map { i in
                 guard let g = r.phases![i].gflops else { return "-" }
                 return fixed(g, 1) + " (" + fixed(100 * g / r.sgemmLocalPeakGflops, 0) + "%)"
             }
@@ -93,7 +93,7 @@ enum Report {
     static func suite(_ run: Suite.Run) -> String {
         var parts = ["", header(threads: run.threads, peak: run.peak, peakMethod: run.peakMethod)]
         if let warning = run.busyWarning { parts.append(warning) }
-        let disturbed = run.results.filter { ($0.othersCpuPercent ?? 0) > 20 }.map(\.configuration.name)
+        let disturbed = run.results.filter { ($0.othersCpuPercent ?? 0) > 20 }.map(\.configuration.label)
         if !disturbed.isEmpty {
             parts.append("note: other processes used more than 20% of the processors while "
                          + disturbed.joined(separator: ", ") + " ran (column \"others\"); those timings are disturbed.")

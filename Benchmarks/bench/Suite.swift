@@ -46,7 +46,7 @@ struct Suite {
             samplePeak()
             let timer = EpochTimer(config: c, seed: seed)
             let m = try timer.measure(epochs: epochs, profile: profile) { what, seconds, loss in
-                Log.error("\(label) \(c.name) \(what): \(Report.seconds(seconds)) s, loss \(Report.fixed(loss, 3))")
+                Log.error("\(label) \(c.label) \(what): \(Report.seconds(seconds)) s, loss \(Report.fixed(loss, 3))")
             }
             measured.append((c, m))
         }

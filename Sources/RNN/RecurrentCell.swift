@@ -1,5 +1,5 @@
 /// The kind of recurrent cell of a layer stack, with PyTorch's gate layout.
-public enum RecurrentCell: String, Sendable, CaseIterable {
+public enum RecurrentCell: String, Sendable, CaseIterable, Codable {
     /// Vanilla (Elman) RNN: `h' = act(W_ih x + b_ih + W_hh h + b_hh)`; 1 gate block.
     case rnn
     /// GRU (`torch.nn.GRU`): gates r, z, n; 3 blocks.

@@ -196,7 +196,7 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
     @Test(arguments: cases)
     func failsWithAClearMessage(_ input: BadInput) throws {
         let fixture = BadInputFixture.shared
-        let r = try CharRNNProcess.run(input.arguments, in: fixture.dir)
+        let r = try ToolProcess.run(input.arguments, in: fixture.dir)
         #expect(r.status != 0, "\(r)")
         #expect(!r.signaled, "crashed: \(r)")
         #expect(r.stdout.isEmpty, "\(r)")

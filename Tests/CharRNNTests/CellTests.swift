@@ -13,7 +13,7 @@ import Testing
             let text = generatedText(words: 250, seed: 7)
             try write(text, to: "c.txt", in: dir)
             let name = cell.rawValue.uppercased()
-            let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--cell", cell.rawValue, "--epochs", "2", "--checkpoint", "m.safetensors",
+            let r = try ToolProcess.run(["train", "--data", "c.txt", "--cell", cell.rawValue, "--epochs", "2", "--checkpoint", "m.safetensors",
                                             "--history", "h.csv", "--plot", "p.svg"] + Self.tiny, in: dir)
             #expect(r.status == 0, "\(r)")
             #expect(r.stderr.contains("Model: 2-layer \(name), 16 hidden units, "), "\(r)")
@@ -39,16 +39,16 @@ import Testing
             #expect(last < first - 0.3, "mean loss of the first 10 steps \(first), of the last 10 \(last)")
 
             // Sample: reproducible, the requested length, and it names the cell.
-            let s = try CharRNNProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "The ", "--length", "40", "--seed", "2"], in: dir)
+            let s = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "The ", "--length", "40", "--seed", "2"], in: dir)
             #expect(s.status == 0, "\(s)")
             #expect(s.stdout.hasPrefix("The ") && s.stdout.unicodeScalars.count == 4 + 40 + 1, "\(s)")
             #expect(s.stderr.contains("(2-layer \(name), 16 hidden units, \(V) characters"), "\(s)")
-            let again = try CharRNNProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "The ", "--length", "40", "--seed", "2", "--quiet"], in: dir)
+            let again = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "The ", "--length", "40", "--seed", "2", "--quiet"], in: dir)
             #expect(again.stdout == s.stdout)
 
             // Greedy sampling one step at a time (state carried: h, and c for the LSTM) equals
             // one forward over the whole sequence.
-            let greedy = try CharRNNProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "the", "--length", "12",
+            let greedy = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "the", "--length", "12",
                                                  "--temperature", "0", "--quiet"], in: dir)
             #expect(greedy.status == 0, "\(greedy)")
             let tokens = try checkpoint.vocabulary.encode(String(greedy.stdout.dropLast()))
@@ -60,7 +60,7 @@ import Testing
 
             // Eval: the whole text as one stream, state carried across chunks of 256 —
             // the same number as one forward over the text.
-            let e = try CharRNNProcess.run(["eval", "--checkpoint", "m.safetensors", "--data", "c.txt"], in: dir)
+            let e = try ToolProcess.run(["eval", "--checkpoint", "m.safetensors", "--data", "c.txt"], in: dir)
             #expect(e.status == 0, "\(e)")
             #expect(e.stdout.contains("(2-layer \(name), 16 hidden units"), "\(e)")
             let line = try #require(e.stdout.split(separator: "\n").first { $0.hasPrefix("cross-entropy") })
@@ -75,8 +75,8 @@ import Testing
     @Test func theDefaultCellIsTheVanillaRNN() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 120), to: "c.txt", in: dir)
-            let a = try CharRNNProcess.run(["train", "--data", "c.txt", "--steps", "6", "--checkpoint", "a.safetensors", "--quiet"] + tinyModel, in: dir)
-            let b = try CharRNNProcess.run(["train", "--data", "c.txt", "--steps", "6", "--checkpoint", "b.safetensors", "--quiet", "--cell", "rnn"] + tinyModel, in: dir)
+            let a = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "6", "--checkpoint", "a.safetensors", "--quiet"] + tinyModel, in: dir)
+            let b = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "6", "--checkpoint", "b.safetensors", "--quiet", "--cell", "rnn"] + tinyModel, in: dir)
             #expect(a.status == 0 && b.status == 0, "\(a)\n\(b)")
             let x = try SafeTensors.read(path: dir + "/a.safetensors"), y = try SafeTensors.read(path: dir + "/b.safetensors")
             #expect(x.metadata["cell"] == "rnn" && x.metadata["nonlinearity"] == "tanh" && x.metadata["format_version"] == "1")

@@ -5,7 +5,7 @@ import Testing
 /// `charrnn train` without `--data`: the built-in example, and the subcommands' help.
 @Suite struct ExampleTests {
     @Test func trainsTheBuiltInExampleAndPrintsTheCompletions() throws {
-        let r = try CharRNNProcess.run(["train"])
+        let r = try ToolProcess.run(["train"])
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout == "good i am fine \nhey how are you\nhave a nice day\n", "\(r)")
         // The loss every 10 epochs, on stderr, and a pointer to --data.
@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func quietPrintsOnlyTheCompletions() throws {
-        let r = try CharRNNProcess.run(["train", "--quiet"])
+        let r = try ToolProcess.run(["train", "--quiet"])
         #expect(r.status == 0, "\(r)")
         #expect(r.stderr.isEmpty, "\(r)")
         #expect(r.stdout.hasPrefix("good i am fine \n"))
@@ -26,7 +26,7 @@ import Testing
 
     @Test func savesACheckpointToSampleFromWithHistoryAndPlot() throws {
         try withTemporaryDirectory { dir in
-            let r = try CharRNNProcess.run(["train", "--checkpoint", "ex.safetensors", "--history", "h.csv", "--plot", "p.svg", "--seed", "3"], in: dir)
+            let r = try ToolProcess.run(["train", "--checkpoint", "ex.safetensors", "--history", "h.csv", "--plot", "p.svg", "--seed", "3"], in: dir)
             #expect(r.status == 0, "\(r)")
             #expect(r.stderr.contains("charrnn sample --checkpoint ex.safetensors"))
             let checkpoint = try Checkpoint.read(path: dir + "/ex.safetensors")
@@ -34,7 +34,7 @@ import Testing
             #expect(checkpoint.model.rnn.hiddenSize == 12)
             #expect(checkpoint.metadata["seed"] == "3")
 
-            let s = try CharRNNProcess.run(["sample", "--checkpoint", "ex.safetensors", "--prime", "good", "--temperature", "0", "--length", "11", "--quiet"], in: dir)
+            let s = try ToolProcess.run(["sample", "--checkpoint", "ex.safetensors", "--prime", "good", "--temperature", "0", "--length", "11", "--quiet"], in: dir)
             #expect(s.status == 0, "\(s)")
             #expect(s.stdout == "good i am fine \n")
             #expect(s.stderr.isEmpty)
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func acceptsTheExampleHyperparameters() throws {
-        let r = try CharRNNProcess.run(["train", "--epochs", "20", "--hidden-size", "8", "--lr", "0.02", "--seed", "1"])
+        let r = try ToolProcess.run(["train", "--epochs", "20", "--hidden-size", "8", "--lr", "0.02", "--seed", "1"])
         #expect(r.status == 0, "\(r)")
         #expect(r.stderr.contains("epoch 20/20"))
         #expect(r.stderr.contains("8 hidden units"))
@@ -57,7 +57,7 @@ import Testing
 
     @Test(arguments: [["--help"], ["train", "--help"], ["sample", "--help"], ["eval", "--help"]])
     func helpReadsWell(arguments: [String]) throws {
-        let r = try CharRNNProcess.run(arguments)
+        let r = try ToolProcess.run(arguments)
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout.contains("USAGE: charrnn"))
         #expect(r.stdout.contains("OVERVIEW:"))

@@ -42,11 +42,11 @@ private let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             try write(generatedText(words: 300, seed: 4), to: "c.txt", in: dir)
             // The vanilla RNN with relu (the option only it has); GRU and LSTM with their fixed gates.
             let model = cell == .rnn ? ["--nonlinearity", "relu"] : ["--cell", cell.rawValue]
-            let train = try CharRNNProcess.run(["train", "--data", "c.txt", "--steps", "50", "--checkpoint", "m.safetensors",
+            let train = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "50", "--checkpoint", "m.safetensors",
                                                 "--hidden-size", "24", "--num-layers", "2", "--lr", "0.01",
                                                 "--seq-length", "8", "--batch-size", "4", "--threads", "1", "--quiet"] + model, in: dir)
             #expect(train.status == 0, "\(train)")
-            let sample = try CharRNNProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "the ", "--length", "30",
+            let sample = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "the ", "--length", "30",
                                                  "--temperature", "0", "--dump-logits", "l.jsonl", "--quiet"], in: dir)
             #expect(sample.status == 0, "\(sample)")
             try write(sample.stdout, to: "s.txt", in: dir)
@@ -93,7 +93,7 @@ private let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             #expect(torchLogits.first != torchLogits.last)
 
             // PyTorch's own safetensors file (its header layout and tensor order) reads back.
-            let back = try CharRNNProcess.run(["sample", "--checkpoint", "t.safetensors", "--prime", "the ", "--length", "30",
+            let back = try ToolProcess.run(["sample", "--checkpoint", "t.safetensors", "--prime", "the ", "--length", "30",
                                                "--temperature", "0", "--quiet"], in: dir)
             #expect(back.status == 0, "\(back)")
             #expect(back.stdout == sample.stdout)

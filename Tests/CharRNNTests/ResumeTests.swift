@@ -40,9 +40,9 @@ import Glibc
             let firstSteps = atEpochBoundary ? stepsPerEpoch : stepsPerEpoch / 2 + 1
             let total = String(2 * stepsPerEpoch + 5)
             let options = Self.options + (cell == .rnn ? [] : ["--cell", cell.rawValue])
-            let full = try CharRNNProcess.run(options + ["--steps", total, "--checkpoint", "full.safetensors", "--history", "full.csv"], in: dir)
+            let full = try ToolProcess.run(options + ["--steps", total, "--checkpoint", "full.safetensors", "--history", "full.csv"], in: dir)
             #expect(full.status == 0, "\(full)")
-            let first = try CharRNNProcess.run(options + ["--steps", String(firstSteps), "--checkpoint", "part.safetensors", "--history", "part.csv"], in: dir)
+            let first = try ToolProcess.run(options + ["--steps", String(firstSteps), "--checkpoint", "part.safetensors", "--history", "part.csv"], in: dir)
             #expect(first.status == 0, "\(first)")
             let partial = try Checkpoint.read(path: dir + "/part.safetensors")
             #expect(partial.model.rnn.cell == cell)
@@ -50,7 +50,7 @@ import Glibc
             #expect(partial.training?.hiddenState == nil && partial.training?.stepInEpoch == 0 || !atEpochBoundary)
             #expect(partial.training?.hiddenState?.count == cell.stateParts * 2 * 4 * 16 || atEpochBoundary)   // [parts, L, B, H]
             // Resume: the data, model and layout come from the checkpoint, which is updated in place.
-            let second = try CharRNNProcess.run(["train", "--resume", "part.safetensors", "--steps", total, "--history", "part.csv",
+            let second = try ToolProcess.run(["train", "--resume", "part.safetensors", "--steps", total, "--history", "part.csv",
                                                  "--sample-every", "6", "--sample-length", "12", "--threads", "1", "--quiet"], in: dir)
             #expect(second.status == 0, "\(second)")
 
@@ -74,17 +74,17 @@ import Glibc
     @Test func resumingAFinishedRunSaysHowToContinue() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 120), to: "c.txt", in: dir)
-            let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--epochs", "1", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+            let r = try ToolProcess.run(["train", "--data", "c.txt", "--epochs", "1", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
             #expect(r.status == 0, "\(r)")
-            let again = try CharRNNProcess.run(["train", "--resume", "m.safetensors"], in: dir)
+            let again = try ToolProcess.run(["train", "--resume", "m.safetensors"], in: dir)
             #expect(again.status == 1 && again.stderr.hasPrefix("error: the checkpoint has already trained 1 epoch"), "\(again)")
             #expect(again.stderr.contains("pass a larger --epochs"))
             // --epochs is a total: one more epoch.
-            let more = try CharRNNProcess.run(["train", "--resume", "m.safetensors", "--epochs", "2", "--quiet"], in: dir)
+            let more = try ToolProcess.run(["train", "--resume", "m.safetensors", "--epochs", "2", "--quiet"], in: dir)
             #expect(more.status == 0, "\(more)")
             #expect(try Checkpoint.read(path: dir + "/m.safetensors").training?.epoch == 2)
             // Changing the optimizer of a resumed run is refused.
-            let switched = try CharRNNProcess.run(["train", "--resume", "m.safetensors", "--epochs", "3", "--optimizer", "sgd"], in: dir)
+            let switched = try ToolProcess.run(["train", "--resume", "m.safetensors", "--epochs", "3", "--optimizer", "sgd"], in: dir)
             #expect(switched.status == 1 && switched.stderr.contains("--optimizer sgd differs from the resumed checkpoint's adam"), "\(switched)")
         }
     }
@@ -93,7 +93,7 @@ import Glibc
     @Test func interruptSavesTheCheckpointAndExits() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300), to: "c.txt", in: dir)
-            let (process, out, err) = try CharRNNProcess.start(["train", "--data", "c.txt", "--steps", "100000000", "--checkpoint", "m.safetensors"] + tinyModel, in: dir)
+            let (process, out, err) = try ToolProcess.start(["train", "--data", "c.txt", "--steps", "100000000", "--checkpoint", "m.safetensors"] + tinyModel, in: dir)
             // Wait for the first progress line, then press Ctrl-C.
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, process.isRunning,
@@ -102,7 +102,7 @@ import Glibc
             }
             usleep(50_000)
             kill(process.processIdentifier, SIGINT)
-            let r = CharRNNProcess.finish(process, out, err, timeout: 30)
+            let r = ToolProcess.finish(process, out, err, timeout: 30)
             #expect(r.status == 130 && !r.signaled, "\(r)")
             #expect(r.stderr.contains("Ctrl-C: finishing the current step and saving"), "\(r)")
             #expect(r.stderr.contains("Continue with: charrnn train --resume m.safetensors"), "\(r)")
@@ -111,7 +111,7 @@ import Glibc
             #expect(step >= 1)
             #expect(r.stderr.contains("interrupted at step \(grouped(step))"), "\(r)")
             // And it resumes.
-            let resumed = try CharRNNProcess.run(["train", "--resume", "m.safetensors", "--steps", String(step + 3), "--quiet"], in: dir)
+            let resumed = try ToolProcess.run(["train", "--resume", "m.safetensors", "--steps", String(step + 3), "--quiet"], in: dir)
             #expect(resumed.status == 0, "\(resumed)")
             #expect(try Checkpoint.read(path: dir + "/m.safetensors").training?.step == step + 3)
         }
@@ -122,10 +122,10 @@ import Glibc
     @Test func divergenceStopsAndKeepsTheLastGoodCheckpoint() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 200), to: "c.txt", in: dir)
-            let good = try CharRNNProcess.run(["train", "--data", "c.txt", "--epochs", "1", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+            let good = try ToolProcess.run(["train", "--data", "c.txt", "--epochs", "1", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
             #expect(good.status == 0, "\(good)")
             let before = try bytes(dir + "/m.safetensors")
-            let r = try CharRNNProcess.run(["train", "--resume", "m.safetensors", "--epochs", "5", "--lr", "1e38", "--history", "h.csv"], in: dir)
+            let r = try ToolProcess.run(["train", "--resume", "m.safetensors", "--epochs", "5", "--lr", "1e38", "--history", "h.csv"], in: dir)
             #expect(r.status == 1 && !r.signaled, "\(r)")
             let errorLines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
             #expect(errorLines.count == 1)
@@ -136,7 +136,7 @@ import Glibc
             #expect(FileManager.default.fileExists(atPath: dir + "/h.csv"))   // the history up to the failure
 
             // A fresh run that diverges before its first save says so.
-            let fresh = try CharRNNProcess.run(["train", "--data", "c.txt", "--lr", "1e38", "--checkpoint", "n.safetensors", "--quiet"] + tinyModel, in: dir)
+            let fresh = try ToolProcess.run(["train", "--data", "c.txt", "--lr", "1e38", "--checkpoint", "n.safetensors", "--quiet"] + tinyModel, in: dir)
             #expect(fresh.status == 1 && fresh.stderr.contains("no checkpoint was saved"), "\(fresh)")
             #expect(!FileManager.default.fileExists(atPath: dir + "/n.safetensors"))
         }
@@ -147,11 +147,11 @@ import Glibc
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 200, seed: 1), to: "a.txt", in: dir)
             try write(generatedText(words: 200, seed: 2), to: "b.txt", in: dir)
-            let r = try CharRNNProcess.run(["train", "--data", "a.txt", "--steps", "5", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+            let r = try ToolProcess.run(["train", "--data", "a.txt", "--steps", "5", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
             #expect(r.status == 0, "\(r)")
             let vocabularyA = try Checkpoint.read(path: dir + "/m.safetensors").vocabulary
             guard Vocabulary(text: try String(contentsOfFile: dir + "/b.txt", encoding: .utf8)).characters.allSatisfy({ vocabularyA.token(for: $0) != nil }) else { return }
-            let s = try CharRNNProcess.run(["train", "--resume", "m.safetensors", "--data", "b.txt", "--steps", "8", "--quiet"], in: dir)
+            let s = try ToolProcess.run(["train", "--resume", "m.safetensors", "--data", "b.txt", "--steps", "8", "--quiet"], in: dir)
             #expect(s.status == 0, "\(s)")
             #expect(s.stderr.contains("warning: 'b.txt' is not the text the checkpoint was trained on"), "\(s)")
         }

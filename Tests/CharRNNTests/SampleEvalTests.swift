@@ -15,7 +15,7 @@ func grouped(_ n: Int) -> String {
     static func trained(in dir: String) throws -> String {
         let text = generatedText(words: 250, seed: 7)
         try write(text, to: "c.txt", in: dir)
-        let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--epochs", "2", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+        let r = try ToolProcess.run(["train", "--data", "c.txt", "--epochs", "2", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
         #expect(r.status == 0, "\(r)")
         return text
     }
@@ -24,9 +24,9 @@ func grouped(_ n: Int) -> String {
         try withTemporaryDirectory { dir in
             _ = try Self.trained(in: dir)
             let base = ["sample", "--checkpoint", "m.safetensors", "--length", "80", "--quiet"]
-            let a = try CharRNNProcess.run(base + ["--prime", "The ", "--seed", "3"], in: dir)
-            let b = try CharRNNProcess.run(base + ["--prime", "The ", "--seed", "3"], in: dir)
-            let c = try CharRNNProcess.run(base + ["--prime", "The ", "--seed", "4", "--temperature", "1.5"], in: dir)
+            let a = try ToolProcess.run(base + ["--prime", "The ", "--seed", "3"], in: dir)
+            let b = try ToolProcess.run(base + ["--prime", "The ", "--seed", "3"], in: dir)
+            let c = try ToolProcess.run(base + ["--prime", "The ", "--seed", "4", "--temperature", "1.5"], in: dir)
             #expect(a.status == 0 && a.stderr.isEmpty, "\(a)")
             #expect(a.stdout == b.stdout)
             #expect(a.stdout != c.stdout)
@@ -34,18 +34,18 @@ func grouped(_ n: Int) -> String {
             #expect(a.stdout.unicodeScalars.count == 4 + 80 + 1)
 
             // Greedy = top-k 1; greedy ignores the seed.
-            let greedy = try CharRNNProcess.run(base + ["--prime", "The ", "--temperature", "0"], in: dir)
-            let greedy2 = try CharRNNProcess.run(base + ["--prime", "The ", "--temperature", "0", "--seed", "9"], in: dir)
-            let top1 = try CharRNNProcess.run(base + ["--prime", "The ", "--top-k", "1", "--temperature", "1"], in: dir)
+            let greedy = try ToolProcess.run(base + ["--prime", "The ", "--temperature", "0"], in: dir)
+            let greedy2 = try ToolProcess.run(base + ["--prime", "The ", "--temperature", "0", "--seed", "9"], in: dir)
+            let top1 = try ToolProcess.run(base + ["--prime", "The ", "--top-k", "1", "--temperature", "1"], in: dir)
             #expect(greedy.stdout == greedy2.stdout && greedy.stdout == top1.stdout)
 
             // No prime: starts after a newline (the text has one); the output is just the generated text.
-            let free = try CharRNNProcess.run(base, in: dir)
+            let free = try ToolProcess.run(base, in: dir)
             #expect(free.status == 0 && free.stdout.unicodeScalars.count == 81, "\(free)")
 
             // A prime from a file; the description goes to stderr without --quiet.
             try write("She said ", to: "prime.txt", in: dir)
-            let file = try CharRNNProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime-file", "prime.txt", "--length", "5"], in: dir)
+            let file = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime-file", "prime.txt", "--length", "5"], in: dir)
             #expect(file.status == 0, "\(file)")
             #expect(file.stdout.hasPrefix("She said ") && file.stdout.unicodeScalars.count == 9 + 5 + 1)
             #expect(file.stderr.contains("Sampling 5 characters from m.safetensors (1-layer tanh RNN, 16 hidden units"))
@@ -55,7 +55,7 @@ func grouped(_ n: Int) -> String {
     @Test func skipUnknownDropsPrimeCharactersWithAWarning() throws {
         try withTemporaryDirectory { dir in
             _ = try Self.trained(in: dir)
-            let r = try CharRNNProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "The Ж cat", "--length", "10", "--skip-unknown"], in: dir)
+            let r = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "The Ж cat", "--length", "10", "--skip-unknown"], in: dir)
             #expect(r.status == 0, "\(r)")
             #expect(r.stdout.hasPrefix("The  cat"))
             #expect(r.stderr.contains("warning: dropped 1 character of --prime not in the checkpoint's vocabulary: 'Ж' (U+0416)"))
@@ -65,7 +65,7 @@ func grouped(_ n: Int) -> String {
     @Test func dumpedLogitsMatchTheModelAndTheGreedyChoice() throws {
         try withTemporaryDirectory { dir in
             _ = try Self.trained(in: dir)
-            let r = try CharRNNProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "the", "--length", "6", "--temperature", "0",
+            let r = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "the", "--length", "6", "--temperature", "0",
                                             "--dump-logits", "l.jsonl", "--quiet"], in: dir)
             #expect(r.status == 0, "\(r)")
             let lines = try String(contentsOfFile: dir + "/l.jsonl", encoding: .utf8).split(separator: "\n")
@@ -91,7 +91,7 @@ func grouped(_ n: Int) -> String {
     @Test func evalReportsCrossEntropyBitsAndPerplexityOverTheWholeText() throws {
         try withTemporaryDirectory { dir in
             let text = try Self.trained(in: dir)
-            let r = try CharRNNProcess.run(["eval", "--checkpoint", "m.safetensors", "--data", "c.txt"], in: dir)
+            let r = try ToolProcess.run(["eval", "--checkpoint", "m.safetensors", "--data", "c.txt"], in: dir)
             #expect(r.status == 0, "\(r)")
             func value(_ label: String) throws -> Double {
                 let line = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix(label) })

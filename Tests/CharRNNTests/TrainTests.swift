@@ -8,7 +8,7 @@ import Testing
         try withTemporaryDirectory { dir in
             let text = generatedText(words: 300)
             try write(text, to: "corpus.txt", in: dir)
-            let r = try CharRNNProcess.run(["train", "--data", "corpus.txt", "--epochs", "2", "--val-fraction", "0.1",
+            let r = try ToolProcess.run(["train", "--data", "corpus.txt", "--epochs", "2", "--val-fraction", "0.1",
                                             "--history", "h.csv", "--plot", "p.svg"] + tinyModel, in: dir)
             #expect(r.status == 0, "\(r)")
 
@@ -56,7 +56,7 @@ import Testing
     @Test func quietPrintsOnlyTheResult() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 200), to: "c.txt", in: dir)
-            let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--steps", "5", "--quiet"] + tinyModel, in: dir)
+            let r = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "5", "--quiet"] + tinyModel, in: dir)
             #expect(r.status == 0, "\(r)")
             #expect(r.stderr.isEmpty, "\(r)")
             #expect(r.stdout.split(separator: "\n").count == 1)
@@ -67,7 +67,7 @@ import Testing
     @Test func samplesDuringTrainingKeepsTheBestAndDecaysTheLearningRate() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300), to: "c.txt", in: dir)
-            let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--epochs", "3", "--sample-every", "10", "--sample-length", "30",
+            let r = try ToolProcess.run(["train", "--data", "c.txt", "--epochs", "3", "--sample-every", "10", "--sample-length", "30",
                                             "--keep-best", "--checkpoint", "m.safetensors", "--lr-decay", "0.5", "--lr", "0.01",
                                             "--history", "h.csv", "--optimizer", "rmsprop", "--clip", "0", "--init", "orthogonal"] + tinyModel, in: dir)
             #expect(r.status == 0, "\(r)")
@@ -87,7 +87,7 @@ import Testing
     @Test func reluIdentityTwoLayersAndSGD() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 200), to: "c.txt", in: dir)
-            let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--steps", "12", "--nonlinearity", "relu", "--init", "identity",
+            let r = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "12", "--nonlinearity", "relu", "--init", "identity",
                                             "--num-layers", "2", "--hidden-size", "12", "--optimizer", "sgd", "--lr", "0.1",
                                             "--seq-length", "6", "--batch-size", "3", "--threads", "1", "--save-every", "5"], in: dir)
             #expect(r.status == 0, "\(r)")
@@ -102,7 +102,7 @@ import Testing
     @Test func validationCanBeTurnedOff() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 150), to: "c.txt", in: dir)
-            let r = try CharRNNProcess.run(["train", "--data", "c.txt", "--epochs", "1", "--val-fraction", "0"] + tinyModel, in: dir)
+            let r = try ToolProcess.run(["train", "--data", "c.txt", "--epochs", "1", "--val-fraction", "0"] + tinyModel, in: dir)
             #expect(r.status == 0, "\(r)")
             #expect(r.stderr.contains("no validation"))
             #expect(!r.stdout.contains("val loss"))

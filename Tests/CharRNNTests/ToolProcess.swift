@@ -4,12 +4,13 @@ import Linalg
 import Glibc
 #endif
 
-/// Runs the built `charrnn` executable and captures what it prints.
+/// Runs one of the package's built executables (`charrnn` by default, or `bench`) and
+/// captures what it prints.
 ///
-/// The binary is looked up next to the running test bundle (the products directory of
+/// A binary is looked up next to the running test bundle (the products directory of
 /// whichever configuration and `--scratch-path` built the tests), then under the
-/// package's `.build*` directories; `CHARRNN_BINARY` overrides both.
-enum CharRNNProcess {
+/// package's `.build*` directories; `CHARRNN_BINARY` / `BENCH_BINARY` override both.
+enum ToolProcess {
     struct Result: CustomStringConvertible {
         var status: Int32
         var stdout: String
@@ -23,10 +24,23 @@ enum CharRNNProcess {
         }
     }
 
-    static let binary: URL = {
+    /// The executables the tests run.
+    enum Tool: String {
+        case charrnn, bench
+    }
+
+    static let charrnn = locate("charrnn")
+    static let bench = locate("bench")
+
+    static func binary(_ tool: Tool) -> URL { tool == .charrnn ? charrnn : bench }
+
+    /// The built executable `name` (see the type's documentation for where it looks).
+    static func locate(_ name: String) -> URL {
         let fm = FileManager.default
         func executable(_ url: URL) -> Bool { fm.isExecutableFile(atPath: url.path) && !url.hasDirectoryPath }
-        if let override = ProcessInfo.processInfo.environment["CHARRNN_BINARY"] { return URL(fileURLWithPath: override) }
+        if let override = ProcessInfo.processInfo.environment[name.uppercased() + "_BINARY"] {
+            return URL(fileURLWithPath: override)
+        }
         var directories: [URL] = []
         let selfExe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         directories.append(selfExe.deletingLastPathComponent())
@@ -36,7 +50,7 @@ enum CharRNNProcess {
         for directory in directories {
             var d = directory
             for _ in 0..<4 {   // e.g. .../release/X.xctest/Contents/MacOS on other layouts
-                let candidate = d.appendingPathComponent("charrnn")
+                let candidate = d.appendingPathComponent(name)
                 if executable(candidate) { return candidate }
                 d = d.deletingLastPathComponent()
             }
@@ -46,7 +60,7 @@ enum CharRNNProcess {
         var found: [(Date, URL)] = []
         for build in (try? fm.contentsOfDirectory(atPath: root.path)) ?? [] where build.hasPrefix(".build") {
             for configuration in ["release", "debug"] {
-                let candidate = root.appendingPathComponent(build).appendingPathComponent(configuration).appendingPathComponent("charrnn")
+                let candidate = root.appendingPathComponent(build).appendingPathComponent(configuration).appendingPathComponent(name)
                 if executable(candidate),
                    let date = (try? fm.attributesOfItem(atPath: candidate.path))?[.modificationDate] as? Date {
                     found.append((date, candidate))
@@ -54,24 +68,26 @@ enum CharRNNProcess {
             }
         }
         if let newest = found.max(by: { $0.0 < $1.0 }) { return newest.1 }
-        return URL(fileURLWithPath: "/nonexistent/charrnn (build the charrnn product, or set CHARRNN_BINARY)")
-    }()
+        return URL(fileURLWithPath: "/nonexistent/\(name) (build the \(name) product, or set \(name.uppercased())_BINARY)")
+    }
 
-    /// Runs `charrnn arguments` in `directory` and waits for it (at most `timeout` seconds).
-    static func run(_ arguments: [String], in directory: String? = nil, timeout: Double = 60) throws -> Result {
-        let (process, out, err) = try start(arguments, in: directory)
+    /// Runs `tool arguments` in `directory` and waits for it (at most `timeout` seconds).
+    static func run(_ arguments: [String], in directory: String? = nil, timeout: Double = 60,
+                    tool: Tool = .charrnn) throws -> Result {
+        let (process, out, err) = try start(arguments, in: directory, tool: tool)
         return finish(process, out, err, timeout: timeout)
     }
 
-    /// Starts `charrnn arguments` with stdout and stderr going to temporary files.
-    static func start(_ arguments: [String], in directory: String? = nil) throws -> (Process, URL, URL) {
+    /// Starts `tool arguments` with stdout and stderr going to temporary files.
+    static func start(_ arguments: [String], in directory: String? = nil,
+                      tool: Tool = .charrnn) throws -> (Process, URL, URL) {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = binary(tool)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let tmp = FileManager.default.temporaryDirectory
-        let out = tmp.appendingPathComponent("charrnn-out-\(UUID().uuidString)")
-        let err = tmp.appendingPathComponent("charrnn-err-\(UUID().uuidString)")
+        let out = tmp.appendingPathComponent("\(tool.rawValue)-out-\(UUID().uuidString)")
+        let err = tmp.appendingPathComponent("\(tool.rawValue)-err-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// The `bench` executable through its command line: the configurations it resolves for
+/// each cell, its FLOP model, a short timed run of every cell, and bad options.
+/// (Its timings are not asserted: speed is measured by running the bench, not in tests.)
+@Suite struct BenchTests {
+    /// The FLOP model written out independently of the bench's code: per token,
+    /// G·(6H² + 12H²(L−1)) + 6HV with G = 1, 3, 4 gate blocks.
+    private func expectedFlops(vocab V: Double, hidden H: Double, layers L: Double, cell: String) -> Double {
+        let gates: [String: Double] = ["rnn": 1, "gru": 3, "lstm": 4]
+        return gates[cell]! * (6 * H * H + 12 * H * H * (L - 1)) + 6 * H * V
+    }
+
+    private func jsonArray(_ path: String) throws -> [[String: Any]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return try #require(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+    }
+
+    @Test func listResolvesEveryCellWithItsCorpusAndFlops() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/configs.json"
+            let r = try ToolProcess.run(["--list", "--config", "ref,deep,seed", "--cell", "all", "--json", path],
+                                        tool: .bench)
+            #expect(r.status == 0, "\(r)")
+            let configs = try jsonArray(path)
+            #expect(configs.map { "\($0["name"]!)/\($0["cell"]!)" }
+                    == ["ref/rnn", "ref/gru", "ref/lstm", "deep/rnn", "deep/gru", "deep/lstm",
+                        "seed/rnn", "seed/gru", "seed/lstm"])
+            // ref: 32 chunks of 64 steps per stream; a gated cell keeps 1/G of them.
+            let chunks: [String: Int] = ["rnn": 32, "gru": 10, "lstm": 8]
+            for c in configs where c["name"] as? String == "ref" {
+                let cell = c["cell"] as! String
+                #expect(c["steps_per_epoch"] as? Int == chunks[cell], "\(cell)")
+                #expect(c["corpus_tokens"] as? Int == 64 * (chunks[cell]! * 64 + 1), "\(cell)")
+                #expect(c["tokens_per_epoch"] as? Int == chunks[cell]! * 64 * 64, "\(cell)")
+            }
+            // The full-batch tutorial keeps its 100 steps for every cell.
+            for c in configs where c["name"] as? String == "seed" {
+                #expect(c["steps_per_epoch"] as? Int == 100)
+            }
+            // The table printed on standard output has the same FLOPs per token.
+            for c in configs {
+                let cell = c["cell"] as! String, name = c["name"] as! String
+                let flops = expectedFlops(vocab: Double(c["vocab"] as! Int), hidden: Double(c["hidden"] as! Int),
+                                          layers: Double(c["layers"] as! Int), cell: cell)
+                let grouped = Int(flops).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
+                let row = r.stdout.split(separator: "\n").first {
+                    $0.split(separator: " ").prefix(2).map(String.init) == [name, cell]
+                }
+                #expect(row != nil, "\(name)/\(cell) missing from\n\(r.stdout)")
+                #expect(row?.contains(" \(grouped) ") ?? false, "\(name)/\(cell): expected \(grouped) FLOPs in \(row ?? "")")
+            }
+        }
+    }
+
+    @Test func everyCellTrainsAndReportsTheGatedFlopModel() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/results.json"
+            let r = try ToolProcess.run(["--config", "seed", "--cell", "rnn,gru,lstm", "--threads", "1",
+                                         "--epochs", "2", "--json", path], timeout: 120, tool: .bench)
+            #expect(r.status == 0, "\(r)")
+            let results = try jsonArray(path)
+            #expect(results.count == 3)
+            for result in results {
+                let c = try #require(result["configuration"] as? [String: Any])
+                let cell = try #require(c["cell"] as? String)
+                let flops = expectedFlops(vocab: 17, hidden: 12, layers: 1, cell: cell)
+                #expect(result["flops_per_token"] as? Double == flops, "\(cell)")
+                let losses = try #require(result["epoch_losses"] as? [Double])
+                #expect(losses.count == 2)
+                // An epoch is the tutorial's 100 Adam steps from the same initialization:
+                // the mean loss is finite and below the uniform guess ln 17 = 2.83.
+                #expect(losses.allSatisfy { $0.isFinite && $0 < log(17.0) }, "\(cell): \(losses)")
+                let tps = try #require(result["tokens_per_second"] as? Double)
+                let gflops = try #require(result["achieved_gflops"] as? Double)
+                #expect(abs(gflops - flops * tps / 1e9) <= 1e-6 * gflops, "\(cell)")
+                // The profiled phases' GEMM FLOPs add up to the model's.
+                let phases = try #require(result["phases"] as? [[String: Any]])
+                let phaseFlops = phases.compactMap { $0["flops_per_token"] as? Double }.reduce(0, +)
+                #expect(abs(phaseFlops - flops) <= 1e-9 * flops, "\(cell)")
+            }
+            #expect(r.stdout.contains("seed/gru") && r.stdout.contains("seed/lstm"), "\(r)")
+        }
+    }
+
+    @Test func badCellIsAClearError() throws {
+        let r = try ToolProcess.run(["--list", "--cell", "rnn,transformer"], tool: .bench)
+        #expect(r.status != 0 && !r.signaled, "\(r)")
+        #expect(r.stderr.contains("Unknown cell 'transformer'") && r.stderr.contains("rnn, gru, lstm or all"), "\(r)")
+    }
+}
