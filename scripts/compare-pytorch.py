@@ -5,8 +5,8 @@
    (`bench --list --json`), so both sides train the same shapes, token counts, epochs,
    learning rates and clipping.
 2. For each thread count and configuration, back to back (the machine may be shared):
-   scripts/pytorch_rnn_bench.py with a Python that has torch (nn.RNN(V, H, L) on one-hot
-   input + nn.Linear, CrossEntropyLoss, Adam, clip_grad_norm_(..., 5),
+   scripts/pytorch_rnn_bench.py with a Python that has torch (nn.RNN(V, H, L), or nn.GRU /
+   nn.LSTM with --cells, on one-hot input + nn.Linear, CrossEntropyLoss, Adam, clip_grad_norm_(..., 5),
    torch.set_num_threads(n), time-major), then the Swift bench with the same
    configuration, epochs and threads.
 3. Prints both side by side with the tokens/s ratio (Swift / PyTorch) and the share of
@@ -20,6 +20,7 @@ It installs nothing. Without torch it says how to get it:
 Example:
     scripts/compare-pytorch.py --threads 1,2
     scripts/compare-pytorch.py --configs small,ref --epochs 3 --markdown
+    scripts/compare-pytorch.py --cells gru,lstm --threads 2
 """
 
 import argparse
@@ -144,9 +145,18 @@ def override_args(cfg):
         [] if cfg["mode"] == "full-batch" else ["--tokens", str(cfg["corpus_tokens"])])
 
 
+def cell_of(cfg):
+    return cfg.get("cell", "rnn")   # results saved before --cells existed are vanilla
+
+
+def label(cfg):
+    """The configuration's name, with its cell when that is not the vanilla RNN: ref, ref/gru."""
+    return cfg["name"] if cell_of(cfg) == "rnn" else f"{cfg['name']}/{cell_of(cfg)}"
+
+
 def run_pair(args, bench, torch_python, tmp, cfg, n):
     """PyTorch and then Swift on one configuration at `n` threads, back to back."""
-    name = cfg["name"]
+    name = f"{cfg['name']}-{cell_of(cfg)}"
     out = {"torch": [], "swift": [], "others": [None, None]}
     if not args.swift_only:
         one_path, out_path = os.path.join(tmp, f"{name}.json"), os.path.join(tmp, f"torch-{name}-{n}.json")
@@ -158,8 +168,8 @@ def run_pair(args, bench, torch_python, tmp, cfg, n):
             out["torch"] = json.load(f)
     if not args.python_only:
         out_path = os.path.join(tmp, f"swift-{name}-{n}.json")
-        out["others"][1] = run([bench, "--config", name, "--threads", str(n), "--epochs", str(args.epochs),
-                                "--json", out_path] + override_args(cfg))
+        out["others"][1] = run([bench, "--config", cfg["name"], "--cell", cell_of(cfg), "--threads", str(n),
+                                "--epochs", str(args.epochs), "--json", out_path] + override_args(cfg))
         with open(out_path) as f:
             out["swift"] = json.load(f)
     return out
@@ -192,7 +202,7 @@ def table(header, rows, markdown):
 
 def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
     """The side-by-side table (standard output)."""
-    key = lambda r: (r["configuration"]["name"], r["threads"])
+    key = lambda r: (label(r["configuration"]), r["threads"])
     torch_by, swift_by = {key(r): r for r in torch_results}, {key(r): r for r in swift_results}
     seen = []
     for r in torch_results + swift_results:
@@ -210,9 +220,9 @@ def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
     print("Same configurations, token counts, epochs and threads on both sides; medians of the timed epochs.")
     print("others: share of all CPUs that other processes used during the PyTorch / Swift run; "
           "above ~20% that run was disturbed (see --retries, --wait-quiet).")
-    print("% peak: model FLOPs (6H^2 + 12H^2(L-1) + 6HV per token) x tokens/s over the OpenBLAS sgemm peak "
-          "the Swift bench measured at that thread count.")
-    header = ["config", "threads", "V", "H", "L", "B", "T", "PyTorch tok/s", "Swift tok/s", "Swift/PyTorch",
+    print("% peak: model FLOPs (G(6H^2 + 12H^2(L-1)) + 6HV per token; G = 1 rnn, 3 gru, 4 lstm) x tokens/s "
+          "over the OpenBLAS sgemm peak the Swift bench measured at that thread count.")
+    header = ["config", "cell", "threads", "V", "H", "L", "B", "T", "PyTorch tok/s", "Swift tok/s", "Swift/PyTorch",
               "PyTorch % peak", "Swift % peak", "Swift GFLOP/s", "sgemm peak", "others (torch/swift)"]
     rows = []
     for k in order:
@@ -220,7 +230,7 @@ def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
         c = (s or t)["configuration"]
         peak = s["sgemm_peak_gflops"] if s else None
         rows.append([
-            c["name"], str(k[1]), str(c["vocab"]), str(c["hidden"]), str(c["layers"]), str(c["batch"]),
+            c["name"], cell_of(c), str(k[1]), str(c["vocab"]), str(c["hidden"]), str(c["layers"]), str(c["batch"]),
             str(c["seq_length"]),
             fmt_int(t["tokens_per_second"]) if t else "-",
             fmt_int(s["tokens_per_second"]) if s else "-",
@@ -237,6 +247,8 @@ def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", default="", help="comma-separated configurations (default: the bench's default suite)")
+    ap.add_argument("--cells", default="rnn",
+                    help="comma-separated cells: rnn, gru, lstm or all (default: rnn); each configuration runs with each")
     ap.add_argument("--threads", default=str(os.cpu_count() or 1),
                     help="comma-separated thread counts for both sides, e.g. 1,2 (default: all cores)")
     ap.add_argument("--epochs", type=int, default=5, help="timed epochs per configuration (default: 5)")
@@ -258,6 +270,9 @@ def main():
     args = ap.parse_args()
 
     threads = parse_threads_and_epochs(ap, args)
+    cells = [c.strip() for c in args.cells.split(",") if c.strip()]
+    if not cells or any(c not in ("rnn", "gru", "lstm", "all") for c in cells):
+        ap.error(f"--cells takes comma-separated rnn, gru, lstm or all, got {args.cells!r}")
     if args.retries < 0 or args.wait_quiet < 0:
         ap.error("--retries and --wait-quiet must not be negative")
 
@@ -282,6 +297,7 @@ def main():
     bench = swift_bench_binary(args)
     busy_before = busy_fraction()
     config_args = [a for c in args.configs.split(",") if c.strip() for a in ("--config", c.strip())]
+    config_args += ["--cell", args.cells]
     torch_results, swift_results, busy = [], [], {}
     with tempfile.TemporaryDirectory(prefix="compare-pytorch-") as tmp:
         configs_path = os.path.join(tmp, "configs.json")
@@ -292,7 +308,7 @@ def main():
         # to back, so that both see the same state of a shared, noisy machine.
         for n in threads:
             for cfg in configs:
-                name = cfg["name"]
+                name = label(cfg)
                 best = None
                 for attempt in range(args.retries + 1):
                     if args.wait_quiet:

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch side of the swift-rnn benchmark: the classic tutorial's model on the bench's shapes.
 
-The model is the tutorial's: ``nn.RNN(V, H, L)`` (tanh) on one-hot input, ``nn.Linear(H, V)``
-on every step, ``nn.CrossEntropyLoss``, ``torch.optim.Adam``, ``clip_grad_norm_(..., 5)``.
+The model is the tutorial's: ``nn.RNN(V, H, L)`` (tanh) on one-hot input, or ``nn.GRU`` /
+``nn.LSTM`` for the configuration's ``cell``, ``nn.Linear(H, V)`` on every step, ``nn.CrossEntropyLoss``, ``torch.optim.Adam``, ``clip_grad_norm_(..., 5)``.
 It is run time-major (``batch_first=False``, the layout swift-rnn uses) with the
 configurations that ``bench --list --json FILE`` writes, so shapes, token counts, epochs and
 learning rates are the Swift bench's. The corpus is a synthetic Markov chain of the same kind
@@ -54,9 +54,13 @@ def parse_threads_and_epochs(ap, args):
     return threads
 
 
-def flops_per_token(V, H, L):
-    """Training FLOPs/token of the model as the Swift bench counts them: 6H^2 + 12H^2(L-1) + 6HV."""
-    return 6 * H * H + 12 * H * H * (L - 1) + 6 * H * V
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+def flops_per_token(V, H, L, cell="rnn"):
+    """Training FLOPs/token as the Swift bench counts them: G(6H^2 + 12H^2(L-1)) + 6HV,
+    G = 1 (rnn), 3 (gru), 4 (lstm) gate blocks."""
+    return GATES[cell] * (6 * H * H + 12 * H * H * (L - 1)) + 6 * H * V
 
 
 def markov_corpus(np, V, n, seed):
@@ -118,12 +122,14 @@ def measure_matmul_peak(torch, size=1024, repeats=5):
 def run_config(torch, np, cfg, threads, epochs, seed):
     nn = torch.nn
     V, H, L, B = cfg["vocab"], cfg["hidden"], cfg["layers"], cfg["batch"]
+    cell = cfg.get("cell", "rnn")
+    recurrent = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[cell]
 
     class Model(nn.Module):  # the tutorial's model, time-major
         def __init__(self):
             super().__init__()
             self.hidden_dim, self.n_layers = H, L
-            self.rnn = nn.RNN(V, H, L, batch_first=False)
+            self.rnn = recurrent(V, H, L, batch_first=False)
             self.fc = nn.Linear(H, V)
 
         def forward(self, x, hidden):
@@ -139,6 +145,13 @@ def run_config(torch, np, cfg, threads, epochs, seed):
     full_batch = cfg["mode"] == "full-batch"
     steps = cfg["steps_per_epoch"]
 
+    def zero_state():  # LSTM: (h, c)
+        h = torch.zeros(L, B, H)
+        return (h, torch.zeros(L, B, H)) if cell == "lstm" else h
+
+    def detached(state):
+        return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
     def step(x, y, hidden):
         optimizer.zero_grad()
         out, hidden = model(x, hidden)
@@ -146,32 +159,33 @@ def run_config(torch, np, cfg, threads, epochs, seed):
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), cfg["clip_norm"])
         optimizer.step()
-        return loss.item(), hidden.detach()
+        return loss.item(), detached(hidden)
 
     def epoch():
-        hidden = torch.zeros(L, B, H)
+        hidden = zero_state()
         total = 0.0
         for s in range(steps):
             x, y = batches[0 if full_batch else s]
-            loss, h = step(x, y, torch.zeros(L, B, H) if full_batch else hidden)
+            loss, h = step(x, y, zero_state() if full_batch else hidden)
             if not math.isfinite(loss):
                 raise RuntimeError(f"{cfg['name']}: non-finite loss {loss}")
             total += loss
             hidden = h
         return total / steps
 
-    step(*batches[0], torch.zeros(L, B, H))          # untimed warm-up step
+    step(*batches[0], zero_state())                  # untimed warm-up step
     seconds, losses = [], []
     for e in range(epochs):
         t0 = time.perf_counter()
         loss = epoch()
         seconds.append(time.perf_counter() - t0)
         losses.append(loss)
-        log(f"[torch {threads} thread{'s' if threads != 1 else ''}] {cfg['name']} epoch {e + 1}: "
+        label = cfg["name"] if cell == "rnn" else f"{cfg['name']}/{cell}"
+        log(f"[torch {threads} thread{'s' if threads != 1 else ''}] {label} epoch {e + 1}: "
             f"{seconds[-1]:.3f} s, loss {loss:.3f}")
     median = statistics.median(seconds)
     tps = cfg["tokens_per_epoch"] / median
-    fpt = flops_per_token(V, H, L)
+    fpt = flops_per_token(V, H, L, cell)
     return {
         "implementation": "pytorch",
         "configuration": cfg,
@@ -181,7 +195,7 @@ def run_config(torch, np, cfg, threads, epochs, seed):
         "median_epoch_seconds": median,
         "tokens_per_second": tps,
         "flops_per_token": fpt,
-        "flops_formula": "6H^2 + 12H^2(L-1) + 6HV (the Swift bench's model FLOPs; PyTorch also multiplies the one-hot input)",
+        "flops_formula": "G(6H^2 + 12H^2(L-1)) + 6HV (the Swift bench's model FLOPs; PyTorch also multiplies the one-hot input)",
         "achieved_gflops": fpt * tps / 1e9,
         "epoch_losses": losses,
     }
