@@ -19,7 +19,10 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
         ),
-        .target(name: "Linalg", dependencies: ["CBLAS"]),
+        // Vectorized exp/tanh/sigmoid loops, with an AVX2 + FMA variant chosen at run time
+        // (source attributes, no compiler flags). Internal to Linalg.
+        .target(name: "ElementwiseKernels"),
+        .target(name: "Linalg", dependencies: ["CBLAS", "ElementwiseKernels"]),
         .target(name: "RNN", dependencies: ["Linalg"]),
         .executableTarget(
             name: "charrnn",
@@ -30,7 +33,7 @@ let package = Package(
             dependencies: ["RNN", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/bench"
         ),
-        .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "LinalgTests", dependencies: ["Linalg", "ElementwiseKernels"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "Linalg"]),
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "Linalg", "charrnn", "bench"]),
     ],

@@ -65,6 +65,8 @@ struct BenchResult: Codable {
     var build: String
     var cpu: String
     var processors: Int
+    /// "AVX2+FMA" or the x86-64 baseline: which variant of the elementwise kernels ran.
+    var elementwiseKernels: String
     /// The machine's 1-minute load average just before this thread count's runs.
     var loadAverageBefore: Double?
     /// The percentage of all processors other processes kept busy just before (0.5 s sample).
@@ -105,6 +107,7 @@ struct BenchResult: Codable {
         build = BuildConfiguration.name
         cpu = Machine.cpuModel
         processors = Machine.processors
+        elementwiseKernels = Machine.elementwiseKernels
         self.loadAverageBefore = loadAverageBefore
         self.busyPercentBefore = busyPercentBefore
         sgemmPeakGflops = peakGflops
@@ -151,6 +154,7 @@ struct BenchResult: Codable {
         try c.encode(build, forKey: .build)
         try c.encode(cpu, forKey: .cpu)
         try c.encode(processors, forKey: .processors)
+        try c.encode(elementwiseKernels, forKey: .elementwiseKernels)
         try c.encode(loadAverageBefore, forKey: .loadAverageBefore)
         try c.encode(busyPercentBefore, forKey: .busyPercentBefore)
         try c.encode(othersCpuPercent, forKey: .othersCpuPercent)

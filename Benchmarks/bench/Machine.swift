@@ -6,6 +6,9 @@ import Linalg
 /// the machine with whatever else runs, so a load average near the core count before a
 /// run means its timings are noisy; the report prints a warning then.
 enum Machine {
+    /// The variant of Linalg's exp/tanh/sigmoid kernels that this processor runs.
+    static var elementwiseKernels: String { Vector.usesAVX2 ? "AVX2+FMA" : "x86-64 baseline (SSE2)" }
+
     static var processors: Int { BLASThreads.processorCount }
 
     /// The CPU model from `/proc/cpuinfo`, or "unknown CPU".

@@ -32,7 +32,7 @@ enum Report {
 
     static func header(threads: Int, peak: Double, peakMethod: String) -> String {
         var s = "bench · \(BuildConfiguration.name) build · \(Machine.cpuModel), \(Machine.processors) processors · "
-            + "\(threads) BLAS thread\(threads == 1 ? "" : "s")"
+            + "\(threads) BLAS thread\(threads == 1 ? "" : "s") · elementwise kernels \(Machine.elementwiseKernels)"
         s += " · sgemm peak \(fixed(peak, 1)) GFLOP/s (\(peakMethod))"
         if !BuildConfiguration.isRelease { s += "\n" + BuildConfiguration.debugWarning }
         return s

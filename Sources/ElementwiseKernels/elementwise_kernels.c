@@ -1,0 +1,148 @@
+// Branch-free exp / tanh / sigmoid over float buffers, vectorized by the compiler:
+// once for the x86-64 baseline (SSE2, 4 lanes) and once, in functions with
+// __attribute__((target("avx2,fma"))), for AVX2 + FMA (8 lanes, fused multiply-add),
+// chosen at run time. No compiler flags are needed, so packages that depend on this
+// one build unchanged.
+//
+// The algorithms are those of Linalg's `Vector.exp(_: Float)` / `Vector.tanh(_: Float)`
+// (after Cephes' expf / tanhf): see that file for the derivation and the error bounds.
+
+#include "elementwise_kernels.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <cpuid.h>
+#define SRNN_X86 1
+#else
+#define SRNN_X86 0
+#endif
+
+static const float kExpMax = 88.72283905206835f;   // ln(FLT_MAX)
+static const float kExpMin = -103.972084f;         // below this, exp rounds to 0
+
+static inline float bits_to_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline int32_t float_to_bits(float f) { int32_t u; memcpy(&u, &f, 4); return u; }
+
+static inline __attribute__((always_inline)) float srnn_exp1(float x0) {
+    float x = x0 < kExpMin ? kExpMin : x0;
+    x = x > kExpMax ? kExpMax : x;
+    // x = n ln2 + r, n = round(x / ln2): adding 1.5·2^23 rounds to an integer and leaves n
+    // in the low mantissa bits; ln2 is split in two for an exact product (Cephes).
+    float shifted = x * 1.44269504088896341f + 12582912.0f;
+    float n = shifted - 12582912.0f;
+    int32_t ni = float_to_bits(shifted) - 0x4B400000;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float r2 = r * r;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float y = p * r2 + r + 1.0f;
+    // Scale by 2^n in two halves so that subnormal results and n = 128 stay exact.
+    int32_t n1 = ni >> 1;
+    int32_t n2 = ni - n1;
+    float s1 = bits_to_float((uint32_t)(n1 + 127) << 23);
+    float s2 = bits_to_float((uint32_t)(n2 + 127) << 23);
+    float result = y * s1 * s2;
+    result = x0 > kExpMax ? __builtin_inff() : result;
+    result = x0 < kExpMin ? 0.0f : result;
+    return x0 != x0 ? x0 : result;
+}
+
+static inline __attribute__((always_inline)) float srnn_tanh1(float x) {
+    float ax = __builtin_fabsf(x);
+    // |x| < 0.625: odd polynomial (no cancellation near 0).
+    float z = x * x;
+    float p = -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    float small = p * z * x + x;
+    // |x| >= 0.625: 1 - 2 / (exp(2|x|) + 1); tanh rounds to 1 beyond |x| = 9.02.
+    float e = srnn_exp1(2.0f * (ax < 10.0f ? ax : 10.0f));
+    float magnitude = 1.0f - 2.0f / (e + 1.0f);
+    float large = x < 0 ? -magnitude : magnitude;
+    float result = ax < 0.625f ? small : large;
+    result = ax < 1e-4f ? x : result;   // tanh(x) rounds to x there; keeps -0
+    return x != x ? x : result;
+}
+
+static inline __attribute__((always_inline)) float srnn_sigmoid1(float x) {
+    return 1.0f / (1.0f + srnn_exp1(-x));
+}
+
+// One loop per function and variant. `restrict` holds within each loop: the in-place
+// case passes src == dst, and each element is read before it is written.
+#define SRNN_LOOP(name, f, attributes)                                                   \
+    attributes static void name(const float *src, float *dst, size_t n) {                \
+        if (src == dst) {                                                                \
+            float *restrict x = dst;                                                     \
+            for (size_t i = 0; i < n; i++) x[i] = f(x[i]);                               \
+        } else {                                                                         \
+            const float *restrict s = src;                                               \
+            float *restrict d = dst;                                                     \
+            for (size_t i = 0; i < n; i++) d[i] = f(s[i]);                               \
+        }                                                                                \
+    }
+
+SRNN_LOOP(exp_base, srnn_exp1, )
+SRNN_LOOP(tanh_base, srnn_tanh1, )
+SRNN_LOOP(sigmoid_base, srnn_sigmoid1, )
+
+#if SRNN_X86
+#define SRNN_AVX2 __attribute__((target("avx2,fma")))
+SRNN_LOOP(exp_avx2, srnn_exp1, SRNN_AVX2)
+SRNN_LOOP(tanh_avx2, srnn_tanh1, SRNN_AVX2)
+SRNN_LOOP(sigmoid_avx2, srnn_sigmoid1, SRNN_AVX2)
+
+/// AVX2 and FMA in the processor, and YMM state saved by the OS (OSXSAVE + XCR0).
+static int detect_avx2(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    if (!(fma && osxsave && avx)) return 0;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 0x6) != 0x6) return 0;   // XMM and YMM state enabled
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b >> 5) & 1;
+}
+#endif
+
+// 0 unknown, 1 baseline, 2 AVX2. Racing first calls store the same value.
+static volatile int selected = 0;
+
+int srnn_kernels_use_avx2(void) {
+    if (selected == 0) {
+#if SRNN_X86
+        selected = detect_avx2() ? 2 : 1;
+#else
+        selected = 1;
+#endif
+    }
+    return selected == 2;
+}
+
+#if SRNN_X86
+#define SRNN_DISPATCH(name)                                                              \
+    void srnn_##name(const float *src, float *dst, size_t n) {                           \
+        if (srnn_kernels_use_avx2()) name##_avx2(src, dst, n); else name##_base(src, dst, n); \
+    }
+#else
+#define SRNN_DISPATCH(name)                                                              \
+    void srnn_##name(const float *src, float *dst, size_t n) { name##_base(src, dst, n); }
+#endif
+
+SRNN_DISPATCH(exp)
+SRNN_DISPATCH(tanh)
+SRNN_DISPATCH(sigmoid)
+
+void srnn_exp_baseline(const float *src, float *dst, size_t n) { exp_base(src, dst, n); }
+void srnn_tanh_baseline(const float *src, float *dst, size_t n) { tanh_base(src, dst, n); }
+void srnn_sigmoid_baseline(const float *src, float *dst, size_t n) { sigmoid_base(src, dst, n); }
