@@ -61,19 +61,35 @@ extension RecurrentStack {
         BLAS.gemm(.transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, b: states[k].pointer, ldb: H,
                   beta: 1, c: g + weightHH[k].offset, ldc: H)
         if hasBias {
-            Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: g + biasIH[k].offset)
-            Vector.addColumnSums(of: hiddenSide, rows: T * B, cols: gH, into: g + biasHH[k].offset)
+            if inputSide == hiddenSide {
+                // One gradient for both biases (RNN, LSTM): sum its columns once.
+                biasGradientSums.resize(gH)
+                biasGradientSums.zero()
+                Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: biasGradientSums.pointer)
+                Vector.add(biasGradientSums.pointer, into: g + biasIH[k].offset, count: gH)
+                Vector.add(biasGradientSums.pointer, into: g + biasHH[k].offset, count: gH)
+            } else {
+                Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: g + biasIH[k].offset)
+                Vector.addColumnSums(of: hiddenSide, rows: T * B, cols: gH, into: g + biasHH[k].offset)
+            }
         }
         let wih = w + weightIH[k].offset
         let gwih = g + weightIH[k].offset
         if k == 0 && inputIsTokens {
-            // One-hot input: dW_ih[:, token] += dA_row (scatter-add into columns).
-            let tok = tokens!
+            // One-hot input: dW_ih[:, token] += dA_row. Rows are added contiguously into
+            // a transposed [V, gH] scratch, which is then added into the [gH, V] columns
+            // once: T·B·gH vectorized adds and V·gH strided ones, instead of T·B·gH strided.
+            tokenWeightGradient.resize(I * gH)
+            tokenWeightGradient.zero()
+            let tok = tokens!, scratch = tokenWeightGradient.pointer
             for r in 0..<(T * B) {
                 let v = Int(tok[r])
                 if v < 0 { continue }
-                let row = inputSide + r * gH
-                for j in 0..<gH { gwih[j * I + v] += row[j] }
+                Vector.add(inputSide + r * gH, into: scratch + v * gH, count: gH)
+            }
+            for v in 0..<I {
+                let column = scratch + v * gH
+                for j in 0..<gH { gwih[j * I + v] += column[j] }
             }
             return
         }

@@ -51,6 +51,10 @@ public class RecurrentStack {
     let denseInput = FloatBuffer()
     let initialStateGradientBuffer = FloatBuffer()
     let inputGradientBuffer = FloatBuffer()
+    /// Backward scratch: `[V, G·H]` token-input weight gradient rows (transposed), and
+    /// `[G·H]` column sums shared by both biases.
+    let tokenWeightGradient = FloatBuffer()
+    let biasGradientSums = FloatBuffer()
     /// The final-state gradient and lengths of the running `backward` (for subclasses
     /// with more than one state part).
     var pendingFinalStateGradient: [Float]?

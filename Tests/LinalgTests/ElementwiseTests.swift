@@ -53,6 +53,22 @@ struct ElementwiseTests {
         #expect(d == h.map { 2 * (1 - $0 * $0) })
     }
 
+    @Test func addAndColumnSumsMatchLoops() {
+        var rng = SeededRandom(seed: 5)
+        let rows = 7, cols = 19
+        let x = (0..<rows * cols).map { _ in rng.uniform(-1, 1) }
+        var y = (0..<cols).map { _ in rng.uniform(-1, 1) }
+        var expected = y
+        for j in 0..<cols { expected[j] += x[3 * cols + j] }
+        x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { Vector.add(px.baseAddress! + 3 * cols, into: $0.baseAddress!, count: cols) } }
+        #expect(y == expected)
+        for i in 0..<rows { for j in 0..<cols { expected[j] += x[i * cols + j] } }
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { Vector.addColumnSums(of: px.baseAddress!, rows: rows, cols: cols, into: $0.baseAddress!) }
+        }
+        for j in 0..<cols { #expect(abs(y[j] - expected[j]) <= 1e-5) }
+    }
+
     @Test func seededRandomIsReproducibleAndInRange() {
         var a = SeededRandom(seed: 99), b = SeededRandom(seed: 99), c = SeededRandom(seed: 100)
         let xs = (0..<1000).map { _ in a.uniform(-2, 3) }
