@@ -87,9 +87,11 @@ extension RecurrentStack {
                 if v < 0 { continue }
                 Vector.add(inputSide + r * gH, into: scratch + v * gH, count: gH)
             }
-            for v in 0..<I {
-                let column = scratch + v * gH
-                for j in 0..<gH { gwih[j * I + v] += column[j] }
+            // Row by row of dW_ih: contiguous writes; the strided reads stay within the
+            // same V cache lines from one row to the next.
+            for j in 0..<gH {
+                let row = gwih + j * I
+                for v in 0..<I { row[v] += scratch[v * gH + j] }
             }
             return
         }

@@ -54,6 +54,8 @@ public class RecurrentStack {
     /// Backward scratch: `[V, G·H]` token-input weight gradient rows (transposed), and
     /// `[G·H]` column sums shared by both biases.
     let tokenWeightGradient = FloatBuffer()
+    /// Forward scratch: `[V, G·H]`, each token's input projection (see `projectInputs`).
+    let tokenProjectionTable = FloatBuffer()
     let biasGradientSums = FloatBuffer()
     /// The final-state gradient and lengths of the running `backward` (for subclasses
     /// with more than one state part).
@@ -183,26 +185,37 @@ public class RecurrentStack {
     }
 
     /// `A = X W_ihᵀ + b_ih (+ b_hh)` for all steps at once, into `projectionTarget(k)`.
+    ///
+    /// Token input: a table of `[V, G·H]` rows `W_ih[:, v] + bias` is made once (`V·G·H`
+    /// strided reads), then each step's row is a contiguous copy of its token's row (a
+    /// padding token, `-1`, gets the bias alone).
     private func projectInputs(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, tokens: UnsafePointer<Int32>?) {
         let I = layerInputSize(k), gH = gateWidth
         let target = projectionTarget(k)
+        let bias = target + (T * B - 1) * gH   // the last row holds the bias until it is overwritten
         if hasBias {
             let bih = w + biasIH[k].offset, bhh = w + biasHH[k].offset
-            for j in 0..<gH { target[j] = hiddenBiasInProjection ? bih[j] + bhh[j] : bih[j] }
+            for j in 0..<gH { bias[j] = hiddenBiasInProjection ? bih[j] + bhh[j] : bih[j] }
         } else {
-            target.update(repeating: 0, count: gH)
+            bias.update(repeating: 0, count: gH)
         }
-        for r in 1..<(T * B) { (target + r * gH).update(from: target, count: gH) }
         let wih = w + weightIH[k].offset
         if k == 0 && inputIsTokens {
+            tokenProjectionTable.resize(I * gH)
+            let table = tokenProjectionTable.pointer
+            for v in 0..<I { (table + v * gH).update(from: bias, count: gH) }
+            for j in 0..<gH {
+                let weights = wih + j * I
+                for v in 0..<I { table[v * gH + j] += weights[v] }
+            }
             let tok = tokens!
             for r in 0..<(T * B) {
                 let v = Int(tok[r])
-                if v < 0 { continue }
-                let row = target + r * gH
-                for j in 0..<gH { row[j] += wih[j * I + v] }
+                if v >= 0 { (target + r * gH).update(from: table + v * gH, count: gH) }
+                else if r != T * B - 1 { (target + r * gH).update(from: bias, count: gH) }
             }
         } else {
+            for r in 0..<(T * B - 1) { (target + r * gH).update(from: bias, count: gH) }
             let x = k == 0 ? UnsafePointer(denseInput.pointer) : UnsafePointer(states[k - 1].pointer + B * hiddenSize)
             BLAS.gemm(.none, .transposed, m: T * B, n: gH, k: I, a: x, lda: I, b: wih, ldb: I,
                       beta: 1, c: target, ldc: gH)
