@@ -10,6 +10,7 @@
 #include "elementwise_kernels.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -95,8 +96,56 @@ SRNN_LOOP(exp_base, srnn_exp1, )
 SRNN_LOOP(tanh_base, srnn_tanh1, )
 SRNN_LOOP(sigmoid_base, srnn_sigmoid1, )
 
+// The recurrent cells' backward gate math, one step of all rows; every pointer is a
+// separate buffer (restrict), so each row's loop over the hidden units vectorizes.
+#define SRNN_LSTM_BACKWARD(name, attributes)                                             \
+    attributes static void name(const float *restrict gates, const float *restrict c_prev, \
+                                const float *restrict tanh_c, const float *restrict dh,  \
+                                float *restrict d_gates, float *restrict dc, size_t rows, size_t h) { \
+        for (size_t b = 0; b < rows; b++) {                                              \
+            const float *a = gates + b * 4 * h, *cp = c_prev + b * h;                    \
+            const float *tc = tanh_c + b * h, *g = dh + b * h;                            \
+            float *da = d_gates + b * 4 * h, *dcb = dc + b * h;                          \
+            for (size_t j = 0; j < h; j++) {                                             \
+                float i = a[j], f = a[h + j], gg = a[2 * h + j], o = a[3 * h + j], t = tc[j]; \
+                float cell = dcb[j] + g[j] * o * (1.0f - t * t);                          \
+                da[j] = cell * gg * i * (1.0f - i);                                       \
+                da[h + j] = cell * cp[j] * f * (1.0f - f);                                \
+                da[2 * h + j] = cell * i * (1.0f - gg * gg);                              \
+                da[3 * h + j] = g[j] * t * o * (1.0f - o);                                \
+                dcb[j] = cell * f;                                                        \
+            }                                                                            \
+        }                                                                                \
+    }
+
+#define SRNN_GRU_BACKWARD(name, attributes)                                              \
+    attributes static void name(const float *restrict gates, const float *restrict hn,   \
+                                const float *restrict h_prev, const float *restrict dh,  \
+                                float *restrict d_input, float *restrict d_hidden,       \
+                                float *restrict dh_prev, size_t rows, size_t h) {        \
+        for (size_t b = 0; b < rows; b++) {                                              \
+            const float *a = gates + b * 3 * h, *hnr = hn + b * h;                       \
+            const float *hp = h_prev + b * h, *g = dh + b * h;                           \
+            float *di = d_input + b * 3 * h, *dg = d_hidden + b * 3 * h, *dp = dh_prev + b * h; \
+            for (size_t j = 0; j < h; j++) {                                             \
+                float r = a[j], z = a[h + j], n = a[2 * h + j], gj = g[j];               \
+                float dn = gj * (1.0f - z) * (1.0f - n * n);                              \
+                float dr = dn * hnr[j] * r * (1.0f - r);                                  \
+                float dz = gj * (hp[j] - n) * z * (1.0f - z);                             \
+                di[j] = dr; di[h + j] = dz; di[2 * h + j] = dn;                           \
+                dg[j] = dr; dg[h + j] = dz; dg[2 * h + j] = dn * r;                       \
+                dp[j] += gj * z;                                                          \
+            }                                                                            \
+        }                                                                                \
+    }
+
+SRNN_LSTM_BACKWARD(lstm_backward_base, )
+SRNN_GRU_BACKWARD(gru_backward_base, )
+
 #if SRNN_X86
 #define SRNN_AVX2 __attribute__((target("avx2,fma")))
+SRNN_LSTM_BACKWARD(lstm_backward_avx2, SRNN_AVX2)
+SRNN_GRU_BACKWARD(gru_backward_avx2, SRNN_AVX2)
 SRNN_LOOP(exp_avx2, srnn_exp1, SRNN_AVX2)
 SRNN_LOOP(tanh_avx2, srnn_tanh1, SRNN_AVX2)
 SRNN_LOOP(sigmoid_avx2, srnn_sigmoid1, SRNN_AVX2)
@@ -118,11 +167,16 @@ static int detect_avx2(void) {
 // 0 unknown, 1 baseline, 2 AVX2. Racing first calls store the same value.
 static volatile int selected = 0;
 
+/// AVX2 + FMA when the processor and OS support it, unless the environment variable
+/// SWIFT_RNN_KERNELS is "baseline" (to reproduce a machine without AVX2).
 int srnn_kernels_use_avx2(void) {
     if (selected == 0) {
+        const char *forced = getenv("SWIFT_RNN_KERNELS");
+        int baseline = forced != NULL && strcmp(forced, "baseline") == 0;
 #if SRNN_X86
-        selected = detect_avx2() ? 2 : 1;
+        selected = !baseline && detect_avx2() ? 2 : 1;
 #else
+        (void)baseline;
         selected = 1;
 #endif
     }
@@ -146,3 +200,19 @@ SRNN_DISPATCH(sigmoid)
 void srnn_exp_baseline(const float *src, float *dst, size_t n) { exp_base(src, dst, n); }
 void srnn_tanh_baseline(const float *src, float *dst, size_t n) { tanh_base(src, dst, n); }
 void srnn_sigmoid_baseline(const float *src, float *dst, size_t n) { sigmoid_base(src, dst, n); }
+
+void srnn_lstm_backward_step(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
+                             float *d_gates, float *dc, size_t rows, size_t h) {
+#if SRNN_X86
+    if (srnn_kernels_use_avx2()) { lstm_backward_avx2(gates, c_prev, tanh_c, dh, d_gates, dc, rows, h); return; }
+#endif
+    lstm_backward_base(gates, c_prev, tanh_c, dh, d_gates, dc, rows, h);
+}
+
+void srnn_gru_backward_step(const float *gates, const float *hn, const float *h_prev, const float *dh,
+                            float *d_input, float *d_hidden, float *dh_prev, size_t rows, size_t h) {
+#if SRNN_X86
+    if (srnn_kernels_use_avx2()) { gru_backward_avx2(gates, hn, h_prev, dh, d_input, d_hidden, dh_prev, rows, h); return; }
+#endif
+    gru_backward_base(gates, hn, h_prev, dh, d_input, d_hidden, dh_prev, rows, h);
+}

@@ -93,20 +93,12 @@ public final class GRU: RecurrentStack {
             let prev = t > 0 ? d + (t - 1) * B * H : dh0
             profiler.measure(.elementwise) {
                 if t == 0 { prev.update(repeating: 0, count: B * H) }
-                for b in 0..<B {
-                    let row = t * B + b
-                    let ar = a + row * G, hnr = hn + row * H, hPrev = h + row * H, dh = d + row * H
-                    let di = dAi + row * G, dg = dAh + row * G, dp = prev + b * H
-                    for j in 0..<H {
-                        let r = ar[j], z = ar[H + j], n = ar[2 * H + j], g = dh[j]
-                        let dn = g * (1 - z) * (1 - n * n)            // through tanh
-                        let dr = dn * hnr[j] * r * (1 - r)
-                        let dz = g * (hPrev[j] - n) * z * (1 - z)
-                        di[j] = dr; di[H + j] = dz; di[2 * H + j] = dn
-                        dg[j] = dr; dg[H + j] = dz; dg[2 * H + j] = dn * r
-                        dp[j] += g * z
-                    }
-                }
+                // Per unit: dn = dh·(1−z)·(1−n²), dr = dn·hn·r(1−r), dz = dh·(h_prev − n)·z(1−z);
+                // the hidden side's n block is dn·r; dh_prev += dh·z (vectorized C kernel).
+                GateKernels.gruBackwardStep(gates: a + t * B * G, hiddenN: hn + t * B * H, previousStates: h + t * B * H,
+                                            outputGradient: d + t * B * H, inputSideGradient: dAi + t * B * G,
+                                            hiddenSideGradient: dAh + t * B * G, previousStateGradient: prev,
+                                            rows: B, hidden: H)
             }
             profiler.measure(.backwardRecurrence) {
                 BLAS.gemm(.none, .none, m: B, n: H, k: G, a: dAh + t * B * G, lda: G, b: whh, ldb: H,

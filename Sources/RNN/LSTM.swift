@@ -96,20 +96,11 @@ public final class LSTM: RecurrentStack {
                 }
             }
             profiler.measure(.elementwise) {
-                for b in 0..<B {
-                    let row = t * B + b
-                    let ar = a + row * G, cPrev = c + row * H, tcr = tc + row * H
-                    let dh = d + row * H, dar = dA + row * G, dcb = dc + b * H
-                    for j in 0..<H {
-                        let i = ar[j], f = ar[H + j], gg = ar[2 * H + j], o = ar[3 * H + j], tcv = tcr[j]
-                        let cellGrad = dcb[j] + dh[j] * o * (1 - tcv * tcv)
-                        dar[j] = cellGrad * gg * i * (1 - i)
-                        dar[H + j] = cellGrad * cPrev[j] * f * (1 - f)
-                        dar[2 * H + j] = cellGrad * i * (1 - gg * gg)
-                        dar[3 * H + j] = dh[j] * tcv * o * (1 - o)
-                        dcb[j] = cellGrad * f
-                    }
-                }
+                // Per unit: dc̃ = dc + dh·o·(1 − tanh²c); di = dc̃·g·i(1−i), df = dc̃·c_prev·f(1−f),
+                // dg = dc̃·i·(1−g²), do = dh·tanh c·o(1−o); dc ← dc̃·f (vectorized C kernel).
+                GateKernels.lstmBackwardStep(gates: a + t * B * G, previousCells: c + t * B * H,
+                                             tanhCells: tc + t * B * H, outputGradient: d + t * B * H,
+                                             gateGradient: dA + t * B * G, cellGradient: dc, rows: B, hidden: H)
             }
             let prev = t > 0 ? d + (t - 1) * B * H : dh0
             profiler.measure(.backwardRecurrence) {

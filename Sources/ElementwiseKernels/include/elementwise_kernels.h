@@ -16,7 +16,8 @@
 extern "C" {
 #endif
 
-/// The variant in use: 1 for AVX2 + FMA, 0 for the baseline.
+/// The variant in use: 1 for AVX2 + FMA, 0 for the baseline (also when the environment
+/// variable SWIFT_RNN_KERNELS is "baseline", read at the first call).
 int srnn_kernels_use_avx2(void);
 
 /// dst[i] = exp(src[i]); dst[i] = tanh(src[i]); dst[i] = 1 / (1 + exp(-src[i])).
@@ -28,6 +29,20 @@ void srnn_sigmoid(const float *src, float *dst, size_t n);
 void srnn_exp_baseline(const float *src, float *dst, size_t n);
 void srnn_tanh_baseline(const float *src, float *dst, size_t n);
 void srnn_sigmoid_baseline(const float *src, float *dst, size_t n);
+
+/// LSTM backward gate math for one step of `rows` sequences (`h` hidden units each):
+/// `gates` [rows, 4h] holds the activated i, f, g, o; `c_prev`, `tanh_c`, `dh` [rows, h];
+/// writes d(pre-activation) of the four gates into `d_gates` [rows, 4h] and replaces the
+/// cell-state gradient `dc` [rows, h] (in: from step t+1; out: to step t-1).
+void srnn_lstm_backward_step(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
+                             float *d_gates, float *dc, size_t rows, size_t h);
+
+/// GRU backward gate math for one step: `gates` [rows, 3h] holds the activated r, z, n;
+/// `hn` [rows, h] is `W_hn h + b_hn`; `h_prev`, `dh` [rows, h]. Writes d(pre-activation)
+/// of the input side `d_input` and of the hidden side `d_hidden` (the n block times r),
+/// both [rows, 3h], and adds the direct part `dh ⊙ z` into `dh_prev` [rows, h].
+void srnn_gru_backward_step(const float *gates, const float *hn, const float *h_prev, const float *dh,
+                            float *d_input, float *d_hidden, float *dh_prev, size_t rows, size_t h);
 
 #ifdef __cplusplus
 }
