@@ -20,10 +20,10 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
         ),
         // Vectorized exp/tanh/sigmoid loops, with an AVX2 + FMA variant chosen at run time
-        // (source attributes, no compiler flags). Internal to Linalg.
+        // (source attributes, no compiler flags). Used by Linalg's Vector and RNN's gate math.
         .target(name: "ElementwiseKernels"),
         .target(name: "Linalg", dependencies: ["CBLAS", "ElementwiseKernels"]),
-        .target(name: "RNN", dependencies: ["Linalg"]),
+        .target(name: "RNN", dependencies: ["Linalg", "ElementwiseKernels"]),
         .executableTarget(
             name: "charrnn",
             dependencies: ["RNN", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")]

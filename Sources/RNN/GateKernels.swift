@@ -6,12 +6,12 @@ import ElementwiseKernels
 /// row-major with `hidden` (`H`) units per row.
 ///
 /// - Complexity: O(rows · H), one pass.
-public enum GateKernels {
+enum GateKernels {
     /// LSTM: from the activated gates `[rows, 4H]` (i, f, g, o), the previous cell state,
     /// `tanh(c)` and d(loss)/d(h) (`[rows, H]` each), writes d(loss)/d(pre-activation gates)
     /// `[rows, 4H]` and replaces `cellGradient` `[rows, H]` (from step t+1) by the one
     /// flowing to step t−1.
-    public static func lstmBackwardStep(gates: UnsafePointer<Float>, previousCells: UnsafePointer<Float>,
+    static func lstmBackwardStep(gates: UnsafePointer<Float>, previousCells: UnsafePointer<Float>,
                                         tanhCells: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                                         gateGradient: UnsafeMutablePointer<Float>,
                                         cellGradient: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
@@ -23,7 +23,7 @@ public enum GateKernels {
     /// previous state and d(loss)/d(h) (`[rows, H]` each), writes d(loss)/d(pre-activation)
     /// of the input side and of the hidden side (`[rows, 3H]`; the hidden side's n block is
     /// the input side's times r) and adds `dh ⊙ z` into `previousStateGradient` `[rows, H]`.
-    public static func gruBackwardStep(gates: UnsafePointer<Float>, hiddenN: UnsafePointer<Float>,
+    static func gruBackwardStep(gates: UnsafePointer<Float>, hiddenN: UnsafePointer<Float>,
                                        previousStates: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                                        inputSideGradient: UnsafeMutablePointer<Float>,
                                        hiddenSideGradient: UnsafeMutablePointer<Float>,
