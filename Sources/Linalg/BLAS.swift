@@ -77,6 +77,15 @@ public enum BLAS {
         cblas_sscal(blasint(count), alpha, x, 1)
     }
 
+    /// `b = aᵀ`: `a` is a row-major `[rows, cols]` block with leading dimension `lda`,
+    /// `b` receives `[cols, rows]` with leading dimension `ldb` (OpenBLAS `somatcopy`; the
+    /// buffers must not overlap). - Complexity: O(rows · cols).
+    public static func transpose(rows: Int, cols: Int, a: UnsafePointer<Float>, lda: Int,
+                                 into b: UnsafeMutablePointer<Float>, ldb: Int) {
+        guard rows > 0 && cols > 0 else { return }
+        cblas_somatcopy(CblasRowMajor, CblasTrans, blasint(rows), blasint(cols), 1, a, blasint(lda), b, blasint(ldb))
+    }
+
     /// The dot product of two contiguous vectors.
     public static func dot(count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
         guard count > 0 else { return 0 }

@@ -37,11 +37,11 @@ public final class ElmanRNN: RecurrentStack {
     override func recurrenceForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) {
         let H = hiddenSize
         let h = states[k].pointer
-        let whh = w + weightHH[k].offset
+        let whhT = transposedRecurrentWeights(k, w: w)
         for t in 0..<T {
             let block = h + (t + 1) * B * H
             profiler.measure(.forwardRecurrence) {
-                BLAS.gemm(.none, .transposed, m: B, n: H, k: H, a: h + t * B * H, lda: H, b: whh, ldb: H,
+                BLAS.gemm(.none, .none, m: B, n: H, k: H, a: h + t * B * H, lda: H, b: whhT, ldb: H,
                           beta: 1, c: block, ldc: H)
             }
             profiler.measure(.elementwise) { nonlinearity.apply(block, count: B * H) }

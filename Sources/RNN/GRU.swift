@@ -50,13 +50,13 @@ public final class GRU: RecurrentStack {
     override func recurrenceForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) {
         let H = hiddenSize, G = 3 * H
         let h = states[k].pointer, a = gates[k].pointer, hn = hiddenN[k].pointer, s = stepScratch.pointer
-        let whh = w + weightHH[k].offset
+        let whhT = transposedRecurrentWeights(k, w: w)
         for t in 0..<T {
             profiler.measure(.forwardRecurrence) {
                 for b in 0..<B {
                     if hasBias { (s + b * G).update(from: w + biasHH[k].offset, count: G) } else { (s + b * G).update(repeating: 0, count: G) }
                 }
-                BLAS.gemm(.none, .transposed, m: B, n: G, k: H, a: h + t * B * H, lda: H, b: whh, ldb: H,
+                BLAS.gemm(.none, .none, m: B, n: G, k: H, a: h + t * B * H, lda: H, b: whhT, ldb: G,
                           beta: 1, c: s, ldc: G)
             }
             profiler.measure(.elementwise) {

@@ -51,10 +51,10 @@ public final class LSTM: RecurrentStack {
     override func recurrenceForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) {
         let H = hiddenSize, G = 4 * H
         let h = states[k].pointer, c = cells[k].pointer, a = gates[k].pointer, tc = tanhCells[k].pointer
-        let whh = w + weightHH[k].offset
+        let whhT = transposedRecurrentWeights(k, w: w)
         for t in 0..<T {
             profiler.measure(.forwardRecurrence) {
-                BLAS.gemm(.none, .transposed, m: B, n: G, k: H, a: h + t * B * H, lda: H, b: whh, ldb: H,
+                BLAS.gemm(.none, .none, m: B, n: G, k: H, a: h + t * B * H, lda: H, b: whhT, ldb: G,
                           beta: 1, c: a + t * B * G, ldc: G)
             }
             profiler.measure(.elementwise) {

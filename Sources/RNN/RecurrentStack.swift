@@ -56,6 +56,8 @@ public class RecurrentStack {
     let tokenWeightGradient = FloatBuffer()
     /// Forward scratch: `[V, G·H]`, each token's input projection (see `projectInputs`).
     let tokenProjectionTable = FloatBuffer()
+    /// Forward scratch: `W_hhᵀ` `[H, G·H]` of the layer running (see `transposedRecurrentWeights`).
+    let recurrentWeightsTransposed = FloatBuffer()
     let biasGradientSums = FloatBuffer()
     /// The final-state gradient and lengths of the running `backward` (for subclasses
     /// with more than one state part).
@@ -182,6 +184,21 @@ public class RecurrentStack {
                 }
             }
         }
+    }
+
+    /// Layer `k`'s `W_hhᵀ` `[H, G·H]`, transposed once per forward so that every step's
+    /// `h_{t-1} W_hhᵀ` is a plain (not transposed) GEMM `[B, H] x [H, G·H]`: OpenBLAS
+    /// packs that operand faster (measured, one step `[64, 1024] x [1024, 4096]` on one
+    /// thread: 45.8 GFLOP/s transposed, 57.3 plain). Valid until the next call.
+    /// - Complexity: O(G·H²), against O(T·B·G·H²) for the steps it serves.
+    func transposedRecurrentWeights(_ k: Int, w: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        let H = hiddenSize, gH = gateWidth
+        recurrentWeightsTransposed.resize(H * gH)
+        profiler.measure(.forwardRecurrence) {
+            BLAS.transpose(rows: gH, cols: H, a: w + weightHH[k].offset, lda: H,
+                           into: recurrentWeightsTransposed.pointer, ldb: gH)
+        }
+        return UnsafePointer(recurrentWeightsTransposed.pointer)
     }
 
     /// `A = X W_ihᵀ + b_ih (+ b_hh)` for all steps at once, into `projectionTarget(k)`.

@@ -60,6 +60,19 @@ struct MatrixProductsTests {
         #expect(b.matmul(a, transposeSelf: true, transposeOther: true) == expected.transposed())
     }
 
+    @Test(arguments: [(1, 1), (1, 7), (5, 1), (3, 4), (37, 129)])
+    func transposeMatchesLoops(rows: Int, cols: Int) {
+        var rng = SeededRandom(seed: UInt64(rows * 1000 + cols))
+        let lda = cols + 3, ldb = rows + 2
+        let a = (0..<(rows * lda)).map { _ in rng.uniform(-1, 1) }
+        var b = [Float](repeating: .nan, count: cols * ldb)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeMutableBufferPointer { BLAS.transpose(rows: rows, cols: cols, a: pa.baseAddress!, lda: lda, into: $0.baseAddress!, ldb: ldb) }
+        }
+        for i in 0..<rows { for j in 0..<cols { #expect(b[j * ldb + i] == a[i * lda + j]) } }
+        for j in 0..<cols { for i in rows..<ldb { #expect(b[j * ldb + i].isNaN, "wrote into the padding") } }
+    }
+
     @Test func gemvMatchesTripleLoop() {
         var rng = SeededRandom(seed: 5)
         let a = Matrix.random(7, 4, using: &rng)
