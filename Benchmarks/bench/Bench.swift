@@ -48,6 +48,13 @@ struct Bench: ParsableCommand {
             instead: on a shared machine (or VM) whose speed drifts, it is the fairer \
             reference, while "% peak" is the conservative one.
 
+            "ceiling" is the best % of peak the step could reach if only its GEMMs took \
+            time: each GEMM shape of the step (per-step [B,H]x[H,GH], the all-steps weight \
+            gradients, the output layer's N = V products, ...) is timed alone at the same \
+            thread count, and the model's FLOPs over their summed time is compared with the \
+            peak. "% ceil" is the measured GFLOP/s as % of that rate: the share of the \
+            reachable speed the whole step gets. --json lists each shape's GFLOP/s.
+
             "others" is the share of all processors that other processes used while a \
             configuration ran (/proc/stat minus this process): above ~20% its timings are \
             disturbed; rerun on a quiet machine.
@@ -102,6 +109,9 @@ struct Bench: ParsableCommand {
 
     @Flag(name: .customLong("no-profile"), help: "Skip the extra profiled epoch (no per-phase breakdown).")
     var noProfile = false
+
+    @Flag(name: .customLong("no-ceiling"), help: "Skip timing each configuration's GEMM shapes alone (no \"ceiling\" columns).")
+    var noCeiling = false
 
     @Flag(help: "Print the resolved configurations (and with --json write them) without running.")
     var list = false
@@ -219,7 +229,8 @@ struct Bench: ParsableCommand {
 
         var all: [BenchResult] = []
         for n in threads {
-            let suite = Suite(configurations: configs, threads: n, epochs: epochs, profile: !noProfile, seed: seed)
+            let suite = Suite(configurations: configs, threads: n, epochs: epochs, profile: !noProfile,
+                              ceiling: !noCeiling, seed: seed)
             let run = try suite.run()
             print(Report.suite(run))
             all += run.results

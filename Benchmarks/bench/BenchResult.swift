@@ -95,13 +95,31 @@ struct BenchResult: Codable {
     var profiledEpochSeconds: Double?
     /// How much slower the profiled epochs were than the median unprofiled one.
     var profilerOverheadPercent: Double?
+    /// One GEMM shape of a step timed alone (`GemmCeiling`).
+    struct GemmShape: Codable {
+        var what: String
+        var m: Int, n: Int, k: Int
+        var transposedA: Bool, transposedB: Bool
+        var callsPerStep: Int
+        var gflops: Double
+    }
+
+    /// The step's GEMMs timed alone: their rate, that rate as % of the peak (the best
+    /// "% of peak" the step could reach with nothing but GEMMs), the measured rate as %
+    /// of it, and the shapes; nil with `--no-ceiling`.
+    var gemmCeilingGflops: Double?
+    var gemmCeilingPercentOfPeak: Double?
+    var percentOfGemmCeiling: Double?
+    var gemmCeilingFlopsPerToken: Double?
+    var gemmShapes: [GemmShape]?
     /// Per phase of `PhaseProfiler`, plus "other" (what no phase covers: zeroing
     /// gradients, copying the carried state, checking tokens, the profiler itself).
     var phases: [Phase]?
 
     init(config: BenchConfiguration, seed: UInt64, threads: Int, peakGflops: Double, peakSamples: [Double],
          localPeakGflops: Double, peakMethod: String,
-         loadAverageBefore: Double?, busyPercentBefore: Double?, measurement m: EpochTimer.Measurement) {
+         loadAverageBefore: Double?, busyPercentBefore: Double?, measurement m: EpochTimer.Measurement,
+         ceiling: GemmCeiling?) {
         configuration = Configuration(config, seed: seed)
         self.threads = threads
         build = BuildConfiguration.name
@@ -124,6 +142,16 @@ struct BenchResult: Codable {
         percentOfPeak = 100 * achievedGflops / peakGflops
         percentOfLocalPeak = 100 * achievedGflops / localPeakGflops
         epochLosses = m.epochLosses
+        if let ceiling {
+            gemmCeilingGflops = ceiling.gflops
+            gemmCeilingPercentOfPeak = 100 * ceiling.gflops / peakGflops
+            percentOfGemmCeiling = 100 * achievedGflops / ceiling.gflops
+            gemmCeilingFlopsPerToken = ceiling.flopsPerToken
+            gemmShapes = zip(ceiling.shapes, ceiling.secondsPerCall).map { s, seconds in
+                GemmShape(what: s.what, m: s.m, n: s.n, k: s.k, transposedA: s.transA == .transposed,
+                          transposedB: s.transB == .transposed, callsPerStep: s.calls, gflops: s.flops / seconds / 1e9)
+            }
+        }
         othersCpuPercent = m.othersShare.map { 100 * $0 }
         if m.profiledEpochs > 0, m.profiledSeconds > 0 {
             let total = m.profiledSeconds
@@ -172,6 +200,11 @@ struct BenchResult: Codable {
         try c.encode(percentOfPeak, forKey: .percentOfPeak)
         try c.encode(percentOfLocalPeak, forKey: .percentOfLocalPeak)
         try c.encode(epochLosses, forKey: .epochLosses)
+        try c.encode(gemmCeilingGflops, forKey: .gemmCeilingGflops)
+        try c.encode(gemmCeilingPercentOfPeak, forKey: .gemmCeilingPercentOfPeak)
+        try c.encode(percentOfGemmCeiling, forKey: .percentOfGemmCeiling)
+        try c.encode(gemmCeilingFlopsPerToken, forKey: .gemmCeilingFlopsPerToken)
+        try c.encode(gemmShapes, forKey: .gemmShapes)
         try c.encode(profiledEpochs, forKey: .profiledEpochs)
         try c.encode(profiledEpochSeconds, forKey: .profiledEpochSeconds)
         try c.encode(profilerOverheadPercent, forKey: .profilerOverheadPercent)

@@ -40,7 +40,7 @@ enum Report {
 
     static func throughputTable(_ results: [BenchResult]) -> String {
         let head = ["config", "cell", "V", "H", "L", "B", "T", "tokens/epoch", "epoch seconds", "median s",
-                    "tokens/s", "FLOP/token", "GFLOP/s", "% peak", "% local", "loss", "others"]
+                    "tokens/s", "FLOP/token", "GFLOP/s", "% peak", "% local", "ceiling", "% ceil", "loss", "others"]
         let rows = results.map { r -> [String] in
             let c = r.configuration
             return [c.name, c.cell, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
@@ -49,6 +49,8 @@ enum Report {
                     seconds(r.medianEpochSeconds), grouped(r.tokensPerSecond),
                     grouped(r.flopsPerToken), fixed(r.achievedGflops, 2), fixed(r.percentOfPeak, 1),
                     fixed(r.percentOfLocalPeak, 1),
+                    r.gemmCeilingPercentOfPeak.map { fixed($0, 1) } ?? "-",
+                    r.percentOfGemmCeiling.map { fixed($0, 1) } ?? "-",
                     fixed(r.epochLosses.last ?? .nan, 3),
                     r.othersCpuPercent.map { fixed($0, 0) + "%" } ?? "-"]
         }

@@ -6,7 +6,8 @@ import Linalg
 /// lower it and so inflate "% peak"), and times each configuration with `EpochTimer`.
 ///
 /// ```swift
-/// let suite = Suite(configurations: BenchConfiguration.defaults, threads: 2, epochs: 5, profile: true, seed: 0)
+/// let suite = Suite(configurations: BenchConfiguration.defaults, threads: 2, epochs: 5, profile: true,
+///                   ceiling: true, seed: 0)
 /// let run = try suite.run()
 /// print(Report.suite(run))
 /// ```
@@ -15,6 +16,8 @@ struct Suite {
     var threads: Int
     var epochs: Int
     var profile: Bool
+    /// Also time each configuration's GEMM shapes alone (`GemmCeiling`).
+    var ceiling: Bool
     var seed: UInt64
 
     struct Run {
@@ -41,14 +44,16 @@ struct Suite {
             BLASThreads.count = n
             Log.error("\(label) sgemm peak \(Report.fixed(peakSamples.last!, 1)) GFLOP/s")
         }
-        var measured: [(BenchConfiguration, EpochTimer.Measurement)] = []
+        var measured: [(BenchConfiguration, EpochTimer.Measurement, GemmCeiling?)] = []
         for c in configurations {
             samplePeak()
             let timer = EpochTimer(config: c, seed: seed)
             let m = try timer.measure(epochs: epochs, profile: profile) { what, seconds, loss in
                 Log.error("\(label) \(c.label) \(what): \(Report.seconds(seconds)) s, loss \(Report.fixed(loss, 3))")
             }
-            measured.append((c, m))
+            let ceiling = self.ceiling ? GemmCeiling.measure(c) : nil
+            if let ceiling { Log.error("\(label) \(c.label) GEMMs alone: \(Report.fixed(ceiling.gflops, 1)) GFLOP/s") }
+            measured.append((c, m, ceiling))
         }
         samplePeak()
         let peak = peakSamples.max()!
@@ -59,7 +64,7 @@ struct Suite {
             BenchResult(config: item.0, seed: seed, threads: n, peakGflops: peak, peakSamples: peakSamples,
                         localPeakGflops: max(peakSamples[i], peakSamples[i + 1]), peakMethod: method,
                         loadAverageBefore: loadBefore, busyPercentBefore: busyBefore.map { 100 * $0 },
-                        measurement: item.1)
+                        measurement: item.1, ceiling: item.2)
         }
         return Run(threads: n, peak: peak, peakMethod: method, busyWarning: busyWarning, results: results)
     }

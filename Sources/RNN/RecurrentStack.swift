@@ -54,11 +54,11 @@ public class RecurrentStack {
     /// Backward scratch: `[V, G·H]` token-input weight gradient rows (transposed), and
     /// `[G·H]` column sums shared by both biases.
     let tokenWeightGradient = FloatBuffer()
+    let biasGradientSums = FloatBuffer()
     /// Forward scratch: `[V, G·H]`, each token's input projection (see `projectInputs`).
     let tokenProjectionTable = FloatBuffer()
     /// Forward scratch: `W_hhᵀ` `[H, G·H]` of the layer running (see `transposedRecurrentWeights`).
     let recurrentWeightsTransposed = FloatBuffer()
-    let biasGradientSums = FloatBuffer()
     /// The final-state gradient and lengths of the running `backward` (for subclasses
     /// with more than one state part).
     var pendingFinalStateGradient: [Float]?

@@ -75,6 +75,14 @@ import Testing
                 let tps = try #require(result["tokens_per_second"] as? Double)
                 let gflops = try #require(result["achieved_gflops"] as? Double)
                 #expect(abs(gflops - flops * tps / 1e9) <= 1e-6 * gflops, "\(cell)")
+                // The GEMM shapes timed alone for the ceiling are the model's FLOPs too,
+                // and the whole step cannot beat its GEMMs alone by much (timing noise).
+                let ceilingFlops = try #require(result["gemm_ceiling_flops_per_token"] as? Double)
+                #expect(abs(ceilingFlops - flops) <= 1e-9 * flops, "\(cell): shapes give \(ceilingFlops)")
+                let shapes = try #require(result["gemm_shapes"] as? [[String: Any]])
+                #expect(shapes.count == 6, "\(cell): \(shapes.count) GEMM shapes for one layer")
+                let ofCeiling = try #require(result["percent_of_gemm_ceiling"] as? Double)
+                #expect(ofCeiling > 0 && ofCeiling < 150, "\(cell): \(ofCeiling)% of the GEMM ceiling")
                 // The profiled phases' GEMM FLOPs add up to the model's.
                 let phases = try #require(result["phases"] as? [[String: Any]])
                 let phaseFlops = phases.compactMap { $0["flops_per_token"] as? Double }.reduce(0, +)

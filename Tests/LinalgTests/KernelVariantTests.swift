@@ -4,18 +4,40 @@ import Linalg
 import Testing
 
 /// The two compiled variants of the elementwise kernels (x86-64 baseline and, where the
-/// processor has it, AVX2 + FMA), each against libm over a sweep of the float range, and
-/// the in-place and out-of-place forms against each other. `VectorMathTests` checks the
+/// processor has it, AVX2 + FMA) and the Swift scalar functions, each against libm over
+/// a sweep of the float range, and the in-place and out-of-place forms against each other. `VectorMathTests` checks the
 /// variant `Vector` dispatches to; this checks the baseline too, which a machine without
 /// AVX2 would run.
 struct KernelVariantTests {
+    /// The C baseline, the C variant `Vector` dispatches to, and the Swift scalar
+    /// functions (`Vector.exp(_: Float)` etc., for callers' own loops).
     enum Variant: String, CaseIterable, CustomTestStringConvertible {
-        case baseline, dispatched
+        case baseline, dispatched, swiftScalar
         var testDescription: String { rawValue }
 
-        func exp(_ x: [Float]) -> [Float] { apply(x, self == .baseline ? srnn_exp_baseline : srnn_exp) }
-        func tanh(_ x: [Float]) -> [Float] { apply(x, self == .baseline ? srnn_tanh_baseline : srnn_tanh) }
-        func sigmoid(_ x: [Float]) -> [Float] { apply(x, self == .baseline ? srnn_sigmoid_baseline : srnn_sigmoid) }
+        func exp(_ x: [Float]) -> [Float] {
+            switch self {
+            case .baseline: return apply(x, srnn_exp_baseline)
+            case .dispatched: return apply(x, srnn_exp)
+            case .swiftScalar: return x.map { Vector.exp($0) }
+            }
+        }
+
+        func tanh(_ x: [Float]) -> [Float] {
+            switch self {
+            case .baseline: return apply(x, srnn_tanh_baseline)
+            case .dispatched: return apply(x, srnn_tanh)
+            case .swiftScalar: return x.map { Vector.tanh($0) }
+            }
+        }
+
+        func sigmoid(_ x: [Float]) -> [Float] {
+            switch self {
+            case .baseline: return apply(x, srnn_sigmoid_baseline)
+            case .dispatched: return apply(x, srnn_sigmoid)
+            case .swiftScalar: return x.map { Vector.sigmoid($0) }
+            }
+        }
 
         private func apply(_ x: [Float], _ f: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void) -> [Float] {
             var y = [Float](repeating: .nan, count: x.count)
