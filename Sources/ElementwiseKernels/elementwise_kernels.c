@@ -139,11 +139,66 @@ SRNN_LOOP(sigmoid_base, srnn_sigmoid1, )
         }                                                                                \
     }
 
+// The forward kernels read and overwrite the gate blocks of one array; each row is
+// handed to a function whose blocks are separate restrict parameters, so that the
+// vectorizer needs no run-time overlap check between them (one that would fail).
+#define SRNN_LSTM_FORWARD(name, attributes)                                              \
+    attributes static inline void name##_row(float *restrict gi, float *restrict gf,     \
+                                             float *restrict gg, float *restrict go,     \
+                                             const float *restrict cp, float *restrict cn, \
+                                             float *restrict tc, float *restrict hx, size_t h) { \
+        for (size_t j = 0; j < h; j++) {                                                 \
+            float i = srnn_sigmoid1(gi[j]), f = srnn_sigmoid1(gf[j]);                    \
+            float g = srnn_tanh1(gg[j]), o = srnn_sigmoid1(go[j]);                       \
+            gi[j] = i; gf[j] = f; gg[j] = g; go[j] = o;                                  \
+            float c = f * cp[j] + i * g;                                                 \
+            float t = srnn_tanh1(c);                                                     \
+            cn[j] = c; tc[j] = t; hx[j] = o * t;                                         \
+        }                                                                                \
+    }                                                                                    \
+    attributes static void name(float *gates, const float *c_prev, float *c_next, float *tanh_c, \
+                                float *h_next, size_t rows, size_t h) {                  \
+        for (size_t b = 0; b < rows; b++) {                                              \
+            float *a = gates + b * 4 * h;                                                \
+            name##_row(a, a + h, a + 2 * h, a + 3 * h, c_prev + b * h, c_next + b * h,   \
+                       tanh_c + b * h, h_next + b * h, h);                               \
+        }                                                                                \
+    }
+
+#define SRNN_GRU_FORWARD(name, attributes)                                               \
+    attributes static inline void name##_row(float *restrict gr, float *restrict gz,     \
+                                             float *restrict gn, const float *restrict sr, \
+                                             const float *restrict sz, const float *restrict sn, \
+                                             const float *restrict hp, float *restrict hnr, \
+                                             float *restrict hx, size_t h) {             \
+        for (size_t j = 0; j < h; j++) {                                                 \
+            float r = srnn_sigmoid1(gr[j] + sr[j]), z = srnn_sigmoid1(gz[j] + sz[j]);    \
+            float hidden_n = sn[j];                                                      \
+            float n = srnn_tanh1(gn[j] + r * hidden_n);                                  \
+            gr[j] = r; gz[j] = z; gn[j] = n;                                             \
+            hnr[j] = hidden_n;                                                           \
+            hx[j] = n + z * (hp[j] - n);                                                 \
+        }                                                                                \
+    }                                                                                    \
+    attributes static void name(float *gates, const float *hidden, const float *h_prev, float *hn, \
+                                float *h_next, size_t rows, size_t h) {                  \
+        for (size_t b = 0; b < rows; b++) {                                              \
+            float *a = gates + b * 3 * h;                                                \
+            const float *s = hidden + b * 3 * h;                                         \
+            name##_row(a, a + h, a + 2 * h, s, s + h, s + 2 * h, h_prev + b * h, hn + b * h, \
+                       h_next + b * h, h);                                               \
+        }                                                                                \
+    }
+
+SRNN_LSTM_FORWARD(lstm_forward_base, )
+SRNN_GRU_FORWARD(gru_forward_base, )
 SRNN_LSTM_BACKWARD(lstm_backward_base, )
 SRNN_GRU_BACKWARD(gru_backward_base, )
 
 #if SRNN_X86
 #define SRNN_AVX2 __attribute__((target("avx2,fma")))
+SRNN_LSTM_FORWARD(lstm_forward_avx2, SRNN_AVX2)
+SRNN_GRU_FORWARD(gru_forward_avx2, SRNN_AVX2)
 SRNN_LSTM_BACKWARD(lstm_backward_avx2, SRNN_AVX2)
 SRNN_GRU_BACKWARD(gru_backward_avx2, SRNN_AVX2)
 SRNN_LOOP(exp_avx2, srnn_exp1, SRNN_AVX2)
@@ -215,4 +270,20 @@ void srnn_gru_backward_step(const float *gates, const float *hn, const float *h_
     if (srnn_kernels_use_avx2()) { gru_backward_avx2(gates, hn, h_prev, dh, d_input, d_hidden, dh_prev, rows, h); return; }
 #endif
     gru_backward_base(gates, hn, h_prev, dh, d_input, d_hidden, dh_prev, rows, h);
+}
+
+void srnn_lstm_forward_step(float *gates, const float *c_prev, float *c_next, float *tanh_c, float *h_next,
+                            size_t rows, size_t h) {
+#if SRNN_X86
+    if (srnn_kernels_use_avx2()) { lstm_forward_avx2(gates, c_prev, c_next, tanh_c, h_next, rows, h); return; }
+#endif
+    lstm_forward_base(gates, c_prev, c_next, tanh_c, h_next, rows, h);
+}
+
+void srnn_gru_forward_step(float *gates, const float *hidden, const float *h_prev, float *hn, float *h_next,
+                           size_t rows, size_t h) {
+#if SRNN_X86
+    if (srnn_kernels_use_avx2()) { gru_forward_avx2(gates, hidden, h_prev, hn, h_next, rows, h); return; }
+#endif
+    gru_forward_base(gates, hidden, h_prev, hn, h_next, rows, h);
 }

@@ -60,22 +60,11 @@ public final class GRU: RecurrentStack {
                           beta: 1, c: s, ldc: G)
             }
             profiler.measure(.elementwise) {
-                for b in 0..<B {
-                    let row = t * B + b
-                    let ar = a + row * G, sr = s + b * G, hnr = hn + row * H
-                    let hPrev = h + row * H, hNext = h + (row + B) * H
-                    for j in 0..<(2 * H) { ar[j] += sr[j] }
-                    Vector.sigmoid(inPlace: ar, count: 2 * H)
-                    for j in 0..<H {
-                        hnr[j] = sr[2 * H + j]
-                        ar[2 * H + j] += ar[j] * hnr[j]
-                    }
-                    Vector.tanh(inPlace: ar + 2 * H, count: H)
-                    for j in 0..<H {
-                        let z = ar[H + j], n = ar[2 * H + j]
-                        hNext[j] = n + z * (hPrev[j] - n)
-                    }
-                }
+                // r, z = σ(input + hidden side); n = tanh(input n + r hn); h' = n + z (h − n)
+                // (vectorized C kernel).
+                GateKernels.gruForwardStep(gates: a + t * B * G, hiddenSide: s, previousStates: h + t * B * H,
+                                           hiddenN: hn + t * B * H, nextStates: h + (t + 1) * B * H,
+                                           rows: B, hidden: H)
             }
         }
     }

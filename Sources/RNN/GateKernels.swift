@@ -1,12 +1,30 @@
 import ElementwiseKernels
 
-/// The gated cells' fused backward elementwise math for one time step of `rows`
+/// The gated cells' fused forward and backward elementwise math for one time step of `rows`
 /// sequences, in the C target `ElementwiseKernels` (vectorized, with an AVX2 + FMA
 /// variant chosen at run time like `Vector`'s). Every buffer must be distinct; all are
 /// row-major with `hidden` (`H`) units per row.
 ///
 /// - Complexity: O(rows · H), one pass.
 enum GateKernels {
+    /// LSTM forward: `gates` `[rows, 4H]` holds the pre-activations of i, f, g, o and
+    /// becomes their activations; writes `c' = f ⊙ c + i ⊙ g`, `tanh(c')` and
+    /// `h' = o ⊙ tanh(c')` (`[rows, H]` each) from the previous cell state.
+    static func lstmForwardStep(gates: UnsafeMutablePointer<Float>, previousCells: UnsafePointer<Float>,
+                                nextCells: UnsafeMutablePointer<Float>, tanhCells: UnsafeMutablePointer<Float>,
+                                nextStates: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
+        srnn_lstm_forward_step(gates, previousCells, nextCells, tanhCells, nextStates, rows, hidden)
+    }
+
+    /// GRU forward: `gates` `[rows, 3H]` holds the input side's pre-activations and
+    /// becomes r, z, n; `hiddenSide` `[rows, 3H]` is `h W_hhᵀ + b_hh`. Copies its n block
+    /// to `hiddenN` and writes `h' = n + z ⊙ (h − n)` (`[rows, H]` each).
+    static func gruForwardStep(gates: UnsafeMutablePointer<Float>, hiddenSide: UnsafePointer<Float>,
+                               previousStates: UnsafePointer<Float>, hiddenN: UnsafeMutablePointer<Float>,
+                               nextStates: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
+        srnn_gru_forward_step(gates, hiddenSide, previousStates, hiddenN, nextStates, rows, hidden)
+    }
+
     /// LSTM: from the activated gates `[rows, 4H]` (i, f, g, o), the previous cell state,
     /// `tanh(c)` and d(loss)/d(h) (`[rows, H]` each), writes d(loss)/d(pre-activation gates)
     /// `[rows, 4H]` and replaces `cellGradient` `[rows, H]` (from step t+1) by the one

@@ -58,21 +58,10 @@ public final class LSTM: RecurrentStack {
                           beta: 1, c: a + t * B * G, ldc: G)
             }
             profiler.measure(.elementwise) {
-                for b in 0..<B {
-                    let row = t * B + b
-                    let ar = a + row * G, cPrev = c + row * H, cNext = c + (row + B) * H
-                    let tcr = tc + row * H, hNext = h + (row + B) * H
-                    Vector.sigmoid(inPlace: ar, count: 2 * H)
-                    Vector.tanh(inPlace: ar + 2 * H, count: H)
-                    Vector.sigmoid(inPlace: ar + 3 * H, count: H)
-                    for j in 0..<H {
-                        let cv = ar[H + j] * cPrev[j] + ar[j] * ar[2 * H + j]
-                        cNext[j] = cv
-                        tcr[j] = cv
-                    }
-                    Vector.tanh(inPlace: tcr, count: H)
-                    for j in 0..<H { hNext[j] = ar[3 * H + j] * tcr[j] }
-                }
+                // i, f, o = σ, g = tanh; c' = f c + i g; h' = o tanh(c') (vectorized C kernel).
+                GateKernels.lstmForwardStep(gates: a + t * B * G, previousCells: c + t * B * H,
+                                            nextCells: c + (t + 1) * B * H, tanhCells: tc + t * B * H,
+                                            nextStates: h + (t + 1) * B * H, rows: B, hidden: H)
             }
         }
     }

@@ -30,6 +30,21 @@ void srnn_exp_baseline(const float *src, float *dst, size_t n);
 void srnn_tanh_baseline(const float *src, float *dst, size_t n);
 void srnn_sigmoid_baseline(const float *src, float *dst, size_t n);
 
+/// LSTM forward gate math for one step of `rows` sequences (`h` hidden units each):
+/// `gates` [rows, 4h] holds the pre-activations of i, f, g, o and is overwritten with the
+/// activations (sigmoid, sigmoid, tanh, sigmoid); from `c_prev` [rows, h] it writes
+/// `c_next = f c_prev + i g`, `tanh_c = tanh(c_next)` and `h_next = o tanh_c` (all [rows, h]).
+void srnn_lstm_forward_step(float *gates, const float *c_prev, float *c_next, float *tanh_c, float *h_next,
+                            size_t rows, size_t h);
+
+/// GRU forward gate math for one step: `gates` [rows, 3h] holds the input side's
+/// pre-activations (x W_ihᵀ + b_ih), `hidden` [rows, 3h] the hidden side's (h W_hhᵀ + b_hh).
+/// Overwrites `gates` with r = σ(i_r + h_r), z = σ(i_z + h_z), n = tanh(i_n + r hn), copies
+/// hn = the hidden side's n block to `hn` [rows, h], and writes
+/// `h_next = n + z (h_prev - n)` [rows, h].
+void srnn_gru_forward_step(float *gates, const float *hidden, const float *h_prev, float *hn, float *h_next,
+                           size_t rows, size_t h);
+
 /// LSTM backward gate math for one step of `rows` sequences (`h` hidden units each):
 /// `gates` [rows, 4h] holds the activated i, f, g, o; `c_prev`, `tanh_c`, `dh` [rows, h];
 /// writes d(pre-activation) of the four gates into `d_gates` [rows, 4h] and replaces the
