@@ -190,6 +190,46 @@ SRNN_LOOP(sigmoid_base, srnn_sigmoid1, )
         }                                                                                \
     }
 
+// Softmax + cross-entropy, row by row in place. The max and the sum run over 8
+// independent lanes (a single running max or sum is a serial chain the compiler may not
+// reorder); the sum is finished in double.
+#define SRNN_SOFTMAX_XENT(name, attributes)                                              \
+    attributes static double name(float *logits, const int *targets, size_t rows, size_t classes, \
+                                  float scale) {                                         \
+        double total = 0;                                                                \
+        for (size_t r = 0; r < rows; r++) {                                              \
+            float *restrict z = logits + r * classes;                                    \
+            int target = targets[r];                                                     \
+            if (target < 0) {                                                            \
+                for (size_t c = 0; c < classes; c++) z[c] = 0;                           \
+                continue;                                                                \
+            }                                                                            \
+            float lanes[8] = {-__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff(), \
+                              -__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff()}; \
+            size_t c = 0;                                                                \
+            for (; c + 8 <= classes; c += 8)                                             \
+                for (int l = 0; l < 8; l++) lanes[l] = z[c + l] > lanes[l] ? z[c + l] : lanes[l]; \
+            float m = -__builtin_inff();                                                 \
+            for (int l = 0; l < 8; l++) m = lanes[l] > m ? lanes[l] : m;                 \
+            for (; c < classes; c++) m = z[c] > m ? z[c] : m;                            \
+            float zt = z[target];                                                        \
+            for (size_t k = 0; k < classes; k++) z[k] = srnn_exp1(z[k] - m);             \
+            float sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                    \
+            c = 0;                                                                       \
+            for (; c + 8 <= classes; c += 8)                                             \
+                for (int l = 0; l < 8; l++) sums[l] += z[c + l];                         \
+            double sum = 0;                                                              \
+            for (int l = 0; l < 8; l++) sum += sums[l];                                  \
+            for (; c < classes; c++) sum += z[c];                                        \
+            float inv = (float)(1.0 / sum) * scale;                                      \
+            for (size_t k = 0; k < classes; k++) z[k] *= inv;                            \
+            z[target] -= scale;                                                          \
+            total += (double)m + __builtin_log(sum) - (double)zt;                        \
+        }                                                                                \
+        return total;                                                                    \
+    }
+
+SRNN_SOFTMAX_XENT(softmax_xent_base, )
 SRNN_LSTM_FORWARD(lstm_forward_base, )
 SRNN_GRU_FORWARD(gru_forward_base, )
 SRNN_LSTM_BACKWARD(lstm_backward_base, )
@@ -197,6 +237,7 @@ SRNN_GRU_BACKWARD(gru_backward_base, )
 
 #if SRNN_X86
 #define SRNN_AVX2 __attribute__((target("avx2,fma")))
+SRNN_SOFTMAX_XENT(softmax_xent_avx2, SRNN_AVX2)
 SRNN_LSTM_FORWARD(lstm_forward_avx2, SRNN_AVX2)
 SRNN_GRU_FORWARD(gru_forward_avx2, SRNN_AVX2)
 SRNN_LSTM_BACKWARD(lstm_backward_avx2, SRNN_AVX2)
@@ -286,4 +327,11 @@ void srnn_gru_forward_step(float *gates, const float *hidden, const float *h_pre
     if (srnn_kernels_use_avx2()) { gru_forward_avx2(gates, hidden, h_prev, hn, h_next, rows, h); return; }
 #endif
     gru_forward_base(gates, hidden, h_prev, hn, h_next, rows, h);
+}
+
+double srnn_softmax_cross_entropy(float *logits, const int *targets, size_t rows, size_t classes, float scale) {
+#if SRNN_X86
+    if (srnn_kernels_use_avx2()) return softmax_xent_avx2(logits, targets, rows, classes, scale);
+#endif
+    return softmax_xent_base(logits, targets, rows, classes, scale);
 }

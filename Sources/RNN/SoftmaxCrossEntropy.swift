@@ -1,3 +1,4 @@
+import ElementwiseKernels
 import Foundation
 import Linalg
 
@@ -29,29 +30,22 @@ public enum SoftmaxCrossEntropy {
             counted += 1
         }
         let scale = counted > 0 ? 1 / Float(counted) : 0
+        if let gradient {
+            // The training path: one fused, vectorized pass per row in the C target.
+            if UnsafePointer(gradient) != logits { gradient.update(from: logits, count: rows * classes) }
+            let total = srnn_softmax_cross_entropy(gradient, targets, rows, classes, scale)
+            return (counted > 0 ? total / Double(counted) : 0, counted)
+        }
         var total = 0.0
         for r in 0..<rows {
             let z = logits + r * classes
             let target = Int(targets[r])
-            guard target >= 0 else {
-                gradient?.advanced(by: r * classes).update(repeating: 0, count: classes)
-                continue
-            }
+            guard target >= 0 else { continue }
             var m = -Float.infinity
             for c in 0..<classes { m = max(m, z[c]) }
             let zt = z[target]
             var sum = 0.0
-            if let gradient {
-                let gr = gradient + r * classes
-                for c in 0..<classes { gr[c] = z[c] - m }
-                Vector.exp(gr, into: gr, count: classes)
-                for c in 0..<classes { sum += Double(gr[c]) }
-                let inv = Float(1 / sum) * scale
-                for c in 0..<classes { gr[c] *= inv }
-                gr[target] -= scale
-            } else {
-                for c in 0..<classes { sum += Foundation.exp(Double(z[c] - m)) }
-            }
+            for c in 0..<classes { sum += Foundation.exp(Double(z[c] - m)) }
             total += Double(m) + Foundation.log(sum) - Double(zt)
         }
         return (counted > 0 ? total / Double(counted) : 0, counted)

@@ -30,6 +30,12 @@ void srnn_exp_baseline(const float *src, float *dst, size_t n);
 void srnn_tanh_baseline(const float *src, float *dst, size_t n);
 void srnn_sigmoid_baseline(const float *src, float *dst, size_t n);
 
+/// Fused softmax + cross-entropy over `rows` rows of `classes` logits, in place: a row
+/// whose target is >= 0 becomes `scale · (softmax(z) − onehot(target))` and adds
+/// `logsumexp(z) − z[target]` to the returned sum; a row whose target is < 0 becomes 0
+/// and adds nothing. Targets must be < `classes`.
+double srnn_softmax_cross_entropy(float *logits, const int *targets, size_t rows, size_t classes, float scale);
+
 /// LSTM forward gate math for one step of `rows` sequences (`h` hidden units each):
 /// `gates` [rows, 4h] holds the pre-activations of i, f, g, o and is overwritten with the
 /// activations (sigmoid, sigmoid, tanh, sigmoid); from `c_prev` [rows, h] it writes
