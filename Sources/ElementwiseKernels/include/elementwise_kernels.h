@@ -1,12 +1,14 @@
-/// Elementwise float kernels (exp, tanh, logistic sigmoid) for Linalg's `Vector`,
-/// compiled twice: for the x86-64 baseline (SSE2) and, on x86-64, for AVX2 + FMA, with
-/// the second chosen at run time when the processor and the OS support it. Linalg's
-/// public API wraps these; they are not meant to be called directly.
+/// Float kernels for Linalg's `Vector` (exp, tanh, logistic sigmoid) and for RNN (the
+/// GRU/LSTM gate math of one step, fused softmax cross-entropy), compiled twice: for the
+/// x86-64 baseline (SSE2) and, on x86-64, for AVX2 + FMA, with the second chosen at run
+/// time when the processor and the OS support it. Linalg's and RNN's Swift APIs wrap
+/// these; they are not meant to be called directly.
 ///
-/// Every function takes `n` elements; `src` and `dst` may be the same buffer.
+/// The elementwise functions take `n` elements; `src` and `dst` may be the same buffer.
 /// Accuracy (the same branch-free algorithms as `Vector.exp(_: Float)` and
 /// `Vector.tanh(_: Float)`): exp within 2 ulp of the exact value for normal results,
-/// tanh within 3 ulp, sigmoid inherits exp's bound; both variants stay within those.
+/// tanh within 3 ulp, sigmoid within 4 ulp (0 below the normal range); both variants stay
+/// within those (LinalgTests' KernelVariantTests).
 #ifndef ELEMENTWISE_KERNELS_H
 #define ELEMENTWISE_KERNELS_H
 
