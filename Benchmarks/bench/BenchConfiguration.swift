@@ -56,7 +56,12 @@ struct BenchConfiguration: Sendable, Equatable, Codable {
     var minimumCorpusTokens: Int { batch * (seqLength + 1) }
 
     /// The name, with the cell when it is not the vanilla RNN: "ref", "ref/gru".
-    var label: String { cell == .rnn ? name : "\(name)/\(cell.rawValue)" }
+    var label: String { Self.label(name: name, cell: cell.rawValue) }
+
+    /// `name`, or `name/cell` for a cell other than "rnn" (also for results read back).
+    static func label(name: String, cell: String) -> String {
+        cell == RecurrentCell.rnn.rawValue ? name : "\(name)/\(cell)"
+    }
 }
 
 extension BenchConfiguration {

@@ -24,7 +24,7 @@ struct BenchResult: Codable {
         var nonlinearity: String
 
         /// The name, with the cell when it is not the vanilla RNN: "ref", "ref/gru".
-        var label: String { cell == RecurrentCell.rnn.rawValue ? name : "\(name)/\(cell)" }
+        var label: String { BenchConfiguration.label(name: name, cell: cell) }
 
         init(_ c: BenchConfiguration, seed: UInt64) {
             name = c.name; cell = c.cell.rawValue; vocab = c.vocab; hidden = c.hidden; layers = c.layers
