@@ -167,12 +167,6 @@ public enum Vector {
         return total
     }
 
-    /// `y[i] += x[i]` for `count` elements (the buffers must not overlap).
-    /// - Complexity: O(count).
-    public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] += x[i] }
-    }
-
     /// Column sums of a row-major `[rows, cols]` block added into `sums` (`cols` elements).
     /// - Complexity: O(rows * cols).
     public static func addColumnSums(of x: UnsafePointer<Float>, rows: Int, cols: Int, into sums: UnsafeMutablePointer<Float>) {

@@ -66,8 +66,8 @@ extension RecurrentStack {
                 biasGradientSums.resize(gH)
                 biasGradientSums.zero()
                 Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: biasGradientSums.pointer)
-                Vector.add(biasGradientSums.pointer, into: g + biasIH[k].offset, count: gH)
-                Vector.add(biasGradientSums.pointer, into: g + biasHH[k].offset, count: gH)
+                BLAS.axpy(count: gH, alpha: 1, x: biasGradientSums.pointer, y: g + biasIH[k].offset)
+                BLAS.axpy(count: gH, alpha: 1, x: biasGradientSums.pointer, y: g + biasHH[k].offset)
             } else {
                 Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: g + biasIH[k].offset)
                 Vector.addColumnSums(of: hiddenSide, rows: T * B, cols: gH, into: g + biasHH[k].offset)
@@ -85,7 +85,7 @@ extension RecurrentStack {
             for r in 0..<(T * B) {
                 let v = Int(tok[r])
                 if v < 0 { continue }
-                Vector.add(inputSide + r * gH, into: scratch + v * gH, count: gH)
+                BLAS.axpy(count: gH, alpha: 1, x: inputSide + r * gH, y: scratch + v * gH)
             }
             // Row by row of dW_ih: contiguous writes; the strided reads stay within the
             // same V cache lines from one row to the next.

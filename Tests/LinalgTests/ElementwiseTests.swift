@@ -53,14 +53,14 @@ struct ElementwiseTests {
         #expect(d == h.map { 2 * (1 - $0 * $0) })
     }
 
-    @Test func addAndColumnSumsMatchLoops() {
+    @Test func axpyAndColumnSumsMatchLoops() {
         var rng = SeededRandom(seed: 5)
         let rows = 7, cols = 19
         let x = (0..<rows * cols).map { _ in rng.uniform(-1, 1) }
         var y = (0..<cols).map { _ in rng.uniform(-1, 1) }
         var expected = y
         for j in 0..<cols { expected[j] += x[3 * cols + j] }
-        x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { Vector.add(px.baseAddress! + 3 * cols, into: $0.baseAddress!, count: cols) } }
+        x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { BLAS.axpy(count: cols, alpha: 1, x: px.baseAddress! + 3 * cols, y: $0.baseAddress!) } }
         #expect(y == expected)
         for i in 0..<rows { for j in 0..<cols { expected[j] += x[i * cols + j] } }
         x.withUnsafeBufferPointer { px in
