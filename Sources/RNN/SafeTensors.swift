@@ -375,17 +375,8 @@ public struct SafeTensors: Equatable, Sendable {
         guard fd >= 0 else { throw fail("cannot create temporary file '\(temporary)': \(errnoText())") }
 
         var failure: String? = nil
-        bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = posixWrite(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = "cannot write temporary file '\(temporary)': \(errnoText())"
-                    return
-                }
-                done += n
-            }
+        if !bytes.withUnsafeBytes({ POSIXWrite.all($0, to: fd) }) {
+            failure = "cannot write temporary file '\(temporary)': \(errnoText())"
         }
         if failure == nil, fsync(fd) != 0 { failure = "cannot fsync temporary file '\(temporary)': \(errnoText())" }
         if close(fd) != 0, failure == nil { failure = "cannot close temporary file '\(temporary)': \(errnoText())" }
@@ -402,9 +393,8 @@ public struct SafeTensors: Equatable, Sendable {
     }
 }
 
-// File-scope wrappers: inside `SafeTensors`, `read`/`write` name its own methods.
+// File-scope wrapper: inside `SafeTensors`, `read` names its own method.
 private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
 
 /// Errors reading or writing a safetensors file.
 public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import RNN
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -21,17 +22,7 @@ enum Console {
     /// in order on a terminal). A closed pipe ends the output silently.
     private static func writeAll(_ fd: Int32, _ text: String) {
         var text = text
-        text.withUTF8 { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                done += n
-            }
-        }
+        text.withUTF8 { _ = POSIXWrite.all(UnsafeRawBufferPointer($0), to: fd) }
     }
 
     /// A diagnostic line on stderr.
