@@ -1,0 +1,129 @@
+import Testing
+import Linalg
+import RNN
+
+struct DataParallelModelTests {
+    /// A seeded batch: tokens and targets `[T*B]` with some targets `-1` (not counted),
+    /// spread unevenly so that the workers' slices count different numbers of rows.
+    static func batch(V: Int, B: Int, T: Int, using rng: inout SeededRandom) -> (inputs: [Int32], targets: [Int32]) {
+        let inputs = (0..<(T * B)).map { _ in Int32(rng.index(below: V)) }
+        let targets = (0..<(T * B)).map { r -> Int32 in
+            // Sequence 0 (worker 0's slice) loses most of its targets.
+            (r % B == 0 && r / B > 1) || rng.uniform(0, 1) < 0.1 ? -1 : Int32(rng.index(below: V))
+        }
+        return (inputs, targets)
+    }
+
+    /// The largest absolute difference between two equally long arrays.
+    static func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+        precondition(a.count == b.count)
+        return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    }
+
+    /// Split across 2 or 3 workers (B = 5: uneven slices), loss, gradients and the final
+    /// state equal the whole batch run by the model itself, for every cell, two layers,
+    /// with and without an initial state.
+    @Test(arguments: [RecurrentCell.rnn, .gru, .lstm], [2, 3])
+    func equalsTheWholeBatch(cell: RecurrentCell, workers: Int) {
+        var rng = SeededRandom(seed: 91)
+        let (V, H, B, T) = (7, 9, 5, 6)
+        let model = ManyToManyModel(inputSize: V, hiddenSize: H, outputSize: V, numLayers: 2, cell: cell, using: &rng)
+        let parallel = DataParallelModel(model, workers: workers)
+        let (inputs, targets) = Self.batch(V: V, B: B, T: T, using: &rng)
+        let state = (0..<model.rnn.stateSize(batchSize: B)).map { _ in rng.uniform(-0.5, 0.5) }
+        for initialState in [nil, state] {
+            let loss = model.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: initialState)
+            let gradients = model.parameters.gradients
+            let finalState = model.rnn.finalState()
+            model.parameters.gradients = gradients.map { _ in 7 }   // must be overwritten, not added to
+
+            let parallelLoss = parallel.computeGradients(.tokens(inputs), targets: targets, batchSize: B,
+                                                         initialState: initialState)
+            #expect(abs(parallelLoss - loss) < 1e-6 * abs(loss), "loss \(parallelLoss) vs \(loss)")
+            let worst = Self.maxDifference(model.parameters.gradients, gradients)
+            let scale = gradients.map(abs).max()!
+            #expect(worst < 1e-5 * scale, "\(cell), \(workers) workers: gradient differs by \(worst) (largest \(scale))")
+            #expect(Self.maxDifference(parallel.finalState(), finalState) < 1e-6)
+        }
+    }
+
+    /// Dense input splits the same way.
+    @Test func denseInputEqualsTheWholeBatch() {
+        var rng = SeededRandom(seed: 92)
+        let (I, H, O, B, T) = (4, 6, 3, 4, 5)
+        let model = ManyToManyModel(inputSize: I, hiddenSize: H, outputSize: O, using: &rng)
+        let x = Matrix(rows: T * B, cols: I, storage: (0..<(T * B * I)).map { _ in rng.uniform(-1, 1) })
+        let targets = (0..<(T * B)).map { _ in Int32(rng.index(below: O)) }
+        let loss = model.computeGradients(.dense(x), targets: targets, batchSize: B)
+        let gradients = model.parameters.gradients
+        let parallelLoss = DataParallelModel(model, workers: 2).computeGradients(.dense(x), targets: targets, batchSize: B)
+        #expect(abs(parallelLoss - loss) < 1e-6 * loss)
+        #expect(Self.maxDifference(model.parameters.gradients, gradients) < 1e-5 * gradients.map(abs).max()!)
+    }
+
+    /// More workers than sequences: each sequence gets one worker, and the rest idle.
+    @Test func moreWorkersThanSequences() {
+        var rng = SeededRandom(seed: 93)
+        let model = ManyToManyModel(inputSize: 5, hiddenSize: 4, outputSize: 5, using: &rng)
+        let (inputs, targets) = Self.batch(V: 5, B: 2, T: 3, using: &rng)
+        let loss = model.computeGradients(.tokens(inputs), targets: targets, batchSize: 2)
+        let gradients = model.parameters.gradients
+        let parallelLoss = DataParallelModel(model, workers: 4).computeGradients(.tokens(inputs), targets: targets, batchSize: 2)
+        #expect(abs(parallelLoss - loss) < 1e-6 * loss)
+        #expect(Self.maxDifference(model.parameters.gradients, gradients) < 1e-5 * gradients.map(abs).max()!)
+    }
+
+    /// Training with truncated BPTT through the parallel model follows the serial run
+    /// (same seed, 30 Adam steps over carried chunks).
+    @Test func trainingFollowsTheSerialRun() {
+        let (V, B, T) = (6, 6, 8)
+        func train(parallel: Bool) -> (losses: [Double], values: [Float]) {
+            var rng = SeededRandom(seed: 94)
+            let model = ManyToManyModel(inputSize: V, hiddenSize: 16, outputSize: V, cell: .gru, using: &rng)
+            let wrapper = DataParallelModel(model, workers: 2)
+            let optimizer = Adam(learningRate: 0.01)
+            var state: [Float] = []
+            var losses: [Double] = []
+            for chunk in 0..<30 {
+                var inputs = [Int32](repeating: 0, count: T * B), targets = inputs
+                for t in 0..<T {
+                    for b in 0..<B {
+                        let pos = chunk * T + t + 2 * b
+                        inputs[t * B + b] = Int32(pos % V)
+                        targets[t * B + b] = Int32((pos + 1) % V)
+                    }
+                }
+                let initial = chunk == 0 ? nil : state
+                losses.append(parallel
+                    ? wrapper.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: initial)
+                    : model.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: initial))
+                GradientClipping.clipGlobalNorm(model.parameters, maxNorm: 5)
+                optimizer.step(model.parameters)
+                if parallel { wrapper.finalState(into: &state) } else { model.rnn.finalState(into: &state) }
+            }
+            return (losses, model.parameters.values)
+        }
+        let serial = train(parallel: false), split = train(parallel: true)
+        #expect(serial.losses.last! < 0.5 * serial.losses.first!, "the task is learnable: \(serial.losses)")
+        for (a, b) in zip(serial.losses, split.losses) { #expect(abs(a - b) < 1e-3 * a) }
+        #expect(Self.maxDifference(serial.values, split.values) < 1e-3)
+    }
+
+    @Test func recommendedWorkers() {
+        // The tutorial's step (about 0.1 MFLOP) stays on one thread; a 2048-token step
+        // of the `small` bench model (0.3 GFLOP) splits; H = 512 leaves it to OpenBLAS.
+        #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 3, hiddenSize: 12, flopsPerStep: 1e5) == 1)
+        #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 32, hiddenSize: 128, flopsPerStep: 3e8) == 2)
+        #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 32, hiddenSize: 512, flopsPerStep: 3e9) == 1)
+        #expect(DataParallelModel.recommendedWorkers(threads: 4, batchSize: 6, hiddenSize: 128, flopsPerStep: 3e8) == 1)
+        #expect(DataParallelModel.recommendedWorkers(threads: 1, batchSize: 64, hiddenSize: 128, flopsPerStep: 3e8) == 1)
+        // The model form estimates the FLOPs: small's model at B 32, T 64 is 0.3 GFLOP
+        // a step; the tutorial's is 0.1 MFLOP.
+        var rng = SeededRandom(seed: 95)
+        let small = ManyToManyModel(inputSize: 65, hiddenSize: 128, outputSize: 65, using: &rng)
+        #expect(DataParallelModel.recommendedWorkers(threads: 2, model: small, batchSize: 32, steps: 64) == 2)
+        #expect(DataParallelModel.recommendedWorkers(threads: 2, model: small, batchSize: 32, steps: 1) == 1)
+        let tutorial = ManyToManyModel(inputSize: 17, hiddenSize: 12, outputSize: 17, using: &rng)
+        #expect(DataParallelModel.recommendedWorkers(threads: 2, model: tutorial, batchSize: 3, steps: 14) == 1)
+    }
+}
