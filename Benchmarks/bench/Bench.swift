@@ -55,6 +55,14 @@ struct Bench: ParsableCommand {
             peak. "% ceil" is the measured GFLOP/s as % of that rate: the share of the \
             reachable speed the whole step gets. --json lists each shape's GFLOP/s.
 
+            With several threads (--threads 2), --parallelism batch (the default, auto, \
+            picks it unless a step is too small to split: seed) splits each batch across \
+            that many worker threads (DataParallelModel: each trains its slice of the \
+            sequences with single-threaded GEMMs, the gradients are summed); blas runs one \
+            step at a time with OpenBLAS's threads inside each GEMM. The "split" column \
+            says which ran; the ceiling is then measured the same way (each worker's GEMM \
+            shapes, run at the same time on every worker thread).
+
             "others" is the share of all processors that other processes used while a \
             configuration ran (/proc/stat minus this process): above ~20% its timings are \
             disturbed; rerun on a quiet machine.
@@ -99,6 +107,11 @@ struct Bench: ParsableCommand {
             help: ArgumentHelp("OpenBLAS thread counts to run with, e.g. 2 or 1,2 (default: all cores).",
                                valueName: "n"))
     var threadArguments: [String] = []
+
+    @Option(help: ArgumentHelp("How to use several threads: batch (split each batch across worker threads, "
+                               + "single-threaded GEMMs), blas (OpenBLAS threads inside each GEMM) or auto "
+                               + "(batch unless the step is too small to split).", valueName: "mode"))
+    var parallelism: String = Parallelism.auto.rawValue
 
     @Option(help: ArgumentHelp("Write the results as a JSON array (one object per configuration and thread count).",
                                valueName: "file"))
@@ -183,6 +196,14 @@ struct Bench: ParsableCommand {
         return counts
     }
 
+    /// `--parallelism`, case-insensitive.
+    func resolvedParallelism() throws -> Parallelism {
+        guard let p = Parallelism(rawValue: parallelism.lowercased()) else {
+            throw ValidationError("Unknown --parallelism '\(parallelism)'. It takes auto, batch or blas.")
+        }
+        return p
+    }
+
     mutating func validate() throws {
         func positive(_ value: Int?, _ option: String, minimum: Int = 1) throws {
             if let v = value, v < minimum {
@@ -200,6 +221,7 @@ struct Bench: ParsableCommand {
             throw ValidationError("--epochs must be between 1 and 10000, got \(epochs).")
         }
         _ = try threadCounts()
+        _ = try resolvedParallelism()
         for c in try resolvedConfigurations() where c.fullBatchSteps == nil && c.chunksPerStream < 1 {
             throw ValidationError("\(c.label): a corpus of \(c.corpusTokens) tokens is too small for B \(c.batch), "
                                   + "T \(c.seqLength); --tokens must be at least B*(T+1) = \(c.minimumCorpusTokens).")
@@ -229,8 +251,8 @@ struct Bench: ParsableCommand {
 
         var all: [BenchResult] = []
         for n in threads {
-            let suite = Suite(configurations: configs, threads: n, epochs: epochs, profile: !noProfile,
-                              ceiling: !noCeiling, seed: seed)
+            let suite = Suite(configurations: configs, threads: n, parallelism: try resolvedParallelism(),
+                              epochs: epochs, profile: !noProfile, ceiling: !noCeiling, seed: seed)
             let run = try suite.run()
             print(Report.suite(run))
             all += run.results

@@ -62,6 +62,10 @@ struct BenchResult: Codable {
 
     var configuration: Configuration
     var threads: Int
+    /// "batch" (the batch split across `workers` threads, single-threaded GEMMs) or
+    /// "blas" (one step at a time, `threads` OpenBLAS threads inside each GEMM).
+    var parallelism: String
+    var workers: Int
     var build: String
     var cpu: String
     var processors: Int
@@ -116,12 +120,14 @@ struct BenchResult: Codable {
     /// gradients, copying the carried state, checking tokens, the profiler itself).
     var phases: [Phase]?
 
-    init(config: BenchConfiguration, seed: UInt64, threads: Int, peakGflops: Double, peakSamples: [Double],
+    init(config: BenchConfiguration, seed: UInt64, threads: Int, workers: Int, peakGflops: Double, peakSamples: [Double],
          localPeakGflops: Double, peakMethod: String,
          loadAverageBefore: Double?, busyPercentBefore: Double?, measurement m: EpochTimer.Measurement,
          ceiling: GemmCeiling?) {
         configuration = Configuration(config, seed: seed)
         self.threads = threads
+        self.workers = workers
+        parallelism = Parallelism.label(workers: workers)
         build = BuildConfiguration.name
         cpu = Machine.cpuModel
         processors = Machine.processors
@@ -179,6 +185,8 @@ struct BenchResult: Codable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(configuration, forKey: .configuration)
         try c.encode(threads, forKey: .threads)
+        try c.encode(parallelism, forKey: .parallelism)
+        try c.encode(workers, forKey: .workers)
         try c.encode(build, forKey: .build)
         try c.encode(cpu, forKey: .cpu)
         try c.encode(processors, forKey: .processors)

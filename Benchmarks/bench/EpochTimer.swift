@@ -13,15 +13,19 @@ import RNN
 /// gradients, forward, fused softmax-CE, backward), `clipGlobalNorm(maxNorm: 5)`,
 /// `Adam.step`, then (truncated BPTT) `finalState(into:)` becomes the next chunk's initial
 /// state. The loop itself allocates nothing, so allocation counts of a run are the library's.
+/// With `workers` > 1 the gradients come from a `DataParallelModel` that splits each batch
+/// across that many threads (profiled: worker 0's phases).
 ///
 /// ```swift
-/// let timer = EpochTimer(config: BenchConfiguration.named("ref")!, seed: 0)
+/// let timer = EpochTimer(config: BenchConfiguration.named("ref")!, seed: 0, workers: 1)
 /// let m = try timer.measure(epochs: 5, profile: true)
 /// m.epochSeconds   // [1.02, 0.99, ...]
 /// ```
 final class EpochTimer {
     let config: BenchConfiguration
     let model: ManyToManyModel
+    /// The batch split across worker threads, or nil to run the model itself.
+    let parallel: DataParallelModel?
     let optimizer: Adam
     let batches: TrainingBatches
     static let minimumProfiledSeconds = 0.5
@@ -52,11 +56,12 @@ final class EpochTimer {
         }
     }
 
-    init(config: BenchConfiguration, seed: UInt64) {
+    init(config: BenchConfiguration, seed: UInt64, workers: Int) {
         self.config = config
         var rng = SeededRandom(seed: seed)
         model = ManyToManyModel(inputSize: config.vocab, hiddenSize: config.hidden, outputSize: config.vocab,
                                 numLayers: config.layers, cell: config.cell, using: &rng)
+        parallel = workers > 1 ? DataParallelModel(model, workers: workers) : nil
         optimizer = Adam(learningRate: config.learningRate)
         batches = TrainingBatches.make(for: config, seed: seed &+ 1)
     }
@@ -69,10 +74,14 @@ final class EpochTimer {
     /// afterwards (truncated BPTT) `carried` holds the state for the next chunk.
     @inline(__always)
     private func step(_ index: Int, carry: Bool, profiler: PhaseProfiler?) -> Double {
-        let loss = model.computeGradients(.tokens(batches.inputs[index]), targets: batches.targets[index],
-                                          batchSize: batches.batchSize, initialState: carry ? carried : nil)
+        let input = SequenceInput.tokens(batches.inputs[index]), targets = batches.targets[index]
+        let state = carry ? carried : nil
+        let loss = parallel?.computeGradients(input, targets: targets, batchSize: batches.batchSize, initialState: state)
+            ?? model.computeGradients(input, targets: targets, batchSize: batches.batchSize, initialState: state)
         if let profiler { profiler.measure(.optimizer) { update() } } else { update() }
-        if config.fullBatchSteps == nil { model.rnn.finalState(into: &carried) }
+        if config.fullBatchSteps == nil {
+            if let parallel { parallel.finalState(into: &carried) } else { model.rnn.finalState(into: &carried) }
+        }
         return loss
     }
 
@@ -123,7 +132,8 @@ final class EpochTimer {
             // the larger sizes; many of the tutorial's 2-ms epochs), so the shares are stable.
             let profiler = PhaseProfiler()
             model.profiler = profiler
-            defer { model.profiler = nil }
+            parallel?.profiler = profiler
+            defer { model.profiler = nil; parallel?.profiler = nil }
             var total = 0.0, count = 0
             while count == 0 || (total < Self.minimumProfiledSeconds && count < 10_000) {
                 let (seconds, loss) = try epoch(epochs + 1 + count, profiler: profiler)

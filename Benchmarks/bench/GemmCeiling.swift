@@ -1,3 +1,4 @@
+import Dispatch
 import Linalg
 
 /// The best "% of peak" a training step of a configuration could reach if everything but
@@ -8,9 +9,16 @@ import Linalg
 /// the reachable speed the whole step gets (the rest is elementwise work, the optimizer
 /// and bookkeeping).
 ///
+/// A shape is timed as a step runs it: its `calls` calls back to back (the `T` per-step
+/// products reuse the same weights), best of a few repeats.
+///
 /// OpenBLAS runs the thin and short shapes of a recurrent step (`[B, H] x [H, G·H]` with
 /// B = 64, the output layer's N = V) well below its square-matrix peak, so the ceiling is
 /// what bounds "% peak" first.
+///
+/// With the batch split across `workers` threads, the shapes are each worker's (its
+/// `B / workers` sequences), and each is timed running on all worker threads at once with
+/// single-threaded OpenBLAS, as the training step runs them.
 ///
 /// ```swift
 /// let c = GemmCeiling.measure(BenchConfiguration.named("ref")!)
@@ -64,38 +72,68 @@ struct GemmCeiling {
         return s
     }
 
-    /// Times every shape of `c` (best of `repeats` calls after one untimed call) with the
-    /// current OpenBLAS thread count.
+    /// Times every shape of `c` (its `calls` calls back to back; best of `repeats` after one
+    /// untimed round) with the current OpenBLAS thread count, or, with `workers` > 1, the
+    /// shapes of one worker's slice of the batch on `workers` threads at once (OpenBLAS
+    /// single-threaded meanwhile, one fork and join per round as in a training step).
     /// - Complexity: about `repeats + 1` training steps' worth of GEMMs.
-    static func measure(_ c: BenchConfiguration, repeats: Int = 5) -> GemmCeiling {
-        let list = shapes(c)
+    static func measure(_ c: BenchConfiguration, workers: Int = 1, repeats: Int = 3) -> GemmCeiling {
+        var slice = c
+        slice.batch = (c.batch + workers - 1) / workers   // the largest slice sets the pace
+        let list = shapes(slice)
+        let savedThreads = BLASThreads.count
+        if workers > 1 { BLASThreads.count = 1 }
+        defer { BLASThreads.count = savedThreads }
         var rng = SeededRandom(seed: 3)
         let clock = ContinuousClock()
         var seconds: [Double] = []
         for s in list {
-            let a = (0..<(s.m * s.k)).map { _ in rng.uniform(-0.1, 0.1) }
-            let b = (0..<(s.k * s.n)).map { _ in rng.uniform(-0.1, 0.1) }
-            var out = [Float](repeating: 0, count: s.m * s.n)
-            let lda = s.transA == .none ? s.k : s.m, ldb = s.transB == .none ? s.n : s.k
+            let operands = (0..<workers).map { _ in GemmOperands(s, using: &rng) }
             var best = Double.infinity
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    out.withUnsafeMutableBufferPointer { pc in
-                        for r in 0...repeats {
-                            let elapsed = clock.measure {
-                                BLAS.gemm(s.transA, s.transB, m: s.m, n: s.n, k: s.k, a: pa.baseAddress!, lda: lda,
-                                          b: pb.baseAddress!, ldb: ldb, beta: 1, c: pc.baseAddress!, ldc: s.n)
-                            }
-                            if r > 0 { best = min(best, elapsed.seconds) }
-                        }
+            for r in 0...repeats {
+                let elapsed = clock.measure {
+                    if workers == 1 {
+                        operands[0].run(times: s.calls)
+                    } else {
+                        DispatchQueue.concurrentPerform(iterations: workers) { w in operands[w].run(times: s.calls) }
                     }
                 }
+                if r > 0 { best = min(best, elapsed.seconds / Double(s.calls)) }
             }
             seconds.append(best)
         }
         let stepSeconds = zip(list, seconds).reduce(0) { $0 + Double($1.0.calls) * $1.1 }
-        let stepFlops = list.reduce(0) { $0 + Double($1.calls) * $1.flops }
+        let stepFlops = Double(workers) * list.reduce(0) { $0 + Double($1.calls) * $1.flops }
         return GemmCeiling(secondsPerCall: seconds, shapes: list, gflops: stepFlops / stepSeconds / 1e9,
-                           flopsPerToken: stepFlops / Double(c.seqLength * c.batch))
+                           flopsPerToken: stepFlops / Double(c.seqLength * slice.batch * workers))
+    }
+}
+
+/// Seeded operands and an output for one GEMM shape; `run` does the product `times`
+/// times (`beta` 1, as the training step accumulates).
+private final class GemmOperands: @unchecked Sendable {
+    let shape: GemmCeiling.Shape
+    let a: UnsafeMutableBufferPointer<Float>, b: UnsafeMutableBufferPointer<Float>
+    let c: UnsafeMutableBufferPointer<Float>
+
+    init(_ s: GemmCeiling.Shape, using rng: inout SeededRandom) {
+        shape = s
+        a = .allocate(capacity: s.m * s.k)
+        b = .allocate(capacity: s.k * s.n)
+        c = .allocate(capacity: s.m * s.n)
+        for i in a.indices { a[i] = rng.uniform(-0.1, 0.1) }
+        for i in b.indices { b[i] = rng.uniform(-0.1, 0.1) }
+        c.initialize(repeating: 0)
+    }
+
+    deinit { a.deallocate(); b.deallocate(); c.deallocate() }
+
+    func run(times: Int) {
+        let s = shape
+        let lda = s.transA == .none ? s.k : s.m, ldb = s.transB == .none ? s.n : s.k
+        for _ in 0..<times {
+            BLAS.gemm(s.transA, s.transB, m: s.m, n: s.n, k: s.k, a: a.baseAddress!, lda: lda,
+                      b: b.baseAddress!, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: s.n)
+        }
     }
 }

@@ -32,18 +32,19 @@ enum Report {
 
     static func header(threads: Int, peak: Double, peakMethod: String) -> String {
         var s = "bench · \(BuildConfiguration.name) build · \(Machine.cpuModel), \(Machine.processors) processors · "
-            + "\(threads) BLAS thread\(threads == 1 ? "" : "s") · elementwise kernels \(Machine.elementwiseKernels)"
+            + "\(threads) thread\(threads == 1 ? "" : "s") · elementwise kernels \(Machine.elementwiseKernels)"
         s += " · sgemm peak \(fixed(peak, 1)) GFLOP/s (\(peakMethod))"
         if !BuildConfiguration.isRelease { s += "\n" + BuildConfiguration.debugWarning }
         return s
     }
 
     static func throughputTable(_ results: [BenchResult]) -> String {
-        let head = ["config", "cell", "V", "H", "L", "B", "T", "tokens/epoch", "epoch seconds", "median s",
+        let head = ["config", "cell", "V", "H", "L", "B", "T", "split", "tokens/epoch", "epoch seconds", "median s",
                     "tokens/s", "FLOP/token", "GFLOP/s", "% peak", "% local", "ceiling", "% ceil", "loss", "others"]
         let rows = results.map { r -> [String] in
             let c = r.configuration
             return [c.name, c.cell, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
+                    r.workers > 1 ? "batch/\(r.workers)" : "blas",
                     grouped(Double(c.tokensPerEpoch)),
                     r.epochSeconds.map(seconds).joined(separator: " "),
                     seconds(r.medianEpochSeconds), grouped(r.tokensPerSecond),

@@ -3,17 +3,19 @@ import Linalg
 /// The suite of configurations at one thread count, in one process: sets the OpenBLAS
 /// thread count, warms it up, samples the sgemm peak before every configuration and after
 /// the last (the best sample is the peak: a moment of load from other processes must not
-/// lower it and so inflate "% peak"), and times each configuration with `EpochTimer`.
+/// lower it and so inflate "% peak"), and times each configuration with `EpochTimer`,
+/// splitting its batches across `parallelism.workers(for:threads:)` worker threads.
 ///
 /// ```swift
-/// let suite = Suite(configurations: BenchConfiguration.defaults, threads: 2, epochs: 5, profile: true,
-///                   ceiling: true, seed: 0)
+/// let suite = Suite(configurations: BenchConfiguration.defaults, threads: 2, parallelism: .auto,
+///                   epochs: 5, profile: true, ceiling: true, seed: 0)
 /// let run = try suite.run()
 /// print(Report.suite(run))
 /// ```
 struct Suite {
     var configurations: [BenchConfiguration]
     var threads: Int
+    var parallelism: Parallelism
     var epochs: Int
     var profile: Bool
     /// Also time each configuration's GEMM shapes alone (`GemmCeiling`).
@@ -44,16 +46,18 @@ struct Suite {
             BLASThreads.count = n
             Log.error("\(label) sgemm peak \(Report.fixed(peakSamples.last!, 1)) GFLOP/s")
         }
-        var measured: [(BenchConfiguration, EpochTimer.Measurement, GemmCeiling?)] = []
+        var measured: [(BenchConfiguration, Int, EpochTimer.Measurement, GemmCeiling?)] = []
         for c in configurations {
             samplePeak()
-            let timer = EpochTimer(config: c, seed: seed)
+            let workers = parallelism.workers(for: c, threads: n)
+            if workers > 1 { Log.error("\(label) \(c.label): batch split across \(workers) worker threads") }
+            let timer = EpochTimer(config: c, seed: seed, workers: workers)
             let m = try timer.measure(epochs: epochs, profile: profile) { what, seconds, loss in
                 Log.error("\(label) \(c.label) \(what): \(Report.seconds(seconds)) s, loss \(Report.fixed(loss, 3))")
             }
-            let ceiling = self.ceiling ? GemmCeiling.measure(c) : nil
+            let ceiling = self.ceiling ? GemmCeiling.measure(c, workers: workers) : nil
             if let ceiling { Log.error("\(label) \(c.label) GEMMs alone: \(Report.fixed(ceiling.gflops, 1)) GFLOP/s") }
-            measured.append((c, m, ceiling))
+            measured.append((c, workers, m, ceiling))
         }
         samplePeak()
         let peak = peakSamples.max()!
@@ -61,10 +65,10 @@ struct Suite {
             + "taken before each configuration and after the last; range "
             + "\(Report.fixed(peakSamples.min()!, 1))-\(Report.fixed(peak, 1))"
         let results = measured.enumerated().map { i, item in
-            BenchResult(config: item.0, seed: seed, threads: n, peakGflops: peak, peakSamples: peakSamples,
+            BenchResult(config: item.0, seed: seed, threads: n, workers: item.1, peakGflops: peak, peakSamples: peakSamples,
                         localPeakGflops: max(peakSamples[i], peakSamples[i + 1]), peakMethod: method,
                         loadAverageBefore: loadBefore, busyPercentBefore: busyBefore.map { 100 * $0 },
-                        measurement: item.1, ceiling: item.2)
+                        measurement: item.2, ceiling: item.3)
         }
         return Run(threads: n, peak: peak, peakMethod: method, busyWarning: busyWarning, results: results)
     }

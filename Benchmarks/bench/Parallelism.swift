@@ -1,0 +1,34 @@
+import RNN
+
+/// How a bench run with `n` threads uses them.
+///
+/// - `blas`: one training step at a time, each GEMM on `n` OpenBLAS threads.
+/// - `batch`: the batch is split across `n` worker threads (`DataParallelModel`), each
+///   running a whole step on its slice with single-threaded GEMMs.
+/// - `auto`: `batch` when `DataParallelModel.recommendedWorkers` says so (H < 512 and a
+///   step big enough to split), else `blas` (seed's tiny step, wide and large).
+///
+/// ```swift
+/// Parallelism.auto.workers(for: BenchConfiguration.named("ref")!, threads: 2)   // 2
+/// Parallelism.auto.workers(for: BenchConfiguration.named("seed")!, threads: 2)  // 1
+/// Parallelism.auto.workers(for: BenchConfiguration.named("wide")!, threads: 2)  // 1
+/// ```
+enum Parallelism: String, CaseIterable, Sendable {
+    case auto, batch, blas
+
+    /// The number of batch slices (worker threads) for `config` at `threads` threads:
+    /// 1 means no split (OpenBLAS uses the threads inside each GEMM).
+    func workers(for config: BenchConfiguration, threads: Int) -> Int {
+        switch self {
+        case .blas: return 1
+        case .batch: return min(threads, config.batch)
+        case .auto:
+            let flopsPerStep = FlopModel.trainingFlopsPerToken(config) * Double(config.batch * config.seqLength)
+            return DataParallelModel.recommendedWorkers(threads: threads, batchSize: config.batch,
+                                                        hiddenSize: config.hidden, flopsPerStep: flopsPerStep)
+        }
+    }
+
+    /// How a result ran, for the tables and the JSON: "blas" or "batch".
+    static func label(workers: Int) -> String { workers > 1 ? "batch" : "blas" }
+}
