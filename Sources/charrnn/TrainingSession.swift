@@ -16,6 +16,11 @@ final class TrainingSession {
     let train: TokenStreams
     let validation: TokenStreams?
     let model: ManyToManyModel
+    /// Each batch split across worker threads, when `DataParallelModel.recommendedWorkers`
+    /// says the model profits (else nil: the model trains itself, OpenBLAS threads inside).
+    let parallel: DataParallelModel?
+    /// The thread count training was given (`--threads` or OpenBLAS's default).
+    let threads: Int
     let optimizer: Optimizer
     var vocabulary: Vocabulary { corpus.vocabulary }
     var rng: SeededRandom
@@ -102,6 +107,10 @@ final class TrainingSession {
             optimizer = RNN.makeOptimizer(named: config.optimizer.rawValue, learningRate: config.learningRate)!
         }
         self.rng = rng
+        threads = BLASThreads.count
+        let workers = DataParallelModel.recommendedWorkers(threads: threads, model: model, batchSize: config.batchSize,
+                                                           steps: config.seqLength)
+        parallel = workers > 1 ? DataParallelModel(model, workers: workers) : nil
         staticMetadata = config.metadata(fingerprint: corpus.fingerprint)
         if let epochs = config.epochs, epoch >= epochs {
             throw CLIError("the checkpoint has already trained \(Format.plural(epoch, "epoch")) (step \(Format.count(step))), so --epochs \(epochs) leaves nothing to do; pass a larger --epochs, e.g. --epochs \(epoch + 10)")
@@ -165,7 +174,8 @@ final class TrainingSession {
             let T = train.fill(chunk: stepInEpoch, inputs: &inputs, targets: &targets)
 
             let t0 = now()
-            let loss = model.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: hidden)
+            let loss = parallel?.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: hidden)
+                ?? model.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: hidden)
             let norm = config.clip > 0
                 ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: config.clip)
                 : GradientClipping.globalNorm(model.parameters)
@@ -178,7 +188,7 @@ final class TrainingSession {
             // written into the previous chunk's array rather than a new one.
             var carried = hidden ?? []
             hidden = nil
-            model.rnn.finalState(into: &carried)
+            if let parallel { parallel.finalState(into: &carried) } else { model.rnn.finalState(into: &carried) }
             hidden = carried
             let seconds = now() - t0
 
@@ -298,6 +308,12 @@ final class TrainingSession {
         Console.out("--- sample at step \(Format.count(step)) (epoch \(epoch + 1)) ---\n\(text)\n---\n")
     }
 
+    /// "2 threads, each batch split across 2 workers" or "1 BLAS thread".
+    var threadUse: String {
+        if let parallel { return "\(threads) threads, each batch split across \(parallel.workerCount) workers" }
+        return "\(threads) BLAS thread\(threads == 1 ? "" : "s")"
+    }
+
     func printHeader() {
         guard !config.quiet else { return }
         let n = corpus.tokens.count
@@ -310,7 +326,7 @@ final class TrainingSession {
         lines.append("Model: \(modelName), \(config.hiddenSize) hidden units, \(Format.count(model.parameters.count)) parameters (--cell, --hidden-size, --num-layers).")
         var schedule = config.epochs.map { "\($0) epochs of \(Format.count(train.chunkCount)) steps" } ?? "\(Format.count(config.maxSteps!)) steps (\(Format.count(train.chunkCount)) per epoch)"
         schedule += "; each step: \(config.batchSize) streams × \(config.seqLength) characters"
-        lines.append("Training: \(schedule); \(config.optimizer.rawValue) lr \(Format.number(config.learningRate))\(config.learningRateDecay != 1 ? " × \(Format.number(config.learningRateDecay)) per epoch" : ""), clip \(config.clip > 0 ? Format.number(config.clip) : "off"), seed \(config.seed), \(BLASThreads.count) BLAS thread\(BLASThreads.count == 1 ? "" : "s").")
+        lines.append("Training: \(schedule); \(config.optimizer.rawValue) lr \(Format.number(config.learningRate))\(config.learningRateDecay != 1 ? " × \(Format.number(config.learningRateDecay)) per epoch" : ""), clip \(config.clip > 0 ? Format.number(config.clip) : "off"), seed \(config.seed), \(threadUse).")
         lines.append("Checkpoint: \(config.checkpointPath) (every epoch\(config.saveEvery.map { " and every \($0) steps" } ?? ""), at the end, and on Ctrl-C).")
         Console.note(lines.joined(separator: "\n"))
     }
