@@ -1,4 +1,3 @@
-import Dispatch
 import Linalg
 
 /// Computes a `ManyToManyModel`'s training gradients with the **batch split across
@@ -47,6 +46,10 @@ public final class DataParallelModel {
     /// One slot per worker for its loss, written from the worker threads.
     private let workerLosses: UnsafeMutablePointer<Double>
     private var inputIsTokens = true
+    /// The helper threads (worker 0 is the caller's), made at the first split step.
+    private var pool: WorkerPool?
+    /// What the workers of the running step read (set just before `pool.run()`).
+    private var currentWork: WorkerSet?
     /// The batch rows `start ..< start + count` of each active worker in the last step.
     private var slices: [(start: Int, count: Int)] = []
     private var lastBatchSize = 0
@@ -203,7 +206,13 @@ public final class DataParallelModel {
             return
         }
         if BLASThreads.count != 1 { BLASThreads.count = 1 }
-        DispatchQueue.concurrentPerform(iterations: active) { w in work.run(w) }
+        if pool?.count != active {
+            let me = UnownedReference(self)
+            pool = WorkerPool(count: active) { w in me.object.currentWork!.run(w) }
+        }
+        currentWork = work
+        pool!.run()
+        currentWork = nil
     }
 
     /// `model.parameters.gradients = Σ_w (n_w / n) · g_w` with `n_w` the counted targets
@@ -279,6 +288,13 @@ private struct WorkerSet: @unchecked Sendable {
         losses.pointer[w] = replicas[w].computeGradients(input, targets: targets[w], batchSize: slices[w].count,
                                                          initialState: states?[w])
     }
+}
+
+/// The model, for the pool's workers: the pool lives inside it and runs only while
+/// `computeGradients` holds it, so the reference needs no retain.
+private struct UnownedReference: @unchecked Sendable {
+    unowned let object: DataParallelModel
+    init(_ object: DataParallelModel) { self.object = object }
 }
 
 /// A pointer the workers write their own element of.
