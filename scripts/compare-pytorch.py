@@ -200,6 +200,14 @@ def table(header, rows, markdown):
     return "\n".join([line(header), "-" * (sum(widths) + 2 * (len(widths) - 1))] + [line(r) for r in rows])
 
 
+def split_of(swift_result):
+    """How the Swift run used its threads: "batch/2", "blas", or "-" (no run; older JSON: "blas")."""
+    if not swift_result:
+        return "-"
+    workers = swift_result.get("workers", 1)
+    return f"batch/{workers}" if workers > 1 else "blas"
+
+
 def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
     """The side-by-side table (standard output)."""
     key = lambda r: (label(r["configuration"]), r["threads"])
@@ -222,7 +230,10 @@ def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
           "above ~20% that run was disturbed (see --retries, --wait-quiet).")
     print("% peak: model FLOPs (G(6H^2 + 12H^2(L-1)) + 6HV per token; G = 1 rnn, 3 gru, 4 lstm) x tokens/s "
           "over the OpenBLAS sgemm peak the Swift bench measured at that thread count.")
-    header = ["config", "cell", "threads", "V", "H", "L", "B", "T", "PyTorch tok/s", "Swift tok/s", "Swift/PyTorch",
+    print("Swift split: batch/N = each batch split across N worker threads (DataParallelModel), "
+          "blas = OpenBLAS's threads inside each GEMM (bench --parallelism).")
+    header = ["config", "cell", "threads", "V", "H", "L", "B", "T", "Swift split", "PyTorch tok/s", "Swift tok/s",
+              "Swift/PyTorch",
               "PyTorch % peak", "Swift % peak", "Swift GFLOP/s", "sgemm peak", "others (torch/swift)"]
     rows = []
     for k in order:
@@ -232,6 +243,7 @@ def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
         rows.append([
             c["name"], cell_of(c), str(k[1]), str(c["vocab"]), str(c["hidden"]), str(c["layers"]), str(c["batch"]),
             str(c["seq_length"]),
+            split_of(s),
             fmt_int(t["tokens_per_second"]) if t else "-",
             fmt_int(s["tokens_per_second"]) if s else "-",
             f"{s['tokens_per_second'] / t['tokens_per_second']:.2f}x" if s and t else "-",
