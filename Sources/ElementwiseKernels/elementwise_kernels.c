@@ -229,7 +229,35 @@ SRNN_LOOP(sigmoid_base, srnn_sigmoid1, )
         return total;                                                                    \
     }
 
+// sqrt without errno (libm's sqrtf may set it, which keeps loops scalar): the IEEE
+// square root, correctly rounded, as vsqrtps / sqrtps compute it.
+#if defined(__clang__) && __has_builtin(__builtin_elementwise_sqrt)
+#define SRNN_SQRT(x) __builtin_elementwise_sqrt(x)
+#else
+#define SRNN_SQRT(x) __builtin_sqrtf(x)
+#endif
+
+// One Adam update (torch.optim.Adam, L2 weight decay added to the gradient) over n
+// parameters, each operation rounded on its own as in Swift's scalar loop (no FMA
+// contraction), so both variants give the same bits as that loop did.
+#define SRNN_ADAM(name, attributes)                                                      \
+    attributes static void name(float *restrict p, const float *restrict g, float *restrict m, \
+                                float *restrict v, size_t n, float lr_corrected,         \
+                                float b1, float b2, float eps, float wd, float bc2_sqrt) { \
+        _Pragma("clang fp contract(off)")                                                \
+        const float c1 = 1.0f - b1, c2 = 1.0f - b2;                                       \
+        for (size_t i = 0; i < n; i++) {                                                  \
+            float gi = g[i] + wd * p[i];                                                  \
+            float mi = b1 * m[i] + c1 * gi;                                               \
+            float vi = b2 * v[i] + c2 * gi * gi;                                          \
+            m[i] = mi;                                                                    \
+            v[i] = vi;                                                                    \
+            p[i] = p[i] - lr_corrected * mi / (SRNN_SQRT(vi) / bc2_sqrt + eps);           \
+        }                                                                                 \
+    }
+
 SRNN_SOFTMAX_XENT(softmax_xent_base, )
+SRNN_ADAM(adam_base, )
 SRNN_LSTM_FORWARD(lstm_forward_base, )
 SRNN_GRU_FORWARD(gru_forward_base, )
 SRNN_LSTM_BACKWARD(lstm_backward_base, )
@@ -238,6 +266,7 @@ SRNN_GRU_BACKWARD(gru_backward_base, )
 #if SRNN_X86
 #define SRNN_AVX2 __attribute__((target("avx2,fma")))
 SRNN_SOFTMAX_XENT(softmax_xent_avx2, SRNN_AVX2)
+SRNN_ADAM(adam_avx2, SRNN_AVX2)
 SRNN_LSTM_FORWARD(lstm_forward_avx2, SRNN_AVX2)
 SRNN_GRU_FORWARD(gru_forward_avx2, SRNN_AVX2)
 SRNN_LSTM_BACKWARD(lstm_backward_avx2, SRNN_AVX2)
@@ -334,4 +363,12 @@ double srnn_softmax_cross_entropy(float *logits, const int *targets, size_t rows
     if (srnn_kernels_use_avx2()) return softmax_xent_avx2(logits, targets, rows, classes, scale);
 #endif
     return softmax_xent_base(logits, targets, rows, classes, scale);
+}
+
+void srnn_adam_step(float *p, const float *g, float *m, float *v, size_t n, float lr_corrected,
+                    float beta1, float beta2, float eps, float weight_decay, float bc2_sqrt) {
+#if SRNN_X86
+    if (srnn_kernels_use_avx2()) { adam_avx2(p, g, m, v, n, lr_corrected, beta1, beta2, eps, weight_decay, bc2_sqrt); return; }
+#endif
+    adam_base(p, g, m, v, n, lr_corrected, beta1, beta2, eps, weight_decay, bc2_sqrt);
 }

@@ -1,5 +1,5 @@
 /// Float kernels for Linalg's `Vector` (exp, tanh, logistic sigmoid) and for RNN (the
-/// GRU/LSTM gate math of one step, fused softmax cross-entropy), compiled twice: for the
+/// GRU/LSTM gate math of one step, fused softmax cross-entropy, the Adam update), compiled twice: for the
 /// x86-64 baseline (SSE2) and, on x86-64, for AVX2 + FMA, with the second chosen at run
 /// time when the processor and the OS support it. Linalg's and RNN's Swift APIs wrap
 /// these; they are not meant to be called directly.
@@ -66,6 +66,14 @@ void srnn_lstm_backward_step(const float *gates, const float *c_prev, const floa
 /// both [rows, 3h], and adds the direct part `dh ⊙ z` into `dh_prev` [rows, h].
 void srnn_gru_backward_step(const float *gates, const float *hn, const float *h_prev, const float *dh,
                             float *d_input, float *d_hidden, float *dh_prev, size_t rows, size_t h);
+
+/// One Adam step over `n` parameters `p` with gradients `g` and moments `m`, `v` (all
+/// separate buffers): `gi = g + weight_decay·p`, `m = β1·m + (1−β1)·gi`,
+/// `v = β2·v + (1−β2)·gi²`, `p −= lr_corrected · m / (sqrt(v) / bc2_sqrt + eps)` with
+/// `lr_corrected = lr / (1 − β1ᵗ)` and `bc2_sqrt = sqrt(1 − β2ᵗ)`. Each operation is
+/// rounded separately (no fused multiply-add), so both variants give identical results.
+void srnn_adam_step(float *p, const float *g, float *m, float *v, size_t n, float lr_corrected,
+                    float beta1, float beta2, float eps, float weight_decay, float bc2_sqrt);
 
 #ifdef __cplusplus
 }
