@@ -90,10 +90,10 @@ public final class DataParallelModel {
     /// - the batch has fewer than 2 sequences per worker, or
     /// - the step is too small to pay for a fork and join (under ~5 MFLOP per worker,
     ///   about 0.1 ms), as the tutorial's, or
-    /// - `hiddenSize` ≥ 512: there OpenBLAS's own threads do as well or better (measured
-    ///   on 2 cores against the split: H = 512 equal within noise, H = 1024 8–20% ahead),
-    ///   while below it the split is 10–70% faster (small, ref and the 3-layer deep
-    ///   configurations of the bench, every cell).
+    /// - `hiddenSize` ≥ 512: there OpenBLAS's own threads do as well (measured on 2 cores,
+    ///   the split against OpenBLAS's 2 threads in alternating rounds of one process:
+    ///   0.96x at H = 512 (LSTM) and H = 1024), while below it the split is 1.04–1.37x as
+    ///   fast (the bench's small, ref and 3-layer deep configurations, every cell).
     ///
     /// - Parameters:
     ///   - flopsPerStep: the step's training FLOPs (`tokens × FLOPs per token`).

@@ -92,6 +92,38 @@ import Testing
         }
     }
 
+    /// `--parallelism batch` splits each batch across the threads (DataParallelModel):
+    /// the results say so, train, and the ceiling's per-worker shapes add up to the
+    /// model's FLOPs; `auto` leaves the tutorial's tiny step to OpenBLAS.
+    @Test func batchSplitRunsReportTheirWorkers() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/results.json"
+            let r = try ToolProcess.run(["--config", "seed", "--batch", "4", "--threads", "2", "--parallelism", "batch",
+                                         "--epochs", "1", "--json", path], timeout: 120, tool: .bench)
+            #expect(r.status == 0, "\(r)")
+            let result = try #require(try jsonArray(path).first)
+            #expect(result["parallelism"] as? String == "batch" && result["workers"] as? Int == 2, "\(result)")
+            #expect(r.stdout.contains("batch/2"), "\(r)")
+            let losses = try #require(result["epoch_losses"] as? [Double])
+            #expect(losses.count == 1 && losses[0].isFinite && losses[0] < log(17.0), "\(losses)")
+            let flops = expectedFlops(vocab: 17, hidden: 12, layers: 1, cell: "rnn")
+            let ceilingFlops = try #require(result["gemm_ceiling_flops_per_token"] as? Double)
+            #expect(abs(ceilingFlops - flops) <= 1e-9 * flops, "the 2 workers' shapes give \(ceilingFlops)")
+
+            let auto = try ToolProcess.run(["--config", "seed", "--threads", "2", "--epochs", "1", "--no-ceiling",
+                                            "--no-profile", "--json", path], timeout: 120, tool: .bench)
+            #expect(auto.status == 0, "\(auto)")
+            let autoResult = try #require(try jsonArray(path).first)
+            #expect(autoResult["parallelism"] as? String == "blas" && autoResult["workers"] as? Int == 1, "\(autoResult)")
+        }
+    }
+
+    @Test func badParallelismIsAClearError() throws {
+        let r = try ToolProcess.run(["--list", "--parallelism", "threads"], tool: .bench)
+        #expect(r.status != 0 && !r.signaled, "\(r)")
+        #expect(r.stderr.contains("Unknown --parallelism 'threads'") && r.stderr.contains("auto, batch or blas"), "\(r)")
+    }
+
     @Test func badCellIsAClearError() throws {
         let r = try ToolProcess.run(["--list", "--cell", "rnn,transformer"], tool: .bench)
         #expect(r.status != 0 && !r.signaled, "\(r)")

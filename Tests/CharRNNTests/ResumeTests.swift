@@ -9,9 +9,12 @@ import Glibc
 @Suite struct ResumeTests {
     /// Options of the resume runs: two layers, mid-epoch carried state, per-epoch learning
     /// rate decay, validation, and samples during training (which draw from the RNG).
-    static let options = ["train", "--data", "c.txt", "--hidden-size", "16", "--num-layers", "2", "--seq-length", "8", "--batch-size", "4",
-                          "--val-fraction", "0.1", "--lr", "0.01", "--lr-decay", "0.9", "--sample-every", "6", "--sample-length", "12",
-                          "--seed", "5", "--threads", "1", "--quiet"]
+    /// One thread, unless a test gives its own shape and `--threads`.
+    static func options(hidden: Int = 16, streams: Int = 4, seqLength: Int = 8, threads: Int = 1) -> [String] {
+        ["train", "--data", "c.txt", "--hidden-size", String(hidden), "--num-layers", "2", "--seq-length", String(seqLength),
+         "--batch-size", String(streams), "--val-fraction", "0.1", "--lr", "0.01", "--lr-decay", "0.9", "--sample-every", "6",
+         "--sample-length", "12", "--seed", "5", "--threads", String(threads), "--quiet"]
+    }
 
     /// The `--- sample at step N` blocks of a run's stdout.
     static func samples(_ stdout: String) -> [String] {
@@ -32,14 +35,37 @@ import Glibc
     /// an epoch boundary for the vanilla RNN (the default cell, so no --cell is given).
     @Test(arguments: [(RecurrentCell.rnn, false), (.rnn, true), (.gru, false), (.lstm, false)])
     func resumeIsExact(cell: RecurrentCell, atEpochBoundary: Bool) throws {
+        try Self.checkResume(cell: cell, atEpochBoundary: atEpochBoundary, words: 160, hidden: 16, streams: 4, seqLength: 8,
+                             threads: 1)
+    }
+
+    /// The same with each batch split across 2 worker threads (H 64, 8 streams of 32
+    /// steps: about 11 MFLOP per worker and step, so `charrnn train` splits), and the
+    /// header saying so.
+    @Test(arguments: [RecurrentCell.rnn, .lstm])
+    func resumeIsExactWithTheBatchSplit(cell: RecurrentCell) throws {
+        try Self.checkResume(cell: cell, atEpochBoundary: false, words: 700, hidden: 64, streams: 8, seqLength: 32, threads: 2)
         try withTemporaryDirectory { dir in
-            let text = generatedText(words: 160, seed: 11)
+            try write(generatedText(words: 700, seed: 11), to: "c.txt", in: dir)
+            let options = Self.options(hidden: 64, streams: 8, seqLength: 32, threads: 2).filter { $0 != "--quiet" }
+            let run = try ToolProcess.run(options + ["--steps", "1", "--cell", cell.rawValue], in: dir)
+            #expect(run.status == 0, "\(run)")
+            #expect(run.stderr.contains("2 threads, each batch split across 2 workers"), "\(run.stderr)")
+        }
+    }
+
+    static func checkResume(cell: RecurrentCell, atEpochBoundary: Bool, words: Int, hidden: Int, streams: Int, seqLength: Int,
+                            threads: Int) throws {
+        try withTemporaryDirectory { dir in
+            let text = generatedText(words: words, seed: 11)
             try write(text, to: "c.txt", in: dir)
             let n = text.unicodeScalars.count, held = Int(Double(n) * 0.1)
-            let stepsPerEpoch = ((n - held - 1) / 4) / 8   // 4 streams, 8 steps per chunk
+            let stepsPerEpoch = ((n - held - 1) / streams) / seqLength
+            #expect(stepsPerEpoch >= 2, "the text is too short for \(streams) streams of \(seqLength) steps")
             let firstSteps = atEpochBoundary ? stepsPerEpoch : stepsPerEpoch / 2 + 1
             let total = String(2 * stepsPerEpoch + 5)
-            let options = Self.options + (cell == .rnn ? [] : ["--cell", cell.rawValue])
+            let options = Self.options(hidden: hidden, streams: streams, seqLength: seqLength, threads: threads)
+                + (cell == .rnn ? [] : ["--cell", cell.rawValue])
             let full = try ToolProcess.run(options + ["--steps", total, "--checkpoint", "full.safetensors", "--history", "full.csv"], in: dir)
             #expect(full.status == 0, "\(full)")
             let first = try ToolProcess.run(options + ["--steps", String(firstSteps), "--checkpoint", "part.safetensors", "--history", "part.csv"], in: dir)
@@ -48,10 +74,10 @@ import Glibc
             #expect(partial.model.rnn.cell == cell)
             #expect(partial.training?.step == firstSteps)
             #expect(partial.training?.hiddenState == nil && partial.training?.stepInEpoch == 0 || !atEpochBoundary)
-            #expect(partial.training?.hiddenState?.count == cell.stateParts * 2 * 4 * 16 || atEpochBoundary)   // [parts, L, B, H]
+            #expect(partial.training?.hiddenState?.count == cell.stateParts * 2 * streams * hidden || atEpochBoundary)   // [parts, L, B, H]
             // Resume: the data, model and layout come from the checkpoint, which is updated in place.
             let second = try ToolProcess.run(["train", "--resume", "part.safetensors", "--steps", total, "--history", "part.csv",
-                                                 "--sample-every", "6", "--sample-length", "12", "--threads", "1", "--quiet"], in: dir)
+                                                 "--sample-every", "6", "--sample-length", "12", "--threads", String(threads), "--quiet"], in: dir)
             #expect(second.status == 0, "\(second)")
 
             let a = try SafeTensors.read(path: dir + "/full.safetensors")
