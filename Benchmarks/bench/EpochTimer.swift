@@ -74,10 +74,13 @@ final class EpochTimer {
     /// afterwards (truncated BPTT) `carried` holds the state for the next chunk.
     @inline(__always)
     private func step(_ index: Int, carry: Bool, profiler: PhaseProfiler?) -> Double {
+        // `carried` is passed inline (no local copy), so `finalState(into:)` below writes
+        // into its buffer without a copy-on-write allocation.
         let input = SequenceInput.tokens(batches.inputs[index]), targets = batches.targets[index]
-        let state = carry ? carried : nil
-        let loss = parallel?.computeGradients(input, targets: targets, batchSize: batches.batchSize, initialState: state)
-            ?? model.computeGradients(input, targets: targets, batchSize: batches.batchSize, initialState: state)
+        let loss = parallel?.computeGradients(input, targets: targets, batchSize: batches.batchSize,
+                                              initialState: carry ? carried : nil)
+            ?? model.computeGradients(input, targets: targets, batchSize: batches.batchSize,
+                                      initialState: carry ? carried : nil)
         if let profiler { profiler.measure(.optimizer) { update() } } else { update() }
         if config.fullBatchSteps == nil {
             if let parallel { parallel.finalState(into: &carried) } else { model.rnn.finalState(into: &carried) }
@@ -117,6 +120,9 @@ final class EpochTimer {
         throws -> Measurement {
         guard batches.count > 0 else { throw Failure.noBatches(config: config.label) }
         let start = Machine.CPUSnapshot.now()
+        // A split batch runs OpenBLAS single-threaded; set that before the warm-up, so that
+        // OpenBLAS's own threads are not left spinning into the first epoch.
+        if parallel != nil { BLASThreads.count = 1 }
         BLASThreads.warmUp()
         // One untimed step: first-touch of every workspace and of the optimizer moments.
         _ = step(0, carry: false, profiler: nil)

@@ -231,15 +231,19 @@ SRNN_LOOP(sigmoid_base, srnn_sigmoid1, )
 
 // sqrt without errno (libm's sqrtf may set it, which keeps loops scalar): the IEEE
 // square root, correctly rounded, as vsqrtps / sqrtps compute it.
-#if defined(__clang__) && __has_builtin(__builtin_elementwise_sqrt)
+#if defined(__clang__)
+#if __has_builtin(__builtin_elementwise_sqrt)
 #define SRNN_SQRT(x) __builtin_elementwise_sqrt(x)
-#else
-#define SRNN_SQRT(x) __builtin_sqrtf(x)
+#endif
+#endif
+#ifndef SRNN_SQRT
+#define SRNN_SQRT(x) __builtin_sqrtf(x)   // correct bits; the loop may stay scalar
 #endif
 
 // One Adam update (torch.optim.Adam, L2 weight decay added to the gradient) over n
 // parameters, each operation rounded on its own as in Swift's scalar loop (no FMA
-// contraction), so both variants give the same bits as that loop did.
+// contraction), so both variants give the same bits as that loop did. The pragma is
+// clang's (SwiftPM compiles C with clang); other compilers must not contract either.
 #define SRNN_ADAM(name, attributes)                                                      \
     attributes static void name(float *restrict p, const float *restrict g, float *restrict m, \
                                 float *restrict v, size_t n, float lr_corrected,         \
@@ -289,23 +293,26 @@ static int detect_avx2(void) {
 }
 #endif
 
-// 0 unknown, 1 baseline, 2 AVX2. Racing first calls store the same value.
-static volatile int selected = 0;
+// 0 unknown, 1 baseline, 2 AVX2. Racing first calls (worker threads) store the same
+// value; relaxed atomics make that a benign race rather than a data race.
+static int selected = 0;
 
 /// AVX2 + FMA when the processor and OS support it, unless the environment variable
 /// SWIFT_RNN_KERNELS is "baseline" (to reproduce a machine without AVX2).
 int srnn_kernels_use_avx2(void) {
-    if (selected == 0) {
+    int choice = __atomic_load_n(&selected, __ATOMIC_RELAXED);
+    if (choice == 0) {
         const char *forced = getenv("SWIFT_RNN_KERNELS");
         int baseline = forced != NULL && strcmp(forced, "baseline") == 0;
 #if SRNN_X86
-        selected = !baseline && detect_avx2() ? 2 : 1;
+        choice = !baseline && detect_avx2() ? 2 : 1;
 #else
         (void)baseline;
-        selected = 1;
+        choice = 1;
 #endif
+        __atomic_store_n(&selected, choice, __ATOMIC_RELAXED);
     }
-    return selected == 2;
+    return choice == 2;
 }
 
 #if SRNN_X86

@@ -7,8 +7,9 @@ import Linalg
 /// into `model.parameters.gradients`, weighted by how many targets each slice counts.
 ///
 /// Why: the per-step GEMMs `[B, H] x [H, G·H]` are too small for OpenBLAS to use two
-/// threads well (its 2-thread runs reach 40–60% of the 2-thread peak below H = 1024),
-/// and the elementwise work, the softmax and the gather stay on one thread. Splitting
+/// threads well below H = 1024 (measured on 2 cores: 54–73% of the 2-thread peak, against
+/// 66–92% of the 1-thread peak on one), and the elementwise work, the softmax and the
+/// gather stay on one thread. Splitting
 /// the batch instead gives each core a whole, independent training step: one fork and
 /// one join per step, nothing shared but the read-only parameters.
 ///
@@ -24,13 +25,13 @@ import Linalg
 /// ```
 ///
 /// The workers need OpenBLAS single-threaded: with more than one worker,
-/// `computeGradients` sets `BLASThreads.count` to 1 (it is process-wide) **and leaves
-/// it so**. Restoring it after every step would cost a core: raising OpenBLAS's thread
+/// `computeGradients` sets `BLASThreads.count` to 1 (it is process-wide in OpenBLAS's
+/// pthread build, Debian's default) **and leaves it so**. Restoring it after every step would cost a core: raising OpenBLAS's thread
 /// count wakes its idle threads, which then spin for ~0.1 s (measured: 20–30% of the
 /// machine's time in `sched_yield`, and the split step slower than an unsplit one).
 /// - Complexity: per step, the model's `O(T·B·(G·H·(I + H·L) + H·O))` split over the
 ///   workers, plus `O(P·W)` to copy the `P` parameters into `W` replicas and sum their
-///   gradients. Allocates only when `(B, T)` grows.
+///   gradients. Allocates only when `B` or `T` changes (buffers are resized to fit).
 public final class DataParallelModel {
     /// The model whose parameters and gradients this trains.
     public let model: ManyToManyModel
@@ -85,9 +86,9 @@ public final class DataParallelModel {
 
     deinit { workerLosses.deallocate() }
 
-    /// How many workers to split a training step across on `threads` cores: `threads`,
-    /// or 1 (no split, OpenBLAS's threads inside each GEMM) when
-    /// - the batch has fewer than 2 sequences per worker, or
+    /// How many workers to split a training step across on `threads` cores: as many as
+    /// give each worker at least `minimumRowsPerWorker` (16) sequences, at most `threads`;
+    /// 1 (no split, OpenBLAS's threads inside each GEMM) when that is fewer than 2, or
     /// - the step is too small to pay for a fork and join (under ~5 MFLOP per worker,
     ///   about 0.1 ms), as the tutorial's, or
     /// - `hiddenSize` ≥ 512: there OpenBLAS's own threads do as well (measured on 2 cores,
@@ -95,12 +96,19 @@ public final class DataParallelModel {
     ///   0.96x at H = 512 (LSTM) and H = 1024), while below it the split is 1.04–1.37x as
     ///   fast (the bench's small, ref and 3-layer deep configurations, every cell).
     ///
+    /// Measured with 16 and 32 sequences per worker on 2 cores only; fewer rows per
+    /// worker make each worker repack the recurrent weights for less work, hence the floor.
+    ///
     /// - Parameters:
     ///   - flopsPerStep: the step's training FLOPs (`tokens × FLOPs per token`).
     public static func recommendedWorkers(threads: Int, batchSize: Int, hiddenSize: Int, flopsPerStep: Double) -> Int {
-        guard threads > 1, batchSize >= 2 * threads, hiddenSize < 512 else { return 1 }
-        return flopsPerStep / Double(threads) >= 5e6 ? threads : 1
+        let workers = min(threads, batchSize / minimumRowsPerWorker)
+        guard workers > 1, hiddenSize < 512 else { return 1 }
+        return flopsPerStep / Double(workers) >= 5e6 ? workers : 1
     }
+
+    /// The fewest sequences per worker `recommendedWorkers` splits a batch into.
+    public static let minimumRowsPerWorker = 16
 
     /// `recommendedWorkers` for training `model` on `[T = steps, B = batchSize]` chunks,
     /// with the step's FLOPs estimated from the model's GEMMs: 6 per weight per token,
@@ -159,8 +167,12 @@ public final class DataParallelModel {
             inputIsTokens = true
             Self.gatherRows(tokens, width: 1, T: T, B: B, start: start, count: n, into: &workerTokens[w])
         case .dense(let m):
+            precondition(m.cols == model.rnn.inputSize,
+                         "dense input is [\(m.rows), \(m.cols)], expected [T*B, \(model.rnn.inputSize)]")
             inputIsTokens = false
-            if workerDense[w].rows != T * n { workerDense[w] = Matrix(rows: T * n, cols: m.cols) }
+            if workerDense[w].rows != T * n || workerDense[w].cols != m.cols {
+                workerDense[w] = Matrix(rows: T * n, cols: m.cols)
+            }
             Self.gatherRows(m.storage, width: m.cols, T: T, B: B, start: start, count: n, into: &workerDense[w].storage)
         }
         if let h0 = initialState {
@@ -206,12 +218,12 @@ public final class DataParallelModel {
             return
         }
         if BLASThreads.count != 1 { BLASThreads.count = 1 }
-        if pool?.count != active {
+        if pool == nil {
             let me = UnownedReference(self)
-            pool = WorkerPool(count: active) { w in me.object.currentWork!.run(w) }
+            pool = WorkerPool(count: workerCount) { w in me.object.currentWork!.run(w) }
         }
         currentWork = work
-        pool!.run()
+        pool!.run(workers: active)
         currentWork = nil
     }
 

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 
-/// A fixed set of threads that run `body(w)` for `w` in `0..<count` together, with the
+/// A fixed set of threads that run `body(w)` for `w` in `0..<active` together, with the
 /// calling thread as worker 0: one fork and one join per `run`, no allocation per run.
 ///
 /// The helper threads live as long as the pool and sleep on a semaphore between runs.
@@ -11,7 +11,7 @@ import Foundation
 ///
 /// ```swift
 /// let pool = WorkerPool(count: 2) { w in work(slice: w) }
-/// pool.run()          // work(slice: 0) here, work(slice: 1) on the helper; returns when both are done
+/// pool.run(workers: 2)   // work(slice: 0) here, work(slice: 1) on the helper; returns when both are done
 /// ```
 final class WorkerPool {
     /// The number of workers, the calling thread included.
@@ -66,11 +66,12 @@ final class WorkerPool {
         for _ in 1..<count { shared.done.wait() }
     }
 
-    /// Runs `body(0)` on this thread and `body(w)` on each helper, and returns when all
-    /// are done. Not reentrant: one `run` at a time.
-    func run() {
-        for s in shared.start { s.signal() }
+    /// Runs `body(0)` on this thread and `body(w)` on helpers `1..<active`, and returns
+    /// when all are done (the other helpers keep sleeping). Not reentrant: one `run` at a time.
+    func run(workers active: Int) {
+        precondition(active >= 1 && active <= count, "WorkerPool of \(count) asked to run \(active) workers")
+        for s in shared.start.prefix(active - 1) { s.signal() }
         shared.body(0)
-        for _ in 1..<count { shared.done.wait() }
+        for _ in 1..<active { shared.done.wait() }
     }
 }

@@ -47,6 +47,26 @@ struct DataParallelModelTests {
         }
     }
 
+    /// One parallel model through changing shapes: batch sizes 5, 2, 1, 5 with 4 workers
+    /// (slices recomputed, fewer active workers, the single-worker path after split
+    /// steps) and shorter chunks, each equal to the model run on the whole batch.
+    @Test func changingBatchSizesAndLengths() {
+        var rng = SeededRandom(seed: 97)
+        let (V, H) = (6, 8)
+        let model = ManyToManyModel(inputSize: V, hiddenSize: H, outputSize: V, numLayers: 2, cell: .lstm, using: &rng)
+        let parallel = DataParallelModel(model, workers: 4)
+        for (B, T) in [(5, 6), (2, 3), (1, 4), (5, 2), (4, 5)] {
+            let (inputs, targets) = Self.batch(V: V, B: B, T: T, using: &rng)
+            let state = (0..<model.rnn.stateSize(batchSize: B)).map { _ in rng.uniform(-0.5, 0.5) }
+            let loss = model.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: state)
+            let gradients = model.parameters.gradients, finalState = model.rnn.finalState()
+            let parallelLoss = parallel.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: state)
+            #expect(abs(parallelLoss - loss) < 1e-6 * abs(loss), "B \(B), T \(T): loss \(parallelLoss) vs \(loss)")
+            #expect(Self.maxDifference(model.parameters.gradients, gradients) < 1e-5 * gradients.map(abs).max()!, "B \(B), T \(T)")
+            #expect(Self.maxDifference(parallel.finalState(), finalState) < 1e-6, "B \(B), T \(T)")
+        }
+    }
+
     /// Dense input splits the same way.
     @Test func denseInputEqualsTheWholeBatch() {
         var rng = SeededRandom(seed: 92)
@@ -117,6 +137,9 @@ struct DataParallelModelTests {
         #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 32, hiddenSize: 512, flopsPerStep: 3e9) == 1)
         #expect(DataParallelModel.recommendedWorkers(threads: 4, batchSize: 6, hiddenSize: 128, flopsPerStep: 3e8) == 1)
         #expect(DataParallelModel.recommendedWorkers(threads: 1, batchSize: 64, hiddenSize: 128, flopsPerStep: 3e8) == 1)
+        // At least 16 sequences per worker: 32 streams on 16 cores make 2 workers, 64 on 4 make 4.
+        #expect(DataParallelModel.recommendedWorkers(threads: 16, batchSize: 32, hiddenSize: 128, flopsPerStep: 3e8) == 2)
+        #expect(DataParallelModel.recommendedWorkers(threads: 4, batchSize: 64, hiddenSize: 128, flopsPerStep: 3e8) == 4)
         // The model form estimates the FLOPs: small's model at B 32, T 64 is 0.3 GFLOP
         // a step; the tutorial's is 0.1 MFLOP.
         var rng = SeededRandom(seed: 95)
