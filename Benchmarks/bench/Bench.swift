@@ -56,9 +56,9 @@ struct Bench: ParsableCommand {
             reachable speed the whole step gets. --json lists each shape's GFLOP/s.
 
             With several threads (--threads 2), --parallelism batch (the default, auto, \
-            picks it when H < 512, each worker gets at least 16 sequences and a step is big \
-            enough to split: small, ref and deep, not seed, wide or large) splits each \
-            batch across that many worker threads (DataParallelModel: each trains its slice of the \
+            picks it when each worker gets at least 16 sequences and a step is big enough \
+            to split: every configuration but seed) splits each batch across that many \
+            worker threads (DataParallelModel: each trains its slice of the \
             sequences with single-threaded GEMMs, the gradients are summed); blas runs one \
             step at a time with OpenBLAS's threads inside each GEMM. The "split" column \
             says which ran; the ceiling is then measured the same way (each worker's GEMM \
@@ -111,7 +111,7 @@ struct Bench: ParsableCommand {
 
     @Option(help: ArgumentHelp("How to use several threads: batch (split each batch across worker threads, "
                                + "single-threaded GEMMs), blas (OpenBLAS threads inside each GEMM) or auto "
-                               + "(batch when H < 512, at least 16 sequences per worker and a step big enough "
+                               + "(batch when each worker gets at least 16 sequences and a step is big enough "
                                + "to split; else blas).", valueName: "mode"))
     var parallelism: String = Parallelism.auto.rawValue
 

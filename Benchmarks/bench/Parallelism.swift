@@ -5,13 +5,13 @@ import RNN
 /// - `blas`: one training step at a time, each GEMM on `n` OpenBLAS threads.
 /// - `batch`: the batch is split across `n` worker threads (`DataParallelModel`), each
 ///   running a whole step on its slice with single-threaded GEMMs.
-/// - `auto`: `batch` when `DataParallelModel.recommendedWorkers` says so (H < 512 and a
-///   step big enough to split), else `blas` (seed's tiny step, wide and large).
+/// - `auto`: `batch` when `DataParallelModel.recommendedWorkers` says so (at least 16
+///   sequences per worker and a step big enough to split), else `blas` (seed's tiny step).
 ///
 /// ```swift
 /// Parallelism.auto.workers(for: BenchConfiguration.named("ref")!, threads: 2)   // 2
 /// Parallelism.auto.workers(for: BenchConfiguration.named("seed")!, threads: 2)  // 1
-/// Parallelism.auto.workers(for: BenchConfiguration.named("wide")!, threads: 2)  // 1
+/// Parallelism.auto.workers(for: BenchConfiguration.named("wide")!, threads: 2)  // 2
 /// ```
 enum Parallelism: String, CaseIterable, Sendable {
     case auto, batch, blas
@@ -25,7 +25,7 @@ enum Parallelism: String, CaseIterable, Sendable {
         case .auto:
             let flopsPerStep = FlopModel.trainingFlopsPerToken(config) * Double(config.batch * config.seqLength)
             return DataParallelModel.recommendedWorkers(threads: threads, batchSize: config.batch,
-                                                        hiddenSize: config.hidden, flopsPerStep: flopsPerStep)
+                                                        flopsPerStep: flopsPerStep)
         }
     }
 

@@ -7,7 +7,7 @@ import Linalg
 /// into `model.parameters.gradients`, weighted by how many targets each slice counts.
 ///
 /// Why: the per-step GEMMs `[B, H] x [H, G·H]` are too small for OpenBLAS to use two
-/// threads well below H = 1024 (measured on 2 cores: 54–73% of the 2-thread peak, against
+/// threads well (measured on 2 cores below H = 1024: 54–73% of the 2-thread peak, against
 /// 66–92% of the 1-thread peak on one), and the elementwise work, the softmax and the
 /// gather stay on one thread. Splitting
 /// the batch instead gives each core a whole, independent training step: one fork and
@@ -88,22 +88,22 @@ public final class DataParallelModel {
 
     /// How many workers to split a training step across on `threads` cores: as many as
     /// give each worker at least `minimumRowsPerWorker` (16) sequences, at most `threads`;
-    /// 1 (no split, OpenBLAS's threads inside each GEMM) when that is fewer than 2, or
-    /// - the step is too small to pay for a fork and join (under ~5 MFLOP per worker,
-    ///   about 0.1 ms), as the tutorial's, or
-    /// - `hiddenSize` ≥ 512: there OpenBLAS's own threads do as well (measured on 2 cores,
-    ///   the split against OpenBLAS's 2 threads in alternating rounds of one process:
-    ///   0.96x at H = 512 (LSTM) and H = 1024), while below it the split is 1.04–1.37x as
-    ///   fast (the bench's small, ref and 3-layer deep configurations, every cell).
+    /// 1 (no split, OpenBLAS's threads inside each GEMM) when that is fewer than 2 or the
+    /// step is too small to pay for a fork and join (under ~5 MFLOP per worker, about
+    /// 0.1 ms), as the tutorial's.
     ///
-    /// Measured with 16 and 32 sequences per worker on 2 cores only; fewer rows per
-    /// worker make each worker repack the recurrent weights for less work, hence the floor.
+    /// Measured on 2 cores, the split against OpenBLAS's 2 threads in alternating rounds
+    /// of one process (2 s apart, so that OpenBLAS's idle threads have stopped spinning):
+    /// 1.98x (H 128), 1.23x (H 256), 1.03x (3 layers), 1.12x (H 512), 1.09x (H 1024) for
+    /// the vanilla RNN; 1.00–1.04x for the LSTM at H 256–1024. Never clearly slower, so
+    /// the hidden size does not matter; fewer rows per worker make each worker repack the
+    /// recurrent weights for less work, hence the floor (measured with 2 workers only).
     ///
     /// - Parameters:
     ///   - flopsPerStep: the step's training FLOPs (`tokens × FLOPs per token`).
-    public static func recommendedWorkers(threads: Int, batchSize: Int, hiddenSize: Int, flopsPerStep: Double) -> Int {
+    public static func recommendedWorkers(threads: Int, batchSize: Int, flopsPerStep: Double) -> Int {
         let workers = min(threads, batchSize / minimumRowsPerWorker)
-        guard workers > 1, hiddenSize < 512 else { return 1 }
+        guard workers > 1 else { return 1 }
         return flopsPerStep / Double(workers) >= 5e6 ? workers : 1
     }
 
@@ -117,8 +117,7 @@ public final class DataParallelModel {
         let rnn = model.rnn
         let H = Double(rnn.hiddenSize), gH = Double(rnn.cell.gateCount) * H, L = Double(rnn.numLayers)
         let weights = gH * H * (2 * L - 1) + H * Double(model.outputSize)
-        return recommendedWorkers(threads: threads, batchSize: batchSize, hiddenSize: rnn.hiddenSize,
-                                  flopsPerStep: 6 * weights * Double(batchSize * steps))
+        return recommendedWorkers(threads: threads, batchSize: batchSize, flopsPerStep: 6 * weights * Double(batchSize * steps))
     }
 
     /// As `ManyToManyModel.computeGradients`: zeroes `model.parameters.gradients`, then

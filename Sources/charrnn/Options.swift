@@ -13,7 +13,7 @@ enum OptimizerName: String, CaseIterable, ExpressibleByArgument {
 
 /// `--threads`, shared by every subcommand.
 struct RuntimeOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: ArgumentHelp("Number of threads (default: OpenBLAS's own choice, usually one per core). Training splits each batch across them (at least 16 streams per thread) when the hidden size is below 512 and a step is big enough; otherwise OpenBLAS uses them inside each matrix product.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of threads (default: OpenBLAS's own choice, usually one per core). Training splits each batch across them (at least 16 streams per thread) when a step is big enough; otherwise OpenBLAS uses them inside each matrix product.", valueName: "n"))
     var threads: Int?
 
     func validate() throws {

@@ -131,15 +131,14 @@ struct DataParallelModelTests {
 
     @Test func recommendedWorkers() {
         // The tutorial's step (about 0.1 MFLOP) stays on one thread; a 2048-token step
-        // of the `small` bench model (0.3 GFLOP) splits; H = 512 leaves it to OpenBLAS.
-        #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 3, hiddenSize: 12, flopsPerStep: 1e5) == 1)
-        #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 32, hiddenSize: 128, flopsPerStep: 3e8) == 2)
-        #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 32, hiddenSize: 512, flopsPerStep: 3e9) == 1)
-        #expect(DataParallelModel.recommendedWorkers(threads: 4, batchSize: 6, hiddenSize: 128, flopsPerStep: 3e8) == 1)
-        #expect(DataParallelModel.recommendedWorkers(threads: 1, batchSize: 64, hiddenSize: 128, flopsPerStep: 3e8) == 1)
+        // of the `small` bench model (0.3 GFLOP) splits.
+        #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 3, flopsPerStep: 1e5) == 1)
+        #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 32, flopsPerStep: 3e8) == 2)
+        #expect(DataParallelModel.recommendedWorkers(threads: 4, batchSize: 6, flopsPerStep: 3e8) == 1)
+        #expect(DataParallelModel.recommendedWorkers(threads: 1, batchSize: 64, flopsPerStep: 3e8) == 1)
         // At least 16 sequences per worker: 32 streams on 16 cores make 2 workers, 64 on 4 make 4.
-        #expect(DataParallelModel.recommendedWorkers(threads: 16, batchSize: 32, hiddenSize: 128, flopsPerStep: 3e8) == 2)
-        #expect(DataParallelModel.recommendedWorkers(threads: 4, batchSize: 64, hiddenSize: 128, flopsPerStep: 3e8) == 4)
+        #expect(DataParallelModel.recommendedWorkers(threads: 16, batchSize: 32, flopsPerStep: 3e8) == 2)
+        #expect(DataParallelModel.recommendedWorkers(threads: 4, batchSize: 64, flopsPerStep: 3e8) == 4)
         // The model form estimates the FLOPs: small's model at B 32, T 64 is 0.3 GFLOP
         // a step; the tutorial's is 0.1 MFLOP.
         var rng = SeededRandom(seed: 95)
