@@ -9,9 +9,9 @@ import Linalg
 /// Why: the per-step GEMMs `[B, H] x [H, G·H]` are too small for OpenBLAS to use two
 /// threads well (measured on 2 cores below H = 1024: 54–73% of the 2-thread peak, against
 /// 66–92% of the 1-thread peak on one), and the elementwise work, the softmax and the
-/// gather stay on one thread. Splitting
-/// the batch instead gives each core a whole, independent training step: one fork and
-/// one join per step, nothing shared but the read-only parameters.
+/// gather stay on one thread. Splitting the batch instead gives each core a whole,
+/// independent training step: one fork and one join per step, nothing shared but the
+/// read-only parameters.
 ///
 /// The result equals `model.computeGradients` on the whole batch up to float rounding
 /// (the mean over counted rows is the count-weighted mean of the slices' means), so
@@ -26,9 +26,10 @@ import Linalg
 ///
 /// The workers need OpenBLAS single-threaded: with more than one worker,
 /// `computeGradients` sets `BLASThreads.count` to 1 (it is process-wide in OpenBLAS's
-/// pthread build, Debian's default) **and leaves it so**. Restoring it after every step would cost a core: raising OpenBLAS's thread
-/// count wakes its idle threads, which then spin for ~0.1 s (measured: 20–30% of the
-/// machine's time in `sched_yield`, and the split step slower than an unsplit one).
+/// pthread build, Debian's default) **and leaves it so**. Restoring it after every step
+/// would cost a core: raising OpenBLAS's thread count wakes its idle threads, which then
+/// spin for a while (measured: 20–30% of the machine's time in `sched_yield`, and the
+/// split step slower than an unsplit one).
 /// - Complexity: per step, the model's `O(T·B·(G·H·(I + H·L) + H·O))` split over the
 ///   workers, plus `O(P·W)` to copy the `P` parameters into `W` replicas and sum their
 ///   gradients. Allocates only when `B` or `T` changes (buffers are resized to fit).
@@ -154,7 +155,7 @@ public final class DataParallelModel {
             copyValues(into: replicas[w])
         }
         runWorkers(active, initialState: initialState != nil)
-        return combine(active, targets: targets, T: T, B: B)
+        return combine(active)
     }
 
     /// Copies worker `w`'s sequences (batch rows `slices[w]`) out of the whole batch.
@@ -228,7 +229,7 @@ public final class DataParallelModel {
 
     /// `model.parameters.gradients = Σ_w (n_w / n) · g_w` with `n_w` the counted targets
     /// of worker `w`; returns the same weighting of the losses.
-    private func combine(_ active: Int, targets: [Int32], T: Int, B: Int) -> Double {
+    private func combine(_ active: Int) -> Double {
         var total = 0
         for w in 0..<active {
             workerCounted[w] = workerTargets[w].reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }

@@ -45,7 +45,7 @@ final class WorkerPool {
         }
     }
 
-    /// Starts `count - 1` helper threads (8 MiB stacks) that wait for `run()`.
+    /// Starts `count - 1` helper threads (8 MiB stacks) that wait for `run(workers:)`.
     init(count: Int, body: @escaping @Sendable (Int) -> Void) {
         precondition(count >= 1, "WorkerPool needs at least one worker, got \(count)")
         self.count = count
