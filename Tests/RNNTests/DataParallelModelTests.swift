@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Linalg
 import RNN
@@ -127,6 +128,25 @@ struct DataParallelModelTests {
         #expect(serial.losses.last! < 0.5 * serial.losses.first!, "the task is learnable: \(serial.losses)")
         for (a, b) in zip(serial.losses, split.losses) { #expect(abs(a - b) < 1e-3 * a) }
         #expect(Self.maxDifference(serial.values, split.values) < 1e-3)
+    }
+
+    /// Each split model starts helper threads; freeing the model stops them. 40 models,
+    /// each trained one split step and dropped, leave far fewer than 40 extra threads
+    /// (other tests may be running their own meanwhile, hence the slack).
+    @Test func freedModelsStopTheirThreads() throws {
+        func threadCount() throws -> Int {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
+        }
+        var rng = SeededRandom(seed: 98)
+        let (inputs, targets) = Self.batch(V: 5, B: 4, T: 3, using: &rng)
+        let before = try threadCount()
+        for _ in 0..<40 {
+            let model = ManyToManyModel(inputSize: 5, hiddenSize: 4, outputSize: 5, using: &rng)
+            let parallel = DataParallelModel(model, workers: 2)
+            parallel.computeGradients(.tokens(inputs), targets: targets, batchSize: 4)
+        }
+        let after = try threadCount()
+        #expect(after - before < 20, "\(after - before) more threads after 40 split models were freed")
     }
 
     @Test func recommendedWorkers() {
