@@ -1,3 +1,4 @@
+import Foundation
 import Linalg
 import RNN
 
@@ -29,6 +30,9 @@ final class EpochTimer {
     let optimizer: Adam
     let batches: TrainingBatches
     static let minimumProfiledSeconds = 0.5
+    /// How long a split run waits, after setting OpenBLAS to one thread, for OpenBLAS's
+    /// idle threads to stop spinning.
+    static let openBLASSettleSeconds = 1.5
 
     struct Measurement {
         var epochSeconds: [Double] = []
@@ -120,9 +124,14 @@ final class EpochTimer {
         throws -> Measurement {
         guard batches.count > 0 else { throw Failure.noBatches(config: config.label) }
         let start = Machine.CPUSnapshot.now()
-        // A split batch runs OpenBLAS single-threaded; set that before the warm-up, so that
-        // OpenBLAS's own threads are not left spinning into the first epoch.
-        if parallel != nil { BLASThreads.count = 1 }
+        // A split batch runs OpenBLAS single-threaded. Its own threads keep spinning for a
+        // while after its last multi-threaded call (the peak sample just before), taking a
+        // core from the workers: measured, split rounds 0.3 s after OpenBLAS's 2-thread
+        // rounds ran 10-20% slower than 2 s after. Let them go to sleep first.
+        if parallel != nil {
+            BLASThreads.count = 1
+            Thread.sleep(forTimeInterval: Self.openBLASSettleSeconds)
+        }
         BLASThreads.warmUp()
         // One untimed step: first-touch of every workspace and of the optimizer moments.
         _ = step(0, carry: false, profiler: nil)
