@@ -26,14 +26,13 @@ static const float kExpMin = -103.972084f;         // below this, exp rounds to 
 static inline float bits_to_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 static inline int32_t float_to_bits(float f) { int32_t u; memcpy(&u, &f, 4); return u; }
 
-static inline __attribute__((always_inline)) float srnn_exp1(float x0) {
-    float x = x0 < kExpMin ? kExpMin : x0;
-    x = x > kExpMax ? kExpMax : x;
-    // x = n ln2 + r, n = round(x / ln2): adding 1.5·2^23 rounds to an integer and leaves n
-    // in the low mantissa bits; ln2 is split in two for an exact product (Cephes).
+// exp(x) = 2^n · exp(r) for x within exp's range: returns exp(r), n in *n.
+// x = n ln2 + r, n = round(x / ln2): adding 1.5·2^23 rounds to an integer and leaves n
+// in the low mantissa bits; ln2 is split in two for an exact product (Cephes).
+static inline __attribute__((always_inline)) float srnn_exp_reduced(float x, int32_t *n_out) {
     float shifted = x * 1.44269504088896341f + 12582912.0f;
     float n = shifted - 12582912.0f;
-    int32_t ni = float_to_bits(shifted) - 0x4B400000;
+    *n_out = float_to_bits(shifted) - 0x4B400000;
     float r = x - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
     float r2 = r * r;
@@ -43,7 +42,14 @@ static inline __attribute__((always_inline)) float srnn_exp1(float x0) {
     p = p * r + 4.1665795894e-2f;
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
-    float y = p * r2 + r + 1.0f;
+    return p * r2 + r + 1.0f;
+}
+
+static inline __attribute__((always_inline)) float srnn_exp1(float x0) {
+    float x = x0 < kExpMin ? kExpMin : x0;
+    x = x > kExpMax ? kExpMax : x;
+    int32_t ni;
+    float y = srnn_exp_reduced(x, &ni);
     // Scale by 2^n in two halves so that subnormal results and n = 128 stay exact.
     int32_t n1 = ni >> 1;
     int32_t n2 = ni - n1;
@@ -61,19 +67,8 @@ static inline __attribute__((always_inline)) float srnn_exp1(float x0) {
 // which srnn_exp1 needs only for subnormal results and n = 128). About a third fewer
 // instructions per tanh.
 static inline __attribute__((always_inline)) float srnn_exp_0_20(float x) {
-    float shifted = x * 1.44269504088896341f + 12582912.0f;
-    float n = shifted - 12582912.0f;
-    int32_t ni = float_to_bits(shifted) - 0x4B400000;
-    float r = x - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float r2 = r * r;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float y = p * r2 + r + 1.0f;
+    int32_t ni;
+    float y = srnn_exp_reduced(x, &ni);
     return y * bits_to_float((uint32_t)(ni + 127) << 23);   // 2^n, n in 0...29: exact
 }
 
