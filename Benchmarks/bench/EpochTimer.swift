@@ -14,8 +14,9 @@ import RNN
 /// gradients, forward, fused softmax-CE, backward), `clipGlobalNorm(maxNorm: 5)`,
 /// `Adam.step`, then (truncated BPTT) `finalState(into:)` becomes the next chunk's initial
 /// state. The loop itself allocates nothing, so allocation counts of a run are the library's.
-/// With `workers` > 1 the gradients come from a `DataParallelModel` that splits each batch
-/// across that many threads (profiled: worker 0's phases).
+/// The gradients come from a `DataParallelModel` of `workers` threads: with more than one
+/// it splits each batch across them (profiled: worker 0's phases), with one the model
+/// runs the whole batch itself.
 ///
 /// ```swift
 /// let timer = EpochTimer(config: BenchConfiguration.named("ref")!, seed: 0, workers: 1)
@@ -25,8 +26,8 @@ import RNN
 final class EpochTimer {
     let config: BenchConfiguration
     let model: ManyToManyModel
-    /// The batch split across worker threads, or nil to run the model itself.
-    let parallel: DataParallelModel?
+    /// Trains `model`, each batch split across `workers` threads when that is more than 1.
+    let trainer: DataParallelModel
     let optimizer: Adam
     let batches: TrainingBatches
     static let minimumProfiledSeconds = 0.5
@@ -65,7 +66,7 @@ final class EpochTimer {
         var rng = SeededRandom(seed: seed)
         model = ManyToManyModel(inputSize: config.vocab, hiddenSize: config.hidden, outputSize: config.vocab,
                                 numLayers: config.layers, cell: config.cell, using: &rng)
-        parallel = workers > 1 ? DataParallelModel(model, workers: workers) : nil
+        trainer = DataParallelModel(model, workers: workers)
         optimizer = Adam(learningRate: config.learningRate)
         batches = TrainingBatches.make(for: config, seed: seed &+ 1)
     }
@@ -81,14 +82,10 @@ final class EpochTimer {
         // `carried` is passed inline (no local copy), so `finalState(into:)` below writes
         // into its buffer without a copy-on-write allocation.
         let input = SequenceInput.tokens(batches.inputs[index]), targets = batches.targets[index]
-        let loss = parallel?.computeGradients(input, targets: targets, batchSize: batches.batchSize,
-                                              initialState: carry ? carried : nil)
-            ?? model.computeGradients(input, targets: targets, batchSize: batches.batchSize,
-                                      initialState: carry ? carried : nil)
+        let loss = trainer.computeGradients(input, targets: targets, batchSize: batches.batchSize,
+                                            initialState: carry ? carried : nil)
         if let profiler { profiler.measure(.optimizer) { update() } } else { update() }
-        if config.fullBatchSteps == nil {
-            if let parallel { parallel.finalState(into: &carried) } else { model.rnn.finalState(into: &carried) }
-        }
+        if config.fullBatchSteps == nil { trainer.finalState(into: &carried) }
         return loss
     }
 
@@ -128,7 +125,7 @@ final class EpochTimer {
         // while after its last multi-threaded call (the peak sample just before), taking a
         // core from the workers: measured, split rounds 0.3 s after OpenBLAS's 2-thread
         // rounds ran 10-20% slower than 2 s after. Let them go to sleep first.
-        if parallel != nil {
+        if trainer.workerCount > 1 {
             BLASThreads.count = 1
             Thread.sleep(forTimeInterval: Self.openBLASSettleSeconds)
         }
@@ -146,9 +143,8 @@ final class EpochTimer {
             // Profile whole epochs until they cover `minimumProfiledSeconds` (one epoch at
             // the larger sizes; many of the tutorial's 2-ms epochs), so the shares are stable.
             let profiler = PhaseProfiler()
-            model.profiler = profiler
-            parallel?.profiler = profiler
-            defer { model.profiler = nil; parallel?.profiler = nil }
+            trainer.profiler = profiler
+            defer { trainer.profiler = nil }
             var total = 0.0, count = 0
             while count == 0 || (total < Self.minimumProfiledSeconds && count < 10_000) {
                 let (seconds, loss) = try epoch(epochs + 1 + count, profiler: profiler)

@@ -44,7 +44,7 @@ enum Report {
         let rows = results.map { r -> [String] in
             let c = r.configuration
             return [c.name, c.cell, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
-                    r.workers > 1 ? "batch/\(r.workers)" : "blas",
+                    r.workers > 1 ? "\(r.parallelism)/\(r.workers)" : r.parallelism,
                     grouped(Double(c.tokensPerEpoch)),
                     r.epochSeconds.map(seconds).joined(separator: " "),
                     seconds(r.medianEpochSeconds), grouped(r.tokensPerSecond),

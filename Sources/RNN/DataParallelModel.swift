@@ -21,8 +21,11 @@ import Linalg
 /// let loss = parallel.computeGradients(.tokens(x), targets: y, batchSize: 64, initialState: carried)
 /// GradientClipping.clipGlobalNorm(model.parameters, maxNorm: 5)
 /// optimizer.step(model.parameters)
-/// parallel.finalState(into: &carried)      // not model.rnn.finalState: the model did not run
+/// parallel.finalState(into: &carried)      // not model.rnn.finalState: a split step runs replicas
 /// ```
+///
+/// A step that cannot be split (one worker, or a single sequence) runs `model` itself,
+/// so callers can train through this type whatever `recommendedWorkers` said.
 ///
 /// The workers need OpenBLAS single-threaded: with more than one worker,
 /// `computeGradients` sets `BLASThreads.count` to 1 (it is process-wide in OpenBLAS's
@@ -36,7 +39,7 @@ import Linalg
 public final class DataParallelModel {
     /// The model whose parameters and gradients this trains.
     public let model: ManyToManyModel
-    /// The number of worker threads (and replicas).
+    /// The number of worker threads (and replicas; none when 1: the model runs itself).
     public let workerCount: Int
     private let replicas: [ManyToManyModel]
     /// Per worker: its slice of the batch's inputs, targets and initial state.
@@ -55,26 +58,34 @@ public final class DataParallelModel {
     /// The batch rows `start ..< start + count` of each active worker in the last step.
     private var slices: [(start: Int, count: Int)] = []
     private var lastBatchSize = 0
+    /// Whether the last step was split across replicas (false: `model` ran it), or nil
+    /// before the first step.
+    private var lastStepWasSplit: Bool?
 
     /// When set, worker 0 times its phases into it (the others do the same work at the
-    /// same time), so the shares describe one worker's step.
+    /// same time), so the shares describe one worker's step; an unsplit step times
+    /// `model`'s.
     public var profiler: PhaseProfiler? {
-        didSet { replicas[0].profiler = profiler }
+        didSet {
+            model.profiler = profiler
+            replicas.first?.profiler = profiler
+        }
     }
 
-    /// Replicas of `model` for `workers` threads (at least 1). Each replica has the
-    /// model's architecture; its values are copied from `model` at every step.
+    /// Replicas of `model` for `workers` threads (at least 1; with 1 there are none and
+    /// every step runs `model`). Each replica has the model's architecture; its values
+    /// are copied from `model` at every split step.
     public init(_ model: ManyToManyModel, workers: Int) {
         precondition(workers >= 1, "DataParallelModel needs at least one worker, got \(workers)")
         self.model = model
         workerCount = workers
         let rnn = model.rnn
         var rng = SeededRandom(seed: 0)   // replaced by the model's values before use
-        replicas = (0..<workers).map { _ in
+        replicas = workers == 1 ? [] : (0..<workers).map { _ in
             ManyToManyModel(inputSize: rnn.inputSize, hiddenSize: rnn.hiddenSize, outputSize: model.outputSize,
                             numLayers: rnn.numLayers, cell: rnn.cell, nonlinearity: rnn.nonlinearity, using: &rng)
         }
-        precondition(replicas[0].parameters.slots == model.parameters.slots,
+        precondition(replicas.allSatisfy { $0.parameters.slots == model.parameters.slots },
                      "DataParallelModel: the model's parameter layout cannot be replicated")
         workerTokens = Array(repeating: [], count: workers)
         workerDense = Array(repeating: Matrix(rows: 0, cols: rnn.inputSize), count: workers)
@@ -123,7 +134,8 @@ public final class DataParallelModel {
 
     /// As `ManyToManyModel.computeGradients`: zeroes `model.parameters.gradients`, then
     /// fills them with d(mean loss)/d(parameters) over the whole batch and returns the
-    /// mean loss. Sequences `b` of the batch go to the workers in contiguous slices.
+    /// mean loss. Sequences `b` of the batch go to the workers in contiguous slices; with
+    /// one worker or one sequence, `model.computeGradients` runs the whole batch.
     ///
     /// - Parameters:
     ///   - input: `[T*B]` tokens or `[T*B, I]` vectors, time-major.
@@ -143,6 +155,10 @@ public final class DataParallelModel {
                          "initialState has \(h0.count) elements, expected \(rnn.stateSize(batchSize: B))")
         }
         let active = min(workerCount, B)
+        lastStepWasSplit = active > 1
+        if active == 1 {
+            return model.computeGradients(input, targets: targets, batchSize: B, initialState: initialState)
+        }
         if B != lastBatchSize {
             slices = (0..<active).map { w in
                 let start = w * B / active
@@ -207,16 +223,12 @@ public final class DataParallelModel {
         }
     }
 
-    /// Runs each active worker's `computeGradients` on its own thread, with OpenBLAS
-    /// single-threaded (see the type's notes).
+    /// Runs each of the `active` (≥ 2) workers' `computeGradients` on its own thread, with
+    /// OpenBLAS single-threaded (see the type's notes).
     private func runWorkers(_ active: Int, initialState: Bool) {
         let work = WorkerSet(replicas: replicas, tokens: inputIsTokens ? workerTokens : nil, dense: workerDense,
                              targets: workerTargets, states: initialState ? workerStates : nil, slices: slices,
                              losses: SendablePointer(workerLosses))
-        if active == 1 {
-            work.run(0)
-            return
-        }
         if BLASThreads.count != 1 { BLASThreads.count = 1 }
         if pool == nil {
             let me = UnownedReference(self)
@@ -255,7 +267,8 @@ public final class DataParallelModel {
     /// batch's `[parts, L, B, H]` layout (`model.rnn.stateSize(batchSize: B)` values),
     /// for the next chunk of truncated BPTT. No allocation when `out` has the right size.
     public func finalState(into out: inout [Float]) {
-        precondition(!slices.isEmpty, "finalState called before computeGradients")
+        guard let split = lastStepWasSplit else { preconditionFailure("finalState called before computeGradients") }
+        guard split else { return model.rnn.finalState(into: &out) }
         let rnn = model.rnn, B = lastBatchSize, H = rnn.hiddenSize
         let blocks = rnn.cell.stateParts * rnn.numLayers
         let n = rnn.stateSize(batchSize: B)

@@ -16,9 +16,10 @@ final class TrainingSession {
     let train: TokenStreams
     let validation: TokenStreams?
     let model: ManyToManyModel
-    /// Each batch split across worker threads, when `DataParallelModel.recommendedWorkers`
-    /// says the model profits (else nil: the model trains itself, OpenBLAS threads inside).
-    let parallel: DataParallelModel?
+    /// Trains `model`, each batch split across worker threads when
+    /// `DataParallelModel.recommendedWorkers` says the model profits (else one worker:
+    /// the model trains itself, OpenBLAS's threads inside each product).
+    let trainer: DataParallelModel
     /// The thread count training was given (`--threads` or OpenBLAS's default).
     let threads: Int
     let optimizer: Optimizer
@@ -110,7 +111,7 @@ final class TrainingSession {
         threads = BLASThreads.count
         let workers = DataParallelModel.recommendedWorkers(threads: threads, model: model, batchSize: config.batchSize,
                                                            steps: config.seqLength)
-        parallel = workers > 1 ? DataParallelModel(model, workers: workers) : nil
+        trainer = DataParallelModel(model, workers: workers)
         staticMetadata = config.metadata(fingerprint: corpus.fingerprint)
         if let epochs = config.epochs, epoch >= epochs {
             throw CLIError("the checkpoint has already trained \(Format.plural(epoch, "epoch")) (step \(Format.count(step))), so --epochs \(epochs) leaves nothing to do; pass a larger --epochs, e.g. --epochs \(epoch + 10)")
@@ -174,8 +175,7 @@ final class TrainingSession {
             let T = train.fill(chunk: stepInEpoch, inputs: &inputs, targets: &targets)
 
             let t0 = now()
-            let loss = parallel?.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: hidden)
-                ?? model.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: hidden)
+            let loss = trainer.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: hidden)
             let norm = config.clip > 0
                 ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: config.clip)
                 : GradientClipping.globalNorm(model.parameters)
@@ -188,7 +188,7 @@ final class TrainingSession {
             // written into the previous chunk's array rather than a new one.
             var carried = hidden ?? []
             hidden = nil
-            if let parallel { parallel.finalState(into: &carried) } else { model.rnn.finalState(into: &carried) }
+            trainer.finalState(into: &carried)
             hidden = carried
             let seconds = now() - t0
 
@@ -310,7 +310,7 @@ final class TrainingSession {
 
     /// "2 threads, each batch split across 2 workers" or "1 BLAS thread".
     var threadUse: String {
-        if let parallel { return "\(threads) threads, each batch split across \(parallel.workerCount) workers" }
+        if trainer.workerCount > 1 { return "\(threads) threads, each batch split across \(trainer.workerCount) workers" }
         return "\(threads) BLAS thread\(threads == 1 ? "" : "s")"
     }
 
