@@ -21,6 +21,22 @@ struct DataParallelModelTests {
         return zip(a, b).map { abs($0 - $1) }.max() ?? 0
     }
 
+    /// Runs the batch on `parallel.model` itself, then through `parallel` (with the
+    /// gradients first set to 7: they must be overwritten, not added to), and expects the
+    /// same loss, gradients and final state.
+    static func expectSplitEqualsWholeBatch(_ parallel: DataParallelModel, _ input: SequenceInput, targets: [Int32],
+                                            batchSize B: Int, initialState: [Float]? = nil, _ context: String) {
+        let model = parallel.model
+        let loss = model.computeGradients(input, targets: targets, batchSize: B, initialState: initialState)
+        let gradients = model.parameters.gradients, finalState = model.rnn.finalState()
+        model.parameters.gradients = gradients.map { _ in 7 }
+        let parallelLoss = parallel.computeGradients(input, targets: targets, batchSize: B, initialState: initialState)
+        #expect(abs(parallelLoss - loss) < 1e-6 * abs(loss), "\(context): loss \(parallelLoss) vs \(loss)")
+        let worst = maxDifference(model.parameters.gradients, gradients), scale = gradients.map(abs).max()!
+        #expect(worst < 1e-5 * scale, "\(context): gradient differs by \(worst) (largest \(scale))")
+        #expect(maxDifference(parallel.finalState(), finalState) < 1e-6, "\(context): final state")
+    }
+
     /// Split across 2 or 3 workers (B = 5: uneven slices), loss, gradients and the final
     /// state equal the whole batch run by the model itself, for every cell, two layers,
     /// with and without an initial state.
@@ -33,18 +49,9 @@ struct DataParallelModelTests {
         let (inputs, targets) = Self.batch(V: V, B: B, T: T, using: &rng)
         let state = (0..<model.rnn.stateSize(batchSize: B)).map { _ in rng.uniform(-0.5, 0.5) }
         for initialState in [nil, state] {
-            let loss = model.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: initialState)
-            let gradients = model.parameters.gradients
-            let finalState = model.rnn.finalState()
-            model.parameters.gradients = gradients.map { _ in 7 }   // must be overwritten, not added to
-
-            let parallelLoss = parallel.computeGradients(.tokens(inputs), targets: targets, batchSize: B,
-                                                         initialState: initialState)
-            #expect(abs(parallelLoss - loss) < 1e-6 * abs(loss), "loss \(parallelLoss) vs \(loss)")
-            let worst = Self.maxDifference(model.parameters.gradients, gradients)
-            let scale = gradients.map(abs).max()!
-            #expect(worst < 1e-5 * scale, "\(cell), \(workers) workers: gradient differs by \(worst) (largest \(scale))")
-            #expect(Self.maxDifference(parallel.finalState(), finalState) < 1e-6)
+            Self.expectSplitEqualsWholeBatch(parallel, .tokens(inputs), targets: targets, batchSize: B,
+                                             initialState: initialState,
+                                             "\(cell), \(workers) workers, initial state \(initialState != nil)")
         }
     }
 
@@ -59,12 +66,8 @@ struct DataParallelModelTests {
         for (B, T) in [(5, 6), (2, 3), (1, 4), (5, 2), (4, 5)] {
             let (inputs, targets) = Self.batch(V: V, B: B, T: T, using: &rng)
             let state = (0..<model.rnn.stateSize(batchSize: B)).map { _ in rng.uniform(-0.5, 0.5) }
-            let loss = model.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: state)
-            let gradients = model.parameters.gradients, finalState = model.rnn.finalState()
-            let parallelLoss = parallel.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: state)
-            #expect(abs(parallelLoss - loss) < 1e-6 * abs(loss), "B \(B), T \(T): loss \(parallelLoss) vs \(loss)")
-            #expect(Self.maxDifference(model.parameters.gradients, gradients) < 1e-5 * gradients.map(abs).max()!, "B \(B), T \(T)")
-            #expect(Self.maxDifference(parallel.finalState(), finalState) < 1e-6, "B \(B), T \(T)")
+            Self.expectSplitEqualsWholeBatch(parallel, .tokens(inputs), targets: targets, batchSize: B,
+                                             initialState: state, "B \(B), T \(T)")
         }
     }
 
@@ -75,11 +78,8 @@ struct DataParallelModelTests {
         let model = ManyToManyModel(inputSize: I, hiddenSize: H, outputSize: O, using: &rng)
         let x = Matrix(rows: T * B, cols: I, storage: (0..<(T * B * I)).map { _ in rng.uniform(-1, 1) })
         let targets = (0..<(T * B)).map { _ in Int32(rng.index(below: O)) }
-        let loss = model.computeGradients(.dense(x), targets: targets, batchSize: B)
-        let gradients = model.parameters.gradients
-        let parallelLoss = DataParallelModel(model, workers: 2).computeGradients(.dense(x), targets: targets, batchSize: B)
-        #expect(abs(parallelLoss - loss) < 1e-6 * loss)
-        #expect(Self.maxDifference(model.parameters.gradients, gradients) < 1e-5 * gradients.map(abs).max()!)
+        Self.expectSplitEqualsWholeBatch(DataParallelModel(model, workers: 2), .dense(x), targets: targets, batchSize: B,
+                                         "dense input")
     }
 
     /// More workers than sequences: each sequence gets one worker, and the rest idle.
@@ -87,11 +87,8 @@ struct DataParallelModelTests {
         var rng = SeededRandom(seed: 93)
         let model = ManyToManyModel(inputSize: 5, hiddenSize: 4, outputSize: 5, using: &rng)
         let (inputs, targets) = Self.batch(V: 5, B: 2, T: 3, using: &rng)
-        let loss = model.computeGradients(.tokens(inputs), targets: targets, batchSize: 2)
-        let gradients = model.parameters.gradients
-        let parallelLoss = DataParallelModel(model, workers: 4).computeGradients(.tokens(inputs), targets: targets, batchSize: 2)
-        #expect(abs(parallelLoss - loss) < 1e-6 * loss)
-        #expect(Self.maxDifference(model.parameters.gradients, gradients) < 1e-5 * gradients.map(abs).max()!)
+        Self.expectSplitEqualsWholeBatch(DataParallelModel(model, workers: 4), .tokens(inputs), targets: targets,
+                                         batchSize: 2, "4 workers, 2 sequences")
     }
 
     /// Training with truncated BPTT through the parallel model follows the serial run
