@@ -30,9 +30,9 @@ enum GateKernels {
     /// `[rows, 4H]` and replaces `cellGradient` `[rows, H]` (from step t+1) by the one
     /// flowing to step t−1.
     static func lstmBackwardStep(gates: UnsafePointer<Float>, previousCells: UnsafePointer<Float>,
-                                        tanhCells: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                                        gateGradient: UnsafeMutablePointer<Float>,
-                                        cellGradient: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
+                                 tanhCells: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+                                 gateGradient: UnsafeMutablePointer<Float>,
+                                 cellGradient: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
         srnn_lstm_backward_step(gates, previousCells, tanhCells, outputGradient, gateGradient, cellGradient,
                                 rows, hidden)
     }
@@ -42,10 +42,10 @@ enum GateKernels {
     /// of the input side and of the hidden side (`[rows, 3H]`; the hidden side's n block is
     /// the input side's times r) and adds `dh ⊙ z` into `previousStateGradient` `[rows, H]`.
     static func gruBackwardStep(gates: UnsafePointer<Float>, hiddenN: UnsafePointer<Float>,
-                                       previousStates: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                                       inputSideGradient: UnsafeMutablePointer<Float>,
-                                       hiddenSideGradient: UnsafeMutablePointer<Float>,
-                                       previousStateGradient: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
+                                previousStates: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+                                inputSideGradient: UnsafeMutablePointer<Float>,
+                                hiddenSideGradient: UnsafeMutablePointer<Float>,
+                                previousStateGradient: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
         srnn_gru_backward_step(gates, hiddenN, previousStates, outputGradient, inputSideGradient,
                                hiddenSideGradient, previousStateGradient, rows, hidden)
     }
