@@ -15,31 +15,24 @@ struct KernelVariantTests {
         case baseline, dispatched, swiftScalar
         var testDescription: String { rawValue }
 
-        func exp(_ x: [Float]) -> [Float] {
+        func exp(_ x: [Float]) -> [Float] { run(x, srnn_exp_baseline, srnn_exp, Vector.exp) }
+        func tanh(_ x: [Float]) -> [Float] { run(x, srnn_tanh_baseline, srnn_tanh, Vector.tanh) }
+        func sigmoid(_ x: [Float]) -> [Float] { run(x, srnn_sigmoid_baseline, srnn_sigmoid, Vector.sigmoid) }
+
+        private typealias BufferKernel = (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
+
+        /// `x` through this variant of one function: its C baseline, its dispatched C
+        /// kernel, or its Swift scalar form.
+        private func run(_ x: [Float], _ baseline: BufferKernel, _ dispatched: BufferKernel,
+                         _ scalar: (Float) -> Float) -> [Float] {
             switch self {
-            case .baseline: return apply(x, srnn_exp_baseline)
-            case .dispatched: return apply(x, srnn_exp)
-            case .swiftScalar: return x.map { Vector.exp($0) }
+            case .baseline: return apply(x, baseline)
+            case .dispatched: return apply(x, dispatched)
+            case .swiftScalar: return x.map(scalar)
             }
         }
 
-        func tanh(_ x: [Float]) -> [Float] {
-            switch self {
-            case .baseline: return apply(x, srnn_tanh_baseline)
-            case .dispatched: return apply(x, srnn_tanh)
-            case .swiftScalar: return x.map { Vector.tanh($0) }
-            }
-        }
-
-        func sigmoid(_ x: [Float]) -> [Float] {
-            switch self {
-            case .baseline: return apply(x, srnn_sigmoid_baseline)
-            case .dispatched: return apply(x, srnn_sigmoid)
-            case .swiftScalar: return x.map { Vector.sigmoid($0) }
-            }
-        }
-
-        private func apply(_ x: [Float], _ f: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void) -> [Float] {
+        private func apply(_ x: [Float], _ f: BufferKernel) -> [Float] {
             var y = [Float](repeating: .nan, count: x.count)
             x.withUnsafeBufferPointer { s in y.withUnsafeMutableBufferPointer { d in f(s.baseAddress, d.baseAddress, x.count) } }
             return y
