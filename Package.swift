@@ -19,8 +19,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
         ),
-        // Vectorized exp/tanh/sigmoid loops, with an AVX2 + FMA variant chosen at run time
-        // (source attributes, no compiler flags). Used by Linalg's Vector and RNN's gate math.
+        // Vectorized exp/tanh/sigmoid loops, gate math, softmax and Adam, with AVX2 + FMA and
+        // AVX-512 variants chosen at run time (source attributes, no compiler flags), and the
+        // FMA-peak loop. Used by Linalg's Vector and RNN's gate math.
         .target(name: "ElementwiseKernels"),
         .target(name: "Linalg", dependencies: ["CBLAS", "ElementwiseKernels"]),
         .target(name: "RNN", dependencies: ["Linalg", "ElementwiseKernels"]),

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Bootstraps the system packages, then runs the whole test suite.
+# Bootstraps the system packages, then runs the whole test suite: once as a user's
+# machine runs it (the best kernel variant), then again with each kernel variant this
+# CPU supports forced, so that every code path the machine can run is tested on it.
 # Usage: scripts/test.sh [extra swift test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,10 +10,15 @@ scripts/bootstrap.sh
 # synthetic tasks) and runs ~10x faster optimized; preconditions stay on in -O.
 swift build -c release --build-tests
 swift test -c release --skip-build "$@"
-# The elementwise kernels have an AVX2 + FMA variant and a baseline one; where the
-# first ran above, run the numerical suites again on the second (what a machine
-# without AVX2 runs).
-if grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null; then
-    echo "== again with the baseline (SSE2) elementwise kernels: SWIFT_RNN_KERNELS=baseline"
-    SWIFT_RNN_KERNELS=baseline swift test -c release --skip-build --filter "^(LinalgTests|RNNTests)\." "$@"
-fi
+
+# The kernel variants (Linalg's KernelVariant) the CPU supports, each forced: what
+# machines without AVX-512, or without AVX2, run.
+flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
+has() { for f in "$@"; do [[ " $flags " == *" $f "* ]] || return 1; done; }
+variants=(baseline)
+if has avx2 fma; then variants+=(avx2); fi
+if has avx2 fma avx512f avx512dq avx512bw avx512vl; then variants+=(avx512); fi
+for variant in "${variants[@]}"; do
+    echo "== again with the $variant kernels: SWIFT_RNN_KERNELS=$variant"
+    SWIFT_RNN_KERNELS=$variant swift test -c release --skip-build "$@"
+done

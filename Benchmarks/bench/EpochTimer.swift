@@ -161,13 +161,6 @@ final class EpochTimer {
     }
 }
 
-extension Duration {
-    /// The duration in seconds as a Double.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
-    }
-}
-
 extension Array where Element == Double {
     /// The median (the mean of the two middle values for an even count); 0 when empty.
     var median: Double {

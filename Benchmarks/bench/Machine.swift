@@ -6,8 +6,8 @@ import Linalg
 /// the machine with whatever else runs, so a load average near the core count before a
 /// run means its timings are noisy; the report prints a warning then.
 enum Machine {
-    /// The variant of Linalg's exp/tanh/sigmoid kernels that this processor runs.
-    static var elementwiseKernels: String { Vector.usesAVX2 ? "AVX2+FMA" : "x86-64 baseline (SSE2)" }
+    /// The variant of the C kernels (activations, gates, softmax, Adam) that runs.
+    static var elementwiseKernels: String { KernelVariant.current.displayName }
 
     static var processors: Int { BLASThreads.processorCount }
 

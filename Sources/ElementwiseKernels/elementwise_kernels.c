@@ -1,8 +1,9 @@
-// Branch-free exp / tanh / sigmoid over float buffers, vectorized by the compiler:
-// once for the x86-64 baseline (SSE2, 4 lanes) and once, in functions with
-// __attribute__((target("avx2,fma"))), for AVX2 + FMA (8 lanes, fused multiply-add),
-// chosen at run time. No compiler flags are needed, so packages that depend on this
-// one build unchanged.
+// Branch-free exp / tanh / sigmoid over float buffers, and the gate, softmax and Adam
+// kernels, vectorized by the compiler three times: for the x86-64 baseline (SSE2, 4
+// lanes), in functions with __attribute__((target("avx2,fma"))) for AVX2 + FMA (8 lanes,
+// fused multiply-add), and with target("avx512f,...") for AVX-512 (16 lanes), one of
+// them chosen at run time through one dispatch table. No compiler flags are needed, so
+// packages that depend on this one build unchanged.
 //
 // The algorithms are those of Linalg's `Vector.exp(_: Float)` / `Vector.tanh(_: Float)`
 // (after Cephes' expf / tanhf): see that file for the derivation and the error bounds.
@@ -109,9 +110,6 @@ static inline __attribute__((always_inline)) float srnn_sigmoid1(float x) {
         }                                                                                \
     }
 
-SRNN_LOOP(exp_base, srnn_exp1, )
-SRNN_LOOP(tanh_base, srnn_tanh1, )
-SRNN_LOOP(sigmoid_base, srnn_sigmoid1, )
 
 // The recurrent cells' backward gate math, one step of all rows; every pointer is a
 // separate buffer (restrict), so each row's loop over the hidden units vectorizes.
@@ -277,122 +275,146 @@ SRNN_LOOP(sigmoid_base, srnn_sigmoid1, )
         }                                                                                 \
     }
 
-SRNN_SOFTMAX_XENT(softmax_xent_base, )
-SRNN_ADAM(adam_base, )
-SRNN_LSTM_FORWARD(lstm_forward_base, )
-SRNN_GRU_FORWARD(gru_forward_base, )
-SRNN_LSTM_BACKWARD(lstm_backward_base, )
-SRNN_GRU_BACKWARD(gru_backward_base, )
+// One instance of every kernel per variant, and the table that holds them.
+#define SRNN_VARIANT(suffix, attributes)                                                 \
+    SRNN_LOOP(exp_##suffix, srnn_exp1, attributes)                                       \
+    SRNN_LOOP(tanh_##suffix, srnn_tanh1, attributes)                                     \
+    SRNN_LOOP(sigmoid_##suffix, srnn_sigmoid1, attributes)                               \
+    SRNN_SOFTMAX_XENT(softmax_xent_##suffix, attributes)                                 \
+    SRNN_ADAM(adam_##suffix, attributes)                                                 \
+    SRNN_LSTM_FORWARD(lstm_forward_##suffix, attributes)                                 \
+    SRNN_GRU_FORWARD(gru_forward_##suffix, attributes)                                   \
+    SRNN_LSTM_BACKWARD(lstm_backward_##suffix, attributes)                               \
+    SRNN_GRU_BACKWARD(gru_backward_##suffix, attributes)                                 \
+    static const struct kernel_table table_##suffix = {                                  \
+        exp_##suffix, tanh_##suffix, sigmoid_##suffix, softmax_xent_##suffix, adam_##suffix, \
+        lstm_forward_##suffix, gru_forward_##suffix, lstm_backward_##suffix, gru_backward_##suffix, \
+    };
+
+typedef void (*unary_kernel)(const float *, float *, size_t);
+
+/// Every entry point's implementation in one variant.
+struct kernel_table {
+    unary_kernel exp, tanh, sigmoid;
+    double (*softmax_xent)(float *, const int *, size_t, size_t, float);
+    void (*adam)(float *, const float *, float *, float *, size_t, float, float, float, float, float, float);
+    void (*lstm_forward)(float *, const float *, float *, float *, float *, size_t, size_t);
+    void (*gru_forward)(float *, const float *, const float *, float *, float *, size_t, size_t);
+    void (*lstm_backward)(const float *, const float *, const float *, const float *, float *, float *, size_t, size_t);
+    void (*gru_backward)(const float *, const float *, const float *, const float *, float *, float *, float *,
+                         size_t, size_t);
+};
+
+SRNN_VARIANT(base, )
 
 #if SRNN_X86
-#define SRNN_AVX2 __attribute__((target("avx2,fma")))
-SRNN_SOFTMAX_XENT(softmax_xent_avx2, SRNN_AVX2)
-SRNN_ADAM(adam_avx2, SRNN_AVX2)
-SRNN_LSTM_FORWARD(lstm_forward_avx2, SRNN_AVX2)
-SRNN_GRU_FORWARD(gru_forward_avx2, SRNN_AVX2)
-SRNN_LSTM_BACKWARD(lstm_backward_avx2, SRNN_AVX2)
-SRNN_GRU_BACKWARD(gru_backward_avx2, SRNN_AVX2)
-SRNN_LOOP(exp_avx2, srnn_exp1, SRNN_AVX2)
-SRNN_LOOP(tanh_avx2, srnn_tanh1, SRNN_AVX2)
-SRNN_LOOP(sigmoid_avx2, srnn_sigmoid1, SRNN_AVX2)
+SRNN_VARIANT(avx2, __attribute__((target("avx2,fma"))))
+SRNN_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))))
 
-/// AVX2 and FMA in the processor, and YMM state saved by the OS (OSXSAVE + XCR0).
-static int detect_avx2(void) {
+/// The most capable variant the processor has and the OS saves the registers of:
+/// AVX2 + FMA needs CPUID's FMA, AVX, OSXSAVE and AVX2 bits and XMM/YMM state in XCR0;
+/// AVX-512 also needs AVX512F, DQ, BW and VL and the opmask/ZMM state.
+static int detect_best(void) {
     unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return SRNN_KERNELS_BASELINE;
     int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
-    if (!(fma && osxsave && avx)) return 0;
+    if (!(fma && osxsave && avx)) return SRNN_KERNELS_BASELINE;
     unsigned lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo & 0x6) != 0x6) return 0;   // XMM and YMM state enabled
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    return (b >> 5) & 1;
+    if ((lo & 0x6) != 0x6) return SRNN_KERNELS_BASELINE;   // XMM and YMM state enabled
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return SRNN_KERNELS_BASELINE;
+    if (!((b >> 5) & 1)) return SRNN_KERNELS_BASELINE;     // AVX2
+    unsigned avx512 = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);   // F, DQ, BW, VL
+    if ((b & avx512) == avx512 && (lo & 0xE0) == 0xE0) return SRNN_KERNELS_AVX512;   // opmask, ZMM state
+    return SRNN_KERNELS_AVX2;
 }
-#endif
-
-// 0 unknown, 1 baseline, 2 AVX2. Racing first calls (worker threads) store the same
-// value; relaxed atomics make that a benign race rather than a data race.
-static int selected = 0;
-
-/// AVX2 + FMA when the processor and OS support it, unless the environment variable
-/// SWIFT_RNN_KERNELS is "baseline" (to reproduce a machine without AVX2).
-int srnn_kernels_use_avx2(void) {
-    int choice = __atomic_load_n(&selected, __ATOMIC_RELAXED);
-    if (choice == 0) {
-        const char *forced = getenv("SWIFT_RNN_KERNELS");
-        int baseline = forced != NULL && strcmp(forced, "baseline") == 0;
-#if SRNN_X86
-        choice = !baseline && detect_avx2() ? 2 : 1;
+static const struct kernel_table *const tables[3] = {&table_base, &table_avx2, &table_avx512};
 #else
-        (void)baseline;
-        choice = 1;
+static int detect_best(void) { return SRNN_KERNELS_BASELINE; }
+static const struct kernel_table *const tables[1] = {&table_base};
 #endif
+
+// -1 until the first call; then the variant in use. Racing first calls (worker threads)
+// store the same value; relaxed atomics make that a benign race rather than a data race.
+static int selected = -1;
+static int best = -1;
+
+int srnn_kernels_best_supported(void) {
+    int b = __atomic_load_n(&best, __ATOMIC_RELAXED);
+    if (b < 0) {
+        b = detect_best();
+        __atomic_store_n(&best, b, __ATOMIC_RELAXED);
+    }
+    return b;
+}
+
+int srnn_kernels_requested(void) {
+    const char *forced = getenv("SWIFT_RNN_KERNELS");
+    if (forced == NULL || forced[0] == 0) return -1;
+    if (strcmp(forced, "baseline") == 0) return SRNN_KERNELS_BASELINE;
+    if (strcmp(forced, "avx2") == 0) return SRNN_KERNELS_AVX2;
+    if (strcmp(forced, "avx512") == 0) return SRNN_KERNELS_AVX512;
+    return -2;
+}
+
+int srnn_kernels_variant(void) {
+    int choice = __atomic_load_n(&selected, __ATOMIC_RELAXED);
+    if (choice < 0) {
+        int top = srnn_kernels_best_supported();
+        int requested = srnn_kernels_requested();
+        choice = requested >= 0 && requested <= top ? requested : top;
         __atomic_store_n(&selected, choice, __ATOMIC_RELAXED);
     }
-    return choice == 2;
+    return choice;
 }
 
-#if SRNN_X86
-#define SRNN_DISPATCH(name)                                                              \
-    void srnn_##name(const float *src, float *dst, size_t n) {                           \
-        if (srnn_kernels_use_avx2()) name##_avx2(src, dst, n); else name##_base(src, dst, n); \
-    }
-#else
-#define SRNN_DISPATCH(name)                                                              \
-    void srnn_##name(const float *src, float *dst, size_t n) { name##_base(src, dst, n); }
-#endif
+int srnn_kernels_select(int variant) {
+    if (variant < 0 || variant > srnn_kernels_best_supported()) return -1;
+    __atomic_store_n(&selected, variant, __ATOMIC_RELAXED);
+    return variant;
+}
 
-SRNN_DISPATCH(exp)
-SRNN_DISPATCH(tanh)
-SRNN_DISPATCH(sigmoid)
+static inline const struct kernel_table *table(void) { return tables[srnn_kernels_variant()]; }
 
-void srnn_exp_baseline(const float *src, float *dst, size_t n) { exp_base(src, dst, n); }
-void srnn_tanh_baseline(const float *src, float *dst, size_t n) { tanh_base(src, dst, n); }
-void srnn_sigmoid_baseline(const float *src, float *dst, size_t n) { sigmoid_base(src, dst, n); }
+void srnn_exp(const float *src, float *dst, size_t n) { table()->exp(src, dst, n); }
+void srnn_tanh(const float *src, float *dst, size_t n) { table()->tanh(src, dst, n); }
+void srnn_sigmoid(const float *src, float *dst, size_t n) { table()->sigmoid(src, dst, n); }
+
+// A variant the processor lacks (or an unknown one) runs the baseline.
+static inline const struct kernel_table *table_for(int variant) {
+    return tables[variant >= 0 && variant <= srnn_kernels_best_supported() ? variant : SRNN_KERNELS_BASELINE];
+}
+void srnn_exp_variant(int variant, const float *src, float *dst, size_t n) { table_for(variant)->exp(src, dst, n); }
+void srnn_tanh_variant(int variant, const float *src, float *dst, size_t n) { table_for(variant)->tanh(src, dst, n); }
+void srnn_sigmoid_variant(int variant, const float *src, float *dst, size_t n) {
+    table_for(variant)->sigmoid(src, dst, n);
+}
 
 void srnn_lstm_backward_step(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
                              float *d_gates, float *dc, size_t rows, size_t h) {
-#if SRNN_X86
-    if (srnn_kernels_use_avx2()) { lstm_backward_avx2(gates, c_prev, tanh_c, dh, d_gates, dc, rows, h); return; }
-#endif
-    lstm_backward_base(gates, c_prev, tanh_c, dh, d_gates, dc, rows, h);
+    table()->lstm_backward(gates, c_prev, tanh_c, dh, d_gates, dc, rows, h);
 }
 
 void srnn_gru_backward_step(const float *gates, const float *hn, const float *h_prev, const float *dh,
                             float *d_input, float *d_hidden, float *dh_prev, size_t rows, size_t h) {
-#if SRNN_X86
-    if (srnn_kernels_use_avx2()) { gru_backward_avx2(gates, hn, h_prev, dh, d_input, d_hidden, dh_prev, rows, h); return; }
-#endif
-    gru_backward_base(gates, hn, h_prev, dh, d_input, d_hidden, dh_prev, rows, h);
+    table()->gru_backward(gates, hn, h_prev, dh, d_input, d_hidden, dh_prev, rows, h);
 }
 
 void srnn_lstm_forward_step(float *gates, const float *c_prev, float *c_next, float *tanh_c, float *h_next,
                             size_t rows, size_t h) {
-#if SRNN_X86
-    if (srnn_kernels_use_avx2()) { lstm_forward_avx2(gates, c_prev, c_next, tanh_c, h_next, rows, h); return; }
-#endif
-    lstm_forward_base(gates, c_prev, c_next, tanh_c, h_next, rows, h);
+    table()->lstm_forward(gates, c_prev, c_next, tanh_c, h_next, rows, h);
 }
 
 void srnn_gru_forward_step(float *gates, const float *hidden, const float *h_prev, float *hn, float *h_next,
                            size_t rows, size_t h) {
-#if SRNN_X86
-    if (srnn_kernels_use_avx2()) { gru_forward_avx2(gates, hidden, h_prev, hn, h_next, rows, h); return; }
-#endif
-    gru_forward_base(gates, hidden, h_prev, hn, h_next, rows, h);
+    table()->gru_forward(gates, hidden, h_prev, hn, h_next, rows, h);
 }
 
 double srnn_softmax_cross_entropy(float *logits, const int *targets, size_t rows, size_t classes, float scale) {
-#if SRNN_X86
-    if (srnn_kernels_use_avx2()) return softmax_xent_avx2(logits, targets, rows, classes, scale);
-#endif
-    return softmax_xent_base(logits, targets, rows, classes, scale);
+    return table()->softmax_xent(logits, targets, rows, classes, scale);
 }
 
 void srnn_adam_step(float *p, const float *g, float *m, float *v, size_t n, float lr_corrected,
                     float beta1, float beta2, float eps, float weight_decay, float bc2_sqrt) {
-#if SRNN_X86
-    if (srnn_kernels_use_avx2()) { adam_avx2(p, g, m, v, n, lr_corrected, beta1, beta2, eps, weight_decay, bc2_sqrt); return; }
-#endif
-    adam_base(p, g, m, v, n, lr_corrected, beta1, beta2, eps, weight_decay, bc2_sqrt);
+    table()->adam(p, g, m, v, n, lr_corrected, beta1, beta2, eps, weight_decay, bc2_sqrt);
 }

@@ -6,10 +6,10 @@ import ElementwiseKernels
 /// `expf` / `tanhf`) written without branches, so that the optimizer turns the
 /// loops over them into SIMD code, instead of one libm call per element (about
 /// 20 ns here). The buffer functions run the same algorithms from the C target
-/// `ElementwiseKernels`, compiled for the x86-64 baseline and for AVX2 + FMA, the
-/// latter chosen at run time where the processor has it (`usesAVX2`). Error bounds
+/// `ElementwiseKernels`, compiled for the x86-64 baseline, for AVX2 + FMA and for
+/// AVX-512, the most capable chosen at run time (`KernelVariant`). Error bounds
 /// against libm (checked by the tests over a dense sweep of the float range, for
-/// both variants):
+/// every variant the processor runs):
 /// - `exp`: at most 2 ulp where the result is a normal float; results in the
 ///   subnormal range are within 1e-45 absolute; `exp(x) = +inf` for
 ///   `x > 88.7228`, `0` for `x < -103.97`, NaN stays NaN.
@@ -70,9 +70,8 @@ public enum Vector {
         return x != x ? x : result
     }
 
-    /// True when the buffer functions run their AVX2 + FMA variant (8 lanes, fused
-    /// multiply-add) rather than the x86-64 baseline (SSE2, 4 lanes).
-    public static var usesAVX2: Bool { srnn_kernels_use_avx2() != 0 }
+    /// The variant of the C kernels the buffer functions run (`KernelVariant.current`).
+    public static var kernelVariant: KernelVariant { KernelVariant.current }
 
     /// `dst[i] = exp(src[i])`; `src` and `dst` may be the same buffer.
     /// - Complexity: O(count).

@@ -3,39 +3,46 @@ import Foundation
 import Linalg
 import Testing
 
-/// The two compiled variants of the elementwise kernels (x86-64 baseline and, where the
-/// processor has it, AVX2 + FMA) and the Swift scalar functions, each against libm over
-/// a sweep of the float range, and the in-place and out-of-place forms against each other. `VectorMathTests` checks the
-/// variant `Vector` dispatches to; this checks the baseline too, which a machine without
-/// AVX2 would run.
+/// Every compiled variant of the elementwise kernels that this processor runs (x86-64
+/// baseline, AVX2 + FMA, AVX-512) and the Swift scalar functions, each against libm over
+/// a sweep of the float range, and the in-place and out-of-place forms against each other.
+/// `VectorMathTests` checks the variant `Vector` dispatches to; this checks the others
+/// too, which smaller machines run.
 struct KernelVariantTests {
-    /// The C baseline, the C variant `Vector` dispatches to, and the Swift scalar
-    /// functions (`Vector.exp(_: Float)` etc., for callers' own loops).
-    enum Variant: String, CaseIterable, CustomTestStringConvertible {
-        case baseline, dispatched, swiftScalar
-        var testDescription: String { rawValue }
+    /// One compiled C variant, or the Swift scalar functions (`Vector.exp(_: Float)` etc.,
+    /// for callers' own loops).
+    enum Variant: CustomTestStringConvertible {
+        case compiled(KernelVariant)
+        case swiftScalar
 
-        func exp(_ x: [Float]) -> [Float] { run(x, srnn_exp_baseline, srnn_exp, Vector.exp) }
-        func tanh(_ x: [Float]) -> [Float] { run(x, srnn_tanh_baseline, srnn_tanh, Vector.tanh) }
-        func sigmoid(_ x: [Float]) -> [Float] { run(x, srnn_sigmoid_baseline, srnn_sigmoid, Vector.sigmoid) }
+        /// The variants this processor runs, and the Swift scalar functions.
+        static var allCases: [Variant] { KernelVariant.supported.map { .compiled($0) } + [.swiftScalar] }
 
-        private typealias BufferKernel = (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
-
-        /// `x` through this variant of one function: its C baseline, its dispatched C
-        /// kernel, or its Swift scalar form.
-        private func run(_ x: [Float], _ baseline: BufferKernel, _ dispatched: BufferKernel,
-                         _ scalar: (Float) -> Float) -> [Float] {
+        var testDescription: String {
             switch self {
-            case .baseline: return apply(x, baseline)
-            case .dispatched: return apply(x, dispatched)
-            case .swiftScalar: return x.map(scalar)
+            case .compiled(let v): return v.name
+            case .swiftScalar: return "swiftScalar"
             }
         }
 
-        private func apply(_ x: [Float], _ f: BufferKernel) -> [Float] {
-            var y = [Float](repeating: .nan, count: x.count)
-            x.withUnsafeBufferPointer { s in y.withUnsafeMutableBufferPointer { d in f(s.baseAddress, d.baseAddress, x.count) } }
-            return y
+        func exp(_ x: [Float]) -> [Float] { run(x, srnn_exp_variant, Vector.exp) }
+        func tanh(_ x: [Float]) -> [Float] { run(x, srnn_tanh_variant, Vector.tanh) }
+        func sigmoid(_ x: [Float]) -> [Float] { run(x, srnn_sigmoid_variant, Vector.sigmoid) }
+
+        private typealias BufferKernel = (Int32, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
+
+        /// `x` through this variant of one function: its compiled C kernel or its Swift
+        /// scalar form.
+        private func run(_ x: [Float], _ kernel: BufferKernel, _ scalar: (Float) -> Float) -> [Float] {
+            switch self {
+            case .compiled(let v):
+                var y = [Float](repeating: .nan, count: x.count)
+                x.withUnsafeBufferPointer { s in
+                    y.withUnsafeMutableBufferPointer { d in kernel(Int32(v.rawValue), s.baseAddress, d.baseAddress, x.count) }
+                }
+                return y
+            case .swiftScalar: return x.map(scalar)
+            }
         }
     }
 
@@ -104,13 +111,34 @@ struct KernelVariantTests {
         }
     }
 
-    /// The baseline and the dispatched variant differ by FMA rounding at most.
+    /// Every compiled variant differs from the baseline by FMA rounding at most; the AVX2
+    /// and AVX-512 variants (both with FMA) give the same bits.
     @Test func variantsAgree() {
         let xs = (-3000...3000).map { Float($0) * 0.003 }
-        for (a, b) in [(Variant.baseline.tanh(xs), Variant.dispatched.tanh(xs)),
-                       (Variant.baseline.sigmoid(xs), Variant.dispatched.sigmoid(xs))] {
-            for (u, v) in zip(a, b) { #expect(abs(u - v) <= 4 * max(u.magnitude, v.magnitude).ulp) }
+        let base = Variant.compiled(.baseline)
+        for v in KernelVariant.supported.dropFirst() {
+            let other = Variant.compiled(v)
+            for (a, b) in [(base.tanh(xs), other.tanh(xs)), (base.sigmoid(xs), other.sigmoid(xs))] {
+                for (u, w) in zip(a, b) { #expect(abs(u - w) <= 4 * max(u.magnitude, w.magnitude).ulp, "\(v.name)") }
+            }
         }
-        print("elementwise kernels: \(Vector.usesAVX2 ? "AVX2 + FMA" : "x86-64 baseline") variant dispatched")
+        if KernelVariant.supported.contains(.avx512) {
+            let (a, b) = (Variant.compiled(.avx2), Variant.compiled(.avx512))
+            #expect(a.exp(xs) == b.exp(xs) && a.tanh(xs) == b.tanh(xs) && a.sigmoid(xs) == b.sigmoid(xs))
+        }
+        print("kernel variants: \(KernelVariant.supported.map(\.name)) supported, \(KernelVariant.current.name) dispatched")
+    }
+
+    /// The variant in use is the one `SWIFT_RNN_KERNELS` asks for (when supported), else
+    /// the best supported; selecting one the processor lacks is refused.
+    @Test func dispatchFollowsTheEnvironment() {
+        let requested = ProcessInfo.processInfo.environment["SWIFT_RNN_KERNELS"].flatMap { name in
+            KernelVariant.allCases.first { $0.name == name }
+        }
+        #expect(KernelVariant.current == (requested.map { min($0, KernelVariant.bestSupported) } ?? KernelVariant.bestSupported))
+        #expect(KernelVariant.supported.first == .baseline && KernelVariant.supported.last == KernelVariant.bestSupported)
+        if KernelVariant.bestSupported < .avx512 { #expect(srnn_kernels_select(2) == -1) }
+        #expect(srnn_kernels_select(3) == -1 && srnn_kernels_select(-1) == -1)
+        #expect(KernelVariant.current == Vector.kernelVariant)
     }
 }

@@ -1,8 +1,9 @@
 /// Float kernels for Linalg's `Vector` (exp, tanh, logistic sigmoid) and for RNN (the
-/// GRU/LSTM gate math of one step, fused softmax cross-entropy, the Adam update), compiled twice: for the
-/// x86-64 baseline (SSE2) and, on x86-64, for AVX2 + FMA, with the second chosen at run
-/// time when the processor and the OS support it. Linalg's and RNN's Swift APIs wrap
-/// these; they are not meant to be called directly.
+/// GRU/LSTM gate math of one step, fused softmax cross-entropy, the Adam update), compiled
+/// three times: for the x86-64 baseline (SSE2) and, on x86-64, for AVX2 + FMA and for
+/// AVX-512 (F, DQ, BW, VL), with the most capable one the processor and the OS support
+/// chosen at run time (one dispatch table). Linalg's and RNN's Swift APIs wrap these; they
+/// are not meant to be called directly.
 ///
 /// The elementwise functions take `n` elements; `src` and `dst` may be the same buffer.
 /// Accuracy (the same branch-free algorithms as `Vector.exp(_: Float)` and
@@ -18,19 +19,34 @@
 extern "C" {
 #endif
 
-/// The variant in use: 1 for AVX2 + FMA, 0 for the baseline (also when the environment
-/// variable SWIFT_RNN_KERNELS is "baseline", read at the first call).
-int srnn_kernels_use_avx2(void);
+/// The compiled variants, in order of capability.
+enum { SRNN_KERNELS_BASELINE = 0, SRNN_KERNELS_AVX2 = 1, SRNN_KERNELS_AVX512 = 2 };
+
+/// The most capable variant this processor and OS support.
+int srnn_kernels_best_supported(void);
+
+/// The variant the environment variable SWIFT_RNN_KERNELS asks for ("baseline", "avx2",
+/// "avx512"): -1 when it is unset or empty, -2 when it names none of them.
+int srnn_kernels_requested(void);
+
+/// The variant in use, fixed at the first call: the requested one when the processor
+/// supports it, else the best supported (a variant the processor lacks would crash).
+int srnn_kernels_variant(void);
+
+/// Makes `variant` the one in use for the whole process; returns it, or -1 (and changes
+/// nothing) when the processor does not support it.
+int srnn_kernels_select(int variant);
 
 /// dst[i] = exp(src[i]); dst[i] = tanh(src[i]); dst[i] = 1 / (1 + exp(-src[i])).
 void srnn_exp(const float *src, float *dst, size_t n);
 void srnn_tanh(const float *src, float *dst, size_t n);
 void srnn_sigmoid(const float *src, float *dst, size_t n);
 
-/// The baseline variants, whatever the processor (for tests that compare the two).
-void srnn_exp_baseline(const float *src, float *dst, size_t n);
-void srnn_tanh_baseline(const float *src, float *dst, size_t n);
-void srnn_sigmoid_baseline(const float *src, float *dst, size_t n);
+/// The same in a given variant, whatever is in use (for tests that compare variants); a
+/// variant the processor does not support runs the baseline.
+void srnn_exp_variant(int variant, const float *src, float *dst, size_t n);
+void srnn_tanh_variant(int variant, const float *src, float *dst, size_t n);
+void srnn_sigmoid_variant(int variant, const float *src, float *dst, size_t n);
 
 /// Fused softmax + cross-entropy over `rows` rows of `classes` logits, in place: a row
 /// whose target is >= 0 becomes `scale · (softmax(z) − onehot(target))` and adds
@@ -74,6 +90,12 @@ void srnn_gru_backward_step(const float *gates, const float *hn, const float *h_
 /// rounded separately (no fused multiply-add), so both variants give identical results.
 void srnn_adam_step(float *p, const float *g, float *m, float *v, size_t n, float lr_corrected,
                     float beta1, float beta2, float eps, float weight_decay, float bc2_sqrt);
+
+/// `iterations` rounds of independent multiply-adds in `variant`'s widest registers (a
+/// variant the processor lacks runs the best it has): 16 AVX-512 accumulators, 12 AVX2
+/// ones, or 12 SSE multiply + add pairs in the baseline. Returns the floating-point
+/// operations done (2 per lane per multiply-add); timed, it gives the core's FMA peak.
+double srnn_fma_peak_loop(int variant, long iterations);
 
 #ifdef __cplusplus
 }
