@@ -19,11 +19,17 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
         ),
+        // oneDNN's sgemm (JIT, AVX-512 where the CPU has it), one of Linalg's GEMM backends.
+        .systemLibrary(
+            name: "CDNNL",
+            path: "Sources/CDNNL",
+            providers: [.apt(["libdnnl-dev"])]
+        ),
         // Vectorized exp/tanh/sigmoid loops, gate math, softmax and Adam, with AVX2 + FMA and
         // AVX-512 variants chosen at run time (source attributes, no compiler flags), and the
         // FMA-peak loop. Used by Linalg's Vector and RNN's gate math.
         .target(name: "ElementwiseKernels"),
-        .target(name: "Linalg", dependencies: ["CBLAS", "ElementwiseKernels"]),
+        .target(name: "Linalg", dependencies: ["CBLAS", "CDNNL", "ElementwiseKernels"]),
         .target(name: "RNN", dependencies: ["Linalg", "ElementwiseKernels"]),
         .executableTarget(
             name: "charrnn",

@@ -168,8 +168,9 @@ def run_pair(args, bench, torch_python, tmp, cfg, n):
             out["torch"] = json.load(f)
     if not args.python_only:
         out_path = os.path.join(tmp, f"swift-{name}-{n}.json")
+        gemm = ["--gemm", args.gemm] if args.gemm else []
         out["others"][1] = run([bench, "--config", cfg["name"], "--cell", cell_of(cfg), "--threads", str(n),
-                                "--epochs", str(args.epochs), "--json", out_path] + override_args(cfg))
+                                "--epochs", str(args.epochs), "--json", out_path] + gemm + override_args(cfg))
         with open(out_path) as f:
             out["swift"] = json.load(f)
     return out
@@ -228,29 +229,34 @@ def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
     print("Same configurations, token counts, epochs and threads on both sides; medians of the timed epochs.")
     print("others: share of all CPUs that other processes used during the PyTorch / Swift run; "
           "above ~20% that run was disturbed (see --retries, --wait-quiet).")
-    print("% peak: model FLOPs (G(6H^2 + 12H^2(L-1)) + 6HV per token; G = 1 rnn, 3 gru, 4 lstm) x tokens/s "
-          "over the OpenBLAS sgemm peak the Swift bench measured at that thread count.")
+    print("% FMA: model FLOPs (G(6H^2 + 12H^2(L-1)) + 6HV per token; G = 1 rnn, 3 gru, 4 lstm) x tokens/s "
+          "over the FMA peak the Swift bench measured at that thread count (independent FMAs at the CPU's widest "
+          "vector ISA; older results without it: the sgemm peak, marked *).")
     print("Swift split: batch/N = each batch split across N worker threads (DataParallelModel), "
-          "blas = OpenBLAS's threads inside each GEMM (bench --parallelism).")
-    header = ["config", "cell", "threads", "V", "H", "L", "B", "T", "Swift split", "PyTorch tok/s", "Swift tok/s",
-              "Swift/PyTorch",
-              "PyTorch % peak", "Swift % peak", "Swift GFLOP/s", "sgemm peak", "others (torch/swift)"]
+          "blas = the GEMM library's threads inside each GEMM (bench --parallelism). "
+          "GEMM / kernels: the Swift side's GEMM backend and C kernel variant.")
+    header = ["config", "cell", "threads", "V", "H", "L", "B", "T", "Swift split", "GEMM", "kernels",
+              "PyTorch tok/s", "Swift tok/s", "Swift/PyTorch",
+              "PyTorch % FMA", "Swift % FMA", "Swift GFLOP/s", "FMA peak", "others (torch/swift)"]
     rows = []
     for k in order:
         t, s = torch_by.get(k), swift_by.get(k)
         c = (s or t)["configuration"]
-        peak = s["sgemm_peak_gflops"] if s else None
+        peak = (s.get("fma_peak_gflops") or s["sgemm_peak_gflops"]) if s else None
+        mark = "" if not s or s.get("fma_peak_gflops") else "*"
         rows.append([
             c["name"], cell_of(c), str(k[1]), str(c["vocab"]), str(c["hidden"]), str(c["layers"]), str(c["batch"]),
             str(c["seq_length"]),
             split_of(s),
+            s.get("gemm_backend", "openblas") if s else "-",
+            s.get("kernel_variant", "-") if s else "-",
             fmt_int(t["tokens_per_second"]) if t else "-",
             fmt_int(s["tokens_per_second"]) if s else "-",
             f"{s['tokens_per_second'] / t['tokens_per_second']:.2f}x" if s and t else "-",
-            f"{100 * t['achieved_gflops'] / peak:.1f}" if t and peak else "-",
-            f"{s['percent_of_peak']:.1f}" if s else "-",
+            f"{100 * t['achieved_gflops'] / peak:.1f}{mark}" if t and peak else "-",
+            f"{100 * s['achieved_gflops'] / peak:.1f}{mark}" if s else "-",
             f"{s['achieved_gflops']:.1f}" if s else "-",
-            f"{peak:.1f}" if peak else "-",
+            f"{peak:.1f}{mark}" if peak else "-",
             "/".join("-" if x is None else f"{100 * x:.0f}%" for x in busy[k]["others"]) if k in busy else "-",
         ])
     print(table(header, rows, markdown))
@@ -269,6 +275,8 @@ def main():
     side.add_argument("--swift-only", action="store_true", help="run only the Swift bench")
     ap.add_argument("--python", help="Python interpreter with torch (default: this one, else ~/.venvs/torch/bin/python)")
     ap.add_argument("--bench", help="a prebuilt bench binary (default: build it with swift build -c release)")
+    ap.add_argument("--gemm", choices=["openblas", "onednn", "auto"],
+                    help="the Swift bench's GEMM backend (bench --gemm; default: its own, SWIFT_RNN_GEMM or auto)")
     ap.add_argument("--scratch-path", help="swift build --scratch-path for building the bench")
     ap.add_argument("--json", help="write both sides' results here as {\"pytorch\": [...], \"swift\": [...]}")
     ap.add_argument("--markdown", action="store_true", help="print the comparison as a Markdown table")

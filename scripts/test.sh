@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bootstraps the system packages, then runs the whole test suite: once as a user's
-# machine runs it (the best kernel variant), then again with each kernel variant this
-# CPU supports forced, so that every code path the machine can run is tested on it.
+# machine runs it (the automatic GEMM backend, the best kernel variant), then again with
+# each GEMM backend forced and with each kernel variant this CPU supports forced, so that
+# every code path the machine can run is tested on it.
 # Usage: scripts/test.sh [extra swift test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,12 @@ scripts/bootstrap.sh
 # synthetic tasks) and runs ~10x faster optimized; preconditions stay on in -O.
 swift build -c release --build-tests
 swift test -c release --skip-build "$@"
+
+# The GEMM backends (Linalg's GEMMBackend): OpenBLAS and oneDNN, each forced.
+for backend in openblas onednn; do
+    echo "== again with the $backend GEMM backend: SWIFT_RNN_GEMM=$backend"
+    SWIFT_RNN_GEMM=$backend swift test -c release --skip-build "$@"
+done
 
 # The kernel variants (Linalg's KernelVariant) the CPU supports, each forced: what
 # machines without AVX-512, or without AVX2, run.

@@ -4,18 +4,18 @@ import Linalg
 import RNN
 
 /// `swift run -c release bench`: times training epochs of the character model for a suite
-/// of configurations and reports tokens/s, GFLOP/s and the share of the sgemm peak that
-/// this process measures at the same thread count.
+/// of configurations and reports tokens/s, GFLOP/s and their share of the FMA peak and of
+/// each GEMM backend's sgemm peak, all measured by this process at the same thread count.
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time RNN training epochs: tokens/s, GFLOP/s and % of the measured sgemm peak.",
+        abstract: "Time RNN training epochs: tokens/s, GFLOP/s and % of the measured FMA and sgemm peaks.",
         discussion: """
             Each configuration trains the character model (token input, a vanilla tanh RNN, \
             GRU or LSTM stack (--cell), Linear output, softmax cross-entropy, Adam, global-norm \
             clipping at 5) and times \
-            whole epochs in this process: OpenBLAS is warmed up and one untimed step runs \
+            whole epochs in this process: the GEMM backend (--gemm) is warmed up and one untimed step runs \
             first; then --epochs epochs are timed without the phase profiler, and one extra \
             epoch (or as many as cover 0.5 s) runs with it for the per-phase breakdown \
             (percent of the profiled time).
@@ -40,15 +40,19 @@ struct Bench: ParsableCommand {
             Per phase: input projection 2GH²(L−1) (layers above 0), forward and backward \
             recurrence 2GH²L each, weight gradients 2GH² + 6GH²(L−1), output layer + loss 6HV.
 
-            GFLOP/s = FLOPs/token x tokens/s (median epoch). % peak compares it with \
-            BLASThreads.measureSgemmPeak at the same thread count (1024^3 sgemm, best of \
-            5 calls), sampled before every configuration and after the last; the best \
-            sample is used, so that load from other processes does not lower the peak. \
-            "% local" compares with the better of the two samples around the configuration \
-            instead: on a shared machine (or VM) whose speed drifts, it is the fairer \
-            reference, while "% peak" is the conservative one.
+            GFLOP/s = FLOPs/token x tokens/s (median epoch). "% FMA" compares it with the \
+            FMA peak (Linalg's FMAPeak: independent fused multiply-adds in the widest vector \
+            registers the CPU has, AVX-512 where present, on as many threads), measured \
+            before the first configuration and after the last: what no GEMM can exceed, \
+            and the figure to judge the machine's use by. "% oneDNN" and "% OpenBLAS" compare \
+            it with each backend's 1024^3 sgemm at the same thread count (best of 5 calls): \
+            the backend in use is sampled before every configuration and after the last, the \
+            other with the FMA peak; the best sample is used, so that load from other \
+            processes does not lower a peak. "% local" compares with the better of the two \
+            samples of the backend in use around the configuration instead: on a shared \
+            machine (or VM) whose speed drifts, the fairer reference.
 
-            "ceiling" is the best % of peak the step could reach if only its GEMMs took \
+            "ceiling" is the best % of the FMA peak the step could reach if only its GEMMs took \
             time: each GEMM shape of the step (per-step [B,H]x[H,GH], the all-steps weight \
             gradients, the output layer's N = V products, ...) is timed alone at the same \
             thread count, and the model's FLOPs over their summed time is compared with the \
@@ -60,7 +64,7 @@ struct Bench: ParsableCommand {
             to split: every configuration but seed) splits each batch across that many \
             worker threads (DataParallelModel: each trains its slice of the \
             sequences with single-threaded GEMMs, the gradients are summed); blas runs one \
-            step at a time with OpenBLAS's threads inside each GEMM. The "split" column \
+            step at a time with the GEMM backend's threads inside each GEMM. The "split" column \
             says which ran; the ceiling is then measured the same way (each worker's GEMM \
             shapes, run at the same time on every worker thread).
 
@@ -105,12 +109,17 @@ struct Bench: ParsableCommand {
     var tokens: Int?
 
     @Option(name: .customLong("threads"), parsing: .singleValue,
-            help: ArgumentHelp("OpenBLAS thread counts to run with, e.g. 2 or 1,2 (default: all cores).",
+            help: ArgumentHelp("Thread counts to run with, e.g. 2 or 1,2 (default: all cores).",
                                valueName: "n"))
     var threadArguments: [String] = []
 
+    @Option(help: ArgumentHelp("Library for the matrix products: openblas, onednn or auto (oneDNN where it runs "
+                               + "AVX-512 code, else OpenBLAS). Default: the environment variable SWIFT_RNN_GEMM, "
+                               + "else auto.", valueName: "backend"))
+    var gemm: GEMMBackend?
+
     @Option(help: ArgumentHelp("How to use several threads: batch (split each batch across worker threads, "
-                               + "single-threaded GEMMs), blas (OpenBLAS threads inside each GEMM) or auto "
+                               + "single-threaded GEMMs), blas (the GEMM backend's threads inside each GEMM) or auto "
                                + "(batch when each worker gets at least 16 sequences and a step is big enough "
                                + "to split; else blas).", valueName: "mode"))
     var parallelism: String = Parallelism.auto.rawValue
@@ -187,7 +196,7 @@ struct Bench: ParsableCommand {
     func threadCounts() throws -> [Int] {
         let parts = threadArguments.flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        if parts.isEmpty { return [BLASThreads.processorCount] }
+        if parts.isEmpty { return [ComputeThreads.processorCount] }
         var counts: [Int] = []
         for p in parts {
             guard let n = Int(p), n >= 1, n <= 256 else {
@@ -224,6 +233,10 @@ struct Bench: ParsableCommand {
         }
         _ = try threadCounts()
         _ = try resolvedParallelism()
+        if gemm == nil {
+            do { _ = try GEMM.environmentChoice() } catch { throw ValidationError("\(error); unset it or pass --gemm.") }
+        }
+        if let problem = KernelVariant.environmentProblem { throw ValidationError(problem + ".") }
         for c in try resolvedConfigurations() where c.fullBatchSteps == nil && c.chunksPerStream < 1 {
             throw ValidationError("\(c.label): a corpus of \(c.corpusTokens) tokens is too small for B \(c.batch), "
                                   + "T \(c.seqLength); --tokens must be at least B*(T+1) = \(c.minimumCorpusTokens).")
@@ -247,8 +260,9 @@ struct Bench: ParsableCommand {
             Log.error("note: --tokens does not apply to full-batch configurations (seed).")
         }
         if list { return try listConfigurations(configs) }
-        if let over = threads.first(where: { $0 > BLASThreads.processorCount }) {
-            Log.error("note: \(over) threads is more than the \(BLASThreads.processorCount) processors OpenBLAS sees.")
+        GEMM.select(gemm ?? (try? GEMM.environmentChoice()) ?? .automatic)
+        if let over = threads.first(where: { $0 > ComputeThreads.processorCount }) {
+            Log.error("note: \(over) threads is more than the \(ComputeThreads.processorCount) processors this machine has.")
         }
 
         var all: [BenchResult] = []
@@ -282,6 +296,8 @@ struct Bench: ParsableCommand {
         }
     }
 }
+
+extension GEMMBackend: ExpressibleByArgument {}
 
 /// Progress and warnings go to standard error so that standard output holds only the tables.
 enum Log {

@@ -1,3 +1,4 @@
+import Linalg
 import RNN
 
 /// Everything measured for one configuration at one thread count, in the shape written
@@ -69,8 +70,21 @@ struct BenchResult: Codable {
     var build: String
     var cpu: String
     var processors: Int
-    /// "AVX2+FMA" or the x86-64 baseline: which variant of the elementwise kernels ran.
+    /// "openblas" or "onednn": the library that ran every GEMM.
+    var gemmBackend: String
+    /// "baseline", "avx2" or "avx512": the variant of the C kernels (activations, gates,
+    /// softmax, Adam) that ran, and its display name.
+    var kernelVariant: String
     var elementwiseKernels: String
+    /// The FMA peak at this thread count (`FMAPeak`), how it was measured, and the
+    /// achieved GFLOP/s as a percentage of it: the figure every rate is reported against.
+    var fmaPeakGflops: Double
+    var fmaPeakMethod: String
+    var percentOfFmaPeak: Double
+    /// Each backend's 1024³ sgemm peak at this thread count, and the achieved GFLOP/s as a
+    /// percentage of each, keyed "openblas" and "onednn".
+    var sgemmPeakGflopsByBackend: [String: Double]
+    var percentOfSgemmPeakByBackend: [String: Double]
     /// The machine's 1-minute load average just before this thread count's runs.
     var loadAverageBefore: Double?
     /// The percentage of all processors other processes kept busy just before (0.5 s sample).
@@ -78,6 +92,7 @@ struct BenchResult: Codable {
     /// The percentage of all processors other processes used while this configuration ran:
     /// above ~20% its timings were disturbed.
     var othersCpuPercent: Double?
+    /// The backend in use's sgemm peak (best sample) and its samples.
     var sgemmPeakGflops: Double
     var sgemmPeakSamples: [Double]
     /// The better of the two peak samples taken just before and just after this configuration.
@@ -108,11 +123,13 @@ struct BenchResult: Codable {
         var gflops: Double
     }
 
-    /// The step's GEMMs timed alone: their rate, that rate as % of the peak (the best
-    /// "% of peak" the step could reach with nothing but GEMMs), the measured rate as %
-    /// of it, and the shapes; nil with `--no-ceiling`.
+    /// The step's GEMMs timed alone on the backend in use: their rate, that rate as % of
+    /// the backend's sgemm peak and of the FMA peak (the best the step could reach with
+    /// nothing but GEMMs), the measured rate as % of it, and the shapes; nil with
+    /// `--no-ceiling`.
     var gemmCeilingGflops: Double?
     var gemmCeilingPercentOfPeak: Double?
+    var gemmCeilingPercentOfFmaPeak: Double?
     var percentOfGemmCeiling: Double?
     var gemmCeilingFlopsPerToken: Double?
     var gemmShapes: [GemmShape]?
@@ -120,10 +137,10 @@ struct BenchResult: Codable {
     /// gradients, copying the carried state, checking tokens, the profiler itself).
     var phases: [Phase]?
 
-    init(config: BenchConfiguration, seed: UInt64, threads: Int, workers: Int, peakGflops: Double, peakSamples: [Double],
-         localPeakGflops: Double, peakMethod: String,
+    init(config: BenchConfiguration, seed: UInt64, threads: Int, workers: Int, peaks: Peaks, localPeakGflops: Double,
          loadAverageBefore: Double?, busyPercentBefore: Double?, measurement m: EpochTimer.Measurement,
          ceiling: GemmCeiling?) {
+        let peakGflops = peaks.sgemm
         configuration = Configuration(config, seed: seed)
         self.threads = threads
         self.workers = workers
@@ -131,13 +148,18 @@ struct BenchResult: Codable {
         build = BuildConfiguration.name
         cpu = Machine.cpuModel
         processors = Machine.processors
+        gemmBackend = GEMM.backend.rawValue
+        kernelVariant = KernelVariant.current.name
         elementwiseKernels = Machine.elementwiseKernels
         self.loadAverageBefore = loadAverageBefore
         self.busyPercentBefore = busyPercentBefore
         sgemmPeakGflops = peakGflops
-        sgemmPeakSamples = peakSamples
+        sgemmPeakSamples = peaks.sgemmSamples
         sgemmLocalPeakGflops = localPeakGflops
-        sgemmPeakMethod = peakMethod
+        sgemmPeakMethod = peaks.sgemmMethod
+        fmaPeakGflops = peaks.fma
+        fmaPeakMethod = peaks.fmaMethod
+        sgemmPeakGflopsByBackend = peaks.sgemmByBackend
         epochs = m.epochSeconds.count
         epochSeconds = m.epochSeconds
         medianEpochSeconds = m.epochSeconds.median
@@ -147,10 +169,14 @@ struct BenchResult: Codable {
         achievedGflops = flopsPerToken * tokensPerSecond / 1e9
         percentOfPeak = 100 * achievedGflops / peakGflops
         percentOfLocalPeak = 100 * achievedGflops / localPeakGflops
+        percentOfFmaPeak = 100 * achievedGflops / peaks.fma
+        let achieved = achievedGflops
+        percentOfSgemmPeakByBackend = peaks.sgemmByBackend.mapValues { 100 * achieved / $0 }
         epochLosses = m.epochLosses
         if let ceiling {
             gemmCeilingGflops = ceiling.gflops
             gemmCeilingPercentOfPeak = 100 * ceiling.gflops / peakGflops
+            gemmCeilingPercentOfFmaPeak = 100 * ceiling.gflops / peaks.fma
             percentOfGemmCeiling = 100 * achievedGflops / ceiling.gflops
             gemmCeilingFlopsPerToken = ceiling.flopsPerToken
             gemmShapes = zip(ceiling.shapes, ceiling.secondsPerCall).map { s, seconds in
@@ -190,7 +216,14 @@ struct BenchResult: Codable {
         try c.encode(build, forKey: .build)
         try c.encode(cpu, forKey: .cpu)
         try c.encode(processors, forKey: .processors)
+        try c.encode(gemmBackend, forKey: .gemmBackend)
+        try c.encode(kernelVariant, forKey: .kernelVariant)
         try c.encode(elementwiseKernels, forKey: .elementwiseKernels)
+        try c.encode(fmaPeakGflops, forKey: .fmaPeakGflops)
+        try c.encode(fmaPeakMethod, forKey: .fmaPeakMethod)
+        try c.encode(percentOfFmaPeak, forKey: .percentOfFmaPeak)
+        try c.encode(sgemmPeakGflopsByBackend, forKey: .sgemmPeakGflopsByBackend)
+        try c.encode(percentOfSgemmPeakByBackend, forKey: .percentOfSgemmPeakByBackend)
         try c.encode(loadAverageBefore, forKey: .loadAverageBefore)
         try c.encode(busyPercentBefore, forKey: .busyPercentBefore)
         try c.encode(othersCpuPercent, forKey: .othersCpuPercent)
@@ -210,6 +243,7 @@ struct BenchResult: Codable {
         try c.encode(epochLosses, forKey: .epochLosses)
         try c.encode(gemmCeilingGflops, forKey: .gemmCeilingGflops)
         try c.encode(gemmCeilingPercentOfPeak, forKey: .gemmCeilingPercentOfPeak)
+        try c.encode(gemmCeilingPercentOfFmaPeak, forKey: .gemmCeilingPercentOfFmaPeak)
         try c.encode(percentOfGemmCeiling, forKey: .percentOfGemmCeiling)
         try c.encode(gemmCeilingFlopsPerToken, forKey: .gemmCeilingFlopsPerToken)
         try c.encode(gemmShapes, forKey: .gemmShapes)

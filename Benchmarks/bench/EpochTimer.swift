@@ -121,15 +121,15 @@ final class EpochTimer {
         throws -> Measurement {
         guard batches.count > 0 else { throw Failure.noBatches(config: config.label) }
         let start = Machine.CPUSnapshot.now()
-        // A split batch runs OpenBLAS single-threaded. Its own threads keep spinning for a
-        // while after its last multi-threaded call (the peak sample just before), taking a
+        // A split batch runs single-threaded GEMMs. A library's own threads keep spinning for
+        // a while after its last multi-threaded call (the peak sample just before), taking a
         // core from the workers: measured, split rounds 0.3 s after OpenBLAS's 2-thread
         // rounds ran 10-20% slower than 2 s after. Let them go to sleep first.
         if trainer.workerCount > 1 {
-            BLASThreads.count = 1
+            ComputeThreads.count = 1
             Thread.sleep(forTimeInterval: Self.openBLASSettleSeconds)
         }
-        BLASThreads.warmUp()
+        ComputeThreads.warmUp()
         // One untimed step: first-touch of every workspace and of the optimizer moments.
         _ = step(0, carry: false, profiler: nil)
         var m = Measurement()

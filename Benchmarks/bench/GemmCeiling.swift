@@ -73,17 +73,18 @@ struct GemmCeiling {
     }
 
     /// Times every shape of `c` (its `calls` calls back to back; best of `repeats` after one
-    /// untimed round) with the current OpenBLAS thread count, or, with `workers` > 1, the
-    /// shapes of one worker's slice of the batch on `workers` threads at once (OpenBLAS
-    /// single-threaded meanwhile, one fork and join per round as in a training step).
+    /// untimed round) on the backend in use with the current thread count, or, with
+    /// `workers` > 1, the shapes of one worker's slice of the batch on `workers` threads at
+    /// once (each in `ComputeThreads.singleThreaded`, one fork and join per round as in a
+    /// training step).
     /// - Complexity: about `repeats + 1` training steps' worth of GEMMs.
     static func measure(_ c: BenchConfiguration, workers: Int = 1, repeats: Int = 3) -> GemmCeiling {
         var slice = c
         slice.batch = (c.batch + workers - 1) / workers   // the largest slice sets the pace
         let list = shapes(slice)
-        let savedThreads = BLASThreads.count
-        if workers > 1 { BLASThreads.count = 1 }
-        defer { BLASThreads.count = savedThreads }
+        let savedThreads = ComputeThreads.count
+        if workers > 1 { ComputeThreads.count = 1 }
+        defer { ComputeThreads.count = savedThreads }
         var rng = SeededRandom(seed: 3)
         let clock = ContinuousClock()
         var seconds: [Double] = []
@@ -95,7 +96,9 @@ struct GemmCeiling {
                     if workers == 1 {
                         operands[0].run(times: s.calls)
                     } else {
-                        DispatchQueue.concurrentPerform(iterations: workers) { w in operands[w].run(times: s.calls) }
+                        DispatchQueue.concurrentPerform(iterations: workers) { w in
+                            ComputeThreads.singleThreaded { operands[w].run(times: s.calls) }
+                        }
                     }
                 }
                 if r > 0 { best = min(best, elapsed.seconds / Double(s.calls)) }

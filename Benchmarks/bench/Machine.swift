@@ -9,7 +9,7 @@ enum Machine {
     /// The variant of the C kernels (activations, gates, softmax, Adam) that runs.
     static var elementwiseKernels: String { KernelVariant.current.displayName }
 
-    static var processors: Int { BLASThreads.processorCount }
+    static var processors: Int { ComputeThreads.processorCount }
 
     /// The CPU model from `/proc/cpuinfo`, or "unknown CPU".
     static var cpuModel: String {

@@ -1,4 +1,5 @@
 import Foundation
+import Linalg
 
 /// The human-readable tables and the `--json` file.
 enum Report {
@@ -30,17 +31,25 @@ enum Report {
         return (n < 0 ? "-" : "") + s + out
     }
 
-    static func header(threads: Int, peak: Double, peakMethod: String) -> String {
+    static func header(_ run: Suite.Run) -> String {
+        let threads = run.threads
         var s = "bench · \(BuildConfiguration.name) build · \(Machine.cpuModel), \(Machine.processors) processors · "
-            + "\(threads) thread\(threads == 1 ? "" : "s") · elementwise kernels \(Machine.elementwiseKernels)"
-        s += " · sgemm peak \(fixed(peak, 1)) GFLOP/s (\(peakMethod))"
+            + "\(threads) thread\(threads == 1 ? "" : "s") · GEMM \(GEMM.backend.displayName) · "
+            + "kernels \(Machine.elementwiseKernels)"
+        s += "\nFMA peak \(fixed(run.fmaPeak, 1)) GFLOP/s (\(run.fmaPeakMethod))"
+        s += "\nsgemm peak \(fixed(run.peak, 1)) GFLOP/s (\(run.peakMethod))"
+        let others = run.sgemmPeaks.filter { $0.key != GEMM.backend.rawValue }.sorted { $0.key < $1.key }
+        for (name, gflops) in others {
+            s += "; \(GEMMBackend(rawValue: name)?.displayName ?? name) sgemm peak \(fixed(gflops, 1)) GFLOP/s"
+        }
         if !BuildConfiguration.isRelease { s += "\n" + BuildConfiguration.debugWarning }
         return s
     }
 
     static func throughputTable(_ results: [BenchResult]) -> String {
         let head = ["config", "cell", "V", "H", "L", "B", "T", "split", "tokens/epoch", "epoch seconds", "median s",
-                    "tokens/s", "FLOP/token", "GFLOP/s", "% peak", "% local", "ceiling", "% ceil", "loss", "others"]
+                    "tokens/s", "FLOP/token", "GFLOP/s", "% FMA", "% oneDNN", "% OpenBLAS", "% local", "ceiling",
+                    "% ceil", "loss", "others"]
         let rows = results.map { r -> [String] in
             let c = r.configuration
             return [c.name, c.cell, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
@@ -48,9 +57,11 @@ enum Report {
                     grouped(Double(c.tokensPerEpoch)),
                     r.epochSeconds.map(seconds).joined(separator: " "),
                     seconds(r.medianEpochSeconds), grouped(r.tokensPerSecond),
-                    grouped(r.flopsPerToken), fixed(r.achievedGflops, 2), fixed(r.percentOfPeak, 1),
+                    grouped(r.flopsPerToken), fixed(r.achievedGflops, 2), fixed(r.percentOfFmaPeak, 1),
+                    r.percentOfSgemmPeakByBackend[GEMMBackend.oneDNN.rawValue].map { fixed($0, 1) } ?? "-",
+                    r.percentOfSgemmPeakByBackend[GEMMBackend.openBLAS.rawValue].map { fixed($0, 1) } ?? "-",
                     fixed(r.percentOfLocalPeak, 1),
-                    r.gemmCeilingPercentOfPeak.map { fixed($0, 1) } ?? "-",
+                    r.gemmCeilingPercentOfFmaPeak.map { fixed($0, 1) } ?? "-",
                     r.percentOfGemmCeiling.map { fixed($0, 1) } ?? "-",
                     fixed(r.epochLosses.last ?? .nan, 3),
                     r.othersCpuPercent.map { fixed($0, 0) + "%" } ?? "-"]
@@ -76,7 +87,7 @@ enum Report {
         return table(head, rows)
     }
 
-    /// GFLOP/s (and % of the peak) of each GEMM phase while profiled.
+    /// GFLOP/s (and % of the FMA peak) of each GEMM phase while profiled.
     static func phaseRateTable(_ results: [BenchResult]) -> String? {
         let profiled = results.filter { $0.phases != nil }
         guard let first = profiled.first?.phases else { return nil }
@@ -85,7 +96,7 @@ enum Report {
         let rows = profiled.map { r -> [String] in
             [r.configuration.label] + columns.map { i in
                 guard let g = r.phases![i].gflops else { return "-" }
-                return fixed(g, 1) + " (" + fixed(100 * g / r.sgemmLocalPeakGflops, 0) + "%)"
+                return fixed(g, 1) + " (" + fixed(100 * g / r.fmaPeakGflops, 0) + "%)"
             }
         }
         return table(head, rows)
@@ -94,7 +105,7 @@ enum Report {
     /// Everything printed for one thread count: the header, notes, the throughput table,
     /// the per-phase shares and the GEMM phases' rates.
     static func suite(_ run: Suite.Run) -> String {
-        var parts = ["", header(threads: run.threads, peak: run.peak, peakMethod: run.peakMethod)]
+        var parts = ["", header(run)]
         if let warning = run.busyWarning { parts.append(warning) }
         let disturbed = run.results.filter { ($0.othersCpuPercent ?? 0) > 20 }.map(\.configuration.label)
         if !disturbed.isEmpty {
@@ -107,7 +118,7 @@ enum Report {
                       + "and how much slower than the unprofiled median):", phases]
         }
         if let rates = phaseRateTable(run.results) {
-            parts += ["", "GFLOP/s of the GEMM phases while profiled (% of the local sgemm peak); "
+            parts += ["", "GFLOP/s of the GEMM phases while profiled (% of the FMA peak); "
                       + "FLOPs per phase in --help:", rates]
         }
         return parts.joined(separator: "\n")

@@ -1,4 +1,5 @@
 import CBLAS
+import CDNNL
 
 /// Whether a GEMM operand is used as stored or transposed.
 public enum Transpose: Sendable {
@@ -6,6 +7,8 @@ public enum Transpose: Sendable {
     case transposed
 
     var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+    /// oneDNN's spelling: "N" or "T".
+    var character: CChar { self == .none ? 78 : 84 }
 }
 
 /// Pointer-level single-precision BLAS kernels on row-major data.
@@ -18,7 +21,9 @@ public enum BLAS {
     /// `C = alpha * op(A) * op(B) + beta * C`, all row-major.
     ///
     /// `op(A)` is `[m, k]`, `op(B)` is `[k, n]`, `C` is `[m, n]`; `lda`, `ldb`, `ldc`
-    /// are the row strides of the matrices as stored.
+    /// are the row strides of the matrices as stored. Runs on `backend` (default:
+    /// `GEMM.backend`; `.automatic` means `GEMM.automaticChoice`) with the calling thread's
+    /// `ComputeThreads.count`.
     /// - Complexity: O(m * n * k).
     public static func gemm(
         _ transA: Transpose, _ transB: Transpose,
@@ -27,16 +32,18 @@ public enum BLAS {
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        backend: GEMMBackend? = nil
     ) {
-        sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+              backend.map(GEMM.resolve) ?? GEMM.backend)
     }
 
     static func sgemm(
         _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int,
         _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
         _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
-        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ backend: GEMMBackend
     ) {
         guard m > 0 && n > 0 else { return }
         if k == 0 {
@@ -48,9 +55,17 @@ public enum BLAS {
             }
             return
         }
-        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas,
-                    blasint(m), blasint(n), blasint(k), alpha,
-                    a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        switch backend {
+        case .oneDNN:
+            let status = dnnl_sgemm(transA.character, transB.character, dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k),
+                                    alpha, a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), beta, c, dnnl_dim_t(ldc))
+            precondition(status == dnnl_success,
+                         "dnnl_sgemm failed (status \(status.rawValue)) for m \(m), n \(n), k \(k), lda \(lda), ldb \(ldb), ldc \(ldc)")
+        case .openBLAS, .automatic:
+            cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas,
+                        blasint(m), blasint(n), blasint(k), alpha,
+                        a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        }
     }
 
     /// `y = alpha * op(A) * x + beta * y` with `A` stored `[m, n]` row-major.

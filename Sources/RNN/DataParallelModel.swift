@@ -27,12 +27,12 @@ import Linalg
 /// A step that cannot be split (one worker, or a single sequence) runs `model` itself,
 /// so callers can train through this type whatever `recommendedWorkers` said.
 ///
-/// The workers need OpenBLAS single-threaded: with more than one worker,
-/// `computeGradients` sets `BLASThreads.count` to 1 (it is process-wide in OpenBLAS's
-/// pthread build, Debian's default) **and leaves it so**. Restoring it after every step
-/// would cost a core: raising OpenBLAS's thread count wakes its idle threads, which then
-/// spin for a while (measured: 20–30% of the machine's time in `sched_yield`, and the
-/// split step slower than an unsplit one).
+/// The workers need single-threaded GEMMs: each runs its share inside
+/// `ComputeThreads.singleThreaded`, which sets oneDNN's thread count for that worker's
+/// thread alone (restored after the step) and OpenBLAS's process-wide count to 1, **left
+/// so**: OpenBLAS has no per-thread control, and raising its count after every step would
+/// cost a core (its idle threads wake and spin: measured, 20–30% of the machine's time in
+/// `sched_yield`, and the split step slower than an unsplit one).
 /// - Complexity: per step, the model's `O(T·B·(G·H·(I + H·L) + H·O))` split over the
 ///   workers, plus `O(P·W)` to copy the `P` parameters into `W` replicas and sum their
 ///   gradients. Allocates only when `B` or `T` changes (buffers are resized to fit).
@@ -224,18 +224,18 @@ public final class DataParallelModel {
     }
 
     /// Runs each of the `active` (≥ 2) workers' `computeGradients` on its own thread, with
-    /// OpenBLAS single-threaded (see the type's notes).
+    /// single-threaded GEMMs (see the type's notes).
     private func runWorkers(_ active: Int, initialState: Bool) {
         let work = WorkerSet(replicas: replicas, tokens: inputIsTokens ? workerTokens : nil, dense: workerDense,
                              targets: workerTargets, states: initialState ? workerStates : nil, slices: slices,
                              losses: SendablePointer(workerLosses))
-        if BLASThreads.count != 1 { BLASThreads.count = 1 }
         if pool == nil {
             let me = UnownedReference(self)
             pool = WorkerPool(count: workerCount) { w in me.object.currentWork!.run(w) }
         }
         currentWork = work
-        pool!.run(workers: active)
+        // OpenBLAS's count is process-wide: set it to 1 here, before the helpers start.
+        ComputeThreads.singleThreaded { pool!.run(workers: active) }
         currentWork = nil
     }
 
@@ -307,11 +307,14 @@ private struct WorkerSet: @unchecked Sendable {
     let slices: [(start: Int, count: Int)]
     let losses: SendablePointer<Double>
 
-    /// Worker `w`'s `computeGradients`; its mean loss goes to `losses[w]`.
+    /// Worker `w`'s `computeGradients` with single-threaded GEMMs on its thread; its mean
+    /// loss goes to `losses[w]`.
     func run(_ w: Int) {
         let input: SequenceInput = tokens.map { .tokens($0[w]) } ?? .dense(dense[w])
-        losses.pointer[w] = replicas[w].computeGradients(input, targets: targets[w], batchSize: slices[w].count,
-                                                         initialState: states?[w])
+        losses.pointer[w] = ComputeThreads.singleThreaded {
+            replicas[w].computeGradients(input, targets: targets[w], batchSize: slices[w].count,
+                                         initialState: states?[w])
+        }
     }
 }
 

@@ -5,24 +5,34 @@ import RNN
 extension Nonlinearity: ExpressibleByArgument {}
 extension RecurrentInitialization: ExpressibleByArgument {}
 extension RecurrentCell: ExpressibleByArgument {}
+extension GEMMBackend: ExpressibleByArgument {}
 
 /// The optimizers `charrnn train --optimizer` accepts (PyTorch defaults besides `--lr`).
 enum OptimizerName: String, CaseIterable, ExpressibleByArgument {
     case adam, sgd, adagrad, rmsprop
 }
 
-/// `--threads`, shared by every subcommand.
+/// `--threads` and `--gemm`, shared by every subcommand.
 struct RuntimeOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: ArgumentHelp("Number of threads (default: OpenBLAS's own choice, usually one per core). Training splits each batch across them (at least 16 streams per thread) when a step is big enough; otherwise OpenBLAS uses them inside each matrix product.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of threads (default: one per core). Training splits each batch across them (at least 16 streams per thread) when a step is big enough; otherwise the GEMM library uses them inside each matrix product.", valueName: "n"))
     var threads: Int?
+
+    @Option(help: ArgumentHelp("Library for the matrix products: openblas, onednn (JIT, AVX-512 where the CPU has it) or auto (oneDNN where it runs AVX-512 code, else OpenBLAS). Default: the environment variable SWIFT_RNN_GEMM, else auto.", valueName: "backend"))
+    var gemm: GEMMBackend?
 
     func validate() throws {
         if let threads { try Check.range(threads, 1...1024, "--threads") }
+        if gemm == nil {
+            do { _ = try GEMM.environmentChoice() } catch { throw CLIError("\(error); unset it or pass --gemm") }
+        }
+        if let problem = KernelVariant.environmentProblem { throw CLIError(problem) }
     }
 
-    /// Sets `BLASThreads.count` when `--threads` was given.
+    /// Selects the GEMM backend (`--gemm`, else `SWIFT_RNN_GEMM`, else auto) and sets
+    /// `ComputeThreads.count` when `--threads` was given.
     func apply() {
-        if let threads { BLASThreads.count = threads }
+        GEMM.select(gemm ?? (try? GEMM.environmentChoice()) ?? .automatic)
+        if let threads { ComputeThreads.count = threads }
     }
 }
 

@@ -18,9 +18,9 @@ final class TrainingSession {
     let model: ManyToManyModel
     /// Trains `model`, each batch split across worker threads when
     /// `DataParallelModel.recommendedWorkers` says the model profits (else one worker:
-    /// the model trains itself, OpenBLAS's threads inside each product).
+    /// the model trains itself, the GEMM library's threads inside each product).
     let trainer: DataParallelModel
-    /// The thread count training was given (`--threads` or OpenBLAS's default).
+    /// The thread count training was given (`--threads` or the default, one per core).
     let threads: Int
     let optimizer: Optimizer
     var vocabulary: Vocabulary { corpus.vocabulary }
@@ -108,7 +108,7 @@ final class TrainingSession {
             optimizer = RNN.makeOptimizer(named: config.optimizer.rawValue, learningRate: config.learningRate)!
         }
         self.rng = rng
-        threads = BLASThreads.count
+        threads = ComputeThreads.count
         let workers = DataParallelModel.recommendedWorkers(threads: threads, model: model, batchSize: config.batchSize,
                                                            steps: config.seqLength)
         trainer = DataParallelModel(model, workers: workers)
@@ -308,10 +308,14 @@ final class TrainingSession {
         Console.out("--- sample at step \(Format.count(step)) (epoch \(epoch + 1)) ---\n\(text)\n---\n")
     }
 
-    /// "2 threads, each batch split across 2 workers" or "1 BLAS thread".
+    /// "2 threads, each batch split across 2 workers; oneDNN GEMMs, AVX-512 kernels" or
+    /// "1 GEMM thread; OpenBLAS GEMMs, AVX2+FMA kernels".
     var threadUse: String {
-        if trainer.workerCount > 1 { return "\(threads) threads, each batch split across \(trainer.workerCount) workers" }
-        return "\(threads) BLAS thread\(threads == 1 ? "" : "s")"
+        let libraries = "\(GEMM.backend.displayName) GEMMs, \(KernelVariant.current.displayName) kernels"
+        if trainer.workerCount > 1 {
+            return "\(threads) threads, each batch split across \(trainer.workerCount) workers; \(libraries)"
+        }
+        return "\(threads) GEMM thread\(threads == 1 ? "" : "s"); \(libraries)"
     }
 
     func printHeader() {

@@ -1,4 +1,5 @@
 import Foundation
+import Linalg
 import Testing
 
 /// The `bench` executable through its command line: the configurations it resolves for
@@ -75,6 +76,19 @@ import Testing
                 let tps = try #require(result["tokens_per_second"] as? Double)
                 let gflops = try #require(result["achieved_gflops"] as? Double)
                 #expect(abs(gflops - flops * tps / 1e9) <= 1e-6 * gflops, "\(cell)")
+                // Every rate against the FMA peak, beside both backends' sgemm peaks; which
+                // backend and kernel variant ran.
+                #expect(result["gemm_backend"] as? String == GEMM.backend.rawValue, "\(cell)")   // this process reads the same SWIFT_RNN_GEMM
+                #expect(result["kernel_variant"] as? String == KernelVariant.current.name, "\(cell)")
+                let fma = try #require(result["fma_peak_gflops"] as? Double)
+                let ofFma = try #require(result["percent_of_fma_peak"] as? Double)
+                #expect(fma > 0 && abs(ofFma - 100 * gflops / fma) <= 1e-9 * ofFma, "\(cell)")
+                let peaks = try #require(result["sgemm_peak_gflops_by_backend"] as? [String: Double])
+                let ofPeaks = try #require(result["percent_of_sgemm_peak_by_backend"] as? [String: Double])
+                #expect(Set(peaks.keys) == ["openblas", "onednn"] && Set(ofPeaks.keys) == Set(peaks.keys), "\(peaks)")
+                for (name, peak) in peaks { #expect(abs(ofPeaks[name]! - 100 * gflops / peak) <= 1e-9 * ofPeaks[name]!) }
+                #expect((result["gemm_ceiling_percent_of_fma_peak"] as? Double).map { $0 > 0 && $0 <= 100 } == true,
+                        "\(cell): the GEMMs alone cannot beat the FMA peak")
                 // The GEMM shapes timed alone for the ceiling are the model's FLOPs too,
                 // and the whole step cannot beat its GEMMs alone by much (timing noise).
                 let ceilingFlops = try #require(result["gemm_ceiling_flops_per_token"] as? Double)
@@ -115,6 +129,23 @@ import Testing
             #expect(auto.status == 0, "\(auto)")
             let autoResult = try #require(try jsonArray(path).first)
             #expect(autoResult["parallelism"] as? String == "blas" && autoResult["workers"] as? Int == 1, "\(autoResult)")
+        }
+    }
+
+    /// `--gemm openblas` runs every GEMM on OpenBLAS and says so.
+    @Test func gemmOptionChoosesTheBackend() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/results.json"
+            let r = try ToolProcess.run(["--config", "seed", "--threads", "1", "--epochs", "1", "--no-profile", "--no-ceiling",
+                                         "--gemm", "openblas", "--json", path], timeout: 120, tool: .bench)
+            #expect(r.status == 0, "\(r)")
+            let result = try #require(try jsonArray(path).first)
+            #expect(result["gemm_backend"] as? String == "openblas", "\(result)")
+            #expect(r.stdout.contains("GEMM OpenBLAS"), "\(r)")
+            let bad = try ToolProcess.run(["--list", "--gemm", "mkl"], tool: .bench)
+            #expect(bad.status != 0 && !bad.signaled && bad.stderr.contains("--gemm"), "\(bad)")
+            let env = try ToolProcess.run(["--list"], tool: .bench, environment: ["SWIFT_RNN_GEMM": "mkl"])
+            #expect(env.status != 0 && env.stderr.contains("SWIFT_RNN_GEMM must be one of openblas, onednn, auto"), "\(env)")
         }
     }
 

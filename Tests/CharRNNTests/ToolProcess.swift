@@ -71,19 +71,23 @@ enum ToolProcess {
         return URL(fileURLWithPath: "/nonexistent/\(name) (build the \(name) product, or set \(name.uppercased())_BINARY)")
     }
 
-    /// Runs `tool arguments` in `directory` and waits for it (at most `timeout` seconds).
+    /// Runs `tool arguments` in `directory` and waits for it (at most `timeout` seconds);
+    /// `environment` adds to (or overrides) this process's variables.
     static func run(_ arguments: [String], in directory: String? = nil, timeout: Double = 60,
-                    tool: Tool = .charrnn) throws -> Result {
-        let (process, out, err) = try start(arguments, in: directory, tool: tool)
+                    tool: Tool = .charrnn, environment: [String: String] = [:]) throws -> Result {
+        let (process, out, err) = try start(arguments, in: directory, tool: tool, environment: environment)
         return finish(process, out, err, timeout: timeout)
     }
 
     /// Starts `tool arguments` with stdout and stderr going to temporary files.
     static func start(_ arguments: [String], in directory: String? = nil,
-                      tool: Tool = .charrnn) throws -> (Process, URL, URL) {
+                      tool: Tool = .charrnn, environment: [String: String] = [:]) throws -> (Process, URL, URL) {
         let process = Process()
         process.executableURL = binary(tool)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let tmp = FileManager.default.temporaryDirectory
         let out = tmp.appendingPathComponent("\(tool.rawValue)-out-\(UUID().uuidString)")

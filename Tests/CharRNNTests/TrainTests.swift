@@ -95,7 +95,7 @@ import Testing
             #expect(checkpoint.model.rnn.nonlinearity == .relu && checkpoint.model.rnn.numLayers == 2)
             #expect(checkpoint.optimizer?.name == "sgd" && checkpoint.training?.step == 12)
             #expect(checkpoint.training?.hiddenState?.count == 2 * 3 * 12)
-            #expect(r.stderr.contains("1 BLAS thread"))
+            #expect(r.stderr.contains("1 GEMM thread"))
         }
     }
 
