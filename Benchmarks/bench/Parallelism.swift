@@ -2,11 +2,12 @@ import RNN
 
 /// How a bench run with `n` threads uses them.
 ///
-/// - `blas`: one training step at a time, each GEMM on `n` OpenBLAS threads.
+/// - `blas`: one training step at a time, each GEMM on `n` threads of the GEMM backend.
 /// - `batch`: the batch is split across `n` worker threads (`DataParallelModel`), each
 ///   running a whole step on its slice with single-threaded GEMMs.
 /// - `auto`: `batch` when `DataParallelModel.recommendedWorkers` says so (at least 16
-///   sequences per worker and a step big enough to split), else `blas` (seed's tiny step).
+///   sequences per worker, a step big enough to split, and with oneDNN recurrent weights
+///   under 8 MiB), else `blas` (seed's tiny step; large's GRU and LSTM with oneDNN).
 ///
 /// ```swift
 /// Parallelism.auto.workers(for: BenchConfiguration.named("ref")!, threads: 2)   // 2
@@ -17,7 +18,7 @@ enum Parallelism: String, CaseIterable, Sendable {
     case auto, batch, blas
 
     /// The number of batch slices (worker threads) for `config` at `threads` threads:
-    /// 1 means no split (OpenBLAS uses the threads inside each GEMM).
+    /// 1 means no split (the GEMM backend uses the threads inside each GEMM).
     func workers(for config: BenchConfiguration, threads: Int) -> Int {
         switch self {
         case .blas: return 1
@@ -25,7 +26,8 @@ enum Parallelism: String, CaseIterable, Sendable {
         case .auto:
             let flopsPerStep = FlopModel.trainingFlopsPerToken(config) * Double(config.batch * config.seqLength)
             return DataParallelModel.recommendedWorkers(threads: threads, batchSize: config.batch,
-                                                        flopsPerStep: flopsPerStep)
+                                                        flopsPerStep: flopsPerStep,
+                                                        recurrentWeights: config.cell.gateCount * config.hidden * config.hidden)
         }
     }
 

@@ -164,5 +164,16 @@ struct DataParallelModelTests {
         #expect(DataParallelModel.recommendedWorkers(threads: 2, model: small, batchSize: 32, steps: 1) == 1)
         let tutorial = ManyToManyModel(inputSize: 17, hiddenSize: 12, outputSize: 17, using: &rng)
         #expect(DataParallelModel.recommendedWorkers(threads: 2, model: tutorial, batchSize: 3, steps: 14) == 1)
+        // With oneDNN, recurrent weights of 8 MiB or more (an LSTM's at H 1024: 16 MiB) stay
+        // whole; OpenBLAS splits them; below 8 MiB (a vanilla RNN's at H 1024) both split.
+        for (weights, onednn) in [(4 * 1024 * 1024, 1), (1024 * 1024, 2), (2 * 1024 * 1024, 1), (2 * 1024 * 1024 - 1, 2)] {
+            #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 64, flopsPerStep: 3e10,
+                                                         recurrentWeights: weights, backend: .oneDNN) == onednn, "\(weights)")
+            #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 64, flopsPerStep: 3e10,
+                                                         recurrentWeights: weights, backend: .openBLAS) == 2, "\(weights)")
+        }
+        let large = ManyToManyModel(inputSize: 96, hiddenSize: 1024, outputSize: 96, cell: .lstm, using: &rng)
+        #expect(DataParallelModel.recommendedWorkers(threads: 2, model: large, batchSize: 64, steps: 64, backend: .oneDNN) == 1)
+        #expect(DataParallelModel.recommendedWorkers(threads: 2, model: large, batchSize: 64, steps: 64, backend: .openBLAS) == 2)
     }
 }
