@@ -7,7 +7,7 @@ import CDNNL
 /// The two backends control threads differently:
 /// - **oneDNN** runs on GNU OpenMP, whose thread count belongs to the calling thread: a
 ///   worker thread that asks for one thread gets single-threaded GEMMs while another
-///   thread keeps its own count. `setForCurrentThread` and `singleThreaded` use that.
+///   thread keeps its own count. `singleThreaded` uses that.
 /// - **OpenBLAS** (Debian's pthread build, 0.3.21) has one process-wide count and no
 ///   per-thread control (`openblas_set_num_threads_local` came in 0.3.27), so asking
 ///   for one thread on any thread sets it for all.
