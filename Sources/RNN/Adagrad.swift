@@ -44,6 +44,7 @@ public final class Adagrad: Optimizer {
     public var stateBuffers: [String: [Float]] { sum.isEmpty ? [:] : ["sum": sum] }
 
     public func restore(stateBuffers: [String: [Float]], stepCount: Int) throws {
+        let stepCount = try Self.checkedStepCount(stepCount)
         let buffers = MomentBuffers()
         try buffers.restore(stateBuffers, names: ["sum"], count: nil)
         sum = buffers.buffers["sum"] ?? []

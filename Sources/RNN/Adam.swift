@@ -54,6 +54,7 @@ public final class Adam: Optimizer {
     public var stateBuffers: [String: [Float]] { m.isEmpty ? [:] : ["exp_avg": m, "exp_avg_sq": v] }
 
     public func restore(stateBuffers: [String: [Float]], stepCount: Int) throws {
+        let stepCount = try Self.checkedStepCount(stepCount)
         let buffers = MomentBuffers()
         try buffers.restore(stateBuffers, names: ["exp_avg", "exp_avg_sq"], count: nil)
         let a = buffers.buffers["exp_avg"] ?? [], b = buffers.buffers["exp_avg_sq"] ?? []

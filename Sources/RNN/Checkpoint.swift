@@ -160,6 +160,11 @@ public struct Checkpoint {
 
     // MARK: - Reading
 
+    /// The largest step, epoch or optimizer-step count a checkpoint may hold: 2⁵³, far past
+    /// any run (a billion steps a second for a hundred days), and leaving room to count on
+    /// (`Optimizer.maximumStepCount` is the same bound) without overflow.
+    public static let maximumCount = 1 << 53
+
     /// Reads the checkpoint at `path`; throws `SafeTensorsError` for an unreadable or
     /// malformed file, `CheckpointError` for a well-formed file that is not a valid checkpoint.
     public static func read(path: String) throws -> Checkpoint {
@@ -238,7 +243,7 @@ public struct Checkpoint {
             let name = try reader.string("optimizer")
             guard makeOptimizer(named: name, learningRate: 0) != nil else { throw .unknownOptimizer(name) }
             let learningRate = try reader.float("learning_rate")
-            let stepCount = try reader.integer("optimizer_step", in: 0...Int.max)
+            let stepCount = try reader.integer("optimizer_step", in: 0...Self.maximumCount)
             var bufferNames: Set<String> = []
             for tensorName in optimizerTensors {
                 let rest = tensorName.dropFirst(Self.optimizerPrefix.count)
@@ -270,9 +275,9 @@ public struct Checkpoint {
         // Training state.
         var training: TrainingState? = nil
         if file.metadata["step"] != nil {
-            let step = try reader.integer("step", in: 0...Int.max)
-            let epoch = try reader.integer("epoch", in: 0...Int.max)
-            let stepInEpoch = try reader.integer("step_in_epoch", in: 0...Int.max)
+            let step = try reader.integer("step", in: 0...Self.maximumCount)
+            let epoch = try reader.integer("epoch", in: 0...Self.maximumCount)
+            let stepInEpoch = try reader.integer("step_in_epoch", in: 0...Self.maximumCount)
             let rngState = try reader.rngState()
             var hidden: [Float]? = nil
             if let tensor = file.tensors[Self.hiddenStateTensor] {

@@ -16,19 +16,34 @@ public protocol Optimizer: AnyObject {
     func step(_ parameters: ParameterStore)
     /// Named state buffers, each the size of the parameter buffer.
     var stateBuffers: [String: [Float]] { get }
-    /// Restores what `stateBuffers` and `stepCount` returned.
+    /// Restores what `stateBuffers` and `stepCount` returned; a `stepCount` outside
+    /// `0...maximumStepCount` throws `OptimizerStateError.stepCountOutOfRange`.
     func restore(stateBuffers: [String: [Float]], stepCount: Int) throws
+}
+
+extension Optimizer {
+    /// The largest step count an optimizer restores (2⁵³): counting on from it cannot
+    /// overflow in any reachable run.
+    public static var maximumStepCount: Int { Checkpoint.maximumCount }
+
+    /// `stepCount` if it is within `0...maximumStepCount`.
+    static func checkedStepCount(_ stepCount: Int) throws -> Int {
+        guard stepCount >= 0 && stepCount <= maximumStepCount else { throw OptimizerStateError.stepCountOutOfRange(stepCount) }
+        return stepCount
+    }
 }
 
 /// Errors restoring optimizer state.
 public enum OptimizerStateError: Error, CustomStringConvertible, Equatable {
     case missingBuffer(String)
     case wrongSize(String, expected: Int, got: Int)
+    case stepCountOutOfRange(Int)
 
     public var description: String {
         switch self {
         case .missingBuffer(let n): return "optimizer state buffer '\(n)' is missing"
         case .wrongSize(let n, let e, let g): return "optimizer state buffer '\(n)' has \(g) values, expected \(e)"
+        case .stepCountOutOfRange(let n): return "optimizer step count \(n) is outside 0...\(Checkpoint.maximumCount)"
         }
     }
 }

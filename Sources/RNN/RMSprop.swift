@@ -74,6 +74,7 @@ public final class RMSprop: Optimizer {
     public var stateBuffers: [String: [Float]] { moments.buffers }
 
     public func restore(stateBuffers: [String: [Float]], stepCount: Int) throws {
+        let stepCount = try Self.checkedStepCount(stepCount)
         try moments.restore(stateBuffers, names: bufferNames, count: nil)
         self.stepCount = stepCount
     }

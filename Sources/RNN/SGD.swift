@@ -51,6 +51,7 @@ public final class SGD: Optimizer {
     public var stateBuffers: [String: [Float]] { moments.buffers }
 
     public func restore(stateBuffers: [String: [Float]], stepCount: Int) throws {
+        let stepCount = try Self.checkedStepCount(stepCount)
         try moments.restore(stateBuffers, names: momentum != 0 ? ["momentum_buffer"] : [], count: nil)
         self.stepCount = stepCount
     }

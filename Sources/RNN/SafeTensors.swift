@@ -46,6 +46,19 @@ public struct SafeTensors: Equatable, Sendable {
             self.shape = shape
             self.values = values
         }
+
+        /// A tensor of `shape` from its little-endian `F32` bytes (`product(shape) * 4` of them).
+        init(shape: [Int], littleEndianBytes source: UnsafeRawBufferPointer) {
+            let count = source.count / MemoryLayout<Float>.size
+            let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
+                #if _endian(big)
+                for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
+                #endif
+                initialized = count
+            }
+            self.init(shape: shape, values: values)
+        }
     }
 
     /// The tensors by name. The name `__metadata__` is reserved by the format.
@@ -78,120 +91,160 @@ public struct SafeTensors: Equatable, Sendable {
         guard bytes.count >= 8 else { throw SafeTensorsError.fileTooShort(byteCount: bytes.count) }
         var headerLength: UInt64 = 0
         for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        try Self.checkHeaderLength(headerLength, fileSize: bytes.count)
+        let dataStart = 8 + Int(headerLength)
+        let header = try Header(Array(bytes[8..<dataStart]), dataSize: bytes.count - dataStart)
+        var tensors: [String: Tensor] = [:]
+        tensors.reserveCapacity(header.entries.count)
+        bytes.withUnsafeBytes { raw in
+            for e in header.entries {
+                let source = UnsafeRawBufferPointer(rebasing: raw[(dataStart + e.range.lowerBound) ..< (dataStart + e.range.upperBound)])
+                tensors[e.name] = Tensor(shape: e.shape, littleEndianBytes: source)
+            }
+        }
+        self.init(tensors: tensors, metadata: header.metadata)
+    }
+
+    /// The header length read from a file's first 8 bytes, against the limit and the file.
+    private static func checkHeaderLength(_ headerLength: UInt64, fileSize: Int) throws {
         guard headerLength <= Self.maximumHeaderLength else {
             throw SafeTensorsError.headerTooLarge(headerLength: headerLength)
         }
-        guard headerLength <= UInt64(bytes.count - 8) else {
-            throw SafeTensorsError.headerExceedsFile(headerLength: headerLength, fileSize: bytes.count)
+        guard headerLength <= UInt64(fileSize - 8) else {
+            throw SafeTensorsError.headerExceedsFile(headerLength: headerLength, fileSize: fileSize)
         }
-        let dataStart = 8 + Int(headerLength)
-        let header = bytes[8..<dataStart]
-        guard String(validating: header, as: UTF8.self) != nil else { throw SafeTensorsError.headerNotUTF8 }
-
-        let json: Any
-        do {
-            json = try JSONSerialization.jsonObject(with: Data(header), options: [.fragmentsAllowed])
-        } catch {
-            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-            throw SafeTensorsError.headerNotJSON(detail ?? "\(error)")
-        }
-        guard let object = json as? [String: Any] else { throw SafeTensorsError.headerNotAnObject }
-
-        let dataSize = bytes.count - dataStart
-        var metadata: [String: String] = [:]
-        var entries: [(name: String, shape: [Int], range: Range<Int>)] = []
-        entries.reserveCapacity(object.count)
-        for name in object.keys.sorted(by: Self.byteOrder) {
-            let value = object[name]!
-            if name == "__metadata__" {
-                metadata = try Self.parseMetadata(value)
-                continue
-            }
-            guard let entry = value as? [String: Any] else {
-                throw SafeTensorsError.entryNotAnObject(tensor: name)
-            }
-            for field in ["dtype", "shape", "data_offsets"] where entry[field] == nil {
-                throw SafeTensorsError.missingField(tensor: name, field: field)
-            }
-            guard let dtype = entry["dtype"] as? String else {
-                throw SafeTensorsError.wrongFieldType(tensor: name, field: "dtype", expected: "a string")
-            }
-            guard dtype == "F32" else { throw SafeTensorsError.unsupportedDType(tensor: name, dtype: dtype) }
-
-            let rawShape = entry["shape"] as? [Any]
-            let shape = rawShape?.compactMap(Self.integer) ?? []
-            guard let rawShape, shape.count == rawShape.count else {
-                throw SafeTensorsError.wrongFieldType(tensor: name, field: "shape", expected: "an array of integers")
-            }
-            guard shape.allSatisfy({ $0 >= 0 }) else {
-                throw SafeTensorsError.negativeDimension(tensor: name, shape: shape)
-            }
-            var elementCount = 1
-            var overflow = false
-            for d in shape + [MemoryLayout<Float>.size] where !overflow {
-                (elementCount, overflow) = elementCount.multipliedReportingOverflow(by: d)
-            }
-            guard !overflow else { throw SafeTensorsError.shapeTooLarge(tensor: name, shape: shape) }
-            let expectedBytes = elementCount   // product(shape) * 4
-
-            guard let rawOffsets = entry["data_offsets"] as? [Any], rawOffsets.count == 2,
-                  let begin = Self.integer(rawOffsets[0]), let end = Self.integer(rawOffsets[1]),
-                  begin >= 0, end >= 0 else {
-                throw SafeTensorsError.wrongFieldType(
-                    tensor: name, field: "data_offsets", expected: "an array [begin, end] of two non-negative integers")
-            }
-            guard begin <= end else { throw SafeTensorsError.invalidDataOffsets(tensor: name, begin: begin, end: end) }
-            guard end <= dataSize else {
-                throw SafeTensorsError.dataOutOfBounds(tensor: name, end: end, dataSize: dataSize)
-            }
-            guard end - begin == expectedBytes else {
-                throw SafeTensorsError.byteCountMismatch(
-                    tensor: name, shape: shape, expected: expectedBytes, actual: end - begin)
-            }
-            entries.append((name, shape, begin ..< end))
-        }
-
-        // Overlaps: sort the non-empty ranges by start; each must begin at or after the
-        // furthest end seen so far.
-        let byStart = entries.filter { !$0.range.isEmpty }.sorted {
-            ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound)
-        }
-        var furthest: (name: String, end: Int)? = nil
-        for e in byStart {
-            if let f = furthest, e.range.lowerBound < f.end {
-                let pair = [f.name, e.name].sorted(by: Self.byteOrder)
-                throw SafeTensorsError.overlappingTensors(pair[0], pair[1])
-            }
-            if furthest == nil || e.range.upperBound > furthest!.end { furthest = (e.name, e.range.upperBound) }
-        }
-
-        var tensors: [String: Tensor] = [:]
-        tensors.reserveCapacity(entries.count)
-        bytes.withUnsafeBytes { raw in
-            for e in entries {
-                let source = UnsafeRawBufferPointer(rebasing: raw[(dataStart + e.range.lowerBound) ..< (dataStart + e.range.upperBound)])
-                let count = e.range.count / MemoryLayout<Float>.size
-                let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
-                    #if _endian(big)
-                    for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
-                    #endif
-                    initialized = count
-                }
-                tensors[e.name] = Tensor(shape: e.shape, values: values)
-            }
-        }
-        self.init(tensors: tensors, metadata: metadata)
     }
 
-    /// Reads and parses the file at `path`.
+    /// A parsed and validated header: the metadata and each tensor's name, shape and byte
+    /// range in a data buffer of `dataSize` bytes (checked: in bounds, sized for its
+    /// shape, not overlapping another).
+    private struct Header {
+        var metadata: [String: String] = [:]
+        var entries: [(name: String, shape: [Int], range: Range<Int>)] = []
+
+        init(_ header: [UInt8], dataSize: Int) throws {
+            guard String(validating: header, as: UTF8.self) != nil else { throw SafeTensorsError.headerNotUTF8 }
+            if let duplicate = JSONKeys.firstDuplicate(in: header) { throw SafeTensorsError.duplicateKey(duplicate) }
+            let json: Any
+            do {
+                json = try JSONSerialization.jsonObject(with: Data(header), options: [.fragmentsAllowed])
+            } catch {
+                let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+                throw SafeTensorsError.headerNotJSON(detail ?? "\(error)")
+            }
+            guard let object = json as? [String: Any] else { throw SafeTensorsError.headerNotAnObject }
+
+            entries.reserveCapacity(object.count)
+            for name in object.keys.sorted(by: SafeTensors.byteOrder) {
+                let value = object[name]!
+                if name == "__metadata__" {
+                    metadata = try SafeTensors.parseMetadata(value)
+                    continue
+                }
+                guard let entry = value as? [String: Any] else {
+                    throw SafeTensorsError.entryNotAnObject(tensor: name)
+                }
+                for field in ["dtype", "shape", "data_offsets"] where entry[field] == nil {
+                    throw SafeTensorsError.missingField(tensor: name, field: field)
+                }
+                guard let dtype = entry["dtype"] as? String else {
+                    throw SafeTensorsError.wrongFieldType(tensor: name, field: "dtype", expected: "a string")
+                }
+                guard dtype == "F32" else { throw SafeTensorsError.unsupportedDType(tensor: name, dtype: dtype) }
+
+                let rawShape = entry["shape"] as? [Any]
+                let shape = rawShape?.compactMap(SafeTensors.integer) ?? []
+                guard let rawShape, shape.count == rawShape.count else {
+                    throw SafeTensorsError.wrongFieldType(tensor: name, field: "shape", expected: "an array of integers")
+                }
+                guard shape.allSatisfy({ $0 >= 0 }) else {
+                    throw SafeTensorsError.negativeDimension(tensor: name, shape: shape)
+                }
+                var elementCount = 1
+                var overflow = false
+                for d in shape + [MemoryLayout<Float>.size] where !overflow {
+                    (elementCount, overflow) = elementCount.multipliedReportingOverflow(by: d)
+                }
+                guard !overflow else { throw SafeTensorsError.shapeTooLarge(tensor: name, shape: shape) }
+                let expectedBytes = elementCount   // product(shape) * 4
+
+                guard let rawOffsets = entry["data_offsets"] as? [Any], rawOffsets.count == 2,
+                      let begin = SafeTensors.integer(rawOffsets[0]), let end = SafeTensors.integer(rawOffsets[1]),
+                      begin >= 0, end >= 0 else {
+                    throw SafeTensorsError.wrongFieldType(
+                        tensor: name, field: "data_offsets", expected: "an array [begin, end] of two non-negative integers")
+                }
+                guard begin <= end else { throw SafeTensorsError.invalidDataOffsets(tensor: name, begin: begin, end: end) }
+                guard end <= dataSize else {
+                    throw SafeTensorsError.dataOutOfBounds(tensor: name, end: end, dataSize: dataSize)
+                }
+                guard end - begin == expectedBytes else {
+                    throw SafeTensorsError.byteCountMismatch(
+                        tensor: name, shape: shape, expected: expectedBytes, actual: end - begin)
+                }
+                entries.append((name, shape, begin ..< end))
+            }
+
+            // Overlaps: sort the non-empty ranges by start; each must begin at or after the
+            // furthest end seen so far.
+            let byStart = entries.filter { !$0.range.isEmpty }.sorted {
+                ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound)
+            }
+            var furthest: (name: String, end: Int)? = nil
+            for e in byStart {
+                if let f = furthest, e.range.lowerBound < f.end {
+                    let pair = [f.name, e.name].sorted(by: SafeTensors.byteOrder)
+                    throw SafeTensorsError.overlappingTensors(pair[0], pair[1])
+                }
+                if furthest == nil || e.range.upperBound > furthest!.end { furthest = (e.name, e.range.upperBound) }
+            }
+        }
+    }
+
+    /// Reads and parses the file at `path`: its header first (validated against the
+    /// file's size), then each tensor straight into its values, so that reading costs the
+    /// tensors' own size in memory whatever the file's size (unused bytes after the last
+    /// tensor are not read).
     ///
     /// Throws `fileNotFound`, `isDirectory` or `readFailed` (each naming the path) when
-    /// the file cannot be read, else whatever `init(bytes:)` throws.
+    /// the file cannot be read — also for a FIFO, a device or a socket, which are refused
+    /// without blocking — else what `init(bytes:)` would throw for its bytes.
     ///
-    /// - Complexity: O(*n*) for a file of *n* bytes.
+    /// - Complexity: O(*n* + *t* log *t*) for *n* bytes of tensors and *t* tensors.
     public static func read(path: String) throws -> SafeTensors {
-        try SafeTensors(bytes: readFile(path: path))
+        let file: RegularFile
+        do { file = try RegularFile(path: path) } catch {
+            switch error {
+            case .notFound: throw SafeTensorsError.fileNotFound(path: path)
+            case .isDirectory: throw SafeTensorsError.isDirectory(path: path)
+            default: throw SafeTensorsError.readFailed(path: path, reason: error.description)
+            }
+        }
+        defer { file.close() }
+        guard file.size >= 8 else { throw SafeTensorsError.fileTooShort(byteCount: file.size) }
+        var lengthBytes = [UInt8](repeating: 0, count: 8)
+        try readFully(file, into: &lengthBytes, at: 0, path: path)
+        var headerLength: UInt64 = 0
+        for i in 0..<8 { headerLength |= UInt64(lengthBytes[i]) << (8 * UInt64(i)) }
+        try checkHeaderLength(headerLength, fileSize: file.size)
+        var headerBytes = [UInt8](repeating: 0, count: Int(headerLength))
+        try readFully(file, into: &headerBytes, at: 8, path: path)
+        let dataStart = 8 + Int(headerLength)
+        let header = try Header(headerBytes, dataSize: file.size - dataStart)
+        var tensors: [String: Tensor] = [:]
+        tensors.reserveCapacity(header.entries.count)
+        for e in header.entries {
+            var raw = [UInt8](repeating: 0, count: e.range.count)
+            try readFully(file, into: &raw, at: dataStart + e.range.lowerBound, path: path)
+            tensors[e.name] = raw.withUnsafeBytes { Tensor(shape: e.shape, littleEndianBytes: $0) }
+        }
+        return SafeTensors(tensors: tensors, metadata: header.metadata)
+    }
+
+    private static func readFully(_ file: RegularFile, into bytes: inout [UInt8], at offset: Int, path: String) throws {
+        do { try file.read(into: &bytes, at: offset) } catch {
+            throw SafeTensorsError.readFailed(path: path, reason: error.description)
+        }
     }
 
     // MARK: - Writing
@@ -319,42 +372,6 @@ public struct SafeTensors: Equatable, Sendable {
 
     private static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
-    private static func readFile(path: String) throws -> [UInt8] {
-        var fd: Int32
-        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else {
-            let code = errno
-            if code == ENOENT { throw SafeTensorsError.fileNotFound(path: path) }
-            if code == EISDIR { throw SafeTensorsError.isDirectory(path: path) }
-            throw SafeTensorsError.readFailed(path: path, reason: errnoText(code))
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw SafeTensorsError.readFailed(path: path, reason: errnoText()) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw SafeTensorsError.isDirectory(path: path) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw SafeTensorsError.readFailed(path: path, reason: "not a regular file")
-        }
-        let size = Int(info.st_size)
-        var failure: Int32 = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            var done = 0
-            while done < size {
-                let n = posixRead(fd, buffer.baseAddress! + done, size - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                if n == 0 { break }   // the file shrank while reading
-                done += n
-            }
-            initialized = done
-        }
-        if failure != 0 { throw SafeTensorsError.readFailed(path: path, reason: errnoText(failure)) }
-        return bytes
-    }
-
     private static func atomicWrite(_ bytes: [UInt8], path: String) throws {
         guard let lastSlash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else {
             return try atomicWrite(bytes, path: path, directory: ".", prefix: "", base: path)
@@ -393,8 +410,6 @@ public struct SafeTensors: Equatable, Sendable {
     }
 }
 
-// File-scope wrapper: inside `SafeTensors`, `read` names its own method.
-private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
 
 /// Errors reading or writing a safetensors file.
 public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
@@ -430,6 +445,8 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     case byteCountMismatch(tensor: String, shape: [Int], expected: Int, actual: Int)
     /// Two tensors share bytes of the data buffer (names in byte order).
     case overlappingTensors(String, String)
+    /// The header names the same key twice in one object (the format gives no meaning to that).
+    case duplicateKey(String)
     /// `__metadata__` is not a JSON object.
     case metadataNotAnObject
     /// A `__metadata__` value is not a string.
@@ -478,6 +495,8 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
             return "tensor '\(t)' has \(actual) bytes of data but shape \(shape) of F32 needs \(expected)"
         case .overlappingTensors(let a, let b):
             return "tensors '\(a)' and '\(b)' overlap in the data buffer; \(damaged)"
+        case .duplicateKey(let key):
+            return "the header names '\(key)' twice in one object; \(damaged)"
         case .metadataNotAnObject:
             return "safetensors __metadata__ is not a JSON object of strings"
         case .metadataValueNotString(let key):

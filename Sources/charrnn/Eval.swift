@@ -42,6 +42,9 @@ extension CharRNN {
             let started = now()
             let (loss, count) = Evaluation.meanLoss(model: ck.model, streams: streams)
             let seconds = now() - started
+            guard loss.isFinite else {
+                throw CLIError("the model's loss on '\(data)' is not finite (\(loss)): the checkpoint's weights are out of range (too large, or damaged); use another checkpoint or retrain")
+            }
             Console.out("""
                 checkpoint      \(checkpoint) (\(CheckpointFile.describe(ck)))
                 data            \(data): \(Format.plural(corpus.tokens.count, "character")), \(Format.count(count)) predicted

@@ -29,10 +29,17 @@ struct RuntimeOptions: ParsableArguments {
     }
 
     /// Selects the GEMM backend (`--gemm`, else `SWIFT_RNN_GEMM`, else auto) and sets
-    /// `ComputeThreads.count` when `--threads` was given.
+    /// `ComputeThreads.count` when `--threads` was given: at most one per processor (more
+    /// only oversubscribe the cores, and each costs thread stacks and GEMM buffers), with
+    /// a warning when capped.
     func apply() {
         GEMM.select(gemm ?? (try? GEMM.environmentChoice()) ?? .automatic)
-        if let threads { ComputeThreads.count = threads }
+        guard let threads else { return }
+        let processors = ComputeThreads.processorCount
+        if threads > processors {
+            Console.warning("--threads \(threads) is more than the \(processors) processors here; using \(processors)")
+        }
+        ComputeThreads.count = min(threads, processors)
     }
 }
 

@@ -13,6 +13,12 @@ enum OutputPath {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw CLIError("\(option) '\(path)' is a directory; give a file path")
         }
+        // An existing FIFO, device or socket would be replaced by the saved file (as root,
+        // `--checkpoint /dev/null` would replace the system's /dev/null).
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            throw CLIError("\(option) '\(path)' exists and is not a regular file (a FIFO, device or socket); give a file path")
+        }
         let directory = (path as NSString).deletingLastPathComponent
         let dir = directory.isEmpty ? "." : directory
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -72,14 +72,15 @@ extension CharRNN {
             }
             let (tokens, kept) = try Self.encode(primeText, option: primeOption, vocabulary: ck.vocabulary,
                                                  skipUnknown: unknown.skipUnknown)
-            if !quiet {
-                let how = temperature == 0 ? "greedily (temperature 0)" : "at temperature \(Format.number(temperature))\(topK.map { ", top-k \($0)" } ?? ""), seed \(seed)"
-                Console.note("Sampling \(Format.plural(length, "character")) from \(checkpoint) (\(CheckpointFile.describe(ck))) \(how):")
-            }
             var rng = SeededRandom(seed: seed)
             var logitLines: [String] = []
-            let text = TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
+            let text = try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
                 .generate(prime: tokens, length: length, temperature: temperature, topK: topK, rng: &rng,
+                          onPrimed: {
+                              guard !quiet else { return }
+                              let how = temperature == 0 ? "greedily (temperature 0)" : "at temperature \(Format.number(temperature))\(topK.map { ", top-k \($0)" } ?? ""), seed \(seed)"
+                              Console.note("Sampling \(Format.plural(length, "character")) from \(checkpoint) (\(CheckpointFile.describe(ck))) \(how):")
+                          },
                           onLogits: dumpLogits == nil ? nil : { logits, token in
                               logitLines.append("{\"token\":\(token),\"logits\":[" + logits.map { "\($0)" }.joined(separator: ",") + "]}")
                           })

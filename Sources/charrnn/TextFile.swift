@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import RNN
 
 /// Reading UTF-8 text files with messages that name the option, the path and the problem.
 enum TextFile {
@@ -22,37 +18,21 @@ enum TextFile {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The raw bytes of `path`.
+    /// The raw bytes of `path`, which must be a regular file: a FIFO, a device (such as
+    /// `/dev/zero`), a socket or a directory is refused before anything is read.
     static func readBytes(_ path: String, option: String) throws -> [UInt8] {
-        var fd: Int32
-        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else {
-            let code = errno
-            switch code {
-            case ENOENT: throw CLIError("\(option) file '\(path)' does not exist; check the path")
-            case EISDIR: throw CLIError("\(option) '\(path)' is a directory; give a file")
-            default: throw CLIError("cannot open \(option) file '\(path)': \(String(cString: strerror(code)))")
+        do {
+            let file = try RegularFile(path: path)
+            defer { file.close() }
+            return try file.readAll()
+        } catch {
+            switch error {
+            case .notFound: throw CLIError("\(option) file '\(path)' does not exist; check the path")
+            case .isDirectory: throw CLIError("\(option) '\(path)' is a directory; give a file")
+            case .notRegular(let kind): throw CLIError("\(option) '\(path)' is \(kind), not a regular file; give a file")
+            default: throw CLIError("cannot read \(option) file '\(path)': \(error)")
             }
         }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw CLIError("cannot read \(option) file '\(path)': \(String(cString: strerror(errno)))")
-        }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw CLIError("\(option) '\(path)' is a directory; give a file") }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(max(Int(info.st_size), 0))
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CLIError("cannot read \(option) file '\(path)': \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return bytes
     }
 
     /// The offset of the first byte that starts an invalid UTF-8 sequence, or nil.
@@ -69,6 +49,3 @@ enum TextFile {
         }
     }
 }
-
-// File scope: inside `TextFile`, `read` names its own method.
-private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }

@@ -200,7 +200,7 @@ final class TrainingSession {
                                  tokensPerSecond: Float(Double(T * B) / max(seconds, 1e-9)), learningRate: learningRate))
             progress.stepDone(step: step, epoch: epoch, stepInEpoch: stepInEpoch, loss: loss, tokens: T * B, seconds: seconds)
 
-            if let every = config.sampleEvery, step % every == 0 { printSample() }
+            if let every = config.sampleEvery, step % every == 0 { try printSample() }
             if stepInEpoch == train.chunkCount {
                 try finishEpoch(started: epochStarted, tokens: epochTokens, seconds: epochSeconds)
             } else if let every = config.saveEvery, step % every == 0 {
@@ -301,8 +301,8 @@ final class TrainingSession {
     /// `2-layer LSTM`, `2-layer tanh RNN`, ...
     var modelName: String { Format.stack(cell: config.cell, nonlinearity: config.nonlinearity, numLayers: config.numLayers) }
 
-    func printSample() {
-        let text = TextGenerator(model: model, vocabulary: vocabulary)
+    func printSample() throws {
+        let text = try TextGenerator(model: model, vocabulary: vocabulary)
             .generate(prime: [], length: config.sampleLength, temperature: Defaults.sampleTemperature, topK: nil, rng: &rng)
         progress.clear()
         Console.out("--- sample at step \(Format.count(step)) (epoch \(epoch + 1)) ---\n\(text)\n---\n")

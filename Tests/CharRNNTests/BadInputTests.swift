@@ -77,6 +77,24 @@ struct BadInputFixture: Sendable {
         lostCell.metadata["cell"] = nil
         lostCell.metadata["nonlinearity"] = "tanh"
         try put(lostCell.serialized(), "lostcell.safetensors")
+
+        // Hostile files: a FIFO (open would block), weights so large that the output
+        // overflows, counters at Int.max, a header that names a tensor twice.
+        guard mkfifo(path("fifo"), 0o600) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        var huge = checkpoint.safeTensors
+        for name in huge.tensors.keys { huge.tensors[name]!.values = huge.tensors[name]!.values.map { _ in 3e38 } }
+        try put(huge.serialized(), "huge.safetensors")
+        var training = checkpoint.safeTensors
+        training.metadata.merge(["optimizer": "adam", "learning_rate": "0.002", "optimizer_step": "21", "step": "21",
+                                 "epoch": "0", "step_in_epoch": "0", "rng_state": "1,2,3,4", "data": "corpus.txt"]) { $1 }
+        var stepOverflow = training
+        stepOverflow.metadata["optimizer_step"] = "9223372036854775807"
+        try put(stepOverflow.serialized(), "stepoverflow.safetensors")
+        var epochOverflow = training
+        epochOverflow.metadata["epoch"] = "9223372036854775807"
+        try put(epochOverflow.serialized(), "epochoverflow.safetensors")
+        let entry = #"{"dtype":"F32","shape":[1],"data_offsets":[0,4]}"#
+        try put(raw(#"{"fc.bias":\#(entry),"fc.bias":\#(entry)}"#, data: [0, 0, 0, 0]), "duplicate.safetensors")
     }
 }
 
@@ -191,6 +209,22 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         BadInput(["eval", "--checkpoint", "model.safetensors", "--data", "one.txt"], "evaluation needs at least 2"),
         BadInput(["eval", "--checkpoint", "model.safetensors", "--data", "empty.txt"], "is empty"),
         BadInput(["eval", "--checkpoint", "model.safetensors", "--data", "subdir"], "is a directory"),
+        // Hostile input: no hang on a FIFO or an endless device, no overflow, no NaN printed as a result.
+        BadInput(["train", "--data", "fifo"], "--data 'fifo' is a FIFO (named pipe), not a regular file"),
+        BadInput(["train", "--data", "/dev/zero"], "--data '/dev/zero' is a character device, not a regular file"),
+        BadInput(["eval", "--checkpoint", "model.safetensors", "--data", "fifo"], "--data 'fifo' is a FIFO (named pipe)"),
+        BadInput(["sample", "--checkpoint", "fifo"], "'fifo'", "it is a FIFO (named pipe), not a regular file"),
+        BadInput(["train", "--resume", "fifo"], "'fifo'", "it is a FIFO (named pipe), not a regular file"),
+        BadInput(["sample", "--checkpoint", "model.safetensors", "--prime-file", "fifo"], "--prime-file 'fifo' is a FIFO (named pipe)"),
+        BadInput(["sample", "--checkpoint", "model.safetensors", "--prime-file", "/dev/zero"], "--prime-file '/dev/zero' is a character device"),
+        BadInput(["train", "--data", "corpus.txt", "--checkpoint", "fifo"], "--checkpoint 'fifo' exists and is not a regular file"),
+        BadInput(["train", "--data", "corpus.txt", "--checkpoint", "/dev/null"], "--checkpoint '/dev/null' exists and is not a regular file"),
+        BadInput(["eval", "--checkpoint", "huge.safetensors", "--data", "corpus.txt"], "the model's loss on 'corpus.txt' is not finite", "out of range"),
+        BadInput(["sample", "--checkpoint", "huge.safetensors"], "the model's output is not finite", "out of range"),
+        BadInput(["train", "--resume", "stepoverflow.safetensors", "--steps", "30"], "'optimizer_step'", "9223372036854775807", "0...9007199254740992"),
+        BadInput(["train", "--resume", "epochoverflow.safetensors", "--steps", "30"], "'epoch'", "9223372036854775807", "0...9007199254740992"),
+        BadInput(["train", "--resume", "epochoverflow.safetensors", "--epochs", "5"], "'epoch'", "0...9007199254740992"),
+        BadInput(["sample", "--checkpoint", "duplicate.safetensors"], "the header names 'fc.bias' twice in one object"),
     ]
 
     @Test(arguments: cases)

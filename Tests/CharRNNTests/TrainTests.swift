@@ -1,4 +1,5 @@
 import Foundation
+import Linalg
 import RNN
 import Testing
 
@@ -96,6 +97,17 @@ import Testing
             #expect(checkpoint.optimizer?.name == "sgd" && checkpoint.training?.step == 12)
             #expect(checkpoint.training?.hiddenState?.count == 2 * 3 * 12)
             #expect(r.stderr.contains("1 GEMM thread"))
+        }
+    }
+
+    /// More threads than processors only oversubscribe the cores: capped, with a warning.
+    @Test func threadsAboveTheProcessorCountAreCapped() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 200), to: "c.txt", in: dir)
+            let processors = ComputeThreads.processorCount
+            let r = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "2", "--hidden-size", "8", "--seq-length", "8", "--batch-size", "4", "--threads", "1000"], in: dir)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stderr.contains("warning: --threads 1000 is more than the \(processors) processors here; using \(processors)"), "\(r.stderr)")
         }
     }
 

@@ -227,7 +227,15 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
         #expect(error { $0.metadata["format_version"] = "3" } == .unsupportedVersion(3))
         #expect(error { $0.metadata["format_version"] = "2" } == nil)
         #expect(error { $0.metadata["rng_state"] = "1,2,3" } == .invalidMetadata(key: "rng_state", value: "1,2,3", expected: "four unsigned 32-bit integers separated by commas"))
-        #expect(error { $0.metadata["step"] = "-4" } == .invalidMetadata(key: "step", value: "-4", expected: "an integer >= 0"))
+        #expect(error { $0.metadata["step"] = "-4" } == .invalidMetadata(key: "step", value: "-4", expected: "an integer in 0...9007199254740992"))
+        // Counters past 2^53 (Int.max among them) leave no room to count on: refused, not
+        // accepted to overflow later (`stepCount += 1`, `epoch + 1`).
+        for key in ["step", "epoch", "step_in_epoch", "optimizer_step"] {
+            for value in ["9223372036854775807", "9007199254740993"] {
+                #expect(error { $0.metadata[key] = value } == .invalidMetadata(key: key, value: value, expected: "an integer in 0...9007199254740992"), "\(key)")
+            }
+            #expect(error { $0.metadata[key] = "9007199254740992" } == nil, "\(key) at the bound")
+        }
         #expect(error { $0.metadata["learning_rate"] = "nan" } == .invalidMetadata(key: "learning_rate", value: "nan", expected: "a finite non-negative number"))
     }
 

@@ -104,6 +104,16 @@ struct OptimizerTests {
         #expect(throws: OptimizerStateError.missingBuffer("exp_avg_sq")) {
             try Adam().restore(stateBuffers: ["exp_avg": [0]], stepCount: 1)
         }
+        // A step count that would overflow when counted on (or a negative one) is refused
+        // by every optimizer; the bound itself restores.
+        for make in [{ Adam() as Optimizer }, { SGD(learningRate: 0.1) }, { Adagrad() }, { RMSprop() }] {
+            for bad in [Int.max, -1, Checkpoint.maximumCount + 1] {
+                #expect(throws: OptimizerStateError.stepCountOutOfRange(bad)) { try make().restore(stateBuffers: [:], stepCount: bad) }
+            }
+            let o = make()
+            try o.restore(stateBuffers: [:], stepCount: Checkpoint.maximumCount)
+            #expect(o.stepCount == Checkpoint.maximumCount, "\(o.name)")
+        }
     }
 
     @Test func makeOptimizerByName() {

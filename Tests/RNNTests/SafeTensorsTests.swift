@@ -282,6 +282,23 @@ struct SafeTensorsCorruptionTests {
         #expect(description.contains("'t'") && description.contains(dtype) && description.contains("only F32 is supported"))
     }
 
+    /// The same key twice in one object: two entries for a tensor, two values for a
+    /// metadata key, an escaped spelling of the same name; the same key in two different
+    /// objects is fine.
+    @Test func duplicateKeysAreRefused() throws {
+        let entry = #"{"dtype":"F32","shape":[1],"data_offsets":[0,4]}"#
+        for (header, key) in [
+            (#"{"x":\#(entry),"x":\#(entry)}"#, "x"),
+            (#"{"__metadata__":{"k":"1","k":"2"},"x":\#(entry)}"#, "k"),
+            (#"{"x":\#(entry),"\u0078":\#(entry)}"#, "x"),
+            (#"{"x":{"dtype":"F32","dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, "dtype"),
+        ] {
+            #expect(throws: SafeTensorsError.duplicateKey(key)) { try SafeTensors(bytes: rawFile(header: header, data: f32Bytes([1]))) }
+        }
+        let fine = #"{"__metadata__":{"x":"1"},"x":\#(entry)}"#
+        #expect(try SafeTensors(bytes: rawFile(header: fine, data: f32Bytes([1]))).tensors["x"]?.values == [1])
+    }
+
     @Test(arguments: [#"{"a": "#, "", "   ", #"{"a": 1} trailing"#, "{'a': 1}"])
     func headerNotJSON(header: String) throws {
         let error = #expect(throws: SafeTensorsError.self) { try SafeTensors(bytes: rawFile(header: header)) }
@@ -318,6 +335,34 @@ struct SafeTensorsFileTests {
             return
         }
         #expect(path == "/dev/null" && error!.description.contains("/dev/null"))
+    }
+
+    /// A FIFO is refused at once, without waiting for a writer (open would block).
+    @Test func fifoIsRefusedWithoutBlocking() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/pipe.safetensors"
+            #expect(mkfifo(path, 0o600) == 0)
+            let error = #expect(throws: SafeTensorsError.self) { try SafeTensors.read(path: path) }
+            guard case .readFailed(let failed, let reason) = try #require(error) else {
+                Issue.record("expected readFailed, got \(String(describing: error))")
+                return
+            }
+            #expect(failed == path && reason.contains("FIFO"), "\(reason)")
+        }
+    }
+
+    /// Reading a file padded far past its tensors (sparse, 64 GiB: more than the machine's
+    /// memory) reads the header and the tensors only: the same tensors as the unpadded file.
+    @Test func paddedFileReadsOnlyItsTensors() throws {
+        try withTemporaryDirectory { dir in
+            var file = SafeTensors(metadata: ["k": "v"])
+            file.tensors["a"] = .init(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+            file.tensors["b"] = .init(shape: [1], values: [-7])
+            let path = dir + "/padded.safetensors"
+            try file.write(path: path)
+            #expect(truncate(path, off_t(1) << 36) == 0)
+            #expect(try SafeTensors.read(path: path) == file)
+        }
     }
 
     @Test func corruptFileOnDisk() throws {
