@@ -48,8 +48,13 @@ extension CharRNN {
             if isExample {
                 try ExampleRun(command: self).run()
             } else {
-                let session = try TrainingSession(try TrainingConfiguration(self))
-                try session.run()
+                let config = try TrainingConfiguration(self)
+                // Held until the run ends: a second run into the same checkpoint stops at once.
+                let lock = try CheckpointLock(for: config.checkpointPath, option: "--checkpoint")
+                try withExtendedLifetime(lock) {
+                    let session = try TrainingSession(config)
+                    try session.run()
+                }
             }
         }
     }

@@ -219,6 +219,7 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         BadInput(["sample", "--checkpoint", "model.safetensors", "--prime-file", "/dev/zero"], "--prime-file '/dev/zero' is a character device"),
         BadInput(["train", "--data", "corpus.txt", "--checkpoint", "fifo"], "--checkpoint 'fifo' exists and is not a regular file"),
         BadInput(["train", "--data", "corpus.txt", "--checkpoint", "/dev/null"], "--checkpoint '/dev/null' exists and is not a regular file"),
+        BadInput(["train", "--data", "corpus.txt", "--checkpoint", "/proc/x.safetensors"], "--checkpoint '/proc/x.safetensors'"),
         BadInput(["eval", "--checkpoint", "huge.safetensors", "--data", "corpus.txt"], "the model's loss on 'corpus.txt' is not finite", "out of range"),
         BadInput(["sample", "--checkpoint", "huge.safetensors"], "the model's output is not finite", "out of range"),
         BadInput(["train", "--resume", "stepoverflow.safetensors", "--steps", "30"], "'optimizer_step'", "9223372036854775807", "0...9007199254740992"),

@@ -100,6 +100,28 @@ import Testing
         }
     }
 
+    /// While a run trains into a checkpoint, a second run into the same path stops at once
+    /// naming the first; the lock goes with the first run (Ctrl-C: saved, exit 130).
+    @Test func secondRunIntoTheSameCheckpointIsRefused() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 400), to: "c.txt", in: dir)
+            let options = ["--hidden-size", "32", "--seq-length", "8", "--batch-size", "4", "--threads", "1", "--val-fraction", "0"]
+            let (first, out, err) = try ToolProcess.start(["train", "--data", "c.txt", "--epochs", "100000"] + options, in: dir)
+            let lock = dir + "/.c.safetensors.lock"
+            let deadline = Date().addingTimeInterval(30)
+            while !FileManager.default.fileExists(atPath: lock) && first.isRunning && Date() < deadline { usleep(10_000) }
+            let second = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "2"] + options, in: dir)
+            #expect(second.status == 1, "\(second)")
+            #expect(second.stderr.contains("another charrnn run (pid \(first.processIdentifier)) is training into --checkpoint 'c.safetensors'"),
+                    "\(second.stderr)")
+            kill(first.processIdentifier, SIGINT)
+            let r = ToolProcess.finish(first, out, err, timeout: 60)
+            #expect(r.status == 130, "\(r)")
+            #expect(!FileManager.default.fileExists(atPath: lock), "the lock file is removed when the run ends")
+            #expect(try Checkpoint.read(path: dir + "/c.safetensors").training != nil, "the interrupted run saved")
+        }
+    }
+
     /// More threads than processors only oversubscribe the cores: capped, with a warning.
     @Test func threadsAboveTheProcessorCountAreCapped() throws {
         try withTemporaryDirectory { dir in

@@ -406,10 +406,9 @@ struct SafeTensorsFileTests {
         }
     }
 
-    @Test func failedRenameRemovesTheTemporaryFile() throws {
+    @Test func existingDirectoryIsNotReplaced() throws {
         try withTemporaryDirectory { dir in
-            // The target is a non-empty directory: the temporary file is written, then
-            // rename(2) fails, and the temporary file must be removed.
+            // The target is a non-empty directory: refused before a temporary file is made.
             let target = dir + "/model.safetensors"
             try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
             try Data([42]).write(to: URL(fileURLWithPath: target + "/keep"))
@@ -419,10 +418,61 @@ struct SafeTensorsFileTests {
                 return
             }
             #expect(failedPath == target)
-            #expect(reason.contains("rename"))
+            #expect(reason.contains("is not a regular file"), "\(reason)")
             #expect(try contents(dir) == ["model.safetensors"])
             #expect(try contents(target) == ["keep"])
             #expect(try fileBytes(target + "/keep") == [42])
+        }
+    }
+
+    /// A FIFO at the destination is neither replaced nor opened (which would block).
+    @Test func existingFifoIsNotReplaced() throws {
+        try withTemporaryDirectory { dir in
+            let target = dir + "/pipe.safetensors"
+            #expect(mkfifo(target, 0o600) == 0)
+            #expect(throws: SafeTensorsError.self) { try sample.write(path: target) }
+            var info = stat()
+            let status = stat(target, &info)
+            let kind = info.st_mode & S_IFMT
+            #expect(status == 0 && kind == S_IFIFO)
+            let listing = try contents(dir)
+            #expect(listing == ["pipe.safetensors"])
+        }
+    }
+
+    /// Through a symbolic link the file it points to is replaced and the link kept.
+    @Test func symlinkIsKeptAndItsTargetReplaced() throws {
+        try withTemporaryDirectory { dir in
+            try FileManager.default.createDirectory(atPath: dir + "/store", withIntermediateDirectories: false)
+            try SafeTensors(tensors: ["old": .init(shape: [1], values: [0])]).write(path: dir + "/store/real.safetensors")
+            #expect(symlink("store/real.safetensors", dir + "/link.safetensors") == 0)
+            try sample.write(path: dir + "/link.safetensors")
+            let link = try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/link.safetensors")
+            #expect(link == "store/real.safetensors")
+            #expect(try SafeTensors.read(path: dir + "/store/real.safetensors") == sample)
+            #expect(try contents(dir + "/store") == ["real.safetensors"], "no temporary file left beside the target")
+        }
+    }
+
+    /// A killed writer's leftover `.<name>.partial` is reused and gone after the next
+    /// write; while another writer holds it (flock), a second write fails cleanly and the
+    /// existing file stays.
+    @Test func oneTemporaryNamePerDestination() throws {
+        try withTemporaryDirectory { dir in
+            let target = dir + "/model.safetensors", partial = dir + "/.model.safetensors.partial"
+            try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: partial))
+            try sample.write(path: target)
+            #expect(try contents(dir) == ["model.safetensors"])
+            #expect(try SafeTensors.read(path: target) == sample)
+
+            let holder = open(partial, O_WRONLY | O_CREAT, 0o666)
+            #expect(holder >= 0 && flock(holder, LOCK_EX) == 0)
+            let error = #expect(throws: SafeTensorsError.self) {
+                try SafeTensors(tensors: ["x": .init(shape: [1], values: [1])]).write(path: target)
+            }
+            #expect(error?.description.contains("another process is writing") == true, "\(String(describing: error))")
+            close(holder)
+            #expect(try SafeTensors.read(path: target) == sample)
         }
     }
 
