@@ -15,7 +15,9 @@ struct Corpus {
     /// `hint` ends that error message.
     static func load(path: String, option: String, vocabulary fixed: Vocabulary? = nil,
                      skipUnknown: Bool = false, hint: String = "") throws -> Corpus {
-        let text = try TextFile.read(path, option: option)
+        // Held at once while loading and training: the bytes, the string, 4-byte tokens
+        // (at most one per byte) and the training and validation streams' copies of them.
+        let text = try TextFile.read(path, option: option, memoryPerByte: 1 + 1 + 4 + 4 + 1)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         let fingerprint = String(hash, radix: 16)

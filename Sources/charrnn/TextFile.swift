@@ -6,8 +6,12 @@ enum TextFile {
     /// The contents of `path` as a string; `option` (e.g. `--data`) names the file in errors.
     /// Throws for a missing file, a directory, an unreadable file, an empty file (unless
     /// `allowEmpty`) and bytes that are not UTF-8 (naming the first bad byte's offset).
-    static func read(_ path: String, option: String, allowEmpty: Bool = false) throws -> String {
-        let bytes = try readBytes(path, option: option)
+    ///
+    /// `memoryPerByte` is what the caller will hold per byte of the file (the bytes, the
+    /// string, tokens, ...): a file whose size times it would not fit in `MemoryBudget`
+    /// is refused before it is read.
+    static func read(_ path: String, option: String, allowEmpty: Bool = false, memoryPerByte: Double = 2) throws -> String {
+        let bytes = try readBytes(path, option: option, memoryPerByte: memoryPerByte)
         if bytes.isEmpty && !allowEmpty {
             throw CLIError("\(option) file '\(path)' is empty; give a file with UTF-8 text")
         }
@@ -20,18 +24,24 @@ enum TextFile {
 
     /// The raw bytes of `path`, which must be a regular file: a FIFO, a device (such as
     /// `/dev/zero`), a socket or a directory is refused before anything is read.
-    static func readBytes(_ path: String, option: String) throws -> [UInt8] {
-        do {
-            let file = try RegularFile(path: path)
-            defer { file.close() }
-            return try file.readAll()
-        } catch {
-            switch error {
-            case .notFound: throw CLIError("\(option) file '\(path)' does not exist; check the path")
-            case .isDirectory: throw CLIError("\(option) '\(path)' is a directory; give a file")
-            case .notRegular(let kind): throw CLIError("\(option) '\(path)' is \(kind), not a regular file; give a file")
-            default: throw CLIError("cannot read \(option) file '\(path)': \(error)")
-            }
+    static func readBytes(_ path: String, option: String, memoryPerByte: Double = 1) throws -> [UInt8] {
+        let file: RegularFile
+        do { file = try RegularFile(path: path) } catch { throw describe(error, path: path, option: option) }
+        defer { file.close() }
+        let needed = Double(file.size) * memoryPerByte, budget = MemoryBudget.current()
+        guard needed < budget.bytes * 0.8 else {
+            throw CLIError("\(option) file '\(path)' (\(MemoryBudget.format(Double(file.size)))) needs about \(MemoryBudget.format(needed)) of memory to load and use, more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); use a smaller file")
+        }
+        do { return try file.readAll() } catch { throw describe(error, path: path, option: option) }
+    }
+
+    /// The message for a file that cannot be read.
+    private static func describe(_ error: RegularFile.Failure, path: String, option: String) -> CLIError {
+        switch error {
+        case .notFound: return CLIError("\(option) file '\(path)' does not exist; check the path")
+        case .isDirectory: return CLIError("\(option) '\(path)' is a directory; give a file")
+        case .notRegular(let kind): return CLIError("\(option) '\(path)' is \(kind), not a regular file; give a file")
+        default: return CLIError("cannot read \(option) file '\(path)': \(error)")
         }
     }
 

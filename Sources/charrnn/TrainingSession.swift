@@ -122,7 +122,8 @@ final class TrainingSession {
     }
 
     /// Refuses a model whose parameters (with gradients and optimizer moments) and
-    /// activations would not fit in the machine's memory, before allocating any of it.
+    /// activations would not fit in the memory the process may use (`MemoryBudget`:
+    /// physical memory, `ulimit -v` / `-d`, the cgroup's limit), before allocating any of it.
     static func checkMemory(config: TrainingConfiguration, vocabularySize V: Int, validationStreams: Int) throws {
         // G gate blocks per layer: weights [G·H, I] and [G·H, H], biases 2 × [G·H]; per step
         // and layer the state(s) and the G·H gate pre-activations, kept for the backward pass.
@@ -132,10 +133,9 @@ final class TrainingSession {
         let rows = Double(config.seqLength * max(config.batchSize, validationStreams))
         let activations = L * (rows + Double(config.batchSize)) * H * 2 * (parts + G - 1) + rows * v * 2
         let bytes = 4 * (parameters * 4 + activations)
-        let available = Double(ProcessInfo.processInfo.physicalMemory)
-        guard bytes < available * 0.8 else {
-            let gb = String(format: "%.1f GB", bytes / 1e9)
-            throw CLIError("this model needs about \(gb) of memory (\(Format.count(Int(parameters))) parameters, \(Format.count(config.seqLength * config.batchSize)) predictions per step), more than this machine has (\(String(format: "%.1f GB", available / 1e9))); make --hidden-size, --num-layers, --batch-size or --seq-length smaller")
+        let budget = MemoryBudget.current()
+        guard bytes < budget.bytes * 0.8 else {
+            throw CLIError("this model needs about \(MemoryBudget.format(bytes)) of memory (\(Format.count(Int(parameters))) parameters, \(Format.count(config.seqLength * config.batchSize)) predictions per step), more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); make --hidden-size, --num-layers, --batch-size or --seq-length smaller")
         }
     }
 

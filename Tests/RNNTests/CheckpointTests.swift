@@ -314,3 +314,44 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
         #expect(throws: SafeTensorsError.fileTooShort(byteCount: 3)) { try Checkpoint(SafeTensors(bytes: [1, 2, 3])) }
     }
 }
+
+/// A valid checkpoint mutated a few hundred seeded ways (bytes flipped, runs overwritten,
+/// the file cut or grown, digits of the header's numbers changed): every read ends in a
+/// checkpoint or a thrown error with a message, never a trap.
+@Suite struct CheckpointMutationTests {
+    @Test func mutatedCheckpointsReadOrThrow() throws {
+        let (model, vocabulary, optimizer) = trainedModel(layers: 1, hidden: 4)
+        let good = Checkpoint(model: model, vocabulary: vocabulary, optimizer: OptimizerState(capturing: optimizer),
+                              training: TrainingState(step: 3, epoch: 0, stepInEpoch: 3, rngState: [1, 2, 3, 4],
+                                                      hiddenState: nil)).safeTensors.serialized()
+        let headerEnd = 8 + Int(good[0]) + Int(good[1]) << 8
+        var rng = SeededRandom(seed: 2024)
+        var (read, refused) = (0, 0)
+        for round in 0..<400 {
+            var bytes = good
+            switch round % 5 {
+            case 0:   // flip a few bytes anywhere
+                for _ in 0...rng.index(below: 4) { bytes[rng.index(below: bytes.count)] ^= UInt8(1 << rng.index(below: 8)) }
+            case 1:   // overwrite a run of the header with one byte
+                let start = rng.index(below: headerEnd), n = 1 + rng.index(below: 16)
+                let byte: UInt8 = [0x22, 0x7B, 0x7D, 0x2C, 0x3A, 0x39, 0x2D, 0x00, 0xFF][rng.index(below: 9)]
+                for i in start..<min(start + n, bytes.count) { bytes[i] = byte }
+            case 2:   // cut the file
+                bytes = Array(bytes.prefix(rng.index(below: bytes.count)))
+            case 3:   // grow it
+                bytes += [UInt8](repeating: UInt8(rng.index(below: 256)), count: 1 + rng.index(below: 64))
+            default:  // change a digit of a number in the header
+                let digits = (8..<headerEnd).filter { (0x30...0x39).contains(bytes[$0]) }
+                if let i = digits.randomElement(using: &rng) { bytes[i] = 0x30 + UInt8(rng.index(below: 10)) }
+            }
+            do {
+                _ = try Checkpoint(SafeTensors(bytes: bytes))
+                read += 1
+            } catch {
+                #expect(!"\(error)".isEmpty)
+                refused += 1
+            }
+        }
+        #expect(read + refused == 400 && refused > 200, "read \(read), refused \(refused)")
+    }
+}
