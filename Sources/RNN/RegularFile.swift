@@ -89,23 +89,27 @@ package struct RegularFile {
     /// file ends first.
     /// - Complexity: O(`bytes.count`).
     package func read(into bytes: inout [UInt8], at offset: Int) throws(Failure) {
-        var done = 0
-        let wanted = bytes.count
-        var failure: Int32 = 0
+        var failure: Failure?
         bytes.withUnsafeMutableBytes { buffer in
-            while done < wanted {
-                let n = pread(descriptor, buffer.baseAddress! + done, wanted - done, off_t(offset + done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                if n == 0 { return }
-                done += n
-            }
+            do throws(Failure) { try read(into: buffer, at: offset) } catch { failure = error }
         }
-        if failure != 0 { throw .failed(String(cString: strerror(failure))) }
-        if done < wanted { throw .truncated(expected: wanted, got: done) }
+        if let failure { throw failure }
+    }
+
+    /// Fills `buffer` from the file at byte `offset` (pread); throws `.truncated` if the
+    /// file ends first.
+    package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(Failure) {
+        var done = 0
+        let wanted = buffer.count
+        while done < wanted {
+            let n = pread(descriptor, buffer.baseAddress! + done, wanted - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .failed(String(cString: strerror(errno)))
+            }
+            if n == 0 { throw .truncated(expected: wanted, got: done) }
+            done += n
+        }
     }
 
     /// The whole file as read now (`size` bytes at opening).

@@ -16,8 +16,7 @@ enum TextFile {
             throw CLIError("\(option) file '\(path)' is empty; give a file with UTF-8 text")
         }
         if let offset = firstInvalidUTF8Offset(bytes) {
-            let byte = String(format: "0x%02X", bytes[offset])
-            throw CLIError("\(option) file '\(path)' is not UTF-8 text (invalid byte \(byte) at offset \(offset)); convert it first, e.g. iconv -f latin1 -t utf-8 '\(path)' > converted.txt")
+            throw notUTF8(path: path, option: option, byte: bytes[offset], offset: offset)
         }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -25,14 +24,38 @@ enum TextFile {
     /// The raw bytes of `path`, which must be a regular file: a FIFO, a device (such as
     /// `/dev/zero`), a socket or a directory is refused before anything is read.
     static func readBytes(_ path: String, option: String, memoryPerByte: Double = 1) throws -> [UInt8] {
+        let file = try open(path, option: option, memoryPerByte: memoryPerByte)
+        defer { file.close() }
+        do { return try file.readAll() } catch { throw describe(error, path: path, option: option) }
+    }
+
+    /// `path` opened as a regular file (see `readBytes`); a file whose size times
+    /// `memoryPerByte` would not fit in `MemoryBudget` is refused before it is read.
+    static func open(_ path: String, option: String, memoryPerByte: Double) throws -> RegularFile {
         let file: RegularFile
         do { file = try RegularFile(path: path) } catch { throw describe(error, path: path, option: option) }
-        defer { file.close() }
         let needed = Double(file.size) * memoryPerByte, budget = MemoryBudget.current()
         guard needed < budget.bytes * 0.8 else {
+            file.close()
             throw CLIError("\(option) file '\(path)' (\(MemoryBudget.format(Double(file.size)))) needs about \(MemoryBudget.format(needed)) of memory to load and use, more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); use a smaller file")
         }
-        do { return try file.readAll() } catch { throw describe(error, path: path, option: option) }
+        return file
+    }
+
+    /// Runs a `UTF8FileScanner` pass, turning its failures into messages that name the
+    /// option, the path and the problem.
+    static func scan(_ scanner: UTF8FileScanner, path: String, option: String, _ pass: () throws -> Void) throws {
+        do {
+            try pass()
+        } catch let invalid as UTF8FileScanner.InvalidByte {
+            throw notUTF8(path: path, option: option, byte: invalid.byte, offset: invalid.offset)
+        } catch let failure as RegularFile.Failure {
+            throw describe(failure, path: path, option: option)
+        }
+    }
+
+    static func notUTF8(path: String, option: String, byte: UInt8, offset: Int) -> CLIError {
+        CLIError("\(option) file '\(path)' is not UTF-8 text (invalid byte \(String(format: "0x%02X", byte)) at offset \(offset)); convert it first, e.g. iconv -f latin1 -t utf-8 '\(path)' > converted.txt")
     }
 
     /// The message for a file that cannot be read.

@@ -9,7 +9,7 @@
 /// let T = streams.fill(chunk: 0, inputs: &x, targets: &y)   // x, y: [T*B], time-major
 /// ```
 struct TokenStreams {
-    let tokens: [Int32]
+    let tokens: TokenSequence
     let batchSize: Int
     let seqLength: Int
     /// Inputs per stream, `(tokens.count - 1) / batchSize`.
@@ -18,9 +18,9 @@ struct TokenStreams {
     let partialChunks: Bool
 
     /// Nil when a stream would have no complete chunk (`partialChunks == false`) or no step at all.
-    init?(tokens: some Collection<Int32>, batchSize: Int, seqLength: Int, partialChunks: Bool) {
+    init?(tokens: TokenSequence, batchSize: Int, seqLength: Int, partialChunks: Bool) {
         precondition(batchSize > 0 && seqLength > 0)
-        self.tokens = Array(tokens)
+        self.tokens = tokens
         self.batchSize = batchSize
         self.seqLength = seqLength
         self.partialChunks = partialChunks
@@ -47,12 +47,12 @@ struct TokenStreams {
         let T = min(seqLength, S - start)
         inputs.removeAll(keepingCapacity: true)
         targets.removeAll(keepingCapacity: true)
-        tokens.withUnsafeBufferPointer { tok in
+        tokens.withTokens { token in
             for t in 0..<T {
                 for b in 0..<B {
                     let i = b * S + start + t
-                    inputs.append(tok[i])
-                    targets.append(tok[i + 1])
+                    inputs.append(token(i))
+                    targets.append(token(i + 1))
                 }
             }
         }

@@ -48,7 +48,7 @@ final class TrainingSession {
         // Train on the head, validate on the tail.
         let n = corpus.tokens.count
         let held = Int((Double(n) * config.valFraction).rounded(.down))
-        let trainTokens = corpus.tokens[0..<(n - held)]
+        let trainTokens = corpus.tokens.slice(0..<(n - held))   // shared, not copied
         guard let train = TokenStreams(tokens: trainTokens, batchSize: config.batchSize, seqLength: config.seqLength, partialChunks: false) else {
             let perStream = trainTokens.count / config.batchSize
             throw CLIError("'\(config.dataPath)' is too short: its \(Format.plural(trainTokens.count, "training character")) give \(Format.count(perStream)) per stream for --batch-size \(config.batchSize), but each stream needs at least --seq-length + 1 = \(config.seqLength + 1); use a longer text or a smaller --batch-size or --seq-length")
@@ -58,7 +58,7 @@ final class TrainingSession {
         }
         self.train = train
         if held >= 2 {
-            let valTokens = corpus.tokens[(n - held)...]
+            let valTokens = corpus.tokens.slice((n - held)..<n)
             let streams = min(config.batchSize, max(1, (held - 1) / config.seqLength))
             validation = TokenStreams(tokens: valTokens, batchSize: streams, seqLength: config.seqLength, partialChunks: true)
         } else {

@@ -41,7 +41,7 @@ import Testing
     @Test func corpusTooLargeForTheAddressSpaceIsRefusedUnread() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/big.txt"
-            #expect(FileManager.default.createFile(atPath: path, contents: nil) && truncate(path, 300 << 20) == 0)
+            #expect(FileManager.default.createFile(atPath: path, contents: nil) && truncate(path, 600 << 20) == 0)
             let r = try run(limit: 2 << 20, ["train", "--data", "big.txt", "--steps", "1"], in: dir)
             #expect(r.status == 1 && !r.signaled, "\(r)")
             #expect(r.stderr.contains("--data file 'big.txt'") && r.stderr.contains("the address-space limit (ulimit -v)")
