@@ -93,6 +93,14 @@ struct BadInputFixture: Sendable {
         var epochOverflow = training
         epochOverflow.metadata["epoch"] = "9223372036854775807"
         try put(epochOverflow.serialized(), "epochoverflow.safetensors")
+        var fifoData = training
+        fifoData.metadata["data"] = path("fifo")
+        try put(fifoData.serialized(), "fifodata.safetensors")
+        // A scratch character device (the kernel's null device, 1:3) where the tests run
+        // as root; elsewhere a FIFO under the same name: either is not a regular file.
+        if mknod(path("chardev"), S_IFCHR | 0o600, (1 << 8) | 3) != 0 {   // makedev(1, 3)
+            guard mkfifo(path("chardev"), 0o600) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        }
         let entry = #"{"dtype":"F32","shape":[1],"data_offsets":[0,4]}"#
         try put(raw(#"{"fc.bias":\#(entry),"fc.bias":\#(entry)}"#, data: [0, 0, 0, 0]), "duplicate.safetensors")
     }
@@ -218,7 +226,10 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         BadInput(["sample", "--checkpoint", "model.safetensors", "--prime-file", "fifo"], "--prime-file 'fifo' is a FIFO (named pipe)"),
         BadInput(["sample", "--checkpoint", "model.safetensors", "--prime-file", "/dev/zero"], "--prime-file '/dev/zero' is a character device"),
         BadInput(["train", "--data", "corpus.txt", "--checkpoint", "fifo"], "--checkpoint 'fifo' exists and is not a regular file"),
-        BadInput(["train", "--data", "corpus.txt", "--checkpoint", "/dev/null"], "--checkpoint '/dev/null' exists and is not a regular file"),
+        BadInput(["train", "--data", "corpus.txt", "--checkpoint", "chardev"], "--checkpoint 'chardev' exists and is not a regular file"),
+        BadInput(["train", "--data", "corpus.txt", "--history", "chardev"], "--history 'chardev' exists and is not a regular file"),
+        BadInput(["train", "--resume", "fifodata.safetensors", "--steps", "30"], "is a FIFO (named pipe), not a regular file"),
+        BadInput(["eval", "--checkpoint", "model.safetensors", "--data", "/dev/urandom"], "--data '/dev/urandom' is a character device"),
         BadInput(["train", "--data", "corpus.txt", "--checkpoint", "/proc/x.safetensors"], "--checkpoint '/proc/x.safetensors'"),
         BadInput(["eval", "--checkpoint", "huge.safetensors", "--data", "corpus.txt"], "the model's loss on 'corpus.txt' is not finite", "out of range"),
         BadInput(["sample", "--checkpoint", "huge.safetensors"], "the model's output is not finite", "out of range"),

@@ -38,6 +38,18 @@ import Testing
         }
     }
 
+    /// Many more threads than processors under the limit: capped with a warning, and the
+    /// run finishes (it hung in OpenBLAS's retried allocations before).
+    @Test func manyThreadsUnderTheLimitFinish() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 300), to: "c.txt", in: dir)
+            let r = try run(limit: 4 << 20, ["train", "--data", "c.txt", "--steps", "2", "--hidden-size", "8", "--seq-length", "8",
+                                             "--batch-size", "4", "--threads", "32", "--quiet"], in: dir)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stderr.contains("warning: --threads 32 is more than the"), "\(r.stderr)")
+        }
+    }
+
     @Test func corpusTooLargeForTheAddressSpaceIsRefusedUnread() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/big.txt"
