@@ -21,7 +21,9 @@ import Testing
         guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { return (-1, 0) }
         var status: Int32 = 0
         var usage = rusage()
-        _ = wait4(pid, &status, 0, &usage)
+        var waited: pid_t
+        repeat { waited = wait4(pid, &status, 0, &usage) } while waited < 0 && errno == EINTR
+        guard waited == pid else { return (-1, 0) }
         return (status, usage.ru_maxrss * 1024)
     }
 
