@@ -25,7 +25,7 @@ struct Corpus {
         // Held at once: the tokens (at most 4 bytes for each byte of the file).
         let file = try TextFile.open(path, option: option, memoryPerByte: 4)
         defer { file.close() }
-        if file.size == 0 { throw CLIError("\(option) file '\(path)' is empty; give a file with UTF-8 text") }
+        if file.size == 0 { throw TextFile.empty(path: path, option: option) }
         let scanner = UTF8FileScanner(file: file)
 
         var census = CharacterCensus()

@@ -4,29 +4,25 @@ import RNN
 /// Reading UTF-8 text files with messages that name the option, the path and the problem.
 enum TextFile {
     /// The contents of `path` as a string; `option` (e.g. `--data`) names the file in errors.
-    /// Throws for a missing file, a directory, an unreadable file, an empty file (unless
-    /// `allowEmpty`) and bytes that are not UTF-8 (naming the first bad byte's offset).
+    /// Throws for a missing file, a directory or another file that is not a regular one,
+    /// an unreadable file, an empty file (unless `allowEmpty`) and bytes that are not
+    /// UTF-8 (naming the first bad byte's offset: `UTF8FileScanner`'s check).
     ///
     /// `memoryPerByte` is what the caller will hold per byte of the file (the bytes, the
     /// string, tokens, ...): a file whose size times it would not fit in `MemoryBudget`
     /// is refused before it is read.
     static func read(_ path: String, option: String, allowEmpty: Bool = false, memoryPerByte: Double = 2) throws -> String {
-        let bytes = try readBytes(path, option: option, memoryPerByte: memoryPerByte)
-        if bytes.isEmpty && !allowEmpty {
-            throw CLIError("\(option) file '\(path)' is empty; give a file with UTF-8 text")
-        }
-        if let offset = firstInvalidUTF8Offset(bytes) {
-            throw notUTF8(path: path, option: option, byte: bytes[offset], offset: offset)
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// The raw bytes of `path`, which must be a regular file: a FIFO, a device (such as
-    /// `/dev/zero`), a socket or a directory is refused before anything is read.
-    static func readBytes(_ path: String, option: String, memoryPerByte: Double = 1) throws -> [UInt8] {
         let file = try open(path, option: option, memoryPerByte: memoryPerByte)
         defer { file.close() }
-        do { return try file.readAll() } catch { throw describe(error, path: path, option: option) }
+        if file.size == 0 && !allowEmpty { throw empty(path: path, option: option) }
+        let scanner = UTF8FileScanner(file: file)
+        var check = IgnoredScalars()
+        try scan(scanner, path: path, option: option) { try scanner.scan(into: &check) }
+        do { return String(decoding: try file.readAll(), as: UTF8.self) } catch { throw describe(error, path: path, option: option) }
+    }
+
+    static func empty(path: String, option: String) -> CLIError {
+        CLIError("\(option) file '\(path)' is empty; give a file with UTF-8 text")
     }
 
     /// `path` opened as a regular file (see `readBytes`); a file whose size times
@@ -54,7 +50,7 @@ enum TextFile {
         }
     }
 
-    static func notUTF8(path: String, option: String, byte: UInt8, offset: Int) -> CLIError {
+    private static func notUTF8(path: String, option: String, byte: UInt8, offset: Int) -> CLIError {
         CLIError("\(option) file '\(path)' is not UTF-8 text (invalid byte \(String(format: "0x%02X", byte)) at offset \(offset)); convert it first, e.g. iconv -f latin1 -t utf-8 '\(path)' > converted.txt")
     }
 
@@ -67,18 +63,10 @@ enum TextFile {
         default: return CLIError("cannot read \(option) file '\(path)': \(error)")
         }
     }
+}
 
-    /// The offset of the first byte that starts an invalid UTF-8 sequence, or nil.
-    static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
-        var offset = 0
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let encoded): offset += encoded.count
-            case .emptyInput: return nil
-            case .error(let length): _ = length; return offset
-            }
-        }
-    }
+/// A sink for a pass that only checks the UTF-8.
+private struct IgnoredScalars: ScalarSink {
+    mutating func ascii(_ byte: UInt8) {}
+    mutating func scalar(_ value: UInt32) {}
 }
