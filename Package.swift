@@ -25,12 +25,12 @@ let package = Package(
             path: "Sources/CDNNL",
             providers: [.apt(["libdnnl-dev"])]
         ),
-        // Vectorized exp/tanh/sigmoid loops, gate math, softmax and Adam, with AVX2 + FMA and
-        // AVX-512 variants chosen at run time (source attributes, no compiler flags), and the
-        // FMA-peak loop. Used by Linalg's Vector and RNN's gate math.
-        .target(name: "ElementwiseKernels"),
-        .target(name: "Linalg", dependencies: ["CBLAS", "CDNNL", "ElementwiseKernels"]),
-        .target(name: "RNN", dependencies: ["Linalg", "ElementwiseKernels"]),
+        // Internal, no stable API (see its README): vectorized exp/tanh/sigmoid loops, gate
+        // math, softmax and Adam, with AVX2 + FMA and AVX-512 variants chosen at run time
+        // (source attributes, no compiler flags), and the FMA-peak loop.
+        .target(name: "_RNNKernels", exclude: ["README.md"]),
+        .target(name: "Linalg", dependencies: ["CBLAS", "CDNNL", "_RNNKernels"]),
+        .target(name: "RNN", dependencies: ["Linalg", "_RNNKernels"]),
         .executableTarget(
             name: "charrnn",
             dependencies: ["RNN", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -40,7 +40,7 @@ let package = Package(
             dependencies: ["RNN", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/bench"
         ),
-        .testTarget(name: "LinalgTests", dependencies: ["Linalg", "ElementwiseKernels"]),
+        .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "Linalg"]),
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "Linalg", "charrnn", "bench"]),
     ],

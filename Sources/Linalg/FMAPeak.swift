@@ -1,5 +1,5 @@
 import Dispatch
-import ElementwiseKernels
+import _RNNKernels
 
 /// The processor's measured floating-point peak: independent fused multiply-adds in the
 /// widest registers a kernel variant has (AVX-512: 16 lanes), with no memory traffic, on

@@ -1,4 +1,4 @@
-import ElementwiseKernels
+import _RNNKernels
 
 /// The compiled variants of the C kernels behind `Vector`'s buffer functions and the
 /// recurrent layers' gate math, softmax cross-entropy and Adam update: the x86-64

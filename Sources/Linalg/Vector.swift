@@ -1,4 +1,4 @@
-import ElementwiseKernels
+import _RNNKernels
 
 /// Vectorized elementwise kernels on contiguous `Float` buffers.
 ///
@@ -6,7 +6,7 @@ import ElementwiseKernels
 /// `expf` / `tanhf`) written without branches, so that the optimizer turns the
 /// loops over them into SIMD code, instead of one libm call per element (about
 /// 20 ns here). The buffer functions run the same algorithms from the C target
-/// `ElementwiseKernels`, compiled for the x86-64 baseline, for AVX2 + FMA and for
+/// `_RNNKernels`, compiled for the x86-64 baseline, for AVX2 + FMA and for
 /// AVX-512, the most capable chosen at run time (`KernelVariant`). Error bounds
 /// against libm (checked by the tests over a dense sweep of the float range, for
 /// every variant the processor runs):

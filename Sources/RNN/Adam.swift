@@ -1,4 +1,4 @@
-import ElementwiseKernels
+import _RNNKernels
 import Foundation
 
 /// Adam as `torch.optim.Adam` (not AdamW): defaults `betas (0.9, 0.999)`, `eps 1e-8`,

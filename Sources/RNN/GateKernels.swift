@@ -1,7 +1,7 @@
-import ElementwiseKernels
+import _RNNKernels
 
 /// The gated cells' fused forward and backward elementwise math for one time step of `rows`
-/// sequences, in the C target `ElementwiseKernels` (vectorized, with an AVX2 + FMA
+/// sequences, in the C target `_RNNKernels` (vectorized, with an AVX2 + FMA
 /// variant chosen at run time like `Vector`'s). Every buffer must be distinct; all are
 /// row-major with `hidden` (`H`) units per row.
 ///

@@ -452,7 +452,7 @@ public struct SafeTensors: Equatable, Sendable {
         if failure == nil, rename(temporary, target) != 0 {
             failure = "cannot rename '\(temporary)' to '\(target)': \(errnoText())"
         }
-        if let failure { unlink(temporary) }
+        if failure != nil { unlink(temporary) }
         // Closing releases the lock, after the rename: no other writer truncates the bytes
         // between the write and the rename.
         if close(fd) != 0, failure == nil { failure = "cannot close '\(target)': \(errnoText())" }

@@ -1,4 +1,4 @@
-import ElementwiseKernels
+import _RNNKernels
 import Foundation
 import Linalg
 

@@ -42,7 +42,7 @@ import Testing
             // 100 MB of English-like words (one block repeated: a realistic vocabulary).
             let block = Data(generatedText(words: 20_000, seed: 3).utf8)
             let big = dir + "/big.txt"
-            FileManager.default.createFile(atPath: big, contents: nil)
+            #expect(FileManager.default.createFile(atPath: big, contents: nil))
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: big))
             var written = 0
             while written < 100_000_000 { handle.write(block); written += block.count }

@@ -3,7 +3,7 @@
 // pipes of latency 4 need 8; 16 zmm and 12 ymm accumulators leave margin), with no memory
 // traffic. What a GEMM kernel could reach at best; the benchmark reports against it.
 
-#include "elementwise_kernels.h"
+#include "rnn_kernels.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>

@@ -10,8 +10,8 @@
 /// `Vector.tanh(_: Float)`): exp within 2 ulp of the exact value for normal results,
 /// tanh within 3 ulp, sigmoid within 4 ulp (0 below the normal range); both variants stay
 /// within those (LinalgTests' KernelVariantTests).
-#ifndef ELEMENTWISE_KERNELS_H
-#define ELEMENTWISE_KERNELS_H
+#ifndef SWIFT_RNN_KERNELS_H
+#define SWIFT_RNN_KERNELS_H
 
 #include <stddef.h>
 

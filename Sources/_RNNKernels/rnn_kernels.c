@@ -1,0 +1,452 @@
+// Branch-free exp / tanh / sigmoid over float buffers, and the gate, softmax and Adam
+// kernels, vectorized by the compiler three times: for the x86-64 baseline (SSE2, 4
+// lanes), in functions with __attribute__((target("avx2,fma"))) for AVX2 + FMA (8 lanes,
+// fused multiply-add), and with target("avx512f,...") for AVX-512 (16 lanes), one of
+// them chosen at run time through one dispatch table. No compiler flags are needed, so
+// packages that depend on this one build unchanged.
+//
+// The algorithms are those of Linalg's `Vector.exp(_: Float)` / `Vector.tanh(_: Float)`
+// (after Cephes' expf / tanhf): see that file for the derivation and the error bounds.
+
+#include "rnn_kernels.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <cpuid.h>
+#define SRNN_X86 1
+#else
+#define SRNN_X86 0
+#endif
+
+static const float kExpMax = 88.72283905206835f;   // ln(FLT_MAX)
+static const float kExpMin = -103.972084f;         // below this, exp rounds to 0
+
+static inline float bits_to_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline int32_t float_to_bits(float f) { int32_t u; memcpy(&u, &f, 4); return u; }
+
+// exp(x) = 2^n · exp(r) for x within exp's range: returns exp(r), n in *n.
+// x = n ln2 + r, n = round(x / ln2): adding 1.5·2^23 rounds to an integer and leaves n
+// in the low mantissa bits; ln2 is split in two for an exact product (Cephes).
+static inline __attribute__((always_inline)) float srnn_exp_reduced(float x, int32_t *n_out) {
+    float shifted = x * 1.44269504088896341f + 12582912.0f;
+    float n = shifted - 12582912.0f;
+    *n_out = float_to_bits(shifted) - 0x4B400000;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float r2 = r * r;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    return p * r2 + r + 1.0f;
+}
+
+static inline __attribute__((always_inline)) float srnn_exp1(float x0) {
+    float x = x0 < kExpMin ? kExpMin : x0;
+    x = x > kExpMax ? kExpMax : x;
+    int32_t ni;
+    float y = srnn_exp_reduced(x, &ni);
+    // Scale by 2^n in two halves so that subnormal results and n = 128 stay exact.
+    int32_t n1 = ni >> 1;
+    int32_t n2 = ni - n1;
+    float s1 = bits_to_float((uint32_t)(n1 + 127) << 23);
+    float s2 = bits_to_float((uint32_t)(n2 + 127) << 23);
+    float result = y * s1 * s2;
+    result = x0 > kExpMax ? __builtin_inff() : result;
+    result = x0 < kExpMin ? 0.0f : result;
+    return x0 != x0 ? x0 : result;
+}
+
+// exp(x) for x in [0, 20] only (tanh's exp(2|x|), |x| clamped to 10): the same
+// reduction and polynomial as srnn_exp1, so the same bits, without what that range never
+// needs (the clamps, the NaN and infinity selects, and the scaling by 2^n in two halves,
+// which srnn_exp1 needs only for subnormal results and n = 128). About a third fewer
+// instructions per tanh.
+static inline __attribute__((always_inline)) float srnn_exp_0_20(float x) {
+    int32_t ni;
+    float y = srnn_exp_reduced(x, &ni);
+    return y * bits_to_float((uint32_t)(ni + 127) << 23);   // 2^n, n in 0...29: exact
+}
+
+static inline __attribute__((always_inline)) float srnn_tanh1(float x) {
+    float ax = __builtin_fabsf(x);
+    // |x| < 0.625: odd polynomial (no cancellation near 0).
+    float z = x * x;
+    float p = -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    float small = p * z * x + x;
+    // |x| >= 0.625: 1 - 2 / (exp(2|x|) + 1); tanh rounds to 1 beyond |x| = 9.02.
+    float e = srnn_exp_0_20(2.0f * (ax < 10.0f ? ax : 10.0f));   // NaN picks 10 here
+    float magnitude = 1.0f - 2.0f / (e + 1.0f);
+    float large = x < 0 ? -magnitude : magnitude;
+    float result = ax < 0.625f ? small : large;
+    result = ax < 1e-4f ? x : result;   // tanh(x) rounds to x there; keeps -0
+    return x != x ? x : result;
+}
+
+static inline __attribute__((always_inline)) float srnn_sigmoid1(float x) {
+    return 1.0f / (1.0f + srnn_exp1(-x));
+}
+
+// The kernel bodies, as always-inline functions with no target of their own: each
+// variant's entry point below (compiled for the baseline, AVX2 + FMA or AVX-512) inlines
+// them, and the compiler vectorizes them for that variant's registers.
+#define SRNN_INLINE static inline __attribute__((always_inline))
+
+// The elementwise loops. `restrict` holds within each loop: the in-place case passes
+// src == dst, and each element is read before it is written.
+SRNN_INLINE void exp_body(const float *src, float *dst, size_t n) {
+    if (src == dst) {
+        float *restrict x = dst;
+        for (size_t i = 0; i < n; i++) x[i] = srnn_exp1(x[i]);
+    } else {
+        const float *restrict s = src;
+        float *restrict d = dst;
+        for (size_t i = 0; i < n; i++) d[i] = srnn_exp1(s[i]);
+    }
+}
+
+SRNN_INLINE void tanh_body(const float *src, float *dst, size_t n) {
+    if (src == dst) {
+        float *restrict x = dst;
+        for (size_t i = 0; i < n; i++) x[i] = srnn_tanh1(x[i]);
+    } else {
+        const float *restrict s = src;
+        float *restrict d = dst;
+        for (size_t i = 0; i < n; i++) d[i] = srnn_tanh1(s[i]);
+    }
+}
+
+SRNN_INLINE void sigmoid_body(const float *src, float *dst, size_t n) {
+    if (src == dst) {
+        float *restrict x = dst;
+        for (size_t i = 0; i < n; i++) x[i] = srnn_sigmoid1(x[i]);
+    } else {
+        const float *restrict s = src;
+        float *restrict d = dst;
+        for (size_t i = 0; i < n; i++) d[i] = srnn_sigmoid1(s[i]);
+    }
+}
+
+// The recurrent cells' backward gate math, one step of all rows; every pointer is a
+// separate buffer (restrict), so each row's loop over the hidden units vectorizes.
+SRNN_INLINE void lstm_backward_body(const float *restrict gates, const float *restrict c_prev,
+                                    const float *restrict tanh_c, const float *restrict dh,
+                                    float *restrict d_gates, float *restrict dc, size_t rows, size_t h) {
+    for (size_t b = 0; b < rows; b++) {
+        const float *a = gates + b * 4 * h, *cp = c_prev + b * h;
+        const float *tc = tanh_c + b * h, *g = dh + b * h;
+        float *da = d_gates + b * 4 * h, *dcb = dc + b * h;
+        for (size_t j = 0; j < h; j++) {
+            float i = a[j], f = a[h + j], gg = a[2 * h + j], o = a[3 * h + j], t = tc[j];
+            float cell = dcb[j] + g[j] * o * (1.0f - t * t);
+            da[j] = cell * gg * i * (1.0f - i);
+            da[h + j] = cell * cp[j] * f * (1.0f - f);
+            da[2 * h + j] = cell * i * (1.0f - gg * gg);
+            da[3 * h + j] = g[j] * t * o * (1.0f - o);
+            dcb[j] = cell * f;
+        }
+    }
+}
+
+SRNN_INLINE void gru_backward_body(const float *restrict gates, const float *restrict hn,
+                                   const float *restrict h_prev, const float *restrict dh,
+                                   float *restrict d_input, float *restrict d_hidden,
+                                   float *restrict dh_prev, size_t rows, size_t h) {
+    for (size_t b = 0; b < rows; b++) {
+        const float *a = gates + b * 3 * h, *hnr = hn + b * h;
+        const float *hp = h_prev + b * h, *g = dh + b * h;
+        float *di = d_input + b * 3 * h, *dg = d_hidden + b * 3 * h, *dp = dh_prev + b * h;
+        for (size_t j = 0; j < h; j++) {
+            float r = a[j], z = a[h + j], n = a[2 * h + j], gj = g[j];
+            float dn = gj * (1.0f - z) * (1.0f - n * n);
+            float dr = dn * hnr[j] * r * (1.0f - r);
+            float dz = gj * (hp[j] - n) * z * (1.0f - z);
+            di[j] = dr; di[h + j] = dz; di[2 * h + j] = dn;
+            dg[j] = dr; dg[h + j] = dz; dg[2 * h + j] = dn * r;
+            dp[j] += gj * z;
+        }
+    }
+}
+
+// The forward kernels read and overwrite the gate blocks of one array; each row is
+// handed to a function whose blocks are separate restrict parameters, so that the
+// vectorizer needs no run-time overlap check between them (one that would fail).
+SRNN_INLINE void lstm_forward_row(float *restrict gi, float *restrict gf, float *restrict gg, float *restrict go,
+                                  const float *restrict cp, float *restrict cn, float *restrict tc,
+                                  float *restrict hx, size_t h) {
+    for (size_t j = 0; j < h; j++) {
+        float i = srnn_sigmoid1(gi[j]), f = srnn_sigmoid1(gf[j]);
+        float g = srnn_tanh1(gg[j]), o = srnn_sigmoid1(go[j]);
+        gi[j] = i; gf[j] = f; gg[j] = g; go[j] = o;
+        float c = f * cp[j] + i * g;
+        float t = srnn_tanh1(c);
+        cn[j] = c; tc[j] = t; hx[j] = o * t;
+    }
+}
+
+SRNN_INLINE void lstm_forward_body(float *gates, const float *c_prev, float *c_next, float *tanh_c, float *h_next,
+                                   size_t rows, size_t h) {
+    for (size_t b = 0; b < rows; b++) {
+        float *a = gates + b * 4 * h;
+        lstm_forward_row(a, a + h, a + 2 * h, a + 3 * h, c_prev + b * h, c_next + b * h, tanh_c + b * h,
+                         h_next + b * h, h);
+    }
+}
+
+SRNN_INLINE void gru_forward_row(float *restrict gr, float *restrict gz, float *restrict gn,
+                                 const float *restrict sr, const float *restrict sz, const float *restrict sn,
+                                 const float *restrict hp, float *restrict hnr, float *restrict hx, size_t h) {
+    for (size_t j = 0; j < h; j++) {
+        float r = srnn_sigmoid1(gr[j] + sr[j]), z = srnn_sigmoid1(gz[j] + sz[j]);
+        float hidden_n = sn[j];
+        float n = srnn_tanh1(gn[j] + r * hidden_n);
+        gr[j] = r; gz[j] = z; gn[j] = n;
+        hnr[j] = hidden_n;
+        hx[j] = n + z * (hp[j] - n);
+    }
+}
+
+SRNN_INLINE void gru_forward_body(float *gates, const float *hidden, const float *h_prev, float *hn, float *h_next,
+                                  size_t rows, size_t h) {
+    for (size_t b = 0; b < rows; b++) {
+        float *a = gates + b * 3 * h;
+        const float *s = hidden + b * 3 * h;
+        gru_forward_row(a, a + h, a + 2 * h, s, s + h, s + 2 * h, h_prev + b * h, hn + b * h, h_next + b * h, h);
+    }
+}
+
+// Softmax + cross-entropy, row by row in place. The max and the sum run over 8
+// independent lanes (a single running max or sum is a serial chain the compiler may not
+// reorder); the sum is finished in double.
+SRNN_INLINE double softmax_xent_body(float *logits, const int *targets, size_t rows, size_t classes, float scale) {
+    double total = 0;
+    for (size_t r = 0; r < rows; r++) {
+        float *restrict z = logits + r * classes;
+        int target = targets[r];
+        if (target < 0) {
+            for (size_t c = 0; c < classes; c++) z[c] = 0;
+            continue;
+        }
+        float lanes[8] = {-__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff(),
+                          -__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff()};
+        size_t c = 0;
+        for (; c + 8 <= classes; c += 8)
+            for (int l = 0; l < 8; l++) lanes[l] = z[c + l] > lanes[l] ? z[c + l] : lanes[l];
+        float m = -__builtin_inff();
+        for (int l = 0; l < 8; l++) m = lanes[l] > m ? lanes[l] : m;
+        for (; c < classes; c++) m = z[c] > m ? z[c] : m;
+        float zt = z[target];
+        for (size_t k = 0; k < classes; k++) z[k] = srnn_exp1(z[k] - m);
+        float sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        c = 0;
+        for (; c + 8 <= classes; c += 8)
+            for (int l = 0; l < 8; l++) sums[l] += z[c + l];
+        double sum = 0;
+        for (int l = 0; l < 8; l++) sum += sums[l];
+        for (; c < classes; c++) sum += z[c];
+        float inv = (float)(1.0 / sum) * scale;
+        for (size_t k = 0; k < classes; k++) z[k] *= inv;
+        z[target] -= scale;
+        total += (double)m + __builtin_log(sum) - (double)zt;
+    }
+    return total;
+}
+
+// sqrt without errno (libm's sqrtf may set it, which keeps loops scalar): the IEEE
+// square root, correctly rounded, as vsqrtps / sqrtps compute it.
+SRNN_INLINE float srnn_sqrt(float x) {
+#if defined(__clang__) && __has_builtin(__builtin_elementwise_sqrt)
+    return __builtin_elementwise_sqrt(x);
+#else
+    return __builtin_sqrtf(x);   // correct bits; the loop may stay scalar
+#endif
+}
+
+// One Adam update (torch.optim.Adam, L2 weight decay added to the gradient) over n
+// parameters, each operation rounded on its own as in Swift's scalar loop (no FMA
+// contraction), so every variant gives the same bits as that loop did. The pragma is
+// clang's (SwiftPM compiles C with clang); other compilers must not contract either.
+SRNN_INLINE void adam_body(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+                           size_t n, float lr_corrected, float b1, float b2, float eps, float wd, float bc2_sqrt) {
+#pragma clang fp contract(off)
+    const float c1 = 1.0f - b1, c2 = 1.0f - b2;
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i] + wd * p[i];
+        float mi = b1 * m[i] + c1 * gi;
+        float vi = b2 * v[i] + c2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] - lr_corrected * mi / (srnn_sqrt(vi) / bc2_sqrt + eps);
+    }
+}
+
+// Each variant's entry points: the bodies above, inlined into functions compiled for
+// that variant's target, gathered in its table.
+#define SRNN_VARIANT(suffix, attributes)                                                 \
+    attributes static void exp_##suffix(const float *s, float *d, size_t n) { exp_body(s, d, n); } \
+    attributes static void tanh_##suffix(const float *s, float *d, size_t n) { tanh_body(s, d, n); } \
+    attributes static void sigmoid_##suffix(const float *s, float *d, size_t n) { sigmoid_body(s, d, n); } \
+    attributes static double softmax_xent_##suffix(float *z, const int *t, size_t r, size_t c, float scale) { \
+        return softmax_xent_body(z, t, r, c, scale);                                     \
+    }                                                                                    \
+    attributes static void adam_##suffix(float *p, const float *g, float *m, float *v, size_t n, float lr, \
+                                         float b1, float b2, float eps, float wd, float bc2) { \
+        adam_body(p, g, m, v, n, lr, b1, b2, eps, wd, bc2);                              \
+    }                                                                                    \
+    attributes static void lstm_forward_##suffix(float *g, const float *cp, float *cn, float *tc, float *hx, \
+                                                 size_t rows, size_t h) {                \
+        lstm_forward_body(g, cp, cn, tc, hx, rows, h);                                   \
+    }                                                                                    \
+    attributes static void gru_forward_##suffix(float *g, const float *s, const float *hp, float *hn, float *hx, \
+                                                size_t rows, size_t h) {                 \
+        gru_forward_body(g, s, hp, hn, hx, rows, h);                                     \
+    }                                                                                    \
+    attributes static void lstm_backward_##suffix(const float *g, const float *cp, const float *tc, const float *dh, \
+                                                  float *dg, float *dc, size_t rows, size_t h) { \
+        lstm_backward_body(g, cp, tc, dh, dg, dc, rows, h);                              \
+    }                                                                                    \
+    attributes static void gru_backward_##suffix(const float *g, const float *hn, const float *hp, const float *dh, \
+                                                 float *di, float *dg, float *dp, size_t rows, size_t h) { \
+        gru_backward_body(g, hn, hp, dh, di, dg, dp, rows, h);                           \
+    }                                                                                    \
+    static const struct kernel_table table_##suffix = {                                  \
+        exp_##suffix, tanh_##suffix, sigmoid_##suffix, softmax_xent_##suffix, adam_##suffix, \
+        lstm_forward_##suffix, gru_forward_##suffix, lstm_backward_##suffix, gru_backward_##suffix, \
+    };
+
+typedef void (*unary_kernel)(const float *, float *, size_t);
+
+/// Every entry point's implementation in one variant.
+struct kernel_table {
+    unary_kernel exp, tanh, sigmoid;
+    double (*softmax_xent)(float *, const int *, size_t, size_t, float);
+    void (*adam)(float *, const float *, float *, float *, size_t, float, float, float, float, float, float);
+    void (*lstm_forward)(float *, const float *, float *, float *, float *, size_t, size_t);
+    void (*gru_forward)(float *, const float *, const float *, float *, float *, size_t, size_t);
+    void (*lstm_backward)(const float *, const float *, const float *, const float *, float *, float *, size_t, size_t);
+    void (*gru_backward)(const float *, const float *, const float *, const float *, float *, float *, float *,
+                         size_t, size_t);
+};
+
+SRNN_VARIANT(base, )
+
+#if SRNN_X86
+SRNN_VARIANT(avx2, __attribute__((target("avx2,fma"))))
+SRNN_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))))
+
+/// The most capable variant the processor has and the OS saves the registers of:
+/// AVX2 + FMA needs CPUID's FMA, AVX, OSXSAVE and AVX2 bits and XMM/YMM state in XCR0;
+/// AVX-512 also needs AVX512F, DQ, BW and VL and the opmask/ZMM state.
+static int detect_best(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return SRNN_KERNELS_BASELINE;
+    int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    if (!(fma && osxsave && avx)) return SRNN_KERNELS_BASELINE;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 0x6) != 0x6) return SRNN_KERNELS_BASELINE;   // XMM and YMM state enabled
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return SRNN_KERNELS_BASELINE;
+    if (!((b >> 5) & 1)) return SRNN_KERNELS_BASELINE;     // AVX2
+    unsigned avx512 = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);   // F, DQ, BW, VL
+    if ((b & avx512) == avx512 && (lo & 0xE0) == 0xE0) return SRNN_KERNELS_AVX512;   // opmask, ZMM state
+    return SRNN_KERNELS_AVX2;
+}
+static const struct kernel_table *const tables[3] = {&table_base, &table_avx2, &table_avx512};
+#else
+static int detect_best(void) { return SRNN_KERNELS_BASELINE; }
+static const struct kernel_table *const tables[1] = {&table_base};
+#endif
+
+// -1 until the first call; then the variant in use. Racing first calls (worker threads)
+// store the same value; relaxed atomics make that a benign race rather than a data race.
+static int selected = -1;
+static int best = -1;
+
+int srnn_kernels_best_supported(void) {
+    int b = __atomic_load_n(&best, __ATOMIC_RELAXED);
+    if (b < 0) {
+        b = detect_best();
+        __atomic_store_n(&best, b, __ATOMIC_RELAXED);
+    }
+    return b;
+}
+
+int srnn_kernels_requested(void) {
+    const char *forced = getenv("SWIFT_RNN_KERNELS");
+    if (forced == NULL || forced[0] == 0) return -1;
+    if (strcmp(forced, "baseline") == 0) return SRNN_KERNELS_BASELINE;
+    if (strcmp(forced, "avx2") == 0) return SRNN_KERNELS_AVX2;
+    if (strcmp(forced, "avx512") == 0) return SRNN_KERNELS_AVX512;
+    return -2;
+}
+
+int srnn_kernels_variant(void) {
+    int choice = __atomic_load_n(&selected, __ATOMIC_RELAXED);
+    if (choice < 0) {
+        int top = srnn_kernels_best_supported();
+        int requested = srnn_kernels_requested();
+        choice = requested >= 0 && requested <= top ? requested : top;
+        __atomic_store_n(&selected, choice, __ATOMIC_RELAXED);
+    }
+    return choice;
+}
+
+int srnn_kernels_select(int variant) {
+    if (variant < 0 || variant > srnn_kernels_best_supported()) return -1;
+    __atomic_store_n(&selected, variant, __ATOMIC_RELAXED);
+    return variant;
+}
+
+static inline const struct kernel_table *table(void) { return tables[srnn_kernels_variant()]; }
+
+void srnn_exp(const float *src, float *dst, size_t n) { table()->exp(src, dst, n); }
+void srnn_tanh(const float *src, float *dst, size_t n) { table()->tanh(src, dst, n); }
+void srnn_sigmoid(const float *src, float *dst, size_t n) { table()->sigmoid(src, dst, n); }
+
+// A variant the processor lacks (or an unknown one) runs the baseline.
+static inline const struct kernel_table *table_for(int variant) {
+    return tables[variant >= 0 && variant <= srnn_kernels_best_supported() ? variant : SRNN_KERNELS_BASELINE];
+}
+void srnn_exp_variant(int variant, const float *src, float *dst, size_t n) { table_for(variant)->exp(src, dst, n); }
+void srnn_tanh_variant(int variant, const float *src, float *dst, size_t n) { table_for(variant)->tanh(src, dst, n); }
+void srnn_sigmoid_variant(int variant, const float *src, float *dst, size_t n) {
+    table_for(variant)->sigmoid(src, dst, n);
+}
+
+void srnn_lstm_backward_step(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
+                             float *d_gates, float *dc, size_t rows, size_t h) {
+    table()->lstm_backward(gates, c_prev, tanh_c, dh, d_gates, dc, rows, h);
+}
+
+void srnn_gru_backward_step(const float *gates, const float *hn, const float *h_prev, const float *dh,
+                            float *d_input, float *d_hidden, float *dh_prev, size_t rows, size_t h) {
+    table()->gru_backward(gates, hn, h_prev, dh, d_input, d_hidden, dh_prev, rows, h);
+}
+
+void srnn_lstm_forward_step(float *gates, const float *c_prev, float *c_next, float *tanh_c, float *h_next,
+                            size_t rows, size_t h) {
+    table()->lstm_forward(gates, c_prev, c_next, tanh_c, h_next, rows, h);
+}
+
+void srnn_gru_forward_step(float *gates, const float *hidden, const float *h_prev, float *hn, float *h_next,
+                           size_t rows, size_t h) {
+    table()->gru_forward(gates, hidden, h_prev, hn, h_next, rows, h);
+}
+
+double srnn_softmax_cross_entropy(float *logits, const int *targets, size_t rows, size_t classes, float scale) {
+    return table()->softmax_xent(logits, targets, rows, classes, scale);
+}
+
+void srnn_adam_step(float *p, const float *g, float *m, float *v, size_t n, float lr_corrected,
+                    float beta1, float beta2, float eps, float weight_decay, float bc2_sqrt) {
+    table()->adam(p, g, m, v, n, lr_corrected, beta1, beta2, eps, weight_decay, bc2_sqrt);
+}
