@@ -5,6 +5,7 @@ let package = Package(
     name: "swift-rnn",
     products: [
         .library(name: "Linalg", targets: ["Linalg"]),
+        .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "RNN", targets: ["RNN"]),
         .executable(name: "charrnn", targets: ["charrnn"]),
         .executable(name: "bench", targets: ["bench"]),
@@ -30,10 +31,13 @@ let package = Package(
         // (source attributes, no compiler flags), and the FMA-peak loop.
         .target(name: "_RNNKernels", exclude: ["README.md"]),
         .target(name: "Linalg", dependencies: ["CBLAS", "CDNNL", "_RNNKernels"]),
-        .target(name: "RNN", dependencies: ["Linalg", "_RNNKernels"]),
+        // The safetensors file format alone (read, write, atomic replace, errors): depends on
+        // nothing of ours, so that other Swift projects can use it.
+        .target(name: "SafeTensors"),
+        .target(name: "RNN", dependencies: ["Linalg", "SafeTensors", "_RNNKernels"]),
         .executableTarget(
             name: "charrnn",
-            dependencies: ["RNN", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RNN", "Linalg", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "bench",
@@ -41,8 +45,8 @@ let package = Package(
             path: "Benchmarks/bench"
         ),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
-        .testTarget(name: "RNNTests", dependencies: ["RNN", "Linalg"]),
-        .testTarget(name: "CharRNNTests", dependencies: ["RNN", "Linalg", "charrnn", "bench"]),
+        .testTarget(name: "RNNTests", dependencies: ["RNN", "Linalg", "SafeTensors"]),
+        .testTarget(name: "CharRNNTests", dependencies: ["RNN", "Linalg", "SafeTensors", "charrnn", "bench"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import RNN
 import Testing
+import SafeTensors
 
 /// `charrnn train --cell gru|lstm`, then `sample` and `eval` on the checkpoint, through
 /// the binary. (Exact resume of every cell: `ResumeTests`; bad cell options: `BadInputTests`.)

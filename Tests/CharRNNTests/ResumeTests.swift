@@ -1,6 +1,7 @@
 import Foundation
 import RNN
 import Testing
+import SafeTensors
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,7 @@ import Foundation
 import Linalg
 import RNN
 import Testing
+import SafeTensors
 
 /// A small model with values that are not the initializer's, plus a few optimizer steps.
 private func trainedModel(layers: Int = 2, hidden: Int = 6, optimizer name: String = "adam", cell: RecurrentCell = .rnn,

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RNN
+import SafeTensors
 
 /// The bytes of a safetensors file with this literal header (no padding added) and data.
 private func rawFile(header: String, data: [UInt8] = []) -> [UInt8] {

@@ -1,4 +1,5 @@
 import RNN
+import SafeTensors
 
 /// What `UTF8FileScanner.scan` hands each character to.
 protocol ScalarSink {

@@ -1,5 +1,6 @@
 import Foundation
 import RNN
+import SafeTensors
 
 /// Reading UTF-8 text files with messages that name the option, the path and the problem.
 enum TextFile {

@@ -1,5 +1,6 @@
 import Foundation
 import RNN
+import SafeTensors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,4 +1,5 @@
 import RNN
+import SafeTensors
 
 /// The loss history of a training run: one row per optimizer step (the validation loss
 /// on the last step of each epoch). Stored in checkpoints as `history.*` tensors so a

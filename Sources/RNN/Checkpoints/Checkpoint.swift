@@ -1,4 +1,5 @@
 import Linalg
+import SafeTensors
 
 /// A character model, its vocabulary and (optionally) everything needed to resume its
 /// training exactly, mapped to and from a `SafeTensors` file.
