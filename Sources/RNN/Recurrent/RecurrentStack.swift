@@ -8,7 +8,7 @@ import Linalg
 /// `bias_hh_l{k}` [G·H], gate blocks stacked in PyTorch's order.
 ///
 /// Batches are **time-major and stacked**: step `t` of sequence `b` is row `t*B + b`.
-/// The schedule (see the design notes): the input projections of all gates for all
+/// The schedule (docs/ARCHITECTURE.md): the input projections of all gates for all
 /// steps are one GEMM (a gather for tokens); each step does one `[B,H]x[H,G·H]` GEMM
 /// plus fused elementwise gate math; the weight gradients are one GEMM each over all
 /// `T*B` rows.
