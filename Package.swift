@@ -45,8 +45,12 @@ let package = Package(
             path: "Benchmarks/bench"
         ),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "Linalg", "SafeTensors"]),
-        .testTarget(name: "CharRNNTests", dependencies: ["RNN", "Linalg", "SafeTensors", "charrnn", "bench"]),
+        // Runs the built executables (ToolTesting finds them beside the test bundle).
+        .target(name: "ToolTesting", dependencies: ["Linalg"], path: "Tests/ToolTesting"),
+        .testTarget(name: "CharRNNTests", dependencies: ["RNN", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
+        .testTarget(name: "BenchTests", dependencies: ["Linalg", "ToolTesting", "bench"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import ToolTesting
 import Testing
 
 /// A large text costs about its size in memory (one byte per character token, shared by

@@ -1,4 +1,5 @@
 import Foundation
+import ToolTesting
 import Testing
 
 /// Under an address-space limit (`ulimit -v`, in a child shell), what does not fit is

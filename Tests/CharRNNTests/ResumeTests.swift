@@ -1,4 +1,5 @@
 import Foundation
+import ToolTesting
 import RNN
 import Testing
 import SafeTensors

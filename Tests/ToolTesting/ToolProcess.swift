@@ -10,32 +10,36 @@ import Glibc
 /// A binary is looked up next to the running test bundle (the products directory of
 /// whichever configuration and `--scratch-path` built the tests), then under the
 /// package's `.build*` directories; `CHARRNN_BINARY` / `BENCH_BINARY` override both.
-enum ToolProcess {
-    struct Result: CustomStringConvertible {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public enum ToolProcess {
+    public struct Result: CustomStringConvertible {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
         /// True when the process ended by a signal (a crash or a kill), not by exit().
-        var signaled: Bool
+        public var signaled: Bool
 
-        var description: String {
+        public init(status: Int32, stdout: String, stderr: String, signaled: Bool) {
+            (self.status, self.stdout, self.stderr, self.signaled) = (status, stdout, stderr, signaled)
+        }
+
+        public var description: String {
             func tail(_ s: String) -> String { s.count > 3000 ? "..." + s.suffix(3000) : s }
             return "exit \(status)\(signaled ? " (signal)" : "")\n--- stdout\n\(tail(stdout))--- stderr\n\(tail(stderr))"
         }
     }
 
     /// The executables the tests run.
-    enum Tool: String {
+    public enum Tool: String, Sendable {
         case charrnn, bench
     }
 
-    static let charrnn = locate("charrnn")
-    static let bench = locate("bench")
+    public static let charrnn = locate("charrnn")
+    public static let bench = locate("bench")
 
-    static func binary(_ tool: Tool) -> URL { tool == .charrnn ? charrnn : bench }
+    public static func binary(_ tool: Tool) -> URL { tool == .charrnn ? charrnn : bench }
 
     /// The built executable `name` (see the type's documentation for where it looks).
-    static func locate(_ name: String) -> URL {
+    public static func locate(_ name: String) -> URL {
         let fm = FileManager.default
         func executable(_ url: URL) -> Bool { fm.isExecutableFile(atPath: url.path) && !url.hasDirectoryPath }
         if let override = ProcessInfo.processInfo.environment[name.uppercased() + "_BINARY"] {
@@ -73,14 +77,14 @@ enum ToolProcess {
 
     /// Runs `tool arguments` in `directory` and waits for it (at most `timeout` seconds);
     /// `environment` adds to (or overrides) this process's variables.
-    static func run(_ arguments: [String], in directory: String? = nil, timeout: Double = 60,
+    public static func run(_ arguments: [String], in directory: String? = nil, timeout: Double = 60,
                     tool: Tool = .charrnn, environment: [String: String] = [:]) throws -> Result {
         let (process, out, err) = try start(arguments, in: directory, tool: tool, environment: environment)
         return finish(process, out, err, timeout: timeout)
     }
 
     /// Starts `tool arguments` with stdout and stderr going to temporary files.
-    static func start(_ arguments: [String], in directory: String? = nil,
+    public static func start(_ arguments: [String], in directory: String? = nil,
                       tool: Tool = .charrnn, environment: [String: String] = [:]) throws -> (Process, URL, URL) {
         let process = Process()
         process.executableURL = binary(tool)
@@ -102,7 +106,7 @@ enum ToolProcess {
     }
 
     /// Waits for `process` (killed after `timeout` seconds) and collects its output.
-    static func finish(_ process: Process, _ out: URL, _ err: URL, timeout: Double = 60) -> Result {
+    public static func finish(_ process: Process, _ out: URL, _ err: URL, timeout: Double = 60) -> Result {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(2_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -117,7 +121,7 @@ enum ToolProcess {
 }
 
 /// A fresh temporary directory, removed after `body`.
-func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
+public func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("CharRNNTests-\(UUID().uuidString)", isDirectory: true)
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
     defer { try? FileManager.default.removeItem(at: url) }
@@ -125,7 +129,7 @@ func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
 }
 
 /// Deterministic English-like text of `words` words (about 5 characters each).
-func generatedText(words: Int, seed: UInt64 = 1) -> String {
+public func generatedText(words: Int, seed: UInt64 = 1) -> String {
     let vocabulary = ["the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "red", "door",
                       "of", "house", "by", "river", "she", "said", "hello", "world", "quick", "brown", "fox"]
     var rng = SeededRandom(seed: seed)
@@ -140,13 +144,13 @@ func generatedText(words: Int, seed: UInt64 = 1) -> String {
 
 /// Writes `text` to `directory/name` and returns the path.
 @discardableResult
-func write(_ text: String, to name: String, in directory: String) throws -> String {
+public func write(_ text: String, to name: String, in directory: String) throws -> String {
     let path = directory + "/" + name
     try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     return path
 }
 
-func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
+public func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
 
 /// Options for tiny, fast `--data` runs.
-let tinyModel = ["--hidden-size", "16", "--num-layers", "1", "--seq-length", "8", "--batch-size", "4", "--threads", "1"]
+public let tinyModel = ["--hidden-size", "16", "--num-layers", "1", "--seq-length", "8", "--batch-size", "4", "--threads", "1"]

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RNN
+
 import SafeTensors
 
 /// The bytes of a safetensors file with this literal header (no padding added) and data.
