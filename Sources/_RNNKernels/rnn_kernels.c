@@ -101,38 +101,18 @@ static inline __attribute__((always_inline)) float srnn_sigmoid1(float x) {
 // them, and the compiler vectorizes them for that variant's registers.
 #define SRNN_INLINE static inline __attribute__((always_inline))
 
-// The elementwise loops. `restrict` holds within each loop: the in-place case passes
-// src == dst, and each element is read before it is written.
-SRNN_INLINE void exp_body(const float *src, float *dst, size_t n) {
+// The elementwise loops, one body for exp, tanh and sigmoid: `f` is a constant at each
+// (always-inline) call, so the compiler inlines it and vectorizes the loop. `restrict`
+// holds within each loop: the in-place case passes src == dst, and each element is read
+// before it is written.
+SRNN_INLINE void unary_body(const float *src, float *dst, size_t n, float (*f)(float)) {
     if (src == dst) {
         float *restrict x = dst;
-        for (size_t i = 0; i < n; i++) x[i] = srnn_exp1(x[i]);
+        for (size_t i = 0; i < n; i++) x[i] = f(x[i]);
     } else {
         const float *restrict s = src;
         float *restrict d = dst;
-        for (size_t i = 0; i < n; i++) d[i] = srnn_exp1(s[i]);
-    }
-}
-
-SRNN_INLINE void tanh_body(const float *src, float *dst, size_t n) {
-    if (src == dst) {
-        float *restrict x = dst;
-        for (size_t i = 0; i < n; i++) x[i] = srnn_tanh1(x[i]);
-    } else {
-        const float *restrict s = src;
-        float *restrict d = dst;
-        for (size_t i = 0; i < n; i++) d[i] = srnn_tanh1(s[i]);
-    }
-}
-
-SRNN_INLINE void sigmoid_body(const float *src, float *dst, size_t n) {
-    if (src == dst) {
-        float *restrict x = dst;
-        for (size_t i = 0; i < n; i++) x[i] = srnn_sigmoid1(x[i]);
-    } else {
-        const float *restrict s = src;
-        float *restrict d = dst;
-        for (size_t i = 0; i < n; i++) d[i] = srnn_sigmoid1(s[i]);
+        for (size_t i = 0; i < n; i++) d[i] = f(s[i]);
     }
 }
 
@@ -292,9 +272,9 @@ SRNN_INLINE void adam_body(float *restrict p, const float *restrict g, float *re
 // Each variant's entry points: the bodies above, inlined into functions compiled for
 // that variant's target, gathered in its table.
 #define SRNN_VARIANT(suffix, attributes)                                                 \
-    attributes static void exp_##suffix(const float *s, float *d, size_t n) { exp_body(s, d, n); } \
-    attributes static void tanh_##suffix(const float *s, float *d, size_t n) { tanh_body(s, d, n); } \
-    attributes static void sigmoid_##suffix(const float *s, float *d, size_t n) { sigmoid_body(s, d, n); } \
+    attributes static void exp_##suffix(const float *s, float *d, size_t n) { unary_body(s, d, n, srnn_exp1); } \
+    attributes static void tanh_##suffix(const float *s, float *d, size_t n) { unary_body(s, d, n, srnn_tanh1); } \
+    attributes static void sigmoid_##suffix(const float *s, float *d, size_t n) { unary_body(s, d, n, srnn_sigmoid1); } \
     attributes static double softmax_xent_##suffix(float *z, const int *t, size_t r, size_t c, float scale) { \
         return softmax_xent_body(z, t, r, c, scale);                                     \
     }                                                                                    \
