@@ -20,7 +20,7 @@ private func trainedModel(layers: Int = 2, hidden: Int = 6, optimizer name: Stri
     return (model, vocabulary, optimizer)
 }
 
-private func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
+private func bits(_ values: some Collection<Float>) -> [UInt32] { values.map(\.bitPattern) }
 
 /// A checkpoint's file with one change, re-read; the error it throws.
 private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors) -> Void) -> CheckpointError? {

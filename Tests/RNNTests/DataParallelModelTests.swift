@@ -28,11 +28,11 @@ struct DataParallelModelTests {
                                             batchSize B: Int, initialState: [Float]? = nil, _ context: String) {
         let model = parallel.model
         let loss = model.computeGradients(input, targets: targets, batchSize: B, initialState: initialState)
-        let gradients = model.parameters.gradients, finalState = model.rnn.finalState()
-        model.parameters.gradients = gradients.map { _ in 7 }
+        let gradients = model.parameters.gradients.array, finalState = model.rnn.finalState()
+        model.parameters.gradients.assign(gradients.map { _ in 7 })
         let parallelLoss = parallel.computeGradients(input, targets: targets, batchSize: B, initialState: initialState)
         #expect(abs(parallelLoss - loss) < 1e-6 * abs(loss), "\(context): loss \(parallelLoss) vs \(loss)")
-        let worst = maxDifference(model.parameters.gradients, gradients), scale = gradients.map(abs).max()!
+        let worst = maxDifference(model.parameters.gradients.array, gradients), scale = gradients.map(abs).max()!
         #expect(worst < 1e-5 * scale, "\(context): gradient differs by \(worst) (largest \(scale))")
         #expect(maxDifference(parallel.finalState(), finalState) < 1e-6, "\(context): final state")
     }
@@ -119,7 +119,7 @@ struct DataParallelModelTests {
                 optimizer.step(model.parameters)
                 if parallel { wrapper.finalState(into: &state) } else { model.rnn.finalState(into: &state) }
             }
-            return (losses, model.parameters.values)
+            return (losses, model.parameters.values.array)
         }
         let serial = train(parallel: false), split = train(parallel: true)
         #expect(serial.losses.last! < 0.5 * serial.losses.first!, "the task is learnable: \(serial.losses)")

@@ -32,13 +32,13 @@ extension RecurrentStack {
                 for gate in 0..<cell.gateCount {
                     let q = Matrix.orthogonal(hiddenSize, using: &rng)
                     let start = weightHH[k].offset + gate * hiddenSize * hiddenSize
-                    parameters.values.replaceSubrange(start ..< start + q.count, with: q.storage)
+                    parameters.values.replace(start ..< start + q.count, with: q.storage)
                 }
             case .identity:
-                parameters.values.replaceSubrange(weightHH[k].range, with: Matrix.identity(hiddenSize).storage)
+                parameters.values.replace(weightHH[k].range, with: Matrix.identity(hiddenSize).storage)
                 if hasBias {
                     for s in [biasIH[k], biasHH[k]] {
-                        parameters.values.replaceSubrange(s.range, with: repeatElement(0, count: s.count))
+                        parameters.values.replace(s.range, with: repeatElement(0, count: s.count))
                     }
                 }
             }

@@ -14,6 +14,48 @@ public struct TensorSlot: Sendable, Equatable {
     public var range: Range<Int> { offset ..< offset + count }
 }
 
+/// A `Float` buffer whose elements can change but whose size cannot: the slots of a
+/// `ParameterStore` index into it, so only the store grows it (when a tensor registers).
+/// A random-access, mutable collection with Array's pointer access.
+public struct ParameterBuffer: RandomAccessCollection, MutableCollection, Equatable, Sendable {
+    fileprivate var storage: [Float]
+
+    fileprivate init(_ storage: [Float] = []) { self.storage = storage }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { storage.count }
+
+    public subscript(position: Int) -> Float {
+        get { storage[position] }
+        set { storage[position] = newValue }
+    }
+
+    /// Calls `body` with the elements' storage.
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer(body)
+    }
+
+    /// Calls `body` with the elements' storage to change them in place (not to resize).
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try storage.withUnsafeMutableBufferPointer { try body($0) }
+    }
+
+    /// Replaces every element; `values.count` must equal `count`.
+    public mutating func assign(_ values: [Float]) {
+        precondition(values.count == storage.count, "\(values.count) values for a buffer of \(storage.count)")
+        storage = values
+    }
+
+    /// Replaces the elements in `range` with as many `values`.
+    mutating func replace<C: Collection<Float>>(_ range: Range<Int>, with values: C) {
+        precondition(values.count == range.count, "\(values.count) values for \(range.count) elements")
+        storage.replaceSubrange(range, with: values)
+    }
+
+    /// The elements as an array (a copy).
+    public var array: [Float] { storage }
+}
+
 /// All parameters of a model in **one contiguous buffer**, with gradients of the same
 /// layout, so zeroing, global-norm clipping and optimizer updates are each one pass.
 ///
@@ -27,10 +69,12 @@ public struct TensorSlot: Sendable, Equatable {
 public final class ParameterStore {
     /// Registered tensors in registration order.
     public private(set) var slots: [TensorSlot] = []
-    /// Every parameter value, laid out as `slots` say.
-    public var values: [Float] = []
+    /// `slots`' positions by name, for O(1) lookup.
+    private var slotIndex: [String: Int] = [:]
+    /// Every parameter value, laid out as `slots` say (values change, the size does not).
+    public var values = ParameterBuffer()
     /// d(loss)/d(values), same layout. Backward passes **accumulate** into it.
-    public var gradients: [Float] = []
+    public var gradients = ParameterBuffer()
 
     public init() {}
 
@@ -43,15 +87,16 @@ public final class ParameterStore {
         precondition(slot(named: name) == nil, "Parameter \(name) is already registered")
         precondition(shape.allSatisfy { $0 >= 0 }, "Parameter \(name) has a negative dimension: \(shape)")
         let slot = TensorSlot(name: name, shape: shape, offset: values.count)
+        slotIndex[name] = slots.count
         slots.append(slot)
-        values.append(contentsOf: repeatElement(0, count: slot.count))
-        gradients.append(contentsOf: repeatElement(0, count: slot.count))
+        values.storage.append(contentsOf: repeatElement(0, count: slot.count))
+        gradients.storage.append(contentsOf: repeatElement(0, count: slot.count))
         return slot
     }
 
-    /// The slot called `name`, if any.
+    /// The slot called `name`, if any. - Complexity: O(1).
     public func slot(named name: String) -> TensorSlot? {
-        slots.first { $0.name == name }
+        slotIndex[name].map { slots[$0] }
     }
 
     /// The values of tensor `name` (a copy), row-major in its PyTorch shape.
@@ -71,7 +116,7 @@ public final class ParameterStore {
         guard let s = slot(named: name) else { preconditionFailure("No parameter named \(name)") }
         precondition(newValues.count == s.count,
                      "Parameter \(name) \(s.shape) has \(s.count) elements, got \(newValues.count)")
-        values.replaceSubrange(s.range, with: newValues)
+        values.replace(s.range, with: newValues)
     }
 
     /// Sets every gradient to zero. - Complexity: O(count).
