@@ -50,7 +50,7 @@ public final class ElmanRNN: RecurrentStack {
 
     /// `dA_t = (dH_t + carry) ⊙ act'(h_t)`; `carry = dA_t W_hh`, accumulated straight into
     /// block t-1 of dH (in place: the output gradient becomes dA).
-    override func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>)
+    override func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, finalState: FinalStateGradient?)
         -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>) {
         let H = hiddenSize
         let h = states[k].pointer

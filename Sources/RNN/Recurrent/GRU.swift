@@ -69,7 +69,7 @@ public final class GRU: RecurrentStack {
         }
     }
 
-    override func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>)
+    override func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, finalState: FinalStateGradient?)
         -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>) {
         let H = hiddenSize, G = 3 * H
         inputSideGradient.resize(T * B * G)

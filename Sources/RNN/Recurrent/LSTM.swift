@@ -66,7 +66,7 @@ public final class LSTM: RecurrentStack {
         }
     }
 
-    override func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>)
+    override func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, finalState: FinalStateGradient?)
         -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>) {
         let H = hiddenSize, G = 4 * H, L = numLayers
         gateGradient.resize(T * B * G)
@@ -78,8 +78,9 @@ public final class LSTM: RecurrentStack {
         let dh0 = initialStateGradient(part: 0, layer: k)
         for t in (0..<T).reversed() {
             // The c part of a final-state gradient enters at each sequence's last step.
-            if let g = pendingFinalStateGradient {
-                for b in 0..<B where (pendingLengths?[b] ?? T) - 1 == t {
+            if let finalState {
+                let g = finalState.values
+                for b in 0..<B where (finalState.lengths?[b] ?? T) - 1 == t {
                     let src = ((L + k) * B + b) * H
                     for j in 0..<H { dc[b * H + j] += g[src + j] }
                 }

@@ -33,16 +33,15 @@ extension RecurrentStack {
                 }
             }
         }
-        pendingFinalStateGradient = finalStateGradient
-        pendingLengths = lengths
-        defer { pendingFinalStateGradient = nil; pendingLengths = nil }
+        let finalState = finalStateGradient.map { FinalStateGradient(values: $0, lengths: lengths) }
         initialStateGradientBuffer.resize(stateSize(batchSize: B))
         if !inputIsTokens { inputGradientBuffer.resize(T * B * inputSize) }
         parameters.values.withUnsafeBufferPointer { values in
             parameters.gradients.withUnsafeMutableBufferPointer { grads in
                 tokens.withUnsafeBufferPointer { tok in
                     for k in (0..<numLayers).reversed() {
-                        let (inputSide, hiddenSide) = recurrenceBackward(k, T: T, B: B, w: values.baseAddress!)
+                        let (inputSide, hiddenSide) = recurrenceBackward(k, T: T, B: B, w: values.baseAddress!,
+                                                                            finalState: finalState)
                         profiler.measure(.weightGradients) {
                             weightGradients(k, T: T, B: B, w: values.baseAddress!, g: grads.baseAddress!,
                                             inputSide: inputSide, hiddenSide: hiddenSide, tokens: tok.baseAddress)

@@ -16,6 +16,13 @@ import Linalg
 /// States (initial and final) are flat `[parts, numLayers, B, H]` arrays, where
 /// `parts` is 2 for the LSTM (`h` then `c`) and 1 otherwise — `stateSize(batchSize:)`.
 /// The stack keeps the activations of its last `forward` for `backward`.
+/// d(loss)/d(`finalState(lengths:)`) during a `backward`: `stateSize` values and the
+/// per-sequence lengths the final state was taken at (nil: every sequence's last step).
+struct FinalStateGradient {
+    let values: [Float]
+    let lengths: [Int]?
+}
+
 public class RecurrentStack {
     public let cell: RecurrentCell
     /// The activation of a vanilla RNN; GRU and LSTM use their fixed sigmoid/tanh
@@ -59,10 +66,6 @@ public class RecurrentStack {
     let tokenProjectionTable = FloatBuffer()
     /// Forward scratch: `W_hhᵀ` `[H, G·H]` of the layer running (see `transposedRecurrentWeights`).
     let recurrentWeightsTransposed = FloatBuffer()
-    /// The final-state gradient and lengths of the running `backward` (for subclasses
-    /// with more than one state part).
-    var pendingFinalStateGradient: [Float]?
-    var pendingLengths: [Int]?
 
     init(cell: RecurrentCell, nonlinearity: Nonlinearity = .tanh, inputSize: Int, hiddenSize: Int, numLayers: Int,
          bias: Bool, parameters: ParameterStore, prefix: String) {
@@ -115,10 +118,12 @@ public class RecurrentStack {
     var hiddenBiasInProjection: Bool { true }
     /// The per-step forward of layer `k` over the prepared projections.
     func recurrenceForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) { fatalError("abstract") }
-    /// The per-step backward of layer `k`. Reads `outputGradients[k]`, writes the
-    /// initial-state gradients of layer `k`, and returns d(loss)/d(input-side
-    /// pre-activations) and d(loss)/d(hidden-side pre-activations), each `[T*B, G·H]`.
-    func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>)
+    /// The per-step backward of layer `k`. Reads `outputGradients[k]` (the `h` part of a
+    /// final-state gradient already added), writes the initial-state gradients of layer
+    /// `k`, and returns d(loss)/d(input-side pre-activations) and d(loss)/d(hidden-side
+    /// pre-activations), each `[T*B, G·H]`. `finalState` is the whole final-state
+    /// gradient, for the state parts beyond `h` (the LSTM's `c`).
+    func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, finalState: FinalStateGradient?)
         -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>) { fatalError("abstract") }
 
     // MARK: - Forward
