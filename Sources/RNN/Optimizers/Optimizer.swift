@@ -72,14 +72,23 @@ final class MomentBuffers {
     }
 }
 
-/// Builds an optimizer by name with PyTorch's defaults for everything but the
-/// learning rate: `sgd`, `adam`, `adagrad`, `rmsprop`.
-public func makeOptimizer(named name: String, learningRate: Float) -> Optimizer? {
-    switch name {
-    case "sgd": return SGD(learningRate: learningRate)
-    case "adam": return Adam(learningRate: learningRate)
-    case "adagrad": return Adagrad(learningRate: learningRate)
-    case "rmsprop": return RMSprop(learningRate: learningRate)
-    default: return nil
+/// The optimizers, by the names checkpoints and the command line use: the one list of them.
+public enum OptimizerKind: String, CaseIterable, Sendable {
+    case adam, sgd, adagrad, rmsprop
+
+    /// A new optimizer of this kind with PyTorch's defaults besides the learning rate.
+    public func make(learningRate: Float) -> Optimizer {
+        switch self {
+        case .sgd: return SGD(learningRate: learningRate)
+        case .adam: return Adam(learningRate: learningRate)
+        case .adagrad: return Adagrad(learningRate: learningRate)
+        case .rmsprop: return RMSprop(learningRate: learningRate)
+        }
     }
+}
+
+/// Builds an optimizer by name with PyTorch's defaults for everything but the
+/// learning rate: `sgd`, `adam`, `adagrad`, `rmsprop` (`OptimizerKind`); nil for others.
+public func makeOptimizer(named name: String, learningRate: Float) -> Optimizer? {
+    OptimizerKind(rawValue: name)?.make(learningRate: learningRate)
 }

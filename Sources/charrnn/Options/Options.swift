@@ -7,10 +7,8 @@ extension RecurrentInitialization: ExpressibleByArgument {}
 extension RecurrentCell: ExpressibleByArgument {}
 extension GEMMBackend: ExpressibleByArgument {}
 
-/// The optimizers `charrnn train --optimizer` accepts (PyTorch defaults besides `--lr`).
-enum OptimizerName: String, CaseIterable, ExpressibleByArgument {
-    case adam, sgd, adagrad, rmsprop
-}
+/// `charrnn train --optimizer`: the library's optimizers (PyTorch defaults besides `--lr`).
+extension OptimizerKind: ExpressibleByArgument {}
 
 /// `--threads` and `--gemm`, shared by every subcommand.
 struct RuntimeOptions: ParsableArguments {

@@ -55,7 +55,7 @@ struct ModelOptions: ParsableArguments {
 /// `charrnn train` optimization options.
 struct OptimizationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Optimizer, with PyTorch's defaults besides the learning rate (default: adam).", valueName: "name"))
-    var optimizer: OptimizerName?
+    var optimizer: OptimizerKind?
 
     @Option(name: .customLong("lr"), parsing: .unconditional, help: ArgumentHelp("Learning rate (default: \(Defaults.learningRate); the built-in example: 0.01).", valueName: "x"))
     var learningRate: Float?

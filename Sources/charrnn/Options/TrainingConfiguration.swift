@@ -12,7 +12,7 @@ struct TrainingConfiguration {
     /// `.tanh` for GRU and LSTM (their fixed activations).
     var nonlinearity: Nonlinearity
     var initialization: RecurrentInitialization
-    var optimizer: OptimizerName
+    var optimizer: OptimizerKind
     /// The learning rate of the first epoch; epoch `e` uses `learningRate * learningRateDecay^e`.
     var learningRate: Float
     var learningRateDecay: Float
@@ -99,9 +99,9 @@ struct TrainingConfiguration {
             nonlinearity = try keep(model.nonlinearity?.rawValue, rnn.nonlinearity.rawValue, "--nonlinearity", "model")
                 .flatMap(Nonlinearity.init(rawValue:))!
             initialization = resumed.initialization ?? model.initialization ?? .pytorchDefault
-            let storedOptimizer = resumed.optimizer.flatMap { OptimizerName(rawValue: $0.name) }
+            let storedOptimizer = resumed.optimizer.flatMap { OptimizerKind(rawValue: $0.name) }
             optimizer = try keep(opt.optimizer?.rawValue, storedOptimizer?.rawValue, "--optimizer", "optimizer and its state")
-                .flatMap(OptimizerName.init(rawValue:)) ?? .adam
+                .flatMap(OptimizerKind.init(rawValue:)) ?? .adam
             seqLength = try keep(data.seqLength, try storedValue(Key.seqLength) { Int($0).flatMap { (1...100_000).contains($0) ? $0 : nil } },
                                  "--seq-length", "data layout (it fixes the position in the data)") ?? Defaults.seqLength
             batchSize = try keep(data.batchSize, try storedValue(Key.batchSize) { Int($0).flatMap { (1...65_536).contains($0) ? $0 : nil } },

@@ -78,7 +78,7 @@ final class TrainingSession {
                     throw CLIError("--resume checkpoint '\(config.resumedPath!)': \(error)")
                 }
             } else {
-                optimizer = RNN.makeOptimizer(named: config.optimizer.rawValue, learningRate: config.learningRate)!
+                optimizer = config.optimizer.make(learningRate: config.learningRate)
             }
             if let training = resumed.training, resumed.optimizer != nil {
                 rng.state = training.rngState
@@ -105,7 +105,7 @@ final class TrainingSession {
             model = ManyToManyModel(inputSize: V, hiddenSize: config.hiddenSize, outputSize: V, numLayers: config.numLayers,
                                     cell: config.cell, nonlinearity: config.nonlinearity,
                                     initialization: config.initialization, using: &rng)
-            optimizer = RNN.makeOptimizer(named: config.optimizer.rawValue, learningRate: config.learningRate)!
+            optimizer = config.optimizer.make(learningRate: config.learningRate)
         }
         self.rng = rng
         threads = ComputeThreads.count
