@@ -94,7 +94,7 @@ import Testing
                                             "--seq-length", "6", "--batch-size", "3", "--threads", "1", "--save-every", "5"], in: dir)
             #expect(r.status == 0, "\(r)")
             let checkpoint = try Checkpoint.read(path: dir + "/c.safetensors")
-            #expect(checkpoint.model.rnn.nonlinearity == .relu && checkpoint.model.rnn.numLayers == 2)
+            #expect(checkpoint.model.rnn.vanillaNonlinearity == .relu && checkpoint.model.rnn.numLayers == 2)
             #expect(checkpoint.optimizer?.name == "sgd" && checkpoint.training?.step == 12)
             #expect(checkpoint.training?.hiddenState?.count == 2 * 3 * 12)
             #expect(r.stderr.contains("1 GEMM thread"))

@@ -55,7 +55,7 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
 
         #expect(loaded.vocabulary == vocabulary)
         #expect(loaded.initialization == .orthogonal)
-        #expect(loaded.model.rnn.hiddenSize == 6 && loaded.model.rnn.numLayers == 2 && loaded.model.rnn.nonlinearity == .tanh)
+        #expect(loaded.model.rnn.hiddenSize == 6 && loaded.model.rnn.numLayers == 2 && loaded.model.rnn.vanillaNonlinearity == .tanh)
         #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
         #expect(loaded.model.parameters.slots == model.parameters.slots)
         #expect(loaded.optimizer == OptimizerState(capturing: optimizer))
@@ -96,7 +96,7 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
 
         let bytes = file.serialized()
         let loaded = try Checkpoint(try SafeTensors(bytes: bytes))
-        #expect(loaded.model.rnn.cell == cell && loaded.model.rnn.nonlinearity == .tanh)
+        #expect(loaded.model.rnn.cell == cell && loaded.model.rnn.vanillaNonlinearity == (cell == .rnn ? .tanh : nil))
         #expect(loaded.model.parameters.slots == model.parameters.slots)
         #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
         #expect(loaded.optimizer == OptimizerState(capturing: optimizer))
@@ -119,7 +119,7 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
         file.metadata["cell"] = nil
         file.metadata["format_version"] = nil
         let loaded = try Checkpoint(SafeTensors(bytes: file.serialized()))
-        #expect(loaded.model.rnn.cell == .rnn && loaded.model.rnn.nonlinearity == .relu)
+        #expect(loaded.model.rnn.cell == .rnn && loaded.model.rnn.vanillaNonlinearity == .relu)
         #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
         #expect(loaded.safeTensors.metadata["cell"] == "rnn")
     }
@@ -183,7 +183,7 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
         let bytes = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(header.count) >> (8 * UInt64($0))) } + header + data
         let loaded = try Checkpoint(try SafeTensors(bytes: bytes))
         #expect(loaded.vocabulary == vocabulary)
-        #expect(loaded.model.rnn.cell == .rnn && loaded.model.rnn.nonlinearity == .relu)
+        #expect(loaded.model.rnn.cell == .rnn && loaded.model.rnn.vanillaNonlinearity == .relu)
         #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
         #expect(loaded.optimizer == nil && loaded.training == nil && loaded.initialization == nil)
     }

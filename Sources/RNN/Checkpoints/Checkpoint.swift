@@ -110,7 +110,7 @@ public struct Checkpoint {
         file.metadata["vocab_size"] = String(vocabulary.count)
         file.metadata["hidden_size"] = String(rnn.hiddenSize)
         file.metadata["num_layers"] = String(rnn.numLayers)
-        if rnn.cell == .rnn { file.metadata["nonlinearity"] = rnn.nonlinearity.rawValue }
+        if let nonlinearity = rnn.vanillaNonlinearity { file.metadata["nonlinearity"] = nonlinearity.rawValue }
         if let initialization { file.metadata["initialization"] = initialization.rawValue }
 
         let store = model.parameters

@@ -83,7 +83,7 @@ public final class DataParallelModel {
         var rng = SeededRandom(seed: 0)   // replaced by the model's values before use
         replicas = workers == 1 ? [] : (0..<workers).map { _ in
             ManyToManyModel(inputSize: rnn.inputSize, hiddenSize: rnn.hiddenSize, outputSize: model.outputSize,
-                            numLayers: rnn.numLayers, cell: rnn.cell, nonlinearity: rnn.nonlinearity, using: &rng)
+                            numLayers: rnn.numLayers, cell: rnn.cell, nonlinearity: rnn.vanillaNonlinearity ?? .tanh, using: &rng)
         }
         precondition(replicas.allSatisfy { $0.parameters.slots == model.parameters.slots },
                      "DataParallelModel: the model's parameter layout cannot be replicated")

@@ -21,10 +21,16 @@ import Linalg
 ///   one input GEMM (a row gather for tokens), `T` small `[B,H]x[H,H]` GEMMs, and
 ///   (backward) weight-gradient GEMMs with `K = T*B`.
 public final class ElmanRNN: RecurrentStack {
+    /// The activation of every layer (`torch.nn.RNN(nonlinearity:)`).
+    public let nonlinearity: Nonlinearity
+
+    override public var vanillaNonlinearity: Nonlinearity? { nonlinearity }
+
     /// Creates the stack and registers its (zero) parameters; call `initialize`.
     public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, nonlinearity: Nonlinearity = .tanh,
                 bias: Bool = true, parameters: ParameterStore, prefix: String = "rnn.") {
-        super.init(cell: .rnn, nonlinearity: nonlinearity, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
+        self.nonlinearity = nonlinearity
+        super.init(cell: .rnn, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
                    parameters: parameters, prefix: prefix)
     }
 

@@ -25,13 +25,13 @@ struct FinalStateGradient {
 
 public class RecurrentStack {
     public let cell: RecurrentCell
-    /// The activation of a vanilla RNN; GRU and LSTM use their fixed sigmoid/tanh
-    /// gates and report `.tanh`.
-    public let nonlinearity: Nonlinearity
     public let inputSize: Int
     public let hiddenSize: Int
     public let numLayers: Int
     public let hasBias: Bool
+    /// The vanilla RNN's activation (`ElmanRNN.nonlinearity`); nil for GRU and LSTM,
+    /// whose sigmoid/tanh gates are fixed.
+    public var vanillaNonlinearity: Nonlinearity? { nil }
     /// The store that holds this stack's parameters and gradients.
     public let parameters: ParameterStore
     /// The name prefix of the parameters (`"rnn."` for the character model).
@@ -67,12 +67,11 @@ public class RecurrentStack {
     /// Forward scratch: `W_hhᵀ` `[H, G·H]` of the layer running (see `transposedRecurrentWeights`).
     let recurrentWeightsTransposed = FloatBuffer()
 
-    init(cell: RecurrentCell, nonlinearity: Nonlinearity = .tanh, inputSize: Int, hiddenSize: Int, numLayers: Int,
+    init(cell: RecurrentCell, inputSize: Int, hiddenSize: Int, numLayers: Int,
          bias: Bool, parameters: ParameterStore, prefix: String) {
         precondition(inputSize > 0 && hiddenSize > 0 && numLayers > 0,
                      "\(cell) stack needs positive sizes, got input \(inputSize), hidden \(hiddenSize), layers \(numLayers)")
         self.cell = cell
-        self.nonlinearity = nonlinearity
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.numLayers = numLayers

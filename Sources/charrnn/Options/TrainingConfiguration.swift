@@ -96,7 +96,7 @@ struct TrainingConfiguration {
                                   resumed: model.cell == nil ? ck.resume : nil)
             hiddenSize = try keep(model.hiddenSize, rnn.hiddenSize, "--hidden-size", "model")!
             numLayers = try keep(model.numLayers, rnn.numLayers, "--num-layers", "model")!
-            nonlinearity = try keep(model.nonlinearity?.rawValue, rnn.nonlinearity.rawValue, "--nonlinearity", "model")
+            nonlinearity = try keep(model.nonlinearity?.rawValue, (rnn.vanillaNonlinearity ?? .tanh).rawValue, "--nonlinearity", "model")
                 .flatMap(Nonlinearity.init(rawValue:))!
             initialization = resumed.initialization ?? model.initialization ?? .pytorchDefault
             let storedOptimizer = resumed.optimizer.flatMap { OptimizerKind(rawValue: $0.name) }

@@ -44,8 +44,8 @@ enum Format {
 
     /// A recurrent stack in words: `2-layer LSTM`, `1-layer GRU`, `2-layer tanh RNN`
     /// (the activation only for the vanilla RNN, the one cell where it is a choice).
-    static func stack(cell: RecurrentCell, nonlinearity: Nonlinearity, numLayers: Int) -> String {
-        "\(numLayers)-layer " + (cell == .rnn ? "\(nonlinearity.rawValue) RNN" : cell.displayName)
+    static func stack(cell: RecurrentCell, nonlinearity: Nonlinearity?, numLayers: Int) -> String {
+        "\(numLayers)-layer " + (cell == .rnn ? "\((nonlinearity ?? .tanh).rawValue) RNN" : cell.displayName)
     }
 
     /// `1 character`, `2 characters`.
