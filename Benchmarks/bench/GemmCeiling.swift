@@ -82,8 +82,7 @@ struct GemmCeiling {
         var slice = c
         slice.batch = (c.batch + workers - 1) / workers   // the largest slice sets the pace
         let list = shapes(slice)
-        let savedThreads = ComputeThreads.count
-        if workers > 1 { ComputeThreads.count = 1 }
+        let savedThreads = ComputeThreads.count   // the workers' singleThreaded leaves OpenBLAS at 1
         defer { ComputeThreads.count = savedThreads }
         var rng = SeededRandom(seed: 3)
         let clock = ContinuousClock()
@@ -96,8 +95,12 @@ struct GemmCeiling {
                     if workers == 1 {
                         operands[0].run(times: s.calls)
                     } else {
-                        DispatchQueue.concurrentPerform(iterations: workers) { w in
-                            ComputeThreads.singleThreaded { operands[w].run(times: s.calls) }
+                        // OpenBLAS's count is process-wide: set to 1 here, before the workers
+                        // start, as DataParallelModel does.
+                        ComputeThreads.singleThreaded {
+                            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                                ComputeThreads.singleThreaded { operands[w].run(times: s.calls) }
+                            }
                         }
                     }
                 }

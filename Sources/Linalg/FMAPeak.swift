@@ -25,6 +25,7 @@ public enum FMAPeak {
             trial *= 4
         }
         let iterations = trial
+        let flops = Double(threads) * flopsPerIteration(variant) * Double(iterations)
         var best = 0.0
         for round in 0...repeats {
             let elapsed = clock.measure {
@@ -32,8 +33,7 @@ public enum FMAPeak {
                     _ = srnn_fma_peak_loop(Int32(variant.rawValue), iterations)
                 }
             }.seconds
-            let done = Double(threads) * flopsPerIteration(variant) * Double(iterations)
-            if round > 0 { best = max(best, done / elapsed / 1e9) }
+            if round > 0 { best = max(best, flops / elapsed / 1e9) }
         }
         return best
     }

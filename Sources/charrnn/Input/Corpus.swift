@@ -35,15 +35,15 @@ struct Corpus {
 
         let vocabulary = fixed ?? Vocabulary(characters: census.characters.sorted { $0.value < $1.value })
         let unknown = census.characters.filter { vocabulary.token(for: $0) == nil }
+        let dropped = unknown.reduce(0) { $0 + census.occurrences(of: $1) }
         if !unknown.isEmpty {
             let shown = unknown.prefix(8).map { CheckpointError.describe($0) }.joined(separator: ", ")
             let more = unknown.count > 8 ? " and \(unknown.count - 8) more" : ""
-            let total = unknown.reduce(0) { $0 + census.occurrences(of: $1) }
             let what = "\(option) file '\(path)' has \(Format.plural(unknown.count, "character")) that the checkpoint's vocabulary of \(vocabulary.count) lacks: \(shown)\(more)"
             guard skipUnknown else { throw CLIError(what + hint) }
-            Console.warning("\(what); dropped \(Format.plural(total, "occurrence"))")
+            Console.warning("\(what); dropped \(Format.plural(dropped, "occurrence"))")
         }
-        let kept = census.total - unknown.reduce(0) { $0 + census.occurrences(of: $1) }
+        let kept = census.total - dropped
         let tokens: TokenSequence
         switch TokenSequence.width(vocabularySize: vocabulary.count) {
         case 1: tokens = TokenSequence(.uint8(try encode(scanner, vocabulary, count: kept, path: path, option: option)))

@@ -31,15 +31,6 @@ struct TokenSequence {
         }
     }
 
-    /// Tokens `0..<count` of an `[Int32]`, stored narrowly for `vocabularySize`.
-    init(_ tokens: [Int32], vocabularySize: Int) {
-        switch Self.width(vocabularySize: vocabularySize) {
-        case 1: self.init(.uint8(tokens.map { UInt8(truncatingIfNeeded: $0) }))
-        case 2: self.init(.uint16(tokens.map { UInt16(truncatingIfNeeded: $0) }))
-        default: self.init(.int32(tokens))
-        }
-    }
-
     private init(storage: Storage, range: Range<Int>) {
         self.storage = storage
         self.range = range
