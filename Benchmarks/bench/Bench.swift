@@ -233,9 +233,7 @@ struct Bench: ParsableCommand {
         }
         _ = try threadCounts()
         _ = try resolvedParallelism()
-        if gemm == nil {
-            do { _ = try GEMM.environmentChoice() } catch { throw ValidationError("\(error); unset it or pass --gemm.") }
-        }
+        do { _ = try GEMM.choice(option: gemm) } catch { throw ValidationError("\(error); unset it or pass --gemm.") }
         if let problem = KernelVariant.environmentProblem { throw ValidationError(problem + ".") }
         for c in try resolvedConfigurations() where c.fullBatchSteps == nil && c.chunksPerStream < 1 {
             throw ValidationError("\(c.label): a corpus of \(c.corpusTokens) tokens is too small for B \(c.batch), "
@@ -260,7 +258,7 @@ struct Bench: ParsableCommand {
             Log.error("note: --tokens does not apply to full-batch configurations (seed).")
         }
         if list { return try listConfigurations(configs) }
-        GEMM.select(gemm ?? (try? GEMM.environmentChoice()) ?? .automatic)
+        GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)   // validate() refused a bad one
         if let over = threads.first(where: { $0 > ComputeThreads.processorCount }) {
             Log.error("note: \(over) threads is more than the \(ComputeThreads.processorCount) processors this machine has.")
         }

@@ -72,6 +72,14 @@ public enum GEMM {
         return choice
     }
 
+    /// The backend a command-line `option` asks for, else `SWIFT_RNN_GEMM`'s (`.automatic`
+    /// when unset); throws `GEMMBackendError` for an invalid environment value when there
+    /// is no option.
+    public static func choice(option: GEMMBackend?) throws(GEMMBackendError) -> GEMMBackend {
+        if let option { return option }
+        return try environmentChoice()
+    }
+
     static func resolve(_ choice: GEMMBackend) -> GEMMBackend {
         choice == .automatic ? automaticChoice.backend : choice
     }

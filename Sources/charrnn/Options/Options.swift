@@ -20,9 +20,7 @@ struct RuntimeOptions: ParsableArguments {
 
     func validate() throws {
         if let threads { try Check.range(threads, 1...1024, "--threads") }
-        if gemm == nil {
-            do { _ = try GEMM.environmentChoice() } catch { throw CLIError("\(error); unset it or pass --gemm") }
-        }
+        do { _ = try GEMM.choice(option: gemm) } catch { throw CLIError("\(error); unset it or pass --gemm") }
         if let problem = KernelVariant.environmentProblem { throw CLIError(problem) }
     }
 
@@ -31,7 +29,7 @@ struct RuntimeOptions: ParsableArguments {
     /// only oversubscribe the cores, and each costs thread stacks and GEMM buffers), with
     /// a warning when capped.
     func apply() {
-        GEMM.select(gemm ?? (try? GEMM.environmentChoice()) ?? .automatic)
+        GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)   // validate() refused a bad one
         guard let threads else { return }
         let processors = ComputeThreads.processorCount
         if threads > processors {
