@@ -37,10 +37,17 @@ struct BenchConfiguration: Sendable, Equatable, Codable {
     var learningRate: Float
     var clipNorm: Float = 5
 
-    /// Number of `T`-step chunks in each of the `B` streams (1 for full batch).
+    /// Number of `T`-step chunks in each of the `B` streams (1 for full batch): as
+    /// `TokenStreams` cuts the corpus, `((n − 1) / B) / T`.
     var chunksPerStream: Int {
         if fullBatchSteps != nil { return 1 }
-        return max((corpusTokens / batch - 1) / seqLength, 0)
+        return max((corpusTokens - 1) / batch / seqLength, 0)
+    }
+
+    /// The model this configuration trains: a `V → H (× L) → V` character model.
+    var model: ManyToManyModel.Configuration {
+        ManyToManyModel.Configuration(inputSize: vocab, outputSize: vocab,
+                                      recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hidden, numLayers: layers))
     }
 
     /// Optimizer steps per epoch.

@@ -10,13 +10,13 @@ import RNN
 /// overhead, so its epoch is only used for the per-phase shares; short epochs are
 /// profiled repeatedly until they cover half a second).
 ///
-/// A training step is exactly what `charrnn train` does: `computeGradients` (zero
-/// gradients, forward, fused softmax-CE, backward), `clipGlobalNorm(maxNorm: 5)`,
-/// `Adam.step`, then (truncated BPTT) `finalState(into:)` becomes the next chunk's initial
-/// state. The loop itself allocates nothing, so allocation counts of a run are the library's.
-/// The gradients come from a `DataParallelModel` of `workers` threads: with more than one
-/// it splits each batch across them (profiled: worker 0's phases), with one the model
-/// runs the whole batch itself.
+/// A training step is exactly what `charrnn train` does, through the same `Trainer`:
+/// `computeGradients` (zero gradients, forward, fused softmax-CE, backward),
+/// `clipGlobalNorm(maxNorm: 5)`, `Adam.step`, then (truncated BPTT) the final state becomes
+/// the next chunk's initial state; the batches are `TokenStreams`' cut of the corpus, as
+/// charrnn's. The loop allocates nothing, so allocation counts of a run are the library's.
+/// The trainer has `workers` threads: with more than one it splits each batch across them
+/// (profiled: worker 0's phases), with one the model runs the whole batch itself.
 ///
 /// ```swift
 /// let timer = EpochTimer(config: BenchConfiguration.named("ref")!, seed: 0, workers: 1)
@@ -27,8 +27,7 @@ final class EpochTimer {
     let config: BenchConfiguration
     let model: ManyToManyModel
     /// Trains `model`, each batch split across `workers` threads when that is more than 1.
-    let trainer: DataParallelModel
-    let optimizer: Adam
+    let trainer: Trainer<ManyToManyModel>
     let batches: TrainingBatches
     static let minimumProfiledSeconds = 0.5
     /// How long a split run waits, after setting OpenBLAS to one thread, for OpenBLAS's
@@ -64,62 +63,41 @@ final class EpochTimer {
     init(config: BenchConfiguration, seed: UInt64, workers: Int) {
         self.config = config
         var rng = SeededRandom(seed: seed)
-        model = ManyToManyModel(inputSize: config.vocab, hiddenSize: config.hidden, outputSize: config.vocab,
-                                numLayers: config.layers, cell: config.cell, using: &rng)
-        trainer = DataParallelModel(model, workers: workers)
-        optimizer = Adam(learningRate: config.learningRate)
+        model = ManyToManyModel(config.model, using: &rng)
+        trainer = Trainer(model: model, optimizer: Adam(learningRate: config.learningRate), workers: workers,
+                          clipNorm: config.clipNorm)
         batches = TrainingBatches.make(for: config, seed: seed &+ 1)
     }
 
-    /// The hidden state carried from chunk to chunk (truncated BPTT), reused so that a
-    /// step allocates nothing here.
-    private var carried: [Float] = []
-
-    /// One update on batch `index`, from the carried state when `carry` is set (else zeros);
-    /// afterwards (truncated BPTT) `carried` holds the state for the next chunk.
-    @inline(__always)
-    private func step(_ index: Int, carry: Bool, profiler: PhaseProfiler?) -> Double {
-        // `carried` is passed inline (no local copy), so `finalState(into:)` below writes
-        // into its buffer without a copy-on-write allocation.
-        let input = SequenceInput.tokens(batches.inputs[index]), targets = batches.targets[index]
-        let loss = trainer.computeGradients(input, targets: targets, batchSize: batches.batchSize,
-                                            initialState: carry ? carried : nil)
-        if let profiler { profiler.measure(.optimizer) { update() } } else { update() }
-        if config.fullBatchSteps == nil { trainer.finalState(into: &carried) }
-        return loss
-    }
-
-    /// Global-norm clipping and the Adam update.
-    @inline(__always)
-    private func update() {
-        GradientClipping.clipGlobalNorm(model.parameters, maxNorm: config.clipNorm)
-        optimizer.step(model.parameters)
-    }
-
-    /// One epoch; returns its wall-clock seconds and mean loss.
-    private func epoch(_ number: Int, profiler: PhaseProfiler?) throws -> (seconds: Double, loss: Double) {
+    /// One epoch from its start; returns its wall-clock seconds and mean loss.
+    private func epoch(_ number: Int) throws -> (seconds: Double, loss: Double) {
         let clock = ContinuousClock()
         var lossSum = 0.0
-        var bad: (step: Int, loss: Double)?
-        let steps = config.stepsPerEpoch
-        let truncated = config.fullBatchSteps == nil
+        var failure: TrainingError?
+        trainer.position.stepInEpoch = 0
+        let goal = TrainingGoal.epochs(trainer.position.epoch + 1)
         let elapsed = clock.measure {
-            for s in 0..<steps {
-                // Each epoch starts every stream from a zero state; later chunks carry it.
-                let loss = step(truncated ? s : 0, carry: truncated && s > 0, profiler: profiler)
-                if !loss.isFinite { bad = (s, loss); return }
-                lossSum += loss
+            do {
+                try trainer.train(on: batches, for: goal) { event in
+                    if case .step(let result) = event { lossSum += result.loss }
+                }
+            } catch let error as TrainingError {
+                failure = error
+            } catch {
+                preconditionFailure("\(error)")   // the event handler throws nothing else
             }
         }
-        if let bad { throw Failure.nonFiniteLoss(config: config.label, epoch: number, step: bad.step, loss: bad.loss) }
-        return (elapsed.seconds, lossSum / Double(steps))
+        if case .nonFinite(let loss, _, _, _)? = failure {
+            throw Failure.nonFiniteLoss(config: config.label, epoch: number, step: trainer.position.stepInEpoch, loss: loss)
+        }
+        return (elapsed.seconds, lossSum / Double(batches.batchesPerEpoch))
     }
 
     /// Warms up, times `epochs` epochs, then profiles one more if `profile` is set.
     /// `progress` is called after each epoch with its number and seconds.
     func measure(epochs: Int, profile: Bool, progress: (String, Double, Double) -> Void = { _, _, _ in })
         throws -> Measurement {
-        guard batches.count > 0 else { throw Failure.noBatches(config: config.label) }
+        guard batches.batchesPerEpoch > 0 else { throw Failure.noBatches(config: config.label) }
         let start = Machine.CPUSnapshot.now()
         // A split batch runs single-threaded GEMMs. A library's own threads keep spinning for
         // a while after its last multi-threaded call (the peak sample just before), taking a
@@ -131,10 +109,13 @@ final class EpochTimer {
         }
         ComputeThreads.warmUp()
         // One untimed step: first-touch of every workspace and of the optimizer moments.
-        _ = step(0, carry: false, profiler: nil)
+        var first = ManyToManyModel.Batch()
+        batches.fill(0, epoch: 0, into: &first)
+        _ = try? trainer.step(first)
+        trainer.position = TrainingPosition()
         var m = Measurement()
         for e in 1...epochs {
-            let (seconds, loss) = try epoch(e, profiler: nil)
+            let (seconds, loss) = try epoch(e)
             m.epochSeconds.append(seconds)
             m.epochLosses.append(loss)
             progress("epoch \(e)", seconds, loss)
@@ -147,7 +128,7 @@ final class EpochTimer {
             defer { trainer.profiler = nil }
             var total = 0.0, count = 0
             while count == 0 || (total < Self.minimumProfiledSeconds && count < 10_000) {
-                let (seconds, loss) = try epoch(epochs + 1 + count, profiler: profiler)
+                let (seconds, loss) = try epoch(epochs + 1 + count)
                 total += seconds
                 count += 1
                 if count == 1 || total >= Self.minimumProfiledSeconds { progress("profiled epoch", seconds, loss) }

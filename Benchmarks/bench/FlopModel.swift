@@ -16,8 +16,8 @@ import RNN
 /// optimizer are not counted: they are O(GH + V) per token, not O(H²).
 ///
 /// ```swift
-/// FlopModel.trainingFlopsPerToken(vocab: 65, hidden: 256, layers: 1, gates: 1)   // 493 056
-/// FlopModel.trainingFlopsPerToken(vocab: 65, hidden: 256, layers: 1, gates: 4)   // 1 672 704
+/// FlopModel.trainingFlopsPerToken(BenchConfiguration.named("ref")!)                 // 493 056
+/// FlopModel.trainingFlopsPerToken(BenchConfiguration.named("ref")!.with(cell: .lstm)) // 1 672 704
 /// ```
 enum FlopModel {
     static let formula = "G(6H^2 + 12H^2(L-1)) + 6HV"
@@ -30,11 +30,6 @@ enum FlopModel {
         layer 6HV (forward, dW, dH). Elementwise work, the gather/scatter and the optimizer \
         are not counted.
         """
-
-    static func trainingFlopsPerToken(vocab V: Int, hidden H: Int, layers L: Int, gates G: Int) -> Double {
-        let h = Double(H), v = Double(V), g = Double(G)
-        return g * (6 * h * h + 12 * h * h * Double(L - 1)) + 6 * h * v
-    }
 
     /// The same FLOPs split by the `PhaseProfiler` phase that performs them (they sum to
     /// `trainingFlopsPerToken`): input projection 2GH²(L−1) (layers above 0), forward and
@@ -52,8 +47,10 @@ enum FlopModel {
         ]
     }
 
+    /// The model's own estimate (`ManyToManyModel.Configuration.trainingFlopsPerToken`,
+    /// the formula above), which also chooses the thread split.
     static func trainingFlopsPerToken(_ c: BenchConfiguration) -> Double {
-        trainingFlopsPerToken(vocab: c.vocab, hidden: c.hidden, layers: c.layers, gates: c.cell.gateCount)
+        c.model.trainingFlopsPerToken
     }
 
     static func phaseFlopsPerToken(_ c: BenchConfiguration) -> [PhaseProfiler.Phase: Double] {

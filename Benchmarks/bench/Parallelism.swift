@@ -5,7 +5,7 @@ import RNN
 /// - `blas`: one training step at a time, each GEMM on `n` threads of the GEMM backend.
 /// - `batch`: the batch is split across `n` worker threads (`DataParallelModel`), each
 ///   running a whole step on its slice with single-threaded GEMMs.
-/// - `auto`: `batch` when `DataParallelModel.recommendedWorkers` says so (at least 16
+/// - `auto`: `batch` when `BatchSplit.recommendedWorkers` says so (at least 16
 ///   sequences per worker, a step big enough to split, and with oneDNN recurrent weights
 ///   under 8 MiB), else `blas` (seed's tiny step; large's GRU and LSTM with oneDNN).
 ///
@@ -24,10 +24,8 @@ enum Parallelism: String, CaseIterable, Sendable {
         case .blas: return 1
         case .batch: return min(threads, config.batch)
         case .auto:
-            let flopsPerStep = FlopModel.trainingFlopsPerToken(config) * Double(config.batch * config.seqLength)
-            return DataParallelModel.recommendedWorkers(threads: threads, batchSize: config.batch,
-                                                        flopsPerStep: flopsPerStep,
-                                                        recurrentWeights: config.cell.gateCount * config.hidden * config.hidden)
+            return BatchSplit.recommendedWorkers(threads: threads, configuration: config.model, batchSize: config.batch,
+                                                 steps: config.seqLength)
         }
     }
 

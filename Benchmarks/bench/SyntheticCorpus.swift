@@ -41,40 +41,30 @@ enum SyntheticCorpus {
 /// Truncated BPTT: the corpus is cut into `B` contiguous streams of `corpus.count / B`
 /// tokens; chunk `c` of stream `b` covers its tokens `c*T ..< (c+1)*T` and predicts each
 /// next token, so consecutive chunks continue each stream (the state is carried).
-struct TrainingBatches {
-    let batchSize: Int
-    let steps: Int
-    var inputs: [[Int32]] = []
-    var targets: [[Int32]] = []
+/// The batches a configuration trains on, as a `Trainer` reads them: the synthetic
+/// corpus cut into streams by `TokenStreams` (charrnn's cut, truncated BPTT), or the
+/// tutorial's single batch (full batch, `fullBatchSteps` updates per epoch).
+enum TrainingBatches: BatchSource {
+    case streams(TokenStreams)
+    case fullBatch(ManyToManyModel.Batch, steps: Int)
 
-    var count: Int { inputs.count }
-
-    init(corpus: [Int32], batchSize B: Int, steps T: Int) {
-        batchSize = B
-        steps = T
-        let streamLength = corpus.count / B
-        let chunks = max((streamLength - 1) / T, 0)
-        for c in 0..<chunks {
-            var x = [Int32](repeating: 0, count: T * B), y = x
-            for t in 0..<T {
-                for b in 0..<B {
-                    let i = b * streamLength + c * T + t
-                    x[t * B + b] = corpus[i]
-                    y[t * B + b] = corpus[i + 1]
-                }
-            }
-            inputs.append(x)
-            targets.append(y)
+    var batchesPerEpoch: Int {
+        switch self {
+        case .streams(let s): return s.batchesPerEpoch
+        case .fullBatch(_, let steps): return steps
         }
     }
 
-    /// The tutorial's single batch (three padded sentences, B 3, T 14, V 17).
-    init(tutorial example: TutorialExample) {
-        let data = example.batch
-        batchSize = data.batchSize
-        steps = data.steps
-        inputs = [data.inputs]
-        targets = [data.targets]
+    var continuesSequences: Bool {
+        if case .streams = self { return true }
+        return false
+    }
+
+    func fill(_ index: Int, epoch: Int, into batch: inout ManyToManyModel.Batch) {
+        switch self {
+        case .streams(let s): s.fill(index, epoch: epoch, into: &batch)
+        case .fullBatch(let b, _): batch = b
+        }
     }
 
     /// The batches `config` trains on: the tutorial's, or those of its synthetic corpus.
@@ -82,9 +72,22 @@ struct TrainingBatches {
         if config.usesTutorialData {
             let example = TutorialExample()
             precondition(example.vocabulary.count == config.vocab, "tutorial vocabulary is \(example.vocabulary.count)")
-            return TrainingBatches(tutorial: example)
+            let data = example.batch
+            return .fullBatch(ManyToManyModel.Batch(input: .tokens(data.inputs), targets: data.targets, batchSize: data.batchSize),
+                              steps: config.stepsPerEpoch)
         }
         let corpus = SyntheticCorpus.tokens(vocabularySize: config.vocab, count: config.corpusTokens, seed: seed)
-        return TrainingBatches(corpus: corpus, batchSize: config.batch, steps: config.seqLength)
+        if let steps = config.fullBatchSteps {
+            // A synthetic batch of the configuration's shape, trained `steps` times.
+            var batch = ManyToManyModel.Batch()
+            TokenStreams(tokens: TokenSequence(corpus), batchSize: config.batch, seqLength: config.seqLength,
+                         partialChunks: false)!.fill(0, epoch: 0, into: &batch)
+            return .fullBatch(batch, steps: steps)
+        }
+        guard let streams = TokenStreams(tokens: TokenSequence(corpus), batchSize: config.batch, seqLength: config.seqLength,
+                                         partialChunks: false) else {
+            return .fullBatch(ManyToManyModel.Batch(), steps: 0)
+        }
+        return .streams(streams)
     }
 }

@@ -54,7 +54,7 @@ struct ArchitectureGradientTests {
         targets[T * B - 1] = -1                                   // the second sequence is one shorter
         model.computeGradients(features: x, targets: targets)
         let bad = GradientCheck().checkParameters(model.parameters) {
-            Double(SoftmaxCrossEntropy.compute(logits: model.forward(features: x, targets: targets), targets: targets).loss)
+            model.loss(OneToManyModel.Batch(features: x, targets: targets))
         }
         #expect(model.parameters.gradient("init.weight").contains { $0 != 0 })
         #expect(bad.isEmpty, "\(bad.count) mismatches, first: \(bad.prefix(5))")

@@ -24,7 +24,7 @@ struct DataParallelModelTests {
     /// Runs the batch on `parallel.model` itself, then through `parallel` (with the
     /// gradients first set to 7: they must be overwritten, not added to), and expects the
     /// same loss, gradients and final state.
-    static func expectSplitEqualsWholeBatch(_ parallel: DataParallelModel, _ input: SequenceInput, targets: [Int32],
+    static func expectSplitEqualsWholeBatch(_ parallel: DataParallelModel<ManyToManyModel>, _ input: SequenceInput, targets: [Int32],
                                             batchSize B: Int, initialState: [Float]? = nil, _ context: String) {
         let model = parallel.model
         let loss = model.computeGradients(input, targets: targets, batchSize: B, initialState: initialState)
@@ -149,31 +149,31 @@ struct DataParallelModelTests {
     @Test func recommendedWorkers() {
         // The tutorial's step (about 0.1 MFLOP) stays on one thread; a 2048-token step
         // of the `small` bench model (0.3 GFLOP) splits.
-        #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 3, flopsPerStep: 1e5) == 1)
-        #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 32, flopsPerStep: 3e8) == 2)
-        #expect(DataParallelModel.recommendedWorkers(threads: 4, batchSize: 6, flopsPerStep: 3e8) == 1)
-        #expect(DataParallelModel.recommendedWorkers(threads: 1, batchSize: 64, flopsPerStep: 3e8) == 1)
+        #expect(BatchSplit.recommendedWorkers(threads: 2, batchSize: 3, flopsPerStep: 1e5) == 1)
+        #expect(BatchSplit.recommendedWorkers(threads: 2, batchSize: 32, flopsPerStep: 3e8) == 2)
+        #expect(BatchSplit.recommendedWorkers(threads: 4, batchSize: 6, flopsPerStep: 3e8) == 1)
+        #expect(BatchSplit.recommendedWorkers(threads: 1, batchSize: 64, flopsPerStep: 3e8) == 1)
         // At least 16 sequences per worker: 32 streams on 16 cores make 2 workers, 64 on 4 make 4.
-        #expect(DataParallelModel.recommendedWorkers(threads: 16, batchSize: 32, flopsPerStep: 3e8) == 2)
-        #expect(DataParallelModel.recommendedWorkers(threads: 4, batchSize: 64, flopsPerStep: 3e8) == 4)
+        #expect(BatchSplit.recommendedWorkers(threads: 16, batchSize: 32, flopsPerStep: 3e8) == 2)
+        #expect(BatchSplit.recommendedWorkers(threads: 4, batchSize: 64, flopsPerStep: 3e8) == 4)
         // The model form estimates the FLOPs: small's model at B 32, T 64 is 0.3 GFLOP
         // a step; the tutorial's is 0.1 MFLOP.
         var rng = SeededRandom(seed: 95)
         let small = ManyToManyModel(inputSize: 65, hiddenSize: 128, outputSize: 65, using: &rng)
-        #expect(DataParallelModel.recommendedWorkers(threads: 2, model: small, batchSize: 32, steps: 64) == 2)
-        #expect(DataParallelModel.recommendedWorkers(threads: 2, model: small, batchSize: 32, steps: 1) == 1)
+        #expect(BatchSplit.recommendedWorkers(threads: 2, configuration: small.configuration, batchSize: 32, steps: 64) == 2)
+        #expect(BatchSplit.recommendedWorkers(threads: 2, configuration: small.configuration, batchSize: 32, steps: 1) == 1)
         let tutorial = ManyToManyModel(inputSize: 17, hiddenSize: 12, outputSize: 17, using: &rng)
-        #expect(DataParallelModel.recommendedWorkers(threads: 2, model: tutorial, batchSize: 3, steps: 14) == 1)
+        #expect(BatchSplit.recommendedWorkers(threads: 2, configuration: tutorial.configuration, batchSize: 3, steps: 14) == 1)
         // With oneDNN, recurrent weights of 8 MiB or more (an LSTM's at H 1024: 16 MiB) stay
         // whole; OpenBLAS splits them; below 8 MiB (a vanilla RNN's at H 1024) both split.
         for (weights, onednn) in [(4 * 1024 * 1024, 1), (1024 * 1024, 2), (2 * 1024 * 1024, 1), (2 * 1024 * 1024 - 1, 2)] {
-            #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 64, flopsPerStep: 3e10,
+            #expect(BatchSplit.recommendedWorkers(threads: 2, batchSize: 64, flopsPerStep: 3e10,
                                                          recurrentWeights: weights, backend: .oneDNN) == onednn, "\(weights)")
-            #expect(DataParallelModel.recommendedWorkers(threads: 2, batchSize: 64, flopsPerStep: 3e10,
+            #expect(BatchSplit.recommendedWorkers(threads: 2, batchSize: 64, flopsPerStep: 3e10,
                                                          recurrentWeights: weights, backend: .openBLAS) == 2, "\(weights)")
         }
         let large = ManyToManyModel(inputSize: 96, hiddenSize: 1024, outputSize: 96, cell: .lstm, using: &rng)
-        #expect(DataParallelModel.recommendedWorkers(threads: 2, model: large, batchSize: 64, steps: 64, backend: .oneDNN) == 1)
-        #expect(DataParallelModel.recommendedWorkers(threads: 2, model: large, batchSize: 64, steps: 64, backend: .openBLAS) == 2)
+        #expect(BatchSplit.recommendedWorkers(threads: 2, configuration: large.configuration, batchSize: 64, steps: 64, backend: .oneDNN) == 1)
+        #expect(BatchSplit.recommendedWorkers(threads: 2, configuration: large.configuration, batchSize: 64, steps: 64, backend: .openBLAS) == 2)
     }
 }

@@ -34,13 +34,13 @@ struct PaddingAndDeterminismTests {
     }
 
     /// Same seed, same thread count: identical losses, bit for bit.
-    @Test func trainingIsDeterministic() {
+    @Test func trainingIsDeterministic() throws {
         var a = SeededRandom(seed: 5), b = SeededRandom(seed: 5), c = SeededRandom(seed: 6)
         var example = TutorialExample()
         example.epochs = 30
-        let first = example.train(using: &a).losses
-        let second = example.train(using: &b).losses
-        let other = example.train(using: &c).losses
+        let first = try example.train(using: &a).losses
+        let second = try example.train(using: &b).losses
+        let other = try example.train(using: &c).losses
         #expect(first == second)
         #expect(first != other)
     }

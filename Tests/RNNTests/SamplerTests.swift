@@ -3,13 +3,13 @@ import Linalg
 import RNN
 
 struct SamplerTests {
-    static func trainedModel() -> TutorialExample.Run {
+    static func trainedModel() throws -> TutorialExample.Run {
         var rng = SeededRandom(seed: 0)
-        return TutorialExample().train(using: &rng)
+        return try TutorialExample().train(using: &rng)
     }
 
-    @Test func primingAtOnceEqualsSteppingOneTokenAtATime() {
-        let run = Self.trainedModel()
+    @Test func primingAtOnceEqualsSteppingOneTokenAtATime() throws {
+        let run = try Self.trainedModel()
         let tokens = try! run.vocabulary.encode("good i")
         let a = Sampler(model: run.model), b = Sampler(model: run.model)
         a.prime(tokens)
@@ -35,8 +35,8 @@ struct SamplerTests {
         #expect(abs(ratio - 1.105) < 0.06)
     }
 
-    @Test func samplerContinuesTheTutorialSentence() {
-        let run = Self.trainedModel()
+    @Test func samplerContinuesTheTutorialSentence() throws {
+        let run = try Self.trainedModel()
         let sampler = Sampler(model: run.model)
         sampler.prime(try! run.vocabulary.encode("good"))
         var rng = SeededRandom(seed: 3)

@@ -20,7 +20,7 @@ struct TutorialExampleTests {
     @Test(arguments: [0, 1, 2, 3, 42] as [UInt64])
     func learnsTheThreeSentences(seed: UInt64) throws {
         var rng = SeededRandom(seed: seed)
-        let run = TutorialExample().train(using: &rng)
+        let run = try TutorialExample().train(using: &rng)
         #expect(run.losses.count == 100)
         #expect(run.losses.last! < 0.3, "seed \(seed): final loss \(run.losses.last!)")
         #expect(run.losses.first! > 2.5)   // ~ln(17) = 2.83 at the start

@@ -47,15 +47,14 @@ public struct Checkpoint {
     /// The `format_version` written for a model with `cell`: the oldest reader that can load it.
     public static func formatVersion(for cell: RecurrentCell) -> Int { cell == .rnn ? 1 : 2 }
     /// Metadata keys that `Checkpoint` itself writes and interprets.
-    public static let reservedMetadataKeys: Set<String> = [
+    public static let reservedMetadataKeys: Set<String> = CheckpointCodec.reservedMetadataKeys.union([
         "format", "format_version", "cell", "vocabulary", "vocab_size", "hidden_size", "num_layers",
-        "nonlinearity", "initialization", "optimizer", "learning_rate", "optimizer_step",
-        "step", "epoch", "step_in_epoch", "rng_state",
-    ]
+        "nonlinearity", "initialization",
+    ])
     /// The name of the carried hidden state tensor.
-    public static let hiddenStateTensor = "training.hidden_state"
+    public static let hiddenStateTensor = CheckpointCodec.hiddenStateTensor
     /// The prefix of optimizer buffer tensors.
-    public static let optimizerPrefix = "optimizer."
+    public static let optimizerPrefix = CheckpointCodec.optimizerPrefix
 
     /// The model (its parameters hold the checkpoint's values).
     public let model: ManyToManyModel
@@ -103,54 +102,31 @@ public struct Checkpoint {
             precondition(!Self.reservedMetadataKeys.contains(key), "metadata key '\(key)' is reserved by Checkpoint")
         }
         file.metadata = metadata
+        file.metadata.merge(rnn.configuration.metadata) { _, b in b }
         file.metadata["format"] = Self.format
         file.metadata["format_version"] = String(Self.formatVersion(for: rnn.cell))
-        file.metadata["cell"] = rnn.cell.rawValue
         file.metadata["vocabulary"] = vocabulary.joined
         file.metadata["vocab_size"] = String(vocabulary.count)
-        file.metadata["hidden_size"] = String(rnn.hiddenSize)
-        file.metadata["num_layers"] = String(rnn.numLayers)
-        if let nonlinearity = rnn.vanillaNonlinearity { file.metadata["nonlinearity"] = nonlinearity.rawValue }
         if let initialization { file.metadata["initialization"] = initialization.rawValue }
-
-        let store = model.parameters
-        for slot in store.slots {
-            file.tensors[slot.name] = .init(shape: slot.shape, values: Array(store.values[slot.range]))
-        }
-        if let optimizer {
-            file.metadata["optimizer"] = optimizer.name
-            file.metadata["learning_rate"] = String(optimizer.learningRate)
-            file.metadata["optimizer_step"] = String(optimizer.stepCount)
-            for (buffer, values) in optimizer.buffers {
-                precondition(values.count == store.count,
-                             "optimizer buffer '\(buffer)' has \(values.count) values for \(store.count) parameters")
-                precondition(!buffer.isEmpty && !buffer.contains("."), "optimizer buffer name '\(buffer)' must be non-empty without '.'")
-                for slot in store.slots {
-                    file.tensors["\(Self.optimizerPrefix)\(buffer).\(slot.name)"] =
-                        .init(shape: slot.shape, values: Array(values[slot.range]))
-                }
-            }
-        }
-        if let training {
-            file.metadata["step"] = String(training.step)
-            file.metadata["epoch"] = String(training.epoch)
-            file.metadata["step_in_epoch"] = String(training.stepInEpoch)
-            file.metadata["rng_state"] = training.rngState.map(String.init).joined(separator: ",")
-            if let h = training.hiddenState {
-                let perSequence = rnn.stateSize(batchSize: 1)
-                precondition(!h.isEmpty && h.count % perSequence == 0,
-                             "hidden state of \(h.count) values is not \(Self.hiddenStateDescription(cell: rnn.cell, numLayers: rnn.numLayers, batch: "B", hiddenSize: rnn.hiddenSize))")
-                file.tensors[Self.hiddenStateTensor] = .init(
-                    shape: Self.hiddenStateShape(cell: rnn.cell, numLayers: rnn.numLayers, batchSize: h.count / perSequence,
-                                                 hiddenSize: rnn.hiddenSize),
-                    values: h)
-            }
-        }
+        Self.codec(model.configuration, vocabularySize: vocabulary.count, metadataCell: rnn.cell.rawValue)
+            .encode(parameters: model.parameters, optimizer: optimizer, training: training, into: &file)
         for (name, tensor) in tensors {
             precondition(!Self.isReservedTensorName(name), "tensor name '\(name)' is reserved by Checkpoint")
             file.tensors[name] = tensor
         }
         return file
+    }
+
+    /// The codec of a character model: its parameters, optimizer and carried state, with
+    /// errors that name the vocabulary and a likely lost `cell` key.
+    static func codec(_ configuration: ManyToManyModel.Configuration, vocabularySize V: Int, metadataCell: String?) -> CheckpointCodec {
+        let r = configuration.recurrent
+        var codec = CheckpointCodec(shapes: configuration.parameterShapes,
+                                    architecture: "\(r.summary) and a vocabulary of \(V) characters", carriedState: r)
+        codec.shapeHint = { tensor, shape in
+            tensor.name.hasPrefix("rnn.") ? r.otherCellHint(tensor: tensor, found: shape, metadataCell: metadataCell) : nil
+        }
+        return codec
     }
 
     /// Writes the checkpoint atomically (a temporary file renamed into place), so an
@@ -184,126 +160,29 @@ public struct Checkpoint {
             }
             guard version <= Self.formatVersion else { throw .unsupportedVersion(version) }
         }
-        let cell: RecurrentCell = file.metadata["cell"] == nil ? .rnn : try reader.enumeration("cell", RecurrentCell.self)
+        if file.metadata["cell"] != nil { _ = try reader.enumeration("cell", RecurrentCell.self) }
         let vocabulary = try reader.vocabulary()
-        let hiddenSize = try reader.integer("hidden_size", in: 1...(1 << 20))
-        let numLayers = try reader.integer("num_layers", in: 1...1024)
-        // The vanilla RNN needs its activation; GRU and LSTM have fixed ones (tanh or absent).
-        let nonlinearity: Nonlinearity = cell == .rnn || file.metadata["nonlinearity"] != nil
-            ? try reader.enumeration("nonlinearity", Nonlinearity.self) : .tanh
-        if cell != .rnn && nonlinearity != .tanh {
-            throw .invalidMetadata(key: "nonlinearity", value: nonlinearity.rawValue,
-                                   expected: "tanh or no value: it applies to the vanilla RNN only, not \(cell)")
-        }
+        let recurrent = try RecurrentConfiguration(metadata: file.metadata)
         let initialization: RecurrentInitialization? = file.metadata["initialization"] == nil
             ? nil : try reader.enumeration("initialization", RecurrentInitialization.self)
-        if cell != .rnn && initialization == .identity {
+        if recurrent.cell != .rnn && initialization == .identity {
             throw .invalidMetadata(key: "initialization", value: "identity",
-                                   expected: "default or orthogonal: identity applies to the vanilla RNN only, not \(cell)")
+                                   expected: "default or orthogonal: identity applies to the vanilla RNN only, not \(recurrent.cell)")
         }
-        let V = vocabulary.count, H = hiddenSize, gH = cell.gateCount * hiddenSize
+        let V = vocabulary.count
         if let sizeText = file.metadata["vocab_size"], Int(sizeText) != V {
             throw .invalidMetadata(key: "vocab_size", value: sizeText,
                                    expected: "\(V), the number of characters in 'vocabulary'")
         }
-
-        // The model's tensors, in registration order, with the shapes the metadata implies.
-        var expected: [(name: String, shape: [Int])] = []
-        for k in 0..<numLayers {
-            expected.append(("rnn.weight_ih_l\(k)", [gH, k == 0 ? V : H]))
-            expected.append(("rnn.weight_hh_l\(k)", [gH, H]))
-            expected.append(("rnn.bias_ih_l\(k)", [gH]))
-            expected.append(("rnn.bias_hh_l\(k)", [gH]))
-        }
-        expected.append(("fc.weight", [V, H]))
-        expected.append(("fc.bias", [V]))
-        let architecture = "cell \(cell), hidden_size \(H), num_layers \(numLayers) and a vocabulary of \(V) characters"
-        for (name, shape) in expected {
-            guard let tensor = file.tensors[name] else { throw .missingTensor(name) }
-            guard tensor.shape == shape else {
-                var because = architecture
-                // Gate blocks of another cell: most likely a missing or wrong 'cell' key.
-                if name.hasPrefix("rnn."), let other = RecurrentCell.allCases.first(where: {
-                    $0 != cell && tensor.shape == [$0.gateCount * H] + shape.dropFirst()
-                }) {
-                    because += " (the shape is that of a \(other) layer; is the 'cell' metadata '\(file.metadata["cell"] ?? "")' right?)"
-                }
-                throw .shapeMismatch(tensor: name, shape: tensor.shape, expected: shape, because: because)
-            }
-            guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: name) }
-        }
-        let expectedNames = Set(expected.map(\.name))
-        for name in file.tensors.keys.sorted() where (name.hasPrefix("rnn.") || name.hasPrefix("fc.")) && !expectedNames.contains(name) {
-            throw .unexpectedTensor(name, because: architecture)
-        }
-
-        // Optimizer state: every buffer has one tensor per parameter, in its shape.
-        var optimizer: OptimizerState? = nil
-        let optimizerTensors = file.tensors.keys.filter { $0.hasPrefix(Self.optimizerPrefix) }.sorted()
-        if file.metadata["optimizer"] != nil {
-            let name = try reader.string("optimizer")
-            guard makeOptimizer(named: name, learningRate: 0) != nil else { throw .unknownOptimizer(name) }
-            let learningRate = try reader.float("learning_rate")
-            let stepCount = try reader.integer("optimizer_step", in: 0...Self.maximumCount)
-            var bufferNames: Set<String> = []
-            for tensorName in optimizerTensors {
-                let rest = tensorName.dropFirst(Self.optimizerPrefix.count)
-                guard let dot = rest.firstIndex(of: "."), expectedNames.contains(String(rest[rest.index(after: dot)...])) else {
-                    throw .unexpectedTensor(tensorName, because: "optimizer tensors are named optimizer.{buffer}.{parameter}")
-                }
-                bufferNames.insert(String(rest[..<dot]))
-            }
-            var buffers: [String: [Float]] = [:]
-            for buffer in bufferNames.sorted() {
-                var flat: [Float] = []
-                for (parameter, shape) in expected {
-                    let tensorName = "\(Self.optimizerPrefix)\(buffer).\(parameter)"
-                    guard let tensor = file.tensors[tensorName] else { throw .missingTensor(tensorName) }
-                    guard tensor.shape == shape else {
-                        throw .shapeMismatch(tensor: tensorName, shape: tensor.shape, expected: shape,
-                                             because: "it must have the shape of \(parameter)")
-                    }
-                    guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: tensorName) }
-                    flat += tensor.values
-                }
-                buffers[buffer] = flat
-            }
-            optimizer = OptimizerState(name: name, learningRate: learningRate, stepCount: stepCount, buffers: buffers)
-        } else if let first = optimizerTensors.first {
-            throw .unexpectedTensor(first, because: "the metadata names no optimizer")
-        }
-
-        // Training state.
-        var training: TrainingState? = nil
-        if file.metadata["step"] != nil {
-            let step = try reader.integer("step", in: 0...Self.maximumCount)
-            let epoch = try reader.integer("epoch", in: 0...Self.maximumCount)
-            let stepInEpoch = try reader.integer("step_in_epoch", in: 0...Self.maximumCount)
-            let rngState = try reader.rngState()
-            var hidden: [Float]? = nil
-            if let tensor = file.tensors[Self.hiddenStateTensor] {
-                let batch = tensor.shape.count >= 2 ? tensor.shape[tensor.shape.count - 2] : 0
-                guard batch >= 1, tensor.shape == Self.hiddenStateShape(cell: cell, numLayers: numLayers, batchSize: batch, hiddenSize: H) else {
-                    throw .shapeMismatch(tensor: Self.hiddenStateTensor, shape: tensor.shape,
-                                         expected: Self.hiddenStateShape(cell: cell, numLayers: numLayers, batchSize: max(batch, 1), hiddenSize: H),
-                                         because: "it must be \(Self.hiddenStateDescription(cell: cell, numLayers: numLayers, batch: "batch", hiddenSize: H))")
-                }
-                guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: Self.hiddenStateTensor) }
-                hidden = tensor.values
-            }
-            training = TrainingState(step: step, epoch: epoch, stepInEpoch: stepInEpoch, rngState: rngState, hiddenState: hidden)
-        } else if file.tensors[Self.hiddenStateTensor] != nil {
-            throw .unexpectedTensor(Self.hiddenStateTensor, because: "the metadata has no training step")
-        }
-
-        // Everything checked: build the model and fill it.
+        // Every tensor checked against the layout the model registers, then the model built.
+        let configuration = ManyToManyModel.Configuration(inputSize: V, outputSize: V, recurrent: recurrent)
+        let decoded = try Self.codec(configuration, vocabularySize: V, metadataCell: file.metadata["cell"]).decode(file)
         var rng = SeededRandom(seed: 0)
-        let model = ManyToManyModel(inputSize: V, hiddenSize: H, outputSize: V, numLayers: numLayers,
-                                    cell: cell, nonlinearity: nonlinearity, using: &rng)
-        for (name, _) in expected { model.parameters.setTensor(name, file.tensors[name]!.values) }
+        let model = ManyToManyModel(configuration, using: &rng)
+        model.parameters.load(decoded.values, shapes: configuration.parameterShapes)
 
         self.init(model: model, vocabulary: vocabulary, initialization: initialization,
-                  optimizer: optimizer, training: training,
+                  optimizer: decoded.optimizer, training: decoded.training,
                   metadata: file.metadata.filter { !Self.reservedMetadataKeys.contains($0.key) },
                   tensors: file.tensors.filter { !Self.isReservedTensorName($0.key) })
     }
@@ -311,13 +190,8 @@ public struct Checkpoint {
     /// The shape of `training.hidden_state`: `[L, B, H]` (PyTorch's `h_n`), or for the
     /// LSTM `[2, L, B, H]` (`h_n` then `c_n`) — `stateSize(batchSize:)` values either way.
     public static func hiddenStateShape(cell: RecurrentCell, numLayers: Int, batchSize: Int, hiddenSize: Int) -> [Int] {
-        (cell.stateParts > 1 ? [cell.stateParts] : []) + [numLayers, batchSize, hiddenSize]
-    }
-
-    static func hiddenStateDescription(cell: RecurrentCell, numLayers: Int, batch: String, hiddenSize: Int) -> String {
-        cell.stateParts > 1
-            ? "[\(cell.stateParts), num_layers, \(batch), hidden_size] = [\(cell.stateParts), \(numLayers), \(batch), \(hiddenSize)] (h then c)"
-            : "[num_layers, \(batch), hidden_size] = [\(numLayers), \(batch), \(hiddenSize)]"
+        CheckpointCodec.hiddenStateShape(RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers),
+                                         batchSize: batchSize)
     }
 
     static func isReservedTensorName(_ name: String) -> Bool {
@@ -479,64 +353,5 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
 extension String {
     fileprivate func leftPadded(to n: Int) -> String {
         count >= n ? self : String(repeating: "0", count: n - count) + self
-    }
-}
-
-/// Typed access to checkpoint metadata with precise errors.
-private struct MetadataReader {
-    let metadata: [String: String]
-
-    func string(_ key: String) throws(CheckpointError) -> String {
-        guard let value = metadata[key] else { throw .missingMetadata(key) }
-        return value
-    }
-
-    func integer(_ key: String, in range: ClosedRange<Int>) throws(CheckpointError) -> Int {
-        let text = try string(key)
-        guard let value = Int(text), range.contains(value) else {
-            let bound = range.upperBound == Int.max ? "an integer >= \(range.lowerBound)" : "an integer in \(range.lowerBound)...\(range.upperBound)"
-            throw .invalidMetadata(key: key, value: text, expected: bound)
-        }
-        return value
-    }
-
-    func float(_ key: String) throws(CheckpointError) -> Float {
-        let text = try string(key)
-        guard let value = Float(text), value.isFinite, value >= 0 else {
-            throw .invalidMetadata(key: key, value: text, expected: "a finite non-negative number")
-        }
-        return value
-    }
-
-    func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) throws(CheckpointError) -> E
-    where E.RawValue == String {
-        let text = try string(key)
-        guard let value = E(rawValue: text) else {
-            throw .invalidMetadata(key: key, value: text, expected: "one of " + E.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        return value
-    }
-
-    func vocabulary() throws(CheckpointError) -> Vocabulary {
-        let text = try string("vocabulary")
-        let characters = Array(text.unicodeScalars)
-        guard !characters.isEmpty else {
-            throw .invalidMetadata(key: "vocabulary", value: text, expected: "at least one character")
-        }
-        var seen: Set<Unicode.Scalar> = []
-        for c in characters where !seen.insert(c).inserted {
-            throw .invalidMetadata(key: "vocabulary", value: text,
-                                   expected: "distinct characters, but \(CheckpointError.describe(c)) repeats")
-        }
-        return Vocabulary(characters: characters)
-    }
-
-    func rngState() throws(CheckpointError) -> [UInt32] {
-        let text = try string("rng_state")
-        let words = text.split(separator: ",", omittingEmptySubsequences: false).compactMap { UInt32($0) }
-        guard words.count == 4, text.split(separator: ",", omittingEmptySubsequences: false).count == 4 else {
-            throw .invalidMetadata(key: "rng_state", value: text, expected: "four unsigned 32-bit integers separated by commas")
-        }
-        return words
     }
 }

@@ -32,12 +32,4 @@ enum GreedyDecoder {
         }
         return out
     }
-
-    /// Teacher-forcing inputs for targets `[T*B]`: the start token at step 0, then the
-    /// previous step's target (`-1`, i.e. no input, where that target is padding).
-    static func teacherForcingInputs(targets: [Int32], batchSize B: Int, start: Int32) -> [Int32] {
-        var inputs = [Int32](repeating: start, count: targets.count)
-        for r in B..<max(targets.count, B) { inputs[r] = targets[r - B] }
-        return inputs
-    }
 }

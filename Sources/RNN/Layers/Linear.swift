@@ -22,8 +22,10 @@ public final class Linear {
         self.outputSize = outputSize
         self.hasBias = bias
         self.parameters = parameters
-        weight = parameters.register("\(prefix)weight", shape: [outputSize, inputSize])
-        self.bias = bias ? parameters.register("\(prefix)bias", shape: [outputSize]) : nil
+        let slots = Linear.parameterShapes(inputSize: inputSize, outputSize: outputSize, prefix: prefix, bias: bias)
+            .map { parameters.register($0.name, shape: $0.shape) }
+        weight = slots[0]
+        self.bias = bias ? slots[1] : nil
     }
 
     /// `y = x Wᵀ + b` with `x` `[rows, I]` and `y` `[rows, O]` (pointer form, no allocation).

@@ -13,62 +13,186 @@ import Linalg
 /// // Reverse strings over 8 letters; decoder tokens 8 = start, 9 = end.
 /// let model = EncoderDecoderModel(sourceVocabularySize: 8, targetVocabularySize: 10, hiddenSize: 64,
 ///                                 startToken: 8, endToken: 9, using: &rng)
-/// let loss = model.computeGradients(source: s, sourceLengths: ls, targets: t, batchSize: B)
+/// let batch = EncoderDecoderModel.Batch(source: s, sourceLengths: ls, targets: t, batchSize: B)
+/// let loss = model.computeGradients(batch)
 /// let reversed = model.translate([3, 1, 4], maxLength: 10)   // [4, 1, 3] once trained
 /// ```
-/// - Complexity: the sum of the encoder's and the decoder's costs.
-public final class EncoderDecoderModel {
+/// - Complexity: the sum of the encoder's and the decoder's costs; allocates only when
+///   `(B, T)` grow.
+public final class EncoderDecoderModel: SequenceModel {
     public let parameters = ParameterStore()
     public let encoder: RecurrentStack
     public let decoder: RecurrentStack
     public let fc: Linear
     public let startToken: Int32
     public let endToken: Int32
+    let head: TeacherForcedDecoder
+    /// The encoder's final state (the decoder's initial state) and its gradient.
+    var encodedState: [Float] = []
+    var encodedStateGradient: [Float] = []
 
-    public init(sourceVocabularySize: Int, targetVocabularySize: Int, hiddenSize: Int, numLayers: Int = 1,
-                cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh, startToken: Int32, endToken: Int32,
-                using rng: inout SeededRandom) {
-        encoder = RecurrentStack.make(cell, inputSize: sourceVocabularySize, hiddenSize: hiddenSize, numLayers: numLayers,
-                                      nonlinearity: nonlinearity, parameters: parameters, prefix: "encoder.")
-        decoder = RecurrentStack.make(cell, inputSize: targetVocabularySize, hiddenSize: hiddenSize, numLayers: numLayers,
-                                      nonlinearity: nonlinearity, parameters: parameters, prefix: "decoder.")
-        fc = Linear(inputSize: hiddenSize, outputSize: targetVocabularySize, parameters: parameters, prefix: "fc.")
-        self.startToken = startToken
-        self.endToken = endToken
+    public var profiler: PhaseProfiler? {
+        didSet { encoder.profiler = profiler; decoder.profiler = profiler; head.profiler = profiler }
+    }
+
+    /// Source and target vocabularies (the start and end tokens are target tokens), and the
+    /// configuration of both stacks. Metadata keys `source_vocabulary_size`,
+    /// `target_vocabulary_size`, `start_token`, `end_token` and `RecurrentConfiguration`'s.
+    public struct Configuration: ModelConfiguration {
+        public static let architecture = "encoder_decoder"
+        public var sourceVocabularySize: Int
+        public var targetVocabularySize: Int
+        public var startToken: Int32
+        public var endToken: Int32
+        public var recurrent: RecurrentConfiguration
+
+        public init(sourceVocabularySize: Int, targetVocabularySize: Int, startToken: Int32, endToken: Int32,
+                    recurrent: RecurrentConfiguration) {
+            precondition(startToken >= 0 && Int(startToken) < targetVocabularySize && endToken >= 0
+                         && Int(endToken) < targetVocabularySize, "the start and end tokens must be target tokens")
+            self.sourceVocabularySize = sourceVocabularySize
+            self.targetVocabularySize = targetVocabularySize
+            self.startToken = startToken
+            self.endToken = endToken
+            self.recurrent = recurrent
+        }
+
+        /// `encoder.*`, `decoder.*`, `fc.weight` [V_out, H], `fc.bias` [V_out].
+        public var parameterShapes: [ParameterShape] {
+            recurrent.parameterShapes(inputSize: sourceVocabularySize, prefix: "encoder.")
+                + recurrent.parameterShapes(inputSize: targetVocabularySize, prefix: "decoder.")
+                + Linear.parameterShapes(inputSize: recurrent.hiddenSize, outputSize: targetVocabularySize, prefix: "fc.")
+        }
+
+        public var summary: String {
+            "\(recurrent.summary), source_vocabulary_size \(sourceVocabularySize), target_vocabulary_size \(targetVocabularySize)"
+        }
+
+        public var metadata: [String: String] {
+            recurrent.metadata.merging([
+                "source_vocabulary_size": String(sourceVocabularySize), "target_vocabulary_size": String(targetVocabularySize),
+                "start_token": String(startToken), "end_token": String(endToken),
+            ]) { a, _ in a }
+        }
+
+        public init(metadata: [String: String]) throws(CheckpointError) {
+            let reader = MetadataReader(metadata: metadata)
+            let recurrent = try RecurrentConfiguration(metadata: metadata)
+            let source = try reader.integer("source_vocabulary_size", in: 1...RecurrentConfiguration.maximumInputSize)
+            let target = try reader.integer("target_vocabulary_size", in: 1...RecurrentConfiguration.maximumInputSize)
+            let start = try reader.integer("start_token", in: 0...(target - 1))
+            let end = try reader.integer("end_token", in: 0...(target - 1))
+            self.init(sourceVocabularySize: source, targetVocabularySize: target, startToken: Int32(start),
+                      endToken: Int32(end), recurrent: recurrent)
+        }
+
+        /// Both stacks' FLOPs (token input) over `steps` rows each (the source and the
+        /// target lengths differ; `steps` stands for both) and the output layer's 6HV.
+        public func trainingFlops(batchSize: Int, steps: Int) -> Double {
+            let stack = recurrent.trainingFlopsPerToken(tokenInput: true, inputSize: sourceVocabularySize)
+            return (2 * stack + 6 * Double(recurrent.hiddenSize * targetVocabularySize)) * Double(batchSize * steps)
+        }
+    }
+
+    /// `B` source sequences (padded, each with its length) and their target sequences.
+    public struct Batch: SequenceBatch {
+        /// `[Ts*B]` source tokens, time-major.
+        public var source: [Int32]
+        /// `[B]` source lengths in `1...Ts`.
+        public var sourceLengths: [Int]
+        /// `[Tt*B]` target tokens, `-1` after a target's end.
+        public var targets: [Int32]
+        public var batchSize: Int
+
+        public init() {
+            self.init(source: [], sourceLengths: [], targets: [], batchSize: 0)
+        }
+
+        public init(source: [Int32], sourceLengths: [Int], targets: [Int32], batchSize: Int) {
+            precondition(sourceLengths.count == batchSize, "\(sourceLengths.count) source lengths for a batch of \(batchSize)")
+            self.source = source
+            self.sourceLengths = sourceLengths
+            self.targets = targets
+            self.batchSize = batchSize
+        }
+
+        public var countedTargets: Int { targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
+
+        public mutating func takeSequences(_ range: Range<Int>, of batch: Batch, stateBlocks: Int) {
+            let B = batch.batchSize
+            TimeMajor.gather(batch.source, width: 1, steps: batch.source.count / B, batchSize: B, sequences: range, into: &source)
+            TimeMajor.gather(batch.sourceLengths, width: 1, steps: 1, batchSize: B, sequences: range, into: &sourceLengths)
+            TimeMajor.gather(batch.targets, width: 1, steps: batch.targets.count / B, batchSize: B, sequences: range, into: &targets)
+            batchSize = range.count
+        }
+    }
+
+    public var configuration: Configuration {
+        Configuration(sourceVocabularySize: encoder.inputSize, targetVocabularySize: fc.outputSize, startToken: startToken,
+                      endToken: endToken, recurrent: encoder.configuration)
+    }
+
+    public init(_ configuration: Configuration, using rng: inout SeededRandom) {
+        let c = configuration, r = c.recurrent
+        encoder = r.makeStack(inputSize: c.sourceVocabularySize, parameters: parameters, prefix: "encoder.")
+        decoder = r.makeStack(inputSize: c.targetVocabularySize, parameters: parameters, prefix: "decoder.")
+        fc = Linear(inputSize: r.hiddenSize, outputSize: c.targetVocabularySize, parameters: parameters, prefix: "fc.")
+        startToken = c.startToken
+        endToken = c.endToken
+        head = TeacherForcedDecoder(rnn: decoder, fc: fc, startToken: startToken)
         encoder.initialize(using: &rng)
         decoder.initialize(using: &rng)
         fc.initialize(using: &rng)
     }
 
-    /// Zeroes gradients; encodes `source` (`[Ts*B]`, sequence `b` valid for
-    /// `sourceLengths[b]` steps), decodes `targets` (`[Tt*B]`, `-1` after a target's
-    /// end) with teacher forcing, and backpropagates through decoder and encoder.
-    /// Returns the mean cross-entropy over the counted target tokens.
-    @discardableResult
-    public func computeGradients(source: [Int32], sourceLengths: [Int], targets: [Int32], batchSize B: Int) -> Double {
-        parameters.zeroGradients()
-        encoder.forward(.tokens(source), batchSize: B)
-        let h0 = encoder.finalState(lengths: sourceLengths)
-        let inputs = GreedyDecoder.teacherForcingInputs(targets: targets, batchSize: B, start: startToken)
-        decoder.forward(.tokens(inputs), batchSize: B, initialState: h0)
-        let h = decoder.outputs
-        let (loss, dLogits) = SoftmaxCrossEntropy.compute(logits: fc.forward(h), targets: targets)
-        let dh = fc.backward(dLogits, input: h)
-        decoder.withOutputGradient { d in
-            dh.storage.withUnsafeBufferPointer { d.baseAddress!.update(from: $0.baseAddress!, count: dh.count) }
-        }
-        decoder.backward()
-        encoder.backward(finalStateGradient: decoder.initialStateGradient, lengths: sourceLengths)
-        return Double(loss)
+    public convenience init(sourceVocabularySize: Int, targetVocabularySize: Int, hiddenSize: Int, numLayers: Int = 1,
+                            cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh, startToken: Int32, endToken: Int32,
+                            using rng: inout SeededRandom) {
+        self.init(Configuration(sourceVocabularySize: sourceVocabularySize, targetVocabularySize: targetVocabularySize,
+                                startToken: startToken, endToken: endToken,
+                                recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
+                                                                  nonlinearity: cell == .rnn ? nonlinearity : .tanh)),
+                  using: &rng)
     }
 
-    /// The mean cross-entropy of `targets` under teacher forcing (no gradients).
+    /// Encodes the source and decodes the targets under teacher forcing; with `backward`,
+    /// backpropagates through the decoder into the encoder. Returns the mean cross-entropy.
+    private func run(_ batch: Batch, backward: Bool) -> Double {
+        let B = batch.batchSize
+        encoder.forward(.tokens(batch.source), batchSize: B)
+        encoder.finalState(lengths: batch.sourceLengths, into: &encodedState)
+        let loss = head.run(targets: batch.targets, batchSize: B, initialState: encodedState, backward: backward)
+        if backward {
+            if encodedStateGradient.count != encodedState.count { encodedStateGradient = encodedState }
+            decoder.withInitialStateGradient { g in
+                encodedStateGradient.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: g.baseAddress!, count: g.count) }
+            }
+            encoder.backward(finalStateGradient: encodedStateGradient, lengths: batch.sourceLengths)
+        }
+        return loss
+    }
+
+    /// Zeroes gradients; encodes `batch.source` (sequence `b` valid for `sourceLengths[b]`
+    /// steps), decodes `batch.targets` with teacher forcing, and backpropagates through
+    /// decoder and encoder. Returns the mean cross-entropy over the counted target tokens.
+    @discardableResult
+    public func computeGradients(_ batch: Batch) -> Double {
+        parameters.zeroGradients()
+        return run(batch, backward: true)
+    }
+
+    /// `computeGradients` of the batch of these arguments (see `Batch`).
+    @discardableResult
+    public func computeGradients(source: [Int32], sourceLengths: [Int], targets: [Int32], batchSize B: Int) -> Double {
+        computeGradients(Batch(source: source, sourceLengths: sourceLengths, targets: targets, batchSize: B))
+    }
+
+    /// The mean cross-entropy of the targets under teacher forcing (no gradients).
+    public func loss(_ batch: Batch) -> Double { run(batch, backward: false) }
+
+    /// `loss` of the batch of these arguments.
     public func loss(source: [Int32], sourceLengths: [Int], targets: [Int32], batchSize B: Int) -> Double {
-        encoder.forward(.tokens(source), batchSize: B)
-        let h0 = encoder.finalState(lengths: sourceLengths)
-        let inputs = GreedyDecoder.teacherForcingInputs(targets: targets, batchSize: B, start: startToken)
-        decoder.forward(.tokens(inputs), batchSize: B, initialState: h0)
-        return Double(SoftmaxCrossEntropy.compute(logits: fc.forward(decoder.outputs), targets: targets).loss)
+        loss(Batch(source: source, sourceLengths: sourceLengths, targets: targets, batchSize: B))
     }
 
     /// Greedy decoding of one source sequence, up to `maxLength` tokens or the end token.

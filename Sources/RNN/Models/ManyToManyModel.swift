@@ -17,7 +17,7 @@ import Linalg
 /// let logits = model.forward(.tokens(inputs), batchSize: 3)   // [T*B, 17]
 /// ```
 /// - Complexity: `O(T·B·(H·(I + H·L) + H·O))` per forward and per backward.
-public final class ManyToManyModel {
+public final class ManyToManyModel: SequenceModel {
     public let parameters = ParameterStore()
     public let rnn: RecurrentStack
     public let fc: Linear
@@ -28,15 +28,129 @@ public final class ManyToManyModel {
         didSet { rnn.profiler = profiler }
     }
 
-    public init(inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
-                cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh,
-                initialization: RecurrentInitialization = .pytorchDefault, using rng: inout SeededRandom) {
-        rnn = RecurrentStack.make(cell, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
-                                  nonlinearity: nonlinearity, parameters: parameters, prefix: "rnn.")
-        fc = Linear(inputSize: hiddenSize, outputSize: outputSize, parameters: parameters, prefix: "fc.")
+    /// The sizes: `inputSize` (tokens or vector width), `outputSize` classes, and the stack.
+    /// Metadata keys `input_size`, `output_size` and `RecurrentConfiguration`'s.
+    public struct Configuration: ModelConfiguration {
+        public static let architecture = "many_to_many"
+        var layout: StackWithOutputLayer
+        public var inputSize: Int { layout.inputSize }
+        public var outputSize: Int { layout.outputSize }
+        public var recurrent: RecurrentConfiguration { layout.recurrent }
+
+        public init(inputSize: Int, outputSize: Int, recurrent: RecurrentConfiguration) {
+            layout = StackWithOutputLayer(inputSize: inputSize, outputSize: outputSize, recurrent: recurrent)
+        }
+
+        public init(metadata: [String: String]) throws(CheckpointError) {
+            layout = try StackWithOutputLayer(metadata: metadata)
+        }
+
+        /// `rnn.*` (the stack), then `fc.weight` [O, H], `fc.bias` [O].
+        public var parameterShapes: [ParameterShape] { layout.parameterShapes }
+        public var summary: String { layout.summary }
+        public var metadata: [String: String] { layout.metadata }
+
+        /// Token input (a gather): `trainingFlopsPerToken` per row of the `[T*B, ·]` matrices.
+        public func trainingFlops(batchSize: Int, steps: Int) -> Double {
+            trainingFlopsPerToken * Double(batchSize * steps)
+        }
+
+        /// Training FLOPs per token with token input: `G(6H² + 12H²(L−1)) + 6HO`, the
+        /// stack's (`RecurrentConfiguration.trainingFlopsPerToken`) and the output layer's
+        /// forward, `dW` and `dH`.
+        public var trainingFlopsPerToken: Double {
+            recurrent.trainingFlopsPerToken(tokenInput: true, inputSize: inputSize)
+                + 6 * Double(recurrent.hiddenSize * outputSize)
+        }
+
+        /// The floats of a step's workspaces over `rows = T·B` rows: the stack's and the
+        /// logits with their gradient.
+        public func workspaceFloats(rows: Int, batchSize: Int) -> Double {
+            recurrent.workspaceFloats(rows: rows, batchSize: batchSize) + Double(rows * outputSize) * 2
+        }
+    }
+
+    /// `B` sequences of `T` steps: inputs and per-step targets, time-major, and the state to
+    /// start from (truncated BPTT carries the previous chunk's `finalState`).
+    public struct Batch: SequenceBatch {
+        /// `[T*B]` tokens or `[T*B, I]` vectors.
+        public var input: SequenceInput
+        /// `[T*B]` class indices, `-1` = not counted.
+        public var targets: [Int32]
+        public var batchSize: Int
+        /// `rnn.stateSize(batchSize: B)` values `[parts, L, B, H]`, or nil for zeros.
+        public var initialState: [Float]?
+
+        public init() {
+            self.init(input: .tokens([]), targets: [], batchSize: 0)
+        }
+
+        public init(input: SequenceInput, targets: [Int32], batchSize: Int, initialState: [Float]? = nil) {
+            precondition(targets.count == input.rowCount, "\(targets.count) targets for \(input.rowCount) input rows (T*B)")
+            self.input = input
+            self.targets = targets
+            self.batchSize = batchSize
+            self.initialState = initialState
+        }
+
+        public var countedTargets: Int { targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
+
+        /// Refills a token batch of `batchSize` sequences in place: `body` receives the
+        /// input tokens and the targets (emptied, their capacity kept) to append `T·B`
+        /// of each to. No allocation once the arrays have grown to size.
+        public mutating func refill(batchSize: Int, _ body: (inout [Int32], inout [Int32]) -> Void) {
+            var tokens: [Int32] = []
+            if case .tokens(let t) = input { tokens = t }
+            input = .tokens([])
+            var targets = self.targets
+            self.targets = []
+            tokens.removeAll(keepingCapacity: true)
+            targets.removeAll(keepingCapacity: true)
+            body(&tokens, &targets)
+            precondition(tokens.count == targets.count && tokens.count % batchSize == 0,
+                         "\(tokens.count) inputs and \(targets.count) targets are not [T*B] for B = \(batchSize)")
+            input = .tokens(tokens)
+            self.targets = targets
+            self.batchSize = batchSize
+            initialState = nil
+        }
+
+        public mutating func takeSequences(_ range: Range<Int>, of batch: Batch, stateBlocks: Int) {
+            let B = batch.batchSize, T = batch.targets.count / B
+            input.takeSequences(range, of: batch.input, batchSize: B)
+            TimeMajor.gather(batch.targets, width: 1, steps: T, batchSize: B, sequences: range, into: &targets)
+            TimeMajor.gatherState(batch.initialState, blocks: stateBlocks, batchSize: B, sequences: range, into: &initialState)
+            batchSize = range.count
+        }
+    }
+
+    public var configuration: Configuration {
+        Configuration(inputSize: rnn.inputSize, outputSize: fc.outputSize, recurrent: rnn.configuration)
+    }
+
+    public convenience init(_ configuration: Configuration, using rng: inout SeededRandom) {
+        self.init(configuration, initialization: .pytorchDefault, using: &rng)
+    }
+
+    /// The model of `configuration`, its recurrent weights initialized by `initialization`.
+    public init(_ configuration: Configuration, initialization: RecurrentInitialization, using rng: inout SeededRandom) {
+        (rnn, fc) = configuration.layout.make(parameters: parameters)
         rnn.initialize(initialization, using: &rng)
         fc.initialize(using: &rng)
     }
+
+    public convenience init(inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
+                            cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh,
+                            initialization: RecurrentInitialization = .pytorchDefault, using rng: inout SeededRandom) {
+        self.init(Configuration(inputSize: inputSize, outputSize: outputSize,
+                                recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
+                                                                  nonlinearity: cell == .rnn ? nonlinearity : .tanh)),
+                  initialization: initialization, using: &rng)
+    }
+
+    public var stateBlocks: Int { rnn.cell.stateParts * rnn.numLayers }
+    public var stateWidth: Int { rnn.hiddenSize }
+    public func finalState(into out: inout [Float]) { rnn.finalState(into: &out) }
 
     /// Number of output classes.
     public var outputSize: Int { fc.outputSize }
@@ -61,22 +175,19 @@ public final class ManyToManyModel {
     }
 
     /// Zeroes the gradients, runs forward, the fused softmax cross-entropy against
-    /// `targets` (`[T*B]`, `-1` = not counted) and the backward pass; returns the mean loss.
-    /// Afterwards `parameters.gradients` holds d(loss)/d(parameters) and
-    /// `rnn.finalState()` the state to carry into the next chunk (truncated BPTT).
+    /// `batch.targets` and the backward pass; returns the mean loss. Afterwards
+    /// `parameters.gradients` holds d(loss)/d(parameters) and `finalState(into:)` the state
+    /// to carry into the next chunk (truncated BPTT).
     /// - Complexity: as the type; allocates only when `(B, T)` grows.
     @discardableResult
-    public func computeGradients(_ input: SequenceInput, targets: [Int32], batchSize: Int,
-                                 initialState: [Float]? = nil) -> Double {
+    public func computeGradients(_ batch: Batch) -> Double {
         parameters.zeroGradients()
-        rnn.forward(input, batchSize: batchSize, initialState: initialState)
-        precondition(targets.count == rnn.steps * batchSize,
-                     "\(targets.count) targets for \(rnn.steps * batchSize) rows (T*B)")
+        rnn.forward(batch.input, batchSize: batch.batchSize, initialState: batch.initialState)
         let loss = profiler.measure(.outputAndLoss) {
-            let rows = computeLogits(batchSize: batchSize)
+            let rows = computeLogits(batchSize: batch.batchSize)
             let classes = fc.outputSize
             let logits = logitBuffer.pointer
-            let loss = targets.withUnsafeBufferPointer { t in
+            let loss = batch.targets.withUnsafeBufferPointer { t in
                 SoftmaxCrossEntropy.compute(logits: logits, rows: rows, classes: classes,
                                             targets: t.baseAddress!, gradient: logits).loss
             }
@@ -91,14 +202,25 @@ public final class ManyToManyModel {
         return loss
     }
 
-    /// Mean cross-entropy of `targets` without touching gradients.
-    public func loss(_ input: SequenceInput, targets: [Int32], batchSize: Int, initialState: [Float]? = nil) -> Double {
-        let rows = runForward(input, batchSize: batchSize, initialState: initialState)
-        precondition(targets.count == rows, "\(targets.count) targets for \(rows) rows (T*B)")
-        return targets.withUnsafeBufferPointer { t in
+    /// `computeGradients` of the batch of these arguments (see `Batch`).
+    @discardableResult
+    public func computeGradients(_ input: SequenceInput, targets: [Int32], batchSize: Int,
+                                 initialState: [Float]? = nil) -> Double {
+        computeGradients(Batch(input: input, targets: targets, batchSize: batchSize, initialState: initialState))
+    }
+
+    /// Mean cross-entropy of `batch.targets` without touching gradients.
+    public func loss(_ batch: Batch) -> Double {
+        let rows = runForward(batch.input, batchSize: batch.batchSize, initialState: batch.initialState)
+        return batch.targets.withUnsafeBufferPointer { t in
             SoftmaxCrossEntropy.compute(logits: logitBuffer.pointer, rows: rows, classes: fc.outputSize,
                                         targets: t.baseAddress!, gradient: nil).loss
         }
+    }
+
+    /// `loss` of the batch of these arguments.
+    public func loss(_ input: SequenceInput, targets: [Int32], batchSize: Int, initialState: [Float]? = nil) -> Double {
+        loss(Batch(input: input, targets: targets, batchSize: batchSize, initialState: initialState))
     }
 
     /// Greedy completion of token sequence `prefix`: feeds the prefix, then appends the

@@ -2,91 +2,219 @@ import Linalg
 
 /// Many-to-one: one output per sequence, read at each sequence's **own last step**, so
 /// sequences of different lengths share a padded batch (sentence classification,
-/// sequence regression).
+/// sequence regression). Parameters `rnn.*` and `fc.*`, as `ManyToManyModel`'s.
 ///
+/// A sentence classifier, trained on two threads and saved:
 /// ```swift
 /// var rng = SeededRandom(seed: 0)
 /// let model = ManyToOneModel(inputSize: 10, hiddenSize: 16, outputSize: 2, using: &rng)
 /// // B = 2 sequences, padded to T = 3: lengths 3 and 1 (padding rows may hold any token or -1)
-/// let input = SequenceInput.tokens([4, 7,  2, -1,  9, -1])
-/// let loss = model.computeGradients(input, labels: [1, 0], batchSize: 2, lengths: [3, 1])
-/// let classes = model.predict(input, batchSize: 2, lengths: [3, 1])
+/// let batch = ManyToOneModel.Batch(input: .tokens([4, 7,  2, -1,  9, -1]), labels: [1, 0],
+///                                  batchSize: 2, lengths: [3, 1])
+/// let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.01), workers: 2)
+/// try trainer.step(batch)
+/// let classes = model.predict(batch)                       // [B] class indices
+/// try ModelCheckpoint(model: model).write(path: "classifier.safetensors")
 /// ```
 /// Padding never changes outputs or gradients: the recurrence is causal, and no
 /// gradient enters a sequence after its last step.
-/// - Complexity: `O(T·B·H·(I + H·L) + B·H·O)` per forward and per backward.
-public final class ManyToOneModel {
+/// - Complexity: `O(T·B·H·(I + H·L) + B·H·O)` per forward and per backward; allocates
+///   only when `(B, T)` grow.
+public final class ManyToOneModel: SequenceModel {
     public let parameters = ParameterStore()
     public let rnn: RecurrentStack
     public let fc: Linear
     let lastHidden = FloatBuffer()      // [B, H]
     let lastHiddenGradient = FloatBuffer()
+    let logitBuffer = FloatBuffer()     // [B, O]
+    /// Each sequence's length in the last forward.
     var lengths: [Int] = []
 
-    public init(inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
-                cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh,
-                initialization: RecurrentInitialization = .pytorchDefault, using rng: inout SeededRandom) {
-        rnn = RecurrentStack.make(cell, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
-                                  nonlinearity: nonlinearity, parameters: parameters, prefix: "rnn.")
-        fc = Linear(inputSize: hiddenSize, outputSize: outputSize, parameters: parameters, prefix: "fc.")
-        rnn.initialize(initialization, using: &rng)
+    /// When set, training steps time their phases into it (also attached to `rnn`).
+    public var profiler: PhaseProfiler? {
+        didSet { rnn.profiler = profiler }
+    }
+
+    /// The sizes: `inputSize`, `outputSize` classes, and the stack (metadata as
+    /// `ManyToManyModel.Configuration`'s).
+    public struct Configuration: ModelConfiguration {
+        public static let architecture = "many_to_one"
+        var layout: StackWithOutputLayer
+        public var inputSize: Int { layout.inputSize }
+        public var outputSize: Int { layout.outputSize }
+        public var recurrent: RecurrentConfiguration { layout.recurrent }
+
+        public init(inputSize: Int, outputSize: Int, recurrent: RecurrentConfiguration) {
+            layout = StackWithOutputLayer(inputSize: inputSize, outputSize: outputSize, recurrent: recurrent)
+        }
+
+        public init(metadata: [String: String]) throws(CheckpointError) {
+            layout = try StackWithOutputLayer(metadata: metadata)
+        }
+
+        public var parameterShapes: [ParameterShape] { layout.parameterShapes }
+        public var summary: String { layout.summary }
+        public var metadata: [String: String] { layout.metadata }
+
+        /// The stack's FLOPs per token (token input) for `T·B` rows, and the output layer's
+        /// 6HO once per sequence.
+        public func trainingFlops(batchSize: Int, steps: Int) -> Double {
+            recurrent.trainingFlopsPerToken(tokenInput: true, inputSize: inputSize) * Double(batchSize * steps)
+                + 6 * Double(recurrent.hiddenSize * outputSize * batchSize)
+        }
+    }
+
+    /// `B` sequences padded to `T` steps, time-major, each with one label, its length and
+    /// (optionally) the state to start from.
+    public struct Batch: SequenceBatch {
+        /// `[T*B]` tokens or `[T*B, I]` vectors.
+        public var input: SequenceInput
+        /// `[B]` class indices, `-1` = not counted.
+        public var labels: [Int32]
+        public var batchSize: Int
+        /// `[B]` lengths in `1...T`, or nil: every sequence has all `T` steps.
+        public var lengths: [Int]?
+        /// `rnn.stateSize(batchSize: B)` values, or nil for zeros.
+        public var initialState: [Float]?
+
+        public init() {
+            self.init(input: .tokens([]), labels: [], batchSize: 0)
+        }
+
+        public init(input: SequenceInput, labels: [Int32], batchSize: Int, lengths: [Int]? = nil,
+                    initialState: [Float]? = nil) {
+            precondition(labels.count == batchSize, "\(labels.count) labels for a batch of \(batchSize)")
+            precondition(lengths == nil || lengths!.count == batchSize, "\(lengths!.count) lengths for a batch of \(batchSize)")
+            self.input = input
+            self.labels = labels
+            self.batchSize = batchSize
+            self.lengths = lengths
+            self.initialState = initialState
+        }
+
+        public var countedTargets: Int { labels.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
+
+        public mutating func takeSequences(_ range: Range<Int>, of batch: Batch, stateBlocks: Int) {
+            let B = batch.batchSize
+            input.takeSequences(range, of: batch.input, batchSize: B)
+            TimeMajor.gather(batch.labels, width: 1, steps: 1, batchSize: B, sequences: range, into: &labels)
+            if let all = batch.lengths {
+                var mine = lengths ?? []
+                lengths = nil
+                TimeMajor.gather(all, width: 1, steps: 1, batchSize: B, sequences: range, into: &mine)
+                lengths = mine
+            } else {
+                lengths = nil
+            }
+            TimeMajor.gatherState(batch.initialState, blocks: stateBlocks, batchSize: B, sequences: range, into: &initialState)
+            batchSize = range.count
+        }
+    }
+
+    public var configuration: Configuration {
+        Configuration(inputSize: rnn.inputSize, outputSize: fc.outputSize, recurrent: rnn.configuration)
+    }
+
+    public init(_ configuration: Configuration, using rng: inout SeededRandom) {
+        (rnn, fc) = configuration.layout.make(parameters: parameters)
+        rnn.initialize(using: &rng)
         fc.initialize(using: &rng)
+    }
+
+    public convenience init(inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
+                            cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh, using rng: inout SeededRandom) {
+        self.init(Configuration(inputSize: inputSize, outputSize: outputSize,
+                                recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
+                                                                  nonlinearity: cell == .rnn ? nonlinearity : .tanh)),
+                  using: &rng)
+    }
+
+    public var stateBlocks: Int { rnn.cell.stateParts * rnn.numLayers }
+    public var stateWidth: Int { rnn.hiddenSize }
+    /// The state after each sequence's own last step.
+    public func finalState(into out: inout [Float]) { rnn.finalState(lengths: lengths, into: &out) }
+
+    /// Runs the stack and the output layer; the logits `[B, O]` are in `logitBuffer`.
+    private func runForward(_ batch: Batch) {
+        let B = batch.batchSize, H = rnn.hiddenSize
+        rnn.forward(batch.input, batchSize: B, initialState: batch.initialState)
+        lengths.removeAll(keepingCapacity: true)
+        if let given = batch.lengths { lengths.append(contentsOf: given) } else { lengths.append(contentsOf: repeatElement(rnn.steps, count: B)) }
+        rnn.checkLengths(lengths)
+        profiler.measure(.outputAndLoss) {
+            lastHidden.resize(B * H)
+            rnn.withOutputs { h in
+                for b in 0..<B {
+                    (lastHidden.pointer + b * H).update(from: h.baseAddress! + ((lengths[b] - 1) * B + b) * H, count: H)
+                }
+            }
+            logitBuffer.resize(B * fc.outputSize)
+            fc.forward(lastHidden.pointer, rows: B, into: logitBuffer.pointer)
+        }
+    }
+
+    /// Zeroes the gradients, then forward, softmax cross-entropy against `batch.labels`,
+    /// and backward; returns the mean loss over the counted labels.
+    @discardableResult
+    public func computeGradients(_ batch: Batch) -> Double {
+        parameters.zeroGradients()
+        runForward(batch)
+        let B = batch.batchSize, H = rnn.hiddenSize
+        let loss = profiler.measure(.outputAndLoss) {
+            let logits = logitBuffer.pointer
+            let loss = batch.labels.withUnsafeBufferPointer { t in
+                SoftmaxCrossEntropy.compute(logits: logits, rows: B, classes: fc.outputSize, targets: t.baseAddress!,
+                                            gradient: logits).loss
+            }
+            lastHiddenGradient.resize(B * H)
+            fc.backward(logits, input: lastHidden.pointer, rows: B, inputGradient: lastHiddenGradient.pointer)
+            rnn.withOutputGradient { d in
+                for b in 0..<B {
+                    let row = d.baseAddress! + ((lengths[b] - 1) * B + b) * H
+                    let src = lastHiddenGradient.pointer + b * H
+                    for j in 0..<H { row[j] += src[j] }
+                }
+            }
+            return loss
+        }
+        rnn.backward()
+        return loss
+    }
+
+    /// `computeGradients` of the batch of these arguments (see `Batch`).
+    @discardableResult
+    public func computeGradients(_ input: SequenceInput, labels: [Int32], batchSize: Int, lengths: [Int]? = nil) -> Double {
+        computeGradients(Batch(input: input, labels: labels, batchSize: batchSize, lengths: lengths))
+    }
+
+    /// The mean cross-entropy of `batch.labels`, gradients untouched.
+    public func loss(_ batch: Batch) -> Double {
+        runForward(batch)
+        return batch.labels.withUnsafeBufferPointer { t in
+            SoftmaxCrossEntropy.compute(logits: logitBuffer.pointer, rows: batch.batchSize, classes: fc.outputSize,
+                                        targets: t.baseAddress!, gradient: nil).loss
+        }
     }
 
     /// The outputs `[B, outputSize]` at each sequence's last step (`lengths`, all `T` when nil).
     public func forward(_ input: SequenceInput, batchSize: Int, lengths: [Int]? = nil) -> Matrix {
-        rnn.forward(input, batchSize: batchSize)
-        let B = batchSize, H = rnn.hiddenSize, T = rnn.steps
-        self.lengths = lengths ?? Array(repeating: T, count: B)
-        rnn.checkLengths(self.lengths)
-        lastHidden.resize(B * H)
-        rnn.withOutputs { h in
-            for b in 0..<B {
-                (lastHidden.pointer + b * H).update(from: h.baseAddress! + ((self.lengths[b] - 1) * B + b) * H, count: H)
-            }
-        }
-        var y = Matrix(rows: B, cols: fc.outputSize)
-        y.storage.withUnsafeMutableBufferPointer { fc.forward(lastHidden.pointer, rows: B, into: $0.baseAddress!) }
-        return y
+        runForward(Batch(input: input, labels: [Int32](repeating: -1, count: batchSize), batchSize: batchSize, lengths: lengths))
+        return Matrix(rows: batchSize, cols: fc.outputSize, storage: logitBuffer.array)
     }
 
-    /// Backpropagates d(loss)/d(outputs) `[B, outputSize]` of the last `forward`,
-    /// accumulating into `parameters.gradients`.
-    public func backward(_ outputGradient: Matrix) {
-        let B = rnn.batchSize, H = rnn.hiddenSize
-        precondition(outputGradient.rows == B && outputGradient.cols == fc.outputSize,
-                     "output gradient is [\(outputGradient.rows), \(outputGradient.cols)], expected [\(B), \(fc.outputSize)]")
-        lastHiddenGradient.resize(B * H)
-        outputGradient.storage.withUnsafeBufferPointer { dy in
-            fc.backward(dy.baseAddress!, input: lastHidden.pointer, rows: B, inputGradient: lastHiddenGradient.pointer)
+    /// The most likely class of each sequence of `batch` (its labels are not read).
+    public func predict(_ batch: Batch) -> [Int32] {
+        runForward(batch)
+        let O = fc.outputSize, logits = logitBuffer.pointer
+        return (0..<batch.batchSize).map { b in
+            var best = 0
+            for c in 1..<O where logits[b * O + c] > logits[b * O + best] { best = c }
+            return Int32(best)
         }
-        rnn.withOutputGradient { d in
-            for b in 0..<B {
-                let row = d.baseAddress! + ((lengths[b] - 1) * B + b) * H
-                let src = lastHiddenGradient.pointer + b * H
-                for j in 0..<H { row[j] += src[j] }
-            }
-        }
-        rnn.backward()
-    }
-
-    /// Zeroes gradients, then forward, softmax cross-entropy against `labels` `[B]`, and
-    /// backward; returns the mean loss.
-    @discardableResult
-    public func computeGradients(_ input: SequenceInput, labels: [Int32], batchSize: Int, lengths: [Int]? = nil) -> Double {
-        parameters.zeroGradients()
-        let y = forward(input, batchSize: batchSize, lengths: lengths)
-        let (loss, dy) = SoftmaxCrossEntropy.compute(logits: y, targets: labels)
-        backward(dy)
-        return Double(loss)
     }
 
     /// The most likely class of each sequence.
     public func predict(_ input: SequenceInput, batchSize: Int, lengths: [Int]? = nil) -> [Int32] {
-        let y = forward(input, batchSize: batchSize, lengths: lengths)
-        return (0..<y.rows).map { b in
-            let row = y.row(b)
-            return Int32(row.indices.max { row[$0] < row[$1] }!)
-        }
+        predict(Batch(input: input, labels: [Int32](repeating: -1, count: batchSize), batchSize: batchSize, lengths: lengths))
     }
 }

@@ -8,7 +8,7 @@ import Linalg
 /// ```swift
 /// let example = TutorialExample()
 /// var rng = SeededRandom(seed: 0)
-/// let run = example.train(using: &rng) { epoch, loss in print(epoch, loss) }
+/// let run = try example.train(using: &rng) { epoch, loss in print(epoch, loss) }
 /// run.complete("good")   // "good i am fine "
 /// ```
 public struct TutorialExample: Sendable {
@@ -64,20 +64,21 @@ public struct TutorialExample: Sendable {
         }
     }
 
-    /// Trains the tutorial's model, calling `progress(epoch, loss)` after each epoch
-    /// (epochs counted from 1).
-    public func train(using rng: inout SeededRandom, progress: (Int, Double) -> Void = { _, _ in }) -> Run {
+    /// Trains the tutorial's model through a `Trainer` (one full batch per epoch, no
+    /// clipping), calling `progress(epoch, loss)` after each epoch (epochs counted from 1).
+    /// - Throws: `TrainingError` if the loss became NaN or infinite (a larger learning rate).
+    public func train(using rng: inout SeededRandom, progress: (Int, Double) -> Void = { _, _ in }) throws -> Run {
         let vocab = vocabulary
         let data = batch
         let model = ManyToManyModel(inputSize: vocab.count, hiddenSize: hiddenSize, outputSize: vocab.count,
                                     numLayers: numLayers, using: &rng)
-        let optimizer = Adam(learningRate: learningRate)
+        let trainer = Trainer(model: model, optimizer: Adam(learningRate: learningRate))
+        let source = BatchList([ManyToManyModel.Batch(input: .tokens(data.inputs), targets: data.targets, batchSize: data.batchSize)])
         var losses: [Double] = []
-        for epoch in 1...epochs {
-            let loss = model.computeGradients(.tokens(data.inputs), targets: data.targets, batchSize: data.batchSize)
-            optimizer.step(model.parameters)
-            losses.append(loss)
-            progress(epoch, loss)
+        try trainer.train(on: source, for: .epochs(epochs)) { event in
+            guard case .step(let result) = event else { return }
+            losses.append(result.loss)
+            progress(trainer.position.epoch + 1, result.loss)
         }
         return Run(model: model, vocabulary: vocab, losses: losses, length: data.steps + 1)
     }

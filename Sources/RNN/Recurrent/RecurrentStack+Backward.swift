@@ -111,6 +111,11 @@ extension RecurrentStack {
     /// d(loss)/d(initialState) from the last `backward`, `stateSize` values.
     public var initialStateGradient: [Float] { initialStateGradientBuffer.array }
 
+    /// Calls `body` with `initialStateGradient`'s values, without copying.
+    func withInitialStateGradient<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(initialStateGradientBuffer.buffer))
+    }
+
     /// d(loss)/d(dense input) from the last `backward`, `[T*B, inputSize]`.
     public var inputGradient: Matrix {
         precondition(!inputIsTokens, "inputGradient exists only for dense input")

@@ -78,18 +78,15 @@ public class RecurrentStack {
         self.hasBias = bias
         self.parameters = parameters
         self.prefix = prefix
-        let gH = cell.gateCount * hiddenSize
-        var wih: [TensorSlot] = [], whh: [TensorSlot] = [], bih: [TensorSlot] = [], bhh: [TensorSlot] = []
-        for k in 0..<numLayers {
-            let inSize = k == 0 ? inputSize : hiddenSize
-            wih.append(parameters.register("\(prefix)weight_ih_l\(k)", shape: [gH, inSize]))
-            whh.append(parameters.register("\(prefix)weight_hh_l\(k)", shape: [gH, hiddenSize]))
-            if bias {
-                bih.append(parameters.register("\(prefix)bias_ih_l\(k)", shape: [gH]))
-                bhh.append(parameters.register("\(prefix)bias_hh_l\(k)", shape: [gH]))
-            }
-        }
-        (weightIH, weightHH, biasIH, biasHH) = (wih, whh, bih, bhh)
+        // The layout is RecurrentConfiguration's (checkpoints and counts read the same list):
+        // per layer weight_ih, weight_hh, then the two biases.
+        let layout = RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers)
+            .parameterShapes(inputSize: inputSize, prefix: prefix, bias: bias)
+        let slots = layout.map { parameters.register($0.name, shape: $0.shape) }
+        let perLayer = bias ? 4 : 2
+        func every(_ first: Int) -> [TensorSlot] { stride(from: first, to: slots.count, by: perLayer).map { slots[$0] } }
+        (weightIH, weightHH) = (every(0), every(1))
+        (biasIH, biasHH) = bias ? (every(2), every(3)) : ([], [])
         states = (0..<numLayers).map { _ in FloatBuffer() }
         outputGradients = (0..<numLayers).map { _ in FloatBuffer() }
     }

@@ -40,7 +40,7 @@ extension CharRNN {
                 throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable character")); evaluation needs at least 2 (one to read, one to predict)")
             }
             let started = now()
-            let (loss, count) = Evaluation.meanLoss(model: ck.model, streams: streams)
+            let (loss, count) = ck.model.meanLoss(over: streams)
             let seconds = now() - started
             guard loss.isFinite else {
                 throw CLIError("the model's loss on '\(data)' is not finite (\(loss)): the checkpoint's weights are out of range (too large, or damaged); use another checkpoint or retrain")

@@ -52,7 +52,7 @@ struct ExampleRun {
         let tokensPerEpoch = example.batch.inputs.count
         let started = now()
         var last = started
-        let run = example.train(using: &rng) { epoch, loss in
+        let run = try example.train(using: &rng) { epoch, loss in
             let t = now()
             history.append(.init(step: epoch, epoch: epoch, trainLoss: Float(loss), validationLoss: nil,
                                  tokensPerSecond: Float(Double(tokensPerEpoch) / max(t - last, 1e-9)),

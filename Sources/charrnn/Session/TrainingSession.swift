@@ -17,20 +17,19 @@ final class TrainingSession {
     let validation: TokenStreams?
     let model: ManyToManyModel
     /// Trains `model`, each batch split across worker threads when
-    /// `DataParallelModel.recommendedWorkers` says the model profits (else one worker:
-    /// the model trains itself, the GEMM library's threads inside each product).
-    let trainer: DataParallelModel
+    /// `BatchSplit.recommendedWorkers` says the model profits (else one worker: the model
+    /// trains itself, the GEMM library's threads inside each product). Its position and
+    /// carried state are the run's.
+    let trainer: Trainer<ManyToManyModel>
     /// The thread count training was given (`--threads` or the default, one per core).
     let threads: Int
-    let optimizer: Optimizer
     var vocabulary: Vocabulary { corpus.vocabulary }
     var rng: SeededRandom
 
-    // Position (what the next step does).
-    var step = 0
-    var epoch = 0
-    var stepInEpoch = 0
-    var hidden: [Float]?
+    // Position (what the next step does), the trainer's.
+    var step: Int { trainer.position.step }
+    var epoch: Int { trainer.position.epoch }
+    var stepInEpoch: Int { trainer.position.stepInEpoch }
 
     var history = History()
     var bestValidationLoss: Double?
@@ -68,7 +67,13 @@ final class TrainingSession {
         // Model, optimizer, random state and position: fresh or from the checkpoint.
         var rng = SeededRandom(seed: config.seed)
         let V = corpus.vocabulary.count
-        try Self.checkMemory(config: config, vocabularySize: V, validationStreams: validation?.batchSize ?? 0)
+        let configuration = ManyToManyModel.Configuration(
+            inputSize: V, outputSize: V,
+            recurrent: RecurrentConfiguration(cell: config.cell, hiddenSize: config.hiddenSize, numLayers: config.numLayers,
+                                              nonlinearity: config.nonlinearity))
+        try Self.checkMemory(config: config, model: configuration, validationStreams: validation?.batchSize ?? 0)
+        let model: ManyToManyModel, optimizer: Optimizer
+        var training: TrainingState? = nil
         if let resumed {
             model = resumed.model
             if let state = resumed.optimizer, state.name == config.optimizer.rawValue {
@@ -80,38 +85,36 @@ final class TrainingSession {
             } else {
                 optimizer = config.optimizer.make(learningRate: config.learningRate)
             }
-            if let training = resumed.training, resumed.optimizer != nil {
-                rng.state = training.rngState
-                step = training.step
-                epoch = training.epoch
-                stepInEpoch = training.stepInEpoch
-                hidden = training.hiddenState
+            if var state = resumed.training, resumed.optimizer != nil {
+                rng.state = state.rngState
                 let stateSize = model.rnn.stateSize(batchSize: config.batchSize)
-                if let h = hidden, h.count != stateSize {
+                if let h = state.hiddenState, h.count != stateSize {
                     throw CLIError("--resume checkpoint '\(config.resumedPath!)' carries a hidden state of \(h.count) values, but a \(Format.stack(cell: config.cell, nonlinearity: config.nonlinearity, numLayers: config.numLayers)) with \(config.hiddenSize) hidden units and batch size \(config.batchSize) carries \(stateSize); the file is damaged")
                 }
                 if resumed.metadata[TrainingConfiguration.Key.dataFingerprint] != corpus.fingerprint {
-                    Console.warning("'\(config.dataPath)' is not the text the checkpoint was trained on; continuing with epoch \(epoch + 1) from its start")
-                    stepInEpoch = 0
-                    hidden = nil
+                    Console.warning("'\(config.dataPath)' is not the text the checkpoint was trained on; continuing with epoch \(state.epoch + 1) from its start")
+                    state.stepInEpoch = 0
+                    state.hiddenState = nil
                 }
-                if stepInEpoch >= train.chunkCount { stepInEpoch = 0; hidden = nil }
+                if state.stepInEpoch >= train.chunkCount { state.stepInEpoch = 0; state.hiddenState = nil }
+                training = state
                 history = History(tensors: resumed.tensors)
                 if let text = resumed.metadata[TrainingConfiguration.Key.bestValidationLoss] { bestValidationLoss = Double(text) }
             } else if !config.quiet {
                 Console.note("note: '\(config.resumedPath!)' has weights but no training state; starting a new run from its weights")
             }
         } else {
-            model = ManyToManyModel(inputSize: V, hiddenSize: config.hiddenSize, outputSize: V, numLayers: config.numLayers,
-                                    cell: config.cell, nonlinearity: config.nonlinearity,
-                                    initialization: config.initialization, using: &rng)
+            model = ManyToManyModel(configuration, initialization: config.initialization, using: &rng)
             optimizer = config.optimizer.make(learningRate: config.learningRate)
         }
+        self.model = model
         self.rng = rng
         threads = ComputeThreads.count
-        let workers = DataParallelModel.recommendedWorkers(threads: threads, model: model, batchSize: config.batchSize,
-                                                           steps: config.seqLength)
-        trainer = DataParallelModel(model, workers: workers)
+        let workers = BatchSplit.recommendedWorkers(threads: threads, configuration: configuration, batchSize: config.batchSize,
+                                                    steps: config.seqLength)
+        trainer = Trainer(model: model, optimizer: optimizer, workers: workers, clipNorm: config.clip)
+        trainer.learningRateSchedule = { [config] position in config.learningRate(epoch: position.epoch) }
+        if let training { trainer.resume(from: training) }
         staticMetadata = config.metadata(fingerprint: corpus.fingerprint)
         if let epochs = config.epochs, epoch >= epochs {
             throw CLIError("the checkpoint has already trained \(Format.plural(epoch, "epoch")) (step \(Format.count(step))), so --epochs \(epochs) leaves nothing to do; pass a larger --epochs, e.g. --epochs \(epoch + 10)")
@@ -124,15 +127,12 @@ final class TrainingSession {
     /// Refuses a model whose parameters (with gradients and optimizer moments) and
     /// activations would not fit in the memory the process may use (`MemoryBudget`:
     /// physical memory, `ulimit -v` / `-d`, the cgroup's limit), before allocating any of it.
-    static func checkMemory(config: TrainingConfiguration, vocabularySize V: Int, validationStreams: Int) throws {
-        // G gate blocks per layer: weights [G·H, I] and [G·H, H], biases 2 × [G·H]; per step
-        // and layer the state(s) and the G·H gate pre-activations, kept for the backward pass.
-        let H = Double(config.hiddenSize), L = Double(config.numLayers), v = Double(V)
-        let G = Double(config.cell.gateCount), parts = Double(config.cell.stateParts)
-        let parameters = G * (H * v + (L - 1) * H * H + L * H * H + L * 2 * H) + H * v + v
-        let rows = Double(config.seqLength * max(config.batchSize, validationStreams))
-        let activations = L * (rows + Double(config.batchSize)) * H * 2 * (parts + G - 1) + rows * v * 2
-        let bytes = 4 * (parameters * 4 + activations)
+    static func checkMemory(config: TrainingConfiguration, model: ManyToManyModel.Configuration, validationStreams: Int) throws {
+        // The parameters with their gradients and two optimizer moments, and the workspaces
+        // the model keeps for the backward pass (the model's own counts).
+        let parameters = Double(model.parameterCount)
+        let rows = config.seqLength * max(config.batchSize, validationStreams)
+        let bytes = 4 * (parameters * 4 + model.workspaceFloats(rows: rows, batchSize: config.batchSize))
         let budget = MemoryBudget.current()
         guard bytes < budget.bytes * 0.8 else {
             throw CLIError("this model needs about \(MemoryBudget.format(bytes)) of memory (\(Format.count(Int(parameters))) parameters, \(Format.count(config.seqLength * config.batchSize)) predictions per step), more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); make --hidden-size, --num-layers, --batch-size or --seq-length smaller")
@@ -165,54 +165,35 @@ final class TrainingSession {
 
         let started = now()
         let startStep = step
-        var inputs: [Int32] = [], targets: [Int32] = []
         var epochStarted = now(), epochTokens = 0, epochSeconds = 0.0
-        let B = train.batchSize
-        while !isFinished {
-            if stepInEpoch == 0 { hidden = nil; epochStarted = now(); epochTokens = 0; epochSeconds = 0 }
-            let learningRate = config.learningRate(epoch: epoch)
-            optimizer.learningRate = learningRate
-            let T = train.fill(chunk: stepInEpoch, inputs: &inputs, targets: &targets)
-
-            let t0 = now()
-            let loss = trainer.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: hidden)
-            let norm = config.clip > 0
-                ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: config.clip)
-                : GradientClipping.globalNorm(model.parameters)
-            guard loss.isFinite && norm.isFinite else {
-                try diverged(loss: loss, norm: norm, learningRate: learningRate)
-                return
+        let goal: TrainingGoal = config.maxSteps.map { .steps($0) } ?? .epochs(config.epochs!)
+        do {
+            try trainer.train(on: train, for: goal) { event in
+                switch event {
+                case .step(let result):
+                    if stepInEpoch == 1 { epochStarted = now() - result.seconds; epochTokens = 0; epochSeconds = 0 }
+                    epochTokens += result.predictions
+                    epochSeconds += result.seconds
+                    history.append(.init(step: step, epoch: epoch + 1, trainLoss: Float(result.loss), validationLoss: nil,
+                                         tokensPerSecond: Float(Double(result.predictions) / max(result.seconds, 1e-9)),
+                                         learningRate: result.learningRate))
+                    progress.stepDone(step: step, epoch: epoch, stepInEpoch: stepInEpoch, loss: result.loss,
+                                      tokens: result.predictions, seconds: result.seconds)
+                    if let every = config.sampleEvery, step % every == 0 { try printSample() }
+                    if stepInEpoch != train.chunkCount, let every = config.saveEvery, step % every == 0 { try save() }
+                case .epochEnd:
+                    try finishEpoch(started: epochStarted, tokens: epochTokens, seconds: epochSeconds)
+                }
+                if InterruptHandler.requested {
+                    if lastSavedStep != step { try save() }
+                    try writeReports()
+                    progress.clear()
+                    Console.note("interrupted at step \(Format.count(step)) (epoch \(epoch + 1)); saved \(config.checkpointPath). Continue with: charrnn train --resume \(config.checkpointPath)")
+                    throw Interrupted()
+                }
             }
-            optimizer.step(model.parameters)
-            // The state for the next chunk (`stateSize` values: h, and c for the LSTM),
-            // written into the previous chunk's array rather than a new one.
-            var carried = hidden ?? []
-            hidden = nil
-            trainer.finalState(into: &carried)
-            hidden = carried
-            let seconds = now() - t0
-
-            step += 1
-            stepInEpoch += 1
-            epochTokens += T * B
-            epochSeconds += seconds
-            history.append(.init(step: step, epoch: epoch + 1, trainLoss: Float(loss), validationLoss: nil,
-                                 tokensPerSecond: Float(Double(T * B) / max(seconds, 1e-9)), learningRate: learningRate))
-            progress.stepDone(step: step, epoch: epoch, stepInEpoch: stepInEpoch, loss: loss, tokens: T * B, seconds: seconds)
-
-            if let every = config.sampleEvery, step % every == 0 { try printSample() }
-            if stepInEpoch == train.chunkCount {
-                try finishEpoch(started: epochStarted, tokens: epochTokens, seconds: epochSeconds)
-            } else if let every = config.saveEvery, step % every == 0 {
-                try save()
-            }
-            if InterruptHandler.requested {
-                if lastSavedStep != step { try save() }
-                try writeReports()
-                progress.clear()
-                Console.note("interrupted at step \(Format.count(step)) (epoch \(epoch + 1)); saved \(config.checkpointPath). Continue with: charrnn train --resume \(config.checkpointPath)")
-                throw Interrupted()
-            }
+        } catch let error as TrainingError {
+            try diverged(error)
         }
         if lastSavedStep != step { try save() }
         try writeReports()
@@ -228,7 +209,7 @@ final class TrainingSession {
         var validationLoss: Double? = nil
         var improved = false
         if let validation {
-            let v = Evaluation.meanLoss(model: model, streams: validation).loss
+            let v = model.meanLoss(over: validation).loss
             validationLoss = v
             history.setLastValidationLoss(v)
             if v.isFinite && (bestValidationLoss.map { v < $0 } ?? true) {
@@ -236,10 +217,7 @@ final class TrainingSession {
                 bestValidationLoss = v
             }
         }
-        let finishedEpoch = epoch
-        epoch += 1
-        stepInEpoch = 0
-        hidden = nil
+        let finishedEpoch = epoch - 1   // the trainer is at the start of the next epoch
         try save()
         var notes = ["saved \(config.checkpointPath)"]
         if improved, let best = config.bestCheckpointPath {
@@ -256,9 +234,8 @@ final class TrainingSession {
         var metadata = staticMetadata
         if let bestValidationLoss { metadata[TrainingConfiguration.Key.bestValidationLoss] = String(bestValidationLoss) }
         return Checkpoint(model: model, vocabulary: vocabulary, initialization: config.initialization,
-                          optimizer: OptimizerState(capturing: optimizer),
-                          training: TrainingState(step: step, epoch: epoch, stepInEpoch: stepInEpoch,
-                                                  rngState: rng.state, hiddenState: hidden),
+                          optimizer: OptimizerState(capturing: trainer.optimizer),
+                          training: trainer.trainingState(rngState: rng.state),
                           metadata: metadata, tensors: history.tensors)
     }
 
@@ -282,12 +259,11 @@ final class TrainingSession {
 
     /// Stops the run: the loss or the gradient is NaN/Inf. The weights were not updated
     /// with it, and no checkpoint is written.
-    func diverged(loss: Double, norm: Float, learningRate: Float) throws {
+    func diverged(_ error: TrainingError) throws {
         try? writeReports()
         progress.clear()
-        func name(_ x: Double) -> String { x.isNaN ? "NaN" : (x > 0 ? "infinite" : "-infinite") }
-        let what = loss.isFinite ? "the gradient norm became \(name(Double(norm)))" : "the training loss became \(name(loss))"
-        throw CLIError("\(what) at step \(Format.count(step + 1)) (epoch \(epoch + 1)), so training stopped; \(lastGoodCheckpointNote()). Try a smaller --lr (now \(Format.number(learningRate)))\(config.clip > 0 ? "" : " or --clip 5")")
+        let learningRate = trainer.optimizer.learningRate
+        throw CLIError("\(error), so training stopped; \(lastGoodCheckpointNote()). Try a smaller --lr (now \(Format.number(learningRate)))\(config.clip > 0 ? "" : " or --clip 5")")
     }
 
     func writeReports() throws {
@@ -346,7 +322,7 @@ final class TrainingSession {
         var result = "Trained \(Format.plural(steps, "step")) in \(Format.duration(seconds)) (now \(position)): mean train loss \(Format.loss(trainLoss))"
         if let validation {
             let v: Double
-            if stepInEpoch == 0, let last = history.rows.last?.validationLoss { v = Double(last) } else { v = Evaluation.meanLoss(model: model, streams: validation).loss }
+            if stepInEpoch == 0, let last = history.rows.last?.validationLoss { v = Double(last) } else { v = model.meanLoss(over: validation).loss }
             result += ", val loss \(Format.loss(v)) (\(String(format: "%.3f", v / log(2))) bits/char)"
         }
         result += "; saved \(config.checkpointPath)"

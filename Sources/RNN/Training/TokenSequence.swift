@@ -1,28 +1,33 @@
 /// A text's tokens in the narrowest integer type its vocabulary allows — one byte each up
 /// to 256 characters, two up to 65,536, else four — shared without copying by the slices
 /// that training and validation read (`slice(_:)`).
-struct TokenSequence {
+///
+/// ```swift
+/// let tokens = TokenSequence(.uint8(bytes))             // e.g. a text's character ids
+/// let train = tokens.slice(0..<(tokens.count * 9 / 10))  // shares the storage
+/// ```
+public struct TokenSequence: Sendable {
     /// The shared tokens.
-    final class Storage {
-        enum Buffer {
+    public final class Storage: Sendable {
+        public enum Buffer: Sendable {
             case uint8([UInt8])
             case uint16([UInt16])
             case int32([Int32])
         }
-        let buffer: Buffer
-        init(_ buffer: Buffer) { self.buffer = buffer }
+        public let buffer: Buffer
+        public init(_ buffer: Buffer) { self.buffer = buffer }
     }
 
-    let storage: Storage
+    public let storage: Storage
     /// The tokens of `storage` this sequence is.
-    let range: Range<Int>
+    public let range: Range<Int>
 
-    var count: Int { range.count }
+    public var count: Int { range.count }
 
     /// The narrowest element width for `vocabularySize` tokens, in bytes.
-    static func width(vocabularySize: Int) -> Int { vocabularySize <= 256 ? 1 : vocabularySize <= 65_536 ? 2 : 4 }
+    public static func width(vocabularySize: Int) -> Int { vocabularySize <= 256 ? 1 : vocabularySize <= 65_536 ? 2 : 4 }
 
-    init(_ buffer: Storage.Buffer) {
+    public init(_ buffer: Storage.Buffer) {
         storage = Storage(buffer)
         switch buffer {
         case .uint8(let a): range = 0..<a.count
@@ -37,14 +42,14 @@ struct TokenSequence {
     }
 
     /// Tokens `r` of this sequence (relative to its start), sharing the storage.
-    func slice(_ r: Range<Int>) -> TokenSequence {
+    public func slice(_ r: Range<Int>) -> TokenSequence {
         precondition(r.lowerBound >= 0 && r.upperBound <= count, "slice \(r) outside 0..<\(count)")
         return TokenSequence(storage: storage, range: (range.lowerBound + r.lowerBound)..<(range.lowerBound + r.upperBound))
     }
 
     /// Calls `body` with an accessor of token `i` (relative to the start) as `Int32`.
     /// - Complexity: O(1) besides `body`; the storage is not copied.
-    func withTokens<R>(_ body: (_ token: (Int) -> Int32) throws -> R) rethrows -> R {
+    public func withTokens<R>(_ body: (_ token: (Int) -> Int32) throws -> R) rethrows -> R {
         let start = range.lowerBound
         switch storage.buffer {
         case .uint8(let a): return try a.withUnsafeBufferPointer { p in try body { Int32(p[start + $0]) } }
@@ -52,4 +57,9 @@ struct TokenSequence {
         case .int32(let a): return try a.withUnsafeBufferPointer { p in try body { p[start + $0] } }
         }
     }
+}
+
+extension TokenSequence {
+    /// Tokens given as `Int32` values (stored as such).
+    public init(_ tokens: [Int32]) { self.init(.int32(tokens)) }
 }

@@ -3,22 +3,25 @@
 /// chunks of `seqLength` steps: the char-rnn scheme for truncated BPTT, with the hidden
 /// state carried from one chunk of a stream to the next.
 ///
+/// As a `BatchSource`, chunk `c` is batch `c` of every epoch, and consecutive chunks
+/// continue each other (the trainer carries the state).
+///
 /// ```swift
 /// let streams = TokenStreams(tokens: tokens, batchSize: 32, seqLength: 64, partialChunks: false)!
-/// var x: [Int32] = [], y: [Int32] = []
-/// let T = streams.fill(chunk: 0, inputs: &x, targets: &y)   // x, y: [T*B], time-major
+/// var batch = ManyToManyModel.Batch()
+/// streams.fill(0, epoch: 0, into: &batch)   // inputs, targets: [T*B], time-major
 /// ```
-struct TokenStreams {
-    let tokens: TokenSequence
-    let batchSize: Int
-    let seqLength: Int
+public struct TokenStreams: BatchSource, Sendable {
+    public let tokens: TokenSequence
+    public let batchSize: Int
+    public let seqLength: Int
     /// Inputs per stream, `(tokens.count - 1) / batchSize`.
-    let streamLength: Int
+    public let streamLength: Int
     /// Whether a last chunk shorter than `seqLength` is walked (evaluation) or dropped (training).
-    let partialChunks: Bool
+    public let partialChunks: Bool
 
     /// Nil when a stream would have no complete chunk (`partialChunks == false`) or no step at all.
-    init?(tokens: TokenSequence, batchSize: Int, seqLength: Int, partialChunks: Bool) {
+    public init?(tokens: TokenSequence, batchSize: Int, seqLength: Int, partialChunks: Bool) {
         precondition(batchSize > 0 && seqLength > 0)
         self.tokens = tokens
         self.batchSize = batchSize
@@ -29,33 +32,35 @@ struct TokenStreams {
     }
 
     /// Number of chunks (steps) in one pass.
-    var chunkCount: Int {
+    public var chunkCount: Int {
         partialChunks ? (streamLength + seqLength - 1) / seqLength : streamLength / seqLength
     }
 
     /// Number of predictions in one pass.
-    var predictionCount: Int {
+    public var predictionCount: Int {
         batchSize * (partialChunks ? streamLength : chunkCount * seqLength)
     }
 
+    public var batchesPerEpoch: Int { chunkCount }
+    public var continuesSequences: Bool { true }
+
     /// Writes chunk `c`'s inputs and targets (`[T*B]`, step `t` of stream `b` at `t*B + b`)
-    /// and returns its number of steps `T`.
-    func fill(chunk c: Int, inputs: inout [Int32], targets: inout [Int32]) -> Int {
+    /// into `batch` (its storage reused); the chunks are the same every epoch.
+    public func fill(_ c: Int, epoch: Int, into batch: inout ManyToManyModel.Batch) {
         precondition(c >= 0 && c < chunkCount, "chunk \(c) outside 0..<\(chunkCount)")
         let B = batchSize, S = streamLength
         let start = c * seqLength
         let T = min(seqLength, S - start)
-        inputs.removeAll(keepingCapacity: true)
-        targets.removeAll(keepingCapacity: true)
-        tokens.withTokens { token in
-            for t in 0..<T {
-                for b in 0..<B {
-                    let i = b * S + start + t
-                    inputs.append(token(i))
-                    targets.append(token(i + 1))
+        batch.refill(batchSize: B) { inputs, targets in
+            tokens.withTokens { token in
+                for t in 0..<T {
+                    for b in 0..<B {
+                        let i = b * S + start + t
+                        inputs.append(token(i))
+                        targets.append(token(i + 1))
+                    }
                 }
             }
         }
-        return T
     }
 }

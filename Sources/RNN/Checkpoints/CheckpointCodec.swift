@@ -1,0 +1,202 @@
+import Linalg
+import SafeTensors
+
+/// What every checkpoint format shares (`ModelCheckpoint` for any model, `Checkpoint` for
+/// the character model): the parameters under their names, the optimizer's buffers and
+/// the training state, written to and validated from a `SafeTensors` file against the
+/// model's `parameterShapes` — the layout the model itself registers.
+///
+/// ```text
+///   {parameter}                    each parameter tensor, in its shape
+///   optimizer.{buffer}.{parameter} the optimizer's moment buffers, one per parameter
+///   training.hidden_state          the carried state ([L, B, H], or [2, L, B, H] for the LSTM)
+/// metadata: optimizer, learning_rate, optimizer_step; step, epoch, step_in_epoch, rng_state
+/// ```
+struct CheckpointCodec {
+    /// The tensors the model registers, in order.
+    let shapes: [ParameterShape]
+    /// The configuration in words, the reason a shape is expected ("cell rnn, hidden_size 6, ...").
+    let architecture: String
+    /// The carried state's configuration, or nil when the model carries none.
+    let carriedState: RecurrentConfiguration?
+    /// A likelier cause of a parameter's wrong shape, if one is known.
+    var shapeHint: (ParameterShape, [Int]) -> String? = { _, _ in nil }
+
+    /// Metadata keys the codec writes and interprets.
+    static let reservedMetadataKeys: Set<String> = [
+        "optimizer", "learning_rate", "optimizer_step", "step", "epoch", "step_in_epoch", "rng_state",
+    ]
+    static let optimizerPrefix = "optimizer."
+    static let hiddenStateTensor = "training.hidden_state"
+
+    /// The first name component of each parameter plus `optimizer.` and `training.`:
+    /// tensor names outside them are the caller's extra tensors.
+    var reservedTensorPrefixes: Set<String> {
+        Set(shapes.map { String($0.name.prefix { $0 != "." }) + "." }).union([Self.optimizerPrefix, "training."])
+    }
+
+    func isReserved(tensor name: String) -> Bool { reservedTensorPrefixes.contains { name.hasPrefix($0) } }
+
+    // MARK: - Writing
+
+    /// Adds the parameters, the optimizer state and the training state to `file`.
+    /// - Precondition: optimizer buffers have `store.count` values; a hidden state has
+    ///   `stateBlocks · H` values per sequence.
+    func encode(parameters store: ParameterStore, optimizer: OptimizerState?, training: TrainingState?,
+                into file: inout SafeTensors) {
+        for slot in store.slots {
+            file.tensors[slot.name] = .init(shape: slot.shape, values: Array(store.values[slot.range]))
+        }
+        if let optimizer {
+            file.metadata["optimizer"] = optimizer.name
+            file.metadata["learning_rate"] = String(optimizer.learningRate)
+            file.metadata["optimizer_step"] = String(optimizer.stepCount)
+            for (buffer, values) in optimizer.buffers {
+                precondition(values.count == store.count,
+                             "optimizer buffer '\(buffer)' has \(values.count) values for \(store.count) parameters")
+                precondition(!buffer.isEmpty && !buffer.contains("."), "optimizer buffer name '\(buffer)' must be non-empty without '.'")
+                for slot in store.slots {
+                    file.tensors["\(Self.optimizerPrefix)\(buffer).\(slot.name)"] =
+                        .init(shape: slot.shape, values: Array(values[slot.range]))
+                }
+            }
+        }
+        if let training {
+            file.metadata["step"] = String(training.step)
+            file.metadata["epoch"] = String(training.epoch)
+            file.metadata["step_in_epoch"] = String(training.stepInEpoch)
+            file.metadata["rng_state"] = training.rngState.map(String.init).joined(separator: ",")
+            if let h = training.hiddenState {
+                guard let state = carriedState else { preconditionFailure("a hidden state for a model that carries none") }
+                let perSequence = state.stateBlocks * state.hiddenSize
+                precondition(!h.isEmpty && h.count % perSequence == 0,
+                             "hidden state of \(h.count) values is not \(Self.hiddenStateDescription(state, batch: "B"))")
+                file.tensors[Self.hiddenStateTensor] = .init(shape: Self.hiddenStateShape(state, batchSize: h.count / perSequence),
+                                                             values: h)
+            }
+        }
+    }
+
+    // MARK: - Reading
+
+    /// What `decode` found: the parameter values in `shapes`' order, the optimizer and
+    /// training states.
+    struct Decoded {
+        var values: [[Float]]
+        var optimizer: OptimizerState?
+        var training: TrainingState?
+    }
+
+    /// Validates every parameter, optimizer and training tensor of `file` against
+    /// `shapes` before anything is built.
+    func decode(_ file: SafeTensors) throws(CheckpointError) -> Decoded {
+        let reader = MetadataReader(metadata: file.metadata)
+        var values: [[Float]] = []
+        for expected in shapes {
+            guard let tensor = file.tensors[expected.name] else { throw .missingTensor(expected.name) }
+            guard tensor.shape == expected.shape else {
+                var because = architecture
+                if let hint = shapeHint(expected, tensor.shape) { because += " (\(hint))" }
+                throw .shapeMismatch(tensor: expected.name, shape: tensor.shape, expected: expected.shape, because: because)
+            }
+            guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: expected.name) }
+            values.append(tensor.values)
+        }
+        let expectedNames = Set(shapes.map(\.name))
+        let modelPrefixes = reservedTensorPrefixes.subtracting([Self.optimizerPrefix, "training."])
+        for name in file.tensors.keys.sorted()
+        where modelPrefixes.contains(where: { name.hasPrefix($0) }) && !expectedNames.contains(name) {
+            throw .unexpectedTensor(name, because: architecture)
+        }
+        return Decoded(values: values, optimizer: try decodeOptimizer(file, reader: reader, expectedNames: expectedNames),
+                       training: try decodeTraining(file, reader: reader))
+    }
+
+    /// Optimizer state: every buffer has one tensor per parameter, in its shape.
+    private func decodeOptimizer(_ file: SafeTensors, reader: MetadataReader, expectedNames: Set<String>)
+        throws(CheckpointError) -> OptimizerState? {
+        let optimizerTensors = file.tensors.keys.filter { $0.hasPrefix(Self.optimizerPrefix) }.sorted()
+        guard file.metadata["optimizer"] != nil else {
+            if let first = optimizerTensors.first { throw .unexpectedTensor(first, because: "the metadata names no optimizer") }
+            return nil
+        }
+        let name = try reader.string("optimizer")
+        guard OptimizerKind(rawValue: name) != nil else { throw .unknownOptimizer(name) }
+        let learningRate = try reader.float("learning_rate")
+        let stepCount = try reader.integer("optimizer_step", in: 0...Checkpoint.maximumCount)
+        var bufferNames: Set<String> = []
+        for tensorName in optimizerTensors {
+            let rest = tensorName.dropFirst(Self.optimizerPrefix.count)
+            guard let dot = rest.firstIndex(of: "."), expectedNames.contains(String(rest[rest.index(after: dot)...])) else {
+                throw .unexpectedTensor(tensorName, because: "optimizer tensors are named optimizer.{buffer}.{parameter}")
+            }
+            bufferNames.insert(String(rest[..<dot]))
+        }
+        var buffers: [String: [Float]] = [:]
+        for buffer in bufferNames.sorted() {
+            var flat: [Float] = []
+            for parameter in shapes {
+                let tensorName = "\(Self.optimizerPrefix)\(buffer).\(parameter.name)"
+                guard let tensor = file.tensors[tensorName] else { throw .missingTensor(tensorName) }
+                guard tensor.shape == parameter.shape else {
+                    throw .shapeMismatch(tensor: tensorName, shape: tensor.shape, expected: parameter.shape,
+                                         because: "it must have the shape of \(parameter.name)")
+                }
+                guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: tensorName) }
+                flat += tensor.values
+            }
+            buffers[buffer] = flat
+        }
+        return OptimizerState(name: name, learningRate: learningRate, stepCount: stepCount, buffers: buffers)
+    }
+
+    /// Training state: counters, random state and (for a model that carries one) the state.
+    private func decodeTraining(_ file: SafeTensors, reader: MetadataReader) throws(CheckpointError) -> TrainingState? {
+        let tensor = file.tensors[Self.hiddenStateTensor]
+        guard file.metadata["step"] != nil else {
+            if tensor != nil { throw .unexpectedTensor(Self.hiddenStateTensor, because: "the metadata has no training step") }
+            return nil
+        }
+        let step = try reader.integer("step", in: 0...Checkpoint.maximumCount)
+        let epoch = try reader.integer("epoch", in: 0...Checkpoint.maximumCount)
+        let stepInEpoch = try reader.integer("step_in_epoch", in: 0...Checkpoint.maximumCount)
+        let rngState = try reader.rngState()
+        var hidden: [Float]? = nil
+        if let tensor {
+            guard let state = carriedState else {
+                throw .unexpectedTensor(Self.hiddenStateTensor, because: "\(architecture) carries no state between batches")
+            }
+            let batch = tensor.shape.count >= 2 ? tensor.shape[tensor.shape.count - 2] : 0
+            guard batch >= 1, tensor.shape == Self.hiddenStateShape(state, batchSize: batch) else {
+                throw .shapeMismatch(tensor: Self.hiddenStateTensor, shape: tensor.shape,
+                                     expected: Self.hiddenStateShape(state, batchSize: max(batch, 1)),
+                                     because: "it must be \(Self.hiddenStateDescription(state, batch: "batch"))")
+            }
+            guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: Self.hiddenStateTensor) }
+            hidden = tensor.values
+        }
+        return TrainingState(step: step, epoch: epoch, stepInEpoch: stepInEpoch, rngState: rngState, hiddenState: hidden)
+    }
+
+    /// `[L, B, H]` (PyTorch's `h_n`), or for the LSTM `[2, L, B, H]` (`h_n` then `c_n`).
+    static func hiddenStateShape(_ state: RecurrentConfiguration, batchSize: Int) -> [Int] {
+        (state.cell.stateParts > 1 ? [state.cell.stateParts] : []) + [state.numLayers, batchSize, state.hiddenSize]
+    }
+
+    static func hiddenStateDescription(_ state: RecurrentConfiguration, batch: String) -> String {
+        let (parts, L, H) = (state.cell.stateParts, state.numLayers, state.hiddenSize)
+        return parts > 1
+            ? "[\(parts), num_layers, \(batch), hidden_size] = [\(parts), \(L), \(batch), \(H)] (h then c)"
+            : "[num_layers, \(batch), hidden_size] = [\(L), \(batch), \(H)]"
+    }
+}
+
+extension ParameterStore {
+    /// Sets every tensor from `values`, in the order of `shapes`, which must be this
+    /// store's layout (the model was built from the configuration that gave `shapes`).
+    func load(_ values: [[Float]], shapes: [ParameterShape]) {
+        precondition(slots.map { ParameterShape(name: $0.name, shape: $0.shape) } == shapes,
+                     "the model's parameters are not the layout its configuration describes")
+        for (slot, tensor) in zip(slots, values) { setTensor(slot.name, tensor) }
+    }
+}

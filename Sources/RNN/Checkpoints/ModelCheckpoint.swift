@@ -1,0 +1,118 @@
+import Linalg
+import SafeTensors
+
+/// Any `SequenceModel`, with (optionally) everything needed to resume its training
+/// exactly, as a `SafeTensors` file: the parameters under their names, the model's
+/// configuration in the metadata, the optimizer and training state (`CheckpointCodec`).
+///
+/// ```text
+/// metadata: format "swift-rnn.model", format_version 1, architecture (many_to_many,
+///           many_to_one, one_to_many, encoder_decoder), the configuration's keys
+///           (cell, hidden_size, num_layers, ..., see each model's Configuration),
+///           optimizer and training keys, and any extra metadata
+/// tensors:  the parameters, optimizer.{buffer}.{parameter}, training.hidden_state,
+///           and any extra tensors
+/// ```
+///
+/// Reading builds the configuration from the metadata, checks every tensor against the
+/// layout that configuration registers (`ModelConfiguration.parameterShapes`) before the
+/// model is built, and throws a `CheckpointError` naming the problem.
+///
+/// ```swift
+/// try ModelCheckpoint(model: classifier, optimizer: OptimizerState(capturing: adam)).write(path: "c.safetensors")
+/// let loaded = try ModelCheckpoint<ManyToOneModel>.read(path: "c.safetensors")
+/// loaded.model.predict(batch)
+/// ```
+public struct ModelCheckpoint<Model: SequenceModel> {
+    /// The value of the `format` metadata key.
+    public static var format: String { "swift-rnn.model" }
+    /// The newest `format_version` this code reads and writes.
+    public static var formatVersion: Int { 1 }
+
+    /// The model (its parameters hold the checkpoint's values).
+    public let model: Model
+    /// Optimizer name, learning rate, step count and moment buffers, for resuming.
+    public var optimizer: OptimizerState?
+    /// Step counters, RNG state and carried state, for resuming.
+    public var training: TrainingState?
+    /// Extra metadata (keys the checkpoint does not interpret).
+    public var metadata: [String: String]
+    /// Extra tensors (names outside the model's, `optimizer.` and `training.`).
+    public var tensors: [String: SafeTensors.Tensor]
+
+    public init(model: Model, optimizer: OptimizerState? = nil, training: TrainingState? = nil,
+                metadata: [String: String] = [:], tensors: [String: SafeTensors.Tensor] = [:]) {
+        self.model = model
+        self.optimizer = optimizer
+        self.training = training
+        self.metadata = metadata
+        self.tensors = tensors
+    }
+
+    static func codec(_ configuration: Model.Configuration, carriesState: Bool) -> CheckpointCodec {
+        CheckpointCodec(shapes: configuration.parameterShapes, architecture: configuration.summary,
+                        carriedState: carriesState ? configuration.recurrent : nil)
+    }
+
+    /// Keys this checkpoint writes for `configuration`.
+    static func reservedKeys(_ configuration: Model.Configuration) -> Set<String> {
+        CheckpointCodec.reservedMetadataKeys.union(configuration.metadata.keys).union(["format", "format_version", "architecture"])
+    }
+
+    /// The checkpoint as a safetensors file.
+    /// - Precondition: extra metadata keys and tensor names are not the checkpoint's own.
+    public var safeTensors: SafeTensors {
+        let configuration = model.configuration
+        let codec = Self.codec(configuration, carriesState: model.carriesState)
+        var file = SafeTensors()
+        let reserved = Self.reservedKeys(configuration)
+        for key in metadata.keys { precondition(!reserved.contains(key), "metadata key '\(key)' is reserved by ModelCheckpoint") }
+        for name in tensors.keys { precondition(!codec.isReserved(tensor: name), "tensor name '\(name)' is reserved by ModelCheckpoint") }
+        file.metadata = metadata.merging(configuration.metadata) { _, b in b }
+        file.metadata["format"] = Self.format
+        file.metadata["format_version"] = String(Self.formatVersion)
+        file.metadata["architecture"] = Model.Configuration.architecture
+        codec.encode(parameters: model.parameters, optimizer: optimizer, training: training, into: &file)
+        file.tensors.merge(tensors) { a, _ in a }
+        return file
+    }
+
+    /// Writes the checkpoint atomically (see `SafeTensors.write(path:)`).
+    public func write(path: String) throws { try safeTensors.write(path: path) }
+
+    /// Reads the checkpoint at `path`; throws `SafeTensorsError` for an unreadable or
+    /// malformed file, `CheckpointError` for one that is not a checkpoint of this model type.
+    public static func read(path: String) throws -> ModelCheckpoint {
+        try ModelCheckpoint(try SafeTensors.read(path: path))
+    }
+
+    /// The checkpoint in `file`, validated completely before the model is built.
+    public init(_ file: SafeTensors) throws(CheckpointError) {
+        let reader = MetadataReader(metadata: file.metadata)
+        let format = try reader.string("format")
+        guard format == Self.format else { throw .unsupportedFormat(format) }
+        let version = try reader.integer("format_version", in: 1...Int.max)
+        guard version <= Self.formatVersion else { throw .unsupportedVersion(version) }
+        let architecture = try reader.string("architecture")
+        guard architecture == Model.Configuration.architecture else {
+            throw .invalidMetadata(key: "architecture", value: architecture,
+                                   expected: "\(Model.Configuration.architecture), the architecture of \(Model.self)")
+        }
+        let configuration = try Model.Configuration(metadata: file.metadata)
+        var rng = SeededRandom(seed: 0)
+        // The state question needs a model; decode first with the tensors' own answer and
+        // build only after every tensor checked out.
+        let carries = file.tensors[CheckpointCodec.hiddenStateTensor] != nil
+        let decoded = try Self.codec(configuration, carriesState: carries).decode(file)
+        let model = Model(configuration, using: &rng)
+        if carries && !model.carriesState {
+            throw .unexpectedTensor(CheckpointCodec.hiddenStateTensor, because: "\(configuration.summary) carries no state between batches")
+        }
+        model.parameters.load(decoded.values, shapes: configuration.parameterShapes)
+        let codec = Self.codec(configuration, carriesState: carries)
+        let reserved = Self.reservedKeys(configuration)
+        self.init(model: model, optimizer: decoded.optimizer, training: decoded.training,
+                  metadata: file.metadata.filter { !reserved.contains($0.key) },
+                  tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })
+    }
+}

@@ -1,0 +1,115 @@
+import Linalg
+
+/// A trainable sequence model: a parameter store, a batch type, and the one operation
+/// training needs — zero the gradients, run forward and backward, return the loss.
+///
+/// The four architectures (`ManyToManyModel`, `ManyToOneModel`, `OneToManyModel`,
+/// `EncoderDecoderModel`) conform, each on its zero-allocation path (workspaces reused;
+/// nothing allocated per step once `(B, T)` stop growing). Whatever conforms trains
+/// through `Trainer`, splits across threads with `DataParallelModel`, and saves and
+/// resumes through `ModelCheckpoint` — a sentence classifier, for instance:
+///
+/// ```swift
+/// var rng = SeededRandom(seed: 0)
+/// let model = ManyToOneModel(.init(inputSize: 20, outputSize: 2, recurrent: .init(cell: .gru, hiddenSize: 32)), using: &rng)
+/// let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.01), workers: 2)
+/// let batch = ClassificationBatch(input: .tokens(tokens), labels: labels, batchSize: 32, lengths: lengths)
+/// let result = try trainer.step(batch)          // zero, forward/backward, clip, check, Adam
+/// let classes = model.predict(batch)
+/// ```
+///
+/// A replica (for the thread split) is `Self(model.configuration, using: &rng)` with the
+/// values copied over, so `configuration` must rebuild exactly the parameter layout.
+public protocol SequenceModel: AnyObject {
+    associatedtype Batch: SequenceBatch
+    associatedtype Configuration: ModelConfiguration
+
+    /// Everything needed to build this model again (sizes, cell, special tokens).
+    var configuration: Configuration { get }
+    /// Builds the model with freshly initialized parameters (PyTorch's defaults), drawing from `rng`.
+    init(_ configuration: Configuration, using rng: inout SeededRandom)
+
+    /// All parameters and their gradients, in one buffer each.
+    var parameters: ParameterStore { get }
+    /// When set, training steps time their phases into it.
+    var profiler: PhaseProfiler? { get set }
+
+    /// Zeroes the gradients, runs forward, the loss (mean over `batch.countedTargets`)
+    /// and backward; afterwards `parameters.gradients` holds d(loss)/d(parameters).
+    @discardableResult
+    func computeGradients(_ batch: Batch) -> Double
+    /// The mean loss of `batch`, gradients untouched.
+    func loss(_ batch: Batch) -> Double
+
+    /// Number of `[B, H]` blocks in the state the model carries from one batch to the next
+    /// (truncated BPTT): `parts · numLayers` (parts = 2 for the LSTM), or 0 for a model
+    /// whose initial state is computed (one-to-many, encoder-decoder). Default 0.
+    var stateBlocks: Int { get }
+    /// The width `H` of each state block (0 without a carried state).
+    var stateWidth: Int { get }
+    /// The state after the last `computeGradients` or `loss`, `[stateBlocks, B, stateWidth]`
+    /// flattened, into `out` (no allocation when it already has the right size).
+    /// - Precondition: `stateBlocks > 0`.
+    func finalState(into out: inout [Float])
+}
+
+extension SequenceModel {
+    public var stateBlocks: Int { 0 }
+    public var stateWidth: Int { 0 }
+    public func finalState(into out: inout [Float]) {
+        preconditionFailure("\(Self.self) carries no state from batch to batch")
+    }
+    /// Whether the model carries a state from batch to batch (`stateBlocks > 0`).
+    public var carriesState: Bool { stateBlocks > 0 }
+}
+
+/// A batch of `B` sequences that can be cut into contiguous groups of sequences (the
+/// thread split) and weighs its mean loss by the targets it counts.
+public protocol SequenceBatch {
+    /// An empty batch, to take sequences into.
+    init()
+    /// Number of sequences `B`.
+    var batchSize: Int { get }
+    /// Number of predictions the mean loss averages over (targets not `-1`).
+    var countedTargets: Int { get }
+    /// The state the recurrence starts from, `[blocks, B, H]` (the model's `stateBlocks`),
+    /// or nil for zeros. A batch of a model without a carried state has none (nil; default).
+    var initialState: [Float]? { get set }
+    /// Makes `self` the batch of sequences `range` of `batch` (inputs, targets, and the
+    /// initial state's rows when the state has `stateBlocks` blocks), reusing `self`'s
+    /// storage. - Complexity: O(size of the slice).
+    mutating func takeSequences(_ range: Range<Int>, of batch: Self, stateBlocks: Int)
+}
+
+extension SequenceBatch {
+    public var initialState: [Float]? {
+        get { nil }
+        set { precondition(newValue == nil, "\(Self.self) has no initial state to set") }
+    }
+}
+
+/// What builds a model again and what a checkpoint records of it: a value that maps to
+/// and from string metadata, its parameter layout, and the cost figures that choose the
+/// thread split.
+public protocol ModelConfiguration: Equatable, Sendable {
+    /// The `architecture` metadata value (`many_to_many`, ...).
+    static var architecture: String { get }
+    /// The configuration as checkpoint metadata.
+    var metadata: [String: String] { get }
+    /// Reads what `metadata` wrote; throws naming the bad key.
+    init(metadata: [String: String]) throws(CheckpointError)
+    /// The tensors the model registers, in order: what a checkpoint of it must hold.
+    var parameterShapes: [ParameterShape] { get }
+    /// `cell rnn, hidden_size 6, ...`: the configuration in words, for error messages.
+    var summary: String { get }
+    /// The recurrent stack(s)' configuration (for shape hints and the thread split).
+    var recurrent: RecurrentConfiguration { get }
+    /// The training FLOPs of a batch of `batchSize` sequences of `steps` steps, from the
+    /// GEMMs a step performs (multiply-add = 2).
+    func trainingFlops(batchSize: Int, steps: Int) -> Double
+}
+
+extension ModelConfiguration {
+    /// The number of parameters (the sum of `parameterShapes`).
+    public var parameterCount: Int { parameterShapes.reduce(0) { $0 + $1.count } }
+}

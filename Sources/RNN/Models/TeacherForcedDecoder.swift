@@ -1,0 +1,55 @@
+import Linalg
+
+/// The generating half shared by `OneToManyModel` and `EncoderDecoderModel`: a token stack
+/// and an output layer trained with teacher forcing — step `t` reads the target of step
+/// `t - 1` (the start token at step 0) — from a given initial state.
+///
+/// Its workspaces (the inputs and the logits) are reused, so a training step allocates
+/// nothing once `(B, T)` stop growing.
+final class TeacherForcedDecoder {
+    let rnn: RecurrentStack
+    let fc: Linear
+    let startToken: Int32
+    /// The teacher-forcing inputs `[T*B]` of the last run.
+    private var inputs: [Int32] = []
+    /// The logits `[T*B, V]` of the last run (their gradient after a backward run).
+    private let logits = FloatBuffer()
+    var profiler: PhaseProfiler?
+
+    init(rnn: RecurrentStack, fc: Linear, startToken: Int32) {
+        self.rnn = rnn
+        self.fc = fc
+        self.startToken = startToken
+    }
+
+    /// Runs the stack from `initialState` over the teacher-forcing inputs of `targets`
+    /// (`[T*B]`, `-1` = padding) and returns the mean cross-entropy over the counted
+    /// targets; with `backward`, accumulates the gradients of `fc` and the stack, and
+    /// `rnn.initialStateGradient` holds d(loss)/d(initialState).
+    func run(targets: [Int32], batchSize B: Int, initialState: [Float], backward: Bool) -> Double {
+        precondition(!targets.isEmpty && targets.count % B == 0, "targets must be [T*B] for B = \(B), got \(targets.count)")
+        inputs.removeAll(keepingCapacity: true)
+        inputs.append(contentsOf: repeatElement(startToken, count: B))
+        inputs.append(contentsOf: targets.prefix(targets.count - B))
+        rnn.forward(.tokens(inputs), batchSize: B, initialState: initialState)
+        let rows = targets.count, V = fc.outputSize
+        let loss = profiler.measure(.outputAndLoss) {
+            logits.resize(rows * V)
+            rnn.withOutputs { h in fc.forward(h.baseAddress!, rows: rows, into: logits.pointer) }
+            let loss = targets.withUnsafeBufferPointer { t in
+                SoftmaxCrossEntropy.compute(logits: logits.pointer, rows: rows, classes: V, targets: t.baseAddress!,
+                                            gradient: backward ? logits.pointer : nil).loss
+            }
+            if backward {
+                rnn.withOutputs { h in
+                    rnn.withOutputGradient { dh in
+                        fc.backward(logits.pointer, input: h.baseAddress!, rows: rows, inputGradient: dh.baseAddress!)
+                    }
+                }
+            }
+            return loss
+        }
+        if backward { rnn.backward() }
+        return loss
+    }
+}

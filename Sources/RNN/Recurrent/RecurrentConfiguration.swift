@@ -1,0 +1,146 @@
+import Linalg
+
+/// A named tensor's shape before any store holds it: the layout a model registers, and the
+/// tensors a checkpoint must hold for it.
+public struct ParameterShape: Equatable, Sendable {
+    /// PyTorch's `state_dict` name, e.g. `rnn.weight_hh_l0`.
+    public let name: String
+    public let shape: [Int]
+    /// The number of elements.
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// The recurrent part of a model: the cell, `H`, `L` and the vanilla RNN's activation.
+/// Its `parameterShapes` are what `RecurrentStack` registers, in that order, so a
+/// checkpoint's expected tensors, the parameter counts and the FLOP estimate all come
+/// from this one description.
+///
+/// Metadata keys: `cell` (rnn|gru|lstm; absent = rnn), `hidden_size`, `num_layers`,
+/// `nonlinearity` (tanh|relu; the vanilla RNN only, absent for GRU and LSTM).
+public struct RecurrentConfiguration: Equatable, Sendable {
+    public var cell: RecurrentCell
+    public var hiddenSize: Int
+    public var numLayers: Int
+    /// The vanilla RNN's activation; `.tanh` (unused) for GRU and LSTM.
+    public var nonlinearity: Nonlinearity
+
+    public init(cell: RecurrentCell = .rnn, hiddenSize: Int, numLayers: Int = 1, nonlinearity: Nonlinearity = .tanh) {
+        precondition(cell == .rnn || nonlinearity == .tanh, "the nonlinearity applies to the vanilla RNN only, not \(cell)")
+        self.cell = cell
+        self.hiddenSize = hiddenSize
+        self.numLayers = numLayers
+        self.nonlinearity = nonlinearity
+    }
+
+    /// The largest `hidden_size` and `num_layers` a checkpoint may declare.
+    public static let maximumHiddenSize = 1 << 20
+    public static let maximumLayers = 1024
+    /// The largest input, output or vocabulary size a checkpoint may declare.
+    public static let maximumInputSize = 1 << 24
+
+    /// The stack of this configuration over inputs of `inputSize`, registered in `parameters`.
+    public func makeStack(inputSize: Int, parameters: ParameterStore, prefix: String) -> RecurrentStack {
+        RecurrentStack.make(cell, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
+                            nonlinearity: nonlinearity, parameters: parameters, prefix: prefix)
+    }
+
+    /// Per layer `k`: `weight_ih_l{k}` [G·H, I_k], `weight_hh_l{k}` [G·H, H], and with
+    /// `bias` `bias_ih_l{k}`, `bias_hh_l{k}` [G·H] — PyTorch's names and order.
+    public func parameterShapes(inputSize: Int, prefix: String, bias: Bool = true) -> [ParameterShape] {
+        let gH = cell.gateCount * hiddenSize
+        var shapes: [ParameterShape] = []
+        for k in 0..<numLayers {
+            shapes.append(.init(name: "\(prefix)weight_ih_l\(k)", shape: [gH, k == 0 ? inputSize : hiddenSize]))
+            shapes.append(.init(name: "\(prefix)weight_hh_l\(k)", shape: [gH, hiddenSize]))
+            if bias {
+                shapes.append(.init(name: "\(prefix)bias_ih_l\(k)", shape: [gH]))
+                shapes.append(.init(name: "\(prefix)bias_hh_l\(k)", shape: [gH]))
+            }
+        }
+        return shapes
+    }
+
+    /// Number of `[B, H]` blocks in the state: `parts · L`.
+    public var stateBlocks: Int { cell.stateParts * numLayers }
+
+    /// `G·H²`, one layer's `W_hh`.
+    public var recurrentWeightCount: Int { cell.gateCount * hiddenSize * hiddenSize }
+
+    /// Training FLOPs per token (one row of the `[T*B, ·]` matrices) of the stack, from the
+    /// GEMMs a step performs (multiply-add = 2; `G` gate blocks make every recurrent GEMM
+    /// `G` times the vanilla one):
+    /// - layer 0 with token input (the input projection is a gather, `dW_ih` a scatter-add,
+    ///   no `dX`): forward `h W_hhᵀ`, backward `dA W_hh`, `dW_hh` — **6GH²**; with dense
+    ///   input of width `I`, also `X W_ihᵀ` and `dW_ih` — **4GHI** more;
+    /// - each further layer: input GEMM, recurrence, backward recurrence, `dW_hh`, `dW_ih`,
+    ///   `dX`, 2GH² each — **12GH²**.
+    ///
+    /// Elementwise work is not counted (O(GH) per token).
+    public func trainingFlopsPerToken(tokenInput: Bool, inputSize: Int) -> Double {
+        let G = Double(cell.gateCount), H = Double(hiddenSize), L = Double(numLayers)
+        let firstInput = tokenInput ? 0 : 4 * G * H * Double(inputSize)
+        return G * (6 * H * H + 12 * H * H * (L - 1)) + firstInput
+    }
+
+    /// The floats of the stack's workspaces for `rows = T·B` rows: per layer and step the
+    /// state parts and the `G·H` gate pre-activations, kept for the backward pass, and as
+    /// many gradients. - Complexity: O(1).
+    public func workspaceFloats(rows: Int, batchSize: Int) -> Double {
+        let H = Double(hiddenSize), L = Double(numLayers)
+        let G = Double(cell.gateCount), parts = Double(cell.stateParts)
+        return L * Double(rows + batchSize) * H * 2 * (parts + G - 1)
+    }
+
+    /// `cell rnn, hidden_size 6, num_layers 2`, for error messages.
+    public var summary: String { "cell \(cell), hidden_size \(hiddenSize), num_layers \(numLayers)" }
+
+    // MARK: - Metadata
+
+    /// The configuration as metadata (see the type's keys).
+    public var metadata: [String: String] {
+        var m = ["cell": cell.rawValue, "hidden_size": String(hiddenSize), "num_layers": String(numLayers)]
+        if cell == .rnn { m["nonlinearity"] = nonlinearity.rawValue }
+        return m
+    }
+
+    /// Reads what `metadata` wrote; a file without `cell` is a vanilla RNN (the first format).
+    public init(metadata: [String: String]) throws(CheckpointError) {
+        let reader = MetadataReader(metadata: metadata)
+        let cell: RecurrentCell = metadata["cell"] == nil ? .rnn : try reader.enumeration("cell", RecurrentCell.self)
+        let hiddenSize = try reader.integer("hidden_size", in: 1...Self.maximumHiddenSize)
+        let numLayers = try reader.integer("num_layers", in: 1...Self.maximumLayers)
+        // The vanilla RNN needs its activation; GRU and LSTM have fixed ones (tanh or absent).
+        let nonlinearity: Nonlinearity = cell == .rnn || metadata["nonlinearity"] != nil
+            ? try reader.enumeration("nonlinearity", Nonlinearity.self) : .tanh
+        if cell != .rnn && nonlinearity != .tanh {
+            throw .invalidMetadata(key: "nonlinearity", value: nonlinearity.rawValue,
+                                   expected: "tanh or no value: it applies to the vanilla RNN only, not \(cell)")
+        }
+        self.init(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers, nonlinearity: nonlinearity)
+    }
+
+    /// When a tensor of this stack has the shape another cell would give it, the likely
+    /// cause (a lost or wrong `cell` key); nil otherwise.
+    func otherCellHint(tensor: ParameterShape, found shape: [Int], metadataCell: String?) -> String? {
+        guard let other = RecurrentCell.allCases.first(where: {
+            $0 != cell && shape == [$0.gateCount * hiddenSize] + tensor.shape.dropFirst()
+        }) else { return nil }
+        return "the shape is that of a \(other) layer; is the 'cell' metadata '\(metadataCell ?? "")' right?"
+    }
+}
+
+extension RecurrentStack {
+    /// This stack's configuration.
+    public var configuration: RecurrentConfiguration {
+        RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
+                               nonlinearity: vanillaNonlinearity ?? .tanh)
+    }
+}
+
+extension Linear {
+    /// `weight` [O, I] and, with `bias`, `bias` [O]: what `Linear` registers.
+    public static func parameterShapes(inputSize: Int, outputSize: Int, prefix: String, bias: Bool = true) -> [ParameterShape] {
+        [.init(name: "\(prefix)weight", shape: [outputSize, inputSize])]
+            + (bias ? [.init(name: "\(prefix)bias", shape: [outputSize])] : [])
+    }
+}

@@ -1,0 +1,156 @@
+import Linalg
+
+/// The training loop, once for every `SequenceModel`: per step the learning-rate hook,
+/// the gradients (split across `workers` threads by a `DataParallelModel`), global-norm
+/// clipping, the non-finite check, the optimizer update, and — for a source whose batches
+/// continue each other — the state carried into the next batch (truncated BPTT).
+///
+/// ```swift
+/// let trainer = Trainer(model: model, optimizer: Adam(learningRate: 2e-3), workers: 2, clipNorm: 5)
+/// trainer.learningRateSchedule = { position in 2e-3 * pow(0.95, Float(position.epoch)) }
+/// try trainer.train(on: streams, for: .epochs(10)) { event in
+///     if case .epochEnd(let epoch) = event { print(epoch, model.meanLoss(over: validation).loss) }
+/// }
+/// ```
+///
+/// Its position (step, epoch, batch of the epoch) and carried state are all a checkpoint
+/// needs besides the weights, the optimizer and the caller's random state, so a resumed
+/// trainer (`resume(from:)`) continues bit for bit.
+/// - Complexity: per step the model's forward and backward plus `O(P)` for clipping and
+///   the update; nothing allocated per step once the batch has its size.
+public final class Trainer<Model: SequenceModel> {
+    public let model: Model
+    /// Computes the gradients, split across its workers.
+    public let parallel: DataParallelModel<Model>
+    public let optimizer: Optimizer
+    /// The gradients' global norm is clipped to this; nil or 0: no clipping.
+    public var clipNorm: Float?
+    /// The learning rate of the next step, from the position; nil keeps the optimizer's.
+    public var learningRateSchedule: ((TrainingPosition) -> Float)?
+    /// What the next step does.
+    public var position = TrainingPosition()
+    /// The state the next batch starts from (nil: zeros), when the source continues its
+    /// sequences; reset at every epoch.
+    public var carriedState: [Float]?
+
+    /// A trainer of `model` on `workers` threads (1: the model trains itself, the GEMM
+    /// library's threads inside each product; see `BatchSplit.recommendedWorkers`).
+    public init(model: Model, optimizer: Optimizer, workers: Int = 1, clipNorm: Float? = nil) {
+        self.model = model
+        self.optimizer = optimizer
+        self.clipNorm = clipNorm
+        parallel = DataParallelModel(model, workers: workers)
+    }
+
+    /// When set, steps time their phases into it (clipping and the update as `.optimizer`).
+    public var profiler: PhaseProfiler? {
+        get { parallel.profiler }
+        set { parallel.profiler = newValue }
+    }
+
+    /// The number of worker threads a step is split across.
+    public var workerCount: Int { parallel.workerCount }
+
+    /// One update on `batch`. With `carryState`, the batch starts from `carriedState`
+    /// (whatever its own `initialState`), and afterwards `carriedState` is the state after
+    /// it. Advances `position.step` and `position.stepInEpoch`.
+    /// - Throws: `TrainingError.nonFinite` when the loss or the gradient is NaN or
+    ///   infinite; the weights, the optimizer and the position are then unchanged.
+    @discardableResult
+    public func step(_ batch: Model.Batch, carryState: Bool = false) throws(TrainingError) -> StepResult {
+        let clock = ContinuousClock(), started = clock.now
+        let learningRate = learningRateSchedule?(position) ?? optimizer.learningRate
+        optimizer.learningRate = learningRate
+        var input = batch
+        if carryState { input.initialState = carriedState }
+        let loss = parallel.computeGradients(input)
+        input.initialState = nil   // the carried array's only owner again, so it is reused below
+        let norm = parallel.profiler.measure(.optimizer) { () -> Float in
+            let norm = clipNorm.map { $0 > 0 } == true
+                ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: clipNorm!)
+                : GradientClipping.globalNorm(model.parameters)
+            if loss.isFinite && norm.isFinite { optimizer.step(model.parameters) }
+            return norm
+        }
+        guard loss.isFinite && norm.isFinite else {
+            throw .nonFinite(loss: loss, gradientNorm: norm, step: position.step + 1, epoch: position.epoch)
+        }
+        if carryState {
+            var carried = carriedState ?? []
+            carriedState = nil
+            parallel.finalState(into: &carried)
+            carriedState = carried
+        }
+        position.step += 1
+        position.stepInEpoch += 1
+        return StepResult(loss: loss, gradientNorm: norm, learningRate: learningRate, predictions: batch.countedTargets,
+                          seconds: (clock.now - started).seconds)
+    }
+
+    /// Trains on `source` until `goal`, from the current position: each epoch walks the
+    /// source's batches from `position.stepInEpoch`, the state reset at its start.
+    /// `onEvent` sees every step and every epoch's end (the position already moved on);
+    /// an error it throws stops training there (after that step or epoch).
+    public func train<Source: BatchSource>(on source: Source, for goal: TrainingGoal,
+                                           onEvent: (TrainingEvent) throws -> Void = { _ in }) throws
+    where Source.Batch == Model.Batch {
+        precondition(source.batchesPerEpoch > 0, "the batch source has no batches")
+        let carry = source.continuesSequences && model.carriesState
+        var batch = Model.Batch()
+        while !goal.isReached(at: position) {
+            if position.stepInEpoch >= source.batchesPerEpoch { position.stepInEpoch = 0 }
+            if position.stepInEpoch == 0 { carriedState = nil }
+            source.fill(position.stepInEpoch, epoch: position.epoch, into: &batch)
+            let result = try step(batch, carryState: carry)
+            try onEvent(.step(result))
+            if position.stepInEpoch == source.batchesPerEpoch {
+                position.epoch += 1
+                position.stepInEpoch = 0
+                carriedState = nil
+                try onEvent(.epochEnd(epoch: position.epoch - 1))
+            }
+        }
+    }
+
+    /// The position and carried state of `state` (a checkpoint's), to continue from.
+    public func resume(from state: TrainingState) {
+        position = TrainingPosition(step: state.step, epoch: state.epoch, stepInEpoch: state.stepInEpoch)
+        carriedState = state.hiddenState
+    }
+
+    /// The training state to checkpoint: the position, the carried state and `rngState`
+    /// (the caller's generator, e.g. for samples).
+    public func trainingState(rngState: [UInt32]) -> TrainingState {
+        TrainingState(step: position.step, epoch: position.epoch, stepInEpoch: position.stepInEpoch,
+                      rngState: rngState, hiddenState: carriedState)
+    }
+}
+
+extension SequenceModel {
+    /// The mean loss over one epoch of `source`, weighted by the predictions each batch
+    /// counts, carrying the state from batch to batch when the source continues its
+    /// sequences (no gradients). Returns NaN and 0 when nothing is counted.
+    public func meanLoss<Source: BatchSource>(over source: Source, epoch: Int = 0) -> (loss: Double, count: Int)
+    where Source.Batch == Batch {
+        let carry = source.continuesSequences && carriesState
+        var batch = Batch()
+        var state: [Float]? = nil
+        var total = 0.0, count = 0
+        for index in 0..<source.batchesPerEpoch {
+            source.fill(index, epoch: epoch, into: &batch)
+            if carry { batch.initialState = state }
+            let n = batch.countedTargets
+            let loss = self.loss(batch)
+            if carry {
+                var next = state ?? []
+                state = nil
+                batch.initialState = nil
+                finalState(into: &next)
+                state = next
+            }
+            total += loss * Double(n)
+            count += n
+        }
+        return (count > 0 ? total / Double(count) : .nan, count)
+    }
+}
