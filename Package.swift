@@ -46,6 +46,11 @@ let package = Package(
             dependencies: ["RNN", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/bench"
         ),
+        // Examples/: one small program per architecture, built by `swift build`, run by the tests.
+        .executableTarget(name: "example-classifier", dependencies: ["RNN", "Linalg"], path: "Examples/Classifier"),
+        .executableTarget(name: "example-generator", dependencies: ["RNN", "Linalg"], path: "Examples/Generator"),
+        .executableTarget(name: "example-reverser", dependencies: ["RNN", "Linalg"], path: "Examples/Reverser"),
+        .executableTarget(name: "example-character-model", dependencies: ["RNN", "Linalg"], path: "Examples/CharacterModel"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "Linalg", "SafeTensors"]),
@@ -53,6 +58,8 @@ let package = Package(
         .target(name: "ToolTesting", dependencies: ["Linalg"], path: "Tests/ToolTesting"),
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
         .testTarget(name: "BenchTests", dependencies: ["Linalg", "ToolTesting", "bench"]),
+        .testTarget(name: "ExampleTests", dependencies: ["ToolTesting", "example-classifier", "example-generator",
+                                                         "example-reverser", "example-character-model"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,14 +29,23 @@ public enum ToolProcess {
     }
 
     /// The executables the tests run.
-    public enum Tool: String, Sendable {
+    public enum Tool: String, Sendable, CaseIterable {
         case charrnn, bench
+        /// The programs of `Examples/`.
+        case classifier = "example-classifier", generator = "example-generator"
+        case reverser = "example-reverser", characterModel = "example-character-model"
     }
 
     public static let charrnn = locate("charrnn")
     public static let bench = locate("bench")
 
-    public static func binary(_ tool: Tool) -> URL { tool == .charrnn ? charrnn : bench }
+    public static func binary(_ tool: Tool) -> URL {
+        switch tool {
+        case .charrnn: return charrnn
+        case .bench: return bench
+        default: return locate(tool.rawValue)
+        }
+    }
 
     /// The built executable `name` (see the type's documentation for where it looks).
     public static func locate(_ name: String) -> URL {

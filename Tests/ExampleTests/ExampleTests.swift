@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+import ToolTesting
+
+/// Each program of `Examples/` runs to the end and reaches what its comment promises.
+struct ExampleProgramTests {
+    func run(_ tool: ToolProcess.Tool, _ arguments: [String] = []) throws -> String {
+        let r = try ToolProcess.run(arguments, timeout: 300, tool: tool)
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(r)")
+        return r.stdout
+    }
+
+    @Test func classifierTrainsOnTwoWorkersSavesAndReloads() throws {
+        try withTemporaryDirectory { dir in
+            let out = try run(.classifier, [dir + "/classifier.safetensors"])
+            #expect(FileManager.default.fileExists(atPath: dir + "/classifier.safetensors"))
+            let line = try #require(out.split(separator: "\n").last)
+            let right = Int(line.split(separator: " ").dropFirst(3).first ?? "") ?? -1
+            #expect(right >= 115, "\(out)")   // of 128 held-out sequences, >= 90%
+        }
+    }
+
+    @Test func generatorEmitsEachCodesDigits() throws {
+        let out = try run(.generator)
+        for k in 0..<5 {
+            #expect(out.contains("code \(k): " + (0..<6).map { String((k + $0) % 10) }.joined(separator: " ")), "\(out)")
+        }
+    }
+
+    @Test func reverserReversesHeldOutStrings() throws {
+        let out = try run(.reverser)
+        let right = Int(out.split(separator: "\n").last?.split(separator: " ").first ?? "") ?? -1
+        #expect(right >= 58, "\(out)")   // of 64
+    }
+
+    @Test func characterModelContinuesTheText() throws {
+        let out = try run(.characterModel)
+        #expect(out.split(separator: "\n").last?.hasPrefix("the quick brown fox jumps over the lazy dog") == true, "\(out)")
+    }
+}
