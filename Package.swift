@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "RNN", targets: ["RNN"]),
+        .library(name: "RNNTraining", targets: ["RNNTraining"]),
         .executable(name: "charrnn", targets: ["charrnn"]),
         .executable(name: "bench", targets: ["bench"]),
     ],
@@ -36,27 +37,31 @@ let package = Package(
         // The safetensors file format alone (read, write, atomic replace, errors): depends on
         // nothing of ours, so that other Swift projects can use it.
         .target(name: "SafeTensors"),
-        .target(name: "RNN", dependencies: ["Linalg", "SafeTensors", "_RNNKernels"]),
+        .target(name: "RNN", dependencies: ["Linalg", "_RNNKernels"]),
+        // Training any SequenceModel: the Trainer, the batch split across threads, token
+        // streams, checkpoints (on SafeTensors) and the tutorial's example.
+        .target(name: "RNNTraining", dependencies: ["RNN", "Linalg", "SafeTensors"]),
         .executableTarget(
             name: "charrnn",
-            dependencies: ["RNN", "Linalg", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "bench",
-            dependencies: ["RNN", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["RNN", "RNNTraining", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/bench"
         ),
         // Examples/: one small program per architecture, built by `swift build`, run by the tests.
-        .executableTarget(name: "example-classifier", dependencies: ["RNN", "Linalg"], path: "Examples/Classifier"),
-        .executableTarget(name: "example-generator", dependencies: ["RNN", "Linalg"], path: "Examples/Generator"),
-        .executableTarget(name: "example-reverser", dependencies: ["RNN", "Linalg"], path: "Examples/Reverser"),
-        .executableTarget(name: "example-character-model", dependencies: ["RNN", "Linalg"], path: "Examples/CharacterModel"),
+        .executableTarget(name: "example-classifier", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Classifier"),
+        .executableTarget(name: "example-generator", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Generator"),
+        .executableTarget(name: "example-reverser", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Reverser"),
+        .executableTarget(name: "example-character-model", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/CharacterModel"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
-        .testTarget(name: "RNNTests", dependencies: ["RNN", "Linalg", "SafeTensors"]),
+        .testTarget(name: "RNNTests", dependencies: ["RNN", "RNNTraining", "Linalg"]),
+        .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNN", "Linalg", "SafeTensors"]),
         // Runs the built executables (ToolTesting finds them beside the test bundle).
         .target(name: "ToolTesting", dependencies: ["Linalg"], path: "Tests/ToolTesting"),
-        .testTarget(name: "CharRNNTests", dependencies: ["RNN", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
+        .testTarget(name: "CharRNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
         .testTarget(name: "BenchTests", dependencies: ["Linalg", "ToolTesting", "bench"]),
         .testTarget(name: "ExampleTests", dependencies: ["ToolTesting", "example-classifier", "example-generator",
                                                          "example-reverser", "example-character-model"]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Linalg
 import RNN
+import RNNTraining
 
 /// `swift run -c release bench`: times training epochs of the character model for a suite
 /// of configurations and reports tokens/s, GFLOP/s and their share of the FMA peak and of

@@ -1,4 +1,5 @@
 import RNN
+import RNNTraining
 
 /// One benchmark configuration: the model's shape, the batch layout and the corpus size.
 ///

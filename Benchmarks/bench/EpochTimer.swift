@@ -1,6 +1,7 @@
 import Foundation
 import Linalg
 import RNN
+import RNNTraining
 
 /// The timing loop of one configuration at one thread count.
 ///

@@ -1,4 +1,5 @@
 import RNN
+import RNNTraining
 
 /// How a bench run with `n` threads uses them.
 ///

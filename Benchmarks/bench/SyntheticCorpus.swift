@@ -1,5 +1,6 @@
 import Linalg
 import RNN
+import RNNTraining
 
 /// A deterministic synthetic character corpus: a seeded first-order Markov chain over
 /// `V` symbols in which every symbol has four favoured successors (taken 85% of the

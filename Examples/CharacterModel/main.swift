@@ -4,6 +4,7 @@
 //   swift run -c release example-character-model
 import Linalg
 import RNN
+import RNNTraining
 
 let text = String(repeating: "the quick brown fox jumps over the lazy dog. ", count: 40)
 let vocabulary = Vocabulary(text: text)

@@ -5,6 +5,7 @@
 import Foundation
 import Linalg
 import RNN
+import RNNTraining
 
 var rng = SeededRandom(seed: 1)
 let (symbols, batchSize, maxLength) = (4, 32, 8)

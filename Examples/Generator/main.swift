@@ -4,6 +4,7 @@
 //   swift run -c release example-generator
 import Linalg
 import RNN
+import RNNTraining
 
 var rng = SeededRandom(seed: 2)
 let (codes, length, start) = (5, 6, Int32(10))

@@ -4,6 +4,7 @@
 //   swift run -c release example-reverser
 import Linalg
 import RNN
+import RNNTraining
 
 var rng = SeededRandom(seed: 3)
 let letters = Array("abcd"), (batchSize, maxLength) = (32, 5)

@@ -2,6 +2,7 @@ import Foundation
 import ToolTesting
 import Linalg
 import RNN
+import RNNTraining
 import Testing
 
 private let badInputDirectory = FileManager.default.temporaryDirectory

@@ -1,6 +1,7 @@
 import Foundation
 import ToolTesting
 import RNN
+import RNNTraining
 import Testing
 
 /// `charrnn train` without `--data`: the built-in example, and the subcommands' help.

@@ -1,6 +1,7 @@
 import Foundation
 import ToolTesting
 import RNN
+import RNNTraining
 import Testing
 
 /// The Python with PyTorch and safetensors to check checkpoints with: `CHARRNN_TORCH_PYTHON`,

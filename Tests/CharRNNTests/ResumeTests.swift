@@ -1,6 +1,7 @@
 import Foundation
 import ToolTesting
 import RNN
+import RNNTraining
 import Testing
 import SafeTensors
 #if canImport(Glibc)

@@ -2,6 +2,7 @@ import Foundation
 import ToolTesting
 import Linalg
 import RNN
+import RNNTraining
 import Testing
 
 /// `1234567` as `1,234,567`.

@@ -2,6 +2,7 @@ import Foundation
 import ToolTesting
 import Linalg
 import RNN
+import RNNTraining
 import Testing
 
 /// `charrnn train --data`: checkpoints, progress, history, plot, options.

@@ -107,12 +107,12 @@ struct OptimizerTests {
         // A step count that would overflow when counted on (or a negative one) is refused
         // by every optimizer; the bound itself restores.
         for make in [{ Adam() as Optimizer }, { SGD(learningRate: 0.1) }, { Adagrad() }, { RMSprop() }] {
-            for bad in [Int.max, -1, Checkpoint.maximumCount + 1] {
+            for bad in [Int.max, -1, OptimizerKind.maximumStepCount + 1] {
                 #expect(throws: OptimizerStateError.stepCountOutOfRange(bad)) { try make().restore(stateBuffers: [:], stepCount: bad) }
             }
             let o = make()
-            try o.restore(stateBuffers: [:], stepCount: Checkpoint.maximumCount)
-            #expect(o.stepCount == Checkpoint.maximumCount, "\(o.name)")
+            try o.restore(stateBuffers: [:], stepCount: OptimizerKind.maximumStepCount)
+            #expect(o.stepCount == OptimizerKind.maximumStepCount, "\(o.name)")
         }
     }
 

@@ -1,6 +1,7 @@
 import Testing
 import Linalg
 import RNN
+import RNNTraining
 
 struct PaddingAndDeterminismTests {
     /// A padded many-to-one batch gives the same outputs and the same gradient as the

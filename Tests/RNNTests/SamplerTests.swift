@@ -1,6 +1,7 @@
 import Testing
 import Linalg
 import RNN
+import RNNTraining
 
 struct SamplerTests {
     static func trainedModel() throws -> TutorialExample.Run {

@@ -49,7 +49,7 @@ public final class PhaseProfiler {
 extension Optional where Wrapped == PhaseProfiler {
     /// Times `body` under `phase` when a profiler is attached; otherwise just runs it.
     @inline(__always)
-    func measure<R>(_ phase: PhaseProfiler.Phase, _ body: () throws -> R) rethrows -> R {
+    package func measure<R>(_ phase: PhaseProfiler.Phase, _ body: () throws -> R) rethrows -> R {
         switch self {
         case .some(let p): return try p.measure(phase, body)
         case .none: return try body()

@@ -3,11 +3,11 @@ import Linalg
 /// Row gathers on time-major arrays `[T, B, width]` (step `t` of sequence `b` at row
 /// `t*B + b`): how batches are cut into groups of sequences for the thread split, and
 /// how the groups' states are put back together.
-enum TimeMajor {
+package enum TimeMajor {
     /// From `source` `[T, B, width]`, the `[T, range.count, width]` array of sequences
     /// `range`, written into `out` (resized only if its size differs).
     /// - Complexity: O(T · range.count · width).
-    static func gather<E: BitwiseCopyable>(_ source: [E], width: Int, steps T: Int, batchSize B: Int,
+    package static func gather<E: BitwiseCopyable>(_ source: [E], width: Int, steps T: Int, batchSize B: Int,
                                            sequences range: Range<Int>, into out: inout [E]) {
         let count = range.count
         let n = T * count * width
@@ -25,7 +25,7 @@ enum TimeMajor {
 
     /// The inverse of `gather`: writes `part` `[T, range.count, width]` into sequences
     /// `range` of `whole` `[T, B, width]`. - Complexity: O(T · range.count · width).
-    static func scatter<E: BitwiseCopyable>(_ part: [E], width: Int, steps T: Int, batchSize B: Int,
+    package static func scatter<E: BitwiseCopyable>(_ part: [E], width: Int, steps T: Int, batchSize B: Int,
                                             sequences range: Range<Int>, into whole: inout [E]) {
         let count = range.count
         precondition(part.count == T * count * width && whole.count == T * B * width, "mismatched [T, B, width] arrays")
@@ -41,7 +41,7 @@ enum TimeMajor {
 
     /// `[blocks, B, width]` state rows of sequences `range` of `state` into `out`
     /// (nil stays nil). - Complexity: O(blocks · range.count · width).
-    static func gatherState(_ state: [Float]?, blocks: Int, batchSize B: Int, sequences range: Range<Int>,
+    package static func gatherState(_ state: [Float]?, blocks: Int, batchSize B: Int, sequences range: Range<Int>,
                             into out: inout [Float]?) {
         guard let state, blocks > 0 else { out = nil; return }
         var values = out ?? []
@@ -54,7 +54,7 @@ enum TimeMajor {
 extension SequenceInput {
     /// Makes `self` the input of sequences `range` of `source` (`batchSize` sequences),
     /// reusing `self`'s storage when it holds the same kind.
-    mutating func takeSequences(_ range: Range<Int>, of source: SequenceInput, batchSize B: Int) {
+    package mutating func takeSequences(_ range: Range<Int>, of source: SequenceInput, batchSize B: Int) {
         let T = source.rowCount / B
         switch source {
         case .tokens(let all):

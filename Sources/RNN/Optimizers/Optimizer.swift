@@ -24,7 +24,7 @@ public protocol Optimizer: AnyObject {
 extension Optimizer {
     /// The largest step count an optimizer restores (2⁵³): counting on from it cannot
     /// overflow in any reachable run.
-    public static var maximumStepCount: Int { Checkpoint.maximumCount }
+    public static var maximumStepCount: Int { OptimizerKind.maximumStepCount }
 
     /// `stepCount` if it is within `0...maximumStepCount`.
     static func checkedStepCount(_ stepCount: Int) throws -> Int {
@@ -43,7 +43,7 @@ public enum OptimizerStateError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .missingBuffer(let n): return "optimizer state buffer '\(n)' is missing"
         case .wrongSize(let n, let e, let g): return "optimizer state buffer '\(n)' has \(g) values, expected \(e)"
-        case .stepCountOutOfRange(let n): return "optimizer step count \(n) is outside 0...\(Checkpoint.maximumCount)"
+        case .stepCountOutOfRange(let n): return "optimizer step count \(n) is outside 0...\(OptimizerKind.maximumStepCount)"
         }
     }
 }
@@ -75,6 +75,11 @@ final class MomentBuffers {
 /// The optimizers, by the names checkpoints and the command line use: the one list of them.
 public enum OptimizerKind: String, CaseIterable, Sendable {
     case adam, sgd, adagrad, rmsprop
+
+    /// The largest step count an optimizer restores, and a checkpoint's largest step or
+    /// epoch count: 2⁵³, far past any run (a billion steps a second for a hundred days),
+    /// and leaving room to count on without overflow.
+    public static let maximumStepCount = 1 << 53
 
     /// A new optimizer of this kind with PyTorch's defaults besides the learning rate.
     public func make(learningRate: Float) -> Optimizer {

@@ -6,6 +6,12 @@ public struct ParameterShape: Equatable, Sendable {
     /// PyTorch's `state_dict` name, e.g. `rnn.weight_hh_l0`.
     public let name: String
     public let shape: [Int]
+
+    package init(name: String, shape: [Int]) {
+        self.name = name
+        self.shape = shape
+    }
+
     /// The number of elements.
     public var count: Int { shape.reduce(1, *) }
 }
@@ -121,7 +127,7 @@ public struct RecurrentConfiguration: Equatable, Sendable {
 
     /// When a tensor of this stack has the shape another cell would give it, the likely
     /// cause (a lost or wrong `cell` key); nil otherwise.
-    func otherCellHint(tensor: ParameterShape, found shape: [Int], metadataCell: String?) -> String? {
+    package func otherCellHint(tensor: ParameterShape, found shape: [Int], metadataCell: String?) -> String? {
         guard let other = RecurrentCell.allCases.first(where: {
             $0 != cell && shape == [$0.gateCount * hiddenSize] + tensor.shape.dropFirst()
         }) else { return nil }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RNN
+import RNNTraining
 
 extension CharRNN {
     /// `charrnn eval`: how well a checkpoint predicts a text.

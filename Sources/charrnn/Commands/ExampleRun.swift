@@ -1,5 +1,6 @@
 import Linalg
 import RNN
+import RNNTraining
 
 /// `charrnn train` without `--data`: the built-in example (`TutorialExample`). A 1-layer
 /// vanilla tanh RNN (the tutorial's; `--cell` and the other model options but the sizes

@@ -1,4 +1,5 @@
 import RNN
+import RNNTraining
 
 /// A text file as tokens: the vocabulary (the text's own, or a checkpoint's) and the
 /// token of every character (Unicode scalar), plus a fingerprint to recognize the text.

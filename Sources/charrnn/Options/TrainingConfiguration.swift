@@ -1,5 +1,6 @@
 import Foundation
 import RNN
+import RNNTraining
 
 /// The settings of a `--data` training run: each option as given, else (when resuming)
 /// the checkpoint's, else the default. Options that would make a resumed run inconsistent

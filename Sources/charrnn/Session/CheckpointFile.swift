@@ -1,4 +1,5 @@
 import RNN
+import RNNTraining
 import SafeTensors
 
 /// Loading and saving checkpoints with messages that name the option and the file.

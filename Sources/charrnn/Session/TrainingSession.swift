@@ -1,6 +1,7 @@
 import Foundation
 import Linalg
 import RNN
+import RNNTraining
 
 /// A `--data` training run: the char-rnn scheme (the text as `B` parallel streams,
 /// truncated BPTT over chunks of `T` steps with the hidden state carried between chunks,

@@ -1,3 +1,5 @@
+import RNN
+
 /// Where a training run is: what the next step does.
 public struct TrainingPosition: Equatable, Sendable {
     /// Optimizer steps done.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Linalg
 import RNN
+import RNNTraining
 
 struct DataParallelModelTests {
     /// A seeded batch: tokens and targets `[T*B]` with some targets `-1` (not counted),

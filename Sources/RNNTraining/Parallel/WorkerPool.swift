@@ -1,3 +1,4 @@
+import RNN
 import Dispatch
 import Foundation
 

@@ -1,3 +1,4 @@
+import RNN
 import Linalg
 
 /// Computes a `SequenceModel`'s training gradients with the **batch split across

@@ -1,6 +1,7 @@
 import Foundation
 import Linalg
 import RNN
+import RNNTraining
 import SafeTensors
 import Testing
 

@@ -1,3 +1,5 @@
+import RNN
+
 /// A token sequence cut into `batchSize` parallel streams of `streamLength` inputs each
 /// (stream `b` reads tokens `b*S ..< b*S + S`, and predicts each next token), walked in
 /// chunks of `seqLength` steps: the char-rnn scheme for truncated BPTT, with the hidden

@@ -1,3 +1,4 @@
+
 /// The characters (Unicode scalars) of a text, in a stable order (ascending code
 /// point), mapped to token indices `0..<count`.
 ///

@@ -1,3 +1,5 @@
+import RNN
+
 /// Where a `Trainer` gets its batches: a fixed number per epoch, each written into a
 /// reused batch (so an epoch allocates nothing once the batch has its size).
 ///

@@ -1,3 +1,4 @@
+import RNN
 import Linalg
 
 /// The reference example of the classic RNN tutorial: a one-layer RNN with 12 hidden

@@ -1,3 +1,4 @@
+import RNN
 import Linalg
 
 /// The training loop, once for every `SequenceModel`: per step the learning-rate hook,

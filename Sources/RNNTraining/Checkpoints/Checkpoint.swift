@@ -1,3 +1,4 @@
+import RNN
 import Linalg
 import SafeTensors
 
@@ -140,7 +141,7 @@ public struct Checkpoint {
     /// The largest step, epoch or optimizer-step count a checkpoint may hold: 2⁵³, far past
     /// any run (a billion steps a second for a hundred days), and leaving room to count on
     /// (`Optimizer.maximumStepCount` is the same bound) without overflow.
-    public static let maximumCount = 1 << 53
+    public static let maximumCount = OptimizerKind.maximumStepCount
 
     /// Reads the checkpoint at `path`; throws `SafeTensorsError` for an unreadable or
     /// malformed file, `CheckpointError` for a well-formed file that is not a valid checkpoint.
@@ -211,147 +212,19 @@ public struct Checkpoint {
     }
 }
 
-/// Step counters, random generator state and the carried hidden state of a training
-/// run, so that a resumed run continues exactly where the checkpoint was taken.
-public struct TrainingState: Equatable, Sendable {
-    /// Optimizer steps done.
-    public var step: Int
-    /// Completed epochs (the 0-based index of the current epoch).
-    public var epoch: Int
-    /// Chunks of the current epoch done.
-    public var stepInEpoch: Int
-    /// `SeededRandom.state` (four words).
-    public var rngState: [UInt32]
-    /// The state carried into the next chunk, `RecurrentStack.stateSize(batchSize: B)`
-    /// values (`[parts, numLayers, B, H]` flattened, parts = 2 for the LSTM: h then c),
-    /// or nil at an epoch boundary (zeros).
-    public var hiddenState: [Float]?
-
-    public init(step: Int, epoch: Int, stepInEpoch: Int, rngState: [UInt32], hiddenState: [Float]? = nil) {
-        precondition(rngState.count == 4, "rngState has 4 words, got \(rngState.count)")
-        self.step = step
-        self.epoch = epoch
-        self.stepInEpoch = stepInEpoch
-        self.rngState = rngState
-        self.hiddenState = hiddenState
-    }
-}
-
-/// An optimizer's name, learning rate, step count and moment buffers (each of the
-/// parameter buffer's layout), detached from the optimizer object.
-public struct OptimizerState: Equatable, Sendable {
-    /// `adam`, `sgd`, `adagrad` or `rmsprop` (see `makeOptimizer(named:learningRate:)`).
-    public var name: String
-    public var learningRate: Float
-    public var stepCount: Int
-    /// Buffer name (e.g. `exp_avg`) -> values, in the parameter buffer's layout.
-    public var buffers: [String: [Float]]
-
-    public init(name: String, learningRate: Float, stepCount: Int, buffers: [String: [Float]]) {
-        self.name = name
-        self.learningRate = learningRate
-        self.stepCount = stepCount
-        self.buffers = buffers
-    }
-
-    /// The current state of `optimizer`.
-    public init(capturing optimizer: Optimizer) {
-        self.init(name: optimizer.name, learningRate: optimizer.learningRate, stepCount: optimizer.stepCount,
-                  buffers: optimizer.stateBuffers)
-    }
-
-    /// A new optimizer (PyTorch defaults besides the learning rate) in this state, for
-    /// the parameters in `store`. Throws when the name is unknown, a buffer does not have
-    /// `store.count` values, or the buffers are not the ones this optimizer keeps.
-    public func makeOptimizer(for store: ParameterStore) throws(CheckpointError) -> Optimizer {
-        guard let optimizer = RNN.makeOptimizer(named: name, learningRate: learningRate) else {
-            throw .unknownOptimizer(name)
+extension MetadataReader {
+    /// The `vocabulary` metadata: distinct characters in token order.
+    func vocabulary() throws(CheckpointError) -> Vocabulary {
+        let text = try string("vocabulary")
+        let characters = Array(text.unicodeScalars)
+        guard !characters.isEmpty else {
+            throw .invalidMetadata(key: "vocabulary", value: text, expected: "at least one character")
         }
-        for (buffer, values) in buffers.sorted(by: { $0.key < $1.key }) where values.count != store.count {
-            throw .optimizerState("buffer '\(buffer)' has \(values.count) values, the model has \(store.count) parameters")
+        var seen: Set<Unicode.Scalar> = []
+        for c in characters where !seen.insert(c).inserted {
+            throw .invalidMetadata(key: "vocabulary", value: text,
+                                   expected: "distinct characters, but \(CheckpointError.describe(c)) repeats")
         }
-        do {
-            try optimizer.restore(stateBuffers: buffers, stepCount: stepCount)
-        } catch {
-            throw .optimizerState("\(error)")
-        }
-        let kept = Set(optimizer.stateBuffers.keys), given = Set(buffers.keys)
-        if kept != given {
-            let extra = given.subtracting(kept).sorted(), missing = kept.subtracting(given).sorted()
-            throw .optimizerState(extra.isEmpty
-                ? "\(name) needs the buffers \(missing.joined(separator: ", "))"
-                : "\(name) keeps no buffer named \(extra.joined(separator: ", "))")
-        }
-        return optimizer
-    }
-}
-
-/// Why a well-formed safetensors file is not a usable checkpoint.
-public enum CheckpointError: Error, Equatable, CustomStringConvertible {
-    /// `format` names a different format.
-    case unsupportedFormat(String)
-    /// `format_version` is newer than this code.
-    case unsupportedVersion(Int)
-    /// A required metadata key is absent.
-    case missingMetadata(String)
-    /// A metadata value cannot be used.
-    case invalidMetadata(key: String, value: String, expected: String)
-    /// A tensor the metadata calls for is absent.
-    case missingTensor(String)
-    /// A tensor whose shape disagrees with the metadata.
-    case shapeMismatch(tensor: String, shape: [Int], expected: [Int], because: String)
-    /// A model or optimizer tensor that the metadata does not call for.
-    case unexpectedTensor(String, because: String)
-    /// A tensor holding NaN or infinity.
-    case nonFiniteValues(tensor: String)
-    /// An optimizer name `makeOptimizer(named:learningRate:)` does not know.
-    case unknownOptimizer(String)
-    /// Optimizer buffers that do not fit the optimizer or the model.
-    case optimizerState(String)
-    /// Text has characters the checkpoint's vocabulary lacks.
-    case vocabularyMismatch(unknown: [Unicode.Scalar], checkpointSize: Int)
-
-    public var description: String {
-        switch self {
-        case .unsupportedFormat(let f):
-            return "the file's format is '\(f)', not '\(Checkpoint.format)'; it is not a charrnn checkpoint"
-        case .unsupportedVersion(let v):
-            return "the checkpoint has format_version \(v); this program reads up to version \(Checkpoint.formatVersion) (update swift-rnn)"
-        case .missingMetadata(let key):
-            return "the checkpoint has no '\(key)' metadata; it is not a charrnn checkpoint (or is incomplete)"
-        case .invalidMetadata(let key, let value, let expected):
-            return "the checkpoint's '\(key)' metadata is '\(Self.shorten(value))', expected \(expected)"
-        case .missingTensor(let name):
-            return "the checkpoint has no tensor '\(name)'; the file is incomplete or its metadata is wrong"
-        case .shapeMismatch(let name, let shape, let expected, let because):
-            return "tensor '\(name)' has shape \(shape) but should be \(expected): \(because)"
-        case .unexpectedTensor(let name, let because):
-            return "unexpected tensor '\(name)' in the checkpoint: \(because)"
-        case .nonFiniteValues(let name):
-            return "tensor '\(name)' contains NaN or infinite values; the checkpoint is corrupt"
-        case .unknownOptimizer(let name):
-            return "unknown optimizer '\(name)' in the checkpoint (known: adam, sgd, adagrad, rmsprop)"
-        case .optimizerState(let detail):
-            return "the checkpoint's optimizer state does not fit: \(detail)"
-        case .vocabularyMismatch(let unknown, let size):
-            let shown = unknown.prefix(10).map { Self.describe($0) }.joined(separator: ", ")
-            let more = unknown.count > 10 ? " and \(unknown.count - 10) more" : ""
-            return "the text has \(unknown.count) character\(unknown.count == 1 ? "" : "s") that the checkpoint's vocabulary of \(size) lacks: \(shown)\(more)"
-        }
-    }
-
-    /// `'x' (U+0078)`, with control characters escaped.
-    public static func describe(_ c: Unicode.Scalar) -> String {
-        "'\(c.escaped(asASCII: false))' (U+\(String(c.value, radix: 16, uppercase: true).leftPadded(to: 4)))"
-    }
-
-    static func shorten(_ s: String) -> String {
-        s.unicodeScalars.count <= 60 ? s : String(String.UnicodeScalarView(s.unicodeScalars.prefix(57))) + "..."
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to n: Int) -> String {
-        count >= n ? self : String(repeating: "0", count: n - count) + self
+        return Vocabulary(characters: characters)
     }
 }

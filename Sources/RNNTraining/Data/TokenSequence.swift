@@ -1,3 +1,5 @@
+import RNN
+
 /// A text's tokens in the narrowest integer type its vocabulary allows — one byte each up
 /// to 256 characters, two up to 65,536, else four — shared without copying by the slices
 /// that training and validation read (`slice(_:)`).

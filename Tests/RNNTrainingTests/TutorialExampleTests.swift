@@ -1,6 +1,7 @@
 import Testing
 import Linalg
 import RNN
+import RNNTraining
 
 struct TutorialExampleTests {
     @Test func dataMatchesTheTutorial() {

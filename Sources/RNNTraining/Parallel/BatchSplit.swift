@@ -1,3 +1,4 @@
+import RNN
 import Linalg
 
 /// How many worker threads `DataParallelModel` should split a training step across.

@@ -1,3 +1,4 @@
+import RNN
 import Linalg
 import SafeTensors
 

@@ -1,15 +1,18 @@
 import Linalg
 
-/// Typed access to checkpoint metadata with precise errors.
-struct MetadataReader {
-    let metadata: [String: String]
+/// Typed access to checkpoint metadata with precise errors (shared by the model
+/// configurations here and the checkpoint formats of RNNTraining).
+package struct MetadataReader {
+    package init(metadata: [String: String]) { self.metadata = metadata }
 
-    func string(_ key: String) throws(CheckpointError) -> String {
+    package let metadata: [String: String]
+
+    package func string(_ key: String) throws(CheckpointError) -> String {
         guard let value = metadata[key] else { throw .missingMetadata(key) }
         return value
     }
 
-    func integer(_ key: String, in range: ClosedRange<Int>) throws(CheckpointError) -> Int {
+    package func integer(_ key: String, in range: ClosedRange<Int>) throws(CheckpointError) -> Int {
         let text = try string(key)
         guard let value = Int(text), range.contains(value) else {
             let bound = range.upperBound == Int.max ? "an integer >= \(range.lowerBound)" : "an integer in \(range.lowerBound)...\(range.upperBound)"
@@ -18,7 +21,7 @@ struct MetadataReader {
         return value
     }
 
-    func float(_ key: String) throws(CheckpointError) -> Float {
+    package func float(_ key: String) throws(CheckpointError) -> Float {
         let text = try string(key)
         guard let value = Float(text), value.isFinite, value >= 0 else {
             throw .invalidMetadata(key: key, value: text, expected: "a finite non-negative number")
@@ -26,7 +29,7 @@ struct MetadataReader {
         return value
     }
 
-    func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) throws(CheckpointError) -> E
+    package func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) throws(CheckpointError) -> E
     where E.RawValue == String {
         let text = try string(key)
         guard let value = E(rawValue: text) else {
@@ -35,21 +38,7 @@ struct MetadataReader {
         return value
     }
 
-    func vocabulary() throws(CheckpointError) -> Vocabulary {
-        let text = try string("vocabulary")
-        let characters = Array(text.unicodeScalars)
-        guard !characters.isEmpty else {
-            throw .invalidMetadata(key: "vocabulary", value: text, expected: "at least one character")
-        }
-        var seen: Set<Unicode.Scalar> = []
-        for c in characters where !seen.insert(c).inserted {
-            throw .invalidMetadata(key: "vocabulary", value: text,
-                                   expected: "distinct characters, but \(CheckpointError.describe(c)) repeats")
-        }
-        return Vocabulary(characters: characters)
-    }
-
-    func rngState() throws(CheckpointError) -> [UInt32] {
+    package func rngState() throws(CheckpointError) -> [UInt32] {
         let text = try string("rng_state")
         let words = text.split(separator: ",", omittingEmptySubsequences: false).compactMap { UInt32($0) }
         guard words.count == 4, text.split(separator: ",", omittingEmptySubsequences: false).count == 4 else {
