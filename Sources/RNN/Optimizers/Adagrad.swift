@@ -9,7 +9,7 @@ public final class Adagrad: Optimizer {
     public var epsilon: Float
     public private(set) var stepCount = 0
     public let name = "adagrad"
-    var sum: [Float] = []
+    let sum = Moment("sum")
 
     public init(learningRate: Float = 1e-2, learningRateDecay: Float = 0, weightDecay: Float = 0,
                 initialAccumulator: Float = 0, epsilon: Float = 1e-10) {
@@ -24,13 +24,13 @@ public final class Adagrad: Optimizer {
 
     public func step(_ parameters: ParameterStore) {
         let n = parameters.count
-        if sum.count != n { sum = [Float](repeating: initialAccumulator, count: n) }
+        sum.prepare(count: n, initial: initialAccumulator)
         stepCount += 1
         let clr = learningRate / (1 + Float(stepCount - 1) * learningRateDecay)
         let (wd, eps) = (weightDecay, epsilon)
         parameters.gradients.withUnsafeBufferPointer { g in
             parameters.values.withUnsafeMutableBufferPointer { p in
-                sum.withUnsafeMutableBufferPointer { s in
+                sum.values.withUnsafeMutableBufferPointer { s in
                     for i in 0..<n {
                         let gi = g[i] + wd * p[i]
                         s[i] += gi * gi
@@ -41,13 +41,11 @@ public final class Adagrad: Optimizer {
         }
     }
 
-    public var stateBuffers: [String: [Float]] { sum.isEmpty ? [:] : ["sum": sum] }
+    public var stateBuffers: [String: [Float]] { Moments(sum).state }
 
     public func restore(stateBuffers: [String: [Float]], stepCount: Int) throws {
         let stepCount = try Self.checkedStepCount(stepCount)
-        let buffers = MomentBuffers()
-        try buffers.restore(stateBuffers, names: ["sum"], count: nil)
-        sum = buffers.buffers["sum"] ?? []
+        try Moments(sum).restore(stateBuffers, active: [sum])
         self.stepCount = stepCount
     }
 }

@@ -16,8 +16,8 @@ public final class Adam: Optimizer {
     public var weightDecay: Float
     public private(set) var stepCount = 0
     public let name = "adam"
-    var m: [Float] = []
-    var v: [Float] = []
+    let m = Moment("exp_avg"), v = Moment("exp_avg_sq")
+    var moments: Moments { Moments(m, v) }
 
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
         precondition(learningRate >= 0 && epsilon >= 0 && weightDecay >= 0, "Adam hyperparameters must be non-negative")
@@ -31,7 +31,8 @@ public final class Adam: Optimizer {
 
     public func step(_ parameters: ParameterStore) {
         let n = parameters.count
-        if m.count != n { m = [Float](repeating: 0, count: n); v = m }
+        m.prepare(count: n)
+        v.prepare(count: n)
         stepCount += 1
         let t = Double(stepCount)
         let bc1 = 1 - pow(Double(beta1), t)
@@ -41,8 +42,8 @@ public final class Adam: Optimizer {
         guard n > 0 else { return }
         parameters.gradients.withUnsafeBufferPointer { g in
             parameters.values.withUnsafeMutableBufferPointer { p in
-                m.withUnsafeMutableBufferPointer { m in
-                    v.withUnsafeMutableBufferPointer { v in
+                m.values.withUnsafeMutableBufferPointer { m in
+                    v.values.withUnsafeMutableBufferPointer { v in
                         srnn_adam_step(p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!, n, stepSize,
                                        beta1, beta2, epsilon, weightDecay, bc2Sqrt)
                     }
@@ -51,16 +52,11 @@ public final class Adam: Optimizer {
         }
     }
 
-    public var stateBuffers: [String: [Float]] { m.isEmpty ? [:] : ["exp_avg": m, "exp_avg_sq": v] }
+    public var stateBuffers: [String: [Float]] { moments.state }
 
     public func restore(stateBuffers: [String: [Float]], stepCount: Int) throws {
         let stepCount = try Self.checkedStepCount(stepCount)
-        let buffers = MomentBuffers()
-        try buffers.restore(stateBuffers, names: ["exp_avg", "exp_avg_sq"], count: nil)
-        let a = buffers.buffers["exp_avg"] ?? [], b = buffers.buffers["exp_avg_sq"] ?? []
-        if a.count != b.count { throw OptimizerStateError.wrongSize("exp_avg_sq", expected: a.count, got: b.count) }
-        m = a
-        v = b
+        try moments.restore(stateBuffers, active: [m, v])
         self.stepCount = stepCount
     }
 }

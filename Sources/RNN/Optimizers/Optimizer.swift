@@ -48,27 +48,45 @@ public enum OptimizerStateError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Shared storage of named moment buffers, created lazily at the first step.
-final class MomentBuffers {
-    var buffers: [String: [Float]] = [:]
+/// One moment buffer of an optimizer (PyTorch's state name, e.g. `exp_avg`), in the
+/// parameter buffer's layout; empty until the first step that uses it.
+final class Moment {
+    let name: String
+    var values: [Float] = []
 
-    func prepare(_ names: [String], count: Int) {
-        for n in names where buffers[n]?.count != count {
-            buffers[n] = [Float](repeating: 0, count: count)
-        }
+    init(_ name: String) { self.name = name }
+
+    /// Sizes the buffer to `count` values of `initial`, unless it already has `count`.
+    func prepare(count: Int, initial: Float = 0) {
+        if values.count != count { values = [Float](repeating: initial, count: count) }
+    }
+}
+
+/// An optimizer's moments, the one state pattern of all four optimizers: each declares its
+/// `Moment`s, steps on their `values`, and reads and restores its state through this.
+struct Moments {
+    let all: [Moment]
+
+    init(_ all: Moment...) { self.all = all }
+
+    /// The buffers used so far, by name (`Optimizer.stateBuffers`).
+    var state: [String: [Float]] {
+        Dictionary(uniqueKeysWithValues: all.filter { !$0.values.isEmpty }.map { ($0.name, $0.values) })
     }
 
-    func restore(_ state: [String: [Float]], names: [String], count: Int?) throws {
-        var new: [String: [Float]] = [:]
-        for n in names {
-            guard let b = state[n] else {
+    /// Restores `state`: every `active` moment's buffer must be in it (unless `state` is
+    /// empty: a fresh start), all of one size; the others are emptied.
+    func restore(_ state: [String: [Float]], active: [Moment]) throws {
+        var size: Int?
+        for moment in active {
+            guard let values = state[moment.name] else {
                 if state.isEmpty { continue }
-                throw OptimizerStateError.missingBuffer(n)
+                throw OptimizerStateError.missingBuffer(moment.name)
             }
-            if let count, b.count != count { throw OptimizerStateError.wrongSize(n, expected: count, got: b.count) }
-            new[n] = b
+            if let size, values.count != size { throw OptimizerStateError.wrongSize(moment.name, expected: size, got: values.count) }
+            size = values.count
         }
-        buffers = new
+        for moment in all { moment.values = active.contains { $0 === moment } ? state[moment.name] ?? [] : [] }
     }
 }
 

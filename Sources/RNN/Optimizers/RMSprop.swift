@@ -12,7 +12,8 @@ public final class RMSprop: Optimizer {
     public var centered: Bool
     public private(set) var stepCount = 0
     public let name = "rmsprop"
-    let moments = MomentBuffers()
+    let squareAverage = Moment("square_avg"), momentumBuffer = Moment("momentum_buffer"), gradientAverage = Moment("grad_avg")
+    var moments: Moments { Moments(squareAverage, momentumBuffer, gradientAverage) }
 
     public init(learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8, weightDecay: Float = 0,
                 momentum: Float = 0, centered: Bool = false) {
@@ -26,24 +27,24 @@ public final class RMSprop: Optimizer {
         self.centered = centered
     }
 
-    var bufferNames: [String] {
-        ["square_avg"] + (momentum > 0 ? ["momentum_buffer"] : []) + (centered ? ["grad_avg"] : [])
+    /// The moments the settings use (the others stay empty: no allocation).
+    var activeMoments: [Moment] {
+        [squareAverage] + (momentum > 0 ? [momentumBuffer] : []) + (centered ? [gradientAverage] : [])
     }
 
     public func step(_ parameters: ParameterStore) {
         let n = parameters.count
-        moments.prepare(bufferNames, count: n)
-        stepCount += 1
         let (lr, a, eps, wd, mu, centered) = (learningRate, alpha, epsilon, weightDecay, momentum, centered)
-        var sq = moments.buffers.removeValue(forKey: "square_avg")!
+        squareAverage.prepare(count: n)
         // Unused buffers stay empty (no allocation): the loop reads them only when enabled.
-        var buf = moments.buffers.removeValue(forKey: "momentum_buffer") ?? []
-        var gavg = moments.buffers.removeValue(forKey: "grad_avg") ?? []
+        if mu > 0 { momentumBuffer.prepare(count: n) }
+        if centered { gradientAverage.prepare(count: n) }
+        stepCount += 1
         parameters.gradients.withUnsafeBufferPointer { g in
             parameters.values.withUnsafeMutableBufferPointer { p in
-                sq.withUnsafeMutableBufferPointer { sq in
-                    buf.withUnsafeMutableBufferPointer { buf in
-                        gavg.withUnsafeMutableBufferPointer { gavg in
+                squareAverage.values.withUnsafeMutableBufferPointer { sq in
+                    momentumBuffer.values.withUnsafeMutableBufferPointer { buf in
+                        gradientAverage.values.withUnsafeMutableBufferPointer { gavg in
                             for i in 0..<n {
                                 let gi = g[i] + wd * p[i]
                                 sq[i] = a * sq[i] + (1 - a) * gi * gi
@@ -66,16 +67,13 @@ public final class RMSprop: Optimizer {
                 }
             }
         }
-        moments.buffers["square_avg"] = sq
-        if mu > 0 { moments.buffers["momentum_buffer"] = buf }
-        if centered { moments.buffers["grad_avg"] = gavg }
     }
 
-    public var stateBuffers: [String: [Float]] { moments.buffers }
+    public var stateBuffers: [String: [Float]] { moments.state }
 
     public func restore(stateBuffers: [String: [Float]], stepCount: Int) throws {
         let stepCount = try Self.checkedStepCount(stepCount)
-        try moments.restore(stateBuffers, names: bufferNames, count: nil)
+        try moments.restore(stateBuffers, active: activeMoments)
         self.stepCount = stepCount
     }
 }

@@ -12,7 +12,7 @@ public final class SGD: Optimizer {
     public var nesterov: Bool
     public private(set) var stepCount = 0
     public let name = "sgd"
-    let moments = MomentBuffers()
+    let buffer = Moment("momentum_buffer")
 
     public init(learningRate: Float, momentum: Float = 0, dampening: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {
         precondition(learningRate >= 0 && momentum >= 0 && weightDecay >= 0, "SGD hyperparameters must be non-negative")
@@ -28,13 +28,10 @@ public final class SGD: Optimizer {
         let (lr, mu, damp, wd, nest) = (learningRate, momentum, dampening, weightDecay, nesterov)
         let first = stepCount == 0
         stepCount += 1
-        if mu != 0 { moments.prepare(["momentum_buffer"], count: n) }
-        var buf = moments.buffers["momentum_buffer"] ?? []
-        moments.buffers["momentum_buffer"] = nil
-        defer { if mu != 0 { moments.buffers["momentum_buffer"] = buf } }
+        if mu != 0 { buffer.prepare(count: n) }
         parameters.gradients.withUnsafeBufferPointer { g in
             parameters.values.withUnsafeMutableBufferPointer { p in
-                buf.withUnsafeMutableBufferPointer { b in
+                buffer.values.withUnsafeMutableBufferPointer { b in
                     for i in 0..<n {
                         var d = g[i] + wd * p[i]
                         if mu != 0 {
@@ -48,11 +45,11 @@ public final class SGD: Optimizer {
         }
     }
 
-    public var stateBuffers: [String: [Float]] { moments.buffers }
+    public var stateBuffers: [String: [Float]] { Moments(buffer).state }
 
     public func restore(stateBuffers: [String: [Float]], stepCount: Int) throws {
         let stepCount = try Self.checkedStepCount(stepCount)
-        try moments.restore(stateBuffers, names: momentum != 0 ? ["momentum_buffer"] : [], count: nil)
+        try Moments(buffer).restore(stateBuffers, active: momentum != 0 ? [buffer] : [])
         self.stepCount = stepCount
     }
 }
