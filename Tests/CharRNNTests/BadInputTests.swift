@@ -171,7 +171,7 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
                  "--nonlinearity relu applies to the vanilla RNN only (--cell rnn); --cell gru has fixed sigmoid/tanh gate activations"),
         BadInput(["train", "--data", "corpus.txt", "--cell", "lstm", "--init", "identity"],
                  "--init identity applies to the vanilla RNN only (--cell rnn, the IRNN recipe); --cell lstm takes --init default or --init orthogonal"),
-        BadInput(["train", "--cell", "gru"], "--cell needs --data FILE", "the built-in example"),
+        BadInput(["train", "--cell", "gru", "--nonlinearity", "relu"], "--nonlinearity relu applies to the vanilla RNN only (--cell rnn)"),
         BadInput(["train", "--resume", "model.safetensors", "--data", "corpus.txt", "--cell", "gru"],
                  "--cell gru differs from the resumed checkpoint's rnn; a resumed run keeps the checkpoint's model"),
         BadInput(["train", "--resume", "gru.safetensors", "--data", "corpus.txt", "--cell", "lstm"], "--cell lstm differs from the resumed checkpoint's gru"),
@@ -183,8 +183,10 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         // Option combinations.
         BadInput(["train", "--data", "corpus.txt", "--epochs", "2", "--steps", "3"], "give --epochs or --steps, not both"),
         BadInput(["train", "--data", "corpus.txt", "--keep-best", "--val-fraction", "0"], "--keep-best needs a validation loss"),
-        BadInput(["train", "--batch-size", "4"], "--batch-size needs --data FILE"),
-        BadInput(["train", "--sample-every", "4"], "--sample-every needs --data FILE"),
+        BadInput(["train", "--batch-size", "4"], "--batch-size needs --data FILE", "the built-in example's text is fixed"),
+        BadInput(["train", "--val-fraction", "0.1"], "--val-fraction needs --data FILE"),
+        BadInput(["train", "--keep-best"], "--keep-best needs --data FILE", "no held-out text"),
+        BadInput(["train", "--save-every", "10"], "--save-every needs --checkpoint PATH here"),
         // Checkpoints: missing, directory, truncated or corrupt, inconsistent.
         BadInput(["sample", "--checkpoint", "missing.safetensors"], "--checkpoint checkpoint 'missing.safetensors' does not exist"),
         BadInput(["sample", "--checkpoint", "subdir"], "--checkpoint 'subdir' is a directory"),

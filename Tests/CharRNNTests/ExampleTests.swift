@@ -57,6 +57,24 @@ import Testing
         #expect(r.stdout.split(separator: "\n").count == 3)
     }
 
+    /// The model and optimization options apply to the example as to a --data run: here an
+    /// LSTM with Adam, clipping and a decaying learning rate, and samples during training.
+    @Test func theExampleTakesTheModelAndOptimizerOptions() throws {
+        let r = try ToolProcess.run(["train", "--cell", "lstm", "--hidden-size", "16", "--lr", "0.02", "--clip", "5",
+                                     "--lr-decay", "0.999", "--epochs", "80", "--sample-every", "40", "--sample-length", "5"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stderr.contains("a 1-layer LSTM with 16 hidden units") && r.stderr.contains("clip 5"), "\(r)")
+        #expect(r.stdout.components(separatedBy: "--- sample at step ").count == 3, "\(r)")
+        #expect(r.stdout.hasSuffix("good i am fine \nhey how are you\nhave a nice day\n"), "\(r)")
+        try withTemporaryDirectory { dir in
+            let s = try ToolProcess.run(["train", "--optimizer", "sgd", "--lr", "0.5", "--steps", "30", "--quiet",
+                                         "--checkpoint", "ex.safetensors", "--save-every", "10"], in: dir)
+            #expect(s.status == 0, "\(s)")
+            let checkpoint = try Checkpoint.read(path: dir + "/ex.safetensors")
+            #expect(checkpoint.tensors.values.contains { $0.shape == [30] }, "30 steps of history")
+        }
+    }
+
     @Test(arguments: [["--help"], ["train", "--help"], ["sample", "--help"], ["eval", "--help"]])
     func helpReadsWell(arguments: [String]) throws {
         let r = try ToolProcess.run(arguments)

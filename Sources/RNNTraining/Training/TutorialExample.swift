@@ -1,3 +1,4 @@
+import Foundation
 import RNN
 import Linalg
 
@@ -15,11 +16,21 @@ import Linalg
 public struct TutorialExample: Sendable {
     public static let sentences = ["hey how are you", "good i am fine", "have a nice day"]
 
-    /// Hyperparameters of the tutorial.
+    /// Hyperparameters of the tutorial (its model: a 1-layer tanh RNN of 12 units; Adam at
+    /// 0.01, no clipping, 100 epochs of one full batch).
     public var hiddenSize = 12
     public var numLayers = 1
     public var learningRate: Float = 0.01
     public var epochs = 100
+    /// The model and optimizer, changeable to try the same task with another setup.
+    public var cell: RecurrentCell = .rnn
+    public var nonlinearity: Nonlinearity = .tanh
+    public var initialization: RecurrentInitialization = .pytorchDefault
+    public var optimizer: OptimizerKind = .adam
+    /// The learning rate of epoch `e` is `learningRate · learningRateDecay^e`.
+    public var learningRateDecay: Float = 1
+    /// Global-norm clipping; nil or 0: none.
+    public var clipNorm: Float?
 
     public init() {}
 
@@ -59,28 +70,55 @@ public struct TutorialExample: Sendable {
 
         /// Greedy completion of `prefix` to the padded sentence length.
         public func complete(_ prefix: String) throws -> String {
-            let tokens = try vocabulary.encode(prefix)
-            let more = max(length - tokens.count, 0)
-            return prefix + vocabulary.decode(model.greedyContinuation(of: tokens, count: more))
+            try TutorialExample.complete(prefix, model: model, vocabulary: vocabulary, length: length)
         }
     }
 
-    /// Trains the tutorial's model through a `Trainer` (one full batch per epoch, no
-    /// clipping), calling `progress(epoch, loss)` after each epoch (epochs counted from 1).
+    /// Greedy completion of `prefix` by `model` to `length` characters (the padded
+    /// sentence length, 15, by default).
+    public static func complete(_ prefix: String, model: ManyToManyModel, vocabulary: Vocabulary,
+                                length: Int = 15) throws -> String {
+        let tokens = try vocabulary.encode(prefix)
+        return prefix + vocabulary.decode(model.greedyContinuation(of: tokens, count: max(length - tokens.count, 0)))
+    }
+
+    /// The configuration of the model this example trains.
+    public var modelConfiguration: ManyToManyModel.Configuration {
+        let V = vocabulary.count
+        return ManyToManyModel.Configuration(inputSize: V, outputSize: V,
+                                             recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
+                                                                               nonlinearity: nonlinearity))
+    }
+
+    /// The example's one batch, as a source of one batch per epoch.
+    public var source: BatchList<ManyToManyModel.Batch> {
+        let data = batch
+        return BatchList([ManyToManyModel.Batch(input: .tokens(data.inputs), targets: data.targets, batchSize: data.batchSize)])
+    }
+
+    /// A new model (drawn from `rng`) and its trainer with the example's optimizer,
+    /// learning-rate schedule and clipping, on one thread (the batch is tiny).
+    public func makeTrainer(using rng: inout SeededRandom) -> Trainer<ManyToManyModel> {
+        let model = ManyToManyModel(modelConfiguration, initialization: initialization, using: &rng)
+        let trainer = Trainer(model: model, optimizer: optimizer.make(learningRate: learningRate), clipNorm: clipNorm)
+        if learningRateDecay != 1 {
+            let (base, decay) = (Double(learningRate), Double(learningRateDecay))
+            trainer.learningRateSchedule = { Float(base * pow(decay, Double($0.epoch))) }
+        }
+        return trainer
+    }
+
+    /// Trains the tutorial's model through a `Trainer` (`makeTrainer`, one full batch per
+    /// epoch), calling `progress(epoch, loss)` after each epoch (epochs counted from 1).
     /// - Throws: `TrainingError` if the loss became NaN or infinite (a larger learning rate).
     public func train(using rng: inout SeededRandom, progress: (Int, Double) -> Void = { _, _ in }) throws -> Run {
-        let vocab = vocabulary
-        let data = batch
-        let model = ManyToManyModel(inputSize: vocab.count, hiddenSize: hiddenSize, outputSize: vocab.count,
-                                    numLayers: numLayers, using: &rng)
-        let trainer = Trainer(model: model, optimizer: Adam(learningRate: learningRate))
-        let source = BatchList([ManyToManyModel.Batch(input: .tokens(data.inputs), targets: data.targets, batchSize: data.batchSize)])
+        let trainer = makeTrainer(using: &rng)
         var losses: [Double] = []
         try trainer.train(on: source, for: .epochs(epochs)) { event in
             guard case .step(let result) = event else { return }
             losses.append(result.loss)
             progress(trainer.position.epoch + 1, result.loss)
         }
-        return Run(model: model, vocabulary: vocab, losses: losses, length: data.steps + 1)
+        return Run(model: trainer.model, vocabulary: vocabulary, losses: losses, length: batch.steps + 1)
     }
 }

@@ -1,87 +1,116 @@
+import Foundation
 import Linalg
 import RNN
 import RNNTraining
 
-/// `charrnn train` without `--data`: the built-in example (`TutorialExample`). A 1-layer
-/// vanilla tanh RNN (the tutorial's; `--cell` and the other model options but the sizes
-/// are refused) learns three sentences; the loss is printed every 10 epochs, then the greedy
-/// completions of `good`, `hey` and `have` (to stdout), e.g. `good i am fine `.
+/// `charrnn train` without `--data`: the built-in example (`TutorialExample`). By default
+/// the tutorial's 1-layer tanh RNN of 12 units learns three sentences; every model and
+/// optimization option applies to it (their example defaults in `OptionTable`). The loss is
+/// printed every 10 epochs, then the greedy completions of `good`, `hey` and `have` (to
+/// stdout), e.g. `good i am fine `.
+///
+/// What cannot apply is refused by rule, not by a list: the data layout options (the
+/// example's text is fixed: 3 sentences of 14 steps), `--keep-best` (no validation text),
+/// and `--save-every` without `--checkpoint` (the example saves only when given a path).
 struct ExampleRun {
     let command: CharRNN.Train
 
-    /// Options that only make sense for `--data` runs.
-    static func rejectDataOptions(_ c: CharRNN.Train) throws {
-        let given: [(String, Bool)] = [
-            ("--seq-length", c.dataOptions.seqLength != nil), ("--batch-size", c.dataOptions.batchSize != nil),
-            ("--val-fraction", c.dataOptions.valFraction != nil), ("--cell", c.modelOptions.cell != nil),
-            ("--nonlinearity", c.modelOptions.nonlinearity != nil),
-            ("--init", c.modelOptions.initialization != nil), ("--optimizer", c.optimization.optimizer != nil),
-            ("--lr-decay", c.optimization.learningRateDecay != nil), ("--clip", c.optimization.clip != nil),
-            ("--steps", c.optimization.steps != nil), ("--save-every", c.checkpoints.saveEvery != nil),
-            ("--keep-best", c.checkpoints.keepBest), ("--sample-every", c.reporting.sampleEvery != nil),
-            ("--sample-length", c.reporting.sampleLength != nil),
-        ]
-        if let (option, _) = given.first(where: { $0.1 }) {
-            throw CLIError("\(option) needs --data FILE: without it the built-in example trains its three sentences with fixed settings (it accepts --hidden-size, --num-layers, --lr, --epochs, --seed, --checkpoint, --history, --plot, --quiet and --threads)")
+    /// The options the example cannot take, with why.
+    static func rejectInapplicableOptions(_ c: CharRNN.Train) throws {
+        if let option = c.dataOptions.givenLayoutOptions.first {
+            throw CLIError("\(option) needs --data FILE: it cuts a text into streams, and the built-in example's text is fixed (its three sentences are one batch of 3 streams × 14 steps)")
         }
+        if c.checkpoints.keepBest {
+            throw CLIError("--keep-best needs --data FILE: it keeps the checkpoint with the lowest validation loss, and the built-in example has no held-out text")
+        }
+        if c.checkpoints.saveEvery != nil && c.checkpoints.checkpoint == nil {
+            throw CLIError("--save-every needs --checkpoint PATH here: the built-in example saves only when given one")
+        }
+    }
+
+    /// The example with every option given, else the example's default.
+    var example: TutorialExample {
+        let model = command.modelOptions, opt = command.optimization
+        var example = TutorialExample()
+        example.hiddenSize = model.hiddenSize ?? OptionTable.hiddenSize.exampleDefault!
+        example.numLayers = model.numLayers ?? OptionTable.numLayers.exampleDefault!
+        example.cell = model.cell ?? .rnn
+        example.nonlinearity = model.nonlinearity ?? .tanh
+        example.initialization = model.initialization ?? .pytorchDefault
+        example.optimizer = opt.optimizer ?? .adam
+        example.learningRate = opt.learningRate ?? Float(OptionTable.learningRate.exampleDefault)
+        example.learningRateDecay = opt.learningRateDecay ?? Float(OptionTable.learningRateDecay.exampleDefault)
+        example.clipNorm = opt.clip ?? Float(OptionTable.clip.exampleDefault)
+        example.epochs = opt.steps ?? opt.epochs ?? OptionTable.epochs.exampleDefault!   // one step per epoch
+        return example
     }
 
     func run() throws {
         let quiet = command.reporting.quiet
-        var example = TutorialExample()
-        if let h = command.modelOptions.hiddenSize { example.hiddenSize = h }
-        if let l = command.modelOptions.numLayers { example.numLayers = l }
-        if let lr = command.optimization.learningRate { example.learningRate = lr }
-        if let e = command.optimization.epochs { example.epochs = e }
-        let seed = command.optimization.seed ?? Defaults.seed
+        let example = self.example
+        try Check.vanillaOnly(cell: example.cell, nonlinearity: command.modelOptions.nonlinearity,
+                              initialization: command.modelOptions.initialization)
+        let seed = command.optimization.seed ?? OptionTable.seed
         let checkpointPath = command.checkpoints.checkpoint
         if let checkpointPath { try OutputPath.checkWritable(checkpointPath, option: "--checkpoint") }
         if let path = command.reporting.history { try OutputPath.checkWritable(path, option: "--history") }
         if let path = command.reporting.plot { try OutputPath.checkWritable(path, option: "--plot") }
 
+        let stack = Format.stack(cell: example.cell, nonlinearity: example.cell == .rnn ? example.nonlinearity : nil,
+                                 numLayers: example.numLayers)
         let sentences = TutorialExample.sentences.map { "\"\($0)\"" }.joined(separator: ", ")
         if !quiet {
+            let clip = example.clipNorm.map { $0 > 0 ? ", clip \(Format.number($0))" : "" } ?? ""
             Console.note("""
-                No --data given, so this trains the built-in example: a \(example.numLayers)-layer tanh RNN with \(example.hiddenSize) hidden units
+                No --data given, so this trains the built-in example: a \(stack) with \(example.hiddenSize) hidden units
                 learns to continue three sentences one character at a time: \(sentences)
-                (\(example.vocabulary.count) distinct characters, padded to 15; Adam, lr \(Format.number(example.learningRate)), \(example.epochs) epochs, seed \(seed)).
+                (\(example.vocabulary.count) distinct characters, padded to 15; \(example.optimizer.rawValue), lr \(Format.number(example.learningRate))\(clip), \(example.epochs) epochs, seed \(seed)).
                 """)
         }
 
         var history = History()
         var rng = SeededRandom(seed: seed)
-        let tokensPerEpoch = example.batch.inputs.count
+        let trainer = example.makeTrainer(using: &rng)
+        let vocabulary = example.vocabulary
         let started = now()
-        var last = started
-        let run = try example.train(using: &rng) { epoch, loss in
-            let t = now()
-            history.append(.init(step: epoch, epoch: epoch, trainLoss: Float(loss), validationLoss: nil,
-                                 tokensPerSecond: Float(Double(tokensPerEpoch) / max(t - last, 1e-9)),
-                                 learningRate: example.learningRate))
-            last = t
-            if !quiet && (epoch % 10 == 0 || epoch == example.epochs) {
-                let width = String(example.epochs).count
-                let padded = String(repeating: " ", count: width - String(epoch).count) + String(epoch)
-                Console.note("epoch \(padded)/\(example.epochs)  loss \(Format.loss(loss))")
+        do {
+            try trainer.train(on: example.source, for: .epochs(example.epochs)) { event in
+                guard case .step(let result) = event else { return }
+                let epoch = trainer.position.step
+                history.append(.init(step: epoch, epoch: epoch, trainLoss: Float(result.loss), validationLoss: nil,
+                                     tokensPerSecond: Float(Double(result.predictions) / max(result.seconds, 1e-9)),
+                                     learningRate: result.learningRate))
+                if !quiet && (epoch % 10 == 0 || epoch == example.epochs) {
+                    let width = String(example.epochs).count
+                    let padded = String(repeating: " ", count: width - String(epoch).count) + String(epoch)
+                    Console.note("epoch \(padded)/\(example.epochs)  loss \(Format.loss(result.loss))")
+                }
+                if let every = command.reporting.sampleEvery, epoch % every == 0 {
+                    let length = command.reporting.sampleLength ?? OptionTable.sampleLength.exampleDefault!
+                    let text = try TextGenerator(model: trainer.model, vocabulary: vocabulary)
+                        .generate(prime: [], length: length, temperature: OptionTable.sampleTemperature, topK: nil, rng: &rng)
+                    Console.out("--- sample at step \(Format.count(epoch)) ---\n\(text)\n---\n")
+                }
+                if let every = command.checkpoints.saveEvery, epoch % every == 0, let checkpointPath {
+                    try CheckpointFile.save(checkpoint(trainer.model, seed: seed, history: history), to: checkpointPath)
+                }
             }
+        } catch let error as TrainingError {
+            throw CLIError("\(error), so the example stopped; try a smaller --lr (now \(Format.number(example.learningRate))) or --clip 5")
         }
         let seconds = now() - started
 
         if !quiet { Console.note("Greedy completions (each prefix continued with the most likely next character):") }
         for prefix in ["good", "hey", "have"] {
-            Console.out(try run.complete(prefix) + "\n")
+            Console.out(try TutorialExample.complete(prefix, model: trainer.model, vocabulary: vocabulary) + "\n")
         }
 
         if let checkpointPath {
-            let checkpoint = Checkpoint(model: run.model, vocabulary: run.vocabulary, initialization: .pytorchDefault,
-                                        metadata: ["created_by": "charrnn \(CharRNN.configuration.version)",
-                                                   "example": "tutorial", "seed": String(seed)],
-                                        tensors: history.tensors)
-            try CheckpointFile.save(checkpoint, to: checkpointPath)
+            try CheckpointFile.save(checkpoint(trainer.model, seed: seed, history: history), to: checkpointPath)
         }
         if let path = command.reporting.history { try OutputPath.write(history.csv, to: path, option: "--history") }
         if let path = command.reporting.plot {
-            try OutputPath.write(LossPlot(title: "charrnn built-in example: \(example.numLayers)-layer tanh RNN, \(example.hiddenSize) hidden").svg(history),
+            try OutputPath.write(LossPlot(title: "charrnn built-in example: \(stack), \(example.hiddenSize) hidden").svg(history),
                                  to: path, option: "--plot")
         }
         guard !quiet else { return }
@@ -94,5 +123,12 @@ struct ExampleRun {
         lines.append("Next, train on your own UTF-8 text (a few MB of it is best):  charrnn train --data input.txt")
         lines.append("See charrnn train --help for the options.")
         Console.note(lines.joined(separator: "\n"))
+    }
+
+    /// The example's weights, vocabulary and loss history as a charrnn checkpoint.
+    func checkpoint(_ model: ManyToManyModel, seed: UInt64, history: History) -> Checkpoint {
+        Checkpoint(model: model, vocabulary: example.vocabulary, initialization: example.initialization,
+                   metadata: ["created_by": "charrnn \(CharRNN.configuration.version)", "example": "tutorial", "seed": String(seed)],
+                   tensors: history.tensors)
     }
 }

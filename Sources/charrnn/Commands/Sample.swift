@@ -35,7 +35,7 @@ extension CharRNN {
         var length = 500
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Sampling temperature: 0 always takes the most likely character (greedy), 1 samples from the model's distribution, lower values are more conservative.", valueName: "t"))
-        var temperature: Float = Defaults.sampleTemperature
+        var temperature: Float = OptionTable.sampleTemperature
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Only draw from the k most likely characters.", valueName: "k"))
         var topK: Int?

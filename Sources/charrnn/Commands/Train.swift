@@ -40,7 +40,7 @@ extension CharRNN {
         var isExample: Bool { dataOptions.data == nil && checkpoints.resume == nil }
 
         func validate() throws {
-            if isExample { try ExampleRun.rejectDataOptions(self) }
+            if isExample { try ExampleRun.rejectInapplicableOptions(self) }
         }
 
         func run() throws {

@@ -19,7 +19,7 @@ struct RuntimeOptions: ParsableArguments {
     var gemm: GEMMBackend?
 
     func validate() throws {
-        if let threads { try Check.range(threads, 1...1024, "--threads") }
+        if let threads { try OptionTable.threads.check(threads) }
         do { _ = try GEMM.choice(option: gemm) } catch { throw CLIError("\(error); unset it or pass --gemm") }
         if let problem = KernelVariant.environmentProblem { throw CLIError(problem) }
     }

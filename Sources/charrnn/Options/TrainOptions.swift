@@ -7,22 +7,29 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("UTF-8 text file to train on. Without it (and without --resume), the built-in example is trained.", valueName: "file"))
     var data: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Steps of truncated backpropagation through time per chunk (default: \(Defaults.seqLength)).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Steps of truncated backpropagation through time per chunk\(OptionTable.seqLength.defaultNote).", valueName: "n"))
     var seqLength: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Number of parallel streams the text is split into; one chunk of each forms a batch (default: \(Defaults.batchSize)).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of parallel streams the text is split into; one chunk of each forms a batch\(OptionTable.batchSize.defaultNote).", valueName: "n"))
     var batchSize: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Fraction of the text, taken from its end, held out to measure the validation loss after every epoch; 0 turns validation off (default: \(Defaults.valFraction)).", valueName: "x"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fraction of the text, taken from its end, held out to measure the validation loss after every epoch; 0 turns validation off\(OptionTable.valFraction.defaultNote).", valueName: "x"))
     var valFraction: Double?
 
+    /// The layout options given: how to cut a text into streams and a validation tail,
+    /// which the built-in example (its text fixed) cannot take.
+    var givenLayoutOptions: [String] {
+        [(OptionTable.seqLength.flag, seqLength != nil), (OptionTable.batchSize.flag, batchSize != nil),
+         (OptionTable.valFraction.flag, valFraction != nil)].filter(\.1).map(\.0)
+    }
+
     func validate() throws {
-        if let seqLength { try Check.range(seqLength, 1...100_000, "--seq-length") }
-        if let batchSize { try Check.range(batchSize, 1...65_536, "--batch-size") }
-        if let seqLength, let batchSize, seqLength * batchSize > Defaults.maximumChunkRows {
-            throw CLIError("--seq-length × --batch-size is \(Format.count(seqLength * batchSize)); at most \(Format.count(Defaults.maximumChunkRows)) predictions fit in one step, make one of them smaller")
+        if let seqLength { try OptionTable.seqLength.check(seqLength) }
+        if let batchSize { try OptionTable.batchSize.check(batchSize) }
+        if let seqLength, let batchSize, seqLength * batchSize > OptionTable.maximumChunkRows {
+            throw CLIError("--seq-length × --batch-size is \(Format.count(seqLength * batchSize)); at most \(Format.count(OptionTable.maximumChunkRows)) predictions fit in one step, make one of them smaller")
         }
-        if let valFraction, !(valFraction.isFinite && valFraction >= 0 && valFraction <= 0.5) {
+        if let valFraction, !OptionTable.valFraction.allows(valFraction) {
             throw CLIError("--val-fraction must be a number from 0 to 0.5, e.g. 0.05 to hold out the last 5% of the text (got \(valFraction))")
         }
     }
@@ -33,10 +40,10 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Recurrent cell: rnn (vanilla Elman RNN, PyTorch's nn.RNN), gru (nn.GRU) or lstm (nn.LSTM); checkpoints name and shape the tensors as that PyTorch module does (default: rnn).", valueName: "cell"))
     var cell: RecurrentCell?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden units per layer (default: \(Defaults.hiddenSize); the built-in example: 12).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden units per layer\(OptionTable.hiddenSize.defaultNote).", valueName: "n"))
     var hiddenSize: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Number of stacked recurrent layers (default: \(Defaults.numLayers); the built-in example: 1).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of stacked recurrent layers\(OptionTable.numLayers.defaultNote).", valueName: "n"))
     var numLayers: Int?
 
     @Option(help: ArgumentHelp("Activation of the vanilla RNN's layers (--cell rnn only; GRU and LSTM have fixed sigmoid/tanh gates) (default: tanh).", valueName: "name"))
@@ -46,8 +53,8 @@ struct ModelOptions: ParsableArguments {
     var initialization: RecurrentInitialization?
 
     func validate() throws {
-        if let hiddenSize { try Check.range(hiddenSize, 1...16_384, "--hidden-size") }
-        if let numLayers { try Check.range(numLayers, 1...64, "--num-layers") }
+        if let hiddenSize { try OptionTable.hiddenSize.check(hiddenSize) }
+        if let numLayers { try OptionTable.numLayers.check(numLayers) }
         if let cell { try Check.vanillaOnly(cell: cell, nonlinearity: nonlinearity, initialization: initialization) }
     }
 }
@@ -57,16 +64,16 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Optimizer, with PyTorch's defaults besides the learning rate (default: adam).", valueName: "name"))
     var optimizer: OptimizerKind?
 
-    @Option(name: .customLong("lr"), parsing: .unconditional, help: ArgumentHelp("Learning rate (default: \(Defaults.learningRate); the built-in example: 0.01).", valueName: "x"))
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: ArgumentHelp("Learning rate\(OptionTable.learningRate.defaultNote).", valueName: "x"))
     var learningRate: Float?
 
     @Option(name: .customLong("lr-decay"), parsing: .unconditional, help: ArgumentHelp("Multiply the learning rate by this after every epoch, in (0, 1] (default: 1, no decay).", valueName: "x"))
     var learningRateDecay: Float?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Clip the gradients' global norm to this (PyTorch's clip_grad_norm_); 0 turns clipping off (default: \(Format.number(Defaults.clip))).", valueName: "x"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Clip the gradients' global norm to this (PyTorch's clip_grad_norm_); 0 turns clipping off\(OptionTable.clip.defaultNote).", valueName: "x"))
     var clip: Float?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Train until this many epochs (passes over the text) are done, counting a resumed checkpoint's (default: \(Defaults.epochs); the built-in example: 100).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Train until this many epochs (passes over the text) are done, counting a resumed checkpoint's\(OptionTable.epochs.defaultNote).", valueName: "n"))
     var epochs: Int?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Instead of --epochs: train until this many optimizer steps are done in total, counting a resumed checkpoint's.", valueName: "n"))
@@ -76,13 +83,11 @@ struct OptimizationOptions: ParsableArguments {
     var seed: UInt64?
 
     func validate() throws {
-        if let learningRate { try Check.positive(learningRate, "--lr") }
-        if let learningRateDecay {
-            try Check.positive(learningRateDecay, "--lr-decay", maximum: 1, meaning: " (the factor applied to the learning rate after each epoch)")
-        }
-        if let clip { try Check.positive(clip, "--clip", allowZero: true, meaning: " (0 turns clipping off)") }
-        if let epochs { try Check.range(epochs, 1...1_000_000, "--epochs") }
-        if let steps { try Check.range(steps, 1...1_000_000_000, "--steps") }
+        if let learningRate { try OptionTable.learningRate.check(Double(learningRate)) }
+        if let learningRateDecay { try OptionTable.learningRateDecay.check(Double(learningRateDecay)) }
+        if let clip { try OptionTable.clip.check(Double(clip)) }
+        if let epochs { try OptionTable.epochs.check(epochs) }
+        if let steps { try OptionTable.steps.check(steps) }
         if epochs != nil && steps != nil {
             throw CLIError("give --epochs or --steps, not both (training stops at whichever you give)")
         }
@@ -122,27 +127,11 @@ struct ReportingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Print a short sample (temperature 0.8) to stdout every n steps.", valueName: "n"))
     var sampleEvery: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Length of the --sample-every samples in characters (default: 200).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Length of the --sample-every samples in characters\(OptionTable.sampleLength.defaultNote).", valueName: "n"))
     var sampleLength: Int?
 
     func validate() throws {
         if let sampleEvery { try Check.atLeast(sampleEvery, 1, "--sample-every") }
-        if let sampleLength { try Check.range(sampleLength, 1...1_000_000, "--sample-length") }
+        if let sampleLength { try OptionTable.sampleLength.check(sampleLength) }
     }
-}
-
-/// Defaults for `--data` runs: a real corpus (e.g. a few MB of text), not the tiny example.
-enum Defaults {
-    static let hiddenSize = 256
-    static let numLayers = 2
-    static let seqLength = 64
-    static let batchSize = 32
-    static let valFraction = 0.05
-    static let learningRate: Float = 2e-3
-    static let clip: Float = 5
-    static let epochs = 10
-    static let seed: UInt64 = 0
-    static let sampleLength = 200
-    static let sampleTemperature: Float = 0.8
-    static let maximumChunkRows = 1 << 22
 }

@@ -103,43 +103,46 @@ struct TrainingConfiguration {
             let storedOptimizer = resumed.optimizer.flatMap { OptimizerKind(rawValue: $0.name) }
             optimizer = try keep(opt.optimizer?.rawValue, storedOptimizer?.rawValue, "--optimizer", "optimizer and its state")
                 .flatMap(OptimizerKind.init(rawValue:)) ?? .adam
-            seqLength = try keep(data.seqLength, try storedValue(Key.seqLength) { Int($0).flatMap { (1...100_000).contains($0) ? $0 : nil } },
-                                 "--seq-length", "data layout (it fixes the position in the data)") ?? Defaults.seqLength
-            batchSize = try keep(data.batchSize, try storedValue(Key.batchSize) { Int($0).flatMap { (1...65_536).contains($0) ? $0 : nil } },
-                                 "--batch-size", "data layout (it fixes the position in the data and the carried state)") ?? Defaults.batchSize
-            valFraction = try keep(data.valFraction, try storedValue(Key.valFraction) { Double($0).flatMap { (0...0.5).contains($0) ? $0 : nil } },
-                                   "--val-fraction", "train/validation split") ?? Defaults.valFraction
+            seqLength = try keep(data.seqLength, try storedValue(Key.seqLength, OptionTable.seqLength.parse),
+                                 "--seq-length", "data layout (it fixes the position in the data)") ?? OptionTable.seqLength.textDefault!
+            batchSize = try keep(data.batchSize, try storedValue(Key.batchSize, OptionTable.batchSize.parse),
+                                 "--batch-size", "data layout (it fixes the position in the data and the carried state)") ?? OptionTable.batchSize.textDefault!
+            valFraction = try keep(data.valFraction, try storedValue(Key.valFraction, OptionTable.valFraction.parse),
+                                   "--val-fraction", "train/validation split") ?? OptionTable.valFraction.textDefault
         } else {
             cell = model.cell ?? .rnn
-            hiddenSize = model.hiddenSize ?? Defaults.hiddenSize
-            numLayers = model.numLayers ?? Defaults.numLayers
+            hiddenSize = model.hiddenSize ?? OptionTable.hiddenSize.textDefault!
+            numLayers = model.numLayers ?? OptionTable.numLayers.textDefault!
             nonlinearity = model.nonlinearity ?? .tanh
             initialization = model.initialization ?? .pytorchDefault
             optimizer = opt.optimizer ?? .adam
-            seqLength = data.seqLength ?? Defaults.seqLength
-            batchSize = data.batchSize ?? Defaults.batchSize
-            valFraction = data.valFraction ?? Defaults.valFraction
+            seqLength = data.seqLength ?? OptionTable.seqLength.textDefault!
+            batchSize = data.batchSize ?? OptionTable.batchSize.textDefault!
+            valFraction = data.valFraction ?? OptionTable.valFraction.textDefault
         }
-        if seqLength * batchSize > Defaults.maximumChunkRows {
-            throw CLIError("--seq-length × --batch-size is \(Format.count(seqLength * batchSize)); at most \(Format.count(Defaults.maximumChunkRows)) predictions fit in one step")
+        if seqLength * batchSize > OptionTable.maximumChunkRows {
+            throw CLIError("--seq-length × --batch-size is \(Format.count(seqLength * batchSize)); at most \(Format.count(OptionTable.maximumChunkRows)) predictions fit in one step")
         }
-        let positiveFloat = { (s: String) -> Float? in Float(s).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
-        learningRate = try opt.learningRate ?? storedValue(Key.learningRate, positiveFloat) ?? Defaults.learningRate
-        learningRateDecay = try opt.learningRateDecay ?? storedValue(Key.learningRateDecay) { Float($0).flatMap { $0 > 0 && $0 <= 1 ? $0 : nil } } ?? 1
-        clip = try opt.clip ?? storedValue(Key.clip, positiveFloat) ?? Defaults.clip
+        /// An option's value: given, else the checkpoint's (if one this option allows), else the default.
+        func real(_ given: Float?, _ option: RealOption, _ key: String) throws -> Float {
+            try given ?? storedValue(key, option.parseFloat) ?? Float(option.textDefault)
+        }
+        learningRate = try real(opt.learningRate, OptionTable.learningRate, Key.learningRate)
+        learningRateDecay = try real(opt.learningRateDecay, OptionTable.learningRateDecay, Key.learningRateDecay)
+        clip = try real(opt.clip, OptionTable.clip, Key.clip)
         if opt.epochs != nil || opt.steps != nil {
             epochs = opt.epochs
             maxSteps = opt.steps
-        } else if let steps = try storedValue(Key.maxSteps, { Int($0).flatMap { (1...1_000_000_000).contains($0) ? $0 : nil } }) {
+        } else if let steps = try storedValue(Key.maxSteps, OptionTable.steps.parse) {
             maxSteps = steps
         } else {
-            epochs = try storedValue(Key.epochs, { Int($0).flatMap { (1...1_000_000).contains($0) ? $0 : nil } }) ?? Defaults.epochs
+            epochs = try storedValue(Key.epochs, OptionTable.epochs.parse) ?? OptionTable.epochs.textDefault!
         }
         let storedSeed = try storedValue(Key.seed) { UInt64($0) }
         if let given = opt.seed, let storedSeed, given != storedSeed {
             Console.warning("--seed \(given) is ignored: the resumed run continues the checkpoint's random state (seed \(storedSeed))")
         }
-        seed = storedSeed ?? opt.seed ?? Defaults.seed
+        seed = storedSeed ?? opt.seed ?? OptionTable.seed
         if resumed != nil, model.initialization != nil, model.initialization != resumed?.initialization {
             Console.warning("--init is ignored when resuming: the weights come from the checkpoint")
         }
@@ -165,7 +168,7 @@ struct TrainingConfiguration {
         }
         saveEvery = ck.saveEvery
         sampleEvery = report.sampleEvery
-        sampleLength = report.sampleLength ?? Defaults.sampleLength
+        sampleLength = report.sampleLength ?? OptionTable.sampleLength.textDefault!
         quiet = report.quiet
         historyPath = report.history
         plotPath = report.plot

@@ -280,7 +280,7 @@ final class TrainingSession {
 
     func printSample() throws {
         let text = try TextGenerator(model: model, vocabulary: vocabulary)
-            .generate(prime: [], length: config.sampleLength, temperature: Defaults.sampleTemperature, topK: nil, rng: &rng)
+            .generate(prime: [], length: config.sampleLength, temperature: OptionTable.sampleTemperature, topK: nil, rng: &rng)
         progress.clear()
         Console.out("--- sample at step \(Format.count(step)) (epoch \(epoch + 1)) ---\n\(text)\n---\n")
     }
