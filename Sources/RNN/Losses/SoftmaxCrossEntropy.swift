@@ -16,6 +16,9 @@ public enum SoftmaxCrossEntropy {
     /// The target value that marks a row as not counted.
     public static let ignored: Int32 = -1
 
+    /// The number of targets that count (not `ignored`): the mean loss's denominator.
+    public static func countedTargets(_ targets: [Int32]) -> Int { targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
+
     /// Loss and d(loss)/d(logits) for `logits` `[N, C]`, pointer form (no allocation).
     ///
     /// `gradient` may be `logits` itself (the gradient then overwrites the logits).

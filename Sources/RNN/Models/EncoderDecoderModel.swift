@@ -116,7 +116,7 @@ public final class EncoderDecoderModel: SequenceModel {
             self.batchSize = batchSize
         }
 
-        public var countedTargets: Int { targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
+        public var countedTargets: Int { SoftmaxCrossEntropy.countedTargets(targets) }
 
         public mutating func takeSequences(_ range: Range<Int>, of batch: Batch, stateBlocks: Int) {
             let B = batch.batchSize

@@ -28,47 +28,9 @@ public final class ManyToManyModel: SequenceModel {
         didSet { rnn.profiler = profiler }
     }
 
-    /// The sizes: `inputSize` (tokens or vector width), `outputSize` classes, and the stack.
-    /// Metadata keys `input_size`, `output_size` and `RecurrentConfiguration`'s.
-    public struct Configuration: ModelConfiguration {
-        public static let architecture = "many_to_many"
-        var layout: StackWithOutputLayer
-        public var inputSize: Int { layout.inputSize }
-        public var outputSize: Int { layout.outputSize }
-        public var recurrent: RecurrentConfiguration { layout.recurrent }
-
-        public init(inputSize: Int, outputSize: Int, recurrent: RecurrentConfiguration) {
-            layout = StackWithOutputLayer(inputSize: inputSize, outputSize: outputSize, recurrent: recurrent)
-        }
-
-        public init(metadata: [String: String]) throws(CheckpointError) {
-            layout = try StackWithOutputLayer(metadata: metadata)
-        }
-
-        /// `rnn.*` (the stack), then `fc.weight` [O, H], `fc.bias` [O].
-        public var parameterShapes: [ParameterShape] { layout.parameterShapes }
-        public var summary: String { layout.summary }
-        public var metadata: [String: String] { layout.metadata }
-
-        /// Token input (a gather): `trainingFlopsPerToken` per row of the `[T*B, ·]` matrices.
-        public func trainingFlops(batchSize: Int, steps: Int) -> Double {
-            trainingFlopsPerToken * Double(batchSize * steps)
-        }
-
-        /// Training FLOPs per token with token input: `G(6H² + 12H²(L−1)) + 6HO`, the
-        /// stack's (`RecurrentConfiguration.trainingFlopsPerToken`) and the output layer's
-        /// forward, `dW` and `dH`.
-        public var trainingFlopsPerToken: Double {
-            recurrent.trainingFlopsPerToken(tokenInput: true, inputSize: inputSize)
-                + 6 * Double(recurrent.hiddenSize * outputSize)
-        }
-
-        /// The floats of a step's workspaces over `rows = T·B` rows: the stack's and the
-        /// logits with their gradient.
-        public func workspaceFloats(rows: Int, batchSize: Int) -> Double {
-            recurrent.workspaceFloats(rows: rows, batchSize: batchSize) + Double(rows * outputSize) * 2
-        }
-    }
+    /// The sizes: `inputSize` (tokens or vector width), `outputSize` classes, and the stack
+    /// (metadata keys `input_size`, `output_size` and `RecurrentConfiguration`'s).
+    public typealias Configuration = StackWithOutputConfiguration<EveryStep>
 
     /// `B` sequences of `T` steps: inputs and per-step targets, time-major, and the state to
     /// start from (truncated BPTT carries the previous chunk's `finalState`).
@@ -93,7 +55,7 @@ public final class ManyToManyModel: SequenceModel {
             self.initialState = initialState
         }
 
-        public var countedTargets: Int { targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
+        public var countedTargets: Int { SoftmaxCrossEntropy.countedTargets(targets) }
 
         /// Refills a token batch of `batchSize` sequences in place: `body` receives the
         /// input tokens and the targets (emptied, their capacity kept) to append `T·B`
@@ -134,7 +96,7 @@ public final class ManyToManyModel: SequenceModel {
 
     /// The model of `configuration`, its recurrent weights initialized by `initialization`.
     public init(_ configuration: Configuration, initialization: RecurrentInitialization, using rng: inout SeededRandom) {
-        (rnn, fc) = configuration.layout.make(parameters: parameters)
+        (rnn, fc) = configuration.make(parameters: parameters)
         rnn.initialize(initialization, using: &rng)
         fc.initialize(using: &rng)
     }

@@ -35,34 +35,9 @@ public final class ManyToOneModel: SequenceModel {
         didSet { rnn.profiler = profiler }
     }
 
-    /// The sizes: `inputSize`, `outputSize` classes, and the stack (metadata as
-    /// `ManyToManyModel.Configuration`'s).
-    public struct Configuration: ModelConfiguration {
-        public static let architecture = "many_to_one"
-        var layout: StackWithOutputLayer
-        public var inputSize: Int { layout.inputSize }
-        public var outputSize: Int { layout.outputSize }
-        public var recurrent: RecurrentConfiguration { layout.recurrent }
-
-        public init(inputSize: Int, outputSize: Int, recurrent: RecurrentConfiguration) {
-            layout = StackWithOutputLayer(inputSize: inputSize, outputSize: outputSize, recurrent: recurrent)
-        }
-
-        public init(metadata: [String: String]) throws(CheckpointError) {
-            layout = try StackWithOutputLayer(metadata: metadata)
-        }
-
-        public var parameterShapes: [ParameterShape] { layout.parameterShapes }
-        public var summary: String { layout.summary }
-        public var metadata: [String: String] { layout.metadata }
-
-        /// The stack's FLOPs per token (token input) for `T·B` rows, and the output layer's
-        /// 6HO once per sequence.
-        public func trainingFlops(batchSize: Int, steps: Int) -> Double {
-            recurrent.trainingFlopsPerToken(tokenInput: true, inputSize: inputSize) * Double(batchSize * steps)
-                + 6 * Double(recurrent.hiddenSize * outputSize * batchSize)
-        }
-    }
+    /// The sizes: `inputSize` (tokens or vector width), `outputSize` classes, and the stack
+    /// (metadata keys `input_size`, `output_size` and `RecurrentConfiguration`'s).
+    public typealias Configuration = StackWithOutputConfiguration<LastStep>
 
     /// `B` sequences padded to `T` steps, time-major, each with one label, its length and
     /// (optionally) the state to start from.
@@ -92,7 +67,7 @@ public final class ManyToOneModel: SequenceModel {
             self.initialState = initialState
         }
 
-        public var countedTargets: Int { labels.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
+        public var countedTargets: Int { SoftmaxCrossEntropy.countedTargets(labels) }
 
         public mutating func takeSequences(_ range: Range<Int>, of batch: Batch, stateBlocks: Int) {
             let B = batch.batchSize
@@ -116,7 +91,7 @@ public final class ManyToOneModel: SequenceModel {
     }
 
     public init(_ configuration: Configuration, using rng: inout SeededRandom) {
-        (rnn, fc) = configuration.layout.make(parameters: parameters)
+        (rnn, fc) = configuration.make(parameters: parameters)
         rnn.initialize(using: &rng)
         fc.initialize(using: &rng)
     }
