@@ -36,15 +36,10 @@ enum SyntheticCorpus {
     }
 }
 
-/// The training batches of one configuration, made before timing starts: per step, the
-/// inputs and targets `[T*B]` in the time-major layout (step `t` of stream `b` at `t*B + b`).
-///
-/// Truncated BPTT: the corpus is cut into `B` contiguous streams of `corpus.count / B`
-/// tokens; chunk `c` of stream `b` covers its tokens `c*T ..< (c+1)*T` and predicts each
-/// next token, so consecutive chunks continue each stream (the state is carried).
 /// The batches a configuration trains on, as a `Trainer` reads them: the synthetic
-/// corpus cut into streams by `TokenStreams` (charrnn's cut, truncated BPTT), or the
-/// tutorial's single batch (full batch, `fullBatchSteps` updates per epoch).
+/// corpus cut into streams by `TokenStreams` (charrnn's cut: `B` streams of `(n − 1) / B`
+/// tokens, each chunk written into the reused batch inside the timed epoch, as charrnn
+/// does), or the tutorial's single batch (full batch, `fullBatchSteps` updates per epoch).
 enum TrainingBatches: BatchSource {
     case streams(TokenStreams)
     case fullBatch(ManyToManyModel.Batch, steps: Int)

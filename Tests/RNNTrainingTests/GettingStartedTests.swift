@@ -29,7 +29,7 @@ struct RNNTrainingGettingStartedTests {
             let loaded = try ModelCheckpoint<ManyToOneModel>.read(path: path)
             let resumed = Trainer(model: loaded.model, optimizer: try loaded.optimizer!.makeOptimizer(for: loaded.model.parameters),
                                   workers: 2, clipNorm: 5)
-            resumed.resume(from: loaded.training!)
+            try resumed.resume(from: loaded.training!)
             try resumed.train(on: train, for: .epochs(20))           // as if it had never stopped
 
             let (loss, _) = loaded.model.meanLoss(over: test)         // held-out cross-entropy

@@ -113,8 +113,15 @@ struct SequenceModelTests {
         let training = try #require(loaded.training)
         let optimizer = try #require(loaded.optimizer).makeOptimizer(for: loaded.model.parameters)
         let resumed = Trainer(model: loaded.model, optimizer: optimizer, workers: workers, clipNorm: 1)
-        resumed.resume(from: training)
+        try resumed.resume(from: training)
         #expect(resumed.position == TrainingPosition(step: 3, epoch: 1, stepInEpoch: 1))
+        if model.carriesState {
+            // A carried state that is not whole sequences of this model is refused.
+            #expect(throws: TrainingError.carriedStateMismatch(values: 5, expected: model.stateBlocks * model.stateWidth)) {
+                try resumed.resume(from: TrainingState(step: 3, epoch: 1, stepInEpoch: 1, rngState: [1, 2, 3, 4],
+                                                      hiddenState: [Float](repeating: 0, count: 5)))
+            }
+        }
         try resumed.train(on: source, for: .steps(6))
         #expect(loaded.model.parameters.values.map(\.bitPattern) == model.parameters.values.map(\.bitPattern))
     }
@@ -172,7 +179,7 @@ struct SequenceModelTests {
             let loaded = try ModelCheckpoint<ManyToOneModel>.read(path: path)
             let resumed = Trainer(model: loaded.model, optimizer: try loaded.optimizer!.makeOptimizer(for: loaded.model.parameters),
                                   workers: 2, clipNorm: 5)
-            resumed.resume(from: loaded.training!)
+            try resumed.resume(from: loaded.training!)
             try resumed.train(on: train, for: .epochs(20))
             #expect(loaded.model.parameters.values.map(\.bitPattern) == model.parameters.values.map(\.bitPattern))
 
@@ -208,8 +215,14 @@ struct SequenceModelTests {
             "rnn.weight_hh_l2", because: "cell lstm, hidden_size 4, num_layers 2, feature_size 3, vocabulary_size 5"))
         #expect(error { $0.tensors["fc.bias"] = nil } == .missingTensor("fc.bias"))
         #expect(error { $0.metadata["start_token"] = "5" } == .invalidMetadata(key: "start_token", value: "5", expected: "an integer in 0...4"))
-        #expect(error { $0.metadata["format_version"] = "2" } == .unsupportedVersion(2))
-        #expect(error { $0.tensors["training.hidden_state"] = .init(shape: [2, 2, 1, 4], values: .init(repeating: 0, count: 16)) } != nil)
+        #expect(error { $0.metadata["format_version"] = "2" } == .unsupportedVersion(2, newest: 1))
+        // A one-to-many model computes its initial state: a carried state is refused from
+        // the configuration alone, whatever its shape.
+        #expect(error { $0.metadata["step"] = "1"; $0.metadata["epoch"] = "0"; $0.metadata["step_in_epoch"] = "1"
+                        $0.metadata["rng_state"] = "1,2,3,4"
+                        $0.tensors["training.hidden_state"] = .init(shape: [2, 2, 1, 4], values: .init(repeating: 0, count: 16)) }
+                == .unexpectedTensor("training.hidden_state", because: "cell lstm, hidden_size 4, num_layers 2, feature_size 3, vocabulary_size 5 carries no state between batches"))
+        #expect(error { $0.metadata["format"] = "swift-rnn.charrnn" } == .unsupportedFormat("swift-rnn.charrnn", expected: "swift-rnn.model"))
     }
 }
 

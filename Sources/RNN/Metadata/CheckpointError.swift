@@ -1,9 +1,9 @@
 /// Why a well-formed safetensors file is not a usable checkpoint.
 public enum CheckpointError: Error, Equatable, CustomStringConvertible {
-    /// `format` names a different format.
-    case unsupportedFormat(String)
-    /// `format_version` is newer than this code.
-    case unsupportedVersion(Int)
+    /// `format` names a different format than the `expected` one.
+    case unsupportedFormat(String, expected: String)
+    /// `format_version` is newer than the `newest` this code reads.
+    case unsupportedVersion(Int, newest: Int)
     /// A required metadata key is absent.
     case missingMetadata(String)
     /// A metadata value cannot be used.
@@ -25,12 +25,12 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unsupportedFormat(let f):
-            return "the file's format is '\(f)', not 'swift-rnn.charrnn' (charrnn's models) or 'swift-rnn.model' (ModelCheckpoint); it is not a swift-rnn checkpoint"
-        case .unsupportedVersion(let v):
-            return "the checkpoint has format_version \(v), newer than this program reads (update swift-rnn)"
+        case .unsupportedFormat(let f, let expected):
+            return "the file's format is '\(f)', not '\(expected)'; it is not a checkpoint of this kind"
+        case .unsupportedVersion(let v, let newest):
+            return "the checkpoint has format_version \(v); this program reads up to version \(newest) (update swift-rnn)"
         case .missingMetadata(let key):
-            return "the checkpoint has no '\(key)' metadata; it is not a charrnn checkpoint (or is incomplete)"
+            return "the checkpoint has no '\(key)' metadata; it is not a checkpoint of this kind (or is incomplete)"
         case .invalidMetadata(let key, let value, let expected):
             return "the checkpoint's '\(key)' metadata is '\(Self.shorten(value))', expected \(expected)"
         case .missingTensor(let name):

@@ -39,6 +39,8 @@ public final class EncoderDecoderModel: SequenceModel {
     /// configuration of both stacks. Metadata keys `source_vocabulary_size`,
     /// `target_vocabulary_size`, `start_token`, `end_token` and `RecurrentConfiguration`'s.
     public struct Configuration: ModelConfiguration {
+        /// The initial state is computed (from the features / by the encoder), not carried.
+        public static let carriesState = false
         public static let architecture = "encoder_decoder"
         public var sourceVocabularySize: Int
         public var targetVocabularySize: Int

@@ -35,6 +35,8 @@ public final class OneToManyModel: SequenceModel {
     /// Metadata keys `feature_size`, `vocabulary_size`, `start_token` and
     /// `RecurrentConfiguration`'s.
     public struct Configuration: ModelConfiguration {
+        /// The initial state is computed (from the features / by the encoder), not carried.
+        public static let carriesState = false
         public static let architecture = "one_to_many"
         public var featureSize: Int
         public var vocabularySize: Int

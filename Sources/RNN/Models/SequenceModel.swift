@@ -12,8 +12,9 @@ import Linalg
 /// ```swift
 /// var rng = SeededRandom(seed: 0)
 /// let model = ManyToOneModel(.init(inputSize: 20, outputSize: 2, recurrent: .init(cell: .gru, hiddenSize: 32)), using: &rng)
+/// // (Trainer, DataParallelModel and ModelCheckpoint are in the RNNTraining module.)
 /// let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.01), workers: 2)
-/// let batch = ClassificationBatch(input: .tokens(tokens), labels: labels, batchSize: 32, lengths: lengths)
+/// let batch = ManyToOneModel.Batch(input: .tokens(tokens), labels: labels, batchSize: 32, lengths: lengths)
 /// let result = try trainer.step(batch)          // zero, forward/backward, clip, check, Adam
 /// let classes = model.predict(batch)
 /// ```
@@ -104,6 +105,9 @@ public protocol ModelConfiguration: Equatable, Sendable {
     var summary: String { get }
     /// The recurrent stack(s)' configuration (for shape hints and the thread split).
     var recurrent: RecurrentConfiguration { get }
+    /// Whether the model carries its state from batch to batch (`SequenceModel.stateBlocks`
+    /// > 0): known from the configuration, so a checkpoint is checked before a model exists.
+    static var carriesState: Bool { get }
     /// The training FLOPs of a batch of `batchSize` sequences of `steps` steps, from the
     /// GEMMs a step performs (multiply-add = 2).
     func trainingFlops(batchSize: Int, steps: Int) -> Double

@@ -25,6 +25,8 @@ public enum LastStep: OutputPlacement {
 /// `RecurrentConfiguration`'s.
 public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfiguration {
     public static var architecture: String { Output.architecture }
+    /// The stack's state runs from batch to batch (truncated BPTT, or a classifier's state).
+    public static var carriesState: Bool { true }
     public var inputSize: Int
     public var outputSize: Int
     public var recurrent: RecurrentConfiguration

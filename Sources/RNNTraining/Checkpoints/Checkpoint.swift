@@ -153,13 +153,13 @@ public struct Checkpoint {
     public init(_ file: SafeTensors) throws(CheckpointError) {
         let reader = MetadataReader(metadata: file.metadata)
         if let format = file.metadata["format"], format != Self.format {
-            throw .unsupportedFormat(format)
+            throw .unsupportedFormat(format, expected: Self.format)
         }
         if let versionText = file.metadata["format_version"] {
             guard let version = Int(versionText), version >= 1 else {
                 throw .invalidMetadata(key: "format_version", value: versionText, expected: "a positive integer")
             }
-            guard version <= Self.formatVersion else { throw .unsupportedVersion(version) }
+            guard version <= Self.formatVersion else { throw .unsupportedVersion(version, newest: Self.formatVersion) }
         }
         if file.metadata["cell"] != nil { _ = try reader.enumeration("cell", RecurrentCell.self) }
         let vocabulary = try reader.vocabulary()

@@ -50,9 +50,9 @@ public struct ModelCheckpoint<Model: SequenceModel> {
         self.tensors = tensors
     }
 
-    static func codec(_ configuration: Model.Configuration, carriesState: Bool) -> CheckpointCodec {
+    static func codec(_ configuration: Model.Configuration) -> CheckpointCodec {
         CheckpointCodec(shapes: configuration.parameterShapes, architecture: configuration.summary,
-                        carriedState: carriesState ? configuration.recurrent : nil)
+                        carriedState: Model.Configuration.carriesState ? configuration.recurrent : nil)
     }
 
     /// Keys this checkpoint writes for `configuration`.
@@ -64,7 +64,7 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     /// - Precondition: extra metadata keys and tensor names are not the checkpoint's own.
     public var safeTensors: SafeTensors {
         let configuration = model.configuration
-        let codec = Self.codec(configuration, carriesState: model.carriesState)
+        let codec = Self.codec(configuration)
         var file = SafeTensors()
         let reserved = Self.reservedKeys(configuration)
         for key in metadata.keys { precondition(!reserved.contains(key), "metadata key '\(key)' is reserved by ModelCheckpoint") }
@@ -91,26 +91,20 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     public init(_ file: SafeTensors) throws(CheckpointError) {
         let reader = MetadataReader(metadata: file.metadata)
         let format = try reader.string("format")
-        guard format == Self.format else { throw .unsupportedFormat(format) }
+        guard format == Self.format else { throw .unsupportedFormat(format, expected: Self.format) }
         let version = try reader.integer("format_version", in: 1...Int.max)
-        guard version <= Self.formatVersion else { throw .unsupportedVersion(version) }
+        guard version <= Self.formatVersion else { throw .unsupportedVersion(version, newest: Self.formatVersion) }
         let architecture = try reader.string("architecture")
         guard architecture == Model.Configuration.architecture else {
             throw .invalidMetadata(key: "architecture", value: architecture,
                                    expected: "\(Model.Configuration.architecture), the architecture of \(Model.self)")
         }
         let configuration = try Model.Configuration(metadata: file.metadata)
+        let codec = Self.codec(configuration)
+        let decoded = try codec.decode(file)      // every tensor checked before the model is built
         var rng = SeededRandom(seed: 0)
-        // The state question needs a model; decode first with the tensors' own answer and
-        // build only after every tensor checked out.
-        let carries = file.tensors[CheckpointCodec.hiddenStateTensor] != nil
-        let decoded = try Self.codec(configuration, carriesState: carries).decode(file)
         let model = Model(configuration, using: &rng)
-        if carries && !model.carriesState {
-            throw .unexpectedTensor(CheckpointCodec.hiddenStateTensor, because: "\(configuration.summary) carries no state between batches")
-        }
         model.parameters.load(decoded.values, shapes: configuration.parameterShapes)
-        let codec = Self.codec(configuration, carriesState: carries)
         let reserved = Self.reservedKeys(configuration)
         self.init(model: model, optimizer: decoded.optimizer, training: decoded.training,
                   metadata: file.metadata.filter { !reserved.contains($0.key) },

@@ -56,10 +56,15 @@ public final class Trainer<Model: SequenceModel> {
     /// (whatever its own `initialState`), and afterwards `carriedState` is the state after
     /// it. Advances `position.step` and `position.stepInEpoch`.
     /// - Throws: `TrainingError.nonFinite` when the loss or the gradient is NaN or
-    ///   infinite; the weights, the optimizer and the position are then unchanged.
+    ///   infinite: the weights, the optimizer's moments and step count and the position are
+    ///   then unchanged (its learning rate is that step's). `.carriedStateMismatch` when the
+    ///   carried state (e.g. a checkpoint's) does not fit this batch; nothing ran.
     @discardableResult
     public func step(_ batch: Model.Batch, carryState: Bool = false) throws(TrainingError) -> StepResult {
         let clock = ContinuousClock(), started = clock.now
+        if carryState, let state = carriedState, state.count != model.stateBlocks * batch.batchSize * model.stateWidth {
+            throw .carriedStateMismatch(values: state.count, expected: model.stateBlocks * batch.batchSize * model.stateWidth)
+        }
         let learningRate = learningRateSchedule?(position) ?? optimizer.learningRate
         optimizer.learningRate = learningRate
         var input = batch
@@ -114,7 +119,15 @@ public final class Trainer<Model: SequenceModel> {
     }
 
     /// The position and carried state of `state` (a checkpoint's), to continue from.
-    public func resume(from state: TrainingState) {
+    /// - Throws: `.carriedStateMismatch` when the state is not whole `[blocks, B, H]`
+    ///   sequences of this model (or the model carries none); the trainer is unchanged.
+    public func resume(from state: TrainingState) throws(TrainingError) {
+        if let h = state.hiddenState {
+            let perSequence = model.stateBlocks * model.stateWidth
+            guard perSequence > 0 && !h.isEmpty && h.count % perSequence == 0 else {
+                throw .carriedStateMismatch(values: h.count, expected: perSequence)
+            }
+        }
         position = TrainingPosition(step: state.step, epoch: state.epoch, stepInEpoch: state.stepInEpoch)
         carriedState = state.hiddenState
     }

@@ -66,6 +66,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// The loss or the gradient norm of step `step` (1-based), in 0-based `epoch`, is NaN or
     /// infinite; the weights were left as they were.
     case nonFinite(loss: Double, gradientNorm: Float, step: Int, epoch: Int)
+    /// A carried state of `values` values where a multiple (resume) or exactly
+    /// `expected` (a step) is needed: `stateBlocks · B · H` for the batch.
+    case carriedStateMismatch(values: Int, expected: Int)
 
     public var description: String {
         switch self {
@@ -73,6 +76,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             func name(_ x: Double) -> String { x.isNaN ? "NaN" : (x > 0 ? "infinite" : "-infinite") }
             let what = loss.isFinite ? "the gradient norm became \(name(Double(norm)))" : "the training loss became \(name(loss))"
             return "\(what) at step \(step) (epoch \(epoch + 1))"
+        case let .carriedStateMismatch(values, expected):
+            return "the carried state has \(values) values, which does not fit \(expected) (the model's state blocks × batch size × hidden size); it comes from another model or batch size"
         }
     }
 }

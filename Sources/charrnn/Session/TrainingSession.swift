@@ -115,7 +115,11 @@ final class TrainingSession {
                                                     steps: config.seqLength)
         trainer = Trainer(model: model, optimizer: optimizer, workers: workers, clipNorm: config.clip)
         trainer.learningRateSchedule = { [config] position in config.learningRate(epoch: position.epoch) }
-        if let training { trainer.resume(from: training) }
+        if let training {
+            do { try trainer.resume(from: training) } catch {
+                throw CLIError("--resume checkpoint '\(config.resumedPath!)': \(error); the file is damaged")
+            }
+        }
         staticMetadata = config.metadata(fingerprint: corpus.fingerprint)
         if let epochs = config.epochs, epoch >= epochs {
             throw CLIError("the checkpoint has already trained \(Format.plural(epoch, "epoch")) (step \(Format.count(step))), so --epochs \(epochs) leaves nothing to do; pass a larger --epochs, e.g. --epochs \(epoch + 10)")
@@ -181,10 +185,13 @@ final class TrainingSession {
                     progress.stepDone(step: step, epoch: epoch, stepInEpoch: stepInEpoch, loss: result.loss,
                                       tokens: result.predictions, seconds: result.seconds)
                     if let every = config.sampleEvery, step % every == 0 { try printSample() }
-                    if stepInEpoch != train.chunkCount, let every = config.saveEvery, step % every == 0 { try save() }
+                    if stepInEpoch == train.chunkCount { return }   // the epoch's end comes next, then the interrupt check
+                    if let every = config.saveEvery, step % every == 0 { try save() }
                 case .epochEnd:
                     try finishEpoch(started: epochStarted, tokens: epochTokens, seconds: epochSeconds)
                 }
+                // After a step inside an epoch, or after an epoch's end (its validation and
+                // save done), so that the checkpoint is at a position a resume continues from.
                 if InterruptHandler.requested {
                     if lastSavedStep != step { try save() }
                     try writeReports()
@@ -264,7 +271,10 @@ final class TrainingSession {
         try? writeReports()
         progress.clear()
         let learningRate = trainer.optimizer.learningRate
-        throw CLIError("\(error), so training stopped; \(lastGoodCheckpointNote()). Try a smaller --lr (now \(Format.number(learningRate)))\(config.clip > 0 ? "" : " or --clip 5")")
+        guard case let .nonFinite(loss, norm, failedStep, failedEpoch) = error else { throw CLIError("\(error)") }
+        func name(_ x: Double) -> String { x.isNaN ? "NaN" : (x > 0 ? "infinite" : "-infinite") }
+        let what = loss.isFinite ? "the gradient norm became \(name(Double(norm)))" : "the training loss became \(name(loss))"
+        throw CLIError("\(what) at step \(Format.count(failedStep)) (epoch \(failedEpoch + 1)), so training stopped; \(lastGoodCheckpointNote()). Try a smaller --lr (now \(Format.number(learningRate)))\(config.clip > 0 ? "" : " or --clip 5")")
     }
 
     func writeReports() throws {
