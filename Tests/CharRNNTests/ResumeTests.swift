@@ -146,6 +146,32 @@ import Glibc
         }
     }
 
+    /// With one chunk per epoch every step ends an epoch: a Ctrl-C then saves after the
+    /// epoch's end, at the start of the next epoch (not at "chunk 1 of 1" of the finished
+    /// one, which a resume would train again).
+    @Test func interruptAtAnEpochsLastStepSavesTheNextEpochsStart() throws {
+        try withTemporaryDirectory { dir in
+            // 16 streams × 1 chunk of 2048 steps: a step (~10⁹ FLOPs) takes far longer than the
+            // epoch's save, so the Ctrl-C lands in a step.
+            try write(String(generatedText(words: 8000).prefix(16 * 2048 + 1)), to: "c.txt", in: dir)
+            let (process, out, err) = try ToolProcess.start(["train", "--data", "c.txt", "--epochs", "1000000", "--batch-size", "16",
+                                                             "--seq-length", "2048", "--val-fraction", "0", "--hidden-size", "64",
+                                                             "--num-layers", "1", "--checkpoint", "m.safetensors", "--threads", "1"], in: dir)
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline, process.isRunning,
+                  !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ") {
+                usleep(5_000)
+            }
+            usleep(50_000)
+            kill(process.processIdentifier, SIGINT)
+            let r = ToolProcess.finish(process, out, err, timeout: 30)
+            #expect(r.status == 130 && !r.signaled, "\(r)")
+            let training = try #require(try Checkpoint.read(path: dir + "/m.safetensors").training)
+            #expect(training.step >= 1 && training.epoch == training.step && training.stepInEpoch == 0, "\(training)")
+            #expect(training.hiddenState?.count == nil)
+        }
+    }
+
     /// A loss that becomes NaN stops training with an error and leaves the last good
     /// checkpoint byte for byte as it was.
     @Test func divergenceStopsAndKeepsTheLastGoodCheckpoint() throws {
