@@ -4,40 +4,41 @@ import RNN
 /// Everything measured for one configuration at one thread count, in the shape written
 /// to `--json` (keys in snake_case: `tokens_per_second`, `percent_of_peak`, ...).
 struct BenchResult: Codable {
+    /// The configuration as the JSON shows it: `BenchConfiguration`'s own keys, then what
+    /// follows from them (mode, steps and tokens per epoch, the data, the optimizer and the
+    /// activations), so that a reader needs no copy of the bench's rules.
     struct Configuration: Codable {
-        var name: String
-        /// "rnn", "gru" or "lstm".
-        var cell: String
-        var vocab: Int
-        var hidden: Int
-        var layers: Int
-        var batch: Int
-        var seqLength: Int
-        var corpusTokens: Int
-        /// "truncated-bptt" or "full-batch".
-        var mode: String
-        var stepsPerEpoch: Int
-        var tokensPerEpoch: Int
-        var data: String
-        var optimizer: String
-        var learningRate: Double
-        var clipNorm: Double
-        var nonlinearity: String
+        let setup: BenchConfiguration
+        /// The corpus's seed (named in `data`; read back as 0, as it is not a key of its own).
+        let seed: UInt64
+
+        init(_ setup: BenchConfiguration, seed: UInt64) {
+            self.setup = setup
+            self.seed = seed
+        }
+
+        init(from decoder: Decoder) throws {
+            self.init(try BenchConfiguration(from: decoder), seed: 0)
+        }
 
         /// The name, with the cell when it is not the vanilla RNN: "ref", "ref/gru".
-        var label: String { BenchConfiguration.label(name: name, cell: cell) }
+        var label: String { setup.label }
 
-        init(_ c: BenchConfiguration, seed: UInt64) {
-            name = c.name; cell = c.cell.rawValue; vocab = c.vocab; hidden = c.hidden; layers = c.layers
-            batch = c.batch; seqLength = c.seqLength; corpusTokens = c.corpusTokens
-            mode = c.mode; stepsPerEpoch = c.stepsPerEpoch; tokensPerEpoch = c.tokensPerEpoch
-            data = c.usesTutorialData
-                ? "tutorial sentences (3 x 15 characters), \(c.stepsPerEpoch) full-batch steps per epoch"
-                : "synthetic Markov chain over \(c.vocab) symbols, seed \(seed)"
-            optimizer = "adam"
-            learningRate = Double("\(c.learningRate)") ?? Double(c.learningRate)   // 0.002, not 0.0020000000949949026
-            clipNorm = Double("\(c.clipNorm)") ?? Double(c.clipNorm)
-            nonlinearity = c.cell == .rnn ? "tanh" : "sigmoid/tanh gates"
+        private enum Derived: String, CodingKey {
+            case mode, stepsPerEpoch, tokensPerEpoch, data, optimizer, nonlinearity
+        }
+
+        func encode(to encoder: Encoder) throws {
+            try setup.encode(to: encoder)
+            var c = encoder.container(keyedBy: Derived.self)
+            try c.encode(setup.mode, forKey: .mode)
+            try c.encode(setup.stepsPerEpoch, forKey: .stepsPerEpoch)
+            try c.encode(setup.tokensPerEpoch, forKey: .tokensPerEpoch)
+            try c.encode(setup.usesTutorialData
+                ? "tutorial sentences (3 x 15 characters), \(setup.stepsPerEpoch) full-batch steps per epoch"
+                : "synthetic Markov chain over \(setup.vocab) symbols, seed \(seed)", forKey: .data)
+            try c.encode("adam", forKey: .optimizer)
+            try c.encode(setup.cell == .rnn ? "tanh" : "sigmoid/tanh gates", forKey: .nonlinearity)
         }
     }
 

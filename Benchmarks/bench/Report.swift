@@ -51,8 +51,8 @@ enum Report {
                     "tokens/s", "FLOP/token", "GFLOP/s", "% FMA", "% oneDNN", "% OpenBLAS", "% local", "ceiling",
                     "% ceil", "loss", "others"]
         let rows = results.map { r -> [String] in
-            let c = r.configuration
-            return [c.name, c.cell, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
+            let c = r.configuration.setup
+            return [c.name, c.cell.rawValue, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
                     r.workers > 1 ? "\(r.parallelism)/\(r.workers)" : r.parallelism,
                     grouped(Double(c.tokensPerEpoch)),
                     r.epochSeconds.map(seconds).joined(separator: " "),
