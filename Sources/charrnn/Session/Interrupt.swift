@@ -21,15 +21,46 @@ private func handleInterrupt(_ number: Int32) {
 
 /// Graceful Ctrl-C for training: after `install()`, SIGINT sets `requested` instead of
 /// killing the process.
+///
+/// **Where SIGINT is delivered.** oneDNN's JIT sgemm kernels (Debian's 2.6.3, and upstream
+/// until uxlfoundation/oneDNN#4855, 2026; the report is #4845) point `rsp` at a heap
+/// workspace while they run,
+/// so a signal handled on a thread inside `dnnl_sgemm` writes its frame onto the heap and
+/// corrupts it (measured: a Ctrl-C during training aborted with "corrupted size vs.
+/// prev_size" in 1–7 of 20 runs). So `prepare()`, first thing in `main`, blocks SIGINT in
+/// the main thread — and thereby in every thread it starts later (the batch split's
+/// workers, oneDNN's OpenMP threads), which inherit its mask — and starts one thread that
+/// does nothing but take the signal. (OpenBLAS's threads, started before `main`, may take it
+/// too: they never run oneDNN code.)
 enum InterruptHandler {
-    static func install() {
-        interruptRequested.store(false, ordering: .relaxed)
-        _ = signal(SIGINT, handleInterrupt)
-        // A parent may have started us with SIGINT blocked (the mask is inherited); unblock it.
+    /// Blocks SIGINT in the calling (main) thread and starts the thread that receives it.
+    /// Call once, before any other thread is started. Until `install()`, SIGINT keeps its
+    /// default action (the process ends).
+    static func prepare() {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
-        _ = pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        _ = pthread_sigmask(SIG_BLOCK, &set, nil)
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { _ in
+            // The one thread with SIGINT unblocked (a parent may have started us with it
+            // blocked: the mask is inherited). It sleeps; handlers run here.
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGINT)
+            _ = pthread_sigmask(SIG_UNBLOCK, &set, nil)
+            while true { _ = pause() }
+        }, nil)
+        if started == 0 {
+            _ = pthread_detach(thread)
+        } else {
+            _ = pthread_sigmask(SIG_UNBLOCK, &set, nil)   // no receiver thread: let the main thread take it
+        }
+    }
+
+    static func install() {
+        interruptRequested.store(false, ordering: .relaxed)
+        _ = signal(SIGINT, handleInterrupt)
     }
 
     static var requested: Bool { interruptRequested.load(ordering: .relaxed) }
