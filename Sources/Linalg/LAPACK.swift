@@ -16,7 +16,8 @@ public enum LinalgError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Shapes that come from data (for example a file being loaded) do not agree.
     /// The operations in this file report shape mismatches as precondition failures.
     case shapeMismatch(String)
-    /// An iterative algorithm (the SVD's bidiagonal QR / divide and conquer) did not converge.
+    /// An iterative algorithm (the SVD's bidiagonal QR / divide and conquer, the
+    /// eigenvalues' QR algorithm) did not converge.
     case noConvergence
     /// An input holds a non-finite value (NaN or ±infinity).
     case invalidInput(String)
@@ -30,7 +31,7 @@ public enum LinalgError: Error, Equatable, Sendable, CustomStringConvertible {
         case .shapeMismatch(let message):
             return "shape mismatch: \(message)"
         case .noConvergence:
-            return "the singular value decomposition did not converge"
+            return "the iterative algorithm (the SVD, or the QR algorithm for eigenvalues) did not converge"
         case .invalidInput(let message):
             return "invalid input: \(message)"
         }
@@ -406,5 +407,51 @@ extension Matrix {
             }
         }
         return wide ? q.transposed() : q
+    }
+}
+
+// MARK: - Eigenvalues
+
+extension Matrix {
+    /// The eigenvalues of a square matrix (LAPACK `sgeev`, no eigenvectors), as
+    /// `(real, imaginary)` pairs; complex ones come in conjugate pairs, in LAPACK's order.
+    ///
+    /// ```swift
+    /// try Matrix(rows: [[0, -1], [1, 0]]).eigenvalues()   // [(0, 1), (0, -1)]: a rotation
+    /// ```
+    ///
+    /// - Throws: `LinalgError.noConvergence` if the QR algorithm does not converge;
+    ///   `LinalgError.invalidInput` if `self` holds NaN or infinity.
+    /// - Precondition: `self` is square.
+    /// - Complexity: O(n³).
+    public func eigenvalues() throws -> [(real: Float, imaginary: Float)] {
+        precondition(rows == cols, "eigenvalues need a square matrix, got [\(rows), \(cols)]")
+        try requireFinite("eigenvalues", "A")
+        let n = rows
+        if n == 0 { return [] }
+        var a = storage
+        var wr = [Float](repeating: 0, count: n), wi = wr
+        var unused = [Float](repeating: 0, count: 1)
+        let n32 = lapackInt(n)
+        let info = a.withUnsafeMutableBufferPointer { pa in
+            wr.withUnsafeMutableBufferPointer { pr in
+                wi.withUnsafeMutableBufferPointer { pi in
+                    unused.withUnsafeMutableBufferPointer { pu in
+                        LAPACKE_sgeev(LAPACK_ROW_MAJOR, lapackChar("N"), lapackChar("N"), n32, pa.baseAddress, n32,
+                                      pr.baseAddress, pi.baseAddress, pu.baseAddress, 1, pu.baseAddress, 1)
+                    }
+                }
+            }
+        }
+        checkLapackArguments(info, "LAPACKE_sgeev")
+        if info > 0 { throw LinalgError.noConvergence }
+        return (0..<n).map { (wr[$0], wi[$0]) }
+    }
+
+    /// The spectral radius `max |λ|` of a square matrix: how a linear recurrence
+    /// `h ← A h` grows (> 1) or decays (< 1) in the long run.
+    /// - Throws: as `eigenvalues()`. - Complexity: O(n³).
+    public func spectralRadius() throws -> Float {
+        try eigenvalues().map { ($0.real * $0.real + $0.imaginary * $0.imaginary).squareRoot() }.max() ?? 0
     }
 }

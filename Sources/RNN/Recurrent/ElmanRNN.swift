@@ -65,6 +65,7 @@ public final class ElmanRNN: RecurrentStack {
         let dh0 = initialStateGradient(part: 0, layer: k)
         for t in (0..<T).reversed() {
             let block = d + t * B * H
+            observeStateGradient(k, t, block)
             profiler.measure(.elementwise) {
                 nonlinearity.multiplyByDerivative(block, output: h + (t + 1) * B * H, count: B * H)
             }

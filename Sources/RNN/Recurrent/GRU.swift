@@ -44,6 +44,7 @@ public final class GRU: RecurrentStack {
     }
 
     override func projectionTarget(_ k: Int) -> UnsafeMutablePointer<Float> { gates[k].pointer }
+    override func activatedGates(layer k: Int) -> UnsafePointer<Float> { UnsafePointer(gates[k].pointer) }
 
     override var hiddenBiasInProjection: Bool { false }
 
@@ -80,6 +81,7 @@ public final class GRU: RecurrentStack {
         let dh0 = initialStateGradient(part: 0, layer: k)
         for t in (0..<T).reversed() {
             let prev = t > 0 ? d + (t - 1) * B * H : dh0
+            observeStateGradient(k, t, d + t * B * H)
             profiler.measure(.elementwise) {
                 if t == 0 { prev.update(repeating: 0, count: B * H) }
                 // Per unit: dn = dh·(1−z)·(1−n²), dr = dn·hn·r(1−r), dz = dh·(h_prev − n)·z(1−z);

@@ -47,6 +47,7 @@ public final class LSTM: RecurrentStack {
     override func stateBuffer(part: Int, layer k: Int) -> FloatBuffer { part == 0 ? states[k] : cells[k] }
 
     override func projectionTarget(_ k: Int) -> UnsafeMutablePointer<Float> { gates[k].pointer }
+    override func activatedGates(layer k: Int) -> UnsafePointer<Float> { UnsafePointer(gates[k].pointer) }
 
     override func recurrenceForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) {
         let H = hiddenSize, G = 4 * H
@@ -77,6 +78,7 @@ public final class LSTM: RecurrentStack {
         let whh = w + weightHH[k].offset
         let dh0 = initialStateGradient(part: 0, layer: k)
         for t in (0..<T).reversed() {
+            observeStateGradient(k, t, d + t * B * H)
             // The c part of a final-state gradient enters at each sequence's last step.
             if let finalState {
                 let g = finalState.values

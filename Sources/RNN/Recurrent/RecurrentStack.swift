@@ -47,6 +47,16 @@ public class RecurrentStack {
     public internal(set) var steps = 0
     /// When set, forward and backward time their phases into it.
     public var profiler: PhaseProfiler?
+    /// When set, `backward` calls it with (layer, step `t`, d(loss)/d(h_t) `[B, H]`) as each
+    /// step's state gradient is complete (its own loss, the carry from `t + 1` and the
+    /// layer above): what `GradientFlow` measures. Unset in training.
+    var stateGradientObserver: ((Int, Int, UnsafePointer<Float>) -> Void)?
+
+    /// Reports `block` (layer `k`'s d(loss)/d(h_t)) to the observer, if one is set.
+    @inline(__always)
+    func observeStateGradient(_ k: Int, _ t: Int, _ block: UnsafeMutablePointer<Float>) {
+        if let observer = stateGradientObserver { observer(k, t, UnsafePointer(block)) }
+    }
 
     /// Per layer: `[(T+1)*B, H]`, the initial `h` block first, then `h` after each step
     /// (so "previous states" is one contiguous `[T*B, H]` matrix).
@@ -109,6 +119,9 @@ public class RecurrentStack {
     func stateBuffer(part: Int, layer k: Int) -> FloatBuffer { states[k] }
     /// Where layer `k`'s input projections `[T*B, G·H]` go (they arrive with biases added).
     func projectionTarget(_ k: Int) -> UnsafeMutablePointer<Float> { fatalError("abstract") }
+    /// Layer `k`'s activated gates `[T*B, G·H]` of the last forward (GRU, LSTM: their
+    /// gate blocks in PyTorch's order); the vanilla RNN has none.
+    func activatedGates(layer k: Int) -> UnsafePointer<Float> { preconditionFailure("\(cell) has no gates") }
     /// Whether `b_hh` is added to the input projection (false for GRU, whose `b_hn`
     /// sits inside the reset product).
     var hiddenBiasInProjection: Bool { true }
