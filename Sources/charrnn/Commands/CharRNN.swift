@@ -21,7 +21,7 @@ struct CharRNN: ParsableCommand {
             sample and eval read the cell from the checkpoint.
             """,
         version: "0.1.0",
-        subcommands: [Train.self, Sample.self, Eval.self]
+        subcommands: [Train.self, Sample.self, Eval.self, Diagnose.self]
     )
 
     /// Runs the command; every error becomes one `error: ...` line on stderr and a
