@@ -4,7 +4,8 @@ import Linalg
 /// How strongly a loss depends on the hidden states before it: per layer, the mean norm
 /// of ∂L_t/∂h_{t−k} for `k = 0…horizon`, measured from the backward pass itself (no finite
 /// differences). A vanilla RNN's curve falls (or rises) geometrically with `k` — the
-/// vanishing (exploding) gradient — while a GRU's or an LSTM's falls far more slowly.
+/// vanishing (exploding) gradient; a GRU's update gate can keep it up for longer (an
+/// LSTM's long path runs through its cell state `c`, which is not measured here).
 ///
 /// `L_{t,b}` is the cross-entropy of sequence `b` at step `t`; for each measured step `t` one
 /// backward pass follows `L_t` alone back through the chunk, and row `b` of d(L_t)/d(h_s)

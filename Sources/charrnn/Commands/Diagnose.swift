@@ -14,7 +14,8 @@ extension CharRNN {
                 and follows the loss at up to 16 steps back through time, with the backward
                 pass training uses. For each layer it reports the mean norm of dL_t/dh_(t-k)
                 for k = 0 ... --horizon: a vanilla RNN's falls geometrically (the vanishing
-                gradient), a GRU's or LSTM's far more slowly. Also: the singular values and
+                gradient); a GRU's update gate can keep it up longer (an LSTM's long path runs
+                through its cell state c, which this does not follow). Also: the singular values and
                 the spectral radius of each recurrent weight block W_hh (per gate), and for
                 GRU and LSTM how often each gate saturates.
 
