@@ -88,8 +88,12 @@ import Testing
                 let ofPeaks = try #require(result["percent_of_sgemm_peak_by_backend"] as? [String: Double])
                 #expect(Set(peaks.keys) == ["openblas", "onednn"] && Set(ofPeaks.keys) == Set(peaks.keys), "\(peaks)")
                 for (name, peak) in peaks { #expect(abs(ofPeaks[name]! - 100 * gflops / peak) <= 1e-9 * ofPeaks[name]!) }
-                #expect((result["gemm_ceiling_percent_of_fma_peak"] as? Double).map { $0 > 0 && $0 <= 100 } == true,
-                        "\(cell): the GEMMs alone cannot beat the FMA peak")
+                // The GEMMs alone cannot beat the FMA peak — in a release build: a debug build
+                // compiles the FMA-peak loop (our C) unoptimized, while the GEMMs stay the
+                // libraries' optimized code.
+                let ceilingOfFma = try #require(result["gemm_ceiling_percent_of_fma_peak"] as? Double)
+                #expect(ceilingOfFma > 0 && (result["build"] as? String != "release" || ceilingOfFma <= 100),
+                        "\(cell): the GEMMs alone at \(ceilingOfFma)% of the FMA peak")
                 // The GEMM shapes timed alone for the ceiling are the model's FLOPs too,
                 // and the whole step cannot beat its GEMMs alone by much (timing noise).
                 let ceilingFlops = try #require(result["gemm_ceiling_flops_per_token"] as? Double)
