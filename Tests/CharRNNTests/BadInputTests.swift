@@ -187,6 +187,7 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         BadInput(["train", "--val-fraction", "0.1"], "--val-fraction needs --data FILE"),
         BadInput(["train", "--keep-best"], "--keep-best needs --data FILE", "no held-out text"),
         BadInput(["train", "--save-every", "10"], "--save-every needs --checkpoint PATH here"),
+        BadInput(["train", "--track-gradients"], "--track-gradients needs --data FILE"),
         // Checkpoints: missing, directory, truncated or corrupt, inconsistent.
         BadInput(["sample", "--checkpoint", "missing.safetensors"], "--checkpoint checkpoint 'missing.safetensors' does not exist"),
         BadInput(["sample", "--checkpoint", "subdir"], "--checkpoint 'subdir' is a directory"),

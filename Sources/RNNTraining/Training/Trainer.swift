@@ -28,6 +28,9 @@ public final class Trainer<Model: SequenceModel> {
     public var clipNorm: Float?
     /// The learning rate of the next step, from the position; nil keeps the optimizer's.
     public var learningRateSchedule: ((TrainingPosition) -> Float)?
+    /// When set, called with the model's parameters after each step's gradients are
+    /// computed and before they are clipped (per-parameter gradient statistics).
+    public var gradientObserver: ((ParameterStore) -> Void)?
     /// What the next step does.
     public var position = TrainingPosition()
     /// The state the next batch starts from (nil: zeros), when the source continues its
@@ -71,6 +74,7 @@ public final class Trainer<Model: SequenceModel> {
         if carryState { input.initialState = carriedState }
         let loss = parallel.computeGradients(input)
         input.initialState = nil   // the carried array's only owner again, so it is reused below
+        gradientObserver?(model.parameters)
         let norm = parallel.profiler.measure(.optimizer) { () -> Float in
             let norm = clipNorm.map { $0 > 0 } == true
                 ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: clipNorm!)

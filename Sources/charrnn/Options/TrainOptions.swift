@@ -124,6 +124,9 @@ struct ReportingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Draw the train and validation loss curves as an SVG image.", valueName: "file.svg"))
     var plot: String?
 
+    @Flag(help: "Record the gradients: per step the global norm before clipping and whether clipping fired; per epoch each parameter's mean gradient norm, the share of steps clipped, and the gradient flow (the k at which dL_t/dh_(t-k) has fallen 100-fold, see charrnn diagnose) — in the --history CSV, the --plot and the checkpoint.")
+    var trackGradients = false
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Print a short sample (temperature 0.8) to stdout every n steps.", valueName: "n"))
     var sampleEvery: Int?
 

@@ -32,6 +32,7 @@ struct TrainingConfiguration {
     var sampleEvery: Int?
     var sampleLength: Int
     var quiet: Bool
+    var trackGradients: Bool
     var historyPath: String?
     var plotPath: String?
     /// The checkpoint being resumed.
@@ -170,6 +171,7 @@ struct TrainingConfiguration {
         sampleEvery = report.sampleEvery
         sampleLength = report.sampleLength ?? OptionTable.sampleLength.textDefault!
         quiet = report.quiet
+        trackGradients = report.trackGradients
         historyPath = report.history
         plotPath = report.plot
 

@@ -7,6 +7,8 @@ struct LossPlot {
     var title: String
     var width = 800.0
     var height = 480.0
+    /// With gradient tracking: the `--clip` norm, drawn on the gradient-norm panel.
+    var clipThreshold: Float?
 
     /// The SVG document for `history` (a placeholder message when it has no rows).
     func svg(_ history: History) -> String {
@@ -42,7 +44,20 @@ struct LossPlot {
         }
         let chart = SVGChart(xLabel: "step", yLabel: "cross-entropy (nats per character)", series: series,
                              markers: markers, yFromZero: true)
-        return SVGChart.document(width: width, height: height, title: title,
-                                 panels: [chart.render(x: 0, y: 24, width: width, height: height - 24)])
+        var panels = [chart.render(x: 0, y: 24, width: width, height: height - 24)]
+        // With --track-gradients, a second panel: the gradient norm per step before clipping.
+        let norms = rows.compactMap { r in r.gradientNorm.map { (Double(r.step), Double($0)) } }
+        if !norms.isEmpty {
+            var gradientSeries = [SVGChart.Series(name: "gradient norm before clipping (per step)", color: "#2ca02c",
+                                                  lineWidth: 1.5, points: SVGChart.bucketed(norms, limit: 1500))]
+            if let clip = clipThreshold {
+                gradientSeries.append(.init(name: "--clip \(Format.number(clip))", color: "#d62728", lineWidth: 1,
+                                            points: [(norms.first!.0, Double(clip)), (norms.last!.0, Double(clip))]))
+            }
+            let gradients = SVGChart(xLabel: "step", yLabel: "global gradient norm (log scale)", series: gradientSeries,
+                                     logY: true, markers: markers)
+            panels.append(gradients.render(x: 0, y: height, width: width, height: height - 24))
+        }
+        return SVGChart.document(width: width, height: norms.isEmpty ? height : 2 * height - 24, title: title, panels: panels)
     }
 }

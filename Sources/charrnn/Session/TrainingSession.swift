@@ -33,6 +33,8 @@ final class TrainingSession {
     var stepInEpoch: Int { trainer.position.stepInEpoch }
 
     var history = History()
+    /// With `--track-gradients`: the epoch's gradient statistics so far.
+    let gradientTracker: GradientTracker?
     var bestValidationLoss: Double?
     var lastSavedStep: Int?
     let staticMetadata: [String: String]
@@ -115,6 +117,13 @@ final class TrainingSession {
                                                     steps: config.seqLength)
         trainer = Trainer(model: model, optimizer: optimizer, workers: workers, clipNorm: config.clip)
         trainer.learningRateSchedule = { [config] position in config.learningRate(epoch: position.epoch) }
+        if config.trackGradients {
+            let tracker = GradientTracker(model.parameters)
+            trainer.gradientObserver = { tracker.observe($0) }
+            gradientTracker = tracker
+        } else {
+            gradientTracker = nil
+        }
         if let training {
             do { try trainer.resume(from: training) } catch {
                 throw CLIError("--resume checkpoint '\(config.resumedPath!)': \(error); the file is damaged")
@@ -179,9 +188,13 @@ final class TrainingSession {
                     if stepInEpoch == 1 { epochStarted = now() - result.seconds; epochTokens = 0; epochSeconds = 0 }
                     epochTokens += result.predictions
                     epochSeconds += result.seconds
+                    let clipped = config.clip > 0 && result.gradientNorm > config.clip
+                    gradientTracker?.stepDone(clipped: clipped)
                     history.append(.init(step: step, epoch: epoch + 1, trainLoss: Float(result.loss), validationLoss: nil,
                                          tokensPerSecond: Float(Double(result.predictions) / max(result.seconds, 1e-9)),
-                                         learningRate: result.learningRate))
+                                         learningRate: result.learningRate,
+                                         gradientNorm: gradientTracker.map { _ in result.gradientNorm },
+                                         clipped: gradientTracker.map { _ in clipped }))
                     progress.stepDone(step: step, epoch: epoch, stepInEpoch: stepInEpoch, loss: result.loss,
                                       tokens: result.predictions, seconds: result.seconds)
                     if let every = config.sampleEvery, step % every == 0 { try printSample() }
@@ -226,6 +239,13 @@ final class TrainingSession {
             }
         }
         let finishedEpoch = epoch - 1   // the trainer is at the start of the next epoch
+        if let gradientTracker {
+            // The gradient flow on the first training chunk (no effect on the weights or the RNG).
+            var first = ManyToManyModel.Batch()
+            train.fill(0, epoch: finishedEpoch, into: &first)
+            let flow = model.gradientFlow(first, horizon: min(train.seqLength - 1, 64), maxSteps: 8)
+            history.append(gradientTracker.finishEpoch(finishedEpoch + 1, flow: flow))
+        }
         try save()
         var notes = ["saved \(config.checkpointPath)"]
         if improved, let best = config.bestCheckpointPath {
@@ -281,7 +301,9 @@ final class TrainingSession {
         if let path = config.historyPath { try OutputPath.write(history.csv, to: path, option: "--history") }
         if let path = config.plotPath {
             let name = (config.dataPath as NSString).lastPathComponent
-            try OutputPath.write(LossPlot(title: "charrnn on \(name): \(modelName), \(config.hiddenSize) hidden").svg(history), to: path, option: "--plot")
+            var plot = LossPlot(title: "charrnn on \(name): \(modelName), \(config.hiddenSize) hidden")
+            plot.clipThreshold = config.clip > 0 ? config.clip : nil
+            try OutputPath.write(plot.svg(history), to: path, option: "--plot")
         }
     }
 
