@@ -452,6 +452,7 @@ extension Matrix {
     /// `h ← A h` grows (> 1) or decays (< 1) in the long run.
     /// - Throws: as `eigenvalues()`. - Complexity: O(n³).
     public func spectralRadius() throws -> Float {
-        try eigenvalues().map { ($0.real * $0.real + $0.imaginary * $0.imaginary).squareRoot() }.max() ?? 0
+        // |λ| in Double: the squares of a Float eigenvalue above ~1.8e19 overflow Float.
+        Float(try eigenvalues().map { (Double($0.real) * Double($0.real) + Double($0.imaginary) * Double($0.imaginary)).squareRoot() }.max() ?? 0)
     }
 }

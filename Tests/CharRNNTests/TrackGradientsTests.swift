@@ -59,6 +59,24 @@ import Testing
         }
     }
 
+    /// Stopped mid-epoch and resumed, the epoch's record is the uninterrupted run's: the
+    /// checkpoint keeps the epoch's partial sums. (Every column but tokens_per_second.)
+    @Test func aResumeMidEpochCompletesTheSameRecord() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 700, seed: 9), to: "c.txt", in: dir)
+            let whole = try ToolProcess.run(["train"] + Self.options + ["--epochs", "1", "--track-gradients", "--checkpoint", "a.safetensors",
+                                                                        "--history", "a.csv"], in: dir)
+            let part = try ToolProcess.run(["train"] + Self.options + ["--steps", "20", "--track-gradients", "--checkpoint", "b.safetensors"], in: dir)
+            let rest = try ToolProcess.run(["train", "--resume", "b.safetensors", "--epochs", "1", "--track-gradients",
+                                            "--history", "b.csv", "--quiet"], in: dir)
+            #expect(whole.status == 0 && part.status == 0 && rest.status == 0, "\(whole)\n\(part)\n\(rest)")
+            let a = try Self.csv(dir + "/a.csv"), b = try Self.csv(dir + "/b.csv")
+            func timeless(_ rows: [[String]]) -> [[String]] { rows.map { r in r.enumerated().filter { $0.offset != 4 }.map(\.element) } }
+            #expect(a.header == b.header)
+            #expect(a.rows.count > 20 && timeless(a.rows) == timeless(b.rows))
+        }
+    }
+
     /// Tracking observes only: the weights after training are bit for bit those without it.
     @Test func trackingDoesNotChangeTraining() throws {
         try withTemporaryDirectory { dir in

@@ -49,6 +49,8 @@ struct EigenvalueTests {
         #expect(throws: LinalgError.self) { _ = try Matrix(rows: [[.infinity]]).spectralRadius() }
         #expect(try Matrix.zeros(0, 0).eigenvalues().isEmpty)
         #expect(try Matrix.zeros(0, 0).spectralRadius() == 0)
+        // |λ| of a Float eigenvalue whose square overflows Float is still finite.
+        #expect(try Matrix(rows: [[1e20, 0], [0, 1]]).spectralRadius() == 1e20)
         // A defective (Jordan) block: eigenvalue 2 twice.
         let e = try Matrix(rows: [[2, 1], [0, 2]]).eigenvalues()
         #expect(e.allSatisfy { abs($0.real - 2) < 1e-6 && $0.imaginary == 0 })

@@ -15,12 +15,13 @@ public struct RecurrentWeightSpectrum: Sendable, Equatable {
 
 /// The statistics of one gate's activations over the last forward pass (all steps and
 /// sequences): the mean and how often it saturates. A sigmoid gate (`i`, `f`, `o`, `r`,
-/// `z`) is saturated open above 0.95 and closed below 0.05; a tanh one (`g`, `n`) at |x| > 0.95.
+/// `z`) is saturated open above 0.95 and closed below 0.05; a tanh one (`g`, `n`) above
+/// 0.95 or below −0.95.
 public struct GateStatistics: Sendable, Equatable {
     public let layer: Int
     public let gate: String
     public let mean: Double
-    /// The fraction of activations above 0.95 (a tanh gate: above 0.95 in magnitude).
+    /// The fraction of activations above 0.95 (sigmoid and tanh gates alike).
     public let fractionHigh: Double
     /// The fraction below 0.05 (a tanh gate: below −0.95).
     public let fractionLow: Double

@@ -62,6 +62,16 @@ extension CharRNN {
 
         var steps: Int { seqLength ?? max(2 * horizon, 16) }
 
+        /// Refuses a chunk whose workspaces (the model's, and the logits and their gradient
+        /// that the measurement keeps) would not fit in the memory the process may use.
+        static func checkMemory(_ model: ManyToManyModel.Configuration, rows: Int, batchSize: Int) throws {
+            let bytes = 4 * (model.workspaceFloats(rows: rows, batchSize: batchSize) + 2 * Double(rows * model.outputSize))
+            let budget = MemoryBudget.current()
+            guard bytes < budget.bytes * 0.8 else {
+                throw CLIError("measuring \(Format.count(rows)) rows needs about \(MemoryBudget.format(bytes)) of memory, more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); make --horizon, --seq-length or --batch-size smaller")
+            }
+        }
+
         func run() throws {
             runtime.apply()
             if let json { try OutputPath.checkWritable(json, option: "--json") }
@@ -69,9 +79,11 @@ extension CharRNN {
             let ck = try CheckpointFile.load(checkpoint, option: "--checkpoint")
             let corpus = try Corpus.load(path: data, option: "--data", vocabulary: ck.vocabulary,
                                          skipUnknown: unknown.skipUnknown, hint: "; pass --skip-unknown to drop them")
-            let T = steps
+            // Without --seq-length, a short text gets a shorter chunk (still longer than the horizon).
+            let T = seqLength ?? max(horizon + 1, min(steps, corpus.tokens.count - 1))
             // As many streams as the text fills with one chunk, at most --batch-size.
             let B = min(batchSize, max(1, (corpus.tokens.count - 1) / T))
+            try Self.checkMemory(ck.model.configuration, rows: T * B, batchSize: B)
             guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: B, seqLength: T, partialChunks: false) else {
                 throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable character")); a chunk of \(T) steps needs at least \(T + 1); use a longer text or a smaller --horizon / --seq-length")
             }
@@ -86,6 +98,9 @@ extension CharRNN {
             let spectra: [RecurrentWeightSpectrum]
             do { spectra = try model.rnn.recurrentWeightSpectra() } catch {
                 throw CLIError("the checkpoint's recurrent weights could not be decomposed: \(error)")
+            }
+            guard spectra.allSatisfy({ $0.spectralRadius.isFinite && $0.singularValues.allSatisfy(\.isFinite) }) else {
+                throw CLIError("the checkpoint's recurrent weights are out of range (their spectrum is not finite); use another checkpoint or retrain")
             }
             let report = DiagnosisReport(checkpoint: checkpoint, data: data, description: CheckpointFile.describe(ck),
                                          streams: B, chunkSteps: T, flow: flow, spectra: spectra, gates: gates,

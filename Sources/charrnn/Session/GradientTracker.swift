@@ -1,4 +1,5 @@
 import RNN
+import SafeTensors
 
 /// `--track-gradients`' running sums over an epoch: each parameter's gradient norm before
 /// clipping (from the trainer's gradient observer), the steps and the clipped steps.
@@ -30,6 +31,33 @@ final class GradientTracker {
     func stepDone(clipped: Bool) {
         steps += 1
         if clipped { clippedSteps += 1 }
+    }
+
+    /// The epoch's sums so far as checkpoint tensors (none at an epoch boundary), so that a
+    /// run resumed mid-epoch completes the same record.
+    var tensors: [String: SafeTensors.Tensor] {
+        guard steps > 0 else { return [:] }
+        return [Self.stepsTensor: .init(shape: [2], values: [Float(steps), Float(clippedSteps)]),
+                // Each Double sum as a Float and its Float remainder (48 bits kept), so the
+                // resumed epoch's means round as the uninterrupted run's.
+                Self.sumsTensor: .init(shape: [normSums.count, 2], values: normSums.flatMap { x -> [Float] in
+                    let high = Float(x)
+                    return [high, Float(x - Double(high))]
+                })]
+    }
+
+    static let stepsTensor = "history.gradients.partial.steps"
+    static let sumsTensor = "history.gradients.partial.norm_sums"
+
+    /// Continues from a checkpoint's `tensors` (ignored unless they fit this model).
+    func restore(from tensors: [String: SafeTensors.Tensor]) {
+        guard let counts = tensors[Self.stepsTensor], counts.shape == [2],
+              let sums = tensors[Self.sumsTensor], sums.shape == [normSums.count, 2],
+              counts.values.allSatisfy({ $0 >= 0 && $0 < 1e9 && $0 == $0.rounded() }), counts.values[1] <= counts.values[0],
+              sums.values.allSatisfy(\.isFinite) else { return }
+        steps = Int(counts.values[0])
+        clippedSteps = Int(counts.values[1])
+        normSums = (0..<normSums.count).map { Double(sums.values[2 * $0]) + Double(sums.values[2 * $0 + 1]) }
     }
 
     /// The epoch's record, with the gradient flow measured on `flow`; then starts over.

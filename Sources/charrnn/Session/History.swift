@@ -20,8 +20,8 @@ struct History {
     }
 
     /// With `--track-gradients`, per epoch: each parameter's mean gradient norm (before
-    /// clipping) over the epoch's steps since the run (re)started, the share of those
-    /// steps clipped, and per layer the k at which the gradient flow on the first training
+    /// clipping) over the epoch's steps (a run resumed mid-epoch continues the sums the
+    /// checkpoint kept), the share of those steps clipped, and per layer the k at which the gradient flow on the first training
     /// chunk has fallen 100-fold (nil: not within the horizon).
     struct EpochGradients: Equatable {
         var epoch: Int
@@ -152,6 +152,9 @@ struct History {
         let L = flow.shape[1]
         let prefix = "history.gradients.norm."
         let names = tensors.keys.filter { $0.hasPrefix(prefix) }.sorted()
+        // Parameter names become CSV column names: only PyTorch-style names are taken.
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
+        guard names.allSatisfy({ $0.dropFirst(prefix.count).allSatisfy(allowed.contains) && $0.count > prefix.count }) else { return [] }
         guard names.allSatisfy({ tensors[$0]!.shape == [e] }), epochs.values.allSatisfy({ abs($0) < 1e9 }),
               horizon.values.allSatisfy({ abs($0) < 1e9 }), flow.values.allSatisfy({ $0.isNaN || abs($0) < 1e9 }) else { return [] }
         return (0..<e).map { i in

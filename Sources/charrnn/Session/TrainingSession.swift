@@ -120,6 +120,7 @@ final class TrainingSession {
         if config.trackGradients {
             let tracker = GradientTracker(model.parameters)
             trainer.gradientObserver = { tracker.observe($0) }
+            if let training, training.stepInEpoch > 0, let resumed { tracker.restore(from: resumed.tensors) }
             gradientTracker = tracker
         } else {
             gradientTracker = nil
@@ -264,7 +265,7 @@ final class TrainingSession {
         return Checkpoint(model: model, vocabulary: vocabulary, initialization: config.initialization,
                           optimizer: OptimizerState(capturing: trainer.optimizer),
                           training: trainer.trainingState(rngState: rng.state),
-                          metadata: metadata, tensors: history.tensors)
+                          metadata: metadata, tensors: history.tensors.merging(gradientTracker?.tensors ?? [:]) { a, _ in a })
     }
 
     /// Saves the checkpoint, unless the weights are no longer finite (then the previous
