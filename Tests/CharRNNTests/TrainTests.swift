@@ -87,6 +87,22 @@ import Testing
         }
     }
 
+    /// `--optimizer adamw` (decoupled weight decay 0.01): N steps, then a resume to 2N,
+    /// equal bit for bit to 2N steps at once, and the checkpoint names the optimizer.
+    @Test func adamWTrainsAndResumesExactly() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 300, seed: 12), to: "c.txt", in: dir)
+            let base = ["train", "--data", "c.txt", "--optimizer", "adamw", "--val-fraction", "0", "--quiet"] + tinyModel
+            let whole = try ToolProcess.run(base + ["--steps", "6", "--checkpoint", "a.safetensors"], in: dir)
+            let half = try ToolProcess.run(base + ["--steps", "3", "--checkpoint", "b.safetensors"], in: dir)
+            let rest = try ToolProcess.run(["train", "--resume", "b.safetensors", "--steps", "6", "--quiet"], in: dir)
+            #expect(whole.status == 0 && half.status == 0 && rest.status == 0, "\(whole)\n\(half)\n\(rest)")
+            let a = try Checkpoint.read(path: dir + "/a.safetensors"), b = try Checkpoint.read(path: dir + "/b.safetensors")
+            #expect(a.optimizer?.name == "adamw" && a.optimizer?.stepCount == 6)
+            #expect(a.model.parameters.values.map(\.bitPattern) == b.model.parameters.values.map(\.bitPattern))
+        }
+    }
+
     @Test func reluIdentityTwoLayersAndSGD() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 200), to: "c.txt", in: dir)

@@ -30,6 +30,26 @@ struct OptimizerTests {
         #expect(close(steps(Adam(learningRate: 0.1), from: 1, gradients: [0.5, 0.5, 0.5]), [0.9, 0.8, 0.7], 1e-5))
     }
 
+    /// AdamW decays the parameter before Adam's step, and leaves the moments alone:
+    /// with weight decay 0 it is Adam; with a zero gradient it only shrinks p.
+    @Test func adamWDecouplesTheWeightDecay() {
+        #expect(steps(AdamW(learningRate: 0.1, weightDecay: 0), from: 1, gradients: [1, -2])
+                == steps(Adam(learningRate: 0.1), from: 1, gradients: [1, -2]))
+        // p = 1·(1 − 0.1·0.5) = 0.95, then Adam's step on g = 1 (m̂ = 1, v̂ = 1): 0.95 − 0.1 = 0.85.
+        #expect(close(steps(AdamW(learningRate: 0.1, weightDecay: 0.5), from: 1, gradients: [1]), [0.85], 1e-6))
+        // Hand-computed two steps (g = 1 then −2, lr 0.1, decay 0.5): t=1 as above, 0.85;
+        // t=2: p = 0.85·0.95 = 0.8075, then + 0.1·0.578947/1.581376 (Adam's second step) = 0.844110.
+        #expect(close(steps(AdamW(learningRate: 0.1, weightDecay: 0.5), from: 1, gradients: [1, -2]), [0.85, 0.844110], 2e-6))
+        // torch.optim.AdamW([p], lr=0.1, weight_decay=0.5) from p = 1, gradients 1, −2, 0.5, 0
+        // (PyTorch 2.15.0): 0.8500000, 0.8441104, 0.8155739, 0.7859921.
+        #expect(close(steps(AdamW(learningRate: 0.1, weightDecay: 0.5), from: 1, gradients: [1, -2, 0.5, 0]),
+                      [0.85, 0.8441104, 0.8155739, 0.7859921], 2e-6))
+        // Against L2 (Adam's weight_decay): a zero gradient gives Adam a nonzero step, AdamW none.
+        #expect(close(steps(AdamW(learningRate: 0.1, weightDecay: 0.5), from: 1, gradients: [0]), [0.95], 1e-6))
+        #expect(makeOptimizer(named: "adamw", learningRate: 0.1)?.name == "adamw")
+        #expect((makeOptimizer(named: "adamw", learningRate: 0.1) as? AdamW)?.weightDecay == 0.01)
+    }
+
     @Test func adamMatchesHandComputedSteps() {
         // Gradients 1 then -2, lr 0.1, betas (0.9, 0.999):
         // t=1: m=0.1, v=0.001, m̂=1, v̂=1 -> p = 1 - 0.1·1/(1+1e-8) = 0.9

@@ -42,7 +42,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .nonFiniteValues(let name):
             return "tensor '\(name)' contains NaN or infinite values; the checkpoint is corrupt"
         case .unknownOptimizer(let name):
-            return "unknown optimizer '\(name)' in the checkpoint (known: adam, sgd, adagrad, rmsprop)"
+            return "unknown optimizer '\(name)' in the checkpoint (known: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")))"
         case .optimizerState(let detail):
             return "the checkpoint's optimizer state does not fit: \(detail)"
         case .vocabularyMismatch(let unknown, let size):

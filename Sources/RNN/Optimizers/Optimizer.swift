@@ -92,7 +92,7 @@ struct Moments {
 
 /// The optimizers, by the names checkpoints and the command line use: the one list of them.
 public enum OptimizerKind: String, CaseIterable, Sendable {
-    case adam, sgd, adagrad, rmsprop
+    case adam, adamw, sgd, adagrad, rmsprop
 
     /// The largest step count an optimizer restores, and a checkpoint's largest step or
     /// epoch count: 2⁵³, far past any run (a billion steps a second for a hundred days),
@@ -104,6 +104,7 @@ public enum OptimizerKind: String, CaseIterable, Sendable {
         switch self {
         case .sgd: return SGD(learningRate: learningRate)
         case .adam: return Adam(learningRate: learningRate)
+        case .adamw: return AdamW(learningRate: learningRate)
         case .adagrad: return Adagrad(learningRate: learningRate)
         case .rmsprop: return RMSprop(learningRate: learningRate)
         }
@@ -111,7 +112,7 @@ public enum OptimizerKind: String, CaseIterable, Sendable {
 }
 
 /// Builds an optimizer by name with PyTorch's defaults for everything but the
-/// learning rate: `sgd`, `adam`, `adagrad`, `rmsprop` (`OptimizerKind`); nil for others.
+/// learning rate: `sgd`, `adam`, `adamw`, `adagrad`, `rmsprop` (`OptimizerKind`); nil for others.
 public func makeOptimizer(named name: String, learningRate: Float) -> Optimizer? {
     OptimizerKind(rawValue: name)?.make(learningRate: learningRate)
 }

@@ -21,7 +21,7 @@ import SafeTensors
 ///   format "swift-rnn.charrnn", format_version, cell (rnn|gru|lstm; absent = rnn),
 ///   vocabulary (the characters, in token order), vocab_size, hidden_size, num_layers,
 ///   nonlinearity (tanh|relu; rnn only, absent for gru and lstm), initialization;
-///   with optimizer state: optimizer (adam|sgd|adagrad|rmsprop), learning_rate, optimizer_step;
+///   with optimizer state: optimizer (adam|adamw|sgd|adagrad|rmsprop), learning_rate, optimizer_step;
 ///   with training state: step, epoch, step_in_epoch, rng_state ("w0,w1,w2,w3");
 ///   anything else: extra metadata (`metadata`)
 /// ```
