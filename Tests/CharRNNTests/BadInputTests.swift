@@ -188,6 +188,10 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         BadInput(["train", "--keep-best"], "--keep-best needs --data FILE", "no held-out text"),
         BadInput(["train", "--save-every", "10"], "--save-every needs --checkpoint PATH here"),
         BadInput(["train", "--track-gradients"], "--track-gradients needs --data FILE"),
+        BadInput(["train", "--early-stop", "3"], "--early-stop needs --data FILE"),
+        BadInput(["train", "--data", "corpus.txt", "--early-stop", "3", "--val-fraction", "0"], "--early-stop needs a validation loss"),
+        BadInput(["train", "--data", "corpus.txt", "--early-stop", "0"], "--early-stop must be between 1 and 10000"),
+        BadInput(["train", "--data", "corpus.txt", "--weight-decay", "-1"], "--weight-decay must be a finite number >= 0"),
         // Checkpoints: missing, directory, truncated or corrupt, inconsistent.
         BadInput(["sample", "--checkpoint", "missing.safetensors"], "--checkpoint checkpoint 'missing.safetensors' does not exist"),
         BadInput(["sample", "--checkpoint", "subdir"], "--checkpoint 'subdir' is a directory"),

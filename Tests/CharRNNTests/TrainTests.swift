@@ -92,14 +92,37 @@ import Testing
     @Test func adamWTrainsAndResumesExactly() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300, seed: 12), to: "c.txt", in: dir)
-            let base = ["train", "--data", "c.txt", "--optimizer", "adamw", "--val-fraction", "0", "--quiet"] + tinyModel
+            let base = ["train", "--data", "c.txt", "--optimizer", "adamw", "--weight-decay", "0.5", "--val-fraction", "0", "--quiet"] + tinyModel
             let whole = try ToolProcess.run(base + ["--steps", "6", "--checkpoint", "a.safetensors"], in: dir)
             let half = try ToolProcess.run(base + ["--steps", "3", "--checkpoint", "b.safetensors"], in: dir)
             let rest = try ToolProcess.run(["train", "--resume", "b.safetensors", "--steps", "6", "--quiet"], in: dir)
             #expect(whole.status == 0 && half.status == 0 && rest.status == 0, "\(whole)\n\(half)\n\(rest)")
             let a = try Checkpoint.read(path: dir + "/a.safetensors"), b = try Checkpoint.read(path: dir + "/b.safetensors")
-            #expect(a.optimizer?.name == "adamw" && a.optimizer?.stepCount == 6)
+            #expect(a.optimizer?.name == "adamw" && a.optimizer?.stepCount == 6 && a.metadata["weight_decay"] == "0.5")
             #expect(a.model.parameters.values.map(\.bitPattern) == b.model.parameters.values.map(\.bitPattern))
+            // The decay matters: the default 0.01 gives other weights.
+            let other = try ToolProcess.run(["train", "--data", "c.txt", "--optimizer", "adamw", "--val-fraction", "0", "--quiet",
+                                             "--steps", "6", "--checkpoint", "c.safetensors"] + tinyModel, in: dir)
+            #expect(other.status == 0, "\(other)")
+            let c = try Checkpoint.read(path: dir + "/c.safetensors")
+            #expect(c.metadata["weight_decay"] == "0.01" && c.model.parameters.values != a.model.parameters.values)
+        }
+    }
+
+    /// `--early-stop 2` with weights that cannot move (SGD at lr 1e-30): every validation
+    /// loss equals the first, so training stops after epoch 3 of 10; a resume keeps the count.
+    @Test func earlyStopEndsTrainingWhenValidationStopsImproving() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 300, seed: 13), to: "c.txt", in: dir)
+            let r = try ToolProcess.run(["train", "--data", "c.txt", "--optimizer", "sgd", "--lr", "1e-30", "--epochs", "10",
+                                         "--early-stop", "2", "--val-fraction", "0.2", "--checkpoint", "m.safetensors"] + tinyModel, in: dir)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stderr.contains("stopping early: the validation loss has not improved for 2 epochs (--early-stop 2)"), "\(r)")
+            let checkpoint = try Checkpoint.read(path: dir + "/m.safetensors")
+            #expect(checkpoint.training?.epoch == 3 && checkpoint.metadata["epochs_without_improvement"] == "2")
+            let resumed = try ToolProcess.run(["train", "--resume", "m.safetensors", "--early-stop", "3", "--quiet"], in: dir)
+            #expect(resumed.status == 0, "\(resumed)")
+            #expect(try Checkpoint.read(path: dir + "/m.safetensors").training?.epoch == 4)
         }
     }
 

@@ -12,6 +12,9 @@ public protocol Optimizer: AnyObject {
     var stepCount: Int { get }
     /// A short name (`adam`, `sgd`, ...).
     var name: String { get }
+    /// The weight decay: an L2 term added to the gradient (SGD, Adam, Adagrad, RMSprop, as
+    /// PyTorch's), or AdamW's decoupled shrinking of the parameters.
+    var weightDecay: Float { get set }
     /// Updates `parameters.values` from `parameters.gradients`.
     func step(_ parameters: ParameterStore)
     /// Named state buffers, each the size of the parameter buffer.

@@ -31,6 +31,8 @@ public struct TutorialExample: Sendable {
     public var learningRateDecay: Float = 1
     /// Global-norm clipping; nil or 0: none.
     public var clipNorm: Float?
+    /// The optimizer's weight decay; nil: its default (PyTorch's).
+    public var weightDecay: Float?
 
     public init() {}
 
@@ -100,7 +102,9 @@ public struct TutorialExample: Sendable {
     /// learning-rate schedule and clipping, on one thread (the batch is tiny).
     public func makeTrainer(using rng: inout SeededRandom) -> Trainer<ManyToManyModel> {
         let model = ManyToManyModel(modelConfiguration, initialization: initialization, using: &rng)
-        let trainer = Trainer(model: model, optimizer: optimizer.make(learningRate: learningRate), clipNorm: clipNorm)
+        let optimizer = self.optimizer.make(learningRate: learningRate)
+        if let weightDecay { optimizer.weightDecay = weightDecay }
+        let trainer = Trainer(model: model, optimizer: optimizer, clipNorm: clipNorm)
         if learningRateDecay != 1 {
             let (base, decay) = (Double(learningRate), Double(learningRateDecay))
             trainer.learningRateSchedule = { Float(base * pow(decay, Double($0.epoch))) }

@@ -11,7 +11,7 @@ import RNNTraining
 ///
 /// What cannot apply is refused by rule, not by a list: the data layout options (the
 /// example's text is fixed: 3 sentences of 14 steps), `--keep-best` (no validation text),
-/// `--track-gradients` (its gradient flow needs a training text),
+/// `--track-gradients` (its gradient flow needs a training text), `--early-stop` (no validation),
 /// and `--save-every` without `--checkpoint` (the example saves only when given a path).
 struct ExampleRun {
     let command: CharRNN.Train
@@ -23,6 +23,9 @@ struct ExampleRun {
         }
         if c.checkpoints.keepBest {
             throw CLIError("--keep-best needs --data FILE: it keeps the checkpoint with the lowest validation loss, and the built-in example has no held-out text")
+        }
+        if c.optimization.earlyStop != nil {
+            throw CLIError("--early-stop needs --data FILE: it watches the validation loss, and the built-in example has no held-out text")
         }
         if c.reporting.trackGradients {
             throw CLIError("--track-gradients needs --data FILE: its gradient flow is measured on a chunk of the training text, and the built-in example's one batch is too short for it")
@@ -45,6 +48,7 @@ struct ExampleRun {
         example.learningRate = opt.learningRate ?? Float(OptionTable.learningRate.exampleDefault)
         example.learningRateDecay = opt.learningRateDecay ?? Float(OptionTable.learningRateDecay.exampleDefault)
         example.clipNorm = opt.clip ?? Float(OptionTable.clip.exampleDefault)
+        example.weightDecay = opt.weightDecay
         example.epochs = opt.steps ?? opt.epochs ?? OptionTable.epochs.exampleDefault!   // one step per epoch
         return example
     }

@@ -1,3 +1,5 @@
+import RNN
+
 /// An integer option of `charrnn train`: its flag, the values it allows and its defaults.
 struct IntegerOption {
     let flag: String
@@ -67,6 +69,10 @@ enum OptionTable {
                                               meaning: " (the factor applied to the learning rate after each epoch)")
     static let clip = RealOption(flag: "--clip", allowZero: true, maximum: .greatestFiniteMagnitude, textDefault: 5,
                                  exampleDefault: 0, meaning: " (0 turns clipping off)")
+    /// `--weight-decay`: its default depends on the optimizer (0.01 for adamw, as PyTorch's; else 0).
+    static let weightDecay = RealOption(flag: "--weight-decay", allowZero: true, maximum: 10, textDefault: 0, exampleDefault: 0)
+    static func defaultWeightDecay(_ optimizer: OptimizerKind) -> Float { optimizer == .adamw ? 0.01 : 0 }
+    static let earlyStop = IntegerOption(flag: "--early-stop", range: 1...10_000, textDefault: nil, exampleDefault: nil)
     static let valFraction = RealOption(flag: "--val-fraction", allowZero: true, maximum: 0.5, textDefault: 0.05, exampleDefault: 0)
 
     static let seed: UInt64 = 0

@@ -70,6 +70,12 @@ struct OptimizationOptions: ParsableArguments {
     @Option(name: .customLong("lr-decay"), parsing: .unconditional, help: ArgumentHelp("Multiply the learning rate by this after every epoch, in (0, 1] (default: 1, no decay).", valueName: "x"))
     var learningRateDecay: Float?
 
+    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: ArgumentHelp("Weight decay, as PyTorch's optimizers do it: an L2 term added to the gradient (adam, sgd, adagrad, rmsprop), or AdamW's decoupled shrinking of the weights (default: 0.01 for adamw, else 0).", valueName: "x"))
+    var weightDecay: Float?
+
+    @Option(name: .customLong("early-stop"), parsing: .unconditional, help: ArgumentHelp("Stop when the validation loss has not improved for k epochs in a row (with --keep-best the best checkpoint is kept).", valueName: "k"))
+    var earlyStop: Int?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Clip the gradients' global norm to this (PyTorch's clip_grad_norm_); 0 turns clipping off\(OptionTable.clip.defaultNote).", valueName: "x"))
     var clip: Float?
 
@@ -86,6 +92,8 @@ struct OptimizationOptions: ParsableArguments {
         if let learningRate { try OptionTable.learningRate.check(Double(learningRate)) }
         if let learningRateDecay { try OptionTable.learningRateDecay.check(Double(learningRateDecay)) }
         if let clip { try OptionTable.clip.check(Double(clip)) }
+        if let weightDecay { try OptionTable.weightDecay.check(Double(weightDecay)) }
+        if let earlyStop { try OptionTable.earlyStop.check(earlyStop) }
         if let epochs { try OptionTable.epochs.check(epochs) }
         if let steps { try OptionTable.steps.check(steps) }
         if epochs != nil && steps != nil {

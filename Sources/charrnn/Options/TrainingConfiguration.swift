@@ -19,6 +19,9 @@ struct TrainingConfiguration {
     var learningRateDecay: Float
     /// 0 = no clipping.
     var clip: Float
+    var weightDecay: Float
+    /// Stop after this many epochs without a better validation loss; nil: never.
+    var earlyStop: Int?
     var seqLength: Int
     var batchSize: Int
     var valFraction: Double
@@ -45,6 +48,7 @@ struct TrainingConfiguration {
         static let batchSize = "batch_size", valFraction = "val_fraction", learningRate = "base_learning_rate"
         static let learningRateDecay = "lr_decay", clip = "clip", epochs = "epochs", maxSteps = "max_steps"
         static let seed = "seed", bestValidationLoss = "best_val_loss", createdBy = "created_by"
+        static let weightDecay = "weight_decay", epochsWithoutImprovement = "epochs_without_improvement"
     }
 
     /// The learning rate of 0-based epoch `epoch`.
@@ -58,7 +62,7 @@ struct TrainingConfiguration {
             Key.data: OutputPath.canonical(dataPath), Key.dataFingerprint: fingerprint,
             Key.seqLength: String(seqLength), Key.batchSize: String(batchSize), Key.valFraction: String(valFraction),
             Key.learningRate: String(learningRate), Key.learningRateDecay: String(learningRateDecay),
-            Key.clip: String(clip), Key.seed: String(seed), Key.createdBy: "charrnn \(CharRNN.configuration.version)",
+            Key.clip: String(clip), Key.weightDecay: String(weightDecay), Key.seed: String(seed), Key.createdBy: "charrnn \(CharRNN.configuration.version)",
         ]
         if let epochs { m[Key.epochs] = String(epochs) }
         if let maxSteps { m[Key.maxSteps] = String(maxSteps) }
@@ -131,6 +135,9 @@ struct TrainingConfiguration {
         learningRate = try real(opt.learningRate, OptionTable.learningRate, Key.learningRate)
         learningRateDecay = try real(opt.learningRateDecay, OptionTable.learningRateDecay, Key.learningRateDecay)
         clip = try real(opt.clip, OptionTable.clip, Key.clip)
+        weightDecay = try opt.weightDecay ?? storedValue(Key.weightDecay, OptionTable.weightDecay.parseFloat)
+            ?? OptionTable.defaultWeightDecay(optimizer)
+        earlyStop = opt.earlyStop
         if opt.epochs != nil || opt.steps != nil {
             epochs = opt.epochs
             maxSteps = opt.steps
@@ -164,6 +171,9 @@ struct TrainingConfiguration {
             throw CLIError("the checkpoint path '\(checkpointPath)' is the data file itself; choose another with --checkpoint")
         }
         bestCheckpointPath = ck.keepBest ? CheckpointFile.bestPath(for: checkpointPath) : nil
+        if earlyStop != nil && valFraction == 0 {
+            throw CLIError("--early-stop needs a validation loss, but --val-fraction is 0; give --val-fraction (e.g. 0.05) or drop --early-stop")
+        }
         if ck.keepBest && valFraction == 0 {
             throw CLIError("--keep-best needs a validation loss, but --val-fraction is 0; give --val-fraction (e.g. 0.05) or drop --keep-best")
         }

@@ -36,6 +36,8 @@ final class TrainingSession {
     /// With `--track-gradients`: the epoch's gradient statistics so far.
     let gradientTracker: GradientTracker?
     var bestValidationLoss: Double?
+    /// Epochs in a row whose validation loss was not the best so far (`--early-stop`).
+    var epochsWithoutImprovement = 0
     var lastSavedStep: Int?
     let staticMetadata: [String: String]
     var progress: ProgressReporter!
@@ -103,6 +105,9 @@ final class TrainingSession {
                 training = state
                 history = History(tensors: resumed.tensors)
                 if let text = resumed.metadata[TrainingConfiguration.Key.bestValidationLoss] { bestValidationLoss = Double(text) }
+                if let text = resumed.metadata[TrainingConfiguration.Key.epochsWithoutImprovement], let n = Int(text), n >= 0 {
+                    epochsWithoutImprovement = n
+                }
             } else if !config.quiet {
                 Console.note("note: '\(config.resumedPath!)' has weights but no training state; starting a new run from its weights")
             }
@@ -115,6 +120,7 @@ final class TrainingSession {
         threads = ComputeThreads.count
         let workers = BatchSplit.recommendedWorkers(threads: threads, configuration: configuration, batchSize: config.batchSize,
                                                     steps: config.seqLength)
+        optimizer.weightDecay = config.weightDecay   // the moments come from the checkpoint, the setting from here
         trainer = Trainer(model: model, optimizer: optimizer, workers: workers, clipNorm: config.clip)
         trainer.learningRateSchedule = { [config] position in config.learningRate(epoch: position.epoch) }
         if config.trackGradients {
@@ -216,6 +222,11 @@ final class TrainingSession {
             }
         } catch let error as TrainingError {
             try diverged(error)
+        } catch let stop as EarlyStop {
+            progress.clear()
+            if !config.quiet {
+                Console.note("stopping early: the validation loss has not improved for \(Format.plural(stop.epochs, "epoch")) (--early-stop \(config.earlyStop!)); the best was \(bestValidationLoss.map(Format.loss) ?? "-")")
+            }
         }
         if lastSavedStep != step { try save() }
         try writeReports()
@@ -237,6 +248,9 @@ final class TrainingSession {
             if v.isFinite && (bestValidationLoss.map { v < $0 } ?? true) {
                 improved = true
                 bestValidationLoss = v
+                epochsWithoutImprovement = 0
+            } else {
+                epochsWithoutImprovement += 1
             }
         }
         let finishedEpoch = epoch - 1   // the trainer is at the start of the next epoch
@@ -256,12 +270,19 @@ final class TrainingSession {
         try writeReports()
         progress.epochDone(epoch: finishedEpoch, validationLoss: validationLoss, seconds: now() - started,
                            tokensPerSecond: Double(tokens) / max(seconds, 1e-9), note: notes.joined(separator: "; "))
+        if let patience = config.earlyStop, epochsWithoutImprovement >= patience {
+            throw EarlyStop(epochs: epochsWithoutImprovement)
+        }
     }
+
+    /// Ends training after an epoch: the validation loss has not improved for `epochs` epochs.
+    struct EarlyStop: Error { let epochs: Int }
 
     /// The checkpoint of the current position.
     func checkpoint() -> Checkpoint {
         var metadata = staticMetadata
         if let bestValidationLoss { metadata[TrainingConfiguration.Key.bestValidationLoss] = String(bestValidationLoss) }
+        metadata[TrainingConfiguration.Key.epochsWithoutImprovement] = String(epochsWithoutImprovement)
         return Checkpoint(model: model, vocabulary: vocabulary, initialization: config.initialization,
                           optimizer: OptimizerState(capturing: trainer.optimizer),
                           training: trainer.trainingState(rngState: rng.state),
