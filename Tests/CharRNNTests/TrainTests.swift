@@ -126,6 +126,39 @@ import Testing
         }
     }
 
+    /// The learning rate of each epoch in a history CSV (its first row of each epoch).
+    static func epochRates(_ path: String) throws -> [String] {
+        var seen: Set<String> = [], rates: [String] = []
+        for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst() {
+            let c = line.split(separator: ",", omittingEmptySubsequences: false)
+            if seen.insert(String(c[1])).inserted { rates.append(String(c[5])) }
+        }
+        return rates
+    }
+
+    /// `--lr-schedule step --lr-decay-every 2` halves the rate every second epoch; `plateau`
+    /// with frozen weights (SGD at 1e-30: every validation loss equals the first) halves it
+    /// after every epoch but the first, and a resume continues the plateau state exactly.
+    @Test func schedulesSetEachEpochsRateAndResume() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 300, seed: 14), to: "c.txt", in: dir)
+            let step = try ToolProcess.run(["train", "--data", "c.txt", "--epochs", "4", "--lr", "0.004", "--lr-schedule", "step",
+                                            "--lr-decay", "0.5", "--lr-decay-every", "2", "--val-fraction", "0", "--history", "s.csv",
+                                            "--checkpoint", "s.safetensors", "--quiet"] + tinyModel, in: dir)
+            #expect(step.status == 0, "\(step)")
+            #expect(try Self.epochRates(dir + "/s.csv") == ["0.004", "0.004", "0.002", "0.002"])
+
+            let plateau = ["train", "--data", "c.txt", "--optimizer", "sgd", "--lr", "1e-30", "--lr-schedule", "plateau",
+                           "--plateau-patience", "0", "--plateau-factor", "0.5", "--val-fraction", "0.2", "--quiet"] + tinyModel
+            let whole = try ToolProcess.run(plateau + ["--epochs", "4", "--history", "p.csv", "--checkpoint", "p.safetensors"], in: dir)
+            let half = try ToolProcess.run(plateau + ["--epochs", "2", "--checkpoint", "q.safetensors"], in: dir)
+            let rest = try ToolProcess.run(["train", "--resume", "q.safetensors", "--epochs", "4", "--history", "q.csv", "--quiet"], in: dir)
+            #expect(whole.status == 0 && half.status == 0 && rest.status == 0, "\(whole)\n\(half)\n\(rest)")
+            #expect(try Self.epochRates(dir + "/p.csv") == ["1e-30", "1e-30", "5e-31", "2.5e-31"])
+            #expect(try Self.epochRates(dir + "/q.csv") == Self.epochRates(dir + "/p.csv"))
+        }
+    }
+
     @Test func reluIdentityTwoLayersAndSGD() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 200), to: "c.txt", in: dir)

@@ -70,6 +70,27 @@ struct OptimizationOptions: ParsableArguments {
     @Option(name: .customLong("lr-decay"), parsing: .unconditional, help: ArgumentHelp("Multiply the learning rate by this after every epoch, in (0, 1] (default: 1, no decay).", valueName: "x"))
     var learningRateDecay: Float?
 
+    @Option(name: .customLong("lr-schedule"), help: ArgumentHelp("How the learning rate moves: constant; step (×--lr-decay per epoch, after --lr-decay-after epochs, char-rnn's, or every --lr-decay-every epochs, torch-rnn's and PyTorch's StepLR); cosine (linear warmup over --warmup-steps, then PyTorch's CosineAnnealingLR down to --min-lr at the last step); plateau (PyTorch's ReduceLROnPlateau on the validation loss: ×--plateau-factor after more than --plateau-patience epochs without improvement, not below --min-lr). Default: step when --lr-decay is given, else constant.", valueName: "name"))
+    var lrSchedule: ScheduleName?
+
+    @Option(name: .customLong("lr-decay-after"), parsing: .unconditional, help: ArgumentHelp("--lr-schedule step: keep the base rate for the first n epochs (default: 1).", valueName: "n"))
+    var lrDecayAfter: Int?
+
+    @Option(name: .customLong("lr-decay-every"), parsing: .unconditional, help: ArgumentHelp("--lr-schedule step: multiply by --lr-decay every n epochs instead.", valueName: "n"))
+    var lrDecayEvery: Int?
+
+    @Option(name: .customLong("warmup-steps"), parsing: .unconditional, help: ArgumentHelp("--lr-schedule cosine: steps of linear warmup (default: 0).", valueName: "n"))
+    var warmupSteps: Int?
+
+    @Option(name: .customLong("min-lr"), parsing: .unconditional, help: ArgumentHelp("--lr-schedule cosine or plateau: the lowest rate (default: 0).", valueName: "x"))
+    var minLR: Float?
+
+    @Option(name: .customLong("plateau-patience"), parsing: .unconditional, help: ArgumentHelp("--lr-schedule plateau: epochs without improvement tolerated (default: 10, PyTorch's).", valueName: "n"))
+    var plateauPatience: Int?
+
+    @Option(name: .customLong("plateau-factor"), parsing: .unconditional, help: ArgumentHelp("--lr-schedule plateau: the factor applied to the rate, in (0, 1) (default: 0.1, PyTorch's).", valueName: "x"))
+    var plateauFactor: Float?
+
     @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: ArgumentHelp("Weight decay, as PyTorch's optimizers do it: an L2 term added to the gradient (adam, sgd, adagrad, rmsprop), or AdamW's decoupled shrinking of the weights (default: 0.01 for adamw, else 0).", valueName: "x"))
     var weightDecay: Float?
 
@@ -93,6 +114,15 @@ struct OptimizationOptions: ParsableArguments {
         if let learningRateDecay { try OptionTable.learningRateDecay.check(Double(learningRateDecay)) }
         if let clip { try OptionTable.clip.check(Double(clip)) }
         if let weightDecay { try OptionTable.weightDecay.check(Double(weightDecay)) }
+        if let lrDecayAfter { try Check.range(lrDecayAfter, 0...1_000_000, "--lr-decay-after") }
+        if let lrDecayEvery { try Check.range(lrDecayEvery, 1...1_000_000, "--lr-decay-every") }
+        if let warmupSteps { try Check.range(warmupSteps, 0...1_000_000_000, "--warmup-steps") }
+        if let minLR { try Check.positive(minLR, "--min-lr", allowZero: true) }
+        if let plateauPatience { try Check.range(plateauPatience, 0...10_000, "--plateau-patience") }
+        if let plateauFactor { try Check.positive(plateauFactor, "--plateau-factor", maximum: 0.999_999, meaning: " (below 1: the rate is multiplied by it)") }
+        if lrDecayAfter != nil && lrDecayEvery != nil {
+            throw CLIError("give --lr-decay-after or --lr-decay-every, not both (char-rnn's decay after n epochs, or torch-rnn's every n epochs)")
+        }
         if let earlyStop { try OptionTable.earlyStop.check(earlyStop) }
         if let epochs { try OptionTable.epochs.check(epochs) }
         if let steps { try OptionTable.steps.check(steps) }
@@ -145,4 +175,9 @@ struct ReportingOptions: ParsableArguments {
         if let sampleEvery { try Check.atLeast(sampleEvery, 1, "--sample-every") }
         if let sampleLength { try OptionTable.sampleLength.check(sampleLength) }
     }
+}
+
+/// `--lr-schedule`: the names of `LearningRateSchedule`'s kinds.
+enum ScheduleName: String, CaseIterable, ExpressibleByArgument {
+    case constant, step, cosine, plateau
 }

@@ -20,6 +20,14 @@ struct TrainingConfiguration {
     /// 0 = no clipping.
     var clip: Float
     var weightDecay: Float
+    /// `--lr-schedule` and its parameters (see `scheduleKind(totalSteps:)`).
+    var schedule: ScheduleName
+    var decayAfter: Int
+    var decayEvery: Int?
+    var warmupSteps: Int
+    var minimumLearningRate: Float
+    var plateauPatience: Int
+    var plateauFactor: Float
     /// Stop after this many epochs without a better validation loss; nil: never.
     var earlyStop: Int?
     var seqLength: Int
@@ -49,11 +57,34 @@ struct TrainingConfiguration {
         static let learningRateDecay = "lr_decay", clip = "clip", epochs = "epochs", maxSteps = "max_steps"
         static let seed = "seed", bestValidationLoss = "best_val_loss", createdBy = "created_by"
         static let weightDecay = "weight_decay", epochsWithoutImprovement = "epochs_without_improvement"
+        static let schedule = "lr_schedule", decayAfter = "lr_decay_after", decayEvery = "lr_decay_every"
+        static let warmupSteps = "warmup_steps", minimumLearningRate = "min_lr"
+        static let plateauPatience = "plateau_patience", plateauFactor = "plateau_factor"
+        static let plateauBest = "lr_plateau_best", plateauBadEpochs = "lr_plateau_bad_epochs", plateauRate = "lr_plateau_rate"
     }
 
-    /// The learning rate of 0-based epoch `epoch`.
-    func learningRate(epoch: Int) -> Float {
-        learningRateDecay == 1 ? learningRate : Float(Double(learningRate) * pow(Double(learningRateDecay), Double(epoch)))
+    /// The schedule's kind for a run that ends at step `totalSteps` (cosine spans to it).
+    func scheduleKind(totalSteps: Int) -> LearningRateSchedule.Kind {
+        switch schedule {
+        case .constant: return .constant
+        case .step:
+            return decayEvery.map { .decayEvery(epochs: $0, factor: Double(learningRateDecay)) }
+                ?? .decayAfter(epochs: decayAfter, factor: Double(learningRateDecay))
+        case .cosine: return .cosine(warmupSteps: warmupSteps, totalSteps: totalSteps, minimum: Double(minimumLearningRate))
+        case .plateau: return .plateau(factor: Double(plateauFactor), patience: plateauPatience, minimum: Double(minimumLearningRate))
+        }
+    }
+
+    /// "constant", "× 0.97 per epoch after 10", "cosine to 1e-05 after 100 warmup steps", ...
+    var scheduleSummary: String {
+        switch schedule {
+        case .constant: return "constant"
+        case .step:
+            return decayEvery.map { "× \(Format.number(learningRateDecay)) every \(Format.plural($0, "epoch"))" }
+                ?? "× \(Format.number(learningRateDecay)) per epoch\(decayAfter > 1 ? " after epoch \(decayAfter)" : "")"
+        case .cosine: return "cosine to \(Format.number(minimumLearningRate))\(warmupSteps > 0 ? " after \(Format.plural(warmupSteps, "warmup step"))" : "")"
+        case .plateau: return "× \(Format.number(plateauFactor)) on a plateau of more than \(Format.plural(plateauPatience, "epoch"))"
+        }
     }
 
     /// The settings as checkpoint metadata (without the per-save values).
@@ -62,8 +93,12 @@ struct TrainingConfiguration {
             Key.data: OutputPath.canonical(dataPath), Key.dataFingerprint: fingerprint,
             Key.seqLength: String(seqLength), Key.batchSize: String(batchSize), Key.valFraction: String(valFraction),
             Key.learningRate: String(learningRate), Key.learningRateDecay: String(learningRateDecay),
-            Key.clip: String(clip), Key.weightDecay: String(weightDecay), Key.seed: String(seed), Key.createdBy: "charrnn \(CharRNN.configuration.version)",
+            Key.clip: String(clip), Key.weightDecay: String(weightDecay), Key.seed: String(seed),
+            Key.schedule: schedule.rawValue, Key.decayAfter: String(decayAfter), Key.warmupSteps: String(warmupSteps),
+            Key.minimumLearningRate: String(minimumLearningRate), Key.plateauPatience: String(plateauPatience),
+            Key.plateauFactor: String(plateauFactor), Key.createdBy: "charrnn \(CharRNN.configuration.version)",
         ]
+        if let decayEvery { m[Key.decayEvery] = String(decayEvery) }
         if let epochs { m[Key.epochs] = String(epochs) }
         if let maxSteps { m[Key.maxSteps] = String(maxSteps) }
         return m
@@ -138,6 +173,19 @@ struct TrainingConfiguration {
         weightDecay = try opt.weightDecay ?? storedValue(Key.weightDecay, OptionTable.weightDecay.parseFloat)
             ?? OptionTable.defaultWeightDecay(optimizer)
         earlyStop = opt.earlyStop
+        // The schedule: each setting given, else the checkpoint's, else the default.
+        let nonNegativeInt = { (s: String) in Int(s).flatMap { $0 >= 0 && $0 <= 1_000_000_000 ? $0 : nil } }
+        let givenDecay = opt.learningRateDecay != nil
+        schedule = try opt.lrSchedule ?? storedValue(Key.schedule, ScheduleName.init(rawValue:))
+            ?? (learningRateDecay != 1 ? .step : .constant)
+        let storedEvery = opt.lrDecayAfter == nil ? try storedValue(Key.decayEvery, nonNegativeInt) : nil
+        decayEvery = opt.lrDecayEvery ?? storedEvery
+        decayAfter = try opt.lrDecayAfter ?? storedValue(Key.decayAfter, nonNegativeInt) ?? 1
+        warmupSteps = try opt.warmupSteps ?? storedValue(Key.warmupSteps, nonNegativeInt) ?? 0
+        minimumLearningRate = try opt.minLR ?? storedValue(Key.minimumLearningRate) { Float($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } } ?? 0
+        plateauPatience = try opt.plateauPatience ?? storedValue(Key.plateauPatience, nonNegativeInt) ?? 10
+        plateauFactor = try opt.plateauFactor ?? storedValue(Key.plateauFactor) { Float($0).flatMap { $0 > 0 && $0 < 1 ? $0 : nil } } ?? 0.1
+        try Self.checkSchedule(schedule, opt, givenDecay: givenDecay, decay: learningRateDecay, valFraction: valFraction)
         if opt.epochs != nil || opt.steps != nil {
             epochs = opt.epochs
             maxSteps = opt.steps
@@ -189,5 +237,27 @@ struct TrainingConfiguration {
         if let bestCheckpointPath { try OutputPath.checkWritable(bestCheckpointPath, option: "--keep-best") }
         if let historyPath { try OutputPath.checkWritable(historyPath, option: "--history") }
         if let plotPath { try OutputPath.checkWritable(plotPath, option: "--plot") }
+    }
+
+    /// A schedule option without its schedule, or a schedule without what it needs, is an error.
+    static func checkSchedule(_ schedule: ScheduleName, _ opt: OptimizationOptions, givenDecay: Bool, decay: Float,
+                              valFraction: Double) throws {
+        func only(_ given: Bool, _ option: String, _ schedules: [ScheduleName]) throws {
+            guard given, !schedules.contains(schedule) else { return }
+            throw CLIError("\(option) applies to --lr-schedule \(schedules.map(\.rawValue).joined(separator: " or ")), not \(schedule.rawValue); give --lr-schedule \(schedules[0].rawValue) or drop \(option)")
+        }
+        try only(givenDecay, "--lr-decay", [.step])
+        try only(opt.lrDecayAfter != nil, "--lr-decay-after", [.step])
+        try only(opt.lrDecayEvery != nil, "--lr-decay-every", [.step])
+        try only(opt.warmupSteps != nil, "--warmup-steps", [.cosine])
+        try only(opt.minLR != nil, "--min-lr", [.cosine, .plateau])
+        try only(opt.plateauPatience != nil, "--plateau-patience", [.plateau])
+        try only(opt.plateauFactor != nil, "--plateau-factor", [.plateau])
+        if schedule == .step && decay == 1 {
+            throw CLIError("--lr-schedule step needs --lr-decay below 1 (the factor per epoch, e.g. 0.97 as char-rnn's)")
+        }
+        if schedule == .plateau && valFraction == 0 {
+            throw CLIError("--lr-schedule plateau needs a validation loss, but --val-fraction is 0; give --val-fraction (e.g. 0.05)")
+        }
     }
 }

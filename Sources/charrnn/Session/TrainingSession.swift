@@ -33,6 +33,8 @@ final class TrainingSession {
     var stepInEpoch: Int { trainer.position.stepInEpoch }
 
     var history = History()
+    /// The learning-rate schedule (its plateau state moves with the validation loss).
+    let schedule: ScheduleBox
     /// With `--track-gradients`: the epoch's gradient statistics so far.
     let gradientTracker: GradientTracker?
     var bestValidationLoss: Double?
@@ -122,7 +124,16 @@ final class TrainingSession {
                                                     steps: config.seqLength)
         optimizer.weightDecay = config.weightDecay   // the moments come from the checkpoint, the setting from here
         trainer = Trainer(model: model, optimizer: optimizer, workers: workers, clipNorm: config.clip)
-        trainer.learningRateSchedule = { [config] position in config.learningRate(epoch: position.epoch) }
+        let total = config.maxSteps ?? config.epochs! * train.chunkCount
+        let schedule = ScheduleBox(LearningRateSchedule(base: Double(config.learningRate), kind: config.scheduleKind(totalSteps: total)))
+        if let resumed, resumed.training != nil, let rate = resumed.metadata[TrainingConfiguration.Key.plateauRate].flatMap(Double.init),
+           rate.isFinite, rate > 0 {
+            let bad = resumed.metadata[TrainingConfiguration.Key.plateauBadEpochs].flatMap(Int.init) ?? 0
+            let best = resumed.metadata[TrainingConfiguration.Key.plateauBest].flatMap(Double.init)
+            schedule.value.restore(best: best?.isFinite == true ? best : nil, badEpochs: max(0, bad), rate: rate)
+        }
+        self.schedule = schedule
+        trainer.learningRateSchedule = { position in Float(schedule.value.rate(at: position)) }
         if config.trackGradients {
             let tracker = GradientTracker(model.parameters)
             trainer.gradientObserver = { tracker.observe($0) }
@@ -245,6 +256,7 @@ final class TrainingSession {
             let v = model.meanLoss(over: validation).loss
             validationLoss = v
             history.setLastValidationLoss(v)
+            schedule.value.epochEnded(validationLoss: v)
             if v.isFinite && (bestValidationLoss.map { v < $0 } ?? true) {
                 improved = true
                 bestValidationLoss = v
@@ -283,6 +295,12 @@ final class TrainingSession {
         var metadata = staticMetadata
         if let bestValidationLoss { metadata[TrainingConfiguration.Key.bestValidationLoss] = String(bestValidationLoss) }
         metadata[TrainingConfiguration.Key.epochsWithoutImprovement] = String(epochsWithoutImprovement)
+        if case .plateau = schedule.value.kind {
+            let state = schedule.value.state
+            metadata[TrainingConfiguration.Key.plateauRate] = String(state.rate)
+            metadata[TrainingConfiguration.Key.plateauBadEpochs] = String(state.badEpochs)
+            if let best = state.best { metadata[TrainingConfiguration.Key.plateauBest] = String(best) }
+        }
         return Checkpoint(model: model, vocabulary: vocabulary, initialization: config.initialization,
                           optimizer: OptimizerState(capturing: trainer.optimizer),
                           training: trainer.trainingState(rngState: rng.state),
@@ -361,7 +379,7 @@ final class TrainingSession {
         lines.append("Model: \(modelName), \(config.hiddenSize) hidden units, \(Format.count(model.parameters.count)) parameters (--cell, --hidden-size, --num-layers).")
         var schedule = config.epochs.map { "\($0) epochs of \(Format.count(train.chunkCount)) steps" } ?? "\(Format.count(config.maxSteps!)) steps (\(Format.count(train.chunkCount)) per epoch)"
         schedule += "; each step: \(config.batchSize) streams × \(config.seqLength) characters"
-        lines.append("Training: \(schedule); \(config.optimizer.rawValue) lr \(Format.number(config.learningRate))\(config.learningRateDecay != 1 ? " × \(Format.number(config.learningRateDecay)) per epoch" : ""), clip \(config.clip > 0 ? Format.number(config.clip) : "off"), seed \(config.seed), \(threadUse).")
+        lines.append("Training: \(schedule); \(config.optimizer.rawValue) lr \(Format.number(config.learningRate)) (\(config.scheduleSummary)), clip \(config.clip > 0 ? Format.number(config.clip) : "off"), seed \(config.seed), \(threadUse).")
         lines.append("Checkpoint: \(config.checkpointPath) (every epoch\(config.saveEvery.map { " and every \($0) steps" } ?? ""), at the end, and on Ctrl-C).")
         Console.note(lines.joined(separator: "\n"))
     }
@@ -391,4 +409,11 @@ final class TrainingSession {
         if config.historyPath == nil && config.plotPath == nil { next.append("  add --history loss.csv --plot loss.svg to keep the loss curves") }
         Console.note(next.joined(separator: "\n"))
     }
+}
+
+/// The schedule, shared by the session (which feeds it validation losses and saves its
+/// state) and the trainer's learning-rate hook.
+final class ScheduleBox {
+    var value: LearningRateSchedule
+    init(_ value: LearningRateSchedule) { self.value = value }
 }
