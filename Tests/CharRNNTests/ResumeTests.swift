@@ -118,20 +118,25 @@ import Glibc
         }
     }
 
+    /// Runs charrnn with `arguments`, waits for its first progress line, presses Ctrl-C and
+    /// returns how it ended.
+    static func interrupted(_ arguments: [String], in dir: String) throws -> ToolProcess.Result {
+        let (process, out, err) = try ToolProcess.start(arguments, in: dir)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, process.isRunning,
+              !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ") {
+            usleep(5_000)
+        }
+        usleep(50_000)
+        kill(process.processIdentifier, SIGINT)
+        return ToolProcess.finish(process, out, err, timeout: 30)
+    }
+
     /// Ctrl-C finishes the step, saves the checkpoint, says how to resume, exits 130.
     @Test func interruptSavesTheCheckpointAndExits() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300), to: "c.txt", in: dir)
-            let (process, out, err) = try ToolProcess.start(["train", "--data", "c.txt", "--steps", "100000000", "--checkpoint", "m.safetensors"] + tinyModel, in: dir)
-            // Wait for the first progress line, then press Ctrl-C.
-            let deadline = Date().addingTimeInterval(30)
-            while Date() < deadline, process.isRunning,
-                  !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ") {
-                usleep(5_000)
-            }
-            usleep(50_000)
-            kill(process.processIdentifier, SIGINT)
-            let r = ToolProcess.finish(process, out, err, timeout: 30)
+            let r = try Self.interrupted(["train", "--data", "c.txt", "--steps", "100000000", "--checkpoint", "m.safetensors"] + tinyModel, in: dir)
             #expect(r.status == 130 && !r.signaled, "\(r)")
             #expect(r.stderr.contains("Ctrl-C: finishing the current step and saving"), "\(r)")
             #expect(r.stderr.contains("Continue with: charrnn train --resume m.safetensors"), "\(r)")
@@ -154,17 +159,9 @@ import Glibc
             // 16 streams × 1 chunk of 2048 steps: a step (~10⁹ FLOPs) takes far longer than the
             // epoch's save, so the Ctrl-C lands in a step.
             try write(String(generatedText(words: 8000).prefix(16 * 2048 + 1)), to: "c.txt", in: dir)
-            let (process, out, err) = try ToolProcess.start(["train", "--data", "c.txt", "--epochs", "1000000", "--batch-size", "16",
-                                                             "--seq-length", "2048", "--val-fraction", "0", "--hidden-size", "64",
-                                                             "--num-layers", "1", "--checkpoint", "m.safetensors", "--threads", "1"], in: dir)
-            let deadline = Date().addingTimeInterval(30)
-            while Date() < deadline, process.isRunning,
-                  !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ") {
-                usleep(5_000)
-            }
-            usleep(50_000)
-            kill(process.processIdentifier, SIGINT)
-            let r = ToolProcess.finish(process, out, err, timeout: 30)
+            let r = try Self.interrupted(["train", "--data", "c.txt", "--epochs", "1000000", "--batch-size", "16", "--seq-length", "2048",
+                                          "--val-fraction", "0", "--hidden-size", "64", "--num-layers", "1",
+                                          "--checkpoint", "m.safetensors", "--threads", "1"], in: dir)
             #expect(r.status == 130 && !r.signaled, "\(r)")
             let training = try #require(try Checkpoint.read(path: dir + "/m.safetensors").training)
             #expect(training.step >= 1 && training.epoch == training.step && training.stepInEpoch == 0, "\(training)")
