@@ -109,10 +109,10 @@ public struct Checkpoint {
         file.metadata["vocabulary"] = vocabulary.joined
         file.metadata["vocab_size"] = String(vocabulary.count)
         if let initialization { file.metadata["initialization"] = initialization.rawValue }
-        Self.codec(model.configuration, vocabularySize: vocabulary.count, metadataCell: rnn.cell.rawValue)
-            .encode(parameters: model.parameters, optimizer: optimizer, training: training, into: &file)
+        let codec = Self.codec(model.configuration, vocabularySize: vocabulary.count, metadataCell: rnn.cell.rawValue)
+        codec.encode(parameters: model.parameters, optimizer: optimizer, training: training, into: &file)
         for (name, tensor) in tensors {
-            precondition(!Self.isReservedTensorName(name), "tensor name '\(name)' is reserved by Checkpoint")
+            precondition(!codec.isReserved(tensor: name), "tensor name '\(name)' is reserved by Checkpoint")
             file.tensors[name] = tensor
         }
         return file
@@ -177,7 +177,8 @@ public struct Checkpoint {
         }
         // Every tensor checked against the layout the model registers, then the model built.
         let configuration = ManyToManyModel.Configuration(inputSize: V, outputSize: V, recurrent: recurrent)
-        let decoded = try Self.codec(configuration, vocabularySize: V, metadataCell: file.metadata["cell"]).decode(file)
+        let codec = Self.codec(configuration, vocabularySize: V, metadataCell: file.metadata["cell"])
+        let decoded = try codec.decode(file)
         var rng = SeededRandom(seed: 0)
         let model = ManyToManyModel(configuration, using: &rng)
         model.parameters.load(decoded.values, shapes: configuration.parameterShapes)
@@ -185,7 +186,7 @@ public struct Checkpoint {
         self.init(model: model, vocabulary: vocabulary, initialization: initialization,
                   optimizer: decoded.optimizer, training: decoded.training,
                   metadata: file.metadata.filter { !Self.reservedMetadataKeys.contains($0.key) },
-                  tensors: file.tensors.filter { !Self.isReservedTensorName($0.key) })
+                  tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })
     }
 
     /// The shape of `training.hidden_state`: `[L, B, H]` (PyTorch's `h_n`), or for the
@@ -193,10 +194,6 @@ public struct Checkpoint {
     public static func hiddenStateShape(cell: RecurrentCell, numLayers: Int, batchSize: Int, hiddenSize: Int) -> [Int] {
         CheckpointCodec.hiddenStateShape(RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers),
                                          batchSize: batchSize)
-    }
-
-    static func isReservedTensorName(_ name: String) -> Bool {
-        name.hasPrefix("rnn.") || name.hasPrefix("fc.") || name.hasPrefix(optimizerPrefix) || name.hasPrefix("training.")
     }
 
     // MARK: - Compatibility
