@@ -24,11 +24,9 @@ struct ExampleRun {
         if c.checkpoints.keepBest {
             throw CLIError("--keep-best needs --data FILE: it keeps the checkpoint with the lowest validation loss, and the built-in example has no held-out text")
         }
-        let o = c.optimization
-        if let option = [("--lr-schedule", o.lrSchedule != nil), ("--lr-decay-after", o.lrDecayAfter != nil),
-                         ("--lr-decay-every", o.lrDecayEvery != nil), ("--warmup-steps", o.warmupSteps != nil),
-                         ("--min-lr", o.minLR != nil), ("--plateau-patience", o.plateauPatience != nil),
-                         ("--plateau-factor", o.plateauFactor != nil)].first(where: \.1)?.0 {
+        let scheduleOptions = (c.optimization.lrSchedule != nil ? ["--lr-schedule"] : [])
+            + c.optimization.givenScheduleOptions.map(\.flag).filter { $0 != "--lr-decay" }
+        if let option = scheduleOptions.first {
             throw CLIError("\(option) needs --data FILE: the built-in example's schedule is --lr-decay's (× the factor per epoch)")
         }
         if c.optimization.earlyStop != nil {

@@ -109,6 +109,18 @@ struct OptimizationOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for the initial weights and the samples (default: 0). A resumed run continues the checkpoint's random state.", valueName: "n"))
     var seed: UInt64?
 
+    /// The schedule options given, each with the schedules it applies to (`--lr-decay`
+    /// first: the built-in example takes it alone).
+    var givenScheduleOptions: [(flag: String, schedules: [ScheduleName])] {
+        let all: [(String, Bool, [ScheduleName])] = [
+            ("--lr-decay", learningRateDecay != nil, [.step]), ("--lr-decay-after", lrDecayAfter != nil, [.step]),
+            ("--lr-decay-every", lrDecayEvery != nil, [.step]), ("--warmup-steps", warmupSteps != nil, [.cosine]),
+            ("--min-lr", minLR != nil, [.cosine, .plateau]), ("--plateau-patience", plateauPatience != nil, [.plateau]),
+            ("--plateau-factor", plateauFactor != nil, [.plateau]),
+        ]
+        return all.filter(\.1).map { ($0.0, $0.2) }
+    }
+
     func validate() throws {
         if let learningRate { try OptionTable.learningRate.check(Double(learningRate)) }
         if let learningRateDecay { try OptionTable.learningRateDecay.check(Double(learningRateDecay)) }

@@ -175,7 +175,6 @@ struct TrainingConfiguration {
         earlyStop = opt.earlyStop
         // The schedule: each setting given, else the checkpoint's, else the default.
         let nonNegativeInt = { (s: String) in Int(s).flatMap { $0 >= 0 && $0 <= 1_000_000_000 ? $0 : nil } }
-        let givenDecay = opt.learningRateDecay != nil
         schedule = try opt.lrSchedule ?? storedValue(Key.schedule, ScheduleName.init(rawValue:))
             ?? (learningRateDecay != 1 ? .step : .constant)
         let storedEvery = opt.lrDecayAfter == nil ? try storedValue(Key.decayEvery, nonNegativeInt) : nil
@@ -185,7 +184,7 @@ struct TrainingConfiguration {
         minimumLearningRate = try opt.minLR ?? storedValue(Key.minimumLearningRate) { Float($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } } ?? 0
         plateauPatience = try opt.plateauPatience ?? storedValue(Key.plateauPatience, nonNegativeInt) ?? 10
         plateauFactor = try opt.plateauFactor ?? storedValue(Key.plateauFactor) { Float($0).flatMap { $0 > 0 && $0 < 1 ? $0 : nil } } ?? 0.1
-        try Self.checkSchedule(schedule, opt, givenDecay: givenDecay, decay: learningRateDecay, valFraction: valFraction)
+        try Self.checkSchedule(schedule, opt, decay: learningRateDecay, valFraction: valFraction)
         if opt.epochs != nil || opt.steps != nil {
             epochs = opt.epochs
             maxSteps = opt.steps
@@ -240,19 +239,10 @@ struct TrainingConfiguration {
     }
 
     /// A schedule option without its schedule, or a schedule without what it needs, is an error.
-    static func checkSchedule(_ schedule: ScheduleName, _ opt: OptimizationOptions, givenDecay: Bool, decay: Float,
-                              valFraction: Double) throws {
-        func only(_ given: Bool, _ option: String, _ schedules: [ScheduleName]) throws {
-            guard given, !schedules.contains(schedule) else { return }
+    static func checkSchedule(_ schedule: ScheduleName, _ opt: OptimizationOptions, decay: Float, valFraction: Double) throws {
+        for (option, schedules) in opt.givenScheduleOptions where !schedules.contains(schedule) {
             throw CLIError("\(option) applies to --lr-schedule \(schedules.map(\.rawValue).joined(separator: " or ")), not \(schedule.rawValue); give --lr-schedule \(schedules[0].rawValue) or drop \(option)")
         }
-        try only(givenDecay, "--lr-decay", [.step])
-        try only(opt.lrDecayAfter != nil, "--lr-decay-after", [.step])
-        try only(opt.lrDecayEvery != nil, "--lr-decay-every", [.step])
-        try only(opt.warmupSteps != nil, "--warmup-steps", [.cosine])
-        try only(opt.minLR != nil, "--min-lr", [.cosine, .plateau])
-        try only(opt.plateauPatience != nil, "--plateau-patience", [.plateau])
-        try only(opt.plateauFactor != nil, "--plateau-factor", [.plateau])
         if schedule == .step && decay == 1 {
             throw CLIError("--lr-schedule step needs --lr-decay below 1 (the factor per epoch, e.g. 0.97 as char-rnn's)")
         }
