@@ -72,6 +72,29 @@ struct DataParallelModelTests {
         }
     }
 
+    /// With an embedding and dropout the split draws the whole batch's masks (each slice
+    /// knows its first sequence), so loss and gradients still equal the whole batch's.
+    @Test(arguments: [RecurrentCell.gru, .lstm])
+    func dropoutMasksFollowTheWholeBatch(cell: RecurrentCell) {
+        var rng = SeededRandom(seed: 94)
+        let (V, H, B, T) = (7, 8, 5, 6)
+        let model = ManyToManyModel(.init(inputSize: V, outputSize: V, recurrent: .init(cell: cell, hiddenSize: H, numLayers: 2),
+                                          embeddingSize: H, tiedWeights: true, dropout: 0.4, dropoutSeed: 5), using: &rng)
+        let parallel = DataParallelModel(model, workers: 2)
+        let (inputs, targets) = Self.batch(V: V, B: B, T: T, using: &rng)
+        model.trainingStep = 4
+        let loss = model.computeGradients(.tokens(inputs), targets: targets, batchSize: B)
+        let gradients = model.parameters.gradients.array
+        model.trainingStep = 4
+        let parallelLoss = parallel.computeGradients(.tokens(inputs), targets: targets, batchSize: B)
+        #expect(model.trainingStep == 5)
+        #expect(abs(parallelLoss - loss) < 1e-6 * abs(loss), "loss \(parallelLoss) vs \(loss)")
+        let worst = Self.maxDifference(model.parameters.gradients.array, gradients), scale = gradients.map(abs).max()!
+        #expect(worst < 1e-5 * scale, "gradient differs by \(worst) (largest \(scale))")
+        // The next step draws other masks: another loss from the same weights.
+        #expect(parallel.computeGradients(.tokens(inputs), targets: targets, batchSize: B) != parallelLoss)
+    }
+
     /// Dense input splits the same way.
     @Test func denseInputEqualsTheWholeBatch() {
         var rng = SeededRandom(seed: 92)

@@ -15,6 +15,8 @@ public final class Linear {
     public let parameters: ParameterStore
     let weight: TensorSlot
     let bias: TensorSlot?
+    /// Whether `weight` belongs to another layer (`init(sharing:)`): `initialize` leaves it.
+    public private(set) var isWeightShared = false
 
     public init(inputSize: Int, outputSize: Int, bias: Bool = true, parameters: ParameterStore, prefix: String = "fc.") {
         precondition(inputSize > 0 && outputSize > 0, "Linear needs positive sizes, got \(inputSize) -> \(outputSize)")
@@ -26,6 +28,20 @@ public final class Linear {
             .map { parameters.register($0.name, shape: $0.shape) }
         weight = slots[0]
         self.bias = bias ? slots[1] : nil
+    }
+
+    /// A layer whose weight is an existing tensor of `parameters` (tied weights: an
+    /// embedding's `[V, E]` serves as the output layer's `[O, I]`); only `bias` [O] is
+    /// registered, under `prefix`. Both uses' gradients add into the shared tensor's.
+    public init(sharing weight: TensorSlot, bias: Bool = true, parameters: ParameterStore, prefix: String = "fc.") {
+        precondition(weight.shape.count == 2 && weight.count > 0, "a shared Linear weight is [O, I], got \(weight.shape)")
+        outputSize = weight.shape[0]
+        inputSize = weight.shape[1]
+        hasBias = bias
+        self.parameters = parameters
+        self.weight = weight
+        self.bias = bias ? parameters.register("\(prefix)bias", shape: [outputSize]) : nil
+        isWeightShared = true
     }
 
     /// `y = x Wᵀ + b` with `x` `[rows, I]` and `y` `[rows, O]` (pointer form, no allocation).

@@ -19,8 +19,15 @@ import Linalg
 /// - Complexity: `O(T·B·(H·(I + H·L) + H·O))` per forward and per backward.
 public final class ManyToManyModel: SequenceModel {
     public let parameters = ParameterStore()
+    /// The token embedding before the stack, when the configuration has one.
+    public let embedding: Embedding?
     public let rnn: RecurrentStack
     public let fc: Linear
+    public let configuration: Configuration
+    /// The training step whose dropout masks the next `computeGradients` draws (`Trainer`
+    /// sets it; each `computeGradients` advances it).
+    public var trainingStep = 0
+    let layers: StackWithOutput
     let logitBuffer = FloatBuffer()
 
     /// When set, training steps time their phases into it (also attached to `rnn`).
@@ -35,6 +42,9 @@ public final class ManyToManyModel: SequenceModel {
     /// `B` sequences of `T` steps: inputs and per-step targets, time-major, and the state to
     /// start from (truncated BPTT carries the previous chunk's `finalState`).
     public struct Batch: SequenceBatch {
+        /// The index of sequence 0 in the whole batch this one was cut from (the dropout
+        /// masks follow whole-batch indices; 0 for a whole batch).
+        public var firstSequence = 0
         /// `[T*B]` tokens or `[T*B, I]` vectors.
         public var input: SequenceInput
         /// `[T*B]` class indices, `-1` = not counted.
@@ -83,11 +93,8 @@ public final class ManyToManyModel: SequenceModel {
             TimeMajor.gather(batch.targets, width: 1, steps: T, batchSize: B, sequences: range, into: &targets)
             TimeMajor.gatherState(batch.initialState, blocks: stateBlocks, batchSize: B, sequences: range, into: &initialState)
             batchSize = range.count
+            firstSequence = batch.firstSequence + range.lowerBound
         }
-    }
-
-    public var configuration: Configuration {
-        Configuration(inputSize: rnn.inputSize, outputSize: fc.outputSize, recurrent: rnn.configuration)
     }
 
     public convenience init(_ configuration: Configuration, using rng: inout SeededRandom) {
@@ -96,9 +103,10 @@ public final class ManyToManyModel: SequenceModel {
 
     /// The model of `configuration`, its recurrent weights initialized by `initialization`.
     public init(_ configuration: Configuration, initialization: RecurrentInitialization, using rng: inout SeededRandom) {
-        (rnn, fc) = configuration.make(parameters: parameters)
-        rnn.initialize(initialization, using: &rng)
-        fc.initialize(using: &rng)
+        self.configuration = configuration
+        layers = configuration.make(parameters: parameters)
+        (embedding, rnn, fc) = (layers.embedding, layers.rnn, layers.fc)
+        layers.initialize(initialization, using: &rng)
     }
 
     public convenience init(inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
@@ -118,16 +126,18 @@ public final class ManyToManyModel: SequenceModel {
     public var outputSize: Int { fc.outputSize }
 
     private func runForward(_ input: SequenceInput, batchSize: Int, initialState: [Float]?) -> Int {
-        rnn.forward(input, batchSize: batchSize, initialState: initialState)
-        return computeLogits(batchSize: batchSize)
+        layers.forward(input, batchSize: batchSize, initialState: initialState, noise: nil)
+        return computeLogits(batchSize: batchSize).rows
     }
 
-    /// The output layer over the stack's last outputs, into `logitBuffer`; returns `T*B`.
-    private func computeLogits(batchSize: Int) -> Int {
+    /// The output layer over the stack's last outputs (after dropout in training), into
+    /// `logitBuffer`; returns `T*B` and the output layer's input.
+    private func computeLogits(batchSize: Int) -> (rows: Int, input: UnsafePointer<Float>) {
         let rows = rnn.steps * batchSize
         logitBuffer.resize(rows * fc.outputSize)
-        rnn.withOutputs { h in fc.forward(h.baseAddress!, rows: rows, into: logitBuffer.pointer) }
-        return rows
+        let x = rnn.withOutputs { h in layers.outputLayerInput(h.baseAddress!, steps: rnn.steps, batchSize: batchSize) }
+        fc.forward(x, rows: rows, into: logitBuffer.pointer)
+        return (rows, x)
     }
 
     /// The logits `[T*B, outputSize]` for `input`, from `initialState` (zeros when nil).
@@ -136,7 +146,8 @@ public final class ManyToManyModel: SequenceModel {
         return Matrix(rows: rows, cols: fc.outputSize, storage: logitBuffer.array)
     }
 
-    /// Zeroes the gradients, runs forward, the fused softmax cross-entropy against
+    /// Zeroes the gradients, runs forward (with the dropout of training step
+    /// `trainingStep`, which it then advances), the fused softmax cross-entropy against
     /// `batch.targets` and the backward pass; returns the mean loss. Afterwards
     /// `parameters.gradients` holds d(loss)/d(parameters) and `finalState(into:)` the state
     /// to carry into the next chunk (truncated BPTT).
@@ -144,23 +155,25 @@ public final class ManyToManyModel: SequenceModel {
     @discardableResult
     public func computeGradients(_ batch: Batch) -> Double {
         parameters.zeroGradients()
-        rnn.forward(batch.input, batchSize: batch.batchSize, initialState: batch.initialState)
+        let noise = layers.trainingNoise(step: trainingStep, firstSequence: batch.firstSequence)
+        trainingStep += 1
+        layers.forward(batch.input, batchSize: batch.batchSize, initialState: batch.initialState, noise: noise)
         let loss = profiler.measure(.outputAndLoss) {
-            let rows = computeLogits(batchSize: batch.batchSize)
+            let (rows, fcInput) = computeLogits(batchSize: batch.batchSize)
             let classes = fc.outputSize
             let logits = logitBuffer.pointer
             let loss = batch.targets.withUnsafeBufferPointer { t in
                 SoftmaxCrossEntropy.compute(logits: logits, rows: rows, classes: classes,
                                             targets: t.baseAddress!, gradient: logits).loss
             }
-            rnn.withOutputs { h in
-                rnn.withOutputGradient { dh in
-                    fc.backward(logits, input: h.baseAddress!, rows: rows, inputGradient: dh.baseAddress!)
-                }
+            rnn.withOutputGradient { dh in
+                fc.backward(logits, input: fcInput, rows: rows, inputGradient: dh.baseAddress!)
+                layers.outputLayerInputBackward(dh.baseAddress!, rows: rows)
             }
             return loss
         }
         rnn.backward()
+        layers.backwardInput()
         return loss
     }
 

@@ -22,8 +22,15 @@ import Linalg
 ///   only when `(B, T)` grow.
 public final class ManyToOneModel: SequenceModel {
     public let parameters = ParameterStore()
+    /// The token embedding before the stack, when the configuration has one.
+    public let embedding: Embedding?
     public let rnn: RecurrentStack
     public let fc: Linear
+    public let configuration: Configuration
+    /// The training step whose dropout masks the next `computeGradients` draws (`Trainer`
+    /// sets it; each `computeGradients` advances it).
+    public var trainingStep = 0
+    let layers: StackWithOutput
     let lastHidden = FloatBuffer()      // [B, H]
     let lastHiddenGradient = FloatBuffer()
     let logitBuffer = FloatBuffer()     // [B, O]
@@ -42,6 +49,9 @@ public final class ManyToOneModel: SequenceModel {
     /// `B` sequences padded to `T` steps, time-major, each with one label, its length and
     /// (optionally) the state to start from.
     public struct Batch: SequenceBatch {
+        /// The index of sequence 0 in the whole batch this one was cut from (the dropout
+        /// masks follow whole-batch indices; 0 for a whole batch).
+        public var firstSequence = 0
         /// `[T*B]` tokens or `[T*B, I]` vectors.
         public var input: SequenceInput
         /// `[B]` class indices, `-1` = not counted.
@@ -83,17 +93,15 @@ public final class ManyToOneModel: SequenceModel {
             }
             TimeMajor.gatherState(batch.initialState, blocks: stateBlocks, batchSize: B, sequences: range, into: &initialState)
             batchSize = range.count
+            firstSequence = batch.firstSequence + range.lowerBound
         }
     }
 
-    public var configuration: Configuration {
-        Configuration(inputSize: rnn.inputSize, outputSize: fc.outputSize, recurrent: rnn.configuration)
-    }
-
     public init(_ configuration: Configuration, using rng: inout SeededRandom) {
-        (rnn, fc) = configuration.make(parameters: parameters)
-        rnn.initialize(using: &rng)
-        fc.initialize(using: &rng)
+        self.configuration = configuration
+        layers = configuration.make(parameters: parameters)
+        (embedding, rnn, fc) = (layers.embedding, layers.rnn, layers.fc)
+        layers.initialize(.pytorchDefault, using: &rng)
     }
 
     public convenience init(inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
@@ -109,14 +117,16 @@ public final class ManyToOneModel: SequenceModel {
     /// The state after each sequence's own last step.
     public func finalState(into out: inout [Float]) { rnn.finalState(lengths: lengths, into: &out) }
 
-    /// Runs the stack and the output layer; the logits `[B, O]` are in `logitBuffer`.
-    private func runForward(_ batch: Batch) {
+    /// Runs the stack and the output layer (with dropout when `noise` is given); the
+    /// logits `[B, O]` are in `logitBuffer`. Returns the output layer's input `[B, H]`.
+    @discardableResult
+    private func runForward(_ batch: Batch, noise: DropoutNoise? = nil) -> UnsafePointer<Float> {
         let B = batch.batchSize, H = rnn.hiddenSize
-        rnn.forward(batch.input, batchSize: B, initialState: batch.initialState)
+        layers.forward(batch.input, batchSize: B, initialState: batch.initialState, noise: noise)
         lengths.removeAll(keepingCapacity: true)
         if let given = batch.lengths { lengths.append(contentsOf: given) } else { lengths.append(contentsOf: repeatElement(rnn.steps, count: B)) }
         rnn.checkLengths(lengths)
-        profiler.measure(.outputAndLoss) {
+        return profiler.measure(.outputAndLoss) {
             lastHidden.resize(B * H)
             rnn.withOutputs { h in
                 for b in 0..<B {
@@ -124,16 +134,21 @@ public final class ManyToOneModel: SequenceModel {
                 }
             }
             logitBuffer.resize(B * fc.outputSize)
-            fc.forward(lastHidden.pointer, rows: B, into: logitBuffer.pointer)
+            let x = layers.outputLayerInput(lastHidden.pointer, steps: 1, batchSize: B)
+            fc.forward(x, rows: B, into: logitBuffer.pointer)
+            return x
         }
     }
 
-    /// Zeroes the gradients, then forward, softmax cross-entropy against `batch.labels`,
-    /// and backward; returns the mean loss over the counted labels.
+    /// Zeroes the gradients, then forward (with the dropout of training step
+    /// `trainingStep`, which it then advances), softmax cross-entropy against
+    /// `batch.labels`, and backward; returns the mean loss over the counted labels.
     @discardableResult
     public func computeGradients(_ batch: Batch) -> Double {
         parameters.zeroGradients()
-        runForward(batch)
+        let noise = layers.trainingNoise(step: trainingStep, firstSequence: batch.firstSequence)
+        trainingStep += 1
+        let fcInput = runForward(batch, noise: noise)
         let B = batch.batchSize, H = rnn.hiddenSize
         let loss = profiler.measure(.outputAndLoss) {
             let logits = logitBuffer.pointer
@@ -142,7 +157,8 @@ public final class ManyToOneModel: SequenceModel {
                                             gradient: logits).loss
             }
             lastHiddenGradient.resize(B * H)
-            fc.backward(logits, input: lastHidden.pointer, rows: B, inputGradient: lastHiddenGradient.pointer)
+            fc.backward(logits, input: fcInput, rows: B, inputGradient: lastHiddenGradient.pointer)
+            layers.outputLayerInputBackward(lastHiddenGradient.pointer, rows: B)
             rnn.withOutputGradient { d in
                 for b in 0..<B {
                     let row = d.baseAddress! + ((lengths[b] - 1) * B + b) * H
@@ -153,6 +169,7 @@ public final class ManyToOneModel: SequenceModel {
             return loss
         }
         rnn.backward()
+        layers.backwardInput()
         return loss
     }
 

@@ -52,6 +52,13 @@ public protocol SequenceModel: AnyObject {
     /// flattened, into `out` (no allocation when it already has the right size).
     /// - Precondition: `stateBlocks > 0`.
     func finalState(into out: inout [Float])
+
+    /// The training step whose random noise (dropout masks) the next `computeGradients`
+    /// draws; each `computeGradients` advances it. `Trainer` sets it from its position
+    /// before every step, so a resumed run draws the masks of the uninterrupted one, and
+    /// `DataParallelModel` gives its replicas the model's. Default: 0, never stored (a
+    /// model without noise).
+    var trainingStep: Int { get set }
 }
 
 extension SequenceModel {
@@ -59,6 +66,10 @@ extension SequenceModel {
     public var stateWidth: Int { 0 }
     public func finalState(into out: inout [Float]) {
         preconditionFailure("\(Self.self) carries no state from batch to batch")
+    }
+    public var trainingStep: Int {
+        get { 0 }
+        set {}
     }
     /// Whether the model carries a state from batch to batch (`stateBlocks > 0`).
     public var carriesState: Bool { stateBlocks > 0 }

@@ -19,10 +19,15 @@ public enum LastStep: OutputPlacement {
     public static func outputRows(batchSize: Int, steps: Int) -> Int { batchSize }
 }
 
-/// The configuration of a stack `rnn.*` over inputs of `inputSize`, then `fc` to
-/// `outputSize` classes, read at `Output`'s rows (`ManyToManyModel.Configuration`,
-/// `ManyToOneModel.Configuration`). Metadata keys `input_size`, `output_size` and
-/// `RecurrentConfiguration`'s.
+/// The configuration of a stack `rnn.*` over inputs of `inputSize` (token ids, or vectors
+/// of that width), then `fc` to `outputSize` classes, read at `Output`'s rows
+/// (`ManyToManyModel.Configuration`, `ManyToOneModel.Configuration`) — optionally with an
+/// embedding before the stack, the output layer's weight tied to it, and dropout, as
+/// pytorch/examples' word_language_model (`Embedding → dropout → LSTM(dropout) → dropout →
+/// Linear`).
+///
+/// Metadata keys `input_size`, `output_size`, `RecurrentConfiguration`'s, and when set
+/// `embedding_size`, `tie_weights` ("true"), `dropout` and `dropout_seed` (absent: 0, off).
 public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfiguration {
     public static var architecture: String { Output.architecture }
     /// The stack's state runs from batch to batch (truncated BPTT, or a classifier's state).
@@ -30,52 +35,155 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
     public var inputSize: Int
     public var outputSize: Int
     public var recurrent: RecurrentConfiguration
+    /// 0: the stack reads the input itself (one-hot tokens as a gather, or vectors);
+    /// `E > 0`: tokens go through `embedding.weight` `[inputSize, E]` first (`nn.Embedding`).
+    public var embeddingSize: Int
+    /// The output layer's weight is the embedding's (`fc.weight` is `embedding.weight`):
+    /// needs an embedding with `E = H` and `inputSize = outputSize`.
+    public var tiedWeights: Bool
+    /// The probability of dropping an element in training at every dropout site: the
+    /// embedding's output, between recurrent layers (`nn.LSTM(dropout:)`) and the top
+    /// layer's output before `fc`. In `[0, 1)`; 0: no dropout. Evaluation never drops.
+    public var dropout: Float
+    /// The seed of the dropout masks (`DropoutNoise`).
+    public var dropoutSeed: UInt64
 
-    public init(inputSize: Int, outputSize: Int, recurrent: RecurrentConfiguration) {
+    public init(inputSize: Int, outputSize: Int, recurrent: RecurrentConfiguration, embeddingSize: Int = 0,
+                tiedWeights: Bool = false, dropout: Float = 0, dropoutSeed: UInt64 = 0) {
+        precondition(embeddingSize >= 0, "embeddingSize must be 0 (none) or positive, got \(embeddingSize)")
+        precondition(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got \(dropout)")
+        if tiedWeights, let problem = Self.tyingProblem(inputSize: inputSize, outputSize: outputSize,
+                                                        embeddingSize: embeddingSize, hiddenSize: recurrent.hiddenSize) {
+            preconditionFailure(problem)
+        }
         self.inputSize = inputSize
         self.outputSize = outputSize
         self.recurrent = recurrent
+        self.embeddingSize = embeddingSize
+        self.tiedWeights = tiedWeights
+        self.dropout = dropout
+        self.dropoutSeed = dropoutSeed
+    }
+
+    /// Why the output weight cannot be the embedding for these sizes, or nil when it can.
+    public static func tyingProblem(inputSize: Int, outputSize: Int, embeddingSize: Int, hiddenSize: Int) -> String? {
+        if embeddingSize == 0 { return "tied weights need an embedding (an embedding size above 0)" }
+        if embeddingSize != hiddenSize {
+            return "tied weights need the embedding size (\(embeddingSize)) to equal the hidden size (\(hiddenSize)): the output layer's weight [V, H] is the embedding [V, E]"
+        }
+        if inputSize != outputSize {
+            return "tied weights need as many output classes (\(outputSize)) as input tokens (\(inputSize))"
+        }
+        return nil
     }
 
     public init(metadata: [String: String]) throws(CheckpointError) {
         let reader = MetadataReader(metadata: metadata)
         let recurrent = try RecurrentConfiguration(metadata: metadata)
-        self.init(inputSize: try reader.integer("input_size", in: 1...RecurrentConfiguration.maximumInputSize),
-                  outputSize: try reader.integer("output_size", in: 1...RecurrentConfiguration.maximumInputSize),
-                  recurrent: recurrent)
+        let inputSize = try reader.integer("input_size", in: 1...RecurrentConfiguration.maximumInputSize)
+        let outputSize = try reader.integer("output_size", in: 1...RecurrentConfiguration.maximumInputSize)
+        let parts = try Self.readInputAndDropout(metadata, inputSize: inputSize, outputSize: outputSize, hiddenSize: recurrent.hiddenSize)
+        self.init(inputSize: inputSize, outputSize: outputSize, recurrent: recurrent, embeddingSize: parts.embeddingSize,
+                  tiedWeights: parts.tiedWeights, dropout: parts.dropout, dropoutSeed: parts.dropoutSeed)
     }
 
-    /// `rnn.*` (the stack), then `fc.weight` [O, H], `fc.bias` [O].
+    /// The `embedding_size`, `tie_weights`, `dropout` and `dropout_seed` keys (each absent: 0/off).
+    package static func readInputAndDropout(_ metadata: [String: String], inputSize: Int, outputSize: Int, hiddenSize: Int)
+        throws(CheckpointError) -> (embeddingSize: Int, tiedWeights: Bool, dropout: Float, dropoutSeed: UInt64) {
+        let reader = MetadataReader(metadata: metadata)
+        let E = metadata["embedding_size"] == nil ? 0 : try reader.integer("embedding_size", in: 0...RecurrentConfiguration.maximumHiddenSize)
+        var tied = false
+        if let text = metadata["tie_weights"] {
+            guard text == "true" || text == "false" else {
+                throw .invalidMetadata(key: "tie_weights", value: text, expected: "true or false")
+            }
+            tied = text == "true"
+        }
+        if tied, let problem = tyingProblem(inputSize: inputSize, outputSize: outputSize, embeddingSize: E, hiddenSize: hiddenSize) {
+            throw .invalidMetadata(key: "tie_weights", value: "true", expected: "false: \(problem)")
+        }
+        var dropout: Float = 0
+        if let text = metadata["dropout"] {
+            guard let p = Float(text), p >= 0 && p < 1 else {
+                throw .invalidMetadata(key: "dropout", value: text, expected: "a probability in [0, 1)")
+            }
+            dropout = p
+        }
+        var seed: UInt64 = 0
+        if let text = metadata["dropout_seed"] {
+            guard let s = UInt64(text) else {
+                throw .invalidMetadata(key: "dropout_seed", value: text, expected: "an unsigned 64-bit integer")
+            }
+            seed = s
+        }
+        return (E, tied, dropout, seed)
+    }
+
+    /// The width of the stack's input: `E` with an embedding, else `inputSize`.
+    public var stackInputSize: Int { embeddingSize > 0 ? embeddingSize : inputSize }
+
+    /// `embedding.weight` [V, E] (with an embedding), `rnn.*` (the stack), then
+    /// `fc.weight` [O, H] (unless tied: it is `embedding.weight`) and `fc.bias` [O] —
+    /// the order of word_language_model's encoder, rnn, decoder.
     public var parameterShapes: [ParameterShape] {
-        recurrent.parameterShapes(inputSize: inputSize, prefix: "rnn.")
+        (embeddingSize > 0 ? Embedding.parameterShapes(vocabularySize: inputSize, embeddingSize: embeddingSize, prefix: "embedding.") : [])
+            + recurrent.parameterShapes(inputSize: stackInputSize, prefix: "rnn.")
             + Linear.parameterShapes(inputSize: recurrent.hiddenSize, outputSize: outputSize, prefix: "fc.")
+                .filter { !tiedWeights || $0.name != "fc.weight" }
     }
 
-    public var summary: String { "\(recurrent.summary), input_size \(inputSize), output_size \(outputSize)" }
+    public var summary: String {
+        "\(recurrent.summary), input_size \(inputSize), output_size \(outputSize)"
+            + (embeddingSize > 0 ? ", embedding_size \(embeddingSize)" : "") + (tiedWeights ? ", tied weights" : "")
+    }
 
     public var metadata: [String: String] {
-        recurrent.metadata.merging(["input_size": String(inputSize), "output_size": String(outputSize)]) { a, _ in a }
+        var m = recurrent.metadata.merging(["input_size": String(inputSize), "output_size": String(outputSize)]) { a, _ in a }
+        m.merge(inputAndDropoutMetadata) { a, _ in a }
+        return m
     }
 
-    /// Token input (a gather): the stack's FLOPs per row of the `[T*B, ·]` matrices
-    /// (`RecurrentConfiguration.trainingFlopsPerToken`), and the output layer's forward,
+    /// The `embedding_size`, `tie_weights`, `dropout` and `dropout_seed` keys, each only when set.
+    package var inputAndDropoutMetadata: [String: String] {
+        var m: [String: String] = [:]
+        if embeddingSize > 0 { m["embedding_size"] = String(embeddingSize) }
+        if tiedWeights { m["tie_weights"] = "true" }
+        if dropout > 0 {
+            m["dropout"] = String(dropout)
+            m["dropout_seed"] = String(dropoutSeed)
+        }
+        return m
+    }
+
+    /// The stack's FLOPs per row of the `[T*B, ·]` matrices
+    /// (`RecurrentConfiguration.trainingFlopsPerToken`: one-hot tokens are a gather, an
+    /// embedding's vectors a dense input of width E), and the output layer's forward,
     /// `dW` and `dH`, 6HO per output row.
     public func trainingFlops(batchSize: Int, steps: Int) -> Double {
-        recurrent.trainingFlopsPerToken(tokenInput: true, inputSize: inputSize) * Double(batchSize * steps)
+        recurrent.trainingFlopsPerToken(tokenInput: embeddingSize == 0, inputSize: stackInputSize) * Double(batchSize * steps)
             + 6 * Double(recurrent.hiddenSize * outputSize) * Double(Output.outputRows(batchSize: batchSize, steps: steps))
     }
 
-    /// The floats of a step's workspaces over `rows = T·B` rows: the stack's and the
-    /// logits with their gradient.
+    /// The floats of a step's workspaces over `rows = T·B` rows: the stack's, the logits
+    /// with their gradient, the embedded input with its gradient, and the dropout masks
+    /// with the dropped activations.
     public func workspaceFloats(rows: Int, batchSize: Int) -> Double {
-        recurrent.workspaceFloats(rows: rows, batchSize: batchSize)
-            + Double(Output.outputRows(batchSize: batchSize, steps: rows / max(batchSize, 1)) * outputSize) * 2
+        let outputRows = Output.outputRows(batchSize: batchSize, steps: rows / max(batchSize, 1))
+        let H = recurrent.hiddenSize, L = recurrent.numLayers
+        let dropped = dropout > 0 ? Double(rows * embeddingSize + (L - 1) * rows * H) * 3 + Double(outputRows * H) * 2 : 0
+        return recurrent.workspaceFloats(rows: rows, batchSize: batchSize)
+            + Double(outputRows * outputSize) * 2 + Double(rows * embeddingSize) * 2 + dropped
     }
 
-    /// The stack and the output layer, registered in `parameters` in `parameterShapes`' order.
-    func make(parameters: ParameterStore) -> (RecurrentStack, Linear) {
-        (recurrent.makeStack(inputSize: inputSize, parameters: parameters, prefix: "rnn."),
-         Linear(inputSize: recurrent.hiddenSize, outputSize: outputSize, parameters: parameters, prefix: "fc."))
+    /// The layers, registered in `parameters` in `parameterShapes`' order.
+    func make(parameters: ParameterStore) -> StackWithOutput {
+        let embedding = embeddingSize > 0
+            ? Embedding(vocabularySize: inputSize, embeddingSize: embeddingSize, parameters: parameters) : nil
+        let rnn = recurrent.makeStack(inputSize: stackInputSize, parameters: parameters, prefix: "rnn.")
+        let fc = tiedWeights
+            ? Linear(sharing: embedding!.weight, parameters: parameters, prefix: "fc.")
+            : Linear(inputSize: recurrent.hiddenSize, outputSize: outputSize, parameters: parameters, prefix: "fc.")
+        return StackWithOutput(embedding: embedding, rnn: rnn, fc: fc, dropout: dropout, dropoutSeed: dropoutSeed)
     }
 }
 

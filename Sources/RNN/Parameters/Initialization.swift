@@ -47,10 +47,11 @@ extension RecurrentStack {
 }
 
 extension Linear {
-    /// PyTorch's `nn.Linear` default: weight and bias `U(-1/sqrt(I), 1/sqrt(I))`.
+    /// PyTorch's `nn.Linear` default: weight and bias `U(-1/sqrt(I), 1/sqrt(I))`; a
+    /// shared weight (`init(sharing:)`) is its owner's to initialize, so only the bias is set.
     public func initialize(using rng: inout SeededRandom) {
         let bound = 1 / Float(inputSize).squareRoot()
-        var slots = [weight]
+        var slots = isWeightShared ? [] : [weight]
         if let bias { slots.append(bias) }
         for s in slots {
             for i in s.range { parameters.values[i] = rng.uniform(-bound, bound) }

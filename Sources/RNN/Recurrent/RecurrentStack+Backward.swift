@@ -94,10 +94,18 @@ extension RecurrentStack {
             }
             return
         }
-        let x = k == 0 ? UnsafePointer(denseInput.pointer) : UnsafePointer(states[k - 1].pointer + B * H)
+        let x = layerInput(k)
         BLAS.gemm(.transposed, .none, m: gH, n: I, k: T * B, a: inputSide, lda: gH, b: x, ldb: I,
                   beta: 1, c: gwih, ldc: I)
-        // dX = dA W_ih: into the layer below's output gradient, or the input gradient.
+        // dX = dA W_ih: into the layer below's output gradient (through the dropout mask
+        // when there was one), or the input gradient.
+        if k > 0 && dropoutActive {
+            droppedInputGradient.resize(T * B * H)
+            BLAS.gemm(.none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, b: wih, ldb: I,
+                      beta: 0, c: droppedInputGradient.pointer, ldc: I)
+            layerDropouts[k - 1].backward(droppedInputGradient.pointer, addingInto: outputGradients[k - 1].pointer, count: T * B * H)
+            return
+        }
         let dx = k > 0 ? outputGradients[k - 1].pointer : inputGradientBuffer.pointer
         BLAS.gemm(.none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, b: wih, ldb: I,
                   beta: k > 0 ? 1 : 0, c: dx, ldc: I)
@@ -114,6 +122,13 @@ extension RecurrentStack {
     /// Calls `body` with `initialStateGradient`'s values, without copying.
     func withInitialStateGradient<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(initialStateGradientBuffer.buffer))
+    }
+
+    /// d(loss)/d(dense input) `[T*B, inputSize]` of the last `backward`, in place (an
+    /// embedding's dropout mask and scatter-add read it).
+    func inputGradientPointer() -> UnsafeMutablePointer<Float> {
+        precondition(!inputIsTokens, "inputGradient exists only for dense input")
+        return inputGradientBuffer.pointer
     }
 
     /// d(loss)/d(dense input) from the last `backward`, `[T*B, inputSize]`.

@@ -76,6 +76,14 @@ public class RecurrentStack {
     let tokenProjectionTable = FloatBuffer()
     /// Forward scratch: `W_hhᵀ` `[H, G·H]` of the layer running (see `transposedRecurrentWeights`).
     let recurrentWeightsTransposed = FloatBuffer()
+    /// Dropout between layers (as `nn.LSTM(dropout:)`): per layer `k ≥ 1`, the mask on its
+    /// input (site `k`) and the dropped input `[T*B, H]` itself (index `k - 1`), used when
+    /// the last `forward` had `dropout`.
+    var layerDropouts: [DropoutSite] = []
+    var droppedInputs: [FloatBuffer] = []
+    var dropoutActive = false
+    /// Backward scratch: d(loss)/d(dropped input) `[T*B, H]` before its mask.
+    let droppedInputGradient = FloatBuffer()
 
     init(cell: RecurrentCell, inputSize: Int, hiddenSize: Int, numLayers: Int,
          bias: Bool, parameters: ParameterStore, prefix: String) {
@@ -99,6 +107,8 @@ public class RecurrentStack {
         (biasIH, biasHH) = bias ? (every(2), every(3)) : ([], [])
         states = (0..<numLayers).map { _ in FloatBuffer() }
         outputGradients = (0..<numLayers).map { _ in FloatBuffer() }
+        layerDropouts = (1..<max(numLayers, 1)).map { DropoutSite(site: $0) }
+        droppedInputs = (1..<max(numLayers, 1)).map { _ in FloatBuffer() }
     }
 
     /// `G·H`, the width of the stacked gate blocks.
@@ -143,16 +153,14 @@ public class RecurrentStack {
     ///   - initialState: `stateSize(batchSize:)` values (`[parts, L, B, H]`), zeros when
     ///     nil. Pass the previous chunk's `finalState()` for truncated BPTT: it is used
     ///     as a constant (no gradient flows into the previous chunk).
+    ///   - dropout: training only: drops the inputs of layers 1..<L (sites `1..<L` of the
+    ///     noise), as `nn.LSTM(dropout:)`; `backward` then runs through the same masks.
+    ///     Nil (evaluation) or a rate of 0: no dropout.
     /// Clears the output gradient that `backward` will read.
     /// - Complexity: `O(T·B·G·H·(I + H·L))`; allocates only when `(B, T)` grows.
-    public func forward(_ input: SequenceInput, batchSize: Int, initialState: [Float]? = nil) {
-        precondition(batchSize > 0, "batchSize must be positive, got \(batchSize)")
+    public func forward(_ input: SequenceInput, batchSize: Int, initialState: [Float]? = nil, dropout: DropoutNoise? = nil) {
         let rows = input.rowCount
-        precondition(rows % batchSize == 0 && rows > 0,
-                     "input has \(rows) rows, not a positive multiple of batch size \(batchSize)")
-        let T = rows / batchSize, B = batchSize, H = hiddenSize
-        self.batchSize = B
-        self.steps = T
+        let (T, B) = checkedShape(rows: rows, batchSize: batchSize)
         switch input {
         case .tokens(let t):
             inputIsTokens = true
@@ -167,6 +175,33 @@ public class RecurrentStack {
             inputIsTokens = false
             denseInput.copy(from: m.storage)
         }
+        runLayers(T: T, B: B, initialState: initialState, dropout: dropout)
+    }
+
+    /// `forward` over dense input that `fill` writes straight into the stack's input
+    /// buffer `[rows, inputSize]` (an embedding's gather: no copy of the input).
+    func forward(denseRows rows: Int, batchSize: Int, initialState: [Float]?, dropout: DropoutNoise?,
+                 fill: (UnsafeMutablePointer<Float>) -> Void) {
+        let (T, B) = checkedShape(rows: rows, batchSize: batchSize)
+        inputIsTokens = false
+        denseInput.resize(rows * inputSize)
+        fill(denseInput.pointer)
+        runLayers(T: T, B: B, initialState: initialState, dropout: dropout)
+    }
+
+    /// `(T, B)` of an input of `rows` rows, recorded as the last forward's.
+    private func checkedShape(rows: Int, batchSize: Int) -> (Int, Int) {
+        precondition(batchSize > 0, "batchSize must be positive, got \(batchSize)")
+        precondition(rows % batchSize == 0 && rows > 0,
+                     "input has \(rows) rows, not a positive multiple of batch size \(batchSize)")
+        self.batchSize = batchSize
+        self.steps = rows / batchSize
+        return (steps, batchSize)
+    }
+
+    /// The layers over the input already in place (`tokens` or `denseInput`).
+    private func runLayers(T: Int, B: Int, initialState: [Float]?, dropout: DropoutNoise?) {
+        let H = hiddenSize
         if let h0 = initialState {
             precondition(h0.count == stateSize(batchSize: B),
                          "initialState has \(h0.count) elements, expected \(stateSize(batchSize: B)) ([\(cell.stateParts), \(numLayers), \(B), \(H)])")
@@ -176,6 +211,8 @@ public class RecurrentStack {
             outputGradients[k].resize(T * B * H)
             outputGradients[k].zero()
         }
+        dropoutActive = numLayers > 1 && (dropout?.rate ?? 0) > 0
+        if dropoutActive { for buffer in droppedInputs { buffer.resize(T * B * H) } }
         prepareCellBuffers(T: T, B: B)
         for p in 0..<cell.stateParts {
             for k in 0..<numLayers {
@@ -192,6 +229,10 @@ public class RecurrentStack {
             tokens.withUnsafeBufferPointer { tok in
                 for k in 0..<numLayers {
                     profiler.measure(.inputProjection) {
+                        if k > 0 && dropoutActive {
+                            layerDropouts[k - 1].forward(dropout!, steps: T, batchSize: B, width: H,
+                                                         states[k - 1].pointer + B * H, into: droppedInputs[k - 1].pointer)
+                        }
                         projectInputs(k, T: T, B: B, w: w, tokens: tok.baseAddress)
                     }
                     recurrenceForward(k, T: T, B: B, w: w)
@@ -247,10 +288,17 @@ public class RecurrentStack {
             }
         } else {
             for r in 0..<(T * B - 1) { (target + r * gH).update(from: bias, count: gH) }
-            let x = k == 0 ? UnsafePointer(denseInput.pointer) : UnsafePointer(states[k - 1].pointer + B * hiddenSize)
+            let x = layerInput(k)
             BLAS.gemm(.none, .transposed, m: T * B, n: gH, k: I, a: x, lda: I, b: wih, ldb: I,
                       beta: 1, c: target, ldc: gH)
         }
+    }
+
+    /// The input `[T*B, I_k]` layer `k` saw in the last forward: the dense input, the
+    /// layer below's outputs, or those outputs after dropout.
+    func layerInput(_ k: Int) -> UnsafePointer<Float> {
+        if k == 0 { return UnsafePointer(denseInput.pointer) }
+        return UnsafePointer(dropoutActive ? droppedInputs[k - 1].pointer : states[k - 1].pointer + batchSize * hiddenSize)
     }
 
     // MARK: - Outputs and states

@@ -8,9 +8,11 @@ import SafeTensors
 /// The layout (format `swift-rnn.charrnn`; `G` = 1 for `cell` rnn, 3 for gru, 4 for lstm):
 /// ```text
 /// tensors (F32)
+///   embedding.weight   [V, E]                                   with an embedding (nn.Embedding)
 ///   rnn.weight_ih_l{k} [G·H, I_k]  rnn.weight_hh_l{k} [G·H, H]  the model, under PyTorch's
 ///   rnn.bias_ih_l{k}   [G·H]       rnn.bias_hh_l{k}   [G·H]     state_dict names of
 ///   fc.weight          [V, H]      fc.bias            [V]       nn.RNN/GRU/LSTM + nn.Linear
+///                                  (no fc.weight with tied weights: it is embedding.weight)
 ///   optimizer.{buffer}.{parameter}   the optimizer's moment buffers, one per parameter,
 ///                                    in the parameter's shape (e.g. optimizer.exp_avg.fc.bias)
 ///   training.hidden_state            the state carried between truncated-BPTT chunks:
@@ -21,6 +23,7 @@ import SafeTensors
 ///   format "swift-rnn.charrnn", format_version, cell (rnn|gru|lstm; absent = rnn),
 ///   vocabulary (the characters, in token order), vocab_size, hidden_size, num_layers,
 ///   nonlinearity (tanh|relu; rnn only, absent for gru and lstm), initialization;
+///   when set: embedding_size, tie_weights ("true"), dropout and dropout_seed;
 ///   with optimizer state: optimizer (adam|adamw|sgd|adagrad|rmsprop), learning_rate, optimizer_step;
 ///   with training state: step, epoch, step_in_epoch, rng_state ("w0,w1,w2,w3");
 ///   anything else: extra metadata (`metadata`)
@@ -28,7 +31,8 @@ import SafeTensors
 ///
 /// `format_version` is the oldest version that reads the file: 1 for a vanilla RNN (the
 /// original layout, which older readers still load), 2 for a GRU or LSTM (so an older
-/// reader says to update instead of failing on the gate-stacked shapes).
+/// reader says to update instead of failing on the gate-stacked shapes), 3 for a model
+/// with an embedding, tied weights or dropout.
 ///
 /// Reading checks everything before a model is built, so a damaged or mismatched file
 /// throws a `CheckpointError` naming the problem instead of tripping a precondition.
@@ -43,14 +47,20 @@ import SafeTensors
 public struct Checkpoint {
     /// The value of the `format` metadata key.
     public static let format = "swift-rnn.charrnn"
-    /// The newest `format_version` this code reads (and writes, for GRU and LSTM models).
-    public static let formatVersion = 2
-    /// The `format_version` written for a model with `cell`: the oldest reader that can load it.
-    public static func formatVersion(for cell: RecurrentCell) -> Int { cell == .rnn ? 1 : 2 }
+    /// The newest `format_version` this code reads (and writes, for models with an
+    /// embedding, tied weights or dropout).
+    public static let formatVersion = 3
+    /// The `format_version` written for a model of `configuration`: the oldest reader
+    /// that can load it (1: a vanilla RNN; 2: a GRU or LSTM; 3: an embedding, tied
+    /// weights or dropout, which an older reader would drop or fail on).
+    public static func formatVersion(for configuration: ManyToManyModel.Configuration) -> Int {
+        if !configuration.inputAndDropoutMetadata.isEmpty { return 3 }
+        return configuration.recurrent.cell == .rnn ? 1 : 2
+    }
     /// Metadata keys that `Checkpoint` itself writes and interprets.
     public static let reservedMetadataKeys: Set<String> = CheckpointCodec.reservedMetadataKeys.union([
         "format", "format_version", "cell", "vocabulary", "vocab_size", "hidden_size", "num_layers",
-        "nonlinearity", "initialization",
+        "nonlinearity", "initialization", "embedding_size", "tie_weights", "dropout", "dropout_seed",
     ])
     /// The name of the carried hidden state tensor.
     public static let hiddenStateTensor = CheckpointCodec.hiddenStateTensor
@@ -77,8 +87,8 @@ public struct Checkpoint {
     public init(model: ManyToManyModel, vocabulary: Vocabulary, initialization: RecurrentInitialization? = nil,
                 optimizer: OptimizerState? = nil, training: TrainingState? = nil,
                 metadata: [String: String] = [:], tensors: [String: SafeTensors.Tensor] = [:]) {
-        precondition(vocabulary.count == model.rnn.inputSize && vocabulary.count == model.outputSize,
-                     "vocabulary of \(vocabulary.count) characters for a model \(model.rnn.inputSize) -> \(model.outputSize)")
+        precondition(vocabulary.count == model.configuration.inputSize && vocabulary.count == model.outputSize,
+                     "vocabulary of \(vocabulary.count) characters for a model \(model.configuration.inputSize) -> \(model.outputSize)")
         self.model = model
         self.vocabulary = vocabulary
         self.initialization = initialization
@@ -105,7 +115,8 @@ public struct Checkpoint {
         file.metadata = metadata
         file.metadata.merge(rnn.configuration.metadata) { _, b in b }
         file.metadata["format"] = Self.format
-        file.metadata["format_version"] = String(Self.formatVersion(for: rnn.cell))
+        file.metadata.merge(model.configuration.inputAndDropoutMetadata) { _, b in b }
+        file.metadata["format_version"] = String(Self.formatVersion(for: model.configuration))
         file.metadata["vocabulary"] = vocabulary.joined
         file.metadata["vocab_size"] = String(vocabulary.count)
         if let initialization { file.metadata["initialization"] = initialization.rawValue }
@@ -176,7 +187,11 @@ public struct Checkpoint {
                                    expected: "\(V), the number of characters in 'vocabulary'")
         }
         // Every tensor checked against the layout the model registers, then the model built.
-        let configuration = ManyToManyModel.Configuration(inputSize: V, outputSize: V, recurrent: recurrent)
+        let extra = try ManyToManyModel.Configuration.readInputAndDropout(file.metadata, inputSize: V, outputSize: V,
+                                                                          hiddenSize: recurrent.hiddenSize)
+        let configuration = ManyToManyModel.Configuration(inputSize: V, outputSize: V, recurrent: recurrent,
+                                                          embeddingSize: extra.embeddingSize, tiedWeights: extra.tiedWeights,
+                                                          dropout: extra.dropout, dropoutSeed: extra.dropoutSeed)
         let codec = Self.codec(configuration, vocabularySize: V, metadataCell: file.metadata["cell"])
         let decoded = try codec.decode(file)
         var rng = SeededRandom(seed: 0)

@@ -113,8 +113,10 @@ public final class DataParallelModel<Model: SequenceModel> {
         for w in 0..<active {
             workerBatches[w].takeSequences(slices[w], of: batch, stateBlocks: model.stateBlocks)
             copyValues(into: replicas[w])
+            replicas[w].trainingStep = model.trainingStep
         }
         runWorkers(active)
+        model.trainingStep += 1   // as the model's own computeGradients does
         return combine(active)
     }
 

@@ -72,6 +72,7 @@ public final class Trainer<Model: SequenceModel> {
         optimizer.learningRate = learningRate
         var input = batch
         if carryState { input.initialState = carriedState }
+        model.trainingStep = position.step   // the step's dropout masks follow the position
         let loss = parallel.computeGradients(input)
         input.initialState = nil   // the carried array's only owner again, so it is reused below
         gradientObserver?(model.parameters)
