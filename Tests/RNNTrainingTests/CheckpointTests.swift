@@ -113,6 +113,30 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
         #expect(bits(model.rnn.finalState()) == bits(loaded.model.rnn.finalState()))
     }
 
+    /// An embedding, tied weights and dropout: format 3, `embedding.weight` [V, E], no
+    /// `fc.weight` when tied, and the configuration read back whole.
+    @Test(arguments: [false, true])
+    func roundTripWithEmbeddingAndDropout(tied: Bool) throws {
+        let vocabulary = Vocabulary(text: "hello world")
+        let V = vocabulary.count, H = 6
+        var rng = SeededRandom(seed: 17)
+        let configuration = ManyToManyModel.Configuration(inputSize: V, outputSize: V, recurrent: .init(cell: .lstm, hiddenSize: H, numLayers: 2),
+                                                          embeddingSize: H, tiedWeights: tied, dropout: 0.3, dropoutSeed: 42)
+        let model = ManyToManyModel(configuration, using: &rng)
+        let file = Checkpoint(model: model, vocabulary: vocabulary).safeTensors
+        #expect(file.metadata["format_version"] == "3")
+        #expect(file.metadata["embedding_size"] == "6" && file.metadata["dropout"] == "0.3" && file.metadata["dropout_seed"] == "42")
+        #expect(file.metadata["tie_weights"] == (tied ? "true" : nil))
+        #expect(file.tensors["embedding.weight"]?.shape == [V, H])
+        #expect((file.tensors["fc.weight"] == nil) == tied)
+        #expect(file.tensors["rnn.weight_ih_l0"]?.shape == [4 * H, H])
+        let loaded = try Checkpoint(try SafeTensors(bytes: file.serialized()))
+        #expect(loaded.model.configuration == configuration)
+        #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
+        let inputs = try vocabulary.encode("hello")
+        #expect(bits(model.forward(.tokens(inputs), batchSize: 1).storage) == bits(loaded.model.forward(.tokens(inputs), batchSize: 1).storage))
+    }
+
     /// Files from before GRU and LSTM have no `cell` key: they are vanilla RNNs.
     @Test func aFileWithoutACellIsAVanillaRNN() throws {
         let (model, vocabulary, _) = trainedModel(nonlinearity: .relu)
@@ -226,8 +250,12 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
         #expect(error { $0.metadata["nonlinearity"] = "sigmoid" } == .invalidMetadata(key: "nonlinearity", value: "sigmoid", expected: "one of tanh, relu"))
         #expect(error { $0.metadata["vocab_size"] = "3" } != nil)
         #expect(error { $0.metadata["format"] = "gguf" } == .unsupportedFormat("gguf", expected: "swift-rnn.charrnn"))
-        #expect(error { $0.metadata["format_version"] = "3" } == .unsupportedVersion(3, newest: 2))
+        #expect(error { $0.metadata["format_version"] = "4" } == .unsupportedVersion(4, newest: 3))
         #expect(error { $0.metadata["format_version"] = "2" } == nil)
+        #expect(error { $0.metadata["tie_weights"] = "yes" } == .invalidMetadata(key: "tie_weights", value: "yes", expected: "true or false"))
+        #expect(error { $0.metadata["tie_weights"] = "true" } != nil)    // no embedding to tie to
+        #expect(error { $0.metadata["dropout"] = "1.5" } == .invalidMetadata(key: "dropout", value: "1.5", expected: "a probability in [0, 1)"))
+        #expect(error { $0.metadata["embedding_size"] = "8" } != nil)    // the file has no embedding.weight
         #expect(error { $0.metadata["rng_state"] = "1,2,3" } == .invalidMetadata(key: "rng_state", value: "1,2,3", expected: "four unsigned 32-bit integers separated by commas"))
         #expect(error { $0.metadata["step"] = "-4" } == .invalidMetadata(key: "step", value: "-4", expected: "an integer in 0...9007199254740992"))
         // Counters past 2^53 (Int.max among them) leave no room to count on: refused, not

@@ -33,6 +33,12 @@ public struct TutorialExample: Sendable {
     public var clipNorm: Float?
     /// The optimizer's weight decay; nil: its default (PyTorch's).
     public var weightDecay: Float?
+    /// A token embedding of this width before the stack (0: one-hot input), the output
+    /// layer tied to it, and the dropout probability (`ManyToManyModel.Configuration`'s).
+    public var embeddingSize = 0
+    public var tiedWeights = false
+    public var dropout: Float = 0
+    public var dropoutSeed: UInt64 = 0
 
     public init() {}
 
@@ -89,7 +95,9 @@ public struct TutorialExample: Sendable {
         let V = vocabulary.count
         return ManyToManyModel.Configuration(inputSize: V, outputSize: V,
                                              recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
-                                                                               nonlinearity: nonlinearity))
+                                                                               nonlinearity: nonlinearity),
+                                             embeddingSize: embeddingSize, tiedWeights: tiedWeights, dropout: dropout,
+                                             dropoutSeed: dropoutSeed)
     }
 
     /// The example's one batch, as a source of one batch per epoch.

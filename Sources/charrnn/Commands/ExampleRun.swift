@@ -49,6 +49,10 @@ struct ExampleRun {
         example.cell = model.cell ?? .rnn
         example.nonlinearity = model.nonlinearity ?? .tanh
         example.initialization = model.initialization ?? .pytorchDefault
+        example.embeddingSize = model.embeddingSize ?? OptionTable.embeddingSize.exampleDefault!
+        example.tiedWeights = model.tieWeights
+        example.dropout = model.dropout ?? Float(OptionTable.dropout.exampleDefault)
+        example.dropoutSeed = command.optimization.seed ?? OptionTable.seed
         example.optimizer = opt.optimizer ?? .adam
         example.learningRate = opt.learningRate ?? Float(OptionTable.learningRate.exampleDefault)
         example.learningRateDecay = opt.learningRateDecay ?? Float(OptionTable.learningRateDecay.exampleDefault)
@@ -63,6 +67,9 @@ struct ExampleRun {
         let example = self.example
         try Check.vanillaOnly(cell: example.cell, nonlinearity: command.modelOptions.nonlinearity,
                               initialization: command.modelOptions.initialization)
+        if example.tiedWeights {
+            try TrainingConfiguration.checkTying(embeddingSize: example.embeddingSize, hiddenSize: example.hiddenSize)
+        }
         let seed = command.optimization.seed ?? OptionTable.seed
         let checkpointPath = command.checkpoints.checkpoint
         if let checkpointPath { try OutputPath.checkWritable(checkpointPath, option: "--checkpoint") }

@@ -58,6 +58,7 @@ enum OptionTable {
     static let batchSize = IntegerOption(flag: "--batch-size", range: 1...65_536, textDefault: 32, exampleDefault: 3)
     static let hiddenSize = IntegerOption(flag: "--hidden-size", range: 1...16_384, textDefault: 256, exampleDefault: 12)
     static let numLayers = IntegerOption(flag: "--num-layers", range: 1...64, textDefault: 2, exampleDefault: 1)
+    static let embeddingSize = IntegerOption(flag: "--embedding-size", range: 0...16_384, textDefault: 0, exampleDefault: 0)
     static let epochs = IntegerOption(flag: "--epochs", range: 1...1_000_000, textDefault: 10, exampleDefault: 100)
     static let steps = IntegerOption(flag: "--steps", range: 1...1_000_000_000, textDefault: nil, exampleDefault: nil)
     static let sampleLength = IntegerOption(flag: "--sample-length", range: 1...1_000_000, textDefault: 200, exampleDefault: 15)
@@ -73,6 +74,9 @@ enum OptionTable {
     static let weightDecay = RealOption(flag: "--weight-decay", allowZero: true, maximum: 10, textDefault: 0, exampleDefault: 0)
     static func defaultWeightDecay(_ optimizer: OptimizerKind) -> Float { optimizer == .adamw ? 0.01 : 0 }
     static let earlyStop = IntegerOption(flag: "--early-stop", range: 1...10_000, textDefault: nil, exampleDefault: nil)
+    /// `--dropout`: a probability below 1 (1 would drop everything).
+    static let dropout = RealOption(flag: "--dropout", allowZero: true, maximum: 0.99, textDefault: 0, exampleDefault: 0,
+                                    meaning: " (the probability of dropping each activation in training)")
     static let valFraction = RealOption(flag: "--val-fraction", allowZero: true, maximum: 0.5, textDefault: 0.05, exampleDefault: 0)
 
     static let seed: UInt64 = 0

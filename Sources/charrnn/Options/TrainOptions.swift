@@ -52,9 +52,26 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("init"), help: ArgumentHelp("Initialization of the recurrent weights: PyTorch's default uniform, a random orthogonal matrix (per gate block), or the identity with zero biases (--cell rnn with relu, 'IRNN') (default: default).", valueName: "scheme"))
     var initialization: RecurrentInitialization?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Width of a learned token embedding (PyTorch's nn.Embedding, tensor embedding.weight [V, E]) in front of the first layer; 0 feeds each token to it as one-hot, a row gather\(OptionTable.embeddingSize.defaultNote).", valueName: "n"))
+    var embeddingSize: Int?
+
+    @Flag(help: "Make the output layer's weight the embedding (tied weights, as word_language_model's --tied): needs --embedding-size equal to --hidden-size. Saves the parameters of the output layer.")
+    var tieWeights = false
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Dropout probability in training, as pytorch/examples' word_language_model: on the embedding's output, between recurrent layers (nn.LSTM(dropout=p)) and on the last layer's output before the output layer. Off in eval, sampling and validation\(OptionTable.dropout.defaultNote).", valueName: "p"))
+    var dropout: Float?
+
+    /// The options that change the model's structure beyond the stack (`--embedding-size`,
+    /// `--tie-weights`, `--dropout`), as given.
+    var inputAndDropout: (embeddingSize: Int?, tiedWeights: Bool?, dropout: Float?) {
+        (embeddingSize, tieWeights ? true : nil, dropout)
+    }
+
     func validate() throws {
         if let hiddenSize { try OptionTable.hiddenSize.check(hiddenSize) }
         if let numLayers { try OptionTable.numLayers.check(numLayers) }
+        if let embeddingSize { try OptionTable.embeddingSize.check(embeddingSize) }
+        if let dropout { try OptionTable.dropout.check(Double(dropout)) }
         if let cell { try Check.vanillaOnly(cell: cell, nonlinearity: nonlinearity, initialization: initialization) }
     }
 }

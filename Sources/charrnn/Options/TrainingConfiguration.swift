@@ -13,6 +13,10 @@ struct TrainingConfiguration {
     /// `.tanh` for GRU and LSTM (their fixed activations).
     var nonlinearity: Nonlinearity
     var initialization: RecurrentInitialization
+    /// `--embedding-size` (0: one-hot input), `--tie-weights`, `--dropout`.
+    var embeddingSize: Int
+    var tiedWeights: Bool
+    var dropout: Float
     var optimizer: OptimizerKind
     /// The learning rate of the first epoch; epoch `e` uses `learningRate * learningRateDecay^e`.
     var learningRate: Float
@@ -140,6 +144,10 @@ struct TrainingConfiguration {
             nonlinearity = try keep(model.nonlinearity?.rawValue, (rnn.vanillaNonlinearity ?? .tanh).rawValue, "--nonlinearity", "model")
                 .flatMap(Nonlinearity.init(rawValue:))!
             initialization = resumed.initialization ?? model.initialization ?? .pytorchDefault
+            let kept = resumed.model.configuration, given = model.inputAndDropout
+            embeddingSize = try keep(given.embeddingSize, kept.embeddingSize, "--embedding-size", "model")!
+            tiedWeights = try keep(given.tiedWeights, kept.tiedWeights, "--tie-weights", "model")!
+            dropout = try keep(given.dropout, kept.dropout, "--dropout", "model (its dropout draws the masks a resumed run repeats)")!
             let storedOptimizer = resumed.optimizer.flatMap { OptimizerKind(rawValue: $0.name) }
             optimizer = try keep(opt.optimizer?.rawValue, storedOptimizer?.rawValue, "--optimizer", "optimizer and its state")
                 .flatMap(OptimizerKind.init(rawValue:)) ?? .adam
@@ -155,10 +163,16 @@ struct TrainingConfiguration {
             numLayers = model.numLayers ?? OptionTable.numLayers.textDefault!
             nonlinearity = model.nonlinearity ?? .tanh
             initialization = model.initialization ?? .pytorchDefault
+            embeddingSize = model.embeddingSize ?? OptionTable.embeddingSize.textDefault!
+            tiedWeights = model.tieWeights
+            dropout = model.dropout ?? Float(OptionTable.dropout.textDefault)
             optimizer = opt.optimizer ?? .adam
             seqLength = data.seqLength ?? OptionTable.seqLength.textDefault!
             batchSize = data.batchSize ?? OptionTable.batchSize.textDefault!
             valFraction = data.valFraction ?? OptionTable.valFraction.textDefault
+        }
+        if tiedWeights {
+            try Self.checkTying(embeddingSize: embeddingSize, hiddenSize: hiddenSize)
         }
         if seqLength * batchSize > OptionTable.maximumChunkRows {
             throw CLIError("--seq-length × --batch-size is \(Format.count(seqLength * batchSize)); at most \(Format.count(OptionTable.maximumChunkRows)) predictions fit in one step")
@@ -236,6 +250,16 @@ struct TrainingConfiguration {
         if let bestCheckpointPath { try OutputPath.checkWritable(bestCheckpointPath, option: "--keep-best") }
         if let historyPath { try OutputPath.checkWritable(historyPath, option: "--history") }
         if let plotPath { try OutputPath.checkWritable(plotPath, option: "--plot") }
+    }
+
+    /// `--tie-weights` needs an embedding as wide as the hidden layer.
+    static func checkTying(embeddingSize: Int, hiddenSize: Int) throws {
+        if embeddingSize == 0 {
+            throw CLIError("--tie-weights needs an embedding: give --embedding-size equal to --hidden-size (\(hiddenSize))")
+        }
+        if embeddingSize != hiddenSize {
+            throw CLIError("--tie-weights needs --embedding-size equal to --hidden-size, got \(embeddingSize) and \(hiddenSize): the output layer's weight [V, \(hiddenSize)] is the embedding [V, \(embeddingSize)]")
+        }
     }
 
     /// A schedule option without its schedule, or a schedule without what it needs, is an error.

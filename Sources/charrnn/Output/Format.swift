@@ -48,6 +48,15 @@ enum Format {
         "\(numLayers)-layer " + (cell == .rnn ? "\((nonlinearity ?? .tanh).rawValue) RNN" : cell.displayName)
     }
 
+    /// What a model has besides its stack, in words: `, a 128-wide embedding (tied to
+    /// the output layer), dropout 0.3`, or "" for one-hot input without dropout.
+    static func inputAndDropout(_ c: ManyToManyModel.Configuration) -> String {
+        var s = ""
+        if c.embeddingSize > 0 { s += ", a \(c.embeddingSize)-wide embedding\(c.tiedWeights ? " (tied to the output layer)" : "")" }
+        if c.dropout > 0 { s += ", dropout \(number(c.dropout))" }
+        return s
+    }
+
     /// `1 character`, `2 characters`.
     static func plural(_ n: Int, _ word: String) -> String { "\(count(n)) \(word)\(n == 1 ? "" : "s")" }
 }

@@ -77,7 +77,8 @@ final class TrainingSession {
         let configuration = ManyToManyModel.Configuration(
             inputSize: V, outputSize: V,
             recurrent: RecurrentConfiguration(cell: config.cell, hiddenSize: config.hiddenSize, numLayers: config.numLayers,
-                                              nonlinearity: config.nonlinearity))
+                                              nonlinearity: config.nonlinearity),
+            embeddingSize: config.embeddingSize, tiedWeights: config.tiedWeights, dropout: config.dropout, dropoutSeed: config.seed)
         try Self.checkMemory(config: config, model: configuration, validationStreams: validation?.batchSize ?? 0)
         let model: ManyToManyModel, optimizer: Optimizer
         var training: TrainingState? = nil
@@ -376,7 +377,7 @@ final class TrainingSession {
             lines.append("Resuming \(path) at step \(Format.count(step)), epoch \(epoch + 1)\(stepInEpoch > 0 ? " (chunk \(stepInEpoch + 1) of \(train.chunkCount))" : "").")
         }
         lines.append("Data: \(config.dataPath): \(Format.plural(n, "character")), \(vocabulary.count) distinct; \(Format.count(n - held)) to train on, \(held > 0 ? "\(Format.count(held)) (the last \(config.valFraction * 100)%) held out for validation" : "no validation") (--val-fraction).")
-        lines.append("Model: \(modelName), \(config.hiddenSize) hidden units, \(Format.count(model.parameters.count)) parameters (--cell, --hidden-size, --num-layers).")
+        lines.append("Model: \(modelName), \(config.hiddenSize) hidden units\(Format.inputAndDropout(model.configuration)), \(Format.count(model.parameters.count)) parameters (--cell, --hidden-size, --num-layers\(model.configuration.embeddingSize > 0 ? ", --embedding-size" : "")\(model.configuration.dropout > 0 ? ", --dropout" : "")).")
         var schedule = config.epochs.map { "\($0) epochs of \(Format.count(train.chunkCount)) steps" } ?? "\(Format.count(config.maxSteps!)) steps (\(Format.count(train.chunkCount)) per epoch)"
         schedule += "; each step: \(config.batchSize) streams × \(config.seqLength) characters"
         lines.append("Training: \(schedule); \(config.optimizer.rawValue) lr \(Format.number(config.learningRate)) (\(config.scheduleSummary)), clip \(config.clip > 0 ? Format.number(config.clip) : "off"), seed \(config.seed), \(threadUse).")
