@@ -10,7 +10,19 @@ The model part of a charrnn checkpoint is the state_dict of one of
 
 with the cell in the `cell` metadata (files without it are rnn), so
 `safetensors.torch.load_file` + `load_state_dict(strict=True)` on the `rnn.*` and `fc.*`
-tensors loads it as is (no transposes). The file's other tensors are not part of the
+tensors loads it as is (no transposes).
+
+A model trained with `--embedding-size E` (metadata `embedding_size`) has pytorch/examples'
+word_language_model layout instead: `embedding = nn.Embedding(V, E)` (`embedding.weight`
+[V, E]) feeds the recurrent module (`rnn.weight_ih_l0` [G*H, E]); `--dropout p` (metadata
+`dropout`) is `nn.Dropout(p)` on the embedding's and the top layer's outputs and the
+module's own `dropout=p` between layers — all inactive in `model.eval()`, as in charrnn's
+eval and sampling. With `--tie-weights` (metadata `tie_weights` "true") the output
+layer's weight *is* the embedding: tie it in the module (`fc.weight = embedding.weight`)
+and load with `load_state_dict(tensors, strict=False)`, which leaves `fc.weight` as the
+only missing key (the file stores the shared tensor once, as `embedding.weight`, which is
+also what `safetensors.torch.save_model` writes for a tied module), or with
+`safetensors.torch.load_model(model, path)` for a file holding only the model. The file's other tensors are not part of the
 model: the optimizer state (`optimizer.*`), the loss history (`history.*`) and the state
 carried between truncated-BPTT chunks, `training.hidden_state` — PyTorch's `h_0`
 [num_layers, batch, H] for rnn and gru, and `(h_0, c_0)` stacked as [2, num_layers, batch, H]
@@ -39,7 +51,7 @@ import sys
 import torch
 import torch.nn.functional as F
 from safetensors import safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save_file, save_model
 
 
 CELLS = {"rnn": "nn.RNN", "gru": "nn.GRU", "lstm": "nn.LSTM"}
@@ -49,29 +61,45 @@ class CharRNN(torch.nn.Module):
     """nn.RNN, nn.GRU or nn.LSTM over one-hot characters, then nn.Linear at every step
     (time-major)."""
 
-    def __init__(self, cell, vocab_size, hidden_size, num_layers, nonlinearity="tanh"):
+    def __init__(self, cell, vocab_size, hidden_size, num_layers, nonlinearity="tanh",
+                 embedding_size=0, tie_weights=False, dropout=0.0):
         super().__init__()
         self.cell = cell
         self.vocab_size = vocab_size
+        self.embedding = torch.nn.Embedding(vocab_size, embedding_size) if embedding_size > 0 else None
+        self.drop = torch.nn.Dropout(dropout)
+        width = embedding_size or vocab_size
         if cell == "rnn":
-            self.rnn = torch.nn.RNN(vocab_size, hidden_size, num_layers, nonlinearity=nonlinearity)
+            self.rnn = torch.nn.RNN(width, hidden_size, num_layers, nonlinearity=nonlinearity, dropout=dropout)
         elif cell == "gru":
-            self.rnn = torch.nn.GRU(vocab_size, hidden_size, num_layers)
+            self.rnn = torch.nn.GRU(width, hidden_size, num_layers, dropout=dropout)
         else:
-            self.rnn = torch.nn.LSTM(vocab_size, hidden_size, num_layers)
+            self.rnn = torch.nn.LSTM(width, hidden_size, num_layers, dropout=dropout)
         self.fc = torch.nn.Linear(hidden_size, vocab_size)
+        if tie_weights:
+            self.fc.weight = self.embedding.weight  # word_language_model's --tied
+
+    @property
+    def tied(self):
+        return self.embedding is not None and self.fc.weight is self.embedding.weight
 
     def forward(self, tokens, state=None):
         """tokens: [T, B] int64 -> logits [T, B, V] and the final state (h_n [L, B, H],
         or (h_n, c_n) for the LSTM)."""
-        x = F.one_hot(tokens, self.vocab_size).float()  # [T, B, V]
+        if self.embedding is None:
+            x = F.one_hot(tokens, self.vocab_size).float()  # [T, B, V]
+        else:
+            x = self.drop(self.embedding(tokens))  # [T, B, E]
         out, state = self.rnn(x, state)
-        return self.fc(out), state
+        return self.fc(self.drop(out)), state
 
     def describe(self):
         r = self.rnn
         extra = f", nonlinearity='{r.nonlinearity}'" if self.cell == "rnn" else ""
-        return f"{CELLS[self.cell]}({r.input_size}, {r.hidden_size}, num_layers={r.num_layers}{extra}) + nn.Linear"
+        extra += f", dropout={r.dropout:g}" if r.dropout > 0 else ""
+        front = f"nn.Embedding({self.vocab_size}, {self.embedding.embedding_dim}) + " if self.embedding is not None else ""
+        back = " (weight tied to the embedding)" if self.tied else ""
+        return f"{front}{CELLS[self.cell]}({r.input_size}, {r.hidden_size}, num_layers={r.num_layers}{extra}) + nn.Linear{back}"
 
     def carried_state(self, tensor):
         """`training.hidden_state` as the state argument of the recurrent module:
@@ -95,12 +123,23 @@ def load(path):
         if key not in metadata:
             sys.exit(f"error: {path} has no '{key}' metadata; it is not a charrnn checkpoint")
     vocabulary = list(metadata["vocabulary"])  # code points = charrnn's Unicode scalars
+    tie = metadata.get("tie_weights") == "true"
     model = CharRNN(cell, len(vocabulary), int(metadata["hidden_size"]), int(metadata["num_layers"]),
-                    metadata.get("nonlinearity", "tanh"))
+                    metadata.get("nonlinearity", "tanh"), int(metadata.get("embedding_size", "0")), tie,
+                    float(metadata.get("dropout", "0")))
     tensors = load_file(path)
-    weights = {k: v for k, v in tensors.items() if k.startswith(("rnn.", "fc."))}
+    weights = {k: v for k, v in tensors.items() if k.startswith(("embedding.", "rnn.", "fc."))}
     try:
-        model.load_state_dict(weights, strict=True)
+        if tie:
+            # The shared tensor is stored once, as embedding.weight: fc.weight is the one missing key.
+            result = model.load_state_dict(weights, strict=False)
+            if list(result.missing_keys) != ["fc.weight"] or result.unexpected_keys:
+                sys.exit(f"error: {path} does not load into {model.describe()}: missing {result.missing_keys}, "
+                         f"unexpected {result.unexpected_keys}")
+            if not model.tied:
+                sys.exit("error: loading broke the tie of fc.weight and embedding.weight")
+        else:
+            model.load_state_dict(weights, strict=True)
     except RuntimeError as error:
         sys.exit(f"error: {path} does not load into {model.describe()}: {error}")
     model.eval()
@@ -127,7 +166,9 @@ def main():
     index = {c: i for i, c in enumerate(vocabulary)}
     print(f"loaded {args.checkpoint} (cell {model.cell}) into torch {torch.__version__}: {model.describe()}")
     groups = sorted({k.split(".")[0] for k in others})
-    print(f"load_state_dict(strict=True): {len(model.state_dict())} tensors (rnn.*, fc.*); "
+    prefixes = ("embedding.*, " if model.embedding is not None else "") + "rnn.*, fc.*"
+    how = "strict=False, fc.weight tied to embedding.weight" if model.tied else "strict=True"
+    print(f"load_state_dict({how}): {len(model.state_dict())} tensors ({prefixes}); "
           f"{len(others)} other tensors not part of the model ({', '.join(groups) or 'none'})")
 
     unknown = [c for c in args.prime if c not in index]
@@ -198,10 +239,15 @@ def main():
 
     if args.export:
         keep = ("format", "format_version", "cell", "vocabulary", "vocab_size", "hidden_size", "num_layers",
-                "nonlinearity")
-        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, args.export,
-                  metadata={k: metadata[k] for k in keep if k in metadata})
-        print(f"wrote {args.export} with safetensors.torch.save_file (model only)")
+                "nonlinearity", "embedding_size", "tie_weights", "dropout", "dropout_seed")
+        kept = {k: metadata[k] for k in keep if k in metadata}
+        if model.tied:
+            # save_file refuses shared tensors; save_model stores the tied one once (embedding.weight).
+            save_model(model, args.export, metadata=kept)
+            print(f"wrote {args.export} with safetensors.torch.save_model (model only, the tie stored once)")
+        else:
+            save_file({k: v.contiguous() for k, v in model.state_dict().items()}, args.export, metadata=kept)
+            print(f"wrote {args.export} with safetensors.torch.save_file (model only)")
 
     print("OK" if ok else "FAILED")
     return 0 if ok else 1
