@@ -54,7 +54,7 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
         let bytes = checkpoint.safeTensors.serialized()
         let loaded = try Checkpoint(try SafeTensors(bytes: bytes))
 
-        #expect(loaded.vocabulary == vocabulary)
+        #expect(loaded.vocabulary == .characters(vocabulary))
         #expect(loaded.initialization == .orthogonal)
         #expect(loaded.model.rnn.hiddenSize == 6 && loaded.model.rnn.numLayers == 2 && loaded.model.rnn.vanillaNonlinearity == .tanh)
         #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
@@ -137,6 +137,31 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
         #expect(bits(model.forward(.tokens(inputs), batchSize: 1).storage) == bits(loaded.model.forward(.tokens(inputs), batchSize: 1).storage))
     }
 
+    /// Byte and word vocabularies: `unit`, the words one per line (none for bytes), format 3,
+    /// read back equal; a damaged word list is named.
+    @Test func byteAndWordVocabularies() throws {
+        var rng = SeededRandom(seed: 3)
+        let words = TextVocabulary.words(WordVocabulary(counting: "the cat sat.\nthe dog ran!\n", limit: nil))
+        for vocabulary in [words, TextVocabulary.bytes] {
+            let V = vocabulary.count
+            let model = ManyToManyModel(inputSize: V, hiddenSize: 4, outputSize: V, using: &rng)
+            let file = Checkpoint(model: model, vocabulary: vocabulary).safeTensors
+            #expect(file.metadata["unit"] == vocabulary.unit.rawValue && file.metadata["format_version"] == "3")
+            #expect(file.metadata["vocab_size"] == String(V))
+            #expect(file.metadata["vocabulary"] == (vocabulary == .bytes ? nil : "<unk>\n<eos>\nthe\ncat\nsat\n.\ndog\nran\n!"))
+            let loaded = try Checkpoint(try SafeTensors(bytes: file.serialized()))
+            #expect(loaded.vocabulary == vocabulary)
+        }
+        let model = ManyToManyModel(inputSize: words.count, hiddenSize: 4, outputSize: words.count, using: &rng)
+        var file = Checkpoint(model: model, vocabulary: words).safeTensors
+        file.metadata["vocabulary"] = "the\ncat\n<unk>\n<eos>\nsat\n.\ndog\nran\n!"
+        #expect(throws: CheckpointError.self) { try Checkpoint(file) }
+        file.metadata["vocabulary"] = "<unk>\n<eos>\nthe\nthe\nsat\n.\ndog\nran\n!"
+        #expect(throws: CheckpointError.self) { try Checkpoint(file) }
+        file.metadata["unit"] = "token"
+        #expect(throws: CheckpointError.self) { try Checkpoint(file) }
+    }
+
     /// Files from before GRU and LSTM have no `cell` key: they are vanilla RNNs.
     @Test func aFileWithoutACellIsAVanillaRNN() throws {
         let (model, vocabulary, _) = trainedModel(nonlinearity: .relu)
@@ -207,7 +232,7 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
         header += [UInt8](repeating: 0x20, count: 8 - header.count % 8 + 8)
         let bytes = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(header.count) >> (8 * UInt64($0))) } + header + data
         let loaded = try Checkpoint(try SafeTensors(bytes: bytes))
-        #expect(loaded.vocabulary == vocabulary)
+        #expect(loaded.vocabulary == .characters(vocabulary))
         #expect(loaded.model.rnn.cell == .rnn && loaded.model.rnn.vanillaNonlinearity == .relu)
         #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
         #expect(loaded.optimizer == nil && loaded.training == nil && loaded.initialization == nil)

@@ -2,7 +2,7 @@ import RNN
 import Linalg
 import SafeTensors
 
-/// A character model, its vocabulary and (optionally) everything needed to resume its
+/// A character (or byte, or word) model, its vocabulary and (optionally) everything needed to resume its
 /// training exactly, mapped to and from a `SafeTensors` file.
 ///
 /// The layout (format `swift-rnn.charrnn`; `G` = 1 for `cell` rnn, 3 for gru, 4 for lstm):
@@ -21,7 +21,8 @@ import SafeTensors
 ///   anything else                    extra tensors (`tensors`), e.g. a loss history
 /// __metadata__ (strings)
 ///   format "swift-rnn.charrnn", format_version, cell (rnn|gru|lstm; absent = rnn),
-///   vocabulary (the characters, in token order), vocab_size, hidden_size, num_layers,
+///   unit (char|byte|word; absent = char), vocabulary (the characters in token order, or
+///   the words one per line, <unk> and <eos> first; none for bytes), vocab_size, hidden_size, num_layers,
 ///   nonlinearity (tanh|relu; rnn only, absent for gru and lstm), initialization;
 ///   when set: embedding_size, tie_weights ("true"), dropout and dropout_seed;
 ///   with optimizer state: optimizer (adam|adamw|sgd|adagrad|rmsprop), learning_rate, optimizer_step;
@@ -59,7 +60,7 @@ public struct Checkpoint {
     }
     /// Metadata keys that `Checkpoint` itself writes and interprets.
     public static let reservedMetadataKeys: Set<String> = CheckpointCodec.reservedMetadataKeys.union([
-        "format", "format_version", "cell", "vocabulary", "vocab_size", "hidden_size", "num_layers",
+        "format", "format_version", "cell", "unit", "vocabulary", "vocab_size", "hidden_size", "num_layers",
         "nonlinearity", "initialization", "embedding_size", "tie_weights", "dropout", "dropout_seed",
     ])
     /// The name of the carried hidden state tensor.
@@ -69,8 +70,8 @@ public struct Checkpoint {
 
     /// The model (its parameters hold the checkpoint's values).
     public let model: ManyToManyModel
-    /// The characters, index = token (`model`'s input and output size).
-    public let vocabulary: Vocabulary
+    /// The tokens, index = token (`model`'s input and output size): characters, bytes or words.
+    public let vocabulary: TextVocabulary
     /// How the model was initialized (informational; nil when unknown).
     public var initialization: RecurrentInitialization?
     /// Optimizer name, learning rate, step count and moment buffers, for resuming.
@@ -82,13 +83,22 @@ public struct Checkpoint {
     /// Extra tensors (names outside `rnn.`, `fc.`, `optimizer.` and `training.`).
     public var tensors: [String: SafeTensors.Tensor]
 
-    /// A checkpoint of `model` with `vocabulary` (whose size must be the model's input
-    /// and output size).
+    /// A checkpoint of a character model (see `init(model:vocabulary:...)` with a
+    /// `TextVocabulary`).
     public init(model: ManyToManyModel, vocabulary: Vocabulary, initialization: RecurrentInitialization? = nil,
                 optimizer: OptimizerState? = nil, training: TrainingState? = nil,
                 metadata: [String: String] = [:], tensors: [String: SafeTensors.Tensor] = [:]) {
+        self.init(model: model, vocabulary: .characters(vocabulary), initialization: initialization, optimizer: optimizer,
+                  training: training, metadata: metadata, tensors: tensors)
+    }
+
+    /// A checkpoint of `model` with `vocabulary` (whose size must be the model's input
+    /// and output size).
+    public init(model: ManyToManyModel, vocabulary: TextVocabulary, initialization: RecurrentInitialization? = nil,
+                optimizer: OptimizerState? = nil, training: TrainingState? = nil,
+                metadata: [String: String] = [:], tensors: [String: SafeTensors.Tensor] = [:]) {
         precondition(vocabulary.count == model.configuration.inputSize && vocabulary.count == model.outputSize,
-                     "vocabulary of \(vocabulary.count) characters for a model \(model.configuration.inputSize) -> \(model.outputSize)")
+                     "vocabulary of \(vocabulary.summary) for a model \(model.configuration.inputSize) -> \(model.outputSize)")
         self.model = model
         self.vocabulary = vocabulary
         self.initialization = initialization
@@ -116,11 +126,11 @@ public struct Checkpoint {
         file.metadata.merge(rnn.configuration.metadata) { _, b in b }
         file.metadata["format"] = Self.format
         file.metadata.merge(model.configuration.inputAndDropoutMetadata) { _, b in b }
-        file.metadata["format_version"] = String(Self.formatVersion(for: model.configuration))
-        file.metadata["vocabulary"] = vocabulary.joined
+        file.metadata["format_version"] = String(vocabulary.unit == .char ? Self.formatVersion(for: model.configuration) : 3)
+        file.metadata.merge(vocabulary.metadata) { _, b in b }
         file.metadata["vocab_size"] = String(vocabulary.count)
         if let initialization { file.metadata["initialization"] = initialization.rawValue }
-        let codec = Self.codec(model.configuration, vocabularySize: vocabulary.count, metadataCell: rnn.cell.rawValue)
+        let codec = Self.codec(model.configuration, vocabulary: vocabulary, metadataCell: rnn.cell.rawValue)
         codec.encode(parameters: model.parameters, optimizer: optimizer, training: training, into: &file)
         for (name, tensor) in tensors {
             precondition(!codec.isReserved(tensor: name), "tensor name '\(name)' is reserved by Checkpoint")
@@ -131,10 +141,10 @@ public struct Checkpoint {
 
     /// The codec of a character model: its parameters, optimizer and carried state, with
     /// errors that name the vocabulary and a likely lost `cell` key.
-    static func codec(_ configuration: ManyToManyModel.Configuration, vocabularySize V: Int, metadataCell: String?) -> CheckpointCodec {
+    static func codec(_ configuration: ManyToManyModel.Configuration, vocabulary: TextVocabulary, metadataCell: String?) -> CheckpointCodec {
         let r = configuration.recurrent
         var codec = CheckpointCodec(shapes: configuration.parameterShapes,
-                                    architecture: "\(r.summary) and a vocabulary of \(V) characters", carriedState: r)
+                                    architecture: "\(r.summary) and a vocabulary of \(vocabulary.summary)", carriedState: r)
         codec.shapeHint = { tensor, shape in
             tensor.name.hasPrefix("rnn.") ? r.otherCellHint(tensor: tensor, found: shape, metadataCell: metadataCell) : nil
         }
@@ -173,7 +183,7 @@ public struct Checkpoint {
             guard version <= Self.formatVersion else { throw .unsupportedVersion(version, newest: Self.formatVersion) }
         }
         if file.metadata["cell"] != nil { _ = try reader.enumeration("cell", RecurrentCell.self) }
-        let vocabulary = try reader.vocabulary()
+        let vocabulary = try reader.textVocabulary()
         let recurrent = try RecurrentConfiguration(metadata: file.metadata)
         let initialization: RecurrentInitialization? = file.metadata["initialization"] == nil
             ? nil : try reader.enumeration("initialization", RecurrentInitialization.self)
@@ -184,7 +194,7 @@ public struct Checkpoint {
         let V = vocabulary.count
         if let sizeText = file.metadata["vocab_size"], Int(sizeText) != V {
             throw .invalidMetadata(key: "vocab_size", value: sizeText,
-                                   expected: "\(V), the number of characters in 'vocabulary'")
+                                   expected: "\(V), the number of \(vocabulary.unit.tokenName)s in the vocabulary")
         }
         // Every tensor checked against the layout the model registers, then the model built.
         let extra = try ManyToManyModel.Configuration.readInputAndDropout(file.metadata, inputSize: V, outputSize: V,
@@ -192,7 +202,7 @@ public struct Checkpoint {
         let configuration = ManyToManyModel.Configuration(inputSize: V, outputSize: V, recurrent: recurrent,
                                                           embeddingSize: extra.embeddingSize, tiedWeights: extra.tiedWeights,
                                                           dropout: extra.dropout, dropoutSeed: extra.dropoutSeed)
-        let codec = Self.codec(configuration, vocabularySize: V, metadataCell: file.metadata["cell"])
+        let codec = Self.codec(configuration, vocabulary: vocabulary, metadataCell: file.metadata["cell"])
         let decoded = try codec.decode(file)
         var rng = SeededRandom(seed: 0)
         let model = ManyToManyModel(configuration, using: &rng)
@@ -217,26 +227,10 @@ public struct Checkpoint {
     /// of `vocabulary` must be in the checkpoint's (the model's token ids are fixed).
     /// Throws `vocabularyMismatch` listing the characters the checkpoint does not know.
     public func checkCovers(_ vocabulary: Vocabulary) throws(CheckpointError) {
-        let unknown = vocabulary.characters.filter { self.vocabulary.token(for: $0) == nil }
+        guard case .characters(let own) = self.vocabulary else { return }
+        let unknown = vocabulary.characters.filter { own.token(for: $0) == nil }
         if !unknown.isEmpty {
             throw .vocabularyMismatch(unknown: unknown, checkpointSize: self.vocabulary.count)
         }
-    }
-}
-
-extension MetadataReader {
-    /// The `vocabulary` metadata: distinct characters in token order.
-    func vocabulary() throws(CheckpointError) -> Vocabulary {
-        let text = try string("vocabulary")
-        let characters = Array(text.unicodeScalars)
-        guard !characters.isEmpty else {
-            throw .invalidMetadata(key: "vocabulary", value: text, expected: "at least one character")
-        }
-        var seen: Set<Unicode.Scalar> = []
-        for c in characters where !seen.insert(c).inserted {
-            throw .invalidMetadata(key: "vocabulary", value: text,
-                                   expected: "distinct characters, but \(CheckpointError.describe(c)) repeats")
-        }
-        return Vocabulary(characters: characters)
     }
 }

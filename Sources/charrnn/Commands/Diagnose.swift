@@ -85,7 +85,7 @@ extension CharRNN {
             let B = min(batchSize, max(1, (corpus.tokens.count - 1) / T))
             try Self.checkMemory(ck.model.configuration, rows: T * B, batchSize: B)
             guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: B, seqLength: T, partialChunks: false) else {
-                throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable character")); a chunk of \(T) steps needs at least \(T + 1); use a longer text or a smaller --horizon / --seq-length")
+                throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable \(ck.vocabulary.unit.tokenName)")); a chunk of \(T) steps needs at least \(T + 1); use a longer text or a smaller --horizon / --seq-length")
             }
             var batch = ManyToManyModel.Batch()
             streams.fill(0, epoch: 0, into: &batch)

@@ -7,13 +7,15 @@ extension CharRNN {
     /// `charrnn eval`: how well a checkpoint predicts a text.
     struct Eval: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Measure how well a checkpoint predicts a text: cross-entropy, bits per character, perplexity.",
+            abstract: "Measure how well a checkpoint predicts a text: cross-entropy, bits per token, perplexity.",
             discussion: """
-                Reads the whole text as one stream, carrying the recurrent state (h, and c
-                for an LSTM) from each character to the next (in chunks of 256), and
-                averages the cross-entropy of every prediction after the first character.
-                Lower is better; a model that knows nothing scores ln(vocabulary size).
-                The cell (rnn, gru or lstm) and the sizes come from the checkpoint.
+                Reads the whole text as one stream of the checkpoint's tokens (characters,
+                bytes or words, split as training split them; an unknown word is <unk>),
+                carrying the recurrent state (h, and c for an LSTM) from each token to the
+                next (in chunks of 256), and averages the cross-entropy of every prediction
+                after the first token. Lower is better; a model that knows nothing scores
+                ln(vocabulary size). The cell (rnn, gru or lstm), the sizes and the unit
+                come from the checkpoint.
 
                 Example:
                   charrnn eval --checkpoint model.safetensors --data held-out.txt
@@ -37,8 +39,9 @@ extension CharRNN {
             let ck = try CheckpointFile.load(checkpoint, option: "--checkpoint")
             let corpus = try Corpus.load(path: data, option: "--data", vocabulary: ck.vocabulary,
                                          skipUnknown: unknown.skipUnknown, hint: "; pass --skip-unknown to drop them")
+            let name = ck.vocabulary.unit.tokenName, short = ck.vocabulary.unit.shortName
             guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: 1, seqLength: Self.chunkLength, partialChunks: true) else {
-                throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable character")); evaluation needs at least 2 (one to read, one to predict)")
+                throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable \(name)")); evaluation needs at least 2 (one to read, one to predict)")
             }
             let started = now()
             let (loss, count) = ck.model.meanLoss(over: streams)
@@ -48,13 +51,13 @@ extension CharRNN {
             }
             Console.out("""
                 checkpoint      \(checkpoint) (\(CheckpointFile.describe(ck)))
-                data            \(data): \(Format.plural(corpus.tokens.count, "character")), \(Format.count(count)) predicted
-                cross-entropy   \(String(format: "%.4f", loss)) nats/char
-                bits per char   \(String(format: "%.4f", loss / log(2)))
+                data            \(data): \(Format.plural(corpus.tokens.count, name)), \(Format.count(count)) predicted
+                cross-entropy   \(String(format: "%.4f", loss)) nats/\(short)
+                bits per \(short.padding(toLength: 7, withPad: " ", startingAt: 0))\(String(format: "%.4f", loss / log(2)))
                 perplexity      \(String(format: "%.4f", exp(loss)))
 
                 """)
-            Console.note("evaluated in \(Format.duration(seconds)) (\(Format.rate(Double(count) / max(seconds, 1e-9))) chars/s)")
+            Console.note("evaluated in \(Format.duration(seconds)) (\(Format.rate(Double(count) / max(seconds, 1e-9))) \(short)s/s)")
         }
     }
 }

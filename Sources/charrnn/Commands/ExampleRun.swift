@@ -107,9 +107,9 @@ struct ExampleRun {
                 }
                 if let every = command.reporting.sampleEvery, epoch % every == 0 {
                     let length = command.reporting.sampleLength ?? OptionTable.sampleLength.exampleDefault!
-                    let text = try TextGenerator(model: trainer.model, vocabulary: vocabulary)
+                    let sample = try TextGenerator(model: trainer.model, vocabulary: .characters(vocabulary))
                         .generate(prime: [], length: length, temperature: OptionTable.sampleTemperature, topK: nil, rng: &rng)
-                    Console.out("--- sample at step \(Format.count(epoch)) ---\n\(text)\n---\n")
+                    Console.out("--- sample at step \(Format.count(epoch)) ---\n\(String(decoding: sample, as: UTF8.self))\n---\n")
                 }
                 if let every = command.checkpoints.saveEvery, epoch % every == 0, let checkpointPath {
                     try CheckpointFile.save(checkpoint(trainer.model, seed: seed, history: history), to: checkpointPath)

@@ -9,11 +9,14 @@ extension CharRNN {
         static let configuration = CommandConfiguration(
             abstract: "Generate text from a trained checkpoint (to stdout).",
             discussion: """
-                Prints the prime followed by --length generated characters and a newline.
-                Without a prime the model starts after a newline (or from a random
-                character when its vocabulary has no newline). Diagnostics go to stderr,
-                so the output can be redirected as is. The cell (rnn, gru or lstm) and
-                the sizes come from the checkpoint.
+                Prints the prime followed by --length generated tokens — characters,
+                bytes or words, the checkpoint's unit — and a newline. Without a prime the
+                model starts after a newline (or from a random character when its
+                vocabulary has no newline). A word model joins words with spaces (none
+                before closing punctuation) and writes <eos> as a newline; a byte model
+                writes the bytes as they are. Diagnostics go to stderr, so the output can
+                be redirected as is. The cell (rnn, gru or lstm), the sizes and the unit
+                come from the checkpoint.
 
                 Examples:
                   charrnn sample --checkpoint model.safetensors --prime "ROMEO:" --length 300
@@ -31,7 +34,7 @@ extension CharRNN {
         @Option(help: ArgumentHelp("Read the prime from a UTF-8 file instead of --prime.", valueName: "file"))
         var primeFile: String?
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Number of characters to generate.", valueName: "n"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Number of tokens (characters, bytes or words) to generate.", valueName: "n"))
         var length = 500
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Sampling temperature: 0 always takes the most likely character (greedy), 1 samples from the model's distribution, lower values are more conservative.", valueName: "t"))
@@ -74,25 +77,46 @@ extension CharRNN {
                                                  skipUnknown: unknown.skipUnknown)
             var rng = SeededRandom(seed: seed)
             var logitLines: [String] = []
-            let text = try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
+            let sample = try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
                 .generate(prime: tokens, length: length, temperature: temperature, topK: topK, rng: &rng,
                           onPrimed: {
                               guard !quiet else { return }
                               let how = temperature == 0 ? "greedily (temperature 0)" : "at temperature \(Format.number(temperature))\(topK.map { ", top-k \($0)" } ?? ""), seed \(seed)"
-                              Console.note("Sampling \(Format.plural(length, "character")) from \(checkpoint) (\(CheckpointFile.describe(ck))) \(how):")
+                              Console.note("Sampling \(Format.plural(length, ck.vocabulary.unit.tokenName)) from \(checkpoint) (\(CheckpointFile.describe(ck))) \(how):")
                           },
                           onLogits: dumpLogits == nil ? nil : { logits, token in
                               logitLines.append("{\"token\":\(token),\"logits\":[" + logits.map { "\($0)" }.joined(separator: ",") + "]}")
                           })
-            Console.out(kept + text + "\n")
+            Console.out(bytes: Array(kept.utf8) + sample + [10])
             if let dumpLogits {
                 try OutputPath.write(logitLines.joined(separator: "\n") + "\n", to: dumpLogits, option: "--dump-logits")
             }
         }
 
-        /// The tokens of `text`; characters outside `vocabulary` are an error naming the
-        /// first one, or dropped with a warning. Also returns the text that was kept.
-        static func encode(_ text: String, option: String, vocabulary: Vocabulary, skipUnknown: Bool) throws -> ([Int32], String) {
+        /// The tokens of `text` in the unit of `vocabulary`: for characters, ones outside
+        /// it are an error naming the first, or dropped with a warning; words outside it
+        /// are read as `<unk>`, with a warning; bytes are always known. Also returns the
+        /// text that was kept.
+        static func encode(_ text: String, option: String, vocabulary: TextVocabulary, skipUnknown: Bool) throws -> ([Int32], String) {
+            switch vocabulary {
+            case .characters(let characters):
+                return try encode(text, option: option, characters: characters, skipUnknown: skipUnknown)
+            case .bytes:
+                return (try vocabulary.encode(text), text)
+            case .words(let words):
+                let tokens = words.encode(text, closingLastLine: false)
+                let unknown = WordVocabulary.tokenize(text).filter { $0 != WordVocabulary.endOfLine && words.token(for: $0) == nil }
+                if !unknown.isEmpty {
+                    var distinct: [String] = []
+                    for w in unknown where !distinct.contains(w) { distinct.append(w) }
+                    Console.warning("\(Format.plural(unknown.count, "word")) of \(option) \(unknown.count == 1 ? "is" : "are") not in the checkpoint's vocabulary of \(Format.count(words.count)) words and read as \(WordVocabulary.unknown): " + distinct.prefix(10).map { "'\($0)'" }.joined(separator: ", "))
+                }
+                return (tokens, text)
+            }
+        }
+
+        /// The tokens of `text`'s characters (see `encode`).
+        static func encode(_ text: String, option: String, characters vocabulary: Vocabulary, skipUnknown: Bool) throws -> ([Int32], String) {
             var tokens: [Int32] = []
             var kept = String.UnicodeScalarView()
             var dropped: [Unicode.Scalar] = []

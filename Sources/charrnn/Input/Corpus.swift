@@ -1,28 +1,48 @@
 import RNN
 import RNNTraining
 
-/// A text file as tokens: the vocabulary (the text's own, or a checkpoint's) and the
-/// token of every character (Unicode scalar), plus a fingerprint to recognize the text.
+/// A file as tokens of a `TextUnit`: the vocabulary (the text's own, or a checkpoint's)
+/// and the token of every character, byte or word, plus a fingerprint to recognize the file.
 ///
-/// Loading streams the file twice through a 1 MiB buffer (`UTF8FileScanner`): the first
-/// pass checks the UTF-8, counts the characters and takes the fingerprint, the second
+/// Characters: the file is streamed twice through a 1 MiB buffer (`UTF8FileScanner`): the
+/// first pass checks the UTF-8, counts the characters and takes the fingerprint, the second
 /// writes each token in the narrowest type the vocabulary allows (`TokenSequence`). So a
 /// text costs about its token count in bytes of memory (one byte per character up to 256
-/// distinct ones), not several times its size.
+/// distinct ones), not several times its size. Bytes: the file itself, one token per
+/// byte, any content. Words: the UTF-8 text split by `WordVocabulary`'s rule.
 struct Corpus {
     let path: String
     let tokens: TokenSequence
-    let vocabulary: Vocabulary
-    /// FNV-1a 64 of the UTF-8 bytes, in hex.
+    let vocabulary: TextVocabulary
+    /// FNV-1a 64 of the file's bytes, in hex.
     let fingerprint: String
 
-    /// Loads `path`. Without `vocabulary` the text's own vocabulary (its distinct
-    /// characters, sorted by code point) is used. With one (a checkpoint's), characters
-    /// outside it are an error naming them, or dropped with a warning when `skipUnknown`;
-    /// `hint` ends that error message.
+    /// Loads `path` as tokens of `unit`, or of `fixed`'s unit when given (a checkpoint's
+    /// vocabulary). Without `fixed` the file's own vocabulary is used: its distinct
+    /// characters sorted by code point, the 256 bytes, or its words by frequency (at most
+    /// `vocabLimit`). With characters, ones outside `fixed` are an error naming them, or
+    /// dropped with a warning when `skipUnknown` (`hint` ends that message); words
+    /// outside it become `<unk>`.
+    static func load(path: String, option: String, unit: TextUnit = .char, vocabulary fixed: TextVocabulary? = nil,
+                     vocabLimit: Int? = nil, skipUnknown: Bool = false, hint: String = "") throws -> Corpus {
+        switch fixed {
+        case .characters(let characters)?:
+            return try loadCharacters(path: path, option: option, vocabulary: characters, skipUnknown: skipUnknown, hint: hint)
+        case .bytes?: return try loadBytes(path: path, option: option)
+        case .words(let words)?: return try loadWords(path: path, option: option, vocabulary: words, limit: nil)
+        case nil:
+            switch unit {
+            case .char: return try loadCharacters(path: path, option: option, vocabulary: nil, skipUnknown: skipUnknown, hint: hint)
+            case .byte: return try loadBytes(path: path, option: option)
+            case .word: return try loadWords(path: path, option: option, vocabulary: nil, limit: vocabLimit)
+            }
+        }
+    }
+
+    /// The characters of a UTF-8 file (see the type).
     /// - Complexity: O(n) for n bytes, two passes; O(tokens) memory.
-    static func load(path: String, option: String, vocabulary fixed: Vocabulary? = nil,
-                     skipUnknown: Bool = false, hint: String = "") throws -> Corpus {
+    private static func loadCharacters(path: String, option: String, vocabulary fixed: Vocabulary?,
+                                       skipUnknown: Bool, hint: String) throws -> Corpus {
         // Held at once: the tokens (at most 4 bytes for each byte of the file).
         let file = try TextFile.open(path, option: option, memoryPerByte: 4)
         defer { file.close() }
@@ -51,7 +71,42 @@ struct Corpus {
         case 2: tokens = TokenSequence(.uint16(try encode(scanner, vocabulary, count: kept, path: path, option: option)))
         default: tokens = TokenSequence(.int32(try encode(scanner, vocabulary, count: kept, path: path, option: option)))
         }
-        return Corpus(path: path, tokens: tokens, vocabulary: vocabulary, fingerprint: fingerprint)
+        return Corpus(path: path, tokens: tokens, vocabulary: .characters(vocabulary), fingerprint: fingerprint)
+    }
+
+    /// Every byte of the file, as is.
+    private static func loadBytes(path: String, option: String) throws -> Corpus {
+        let file = try TextFile.open(path, option: option, memoryPerByte: 2)
+        defer { file.close() }
+        if file.size == 0 { throw CLIError("\(option) file '\(path)' is empty; give a file with some bytes") }
+        let bytes = try TextFile.readAll(file, path: path, option: option)
+        return Corpus(path: path, tokens: TokenSequence(.uint8(bytes)), vocabulary: .bytes, fingerprint: fingerprint(bytes))
+    }
+
+    /// The words of a UTF-8 text; without `fixed`, the text's own `limit` most frequent.
+    private static func loadWords(path: String, option: String, vocabulary fixed: WordVocabulary?, limit: Int?) throws -> Corpus {
+        // Held at once: the bytes, the string and the tokens (4 bytes for each word of ≥ 2 bytes).
+        let text = try TextFile.read(path, option: option, memoryPerByte: 5)
+        let vocabulary = fixed ?? WordVocabulary(counting: text, limit: limit)
+        if fixed == nil && vocabulary.count < 4 {
+            let words = vocabulary.words.dropFirst(2).map { "'\($0)'" }.joined(separator: ", ")
+            throw CLIError("\(option) file '\(path)' has \(Format.plural(vocabulary.count - 2, "distinct word"))\(words.isEmpty ? "" : " (\(words))"); --unit word needs at least 2 to learn from; use a longer text, or --unit char")
+        }
+        let tokens = vocabulary.encode(text)
+        let sequence: TokenSequence
+        switch TokenSequence.width(vocabularySize: vocabulary.count) {
+        case 1: sequence = TokenSequence(.uint8(tokens.map { UInt8($0) }))
+        case 2: sequence = TokenSequence(.uint16(tokens.map { UInt16($0) }))
+        default: sequence = TokenSequence(.int32(tokens))
+        }
+        return Corpus(path: path, tokens: sequence, vocabulary: .words(vocabulary), fingerprint: fingerprint(Array(text.utf8)))
+    }
+
+    /// FNV-1a 64 of `bytes`, in hex (as `UTF8FileScanner` folds it).
+    private static func fingerprint(_ bytes: [UInt8]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
     }
 
     /// The second pass: the tokens of the file's characters that `vocabulary` has.

@@ -19,7 +19,12 @@ enum TextFile {
         let scanner = UTF8FileScanner(file: file)
         var check = IgnoredScalars()
         try scan(scanner, path: path, option: option) { try scanner.scan(into: &check) }
-        do { return String(decoding: try file.readAll(), as: UTF8.self) } catch { throw describe(error, path: path, option: option) }
+        return String(decoding: try readAll(file, path: path, option: option), as: UTF8.self)
+    }
+
+    /// Every byte of `file`, with a failure named as `read`'s are.
+    static func readAll(_ file: RegularFile, path: String, option: String) throws -> [UInt8] {
+        do { return try file.readAll() } catch { throw describe(error, path: path, option: option) }
     }
 
     static func empty(path: String, option: String) -> CLIError {
@@ -52,7 +57,7 @@ enum TextFile {
     }
 
     private static func notUTF8(path: String, option: String, byte: UInt8, offset: Int) -> CLIError {
-        CLIError("\(option) file '\(path)' is not UTF-8 text (invalid byte \(String(format: "0x%02X", byte)) at offset \(offset)); convert it first, e.g. iconv -f latin1 -t utf-8 '\(path)' > converted.txt")
+        CLIError("\(option) file '\(path)' is not UTF-8 text (invalid byte \(String(format: "0x%02X", byte)) at offset \(offset)); convert it first, e.g. iconv -f latin1 -t utf-8 '\(path)' > converted.txt\(option == "--data" ? ", or train on its bytes: charrnn train --unit byte" : "")")
     }
 
     /// The message for a file that cannot be read.

@@ -5,6 +5,7 @@ import RNN
 extension Nonlinearity: ExpressibleByArgument {}
 extension RecurrentInitialization: ExpressibleByArgument {}
 extension RecurrentCell: ExpressibleByArgument {}
+extension TextUnit: ExpressibleByArgument {}
 extension GEMMBackend: ExpressibleByArgument {}
 
 /// `charrnn train --optimizer`: the library's optimizers (PyTorch defaults besides `--lr`).

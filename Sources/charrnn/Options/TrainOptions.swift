@@ -13,17 +13,28 @@ struct DataOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Number of parallel streams the text is split into; one chunk of each forms a batch\(OptionTable.batchSize.defaultNote).", valueName: "n"))
     var batchSize: Int?
 
+    @Option(help: ArgumentHelp("What one token is: char (a Unicode scalar of UTF-8 text), byte (any file, 256 symbols, no UTF-8 needed; samples are raw bytes) or word (whitespace splits words, each punctuation mark is a token, <eos> ends every line, words outside --vocab-limit become <unk>; samples join words with spaces) (default: char).", valueName: "unit"))
+    var unit: TextUnit?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("--unit word: keep the n most frequent words; the rest become <unk> (default: all).", valueName: "n"))
+    var vocabLimit: Int?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Fraction of the text, taken from its end, held out to measure the validation loss after every epoch; 0 turns validation off\(OptionTable.valFraction.defaultNote).", valueName: "x"))
     var valFraction: Double?
 
-    /// The layout options given: how to cut a text into streams and a validation tail,
-    /// which the built-in example (its text fixed) cannot take.
+    /// The layout options given: how to cut a text into tokens, streams and a validation
+    /// tail, which the built-in example (its text fixed) cannot take.
     var givenLayoutOptions: [String] {
-        [(OptionTable.seqLength.flag, seqLength != nil), (OptionTable.batchSize.flag, batchSize != nil),
+        [("--unit", unit != nil), ("--vocab-limit", vocabLimit != nil),
+         (OptionTable.seqLength.flag, seqLength != nil), (OptionTable.batchSize.flag, batchSize != nil),
          (OptionTable.valFraction.flag, valFraction != nil)].filter(\.1).map(\.0)
     }
 
     func validate() throws {
+        if let vocabLimit {
+            try Check.range(vocabLimit, 2...RecurrentConfiguration.maximumInputSize - 2, "--vocab-limit")
+            if unit != nil && unit != .word { throw CLIError("--vocab-limit applies to --unit word, not \(unit!.rawValue); give --unit word or drop --vocab-limit") }
+        }
         if let seqLength { try OptionTable.seqLength.check(seqLength) }
         if let batchSize { try OptionTable.batchSize.check(batchSize) }
         if let seqLength, let batchSize, seqLength * batchSize > OptionTable.maximumChunkRows {
@@ -197,7 +208,7 @@ struct ReportingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Print a short sample (temperature 0.8) to stdout every n steps.", valueName: "n"))
     var sampleEvery: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Length of the --sample-every samples in characters\(OptionTable.sampleLength.defaultNote).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Length of the --sample-every samples in tokens (characters, bytes or words)\(OptionTable.sampleLength.defaultNote).", valueName: "n"))
     var sampleLength: Int?
 
     func validate() throws {

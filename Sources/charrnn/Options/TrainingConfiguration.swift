@@ -34,6 +34,9 @@ struct TrainingConfiguration {
     var plateauFactor: Float
     /// Stop after this many epochs without a better validation loss; nil: never.
     var earlyStop: Int?
+    /// `--unit` and `--vocab-limit` (word only; nil: every word).
+    var unit: TextUnit
+    var vocabLimit: Int?
     var seqLength: Int
     var batchSize: Int
     var valFraction: Double
@@ -151,6 +154,11 @@ struct TrainingConfiguration {
             let storedOptimizer = resumed.optimizer.flatMap { OptimizerKind(rawValue: $0.name) }
             optimizer = try keep(opt.optimizer?.rawValue, storedOptimizer?.rawValue, "--optimizer", "optimizer and its state")
                 .flatMap(OptimizerKind.init(rawValue:)) ?? .adam
+            unit = try keep(data.unit?.rawValue, resumed.vocabulary.unit.rawValue, "--unit", "tokens (the model reads its own vocabulary)")
+                .flatMap(TextUnit.init(rawValue:))!
+            if data.vocabLimit != nil {
+                throw CLIError("--vocab-limit does not apply to a resumed run: the vocabulary is the checkpoint's (\(resumed.vocabulary.summary))")
+            }
             seqLength = try keep(data.seqLength, try storedValue(Key.seqLength, OptionTable.seqLength.parse),
                                  "--seq-length", "data layout (it fixes the position in the data)") ?? OptionTable.seqLength.textDefault!
             batchSize = try keep(data.batchSize, try storedValue(Key.batchSize, OptionTable.batchSize.parse),
@@ -167,6 +175,11 @@ struct TrainingConfiguration {
             tiedWeights = model.tieWeights
             dropout = model.dropout ?? Float(OptionTable.dropout.textDefault)
             optimizer = opt.optimizer ?? .adam
+            unit = data.unit ?? .char
+            vocabLimit = data.vocabLimit
+            if vocabLimit != nil && unit != .word {
+                throw CLIError("--vocab-limit applies to --unit word; give --unit word or drop --vocab-limit")
+            }
             seqLength = data.seqLength ?? OptionTable.seqLength.textDefault!
             batchSize = data.batchSize ?? OptionTable.batchSize.textDefault!
             valFraction = data.valFraction ?? OptionTable.valFraction.textDefault

@@ -16,6 +16,11 @@ enum Console {
     /// Writes `text` to stdout as is (no newline added) and flushes.
     static func out(_ text: String) { writeAll(STDOUT_FILENO, text) }
 
+    /// Writes `bytes` to stdout as they are (a byte model's samples need not be UTF-8).
+    static func out(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { _ = POSIXWrite.all($0, to: STDOUT_FILENO) }
+    }
+
     /// Writes `text` to stderr as is.
     static func writeError(_ text: String) { writeAll(STDERR_FILENO, text) }
 

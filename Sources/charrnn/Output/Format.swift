@@ -57,6 +57,9 @@ enum Format {
         return s
     }
 
+    /// `4.373 bits/char`: a loss in nats as bits per `unit`.
+    static func bits(_ loss: Double, per unit: String) -> String { String(format: "%.3f", loss / log(2)) + " bits/\(unit)" }
+
     /// `1 character`, `2 characters`.
     static func plural(_ n: Int, _ word: String) -> String { "\(count(n)) \(word)\(n == 1 ? "" : "s")" }
 }

@@ -22,6 +22,8 @@ final class ProgressReporter {
     private var rate = Double.nan
     /// Shown as `val` on progress lines (the last epoch's validation loss).
     var lastValidationLoss: Double?
+    /// What the bits of a validation loss are per: `char`, `byte` or `word`.
+    var unitName = "char"
 
     init(mode: Mode, startStep: Int, targetStep: Int, targetEpochs: Int?, stepsPerEpoch: Int) {
         self.mode = mode
@@ -90,7 +92,7 @@ final class ProgressReporter {
         guard mode != .quiet else { return }
         var text = "epoch \(epoch + 1)\(targetEpochs.map { "/\($0)" } ?? "") done in \(Format.duration(seconds)): mean train loss \(Format.loss(epochMeanLoss))"
         if let validationLoss {
-            text += ", val loss \(Format.loss(validationLoss)) (\(String(format: "%.3f", validationLoss / log(2))) bits/char)"
+            text += ", val loss \(Format.loss(validationLoss)) (\(Format.bits(validationLoss, per: unitName)))"
         }
         text += ", \(Format.rate(tokensPerSecond)) tok/s"
         if !note.isEmpty { text += "; \(note)" }

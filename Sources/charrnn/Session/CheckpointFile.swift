@@ -41,6 +41,6 @@ enum CheckpointFile {
     /// One line describing the model of a checkpoint.
     static func describe(_ checkpoint: Checkpoint) -> String {
         let rnn = checkpoint.model.rnn
-        return "\(Format.stack(cell: rnn.cell, nonlinearity: rnn.vanillaNonlinearity, numLayers: rnn.numLayers)), \(rnn.hiddenSize) hidden units\(Format.inputAndDropout(checkpoint.model.configuration)), \(Format.plural(checkpoint.vocabulary.count, "character")), \(Format.count(checkpoint.model.parameters.count)) parameters"
+        return "\(Format.stack(cell: rnn.cell, nonlinearity: rnn.vanillaNonlinearity, numLayers: rnn.numLayers)), \(rnn.hiddenSize) hidden units\(Format.inputAndDropout(checkpoint.model.configuration)), \(Format.plural(checkpoint.vocabulary.count, checkpoint.vocabulary.unit.tokenName)), \(Format.count(checkpoint.model.parameters.count)) parameters"
     }
 }

@@ -24,7 +24,7 @@ final class TrainingSession {
     let trainer: Trainer<ManyToManyModel>
     /// The thread count training was given (`--threads` or the default, one per core).
     let threads: Int
-    var vocabulary: Vocabulary { corpus.vocabulary }
+    var vocabulary: TextVocabulary { corpus.vocabulary }
     var rng: SeededRandom
 
     // Position (what the next step does), the trainer's.
@@ -48,8 +48,10 @@ final class TrainingSession {
         self.config = config
         let resumed = config.resumed
         let hint = " (a resumed model can only read the characters it was trained on; train a new model without --resume)"
-        let corpus = try Corpus.load(path: config.dataPath, option: "--data", vocabulary: resumed?.vocabulary, hint: hint)
+        let corpus = try Corpus.load(path: config.dataPath, option: "--data", unit: config.unit, vocabulary: resumed?.vocabulary,
+                                     vocabLimit: config.vocabLimit, hint: hint)
         self.corpus = corpus
+        let name = corpus.vocabulary.unit.tokenName
 
         // Train on the head, validate on the tail.
         let n = corpus.tokens.count
@@ -57,10 +59,10 @@ final class TrainingSession {
         let trainTokens = corpus.tokens.slice(0..<(n - held))   // shared, not copied
         guard let train = TokenStreams(tokens: trainTokens, batchSize: config.batchSize, seqLength: config.seqLength, partialChunks: false) else {
             let perStream = trainTokens.count / config.batchSize
-            throw CLIError("'\(config.dataPath)' is too short: its \(Format.plural(trainTokens.count, "training character")) give \(Format.count(perStream)) per stream for --batch-size \(config.batchSize), but each stream needs at least --seq-length + 1 = \(config.seqLength + 1); use a longer text or a smaller --batch-size or --seq-length")
+            throw CLIError("'\(config.dataPath)' is too short: its \(Format.plural(trainTokens.count, "training \(name)")) give \(Format.count(perStream)) per stream for --batch-size \(config.batchSize), but each stream needs at least --seq-length + 1 = \(config.seqLength + 1); use a longer text or a smaller --batch-size or --seq-length")
         }
         if config.valFraction > 0 && held < 2 {
-            throw CLIError("--val-fraction \(config.valFraction) of the \(Format.plural(n, "character")) in '\(config.dataPath)' holds out \(held), but validation needs at least 2; use a longer text, a larger --val-fraction, or --val-fraction 0")
+            throw CLIError("--val-fraction \(config.valFraction) of the \(Format.plural(n, name)) in '\(config.dataPath)' holds out \(held), but validation needs at least 2; use a longer text, a larger --val-fraction, or --val-fraction 0")
         }
         self.train = train
         if held >= 2 {
@@ -189,6 +191,7 @@ final class TrainingSession {
         let mode: ProgressReporter.Mode = config.quiet ? .quiet : (Console.stderrIsTerminal ? .terminal : .lines)
         progress = ProgressReporter(mode: mode, startStep: step, targetStep: targetStep, targetEpochs: config.epochs,
                                     stepsPerEpoch: train.chunkCount)
+        progress.unitName = vocabulary.unit.shortName
         if let last = history.rows.last(where: { $0.validationLoss != nil })?.validationLoss {
             progress.lastValidationLoss = Double(last)
         }
@@ -352,10 +355,10 @@ final class TrainingSession {
     var modelName: String { Format.stack(cell: config.cell, nonlinearity: config.nonlinearity, numLayers: config.numLayers) }
 
     func printSample() throws {
-        let text = try TextGenerator(model: model, vocabulary: vocabulary)
+        let sample = try TextGenerator(model: model, vocabulary: vocabulary)
             .generate(prime: [], length: config.sampleLength, temperature: OptionTable.sampleTemperature, topK: nil, rng: &rng)
         progress.clear()
-        Console.out("--- sample at step \(Format.count(step)) (epoch \(epoch + 1)) ---\n\(text)\n---\n")
+        Console.out(bytes: Array("--- sample at step \(Format.count(step)) (epoch \(epoch + 1)) ---\n".utf8) + sample + Array("\n---\n".utf8))
     }
 
     /// "2 threads, each batch split across 2 workers; oneDNN GEMMs, AVX-512 kernels" or
@@ -376,10 +379,13 @@ final class TrainingSession {
         if let path = config.resumedPath {
             lines.append("Resuming \(path) at step \(Format.count(step)), epoch \(epoch + 1)\(stepInEpoch > 0 ? " (chunk \(stepInEpoch + 1) of \(train.chunkCount))" : "").")
         }
-        lines.append("Data: \(config.dataPath): \(Format.plural(n, "character")), \(vocabulary.count) distinct; \(Format.count(n - held)) to train on, \(held > 0 ? "\(Format.count(held)) (the last \(config.valFraction * 100)%) held out for validation" : "no validation") (--val-fraction).")
+        let name = vocabulary.unit.tokenName
+        let distinct = vocabulary.unit == .word ? "a vocabulary of \(Format.count(vocabulary.count)) with \(WordVocabulary.unknown) and \(WordVocabulary.endOfLine) (--unit word\(config.vocabLimit.map { ", --vocab-limit \($0)" } ?? ""))"
+            : vocabulary.unit == .byte ? "256 symbols (--unit byte)" : "\(vocabulary.count) distinct"
+        lines.append("Data: \(config.dataPath): \(Format.plural(n, name)), \(distinct); \(Format.count(n - held)) to train on, \(held > 0 ? "\(Format.count(held)) (the last \(config.valFraction * 100)%) held out for validation" : "no validation") (--val-fraction).")
         lines.append("Model: \(modelName), \(config.hiddenSize) hidden units\(Format.inputAndDropout(model.configuration)), \(Format.count(model.parameters.count)) parameters (--cell, --hidden-size, --num-layers\(model.configuration.embeddingSize > 0 ? ", --embedding-size" : "")\(model.configuration.dropout > 0 ? ", --dropout" : "")).")
         var schedule = config.epochs.map { "\($0) epochs of \(Format.count(train.chunkCount)) steps" } ?? "\(Format.count(config.maxSteps!)) steps (\(Format.count(train.chunkCount)) per epoch)"
-        schedule += "; each step: \(config.batchSize) streams × \(config.seqLength) characters"
+        schedule += "; each step: \(config.batchSize) streams × \(config.seqLength) \(name)s"
         lines.append("Training: \(schedule); \(config.optimizer.rawValue) lr \(Format.number(config.learningRate)) (\(config.scheduleSummary)), clip \(config.clip > 0 ? Format.number(config.clip) : "off"), seed \(config.seed), \(threadUse).")
         lines.append("Checkpoint: \(config.checkpointPath) (every epoch\(config.saveEvery.map { " and every \($0) steps" } ?? ""), at the end, and on Ctrl-C).")
         Console.note(lines.joined(separator: "\n"))
@@ -397,7 +403,7 @@ final class TrainingSession {
         if let validation {
             let v: Double
             if stepInEpoch == 0, let last = history.rows.last?.validationLoss { v = Double(last) } else { v = model.meanLoss(over: validation).loss }
-            result += ", val loss \(Format.loss(v)) (\(String(format: "%.3f", v / log(2))) bits/char)"
+            result += ", val loss \(Format.loss(v)) (\(Format.bits(v, per: vocabulary.unit.shortName)))"
         }
         result += "; saved \(config.checkpointPath)"
         if let best = config.bestCheckpointPath, let b = bestValidationLoss { result += ", best (val \(Format.loss(b))) in \(best)" }

@@ -1,0 +1,164 @@
+/// What one token of a text is: `TextVocabulary`'s unit.
+public enum TextUnit: String, CaseIterable, Sendable {
+    /// A Unicode scalar of UTF-8 text (`Vocabulary`).
+    case char
+    /// A byte of any file: 256 symbols, no UTF-8 needed.
+    case byte
+    /// A word or punctuation mark, `<eos>` at line ends (`WordVocabulary`).
+    case word
+
+    /// `char`, `byte`, `word`: the unit in rates and per-token figures (`bits/char`).
+    public var shortName: String { self == .char ? "char" : tokenName }
+
+    /// `character`, `byte`, `word`: what one token is called in messages.
+    public var tokenName: String {
+        switch self {
+        case .char: return "character"
+        case .byte: return "byte"
+        case .word: return "word"
+        }
+    }
+}
+
+/// How a text becomes tokens and tokens become output: the unit and its vocabulary.
+///
+/// ```swift
+/// let chars = TextVocabulary.characters(Vocabulary(text: corpus))
+/// let bytes = TextVocabulary.bytes                              // 256 tokens, any file
+/// let words = TextVocabulary.words(WordVocabulary(counting: corpus, limit: 10_000))
+/// let tokens = try words.encode("the cat sat.")                  // unknown words: <unk>
+/// let output = words.decodeBytes(tokens)                        // UTF-8 of "the cat sat.\n"
+/// ```
+public enum TextVocabulary: Equatable, Sendable {
+    case characters(Vocabulary)
+    case bytes
+    case words(WordVocabulary)
+
+    public var unit: TextUnit {
+        switch self {
+        case .characters: return .char
+        case .bytes: return .byte
+        case .words: return .word
+        }
+    }
+
+    /// The characters of a character vocabulary; nil for bytes and words.
+    public var characterVocabulary: Vocabulary? {
+        if case .characters(let v) = self { return v }
+        return nil
+    }
+
+    /// The number of tokens (256 for bytes).
+    public var count: Int {
+        switch self {
+        case .characters(let v): return v.count
+        case .bytes: return 256
+        case .words(let w): return w.count
+        }
+    }
+
+    /// The tokens of `text` as a prefix to continue: its characters (throws
+    /// `VocabularyError.unknownCharacter` for one outside the vocabulary), its UTF-8 bytes,
+    /// or its words (unknown ones `<unk>`; `<eos>` for each newline, none after a last
+    /// line without one).
+    public func encode<S: StringProtocol>(_ text: S) throws -> [Int32] {
+        switch self {
+        case .characters(let v): return try v.encode(text)
+        case .bytes: return text.utf8.map { Int32($0) }
+        case .words(let w): return w.encode(text, closingLastLine: false)
+        }
+    }
+
+    /// `decodeBytes(tokens)` as the continuation of `prefix`: what `decodeBytes(prefix +
+    /// tokens)` adds to `decodeBytes(prefix)` (for words, the space before the first one
+    /// when it continues a line).
+    public func decodeBytes(_ tokens: [Int32], after prefix: [Int32]) -> [UInt8] {
+        guard case .words = self, !prefix.isEmpty else { return decodeBytes(tokens) }
+        return Array(decodeBytes(prefix + tokens).dropFirst(decodeBytes(prefix).count))
+    }
+
+    /// The output of `tokens`: the UTF-8 of their text (characters, words joined as
+    /// `WordVocabulary.decode` says), or the bytes themselves.
+    public func decodeBytes(_ tokens: [Int32]) -> [UInt8] {
+        switch self {
+        case .characters(let v): return Array(v.decode(tokens).utf8)
+        case .bytes: return tokens.map { UInt8(truncatingIfNeeded: $0) }
+        case .words(let w): return Array(w.decode(tokens).utf8)
+        }
+    }
+
+    /// The text of `tokens` (bytes that are not UTF-8 become U+FFFD).
+    public func decode(_ tokens: [Int32]) -> String {
+        switch self {
+        case .characters(let v): return v.decode(tokens)
+        case .bytes: return String(decoding: decodeBytes(tokens), as: UTF8.self)
+        case .words(let w): return w.decode(tokens)
+        }
+    }
+
+    /// The token of a line break (a newline, byte 10, `<eos>`), if the vocabulary has one:
+    /// what generation starts after when it has no prime.
+    public var lineBreak: Int32? {
+        switch self {
+        case .characters(let v): return v.token(for: "\n")
+        case .bytes: return 10
+        case .words: return WordVocabulary.endOfLineToken
+        }
+    }
+
+    /// `76 characters`, `256 bytes`, `10,002 words`.
+    public var summary: String { "\(count) \(unit.tokenName)\(count == 1 ? "" : "s")" }
+
+    // MARK: - Metadata
+
+    /// `unit` (absent for characters, the first format), and `vocabulary`: the
+    /// characters in token order, or the words separated by newlines; none for bytes.
+    public var metadata: [String: String] {
+        switch self {
+        case .characters(let v): return ["vocabulary": v.joined]
+        case .bytes: return ["unit": TextUnit.byte.rawValue]
+        case .words(let w): return ["unit": TextUnit.word.rawValue, "vocabulary": w.words.joined(separator: "\n")]
+        }
+    }
+}
+
+extension MetadataReader {
+    /// The `unit` and `vocabulary` metadata (`TextVocabulary.metadata`).
+    package func textVocabulary() throws(CheckpointError) -> TextVocabulary {
+        let unit = metadata["unit"] == nil ? .char : try enumeration("unit", TextUnit.self)
+        switch unit {
+        case .char: return .characters(try vocabulary())
+        case .byte: return .bytes
+        case .word:
+            let text = try string("vocabulary")
+            let words = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard words.count >= 2, words[0] == WordVocabulary.unknown, words[1] == WordVocabulary.endOfLine else {
+                throw .invalidMetadata(key: "vocabulary", value: String(text.prefix(40)),
+                                       expected: "words separated by newlines, starting with \(WordVocabulary.unknown) and \(WordVocabulary.endOfLine)")
+            }
+            var seen: Set<String> = []
+            for w in words {
+                guard !w.isEmpty, !w.unicodeScalars.contains(where: { $0.properties.isWhitespace }), seen.insert(w).inserted else {
+                    throw .invalidMetadata(key: "vocabulary", value: String(w.prefix(40)),
+                                           expected: "distinct words without spaces, one per line")
+                }
+            }
+            return .words(WordVocabulary(words: words))
+        }
+    }
+
+    /// The `vocabulary` metadata of characters: distinct, in token order.
+    package func vocabulary() throws(CheckpointError) -> Vocabulary {
+        let text = try string("vocabulary")
+        let characters = Array(text.unicodeScalars)
+        guard !characters.isEmpty else {
+            throw .invalidMetadata(key: "vocabulary", value: text, expected: "at least one character")
+        }
+        var seen: Set<Unicode.Scalar> = []
+        for c in characters where !seen.insert(c).inserted {
+            throw .invalidMetadata(key: "vocabulary", value: text,
+                                   expected: "distinct characters, but \(CheckpointError.describe(c)) repeats")
+        }
+        return Vocabulary(characters: characters)
+    }
+}
