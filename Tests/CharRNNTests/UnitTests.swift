@@ -44,6 +44,11 @@ import SafeTensors
                 .flatMap { Double($0.split(separator: " ").dropFirst().first ?? "") })
             #expect(loss < 0.2, "\(eval.stdout)")
 
+            // The gradient flow runs through the embedding (the model's own forward).
+            let diagnose = try ToolProcess.run(["diagnose", "--checkpoint", "w.safetensors", "--data", "w.txt", "--horizon", "6",
+                                                   "--seq-length", "12", "--batch-size", "2"], in: dir)
+            #expect(diagnose.status == 0, "\(diagnose)")
+
             // A resume keeps the unit and the vocabulary; asking for another is refused.
             let more = try ToolProcess.run(["train", "--resume", "w.safetensors", "--steps", "160", "--quiet"], in: dir)
             #expect(more.status == 0, "\(more)")

@@ -52,7 +52,7 @@ extension ManyToManyModel {
     /// - Complexity: the forward pass plus `min(maxSteps, T − horizon)` backward passes.
     public func gradientFlow(_ batch: Batch, horizon: Int, maxSteps: Int = 16) -> GradientFlow {
         let B = batch.batchSize, H = rnn.hiddenSize, L = rnn.numLayers, V = fc.outputSize
-        rnn.forward(batch.input, batchSize: B, initialState: batch.initialState)
+        layers.forward(batch.input, batchSize: B, initialState: batch.initialState, noise: nil)   // the embedding too; no dropout
         let T = rnn.steps, rows = T * B
         precondition(horizon >= 0 && horizon < T, "horizon \(horizon) must be in 0..<\(T) (the chunk's steps)")
         precondition(maxSteps >= 1, "maxSteps must be positive")
