@@ -101,6 +101,33 @@ import SafeTensors
         }
     }
 
+    /// Each model option's bad value is one `error:` line naming what to do.
+    @Test func embeddingAndDropoutErrors() throws {
+        try withTemporaryDirectory { dir in
+            try write(generatedText(words: 300), to: "c.txt", in: dir)
+            let cases: [([String], String)] = [
+                (["--tie-weights"], "error: --tie-weights needs an embedding: give --embedding-size equal to --hidden-size (256)\n"),
+                (["--tie-weights", "--embedding-size", "16", "--hidden-size", "32"],
+                 "error: --tie-weights needs --embedding-size equal to --hidden-size, got 16 and 32: the output layer's weight [V, 32] is the embedding [V, 16]\n"),
+                (["--dropout", "1"], "error: --dropout must be a finite number >= 0 and <= 0.99 (the probability of dropping each activation in training) (got 1)\n"),
+                (["--dropout", "-0.1"], "error: --dropout must be a finite number >= 0 and <= 0.99 (the probability of dropping each activation in training) (got -0.1)\n"),
+                (["--embedding-size", "-3"], "error: --embedding-size must be between 0 and 16384 (got -3)\n"),
+            ]
+            for (options, message) in cases {
+                let r = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "1"] + options, in: dir)
+                #expect(r.status == 1 && r.stderr == message, "\(options): \(r)")
+            }
+            // The built-in example takes them too, with the same check.
+            let example = try ToolProcess.run(["train", "--tie-weights", "--embedding-size", "8"], in: dir)
+            #expect(example.status == 1 && example.stderr.contains("--tie-weights needs --embedding-size equal to --hidden-size, got 8 and 12"), "\(example)")
+            // A resumed run keeps its dropout.
+            let first = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "2", "--dropout", "0.2", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+            #expect(first.status == 0, "\(first)")
+            let changed = try ToolProcess.run(["train", "--resume", "m.safetensors", "--steps", "4", "--dropout", "0.5"], in: dir)
+            #expect(changed.status == 1 && changed.stderr.contains("--dropout 0.5 differs from the resumed checkpoint's 0.2"), "\(changed)")
+        }
+    }
+
     @Test func unitErrors() throws {
         try withTemporaryDirectory { dir in
             try write("hello\nhello hello\n", to: "one.txt", in: dir)
