@@ -30,6 +30,9 @@ import SafeTensors
             let primed = try ToolProcess.run(["sample", "--checkpoint", "w.safetensors", "--prime", "the quick", "--length", "7",
                                                  "--temperature", "0", "--quiet"], in: dir)
             #expect(primed.status == 0 && primed.stdout == "the quick brown fox ran by the river.\n", "\(primed)")
+            let spaced = try ToolProcess.run(["sample", "--checkpoint", "w.safetensors", "--prime", "the quick ", "--length", "2",
+                                                 "--temperature", "0", "--quiet"], in: dir)
+            #expect(spaced.stdout == "the quick brown fox\n", "\(spaced)")   // one space after the prime's own
             let free = try ToolProcess.run(["sample", "--checkpoint", "w.safetensors", "--length", "24", "--temperature", "0",
                                                "--quiet"], in: dir)
             let lines = free.stdout.split(separator: "\n").map(String.init)

@@ -87,7 +87,10 @@ extension CharRNN {
                           onLogits: dumpLogits == nil ? nil : { logits, token in
                               logitLines.append("{\"token\":\(token),\"logits\":[" + logits.map { "\($0)" }.joined(separator: ",") + "]}")
                           })
-            Console.out(bytes: Array(kept.utf8) + sample + [10])
+            // A word model's continuation starts with the space after the prime's last word: not twice.
+            let continuation = ck.vocabulary.unit == .word && kept.last?.isWhitespace == true && sample.first == 32
+                ? Array(sample.dropFirst()) : sample
+            Console.out(bytes: Array(kept.utf8) + continuation + [10])
             if let dumpLogits {
                 try OutputPath.write(logitLines.joined(separator: "\n") + "\n", to: dumpLogits, option: "--dump-logits")
             }
