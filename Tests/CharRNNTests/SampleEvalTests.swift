@@ -4,6 +4,9 @@ import Linalg
 import RNN
 import RNNTraining
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `1234567` as `1,234,567`.
 func grouped(_ n: Int) -> String {
@@ -87,6 +90,69 @@ func grouped(_ n: Int) -> String {
                 #expect(object["token"] as? Int == Int(tokens[3 + k]))
                 #expect(values.indices.max { values[$0] < values[$1] } == Int(tokens[3 + k]))
             }
+        }
+    }
+
+    /// `--num-samples N` draws N samples in one batch; sample i is the single sample of
+    /// seed + i, printed one after another, or as JSON lines.
+    @Test func aBatchOfSamplesIsTheSingleSamplesOfTheirSeeds() throws {
+        try withTemporaryDirectory { dir in
+            _ = try Self.trained(in: dir)
+            let base = ["sample", "--checkpoint", "m.safetensors", "--length", "60", "--prime", "The ", "--quiet"]
+            let batch = try ToolProcess.run(base + ["--num-samples", "4", "--seed", "10"], in: dir)
+            #expect(batch.status == 0, "\(batch)")
+            var singles: [String] = []
+            for i in 0..<4 {
+                let one = try ToolProcess.run(base + ["--seed", String(10 + i)], in: dir)
+                singles.append(one.stdout)
+            }
+            #expect(batch.stdout == singles.joined(separator: "\n"))
+            #expect(Set(singles).count == 4)
+            let json = try ToolProcess.run(base + ["--num-samples", "2", "--seed", "10", "--json"], in: dir)
+            let lines = json.stdout.split(separator: "\n")
+            #expect(lines.count == 2, "\(json)")
+            for (i, line) in lines.enumerated() {
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                #expect(object["sample"] as? Int == i && object["seed"] as? Int == 10 + i)
+                #expect((object["text"] as? String).map { $0 + "\n" } == singles[i])
+            }
+            let bad = try ToolProcess.run(base + ["--num-samples", "0"], in: dir)
+            #expect(bad.status == 1 && bad.stderr.contains("--num-samples"), "\(bad)")
+        }
+    }
+
+    /// A long sample is printed as it is drawn; Ctrl-C stops it, keeps what was printed and exits 130.
+    @Test func aSampleStreamsAndStopsOnCtrlC() throws {
+        try withTemporaryDirectory { dir in
+            _ = try Self.trained(in: dir)
+            let (process, out, err) = try ToolProcess.start(["sample", "--checkpoint", "m.safetensors", "--length", "100000000",
+                                                             "--prime", "The ", "--quiet"], in: dir)
+            // Output appears before the sample is done (it would take minutes).
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning && Date() < deadline, ((try? Data(contentsOf: out))?.count ?? 0) < 2000 { usleep(20_000) }
+            #expect(process.isRunning)
+            kill(process.processIdentifier, SIGINT)
+            let result = ToolProcess.finish(process, out, err, timeout: 30)
+            #expect(result.status == 130 && !result.signaled, "\(result.stderr)")
+            #expect(result.stdout.hasPrefix("The ") && result.stdout.unicodeScalars.count > 2000)
+            #expect(result.stderr.contains("stopping the sample") && result.stderr.contains("what was printed is kept"), "\(result.stderr)")
+        }
+    }
+
+    /// `--streams N` reads the text as N parallel streams: close to the one-stream loss.
+    @Test func evalAsParallelStreams() throws {
+        try withTemporaryDirectory { dir in
+            _ = try Self.trained(in: dir)
+            func loss(_ extra: [String]) throws -> (Double, String) {
+                let r = try ToolProcess.run(["eval", "--checkpoint", "m.safetensors", "--data", "c.txt"] + extra, in: dir)
+                #expect(r.status == 0, "\(r)")
+                let line = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("cross-entropy") })
+                return (try #require(Double(line.split(separator: " ")[1])), r.stdout)
+            }
+            let (one, _) = try loss([])
+            let (four, text) = try loss(["--streams", "4"])
+            #expect(text.contains("(as 4 streams)"), "\(text)")
+            #expect(four != one && abs(four - one) < 0.05 * one, "one stream \(one), four \(four)")
         }
     }
 

@@ -1,76 +1,191 @@
+import Foundation
 import Linalg
 
-/// Generates tokens from a trained `ManyToManyModel` one step at a time, keeping the
-/// hidden state so that each new token costs one step (the prefix is never recomputed).
+/// Generates tokens from a trained `ManyToManyModel` one step at a time, for one sequence
+/// or `batchSize` of them side by side, keeping the recurrent state so that each new
+/// token costs one step (the prefix is never recomputed).
 ///
 /// ```swift
 /// let sampler = Sampler(model: model)
 /// sampler.prime(vocabulary.encode("good"))
 /// var rng = SeededRandom(seed: 1)
 /// let next = sampler.next(temperature: 0.8, topK: 5, using: &rng)
+///
+/// // 32 samples at once: sample i draws from its own generator.
+/// let batch = Sampler(model: model, batchSize: 32)
+/// batch.prime(prefix)
+/// var rngs = (0..<32).map { SeededRandom(seed: UInt64($0)) }
+/// var tokens = [Int32](repeating: 0, count: 32)
+/// batch.next(temperature: 0.8, using: &rngs, into: &tokens)
 /// ```
+///
+/// Each step runs the model's inference pass: the weights it prepares (the token
+/// projection table, each layer's `W_hhᵀ`) are reused until the parameters change, the
+/// state stays in the sampler's own buffer, and the logits land in another, so a step
+/// **allocates nothing** once the sampler exists (prime allocates its time-major tokens).
+/// - Complexity: per step one `[B, H] x [H, G·H]` product per layer (plus the input
+///   product of the upper layers) and `[B, H] x [H, V]` for the logits.
 public final class Sampler {
     public let model: ManyToManyModel
-    /// The recurrent state (`model.rnn.stateSize(batchSize: 1)` values) after the tokens seen so far.
-    public private(set) var state: [Float]
-    /// Logits `[outputSize]` for the token after those seen so far (nil before any).
-    public private(set) var lastLogits: [Float]?
+    /// The number of sequences generated side by side.
+    public let batchSize: Int
+    /// `[parts, L, B, H]`: the state after the tokens seen so far.
+    private let stateValues: UnsafeMutablePointer<Float>
+    private let stateCount: Int
+    /// `[B, V]`: the logits of each sequence's next token, once something was seen.
+    private let logitValues: UnsafeMutablePointer<Float>
+    private var hasLogits = false
+    /// One step's tokens `[B]`, and the sampling scratch (reused).
+    private var stepTokens: [Int32]
+    private var candidates: [Int] = []
+    private var probabilities: [Double] = []
 
-    public init(model: ManyToManyModel) {
+    public init(model: ManyToManyModel, batchSize: Int = 1) {
+        precondition(batchSize >= 1, "a sampler needs at least one sequence, got \(batchSize)")
         self.model = model
-        state = [Float](repeating: 0, count: model.rnn.stateSize(batchSize: 1))
+        self.batchSize = batchSize
+        stateCount = model.rnn.stateSize(batchSize: batchSize)
+        stateValues = .allocate(capacity: stateCount)
+        stateValues.initialize(repeating: 0, count: stateCount)
+        logitValues = .allocate(capacity: batchSize * model.outputSize)
+        logitValues.initialize(repeating: 0, count: batchSize * model.outputSize)
+        stepTokens = [Int32](repeating: 0, count: batchSize)
+        candidates.reserveCapacity(model.outputSize)
+        probabilities.reserveCapacity(model.outputSize)
+    }
+
+    deinit {
+        stateValues.deallocate()
+        logitValues.deallocate()
+    }
+
+    /// The recurrent state (`model.rnn.stateSize(batchSize: B)` values) after the tokens seen so far (a copy).
+    public var state: [Float] { Array(UnsafeBufferPointer(start: stateValues, count: stateCount)) }
+
+    /// Logits `[outputSize]` of sequence 0's next token (nil before any token; a copy).
+    public var lastLogits: [Float]? { hasLogits ? Array(logits(of: 0)) : nil }
+
+    /// Sequence `b`'s logits for its next token, in the sampler's buffer (valid until the
+    /// next step). - Precondition: something was primed or fed.
+    public func logits(of b: Int) -> UnsafeBufferPointer<Float> {
+        precondition(hasLogits, "the sampler has seen no token yet")
+        precondition(b >= 0 && b < batchSize, "sequence \(b) is outside 0..<\(batchSize)")
+        let V = model.outputSize
+        return UnsafeBufferPointer(start: logitValues + b * V, count: V)
+    }
+
+    /// Continues from `values` (`model.rnn.stateSize(batchSize: B)` of them, e.g. a
+    /// training chunk's final state); the logits come with the next token.
+    public func setState(_ values: [Float]) {
+        precondition(values.count == stateCount, "\(values.count) state values, the sampler has \(stateCount)")
+        values.withUnsafeBufferPointer { stateValues.update(from: $0.baseAddress!, count: stateCount) }
+        hasLogits = false
     }
 
     /// Resets to the zero state.
     public func reset() {
-        state = [Float](repeating: 0, count: state.count)
-        lastLogits = nil
+        stateValues.update(repeating: 0, count: stateCount)
+        hasLogits = false
     }
 
-    /// Feeds `tokens` (all at once: one forward over `T = tokens.count`).
+    /// Feeds `tokens` to every sequence (all at once: one forward over `T = tokens.count`).
     public func prime(_ tokens: [Int32]) {
         guard !tokens.isEmpty else { return }
-        let logits = model.forward(.tokens(tokens), batchSize: 1, initialState: state)
-        state = model.rnn.finalState()
-        lastLogits = logits.row(tokens.count - 1)
+        run(batchSize == 1 ? tokens : tokens.flatMap { repeatElement($0, count: batchSize) })
     }
 
-    /// Feeds one token.
-    public func feed(_ token: Int32) { prime([token]) }
+    /// Feeds one token (to every sequence).
+    public func feed(_ token: Int32) {
+        for b in 0..<batchSize { stepTokens[b] = token }
+        run(stepTokens)
+    }
 
-    /// Draws the next token from the current logits and feeds it.
+    /// Feeds each sequence its own token (`tokens[b]` to sequence `b`). No allocation.
+    public func feed(_ tokens: [Int32]) {
+        precondition(tokens.count == batchSize, "\(tokens.count) tokens for \(batchSize) sequences")
+        run(tokens)
+    }
+
+    /// One inference pass over time-major `tokens` `[T*B]` from the sampler's state, which
+    /// then holds the state after it; keeps the last step's logits.
+    private func run(_ tokens: [Int32]) {
+        let logits = model.infer(tokens, batchSize: batchSize, state: stateValues)
+        logitValues.update(from: logits, count: batchSize * model.outputSize)
+        hasLogits = true
+    }
+
+    /// Draws sequence 0's next token from the current logits and feeds it.
     ///
     /// - Parameters:
     ///   - temperature: 0 takes the most likely token (greedy); otherwise samples from
     ///     `softmax(logits / temperature)`.
     ///   - topK: when given, only the `topK` most likely tokens can be drawn.
-    /// - Precondition: something was primed or fed.
+    /// - Precondition: something was primed or fed; a sampler of one sequence.
     public func next(temperature: Float = 1, topK: Int? = nil, using rng: inout SeededRandom) -> Int32 {
-        guard let logits = lastLogits else { preconditionFailure("Sampler.next needs a primed state") }
-        let token = Sampler.choose(from: logits, temperature: temperature, topK: topK, using: &rng)
+        precondition(batchSize == 1, "next(temperature:topK:using:) draws one sequence; this sampler has \(batchSize)")
+        let token = choose(sequence: 0, temperature: temperature, topK: topK, using: &rng)
         feed(token)
         return token
+    }
+
+    /// Draws every sequence's next token, sequence `b` from `rngs[b]`, into `tokens`
+    /// (`B` of them), and feeds them. No allocation.
+    public func next(temperature: Float = 1, topK: Int? = nil, using rngs: inout [SeededRandom], into tokens: inout [Int32]) {
+        precondition(rngs.count == batchSize && tokens.count == batchSize,
+                     "\(rngs.count) generators and \(tokens.count) tokens for \(batchSize) sequences")
+        for b in 0..<batchSize { tokens[b] = choose(sequence: b, temperature: temperature, topK: topK, using: &rngs[b]) }
+        feed(tokens)
+    }
+
+    /// A draw from sequence `b`'s logits (see `Sampler.choose`), with the sampler's scratch.
+    public func choose(sequence b: Int, temperature: Float, topK: Int?, using rng: inout SeededRandom) -> Int32 {
+        Self.choose(from: logits(of: b), temperature: temperature, topK: topK, candidates: &candidates,
+                    probabilities: &probabilities, using: &rng)
     }
 
     /// Chooses a token from `logits`: argmax at temperature 0, else a draw from the
     /// (top-k restricted) softmax at `temperature`.
     public static func choose(from logits: [Float], temperature: Float, topK: Int?, using rng: inout SeededRandom) -> Int32 {
+        var candidates: [Int] = [], probabilities: [Double] = []
+        return logits.withUnsafeBufferPointer {
+            choose(from: $0, temperature: temperature, topK: topK, candidates: &candidates, probabilities: &probabilities, using: &rng)
+        }
+    }
+
+    /// `choose(from:temperature:topK:using:)` with caller-owned scratch (no allocation once
+    /// it has the vocabulary's capacity). The softmax is `SoftmaxCrossEntropy.probabilities`'
+    /// arithmetic, in the same order, so the draws are the same.
+    static func choose(from logits: UnsafeBufferPointer<Float>, temperature: Float, topK: Int?,
+                       candidates: inout [Int], probabilities: inout [Double], using rng: inout SeededRandom) -> Int32 {
         precondition(temperature >= 0 && temperature.isFinite, "temperature must be finite and >= 0, got \(temperature)")
         if temperature == 0 {
             var best = 0
             for i in logits.indices where logits[i] > logits[best] { best = i }
             return Int32(best)
         }
-        var candidates = Array(logits.indices)
+        candidates.removeAll(keepingCapacity: true)
+        candidates.append(contentsOf: logits.indices)
         if let k = topK, k > 0, k < logits.count {
             candidates.sort { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
-            candidates = Array(candidates.prefix(k))
+            candidates.removeLast(candidates.count - k)
         }
-        let probs = SoftmaxCrossEntropy.probabilities(candidates.map { logits[$0] }, temperature: temperature)
+        // softmax(l / T): scaled, minus the max, exponentiated, normalized.
+        probabilities.removeAll(keepingCapacity: true)
+        var m = -Double.infinity
+        for c in candidates {
+            let scaled = Double(logits[c]) / Double(temperature)
+            probabilities.append(scaled)
+            m = max(m, scaled)
+        }
+        var s = 0.0
+        for i in probabilities.indices {
+            probabilities[i] = Foundation.exp(probabilities[i] - m)
+            s += probabilities[i]
+        }
         let u = Double(rng.unit())
         var acc = 0.0
-        for (i, p) in probs.enumerated() {
-            acc += p
+        for (i, e) in probabilities.enumerated() {
+            acc += e / s
             if u < acc { return Int32(candidates[i]) }
         }
         return Int32(candidates.last!)

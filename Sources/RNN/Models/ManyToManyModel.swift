@@ -198,6 +198,20 @@ public final class ManyToManyModel: SequenceModel {
         loss(Batch(input: input, targets: targets, batchSize: batchSize, initialState: initialState))
     }
 
+    /// The inference pass of `Sampler`: `tokens` `[T*B]` (time-major) from the state at
+    /// `state` (`rnn.stateSize(batchSize: B)` values), which afterwards holds the state
+    /// after the last step; returns the logits of the last step `[B, outputSize]`, valid
+    /// until the model runs again. No dropout; the prepared weights are reused while the
+    /// parameters do not change; nothing is allocated once the buffers have grown to `(T, B)`.
+    func infer(_ tokens: [Int32], batchSize B: Int, state: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        layers.forward(.tokens(tokens), batchSize: B, state: UnsafePointer(state), noise: nil)
+        rnn.writeFinalState(into: state)
+        let H = rnn.hiddenSize, last = (rnn.steps - 1) * B * H
+        logitBuffer.resize(B * fc.outputSize)
+        rnn.withOutputs { h in fc.forward(h.baseAddress! + last, rows: B, into: logitBuffer.pointer) }
+        return UnsafePointer(logitBuffer.pointer)
+    }
+
     /// Greedy completion of token sequence `prefix`: feeds the prefix, then appends the
     /// most likely next token `count` times. Each new token costs one step; the prefix
     /// is not recomputed.

@@ -41,9 +41,17 @@ final class StackWithOutput {
     /// Runs the embedding (with its dropout) and the stack over `input`.
     /// - Precondition: token input when there is an embedding.
     func forward(_ input: SequenceInput, batchSize B: Int, initialState: [Float]?, noise: DropoutNoise?) {
+        guard let h0 = initialState else { return forward(input, batchSize: B, state: nil, noise: noise) }
+        precondition(h0.count == rnn.stateSize(batchSize: B),
+                     "initialState has \(h0.count) elements, expected \(rnn.stateSize(batchSize: B))")
+        h0.withUnsafeBufferPointer { forward(input, batchSize: B, state: $0.baseAddress!, noise: noise) }
+    }
+
+    /// `forward` from the state at `state` (`rnn.stateSize(batchSize: B)` values; nil: zeros).
+    func forward(_ input: SequenceInput, batchSize B: Int, state: UnsafePointer<Float>?, noise: DropoutNoise?) {
         self.noise = noise
         guard let embedding else {
-            return rnn.forward(input, batchSize: B, initialState: initialState, dropout: noise)
+            return rnn.forward(input, batchSize: B, state: state, dropout: noise)
         }
         guard case .tokens(let t) = input else {
             preconditionFailure("a model with an embedding takes token input, not vectors")
@@ -51,7 +59,7 @@ final class StackWithOutput {
         tokens.removeAll(keepingCapacity: true)
         tokens.append(contentsOf: t)
         let rows = t.count, E = embedding.embeddingSize
-        rnn.forward(denseRows: rows, batchSize: B, initialState: initialState, dropout: noise) { x in
+        rnn.forward(denseRows: rows, batchSize: B, initialState: state, dropout: noise) { x in
             tokens.withUnsafeBufferPointer { embedding.forward($0.baseAddress!, rows: rows, into: x) }
             if let noise {
                 inputDropout.forward(noise, steps: rows / B, batchSize: B, width: E, x, into: x)

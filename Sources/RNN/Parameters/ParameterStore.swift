@@ -72,7 +72,15 @@ public final class ParameterStore {
     /// `slots`' positions by name, for O(1) lookup.
     private var slotIndex: [String: Int] = [:]
     /// Every parameter value, laid out as `slots` say (values change, the size does not).
-    public var values = ParameterBuffer()
+    /// Any change advances `version`.
+    public var values = ParameterBuffer() {
+        didSet { version &+= 1 }
+    }
+    /// Changes whenever `values` may have changed (every write through `values`, in place
+    /// or whole): what weights prepared for inference (`RecurrentStack`'s transposed
+    /// `W_hh`, its token projection table) are checked against, so they are made again
+    /// only after the parameters change.
+    public private(set) var version: UInt64 = 0
     /// d(loss)/d(values), same layout. Backward passes **accumulate** into it.
     public var gradients = ParameterBuffer()
 

@@ -72,10 +72,15 @@ public class RecurrentStack {
     /// `[G·H]` column sums shared by both biases.
     let tokenWeightGradient = FloatBuffer()
     let biasGradientSums = FloatBuffer()
-    /// Forward scratch: `[V, G·H]`, each token's input projection (see `projectInputs`).
+    /// Prepared weights, made again only when `parameters.version` has moved on (so
+    /// inference and evaluation reuse them from call to call; training, whose every step
+    /// changes the parameters, makes them once per forward):
+    /// `[V, G·H]`, each token's input projection (see `projectInputs`), and per layer
+    /// `W_hhᵀ` `[H, G·H]` (see `transposedRecurrentWeights`), each with the version it is of.
     let tokenProjectionTable = FloatBuffer()
-    /// Forward scratch: `W_hhᵀ` `[H, G·H]` of the layer running (see `transposedRecurrentWeights`).
-    let recurrentWeightsTransposed = FloatBuffer()
+    var tokenProjectionVersion: UInt64?
+    var recurrentWeightsTransposed: [FloatBuffer] = []
+    var transposedVersions: [UInt64?] = []
     /// Dropout between layers (as `nn.LSTM(dropout:)`): per layer `k ≥ 1`, the mask on its
     /// input (site `k`) and the dropped input `[T*B, H]` itself (index `k - 1`), used when
     /// the last `forward` had `dropout`.
@@ -107,6 +112,8 @@ public class RecurrentStack {
         (biasIH, biasHH) = bias ? (every(2), every(3)) : ([], [])
         states = (0..<numLayers).map { _ in FloatBuffer() }
         outputGradients = (0..<numLayers).map { _ in FloatBuffer() }
+        recurrentWeightsTransposed = (0..<numLayers).map { _ in FloatBuffer() }
+        transposedVersions = Array(repeating: nil, count: numLayers)
         layerDropouts = (1..<max(numLayers, 1)).map { DropoutSite(site: $0) }
         droppedInputs = (1..<max(numLayers, 1)).map { _ in FloatBuffer() }
     }
@@ -159,6 +166,14 @@ public class RecurrentStack {
     /// Clears the output gradient that `backward` will read.
     /// - Complexity: `O(T·B·G·H·(I + H·L))`; allocates only when `(B, T)` grows.
     public func forward(_ input: SequenceInput, batchSize: Int, initialState: [Float]? = nil, dropout: DropoutNoise? = nil) {
+        guard let h0 = initialState else { return forward(input, batchSize: batchSize, state: nil, dropout: dropout) }
+        precondition(h0.count == stateSize(batchSize: batchSize),
+                     "initialState has \(h0.count) elements, expected \(stateSize(batchSize: batchSize)) ([\(cell.stateParts), \(numLayers), \(batchSize), \(hiddenSize)])")
+        h0.withUnsafeBufferPointer { forward(input, batchSize: batchSize, state: $0.baseAddress!, dropout: dropout) }
+    }
+
+    /// `forward` from the `stateSize(batchSize:)` values at `state` (nil: zeros).
+    func forward(_ input: SequenceInput, batchSize: Int, state: UnsafePointer<Float>?, dropout: DropoutNoise?) {
         let rows = input.rowCount
         let (T, B) = checkedShape(rows: rows, batchSize: batchSize)
         switch input {
@@ -175,12 +190,12 @@ public class RecurrentStack {
             inputIsTokens = false
             denseInput.copy(from: m.storage)
         }
-        runLayers(T: T, B: B, initialState: initialState, dropout: dropout)
+        runLayers(T: T, B: B, initialState: state, dropout: dropout)
     }
 
     /// `forward` over dense input that `fill` writes straight into the stack's input
     /// buffer `[rows, inputSize]` (an embedding's gather: no copy of the input).
-    func forward(denseRows rows: Int, batchSize: Int, initialState: [Float]?, dropout: DropoutNoise?,
+    func forward(denseRows rows: Int, batchSize: Int, initialState: UnsafePointer<Float>?, dropout: DropoutNoise?,
                  fill: (UnsafeMutablePointer<Float>) -> Void) {
         let (T, B) = checkedShape(rows: rows, batchSize: batchSize)
         inputIsTokens = false
@@ -200,12 +215,9 @@ public class RecurrentStack {
     }
 
     /// The layers over the input already in place (`tokens` or `denseInput`).
-    private func runLayers(T: Int, B: Int, initialState: [Float]?, dropout: DropoutNoise?) {
+    /// `initialState`: `stateSize(batchSize: B)` values, or nil for zeros.
+    private func runLayers(T: Int, B: Int, initialState: UnsafePointer<Float>?, dropout: DropoutNoise?) {
         let H = hiddenSize
-        if let h0 = initialState {
-            precondition(h0.count == stateSize(batchSize: B),
-                         "initialState has \(h0.count) elements, expected \(stateSize(batchSize: B)) ([\(cell.stateParts), \(numLayers), \(B), \(H)])")
-        }
         for k in 0..<numLayers {
             states[k].resize((T + 1) * B * H)
             outputGradients[k].resize(T * B * H)
@@ -218,7 +230,7 @@ public class RecurrentStack {
             for k in 0..<numLayers {
                 let block = stateBuffer(part: p, layer: k).pointer
                 if let h0 = initialState {
-                    h0.withUnsafeBufferPointer { block.update(from: $0.baseAddress! + (p * numLayers + k) * B * H, count: B * H) }
+                    block.update(from: h0 + (p * numLayers + k) * B * H, count: B * H)
                 } else {
                     block.update(repeating: 0, count: B * H)
                 }
@@ -244,16 +256,21 @@ public class RecurrentStack {
     /// Layer `k`'s `W_hhᵀ` `[H, G·H]`, transposed once per forward so that every step's
     /// `h_{t-1} W_hhᵀ` is a plain (not transposed) GEMM `[B, H] x [H, G·H]`: OpenBLAS
     /// packs that operand faster (measured, one step `[64, 1024] x [1024, 4096]` on one
-    /// thread: 45.8 GFLOP/s transposed, 57.3 plain). Valid until the next call.
-    /// - Complexity: O(G·H²), against O(T·B·G·H²) for the steps it serves.
+    /// thread: 45.8 GFLOP/s transposed, 57.3 plain). Made again only when the parameters
+    /// have changed since (`ParameterStore.version`); valid until they change.
+    /// - Complexity: O(G·H²) when made, against O(T·B·G·H²) for the steps it serves; O(1)
+    ///   when reused (a sampler's every token).
     func transposedRecurrentWeights(_ k: Int, w: UnsafePointer<Float>) -> UnsafePointer<Float> {
         let H = hiddenSize, gH = gateWidth
-        recurrentWeightsTransposed.resize(H * gH)
-        profiler.measure(.forwardRecurrence) {
-            BLAS.transpose(rows: gH, cols: H, a: w + weightHH[k].offset, lda: H,
-                           into: recurrentWeightsTransposed.pointer, ldb: gH)
+        let buffer = recurrentWeightsTransposed[k]
+        if transposedVersions[k] != parameters.version || buffer.count != H * gH {
+            buffer.resize(H * gH)
+            profiler.measure(.forwardRecurrence) {
+                BLAS.transpose(rows: gH, cols: H, a: w + weightHH[k].offset, lda: H, into: buffer.pointer, ldb: gH)
+            }
+            transposedVersions[k] = parameters.version
         }
-        return UnsafePointer(recurrentWeightsTransposed.pointer)
+        return UnsafePointer(buffer.pointer)
     }
 
     /// `A = X W_ihᵀ + b_ih (+ b_hh)` for all steps at once, into `projectionTarget(k)`.
@@ -273,14 +290,17 @@ public class RecurrentStack {
         }
         let wih = w + weightIH[k].offset
         if k == 0 && inputIsTokens {
-            tokenProjectionTable.resize(I * gH)
-            let table = tokenProjectionTable.pointer
-            for v in 0..<I { (table + v * gH).update(from: bias, count: gH) }
-            for j in 0..<gH {
-                let weights = wih + j * I
-                for v in 0..<I { table[v * gH + j] += weights[v] }
+            if tokenProjectionVersion != parameters.version || tokenProjectionTable.count != I * gH {
+                tokenProjectionTable.resize(I * gH)
+                let table = tokenProjectionTable.pointer
+                for v in 0..<I { (table + v * gH).update(from: bias, count: gH) }
+                for j in 0..<gH {
+                    let weights = wih + j * I
+                    for v in 0..<I { table[v * gH + j] += weights[v] }
+                }
+                tokenProjectionVersion = parameters.version
             }
-            let tok = tokens!
+            let table = tokenProjectionTable.pointer, tok = tokens!
             for r in 0..<(T * B) {
                 let v = Int(tok[r])
                 if v >= 0 { (target + r * gH).update(from: table + v * gH, count: gH) }
@@ -346,6 +366,18 @@ public class RecurrentStack {
                         (o.baseAddress! + ((p * L + k) * B + b) * H).update(from: src + (t * B + b) * H, count: H)
                     }
                 }
+            }
+        }
+    }
+
+    /// The state after the last step (`finalState()`'s values) into `out`, which holds
+    /// `stateSize(batchSize:)` floats — e.g. the initial state the forward read, to carry
+    /// on from. No allocation.
+    func writeFinalState(into out: UnsafeMutablePointer<Float>) {
+        let B = batchSize, H = hiddenSize, T = steps, L = numLayers
+        for p in 0..<cell.stateParts {
+            for k in 0..<L {
+                (out + (p * L + k) * B * H).update(from: stateBuffer(part: p, layer: k).pointer + T * B * H, count: B * H)
             }
         }
     }

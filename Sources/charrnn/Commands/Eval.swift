@@ -28,8 +28,15 @@ extension CharRNN {
         @Option(help: ArgumentHelp("UTF-8 text to evaluate on.", valueName: "file"))
         var data: String
 
+        @Option(parsing: .unconditional, help: ArgumentHelp("Read the text as n parallel streams (training's layout: the text cut into n equal parts, each read from its start with its own state), one batch of n per step: faster, but each part starts from a zero state, so the loss differs slightly from one stream's (default: 1, the exact one-stream loss).", valueName: "n"))
+        var streams = 1
+
         @OptionGroup var unknown: UnknownCharacterOptions
         @OptionGroup var runtime: RuntimeOptions
+
+        func validate() throws {
+            try Check.range(streams, 1...65_536, "--streams")
+        }
 
         /// Steps per forward chunk (the state is carried across chunks, so this only trades memory for speed).
         static let chunkLength = 256
@@ -40,7 +47,8 @@ extension CharRNN {
             let corpus = try Corpus.load(path: data, option: "--data", vocabulary: ck.vocabulary,
                                          skipUnknown: unknown.skipUnknown, hint: "; pass --skip-unknown to drop them")
             let name = ck.vocabulary.unit.tokenName, short = ck.vocabulary.unit.shortName
-            guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: 1, seqLength: Self.chunkLength, partialChunks: true) else {
+            let parts = min(streams, max(1, (corpus.tokens.count - 1) / 2))   // each part predicts at least one token
+            guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: parts, seqLength: Self.chunkLength, partialChunks: true) else {
                 throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable \(name)")); evaluation needs at least 2 (one to read, one to predict)")
             }
             let started = now()
@@ -51,7 +59,7 @@ extension CharRNN {
             }
             Console.out("""
                 checkpoint      \(checkpoint) (\(CheckpointFile.describe(ck)))
-                data            \(data): \(Format.plural(corpus.tokens.count, name)), \(Format.count(count)) predicted
+                data            \(data): \(Format.plural(corpus.tokens.count, name)), \(Format.count(count)) predicted\(parts > 1 ? " (as \(parts) streams)" : "")
                 cross-entropy   \(String(format: "%.4f", loss)) nats/\(short)
                 bits per \(short.padding(toLength: 7, withPad: " ", startingAt: 0))\(String(format: "%.4f", loss / log(2)))
                 perplexity      \(String(format: "%.4f", exp(loss)))

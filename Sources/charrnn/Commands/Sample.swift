@@ -46,6 +46,12 @@ extension CharRNN {
         @Option(parsing: .unconditional, help: ArgumentHelp("Random seed (the same seed and settings give the same text).", valueName: "n"))
         var seed: UInt64 = 0
 
+        @Option(parsing: .unconditional, help: ArgumentHelp("Draw n independent samples in one batch (faster than n runs); sample i uses seed --seed + i, so it equals a single sample run with that seed. Printed one after another, separated by an empty line (or as JSON lines with --json).", valueName: "n"))
+        var numSamples = 1
+
+        @Flag(help: "Print each sample as a JSON line: {\"sample\": i, \"seed\": s, \"text\": ...} (the prime included).")
+        var json = false
+
         @OptionGroup var unknown: UnknownCharacterOptions
 
         @Option(help: ArgumentHelp("Also write, for each generated character, the logits it was drawn from and its token, one JSON object per line (for comparing with PyTorch: scripts/load_checkpoint_pytorch.py).", valueName: "file"))
@@ -60,6 +66,8 @@ extension CharRNN {
             try Check.range(length, 0...100_000_000, "--length")
             try Check.positive(temperature, "--temperature", allowZero: true, maximum: 100, meaning: " (0 = greedy)")
             if let topK { try Check.atLeast(topK, 1, "--top-k") }
+            try Check.range(numSamples, 1...4096, "--num-samples")
+            if numSamples > 1 && dumpLogits != nil { throw CLIError("--dump-logits records one sample's logits; give it without --num-samples") }
             if prime != nil && primeFile != nil { throw CLIError("give --prime or --prime-file, not both") }
         }
 
@@ -75,24 +83,52 @@ extension CharRNN {
             }
             let (tokens, kept) = try Self.encode(primeText, option: primeOption, vocabulary: ck.vocabulary,
                                                  skipUnknown: unknown.skipUnknown)
-            var rng = SeededRandom(seed: seed)
+            var rngs = (0..<numSamples).map { SeededRandom(seed: seed &+ UInt64($0)) }
             var logitLines: [String] = []
-            let sample = try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
-                .generate(prime: tokens, length: length, temperature: temperature, topK: topK, rng: &rng,
+            // A word model's continuation starts with the space after the prime's last word: not twice.
+            let spaced = ck.vocabulary.unit == .word && kept.last?.isWhitespace == true
+            func continuation(_ bytes: [UInt8]) -> [UInt8] { spaced && bytes.first == 32 ? Array(bytes.dropFirst()) : bytes }
+            // One sample is printed as it is drawn (flushed per line); a batch when it is done.
+            let stream = numSamples == 1 && !json ? LineStream() : nil
+            stream?.write(Array(kept.utf8))
+            var first = true
+            InterruptHandler.install(message: "\ncharrnn: Ctrl-C: stopping the sample (press Ctrl-C again to quit at once)\n")
+            defer { InterruptHandler.uninstall() }
+            let samples = try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
+                .generate(prime: tokens, length: length, temperature: temperature, topK: topK, rngs: &rngs,
                           onPrimed: {
                               guard !quiet else { return }
-                              let how = temperature == 0 ? "greedily (temperature 0)" : "at temperature \(Format.number(temperature))\(topK.map { ", top-k \($0)" } ?? ""), seed \(seed)"
-                              Console.note("Sampling \(Format.plural(length, ck.vocabulary.unit.tokenName)) from \(checkpoint) (\(CheckpointFile.describe(ck))) \(how):")
+                              let how = temperature == 0 ? "greedily (temperature 0)" : "at temperature \(Format.number(temperature))\(topK.map { ", top-k \($0)" } ?? ""), seed \(seed)\(numSamples > 1 ? " (sample i: seed \(seed) + i)" : "")"
+                              let what = numSamples > 1 ? "\(numSamples) samples of \(Format.plural(length, ck.vocabulary.unit.tokenName)) in one batch" : Format.plural(length, ck.vocabulary.unit.tokenName)
+                              Console.note("Sampling \(what) from \(checkpoint) (\(CheckpointFile.describe(ck))) \(how):")
                           },
                           onLogits: dumpLogits == nil ? nil : { logits, token in
                               logitLines.append("{\"token\":\(token),\"logits\":[" + logits.map { "\($0)" }.joined(separator: ",") + "]}")
-                          })
-            // A word model's continuation starts with the space after the prime's last word: not twice.
-            let continuation = ck.vocabulary.unit == .word && kept.last?.isWhitespace == true && sample.first == 32
-                ? Array(sample.dropFirst()) : sample
-            Console.out(bytes: Array(kept.utf8) + continuation + [10])
+                          },
+                          onOutput: stream.map { stream in { _, bytes in
+                              stream.write(first ? continuation(bytes) : bytes)
+                              first = false
+                          } },
+                          shouldStop: { InterruptHandler.requested })
+            if let stream {
+                stream.write([10])
+                stream.flush()
+            } else {
+                for (i, sample) in samples.enumerated() {
+                    let text = Array(kept.utf8) + continuation(sample)
+                    if json {
+                        Console.out("{\"sample\":\(i),\"seed\":\(seed &+ UInt64(i)),\"text\":\(Format.jsonString(String(decoding: text, as: UTF8.self)))}\n")
+                    } else {
+                        Console.out(bytes: (i > 0 ? [10] : []) + text + [10])
+                    }
+                }
+            }
             if let dumpLogits {
                 try OutputPath.write(logitLines.joined(separator: "\n") + "\n", to: dumpLogits, option: "--dump-logits")
+            }
+            if InterruptHandler.requested {
+                Console.note("charrnn: stopped by Ctrl-C after \(Format.plural(samples[0].count, "byte")) of output; what was printed is kept")
+                throw Interrupted()
             }
         }
 

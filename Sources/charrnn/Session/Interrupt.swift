@@ -7,6 +7,8 @@ import Musl
 
 /// Set by the SIGINT handler; the training loop checks it after every step.
 private let interruptRequested = Atomic<Bool>(false)
+/// What the handler says; set by `install` before the handler can run.
+nonisolated(unsafe) private var interruptMessage: StaticString = ""
 
 /// The SIGINT (Ctrl-C) handler: only async-signal-safe work — set the flag, say so with
 /// write(2), and restore the default action so a second Ctrl-C quits at once (the
@@ -14,7 +16,7 @@ private let interruptRequested = Atomic<Bool>(false)
 /// renamed into place).
 private func handleInterrupt(_ number: Int32) {
     interruptRequested.store(true, ordering: .relaxed)
-    let message: StaticString = "\ncharrnn: Ctrl-C: finishing the current step and saving the checkpoint (press Ctrl-C again to quit at once)\n"
+    let message = interruptMessage
     _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
     _ = signal(SIGINT, SIG_DFL)
 }
@@ -58,7 +60,10 @@ enum InterruptHandler {
         }
     }
 
-    static func install() {
+    /// Training's handler (the step finishes and the checkpoint is saved); `message` is
+    /// what a Ctrl-C prints on stderr.
+    static func install(message: StaticString = "\ncharrnn: Ctrl-C: finishing the current step and saving the checkpoint (press Ctrl-C again to quit at once)\n") {
+        interruptMessage = message
         interruptRequested.store(false, ordering: .relaxed)
         _ = signal(SIGINT, handleInterrupt)
     }

@@ -1,52 +1,79 @@
 import Linalg
 import RNN
 
-/// Generates text from a model one token at a time (`Sampler`), optionally reporting the
-/// logits each token was drawn from.
+/// Generates text from a model one token at a time (`Sampler`), for one sample or a batch
+/// of them side by side, optionally reporting each token's output as it is drawn and the
+/// logits it was drawn from.
 struct TextGenerator {
     let model: ManyToManyModel
     let vocabulary: TextVocabulary
 
-    /// Primes with `prime` (tokens); with none, with a line break when the vocabulary has
-    /// one (a newline, byte 10 or `<eos>`; not part of the output), else with a random
-    /// token (part of the output). Returns the output of `length` generated tokens as
-    /// bytes (UTF-8 text, or a byte model's raw bytes), as the continuation of the prime
-    /// (the prime is not included; a random first token is, and counts towards `length`).
+    /// One sample drawn with `rng` (which moves on): `generate(prime:...rngs:)` of one.
+    func generate(prime: [Int32], length: Int, temperature: Float, topK: Int?, rng: inout SeededRandom,
+                  onPrimed: () -> Void = {}, onLogits: (([Float], Int32) -> Void)? = nil,
+                  onOutput: (([UInt8]) -> Void)? = nil, shouldStop: () -> Bool = { false }) throws -> [UInt8] {
+        var rngs = [rng]
+        defer { rng = rngs[0] }
+        return try generate(prime: prime, length: length, temperature: temperature, topK: topK, rngs: &rngs,
+                            onPrimed: onPrimed, onLogits: onLogits, onOutput: onOutput.map { out in { _, bytes in out(bytes) } },
+                            shouldStop: shouldStop)[0]
+    }
+
+    /// `rngs.count` samples in one batch, sample `i` drawn with `rngs[i]` — so it is the
+    /// single sample of that generator. Each is primed with `prime` (tokens); with none,
+    /// with a line break when the vocabulary has one (a newline, byte 10 or `<eos>`; not
+    /// part of the output), else with a random token (part of the output). Returns each
+    /// sample's `length` generated tokens as bytes (UTF-8 text, or a byte model's raw
+    /// bytes), as the continuation of the prime (which is not included; a random first
+    /// token is, and counts towards `length`).
+    ///
+    /// `onOutput(i, bytes)` receives sample `i`'s output token by token as it is drawn;
+    /// `shouldStop` is asked before every step (Ctrl-C), and generation then ends early.
     /// Throws when the model's logits are not finite (weights out of range): there is
     /// nothing to sample from. `onPrimed` runs once the prime has given finite logits,
-    /// before the first token is drawn.
-    func generate(prime: [Int32], length: Int, temperature: Float, topK: Int?, rng: inout SeededRandom,
-                  onPrimed: () -> Void = {}, onLogits: (([Float], Int32) -> Void)? = nil) throws -> [UInt8] {
-        let sampler = Sampler(model: model)
-        var output: [Int32] = []
-        var context = prime
+    /// before the first token is drawn; `onLogits` sees sample 0's logits and token.
+    func generate(prime: [Int32], length: Int, temperature: Float, topK: Int?, rngs: inout [SeededRandom],
+                  onPrimed: () -> Void = {}, onLogits: (([Float], Int32) -> Void)? = nil,
+                  onOutput: ((Int, [UInt8]) -> Void)? = nil, shouldStop: () -> Bool = { false }) throws -> [[UInt8]] {
+        let N = rngs.count
+        let sampler = Sampler(model: model, batchSize: N)
+        var outputs = [[Int32]](repeating: [], count: N)
+        var previous = [Int32?](repeating: nil, count: N)
+        func emit(_ i: Int, _ token: Int32) {
+            outputs[i].append(token)
+            onOutput?(i, vocabulary.decodeBytes([token], after: previous[i].map { [$0] } ?? []))
+            previous[i] = token
+        }
         if !prime.isEmpty {
             sampler.prime(prime)
+            previous = prime.last.map { [Int32?](repeating: $0, count: N) } ?? previous
         } else if let lineBreak = vocabulary.lineBreak {
-            sampler.prime([lineBreak])
-            context = [lineBreak]
+            sampler.feed(lineBreak)
+            previous = [Int32?](repeating: lineBreak, count: N)
         } else {
-            let first = Int32(rng.index(below: vocabulary.count))
-            sampler.prime([first])
-            output.append(first)
+            var first = [Int32](repeating: 0, count: N)
+            for i in 0..<N { first[i] = Int32(rngs[i].index(below: vocabulary.count)) }
+            sampler.feed(first)
+            for i in 0..<N { emit(i, first[i]) }
         }
-        output.reserveCapacity(length)
         let name = vocabulary.unit.tokenName
-        func checkFinite(_ logits: [Float]) throws {
-            guard logits.allSatisfy(\.isFinite) else {
-                throw CLIError("the model's output is not finite after \(Format.plural(output.count, "generated \(name)")): its weights are out of range (too large, or damaged); use another checkpoint or retrain")
+        func checkFinite() throws {
+            for i in 0..<N where !sampler.logits(of: i).allSatisfy(\.isFinite) {
+                throw CLIError("the model's output is not finite after \(Format.plural(outputs[i].count, "generated \(name)")): its weights are out of range (too large, or damaged); use another checkpoint or retrain")
             }
         }
-        try checkFinite(sampler.lastLogits!)
+        try checkFinite()
         onPrimed()
-        for _ in output.count..<max(length, output.count) {
-            let logits = sampler.lastLogits!
-            try checkFinite(logits)
-            let token = Sampler.choose(from: logits, temperature: temperature, topK: topK, using: &rng)
-            onLogits?(logits, token)
-            sampler.feed(token)
-            output.append(token)
+        var tokens = [Int32](repeating: 0, count: N)
+        for _ in outputs[0].count..<max(length, outputs[0].count) {
+            if shouldStop() { break }
+            try checkFinite()
+            for i in 0..<N { tokens[i] = sampler.choose(sequence: i, temperature: temperature, topK: topK, using: &rngs[i]) }
+            onLogits?(Array(sampler.logits(of: 0)), tokens[0])
+            sampler.feed(tokens)
+            for i in 0..<N { emit(i, tokens[i]) }
         }
-        return vocabulary.decodeBytes(output, after: context)
+        let context: [Int32] = prime.isEmpty ? vocabulary.lineBreak.map { [$0] } ?? [] : prime
+        return outputs.map { vocabulary.decodeBytes($0, after: context) }
     }
 }
