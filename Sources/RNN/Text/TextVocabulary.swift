@@ -69,6 +69,20 @@ public enum TextVocabulary: Equatable, Sendable {
         }
     }
 
+    /// Appends token `t`'s output as it follows `previous` (nil: the start): a character's
+    /// UTF-8, the byte itself, or a word with the space before it. No allocation when `out`
+    /// has room — what streamed sampling writes token by token.
+    public func appendBytes(of t: Int32, after previous: Int32?, to out: inout [UInt8]) {
+        switch self {
+        case .characters(let v):
+            let c = v.characters[Int(t)]
+            if c.value < 0x80 { return out.append(UInt8(c.value)) }
+            UTF8.encode(c) { out.append($0) }
+        case .bytes: out.append(UInt8(truncatingIfNeeded: t))
+        case .words(let w): w.appendUTF8(of: t, after: previous, to: &out)
+        }
+    }
+
     /// `decodeBytes(tokens)` as the continuation of `prefix`: what `decodeBytes(prefix +
     /// tokens)` adds to `decodeBytes(prefix)` (for words, the space before the first one
     /// when it continues a line).

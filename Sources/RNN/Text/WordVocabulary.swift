@@ -83,22 +83,31 @@ public struct WordVocabulary: Equatable, Sendable {
 
     /// The text of `tokens`, joined as the type describes.
     public func decode(_ tokens: [Int32]) -> String {
-        var out = ""
-        var lineStart = true, afterOpening = false
+        var out: [UInt8] = []
+        var previous: Int32? = nil
         for t in tokens {
-            if t == Self.endOfLineToken {
-                out += "\n"
-                lineStart = true
-                continue
-            }
-            let word = words[Int(t)]
-            let closing = word.count == 1 && Self.closing.contains(word.unicodeScalars.first!)
-            if !lineStart && !afterOpening && !closing { out += " " }
-            out += word
-            lineStart = false
-            afterOpening = word.count == 1 && Self.opening.contains(word.unicodeScalars.first!)
+            appendUTF8(of: t, after: previous, to: &out)
+            previous = t
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the UTF-8 of token `t` as it follows `previous` (nil: the start of the
+    /// text) — a newline for `<eos>`, else the space the joining rule puts before it, and
+    /// the word. No allocation when `out` has room.
+    public func appendUTF8(of t: Int32, after previous: Int32?, to out: inout [UInt8]) {
+        if t == Self.endOfLineToken { return out.append(10) }
+        let word = words[Int(t)]
+        let lineStart = previous == nil || previous == Self.endOfLineToken
+        let afterOpening = previous.map { isSingle(words[Int($0)], in: Self.opening) } ?? false
+        if !lineStart && !afterOpening && !isSingle(word, in: Self.closing) { out.append(32) }
+        out.append(contentsOf: word.utf8)
+    }
+
+    private func isSingle(_ word: String, in set: Set<Unicode.Scalar>) -> Bool {
+        var scalars = word.unicodeScalars.makeIterator()
+        guard let first = scalars.next(), scalars.next() == nil else { return false }
+        return set.contains(first)
     }
 
     private static let closing: Set<Unicode.Scalar> = [".", ",", ";", ":", "!", "?", ")", "]", "}", "%"]

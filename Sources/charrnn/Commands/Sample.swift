@@ -88,6 +88,7 @@ extension CharRNN {
             // A word model's continuation starts with the space after the prime's last word: not twice.
             let spaced = ck.vocabulary.unit == .word && kept.last?.isWhitespace == true
             func continuation(_ bytes: [UInt8]) -> [UInt8] { spaced && bytes.first == 32 ? Array(bytes.dropFirst()) : bytes }
+            let vocabulary = ck.vocabulary
             // One sample is printed as it is drawn (flushed per line); a batch when it is done.
             let stream = numSamples == 1 && !json ? LineStream() : nil
             stream?.write(Array(kept.utf8))
@@ -105,8 +106,8 @@ extension CharRNN {
                           onLogits: dumpLogits == nil ? nil : { logits, token in
                               logitLines.append("{\"token\":\(token),\"logits\":[" + logits.map { "\($0)" }.joined(separator: ",") + "]}")
                           },
-                          onOutput: stream.map { stream in { _, bytes in
-                              stream.write(first ? continuation(bytes) : bytes)
+                          onToken: stream.map { stream in { _, token, previous in
+                              stream.append(token, after: first && spaced ? nil : previous, of: vocabulary)
                               first = false
                           } },
                           shouldStop: { InterruptHandler.requested })

@@ -11,12 +11,11 @@ struct TextGenerator {
     /// One sample drawn with `rng` (which moves on): `generate(prime:...rngs:)` of one.
     func generate(prime: [Int32], length: Int, temperature: Float, topK: Int?, rng: inout SeededRandom,
                   onPrimed: () -> Void = {}, onLogits: (([Float], Int32) -> Void)? = nil,
-                  onOutput: (([UInt8]) -> Void)? = nil, shouldStop: () -> Bool = { false }) throws -> [UInt8] {
+                  shouldStop: () -> Bool = { false }) throws -> [UInt8] {
         var rngs = [rng]
         defer { rng = rngs[0] }
         return try generate(prime: prime, length: length, temperature: temperature, topK: topK, rngs: &rngs,
-                            onPrimed: onPrimed, onLogits: onLogits, onOutput: onOutput.map { out in { _, bytes in out(bytes) } },
-                            shouldStop: shouldStop)[0]
+                            onPrimed: onPrimed, onLogits: onLogits, shouldStop: shouldStop)[0]
     }
 
     /// `rngs.count` samples in one batch, sample `i` drawn with `rngs[i]` — so it is the
@@ -27,21 +26,23 @@ struct TextGenerator {
     /// bytes), as the continuation of the prime (which is not included; a random first
     /// token is, and counts towards `length`).
     ///
-    /// `onOutput(i, bytes)` receives sample `i`'s output token by token as it is drawn;
+    /// `onToken(i, token, previous)` receives sample `i`'s tokens as they are drawn, with
+    /// the token before (nil at the start: for `TextVocabulary.appendBytes`);
     /// `shouldStop` is asked before every step (Ctrl-C), and generation then ends early.
     /// Throws when the model's logits are not finite (weights out of range): there is
     /// nothing to sample from. `onPrimed` runs once the prime has given finite logits,
     /// before the first token is drawn; `onLogits` sees sample 0's logits and token.
     func generate(prime: [Int32], length: Int, temperature: Float, topK: Int?, rngs: inout [SeededRandom],
                   onPrimed: () -> Void = {}, onLogits: (([Float], Int32) -> Void)? = nil,
-                  onOutput: ((Int, [UInt8]) -> Void)? = nil, shouldStop: () -> Bool = { false }) throws -> [[UInt8]] {
+                  onToken: ((Int, Int32, Int32?) -> Void)? = nil, shouldStop: () -> Bool = { false }) throws -> [[UInt8]] {
         let N = rngs.count
         let sampler = Sampler(model: model, batchSize: N)
         var outputs = [[Int32]](repeating: [], count: N)
+        for i in 0..<N { outputs[i].reserveCapacity(length) }
         var previous = [Int32?](repeating: nil, count: N)
         func emit(_ i: Int, _ token: Int32) {
             outputs[i].append(token)
-            onOutput?(i, vocabulary.decodeBytes([token], after: previous[i].map { [$0] } ?? []))
+            onToken?(i, token, previous[i])
             previous[i] = token
         }
         if !prime.isEmpty {
