@@ -141,6 +141,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print the resolved configurations (and with --json write them) without running.")
     var list = false
 
+    @Flag(help: ArgumentHelp("Measure inference instead of training, per cell (default: all three) on one thread: one-stream eval, single-sample and 32-sample generation tokens/s of a V 76, H 256, L 2 character model (--vocab, --hidden, --layers override), against the bound of reading one step's weights at the measured bandwidth."))
+    var inference = false
+
     static var configurationList: String {
         BenchConfiguration.defaults.map { c in
             "  \(c.name.padding(toLength: 6, withPad: " ", startingAt: 0)) V \(c.vocab), H \(c.hidden), "
@@ -260,6 +263,7 @@ struct Bench: ParsableCommand {
         }
         if list { return try listConfigurations(configs) }
         GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)   // validate() refused a bad one
+        if inference { return try runInference() }
         if let over = threads.first(where: { $0 > ComputeThreads.processorCount }) {
             Log.error("note: \(over) threads is more than the \(ComputeThreads.processorCount) processors this machine has.")
         }
@@ -278,6 +282,21 @@ struct Bench: ParsableCommand {
         if let path = json {
             try Report.writeJSON(all, to: path)
             Log.error("wrote \(all.count) result\(all.count == 1 ? "" : "s") to \(path)")
+        }
+    }
+
+    /// `--inference`: `InferenceBench` for the cells given (all when none are).
+    func runInference() throws {
+        let bench = InferenceBench(cells: cellArguments.isEmpty ? RecurrentCell.allCases : try cells(),
+                                   vocab: vocab ?? 76, hidden: hidden ?? 256, layers: layers ?? 2, seed: seed)
+        let results = bench.run()
+        print(InferenceBench.report(results))
+        if !BuildConfiguration.isRelease { print(BuildConfiguration.debugWarning) }
+        if let path = json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(results).write(to: URL(fileURLWithPath: path))
+            Log.error("wrote \(results.count) inference result\(results.count == 1 ? "" : "s") to \(path)")
         }
     }
 

@@ -114,6 +114,29 @@ import Testing
     /// `--parallelism batch` splits each batch across the threads (DataParallelModel):
     /// the results say so, train, and the ceiling's per-worker shapes add up to the
     /// model's FLOPs; `auto` leaves the tutorial's tiny step to OpenBLAS.
+    /// `--inference`: every cell's eval, single- and batch-sample rates and their bounds, as
+    /// a table and JSON (rates are measured, so only their consistency is checked).
+    @Test func inferenceReportsRatesAndBounds() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/inference.json"
+            let r = try ToolProcess.run(["--inference", "--vocab", "11", "--hidden", "8", "--layers", "2", "--json", path],
+                                        timeout: 120, tool: .bench)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stdout.contains("bench --inference") && r.stdout.contains("1 sample/bound"), "\(r)")
+            let results = try jsonArray(path)
+            #expect(results.map { $0["cell"] as? String } == ["rnn", "gru", "lstm"])
+            for (result, G) in zip(results, [1.0, 3.0, 4.0]) {
+                // One step's weights: W_hh of both layers, the upper layer's W_ih, the output layer.
+                #expect(result["weightBytesPerStep"] as? Double == 4 * (3 * G * 64 + 88), "\(result)")
+                for key in ["evalTokensPerSecond", "singleTokensPerSecond", "batchTokensPerSecond", "boundTokensPerSecond",
+                            "batchBoundTokensPerSecond", "fmaPeak"] {
+                    #expect(((result[key] as? Double) ?? 0) > 0, "\(key): \(result)")
+                }
+                #expect(result["batchSize"] as? Int == 32)
+            }
+        }
+    }
+
     @Test func batchSplitRunsReportTheirWorkers() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/results.json"

@@ -382,7 +382,7 @@ final class TrainingSession {
         let name = vocabulary.unit.tokenName
         let distinct = vocabulary.unit == .word ? "a vocabulary of \(Format.count(vocabulary.count)) with \(WordVocabulary.unknown) and \(WordVocabulary.endOfLine) (--unit word\(config.vocabLimit.map { ", --vocab-limit \($0)" } ?? ""))"
             : vocabulary.unit == .byte ? "256 symbols (--unit byte)" : "\(vocabulary.count) distinct"
-        lines.append("Data: \(config.dataPath): \(Format.plural(n, name)), \(distinct); \(Format.count(n - held)) to train on, \(held > 0 ? "\(Format.count(held)) (the last \(config.valFraction * 100)%) held out for validation" : "no validation") (--val-fraction).")
+        lines.append("Data: \(config.dataPath): \(Format.plural(n, name)), \(distinct); \(Format.count(n - held)) to train on, \(held > 0 ? "\(Format.count(held)) (the last \(config.valFraction * 100)%) held out for validation, read as \(Format.plural(validation?.batchSize ?? 1, "parallel stream")) with the state carried" : "no validation") (--val-fraction).")
         lines.append("Model: \(modelName), \(config.hiddenSize) hidden units\(Format.inputAndDropout(model.configuration)), \(Format.count(model.parameters.count)) parameters (--cell, --hidden-size, --num-layers\(model.configuration.embeddingSize > 0 ? ", --embedding-size" : "")\(model.configuration.dropout > 0 ? ", --dropout" : "")).")
         var schedule = config.epochs.map { "\($0) epochs of \(Format.count(train.chunkCount)) steps" } ?? "\(Format.count(config.maxSteps!)) steps (\(Format.count(train.chunkCount)) per epoch)"
         schedule += "; each step: \(config.batchSize) streams × \(config.seqLength) \(name)s"
