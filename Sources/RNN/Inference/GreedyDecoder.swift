@@ -5,7 +5,9 @@ import Linalg
 enum GreedyDecoder {
     /// Returns `length` tokens per sequence (`[B][length]`); after a sequence emits
     /// `stop`, its remaining tokens are cut off (the arrays can be shorter).
-    /// - Complexity: `length` single-step forwards of the stack and the output layer.
+    /// - Complexity: `length` single-step forwards of the stack and the output layer, on
+    ///   the stack's prepared weights, the state kept in place (nothing allocated per step
+    ///   but the output tokens).
     static func decode(rnn: RecurrentStack, fc: Linear, initialState: [Float], batchSize B: Int,
                        start: Int32, length: Int, stop: Int32?) -> [[Int32]] {
         var state = initialState
@@ -15,8 +17,10 @@ enum GreedyDecoder {
         let O = fc.outputSize
         var logits = [Float](repeating: 0, count: B * O)
         for _ in 0..<length {
-            rnn.forward(.tokens(tokens), batchSize: B, initialState: state)
-            state = rnn.finalState()
+            state.withUnsafeMutableBufferPointer { s in
+                rnn.forward(.tokens(tokens), batchSize: B, state: UnsafePointer(s.baseAddress!), dropout: nil)
+                rnn.writeFinalState(into: s.baseAddress!)
+            }
             rnn.withOutputs { h in
                 logits.withUnsafeMutableBufferPointer { fc.forward(h.baseAddress!, rows: B, into: $0.baseAddress!) }
             }
