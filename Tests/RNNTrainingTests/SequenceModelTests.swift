@@ -193,6 +193,22 @@ struct SequenceModelTests {
 
     /// Files that are not checkpoints of this architecture, or whose tensors disagree with
     /// the configuration in their metadata, are refused before a model is built.
+    /// A classifier with an embedding and dropout: format_version 2 (a version-1 reader
+    /// would drop them), the configuration read back whole; without them still version 1.
+    @Test func modelCheckpointOfAnEmbeddingAndDropout() throws {
+        var rng = SeededRandom(seed: 75)
+        let configuration = ManyToOneModel.Configuration(inputSize: 9, outputSize: 3, recurrent: .init(cell: .gru, hiddenSize: 6),
+                                                         embeddingSize: 4, dropout: 0.25, dropoutSeed: 8)
+        let model = ManyToOneModel(configuration, using: &rng)
+        let file = ModelCheckpoint(model: model).safeTensors
+        #expect(file.metadata["format_version"] == "2" && file.tensors["embedding.weight"]?.shape == [9, 4])
+        let loaded = try ModelCheckpoint<ManyToOneModel>(file)
+        #expect(loaded.model.configuration == configuration)
+        #expect(loaded.model.parameters.values == model.parameters.values)
+        let plain = ManyToOneModel(.init(inputSize: 9, outputSize: 3, recurrent: .init(cell: .gru, hiddenSize: 6)), using: &rng)
+        #expect(ModelCheckpoint(model: plain).safeTensors.metadata["format_version"] == "1")
+    }
+
     @Test func modelCheckpointRefusesMismatchedFiles() throws {
         var rng = SeededRandom(seed: 74)
         let (model, _) = ArchitectureFixtures.oneToMany(.lstm, rng: &rng)
@@ -215,7 +231,7 @@ struct SequenceModelTests {
             "rnn.weight_hh_l2", because: "cell lstm, hidden_size 4, num_layers 2, feature_size 3, vocabulary_size 5"))
         #expect(error { $0.tensors["fc.bias"] = nil } == .missingTensor("fc.bias"))
         #expect(error { $0.metadata["start_token"] = "5" } == .invalidMetadata(key: "start_token", value: "5", expected: "an integer in 0...4"))
-        #expect(error { $0.metadata["format_version"] = "2" } == .unsupportedVersion(2, newest: 1))
+        #expect(error { $0.metadata["format_version"] = "3" } == .unsupportedVersion(3, newest: 2))
         // A one-to-many model computes its initial state: a carried state is refused from
         // the configuration alone, whatever its shape.
         #expect(error { $0.metadata["step"] = "1"; $0.metadata["epoch"] = "0"; $0.metadata["step_in_epoch"] = "1"

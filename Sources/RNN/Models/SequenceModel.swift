@@ -122,9 +122,15 @@ public protocol ModelConfiguration: Equatable, Sendable {
     /// The training FLOPs of a batch of `batchSize` sequences of `steps` steps, from the
     /// GEMMs a step performs (multiply-add = 2).
     func trainingFlops(batchSize: Int, steps: Int) -> Double
+    /// The metadata keys the configuration reads that only some configurations write (an
+    /// embedding, tied weights, dropout): a checkpoint reserves them whether set or not,
+    /// so that extra metadata cannot pass for them. Default: none.
+    static var optionalMetadataKeys: Set<String> { get }
 }
 
 extension ModelConfiguration {
+    public static var optionalMetadataKeys: Set<String> { [] }
+
     /// The number of parameters (the sum of `parameterShapes`).
     public var parameterCount: Int { parameterShapes.reduce(0) { $0 + $1.count } }
 }

@@ -143,6 +143,8 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
         return m
     }
 
+    public static var optionalMetadataKeys: Set<String> { ["embedding_size", "tie_weights", "dropout", "dropout_seed"] }
+
     /// The `embedding_size`, `tie_weights`, `dropout` and `dropout_seed` keys, each only when set.
     package var inputAndDropoutMetadata: [String: String] {
         var m: [String: String] = [:]

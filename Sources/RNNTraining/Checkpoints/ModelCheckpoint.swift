@@ -27,8 +27,10 @@ import SafeTensors
 public struct ModelCheckpoint<Model: SequenceModel> {
     /// The value of the `format` metadata key.
     public static var format: String { "swift-rnn.model" }
-    /// The newest `format_version` this code reads and writes.
-    public static var formatVersion: Int { 1 }
+    /// The newest `format_version` this code reads and writes: 2 for a model whose
+    /// configuration writes optional keys (an embedding, tied weights, dropout), which a
+    /// reader of version 1 would drop; 1 otherwise.
+    public static var formatVersion: Int { 2 }
 
     /// The model (its parameters hold the checkpoint's values).
     public let model: Model
@@ -55,9 +57,10 @@ public struct ModelCheckpoint<Model: SequenceModel> {
                         carriedState: Model.Configuration.carriesState ? configuration.recurrent : nil)
     }
 
-    /// Keys this checkpoint writes for `configuration`.
+    /// Keys this checkpoint writes for `configuration`, or could read for another of its kind.
     static func reservedKeys(_ configuration: Model.Configuration) -> Set<String> {
-        CheckpointCodec.reservedMetadataKeys.union(configuration.metadata.keys).union(["format", "format_version", "architecture"])
+        CheckpointCodec.reservedMetadataKeys.union(configuration.metadata.keys).union(Model.Configuration.optionalMetadataKeys)
+            .union(["format", "format_version", "architecture"])
     }
 
     /// The checkpoint as a safetensors file.
@@ -71,7 +74,8 @@ public struct ModelCheckpoint<Model: SequenceModel> {
         for name in tensors.keys { precondition(!codec.isReserved(tensor: name), "tensor name '\(name)' is reserved by ModelCheckpoint") }
         file.metadata = metadata.merging(configuration.metadata) { _, b in b }
         file.metadata["format"] = Self.format
-        file.metadata["format_version"] = String(Self.formatVersion)
+        let optional = !Model.Configuration.optionalMetadataKeys.isDisjoint(with: configuration.metadata.keys)
+        file.metadata["format_version"] = String(optional ? 2 : 1)
         file.metadata["architecture"] = Model.Configuration.architecture
         codec.encode(parameters: model.parameters, optimizer: optimizer, training: training, into: &file)
         file.tensors.merge(tensors) { a, _ in a }
