@@ -43,6 +43,10 @@ struct InferenceTests {
         let model = Self.model(.lstm, layers: 2, embedding: true)
         let batch = Sampler(model: model, batchSize: 5)
         batch.prime([1, 2, 3])
+        // The shared prime runs once: every sequence's logits are the single sampler's, bit for bit.
+        let one = Sampler(model: model)
+        one.prime([1, 2, 3])
+        for b in 0..<5 { #expect(Array(batch.logits(of: b)) == one.lastLogits!) }
         var rngs = (0..<5).map { SeededRandom(seed: 100 + UInt64($0)) }
         var tokens = [Int32](repeating: 0, count: 5)
         var drawn = [[Int32]](repeating: [], count: 5)

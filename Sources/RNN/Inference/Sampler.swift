@@ -11,7 +11,10 @@ import Linalg
 /// var rng = SeededRandom(seed: 1)
 /// let next = sampler.next(temperature: 0.8, topK: 5, using: &rng)
 ///
-/// // 32 samples at once: sample i draws from its own generator.
+/// // 32 samples at once: sample i draws from its own generator. The prime is exactly the
+/// // single sampler's; each later step's products run on 32 rows and round differently
+/// // from one row's, so sample i follows the single sample of its generator until a draw
+/// // lands within rounding of a boundary (a near-tie), and may part from it after.
 /// let batch = Sampler(model: model, batchSize: 32)
 /// batch.prime(prefix)
 /// var rngs = (0..<32).map { SeededRandom(seed: UInt64($0)) }
@@ -89,9 +92,34 @@ public final class Sampler {
     }
 
     /// Feeds `tokens` to every sequence (all at once: one forward over `T = tokens.count`).
+    /// Sequences that share their state (a new sampler, or after `reset`) are primed once,
+    /// as one sequence, and the result copied to all of them: the same state and logits,
+    /// bit for bit, as a sampler of one sequence primed alike, at `1/B` of the work.
     public func prime(_ tokens: [Int32]) {
         guard !tokens.isEmpty else { return }
-        run(batchSize == 1 ? tokens : tokens.flatMap { repeatElement($0, count: batchSize) })
+        if batchSize == 1 { return run(tokens) }
+        guard sequencesShareTheirState else { return run(tokens.flatMap { repeatElement($0, count: batchSize) }) }
+        let B = batchSize, H = model.rnn.hiddenSize, V = model.outputSize, blocks = stateCount / (B * H)
+        var single = [Float](repeating: 0, count: blocks * H)
+        single.withUnsafeMutableBufferPointer { s in
+            for k in 0..<blocks { (s.baseAddress! + k * H).update(from: stateValues + k * B * H, count: H) }
+            let logits = model.infer(tokens, batchSize: 1, state: s.baseAddress!)
+            for b in 0..<B {
+                (logitValues + b * V).update(from: logits, count: V)
+                for k in 0..<blocks { (stateValues + (k * B + b) * H).update(from: s.baseAddress! + k * H, count: H) }
+            }
+        }
+        hasLogits = true
+    }
+
+    /// Whether every sequence's state equals sequence 0's (in every `[B, H]` block).
+    private var sequencesShareTheirState: Bool {
+        let B = batchSize, H = model.rnn.hiddenSize
+        for k in 0..<(stateCount / (B * H)) {
+            let first = stateValues + k * B * H
+            for b in 1..<B where !(0..<H).allSatisfy({ first[b * H + $0] == first[$0] }) { return false }
+        }
+        return true
     }
 
     /// Feeds one token (to every sequence).

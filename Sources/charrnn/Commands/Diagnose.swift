@@ -64,11 +64,12 @@ extension CharRNN {
 
         /// Refuses a chunk whose workspaces (the model's, and the logits and their gradient
         /// that the measurement keeps) would not fit in the memory the process may use.
-        static func checkMemory(_ model: ManyToManyModel.Configuration, rows: Int, batchSize: Int) throws {
+        static func checkMemory(_ model: ManyToManyModel.Configuration, rows: Int, batchSize: Int,
+                                what: String = "measuring", hint: String = "make --horizon, --seq-length or --batch-size smaller") throws {
             let bytes = 4 * (model.workspaceFloats(rows: rows, batchSize: batchSize) + 2 * Double(rows * model.outputSize))
             let budget = MemoryBudget.current()
             guard bytes < budget.bytes * 0.8 else {
-                throw CLIError("measuring \(Format.count(rows)) rows needs about \(MemoryBudget.format(bytes)) of memory, more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); make --horizon, --seq-length or --batch-size smaller")
+                throw CLIError("\(what) \(Format.count(rows)) rows needs about \(MemoryBudget.format(bytes)) of memory, more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); \(hint)")
             }
         }
 

@@ -46,10 +46,10 @@ extension CharRNN {
         @Option(parsing: .unconditional, help: ArgumentHelp("Random seed (the same seed and settings give the same text).", valueName: "n"))
         var seed: UInt64 = 0
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Draw n independent samples in one batch (faster than n runs); sample i uses seed --seed + i, so it equals a single sample run with that seed. Printed one after another, separated by an empty line (or as JSON lines with --json).", valueName: "n"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Draw n independent samples in one batch (faster than n runs); sample i uses seed --seed + i, so it is drawn as a single run with that seed draws: the same prime, and the same text until a draw falls within float rounding of a tie (a batch's products round differently from one sequence's), rare but possible in long samples. Printed one after another, separated by an empty line (or as JSON lines with --json).", valueName: "n"))
         var numSamples = 1
 
-        @Flag(help: "Print each sample as a JSON line: {\"sample\": i, \"seed\": s, \"text\": ...} (the prime included).")
+        @Flag(help: "Print each sample as a JSON line: {\"sample\": i, \"seed\": s, \"text\": ...} (the prime included; a byte model's bytes that are not UTF-8 become U+FFFD).")
         var json = false
 
         @OptionGroup var unknown: UnknownCharacterOptions
@@ -83,6 +83,16 @@ extension CharRNN {
             }
             let (tokens, kept) = try Self.encode(primeText, option: primeOption, vocabulary: ck.vocabulary,
                                                  skipUnknown: unknown.skipUnknown)
+            // The prime runs as one sequence; a batch's samples are kept until printed.
+            try Diagnose.checkMemory(ck.model.configuration, rows: max(tokens.count, 1), batchSize: 1,
+                                     what: "reading a prime of", hint: "use a shorter \(primeOption)")
+            if numSamples > 1 || json {
+                let bytes = Double(numSamples) * Double(length) * (ck.vocabulary.unit == .word ? 24 : 8)
+                let budget = MemoryBudget.current()
+                guard bytes < budget.bytes * 0.8 else {
+                    throw CLIError("\(numSamples) samples of \(Format.plural(length, ck.vocabulary.unit.tokenName)) are kept until printed: about \(MemoryBudget.format(bytes)), more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); give a smaller --num-samples or --length")
+                }
+            }
             var rngs = (0..<numSamples).map { SeededRandom(seed: seed &+ UInt64($0)) }
             var logitLines: [String] = []
             // A word model's continuation starts with the space after the prime's last word: not twice.
@@ -110,6 +120,7 @@ extension CharRNN {
                               stream.append(token, after: first && spaced ? nil : previous, of: vocabulary)
                               first = false
                           } },
+                          keepOutputs: stream == nil,
                           shouldStop: { InterruptHandler.requested })
             if let stream {
                 stream.write([10])
@@ -128,7 +139,7 @@ extension CharRNN {
                 try OutputPath.write(logitLines.joined(separator: "\n") + "\n", to: dumpLogits, option: "--dump-logits")
             }
             if InterruptHandler.requested {
-                Console.note("charrnn: stopped by Ctrl-C after \(Format.plural(samples[0].count, "byte")) of output; what was printed is kept")
+                Console.note("charrnn: stopped by Ctrl-C; what was printed is kept")
                 throw Interrupted()
             }
         }

@@ -29,19 +29,24 @@ struct TextGenerator {
     /// `onToken(i, token, previous)` receives sample `i`'s tokens as they are drawn, with
     /// the token before (nil at the start: for `TextVocabulary.appendBytes`);
     /// `shouldStop` is asked before every step (Ctrl-C), and generation then ends early.
+    /// Without `keepOutputs` (a stream that `onToken` writes), nothing is kept and the
+    /// returned outputs are empty.
     /// Throws when the model's logits are not finite (weights out of range): there is
     /// nothing to sample from. `onPrimed` runs once the prime has given finite logits,
     /// before the first token is drawn; `onLogits` sees sample 0's logits and token.
     func generate(prime: [Int32], length: Int, temperature: Float, topK: Int?, rngs: inout [SeededRandom],
                   onPrimed: () -> Void = {}, onLogits: (([Float], Int32) -> Void)? = nil,
-                  onToken: ((Int, Int32, Int32?) -> Void)? = nil, shouldStop: () -> Bool = { false }) throws -> [[UInt8]] {
+                  onToken: ((Int, Int32, Int32?) -> Void)? = nil, keepOutputs: Bool = true,
+                  shouldStop: () -> Bool = { false }) throws -> [[UInt8]] {
         let N = rngs.count
         let sampler = Sampler(model: model, batchSize: N)
         var outputs = [[Int32]](repeating: [], count: N)
-        for i in 0..<N { outputs[i].reserveCapacity(length) }
+        if keepOutputs { for i in 0..<N { outputs[i].reserveCapacity(length) } }
         var previous = [Int32?](repeating: nil, count: N)
+        var generated = 0   // per sample
         func emit(_ i: Int, _ token: Int32) {
-            outputs[i].append(token)
+            if keepOutputs { outputs[i].append(token) }
+            if i == 0 { generated += 1 }
             onToken?(i, token, previous[i])
             previous[i] = token
         }
@@ -60,13 +65,13 @@ struct TextGenerator {
         let name = vocabulary.unit.tokenName
         func checkFinite() throws {
             for i in 0..<N where !sampler.logits(of: i).allSatisfy(\.isFinite) {
-                throw CLIError("the model's output is not finite after \(Format.plural(outputs[i].count, "generated \(name)")): its weights are out of range (too large, or damaged); use another checkpoint or retrain")
+                throw CLIError("the model's output is not finite after \(Format.plural(generated, "generated \(name)")): its weights are out of range (too large, or damaged); use another checkpoint or retrain")
             }
         }
         try checkFinite()
         onPrimed()
         var tokens = [Int32](repeating: 0, count: N)
-        for _ in outputs[0].count..<max(length, outputs[0].count) {
+        for _ in generated..<max(length, generated) {
             if shouldStop() { break }
             try checkFinite()
             for i in 0..<N { tokens[i] = sampler.choose(sequence: i, temperature: temperature, topK: topK, using: &rngs[i]) }
