@@ -31,6 +31,9 @@ public final class Trainer<Model: SequenceModel> {
     /// When set, called with the model's parameters after each step's gradients are
     /// computed and before they are clipped (per-parameter gradient statistics).
     public var gradientObserver: ((ParameterStore) -> Void)?
+    /// When set (training across processes), combines each step's gradients and loss with
+    /// the other processes' right after they are computed, before the observer and clipping.
+    public var gradientReducer: GradientReducer?
     /// What the next step does.
     public var position = TrainingPosition()
     /// The state the next batch starts from (nil: zeros), when the source continues its
@@ -72,8 +75,12 @@ public final class Trainer<Model: SequenceModel> {
         optimizer.learningRate = learningRate
         var input = batch
         if carryState { input.initialState = carriedState }
-        let loss = parallel.computeGradients(input)
+        var loss = parallel.computeGradients(input)
         input.initialState = nil   // the carried array's only owner again, so it is reused below
+        var predictions = batch.countedTargets
+        if let gradientReducer {
+            (loss, predictions) = try gradientReducer.reduce(model.parameters, loss: loss, countedTargets: predictions)
+        }
         gradientObserver?(model.parameters)
         let norm = parallel.profiler.measure(.optimizer) { () -> Float in
             let norm = clipNorm.map { $0 > 0 } == true
@@ -93,7 +100,7 @@ public final class Trainer<Model: SequenceModel> {
         }
         position.step += 1
         position.stepInEpoch += 1
-        return StepResult(loss: loss, gradientNorm: norm, learningRate: learningRate, predictions: batch.countedTargets,
+        return StepResult(loss: loss, gradientNorm: norm, learningRate: learningRate, predictions: predictions,
                           seconds: (clock.now - started).seconds)
     }
 
