@@ -72,7 +72,11 @@ let package = Package(
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNN", "Linalg", "SafeTensors"]),
         // Runs the built executables (ToolTesting finds them beside the test bundle).
         .target(name: "ToolTesting", dependencies: ["Linalg"], path: "Tests/ToolTesting"),
-        .testTarget(name: "RNNDistributedTests", dependencies: ["RNNDistributed", "RNNTraining", "RNN", "Linalg", "ToolTesting", "charrnn"]),
+        // Runs under mpirun in RNNDistributedTests: N ranks against the whole batch in one process.
+        .executableTarget(name: "distributed-check", dependencies: ["RNNDistributed", "RNNTraining", "RNN", "Linalg"],
+                          path: "Tests/DistributedCheck"),
+        .testTarget(name: "RNNDistributedTests", dependencies: ["RNNDistributed", "RNNTraining", "RNN", "Linalg", "ToolTesting",
+                                                                "charrnn", "distributed-check"]),
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
         .testTarget(name: "BenchTests", dependencies: ["Linalg", "ToolTesting", "bench"]),
         .testTarget(name: "ExampleTests", dependencies: ["ToolTesting", "example-classifier", "example-generator",
