@@ -75,7 +75,7 @@ let package = Package(
         // Runs under mpirun in RNNDistributedTests: N ranks against the whole batch in one process.
         .executableTarget(name: "distributed-check", dependencies: ["RNNDistributed", "RNNTraining", "RNN", "Linalg"],
                           path: "Tests/DistributedCheck"),
-        .testTarget(name: "RNNDistributedTests", dependencies: ["RNNDistributed", "RNNTraining", "RNN", "Linalg", "ToolTesting",
+        .testTarget(name: "RNNDistributedTests", dependencies: ["RNNDistributed", "RNNTraining", "RNN", "Linalg", "SafeTensors", "ToolTesting",
                                                                 "charrnn", "distributed-check"]),
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
         .testTarget(name: "BenchTests", dependencies: ["Linalg", "ToolTesting", "bench"]),

@@ -1,5 +1,8 @@
 import Foundation
 import ToolTesting
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the package's executables under Open MPI's `mpirun` on this machine: as root
 /// (`OMPI_ALLOW_RUN_AS_ROOT`), with more ranks than cores (`--oversubscribe`), and one
@@ -36,6 +39,13 @@ enum MPIRun {
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
+        // The launcher inherits the signal mask of the thread that starts it, and the test
+        // runner's threads block most signals: mpirun would never see the Ctrl-C (SIGINT)
+        // a test sends it. So start it with nothing blocked.
+        var none = sigset_t(), saved = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
         try process.run()
         return (process, out, err)
     }
