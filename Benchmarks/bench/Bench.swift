@@ -141,6 +141,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print the resolved configurations (and with --json write them) without running.")
     var list = false
 
+    @Flag(help: "Under mpirun -np N: the scaling of data-parallel training over MPI, N ranks x 1 thread against 1 process x 1 thread and x N workers (tokens/s, efficiency, the all-reduce's share); see DistributedBench.")
+    var distributed = false
+
     static var configurationList: String {
         BenchConfiguration.defaults.map { c in
             "  \(c.name.padding(toLength: 6, withPad: " ", startingAt: 0)) V \(c.vocab), H \(c.hidden), "
@@ -260,6 +263,9 @@ struct Bench: ParsableCommand {
         }
         if list { return try listConfigurations(configs) }
         GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)   // validate() refused a bad one
+        if distributed {
+            return try DistributedBench(configurations: configs.filter { $0.fullBatchSteps == nil }, epochs: epochs, seed: seed).run()
+        }
         if let over = threads.first(where: { $0 > ComputeThreads.processorCount }) {
             Log.error("note: \(over) threads is more than the \(ComputeThreads.processorCount) processors this machine has.")
         }

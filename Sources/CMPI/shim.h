@@ -17,6 +17,7 @@ static inline __attribute__((__always_inline__)) MPI_Op cmpi_sum(void) { return 
 static inline __attribute__((__always_inline__)) MPI_Op cmpi_max(void) { return MPI_MAX; }
 static inline __attribute__((__always_inline__)) void *cmpi_in_place(void) { return MPI_IN_PLACE; }
 static inline __attribute__((__always_inline__)) MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline __attribute__((__always_inline__)) MPI_Status *cmpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
 static inline __attribute__((__always_inline__)) int cmpi_success(void) { return MPI_SUCCESS; }
 static inline __attribute__((__always_inline__)) int cmpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline __attribute__((__always_inline__)) int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }

@@ -141,6 +141,19 @@ public final class Communicator: @unchecked Sendable {
         try call("MPI_Barrier") { MPI_Barrier(comm) }
     }
 
+    /// Waits until every rank has called it, mostly asleep: a non-blocking barrier tested
+    /// every `interval` seconds, so that a waiting rank leaves its core to the others (an
+    /// `MPI_Barrier` spins). For timing one rank alone while the others wait.
+    public func sleepingBarrier(interval: Double = 0.01) throws(DistributedError) {
+        var request: MPI_Request? = nil
+        try call("MPI_Ibarrier") { MPI_Ibarrier(comm, &request) }
+        var done: Int32 = 0
+        while done == 0 {
+            try call("MPI_Test") { MPI_Test(&request, &done, cmpi_status_ignore()) }
+            if done == 0 { usleep(UInt32(interval * 1e6)) }
+        }
+    }
+
     /// Runs one MPI call under the watchdog and turns its error code into `.mpi`.
     private func call(_ name: String, _ body: () -> Int32) throws(DistributedError) {
         let code = watchdog.watch(name, body)
