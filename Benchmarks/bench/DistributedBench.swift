@@ -28,6 +28,8 @@ struct DistributedBench {
         var parameters: Int
         var single: Double, split: Double, distributed: Double
         var stepSeconds: Double, exchangeShare: Double, allReduceSeconds: Double
+        /// The largest share of the processors other processes used during a phase.
+        var others: Double?
     }
 
     func run() throws {
@@ -45,17 +47,32 @@ struct DistributedBench {
                 continue
             }
             var single = 0.0, split = 0.0
+            var others: [Double?] = []
             if world.isRoot {
+                let start = Machine.CPUSnapshot.now()
                 single = try tokensPerSecond(config, workers: 1, world: nil)
+                others.append(start.flatMap { s in Machine.CPUSnapshot.now()?.othersShare(since: s) })
+                let middle = Machine.CPUSnapshot.now()
                 split = try tokensPerSecond(config, workers: N, world: nil)
+                others.append(middle.flatMap { s in Machine.CPUSnapshot.now()?.othersShare(since: s) })
             }
             try world.sleepingBarrier()
             var exchange = 0.0, step = 0.0
+            let start = Machine.CPUSnapshot.now()
             let distributed = try tokensPerSecond(config, workers: 1, world: world, exchange: &exchange, step: &step)
+            if let start, let end = Machine.CPUSnapshot.now() {
+                // Other processes: the machine's busy time minus every rank's own.
+                var own = [end.ownSeconds - start.ownSeconds]
+                try world.allReduceSum(&own)
+                let wall = (end.wall - start.wall).seconds
+                let busy = end.machineBusySeconds - start.machineBusySeconds
+                if wall >= 1 { others.append(min(1, max(0, (busy - own[0]) / (wall * Double(Machine.processors))))) }
+            }
             let allReduce = try bareAllReduce(config, world: world)
             if world.isRoot {
                 rows.append(Row(config: config, parameters: config.model.parameterCount, single: single, split: split,
-                                distributed: distributed, stepSeconds: step, exchangeShare: exchange, allReduceSeconds: allReduce))
+                                distributed: distributed, stepSeconds: step, exchangeShare: exchange, allReduceSeconds: allReduce,
+                                others: others.compactMap { $0 }.max()))
             }
         }
         if world.isRoot { print(report(rows, ranks: N)) }
@@ -131,11 +148,11 @@ struct DistributedBench {
                     String(format: "%.2fx", r.distributed / r.single), String(format: "%.0f%%", 100 * r.distributed / (Double(N) * r.single)),
                     String(format: "%.2fx", r.distributed / r.split),
                     String(format: "%.2f", r.stepSeconds * 1e3), String(format: "%.0f%%", 100 * r.exchangeShare),
-                    String(format: "%.3f", r.allReduceSeconds * 1e3)]
+                    String(format: "%.3f", r.allReduceSeconds * 1e3), r.others.map { String(format: "%.0f%%", 100 * $0) } ?? "-"]
         }
         lines.append(Report.table(["config", "params", "grad MB", "1x1 tok/s", "1x\(N)w tok/s", "\(N)r tok/s", "vs 1x1",
-                                   "efficiency", "vs 1x\(N)w", "step ms", "exchange", "allreduce ms"], table))
-        lines.append("efficiency = (\(N) ranks' tokens/s) / (\(N) x 1 process x 1 thread); exchange = share of the step in the two all-reduces (waits included); allreduce ms = the bare MPI_Allreduce of the gradient buffer.")
+                                   "efficiency", "vs 1x\(N)w", "step ms", "exchange", "allreduce ms", "others"], table))
+        lines.append("efficiency = (\(N) ranks' tokens/s) / (\(N) x 1 process x 1 thread); exchange = share of the step in the two all-reduces (waits included); allreduce ms = the bare MPI_Allreduce of the gradient buffer; others = the most of the processors other processes used in a phase (above ~20%: noisy, rerun on a quiet machine).")
         if !BuildConfiguration.isRelease { lines.append(BuildConfiguration.debugWarning) }
         return lines.joined(separator: "\n")
     }
