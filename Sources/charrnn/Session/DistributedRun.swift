@@ -46,9 +46,13 @@ struct DistributedRun {
         do { try world.allReduceSum(&failed) } catch { fail(world, CLIError("--distributed: \(error)")) }
         if failed[0] > 0 {
             if failed[0] == Double(world.size) {
-                world.finish()                 // every rank failed alike: rank 0 says why
-                if world.isRoot { throw setupError! }
-                Foundation.exit((setupError as? CLIError)?.exitCode ?? 1)
+                // Every rank failed alike: rank 0 says why before any rank exits (mpirun ends
+                // the job at the first non-zero exit, which could cut rank 0's message).
+                let code = (setupError as? CLIError)?.exitCode ?? 1
+                if world.isRoot { Console.error((setupError as? CLIError)?.message ?? "\(setupError!)") }
+                try? world.barrier()
+                world.finish()
+                Foundation.exit(code)
             }
             if let setupError { fail(world, setupError) }
             world.abort(code: 1)                 // wait for the failing rank's MPI_Abort
