@@ -75,22 +75,21 @@ public final class Trainer<Model: SequenceModel> {
         optimizer.learningRate = learningRate
         var input = batch
         if carryState { input.initialState = carriedState }
-        var loss = parallel.computeGradients(input)
+        let loss = parallel.computeGradients(input)
         input.initialState = nil   // the carried array's only owner again, so it is reused below
-        var predictions = batch.countedTargets
-        if let gradientReducer {
-            (loss, predictions) = try gradientReducer.reduce(model.parameters, loss: loss, countedTargets: predictions)
-        }
+        // Across processes: the whole batch's loss, predictions and (in place) gradients.
+        let (batchLoss, predictions) = try gradientReducer?.reduce(model.parameters, loss: loss, countedTargets: batch.countedTargets)
+            ?? (loss, batch.countedTargets)
         gradientObserver?(model.parameters)
         let norm = parallel.profiler.measure(.optimizer) { () -> Float in
             let norm = clipNorm.map { $0 > 0 } == true
                 ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: clipNorm!)
                 : GradientClipping.globalNorm(model.parameters)
-            if loss.isFinite && norm.isFinite { optimizer.step(model.parameters) }
+            if batchLoss.isFinite && norm.isFinite { optimizer.step(model.parameters) }
             return norm
         }
-        guard loss.isFinite && norm.isFinite else {
-            throw .nonFinite(loss: loss, gradientNorm: norm, step: position.step + 1, epoch: position.epoch)
+        guard batchLoss.isFinite && norm.isFinite else {
+            throw .nonFinite(loss: batchLoss, gradientNorm: norm, step: position.step + 1, epoch: position.epoch)
         }
         if carryState {
             var carried = carriedState ?? []
@@ -100,7 +99,7 @@ public final class Trainer<Model: SequenceModel> {
         }
         position.step += 1
         position.stepInEpoch += 1
-        return StepResult(loss: loss, gradientNorm: norm, learningRate: learningRate, predictions: predictions,
+        return StepResult(loss: batchLoss, gradientNorm: norm, learningRate: learningRate, predictions: predictions,
                           seconds: (clock.now - started).seconds)
     }
 

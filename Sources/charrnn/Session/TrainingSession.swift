@@ -415,7 +415,7 @@ final class TrainingSession {
         var result = "Trained \(Format.plural(steps, "step")) in \(Format.duration(seconds)) (now \(position)): mean train loss \(Format.loss(trainLoss))"
         if let validation {
             let v: Double
-            if stepInEpoch == 0, let last = history.rows.last?.validationLoss { v = Double(last) } else { v = (try? validationLoss(validation)) ?? .nan }
+            if stepInEpoch == 0, let last = history.rows.last?.validationLoss { v = Double(last) } else { v = model.meanLoss(over: validation).loss }
             result += ", val loss \(Format.loss(v)) (\(String(format: "%.3f", v / log(2))) bits/char)"
         }
         result += "; saved \(config.checkpointPath)"
