@@ -103,11 +103,11 @@ struct DistributedTrainingTests {
     }
 
     /// Starts a long distributed run and waits for its first progress line.
-    static func startLongRun(ranks: Int, in dir: String, extra: [String] = []) throws -> (Process, URL, URL) {
+    static func startLongRun(ranks: Int, in dir: String, extra: [String] = [], mca: [String] = []) throws -> (Process, URL, URL) {
         try write(generatedText(words: 200, seed: 3), to: "c.txt", in: dir)
         let (process, out, err) = try MPIRun.start(ranks: ranks, "charrnn", ["train", "--data", "c.txt", "--steps", "100000000",
                                                                              "--checkpoint", "m.safetensors", "--distributed"] + Self.model + extra,
-                                                   in: dir)
+                                                   mca: mca, in: dir)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, process.isRunning,
               !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ") {
@@ -129,11 +129,14 @@ struct DistributedTrainingTests {
         }.sorted()
     }
 
-    /// Ctrl-C on mpirun (SIGINT; it sends SIGTERM to every rank): every rank stops after
-    /// the same step, rank 0 saves, and the checkpoint resumes.
+    /// Ctrl-C on mpirun (SIGINT; it sends SIGTERM to every rank, and SIGKILL
+    /// `odls_base_sigkill_timeout` seconds later): every rank stops after the same step,
+    /// rank 0 saves, and the checkpoint resumes. The timeout is 3 s here, not the default
+    /// 1 s: with the whole suite running in parallel on 2 cores, a step and a save once
+    /// took longer than 1 s and the ranks were killed first (the README says so).
     @Test func ctrlCOnTheLauncherSavesAndStopsEveryRank() throws {
         try withTemporaryDirectory { dir in
-            let (process, out, err) = try Self.startLongRun(ranks: 2, in: dir)
+            let (process, out, err) = try Self.startLongRun(ranks: 2, in: dir, mca: ["--mca", "odls_base_sigkill_timeout", "3"])
             kill(process.processIdentifier, SIGINT)
             let r = ToolProcess.finish(process, out, err, timeout: 30)
             #expect(r.status != 0, "\(r)")
