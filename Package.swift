@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "RNN", targets: ["RNN"]),
         .library(name: "RNNTraining", targets: ["RNNTraining"]),
+        .library(name: "RNNDistributed", targets: ["RNNDistributed"]),
         .executable(name: "charrnn", targets: ["charrnn"]),
         .executable(name: "bench", targets: ["bench"]),
     ],
@@ -29,6 +30,14 @@ let package = Package(
             path: "Sources/CDNNL",
             providers: [.apt(["libdnnl-dev"])]
         ),
+        // Open MPI (Debian's libopenmpi-dev) and a shim exporting its macro handles, imported
+        // by RNNDistributed only: RNN, RNNTraining and their users need no MPI.
+        .systemLibrary(
+            name: "CMPI",
+            path: "Sources/CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
+        ),
         // Internal, no stable API (see its README): vectorized exp/tanh/sigmoid loops, gate
         // math, softmax and Adam, with AVX2 + FMA and AVX-512 variants chosen at run time
         // (source attributes, no compiler flags), and the FMA-peak loop.
@@ -41,13 +50,15 @@ let package = Package(
         // Training any SequenceModel: the Trainer, the batch split across threads, token
         // streams, checkpoints (on SafeTensors) and the tutorial's example.
         .target(name: "RNNTraining", dependencies: ["RNN", "Linalg", "SafeTensors"]),
+        // Data-parallel training across processes (ranks started by mpirun) over MPI.
+        .target(name: "RNNDistributed", dependencies: ["CMPI", "RNNTraining", "RNN", "Linalg"]),
         .executableTarget(
             name: "charrnn",
-            dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RNN", "RNNTraining", "RNNDistributed", "Linalg", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "bench",
-            dependencies: ["RNN", "RNNTraining", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["RNN", "RNNTraining", "RNNDistributed", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/bench"
         ),
         // Examples/: one small program per architecture, built by `swift build`, run by the tests.
@@ -61,6 +72,11 @@ let package = Package(
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNN", "Linalg", "SafeTensors"]),
         // Runs the built executables (ToolTesting finds them beside the test bundle).
         .target(name: "ToolTesting", dependencies: ["Linalg"], path: "Tests/ToolTesting"),
+        // Runs under mpirun in RNNDistributedTests: N ranks against the whole batch in one process.
+        .executableTarget(name: "distributed-check", dependencies: ["RNNDistributed", "RNNTraining", "RNN", "Linalg"],
+                          path: "Tests/DistributedCheck"),
+        .testTarget(name: "RNNDistributedTests", dependencies: ["RNNDistributed", "RNNTraining", "RNN", "Linalg", "SafeTensors", "ToolTesting",
+                                                                "charrnn", "distributed-check"]),
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
         .testTarget(name: "BenchTests", dependencies: ["Linalg", "ToolTesting", "bench"]),
         .testTarget(name: "ExampleTests", dependencies: ["ToolTesting", "example-classifier", "example-generator",

@@ -3,7 +3,7 @@
 # Idempotent: a second run installs nothing and touches no package list.
 set -euo pipefail
 
-packages=(libopenblas-dev liblapacke-dev libdnnl-dev pkg-config)
+packages=(libopenblas-dev liblapacke-dev libdnnl-dev pkg-config libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

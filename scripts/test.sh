@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
+# RNNDistributedTests start mpirun (Open MPI, installed by the bootstrap) with tiny models:
+# about 12 s of each run below, so they run in every one (each backend and kernel variant
+# trains through them too).
 # Release build: the suite trains real models (gradient checks, the tutorial example,
 # synthetic tasks) and runs ~10x faster optimized; preconditions stay on in -O.
 swift build -c release --build-tests

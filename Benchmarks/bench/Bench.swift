@@ -138,6 +138,9 @@ struct Bench: ParsableCommand {
     @Flag(name: .customLong("no-ceiling"), help: "Skip timing each configuration's GEMM shapes alone (no \"ceiling\" columns).")
     var noCeiling = false
 
+    @Flag(help: "Under mpirun -np N: the scaling of data-parallel training over MPI, N ranks x 1 thread against 1 process x 1 thread and x N workers (tokens/s, efficiency, the all-reduce's share); see DistributedBench.")
+    var distributed = false
+
     @Flag(help: "Print the resolved configurations (and with --json write them) without running.")
     var list = false
 
@@ -260,6 +263,10 @@ struct Bench: ParsableCommand {
         let threads = try threadCounts()
         if tokens != nil, configs.contains(where: { $0.fullBatchSteps != nil }) {
             Log.error("note: --tokens does not apply to full-batch configurations (seed).")
+        }
+        if distributed && !list {
+            GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)   // validate() refused a bad one
+            return try DistributedBench(configurations: configs.filter { $0.fullBatchSteps == nil }, epochs: epochs, seed: seed).run()
         }
         if list { return try listConfigurations(configs) }
         GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)   // validate() refused a bad one

@@ -31,6 +31,9 @@ public final class Trainer<Model: SequenceModel> {
     /// When set, called with the model's parameters after each step's gradients are
     /// computed and before they are clipped (per-parameter gradient statistics).
     public var gradientObserver: ((ParameterStore) -> Void)?
+    /// When set (training across processes), combines each step's gradients and loss with
+    /// the other processes' right after they are computed, before the observer and clipping.
+    public var gradientReducer: GradientReducer?
     /// What the next step does.
     public var position = TrainingPosition()
     /// The state the next batch starts from (nil: zeros), when the source continues its
@@ -75,16 +78,19 @@ public final class Trainer<Model: SequenceModel> {
         model.trainingStep = position.step   // the step's dropout masks follow the position
         let loss = parallel.computeGradients(input)
         input.initialState = nil   // the carried array's only owner again, so it is reused below
+        // Across processes: the whole batch's loss, predictions and (in place) gradients.
+        let (batchLoss, predictions) = try gradientReducer?.reduce(model.parameters, loss: loss, countedTargets: batch.countedTargets)
+            ?? (loss, batch.countedTargets)
         gradientObserver?(model.parameters)
         let norm = parallel.profiler.measure(.optimizer) { () -> Float in
             let norm = clipNorm.map { $0 > 0 } == true
                 ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: clipNorm!)
                 : GradientClipping.globalNorm(model.parameters)
-            if loss.isFinite && norm.isFinite { optimizer.step(model.parameters) }
+            if batchLoss.isFinite && norm.isFinite { optimizer.step(model.parameters) }
             return norm
         }
-        guard loss.isFinite && norm.isFinite else {
-            throw .nonFinite(loss: loss, gradientNorm: norm, step: position.step + 1, epoch: position.epoch)
+        guard batchLoss.isFinite && norm.isFinite else {
+            throw .nonFinite(loss: batchLoss, gradientNorm: norm, step: position.step + 1, epoch: position.epoch)
         }
         if carryState {
             var carried = carriedState ?? []
@@ -94,7 +100,7 @@ public final class Trainer<Model: SequenceModel> {
         }
         position.step += 1
         position.stepInEpoch += 1
-        return StepResult(loss: loss, gradientNorm: norm, learningRate: learningRate, predictions: batch.countedTargets,
+        return StepResult(loss: batchLoss, gradientNorm: norm, learningRate: learningRate, predictions: predictions,
                           seconds: (clock.now - started).seconds)
     }
 

@@ -69,6 +69,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// A carried state of `values` values where a multiple (resume) or exactly
     /// `expected` (a step) is needed: `stateBlocks · B · H` for the batch.
     case carriedStateMismatch(values: Int, expected: Int)
+    /// The gradients could not be combined with the other processes' (`GradientReducer`):
+    /// why. The weights were left as they were.
+    case gradientExchange(String)
 
     public var description: String {
         switch self {
@@ -78,6 +81,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "\(what) at step \(step) (epoch \(epoch + 1))"
         case let .carriedStateMismatch(values, expected):
             return "the carried state has \(values) values, which does not fit \(expected) (the model's state blocks × batch size × hidden size); it comes from another model or batch size"
+        case let .gradientExchange(reason):
+            return "the gradients could not be exchanged with the other processes: \(reason)"
         }
     }
 }

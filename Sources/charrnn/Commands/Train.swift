@@ -35,11 +35,15 @@ extension CharRNN {
         @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
         @OptionGroup(title: "Output") var reporting: ReportingOptions
         @OptionGroup var runtime: RuntimeOptions
+        @OptionGroup(title: "Distributed") var distributedOptions: DistributedOptions
 
         /// Without `--data` and `--resume`, the built-in example runs.
         var isExample: Bool { dataOptions.data == nil && checkpoints.resume == nil }
 
         func validate() throws {
+            if isExample && distributedOptions.distributed {
+                throw CLIError("--distributed trains a --data run (or a --resume) across MPI ranks, not the built-in example: give --data FILE")
+            }
             if isExample { try ExampleRun.rejectInapplicableOptions(self) }
         }
 
@@ -47,6 +51,8 @@ extension CharRNN {
             runtime.apply()
             if isExample {
                 try ExampleRun(command: self).run()
+            } else if distributedOptions.distributed {
+                try DistributedRun(command: self).run()
             } else {
                 let config = try TrainingConfiguration(self)
                 // Held until the run ends: a second run into the same checkpoint stops at once.

@@ -21,6 +21,22 @@ private func handleInterrupt(_ number: Int32) {
     _ = signal(SIGINT, SIG_DFL)
 }
 
+/// Set when SIGTERM (and SIGINT, SIGUSR1) should stop training gracefully, as in a
+/// `--distributed` rank: `mpirun` turns Ctrl-C into SIGTERM to every rank (then SIGKILL
+/// after its `odls_base_sigkill_timeout`, 1 s by default) and forwards SIGUSR1.
+private let stopsOnTermination = Atomic<Bool>(false)
+/// Whether this process says so on stderr when it stops (rank 0 only).
+private let announcesTermination = Atomic<Bool>(false)
+
+/// The SIGTERM/SIGUSR1 handler of a distributed rank: set the flag (the ranks agree on
+/// it at the next gradient exchange), say so once (rank 0).
+private func handleTermination(_ number: Int32) {
+    interruptRequested.store(true, ordering: .relaxed)
+    guard announcesTermination.exchange(false, ordering: .relaxed) else { return }
+    let message: StaticString = "\ncharrnn: stop requested (Ctrl-C on mpirun, or a rank ended): every rank finishes the current step, then rank 0 saves the checkpoint\n"
+    _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
+}
+
 /// Graceful Ctrl-C for training: after `install()`, SIGINT sets `requested` instead of
 /// killing the process.
 ///
@@ -42,6 +58,8 @@ enum InterruptHandler {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)   // for --distributed ranks (stopOnTermination); default action otherwise
+        sigaddset(&set, SIGUSR1)
         _ = pthread_sigmask(SIG_BLOCK, &set, nil)
         var thread = pthread_t()
         let started = pthread_create(&thread, nil, { _ in
@@ -50,6 +68,8 @@ enum InterruptHandler {
             var set = sigset_t()
             sigemptyset(&set)
             sigaddset(&set, SIGINT)
+            sigaddset(&set, SIGTERM)
+            sigaddset(&set, SIGUSR1)
             _ = pthread_sigmask(SIG_UNBLOCK, &set, nil)
             while true { _ = pause() }
         }, nil)
@@ -66,11 +86,26 @@ enum InterruptHandler {
         interruptMessage = message
         interruptRequested.store(false, ordering: .relaxed)
         _ = signal(SIGINT, handleInterrupt)
+        if stopsOnTermination.load(ordering: .relaxed) {
+            for number in [SIGINT, SIGTERM, SIGUSR1] { _ = signal(number, handleTermination) }
+        }
+    }
+
+    /// From now on `install()` also takes SIGTERM and SIGUSR1 (and SIGINT, quietly) as a
+    /// request to stop after a saved checkpoint: a `--distributed` rank. `announce`: say so
+    /// on stderr once.
+    static func stopOnTermination(announce: Bool) {
+        stopsOnTermination.store(true, ordering: .relaxed)
+        announcesTermination.store(announce, ordering: .relaxed)
     }
 
     static var requested: Bool { interruptRequested.load(ordering: .relaxed) }
 
     static func uninstall() {
         _ = signal(SIGINT, SIG_DFL)
+        if stopsOnTermination.load(ordering: .relaxed) {
+            _ = signal(SIGTERM, SIG_DFL)
+            _ = signal(SIGUSR1, SIG_DFL)
+        }
     }
 }

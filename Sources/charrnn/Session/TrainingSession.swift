@@ -2,6 +2,7 @@ import Foundation
 import Linalg
 import RNN
 import RNNTraining
+import RNNDistributed
 
 /// A `--data` training run: the char-rnn scheme (the text as `B` parallel streams,
 /// truncated BPTT over chunks of `T` steps with the hidden state carried between chunks,
@@ -43,9 +44,16 @@ final class TrainingSession {
     var lastSavedStep: Int?
     let staticMetadata: [String: String]
     var progress: ProgressReporter!
+    /// With `--distributed`: this rank's part in the run (nil: one process).
+    let cluster: SessionCluster?
+    /// What this process trains on: its share of `train`'s streams (all of them without `cluster`).
+    let trainingSource: RankBatchSource<TokenStreams>
+    /// Whether this process prints and writes files (rank 0, or the only process).
+    var isRoot: Bool { cluster?.isRoot ?? true }
 
-    init(_ config: TrainingConfiguration) throws {
+    init(_ config: TrainingConfiguration, cluster: SessionCluster? = nil) throws {
         self.config = config
+        self.cluster = cluster
         let resumed = config.resumed
         let hint = " (a resumed model can only read the characters it was trained on; train a new model without --resume)"
         let corpus = try Corpus.load(path: config.dataPath, option: "--data", unit: config.unit, vocabulary: resumed?.vocabulary,
@@ -122,11 +130,15 @@ final class TrainingSession {
         }
         self.model = model
         self.rng = rng
+        trainingSource = RankBatchSource(train, share: cluster?.share ?? RankShare(rank: 0, ranks: 1, batchSize: config.batchSize),
+                                         stateBlocks: model.stateBlocks)
         threads = ComputeThreads.count
-        let workers = BatchSplit.recommendedWorkers(threads: threads, configuration: configuration, batchSize: config.batchSize,
+        let workers = BatchSplit.recommendedWorkers(threads: threads, configuration: configuration,
+                                                    batchSize: cluster?.share.sequences.count ?? config.batchSize,
                                                     steps: config.seqLength)
         optimizer.weightDecay = config.weightDecay   // the moments come from the checkpoint, the setting from here
         trainer = Trainer(model: model, optimizer: optimizer, workers: workers, clipNorm: config.clip)
+        trainer.gradientReducer = cluster?.reducer
         let total = config.maxSteps ?? config.epochs! * train.chunkCount
         let schedule = ScheduleBox(LearningRateSchedule(base: Double(config.learningRate), kind: config.scheduleKind(totalSteps: total)))
         if let resumed, resumed.training != nil, let rate = resumed.metadata[TrainingConfiguration.Key.plateauRate].flatMap(Double.init),
@@ -146,11 +158,12 @@ final class TrainingSession {
             gradientTracker = nil
         }
         if let training {
-            do { try trainer.resume(from: training) } catch {
+            do { try trainer.resume(from: cluster.map { $0.localState(training, blocks: model.stateBlocks) } ?? training) } catch {
                 throw CLIError("--resume checkpoint '\(config.resumedPath!)': \(error); the file is damaged")
             }
         }
         staticMetadata = config.metadata(fingerprint: corpus.fingerprint)
+            .merging(cluster.map { [SessionCluster.ranksKey: String($0.world.size)] } ?? [:]) { $1 }
         if let epochs = config.epochs, epoch >= epochs {
             throw CLIError("the checkpoint has already trained \(Format.plural(epoch, "epoch")) (step \(Format.count(step))), so --epochs \(epochs) leaves nothing to do; pass a larger --epochs, e.g. --epochs \(epoch + 10)")
         }
@@ -204,7 +217,7 @@ final class TrainingSession {
         var epochStarted = now(), epochTokens = 0, epochSeconds = 0.0
         let goal: TrainingGoal = config.maxSteps.map { .steps($0) } ?? .epochs(config.epochs!)
         do {
-            try trainer.train(on: train, for: goal) { event in
+            try trainer.train(on: trainingSource, for: goal) { event in
                 switch event {
                 case .step(let result):
                     if stepInEpoch == 1 { epochStarted = now() - result.seconds; epochTokens = 0; epochSeconds = 0 }
@@ -227,11 +240,11 @@ final class TrainingSession {
                 }
                 // After a step inside an epoch, or after an epoch's end (its validation and
                 // save done), so that the checkpoint is at a position a resume continues from.
-                if InterruptHandler.requested {
+                if cluster?.reducer.stopRequested ?? InterruptHandler.requested {   // --distributed: every rank's agreed request
                     if lastSavedStep != step { try save() }
                     try writeReports()
                     progress.clear()
-                    Console.note("interrupted at step \(Format.count(step)) (epoch \(epoch + 1)); saved \(config.checkpointPath). Continue with: charrnn train --resume \(config.checkpointPath)")
+                    if isRoot { Console.note("interrupted at step \(Format.count(step)) (epoch \(epoch + 1)); saved \(config.checkpointPath). Continue with: charrnn train --resume \(config.checkpointPath)") }
                     throw Interrupted()
                 }
             }
@@ -257,7 +270,7 @@ final class TrainingSession {
         var validationLoss: Double? = nil
         var improved = false
         if let validation {
-            let v = model.meanLoss(over: validation).loss
+            let v = try self.validationLoss(validation)
             validationLoss = v
             history.setLastValidationLoss(v)
             schedule.value.epochEnded(validationLoss: v)
@@ -280,7 +293,8 @@ final class TrainingSession {
         try save()
         var notes = ["saved \(config.checkpointPath)"]
         if improved, let best = config.bestCheckpointPath {
-            try CheckpointFile.save(checkpoint(), to: best)
+            let bestCheckpoint = try checkpoint()
+            if isRoot { try CheckpointFile.save(bestCheckpoint, to: best) }
             notes.append("new best, saved \(best)")
         }
         try writeReports()
@@ -295,7 +309,7 @@ final class TrainingSession {
     struct EarlyStop: Error { let epochs: Int }
 
     /// The checkpoint of the current position.
-    func checkpoint() -> Checkpoint {
+    func checkpoint() throws -> Checkpoint {
         var metadata = staticMetadata
         if let bestValidationLoss { metadata[TrainingConfiguration.Key.bestValidationLoss] = String(bestValidationLoss) }
         metadata[TrainingConfiguration.Key.epochsWithoutImprovement] = String(epochsWithoutImprovement)
@@ -307,7 +321,7 @@ final class TrainingSession {
         }
         return Checkpoint(model: model, vocabulary: vocabulary, initialization: config.initialization,
                           optimizer: OptimizerState(capturing: trainer.optimizer),
-                          training: trainer.trainingState(rngState: rng.state),
+                          training: try wholeTrainingState(),
                           metadata: metadata, tensors: history.tensors.merging(gradientTracker?.tensors ?? [:]) { a, _ in a })
     }
 
@@ -319,7 +333,8 @@ final class TrainingSession {
             progress.clear()
             throw CLIError("the weights became NaN or infinite at step \(Format.count(step)), so training stopped without saving; \(lastGoodCheckpointNote()). Try a smaller --lr (now \(Format.number(config.learningRate))) or --clip")
         }
-        try CheckpointFile.save(checkpoint(), to: config.checkpointPath)
+        let checkpoint = try checkpoint()
+        if isRoot { try CheckpointFile.save(checkpoint, to: config.checkpointPath) }
         lastSavedStep = step
     }
 
@@ -342,6 +357,7 @@ final class TrainingSession {
     }
 
     func writeReports() throws {
+        guard isRoot else { return }
         if let path = config.historyPath { try OutputPath.write(history.csv, to: path, option: "--history") }
         if let path = config.plotPath {
             let name = (config.dataPath as NSString).lastPathComponent
@@ -387,6 +403,10 @@ final class TrainingSession {
         var schedule = config.epochs.map { "\($0) epochs of \(Format.count(train.chunkCount)) steps" } ?? "\(Format.count(config.maxSteps!)) steps (\(Format.count(train.chunkCount)) per epoch)"
         schedule += "; each step: \(config.batchSize) streams × \(config.seqLength) \(name)s"
         lines.append("Training: \(schedule); \(config.optimizer.rawValue) lr \(Format.number(config.learningRate)) (\(config.scheduleSummary)), clip \(config.clip > 0 ? Format.number(config.clip) : "off"), seed \(config.seed), \(threadUse).")
+        if let cluster {
+            lines.append("Distributed: \(cluster.summary).")
+            if let resumed = config.resumed, let note = cluster.resumeNote(resumed.metadata) { lines.append(note) }
+        }
         lines.append("Checkpoint: \(config.checkpointPath) (every epoch\(config.saveEvery.map { " and every \($0) steps" } ?? ""), at the end, and on Ctrl-C).")
         Console.note(lines.joined(separator: "\n"))
     }
