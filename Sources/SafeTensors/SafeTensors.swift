@@ -355,8 +355,8 @@ public struct SafeTensors: Equatable, Sendable {
     }
 
     /// `s` as a JSON string literal (UTF-8 kept as is; quotes, backslashes and control
-    /// characters escaped).
-    private static func jsonString(_ s: String) -> String {
+    /// characters escaped). Package access: charrnn's JSON output uses it too.
+    package static func jsonString(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
             switch c {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Linalg
 import RNN
+import SafeTensors
 
 extension CharRNN {
     /// `charrnn sample`: text from a checkpoint, to stdout.
@@ -129,7 +130,7 @@ extension CharRNN {
                 for (i, sample) in samples.enumerated() {
                     let text = Array(kept.utf8) + continuation(sample)
                     if json {
-                        Console.out("{\"sample\":\(i),\"seed\":\(seed &+ UInt64(i)),\"text\":\(Format.jsonString(String(decoding: text, as: UTF8.self)))}\n")
+                        Console.out("{\"sample\":\(i),\"seed\":\(seed &+ UInt64(i)),\"text\":\(SafeTensors.jsonString(String(decoding: text, as: UTF8.self)))}\n")
                     } else {
                         Console.out(bytes: (i > 0 ? [10] : []) + text + [10])
                     }

@@ -60,23 +60,6 @@ enum Format {
     /// `4.373 bits/char`: a loss in nats as bits per `unit`.
     static func bits(_ loss: Double, per unit: String) -> String { String(format: "%.3f", loss / log(2)) + " bits/\(unit)" }
 
-    /// `s` as a JSON string literal (quotes, backslashes and control characters escaped).
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
-    }
-
     /// `1 character`, `2 characters`.
     static func plural(_ n: Int, _ word: String) -> String { "\(count(n)) \(word)\(n == 1 ? "" : "s")" }
 }
