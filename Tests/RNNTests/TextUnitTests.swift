@@ -37,8 +37,8 @@ struct TextUnitTests {
         let vocabulary = TextVocabulary.words(WordVocabulary(counting: text, limit: nil))
         let prime = try! vocabulary.encode("b a")
         #expect(prime == [2, 3])
-        #expect(vocabulary.decodeBytes([4, 1, 5], after: prime) == Array(" c\nd".utf8))
-        #expect(vocabulary.decodeBytes([4], after: [1]) == Array("c".utf8))
+        #expect(vocabulary.decodeBytes([4, 1, 5], after: prime.last) == Array(" c\nd".utf8))
+        #expect(vocabulary.decodeBytes([4], after: 1) == Array("c".utf8))
     }
 
     /// Bytes: any byte sequence, not UTF-8 too, comes back as it was.

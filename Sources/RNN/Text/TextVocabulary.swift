@@ -83,22 +83,19 @@ public enum TextVocabulary: Equatable, Sendable {
         }
     }
 
-    /// `decodeBytes(tokens)` as the continuation of `prefix`: what `decodeBytes(prefix +
-    /// tokens)` adds to `decodeBytes(prefix)` (for words, the space before the first one
-    /// when it continues a line).
-    public func decodeBytes(_ tokens: [Int32], after prefix: [Int32]) -> [UInt8] {
-        guard case .words = self, !prefix.isEmpty else { return decodeBytes(tokens) }
-        return Array(decodeBytes(prefix + tokens).dropFirst(decodeBytes(prefix).count))
-    }
-
-    /// The output of `tokens`: the UTF-8 of their text (characters, words joined as
-    /// `WordVocabulary.decode` says), or the bytes themselves.
-    public func decodeBytes(_ tokens: [Int32]) -> [UInt8] {
-        switch self {
-        case .characters(let v): return Array(v.decode(tokens).utf8)
-        case .bytes: return tokens.map { UInt8(truncatingIfNeeded: $0) }
-        case .words(let w): return Array(w.decode(tokens).utf8)
+    /// The output of `tokens` as they follow `previous` (nil: the start): the UTF-8 of
+    /// their text (characters, or words joined as `WordVocabulary.decode` says — with the
+    /// space before the first one when it continues a line), or the bytes themselves.
+    /// - Complexity: O(output), one `appendBytes` per token.
+    public func decodeBytes(_ tokens: [Int32], after previous: Int32? = nil) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(tokens.count)
+        var last = previous
+        for t in tokens {
+            appendBytes(of: t, after: last, to: &out)
+            last = t
         }
+        return out
     }
 
     /// The text of `tokens` (bytes that are not UTF-8 become U+FFFD).

@@ -96,18 +96,14 @@ extension CharRNN {
             }
             var rngs = (0..<numSamples).map { SeededRandom(seed: seed &+ UInt64($0)) }
             var logitLines: [String] = []
-            // A word model's continuation starts with the space after the prime's last word: not twice.
-            let spaced = ck.vocabulary.unit == .word && kept.last?.isWhitespace == true
-            func continuation(_ bytes: [UInt8]) -> [UInt8] { spaced && bytes.first == 32 ? Array(bytes.dropFirst()) : bytes }
             let vocabulary = ck.vocabulary
             // One sample is printed as it is drawn (flushed per line); a batch when it is done.
             let stream = numSamples == 1 && !json ? LineStream() : nil
             stream?.write(Array(kept.utf8))
-            var first = true
             InterruptHandler.install(message: "\ncharrnn: Ctrl-C: stopping the sample (press Ctrl-C again to quit at once)\n")
             defer { InterruptHandler.uninstall() }
             let samples = try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
-                .generate(prime: tokens, length: length, temperature: temperature, topK: topK, rngs: &rngs,
+                .generate(prime: tokens, primeEndsInSpace: kept.last?.isWhitespace == true, length: length, temperature: temperature, topK: topK, rngs: &rngs,
                           onPrimed: {
                               guard !quiet else { return }
                               let how = temperature == 0 ? "greedily (temperature 0)" : "at temperature \(Format.number(temperature))\(topK.map { ", top-k \($0)" } ?? ""), seed \(seed)\(numSamples > 1 ? " (sample i: seed \(seed) + i)" : "")"
@@ -117,10 +113,7 @@ extension CharRNN {
                           onLogits: dumpLogits == nil ? nil : { logits, token in
                               logitLines.append("{\"token\":\(token),\"logits\":[" + logits.map { "\($0)" }.joined(separator: ",") + "]}")
                           },
-                          onToken: stream.map { stream in { _, token, previous in
-                              stream.append(token, after: first && spaced ? nil : previous, of: vocabulary)
-                              first = false
-                          } },
+                          onToken: stream.map { stream in { _, token, previous in stream.append(token, after: previous, of: vocabulary) } },
                           keepOutputs: stream == nil,
                           shouldStop: { InterruptHandler.requested })
             if let stream {
@@ -128,7 +121,7 @@ extension CharRNN {
                 stream.flush()
             } else {
                 for (i, sample) in samples.enumerated() {
-                    let text = Array(kept.utf8) + continuation(sample)
+                    let text = Array(kept.utf8) + sample
                     if json {
                         Console.out("{\"sample\":\(i),\"seed\":\(seed &+ UInt64(i)),\"text\":\(SafeTensors.jsonString(String(decoding: text, as: UTF8.self)))}\n")
                     } else {

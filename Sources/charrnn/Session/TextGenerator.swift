@@ -26,6 +26,8 @@ struct TextGenerator {
     /// bytes), as the continuation of the prime (which is not included; a random first
     /// token is, and counts towards `length`).
     ///
+    /// `primeEndsInSpace`: the prime's text ended in whitespace, so the output starts as
+    /// at the start of a line (a word model puts no second space before its first word).
     /// `onToken(i, token, previous)` receives sample `i`'s tokens as they are drawn, with
     /// the token before (nil at the start: for `TextVocabulary.appendBytes`);
     /// `shouldStop` is asked before every step (Ctrl-C), and generation then ends early.
@@ -34,15 +36,17 @@ struct TextGenerator {
     /// Throws when the model's logits are not finite (weights out of range): there is
     /// nothing to sample from. `onPrimed` runs once the prime has given finite logits,
     /// before the first token is drawn; `onLogits` sees sample 0's logits and token.
-    func generate(prime: [Int32], length: Int, temperature: Float, topK: Int?, rngs: inout [SeededRandom],
-                  onPrimed: () -> Void = {}, onLogits: (([Float], Int32) -> Void)? = nil,
+    func generate(prime: [Int32], primeEndsInSpace: Bool = false, length: Int, temperature: Float, topK: Int?,
+                  rngs: inout [SeededRandom], onPrimed: () -> Void = {}, onLogits: (([Float], Int32) -> Void)? = nil,
                   onToken: ((Int, Int32, Int32?) -> Void)? = nil, keepOutputs: Bool = true,
                   shouldStop: () -> Bool = { false }) throws -> [[UInt8]] {
         let N = rngs.count
         let sampler = Sampler(model: model, batchSize: N)
         var outputs = [[Int32]](repeating: [], count: N)
         if keepOutputs { for i in 0..<N { outputs[i].reserveCapacity(length) } }
-        var previous = [Int32?](repeating: nil, count: N)
+        // The token the output follows (nil: the start of a line, or after the prime's space).
+        let start: Int32? = primeEndsInSpace ? nil : prime.last ?? vocabulary.lineBreak
+        var previous = [Int32?](repeating: start, count: N)
         var generated = 0   // per sample
         func emit(_ i: Int, _ token: Int32) {
             if keepOutputs { outputs[i].append(token) }
@@ -52,10 +56,8 @@ struct TextGenerator {
         }
         if !prime.isEmpty {
             sampler.prime(prime)
-            previous = prime.last.map { [Int32?](repeating: $0, count: N) } ?? previous
         } else if let lineBreak = vocabulary.lineBreak {
             sampler.feed(lineBreak)
-            previous = [Int32?](repeating: lineBreak, count: N)
         } else {
             var first = [Int32](repeating: 0, count: N)
             for i in 0..<N { first[i] = Int32(rngs[i].index(below: vocabulary.count)) }
@@ -79,7 +81,6 @@ struct TextGenerator {
             sampler.feed(tokens)
             for i in 0..<N { emit(i, tokens[i]) }
         }
-        let context: [Int32] = prime.isEmpty ? vocabulary.lineBreak.map { [$0] } ?? [] : prime
-        return outputs.map { vocabulary.decodeBytes($0, after: context) }
+        return outputs.map { vocabulary.decodeBytes($0, after: start) }
     }
 }
