@@ -62,16 +62,6 @@ extension CharRNN {
 
         var steps: Int { seqLength ?? max(2 * horizon, 16) }
 
-        /// Refuses a chunk whose workspaces (the model's, and the logits and their gradient
-        /// that the measurement keeps) would not fit in the memory the process may use.
-        static func checkMemory(_ model: ManyToManyModel.Configuration, rows: Int, batchSize: Int,
-                                what: String = "measuring", hint: String = "make --horizon, --seq-length or --batch-size smaller") throws {
-            let bytes = 4 * (model.workspaceFloats(rows: rows, batchSize: batchSize) + 2 * Double(rows * model.outputSize))
-            let budget = MemoryBudget.current()
-            guard bytes < budget.bytes * 0.8 else {
-                throw CLIError("\(what) \(Format.count(rows)) rows needs about \(MemoryBudget.format(bytes)) of memory, more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); \(hint)")
-            }
-        }
 
         func run() throws {
             runtime.apply()
@@ -84,7 +74,7 @@ extension CharRNN {
             let T = seqLength ?? max(horizon + 1, min(steps, corpus.tokens.count - 1))
             // As many streams as the text fills with one chunk, at most --batch-size.
             let B = min(batchSize, max(1, (corpus.tokens.count - 1) / T))
-            try Self.checkMemory(ck.model.configuration, rows: T * B, batchSize: B)
+            try MemoryBudget.requireForward(ck.model.configuration, rows: T * B, batchSize: B)
             guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: B, seqLength: T, partialChunks: false) else {
                 throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable \(ck.vocabulary.unit.tokenName)")); a chunk of \(T) steps needs at least \(T + 1); use a longer text or a smaller --horizon / --seq-length")
             }

@@ -48,7 +48,7 @@ extension CharRNN {
                                          skipUnknown: unknown.skipUnknown, hint: "; pass --skip-unknown to drop them")
             let name = ck.vocabulary.unit.tokenName, short = ck.vocabulary.unit.shortName
             let parts = min(streams, max(1, (corpus.tokens.count - 1) / 2))   // each part predicts at least one token
-            try Diagnose.checkMemory(ck.model.configuration, rows: parts * Self.chunkLength, batchSize: parts,
+            try MemoryBudget.requireForward(ck.model.configuration, rows: parts * Self.chunkLength, batchSize: parts,
                                      what: "evaluating \(Format.plural(parts, "stream")) of \(Self.chunkLength) steps:", hint: "give fewer --streams")
             guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: parts, seqLength: Self.chunkLength, partialChunks: true) else {
                 throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable \(name)")); evaluation needs at least 2 (one to read, one to predict)")

@@ -85,14 +85,12 @@ extension CharRNN {
             let (tokens, kept) = try Self.encode(primeText, option: primeOption, vocabulary: ck.vocabulary,
                                                  skipUnknown: unknown.skipUnknown)
             // The prime runs as one sequence; a batch's samples are kept until printed.
-            try Diagnose.checkMemory(ck.model.configuration, rows: max(tokens.count, 1), batchSize: 1,
+            try MemoryBudget.requireForward(ck.model.configuration, rows: max(tokens.count, 1), batchSize: 1,
                                      what: "reading a prime of", hint: "use a shorter \(primeOption)")
             if numSamples > 1 || json {
                 let bytes = Double(numSamples) * Double(length) * (ck.vocabulary.unit == .word ? 24 : 8)
-                let budget = MemoryBudget.current()
-                guard bytes < budget.bytes * 0.8 else {
-                    throw CLIError("\(numSamples) samples of \(Format.plural(length, ck.vocabulary.unit.tokenName)) are kept until printed: about \(MemoryBudget.format(bytes)), more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); give a smaller --num-samples or --length")
-                }
+                try MemoryBudget.require(bytes, "keeping \(numSamples) samples of \(Format.plural(length, ck.vocabulary.unit.tokenName)) until they are printed",
+                                         hint: "give a smaller --num-samples or --length")
             }
             var rngs = (0..<numSamples).map { SeededRandom(seed: seed &+ UInt64($0)) }
             var logitLines: [String] = []

@@ -36,10 +36,12 @@ enum TextFile {
     static func open(_ path: String, option: String, memoryPerByte: Double) throws -> RegularFile {
         let file: RegularFile
         do { file = try RegularFile(path: path) } catch { throw describe(error, path: path, option: option) }
-        let needed = Double(file.size) * memoryPerByte, budget = MemoryBudget.current()
-        guard needed < budget.bytes * 0.8 else {
+        do {
+            try MemoryBudget.require(Double(file.size) * memoryPerByte, "\(option) file '\(path)' (\(MemoryBudget.format(Double(file.size))))",
+                                     detail: " to load and use", hint: "use a smaller file")
+        } catch {
             file.close()
-            throw CLIError("\(option) file '\(path)' (\(MemoryBudget.format(Double(file.size)))) needs about \(MemoryBudget.format(needed)) of memory to load and use, more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); use a smaller file")
+            throw error
         }
         return file
     }

@@ -1,4 +1,5 @@
 import Foundation
+import RNN
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -50,6 +51,24 @@ struct MemoryBudget {
         }
         guard let maximum = read("memory.max"), let used = read("memory.current") else { return nil }   // "max": none
         return (maximum, used)
+    }
+
+    /// Refuses `bytes` that would not fit in 80% of the budget now, with the message
+    /// "<what> needs about 3.2 GB of memory<detail>, more than <limit> leaves (2.0 GB); <hint>".
+    static func require(_ bytes: Double, _ what: String, detail: String = "", hint: String) throws {
+        let budget = current()
+        guard bytes < budget.bytes * 0.8 else {
+            throw CLIError("\(what) needs about \(format(bytes)) of memory\(detail), more than \(budget.limit) leaves (\(format(budget.bytes))); \(hint)")
+        }
+    }
+
+    /// Refuses a forward over `rows = T·B` rows whose workspaces (the model's, and the
+    /// logits with their gradient) would not fit: `diagnose`'s chunk, `eval`'s streams,
+    /// `sample`'s prime.
+    static func requireForward(_ model: ManyToManyModel.Configuration, rows: Int, batchSize: Int,
+                               what: String = "measuring", hint: String = "make --horizon, --seq-length or --batch-size smaller") throws {
+        let bytes = 4 * (model.workspaceFloats(rows: rows, batchSize: batchSize) + 2 * Double(rows * model.outputSize))
+        try require(bytes, "\(what) \(Format.count(rows)) rows", hint: hint)
     }
 
     /// "3.2 GB".

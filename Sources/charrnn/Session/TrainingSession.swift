@@ -181,10 +181,9 @@ final class TrainingSession {
         let parameters = Double(model.parameterCount)
         let rows = config.seqLength * max(config.batchSize, validationStreams)
         let bytes = 4 * (parameters * 4 + model.workspaceFloats(rows: rows, batchSize: config.batchSize))
-        let budget = MemoryBudget.current()
-        guard bytes < budget.bytes * 0.8 else {
-            throw CLIError("this model needs about \(MemoryBudget.format(bytes)) of memory (\(Format.count(Int(parameters))) parameters, \(Format.count(config.seqLength * config.batchSize)) predictions per step), more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); make --hidden-size, --num-layers, --batch-size or --seq-length smaller")
-        }
+        try MemoryBudget.require(bytes, "this model",
+                                 detail: " (\(Format.count(Int(parameters))) parameters, \(Format.count(config.seqLength * config.batchSize)) predictions per step)",
+                                 hint: "make --hidden-size, --num-layers, --batch-size or --seq-length smaller")
     }
 
     /// The step number training stops at.
