@@ -51,18 +51,19 @@ public struct Checkpoint {
     /// The newest `format_version` this code reads (and writes, for models with an
     /// embedding, tied weights or dropout).
     public static let formatVersion = 3
-    /// The `format_version` written for a model of `configuration`: the oldest reader
-    /// that can load it (1: a vanilla RNN; 2: a GRU or LSTM; 3: an embedding, tied
-    /// weights or dropout, which an older reader would drop or fail on).
-    public static func formatVersion(for configuration: ManyToManyModel.Configuration) -> Int {
-        if !configuration.inputAndDropoutMetadata.isEmpty { return 3 }
+    /// The `format_version` written for a model of `configuration` reading `vocabulary`:
+    /// the oldest reader that can load it (1: a vanilla RNN; 2: a GRU or LSTM; 3: an
+    /// embedding, tied weights, dropout or a byte or word unit, which an older reader
+    /// would drop or fail on).
+    public static func formatVersion(for configuration: ManyToManyModel.Configuration, vocabulary: TextVocabulary) -> Int {
+        if !configuration.inputAndDropoutMetadata.isEmpty || vocabulary.unit != .char { return 3 }
         return configuration.recurrent.cell == .rnn ? 1 : 2
     }
     /// Metadata keys that `Checkpoint` itself writes and interprets.
     public static let reservedMetadataKeys: Set<String> = CheckpointCodec.reservedMetadataKeys.union([
         "format", "format_version", "cell", "unit", "vocabulary", "vocab_size", "hidden_size", "num_layers",
-        "nonlinearity", "initialization", "embedding_size", "tie_weights", "dropout", "dropout_seed",
-    ])
+        "nonlinearity", "initialization",
+    ]).union(ManyToManyModel.Configuration.optionalMetadataKeys)
     /// The name of the carried hidden state tensor.
     public static let hiddenStateTensor = CheckpointCodec.hiddenStateTensor
     /// The prefix of optimizer buffer tensors.
@@ -126,7 +127,7 @@ public struct Checkpoint {
         file.metadata.merge(rnn.configuration.metadata) { _, b in b }
         file.metadata["format"] = Self.format
         file.metadata.merge(model.configuration.inputAndDropoutMetadata) { _, b in b }
-        file.metadata["format_version"] = String(vocabulary.unit == .char ? Self.formatVersion(for: model.configuration) : 3)
+        file.metadata["format_version"] = String(Self.formatVersion(for: model.configuration, vocabulary: vocabulary))
         file.metadata.merge(vocabulary.metadata) { _, b in b }
         file.metadata["vocab_size"] = String(vocabulary.count)
         if let initialization { file.metadata["initialization"] = initialization.rawValue }
