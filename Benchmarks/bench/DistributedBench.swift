@@ -132,10 +132,9 @@ struct DistributedBench {
                 return nil
             }
             if let failure { throw failure }
-            let d = clock.now - started
-            times.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+            times.append((clock.now - started).seconds)
         }
-        return times.sorted()[times.count / 2]
+        return times.median
     }
 
     private func report(_ rows: [Row], ranks N: Int) -> String {

@@ -102,7 +102,7 @@ struct InferenceBench {
             body()
             times.append((clock.now - start).seconds)
         }
-        return times.sorted()[n / 2]
+        return times.median
     }
 
     /// Bytes per second of reading a buffer of `bytes` again and again (a BLAS dot product
