@@ -204,6 +204,60 @@ SRNN_INLINE void gru_forward_body(float *gates, const float *hidden, const float
     }
 }
 
+// One row's product with a row-major matrix, accumulated: y[j] += sum_i x[i] w[i*ldw + j]
+// for j < n (x [k], w [k, ldw], y [n]). The columns go in blocks of `block` (a constant at
+// each call: 8 vector registers of accumulators in the variant's width) that stay in
+// registers over the whole sum; the tail of fewer than `block` columns runs the same sum,
+// one column at a time. Every y[j] is the same chain of multiply-adds in the order of i,
+// whatever block it falls in, so a slice of the columns gives the same bits as the whole.
+SRNN_INLINE void gemv_rows_body(const float *restrict x, const float *restrict w, size_t ldw,
+                                float *restrict y, size_t k, size_t n, size_t block) {
+    size_t j0 = 0;
+    for (; j0 + block <= n; j0 += block) {
+        float acc[128];
+        for (size_t j = 0; j < block; j++) acc[j] = y[j0 + j];
+        for (size_t i = 0; i < k; i++) {
+            const float xi = x[i];
+            const float *restrict row = w + i * ldw + j0;
+            for (size_t j = 0; j < block; j++) acc[j] = acc[j] + xi * row[j];
+        }
+        for (size_t j = 0; j < block; j++) y[j0 + j] = acc[j];
+    }
+    for (size_t j = j0; j < n; j++) {
+        float acc = y[j];
+        for (size_t i = 0; i < k; i++) acc = acc + x[i] * w[i * ldw + j];
+        y[j] = acc;
+    }
+}
+
+// The sum of n floats in 8 vector registers' worth of independent accumulators: a loop
+// whose speed is the speed of reading the buffer (the bench's bandwidth), not of a chain
+// of additions.
+SRNN_INLINE float read_sum_body(const float *restrict p, size_t n) {
+    float acc[128] = {0};
+    size_t i = 0;
+    for (; i + 128 <= n; i += 128)
+        for (size_t j = 0; j < 128; j++) acc[j] += p[i + j];
+    float s = 0;
+    for (size_t j = 0; j < 128; j++) s += acc[j];
+    for (; i < n; i++) s += p[i];
+    return s;
+}
+
+// The forward gate math of one row's hidden units 0..<units, gate block g of unit j at
+// gates[g * stride + j] (stride = H for a slice of a [4H] / [3H] row).
+SRNN_INLINE void lstm_forward_units_body(float *gates, size_t stride, const float *c_prev, float *c_next,
+                                         float *tanh_c, float *h_next, size_t units) {
+    lstm_forward_row(gates, gates + stride, gates + 2 * stride, gates + 3 * stride, c_prev, c_next, tanh_c,
+                     h_next, units);
+}
+
+SRNN_INLINE void gru_forward_units_body(float *gates, const float *hidden, size_t stride, const float *h_prev,
+                                        float *hn, float *h_next, size_t units) {
+    gru_forward_row(gates, gates + stride, gates + 2 * stride, hidden, hidden + stride, hidden + 2 * stride,
+                    h_prev, hn, h_next, units);
+}
+
 // Softmax + cross-entropy, row by row in place. The max and the sum run over 8
 // independent lanes (a single running max or sum is a serial chain the compiler may not
 // reorder); the sum is finished in double.
@@ -271,7 +325,7 @@ SRNN_INLINE void adam_body(float *restrict p, const float *restrict g, float *re
 
 // Each variant's entry points: the bodies above, inlined into functions compiled for
 // that variant's target, gathered in its table.
-#define SRNN_VARIANT(suffix, attributes)                                                 \
+#define SRNN_VARIANT(suffix, attributes, gemv_block)                                     \
     attributes static void exp_##suffix(const float *s, float *d, size_t n) { unary_body(s, d, n, srnn_exp1); } \
     attributes static void tanh_##suffix(const float *s, float *d, size_t n) { unary_body(s, d, n, srnn_tanh1); } \
     attributes static void sigmoid_##suffix(const float *s, float *d, size_t n) { unary_body(s, d, n, srnn_sigmoid1); } \
@@ -298,9 +352,23 @@ SRNN_INLINE void adam_body(float *restrict p, const float *restrict g, float *re
                                                  float *di, float *dg, float *dp, size_t rows, size_t h) { \
         gru_backward_body(g, hn, hp, dh, di, dg, dp, rows, h);                           \
     }                                                                                    \
+    attributes static void gemv_rows_##suffix(const float *x, const float *w, size_t ldw, float *y, size_t k, \
+                                              size_t n) {                                \
+        gemv_rows_body(x, w, ldw, y, k, n, gemv_block);                                  \
+    }                                                                                    \
+    attributes static void lstm_units_##suffix(float *g, size_t stride, const float *cp, float *cn, float *tc, \
+                                               float *hx, size_t units) {                \
+        lstm_forward_units_body(g, stride, cp, cn, tc, hx, units);                       \
+    }                                                                                    \
+    attributes static void gru_units_##suffix(float *g, const float *s, size_t stride, const float *hp, \
+                                              float *hn, float *hx, size_t units) {      \
+        gru_forward_units_body(g, s, stride, hp, hn, hx, units);                         \
+    }                                                                                    \
+    attributes static float read_sum_##suffix(const float *p, size_t n) { return read_sum_body(p, n); } \
     static const struct kernel_table table_##suffix = {                                  \
         exp_##suffix, tanh_##suffix, sigmoid_##suffix, softmax_xent_##suffix, adam_##suffix, \
         lstm_forward_##suffix, gru_forward_##suffix, lstm_backward_##suffix, gru_backward_##suffix, \
+        gemv_rows_##suffix, lstm_units_##suffix, gru_units_##suffix, read_sum_##suffix,  \
     };
 
 typedef void (*unary_kernel)(const float *, float *, size_t);
@@ -315,13 +383,17 @@ struct kernel_table {
     void (*lstm_backward)(const float *, const float *, const float *, const float *, float *, float *, size_t, size_t);
     void (*gru_backward)(const float *, const float *, const float *, const float *, float *, float *, float *,
                          size_t, size_t);
+    void (*gemv_rows)(const float *, const float *, size_t, float *, size_t, size_t);
+    void (*lstm_units)(float *, size_t, const float *, float *, float *, float *, size_t);
+    void (*gru_units)(float *, const float *, size_t, const float *, float *, float *, size_t);
+    float (*read_sum)(const float *, size_t);
 };
 
-SRNN_VARIANT(base, )
+SRNN_VARIANT(base, , 32)
 
 #if SRNN_X86
-SRNN_VARIANT(avx2, __attribute__((target("avx2,fma"))))
-SRNN_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))))
+SRNN_VARIANT(avx2, __attribute__((target("avx2,fma"))), 64)
+SRNN_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))), 128)
 
 /// The most capable variant the processor has and the OS saves the registers of:
 /// AVX2 + FMA needs CPUID's FMA, AVX, OSXSAVE and AVX2 bits and XMM/YMM state in XCR0;
@@ -430,3 +502,24 @@ void srnn_adam_step(float *p, const float *g, float *m, float *v, size_t n, floa
                     float beta1, float beta2, float eps, float weight_decay, float bc2_sqrt) {
     table()->adam(p, g, m, v, n, lr_corrected, beta1, beta2, eps, weight_decay, bc2_sqrt);
 }
+
+void srnn_gemv_rows(const float *x, const float *w, size_t ldw, float *y, size_t k, size_t n) {
+    table()->gemv_rows(x, w, ldw, y, k, n);
+}
+
+void srnn_gemv_rows_variant(int variant, const float *x, const float *w, size_t ldw, float *y, size_t k,
+                            size_t n) {
+    table_for(variant)->gemv_rows(x, w, ldw, y, k, n);
+}
+
+void srnn_lstm_forward_units(float *gates, size_t stride, const float *c_prev, float *c_next, float *tanh_c,
+                             float *h_next, size_t units) {
+    table()->lstm_units(gates, stride, c_prev, c_next, tanh_c, h_next, units);
+}
+
+void srnn_gru_forward_units(float *gates, const float *hidden, size_t stride, const float *h_prev, float *hn,
+                            float *h_next, size_t units) {
+    table()->gru_units(gates, hidden, stride, h_prev, hn, h_next, units);
+}
+
+float srnn_read_sum(const float *p, size_t n) { return table()->read_sum(p, n); }

@@ -25,6 +25,23 @@ enum GateKernels {
         srnn_gru_forward_step(gates, hiddenSide, previousStates, hiddenN, nextStates, rows, hidden)
     }
 
+    /// `lstmForwardStep` for one row's units `0..<units` (a thread's slice): gate block `g`
+    /// of unit `j` at `gates[g·stride + j]` (`stride` = H); the state pointers at the
+    /// slice's first unit.
+    static func lstmForwardUnits(gates: UnsafeMutablePointer<Float>, stride: Int, previousCells: UnsafePointer<Float>,
+                                 nextCells: UnsafeMutablePointer<Float>, tanhCells: UnsafeMutablePointer<Float>,
+                                 nextStates: UnsafeMutablePointer<Float>, units: Int) {
+        srnn_lstm_forward_units(gates, stride, previousCells, nextCells, tanhCells, nextStates, units)
+    }
+
+    /// `gruForwardStep` for one row's units `0..<units`, the gate blocks of `gates` and
+    /// `hiddenSide` at `stride`.
+    static func gruForwardUnits(gates: UnsafeMutablePointer<Float>, hiddenSide: UnsafePointer<Float>, stride: Int,
+                                previousStates: UnsafePointer<Float>, hiddenN: UnsafeMutablePointer<Float>,
+                                nextStates: UnsafeMutablePointer<Float>, units: Int) {
+        srnn_gru_forward_units(gates, hiddenSide, stride, previousStates, hiddenN, nextStates, units)
+    }
+
     /// LSTM: from the activated gates `[rows, 4H]` (i, f, g, o), the previous cell state,
     /// `tanh(c)` and d(loss)/d(h) (`[rows, H]` each), writes d(loss)/d(pre-activation gates)
     /// `[rows, 4H]` and replaces `cellGradient` `[rows, H]` (from step t+1) by the one

@@ -91,6 +91,38 @@ void srnn_gru_backward_step(const float *gates, const float *hn, const float *h_
 void srnn_adam_step(float *p, const float *g, float *m, float *v, size_t n, float lr_corrected,
                     float beta1, float beta2, float eps, float weight_decay, float bc2_sqrt);
 
+/// One row times a row-major matrix, accumulated: `y[j] += sum_i x[i] * w[i * ldw + j]` for
+/// `j < n` (`x` [k], `w` [k, ldw], `y` [n]; separate buffers). Each `y[j]` is the same chain
+/// of multiply-adds in the order of `i` whatever `n` and the position of `j`, so a slice of
+/// columns (a thread's share) gives the bits of the whole product. Reads `w` once.
+void srnn_gemv_rows(const float *x, const float *w, size_t ldw, float *y, size_t k, size_t n);
+/// The same in a given variant (for tests); one the processor lacks runs the baseline.
+void srnn_gemv_rows_variant(int variant, const float *x, const float *w, size_t ldw, float *y, size_t k,
+                            size_t n);
+
+/// `srnn_lstm_forward_step` for one row's units `0..<units`, gate block g of unit j at
+/// `gates[g * stride + j]` (a thread's slice of a [4H] row: `stride` = H); `c_prev`,
+/// `c_next`, `tanh_c`, `h_next` point at the slice's first unit.
+void srnn_lstm_forward_units(float *gates, size_t stride, const float *c_prev, float *c_next, float *tanh_c,
+                             float *h_next, size_t units);
+
+/// `srnn_gru_forward_step` for one row's units `0..<units`, gate blocks at `stride` in both
+/// `gates` and `hidden`.
+void srnn_gru_forward_units(float *gates, const float *hidden, size_t stride, const float *h_prev, float *hn,
+                            float *h_next, size_t units);
+
+/// The sum of `p[0..<n]`, over many independent vector accumulators: timed, the speed of
+/// reading the buffer (what a bandwidth measurement needs), not of an addition chain.
+float srnn_read_sum(const float *p, size_t n);
+
+/// A hint to the processor that the calling thread is spinning on a flag (x86 `pause`: it
+/// saves power and leaves the core's resources to its sibling); nothing elsewhere.
+static inline __attribute__((always_inline)) void srnn_spin_pause(void) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    __builtin_ia32_pause();
+#endif
+}
+
 /// `iterations` rounds of independent multiply-adds in `variant`'s widest registers (a
 /// variant the processor lacks runs the best it has): 16 AVX-512 accumulators, 12 AVX2
 /// ones, or 12 SSE multiply + add pairs in the baseline. Returns the floating-point
