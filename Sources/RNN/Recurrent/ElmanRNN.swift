@@ -43,14 +43,17 @@ public final class ElmanRNN: RecurrentStack {
     override func recurrenceForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) {
         let H = hiddenSize
         let h = states[k].pointer
-        let whhT = transposedRecurrentWeights(k, w: w)
-        for t in 0..<T {
-            let block = h + (t + 1) * B * H
+        let whh = recurrentWeight(k, w: w, batchSize: B)
+        let profiler = stepProfiler
+        forEachStep(T: T, B: B) { t, share in
+            let block = h + (t + 1) * B * H, rows = share.rows, units = share.units
             profiler.measure(.forwardRecurrence) {
-                BLAS.gemm(.none, .none, m: B, n: H, k: H, a: h + t * B * H, lda: H, b: whhT, ldb: H,
-                          beta: 1, c: block, ldc: H)
+                accumulateGateProducts(h + t * B * H, ldx: H, depth: H, whh, into: block, share: share)
             }
-            profiler.measure(.elementwise) { nonlinearity.apply(block, count: B * H) }
+            profiler.measure(.elementwise) {
+                if units.count == H { nonlinearity.apply(block + rows.lowerBound * H, count: rows.count * H) }
+                else { for b in rows { nonlinearity.apply(block + b * H + units.lowerBound, count: units.count) } }
+            }
         }
     }
 

@@ -51,21 +51,37 @@ public final class GRU: RecurrentStack {
     override func recurrenceForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) {
         let H = hiddenSize, G = 3 * H
         let h = states[k].pointer, a = gates[k].pointer, hn = hiddenN[k].pointer, s = stepScratch.pointer
-        let whhT = transposedRecurrentWeights(k, w: w)
-        for t in 0..<T {
+        let whh = recurrentWeight(k, w: w, batchSize: B)
+        let profiler = stepProfiler
+        forEachStep(T: T, B: B) { t, share in
+            let rows = share.rows, units = share.units
             profiler.measure(.forwardRecurrence) {
-                for b in 0..<B {
-                    if hasBias { (s + b * G).update(from: w + biasHH[k].offset, count: G) } else { (s + b * G).update(repeating: 0, count: G) }
+                // The hidden side of these rows and units: b_hh + h W_hhᵀ.
+                for b in rows {
+                    for g in 0..<3 {
+                        let column = g * H + units.lowerBound, block = s + b * G + column
+                        if hasBias { block.update(from: w + biasHH[k].offset + column, count: units.count) }
+                        else { block.update(repeating: 0, count: units.count) }
+                    }
                 }
-                BLAS.gemm(.none, .none, m: B, n: G, k: H, a: h + t * B * H, lda: H, b: whhT, ldb: G,
-                          beta: 1, c: s, ldc: G)
+                accumulateGateProducts(h + t * B * H, ldx: H, depth: H, whh, into: s, share: share)
             }
             profiler.measure(.elementwise) {
                 // r, z = σ(input + hidden side); n = tanh(input n + r hn); h' = n + z (h − n)
                 // (vectorized C kernel).
-                GateKernels.gruForwardStep(gates: a + t * B * G, hiddenSide: s, previousStates: h + t * B * H,
-                                           hiddenN: hn + t * B * H, nextStates: h + (t + 1) * B * H,
-                                           rows: B, hidden: H)
+                let at = a + t * B * G, hp = h + t * B * H, hnt = hn + t * B * H, hx = h + (t + 1) * B * H
+                if units.count == H {
+                    let r = rows.lowerBound
+                    GateKernels.gruForwardStep(gates: at + r * G, hiddenSide: s + r * G, previousStates: hp + r * H,
+                                               hiddenN: hnt + r * H, nextStates: hx + r * H, rows: rows.count, hidden: H)
+                } else {
+                    for b in rows {
+                        let u = b * H + units.lowerBound
+                        GateKernels.gruForwardUnits(gates: at + b * G + units.lowerBound, hiddenSide: s + b * G + units.lowerBound,
+                                                    stride: H, previousStates: hp + u, hiddenN: hnt + u, nextStates: hx + u,
+                                                    units: units.count)
+                    }
+                }
             }
         }
     }

@@ -52,17 +52,28 @@ public final class LSTM: RecurrentStack {
     override func recurrenceForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) {
         let H = hiddenSize, G = 4 * H
         let h = states[k].pointer, c = cells[k].pointer, a = gates[k].pointer, tc = tanhCells[k].pointer
-        let whhT = transposedRecurrentWeights(k, w: w)
-        for t in 0..<T {
+        let whh = recurrentWeight(k, w: w, batchSize: B)
+        let profiler = stepProfiler
+        forEachStep(T: T, B: B) { t, share in
+            let at = a + t * B * G, rows = share.rows, units = share.units
             profiler.measure(.forwardRecurrence) {
-                BLAS.gemm(.none, .none, m: B, n: G, k: H, a: h + t * B * H, lda: H, b: whhT, ldb: G,
-                          beta: 1, c: a + t * B * G, ldc: G)
+                accumulateGateProducts(h + t * B * H, ldx: H, depth: H, whh, into: at, share: share)
             }
             profiler.measure(.elementwise) {
                 // i, f, o = σ, g = tanh; c' = f c + i g; h' = o tanh(c') (vectorized C kernel).
-                GateKernels.lstmForwardStep(gates: a + t * B * G, previousCells: c + t * B * H,
-                                            nextCells: c + (t + 1) * B * H, tanhCells: tc + t * B * H,
-                                            nextStates: h + (t + 1) * B * H, rows: B, hidden: H)
+                let cp = c + t * B * H, cn = c + (t + 1) * B * H, tct = tc + t * B * H, hn = h + (t + 1) * B * H
+                if units.count == H {
+                    let r = rows.lowerBound
+                    GateKernels.lstmForwardStep(gates: at + r * G, previousCells: cp + r * H, nextCells: cn + r * H,
+                                                tanhCells: tct + r * H, nextStates: hn + r * H, rows: rows.count, hidden: H)
+                } else {
+                    for b in rows {
+                        let u = b * H + units.lowerBound
+                        GateKernels.lstmForwardUnits(gates: at + b * G + units.lowerBound, stride: H, previousCells: cp + u,
+                                                     nextCells: cn + u, tanhCells: tct + u, nextStates: hn + u,
+                                                     units: units.count)
+                    }
+                }
             }
         }
     }

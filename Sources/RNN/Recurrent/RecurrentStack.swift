@@ -45,8 +45,17 @@ public class RecurrentStack {
     /// Batch size and number of steps of the last `forward`.
     public internal(set) var batchSize = 0
     public internal(set) var steps = 0
-    /// When set, forward and backward time their phases into it.
+    /// When set, forward and backward time their phases into it (not while a `team`
+    /// of more than one thread splits the forward).
     public var profiler: PhaseProfiler?
+    /// The threads each `forward` splits across (nil: the calling thread alone) — for
+    /// inference, evaluation and sampling; `backward` does not use it. A batch of at least
+    /// `team.size` sequences is split by sequences (each thread runs its own rows through
+    /// every step); fewer sequences (one: eval, a single sample) are split by hidden
+    /// units, each thread computing its units' gates of every step from its share of the
+    /// weights, with a barrier per step — so each thread reads `1/size` of the weights,
+    /// which stays in its own core's cache. See `forEachStep`.
+    public var team: WorkerTeam?
     /// When set, `backward` calls it with (layer, step `t`, d(loss)/d(h_t) `[B, H]`) as each
     /// step's state gradient is complete (its own loss, the carry from `t + 1` and the
     /// layer above): what `GradientFlow` measures. Unset in training.
@@ -81,6 +90,13 @@ public class RecurrentStack {
     var tokenProjectionVersion: UInt64?
     var recurrentWeightsTransposed: [FloatBuffer] = []
     var transposedVersions: [UInt64?] = []
+    /// Per layer `W_ihᵀ` `[I_k, G·H]` for single-row input products (see
+    /// `transposedInputWeights`), with the version it is of.
+    var inputWeightsTransposed: [FloatBuffer] = []
+    var inputTransposedVersions: [UInt64?] = []
+    /// Per layer: the team's packed shares of `W_hhᵀ` and of `W_ihᵀ` (one sequence split by units).
+    var recurrentShares: [PackedShares] = []
+    var inputShares: [PackedShares] = []
     /// Dropout between layers (as `nn.LSTM(dropout:)`): per layer `k ≥ 1`, the mask on its
     /// input (site `k`) and the dropped input `[T*B, H]` itself (index `k - 1`), used when
     /// the last `forward` had `dropout`.
@@ -114,6 +130,10 @@ public class RecurrentStack {
         outputGradients = (0..<numLayers).map { _ in FloatBuffer() }
         recurrentWeightsTransposed = (0..<numLayers).map { _ in FloatBuffer() }
         transposedVersions = Array(repeating: nil, count: numLayers)
+        inputWeightsTransposed = (0..<numLayers).map { _ in FloatBuffer() }
+        inputTransposedVersions = Array(repeating: nil, count: numLayers)
+        recurrentShares = (0..<numLayers).map { _ in PackedShares() }
+        inputShares = (0..<numLayers).map { _ in PackedShares() }
         layerDropouts = (1..<max(numLayers, 1)).map { DropoutSite(site: $0) }
         droppedInputs = (1..<max(numLayers, 1)).map { _ in FloatBuffer() }
     }
@@ -261,14 +281,35 @@ public class RecurrentStack {
     /// - Complexity: O(G·H²) when made, against O(T·B·G·H²) for the steps it serves; O(1)
     ///   when reused (a sampler's every token).
     func transposedRecurrentWeights(_ k: Int, w: UnsafePointer<Float>) -> UnsafePointer<Float> {
-        let H = hiddenSize, gH = gateWidth
-        let buffer = recurrentWeightsTransposed[k]
-        if transposedVersions[k] != parameters.version || buffer.count != H * gH {
-            buffer.resize(H * gH)
-            profiler.measure(.forwardRecurrence) {
-                BLAS.transpose(rows: gH, cols: H, a: w + weightHH[k].offset, lda: H, into: buffer.pointer, ldb: gH)
-            }
-            transposedVersions[k] = parameters.version
+        profiler.measure(.forwardRecurrence) {
+            preparedTranspose(w + weightHH[k].offset, cols: hiddenSize, into: recurrentWeightsTransposed[k],
+                              version: &transposedVersions[k])
+        }
+    }
+
+    /// Layer `k`'s `W_hhᵀ` for the steps of a batch of `B` (with the team's packed shares
+    /// when it splits them by units).
+    func recurrentWeight(_ k: Int, w: UnsafePointer<Float>, batchSize B: Int) -> PreparedWeight {
+        preparedWeight(transposedRecurrentWeights(k, w: w), depth: hiddenSize, packed: recurrentShares[k], batchSize: B)
+    }
+
+    /// Layer `k`'s `W_ihᵀ` `[I_k, G·H]`, for the input product of a single row (a sampled
+    /// token's step in an upper layer), which `RowProduct` reads once; prepared like
+    /// `transposedRecurrentWeights`.
+    func transposedInputWeights(_ k: Int, w: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        preparedTranspose(w + weightIH[k].offset, cols: layerInputSize(k), into: inputWeightsTransposed[k],
+                          version: &inputTransposedVersions[k])
+    }
+
+    /// `buffer` = the transpose `[cols, G·H]` of the `[G·H, cols]` weight at `weight`, made
+    /// again only when the parameters moved past `version`.
+    private func preparedTranspose(_ weight: UnsafePointer<Float>, cols: Int, into buffer: FloatBuffer,
+                                   version: inout UInt64?) -> UnsafePointer<Float> {
+        let gH = gateWidth
+        if version != parameters.version || buffer.count != cols * gH {
+            buffer.resize(cols * gH)
+            BLAS.transpose(rows: gH, cols: cols, a: weight, lda: cols, into: buffer.pointer, ldb: gH)
+            version = parameters.version
         }
         return UnsafePointer(buffer.pointer)
     }
@@ -308,9 +349,31 @@ public class RecurrentStack {
             }
         } else {
             for r in 0..<(T * B - 1) { (target + r * gH).update(from: bias, count: gH) }
-            let x = layerInput(k)
-            BLAS.gemm(.none, .transposed, m: T * B, n: gH, k: I, a: x, lda: I, b: wih, ldb: I,
-                      beta: 1, c: target, ldc: gH)
+            projectDenseInputs(k, rows: T * B, x: layerInput(k), w: w, into: target)
+        }
+    }
+
+    /// `target[rows, G·H] += x[rows, I_k] W_ihᵀ` for layer `k`: one GEMM; split by rows
+    /// across the `team`; a single row against the prepared `W_ihᵀ` (split by units across
+    /// the team, each thread reading its share of the weight).
+    private func projectDenseInputs(_ k: Int, rows: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+                                    into target: UnsafeMutablePointer<Float>) {
+        let I = layerInputSize(k), gH = gateWidth, wih = w + weightIH[k].offset
+        func gemm(_ r: Range<Int>) {
+            guard !r.isEmpty else { return }
+            BLAS.gemm(.none, .transposed, m: r.count, n: gH, k: I, a: x + r.lowerBound * I, lda: I, b: wih, ldb: I,
+                      beta: 1, c: target + r.lowerBound * gH, ldc: gH)
+        }
+        let threads = team?.size ?? 1
+        if rows < threads || (rows == 1 && threads == 1) {
+            let weight = preparedWeight(transposedInputWeights(k, w: w), depth: I, packed: inputShares[k], batchSize: rows)
+            forEachStep(T: 1, B: rows) { _, share in
+                accumulateGateProducts(x, ldx: I, depth: I, weight, into: target, share: share)
+            }
+        } else if let team, threads > 1 {
+            team.run { rank in gemm(team.share(of: rows, rank: rank)) }
+        } else {
+            gemm(0..<rows)
         }
     }
 

@@ -1,0 +1,106 @@
+import Linalg
+
+extension RecurrentStack {
+    /// The profiler of a forward's steps: none while a team splits them (the profiler
+    /// times one thread's phases; the team's threads run theirs at once).
+    var stepProfiler: PhaseProfiler? { (team?.size ?? 1) > 1 ? nil : profiler }
+
+    /// Runs `step(t, share)` for every step `t` in `0..<T` of a layer over a batch of `B`
+    /// sequences: the sequences `share.rows` and hidden units `share.units` of step `t`,
+    /// which reads only step `t - 1` (of all units) and writes only its own rows and units.
+    ///
+    /// - Without a `team` (or one of one thread): all rows and units, in order.
+    /// - `B ≥ team.size`: each thread its share of the sequences, all steps, no barrier
+    ///   (the sequences are independent).
+    /// - `B < team.size` (one sequence): each thread its share of the units
+    ///   (`unitShares`), a barrier after each step but the last (the end of the run is one).
+    /// - Complexity: the steps' work, plus per step a barrier when split by units.
+    func forEachStep(T: Int, B: Int, _ step: (_ t: Int, _ share: StepShare) -> Void) {
+        let H = hiddenSize
+        guard let team, team.size > 1 else {
+            for t in 0..<T { step(t, StepShare(rows: 0..<B, units: 0..<H, rank: nil)) }
+            return
+        }
+        if B >= team.size {
+            team.run { rank in
+                let share = StepShare(rows: team.share(of: B, rank: rank), units: 0..<H, rank: nil)
+                for t in 0..<T { step(t, share) }
+            }
+        } else {
+            team.run { rank in
+                let share = StepShare(rows: 0..<B, units: team.share(of: H, rank: rank, granule: 16), rank: rank)
+                for t in 0..<T {
+                    if !share.units.isEmpty { step(t, share) }
+                    if t < T - 1 { team.barrier() }
+                }
+            }
+        }
+    }
+
+    /// Each rank's units when the team splits one sequence's steps: bounds at multiples
+    /// of 16 (a vector register's width).
+    func unitShares(_ team: WorkerTeam) -> [Range<Int>] {
+        (0..<team.size).map { team.share(of: hiddenSize, rank: $0, granule: 16) }
+    }
+
+    /// Whether `forEachStep` splits a batch of `B` by units.
+    func splitsByUnits(batchSize B: Int) -> Bool { (team?.size ?? 1) > B }
+
+    /// The prepared `[K, G·H]` weight `transposed`, and for a split by units each rank's
+    /// packed share of it (`packed` made ready for the team's `unitShares`).
+    func preparedWeight(_ transposed: UnsafePointer<Float>, depth K: Int, packed: PackedShares, batchSize B: Int)
+        -> PreparedWeight {
+        guard let team, splitsByUnits(batchSize: B) else { return PreparedWeight(transposed: transposed, shares: nil) }
+        packed.prepare(transposed, depth: K, gates: cell.gateCount, hidden: hiddenSize, shares: unitShares(team),
+                       version: parameters.version)
+        return PreparedWeight(transposed: transposed, shares: packed)
+    }
+
+    /// `c[b, g·H + j] += Σ_i x[b, i] · W[i, g·H + j]` for the sequences `b` in `share.rows`,
+    /// every gate block `g` and the units `j` in `share.units`: `x` `[·, ldx]` (its first
+    /// `K` columns), `c` `[·, G·H]`, each pointer at row 0; `W` = `weight.transposed`
+    /// `[K, G·H]`, or the rank's packed share when the units are a rank's.
+    ///
+    /// Several rows of all units are one GEMM; a single row is `RowProduct` (one call for
+    /// all units, one per gate block for a share), which gives each column the same bits
+    /// whichever share it falls in.
+    /// - Complexity: `O(|rows|·K·G·|units|)`.
+    func accumulateGateProducts(_ x: UnsafePointer<Float>, ldx: Int, depth K: Int, _ weight: PreparedWeight,
+                                into c: UnsafeMutablePointer<Float>, share: StepShare) {
+        let H = hiddenSize, gH = gateWidth, rows = share.rows, units = share.units
+        if let rank = share.rank, let shares = weight.shares {
+            let packed = shares.share(rank), n = units.count, G = cell.gateCount
+            for b in rows {
+                for g in 0..<G {
+                    RowProduct.accumulate(x + b * ldx, packed + g * n, ldw: G * n, into: c + b * gH + g * H + units.lowerBound,
+                                          k: K, n: n)
+                }
+            }
+            return
+        }
+        precondition(units.count == H, "a share of the units needs the packed weight")
+        if rows.count > 1 {
+            BLAS.gemm(.none, .none, m: rows.count, n: gH, k: K, a: x + rows.lowerBound * ldx, lda: ldx, b: weight.transposed,
+                      ldb: gH, beta: 1, c: c + rows.lowerBound * gH, ldc: gH)
+        } else {
+            for b in rows { RowProduct.accumulate(x + b * ldx, weight.transposed, ldw: gH, into: c + b * gH, k: K, n: gH) }
+        }
+    }
+}
+
+/// The part of a step that one thread computes (see `RecurrentStack.forEachStep`).
+struct StepShare {
+    /// The sequences, and the hidden units of each.
+    let rows: Range<Int>
+    let units: Range<Int>
+    /// The team rank whose packed weights serve `units` when the split is by units; nil
+    /// when the units are all of them.
+    let rank: Int?
+}
+
+/// A layer's prepared `[K, G·H]` weight and, when a team splits one sequence by units, each
+/// rank's packed share of it.
+struct PreparedWeight {
+    let transposed: UnsafePointer<Float>
+    let shares: PackedShares?
+}
