@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch's side of `bench --inference`: the same character model (V 76, H 256, L 2 by
-default) per cell, on the same number of threads, measured the way PyTorch users run it:
+default) per cell, on the same number of threads (--threads, for both), measured the way PyTorch users run it:
 
 - eval: one `nn.RNN/GRU/LSTM` call over a text of N tokens as one stream (batch 1, one-hot
   input), then the `nn.Linear` over all steps, under `torch.no_grad()`;
@@ -73,7 +73,7 @@ def main():
     ap.add_argument("--tokens", type=int, default=100_000, help="eval text length (the bench's)")
     ap.add_argument("--steps", type=int, default=20_000, help="single-sample steps (the bench's)")
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (the bench runs on 1)")
+    ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads, and the bench's --threads")
     ap.add_argument("--bench", help="a release bench binary: also run it and print the ratios")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -82,9 +82,10 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "inference.json")
             subprocess.run([args.bench, "--inference", "--cell", args.cells, "--vocab", str(args.vocab),
-                            "--hidden", str(args.hidden), "--layers", str(args.layers), "--json", path],
+                            "--hidden", str(args.hidden), "--layers", str(args.layers), "--threads", str(args.threads),
+                            "--json", path],
                            check=True, stdout=sys.stderr)
-            swift = {r["cell"]: r for r in json.load(open(path))}
+            swift = {r["cell"]: r for r in json.load(open(path)) if r["threads"] == args.threads}
     print(f"torch {torch.__version__}, {args.threads} thread(s); V {args.vocab}, H {args.hidden}, L {args.layers}")
     header = ["cell", "what", "pytorch tok/s", "swift-rnn tok/s", "ratio"]
     print("  ".join(f"{h:>16}" for h in header))

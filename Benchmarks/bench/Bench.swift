@@ -144,7 +144,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print the resolved configurations (and with --json write them) without running.")
     var list = false
 
-    @Flag(help: ArgumentHelp("Measure inference instead of training, per cell (default: all three) on one thread: one-stream eval, single-sample and 32-sample generation tokens/s of a V 76, H 256, L 2 character model (--vocab, --hidden, --layers override), against the bound of reading one step's weights at the measured bandwidth."))
+    @Flag(help: ArgumentHelp("Measure inference instead of training, per cell (default: all three) and thread count (default: 1 and all cores; more than one splits each step across a WorkerTeam): one-stream eval, single-sample and 32-sample generation tokens/s of a V 76, H 256, L 2 character model (--vocab, --hidden, --layers override), against the bound of reading one step's weights (each thread its share) at the measured bandwidth, and the FMA peak."))
     var inference = false
 
     static var configurationList: String {
@@ -294,7 +294,9 @@ struct Bench: ParsableCommand {
 
     /// `--inference`: `InferenceBench` for the cells given (all when none are).
     func runInference() throws {
-        let bench = InferenceBench(cells: cellArguments.isEmpty ? RecurrentCell.allCases : try cells(),
+        let processors = ComputeThreads.processorCount
+        let threads = threadArguments.isEmpty ? Array(Set([1, processors])).sorted() : try threadCounts()
+        let bench = InferenceBench(cells: cellArguments.isEmpty ? RecurrentCell.allCases : try cells(), threads: threads,
                                    vocab: vocab ?? 76, hidden: hidden ?? 256, layers: layers ?? 2, seed: seed)
         let results = bench.run()
         print(InferenceBench.report(results))

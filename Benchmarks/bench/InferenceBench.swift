@@ -3,36 +3,37 @@ import Linalg
 import RNN
 import RNNTraining
 
-/// `bench --inference`: the inference path of a character model, per cell, on one thread
-/// (single-sequence inference is a chain of small products that a second thread only slows):
+/// `bench --inference`: the inference path of a character model, per cell and thread
+/// count (more than one: the model's stack gets a `WorkerTeam`, which splits one sequence's
+/// steps by hidden units and a batch by sequences; every GEMM is single-threaded):
 ///
 /// - **eval**: `meanLoss` over a synthetic text of `evalTokens` as one stream (chunks of
 ///   256 steps, the state carried): what `charrnn eval` runs;
 /// - **1 sample**: a `Sampler` drawing `sampleSteps` tokens at temperature 1;
 /// - **32 samples**: a `Sampler` of 32 sequences side by side, in total tokens/s;
 /// - **bound**: the weights one step of one sequence reads (each layer's `W_hhᵀ`, the upper
-///   layers' `W_ih`, the output layer's weight), over the bandwidth measured by reading a
-///   buffer of that size again and again (the weights stay in cache between steps): a
-///   step cannot take less time than reading its weights once;
-/// - **batch bound**: the one-thread FMA peak (measured in-process) over one token's FLOPs
-///   (`2·(G·H²·(2L−1) + H·V)`): a batch shares the weights' reads, so its tokens cost their
-///   arithmetic, and it cannot beat the FMA units.
-/// Where `readBandwidth` leaves its sum, so that the compiler keeps the reads.
-nonisolated(unsafe) private var blackHole: Float = 0
-
+///   layers' `W_ih`, the output layer's weight), each thread its share, over the bandwidth
+///   measured by each thread reading a buffer of that share's size again and again, all
+///   at once (the weights stay in cache between steps): a step cannot take less time than
+///   reading its weights once;
+/// - **batch bound**: the FMA peak of that many threads (measured in-process) over one
+///   token's FLOPs (`2·(G·H²·(2L−1) + H·V)`): a batch shares the weights' reads, so its
+///   tokens cost their arithmetic, and it cannot beat the FMA units.
 struct InferenceBench {
     struct Result: Codable {
         var cell: String
         var vocab: Int, hidden: Int, layers: Int
+        var threads: Int
         var evalTokensPerSecond: Double
         var singleTokensPerSecond: Double
         var batchTokensPerSecond: Double
         var batchSize: Int
         var weightBytesPerStep: Double
+        /// Bytes per second each thread reads of a buffer of its share of the weights.
         var bandwidthBytesPerSecond: Double
-        /// `bandwidth / weightBytesPerStep`: the fastest single sample the bandwidth allows.
+        /// `threads · bandwidth / weightBytesPerStep`: the fastest single sample the bandwidth allows.
         var boundTokensPerSecond: Double
-        /// FLOPs of one token of one sequence, and the one-thread FMA peak (GFLOP/s).
+        /// FLOPs of one token of one sequence, and the FMA peak of `threads` threads (GFLOP/s).
         var flopsPerToken: Double
         var fmaPeak: Double
         /// `fmaPeak / flopsPerToken`: the fastest a batch can generate.
@@ -42,6 +43,7 @@ struct InferenceBench {
     }
 
     var cells: [RecurrentCell]
+    var threads: [Int] = [1]
     var vocab = 76
     var hidden = 256
     var layers = 2
@@ -52,15 +54,18 @@ struct InferenceBench {
 
     func run() -> [Result] {
         ComputeThreads.singleThreaded {
-            let peak = FMAPeak.measure(threads: 1)
-            return cells.map { measure($0, fmaPeak: peak) }
+            threads.flatMap { n in
+                let peak = FMAPeak.measure(threads: n)
+                return cells.map { measure($0, threads: n, fmaPeak: peak) }
+            }
         }
     }
 
-    private func measure(_ cell: RecurrentCell, fmaPeak: Double) -> Result {
+    private func measure(_ cell: RecurrentCell, threads: Int, fmaPeak: Double) -> Result {
         var rng = SeededRandom(seed: seed)
         let model = ManyToManyModel(.init(inputSize: vocab, outputSize: vocab,
                                           recurrent: .init(cell: cell, hiddenSize: hidden, numLayers: layers)), using: &rng)
+        if threads > 1 { model.rnn.team = WorkerTeam(size: threads) }
         let text = (0..<evalTokens).map { _ in UInt8(rng.index(below: vocab)) }
         let streams = TokenStreams(tokens: TokenSequence(.uint8(text)), batchSize: 1, seqLength: 256, partialChunks: true)!
         _ = model.meanLoss(over: streams)   // warm-up: the prepared weights, the buffers
@@ -82,14 +87,14 @@ struct InferenceBench {
 
         let G = cell.gateCount
         let weights = Double(layers * G * hidden * hidden + (layers - 1) * G * hidden * hidden + hidden * vocab) * 4
-        let bandwidth = Self.readBandwidth(bytes: Int(weights))
+        let bandwidth = ReadBandwidth.measure(bytes: Int(weights) / threads, threads: threads)
         let flops = weights / 2   // a multiply-add (2 FLOPs) per weight read (4 bytes)
-        return Result(cell: cell.rawValue, vocab: vocab, hidden: hidden, layers: layers,
+        return Result(cell: cell.rawValue, vocab: vocab, hidden: hidden, layers: layers, threads: threads,
                       evalTokensPerSecond: Double(streams.predictionCount) / evalSeconds,
                       singleTokensPerSecond: Double(sampleSteps) / singleSeconds,
                       batchTokensPerSecond: Double(batchSteps * batchSize) / batchSeconds, batchSize: batchSize,
                       weightBytesPerStep: weights, bandwidthBytesPerSecond: bandwidth,
-                      boundTokensPerSecond: bandwidth / weights, flopsPerToken: flops, fmaPeak: fmaPeak,
+                      boundTokensPerSecond: Double(threads) * bandwidth / weights, flopsPerToken: flops, fmaPeak: fmaPeak,
                       batchBoundTokensPerSecond: fmaPeak * 1e9 / flops, cpu: Machine.cpuModel, gemm: GEMM.backend.displayName)
     }
 
@@ -105,41 +110,22 @@ struct InferenceBench {
         return times.median
     }
 
-    /// Bytes per second of reading a buffer of `bytes` again and again (a BLAS dot product
-    /// of the buffer with itself: one vectorized read of each element), the best of 5.
-    static func readBandwidth(bytes: Int) -> Double {
-        let count = max(bytes / 4, 1024)
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        defer { buffer.deallocate() }
-        for i in 0..<count { buffer[i] = Float(i % 7) * 1e-3 }
-        let passes = max(1, 200_000_000 / (count * 4))
-        var sink: Float = 0
-        defer { blackHole = sink }   // keeps the reads
-        var best = Double.infinity
-        let clock = ContinuousClock()
-        for _ in 0..<5 {
-            let start = clock.now
-            for _ in 0..<passes { sink += BLAS.dot(count: count, buffer, buffer) }
-            best = min(best, (clock.now - start).seconds)
-        }
-        return Double(passes * count * 4) / best
-    }
-
     static func report(_ results: [Result]) -> String {
-        var lines = ["bench --inference · \(BuildConfiguration.name) build · \(Machine.cpuModel) · 1 thread · GEMM \(GEMM.backend.displayName)"]
+        var lines = ["bench --inference · \(BuildConfiguration.name) build · \(Machine.cpuModel) · GEMM \(GEMM.backend.displayName) (single-threaded; more threads: a WorkerTeam)"]
         if let r = results.first {
-            lines.append("model: V \(r.vocab), H \(r.hidden), L \(r.layers); bound: one step's weights over the bandwidth of reading that many bytes in a loop; batch bound: the FMA peak \(Report.fixed(r.fmaPeak, 1)) GFLOP/s over a token's FLOPs")
+            lines.append("model: V \(r.vocab), H \(r.hidden), L \(r.layers); bound: one step's weights, each thread its share, over the bandwidth of each thread reading that many bytes in a loop; batch bound: the FMA peak of the threads over a token's FLOPs")
         }
         let rows = results.map { r in
-            [r.cell, Report.grouped(r.evalTokensPerSecond), Report.grouped(r.singleTokensPerSecond),
+            [r.cell, "\(r.threads)", Report.grouped(r.evalTokensPerSecond), Report.grouped(r.singleTokensPerSecond),
              Report.grouped(r.batchTokensPerSecond), Report.fixed(r.batchTokensPerSecond / r.singleTokensPerSecond, 1) + "x",
              Report.grouped(r.weightBytesPerStep / 1024) + " KiB", Report.fixed(r.bandwidthBytesPerSecond / 1e9, 1),
              Report.grouped(r.boundTokensPerSecond), Report.fixed(r.singleTokensPerSecond / r.boundTokensPerSecond * 100, 0) + "%",
-             Report.grouped(r.batchBoundTokensPerSecond), Report.fixed(r.batchTokensPerSecond / r.batchBoundTokensPerSecond * 100, 0) + "%"]
+             Report.fixed(r.fmaPeak, 0), Report.grouped(r.batchBoundTokensPerSecond),
+             Report.fixed(r.batchTokensPerSecond / r.batchBoundTokensPerSecond * 100, 0) + "%"]
         }
-        lines.append(Report.table(["cell", "eval tok/s", "1 sample tok/s", "\(results.first?.batchSize ?? 32) samples tok/s",
-                                   "batch/1", "weights/step", "GB/s", "bound tok/s", "1 sample/bound",
-                                   "batch bound tok/s", "batch/bound"], rows))
+        lines.append(Report.table(["cell", "threads", "eval tok/s", "1 sample tok/s", "\(results.first?.batchSize ?? 32) samples tok/s",
+                                   "batch/1", "weights/step", "GB/s/thread", "bound tok/s", "1 sample/bound",
+                                   "FMA GFLOP/s", "batch bound tok/s", "batch/bound"], rows))
         return lines.joined(separator: "\n")
     }
 }

@@ -114,18 +114,20 @@ import Testing
     /// `--parallelism batch` splits each batch across the threads (DataParallelModel):
     /// the results say so, train, and the ceiling's per-worker shapes add up to the
     /// model's FLOPs; `auto` leaves the tutorial's tiny step to OpenBLAS.
-    /// `--inference`: every cell's eval, single- and batch-sample rates and their bounds, as
-    /// a table and JSON (rates are measured, so only their consistency is checked).
+    /// `--inference`: every cell's eval, single- and batch-sample rates and their bounds, per
+    /// thread count, as a table and JSON (rates are measured, so only their consistency is
+    /// checked).
     @Test func inferenceReportsRatesAndBounds() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/inference.json"
-            let r = try ToolProcess.run(["--inference", "--vocab", "11", "--hidden", "8", "--layers", "2", "--json", path],
-                                        timeout: 120, tool: .bench)
+            let r = try ToolProcess.run(["--inference", "--vocab", "11", "--hidden", "8", "--layers", "2", "--threads", "1,2",
+                                         "--json", path], timeout: 180, tool: .bench)
             #expect(r.status == 0, "\(r)")
             #expect(r.stdout.contains("bench --inference") && r.stdout.contains("1 sample/bound"), "\(r)")
             let results = try jsonArray(path)
-            #expect(results.map { $0["cell"] as? String } == ["rnn", "gru", "lstm"])
-            for (result, G) in zip(results, [1.0, 3.0, 4.0]) {
+            #expect(results.map { "\($0["cell"] ?? "?")/\($0["threads"] ?? "?")" }
+                    == ["rnn/1", "gru/1", "lstm/1", "rnn/2", "gru/2", "lstm/2"])
+            for (result, G) in zip(results, [1.0, 3.0, 4.0, 1.0, 3.0, 4.0]) {
                 // One step's weights: W_hh of both layers, the upper layer's W_ih, the output layer.
                 #expect(result["weightBytesPerStep"] as? Double == 4 * (3 * G * 64 + 88), "\(result)")
                 for key in ["evalTokensPerSecond", "singleTokensPerSecond", "batchTokensPerSecond", "boundTokensPerSecond",
