@@ -205,28 +205,41 @@ SRNN_INLINE void gru_forward_body(float *gates, const float *hidden, const float
 }
 
 // One row's product with a row-major matrix, accumulated: y[j] += sum_i x[i] w[i*ldw + j]
-// for j < n (x [k], w [k, ldw], y [n]). The columns go in blocks of `block` (a constant at
-// each call: 8 vector registers of accumulators in the variant's width) that stay in
-// registers over the whole sum; the tail of fewer than `block` columns runs the same sum,
-// one column at a time. Every y[j] is the same chain of multiply-adds in the order of i,
+// for j < n (x [k], w [k, ldw], y [n]). The columns go in blocks whose accumulators stay in
+// registers over the whole sum: `block` columns (a constant at each call: 8 vector
+// registers in the variant's width) as long as they last, then one block each of 64, 32
+// and 16 columns when that many are left, then the last < 16 columns together (their
+// chains interleave). Every y[j] is the same chain of multiply-adds in the order of i,
 // whatever block it falls in, so a slice of the columns gives the same bits as the whole.
+SRNN_INLINE void gemv_block(const float *restrict x, const float *restrict w, size_t ldw, float *restrict y,
+                            size_t k, size_t width) {
+    float acc[128];
+    for (size_t j = 0; j < width; j++) acc[j] = y[j];
+    for (size_t i = 0; i < k; i++) {
+        const float xi = x[i];
+        const float *restrict row = w + i * ldw;
+        for (size_t j = 0; j < width; j++) acc[j] = acc[j] + xi * row[j];
+    }
+    for (size_t j = 0; j < width; j++) y[j] = acc[j];
+}
+
 SRNN_INLINE void gemv_rows_body(const float *restrict x, const float *restrict w, size_t ldw,
                                 float *restrict y, size_t k, size_t n, size_t block) {
     size_t j0 = 0;
-    for (; j0 + block <= n; j0 += block) {
-        float acc[128];
-        for (size_t j = 0; j < block; j++) acc[j] = y[j0 + j];
+    for (; j0 + block <= n; j0 += block) gemv_block(x, w + j0, ldw, y + j0, k, block);
+    if (block > 64 && j0 + 64 <= n) { gemv_block(x, w + j0, ldw, y + j0, k, 64); j0 += 64; }
+    if (block > 32 && j0 + 32 <= n) { gemv_block(x, w + j0, ldw, y + j0, k, 32); j0 += 32; }
+    if (block > 16 && j0 + 16 <= n) { gemv_block(x, w + j0, ldw, y + j0, k, 16); j0 += 16; }
+    size_t rest = n - j0;
+    if (rest > 0) {
+        float acc[16];
+        for (size_t j = 0; j < rest; j++) acc[j] = y[j0 + j];
         for (size_t i = 0; i < k; i++) {
             const float xi = x[i];
             const float *restrict row = w + i * ldw + j0;
-            for (size_t j = 0; j < block; j++) acc[j] = acc[j] + xi * row[j];
+            for (size_t j = 0; j < rest; j++) acc[j] = acc[j] + xi * row[j];
         }
-        for (size_t j = 0; j < block; j++) y[j0 + j] = acc[j];
-    }
-    for (size_t j = j0; j < n; j++) {
-        float acc = y[j];
-        for (size_t i = 0; i < k; i++) acc = acc + x[i] * w[i * ldw + j];
-        y[j] = acc;
+        for (size_t j = 0; j < rest; j++) y[j0 + j] = acc[j];
     }
 }
 

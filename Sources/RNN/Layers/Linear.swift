@@ -7,7 +7,8 @@ import Linalg
 /// let fc = Linear(inputSize: 12, outputSize: 17, parameters: store, prefix: "fc.")
 /// let y = fc.forward(h)          // h: [N, 12] -> y: [N, 17]
 /// ```
-/// - Complexity: forward `O(N·I·O)` (one GEMM); backward two GEMMs of the same size.
+/// - Complexity: forward `O(N·I·O)` (one GEMM; a single row: `RowProduct` over `Wᵀ`,
+///   prepared once per parameter version); backward two GEMMs of the same size.
 public final class Linear {
     public let inputSize: Int
     public let outputSize: Int
@@ -17,6 +18,10 @@ public final class Linear {
     let bias: TensorSlot?
     /// Whether `weight` belongs to another layer (`init(sharing:)`): `initialize` leaves it.
     public private(set) var isWeightShared = false
+    /// `Wᵀ` `[I, O]` for the product of a single row (a sampled token's logits), which
+    /// `RowProduct` reads once; made again when the parameters have changed since.
+    private let transposedWeight = FloatBuffer()
+    private var transposedVersion: UInt64?
 
     public init(inputSize: Int, outputSize: Int, bias: Bool = true, parameters: ParameterStore, prefix: String = "fc.") {
         precondition(inputSize > 0 && outputSize > 0, "Linear needs positive sizes, got \(inputSize) -> \(outputSize)")
@@ -52,9 +57,25 @@ public final class Linear {
             if let bias {
                 for r in 0..<rows { (y + r * O).update(from: w + bias.offset, count: O) }
             }
+            if rows == 1 {
+                if bias == nil { y.update(repeating: 0, count: O) }
+                RowProduct.accumulate(x, transposed(w), ldw: O, into: y, k: I, n: O)
+                return
+            }
             BLAS.gemm(.none, .transposed, m: rows, n: O, k: I, a: x, lda: I, b: w + weight.offset, ldb: I,
                       beta: bias == nil ? 0 : 1, c: y, ldc: O)
         }
+    }
+
+    /// `Wᵀ` `[I, O]` of the parameters at `w`, prepared once per parameter version.
+    private func transposed(_ w: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        let I = inputSize, O = outputSize
+        if transposedVersion != parameters.version || transposedWeight.count != I * O {
+            transposedWeight.resize(I * O)
+            BLAS.transpose(rows: O, cols: I, a: w + weight.offset, lda: I, into: transposedWeight.pointer, ldb: O)
+            transposedVersion = parameters.version
+        }
+        return UnsafePointer(transposedWeight.pointer)
     }
 
     /// Accumulates `dW += dYᵀ x`, `db += colsum(dY)`, and writes (or with
