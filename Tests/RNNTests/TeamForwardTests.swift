@@ -4,8 +4,8 @@ import Testing
 
 /// A forward split across a `WorkerTeam` against the same forward on one thread: one
 /// sequence (split by hidden units, a barrier per step) gives the same bits; a batch
-/// (split by sequences) the same values up to the GEMM's rounding; and a sampler with a
-/// team draws the single-thread sampler's tokens.
+/// (split by units, or by sequences when it is large) the same values up to the GEMM's
+/// rounding; and a sampler with a team draws the single-thread sampler's tokens.
 struct TeamForwardTests {
     /// H = 40 leaves uneven unit shares (16 + 24 for two threads, 16 + 16 + 8 for three).
     static func model(_ cell: RecurrentCell, embedding: Bool, seed: UInt64 = 5) -> ManyToManyModel {
@@ -39,12 +39,13 @@ struct TeamForwardTests {
         }
     }
 
+    /// A batch of 5 splits by units (fewer than 32 sequences per thread), one of 67 by sequences.
     @Test(arguments: RecurrentCell.allCases)
-    func aBatchSplitBySequencesMatches(_ cell: RecurrentCell) {
+    func aBatchSplitEitherWayMatches(_ cell: RecurrentCell) {
         let team = WorkerTeam(size: 2)
         let model = Self.model(cell, embedding: false)
         var rng = SeededRandom(seed: 12)
-        for batch in [2, 5] {
+        for batch in [5, 67] {
             let h0 = (0..<model.rnn.stateSize(batchSize: batch)).map { _ in rng.uniform(-0.5, 0.5) }
             let tokens = (0..<(7 * batch)).map { _ in Int32(rng.index(below: 9)) }
             let alone = Self.run(model, team: nil, tokens: tokens, batchSize: batch, h0: h0)

@@ -26,6 +26,12 @@ import Linalg
 /// projection table, each layer's `W_hhᵀ`) are reused until the parameters change, the
 /// state stays in the sampler's own buffer, and the logits land in another, so a step
 /// **allocates nothing** once the sampler exists (prime allocates its time-major tokens).
+///
+/// To use several cores, give the model's stack a team (`model.rnn.team =
+/// WorkerTeam(size: 2)`) and run the sampler inside `ComputeThreads.singleThreaded`: one
+/// sequence's steps then split by hidden units (each thread reads its share of the weights
+/// from its own cache, and the draws stay the single thread's, bit for bit), a batch's by
+/// sequences.
 /// - Complexity: per step one `[B, H] x [H, G·H]` product per layer (plus the input
 ///   product of the upper layers) and `[B, H] x [H, V]` for the logits.
 public final class Sampler {

@@ -50,7 +50,7 @@ public class RecurrentStack {
     public var profiler: PhaseProfiler?
     /// The threads each `forward` splits across (nil: the calling thread alone) — for
     /// inference, evaluation and sampling; `backward` does not use it. A batch of at least
-    /// `team.size` sequences is split by sequences (each thread runs its own rows through
+    /// 32 sequences per thread is split by sequences (each thread runs its own rows through
     /// every step); fewer sequences (one: eval, a single sample) are split by hidden
     /// units, each thread computing its units' gates of every step from its share of the
     /// weights, with a barrier per step — so each thread reads `1/size` of the weights,
@@ -349,23 +349,24 @@ public class RecurrentStack {
             }
         } else {
             for r in 0..<(T * B - 1) { (target + r * gH).update(from: bias, count: gH) }
-            projectDenseInputs(k, rows: T * B, x: layerInput(k), w: w, into: target)
+            projectDenseInputs(k, T: T, B: B, x: layerInput(k), w: w, into: target)
         }
     }
 
-    /// `target[rows, G·H] += x[rows, I_k] W_ihᵀ` for layer `k`: one GEMM; split by rows
-    /// across the `team`; a single row against the prepared `W_ihᵀ` (split by units across
-    /// the team, each thread reading its share of the weight).
-    private func projectDenseInputs(_ k: Int, rows: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+    /// `target[T*B, G·H] += x[T*B, I_k] W_ihᵀ` for layer `k`: one GEMM, split by rows across
+    /// the `team`; but a single step that the team splits by units (a sampler's token) the
+    /// same way as its recurrence, each thread its units from its packed share of `W_ihᵀ`
+    /// (a single row: `RowProduct`, alone too).
+    private func projectDenseInputs(_ k: Int, T: Int, B: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                                     into target: UnsafeMutablePointer<Float>) {
-        let I = layerInputSize(k), gH = gateWidth, wih = w + weightIH[k].offset
+        let I = layerInputSize(k), gH = gateWidth, wih = w + weightIH[k].offset, rows = T * B
         func gemm(_ r: Range<Int>) {
             guard !r.isEmpty else { return }
             BLAS.gemm(.none, .transposed, m: r.count, n: gH, k: I, a: x + r.lowerBound * I, lda: I, b: wih, ldb: I,
                       beta: 1, c: target + r.lowerBound * gH, ldc: gH)
         }
         let threads = team?.size ?? 1
-        if rows < threads || (rows == 1 && threads == 1) {
+        if (T == 1 && splitsByUnits(batchSize: B)) || rows == 1 {
             let weight = preparedWeight(transposedInputWeights(k, w: w), depth: I, packed: inputShares[k], batchSize: rows)
             forEachStep(T: 1, B: rows) { _, share in
                 accumulateGateProducts(x, ldx: I, depth: I, weight, into: target, share: share)
