@@ -53,7 +53,7 @@ struct InferenceBench {
     var batchSize = 32
 
     func run() -> [Result] {
-        ComputeThreads.singleThreaded {
+        return ComputeThreads.singleThreaded {
             threads.flatMap { n in
                 let peak = FMAPeak.measure(threads: n)
                 return cells.map { measure($0, threads: n, fmaPeak: peak) }

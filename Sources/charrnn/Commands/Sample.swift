@@ -100,7 +100,8 @@ extension CharRNN {
             stream?.write(Array(kept.utf8))
             InterruptHandler.install(message: "\ncharrnn: Ctrl-C: stopping the sample (press Ctrl-C again to quit at once)\n")
             defer { InterruptHandler.uninstall() }
-            let samples = try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
+            ck.model.rnn.team = runtime.inferenceTeam()
+            let samples = try ComputeThreads.singleThreaded { try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
                 .generate(prime: tokens, primeEndsInSpace: kept.last?.isWhitespace == true, length: length, temperature: temperature, topK: topK, rngs: &rngs,
                           onPrimed: {
                               guard !quiet else { return }
@@ -113,7 +114,7 @@ extension CharRNN {
                           },
                           onToken: stream.map { stream in { _, token, previous in stream.append(token, after: previous, of: vocabulary) } },
                           keepOutputs: stream == nil,
-                          shouldStop: { InterruptHandler.requested })
+                          shouldStop: { InterruptHandler.requested }) }
             if let stream {
                 stream.write([10])
                 stream.flush()
