@@ -354,9 +354,11 @@ public class RecurrentStack {
     }
 
     /// `target[T*B, G·H] += x[T*B, I_k] W_ihᵀ` for layer `k`: one GEMM, split by rows across
-    /// the `team`; but a single step that the team splits by units (a sampler's token) the
-    /// same way as its recurrence, each thread its units from its packed share of `W_ihᵀ`
-    /// (a single row: `RowProduct`, alone too).
+    /// the `team`. A single step (a sampler's token) reads the prepared `W_ihᵀ` instead and
+    /// splits as its recurrence does — each thread its units from its packed share, or its
+    /// sequences — because a GEMM of few rows runs slower with a transposed operand
+    /// (oneDNN, `[32, 256] x [256, 1024]`, one thread: 96–118 GFLOP/s against 143–157
+    /// plain) and a single row is `RowProduct`'s.
     private func projectDenseInputs(_ k: Int, T: Int, B: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                                     into target: UnsafeMutablePointer<Float>) {
         let I = layerInputSize(k), gH = gateWidth, wih = w + weightIH[k].offset, rows = T * B
@@ -366,9 +368,9 @@ public class RecurrentStack {
                       beta: 1, c: target + r.lowerBound * gH, ldc: gH)
         }
         let threads = team?.size ?? 1
-        if (T == 1 && splitsByUnits(batchSize: B)) || rows == 1 {
-            let weight = preparedWeight(transposedInputWeights(k, w: w), depth: I, packed: inputShares[k], batchSize: rows)
-            forEachStep(T: 1, B: rows) { _, share in
+        if T == 1 {
+            let weight = preparedWeight(transposedInputWeights(k, w: w), depth: I, packed: inputShares[k], batchSize: B)
+            forEachStep(T: 1, B: B) { _, share in
                 accumulateGateProducts(x, ldx: I, depth: I, weight, into: target, share: share)
             }
         } else if let team, threads > 1 {
