@@ -128,7 +128,8 @@ public final class WorkerTeam: @unchecked Sendable {
     /// Runs `body(0)` on this thread and `body(r)` on helper `r` for every `r` in
     /// `1..<size`, and returns when all are done. Each rank's GEMMs are single-threaded.
     /// - Complexity: besides `body`, O(size) atomic operations (and a semaphore signal
-    ///   per helper that had gone to sleep).
+    ///   per helper that had gone to sleep), and one 32-byte allocation: the box in which
+    ///   `withoutActuallyEscaping` hands `body` to the helpers.
     public func run(_ body: (Int) -> Void) {
         if size == 1 { return ComputeThreads.singleThreaded { body(0) } }
         withoutActuallyEscaping(body) { body in

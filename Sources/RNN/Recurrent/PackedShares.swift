@@ -18,11 +18,13 @@ final class PackedShares {
     private var shares: [Range<Int>] = []
     private var depth = 0
 
-    /// Packs `weight` (`[K, G·H]`) for `shares` (each rank's units) unless it holds that
-    /// already, for `version` of the parameters.
-    func prepare(_ weight: UnsafePointer<Float>, depth K: Int, gates G: Int, hidden H: Int, shares: [Range<Int>],
-                 version: UInt64) {
-        guard version != self.version || shares != self.shares || K != depth else { return }
+    /// Packs `weight` (`[K, G·H]`) for `shares(count)` (each of `count` ranks' units)
+    /// unless it holds that already, for `version` of the parameters. No allocation when it does.
+    func prepare(_ weight: UnsafePointer<Float>, depth K: Int, gates G: Int, hidden H: Int, ranks count: Int,
+                 shares share: (Int) -> Range<Int>, version: UInt64) {
+        if version == self.version && K == depth && self.shares.count == count
+            && self.shares.indices.allSatisfy({ self.shares[$0] == share($0) }) { return }
+        let shares = (0..<count).map(share)
         while buffers.count < shares.count { buffers.append(FloatBuffer()) }
         for (rank, units) in shares.enumerated() {
             let n = units.count, packed = buffers[rank]

@@ -13,7 +13,7 @@ extension RecurrentStack {
     /// - At least `sequencesPerThread` sequences per thread: each thread its share of the
     ///   sequences, all steps, no barrier (the sequences are independent).
     /// - Fewer (one sequence, a batch of samples): each thread its share of the units
-    ///   (`unitShares`) of every sequence, from its packed share of the weights, a barrier
+    ///   (`unitShare`) of every sequence, from its packed share of the weights, a barrier
     ///   after each step but the last (the end of the run is one).
     /// - Complexity: the steps' work, plus per step a barrier when split by units.
     func forEachStep(T: Int, B: Int, _ step: (_ t: Int, _ share: StepShare) -> Void) {
@@ -29,7 +29,7 @@ extension RecurrentStack {
             }
         } else {
             team.run { rank in
-                let share = StepShare(rows: 0..<B, units: team.share(of: H, rank: rank, granule: 16), rank: rank)
+                let share = StepShare(rows: 0..<B, units: unitShare(team, rank: rank), rank: rank)
                 for t in 0..<T {
                     if !share.units.isEmpty { step(t, share) }
                     if t < T - 1 { team.barrier() }
@@ -40,8 +40,8 @@ extension RecurrentStack {
 
     /// Each rank's units when the team splits one sequence's steps: bounds at multiples
     /// of 16 (a vector register's width).
-    func unitShares(_ team: WorkerTeam) -> [Range<Int>] {
-        (0..<team.size).map { team.share(of: hiddenSize, rank: $0, granule: 16) }
+    func unitShare(_ team: WorkerTeam, rank: Int) -> Range<Int> {
+        team.share(of: hiddenSize, rank: rank, granule: 16)
     }
 
     /// Whether `forEachStep` splits a batch of `B` by units.
@@ -56,12 +56,12 @@ extension RecurrentStack {
     static var sequencesPerThread: Int { 32 }
 
     /// The prepared `[K, G·H]` weight `transposed`, and for a split by units each rank's
-    /// packed share of it (`packed` made ready for the team's `unitShares`).
+    /// packed share of it (`packed` made ready for the team's `unitShare`s).
     func preparedWeight(_ transposed: UnsafePointer<Float>, depth K: Int, packed: PackedShares, batchSize B: Int)
         -> PreparedWeight {
         guard let team, splitsByUnits(batchSize: B) else { return PreparedWeight(transposed: transposed, shares: nil) }
-        packed.prepare(transposed, depth: K, gates: cell.gateCount, hidden: hiddenSize, shares: unitShares(team),
-                       version: parameters.version)
+        packed.prepare(transposed, depth: K, gates: cell.gateCount, hidden: hiddenSize, ranks: team.size,
+                       shares: { self.unitShare(team, rank: $0) }, version: parameters.version)
         return PreparedWeight(transposed: transposed, shares: packed)
     }
 
