@@ -1,3 +1,4 @@
+import CBLAS
 import CDNNL
 import Foundation
 import Synchronization
@@ -17,14 +18,16 @@ import _RNNKernels
 /// }
 /// ```
 ///
-/// Between runs the helpers spin (the x86 `pause`) for about a millisecond, so that runs
+/// Between runs the helpers spin (the x86 `pause`) for a millisecond, so that runs
 /// that follow each other — a sampler's every token — start in well under a microsecond;
 /// then they sleep on a semaphore until the next run. Barriers spin, yielding the core
 /// after a while, so an oversubscribed machine slows down rather than stalls.
 ///
 /// Inside a run every rank's GEMMs are single-threaded (oneDNN's count for the thread is
-/// 1, and OpenBLAS's process-wide count is set to 1 as `ComputeThreads.singleThreaded`
-/// does), so the team and a library's thread pool never compete for the cores.
+/// 1, and OpenBLAS's process-wide count is set to 1 before the helpers start, as
+/// `ComputeThreads.singleThreaded` does), so the team and a library's thread pool never
+/// compete for the cores. OpenBLAS's count stays 1 after the run: set `ComputeThreads.count`
+/// again before multi-threaded GEMMs outside the team.
 /// Not reentrant: one `run` at a time, from one thread.
 public final class WorkerTeam: @unchecked Sendable {
     /// The number of threads of a run, the calling thread included.
@@ -57,11 +60,13 @@ public final class WorkerTeam: @unchecked Sendable {
             omp_set_num_threads(1)   // this thread's GEMMs (oneDNN) stay single-threaded
             let me = helpers[rank - 1]
             var seen = 0
+            let clock = ContinuousClock()
             while true {
                 var spins = 0
+                var deadline = clock.now + WorkerTeam.idleSpin
                 while generation.load(ordering: .acquiring) == seen {
                     spins += 1
-                    if spins < WorkerTeam.idleSpins { srnn_spin_pause(); continue }
+                    if spins & 255 != 0 || clock.now < deadline { srnn_spin_pause(); continue }
                     // Sleep: announce it, then look once more, so that a run started in
                     // between is not missed (the runner wakes only a helper it sees asleep).
                     me.state.store(Helper.asleep, ordering: .sequentiallyConsistent)
@@ -71,7 +76,7 @@ public final class WorkerTeam: @unchecked Sendable {
                         break   // woke itself
                     }
                     me.wake.wait()   // the runner set it awake and signals
-                    spins = 0
+                    deadline = clock.now + WorkerTeam.idleSpin
                 }
                 seen = generation.load(ordering: .acquiring)
                 if stopping.load(ordering: .acquiring) { break }
@@ -97,9 +102,8 @@ public final class WorkerTeam: @unchecked Sendable {
         let wake = DispatchSemaphore(value: 0)
     }
 
-    /// Spins of an idle helper before it sleeps (a `pause` is some 40–150 cycles: about a
-    /// millisecond in all).
-    static let idleSpins = 20_000
+    /// How long an idle helper spins before it sleeps.
+    static let idleSpin = Duration.milliseconds(1)
     /// Spins at a barrier before each further try yields the core.
     static let barrierSpins = 4_000
 
@@ -132,6 +136,9 @@ public final class WorkerTeam: @unchecked Sendable {
     ///   `withoutActuallyEscaping` hands `body` to the helpers.
     public func run(_ body: (Int) -> Void) {
         if size == 1 { return ComputeThreads.singleThreaded { body(0) } }
+        // One thread per rank from the start: OpenBLAS's count is process-wide, so it is set
+        // before the helpers run (and stays so, as `ComputeThreads.singleThreaded` leaves it).
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
         withoutActuallyEscaping(body) { body in
             shared.body = body
             shared.finished.store(0, ordering: .relaxed)

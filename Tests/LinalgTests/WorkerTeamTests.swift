@@ -30,7 +30,8 @@ struct WorkerTeamTests {
         #expect((0..<size).map { values[steps * size + $0] } == expected)
     }
 
-    @Test func everyRankRunsOncePerRunAndWakesAfterSleeping() {
+    /// A lost wake-up would hang the run: the time limit turns that into a failure.
+    @Test(.timeLimit(.minutes(1))) func everyRankRunsOncePerRunAndWakesAfterSleeping() {
         let team = WorkerTeam(size: 3)
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: 3)
         defer { counts.deallocate() }

@@ -30,8 +30,9 @@ import Linalg
 /// To use several cores, give the model's stack a team (`model.rnn.team =
 /// WorkerTeam(size: 2)`) and run the sampler inside `ComputeThreads.singleThreaded`: one
 /// sequence's steps then split by hidden units (each thread reads its share of the weights
-/// from its own cache, and the draws stay the single thread's, bit for bit), a batch's by
-/// sequences.
+/// from its own cache; each generated token's step is the single thread's, bit for bit,
+/// while a prime of several tokens may round differently in its GEMMs), as do a batch's
+/// (by sequences from 32 per thread).
 /// - Complexity: per step one `[B, H] x [H, G·H]` product per layer (plus the input
 ///   product of the upper layers) and `[B, H] x [H, V]` for the logits.
 public final class Sampler {

@@ -22,6 +22,10 @@ public final class Linear {
     /// `RowProduct` reads once; made again when the parameters have changed since.
     private let transposedWeight = FloatBuffer()
     private var transposedVersion: UInt64?
+    /// The threads `forward` splits its rows across (nil: the calling thread's GEMM), as
+    /// `RecurrentStack.team` does its steps: for evaluation, where a word model's output
+    /// layer (`V ≫ H`) is most of the work.
+    public var team: WorkerTeam?
 
     public init(inputSize: Int, outputSize: Int, bias: Bool = true, parameters: ParameterStore, prefix: String = "fc.") {
         precondition(inputSize > 0 && outputSize > 0, "Linear needs positive sizes, got \(inputSize) -> \(outputSize)")
@@ -62,8 +66,16 @@ public final class Linear {
                 RowProduct.accumulate(x, transposed(w), ldw: O, into: y, k: I, n: O)
                 return
             }
-            BLAS.gemm(.none, .transposed, m: rows, n: O, k: I, a: x, lda: I, b: w + weight.offset, ldb: I,
-                      beta: bias == nil ? 0 : 1, c: y, ldc: O)
+            func gemm(_ r: Range<Int>) {
+                guard !r.isEmpty else { return }
+                BLAS.gemm(.none, .transposed, m: r.count, n: O, k: I, a: x + r.lowerBound * I, lda: I, b: w + weight.offset,
+                          ldb: I, beta: bias == nil ? 0 : 1, c: y + r.lowerBound * O, ldc: O)
+            }
+            if let team, team.size > 1, rows >= 2 * team.size {
+                team.run { rank in gemm(team.share(of: rows, rank: rank)) }
+            } else {
+                gemm(0..<rows)
+            }
         }
     }
 

@@ -167,14 +167,14 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
     }
 
     /// The floats of a step's workspaces over `rows = T·B` rows: the stack's, the logits
-    /// with their gradient, the embedded input with its gradient, and the dropout masks
-    /// with the dropped activations.
+    /// with their gradient, the embedded input with its gradient, the dropout masks with
+    /// the dropped activations, and the output layer's prepared `Wᵀ` (for single rows).
     public func workspaceFloats(rows: Int, batchSize: Int) -> Double {
         let outputRows = Output.outputRows(batchSize: batchSize, steps: rows / max(batchSize, 1))
         let H = recurrent.hiddenSize, L = recurrent.numLayers
         let dropped = dropout > 0 ? Double(rows * embeddingSize + (L - 1) * rows * H) * 3 + Double(outputRows * H) * 2 : 0
         return recurrent.workspaceFloats(rows: rows, batchSize: batchSize)
-            + Double(outputRows * outputSize) * 2 + Double(rows * embeddingSize) * 2 + dropped
+            + Double(outputRows * outputSize) * 2 + Double(rows * embeddingSize) * 2 + dropped + Double(H * outputSize)
     }
 
     /// The layers, registered in `parameters` in `parameterShapes`' order.

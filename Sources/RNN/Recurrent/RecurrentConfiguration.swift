@@ -90,11 +90,13 @@ public struct RecurrentConfiguration: Equatable, Sendable {
 
     /// The floats of the stack's workspaces for `rows = T·B` rows: per layer and step the
     /// state parts and the `G·H` gate pre-activations, kept for the backward pass, and as
-    /// many gradients, plus each layer's prepared `W_hhᵀ`. - Complexity: O(1).
+    /// many gradients, plus the prepared weights: each layer's `W_hhᵀ`, the upper layers'
+    /// `W_ihᵀ` (for single steps), and a team's packed copy of both. - Complexity: O(1).
     public func workspaceFloats(rows: Int, batchSize: Int) -> Double {
         let H = Double(hiddenSize), L = Double(numLayers)
         let G = Double(cell.gateCount), parts = Double(cell.stateParts)
-        return L * Double(rows + batchSize) * H * 2 * (parts + G - 1) + L * G * H * H   // and each layer's W_hhᵀ
+        let prepared = 2 * (2 * L - 1) * G * H * H   // W_hhᵀ, W_ihᵀ above layer 0, and their packed shares
+        return L * Double(rows + batchSize) * H * 2 * (parts + G - 1) + prepared
     }
 
     /// `cell rnn, hidden_size 6, num_layers 2`, for error messages.

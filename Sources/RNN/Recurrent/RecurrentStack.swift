@@ -54,7 +54,14 @@ public class RecurrentStack {
     /// every step); fewer sequences (one: eval, a single sample) are split by hidden
     /// units, each thread computing its units' gates of every step from its share of the
     /// weights, with a barrier per step — so each thread reads `1/size` of the weights,
-    /// which stays in its own core's cache. See `forEachStep`.
+    /// which stays in its own core's cache. See `forEachStep`. A team's run leaves
+    /// OpenBLAS's process-wide thread count at 1 (`WorkerTeam`).
+    ///
+    /// Numerics: a single step split by units gives the single thread's bits (each column
+    /// is the same `RowProduct` chain); a forward of several steps at once splits its
+    /// upper layers' input product by rows, which the GEMM library may round differently
+    /// from one product of all rows (OpenBLAS does, by some 1e-7), and a batch's GEMMs
+    /// split by units likewise.
     public var team: WorkerTeam?
     /// When set, `backward` calls it with (layer, step `t`, d(loss)/d(h_t) `[B, H]`) as each
     /// step's state gradient is complete (its own loss, the carry from `t + 1` and the
@@ -281,7 +288,10 @@ public class RecurrentStack {
     /// - Complexity: O(G·H²) when made, against O(T·B·G·H²) for the steps it serves; O(1)
     ///   when reused (a sampler's every token).
     func transposedRecurrentWeights(_ k: Int, w: UnsafePointer<Float>) -> UnsafePointer<Float> {
-        profiler.measure(.forwardRecurrence) {
+        if transposedVersions[k] == parameters.version && recurrentWeightsTransposed[k].count == hiddenSize * gateWidth {
+            return UnsafePointer(recurrentWeightsTransposed[k].pointer)
+        }
+        return profiler.measure(.forwardRecurrence) {
             preparedTranspose(w + weightHH[k].offset, cols: hiddenSize, into: recurrentWeightsTransposed[k],
                               version: &transposedVersions[k])
         }

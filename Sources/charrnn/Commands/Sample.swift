@@ -100,7 +100,8 @@ extension CharRNN {
             stream?.write(Array(kept.utf8))
             InterruptHandler.install(message: "\ncharrnn: Ctrl-C: stopping the sample (press Ctrl-C again to quit at once)\n")
             defer { InterruptHandler.uninstall() }
-            ck.model.rnn.team = runtime.inferenceTeam()
+            let team = runtime.inferenceTeam()
+            (ck.model.rnn.team, ck.model.fc.team) = (team, team)
             let samples = try ComputeThreads.singleThreaded { try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
                 .generate(prime: tokens, primeEndsInSpace: kept.last?.isWhitespace == true, length: length, temperature: temperature, topK: topK, rngs: &rngs,
                           onPrimed: {

@@ -13,7 +13,7 @@ extension OptimizerKind: ExpressibleByArgument {}
 
 /// `--threads` and `--gemm`, shared by every subcommand.
 struct RuntimeOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: ArgumentHelp("Number of threads (default: one per core). Training splits each batch across them (at least 16 streams per thread) when a step is big enough; otherwise the GEMM library uses them inside each matrix product. eval and sample split every step across them: one stream (or sample) by hidden units, each thread reading its share of the weights; several by streams.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of threads (default: one per core). Training splits each batch across them (at least 16 streams per thread) when a step is big enough; otherwise the GEMM library uses them inside each matrix product. eval and sample split every step across them: by hidden units (each thread reading its share of the weights), or by streams from 32 per thread.", valueName: "n"))
     var threads: Int?
 
     @Option(help: ArgumentHelp("Library for the matrix products: openblas, onednn (JIT, AVX-512 where the CPU has it) or auto (oneDNN where it runs AVX-512 code, else OpenBLAS). Default: the environment variable SWIFT_RNN_GEMM, else auto.", valueName: "backend"))
@@ -39,10 +39,11 @@ struct RuntimeOptions: ParsableArguments {
         ComputeThreads.count = min(threads, processors)
     }
 
-    /// The threads that eval and sample split each step across (`RecurrentStack.team`):
-    /// `ComputeThreads.count` of them, nil for one. Run the model inside
+    /// The threads that eval and sample split each step across (`RecurrentStack.team`,
+    /// and the output layer's rows: `Linear.team`): `ComputeThreads.count` of them, nil for
+    /// one. Run the model inside
     /// `ComputeThreads.singleThreaded` then, so that the GEMMs outside the team's runs
-    /// (the output layer) start no library threads to compete with it.
+    /// (the loss) start no library threads to compete with it.
     func inferenceTeam() -> WorkerTeam? {
         let n = ComputeThreads.count
         return n > 1 ? WorkerTeam(size: n) : nil
