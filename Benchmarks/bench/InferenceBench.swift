@@ -65,10 +65,7 @@ struct InferenceBench {
         var rng = SeededRandom(seed: seed)
         let model = ManyToManyModel(.init(inputSize: vocab, outputSize: vocab,
                                           recurrent: .init(cell: cell, hiddenSize: hidden, numLayers: layers)), using: &rng)
-        if threads > 1 {
-            let team = WorkerTeam(size: threads)
-            (model.rnn.team, model.fc.team) = (team, team)
-        }
+        if threads > 1 { model.team = WorkerTeam(size: threads) }
         let text = (0..<evalTokens).map { _ in UInt8(rng.index(below: vocab)) }
         let streams = TokenStreams(tokens: TokenSequence(.uint8(text)), batchSize: 1, seqLength: 256, partialChunks: true)!
         _ = model.meanLoss(over: streams)   // warm-up: the prepared weights, the buffers

@@ -19,8 +19,8 @@ struct TeamForwardTests {
 
     static func run(_ model: ManyToManyModel, team: WorkerTeam?, tokens: [Int32], batchSize: Int, h0: [Float])
         -> (logits: [Float], state: [Float]) {
-        (model.rnn.team, model.fc.team) = (team, team)
-        defer { (model.rnn.team, model.fc.team) = (nil, nil) }
+        model.team = team
+        defer { model.team = nil }
         let logits = model.forward(.tokens(tokens), batchSize: batchSize, initialState: h0)
         return (logits.storage, model.rnn.finalState())
     }
@@ -86,8 +86,8 @@ struct TeamForwardTests {
         for cell in RecurrentCell.allCases {
             let model = Self.model(cell, embedding: false)
             func draw(_ team: WorkerTeam?) -> [Int32] {
-                model.rnn.team = team
-                defer { model.rnn.team = nil }
+                model.team = team
+                defer { model.team = nil }
                 let sampler = Sampler(model: model)
                 sampler.prime([1])
                 var rng = SeededRandom(seed: 4)

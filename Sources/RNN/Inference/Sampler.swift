@@ -25,11 +25,12 @@ import Linalg
 /// Each step runs the model's inference pass: the weights it prepares (the token
 /// projection table, each layer's `W_hhᵀ`) are reused until the parameters change, the
 /// state stays in the sampler's own buffer, and the logits land in another, so a step
-/// **allocates nothing** once the sampler exists (prime allocates its time-major tokens).
+/// **allocates nothing** once the sampler exists (prime allocates its time-major tokens;
+/// on a team, each of a step's runs boxes its closure: `WorkerTeam.run`).
 ///
-/// To use several cores, give the model's stack a team (`model.rnn.team =
-/// WorkerTeam(size: 2)`) and run the sampler inside `ComputeThreads.singleThreaded`: one
-/// sequence's steps then split by hidden units (each thread reads its share of the weights
+/// To use several cores, give the model a team (`model.team = WorkerTeam(size: 2)`) and
+/// run the sampler inside `ComputeThreads.singleThreaded`: one sequence's steps then
+/// split by hidden units (each thread reads its share of the weights
 /// from its own cache; each generated token's step is the single thread's, bit for bit,
 /// while a prime of several tokens may round differently in its GEMMs), as do a batch's
 /// (by sequences from 32 per thread).

@@ -20,8 +20,7 @@ public final class Linear {
     public private(set) var isWeightShared = false
     /// `Wᵀ` `[I, O]` for the product of a single row (a sampled token's logits), which
     /// `RowProduct` reads once; made again when the parameters have changed since.
-    private let transposedWeight = FloatBuffer()
-    private var transposedVersion: UInt64?
+    private let transposedWeight = PreparedTranspose()
     /// The threads `forward` splits its rows across (nil: the calling thread's GEMM), as
     /// `RecurrentStack.team` does its steps: for evaluation, where a word model's output
     /// layer (`V ≫ H`) is most of the work.
@@ -63,7 +62,8 @@ public final class Linear {
             }
             if rows == 1 {
                 if bias == nil { y.update(repeating: 0, count: O) }
-                RowProduct.accumulate(x, transposed(w), ldw: O, into: y, k: I, n: O)
+                let wT = transposedWeight.of(w + weight.offset, rows: O, cols: I, version: parameters.version)
+                RowProduct.accumulate(x, wT, ldw: O, into: y, k: I, n: O)
                 return
             }
             func gemm(_ r: Range<Int>) {
@@ -79,16 +79,6 @@ public final class Linear {
         }
     }
 
-    /// `Wᵀ` `[I, O]` of the parameters at `w`, prepared once per parameter version.
-    private func transposed(_ w: UnsafePointer<Float>) -> UnsafePointer<Float> {
-        let I = inputSize, O = outputSize
-        if transposedVersion != parameters.version || transposedWeight.count != I * O {
-            transposedWeight.resize(I * O)
-            BLAS.transpose(rows: O, cols: I, a: w + weight.offset, lda: I, into: transposedWeight.pointer, ldb: O)
-            transposedVersion = parameters.version
-        }
-        return UnsafePointer(transposedWeight.pointer)
-    }
 
     /// Accumulates `dW += dYᵀ x`, `db += colsum(dY)`, and writes (or with
     /// `accumulate`, adds) `dX = dY W` into `dx` when given.

@@ -35,6 +35,13 @@ public final class ManyToManyModel: SequenceModel {
         didSet { rnn.profiler = profiler }
     }
 
+    /// The threads that evaluation and sampling split across: the stack's steps
+    /// (`RecurrentStack.team`) and the output layer's rows (`Linear.team`); nil: the
+    /// calling thread. Run the model inside `ComputeThreads.singleThreaded` with one.
+    public var team: WorkerTeam? {
+        didSet { (rnn.team, fc.team) = (team, team) }
+    }
+
     /// The sizes: `inputSize` (tokens or vector width), `outputSize` classes, and the stack
     /// (metadata keys `input_size`, `output_size` and `RecurrentConfiguration`'s).
     public typealias Configuration = StackWithOutputConfiguration<EveryStep>

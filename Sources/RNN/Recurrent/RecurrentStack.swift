@@ -95,12 +95,10 @@ public class RecurrentStack {
     /// `W_hhᵀ` `[H, G·H]` (see `transposedRecurrentWeights`), each with the version it is of.
     let tokenProjectionTable = FloatBuffer()
     var tokenProjectionVersion: UInt64?
-    var recurrentWeightsTransposed: [FloatBuffer] = []
-    var transposedVersions: [UInt64?] = []
-    /// Per layer `W_ihᵀ` `[I_k, G·H]` for single-row input products (see
-    /// `transposedInputWeights`), with the version it is of.
-    var inputWeightsTransposed: [FloatBuffer] = []
-    var inputTransposedVersions: [UInt64?] = []
+    var recurrentWeightsTransposed: [PreparedTranspose] = []
+    /// Per layer `W_ihᵀ` `[I_k, G·H]` for single-step input products (see
+    /// `transposedInputWeights`).
+    var inputWeightsTransposed: [PreparedTranspose] = []
     /// Per layer: the team's packed shares of `W_hhᵀ` and of `W_ihᵀ` (one sequence split by units).
     var recurrentShares: [PackedShares] = []
     var inputShares: [PackedShares] = []
@@ -135,10 +133,8 @@ public class RecurrentStack {
         (biasIH, biasHH) = bias ? (every(2), every(3)) : ([], [])
         states = (0..<numLayers).map { _ in FloatBuffer() }
         outputGradients = (0..<numLayers).map { _ in FloatBuffer() }
-        recurrentWeightsTransposed = (0..<numLayers).map { _ in FloatBuffer() }
-        transposedVersions = Array(repeating: nil, count: numLayers)
-        inputWeightsTransposed = (0..<numLayers).map { _ in FloatBuffer() }
-        inputTransposedVersions = Array(repeating: nil, count: numLayers)
+        recurrentWeightsTransposed = (0..<numLayers).map { _ in PreparedTranspose() }
+        inputWeightsTransposed = (0..<numLayers).map { _ in PreparedTranspose() }
         recurrentShares = (0..<numLayers).map { _ in PackedShares() }
         inputShares = (0..<numLayers).map { _ in PackedShares() }
         layerDropouts = (1..<max(numLayers, 1)).map { DropoutSite(site: $0) }
@@ -288,12 +284,12 @@ public class RecurrentStack {
     /// - Complexity: O(G·H²) when made, against O(T·B·G·H²) for the steps it serves; O(1)
     ///   when reused (a sampler's every token).
     func transposedRecurrentWeights(_ k: Int, w: UnsafePointer<Float>) -> UnsafePointer<Float> {
-        if transposedVersions[k] == parameters.version && recurrentWeightsTransposed[k].count == hiddenSize * gateWidth {
-            return UnsafePointer(recurrentWeightsTransposed[k].pointer)
+        let prepared = recurrentWeightsTransposed[k], version = parameters.version
+        if prepared.isCurrent(rows: gateWidth, cols: hiddenSize, version: version) {
+            return prepared.of(w + weightHH[k].offset, rows: gateWidth, cols: hiddenSize, version: version)
         }
-        return profiler.measure(.forwardRecurrence) {
-            preparedTranspose(w + weightHH[k].offset, cols: hiddenSize, into: recurrentWeightsTransposed[k],
-                              version: &transposedVersions[k])
+        return profiler.measure(.forwardRecurrence) {   // timed only when made
+            prepared.of(w + weightHH[k].offset, rows: gateWidth, cols: hiddenSize, version: version)
         }
     }
 
@@ -307,21 +303,7 @@ public class RecurrentStack {
     /// token's step in an upper layer), which `RowProduct` reads once; prepared like
     /// `transposedRecurrentWeights`.
     func transposedInputWeights(_ k: Int, w: UnsafePointer<Float>) -> UnsafePointer<Float> {
-        preparedTranspose(w + weightIH[k].offset, cols: layerInputSize(k), into: inputWeightsTransposed[k],
-                          version: &inputTransposedVersions[k])
-    }
-
-    /// `buffer` = the transpose `[cols, G·H]` of the `[G·H, cols]` weight at `weight`, made
-    /// again only when the parameters moved past `version`.
-    private func preparedTranspose(_ weight: UnsafePointer<Float>, cols: Int, into buffer: FloatBuffer,
-                                   version: inout UInt64?) -> UnsafePointer<Float> {
-        let gH = gateWidth
-        if version != parameters.version || buffer.count != cols * gH {
-            buffer.resize(cols * gH)
-            BLAS.transpose(rows: gH, cols: cols, a: weight, lda: cols, into: buffer.pointer, ldb: gH)
-            version = parameters.version
-        }
-        return UnsafePointer(buffer.pointer)
+        inputWeightsTransposed[k].of(w + weightIH[k].offset, rows: gateWidth, cols: layerInputSize(k), version: parameters.version)
     }
 
     /// `A = X W_ihᵀ + b_ih (+ b_hh)` for all steps at once, into `projectionTarget(k)`.
@@ -377,13 +359,12 @@ public class RecurrentStack {
             BLAS.gemm(.none, .transposed, m: r.count, n: gH, k: I, a: x + r.lowerBound * I, lda: I, b: wih, ldb: I,
                       beta: 1, c: target + r.lowerBound * gH, ldc: gH)
         }
-        let threads = team?.size ?? 1
         if T == 1 {
             let weight = preparedWeight(transposedInputWeights(k, w: w), depth: I, packed: inputShares[k], batchSize: B)
             forEachStep(T: 1, B: B) { _, share in
                 accumulateGateProducts(x, ldx: I, depth: I, weight, into: target, share: share)
             }
-        } else if let team, threads > 1 {
+        } else if let team, team.size > 1 {
             team.run { rank in gemm(team.share(of: rows, rank: rank)) }
         } else {
             gemm(0..<rows)

@@ -55,7 +55,7 @@ extension CharRNN {
                 throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable \(name)")); evaluation needs at least 2 (one to read, one to predict)")
             }
             let team = runtime.inferenceTeam()
-            (ck.model.rnn.team, ck.model.fc.team) = (team, team)
+            ck.model.team = team
             let started = now()
             let (loss, count) = ComputeThreads.singleThreaded { ck.model.meanLoss(over: streams) }
             let seconds = now() - started

@@ -101,7 +101,7 @@ extension CharRNN {
             InterruptHandler.install(message: "\ncharrnn: Ctrl-C: stopping the sample (press Ctrl-C again to quit at once)\n")
             defer { InterruptHandler.uninstall() }
             let team = runtime.inferenceTeam()
-            (ck.model.rnn.team, ck.model.fc.team) = (team, team)
+            ck.model.team = team
             let samples = try ComputeThreads.singleThreaded { try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
                 .generate(prime: tokens, primeEndsInSpace: kept.last?.isWhitespace == true, length: length, temperature: temperature, topK: topK, rngs: &rngs,
                           onPrimed: {
