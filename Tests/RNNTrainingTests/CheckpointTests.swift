@@ -352,14 +352,19 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
     @Test func optimizerBuffersMustFit() throws {
         let (model, _, _) = trainedModel()
         let n = model.parameters.count
-        let sgd = OptimizerState(name: "sgd", learningRate: 0.1, stepCount: 2, buffers: ["exp_avg": [Float](repeating: 0, count: n)])
+        let sgd = OptimizerState(configuration: .defaults(.sgd, learningRate: 0.1), stepCount: 2,
+                                 buffers: ["exp_avg": [Float](repeating: 0, count: n)])
         #expect(throws: CheckpointError.optimizerState("sgd keeps no buffer named exp_avg")) { try sgd.makeOptimizer(for: model.parameters) }
-        let short = OptimizerState(name: "adam", learningRate: 0.1, stepCount: 2, buffers: ["exp_avg": [0, 1], "exp_avg_sq": [0, 1]])
+        let adam = OptimizerConfiguration.defaults(.adam, learningRate: 0.1)
+        let short = OptimizerState(configuration: adam, stepCount: 2, buffers: ["exp_avg": [0, 1], "exp_avg_sq": [0, 1]])
         #expect(throws: CheckpointError.self) { try short.makeOptimizer(for: model.parameters) }
-        let half = OptimizerState(name: "adam", learningRate: 0.1, stepCount: 2, buffers: ["exp_avg": [Float](repeating: 0, count: n)])
+        let half = OptimizerState(configuration: adam, stepCount: 2, buffers: ["exp_avg": [Float](repeating: 0, count: n)])
         #expect(throws: CheckpointError.self) { try half.makeOptimizer(for: model.parameters) }
-        let unknown = OptimizerState(name: "nadam", learningRate: 0.1, stepCount: 2, buffers: [:])
-        #expect(throws: CheckpointError.unknownOptimizer("nadam")) { try unknown.makeOptimizer(for: model.parameters) }
+        let badBetas = OptimizerState(configuration: .adam(learningRate: 0.1, beta1: 1, beta2: 0.999, epsilon: 1e-8, weightDecay: 0),
+                                      stepCount: 0, buffers: [:])
+        #expect(throws: CheckpointError.optimizerState("adam betas must be in [0, 1), got (1.0, 0.999)")) {
+            try badBetas.makeOptimizer(for: model.parameters)
+        }
     }
 
     @Test func readErrorsOfTheFileItselfAreSafeTensorsErrors() throws {

@@ -27,9 +27,7 @@ struct RNNTrainingGettingStartedTests {
                                 training: trainer.trainingState(rngState: rng.state)).write(path: path)
 
             let loaded = try ModelCheckpoint<ManyToOneModel>.read(path: path)
-            let resumed = Trainer(model: loaded.model, optimizer: try loaded.optimizer!.makeOptimizer(for: loaded.model.parameters),
-                                  workers: 2, clipNorm: 5)
-            try resumed.resume(from: loaded.training!)
+            let resumed = try Trainer(resuming: loaded, workers: 2)   // optimizer, schedule, clipping, position
             try resumed.train(on: train, for: .epochs(20))           // as if it had never stopped
 
             let (loss, _) = loaded.model.meanLoss(over: test)         // held-out cross-entropy

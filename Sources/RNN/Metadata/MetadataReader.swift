@@ -1,3 +1,4 @@
+import Foundation
 import Linalg
 
 /// Typed access to checkpoint metadata with precise errors (shared by the model
@@ -36,6 +37,30 @@ package struct MetadataReader {
             throw .invalidMetadata(key: key, value: text, expected: "one of " + E.allCases.map(\.rawValue).joined(separator: ", "))
         }
         return value
+    }
+
+    /// The JSON value under `key`, decoded as `type`.
+    package func json<T: Decodable>(_ key: String, _ type: T.Type) throws(CheckpointError) -> T {
+        let text = try string(key)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch {
+            throw .invalidMetadata(key: key, value: text, expected: "a JSON \(T.self) (\(Self.reason(error)))")
+        }
+    }
+
+    /// A decoding error in one line: what was wrong, and where.
+    private static func reason(_ error: Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+            return keys.isEmpty ? "" : " at \(keys.joined(separator: "."))"
+        }
+        switch error {
+        case .keyNotFound(let key, let c): return "no '\(key.stringValue)'\(path(c))"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): return c.debugDescription + path(c)
+        @unknown default: return "\(error)"
+        }
     }
 
     package func rngState() throws(CheckpointError) -> [UInt32] {

@@ -9,6 +9,10 @@ public final class Adagrad: Optimizer {
     public var epsilon: Float
     public private(set) var stepCount = 0
     public let name = "adagrad"
+    public var configuration: OptimizerConfiguration {
+        .adagrad(learningRate: learningRate, learningRateDecay: learningRateDecay, weightDecay: weightDecay,
+                 initialAccumulator: initialAccumulator, epsilon: epsilon)
+    }
     let sum = Moment("sum")
 
     public init(learningRate: Float = 1e-2, learningRateDecay: Float = 0, weightDecay: Float = 0,

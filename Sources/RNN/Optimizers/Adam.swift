@@ -16,6 +16,9 @@ public final class Adam: Optimizer {
     public var weightDecay: Float
     public private(set) var stepCount = 0
     public let name = "adam"
+    public var configuration: OptimizerConfiguration {
+        .adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
+    }
     let m = Moment("exp_avg"), v = Moment("exp_avg_sq")
     var moments: Moments { Moments(m, v) }
 

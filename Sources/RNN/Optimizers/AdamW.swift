@@ -13,6 +13,9 @@ public final class AdamW: Optimizer {
     private let adam: Adam
     public var weightDecay: Float
     public let name = "adamw"
+    public var configuration: OptimizerConfiguration {
+        .adamw(learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon, weightDecay: weightDecay)
+    }
 
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                 weightDecay: Float = 0.01) {

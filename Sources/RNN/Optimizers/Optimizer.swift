@@ -12,6 +12,9 @@ public protocol Optimizer: AnyObject {
     var stepCount: Int { get }
     /// A short name (`adam`, `sgd`, ...).
     var name: String { get }
+    /// The kind and every hyperparameter (the learning rate of the next step included):
+    /// `configuration.makeOptimizer()` makes one with the same settings.
+    var configuration: OptimizerConfiguration { get }
     /// The weight decay: an L2 term added to the gradient (SGD, Adam, Adagrad, RMSprop, as
     /// PyTorch's), or AdamW's decoupled shrinking of the parameters.
     var weightDecay: Float { get set }
@@ -94,7 +97,7 @@ struct Moments {
 }
 
 /// The optimizers, by the names checkpoints and the command line use: the one list of them.
-public enum OptimizerKind: String, CaseIterable, Sendable {
+public enum OptimizerKind: String, CaseIterable, Codable, Sendable {
     case adam, adamw, sgd, adagrad, rmsprop
 
     /// The largest step count an optimizer restores, and a checkpoint's largest step or

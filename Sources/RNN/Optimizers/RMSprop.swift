@@ -12,6 +12,10 @@ public final class RMSprop: Optimizer {
     public var centered: Bool
     public private(set) var stepCount = 0
     public let name = "rmsprop"
+    public var configuration: OptimizerConfiguration {
+        .rmsprop(learningRate: learningRate, alpha: alpha, epsilon: epsilon, weightDecay: weightDecay, momentum: momentum,
+                 centered: centered)
+    }
     let squareAverage = Moment("square_avg"), momentumBuffer = Moment("momentum_buffer"), gradientAverage = Moment("grad_avg")
     var moments: Moments { Moments(squareAverage, momentumBuffer, gradientAverage) }
 

@@ -12,6 +12,9 @@ public final class SGD: Optimizer {
     public var nesterov: Bool
     public private(set) var stepCount = 0
     public let name = "sgd"
+    public var configuration: OptimizerConfiguration {
+        .sgd(learningRate: learningRate, momentum: momentum, dampening: dampening, weightDecay: weightDecay, nesterov: nesterov)
+    }
     let buffer = Moment("momentum_buffer")
 
     public init(learningRate: Float, momentum: Float = 0, dampening: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {

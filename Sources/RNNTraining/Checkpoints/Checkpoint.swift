@@ -25,8 +25,10 @@ import SafeTensors
 ///   the words one per line, <unk> and <eos> first; none for bytes), vocab_size, hidden_size, num_layers,
 ///   nonlinearity (tanh|relu; rnn only, absent for gru and lstm), initialization;
 ///   when set: embedding_size, tie_weights ("true"), dropout and dropout_seed;
-///   with optimizer state: optimizer (adam|adamw|sgd|adagrad|rmsprop), learning_rate, optimizer_step;
-///   with training state: step, epoch, step_in_epoch, rng_state ("w0,w1,w2,w3");
+///   with optimizer state: optimizer (adam|adamw|sgd|adagrad|rmsprop), learning_rate, optimizer_step,
+///   optimizer_configuration (JSON, every hyperparameter: `OptimizerConfiguration`);
+///   with training state: step, epoch, step_in_epoch, rng_state ("w0,w1,w2,w3"), and when
+///   set learning_rate_schedule (JSON: `LearningRateSchedule` with its plateau state), clip_norm;
 ///   anything else: extra metadata (`metadata`)
 /// ```
 ///
@@ -75,7 +77,7 @@ public struct Checkpoint {
     public let vocabulary: TextVocabulary
     /// How the model was initialized (informational; nil when unknown).
     public var initialization: RecurrentInitialization?
-    /// Optimizer name, learning rate, step count and moment buffers, for resuming.
+    /// Optimizer settings, step count and moment buffers, for resuming.
     public var optimizer: OptimizerState?
     /// Step counters, RNG state and carried hidden state, for resuming.
     public var training: TrainingState?

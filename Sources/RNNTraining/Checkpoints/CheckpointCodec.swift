@@ -1,3 +1,4 @@
+import Foundation
 import RNN
 import Linalg
 import SafeTensors
@@ -11,7 +12,9 @@ import SafeTensors
 ///   {parameter}                    each parameter tensor, in its shape
 ///   optimizer.{buffer}.{parameter} the optimizer's moment buffers, one per parameter
 ///   training.hidden_state          the carried state ([L, B, H], or [2, L, B, H] for the LSTM)
-/// metadata: optimizer, learning_rate, optimizer_step; step, epoch, step_in_epoch, rng_state
+/// metadata: optimizer, learning_rate, optimizer_step, optimizer_configuration (JSON: every
+///           hyperparameter; absent in files before it, which resume with PyTorch's defaults);
+///           step, epoch, step_in_epoch, rng_state, learning_rate_schedule (JSON), clip_norm
 /// ```
 struct CheckpointCodec {
     /// The tensors the model registers, in order.
@@ -25,7 +28,8 @@ struct CheckpointCodec {
 
     /// Metadata keys the codec writes and interprets.
     static let reservedMetadataKeys: Set<String> = [
-        "optimizer", "learning_rate", "optimizer_step", "step", "epoch", "step_in_epoch", "rng_state",
+        "optimizer", "learning_rate", "optimizer_step", "optimizer_configuration", "step", "epoch", "step_in_epoch",
+        "rng_state", "learning_rate_schedule", "clip_norm",
     ]
     static let optimizerPrefix = "optimizer."
     static let hiddenStateTensor = "training.hidden_state"
@@ -52,6 +56,7 @@ struct CheckpointCodec {
             file.metadata["optimizer"] = optimizer.name
             file.metadata["learning_rate"] = String(optimizer.learningRate)
             file.metadata["optimizer_step"] = String(optimizer.stepCount)
+            file.metadata["optimizer_configuration"] = Self.json(optimizer.configuration)
             for (buffer, values) in optimizer.buffers {
                 precondition(values.count == store.count,
                              "optimizer buffer '\(buffer)' has \(values.count) values for \(store.count) parameters")
@@ -67,6 +72,8 @@ struct CheckpointCodec {
             file.metadata["epoch"] = String(training.epoch)
             file.metadata["step_in_epoch"] = String(training.stepInEpoch)
             file.metadata["rng_state"] = training.rngState.map(String.init).joined(separator: ",")
+            if let schedule = training.schedule { file.metadata["learning_rate_schedule"] = Self.json(schedule) }
+            if let clipNorm = training.clipNorm { file.metadata["clip_norm"] = String(clipNorm) }
             if let h = training.hiddenState {
                 guard let state = carriedState else { preconditionFailure("a hidden state for a model that carries none") }
                 let perSequence = state.stateBlocks * state.hiddenSize
@@ -122,8 +129,17 @@ struct CheckpointCodec {
             return nil
         }
         let name = try reader.string("optimizer")
-        guard OptimizerKind(rawValue: name) != nil else { throw .unknownOptimizer(name) }
+        guard let kind = OptimizerKind(rawValue: name) else { throw .unknownOptimizer(name) }
         let learningRate = try reader.float("learning_rate")
+        var configuration = OptimizerConfiguration.defaults(kind, learningRate: learningRate)
+        if file.metadata["optimizer_configuration"] != nil {
+            configuration = try reader.json("optimizer_configuration", OptimizerConfiguration.self)
+            guard configuration.kind == kind else {
+                throw .invalidMetadata(key: "optimizer_configuration", value: file.metadata["optimizer_configuration"]!,
+                                       expected: "the settings of the optimizer the 'optimizer' key names, \(name)")
+            }
+            if let problem = configuration.problem { throw .optimizerState(problem) }
+        }
         let stepCount = try reader.integer("optimizer_step", in: 0...Checkpoint.maximumCount)
         var bufferNames: Set<String> = []
         for tensorName in optimizerTensors {
@@ -148,7 +164,7 @@ struct CheckpointCodec {
             }
             buffers[buffer] = flat
         }
-        return OptimizerState(name: name, learningRate: learningRate, stepCount: stepCount, buffers: buffers)
+        return OptimizerState(configuration: configuration, stepCount: stepCount, buffers: buffers)
     }
 
     /// Training state: counters, random state and (for a model that carries one) the state.
@@ -162,6 +178,15 @@ struct CheckpointCodec {
         let epoch = try reader.integer("epoch", in: 0...Checkpoint.maximumCount)
         let stepInEpoch = try reader.integer("step_in_epoch", in: 0...Checkpoint.maximumCount)
         let rngState = try reader.rngState()
+        var schedule: LearningRateSchedule?
+        if let text = file.metadata["learning_rate_schedule"] {
+            let decoded = try reader.json("learning_rate_schedule", LearningRateSchedule.self)
+            if let problem = decoded.problem {
+                throw .invalidMetadata(key: "learning_rate_schedule", value: text, expected: "a usable schedule (\(problem))")
+            }
+            schedule = decoded
+        }
+        let clipNorm = file.metadata["clip_norm"] == nil ? nil : try reader.float("clip_norm")
         var hidden: [Float]? = nil
         if let tensor {
             guard let state = carriedState else {
@@ -176,7 +201,16 @@ struct CheckpointCodec {
             guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: Self.hiddenStateTensor) }
             hidden = tensor.values
         }
-        return TrainingState(step: step, epoch: epoch, stepInEpoch: stepInEpoch, rngState: rngState, hiddenState: hidden)
+        return TrainingState(step: step, epoch: epoch, stepInEpoch: stepInEpoch, rngState: rngState, hiddenState: hidden,
+                             schedule: schedule, clipNorm: clipNorm)
+    }
+
+    /// `value` as one line of JSON with sorted keys (the same bytes for the same value).
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // The values are checked finite (`problem`), so encoding cannot fail.
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
 
     /// `[L, B, H]` (PyTorch's `h_n`), or for the LSTM `[2, L, B, H]` (`h_n` then `c_n`).

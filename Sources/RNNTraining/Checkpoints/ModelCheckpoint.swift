@@ -34,7 +34,7 @@ public struct ModelCheckpoint<Model: SequenceModel> {
 
     /// The model (its parameters hold the checkpoint's values).
     public let model: Model
-    /// Optimizer name, learning rate, step count and moment buffers, for resuming.
+    /// Optimizer settings, step count and moment buffers, for resuming (`Trainer(resuming:)`).
     public var optimizer: OptimizerState?
     /// Step counters, RNG state and carried state, for resuming.
     public var training: TrainingState?

@@ -10,8 +10,8 @@ import Foundation
 /// var schedule = LearningRateSchedule(base: 2e-3, kind: .cosine(warmupSteps: 100, totalSteps: 5_000, minimum: 1e-5))
 /// schedule.rate(at: TrainingPosition(step: 50))   // 1.02e-3: half-way through the warmup
 /// ```
-public struct LearningRateSchedule: Equatable, Sendable {
-    public enum Kind: Equatable, Sendable {
+public struct LearningRateSchedule: Codable, Equatable, Sendable {
+    public enum Kind: Codable, Equatable, Sendable {
         /// The base rate throughout.
         case constant
         /// char-rnn's decay: the first `after` epochs at the base rate, then ×`factor` per
@@ -77,6 +77,34 @@ public struct LearningRateSchedule: Equatable, Sendable {
             plateauRate = max(plateauRate * factor, minimum)
             badEpochs = 0
         }
+    }
+
+    /// What is wrong with this schedule (a damaged or hostile file's), or nil when it is
+    /// usable: a finite positive base and factors, counts and minimums non-negative,
+    /// a plateau state that a run can reach.
+    public var problem: String? {
+        func bad(_ what: String, _ value: Any) -> String { "learning-rate schedule \(what) is \(value)" }
+        guard base.isFinite && base > 0 else { return bad("base rate", base) }
+        switch kind {
+        case .constant: break
+        case let .decayAfter(epochs, factor):
+            if epochs < 0 { return bad("epoch count", epochs) }
+            if !(factor.isFinite && factor > 0) { return bad("decay factor", factor) }
+        case let .decayEvery(epochs, factor):
+            if epochs < 1 { return bad("epoch count", epochs) }
+            if !(factor.isFinite && factor > 0) { return bad("decay factor", factor) }
+        case let .cosine(warmup, total, minimum):
+            if warmup < 0 || total < 0 { return bad("step count", min(warmup, total)) }
+            if !(minimum.isFinite && minimum >= 0) { return bad("minimum", minimum) }
+        case let .plateau(factor, patience, minimum):
+            if !(factor.isFinite && factor > 0) { return bad("plateau factor", factor) }
+            if patience < 0 { return bad("plateau patience", patience) }
+            if !(minimum.isFinite && minimum >= 0) { return bad("minimum", minimum) }
+        }
+        if badEpochs < 0 { return bad("count of bad epochs", badEpochs) }
+        if !(plateauRate.isFinite && plateauRate > 0) { return bad("plateau rate", plateauRate) }
+        if let best, !best.isFinite { return bad("best loss", best) }
+        return nil
     }
 
     /// The plateau state `(best, badEpochs, rate)`, for checkpoints.

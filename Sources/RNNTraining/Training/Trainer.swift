@@ -14,9 +14,18 @@ import Linalg
 /// }
 /// ```
 ///
-/// Its position (step, epoch, batch of the epoch) and carried state are all a checkpoint
-/// needs besides the weights, the optimizer and the caller's random state, so a resumed
-/// trainer (`resume(from:)`) continues bit for bit.
+/// Its position (step, epoch, batch of the epoch), carried state, schedule and clipping
+/// threshold (`trainingState(rngState:)`) are all a checkpoint needs besides the weights,
+/// the optimizer (`OptimizerState`) and the caller's random state, so a trainer made
+/// again from them (`init(resuming:workers:)`) continues bit for bit:
+///
+/// ```swift
+/// try ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
+///                     training: trainer.trainingState(rngState: rng.state)).write(path: "run.safetensors")
+/// // later, in another process:
+/// let trainer = try Trainer(resuming: try ModelCheckpoint<ManyToOneModel>.read(path: "run.safetensors"), workers: 2)
+/// try trainer.train(on: batches, for: .epochs(20))   // continues at the saved step
+/// ```
 /// - Complexity: per step the model's forward and backward plus `O(P)` for clipping and
 ///   the update; nothing allocated per step once the batch has its size.
 public final class Trainer<Model: SequenceModel> {
@@ -26,7 +35,14 @@ public final class Trainer<Model: SequenceModel> {
     public let optimizer: Optimizer
     /// The gradients' global norm is clipped to this; nil or 0: no clipping.
     public var clipNorm: Float?
-    /// The learning rate of the next step, from the position; nil keeps the optimizer's.
+    /// The learning rate of each step from the position, saved with the training state
+    /// (`trainingState(rngState:)`) so that a resumed run continues it; a `plateau`
+    /// schedule learns from `schedule?.epochEnded(validationLoss:)`, which the caller
+    /// calls at each epoch's end. Nil (and no `learningRateSchedule`): the optimizer's
+    /// rate throughout.
+    public var schedule: LearningRateSchedule?
+    /// Any rule for the learning rate of the next step, from the position; when set it
+    /// is used instead of `schedule`, and is not saved (a resumed run must set it again).
     public var learningRateSchedule: ((TrainingPosition) -> Float)?
     /// When set, called with the model's parameters after each step's gradients are
     /// computed and before they are clipped (per-parameter gradient statistics).
@@ -71,7 +87,7 @@ public final class Trainer<Model: SequenceModel> {
         if carryState, let state = carriedState, state.count != model.stateBlocks * batch.batchSize * model.stateWidth {
             throw .carriedStateMismatch(values: state.count, expected: model.stateBlocks * batch.batchSize * model.stateWidth)
         }
-        let learningRate = learningRateSchedule?(position) ?? optimizer.learningRate
+        let learningRate = learningRateSchedule?(position) ?? schedule.map { Float($0.rate(at: position)) } ?? optimizer.learningRate
         optimizer.learningRate = learningRate
         var input = batch
         if carryState { input.initialState = carriedState }
@@ -129,7 +145,36 @@ public final class Trainer<Model: SequenceModel> {
         }
     }
 
-    /// The position and carried state of `state` (a checkpoint's), to continue from.
+    /// A trainer of `model` that continues the run `optimizer` and `training` were
+    /// captured from (`OptimizerState(capturing:)`, `trainingState(rngState:)`): the
+    /// optimizer with its settings, moments and step count, the schedule with its state,
+    /// the clipping threshold, the position and the carried state. The caller restores
+    /// its own generator from `training.rngState`.
+    /// - Throws: `CheckpointError` when the optimizer state does not fit `model` or has
+    ///   invalid settings; `TrainingError.carriedStateMismatch` when the carried state does
+    ///   not fit `model`.
+    public convenience init(model: Model, resuming optimizer: OptimizerState, training: TrainingState,
+                            workers: Int = 1) throws {
+        self.init(model: model, optimizer: try optimizer.makeOptimizer(for: model.parameters), workers: workers,
+                  clipNorm: training.clipNorm)
+        schedule = training.schedule
+        try resume(from: training)
+    }
+
+    /// A trainer that continues the run `checkpoint` saved (see
+    /// `init(model:resuming:training:workers:)`), on its model.
+    /// - Throws: `CheckpointError.missingMetadata` when the checkpoint has no optimizer or
+    ///   no training state (it holds weights only: make a new `Trainer` to start a run from
+    ///   them), and the errors of `init(model:resuming:training:workers:)`.
+    public convenience init(resuming checkpoint: ModelCheckpoint<Model>, workers: Int = 1) throws {
+        guard let optimizer = checkpoint.optimizer else { throw CheckpointError.missingMetadata("optimizer") }
+        guard let training = checkpoint.training else { throw CheckpointError.missingMetadata("step") }
+        try self.init(model: checkpoint.model, resuming: optimizer, training: training, workers: workers)
+    }
+
+    /// The position and carried state of `state` (a checkpoint's), to continue from;
+    /// the optimizer, schedule and clipping stay as they are (`init(resuming:workers:)`
+    /// restores those too).
     /// - Throws: `.carriedStateMismatch` when the state is not whole `[blocks, B, H]`
     ///   sequences of this model (or the model carries none); the trainer is unchanged.
     public func resume(from state: TrainingState) throws(TrainingError) {
@@ -143,11 +188,12 @@ public final class Trainer<Model: SequenceModel> {
         carriedState = state.hiddenState
     }
 
-    /// The training state to checkpoint: the position, the carried state and `rngState`
-    /// (the caller's generator, e.g. for samples).
+    /// The training state to checkpoint: the position, the carried state, the schedule,
+    /// the clipping threshold and `rngState` (the caller's generator, e.g. for samples).
     public func trainingState(rngState: [UInt32]) -> TrainingState {
         TrainingState(step: position.step, epoch: position.epoch, stepInEpoch: position.stepInEpoch,
-                      rngState: rngState, hiddenState: carriedState)
+                      rngState: rngState, hiddenState: carriedState, schedule: schedule,
+                      clipNorm: clipNorm.flatMap { $0 > 0 ? $0 : nil })
     }
 }
 

@@ -67,6 +67,8 @@ struct TrainingConfiguration {
         static let schedule = "lr_schedule", decayAfter = "lr_decay_after", decayEvery = "lr_decay_every"
         static let warmupSteps = "warmup_steps", minimumLearningRate = "min_lr"
         static let plateauPatience = "plateau_patience", plateauFactor = "plateau_factor"
+        /// A plateau's state in files written before the training state held the schedule
+        /// (read, no longer written).
         static let plateauBest = "lr_plateau_best", plateauBadEpochs = "lr_plateau_bad_epochs", plateauRate = "lr_plateau_rate"
     }
 

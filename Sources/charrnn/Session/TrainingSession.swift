@@ -34,8 +34,6 @@ final class TrainingSession {
     var stepInEpoch: Int { trainer.position.stepInEpoch }
 
     var history = History()
-    /// The learning-rate schedule (its plateau state moves with the validation loss).
-    let schedule: ScheduleBox
     /// With `--track-gradients`: the epoch's gradient statistics so far.
     let gradientTracker: GradientTracker?
     var bestValidationLoss: Double?
@@ -140,15 +138,20 @@ final class TrainingSession {
         trainer = Trainer(model: model, optimizer: optimizer, workers: workers, clipNorm: config.clip)
         trainer.gradientReducer = cluster?.reducer
         let total = config.maxSteps ?? config.epochs! * train.chunkCount
-        let schedule = ScheduleBox(LearningRateSchedule(base: Double(config.learningRate), kind: config.scheduleKind(totalSteps: total)))
-        if let resumed, resumed.training != nil, let rate = resumed.metadata[TrainingConfiguration.Key.plateauRate].flatMap(Double.init),
-           rate.isFinite, rate > 0 {
-            let bad = resumed.metadata[TrainingConfiguration.Key.plateauBadEpochs].flatMap(Int.init) ?? 0
-            let best = resumed.metadata[TrainingConfiguration.Key.plateauBest].flatMap(Double.init)
-            schedule.value.restore(best: best?.isFinite == true ? best : nil, badEpochs: max(0, bad), rate: rate)
+        // The schedule of the options (a resumed run may change them); a plateau continues
+        // from the checkpoint's state: the training state's schedule, or in files written
+        // before it was saved there, charrnn's own lr_plateau_* keys.
+        var schedule = LearningRateSchedule(base: Double(config.learningRate), kind: config.scheduleKind(totalSteps: total))
+        if let resumed, let training = resumed.training, case .plateau = schedule.kind {
+            if let saved = training.schedule?.state {
+                schedule.restore(best: saved.best, badEpochs: saved.badEpochs, rate: saved.rate)
+            } else if let rate = resumed.metadata[TrainingConfiguration.Key.plateauRate].flatMap(Double.init), rate.isFinite, rate > 0 {
+                let bad = resumed.metadata[TrainingConfiguration.Key.plateauBadEpochs].flatMap(Int.init) ?? 0
+                let best = resumed.metadata[TrainingConfiguration.Key.plateauBest].flatMap(Double.init)
+                schedule.restore(best: best?.isFinite == true ? best : nil, badEpochs: max(0, bad), rate: rate)
+            }
         }
-        self.schedule = schedule
-        trainer.learningRateSchedule = { position in Float(schedule.value.rate(at: position)) }
+        trainer.schedule = schedule
         if config.trackGradients {
             let tracker = GradientTracker(model.parameters)
             trainer.gradientObserver = { tracker.observe($0) }
@@ -272,7 +275,7 @@ final class TrainingSession {
             let v = try self.validationLoss(validation)
             validationLoss = v
             history.setLastValidationLoss(v)
-            schedule.value.epochEnded(validationLoss: v)
+            trainer.schedule?.epochEnded(validationLoss: v)
             if v.isFinite && (bestValidationLoss.map { v < $0 } ?? true) {
                 improved = true
                 bestValidationLoss = v
@@ -312,12 +315,6 @@ final class TrainingSession {
         var metadata = staticMetadata
         if let bestValidationLoss { metadata[TrainingConfiguration.Key.bestValidationLoss] = String(bestValidationLoss) }
         metadata[TrainingConfiguration.Key.epochsWithoutImprovement] = String(epochsWithoutImprovement)
-        if case .plateau = schedule.value.kind {
-            let state = schedule.value.state
-            metadata[TrainingConfiguration.Key.plateauRate] = String(state.rate)
-            metadata[TrainingConfiguration.Key.plateauBadEpochs] = String(state.badEpochs)
-            if let best = state.best { metadata[TrainingConfiguration.Key.plateauBest] = String(best) }
-        }
         return Checkpoint(model: model, vocabulary: vocabulary, initialization: config.initialization,
                           optimizer: OptimizerState(capturing: trainer.optimizer),
                           training: try wholeTrainingState(),
@@ -435,11 +432,4 @@ final class TrainingSession {
         if config.historyPath == nil && config.plotPath == nil { next.append("  add --history loss.csv --plot loss.svg to keep the loss curves") }
         Console.note(next.joined(separator: "\n"))
     }
-}
-
-/// The schedule, shared by the session (which feeds it validation losses and saves its
-/// state) and the trainer's learning-rate hook.
-final class ScheduleBox {
-    var value: LearningRateSchedule
-    init(_ value: LearningRateSchedule) { self.value = value }
 }
