@@ -231,7 +231,7 @@ struct SequenceModelTests {
             "rnn.weight_hh_l2", because: "cell lstm, hidden_size 4, num_layers 2, feature_size 3, vocabulary_size 5"))
         #expect(error { $0.tensors["fc.bias"] = nil } == .missingTensor("fc.bias"))
         #expect(error { $0.metadata["start_token"] = "5" } == .invalidMetadata(key: "start_token", value: "5", expected: "an integer in 0...4"))
-        #expect(error { $0.metadata["format_version"] = "3" } == .unsupportedVersion(3, newest: 2))
+        #expect(error { $0.metadata["format_version"] = "4" } == .unsupportedVersion(4, newest: 3))
         // A one-to-many model computes its initial state: a carried state is refused from
         // the configuration alone, whatever its shape.
         #expect(error { $0.metadata["step"] = "1"; $0.metadata["epoch"] = "0"; $0.metadata["step_in_epoch"] = "1"

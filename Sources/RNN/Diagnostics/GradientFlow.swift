@@ -51,6 +51,7 @@ extension ManyToManyModel {
     ///   - horizon: the largest `k`; at most `T − 1`.
     /// - Complexity: the forward pass plus `min(maxSteps, T − horizon)` backward passes.
     public func gradientFlow(_ batch: Batch, horizon: Int, maxSteps: Int = 16) -> GradientFlow {
+        precondition(!rnn.isBidirectional, "gradient flow follows a causal model's steps back in time; this model is bidirectional")
         let B = batch.batchSize, H = rnn.hiddenSize, L = rnn.numLayers, V = fc.outputSize
         layers.forward(batch.input, batchSize: B, initialState: batch.initialState, noise: nil)   // the embedding too; no dropout
         let T = rnn.steps, rows = T * B

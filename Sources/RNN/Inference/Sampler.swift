@@ -53,6 +53,7 @@ public final class Sampler {
 
     public init(model: ManyToManyModel, batchSize: Int = 1) {
         precondition(batchSize >= 1, "a sampler needs at least one sequence, got \(batchSize)")
+        precondition(!model.rnn.isBidirectional, "a sampler generates one token after another, so it needs a one-directional model (this one is bidirectional: a tagger)")
         self.model = model
         self.batchSize = batchSize
         stateCount = model.rnn.stateSize(batchSize: batchSize)

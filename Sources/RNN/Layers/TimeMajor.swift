@@ -49,6 +49,16 @@ package enum TimeMajor {
         gather(state, width: state.count / (blocks * B), steps: blocks, batchSize: B, sequences: range, into: &values)
         out = values
     }
+
+    /// The lengths of sequences `range` of `lengths` into `out` (nil stays nil), reusing
+    /// its storage. - Complexity: O(range.count).
+    package static func gatherLengths(_ lengths: [Int]?, sequences range: Range<Int>, into out: inout [Int]?) {
+        guard let lengths else { out = nil; return }
+        var values = out ?? []
+        out = nil                        // one owner, so the gather writes in place
+        gather(lengths, width: 1, steps: 1, batchSize: lengths.count, sequences: range, into: &values)
+        out = values
+    }
 }
 
 extension SequenceInput {

@@ -52,12 +52,16 @@ public final class EncoderDecoderModel: SequenceModel {
                     recurrent: RecurrentConfiguration) {
             precondition(startToken >= 0 && Int(startToken) < targetVocabularySize && endToken >= 0
                          && Int(endToken) < targetVocabularySize, "the start and end tokens must be target tokens")
+            precondition(!recurrent.bidirectional, Self.bidirectionalProblem)
             self.sourceVocabularySize = sourceVocabularySize
             self.targetVocabularySize = targetVocabularySize
             self.startToken = startToken
             self.endToken = endToken
             self.recurrent = recurrent
         }
+
+        /// Why `recurrent` cannot be bidirectional: it describes the decoder too.
+        static let bidirectionalProblem = "the decoder reads each token it has just generated, so it runs forward only"
 
         /// `encoder.*`, `decoder.*`, `fc.weight` [V_out, H], `fc.bias` [V_out].
         public var parameterShapes: [ParameterShape] {
@@ -80,6 +84,9 @@ public final class EncoderDecoderModel: SequenceModel {
         public init(metadata: [String: String]) throws(CheckpointError) {
             let reader = MetadataReader(metadata: metadata)
             let recurrent = try RecurrentConfiguration(metadata: metadata)
+            if recurrent.bidirectional {
+                throw .invalidMetadata(key: "bidirectional", value: "true", expected: "false: \(Self.bidirectionalProblem)")
+            }
             let source = try reader.integer("source_vocabulary_size", in: 1...RecurrentConfiguration.maximumInputSize)
             let target = try reader.integer("target_vocabulary_size", in: 1...RecurrentConfiguration.maximumInputSize)
             let start = try reader.integer("start_token", in: 0...(target - 1))

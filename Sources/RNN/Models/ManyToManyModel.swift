@@ -57,19 +57,26 @@ public final class ManyToManyModel: SequenceModel {
         /// `[T*B]` class indices, `-1` = not counted.
         public var targets: [Int32]
         public var batchSize: Int
-        /// `rnn.stateSize(batchSize: B)` values `[parts, L, B, H]`, or nil for zeros.
+        /// `rnn.stateSize(batchSize: B)` values `[parts, L·D, B, H]`, or nil for zeros.
         public var initialState: [Float]?
+        /// `[B]` lengths in `1...T` of sequences padded at their end (targets `-1` there),
+        /// or nil: all `T` steps. A bidirectional stack's reverse direction starts at each
+        /// sequence's own last step; a one-directional stack needs none (it is causal).
+        public var lengths: [Int]?
 
         public init() {
             self.init(input: .tokens([]), targets: [], batchSize: 0)
         }
 
-        public init(input: SequenceInput, targets: [Int32], batchSize: Int, initialState: [Float]? = nil) {
+        public init(input: SequenceInput, targets: [Int32], batchSize: Int, initialState: [Float]? = nil,
+                    lengths: [Int]? = nil) {
             precondition(targets.count == input.rowCount, "\(targets.count) targets for \(input.rowCount) input rows (T*B)")
+            precondition(lengths == nil || lengths!.count == batchSize, "\(lengths!.count) lengths for a batch of \(batchSize)")
             self.input = input
             self.targets = targets
             self.batchSize = batchSize
             self.initialState = initialState
+            self.lengths = lengths
         }
 
         public var countedTargets: Int { SoftmaxCrossEntropy.countedTargets(targets) }
@@ -92,6 +99,7 @@ public final class ManyToManyModel: SequenceModel {
             self.targets = targets
             self.batchSize = batchSize
             initialState = nil
+            lengths = nil
         }
 
         public mutating func takeSequences(_ range: Range<Int>, of batch: Batch, stateBlocks: Int) {
@@ -99,6 +107,7 @@ public final class ManyToManyModel: SequenceModel {
             input.takeSequences(range, of: batch.input, batchSize: B)
             TimeMajor.gather(batch.targets, width: 1, steps: T, batchSize: B, sequences: range, into: &targets)
             TimeMajor.gatherState(batch.initialState, blocks: stateBlocks, batchSize: B, sequences: range, into: &initialState)
+            TimeMajor.gatherLengths(batch.lengths, sequences: range, into: &lengths)
             batchSize = range.count
             firstSequence = batch.firstSequence + range.lowerBound
         }
@@ -125,15 +134,15 @@ public final class ManyToManyModel: SequenceModel {
                   initialization: initialization, using: &rng)
     }
 
-    public var stateBlocks: Int { rnn.cell.stateParts * rnn.numLayers }
+    public var stateBlocks: Int { rnn.cell.stateParts * rnn.numLayers * rnn.directions }
     public var stateWidth: Int { rnn.hiddenSize }
     public func finalState(into out: inout [Float]) { rnn.finalState(into: &out) }
 
     /// Number of output classes.
     public var outputSize: Int { fc.outputSize }
 
-    private func runForward(_ input: SequenceInput, batchSize: Int, initialState: [Float]?) -> Int {
-        layers.forward(input, batchSize: batchSize, initialState: initialState, noise: nil)
+    private func runForward(_ input: SequenceInput, batchSize: Int, initialState: [Float]?, lengths: [Int]? = nil) -> Int {
+        layers.forward(input, batchSize: batchSize, initialState: initialState, noise: nil, lengths: lengths)
         return computeLogits(batchSize: batchSize).rows
     }
 
@@ -147,9 +156,10 @@ public final class ManyToManyModel: SequenceModel {
         return (rows, x)
     }
 
-    /// The logits `[T*B, outputSize]` for `input`, from `initialState` (zeros when nil).
-    public func forward(_ input: SequenceInput, batchSize: Int, initialState: [Float]? = nil) -> Matrix {
-        let rows = runForward(input, batchSize: batchSize, initialState: initialState)
+    /// The logits `[T*B, outputSize]` for `input`, from `initialState` (zeros when nil);
+    /// `lengths` as `Batch.lengths`.
+    public func forward(_ input: SequenceInput, batchSize: Int, initialState: [Float]? = nil, lengths: [Int]? = nil) -> Matrix {
+        let rows = runForward(input, batchSize: batchSize, initialState: initialState, lengths: lengths)
         return Matrix(rows: rows, cols: fc.outputSize, storage: logitBuffer.array)
     }
 
@@ -164,7 +174,8 @@ public final class ManyToManyModel: SequenceModel {
         parameters.zeroGradients()
         let noise = layers.trainingNoise(step: trainingStep, firstSequence: batch.firstSequence)
         trainingStep += 1
-        layers.forward(batch.input, batchSize: batch.batchSize, initialState: batch.initialState, noise: noise)
+        layers.forward(batch.input, batchSize: batch.batchSize, initialState: batch.initialState, noise: noise,
+                       lengths: batch.lengths)
         let loss = profiler.measure(.outputAndLoss) {
             let (rows, fcInput) = computeLogits(batchSize: batch.batchSize)
             let classes = fc.outputSize
@@ -193,7 +204,7 @@ public final class ManyToManyModel: SequenceModel {
 
     /// Mean cross-entropy of `batch.targets` without touching gradients.
     public func loss(_ batch: Batch) -> Double {
-        let rows = runForward(batch.input, batchSize: batch.batchSize, initialState: batch.initialState)
+        let rows = runForward(batch.input, batchSize: batch.batchSize, initialState: batch.initialState, lengths: batch.lengths)
         return batch.targets.withUnsafeBufferPointer { t in
             SoftmaxCrossEntropy.compute(logits: logitBuffer.pointer, rows: rows, classes: fc.outputSize,
                                         targets: t.baseAddress!, gradient: nil).loss

@@ -31,7 +31,7 @@ public final class ManyToOneModel: SequenceModel {
     /// sets it; each `computeGradients` advances it).
     public var trainingStep = 0
     let layers: StackWithOutput
-    let lastHidden = FloatBuffer()      // [B, H]
+    let lastHidden = FloatBuffer()      // [B, D·H]
     let lastHiddenGradient = FloatBuffer()
     let logitBuffer = FloatBuffer()     // [B, O]
     /// Each sequence's length in the last forward.
@@ -83,14 +83,7 @@ public final class ManyToOneModel: SequenceModel {
             let B = batch.batchSize
             input.takeSequences(range, of: batch.input, batchSize: B)
             TimeMajor.gather(batch.labels, width: 1, steps: 1, batchSize: B, sequences: range, into: &labels)
-            if let all = batch.lengths {
-                var mine = lengths ?? []
-                lengths = nil
-                TimeMajor.gather(all, width: 1, steps: 1, batchSize: B, sequences: range, into: &mine)
-                lengths = mine
-            } else {
-                lengths = nil
-            }
+            TimeMajor.gatherLengths(batch.lengths, sequences: range, into: &lengths)
             TimeMajor.gatherState(batch.initialState, blocks: stateBlocks, batchSize: B, sequences: range, into: &initialState)
             batchSize = range.count
             firstSequence = batch.firstSequence + range.lowerBound
@@ -112,7 +105,7 @@ public final class ManyToOneModel: SequenceModel {
                   using: &rng)
     }
 
-    public var stateBlocks: Int { rnn.cell.stateParts * rnn.numLayers }
+    public var stateBlocks: Int { rnn.cell.stateParts * rnn.numLayers * rnn.directions }
     public var stateWidth: Int { rnn.hiddenSize }
     /// The state after each sequence's own last step.
     public func finalState(into out: inout [Float]) { rnn.finalState(lengths: lengths, into: &out) }
@@ -121,22 +114,34 @@ public final class ManyToOneModel: SequenceModel {
     /// logits `[B, O]` are in `logitBuffer`. Returns the output layer's input `[B, H]`.
     @discardableResult
     private func runForward(_ batch: Batch, noise: DropoutNoise? = nil) -> UnsafePointer<Float> {
-        let B = batch.batchSize, H = rnn.hiddenSize
-        layers.forward(batch.input, batchSize: B, initialState: batch.initialState, noise: noise)
+        let B = batch.batchSize, W = rnn.outputWidth
+        layers.forward(batch.input, batchSize: B, initialState: batch.initialState, noise: noise, lengths: batch.lengths)
         lengths.removeAll(keepingCapacity: true)
         if let given = batch.lengths { lengths.append(contentsOf: given) } else { lengths.append(contentsOf: repeatElement(rnn.steps, count: B)) }
         rnn.checkLengths(lengths)
         return profiler.measure(.outputAndLoss) {
-            lastHidden.resize(B * H)
+            lastHidden.resize(B * W)
             rnn.withOutputs { h in
-                for b in 0..<B {
-                    (lastHidden.pointer + b * H).update(from: h.baseAddress! + ((lengths[b] - 1) * B + b) * H, count: H)
+                forEachFinalOutput { b, column, row in
+                    (lastHidden.pointer + b * W + column).update(from: h.baseAddress! + row * W + column, count: rnn.hiddenSize)
                 }
             }
             logitBuffer.resize(B * fc.outputSize)
             let x = layers.outputLayerInput(lastHidden.pointer, steps: 1, batchSize: B)
             fc.forward(x, rows: B, into: logitBuffer.pointer)
             return x
+        }
+    }
+
+    /// Calls `body(b, column, row)` for each sequence `b` and direction: the `H` values at
+    /// `column` of the head's input row `b` are those at `column` of the top outputs' row
+    /// `row` — the forward direction's last step, and the reverse direction's first
+    /// (`cat(h_n[-2], h_n[-1])` of a bidirectional PyTorch stack).
+    private func forEachFinalOutput(_ body: (_ b: Int, _ column: Int, _ row: Int) -> Void) {
+        for b in 0..<lengths.count {
+            for d in 0..<rnn.directions {
+                body(b, d * rnn.hiddenSize, rnn.finalOutputRow(direction: d, sequence: b, length: lengths[b]))
+            }
         }
     }
 
@@ -149,21 +154,20 @@ public final class ManyToOneModel: SequenceModel {
         let noise = layers.trainingNoise(step: trainingStep, firstSequence: batch.firstSequence)
         trainingStep += 1
         let fcInput = runForward(batch, noise: noise)
-        let B = batch.batchSize, H = rnn.hiddenSize
+        let B = batch.batchSize, W = rnn.outputWidth
         let loss = profiler.measure(.outputAndLoss) {
             let logits = logitBuffer.pointer
             let loss = batch.labels.withUnsafeBufferPointer { t in
                 SoftmaxCrossEntropy.compute(logits: logits, rows: B, classes: fc.outputSize, targets: t.baseAddress!,
                                             gradient: logits).loss
             }
-            lastHiddenGradient.resize(B * H)
+            lastHiddenGradient.resize(B * W)
             fc.backward(logits, input: fcInput, rows: B, inputGradient: lastHiddenGradient.pointer)
             layers.outputLayerInputBackward(lastHiddenGradient.pointer, rows: B)
             rnn.withOutputGradient { d in
-                for b in 0..<B {
-                    let row = d.baseAddress! + ((lengths[b] - 1) * B + b) * H
-                    let src = lastHiddenGradient.pointer + b * H
-                    for j in 0..<H { row[j] += src[j] }
+                forEachFinalOutput { b, column, row in
+                    let to = d.baseAddress! + row * W + column, from = lastHiddenGradient.pointer + b * W + column
+                    for j in 0..<rnn.hiddenSize { to[j] += from[j] }
                 }
             }
             return loss

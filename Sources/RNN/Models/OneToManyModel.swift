@@ -45,11 +45,15 @@ public final class OneToManyModel: SequenceModel {
 
         public init(featureSize: Int, vocabularySize: Int, startToken: Int32, recurrent: RecurrentConfiguration) {
             precondition(startToken >= 0 && Int(startToken) < vocabularySize, "startToken must be a token of the vocabulary")
+            precondition(!recurrent.bidirectional, Self.bidirectionalProblem)
             self.featureSize = featureSize
             self.vocabularySize = vocabularySize
             self.startToken = startToken
             self.recurrent = recurrent
         }
+
+        /// Why a generator cannot be bidirectional.
+        static let bidirectionalProblem = "a generator reads each token it has just generated, so it runs forward only"
 
         /// `init.weight` [S, F], `init.bias` [S], `rnn.*`, `fc.weight` [V, H], `fc.bias` [V].
         public var parameterShapes: [ParameterShape] {
@@ -70,6 +74,9 @@ public final class OneToManyModel: SequenceModel {
         public init(metadata: [String: String]) throws(CheckpointError) {
             let reader = MetadataReader(metadata: metadata)
             let recurrent = try RecurrentConfiguration(metadata: metadata)
+            if recurrent.bidirectional {
+                throw .invalidMetadata(key: "bidirectional", value: "true", expected: "false: \(Self.bidirectionalProblem)")
+            }
             let features = try reader.integer("feature_size", in: 1...RecurrentConfiguration.maximumInputSize)
             let vocabulary = try reader.integer("vocabulary_size", in: 1...RecurrentConfiguration.maximumInputSize)
             let start = try reader.integer("start_token", in: 0...(vocabulary - 1))

@@ -40,18 +40,21 @@ final class StackWithOutput {
 
     /// Runs the embedding (with its dropout) and the stack over `input`.
     /// - Precondition: token input when there is an embedding.
-    func forward(_ input: SequenceInput, batchSize B: Int, initialState: [Float]?, noise: DropoutNoise?) {
-        guard let h0 = initialState else { return forward(input, batchSize: B, state: nil, noise: noise) }
+    /// `lengths`: each sequence's, where a bidirectional stack's reverse direction starts.
+    func forward(_ input: SequenceInput, batchSize B: Int, initialState: [Float]?, noise: DropoutNoise?,
+                 lengths: [Int]? = nil) {
+        guard let h0 = initialState else { return forward(input, batchSize: B, state: nil, noise: noise, lengths: lengths) }
         precondition(h0.count == rnn.stateSize(batchSize: B),
                      "initialState has \(h0.count) elements, expected \(rnn.stateSize(batchSize: B))")
-        h0.withUnsafeBufferPointer { forward(input, batchSize: B, state: $0.baseAddress!, noise: noise) }
+        h0.withUnsafeBufferPointer { forward(input, batchSize: B, state: $0.baseAddress!, noise: noise, lengths: lengths) }
     }
 
     /// `forward` from the state at `state` (`rnn.stateSize(batchSize: B)` values; nil: zeros).
-    func forward(_ input: SequenceInput, batchSize B: Int, state: UnsafePointer<Float>?, noise: DropoutNoise?) {
+    func forward(_ input: SequenceInput, batchSize B: Int, state: UnsafePointer<Float>?, noise: DropoutNoise?,
+                 lengths: [Int]? = nil) {
         self.noise = noise
         guard let embedding else {
-            return rnn.forward(input, batchSize: B, state: state, dropout: noise)
+            return rnn.forward(input, batchSize: B, state: state, dropout: noise, lengths: lengths)
         }
         guard case .tokens(let t) = input else {
             preconditionFailure("a model with an embedding takes token input, not vectors")
@@ -59,7 +62,7 @@ final class StackWithOutput {
         tokens.removeAll(keepingCapacity: true)
         tokens.append(contentsOf: t)
         let rows = t.count, E = embedding.embeddingSize
-        rnn.forward(denseRows: rows, batchSize: B, initialState: state, dropout: noise) { x in
+        rnn.forward(denseRows: rows, batchSize: B, initialState: state, dropout: noise, lengths: lengths) { x in
             tokens.withUnsafeBufferPointer { embedding.forward($0.baseAddress!, rows: rows, into: x) }
             if let noise {
                 inputDropout.forward(noise, steps: rows / B, batchSize: B, width: E, x, into: x)
@@ -67,11 +70,11 @@ final class StackWithOutput {
         }
     }
 
-    /// The output layer's input for the `[T*B, H]` rows `h` (`T` = `steps`): `h` itself,
+    /// The output layer's input for the `[T*B, D·H]` rows `h` (`T` = `steps`): `h` itself,
     /// or after a training forward `h` with dropout (valid until the next call).
     func outputLayerInput(_ h: UnsafePointer<Float>, steps T: Int, batchSize B: Int) -> UnsafePointer<Float> {
         guard let noise else { return h }
-        let H = rnn.hiddenSize
+        let H = rnn.outputWidth
         droppedOutput.resize(T * B * H)
         outputDropout.forward(noise, steps: T, batchSize: B, width: H, h, into: droppedOutput.pointer)
         return UnsafePointer(droppedOutput.pointer)
@@ -80,7 +83,7 @@ final class StackWithOutput {
     /// d(loss)/d(output layer input) `[rows, H]` to d(loss)/d(`h`), in place (the mask
     /// of `outputLayerInput`).
     func outputLayerInputBackward(_ gradient: UnsafeMutablePointer<Float>, rows: Int) {
-        if noise != nil { outputDropout.backward(gradient, count: rows * rnn.hiddenSize) }
+        if noise != nil { outputDropout.backward(gradient, count: rows * rnn.outputWidth) }
     }
 
     /// After `rnn.backward()`: the embedding's gradient (through its dropout mask).

@@ -53,7 +53,8 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
         precondition(embeddingSize >= 0, "embeddingSize must be 0 (none) or positive, got \(embeddingSize)")
         precondition(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got \(dropout)")
         if tiedWeights, let problem = Self.tyingProblem(inputSize: inputSize, outputSize: outputSize,
-                                                        embeddingSize: embeddingSize, hiddenSize: recurrent.hiddenSize) {
+                                                        embeddingSize: embeddingSize, hiddenSize: recurrent.hiddenSize,
+                                                        bidirectional: recurrent.bidirectional) {
             preconditionFailure(problem)
         }
         self.inputSize = inputSize
@@ -66,8 +67,12 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
     }
 
     /// Why the output weight cannot be the embedding for these sizes, or nil when it can.
-    public static func tyingProblem(inputSize: Int, outputSize: Int, embeddingSize: Int, hiddenSize: Int) -> String? {
+    public static func tyingProblem(inputSize: Int, outputSize: Int, embeddingSize: Int, hiddenSize: Int,
+                                    bidirectional: Bool = false) -> String? {
         if embeddingSize == 0 { return "tied weights need an embedding (an embedding size above 0)" }
+        if bidirectional {
+            return "tied weights need a one-directional stack: a bidirectional one's outputs are 2H wide, the embedding's rows E"
+        }
         if embeddingSize != hiddenSize {
             return "tied weights need the embedding size (\(embeddingSize)) to equal the hidden size (\(hiddenSize)): the output layer's weight [V, H] is the embedding [V, E]"
         }
@@ -82,13 +87,15 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
         let recurrent = try RecurrentConfiguration(metadata: metadata)
         let inputSize = try reader.integer("input_size", in: 1...RecurrentConfiguration.maximumInputSize)
         let outputSize = try reader.integer("output_size", in: 1...RecurrentConfiguration.maximumInputSize)
-        let parts = try Self.readInputAndDropout(metadata, inputSize: inputSize, outputSize: outputSize, hiddenSize: recurrent.hiddenSize)
+        let parts = try Self.readInputAndDropout(metadata, inputSize: inputSize, outputSize: outputSize,
+                                                 hiddenSize: recurrent.hiddenSize, bidirectional: recurrent.bidirectional)
         self.init(inputSize: inputSize, outputSize: outputSize, recurrent: recurrent, embeddingSize: parts.embeddingSize,
                   tiedWeights: parts.tiedWeights, dropout: parts.dropout, dropoutSeed: parts.dropoutSeed)
     }
 
     /// The `embedding_size`, `tie_weights`, `dropout` and `dropout_seed` keys (each absent: 0/off).
-    package static func readInputAndDropout(_ metadata: [String: String], inputSize: Int, outputSize: Int, hiddenSize: Int)
+    package static func readInputAndDropout(_ metadata: [String: String], inputSize: Int, outputSize: Int, hiddenSize: Int,
+                                            bidirectional: Bool = false)
         throws(CheckpointError) -> (embeddingSize: Int, tiedWeights: Bool, dropout: Float, dropoutSeed: UInt64) {
         let reader = MetadataReader(metadata: metadata)
         let E = metadata["embedding_size"] == nil ? 0 : try reader.integer("embedding_size", in: 0...RecurrentConfiguration.maximumHiddenSize)
@@ -99,7 +106,8 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
             }
             tied = text == "true"
         }
-        if tied, let problem = tyingProblem(inputSize: inputSize, outputSize: outputSize, embeddingSize: E, hiddenSize: hiddenSize) {
+        if tied, let problem = tyingProblem(inputSize: inputSize, outputSize: outputSize, embeddingSize: E, hiddenSize: hiddenSize,
+                                            bidirectional: bidirectional) {
             throw .invalidMetadata(key: "tie_weights", value: "true", expected: "false: \(problem)")
         }
         var dropout: Float = 0
@@ -123,12 +131,12 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
     public var stackInputSize: Int { embeddingSize > 0 ? embeddingSize : inputSize }
 
     /// `embedding.weight` [V, E] (with an embedding), `rnn.*` (the stack), then
-    /// `fc.weight` [O, H] (unless tied: it is `embedding.weight`) and `fc.bias` [O] —
+    /// `fc.weight` [O, D·H] (unless tied: it is `embedding.weight`) and `fc.bias` [O] —
     /// the order of word_language_model's encoder, rnn, decoder.
     public var parameterShapes: [ParameterShape] {
         (embeddingSize > 0 ? Embedding.parameterShapes(vocabularySize: inputSize, embeddingSize: embeddingSize, prefix: "embedding.") : [])
             + recurrent.parameterShapes(inputSize: stackInputSize, prefix: "rnn.")
-            + Linear.parameterShapes(inputSize: recurrent.hiddenSize, outputSize: outputSize, prefix: "fc.")
+            + Linear.parameterShapes(inputSize: recurrent.outputWidth, outputSize: outputSize, prefix: "fc.")
                 .filter { !tiedWeights || $0.name != "fc.weight" }
     }
 
@@ -163,7 +171,7 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
     /// `dW` and `dH`, 6HO per output row.
     public func trainingFlops(batchSize: Int, steps: Int) -> Double {
         recurrent.trainingFlopsPerToken(tokenInput: embeddingSize == 0, inputSize: stackInputSize) * Double(batchSize * steps)
-            + 6 * Double(recurrent.hiddenSize * outputSize) * Double(Output.outputRows(batchSize: batchSize, steps: steps))
+            + 6 * Double(recurrent.outputWidth * outputSize) * Double(Output.outputRows(batchSize: batchSize, steps: steps))
     }
 
     /// The floats of a step's workspaces over `rows = T·B` rows: the stack's, the logits
@@ -171,7 +179,7 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
     /// the dropped activations, and the output layer's prepared `Wᵀ` (for single rows).
     public func workspaceFloats(rows: Int, batchSize: Int) -> Double {
         let outputRows = Output.outputRows(batchSize: batchSize, steps: rows / max(batchSize, 1))
-        let H = recurrent.hiddenSize, L = recurrent.numLayers
+        let H = recurrent.outputWidth, L = recurrent.numLayers
         let dropped = dropout > 0 ? Double(rows * embeddingSize + (L - 1) * rows * H) * 3 + Double(outputRows * H) * 2 : 0
         return recurrent.workspaceFloats(rows: rows, batchSize: batchSize)
             + Double(outputRows * outputSize) * 2 + Double(rows * embeddingSize) * 2 + dropped + Double(H * outputSize)
@@ -184,7 +192,7 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
         let rnn = recurrent.makeStack(inputSize: stackInputSize, parameters: parameters, prefix: "rnn.")
         let fc = tiedWeights
             ? Linear(sharing: embedding!.weight, parameters: parameters, prefix: "fc.")
-            : Linear(inputSize: recurrent.hiddenSize, outputSize: outputSize, parameters: parameters, prefix: "fc.")
+            : Linear(inputSize: recurrent.outputWidth, outputSize: outputSize, parameters: parameters, prefix: "fc.")
         return StackWithOutput(embedding: embedding, rnn: rnn, fc: fc, dropout: dropout, dropoutSeed: dropoutSeed)
     }
 }

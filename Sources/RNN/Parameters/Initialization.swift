@@ -19,7 +19,7 @@ extension RecurrentStack {
     public func initialize(_ scheme: RecurrentInitialization = .pytorchDefault, using rng: inout SeededRandom) {
         precondition(scheme != .identity || cell == .rnn, "identity initialization is for the vanilla RNN only, not \(cell)")
         let bound = 1 / Float(hiddenSize).squareRoot()
-        for k in 0..<numLayers {
+        for k in 0..<layerDirections {
             var slots = [weightIH[k], weightHH[k]]
             if hasBias { slots += [biasIH[k], biasHH[k]] }
             for s in slots {
@@ -62,7 +62,7 @@ extension Linear {
 extension RecurrentStack {
     /// Makes a gated cell carry its state at the start of training: sets the total
     /// bias (`b_ih + b_hh`) of the LSTM's forget gate or the GRU's update gate to `bias`
-    /// in every layer, so a fraction `σ(bias)` of the state is kept per step — a memory
+    /// in every layer and direction, so a fraction `σ(bias)` of the state is kept per step — a memory
     /// of about `1 + exp(bias)` steps. `log(T)` suits dependencies over `T` steps
     /// ("chrono" initialization, Tallec & Ollivier 2018); Jozefowicz et al. (2015)
     /// recommend 1 for the LSTM's forget gate.
@@ -70,7 +70,7 @@ extension RecurrentStack {
     public func initializeCarryGate(bias: Float) {
         precondition(cell != .rnn && hasBias, "the carry gate bias applies to a GRU or LSTM with biases")
         let H = hiddenSize
-        for k in 0..<numLayers {
+        for k in 0..<layerDirections {
             // Gate block 1 is the forget gate (LSTM: i, f, g, o) and the update gate (GRU: r, z, n).
             for j in 0..<H {
                 parameters.values[biasIH[k].offset + H + j] = bias

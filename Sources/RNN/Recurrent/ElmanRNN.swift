@@ -28,10 +28,10 @@ public final class ElmanRNN: RecurrentStack {
 
     /// Creates the stack and registers its (zero) parameters; call `initialize`.
     public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, nonlinearity: Nonlinearity = .tanh,
-                bias: Bool = true, parameters: ParameterStore, prefix: String = "rnn.") {
+                bias: Bool = true, bidirectional: Bool = false, parameters: ParameterStore, prefix: String = "rnn.") {
         self.nonlinearity = nonlinearity
         super.init(cell: .rnn, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                   parameters: parameters, prefix: prefix)
+                   bidirectional: bidirectional, parameters: parameters, prefix: prefix)
     }
 
     /// Pre-activations go straight into the state rows, and are activated in place.

@@ -27,16 +27,16 @@ public final class GRU: RecurrentStack {
     let inputSideGradient = FloatBuffer()      // [T*B, 3H]
     let hiddenSideGradient = FloatBuffer()     // [T*B, 3H]
 
-    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true,
+    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, bidirectional: Bool = false,
                 parameters: ParameterStore, prefix: String = "rnn.") {
         super.init(cell: .gru, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                   parameters: parameters, prefix: prefix)
+                   bidirectional: bidirectional, parameters: parameters, prefix: prefix)
     }
 
     override func prepareCellBuffers(T: Int, B: Int) {
         let H = hiddenSize
-        while gates.count < numLayers { gates.append(FloatBuffer()); hiddenN.append(FloatBuffer()) }
-        for k in 0..<numLayers {
+        while gates.count < layerDirections { gates.append(FloatBuffer()); hiddenN.append(FloatBuffer()) }
+        for k in 0..<layerDirections {
             gates[k].resize(T * B * 3 * H)
             hiddenN[k].resize(T * B * H)
         }

@@ -28,16 +28,16 @@ public final class LSTM: RecurrentStack {
     let gateGradient = FloatBuffer()   // [T*B, 4H]
     let cellCarry = FloatBuffer()      // [B, H]
 
-    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true,
+    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, bidirectional: Bool = false,
                 parameters: ParameterStore, prefix: String = "rnn.") {
         super.init(cell: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                   parameters: parameters, prefix: prefix)
+                   bidirectional: bidirectional, parameters: parameters, prefix: prefix)
     }
 
     override func prepareCellBuffers(T: Int, B: Int) {
         let H = hiddenSize
-        while cells.count < numLayers { cells.append(FloatBuffer()); gates.append(FloatBuffer()); tanhCells.append(FloatBuffer()) }
-        for k in 0..<numLayers {
+        while cells.count < layerDirections { cells.append(FloatBuffer()); gates.append(FloatBuffer()); tanhCells.append(FloatBuffer()) }
+        for k in 0..<layerDirections {
             cells[k].resize((T + 1) * B * H)
             gates[k].resize(T * B * 4 * H)
             tanhCells[k].resize(T * B * H)
@@ -80,7 +80,7 @@ public final class LSTM: RecurrentStack {
 
     override func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, finalState: FinalStateGradient?)
         -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>) {
-        let H = hiddenSize, G = 4 * H, L = numLayers
+        let H = hiddenSize, G = 4 * H, L = layerDirections
         gateGradient.resize(T * B * G)
         cellCarry.resize(B * H)
         cellCarry.zero()

@@ -16,26 +16,27 @@ public enum RecurrentCell: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// Number of `[numLayers, B, H]` tensors in the recurrent state (LSTM: h and c).
+    /// Number of `[numLayers·directions, B, H]` tensors in the recurrent state (LSTM: h and c).
     public var stateParts: Int { self == .lstm ? 2 : 1 }
 }
 
 extension RecurrentStack {
-    /// A stack of `cell` layers; `nonlinearity` applies to the vanilla RNN only (GRU
-    /// and LSTM have fixed activations).
+    /// A stack of `cell` layers (in both directions when `bidirectional`); `nonlinearity`
+    /// applies to the vanilla RNN only (GRU and LSTM have fixed activations).
     public static func make(_ cell: RecurrentCell, inputSize: Int, hiddenSize: Int, numLayers: Int = 1,
-                            nonlinearity: Nonlinearity = .tanh, bias: Bool = true,
+                            nonlinearity: Nonlinearity = .tanh, bias: Bool = true, bidirectional: Bool = false,
                             parameters: ParameterStore, prefix: String = "rnn.") -> RecurrentStack {
         switch cell {
         case .rnn:
             return ElmanRNN(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
-                            nonlinearity: nonlinearity, bias: bias, parameters: parameters, prefix: prefix)
+                            nonlinearity: nonlinearity, bias: bias, bidirectional: bidirectional, parameters: parameters,
+                            prefix: prefix)
         case .gru:
             return GRU(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                       parameters: parameters, prefix: prefix)
+                       bidirectional: bidirectional, parameters: parameters, prefix: prefix)
         case .lstm:
             return LSTM(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                        parameters: parameters, prefix: prefix)
+                        bidirectional: bidirectional, parameters: parameters, prefix: prefix)
         }
     }
 }

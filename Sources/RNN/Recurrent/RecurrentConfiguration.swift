@@ -22,21 +22,33 @@ public struct ParameterShape: Equatable, Sendable {
 /// from this one description.
 ///
 /// Metadata keys: `cell` (rnn|gru|lstm; absent = rnn), `hidden_size`, `num_layers`,
-/// `nonlinearity` (tanh|relu; the vanilla RNN only, absent for GRU and LSTM).
+/// `nonlinearity` (tanh|relu; the vanilla RNN only, absent for GRU and LSTM), and
+/// `bidirectional` ("true"; absent = one direction).
 public struct RecurrentConfiguration: Equatable, Sendable {
     public var cell: RecurrentCell
     public var hiddenSize: Int
     public var numLayers: Int
     /// The vanilla RNN's activation; `.tanh` (unused) for GRU and LSTM.
     public var nonlinearity: Nonlinearity
+    /// Each layer also reads its input backwards, with its own parameters
+    /// (`torch.nn.LSTM(bidirectional=True)`; see `RecurrentStack`).
+    public var bidirectional: Bool
 
-    public init(cell: RecurrentCell = .rnn, hiddenSize: Int, numLayers: Int = 1, nonlinearity: Nonlinearity = .tanh) {
+    public init(cell: RecurrentCell = .rnn, hiddenSize: Int, numLayers: Int = 1, nonlinearity: Nonlinearity = .tanh,
+                bidirectional: Bool = false) {
         precondition(cell == .rnn || nonlinearity == .tanh, "the nonlinearity applies to the vanilla RNN only, not \(cell)")
         self.cell = cell
         self.hiddenSize = hiddenSize
         self.numLayers = numLayers
         self.nonlinearity = nonlinearity
+        self.bidirectional = bidirectional
     }
+
+    /// 1, or 2 when bidirectional.
+    public var directions: Int { bidirectional ? 2 : 1 }
+
+    /// The width of a layer's output (and of the input of the layers above it): `D·H`.
+    public var outputWidth: Int { directions * hiddenSize }
 
     /// The largest `hidden_size` and `num_layers` a checkpoint may declare.
     public static let maximumHiddenSize = 1 << 20
@@ -47,27 +59,31 @@ public struct RecurrentConfiguration: Equatable, Sendable {
     /// The stack of this configuration over inputs of `inputSize`, registered in `parameters`.
     public func makeStack(inputSize: Int, parameters: ParameterStore, prefix: String) -> RecurrentStack {
         RecurrentStack.make(cell, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
-                            nonlinearity: nonlinearity, parameters: parameters, prefix: prefix)
+                            nonlinearity: nonlinearity, bidirectional: bidirectional, parameters: parameters, prefix: prefix)
     }
 
-    /// Per layer `k`: `weight_ih_l{k}` [G·H, I_k], `weight_hh_l{k}` [G·H, H], and with
-    /// `bias` `bias_ih_l{k}`, `bias_hh_l{k}` [G·H] — PyTorch's names and order.
+    /// Per layer `k` and direction: `weight_ih_l{k}` [G·H, I_k] (`I_0` the input size,
+    /// then `D·H`), `weight_hh_l{k}` [G·H, H], and with `bias` `bias_ih_l{k}`,
+    /// `bias_hh_l{k}` [G·H], the reverse direction's with the suffix `_reverse` —
+    /// PyTorch's names and order.
     public func parameterShapes(inputSize: Int, prefix: String, bias: Bool = true) -> [ParameterShape] {
         let gH = cell.gateCount * hiddenSize
         var shapes: [ParameterShape] = []
         for k in 0..<numLayers {
-            shapes.append(.init(name: "\(prefix)weight_ih_l\(k)", shape: [gH, k == 0 ? inputSize : hiddenSize]))
-            shapes.append(.init(name: "\(prefix)weight_hh_l\(k)", shape: [gH, hiddenSize]))
-            if bias {
-                shapes.append(.init(name: "\(prefix)bias_ih_l\(k)", shape: [gH]))
-                shapes.append(.init(name: "\(prefix)bias_hh_l\(k)", shape: [gH]))
+            for suffix in bidirectional ? ["", "_reverse"] : [""] {
+                shapes.append(.init(name: "\(prefix)weight_ih_l\(k)\(suffix)", shape: [gH, k == 0 ? inputSize : outputWidth]))
+                shapes.append(.init(name: "\(prefix)weight_hh_l\(k)\(suffix)", shape: [gH, hiddenSize]))
+                if bias {
+                    shapes.append(.init(name: "\(prefix)bias_ih_l\(k)\(suffix)", shape: [gH]))
+                    shapes.append(.init(name: "\(prefix)bias_hh_l\(k)\(suffix)", shape: [gH]))
+                }
             }
         }
         return shapes
     }
 
-    /// Number of `[B, H]` blocks in the state: `parts · L`.
-    public var stateBlocks: Int { cell.stateParts * numLayers }
+    /// Number of `[B, H]` blocks in the state: `parts · L · D`.
+    public var stateBlocks: Int { cell.stateParts * numLayers * directions }
 
     /// `G·H²`, one layer's `W_hh`.
     public var recurrentWeightCount: Int { cell.gateCount * hiddenSize * hiddenSize }
@@ -79,28 +95,36 @@ public struct RecurrentConfiguration: Equatable, Sendable {
     ///   no `dX`): forward `h W_hhᵀ`, backward `dA W_hh`, `dW_hh` — **6GH²**; with dense
     ///   input of width `I`, also `X W_ihᵀ` and `dW_ih` — **4GHI** more;
     /// - each further layer: input GEMM, recurrence, backward recurrence, `dW_hh`, `dW_ih`,
-    ///   `dX`, 2GH² each — **12GH²**.
+    ///   `dX`, 2GH² each — **12GH²**;
+    /// - bidirectional: all of it per direction, and the input GEMMs above layer 0 read
+    ///   2H: **2·(6GH² + 18GH²(L−1))** (+ 8GHI for dense input).
     ///
     /// Elementwise work is not counted (O(GH) per token).
     public func trainingFlopsPerToken(tokenInput: Bool, inputSize: Int) -> Double {
-        let G = Double(cell.gateCount), H = Double(hiddenSize), L = Double(numLayers)
+        let G = Double(cell.gateCount), H = Double(hiddenSize), L = Double(numLayers), D = Double(directions)
         let firstInput = tokenInput ? 0 : 4 * G * H * Double(inputSize)
-        return G * (6 * H * H + 12 * H * H * (L - 1)) + firstInput
+        return D * (G * (6 * H * H + 6 * H * H * (D + 1) * (L - 1)) + firstInput)
     }
 
     /// The floats of the stack's workspaces for `rows = T·B` rows: per layer and step the
     /// state parts and the `G·H` gate pre-activations, kept for the backward pass, and as
     /// many gradients, plus the prepared weights: each layer's `W_hhᵀ`, the upper layers'
-    /// `W_ihᵀ` (for single steps), and a team's packed copy of both. - Complexity: O(1).
+    /// `W_ihᵀ` (for single steps), and a team's packed copy of both; bidirectional, all of
+    /// it per direction, plus per layer the joined `[rows, 2H]` outputs and the reverse
+    /// direction's reordered input, and the top output's gradient. - Complexity: O(1).
     public func workspaceFloats(rows: Int, batchSize: Int) -> Double {
-        let H = Double(hiddenSize), L = Double(numLayers)
+        let H = Double(hiddenSize), L = Double(numLayers), D = Double(directions)
         let G = Double(cell.gateCount), parts = Double(cell.stateParts)
-        let prepared = 2 * (2 * L - 1) * G * H * H   // W_hhᵀ, W_ihᵀ above layer 0, and their packed shares
-        return L * Double(rows + batchSize) * H * 2 * (parts + G - 1) + prepared
+        // W_hhᵀ, W_ihᵀ above layer 0 (D·H deep), and their packed shares
+        let prepared = 2 * D * (L * G * H * H + (L - 1) * G * H * D * H)
+        let joined = bidirectional ? Double(rows) * (L * 2 * H + (L - 1) * 2 * H + 2 * H) : 0
+        return D * L * Double(rows + batchSize) * H * 2 * (parts + G - 1) + prepared + joined
     }
 
     /// `cell rnn, hidden_size 6, num_layers 2`, for error messages.
-    public var summary: String { "cell \(cell), hidden_size \(hiddenSize), num_layers \(numLayers)" }
+    public var summary: String {
+        "cell \(cell), hidden_size \(hiddenSize), num_layers \(numLayers)" + (bidirectional ? ", bidirectional" : "")
+    }
 
     // MARK: - Metadata
 
@@ -108,6 +132,7 @@ public struct RecurrentConfiguration: Equatable, Sendable {
     public var metadata: [String: String] {
         var m = ["cell": cell.rawValue, "hidden_size": String(hiddenSize), "num_layers": String(numLayers)]
         if cell == .rnn { m["nonlinearity"] = nonlinearity.rawValue }
+        if bidirectional { m["bidirectional"] = "true" }
         return m
     }
 
@@ -124,7 +149,14 @@ public struct RecurrentConfiguration: Equatable, Sendable {
             throw .invalidMetadata(key: "nonlinearity", value: nonlinearity.rawValue,
                                    expected: "tanh or no value: it applies to the vanilla RNN only, not \(cell)")
         }
-        self.init(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers, nonlinearity: nonlinearity)
+        var bidirectional = false
+        if let text = metadata["bidirectional"] {
+            guard text == "true" || text == "false" else {
+                throw .invalidMetadata(key: "bidirectional", value: text, expected: "true or false")
+            }
+            bidirectional = text == "true"
+        }
+        self.init(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers, nonlinearity: nonlinearity, bidirectional: bidirectional)
     }
 
     /// When a tensor of this stack has the shape another cell would give it, the likely
@@ -141,7 +173,7 @@ extension RecurrentStack {
     /// This stack's configuration.
     public var configuration: RecurrentConfiguration {
         RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
-                               nonlinearity: vanillaNonlinearity ?? .tanh)
+                               nonlinearity: vanillaNonlinearity ?? .tanh, bidirectional: isBidirectional)
     }
 }
 

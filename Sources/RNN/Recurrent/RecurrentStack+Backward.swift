@@ -18,12 +18,13 @@ extension RecurrentStack {
         let B = batchSize, T = steps, H = hiddenSize
         precondition(T > 0, "backward called before forward")
         if let lengths { checkLengths(lengths) }
+        let lengths = lengths ?? bidirectional?.givenLengths
         if let g = finalStateGradient {
             precondition(g.count == stateSize(batchSize: B),
                          "finalStateGradient has \(g.count) elements, expected \(stateSize(batchSize: B))")
             // The h part joins the output gradient at each sequence's last step.
             g.withUnsafeBufferPointer { src in
-                for k in 0..<numLayers {
+                for k in 0..<layerDirections {
                     let d = outputGradients[k].pointer
                     for b in 0..<B {
                         let t = (lengths?[b] ?? T) - 1
@@ -36,6 +37,7 @@ extension RecurrentStack {
         let finalState = finalStateGradient.map { FinalStateGradient(values: $0, lengths: lengths) }
         initialStateGradientBuffer.resize(stateSize(batchSize: B))
         if !inputIsTokens { inputGradientBuffer.resize(T * B * inputSize) }
+        if let bidirectional { return backwardBidirectional(bidirectional, finalState: finalState) }
         parameters.values.withUnsafeBufferPointer { values in
             parameters.gradients.withUnsafeMutableBufferPointer { grads in
                 tokens.withUnsafeBufferPointer { tok in
@@ -53,7 +55,8 @@ extension RecurrentStack {
     }
 
     /// Whole-sequence gradients of layer `k`: `dW_hh`, biases, `dW_ih`, and `dX`.
-    private func weightGradients(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>,
+    /// (A bidirectional stack joins the two directions' `dX` itself: `backwardBidirectional`.)
+    func weightGradients(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>,
                                  inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>,
                                  tokens: UnsafePointer<Int32>?) {
         let H = hiddenSize, I = layerInputSize(k), gH = gateWidth
@@ -74,7 +77,7 @@ extension RecurrentStack {
         }
         let wih = w + weightIH[k].offset
         let gwih = g + weightIH[k].offset
-        if k == 0 && inputIsTokens {
+        if layer(k) == 0 && inputIsTokens {
             // One-hot input: dW_ih[:, token] += dA_row. Rows are added contiguously into
             // a transposed [V, gH] scratch, which is then added into the [gH, V] columns
             // once: T·B·gH vectorized adds and V·gH strided ones, instead of T·B·gH strided.
@@ -97,6 +100,7 @@ extension RecurrentStack {
         let x = layerInput(k)
         BLAS.gemm(.transposed, .none, m: gH, n: I, k: T * B, a: inputSide, lda: gH, b: x, ldb: I,
                   beta: 1, c: gwih, ldc: I)
+        if bidirectional != nil { return }
         // dX = dA W_ih: into the layer below's output gradient (through the dropout mask
         // when there was one), or the input gradient.
         if k > 0 && dropoutActive {
@@ -113,7 +117,7 @@ extension RecurrentStack {
 
     /// Where the initial-state gradient of part `p`, layer `k` goes (`[B, H]`).
     func initialStateGradient(part p: Int, layer k: Int) -> UnsafeMutablePointer<Float> {
-        initialStateGradientBuffer.pointer + (p * numLayers + k) * batchSize * hiddenSize
+        initialStateGradientBuffer.pointer + (p * layerDirections + k) * batchSize * hiddenSize
     }
 
     /// d(loss)/d(initialState) from the last `backward`, `stateSize` values.

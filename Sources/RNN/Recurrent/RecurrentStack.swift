@@ -1,5 +1,12 @@
 import Linalg
 
+/// d(loss)/d(`finalState(lengths:)`) during a `backward`: `stateSize` values and the
+/// per-sequence lengths the final state was taken at (nil: every sequence's last step).
+struct FinalStateGradient {
+    let values: [Float]
+    let lengths: [Int]?
+}
+
 /// What every recurrent layer stack shares — `ElmanRNN`, `GRU` and `LSTM` are its
 /// subclasses and differ only in the per-step cell.
 ///
@@ -13,22 +20,35 @@ import Linalg
 /// plus fused elementwise gate math; the weight gradients are one GEMM each over all
 /// `T*B` rows.
 ///
-/// States (initial and final) are flat `[parts, numLayers, B, H]` arrays, where
-/// `parts` is 2 for the LSTM (`h` then `c`) and 1 otherwise — `stateSize(batchSize:)`.
+/// **Bidirectional** (`directions` 2, PyTorch's `bidirectional=True`): each layer runs a
+/// second, reverse direction with its own parameters (`weight_ih_l{k}_reverse`, ...),
+/// which reads each sequence backwards **within its own length** (the `lengths` of
+/// `forward`; padding stays after the sequence, as `pack_padded_sequence` gives), so a
+/// padded batch gives each sequence's outputs and gradients as if it ran alone. A layer's
+/// output is `[T*B, 2H]`, `[forward, reverse]` along the features; layer `k > 0` reads 2H.
+/// Internally every direction of every layer is a *layer-direction* `k·D + d`, whose
+/// buffers and parameter slots the cells index (the reverse ones hold their steps in
+/// reversed order); with one direction a layer-direction is a layer.
+///
+/// States (initial and final) are flat `[parts, L·D, B, H]` arrays, where `parts` is 2
+/// for the LSTM (`h` then `c`) and 1 otherwise, and block `k·D + d` is layer `k`'s
+/// direction `d` (PyTorch's `h_n` order) — `stateSize(batchSize:)`. The reverse
+/// direction's final state is its state after reading a sequence back to its first step.
 /// The stack keeps the activations of its last `forward` for `backward`.
-/// d(loss)/d(`finalState(lengths:)`) during a `backward`: `stateSize` values and the
-/// per-sequence lengths the final state was taken at (nil: every sequence's last step).
-struct FinalStateGradient {
-    let values: [Float]
-    let lengths: [Int]?
-}
-
 public class RecurrentStack {
     public let cell: RecurrentCell
     public let inputSize: Int
     public let hiddenSize: Int
     public let numLayers: Int
     public let hasBias: Bool
+    /// 1, or 2 for a bidirectional stack (see the type's documentation).
+    public let directions: Int
+    /// Whether each layer also runs the reverse direction.
+    public var isBidirectional: Bool { directions == 2 }
+    /// The width of a layer's output: `directions · hiddenSize`.
+    public var outputWidth: Int { directions * hiddenSize }
+    /// `numLayers · directions`: the layer-directions the cells run.
+    var layerDirections: Int { numLayers * directions }
     /// The vanilla RNN's activation (`ElmanRNN.nonlinearity`); nil for GRU and LSTM,
     /// whose sigmoid/tanh gates are fixed.
     public var vanillaNonlinearity: Nonlinearity? { nil }
@@ -74,13 +94,16 @@ public class RecurrentStack {
         if let observer = stateGradientObserver { observer(k, t, UnsafePointer(block)) }
     }
 
-    /// Per layer: `[(T+1)*B, H]`, the initial `h` block first, then `h` after each step
-    /// (so "previous states" is one contiguous `[T*B, H]` matrix).
+    /// Per layer-direction: `[(T+1)*B, H]`, the initial `h` block first, then `h` after
+    /// each step (so "previous states" is one contiguous `[T*B, H]` matrix).
     var states: [FloatBuffer]
-    /// Per layer: d(loss)/d(outputs) `[T*B, H]` (the carry accumulates into it).
+    /// Per layer-direction: d(loss)/d(outputs) `[T*B, H]` (the carry accumulates into it).
     var outputGradients: [FloatBuffer]
     var inputIsTokens = true
     var tokens: [Int32] = []
+    /// Bidirectional only: the parts of the last forward that join the two directions
+    /// (`Bidirectional.swift`).
+    let bidirectional: BidirectionalBuffers?
     let denseInput = FloatBuffer()
     let initialStateGradientBuffer = FloatBuffer()
     let inputGradientBuffer = FloatBuffer()
@@ -90,11 +113,11 @@ public class RecurrentStack {
     let biasGradientSums = FloatBuffer()
     /// Prepared weights, made again only when `parameters.version` has moved on (so
     /// inference and evaluation reuse them from call to call; training, whose every step
-    /// changes the parameters, makes them once per forward):
-    /// `[V, G·H]`, each token's input projection (see `projectInputs`), and per layer
+    /// changes the parameters, makes them once per forward): per direction `[V, G·H]`,
+    /// each token's input projection (see `projectInputs`), and per layer-direction
     /// `W_hhᵀ` `[H, G·H]` (see `transposedRecurrentWeights`), each with the version it is of.
-    let tokenProjectionTable = FloatBuffer()
-    var tokenProjectionVersion: UInt64?
+    let tokenProjectionTables: [FloatBuffer]
+    var tokenProjectionVersions: [UInt64?]
     var recurrentWeightsTransposed: [PreparedTranspose] = []
     /// Per layer `W_ihᵀ` `[I_k, G·H]` for single-step input products (see
     /// `transposedInputWeights`).
@@ -112,7 +135,7 @@ public class RecurrentStack {
     let droppedInputGradient = FloatBuffer()
 
     init(cell: RecurrentCell, inputSize: Int, hiddenSize: Int, numLayers: Int,
-         bias: Bool, parameters: ParameterStore, prefix: String) {
+         bias: Bool, bidirectional: Bool, parameters: ParameterStore, prefix: String) {
         precondition(inputSize > 0 && hiddenSize > 0 && numLayers > 0,
                      "\(cell) stack needs positive sizes, got input \(inputSize), hidden \(hiddenSize), layers \(numLayers)")
         self.cell = cell
@@ -120,35 +143,43 @@ public class RecurrentStack {
         self.hiddenSize = hiddenSize
         self.numLayers = numLayers
         self.hasBias = bias
+        self.directions = bidirectional ? 2 : 1
         self.parameters = parameters
         self.prefix = prefix
         // The layout is RecurrentConfiguration's (checkpoints and counts read the same list):
-        // per layer weight_ih, weight_hh, then the two biases.
-        let layout = RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers)
+        // per layer-direction weight_ih, weight_hh, then the two biases.
+        let layout = RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers, bidirectional: bidirectional)
             .parameterShapes(inputSize: inputSize, prefix: prefix, bias: bias)
         let slots = layout.map { parameters.register($0.name, shape: $0.shape) }
         let perLayer = bias ? 4 : 2
         func every(_ first: Int) -> [TensorSlot] { stride(from: first, to: slots.count, by: perLayer).map { slots[$0] } }
         (weightIH, weightHH) = (every(0), every(1))
         (biasIH, biasHH) = bias ? (every(2), every(3)) : ([], [])
-        states = (0..<numLayers).map { _ in FloatBuffer() }
-        outputGradients = (0..<numLayers).map { _ in FloatBuffer() }
-        recurrentWeightsTransposed = (0..<numLayers).map { _ in PreparedTranspose() }
-        inputWeightsTransposed = (0..<numLayers).map { _ in PreparedTranspose() }
-        recurrentShares = (0..<numLayers).map { _ in PackedShares() }
-        inputShares = (0..<numLayers).map { _ in PackedShares() }
+        let units = numLayers * directions
+        states = (0..<units).map { _ in FloatBuffer() }
+        outputGradients = (0..<units).map { _ in FloatBuffer() }
+        recurrentWeightsTransposed = (0..<units).map { _ in PreparedTranspose() }
+        inputWeightsTransposed = (0..<units).map { _ in PreparedTranspose() }
+        recurrentShares = (0..<units).map { _ in PackedShares() }
+        inputShares = (0..<units).map { _ in PackedShares() }
+        tokenProjectionTables = (0..<directions).map { _ in FloatBuffer() }
+        tokenProjectionVersions = Array(repeating: nil, count: directions)
         layerDropouts = (1..<max(numLayers, 1)).map { DropoutSite(site: $0) }
         droppedInputs = (1..<max(numLayers, 1)).map { _ in FloatBuffer() }
+        self.bidirectional = bidirectional ? BidirectionalBuffers(numLayers: numLayers) : nil
     }
 
     /// `G·H`, the width of the stacked gate blocks.
     var gateWidth: Int { cell.gateCount * hiddenSize }
 
-    /// The input width of layer `k`.
-    func layerInputSize(_ k: Int) -> Int { k == 0 ? inputSize : hiddenSize }
+    /// The layer of layer-direction `k`.
+    func layer(_ k: Int) -> Int { k / directions }
 
-    /// The number of state values for a batch: `parts * numLayers * B * H`.
-    public func stateSize(batchSize: Int) -> Int { cell.stateParts * numLayers * batchSize * hiddenSize }
+    /// The input width of layer-direction `k`: the input's, or the layer below's output.
+    func layerInputSize(_ k: Int) -> Int { layer(k) == 0 ? inputSize : outputWidth }
+
+    /// The number of state values for a batch: `parts * numLayers * directions * B * H`.
+    public func stateSize(batchSize: Int) -> Int { cell.stateParts * layerDirections * batchSize * hiddenSize }
 
     // MARK: - What each cell provides
 
@@ -186,19 +217,26 @@ public class RecurrentStack {
     ///   - dropout: training only: drops the inputs of layers 1..<L (sites `1..<L` of the
     ///     noise), as `nn.LSTM(dropout:)`; `backward` then runs through the same masks.
     ///     Nil (evaluation) or a rate of 0: no dropout.
+    ///   - lengths: `B` lengths in `1...T` (nil: all `T`): where each sequence's reverse
+    ///     direction starts, in a bidirectional stack (a one-directional one is causal, so
+    ///     padding after a sequence never reaches its steps and it ignores them).
     /// Clears the output gradient that `backward` will read.
-    /// - Complexity: `O(T·B·G·H·(I + H·L))`; allocates only when `(B, T)` grows.
-    public func forward(_ input: SequenceInput, batchSize: Int, initialState: [Float]? = nil, dropout: DropoutNoise? = nil) {
-        guard let h0 = initialState else { return forward(input, batchSize: batchSize, state: nil, dropout: dropout) }
+    /// - Complexity: `O(T·B·G·H·(I + H·L)·D)`; allocates only when `(B, T)` grows.
+    public func forward(_ input: SequenceInput, batchSize: Int, initialState: [Float]? = nil, dropout: DropoutNoise? = nil,
+                        lengths: [Int]? = nil) {
+        guard let h0 = initialState else {
+            return forward(input, batchSize: batchSize, state: nil, dropout: dropout, lengths: lengths)
+        }
         precondition(h0.count == stateSize(batchSize: batchSize),
-                     "initialState has \(h0.count) elements, expected \(stateSize(batchSize: batchSize)) ([\(cell.stateParts), \(numLayers), \(batchSize), \(hiddenSize)])")
-        h0.withUnsafeBufferPointer { forward(input, batchSize: batchSize, state: $0.baseAddress!, dropout: dropout) }
+                     "initialState has \(h0.count) elements, expected \(stateSize(batchSize: batchSize)) ([\(cell.stateParts), \(layerDirections), \(batchSize), \(hiddenSize)])")
+        h0.withUnsafeBufferPointer { forward(input, batchSize: batchSize, state: $0.baseAddress!, dropout: dropout, lengths: lengths) }
     }
 
     /// `forward` from the `stateSize(batchSize:)` values at `state` (nil: zeros).
-    func forward(_ input: SequenceInput, batchSize: Int, state: UnsafePointer<Float>?, dropout: DropoutNoise?) {
+    func forward(_ input: SequenceInput, batchSize: Int, state: UnsafePointer<Float>?, dropout: DropoutNoise?,
+                 lengths: [Int]? = nil) {
         let rows = input.rowCount
-        let (T, B) = checkedShape(rows: rows, batchSize: batchSize)
+        let (T, B) = checkedShape(rows: rows, batchSize: batchSize, lengths: lengths)
         switch input {
         case .tokens(let t):
             inputIsTokens = true
@@ -219,45 +257,51 @@ public class RecurrentStack {
     /// `forward` over dense input that `fill` writes straight into the stack's input
     /// buffer `[rows, inputSize]` (an embedding's gather: no copy of the input).
     func forward(denseRows rows: Int, batchSize: Int, initialState: UnsafePointer<Float>?, dropout: DropoutNoise?,
-                 fill: (UnsafeMutablePointer<Float>) -> Void) {
-        let (T, B) = checkedShape(rows: rows, batchSize: batchSize)
+                 lengths: [Int]? = nil, fill: (UnsafeMutablePointer<Float>) -> Void) {
+        let (T, B) = checkedShape(rows: rows, batchSize: batchSize, lengths: lengths)
         inputIsTokens = false
         denseInput.resize(rows * inputSize)
         fill(denseInput.pointer)
         runLayers(T: T, B: B, initialState: initialState, dropout: dropout)
     }
 
-    /// `(T, B)` of an input of `rows` rows, recorded as the last forward's.
-    private func checkedShape(rows: Int, batchSize: Int) -> (Int, Int) {
+    /// `(T, B)` of an input of `rows` rows, recorded as the last forward's (with the
+    /// reverse direction's row order for `lengths`, when bidirectional).
+    private func checkedShape(rows: Int, batchSize: Int, lengths: [Int]?) -> (Int, Int) {
         precondition(batchSize > 0, "batchSize must be positive, got \(batchSize)")
         precondition(rows % batchSize == 0 && rows > 0,
                      "input has \(rows) rows, not a positive multiple of batch size \(batchSize)")
         self.batchSize = batchSize
         self.steps = rows / batchSize
+        if let lengths { checkLengths(lengths) }
+        bidirectional?.reverseRows(steps: steps, batchSize: batchSize, lengths: lengths)
         return (steps, batchSize)
     }
 
     /// The layers over the input already in place (`tokens` or `denseInput`).
     /// `initialState`: `stateSize(batchSize: B)` values, or nil for zeros.
     private func runLayers(T: Int, B: Int, initialState: UnsafePointer<Float>?, dropout: DropoutNoise?) {
-        let H = hiddenSize
-        for k in 0..<numLayers {
+        let H = hiddenSize, LD = layerDirections
+        for k in 0..<LD {
             states[k].resize((T + 1) * B * H)
             outputGradients[k].resize(T * B * H)
             outputGradients[k].zero()
         }
         dropoutActive = numLayers > 1 && (dropout?.rate ?? 0) > 0
-        if dropoutActive { for buffer in droppedInputs { buffer.resize(T * B * H) } }
+        if dropoutActive { for buffer in droppedInputs { buffer.resize(T * B * outputWidth) } }
         prepareCellBuffers(T: T, B: B)
         for p in 0..<cell.stateParts {
-            for k in 0..<numLayers {
+            for k in 0..<LD {
                 let block = stateBuffer(part: p, layer: k).pointer
                 if let h0 = initialState {
-                    block.update(from: h0 + (p * numLayers + k) * B * H, count: B * H)
+                    block.update(from: h0 + (p * LD + k) * B * H, count: B * H)
                 } else {
                     block.update(repeating: 0, count: B * H)
                 }
             }
+        }
+        if let bidirectional {
+            return runBidirectionalLayers(bidirectional, T: T, B: B, dropout: dropout)
         }
         parameters.values.withUnsafeBufferPointer { values in
             let w = values.baseAddress!
@@ -306,12 +350,13 @@ public class RecurrentStack {
         inputWeightsTransposed[k].of(w + weightIH[k].offset, rows: gateWidth, cols: layerInputSize(k), version: parameters.version)
     }
 
-    /// `A = X W_ihᵀ + b_ih (+ b_hh)` for all steps at once, into `projectionTarget(k)`.
+    /// `A = X W_ihᵀ + b_ih (+ b_hh)` for all steps at once, into `projectionTarget(k)`
+    /// (layer-direction `k`; `tokens` are the layer's input, in the direction's order).
     ///
     /// Token input: a table of `[V, G·H]` rows `W_ih[:, v] + bias` is made once (`V·G·H`
     /// strided reads), then each step's row is a contiguous copy of its token's row (a
     /// padding token, `-1`, gets the bias alone).
-    private func projectInputs(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, tokens: UnsafePointer<Int32>?) {
+    func projectInputs(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, tokens: UnsafePointer<Int32>?) {
         let I = layerInputSize(k), gH = gateWidth
         let target = projectionTarget(k)
         let bias = target + (T * B - 1) * gH   // the last row holds the bias until it is overwritten
@@ -322,8 +367,9 @@ public class RecurrentStack {
             bias.update(repeating: 0, count: gH)
         }
         let wih = w + weightIH[k].offset
-        if k == 0 && inputIsTokens {
-            if tokenProjectionVersion != parameters.version || tokenProjectionTable.count != I * gH {
+        if layer(k) == 0 && inputIsTokens {
+            let direction = k % directions, tokenProjectionTable = tokenProjectionTables[direction]
+            if tokenProjectionVersions[direction] != parameters.version || tokenProjectionTable.count != I * gH {
                 tokenProjectionTable.resize(I * gH)
                 let table = tokenProjectionTable.pointer
                 for v in 0..<I { (table + v * gH).update(from: bias, count: gH) }
@@ -331,7 +377,7 @@ public class RecurrentStack {
                     let weights = wih + j * I
                     for v in 0..<I { table[v * gH + j] += weights[v] }
                 }
-                tokenProjectionVersion = parameters.version
+                tokenProjectionVersions[direction] = parameters.version
             }
             let table = tokenProjectionTable.pointer, tok = tokens!
             for r in 0..<(T * B) {
@@ -371,36 +417,57 @@ public class RecurrentStack {
         }
     }
 
-    /// The input `[T*B, I_k]` layer `k` saw in the last forward: the dense input, the
-    /// layer below's outputs, or those outputs after dropout.
+    /// The input `[T*B, I_k]` layer-direction `k` saw in the last forward: the dense
+    /// input, the layer below's outputs, or those outputs after dropout (a reverse
+    /// direction: their rows in its reversed order).
     func layerInput(_ k: Int) -> UnsafePointer<Float> {
+        if let bidirectional {
+            if k % 2 == 1 { return UnsafePointer(bidirectional.reversedInputs[layer(k)].pointer) }
+            if k == 0 { return UnsafePointer(denseInput.pointer) }
+            return UnsafePointer(dropoutActive ? droppedInputs[layer(k) - 1].pointer : bidirectional.outputs[layer(k) - 1].pointer)
+        }
         if k == 0 { return UnsafePointer(denseInput.pointer) }
         return UnsafePointer(dropoutActive ? droppedInputs[k - 1].pointer : states[k - 1].pointer + batchSize * hiddenSize)
     }
 
     // MARK: - Outputs and states
 
-    /// The top layer's outputs `[T*B, H]` of the last `forward` (a copy).
+    /// The top layer's outputs `[T*B, D·H]` of the last `forward` (a copy).
     public var outputs: Matrix {
-        Matrix(rows: steps * batchSize, cols: hiddenSize, storage: withOutputs { Array($0) })
+        Matrix(rows: steps * batchSize, cols: outputWidth, storage: withOutputs { Array($0) })
     }
 
-    /// Calls `body` with the top layer's outputs `[T*B*H]`, without copying.
+    /// Calls `body` with the top layer's outputs `[T*B, D·H]`, without copying.
     public func withOutputs<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        try body(UnsafeBufferPointer(start: states[numLayers - 1].pointer + batchSize * hiddenSize,
-                                     count: steps * batchSize * hiddenSize))
+        if let bidirectional {
+            return try body(UnsafeBufferPointer(start: bidirectional.outputs[numLayers - 1].pointer,
+                                                count: steps * batchSize * outputWidth))
+        }
+        return try body(UnsafeBufferPointer(start: states[numLayers - 1].pointer + batchSize * hiddenSize,
+                                            count: steps * batchSize * hiddenSize))
     }
 
-    /// Calls `body` with d(loss)/d(top outputs) `[T*B*H]` (zeroed by `forward`) to fill
+    /// Calls `body` with d(loss)/d(top outputs) `[T*B, D·H]` (zeroed by `forward`) to fill
     /// or accumulate into before `backward`.
     public func withOutputGradient<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        try body(outputGradients[numLayers - 1].buffer)
+        if let bidirectional { return try body(bidirectional.topOutputGradient.buffer) }
+        return try body(outputGradients[numLayers - 1].buffer)
     }
 
-    /// The state after the last step, `stateSize(batchSize:)` values `[parts, L, B, H]`.
+    /// The row of the top layer's outputs `[T*B, D·H]` that holds direction `d`'s final
+    /// `h` of sequence `b`, whose length is `length`: its last step for the forward
+    /// direction, its first for the reverse one (which reads it last) — where a classifier
+    /// reads `h_n[-2]` and `h_n[-1]` (columns `d·H ..< (d+1)·H` of that row).
+    public func finalOutputRow(direction d: Int, sequence b: Int, length: Int) -> Int {
+        (d == 0 ? length - 1 : 0) * batchSize + b
+    }
+
+    /// The state after the last step, `stateSize(batchSize:)` values `[parts, L·D, B, H]`.
     ///
     /// With `lengths` (`B` values in `1...T`), sequence `b` reads its state after its
-    /// own last step `lengths[b] - 1`, so padding after a sequence does not matter.
+    /// own last step `lengths[b] - 1`, so padding after a sequence does not matter. A
+    /// bidirectional stack takes the lengths its `forward` was given when this is nil
+    /// (its reverse direction ends at each sequence's first step).
     public func finalState(lengths: [Int]? = nil) -> [Float] {
         var out: [Float] = []
         finalState(lengths: lengths, into: &out)
@@ -410,8 +477,9 @@ public class RecurrentStack {
     /// `finalState(lengths:)` written into `out` (no allocation when it already has
     /// the right size, as in a training loop).
     public func finalState(lengths: [Int]? = nil, into out: inout [Float]) {
-        let B = batchSize, H = hiddenSize, T = steps, L = numLayers
+        let B = batchSize, H = hiddenSize, T = steps, L = layerDirections
         if let lengths { checkLengths(lengths) }
+        let lengths = lengths ?? bidirectional?.givenLengths
         let n = stateSize(batchSize: B)
         if out.count != n { out = [Float](repeating: 0, count: n) }
         out.withUnsafeMutableBufferPointer { o in
@@ -431,7 +499,7 @@ public class RecurrentStack {
     /// `stateSize(batchSize:)` floats — e.g. the initial state the forward read, to carry
     /// on from. No allocation.
     func writeFinalState(into out: UnsafeMutablePointer<Float>) {
-        let B = batchSize, H = hiddenSize, T = steps, L = numLayers
+        let B = batchSize, H = hiddenSize, T = steps, L = layerDirections
         for p in 0..<cell.stateParts {
             for k in 0..<L {
                 (out + (p * L + k) * B * H).update(from: stateBuffer(part: p, layer: k).pointer + T * B * H, count: B * H)

@@ -64,8 +64,11 @@ public struct Checkpoint {
     /// Metadata keys that `Checkpoint` itself writes and interprets.
     public static let reservedMetadataKeys: Set<String> = CheckpointCodec.reservedMetadataKeys.union([
         "format", "format_version", "cell", "unit", "vocabulary", "vocab_size", "hidden_size", "num_layers",
-        "nonlinearity", "initialization",
+        "nonlinearity", "initialization", "bidirectional",
     ]).union(ManyToManyModel.Configuration.optionalMetadataKeys)
+    /// Why a character model cannot be bidirectional.
+    public static let bidirectionalProblem =
+        "a language model predicts each token from the ones before it, so it reads forward only (a bidirectional stack would see the token it predicts)"
     /// The name of the carried hidden state tensor.
     public static let hiddenStateTensor = CheckpointCodec.hiddenStateTensor
     /// The prefix of optimizer buffer tensors.
@@ -100,6 +103,7 @@ public struct Checkpoint {
     public init(model: ManyToManyModel, vocabulary: TextVocabulary, initialization: RecurrentInitialization? = nil,
                 optimizer: OptimizerState? = nil, training: TrainingState? = nil,
                 metadata: [String: String] = [:], tensors: [String: SafeTensors.Tensor] = [:]) {
+        precondition(!model.rnn.isBidirectional, Self.bidirectionalProblem)
         precondition(vocabulary.count == model.configuration.inputSize && vocabulary.count == model.outputSize,
                      "vocabulary of \(vocabulary.summary) for a model \(model.configuration.inputSize) -> \(model.outputSize)")
         self.model = model
@@ -188,6 +192,9 @@ public struct Checkpoint {
         if file.metadata["cell"] != nil { _ = try reader.enumeration("cell", RecurrentCell.self) }
         let vocabulary = try reader.textVocabulary()
         let recurrent = try RecurrentConfiguration(metadata: file.metadata)
+        if recurrent.bidirectional {
+            throw .invalidMetadata(key: "bidirectional", value: "true", expected: "false: \(Self.bidirectionalProblem)")
+        }
         let initialization: RecurrentInitialization? = file.metadata["initialization"] == nil
             ? nil : try reader.enumeration("initialization", RecurrentInitialization.self)
         if recurrent.cell != .rnn && initialization == .identity {

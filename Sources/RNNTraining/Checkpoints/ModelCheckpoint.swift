@@ -27,10 +27,11 @@ import SafeTensors
 public struct ModelCheckpoint<Model: SequenceModel> {
     /// The value of the `format` metadata key.
     public static var format: String { "swift-rnn.model" }
-    /// The newest `format_version` this code reads and writes: 2 for a model whose
-    /// configuration writes optional keys (an embedding, tied weights, dropout), which a
-    /// reader of version 1 would drop; 1 otherwise.
-    public static var formatVersion: Int { 2 }
+    /// The newest `format_version` this code reads and writes: 3 for a bidirectional
+    /// model (a reader of version 2 would not know its `_reverse` tensors); 2 for a model
+    /// whose configuration writes other optional keys (an embedding, tied weights,
+    /// dropout), which a reader of version 1 would drop; 1 otherwise.
+    public static var formatVersion: Int { 3 }
 
     /// The model (its parameters hold the checkpoint's values).
     public let model: Model
@@ -60,7 +61,7 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     /// Keys this checkpoint writes for `configuration`, or could read for another of its kind.
     static func reservedKeys(_ configuration: Model.Configuration) -> Set<String> {
         CheckpointCodec.reservedMetadataKeys.union(configuration.metadata.keys).union(Model.Configuration.optionalMetadataKeys)
-            .union(["format", "format_version", "architecture"])
+            .union(["format", "format_version", "architecture", "bidirectional"])
     }
 
     /// The checkpoint as a safetensors file.
@@ -75,7 +76,7 @@ public struct ModelCheckpoint<Model: SequenceModel> {
         file.metadata = metadata.merging(configuration.metadata) { _, b in b }
         file.metadata["format"] = Self.format
         let optional = !Model.Configuration.optionalMetadataKeys.isDisjoint(with: configuration.metadata.keys)
-        file.metadata["format_version"] = String(optional ? 2 : 1)
+        file.metadata["format_version"] = String(configuration.recurrent.bidirectional ? 3 : optional ? 2 : 1)
         file.metadata["architecture"] = Model.Configuration.architecture
         codec.encode(parameters: model.parameters, optimizer: optimizer, training: training, into: &file)
         file.tensors.merge(tensors) { a, _ in a }

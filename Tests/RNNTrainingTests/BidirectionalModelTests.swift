@@ -1,0 +1,123 @@
+import Foundation
+import Linalg
+import RNN
+import RNNTraining
+import SafeTensors
+import Testing
+
+/// Bidirectional models trained through the `Trainer` (split across threads), saved and
+/// read back, and refused where they cannot work.
+struct BidirectionalModelTests {
+    /// Padded batches of `B` sequences of `2...T` tokens of `V` (then `-1`), with lengths.
+    static func sequences(_ rng: inout SeededRandom, V: Int, B: Int, T: Int) -> (tokens: [Int32], lengths: [Int]) {
+        let lengths = (0..<B).map { _ in 2 + rng.index(below: T - 1) }
+        var tokens = [Int32](repeating: -1, count: T * B)
+        for b in 0..<B { for t in 0..<lengths[b] { tokens[t * B + b] = Int32(rng.index(below: V)) } }
+        return (tokens, lengths)
+    }
+
+    /// Tagging each token with the **next** one needs the future: a bidirectional tagger
+    /// learns it, a one-directional one of the same size cannot beat chance — so the
+    /// reverse direction really reads each sequence from its own end.
+    @Test func aTaggerReadsTheFuture() throws {
+        let (V, B, T) = (5, 32, 8)
+        func batches(seed: UInt64, count: Int) -> BatchList<ManyToManyModel.Batch> {
+            var rng = SeededRandom(seed: seed)
+            return BatchList((0..<count).map { _ in
+                let (tokens, lengths) = Self.sequences(&rng, V: V, B: B, T: T)
+                var targets = [Int32](repeating: -1, count: T * B)
+                for b in 0..<B { for t in 0..<(lengths[b] - 1) { targets[t * B + b] = tokens[(t + 1) * B + b] } }
+                return .init(input: .tokens(tokens), targets: targets, batchSize: B, lengths: lengths)
+            })
+        }
+        let train = batches(seed: 1, count: 12), test = batches(seed: 2, count: 4)
+        func accuracy(_ model: ManyToManyModel) -> Double {
+            var right = 0, counted = 0
+            for batch in test.batches {
+                let logits = model.forward(batch.input, batchSize: B, lengths: batch.lengths)
+                for (r, target) in batch.targets.enumerated() where target >= 0 {
+                    let row = Array(logits.storage[(r * V)..<((r + 1) * V)])
+                    right += row.firstIndex(of: row.max()!) == Int(target) ? 1 : 0
+                    counted += 1
+                }
+            }
+            return Double(right) / Double(counted)
+        }
+        var results: [Bool: Double] = [:]
+        for bidirectional in [true, false] {
+            var rng = SeededRandom(seed: 3)
+            let model = ManyToManyModel(.init(inputSize: V, outputSize: V,
+                                              recurrent: .init(cell: .gru, hiddenSize: 16, bidirectional: bidirectional)),
+                                        using: &rng)
+            let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.02), workers: 2, clipNorm: 5)
+            try trainer.train(on: train, for: .epochs(25))
+            results[bidirectional] = accuracy(model)
+        }
+        #expect(results[true]! >= 0.95, "bidirectional tagger: accuracy \(results[true]!)")
+        #expect(results[false]! <= 0.4, "one-directional tagger: accuracy \(results[false]!) (chance is 0.2)")
+    }
+
+    /// A classifier of a sequence's **first** token: the reverse direction ends there, so
+    /// a bidirectional classifier (both final states into the head) learns it at once;
+    /// saved as format version 3 with PyTorch's `_reverse` names, it reads back exactly.
+    @Test func aClassifierTrainsSavesAndReadsBack() throws {
+        let (V, B, T) = (4, 32, 12)
+        var rng = SeededRandom(seed: 9)
+        let batches = BatchList((0..<10).map { _ in
+            let (tokens, lengths) = Self.sequences(&rng, V: V, B: B, T: T)
+            return ManyToOneModel.Batch(input: .tokens(tokens), labels: Array(tokens[0..<B]), batchSize: B, lengths: lengths)
+        })
+        let model = ManyToOneModel(.init(inputSize: V, outputSize: V,
+                                         recurrent: .init(cell: .lstm, hiddenSize: 12, numLayers: 2, bidirectional: true)),
+                                   using: &rng)
+        let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.02), workers: 2, clipNorm: 5)
+        try trainer.train(on: batches, for: .epochs(15))
+        let first = batches.batches[0]
+        let right = zip(model.predict(first), first.labels).filter { $0 == $1 }.count
+        #expect(right >= 31, "\(right) of 32 first tokens classified")
+
+        try withTemporaryFile { path in
+            try ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
+                                training: trainer.trainingState(rngState: rng.state)).write(path: path)
+            let file = try SafeTensors.read(path: path)
+            #expect(file.metadata["format_version"] == "3" && file.metadata["bidirectional"] == "true")
+            #expect(file.tensors["rnn.weight_ih_l1_reverse"]?.shape == [48, 24] && file.tensors["fc.weight"]?.shape == [4, 24])
+            #expect(file.tensors["training.hidden_state"] == nil)
+            let loaded = try ModelCheckpoint<ManyToOneModel>.read(path: path)
+            #expect(loaded.model.configuration == model.configuration)
+            #expect(loaded.model.forward(first.input, batchSize: B, lengths: first.lengths).storage
+                    == model.forward(first.input, batchSize: B, lengths: first.lengths).storage)
+            let resumed = try Trainer(resuming: loaded, workers: 2)
+            try resumed.train(on: batches, for: .epochs(16))
+            try trainer.train(on: batches, for: .epochs(16))
+            #expect(loaded.model.parameters.values.map(\.bitPattern) == model.parameters.values.map(\.bitPattern))
+        }
+    }
+
+    /// What reads forward only refuses a bidirectional configuration with the reason: a
+    /// character model's checkpoint, a generator's and an encoder-decoder's metadata.
+    @Test func causalModelsRefuseIt() throws {
+        var rng = SeededRandom(seed: 2)
+        let vocabulary = Vocabulary(text: "abc")
+        let model = ManyToManyModel(inputSize: 3, hiddenSize: 4, outputSize: 3, cell: .gru, using: &rng)
+        var file = Checkpoint(model: model, vocabulary: vocabulary).safeTensors
+        file.metadata["bidirectional"] = "true"
+        #expect(throws: CheckpointError.invalidMetadata(key: "bidirectional", value: "true",
+                                                        expected: "false: \(Checkpoint.bidirectionalProblem)")) {
+            try Checkpoint(file)
+        }
+        file.metadata["bidirectional"] = "maybe"
+        #expect(throws: CheckpointError.invalidMetadata(key: "bidirectional", value: "maybe", expected: "true or false")) {
+            try Checkpoint(file)
+        }
+        let generator = OneToManyModel(featureSize: 2, vocabularySize: 4, hiddenSize: 3, startToken: 0, using: &rng)
+        var metadata = generator.configuration.metadata
+        metadata["bidirectional"] = "true"
+        #expect(throws: CheckpointError.self) { try OneToManyModel.Configuration(metadata: metadata) }
+        let translator = EncoderDecoderModel(sourceVocabularySize: 3, targetVocabularySize: 4, hiddenSize: 3, startToken: 2,
+                                             endToken: 3, using: &rng)
+        metadata = translator.configuration.metadata
+        metadata["bidirectional"] = "true"
+        #expect(throws: CheckpointError.self) { try EncoderDecoderModel.Configuration(metadata: metadata) }
+    }
+}
