@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "RNNTraining", "Linalg"]),
-        .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNN", "Linalg", "SafeTensors"]),
+        .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNN", "Linalg", "SafeTensors", "ToolTesting"]),
         // Runs the built executables (ToolTesting finds them beside the test bundle).
         .target(name: "ToolTesting", dependencies: ["Linalg"], path: "Tests/ToolTesting"),
         // Runs under mpirun in RNNDistributedTests: N ranks against the whole batch in one process.

@@ -4,25 +4,6 @@ import RNN
 import RNNTraining
 import Testing
 
-/// The Python with PyTorch and safetensors to check checkpoints with: `CHARRNN_TORCH_PYTHON`,
-/// else `~/.venvs/torch/bin/python`; nil when it is missing or cannot import them.
-private let torchPython: String? = {
-    let path = ProcessInfo.processInfo.environment["CHARRNN_TORCH_PYTHON"]
-        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".venvs/torch/bin/python").path
-    guard FileManager.default.isExecutableFile(atPath: path) else { return nil }
-    let probe = Process()
-    probe.executableURL = URL(fileURLWithPath: path)
-    probe.arguments = ["-c", "import torch, safetensors"]
-    probe.standardOutput = FileHandle.nullDevice
-    probe.standardError = FileHandle.nullDevice
-    guard (try? probe.run()) != nil else { return nil }
-    probe.waitUntilExit()
-    return probe.terminationStatus == 0 ? path : nil
-}()
-
-private let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("scripts/load_checkpoint_pytorch.py").path
-
 /// Documents (and checks, where PyTorch is installed) how a checkpoint of each cell loads
 /// into `torch.nn.RNN` / `torch.nn.GRU` / `torch.nn.LSTM` + `torch.nn.Linear`:
 ///
@@ -37,7 +18,7 @@ private let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 /// 4. those logits equal the Swift model's from the same state (so the state layout is PyTorch's),
 ///    and `charrnn sample --checkpoint t.safetensors ...` reads PyTorch's file and prints the same text.
 @Suite struct PyTorchInteropTests {
-    @Test(.enabled(if: torchPython != nil, "needs PyTorch and safetensors (~/.venvs/torch/bin/python or CHARRNN_TORCH_PYTHON)"),
+    @Test(.enabled(if: TorchPython.path != nil, Comment(rawValue: TorchPython.skipReason)),
           arguments: [RecurrentCell.rnn, .gru, .lstm])
     func checkpointLoadsIntoTorchAndBack(cell: RecurrentCell) throws {
         try withTemporaryDirectory { dir in
@@ -65,7 +46,7 @@ private let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     /// `nn.Linear` (tied: `fc.weight = embedding.weight`, loaded with `strict=False` and only
     /// `fc.weight` missing) and gives charrnn's logits in eval mode; PyTorch's
     /// `save_model` file of the tied module (the shared tensor once) reads back.
-    @Test(.enabled(if: torchPython != nil, "needs PyTorch and safetensors (~/.venvs/torch/bin/python or CHARRNN_TORCH_PYTHON)"),
+    @Test(.enabled(if: TorchPython.path != nil, Comment(rawValue: TorchPython.skipReason)),
           arguments: [false, true])
     func embeddingCheckpointLoadsIntoTorchAndBack(tied: Bool) throws {
         try withTemporaryDirectory { dir in
@@ -98,18 +79,10 @@ private let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(sample.status == 0, "\(sample)")
         try write(sample.stdout, to: "s.txt", in: dir)
 
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: torchPython!)
-        python.arguments = [script, "m.safetensors", "--prime", "the ", "--logits", "l.jsonl", "--expect-file", "s.txt",
-                            "--export", "t.safetensors", "--carried-logits", "k.json"]
-        python.currentDirectoryURL = URL(fileURLWithPath: dir)
-        let output = Pipe()
-        python.standardOutput = output
-        python.standardError = output
-        try python.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0, "\(text)")
+        let (status, text) = try TorchPython.run("load_checkpoint_pytorch.py",
+                                                 ["m.safetensors", "--prime", "the ", "--logits", "l.jsonl", "--expect-file", "s.txt",
+                                                  "--export", "t.safetensors", "--carried-logits", "k.json"], in: dir)
+        #expect(status == 0, "\(text)")
         return (sample, text)
     }
 
