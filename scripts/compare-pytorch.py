@@ -21,6 +21,11 @@ Example:
     scripts/compare-pytorch.py --threads 1,2
     scripts/compare-pytorch.py --configs small,ref --epochs 3 --markdown
     scripts/compare-pytorch.py --cells gru,lstm --threads 2
+    scripts/compare-pytorch.py --configs bidir --cells gru,lstm --threads 1,2
+
+`--configs bidir` (alone) compares the bidirectional classifier instead: `bench --config
+bidir` against scripts/pytorch_bidir_bench.py (nn.GRU/nn.LSTM(bidirectional=True) over
+pack_padded_sequence + nn.Linear on cat(h_n[-2], h_n[-1])), per cell and thread count.
 """
 
 import argparse
@@ -39,6 +44,7 @@ from pytorch_rnn_bench import parse_threads_and_epochs  # noqa: E402  (imports t
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TORCH_BENCH = os.path.join(ROOT, "scripts", "pytorch_rnn_bench.py")
+TORCH_BIDIR_BENCH = os.path.join(ROOT, "scripts", "pytorch_bidir_bench.py")
 DEFAULT_VENV_PYTHON = os.path.expanduser("~/.venvs/torch/bin/python")
 INSTALL_HINT = (
     "PyTorch is not available (tried: {tried}).\n"
@@ -262,6 +268,40 @@ def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
     print(table(header, rows, markdown))
 
 
+def compare_bidirectional(args, bench, torch_python, threads, cells):
+    """`--configs bidir`: PyTorch and then Swift per thread count and cell, back to back."""
+    cells = ["gru", "lstm"] if cells in (["rnn"], ["all"]) and args.cells in ("rnn", "all") else cells
+    rows, saved = [], []
+    with tempfile.TemporaryDirectory(prefix="compare-bidir-") as tmp:
+        for n in threads:
+            for cell in cells:
+                torch_path, swift_path = os.path.join(tmp, f"t-{cell}-{n}.json"), os.path.join(tmp, f"s-{cell}-{n}.json")
+                run([torch_python, TORCH_BIDIR_BENCH, "--cells", cell, "--threads", str(n), "--epochs", str(args.epochs),
+                     "--json", torch_path])
+                run([bench, "--config", "bidir", "--cell", cell, "--threads", str(n), "--epochs", str(args.epochs),
+                     "--json", swift_path] + (["--gemm", args.gemm] if args.gemm else []))
+                with open(torch_path) as f:
+                    t = json.load(f)[0]
+                with open(swift_path) as f:
+                    s = json.load(f)[0]
+                saved.append({"pytorch": t, "swift": s})
+                rows.append([f"bidir/{cell}", str(n), f"batch/{s['workers']}" if s["workers"] > 1 else "blas", s["gemm"],
+                             fmt_int(t["tokensPerSecond"]), fmt_int(s["tokensPerSecond"]),
+                             f"{s['tokensPerSecond'] / t['tokensPerSecond']:.2f}x",
+                             f"{100 * s['gflops'] / s['fmaPeak']:.1f}", f"{s['fmaPeak']:.1f}"])
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(saved, f, indent=2)
+    print()
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs; PyTorch {saved[0]['pytorch']['torch_version']}.")
+    print("Bidirectional classifier: dense 64-wide input, 2 bidirectional layers x H 256, B 32, T 64 "
+          "(lengths T/2...T, packed in PyTorch), 10 classes, Adam, clipping at 5; medians of the timed epochs; "
+          "tokens = sequences x padded steps.")
+    print(table(["config", "threads", "Swift split", "GEMM", "PyTorch tok/s", "Swift tok/s", "Swift/PyTorch",
+                 "Swift % FMA", "FMA peak"], rows, args.markdown))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", default="", help="comma-separated configurations (default: the bench's default suite)")
@@ -315,6 +355,10 @@ def main():
             return 2
 
     bench = swift_bench_binary(args)
+    if "bidir" in [c.strip() for c in args.configs.split(",")]:
+        if args.configs.strip() != "bidir" or args.swift_only or args.python_only:
+            ap.error("--configs bidir runs alone, with both sides")
+        return compare_bidirectional(args, bench, torch_python, threads, cells)
     busy_before = busy_fraction()
     config_args = [a for c in args.configs.split(",") if c.strip() for a in ("--config", c.strip())]
     config_args += ["--cell", args.cells]

@@ -23,6 +23,9 @@ struct Bench: ParsableCommand {
 
             Configurations (V vocab, H hidden, L layers, B batch, T sequence length):
             \(Bench.configurationList)
+              bidir  a bidirectional classifier, not a character model (see BidirectionalBench): \
+            dense 64-wide input, 2 bidirectional layers x H 256, B 32, T 64, 10 classes, \
+            GRU and LSTM (--cell), 1 and all threads by default (--threads); run it alone.
 
             Truncated BPTT: the synthetic corpus (a seeded Markov chain over V symbols) is \
             split into B streams; an epoch trains every T-step chunk in order, carrying the \
@@ -182,11 +185,19 @@ struct Bench: ParsableCommand {
         return cells
     }
 
+    /// The configuration names given (without repeats of the split).
+    var names: [String] {
+        configNames.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Whether `--config bidir` (the bidirectional classifier) was asked for.
+    var bidirectional: Bool { names.contains(BidirectionalBench.name) }
+
     /// The selected configurations, each with every selected cell (cells vary fastest),
     /// with the overrides applied.
     func resolvedConfigurations() throws -> [BenchConfiguration] {
-        let names = configNames.flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let names = self.names
+        if bidirectional { return [] }
         var selected: [BenchConfiguration] = []
         for name in names.isEmpty ? BenchConfiguration.defaultNames : names {
             guard let c = BenchConfiguration.named(name) else {
@@ -240,6 +251,14 @@ struct Bench: ParsableCommand {
         }
         _ = try threadCounts()
         _ = try resolvedParallelism()
+        if bidirectional {
+            guard names.allSatisfy({ $0 == BidirectionalBench.name }) else {
+                throw ValidationError("--config bidir (a classifier, not a character model) runs alone; run the others in another call.")
+            }
+            if inference || distributed || vocab != nil || tokens != nil {
+                throw ValidationError("--config bidir takes --cell, --hidden, --layers, --batch, --seq-length, --threads and --epochs only.")
+            }
+        }
         do { _ = try GEMM.choice(option: gemm) } catch { throw ValidationError("\(error); unset it or pass --gemm.") }
         if let problem = KernelVariant.environmentProblem { throw ValidationError(problem + ".") }
         for c in try resolvedConfigurations() where c.fullBatchSteps == nil && c.chunksPerStream < 1 {
@@ -271,6 +290,7 @@ struct Bench: ParsableCommand {
         if list { return try listConfigurations(configs) }
         GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)   // validate() refused a bad one
         if inference { return try runInference() }
+        if bidirectional { return try runBidirectional() }
         if let over = threads.first(where: { $0 > ComputeThreads.processorCount }) {
             Log.error("note: \(over) threads is more than the \(ComputeThreads.processorCount) processors this machine has.")
         }
@@ -306,6 +326,29 @@ struct Bench: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(results).write(to: URL(fileURLWithPath: path))
             Log.error("wrote \(results.count) inference result\(results.count == 1 ? "" : "s") to \(path)")
+        }
+    }
+
+    /// `--config bidir`: `BidirectionalBench` for the cells given (GRU and LSTM when none are).
+    func runBidirectional() throws {
+        let processors = ComputeThreads.processorCount
+        var bench = BidirectionalBench()
+        bench.cells = cellArguments.isEmpty ? [.gru, .lstm] : try cells()
+        bench.threads = threadArguments.isEmpty ? Array(Set([1, processors])).sorted() : try threadCounts()
+        if let hidden { bench.hidden = hidden }
+        if let layers { bench.layers = layers }
+        if let batch { bench.batch = batch }
+        if let seqLength { bench.steps = seqLength }
+        bench.epochs = epochs
+        bench.seed = seed
+        let results = try bench.run()
+        print(BidirectionalBench.report(results))
+        if !BuildConfiguration.isRelease { print(BuildConfiguration.debugWarning) }
+        if let path = json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(results).write(to: URL(fileURLWithPath: path))
+            Log.error("wrote \(results.count) bidirectional result\(results.count == 1 ? "" : "s") to \(path)")
         }
     }
 
