@@ -69,7 +69,9 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "RNNTraining", "Linalg"]),
-        .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNN", "Linalg", "SafeTensors", "ToolTesting"]),
+        // Fixtures/: checkpoint files of every older format version, read by FormatFixtureTests.
+        .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNN", "Linalg", "SafeTensors", "ToolTesting"],
+                    exclude: ["Fixtures"]),
         // Runs the built executables (ToolTesting finds them beside the test bundle).
         .target(name: "ToolTesting", dependencies: ["Linalg"], path: "Tests/ToolTesting"),
         // Runs under mpirun in RNNDistributedTests: N ranks against the whole batch in one process.

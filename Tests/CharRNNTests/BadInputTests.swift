@@ -165,6 +165,8 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         BadInput(["train", "--data", "corpus.txt", "--optimizer", "lbfgs"], "'lbfgs' is invalid for '--optimizer", "adam", parserError: true),
         BadInput(["train", "--data", "corpus.txt", "--nonlinearity", "sigmoid"], "'sigmoid' is invalid for '--nonlinearity", "relu", parserError: true),
         BadInput(["train", "--data", "corpus.txt", "--bogus"], "Unknown option '--bogus'", parserError: true),
+        BadInput(["train", "--data", "corpus.txt", "--bidirectional"],
+                 "--bidirectional: a language model predicts each token from the ones before it, so it reads forward only"),
         // Cells.
         BadInput(["train", "--data", "corpus.txt", "--cell", "foo"], "The value 'foo' is invalid for '--cell <cell>'", "'rnn', 'gru' or 'lstm'", parserError: true),
         BadInput(["train", "--data", "corpus.txt", "--cell", "gru", "--nonlinearity", "relu"],

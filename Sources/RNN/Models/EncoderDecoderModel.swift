@@ -6,7 +6,10 @@ import Linalg
 /// under teacher forcing and greedily at inference.
 ///
 /// Parameters: `encoder.*` and `decoder.*` (recurrent stacks of one cell kind, same `H` and `L`),
-/// `fc.weight` [V_out, H], `fc.bias`.
+/// `fc.weight` [V_out, H], `fc.bias`. With a **bidirectional encoder**
+/// (`Configuration.bidirectionalEncoder`) the encoder reads each source both ways within
+/// its own length, and `EncoderBridge` maps its two final states per layer to the
+/// decoder's (`bridge.weight` [H, 2H], `bridge.bias`; for the LSTM also `bridge_cell.*`).
 ///
 /// ```swift
 /// var rng = SeededRandom(seed: 0)
@@ -27,9 +30,14 @@ public final class EncoderDecoderModel: SequenceModel {
     public let startToken: Int32
     public let endToken: Int32
     let head: TeacherForcedDecoder
-    /// The encoder's final state (the decoder's initial state) and its gradient.
+    /// With a bidirectional encoder: its final state to the decoder's initial state.
+    let bridge: EncoderBridge?
+    /// The encoder's final state and its gradient; with a bridge, the decoder's initial
+    /// state and its gradient too.
     var encodedState: [Float] = []
     var encodedStateGradient: [Float] = []
+    var bridgedState: [Float] = []
+    var bridgedStateGradient: [Float] = []
 
     public var profiler: PhaseProfiler? {
         didSet { encoder.profiler = profiler; decoder.profiler = profiler; head.profiler = profiler }
@@ -37,7 +45,8 @@ public final class EncoderDecoderModel: SequenceModel {
 
     /// Source and target vocabularies (the start and end tokens are target tokens), and the
     /// configuration of both stacks. Metadata keys `source_vocabulary_size`,
-    /// `target_vocabulary_size`, `start_token`, `end_token` and `RecurrentConfiguration`'s.
+    /// `target_vocabulary_size`, `start_token`, `end_token`, `RecurrentConfiguration`'s, and
+    /// `bidirectional_encoder` ("true"; absent: false).
     public struct Configuration: ModelConfiguration {
         /// The initial state is computed (from the features / by the encoder), not carried.
         public static let carriesState = false
@@ -46,10 +55,13 @@ public final class EncoderDecoderModel: SequenceModel {
         public var targetVocabularySize: Int
         public var startToken: Int32
         public var endToken: Int32
+        /// The decoder's stack, and the encoder's but for its directions.
         public var recurrent: RecurrentConfiguration
+        /// The encoder reads each source both ways; a bridge makes the decoder's state.
+        public var bidirectionalEncoder: Bool
 
         public init(sourceVocabularySize: Int, targetVocabularySize: Int, startToken: Int32, endToken: Int32,
-                    recurrent: RecurrentConfiguration) {
+                    recurrent: RecurrentConfiguration, bidirectionalEncoder: Bool = false) {
             precondition(startToken >= 0 && Int(startToken) < targetVocabularySize && endToken >= 0
                          && Int(endToken) < targetVocabularySize, "the start and end tokens must be target tokens")
             precondition(!recurrent.bidirectional, Self.bidirectionalProblem)
@@ -58,28 +70,45 @@ public final class EncoderDecoderModel: SequenceModel {
             self.startToken = startToken
             self.endToken = endToken
             self.recurrent = recurrent
+            self.bidirectionalEncoder = bidirectionalEncoder
+        }
+
+        /// The encoder's stack: `recurrent`, in both directions with `bidirectionalEncoder`.
+        public var encoderRecurrent: RecurrentConfiguration {
+            var encoder = recurrent
+            encoder.bidirectional = bidirectionalEncoder
+            return encoder
         }
 
         /// Why `recurrent` cannot be bidirectional: it describes the decoder too.
-        static let bidirectionalProblem = "the decoder reads each token it has just generated, so it runs forward only"
+        static let bidirectionalProblem =
+            "the decoder reads each token it has just generated, so it runs forward only (a bidirectional encoder is bidirectional_encoder)"
 
-        /// `encoder.*`, `decoder.*`, `fc.weight` [V_out, H], `fc.bias` [V_out].
+        /// `encoder.*`, with a bidirectional encoder `bridge.*` (and `bridge_cell.*`),
+        /// `decoder.*`, `fc.weight` [V_out, H], `fc.bias` [V_out].
         public var parameterShapes: [ParameterShape] {
-            recurrent.parameterShapes(inputSize: sourceVocabularySize, prefix: "encoder.")
+            encoderRecurrent.parameterShapes(inputSize: sourceVocabularySize, prefix: "encoder.")
+                + (bidirectionalEncoder ? EncoderBridge.parameterShapes(recurrent) : [])
                 + recurrent.parameterShapes(inputSize: targetVocabularySize, prefix: "decoder.")
                 + Linear.parameterShapes(inputSize: recurrent.hiddenSize, outputSize: targetVocabularySize, prefix: "fc.")
         }
 
         public var summary: String {
             "\(recurrent.summary), source_vocabulary_size \(sourceVocabularySize), target_vocabulary_size \(targetVocabularySize)"
+                + (bidirectionalEncoder ? ", bidirectional encoder" : "")
         }
 
         public var metadata: [String: String] {
-            recurrent.metadata.merging([
+            var m = recurrent.metadata.merging([
                 "source_vocabulary_size": String(sourceVocabularySize), "target_vocabulary_size": String(targetVocabularySize),
                 "start_token": String(startToken), "end_token": String(endToken),
             ]) { a, _ in a }
+            if bidirectionalEncoder { m["bidirectional_encoder"] = "true" }
+            return m
         }
+
+        public static var optionalMetadataKeys: Set<String> { ["bidirectional_encoder"] }
+        public var hasBidirectionalLayers: Bool { bidirectionalEncoder }
 
         public init(metadata: [String: String]) throws(CheckpointError) {
             let reader = MetadataReader(metadata: metadata)
@@ -91,15 +120,26 @@ public final class EncoderDecoderModel: SequenceModel {
             let target = try reader.integer("target_vocabulary_size", in: 1...RecurrentConfiguration.maximumInputSize)
             let start = try reader.integer("start_token", in: 0...(target - 1))
             let end = try reader.integer("end_token", in: 0...(target - 1))
+            var bidirectionalEncoder = false
+            if let text = metadata["bidirectional_encoder"] {
+                guard text == "true" || text == "false" else {
+                    throw .invalidMetadata(key: "bidirectional_encoder", value: text, expected: "true or false")
+                }
+                bidirectionalEncoder = text == "true"
+            }
             self.init(sourceVocabularySize: source, targetVocabularySize: target, startToken: Int32(start),
-                      endToken: Int32(end), recurrent: recurrent)
+                      endToken: Int32(end), recurrent: recurrent, bidirectionalEncoder: bidirectionalEncoder)
         }
 
         /// Both stacks' FLOPs (token input) over `steps` rows each (the source and the
-        /// target lengths differ; `steps` stands for both) and the output layer's 6HV.
+        /// target lengths differ; `steps` stands for both), the output layer's 6HV, and per
+        /// sequence the bridge's forward, `dW` and `dX` (6·parts·L·2H·H).
         public func trainingFlops(batchSize: Int, steps: Int) -> Double {
-            let stack = recurrent.trainingFlopsPerToken(tokenInput: true, inputSize: sourceVocabularySize)
-            return (2 * stack + 6 * Double(recurrent.hiddenSize * targetVocabularySize)) * Double(batchSize * steps)
+            let encoder = encoderRecurrent.trainingFlopsPerToken(tokenInput: true, inputSize: sourceVocabularySize)
+            let decoder = recurrent.trainingFlopsPerToken(tokenInput: true, inputSize: targetVocabularySize)
+            let H = Double(recurrent.hiddenSize)
+            let bridge = bidirectionalEncoder ? 6 * Double(recurrent.stateBlocks) * 2 * H * H * Double(batchSize) : 0
+            return (encoder + decoder + 6 * H * Double(targetVocabularySize)) * Double(batchSize * steps) + bridge
         }
     }
 
@@ -138,12 +178,13 @@ public final class EncoderDecoderModel: SequenceModel {
 
     public var configuration: Configuration {
         Configuration(sourceVocabularySize: encoder.inputSize, targetVocabularySize: fc.outputSize, startToken: startToken,
-                      endToken: endToken, recurrent: encoder.configuration)
+                      endToken: endToken, recurrent: decoder.configuration, bidirectionalEncoder: encoder.isBidirectional)
     }
 
     public init(_ configuration: Configuration, using rng: inout SeededRandom) {
         let c = configuration, r = c.recurrent
-        encoder = r.makeStack(inputSize: c.sourceVocabularySize, parameters: parameters, prefix: "encoder.")
+        encoder = c.encoderRecurrent.makeStack(inputSize: c.sourceVocabularySize, parameters: parameters, prefix: "encoder.")
+        bridge = c.bidirectionalEncoder ? EncoderBridge(r, parameters: parameters) : nil
         decoder = r.makeStack(inputSize: c.targetVocabularySize, parameters: parameters, prefix: "decoder.")
         fc = Linear(inputSize: r.hiddenSize, outputSize: c.targetVocabularySize, parameters: parameters, prefix: "fc.")
         startToken = c.startToken
@@ -152,6 +193,7 @@ public final class EncoderDecoderModel: SequenceModel {
         encoder.initialize(using: &rng)
         decoder.initialize(using: &rng)
         fc.initialize(using: &rng)
+        bridge?.initialize(using: &rng)
     }
 
     public convenience init(sourceVocabularySize: Int, targetVocabularySize: Int, hiddenSize: Int, numLayers: Int = 1,
@@ -168,13 +210,19 @@ public final class EncoderDecoderModel: SequenceModel {
     /// backpropagates through the decoder into the encoder. Returns the mean cross-entropy.
     private func run(_ batch: Batch, backward: Bool) -> Double {
         let B = batch.batchSize
-        encoder.forward(.tokens(batch.source), batchSize: B)
+        encoder.forward(.tokens(batch.source), batchSize: B, lengths: batch.sourceLengths)
         encoder.finalState(lengths: batch.sourceLengths, into: &encodedState)
-        let loss = head.run(targets: batch.targets, batchSize: B, initialState: encodedState, backward: backward)
+        bridge?.forward(encodedState, batchSize: B, into: &bridgedState)
+        let loss = head.run(targets: batch.targets, batchSize: B, initialState: bridge == nil ? encodedState : bridgedState,
+                            backward: backward)
         if backward {
-            if encodedStateGradient.count != encodedState.count { encodedStateGradient = encodedState }
-            decoder.withInitialStateGradient { g in
-                encodedStateGradient.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: g.baseAddress!, count: g.count) }
+            if let bridge {
+                decoder.withInitialStateGradient { bridge.backward($0, batchSize: B, into: &encodedStateGradient) }
+            } else {
+                if encodedStateGradient.count != encodedState.count { encodedStateGradient = encodedState }
+                decoder.withInitialStateGradient { g in
+                    encodedStateGradient.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: g.baseAddress!, count: g.count) }
+                }
             }
             encoder.backward(finalStateGradient: encodedStateGradient, lengths: batch.sourceLengths)
         }
@@ -208,7 +256,12 @@ public final class EncoderDecoderModel: SequenceModel {
     public func translate(_ source: [Int32], maxLength: Int) -> [Int32] {
         precondition(!source.isEmpty, "source must not be empty")
         encoder.forward(.tokens(source), batchSize: 1)
-        return GreedyDecoder.decode(rnn: decoder, fc: fc, initialState: encoder.finalState(), batchSize: 1,
+        var initialState = encoder.finalState()
+        if let bridge {
+            let encoded = initialState
+            bridge.forward(encoded, batchSize: 1, into: &initialState)
+        }
+        return GreedyDecoder.decode(rnn: decoder, fc: fc, initialState: initialState, batchSize: 1,
                                     start: startToken, length: maxLength, stop: endToken)[0]
     }
 }

@@ -126,10 +126,14 @@ public protocol ModelConfiguration: Equatable, Sendable {
     /// embedding, tied weights, dropout): a checkpoint reserves them whether set or not,
     /// so that extra metadata cannot pass for them. Default: none.
     static var optionalMetadataKeys: Set<String> { get }
+    /// Whether any of the model's stacks is bidirectional (a checkpoint of it needs a
+    /// reader that knows the `_reverse` tensors). Default: `recurrent.bidirectional`.
+    var hasBidirectionalLayers: Bool { get }
 }
 
 extension ModelConfiguration {
     public static var optionalMetadataKeys: Set<String> { [] }
+    public var hasBidirectionalLayers: Bool { recurrent.bidirectional }
 
     /// The number of parameters (the sum of `parameterShapes`).
     public var parameterCount: Int { parameterShapes.reduce(0) { $0 + $1.count } }

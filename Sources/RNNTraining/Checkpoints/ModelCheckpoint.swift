@@ -76,7 +76,7 @@ public struct ModelCheckpoint<Model: SequenceModel> {
         file.metadata = metadata.merging(configuration.metadata) { _, b in b }
         file.metadata["format"] = Self.format
         let optional = !Model.Configuration.optionalMetadataKeys.isDisjoint(with: configuration.metadata.keys)
-        file.metadata["format_version"] = String(configuration.recurrent.bidirectional ? 3 : optional ? 2 : 1)
+        file.metadata["format_version"] = String(configuration.hasBidirectionalLayers ? 3 : optional ? 2 : 1)
         file.metadata["architecture"] = Model.Configuration.architecture
         codec.encode(parameters: model.parameters, optimizer: optimizer, training: training, into: &file)
         file.tensors.merge(tensors) { a, _ in a }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RNN
+import RNNTraining
 
 /// `charrnn train` data options. Every value is optional so that a resumed run can take
 /// the checkpoint's value; `TrainingConfiguration` applies the defaults.
@@ -72,6 +73,9 @@ struct ModelOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Dropout probability in training, as pytorch/examples' word_language_model: on the embedding's output, between recurrent layers (nn.LSTM(dropout=p)) and on the last layer's output before the output layer. Off in eval, sampling and validation\(OptionTable.dropout.defaultNote).", valueName: "p"))
     var dropout: Float?
 
+    @Flag(help: "Refused: a character model predicts each token from the ones before it, so it reads forward only. Bidirectional layers are for taggers and classifiers, through the library (RecurrentConfiguration(bidirectional: true)).")
+    var bidirectional = false
+
     /// The options that change the model's structure beyond the stack (`--embedding-size`,
     /// `--tie-weights`, `--dropout`), as given.
     var inputAndDropout: (embeddingSize: Int?, tiedWeights: Bool?, dropout: Float?) {
@@ -84,6 +88,9 @@ struct ModelOptions: ParsableArguments {
         if let embeddingSize { try OptionTable.embeddingSize.check(embeddingSize) }
         if let dropout { try OptionTable.dropout.check(Double(dropout)) }
         if let cell { try Check.vanillaOnly(cell: cell, nonlinearity: nonlinearity, initialization: initialization) }
+        if bidirectional {
+            throw CLIError("--bidirectional: \(Checkpoint.bidirectionalProblem); bidirectional layers are for taggers and classifiers, through the library")
+        }
     }
 }
 
