@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Load a bidirectional swift-rnn classifier into PyTorch and check it against the Swift side.
 
-A `ModelCheckpoint` of a `ManyToOneModel` with `bidirectional` "true" in its metadata (and no
-embedding: dense input of `input_size`) is the state_dict of
+A `ModelCheckpoint` of a `ManyToOneModel` whose `configuration` (JSON) has a bidirectional
+stack (and no embedding: dense input of `inputSize`) is the state_dict of
 
-    rnn = torch.nn.RNN|GRU|LSTM(input_size, H, num_layers, bidirectional=True)   # rnn.*_reverse too
-    fc  = torch.nn.Linear(2 * H, output_size)      # on cat(h_n[-2], h_n[-1])
+    rnn = torch.nn.RNN|GRU|LSTM(inputSize, H, numLayers, bidirectional=True)   # rnn.*_reverse too
+    fc  = torch.nn.Linear(2 * H, outputSize)      # on cat(h_n[-2], h_n[-1])
 
 so `load_state_dict(strict=True)` loads its `rnn.*` and `fc.*` tensors as they are. The batch
 file holds what the Swift model computed on a padded batch: `input` [T*B, I] (time-major),
@@ -26,6 +26,7 @@ Exits with status 0 when everything matches, 1 otherwise.
 """
 
 import argparse
+import json
 import sys
 
 import torch
@@ -39,16 +40,17 @@ TOLERANCE = 1e-5
 class Classifier(torch.nn.Module):
     """`rnn` (bidirectional) and `fc` on both final states of the top layer."""
 
-    def __init__(self, metadata):
+    def __init__(self, c):
+        """`c`: the checkpoint's `configuration` (JSON of format version 4)."""
         super().__init__()
-        cell = metadata.get("cell", "rnn")
-        hidden = int(metadata["hidden_size"])
-        options = {"num_layers": int(metadata["num_layers"]), "bidirectional": True}
+        r = c["recurrent"]
+        cell, hidden = r["cell"], r["hiddenSize"]
+        options = {"num_layers": r["numLayers"], "bidirectional": True}
         if cell == "rnn":
-            options["nonlinearity"] = metadata.get("nonlinearity", "tanh")
+            options["nonlinearity"] = r["nonlinearity"]
         self.cell = cell
-        self.rnn = MODULES[cell](int(metadata["input_size"]), hidden, **options)
-        self.fc = torch.nn.Linear(2 * hidden, int(metadata["output_size"]))
+        self.rnn = MODULES[cell](c["inputSize"], hidden, **options)
+        self.fc = torch.nn.Linear(2 * hidden, c["outputSize"])
 
     def forward(self, x, lengths):
         packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=False)
@@ -72,11 +74,15 @@ def main():
 
     with safe_open(args.checkpoint, "pt") as f:
         metadata = f.metadata()
-    if metadata.get("architecture") != "many_to_one" or metadata.get("bidirectional") != "true":
-        print(f"{args.checkpoint}: not a bidirectional many_to_one checkpoint")
+    configuration = json.loads(metadata.get("configuration", "{}"))
+    if metadata.get("architecture") != "many_to_one" or not configuration.get("recurrent", {}).get("bidirectional"):
+        print(f"{args.checkpoint}: not a bidirectional many_to_one checkpoint (format version 4)")
+        return 1
+    if configuration["embeddingSize"] != 0:
+        print(f"{args.checkpoint}: has an embedding; this script feeds dense inputs")
         return 1
     tensors = load_file(args.checkpoint)
-    model = Classifier(metadata).eval()
+    model = Classifier(configuration).eval()
     state_dict = {k: v for k, v in tensors.items() if k.startswith(("rnn.", "fc."))}
     model.load_state_dict(state_dict, strict=True)
     print(f"{model.rnn} + {model.fc}: load_state_dict(strict=True): {len(state_dict)} tensors")
@@ -113,10 +119,8 @@ def main():
 
     if args.export:
         torch.manual_seed(0)
-        fresh = Classifier(metadata).eval()
-        keep = {k: v for k, v in metadata.items()
-                if k in ("format", "format_version", "architecture", "cell", "hidden_size", "num_layers", "nonlinearity",
-                         "bidirectional", "input_size", "output_size")}
+        fresh = Classifier(configuration).eval()
+        keep = {k: v for k, v in metadata.items() if k in ("format", "format_version", "architecture", "configuration")}
         save_file({k: v.contiguous() for k, v in fresh.state_dict().items()}, args.export, metadata=keep)
         with torch.no_grad():
             _, _, fresh_logits = fresh(x, lengths)

@@ -8,16 +8,17 @@ The model part of a charrnn checkpoint is the state_dict of one of
     rnn = torch.nn.LSTM(V, H, num_layers)                   # cell lstm: rnn.weight_ih_l0 [4H, V] (i, f, g, o)
     fc  = torch.nn.Linear(H, V)                             # fc.weight [V, H], fc.bias [V]
 
-with the cell in the `cell` metadata (files without it are rnn), so
+with the settings in the `configuration` metadata (one JSON object; files of format
+versions 1-3 have separate `cell`, `hidden_size`, `num_layers`, ... keys instead), so
 `safetensors.torch.load_file` + `load_state_dict(strict=True)` on the `rnn.*` and `fc.*`
 tensors loads it as is (no transposes).
 
-A model trained with `--embedding-size E` (metadata `embedding_size`) has pytorch/examples'
+A model trained with `--embedding-size E` (`embeddingSize` in the configuration) has pytorch/examples'
 word_language_model layout instead: `embedding = nn.Embedding(V, E)` (`embedding.weight`
-[V, E]) feeds the recurrent module (`rnn.weight_ih_l0` [G*H, E]); `--dropout p` (metadata
+[V, E]) feeds the recurrent module (`rnn.weight_ih_l0` [G*H, E]); `--dropout p` (
 `dropout`) is `nn.Dropout(p)` on the embedding's and the top layer's outputs and the
 module's own `dropout=p` between layers — all inactive in `model.eval()`, as in charrnn's
-eval and sampling. With `--tie-weights` (metadata `tie_weights` "true") the output
+eval and sampling. With `--tie-weights` (`tiedWeights` true) the output
 layer's weight *is* the embedding: tie it in the module (`fc.weight = embedding.weight`)
 and load with `load_state_dict(tensors, strict=False)`, which leaves `fc.weight` as the
 only missing key (the file stores the shared tensor once, as `embedding.weight`, which is
@@ -112,21 +113,38 @@ class CharRNN(torch.nn.Module):
         return (tensor[0].contiguous(), tensor[1].contiguous()) if self.cell == "lstm" else tensor
 
 
-def load(path):
-    with safe_open(path, framework="pt") as f:
-        metadata = f.metadata() or {}
+def settings(path, metadata):
+    """The model's settings: from the `configuration` JSON (format version 4), or from the
+    separate keys of versions 1-3 (`cell`, `hidden_size`, `num_layers`, ...)."""
+    if "configuration" in metadata:
+        c = json.loads(metadata["configuration"])
+        r = c["recurrent"]
+        return {"cell": r["cell"], "hidden_size": r["hiddenSize"], "num_layers": r["numLayers"],
+                "nonlinearity": r["nonlinearity"], "embedding_size": c["embeddingSize"], "tie": c["tiedWeights"],
+                "dropout": c["dropout"]}
     cell = metadata.get("cell", "rnn")  # files from before GRU and LSTM have no 'cell' key
-    if cell not in CELLS:
-        sys.exit(f"error: {path} has cell '{cell}'; expected one of {', '.join(CELLS)}")
-    required = ("vocabulary", "hidden_size", "num_layers") + (("nonlinearity",) if cell == "rnn" else ())
+    required = ("hidden_size", "num_layers") + (("nonlinearity",) if cell == "rnn" else ())
     for key in required:
         if key not in metadata:
             sys.exit(f"error: {path} has no '{key}' metadata; it is not a charrnn checkpoint")
+    return {"cell": cell, "hidden_size": int(metadata["hidden_size"]), "num_layers": int(metadata["num_layers"]),
+            "nonlinearity": metadata.get("nonlinearity", "tanh"), "embedding_size": int(metadata.get("embedding_size", "0")),
+            "tie": metadata.get("tie_weights") == "true", "dropout": float(metadata.get("dropout", "0"))}
+
+
+def load(path):
+    with safe_open(path, framework="pt") as f:
+        metadata = f.metadata() or {}
+    if "vocabulary" not in metadata:
+        sys.exit(f"error: {path} has no 'vocabulary' metadata; it is not a charrnn checkpoint")
+    s = settings(path, metadata)
+    cell = s["cell"]
+    if cell not in CELLS:
+        sys.exit(f"error: {path} has cell '{cell}'; expected one of {', '.join(CELLS)}")
     vocabulary = list(metadata["vocabulary"])  # code points = charrnn's Unicode scalars
-    tie = metadata.get("tie_weights") == "true"
-    model = CharRNN(cell, len(vocabulary), int(metadata["hidden_size"]), int(metadata["num_layers"]),
-                    metadata.get("nonlinearity", "tanh"), int(metadata.get("embedding_size", "0")), tie,
-                    float(metadata.get("dropout", "0")))
+    tie = s["tie"]
+    model = CharRNN(cell, len(vocabulary), s["hidden_size"], s["num_layers"], s["nonlinearity"], s["embedding_size"],
+                    tie, s["dropout"])
     tensors = load_file(path)
     weights = {k: v for k, v in tensors.items() if k.startswith(("embedding.", "rnn.", "fc."))}
     try:
@@ -238,8 +256,8 @@ def main():
         print(f"text vs charrnn: {'identical' if same else 'DIFFERENT: ' + repr(expected)}")
 
     if args.export:
-        keep = ("format", "format_version", "cell", "vocabulary", "vocab_size", "hidden_size", "num_layers",
-                "nonlinearity", "embedding_size", "tie_weights", "dropout", "dropout_seed")
+        keep = ("format", "format_version", "configuration", "cell", "vocabulary", "vocab_size", "hidden_size",
+                "num_layers", "nonlinearity", "embedding_size", "tie_weights", "dropout", "dropout_seed")
         kept = {k: metadata[k] for k in keep if k in metadata}
         if model.tied:
             # save_file refuses shared tensors; save_model stores the tied one once (embedding.weight).

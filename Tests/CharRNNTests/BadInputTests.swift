@@ -61,17 +61,20 @@ struct BadInputFixture: Sendable {
         try put(raw(#"{"fc.bias":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: [0, 0, 0, 0]), "offsets.safetensors")
         try put(raw(#"{"fc.bias":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "dtype.safetensors")
         try put(raw(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "notcheckpoint.safetensors")
-        var shapes = checkpoint.safeTensors
+        var shapes = checkpoint.versionThreeSafeTensors   // the separate keys of format versions 1-3
         shapes.metadata["hidden_size"] = "9"
         try put(shapes.serialized(), "shapes.safetensors")
         var nan = checkpoint.safeTensors
         nan.tensors["fc.bias"]!.values[0] = .nan
         try put(nan.serialized(), "nan.safetensors")
 
-        // A GRU checkpoint for the corpus (model only), and damaged copies of its cell key.
-        let gru = Checkpoint(model: ManyToManyModel(inputSize: vocabulary.count, hiddenSize: 8, outputSize: vocabulary.count,
-                                                    cell: .gru, using: &rng), vocabulary: vocabulary).safeTensors
-        try put(gru.serialized(), "gru.safetensors")
+        // A GRU checkpoint for the corpus (model only), and damaged copies of its cell key
+        // (format versions 1-3 spelled it as a key of its own; version 4 as JSON).
+        let gruCheckpoint = Checkpoint(model: ManyToManyModel(inputSize: vocabulary.count, hiddenSize: 8,
+                                                              outputSize: vocabulary.count, cell: .gru, using: &rng),
+                                       vocabulary: vocabulary)
+        try put(gruCheckpoint.safeTensors.serialized(), "gru.safetensors")
+        let gru = gruCheckpoint.versionThreeSafeTensors
         var badCell = gru
         badCell.metadata["cell"] = "transformer"
         try put(badCell.serialized(), "badcell.safetensors")
@@ -79,6 +82,9 @@ struct BadInputFixture: Sendable {
         lostCell.metadata["cell"] = nil
         lostCell.metadata["nonlinearity"] = "tanh"
         try put(lostCell.serialized(), "lostcell.safetensors")
+        var jsonCell = gruCheckpoint.safeTensors
+        jsonCell.metadata["configuration"] = jsonCell.metadata["configuration"]!.replacingOccurrences(of: #""gru""#, with: #""transformer""#)
+        try put(jsonCell.serialized(), "jsoncell.safetensors")
 
         // Hostile files: a FIFO (open would block), weights so large that the output
         // overflows, counters at Int.max, a header that names a tensor twice.
@@ -182,6 +188,7 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
                  "--nonlinearity relu applies to the vanilla RNN only", "the resumed checkpoint 'gru.safetensors' is a GRU"),
         BadInput(["sample", "--checkpoint", "badcell.safetensors"], "the checkpoint's 'cell' metadata is 'transformer', expected one of rnn, gru, lstm"),
         BadInput(["eval", "--checkpoint", "lostcell.safetensors", "--data", "corpus.txt"], "tensor 'rnn.weight_ih_l0' has shape [24, ", "the shape is that of a gru layer"),
+        BadInput(["sample", "--checkpoint", "jsoncell.safetensors"], "the checkpoint's 'configuration' metadata is", "expected a character model's configuration as JSON", "transformer"),
         // Option combinations.
         BadInput(["train", "--data", "corpus.txt", "--epochs", "2", "--steps", "3"], "give --epochs or --steps, not both"),
         BadInput(["train", "--data", "corpus.txt", "--keep-best", "--val-fraction", "0"], "--keep-best needs a validation loss"),

@@ -80,7 +80,10 @@ struct BidirectionalModelTests {
             try ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
                                 training: trainer.trainingState(rngState: rng.state)).write(path: path)
             let file = try SafeTensors.read(path: path)
-            #expect(file.metadata["format_version"] == "3" && file.metadata["bidirectional"] == "true")
+            #expect(file.metadata["format_version"] == "4" && file.metadata["configuration"]?.contains(#""bidirectional":true"#) == true)
+            let legacy = ModelCheckpoint(model: model).versionThreeSafeTensors
+            #expect(legacy.metadata["format_version"] == "3" && legacy.metadata["bidirectional"] == "true")
+            #expect(try ModelCheckpoint<ManyToOneModel>(legacy).model.configuration == model.configuration)
             #expect(file.tensors["rnn.weight_ih_l1_reverse"]?.shape == [48, 24] && file.tensors["fc.weight"]?.shape == [4, 24])
             #expect(file.tensors["training.hidden_state"] == nil)
             let loaded = try ModelCheckpoint<ManyToOneModel>.read(path: path)
@@ -121,8 +124,11 @@ struct BidirectionalModelTests {
         try withTemporaryFile { path in
             try ModelCheckpoint(model: model).write(path: path)
             let file = try SafeTensors.read(path: path)
-            #expect(file.metadata["format_version"] == "3" && file.metadata["bidirectional_encoder"] == "true")
-            #expect(file.metadata["bidirectional"] == nil && file.tensors["bridge.weight"]?.shape == [32, 64])
+            #expect(file.metadata["configuration"]?.contains(#""bidirectionalEncoder":true"#) == true)
+            #expect(file.tensors["bridge.weight"]?.shape == [32, 64])
+            let legacy = ModelCheckpoint(model: model).versionThreeSafeTensors
+            #expect(legacy.metadata["format_version"] == "3" && legacy.metadata["bidirectional_encoder"] == "true")
+            #expect(try ModelCheckpoint<EncoderDecoderModel>(legacy).model.configuration == model.configuration)
             let loaded = try ModelCheckpoint<EncoderDecoderModel>.read(path: path).model
             #expect(loaded.configuration == model.configuration)
             #expect(probes.map { loaded.translate($0, maxLength: 8) } == translations)
@@ -135,7 +141,7 @@ struct BidirectionalModelTests {
         var rng = SeededRandom(seed: 2)
         let vocabulary = Vocabulary(text: "abc")
         let model = ManyToManyModel(inputSize: 3, hiddenSize: 4, outputSize: 3, cell: .gru, using: &rng)
-        var file = Checkpoint(model: model, vocabulary: vocabulary).safeTensors
+        var file = Checkpoint(model: model, vocabulary: vocabulary).versionThreeSafeTensors
         file.metadata["bidirectional"] = "true"
         #expect(throws: CheckpointError.invalidMetadata(key: "bidirectional", value: "true",
                                                         expected: "false: \(Checkpoint.bidirectionalProblem)")) {

@@ -23,12 +23,19 @@ private func trainedModel(layers: Int = 2, hidden: Int = 6, optimizer name: Stri
 
 private func bits(_ values: some Collection<Float>) -> [UInt32] { values.map(\.bitPattern) }
 
-/// A checkpoint's file with one change, re-read; the error it throws.
-private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors) -> Void) -> CheckpointError? {
+/// The configuration a format-4 file stores as JSON.
+private func storedConfiguration(_ file: SafeTensors) throws -> ManyToManyModel.Configuration {
+    try JSONDecoder().decode(ManyToManyModel.Configuration.self, from: Data(try #require(file.metadata["configuration"]).utf8))
+}
+
+/// A checkpoint's file (as format version 4 writes it, or with `legacy` as versions 1–3
+/// did: the configuration as separate keys) with one change, re-read; the error it throws.
+private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after change: (inout SafeTensors) -> Void) -> CheckpointError? {
     let (model, vocabulary, optimizer) = trainedModel(cell: cell)
-    var file = Checkpoint(model: model, vocabulary: vocabulary, optimizer: OptimizerState(capturing: optimizer),
-                          training: TrainingState(step: 3, epoch: 0, stepInEpoch: 3, rngState: [1, 2, 3, 4],
-                                                  hiddenState: [Float](repeating: 0.5, count: model.rnn.stateSize(batchSize: 3)))).safeTensors
+    let checkpoint = Checkpoint(model: model, vocabulary: vocabulary, optimizer: OptimizerState(capturing: optimizer),
+                                training: TrainingState(step: 3, epoch: 0, stepInEpoch: 3, rngState: [1, 2, 3, 4],
+                                                        hiddenState: [Float](repeating: 0.5, count: model.rnn.stateSize(batchSize: 3))))
+    var file = legacy ? checkpoint.versionThreeSafeTensors : checkpoint.safeTensors
     change(&file)
     do {
         _ = try Checkpoint(SafeTensors(bytes: file.serialized()))
@@ -80,9 +87,13 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
                                     optimizer: OptimizerState(capturing: optimizer),
                                     training: TrainingState(step: 3, epoch: 0, stepInEpoch: 3, rngState: [1, 2, 3, 4], hiddenState: hidden))
         let file = checkpoint.safeTensors
-        #expect(file.metadata["cell"] == cell.rawValue)
-        #expect(file.metadata["format_version"] == (cell == .rnn ? "1" : "2"))
-        #expect(file.metadata["nonlinearity"] == (cell == .rnn ? "tanh" : nil))
+        #expect(file.metadata["format_version"] == "4" && file.metadata["cell"] == nil)
+        #expect(try storedConfiguration(file) == model.configuration)
+        let legacy = checkpoint.versionThreeSafeTensors
+        #expect(legacy.metadata["cell"] == cell.rawValue && legacy.metadata["configuration"] == nil)
+        #expect(legacy.metadata["format_version"] == (cell == .rnn ? "1" : "2"))
+        #expect(legacy.metadata["nonlinearity"] == (cell == .rnn ? "tanh" : nil))
+        #expect(try Checkpoint(legacy).model.configuration == model.configuration)
         for k in 0..<L {
             #expect(file.tensors["rnn.weight_ih_l\(k)"]?.shape == [G * H, k == 0 ? V : H])
             #expect(file.tensors["rnn.weight_hh_l\(k)"]?.shape == [G * H, H])
@@ -124,9 +135,13 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
                                                           embeddingSize: H, tiedWeights: tied, dropout: 0.3, dropoutSeed: 42)
         let model = ManyToManyModel(configuration, using: &rng)
         let file = Checkpoint(model: model, vocabulary: vocabulary).safeTensors
-        #expect(file.metadata["format_version"] == "3")
-        #expect(file.metadata["embedding_size"] == "6" && file.metadata["dropout"] == "0.3" && file.metadata["dropout_seed"] == "42")
-        #expect(file.metadata["tie_weights"] == (tied ? "true" : nil))
+        #expect(file.metadata["format_version"] == "4")
+        #expect(try storedConfiguration(file) == configuration)
+        let legacy = Checkpoint(model: model, vocabulary: vocabulary).versionThreeSafeTensors
+        #expect(legacy.metadata["format_version"] == "3")
+        #expect(legacy.metadata["embedding_size"] == "6" && legacy.metadata["dropout"] == "0.3" && legacy.metadata["dropout_seed"] == "42")
+        #expect(legacy.metadata["tie_weights"] == (tied ? "true" : nil))
+        #expect(try Checkpoint(legacy).model.configuration == configuration)
         #expect(file.tensors["embedding.weight"]?.shape == [V, H])
         #expect((file.tensors["fc.weight"] == nil) == tied)
         #expect(file.tensors["rnn.weight_ih_l0"]?.shape == [4 * H, H])
@@ -146,8 +161,8 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
             let V = vocabulary.count
             let model = ManyToManyModel(inputSize: V, hiddenSize: 4, outputSize: V, using: &rng)
             let file = Checkpoint(model: model, vocabulary: vocabulary).safeTensors
-            #expect(file.metadata["unit"] == vocabulary.unit.rawValue && file.metadata["format_version"] == "3")
-            #expect(file.metadata["vocab_size"] == String(V))
+            #expect(file.metadata["unit"] == vocabulary.unit.rawValue && file.metadata["format_version"] == "4")
+            #expect(try storedConfiguration(file).inputSize == V)
             #expect(file.metadata["vocabulary"] == (vocabulary == .bytes ? nil : "<unk>\n<eos>\nthe\ncat\nsat\n.\ndog\nran\n!"))
             let loaded = try Checkpoint(try SafeTensors(bytes: file.serialized()))
             #expect(loaded.vocabulary == vocabulary)
@@ -165,13 +180,13 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
     /// Files from before GRU and LSTM have no `cell` key: they are vanilla RNNs.
     @Test func aFileWithoutACellIsAVanillaRNN() throws {
         let (model, vocabulary, _) = trainedModel(nonlinearity: .relu)
-        var file = Checkpoint(model: model, vocabulary: vocabulary).safeTensors
+        var file = Checkpoint(model: model, vocabulary: vocabulary).versionThreeSafeTensors
         file.metadata["cell"] = nil
         file.metadata["format_version"] = nil
         let loaded = try Checkpoint(SafeTensors(bytes: file.serialized()))
         #expect(loaded.model.rnn.cell == .rnn && loaded.model.rnn.vanillaNonlinearity == .relu)
         #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
-        #expect(loaded.safeTensors.metadata["cell"] == "rnn")
+        #expect(try storedConfiguration(loaded.safeTensors).recurrent == .init(cell: .rnn, hiddenSize: 6, numLayers: 2, nonlinearity: .relu))
     }
 
     @Test func tensorNamesAndMetadataArePyTorchs() {
@@ -188,10 +203,9 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
         #expect(file.tensors["fc.bias"]?.shape == [V])
         #expect(file.tensors["optimizer.exp_avg.rnn.weight_hh_l1"]?.shape == [6, 6])
         #expect(file.tensors["optimizer.exp_avg_sq.fc.bias"]?.shape == [V])
-        #expect(file.metadata["format"] == "swift-rnn.charrnn" && file.metadata["format_version"] == "1")
-        #expect(file.metadata["cell"] == "rnn")
+        #expect(file.metadata["format"] == "swift-rnn.charrnn" && file.metadata["format_version"] == "4")
         #expect(file.metadata["vocabulary"] == vocabulary.joined)
-        #expect(file.metadata["hidden_size"] == "6" && file.metadata["num_layers"] == "2" && file.metadata["nonlinearity"] == "tanh")
+        #expect(file.metadata["configuration"] == #"{"dropout":0,"dropoutSeed":0,"embeddingSize":0,"inputSize":12,"outputSize":12,"recurrent":{"bidirectional":false,"cell":"rnn","hiddenSize":6,"nonlinearity":"tanh","numLayers":2},"tiedWeights":false}"#)
         #expect(file.metadata["optimizer"] == "adam" && file.metadata["optimizer_step"] == "3")
         #expect(file.metadata["step"] == "3" && file.metadata["rng_state"] == "1,2,3,4")
         #expect(file.tensors["training.hidden_state"] == nil)
@@ -264,23 +278,23 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
 @Suite struct CheckpointErrorTests {
     @Test func missingOrInvalidMetadata() {
         #expect(error { $0.metadata["vocabulary"] = nil } == .missingMetadata("vocabulary"))
-        #expect(error { $0.metadata["hidden_size"] = nil } == .missingMetadata("hidden_size"))
+        #expect(error(legacy: true) { $0.metadata["hidden_size"] = nil } == .missingMetadata("hidden_size"))
         #expect(error { $0.metadata["vocabulary"] = "" } == .invalidMetadata(key: "vocabulary", value: "", expected: "at least one character"))
         if case .invalidMetadata("vocabulary", _, let expected)? = error(after: { $0.metadata["vocabulary"] = "abca" }) {
             #expect(expected.contains("'a' (U+0061) repeats"))
         } else { Issue.record("duplicate vocabulary characters accepted") }
-        #expect(error { $0.metadata["hidden_size"] = "six" } == .invalidMetadata(key: "hidden_size", value: "six", expected: "an integer in 1...1048576"))
-        #expect(error { $0.metadata["hidden_size"] = "0" } == .invalidMetadata(key: "hidden_size", value: "0", expected: "an integer in 1...1048576"))
-        #expect(error { $0.metadata["num_layers"] = "-1" } == .invalidMetadata(key: "num_layers", value: "-1", expected: "an integer in 1...1024"))
-        #expect(error { $0.metadata["nonlinearity"] = "sigmoid" } == .invalidMetadata(key: "nonlinearity", value: "sigmoid", expected: "one of tanh, relu"))
-        #expect(error { $0.metadata["vocab_size"] = "3" } != nil)
+        #expect(error(legacy: true) { $0.metadata["hidden_size"] = "six" } == .invalidMetadata(key: "hidden_size", value: "six", expected: "an integer in 1...1048576"))
+        #expect(error(legacy: true) { $0.metadata["hidden_size"] = "0" } == .invalidMetadata(key: "hidden_size", value: "0", expected: "an integer in 1...1048576"))
+        #expect(error(legacy: true) { $0.metadata["num_layers"] = "-1" } == .invalidMetadata(key: "num_layers", value: "-1", expected: "an integer in 1...1024"))
+        #expect(error(legacy: true) { $0.metadata["nonlinearity"] = "sigmoid" } == .invalidMetadata(key: "nonlinearity", value: "sigmoid", expected: "one of tanh, relu"))
+        #expect(error(legacy: true) { $0.metadata["vocab_size"] = "3" } != nil)
         #expect(error { $0.metadata["format"] = "gguf" } == .unsupportedFormat("gguf", expected: "swift-rnn.charrnn"))
-        #expect(error { $0.metadata["format_version"] = "4" } == .unsupportedVersion(4, newest: 3))
-        #expect(error { $0.metadata["format_version"] = "2" } == nil)
-        #expect(error { $0.metadata["tie_weights"] = "yes" } == .invalidMetadata(key: "tie_weights", value: "yes", expected: "true or false"))
-        #expect(error { $0.metadata["tie_weights"] = "true" } != nil)    // no embedding to tie to
-        #expect(error { $0.metadata["dropout"] = "1.5" } == .invalidMetadata(key: "dropout", value: "1.5", expected: "a probability in [0, 1)"))
-        #expect(error { $0.metadata["embedding_size"] = "8" } != nil)    // the file has no embedding.weight
+        #expect(error { $0.metadata["format_version"] = "5" } == .unsupportedVersion(5, newest: 4))
+        #expect(error(legacy: true) { $0.metadata["format_version"] = "2" } == nil)
+        #expect(error(legacy: true) { $0.metadata["tie_weights"] = "yes" } == .invalidMetadata(key: "tie_weights", value: "yes", expected: "true or false"))
+        #expect(error(legacy: true) { $0.metadata["tie_weights"] = "true" } != nil)    // no embedding to tie to
+        #expect(error(legacy: true) { $0.metadata["dropout"] = "1.5" } == .invalidMetadata(key: "dropout", value: "1.5", expected: "a probability in [0, 1)"))
+        #expect(error(legacy: true) { $0.metadata["embedding_size"] = "8" } != nil)    // the file has no embedding.weight
         #expect(error { $0.metadata["rng_state"] = "1,2,3" } == .invalidMetadata(key: "rng_state", value: "1,2,3", expected: "four unsigned 32-bit integers separated by commas"))
         #expect(error { $0.metadata["step"] = "-4" } == .invalidMetadata(key: "step", value: "-4", expected: "an integer in 0...9007199254740992"))
         // Counters past 2^53 (Int.max among them) leave no room to count on: refused, not
@@ -294,36 +308,58 @@ private func error(cell: RecurrentCell = .rnn, after change: (inout SafeTensors)
         #expect(error { $0.metadata["learning_rate"] = "nan" } == .invalidMetadata(key: "learning_rate", value: "nan", expected: "a finite non-negative number"))
     }
 
+    /// The configuration's JSON (format 4): damaged, out of range, or not this vocabulary's.
+    @Test func damagedConfigurations() {
+        func replacing(_ old: String, _ new: String) -> (inout SafeTensors) -> Void {
+            { $0.metadata["configuration"] = $0.metadata["configuration"]!.replacingOccurrences(of: old, with: new) }
+        }
+        #expect(error { $0.metadata["configuration"] = "{" }.map { "\($0)".contains("'configuration' metadata is '{', expected a character model's configuration as JSON") } == true)
+        #expect(error(after: replacing(#""cell":"rnn""#, #""cell":"transformer""#)).map { "\($0)".contains("as JSON (") && "\($0)".contains("transformer") } == true)
+        for (old, new, problem) in [(#""hiddenSize":6"#, #""hiddenSize":0"#, "hidden size 0 is outside 1...1048576"),
+                                    (#""numLayers":2"#, #""numLayers":5000"#, "num_layers 5000 is outside 1...1024"),
+                                    (#""dropout":0"#, #""dropout":1.5"#, "dropout 1.5 is outside [0, 1)"),
+                                    (#""tiedWeights":false"#, #""tiedWeights":true"#, "tied weights need an embedding"),
+                                    (#""bidirectional":false"#, #""bidirectional":true"#, "reads forward only"),
+                                    (#""inputSize":12"#, #""inputSize":13"#, "input and output sizes 13 and 12, but a vocabulary of 12 characters")] {
+            let e = error(after: replacing(old, new))
+            #expect(e.map { "\($0)".contains("expected a character model's configuration (") && "\($0)".contains(problem) } == true, "\(new): \(String(describing: e))")
+        }
+        // A configuration that parses and fits, but not the tensors: named by the shapes.
+        #expect(error(after: replacing(#""hiddenSize":6"#, #""hiddenSize":7"#)) == .shapeMismatch(
+            tensor: "rnn.weight_ih_l0", shape: [6, 12], expected: [7, 12],
+            because: "cell rnn, hidden_size 7, num_layers 2 and a vocabulary of 12 characters"))
+    }
+
     @Test func missingUnexpectedAndMisshapenTensors() {
         #expect(error { $0.tensors["rnn.weight_hh_l1"] = nil } == .missingTensor("rnn.weight_hh_l1"))
         #expect(error { $0.tensors["fc.bias"] = nil } == .missingTensor("fc.bias"))
         // Metadata that disagrees with the tensors' shapes.
-        let shape = error { $0.metadata["hidden_size"] = "7" }
+        let shape = error(legacy: true) { $0.metadata["hidden_size"] = "7" }
         #expect(shape == .shapeMismatch(tensor: "rnn.weight_ih_l0", shape: [6, 12], expected: [7, 12],
                                         because: "cell rnn, hidden_size 7, num_layers 2 and a vocabulary of 12 characters"))
         #expect(shape?.description == "tensor 'rnn.weight_ih_l0' has shape [6, 12] but should be [7, 12]: cell rnn, hidden_size 7, num_layers 2 and a vocabulary of 12 characters")
-        #expect(error { $0.metadata["vocabulary"] = "abc"; $0.metadata["vocab_size"] = nil } == .shapeMismatch(tensor: "rnn.weight_ih_l0", shape: [6, 12], expected: [6, 3],
+        #expect(error(legacy: true) { $0.metadata["vocabulary"] = "abc"; $0.metadata["vocab_size"] = nil } == .shapeMismatch(tensor: "rnn.weight_ih_l0", shape: [6, 12], expected: [6, 3],
                                                                               because: "cell rnn, hidden_size 6, num_layers 2 and a vocabulary of 3 characters"))
-        #expect(error { $0.metadata["num_layers"] = "1" } == .unexpectedTensor("rnn.bias_hh_l1", because: "cell rnn, hidden_size 6, num_layers 1 and a vocabulary of 12 characters"))
-        #expect(error { $0.metadata["num_layers"] = "3" } == .missingTensor("rnn.weight_ih_l2"))
+        #expect(error(legacy: true) { $0.metadata["num_layers"] = "1" } == .unexpectedTensor("rnn.bias_hh_l1", because: "cell rnn, hidden_size 6, num_layers 1 and a vocabulary of 12 characters"))
+        #expect(error(legacy: true) { $0.metadata["num_layers"] = "3" } == .missingTensor("rnn.weight_ih_l2"))
         #expect(error { $0.tensors["fc.bias"] = .init(shape: [2, 7], values: [Float](repeating: 0, count: 14)) } != nil)
         #expect(error { $0.tensors["fc.bias"]!.values[3] = .infinity } == .nonFiniteValues(tensor: "fc.bias"))
         #expect(error { $0.tensors["rnn.weight_hh_l0"]!.values[0] = .nan } == .nonFiniteValues(tensor: "rnn.weight_hh_l0"))
     }
 
     @Test func cellErrors() {
-        #expect(error { $0.metadata["cell"] = "transformer" } == .invalidMetadata(key: "cell", value: "transformer", expected: "one of rnn, gru, lstm"))
+        #expect(error(legacy: true) { $0.metadata["cell"] = "transformer" } == .invalidMetadata(key: "cell", value: "transformer", expected: "one of rnn, gru, lstm"))
         // A GRU file whose 'cell' key is lost: the gate-stacked shapes say what it is.
-        let lost = error(cell: .gru) { $0.metadata["cell"] = nil; $0.metadata["nonlinearity"] = "tanh" }
+        let lost = error(cell: .gru, legacy: true) { $0.metadata["cell"] = nil; $0.metadata["nonlinearity"] = "tanh" }
         #expect(lost == .shapeMismatch(tensor: "rnn.weight_ih_l0", shape: [18, 12], expected: [6, 12],
                                        because: "cell rnn, hidden_size 6, num_layers 2 and a vocabulary of 12 characters (the shape is that of a gru layer; is the 'cell' metadata '' right?)"))
-        #expect(error(cell: .gru) { $0.metadata["cell"] = "lstm" } == .shapeMismatch(
+        #expect(error(cell: .gru, legacy: true) { $0.metadata["cell"] = "lstm" } == .shapeMismatch(
             tensor: "rnn.weight_ih_l0", shape: [18, 12], expected: [24, 12],
             because: "cell lstm, hidden_size 6, num_layers 2 and a vocabulary of 12 characters (the shape is that of a gru layer; is the 'cell' metadata 'lstm' right?)"))
         // The vanilla RNN's options on a gated cell.
-        #expect(error(cell: .lstm) { $0.metadata["nonlinearity"] = "relu" } == .invalidMetadata(
+        #expect(error(cell: .lstm, legacy: true) { $0.metadata["nonlinearity"] = "relu" } == .invalidMetadata(
             key: "nonlinearity", value: "relu", expected: "tanh or no value: it applies to the vanilla RNN only, not lstm"))
-        #expect(error(cell: .lstm) { $0.metadata["nonlinearity"] = "tanh" } == nil)
+        #expect(error(cell: .lstm, legacy: true) { $0.metadata["nonlinearity"] = "tanh" } == nil)
         #expect(error(cell: .gru) { $0.metadata["initialization"] = "identity" } == .invalidMetadata(
             key: "initialization", value: "identity", expected: "default or orthogonal: identity applies to the vanilla RNN only, not gru"))
         // The LSTM's carried state has two parts, h and c.

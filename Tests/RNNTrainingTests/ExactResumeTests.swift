@@ -151,7 +151,7 @@ struct ExactResumeTests {
         }
         let adam = #"{"adam":{"beta1":0.9,"beta2":0.999,"epsilon":1e-08,"learningRate":0.01,"weightDecay":0}}"#
         #expect(error { $0.metadata["optimizer_configuration"] = adam }?.contains("the settings of the optimizer the 'optimizer' key names, adamw") == true)
-        #expect(error { $0.metadata["optimizer_configuration"] = "{" }?.contains("'optimizer_configuration' metadata is '{', expected a JSON OptimizerConfiguration") == true)
+        #expect(error { $0.metadata["optimizer_configuration"] = "{" }?.contains("'optimizer_configuration' metadata is '{', expected an optimizer's kind and settings as JSON") == true)
         let badBeta = #"{"adamw":{"beta1":1.5,"beta2":0.999,"epsilon":1e-08,"learningRate":0.01,"weightDecay":0}}"#
         #expect(error { $0.metadata["optimizer_configuration"] = badBeta } == "the checkpoint's optimizer state does not fit: adamw betas must be in [0, 1), got (1.5, 0.999)")
         let negative = #"{"adamw":{"beta1":0.9,"beta2":0.999,"epsilon":-1,"learningRate":0.01,"weightDecay":0}}"#

@@ -193,34 +193,40 @@ struct SequenceModelTests {
 
     /// Files that are not checkpoints of this architecture, or whose tensors disagree with
     /// the configuration in their metadata, are refused before a model is built.
-    /// A classifier with an embedding and dropout: format_version 2 (a version-1 reader
-    /// would drop them), the configuration read back whole; without them still version 1.
+    /// A classifier with an embedding and dropout: the configuration read back whole from
+    /// its JSON (format version 4), and from the separate keys of versions 1–3 (2 for these
+    /// options, which a version-1 reader would drop; 1 without them).
     @Test func modelCheckpointOfAnEmbeddingAndDropout() throws {
         var rng = SeededRandom(seed: 75)
         let configuration = ManyToOneModel.Configuration(inputSize: 9, outputSize: 3, recurrent: .init(cell: .gru, hiddenSize: 6),
                                                          embeddingSize: 4, dropout: 0.25, dropoutSeed: 8)
         let model = ManyToOneModel(configuration, using: &rng)
         let file = ModelCheckpoint(model: model).safeTensors
-        #expect(file.metadata["format_version"] == "2" && file.tensors["embedding.weight"]?.shape == [9, 4])
+        #expect(file.metadata["format_version"] == "4" && file.tensors["embedding.weight"]?.shape == [9, 4])
+        #expect(file.metadata["configuration"] == #"{"dropout":0.25,"dropoutSeed":8,"embeddingSize":4,"inputSize":9,"outputSize":3,"recurrent":{"bidirectional":false,"cell":"gru","hiddenSize":6,"nonlinearity":"tanh","numLayers":1},"tiedWeights":false}"#)
         let loaded = try ModelCheckpoint<ManyToOneModel>(file)
         #expect(loaded.model.configuration == configuration)
         #expect(loaded.model.parameters.values == model.parameters.values)
+        let legacy = ModelCheckpoint(model: model).versionThreeSafeTensors
+        #expect(legacy.metadata["format_version"] == "2" && legacy.metadata["embedding_size"] == "4")
+        #expect(try ModelCheckpoint<ManyToOneModel>(legacy).model.configuration == configuration)
         let plain = ManyToOneModel(.init(inputSize: 9, outputSize: 3, recurrent: .init(cell: .gru, hiddenSize: 6)), using: &rng)
-        #expect(ModelCheckpoint(model: plain).safeTensors.metadata["format_version"] == "1")
+        #expect(ModelCheckpoint(model: plain).versionThreeSafeTensors.metadata["format_version"] == "1")
     }
 
     @Test func modelCheckpointRefusesMismatchedFiles() throws {
         var rng = SeededRandom(seed: 74)
         let (model, _) = ArchitectureFixtures.oneToMany(.lstm, rng: &rng)
-        let file = ModelCheckpoint(model: model).safeTensors
-        func error(_ change: (inout SafeTensors) -> Void) -> CheckpointError? {
-            var f = file
+        let file = ModelCheckpoint(model: model).safeTensors, legacy = ModelCheckpoint(model: model).versionThreeSafeTensors
+        func error(legacy old: Bool = false, _ change: (inout SafeTensors) -> Void) -> CheckpointError? {
+            var f = old ? legacy : file
             change(&f)
             do { _ = try ModelCheckpoint<OneToManyModel>(f); return nil } catch { return error }
         }
         #expect(error { _ in } == nil)
         #expect(throws: CheckpointError.self) { _ = try ModelCheckpoint<ManyToOneModel>(file) }
-        #expect(error { $0.metadata["hidden_size"] = "5" } == .shapeMismatch(
+        #expect(error(legacy: true) { _ in } == nil)
+        #expect(error(legacy: true) { $0.metadata["hidden_size"] = "5" } == .shapeMismatch(
             tensor: "init.weight", shape: [16, 3], expected: [20, 3],
             because: "cell lstm, hidden_size 5, num_layers 2, feature_size 3, vocabulary_size 5"))
         // A tensor outside the model's prefixes is the caller's extra tensor, kept.
@@ -230,8 +236,17 @@ struct SequenceModelTests {
         #expect(error { $0.tensors["rnn.weight_hh_l2"] = $0.tensors["rnn.weight_hh_l0"] } == .unexpectedTensor(
             "rnn.weight_hh_l2", because: "cell lstm, hidden_size 4, num_layers 2, feature_size 3, vocabulary_size 5"))
         #expect(error { $0.tensors["fc.bias"] = nil } == .missingTensor("fc.bias"))
-        #expect(error { $0.metadata["start_token"] = "5" } == .invalidMetadata(key: "start_token", value: "5", expected: "an integer in 0...4"))
-        #expect(error { $0.metadata["format_version"] = "4" } == .unsupportedVersion(4, newest: 3))
+        #expect(error(legacy: true) { $0.metadata["start_token"] = "5" } == .invalidMetadata(key: "start_token", value: "5", expected: "an integer in 0...4"))
+        #expect(error { $0.metadata["format_version"] = "5" } == .unsupportedVersion(5, newest: 4))
+        // The JSON configuration: a start token outside the vocabulary, another model's shape.
+        let json = file.metadata["configuration"]!
+        #expect(error { $0.metadata["configuration"] = json.replacingOccurrences(of: #""startToken":4"#, with: #""startToken":5"#) }
+                == .invalidMetadata(key: "configuration", value: json.replacingOccurrences(of: #""startToken":4"#, with: #""startToken":5"#),
+                                    expected: "a configuration a model can be built from (the start token 5 is not a token of the vocabulary of 5)"))
+        #expect(error { $0.metadata["configuration"] = json.replacingOccurrences(of: #""hiddenSize":4"#, with: #""hiddenSize":5"#) }
+                == .shapeMismatch(tensor: "init.weight", shape: [16, 3], expected: [20, 3],
+                                  because: "cell lstm, hidden_size 5, num_layers 2, feature_size 3, vocabulary_size 5"))
+        #expect(error { $0.metadata["configuration"] = "[1, 2]" } != nil)
         // A one-to-many model computes its initial state: a carried state is refused from
         // the configuration alone, whatever its shape.
         #expect(error { $0.metadata["step"] = "1"; $0.metadata["epoch"] = "0"; $0.metadata["step_in_epoch"] = "1"

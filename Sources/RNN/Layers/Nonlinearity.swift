@@ -1,7 +1,7 @@
 import Linalg
 
 /// The activation of a vanilla RNN layer, as `torch.nn.RNN(nonlinearity:)`.
-public enum Nonlinearity: String, Sendable, CaseIterable {
+public enum Nonlinearity: String, Sendable, CaseIterable, Codable {
     case tanh
     case relu
 

@@ -39,13 +39,13 @@ package struct MetadataReader {
         return value
     }
 
-    /// The JSON value under `key`, decoded as `type`.
-    package func json<T: Decodable>(_ key: String, _ type: T.Type) throws(CheckpointError) -> T {
+    /// The JSON value under `key`, decoded as `type`; `what` names it in the error.
+    package func json<T: Decodable>(_ key: String, _ type: T.Type, what: String) throws(CheckpointError) -> T {
         let text = try string(key)
         do {
             return try JSONDecoder().decode(T.self, from: Data(text.utf8))
         } catch {
-            throw .invalidMetadata(key: key, value: text, expected: "a JSON \(T.self) (\(Self.reason(error)))")
+            throw .invalidMetadata(key: key, value: text, expected: "\(what) as JSON (\(Self.reason(error)))")
         }
     }
 

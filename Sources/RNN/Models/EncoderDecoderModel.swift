@@ -73,6 +73,18 @@ public final class EncoderDecoderModel: SequenceModel {
             self.bidirectionalEncoder = bidirectionalEncoder
         }
 
+        public var problem: String? {
+            if let problem = recurrent.problem ?? RecurrentConfiguration.sizeProblem("source vocabulary size", sourceVocabularySize)
+                ?? RecurrentConfiguration.sizeProblem("target vocabulary size", targetVocabularySize) {
+                return problem
+            }
+            if recurrent.bidirectional { return Self.bidirectionalProblem }
+            for (name, token) in [("start", startToken), ("end", endToken)] where !(token >= 0 && Int(token) < targetVocabularySize) {
+                return "the \(name) token \(token) is not a token of the target vocabulary of \(targetVocabularySize)"
+            }
+            return nil
+        }
+
         /// The encoder's stack: `recurrent`, in both directions with `bidirectionalEncoder`.
         public var encoderRecurrent: RecurrentConfiguration {
             var encoder = recurrent

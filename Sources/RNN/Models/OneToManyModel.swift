@@ -52,6 +52,16 @@ public final class OneToManyModel: SequenceModel {
             self.recurrent = recurrent
         }
 
+        public var problem: String? {
+            if let problem = recurrent.problem ?? RecurrentConfiguration.sizeProblem("feature size", featureSize)
+                ?? RecurrentConfiguration.sizeProblem("vocabulary size", vocabularySize) {
+                return problem
+            }
+            if recurrent.bidirectional { return Self.bidirectionalProblem }
+            return startToken >= 0 && Int(startToken) < vocabularySize ? nil
+                : "the start token \(startToken) is not a token of the vocabulary of \(vocabularySize)"
+        }
+
         /// Why a generator cannot be bidirectional.
         static let bidirectionalProblem = "a generator reads each token it has just generated, so it runs forward only"
 

@@ -103,7 +103,7 @@ extension SequenceBatch {
 /// What builds a model again and what a checkpoint records of it: a value that maps to
 /// and from string metadata, its parameter layout, and the cost figures that choose the
 /// thread split.
-public protocol ModelConfiguration: Equatable, Sendable {
+public protocol ModelConfiguration: Equatable, Sendable, Codable {
     /// The `architecture` metadata value (`many_to_many`, ...).
     static var architecture: String { get }
     /// The configuration as checkpoint metadata.
@@ -126,6 +126,10 @@ public protocol ModelConfiguration: Equatable, Sendable {
     /// embedding, tied weights, dropout): a checkpoint reserves them whether set or not,
     /// so that extra metadata cannot pass for them. Default: none.
     static var optionalMetadataKeys: Set<String> { get }
+    /// What makes these values unusable (sizes out of range, inconsistent options: a
+    /// damaged or hostile file's), or nil when a model can be built from them. A
+    /// checkpoint checks it before anything is allocated.
+    var problem: String? { get }
     /// Whether any of the model's stacks is bidirectional (a checkpoint of it needs a
     /// reader that knows the `_reverse` tensors). Default: `recurrent.bidirectional`.
     var hasBidirectionalLayers: Bool { get }

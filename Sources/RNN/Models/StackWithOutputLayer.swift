@@ -66,6 +66,22 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
         self.dropoutSeed = dropoutSeed
     }
 
+    public var problem: String? {
+        if let problem = recurrent.problem ?? RecurrentConfiguration.sizeProblem("input size", inputSize)
+            ?? RecurrentConfiguration.sizeProblem("output size", outputSize) {
+            return problem
+        }
+        if !(0...RecurrentConfiguration.maximumHiddenSize).contains(embeddingSize) {
+            return "embedding size \(embeddingSize) is outside 0...\(RecurrentConfiguration.maximumHiddenSize)"
+        }
+        if !(dropout >= 0 && dropout < 1) { return "dropout \(dropout) is outside [0, 1)" }
+        if tiedWeights {
+            return Self.tyingProblem(inputSize: inputSize, outputSize: outputSize, embeddingSize: embeddingSize,
+                                     hiddenSize: recurrent.hiddenSize, bidirectional: recurrent.bidirectional)
+        }
+        return nil
+    }
+
     /// Why the output weight cannot be the embedding for these sizes, or nil when it can.
     public static func tyingProblem(inputSize: Int, outputSize: Int, embeddingSize: Int, hiddenSize: Int,
                                     bidirectional: Bool = false) -> String? {

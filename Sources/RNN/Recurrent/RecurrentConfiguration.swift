@@ -24,7 +24,7 @@ public struct ParameterShape: Equatable, Sendable {
 /// Metadata keys: `cell` (rnn|gru|lstm; absent = rnn), `hidden_size`, `num_layers`,
 /// `nonlinearity` (tanh|relu; the vanilla RNN only, absent for GRU and LSTM), and
 /// `bidirectional` ("true"; absent = one direction).
-public struct RecurrentConfiguration: Equatable, Sendable {
+public struct RecurrentConfiguration: Equatable, Sendable, Codable {
     public var cell: RecurrentCell
     public var hiddenSize: Int
     public var numLayers: Int
@@ -55,6 +55,25 @@ public struct RecurrentConfiguration: Equatable, Sendable {
     public static let maximumLayers = 1024
     /// The largest input, output or vocabulary size a checkpoint may declare.
     public static let maximumInputSize = 1 << 24
+
+    /// What makes these values unusable (a damaged or hostile file's), or nil: `H` in
+    /// `1...maximumHiddenSize`, `L` in `1...maximumLayers`, a nonlinearity other than tanh
+    /// only for the vanilla RNN — checked before a stack is built.
+    public var problem: String? {
+        if !(1...Self.maximumHiddenSize).contains(hiddenSize) {
+            return "hidden size \(hiddenSize) is outside 1...\(Self.maximumHiddenSize)"
+        }
+        if !(1...Self.maximumLayers).contains(numLayers) { return "num_layers \(numLayers) is outside 1...\(Self.maximumLayers)" }
+        if cell != .rnn && nonlinearity != .tanh {
+            return "the nonlinearity \(nonlinearity.rawValue) applies to the vanilla RNN only, not \(cell)"
+        }
+        return nil
+    }
+
+    /// `problem` for a size that must be in `1...maximumInputSize`.
+    package static func sizeProblem(_ name: String, _ size: Int) -> String? {
+        (1...maximumInputSize).contains(size) ? nil : "\(name) \(size) is outside 1...\(maximumInputSize)"
+    }
 
     /// The stack of this configuration over inputs of `inputSize`, registered in `parameters`.
     public func makeStack(inputSize: Int, parameters: ParameterStore, prefix: String) -> RecurrentStack {

@@ -20,11 +20,12 @@ import SafeTensors
 ///                                    [2, L, B, H] (lstm: h_n then c_n)
 ///   anything else                    extra tensors (`tensors`), e.g. a loss history
 /// __metadata__ (strings)
-///   format "swift-rnn.charrnn", format_version, cell (rnn|gru|lstm; absent = rnn),
+///   format "swift-rnn.charrnn", format_version 4, configuration (the model's
+///   `ManyToManyModel.Configuration` as one JSON object: {"inputSize":V,"outputSize":V,
+///   "recurrent":{"cell":"lstm","hiddenSize":H,"numLayers":L,"nonlinearity":"tanh",
+///   "bidirectional":false},"embeddingSize":E,"tiedWeights":false,"dropout":0,"dropoutSeed":0}),
 ///   unit (char|byte|word; absent = char), vocabulary (the characters in token order, or
-///   the words one per line, <unk> and <eos> first; none for bytes), vocab_size, hidden_size, num_layers,
-///   nonlinearity (tanh|relu; rnn only, absent for gru and lstm), initialization;
-///   when set: embedding_size, tie_weights ("true"), dropout and dropout_seed;
+///   the words one per line, <unk> and <eos> first; none for bytes), initialization;
 ///   with optimizer state: optimizer (adam|adamw|sgd|adagrad|rmsprop), learning_rate, optimizer_step,
 ///   optimizer_configuration (JSON, every hyperparameter: `OptimizerConfiguration`);
 ///   with training state: step, epoch, step_in_epoch, rng_state ("w0,w1,w2,w3"), and when
@@ -32,10 +33,12 @@ import SafeTensors
 ///   anything else: extra metadata (`metadata`)
 /// ```
 ///
-/// `format_version` is the oldest version that reads the file: 1 for a vanilla RNN (the
-/// original layout, which older readers still load), 2 for a GRU or LSTM (so an older
-/// reader says to update instead of failing on the gate-stacked shapes), 3 for a model
-/// with an embedding, tied weights or dropout.
+/// `format_version` 4 stores the configuration as one JSON value. Files of versions 1–3
+/// spelled it as separate keys — cell (rnn|gru|lstm; absent = rnn), vocab_size,
+/// hidden_size, num_layers, nonlinearity (tanh|relu; rnn only), and when set
+/// embedding_size, tie_weights ("true"), dropout, dropout_seed; 1 for a vanilla RNN, 2 for
+/// a GRU or LSTM, 3 for an embedding, tied weights, dropout or a byte or word unit — and
+/// still load.
 ///
 /// Reading checks everything before a model is built, so a damaged or mismatched file
 /// throws a `CheckpointError` naming the problem instead of tripping a precondition.
@@ -50,21 +53,15 @@ import SafeTensors
 public struct Checkpoint {
     /// The value of the `format` metadata key.
     public static let format = "swift-rnn.charrnn"
-    /// The newest `format_version` this code reads (and writes, for models with an
-    /// embedding, tied weights or dropout).
-    public static let formatVersion = 3
-    /// The `format_version` written for a model of `configuration` reading `vocabulary`:
-    /// the oldest reader that can load it (1: a vanilla RNN; 2: a GRU or LSTM; 3: an
-    /// embedding, tied weights, dropout or a byte or word unit, which an older reader
-    /// would drop or fail on).
-    public static func formatVersion(for configuration: ManyToManyModel.Configuration, vocabulary: TextVocabulary) -> Int {
-        if !configuration.inputAndDropoutMetadata.isEmpty || vocabulary.unit != .char { return 3 }
-        return configuration.recurrent.cell == .rnn ? 1 : 2
-    }
-    /// Metadata keys that `Checkpoint` itself writes and interprets.
+    /// The `format_version` this code writes, and the newest it reads.
+    public static let formatVersion = 4
+    /// The metadata key of the configuration's JSON.
+    public static let configurationKey = "configuration"
+    /// Metadata keys that `Checkpoint` itself writes and interprets (those of versions
+    /// 1–3 too).
     public static let reservedMetadataKeys: Set<String> = CheckpointCodec.reservedMetadataKeys.union([
-        "format", "format_version", "cell", "unit", "vocabulary", "vocab_size", "hidden_size", "num_layers",
-        "nonlinearity", "initialization", "bidirectional",
+        "format", "format_version", configurationKey, "cell", "unit", "vocabulary", "vocab_size", "hidden_size",
+        "num_layers", "nonlinearity", "initialization", "bidirectional",
     ]).union(ManyToManyModel.Configuration.optionalMetadataKeys)
     /// Why a character model cannot be bidirectional.
     public static let bidirectionalProblem =
@@ -125,19 +122,16 @@ public struct Checkpoint {
     ///   for some `B`.
     public var safeTensors: SafeTensors {
         var file = SafeTensors()
-        let rnn = model.rnn
         for key in metadata.keys {
             precondition(!Self.reservedMetadataKeys.contains(key), "metadata key '\(key)' is reserved by Checkpoint")
         }
         file.metadata = metadata
-        file.metadata.merge(rnn.configuration.metadata) { _, b in b }
         file.metadata["format"] = Self.format
-        file.metadata.merge(model.configuration.inputAndDropoutMetadata) { _, b in b }
-        file.metadata["format_version"] = String(Self.formatVersion(for: model.configuration, vocabulary: vocabulary))
+        file.metadata["format_version"] = String(Self.formatVersion)
+        file.metadata[Self.configurationKey] = CheckpointCodec.json(model.configuration)
         file.metadata.merge(vocabulary.metadata) { _, b in b }
-        file.metadata["vocab_size"] = String(vocabulary.count)
         if let initialization { file.metadata["initialization"] = initialization.rawValue }
-        let codec = Self.codec(model.configuration, vocabulary: vocabulary, metadataCell: rnn.cell.rawValue)
+        let codec = Self.codec(model.configuration, vocabulary: vocabulary, metadataCell: nil)
         codec.encode(parameters: model.parameters, optimizer: optimizer, training: training, into: &file)
         for (name, tensor) in tensors {
             precondition(!codec.isReserved(tensor: name), "tensor name '\(name)' is reserved by Checkpoint")
@@ -146,14 +140,33 @@ public struct Checkpoint {
         return file
     }
 
+    /// The file as a writer of format versions 1–3 made it: the configuration as separate
+    /// keys (`cell`, `vocab_size`, `hidden_size`, ...) and the oldest version that reads it —
+    /// for the tests that those files still load, and refuse damaged keys.
+    package var versionThreeSafeTensors: SafeTensors {
+        var file = safeTensors
+        let configuration = model.configuration
+        file.metadata[Self.configurationKey] = nil
+        file.metadata.merge(configuration.recurrent.metadata) { _, b in b }
+        file.metadata.merge(configuration.inputAndDropoutMetadata) { _, b in b }
+        file.metadata["vocab_size"] = String(vocabulary.count)
+        let version = !configuration.inputAndDropoutMetadata.isEmpty || vocabulary.unit != .char ? 3
+            : configuration.recurrent.cell == .rnn ? 1 : 2
+        file.metadata["format_version"] = String(version)
+        return file
+    }
+
     /// The codec of a character model: its parameters, optimizer and carried state, with
-    /// errors that name the vocabulary and a likely lost `cell` key.
+    /// errors that name the vocabulary and (given the `cell` key of a file of versions
+    /// 1–3) a likely lost or wrong one.
     static func codec(_ configuration: ManyToManyModel.Configuration, vocabulary: TextVocabulary, metadataCell: String?) -> CheckpointCodec {
         let r = configuration.recurrent
         var codec = CheckpointCodec(shapes: configuration.parameterShapes,
                                     architecture: "\(r.summary) and a vocabulary of \(vocabulary.summary)", carriedState: r)
-        codec.shapeHint = { tensor, shape in
-            tensor.name.hasPrefix("rnn.") ? r.otherCellHint(tensor: tensor, found: shape, metadataCell: metadataCell) : nil
+        if let metadataCell {
+            codec.shapeHint = { tensor, shape in
+                tensor.name.hasPrefix("rnn.") ? r.otherCellHint(tensor: tensor, found: shape, metadataCell: metadataCell) : nil
+            }
         }
         return codec
     }
@@ -189,30 +202,33 @@ public struct Checkpoint {
             }
             guard version <= Self.formatVersion else { throw .unsupportedVersion(version, newest: Self.formatVersion) }
         }
-        if file.metadata["cell"] != nil { _ = try reader.enumeration("cell", RecurrentCell.self) }
         let vocabulary = try reader.textVocabulary()
-        let recurrent = try RecurrentConfiguration(metadata: file.metadata)
-        if recurrent.bidirectional {
-            throw .invalidMetadata(key: "bidirectional", value: "true", expected: "false: \(Self.bidirectionalProblem)")
+        let V = vocabulary.count
+        let configuration: ManyToManyModel.Configuration
+        if let text = file.metadata[Self.configurationKey] {
+            configuration = try reader.json(Self.configurationKey, ManyToManyModel.Configuration.self,
+                                        what: "a character model's configuration")
+            let problem = configuration.problem
+                ?? (configuration.recurrent.bidirectional ? Self.bidirectionalProblem : nil)
+                ?? (configuration.inputSize == V && configuration.outputSize == V ? nil
+                    : "input and output sizes \(configuration.inputSize) and \(configuration.outputSize), but a vocabulary of \(vocabulary.summary)")
+            if let problem {
+                throw .invalidMetadata(key: Self.configurationKey, value: text, expected: "a character model's configuration (\(problem))")
+            }
+        } else {
+            configuration = try Self.configuration(versionThreeMetadata: file.metadata, vocabulary: vocabulary)
         }
+        let recurrent = configuration.recurrent
         let initialization: RecurrentInitialization? = file.metadata["initialization"] == nil
             ? nil : try reader.enumeration("initialization", RecurrentInitialization.self)
         if recurrent.cell != .rnn && initialization == .identity {
             throw .invalidMetadata(key: "initialization", value: "identity",
                                    expected: "default or orthogonal: identity applies to the vanilla RNN only, not \(recurrent.cell)")
         }
-        let V = vocabulary.count
-        if let sizeText = file.metadata["vocab_size"], Int(sizeText) != V {
-            throw .invalidMetadata(key: "vocab_size", value: sizeText,
-                                   expected: "\(V), the number of \(vocabulary.unit.tokenName)s in the vocabulary")
-        }
         // Every tensor checked against the layout the model registers, then the model built.
-        let extra = try ManyToManyModel.Configuration.readInputAndDropout(file.metadata, inputSize: V, outputSize: V,
-                                                                          hiddenSize: recurrent.hiddenSize)
-        let configuration = ManyToManyModel.Configuration(inputSize: V, outputSize: V, recurrent: recurrent,
-                                                          embeddingSize: extra.embeddingSize, tiedWeights: extra.tiedWeights,
-                                                          dropout: extra.dropout, dropoutSeed: extra.dropoutSeed)
-        let codec = Self.codec(configuration, vocabulary: vocabulary, metadataCell: file.metadata["cell"])
+        // A file of versions 1–3 names its cell in a key that can be lost: the shapes then say which.
+        let codec = Self.codec(configuration, vocabulary: vocabulary,
+                               metadataCell: file.metadata[Self.configurationKey] == nil ? file.metadata["cell"] ?? "" : nil)
         let decoded = try codec.decode(file)
         var rng = SeededRandom(seed: 0)
         let model = ManyToManyModel(configuration, using: &rng)
@@ -222,6 +238,29 @@ public struct Checkpoint {
                   optimizer: decoded.optimizer, training: decoded.training,
                   metadata: file.metadata.filter { !Self.reservedMetadataKeys.contains($0.key) },
                   tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })
+    }
+
+    /// The configuration of a file of versions 1–3: the separate keys `cell`,
+    /// `hidden_size`, `num_layers`, `nonlinearity`, `vocab_size` (checked against the
+    /// vocabulary), `embedding_size`, `tie_weights`, `dropout`, `dropout_seed`.
+    static func configuration(versionThreeMetadata metadata: [String: String], vocabulary: TextVocabulary)
+        throws(CheckpointError) -> ManyToManyModel.Configuration {
+        let reader = MetadataReader(metadata: metadata)
+        if metadata["cell"] != nil { _ = try reader.enumeration("cell", RecurrentCell.self) }
+        let recurrent = try RecurrentConfiguration(metadata: metadata)
+        if recurrent.bidirectional {
+            throw .invalidMetadata(key: "bidirectional", value: "true", expected: "false: \(Self.bidirectionalProblem)")
+        }
+        let V = vocabulary.count
+        if let sizeText = metadata["vocab_size"], Int(sizeText) != V {
+            throw .invalidMetadata(key: "vocab_size", value: sizeText,
+                                   expected: "\(V), the number of \(vocabulary.unit.tokenName)s in the vocabulary")
+        }
+        let extra = try ManyToManyModel.Configuration.readInputAndDropout(metadata, inputSize: V, outputSize: V,
+                                                                          hiddenSize: recurrent.hiddenSize)
+        return ManyToManyModel.Configuration(inputSize: V, outputSize: V, recurrent: recurrent,
+                                             embeddingSize: extra.embeddingSize, tiedWeights: extra.tiedWeights,
+                                             dropout: extra.dropout, dropoutSeed: extra.dropoutSeed)
     }
 
     /// The shape of `training.hidden_state`: `[L, B, H]` (PyTorch's `h_n`), or for the

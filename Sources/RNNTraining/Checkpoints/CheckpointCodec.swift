@@ -133,7 +133,8 @@ struct CheckpointCodec {
         let learningRate = try reader.float("learning_rate")
         var configuration = OptimizerConfiguration.defaults(kind, learningRate: learningRate)
         if file.metadata["optimizer_configuration"] != nil {
-            configuration = try reader.json("optimizer_configuration", OptimizerConfiguration.self)
+            configuration = try reader.json("optimizer_configuration", OptimizerConfiguration.self,
+                                        what: "an optimizer's kind and settings")
             guard configuration.kind == kind else {
                 throw .invalidMetadata(key: "optimizer_configuration", value: file.metadata["optimizer_configuration"]!,
                                        expected: "the settings of the optimizer the 'optimizer' key names, \(name)")
@@ -180,7 +181,7 @@ struct CheckpointCodec {
         let rngState = try reader.rngState()
         var schedule: LearningRateSchedule?
         if let text = file.metadata["learning_rate_schedule"] {
-            let decoded = try reader.json("learning_rate_schedule", LearningRateSchedule.self)
+            let decoded = try reader.json("learning_rate_schedule", LearningRateSchedule.self, what: "a learning-rate schedule")
             if let problem = decoded.problem {
                 throw .invalidMetadata(key: "learning_rate_schedule", value: text, expected: "a usable schedule (\(problem))")
             }

@@ -7,17 +7,20 @@ import SafeTensors
 /// configuration in the metadata, the optimizer and training state (`CheckpointCodec`).
 ///
 /// ```text
-/// metadata: format "swift-rnn.model", format_version 1, architecture (many_to_many,
-///           many_to_one, one_to_many, encoder_decoder), the configuration's keys
-///           (cell, hidden_size, num_layers, ..., see each model's Configuration),
-///           optimizer and training keys, and any extra metadata
+/// metadata: format "swift-rnn.model", format_version 4, architecture (many_to_many,
+///           many_to_one, one_to_many, encoder_decoder), configuration (the model's
+///           `Configuration` as one JSON object, e.g. {"inputSize":5,"outputSize":3,
+///           "recurrent":{"cell":"gru","hiddenSize":64,...},...}), optimizer and training
+///           keys, and any extra metadata
 /// tensors:  the parameters, optimizer.{buffer}.{parameter}, training.hidden_state,
 ///           and any extra tensors
 /// ```
 ///
-/// Reading builds the configuration from the metadata, checks every tensor against the
-/// layout that configuration registers (`ModelConfiguration.parameterShapes`) before the
-/// model is built, and throws a `CheckpointError` naming the problem.
+/// Reading decodes the configuration, checks it (`ModelConfiguration.problem`) and every
+/// tensor against the layout it registers (`ModelConfiguration.parameterShapes`) before
+/// the model is built, and throws a `CheckpointError` naming the problem. Files of
+/// versions 1–3, which spelled the configuration as separate keys (`cell`,
+/// `hidden_size`, `num_layers`, ..., see each configuration's `init(metadata:)`), still load.
 ///
 /// ```swift
 /// try ModelCheckpoint(model: classifier, optimizer: OptimizerState(capturing: adam)).write(path: "c.safetensors")
@@ -27,11 +30,12 @@ import SafeTensors
 public struct ModelCheckpoint<Model: SequenceModel> {
     /// The value of the `format` metadata key.
     public static var format: String { "swift-rnn.model" }
-    /// The newest `format_version` this code reads and writes: 3 for a bidirectional
-    /// model (a reader of version 2 would not know its `_reverse` tensors); 2 for a model
-    /// whose configuration writes other optional keys (an embedding, tied weights,
-    /// dropout), which a reader of version 1 would drop; 1 otherwise.
-    public static var formatVersion: Int { 3 }
+    /// The `format_version` this code writes, and the newest it reads: 4, the
+    /// configuration as one JSON value. Versions 1–3 spelled it as separate keys (3 for a
+    /// bidirectional model, 2 for an embedding, tied weights or dropout).
+    public static var formatVersion: Int { 4 }
+    /// The metadata key of the configuration's JSON.
+    public static var configurationKey: String { "configuration" }
 
     /// The model (its parameters hold the checkpoint's values).
     public let model: Model
@@ -58,10 +62,11 @@ public struct ModelCheckpoint<Model: SequenceModel> {
                         carriedState: Model.Configuration.carriesState ? configuration.recurrent : nil)
     }
 
-    /// Keys this checkpoint writes for `configuration`, or could read for another of its kind.
+    /// Keys this checkpoint writes for `configuration`, or could read for another of its
+    /// kind (the separate keys of versions 1–3 too, so that extra metadata cannot pass for them).
     static func reservedKeys(_ configuration: Model.Configuration) -> Set<String> {
         CheckpointCodec.reservedMetadataKeys.union(configuration.metadata.keys).union(Model.Configuration.optionalMetadataKeys)
-            .union(["format", "format_version", "architecture", "bidirectional"])
+            .union(["format", "format_version", "architecture", "bidirectional", configurationKey])
     }
 
     /// The checkpoint as a safetensors file.
@@ -73,13 +78,26 @@ public struct ModelCheckpoint<Model: SequenceModel> {
         let reserved = Self.reservedKeys(configuration)
         for key in metadata.keys { precondition(!reserved.contains(key), "metadata key '\(key)' is reserved by ModelCheckpoint") }
         for name in tensors.keys { precondition(!codec.isReserved(tensor: name), "tensor name '\(name)' is reserved by ModelCheckpoint") }
-        file.metadata = metadata.merging(configuration.metadata) { _, b in b }
+        file.metadata = metadata
         file.metadata["format"] = Self.format
-        let optional = !Model.Configuration.optionalMetadataKeys.isDisjoint(with: configuration.metadata.keys)
-        file.metadata["format_version"] = String(configuration.hasBidirectionalLayers ? 3 : optional ? 2 : 1)
+        file.metadata["format_version"] = String(Self.formatVersion)
         file.metadata["architecture"] = Model.Configuration.architecture
+        file.metadata[Self.configurationKey] = CheckpointCodec.json(configuration)
         codec.encode(parameters: model.parameters, optimizer: optimizer, training: training, into: &file)
         file.tensors.merge(tensors) { a, _ in a }
+        return file
+    }
+
+    /// The file as a writer of format versions 1–3 made it: the configuration as separate
+    /// keys (`Configuration.metadata`) and the oldest version that reads it — for the tests
+    /// that those files still load, and refuse damaged keys.
+    package var versionThreeSafeTensors: SafeTensors {
+        var file = safeTensors
+        let configuration = model.configuration
+        file.metadata[Self.configurationKey] = nil
+        file.metadata.merge(configuration.metadata) { _, b in b }
+        let optional = !Model.Configuration.optionalMetadataKeys.isDisjoint(with: configuration.metadata.keys)
+        file.metadata["format_version"] = String(configuration.hasBidirectionalLayers ? 3 : optional ? 2 : 1)
         return file
     }
 
@@ -104,7 +122,17 @@ public struct ModelCheckpoint<Model: SequenceModel> {
             throw .invalidMetadata(key: "architecture", value: architecture,
                                    expected: "\(Model.Configuration.architecture), the architecture of \(Model.self)")
         }
-        let configuration = try Model.Configuration(metadata: file.metadata)
+        let configuration: Model.Configuration
+        if version >= 4 {
+            configuration = try reader.json(Self.configurationKey, Model.Configuration.self,
+                                        what: "the configuration of a \(Model.Configuration.architecture) model")
+            if let problem = configuration.problem {
+                throw .invalidMetadata(key: Self.configurationKey, value: file.metadata[Self.configurationKey]!,
+                                       expected: "a configuration a model can be built from (\(problem))")
+            }
+        } else {
+            configuration = try Model.Configuration(metadata: file.metadata)
+        }
         let codec = Self.codec(configuration)
         let decoded = try codec.decode(file)      // every tensor checked before the model is built
         var rng = SeededRandom(seed: 0)
