@@ -15,8 +15,8 @@ tensors loads it as is (no transposes).
 
 A model trained with `--embedding-size E` (`embeddingSize` in the configuration) has pytorch/examples'
 word_language_model layout instead: `embedding = nn.Embedding(V, E)` (`embedding.weight`
-[V, E]) feeds the recurrent module (`rnn.weight_ih_l0` [G*H, E]); `--dropout p` (
-`dropout`) is `nn.Dropout(p)` on the embedding's and the top layer's outputs and the
+[V, E]) feeds the recurrent module (`rnn.weight_ih_l0` [G*H, E]); `--dropout p`
+(`dropout`) is `nn.Dropout(p)` on the embedding's and the top layer's outputs and the
 module's own `dropout=p` between layers — all inactive in `model.eval()`, as in charrnn's
 eval and sampling. With `--tie-weights` (`tiedWeights` true) the output
 layer's weight *is* the embedding: tie it in the module (`fc.weight = embedding.weight`)
