@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Linalg
 import RNN
@@ -127,18 +128,19 @@ struct DropoutTests {
     }
 
     /// The configuration round-trips through metadata; bad values are named.
-    @Test func configurationMetadata() throws {
+    @Test func configurationRoundTripAndProblems() throws {
         let c = ManyToManyModel.Configuration(inputSize: 9, outputSize: 9, recurrent: .init(cell: .gru, hiddenSize: 8),
                                               embeddingSize: 8, tiedWeights: true, dropout: 0.25, dropoutSeed: 12)
-        #expect(try ManyToManyModel.Configuration(metadata: c.metadata) == c)
+        #expect(try JSONDecoder().decode(ManyToManyModel.Configuration.self, from: JSONEncoder().encode(c)) == c)
+        #expect(c.problem == nil)
         #expect(c.parameterShapes.map(\.name).first == "embedding.weight")
         #expect(!c.parameterShapes.map(\.name).contains("fc.weight"))
-        var m = c.metadata
-        m["embedding_size"] = "7"
-        #expect(throws: CheckpointError.self) { try ManyToManyModel.Configuration(metadata: m) }
-        m = c.metadata
-        m["dropout"] = "1"
-        #expect(throws: CheckpointError.self) { try ManyToManyModel.Configuration(metadata: m) }
+        var m = c
+        m.embeddingSize = 7
+        #expect(m.problem?.contains("tied weights need the embedding size (7) to equal the hidden size (8)") == true)
+        m = c
+        m.dropout = 1
+        #expect(m.problem == "dropout 1.0 is outside [0, 1)")
         #expect(ManyToManyModel.Configuration.tyingProblem(inputSize: 9, outputSize: 9, embeddingSize: 4, hiddenSize: 8) != nil)
     }
 }

@@ -56,13 +56,17 @@ private func maxDifference(_ a: some Collection<Float>, _ b: some Collection<Flo
 /// split equals the whole batch, and a checkpoint resumes it exactly.
 struct SequenceModelTests {
     /// The model registers exactly the tensors its configuration lists (what a checkpoint
-    /// is checked against), and the configuration survives its metadata.
+    /// is checked against), and the configuration survives its JSON and its keys of format
+    /// versions 1–3.
     func expectLayoutAndMetadata<Model: SequenceModel>(_ model: Model) throws {
         let configuration = model.configuration
         #expect(model.parameters.slots.map(\.name) == configuration.parameterShapes.map(\.name))
         #expect(model.parameters.slots.map(\.shape) == configuration.parameterShapes.map(\.shape))
         #expect(configuration.parameterCount == model.parameters.count)
-        #expect(try Model.Configuration(metadata: configuration.metadata) == configuration)
+        #expect(try JSONDecoder().decode(Model.Configuration.self, from: JSONEncoder().encode(configuration)) == configuration)
+        #expect(configuration.problem == nil)
+        let old = try #require(configuration as? any VersionThreeConfiguration)
+        #expect(try type(of: old).init(metadata: old.metadata) as? Model.Configuration == configuration)
     }
 
     /// 2 workers against the whole batch: loss and gradients equal up to rounding (the

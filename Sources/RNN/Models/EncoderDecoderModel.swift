@@ -93,7 +93,7 @@ public final class EncoderDecoderModel: SequenceModel {
         }
 
         /// Why `recurrent` cannot be bidirectional: it describes the decoder too.
-        static let bidirectionalProblem =
+        package static let bidirectionalProblem =
             "the decoder reads each token it has just generated, so it runs forward only (a bidirectional encoder is bidirectional_encoder)"
 
         /// `encoder.*`, with a bidirectional encoder `bridge.*` (and `bridge_cell.*`),
@@ -110,38 +110,7 @@ public final class EncoderDecoderModel: SequenceModel {
                 + (bidirectionalEncoder ? ", bidirectional encoder" : "")
         }
 
-        public var metadata: [String: String] {
-            var m = recurrent.metadata.merging([
-                "source_vocabulary_size": String(sourceVocabularySize), "target_vocabulary_size": String(targetVocabularySize),
-                "start_token": String(startToken), "end_token": String(endToken),
-            ]) { a, _ in a }
-            if bidirectionalEncoder { m["bidirectional_encoder"] = "true" }
-            return m
-        }
-
-        public static var optionalMetadataKeys: Set<String> { ["bidirectional_encoder"] }
         public var hasBidirectionalLayers: Bool { bidirectionalEncoder }
-
-        public init(metadata: [String: String]) throws(CheckpointError) {
-            let reader = MetadataReader(metadata: metadata)
-            let recurrent = try RecurrentConfiguration(metadata: metadata)
-            if recurrent.bidirectional {
-                throw .invalidMetadata(key: "bidirectional", value: "true", expected: "false: \(Self.bidirectionalProblem)")
-            }
-            let source = try reader.integer("source_vocabulary_size", in: 1...RecurrentConfiguration.maximumInputSize)
-            let target = try reader.integer("target_vocabulary_size", in: 1...RecurrentConfiguration.maximumInputSize)
-            let start = try reader.integer("start_token", in: 0...(target - 1))
-            let end = try reader.integer("end_token", in: 0...(target - 1))
-            var bidirectionalEncoder = false
-            if let text = metadata["bidirectional_encoder"] {
-                guard text == "true" || text == "false" else {
-                    throw .invalidMetadata(key: "bidirectional_encoder", value: text, expected: "true or false")
-                }
-                bidirectionalEncoder = text == "true"
-            }
-            self.init(sourceVocabularySize: source, targetVocabularySize: target, startToken: Int32(start),
-                      endToken: Int32(end), recurrent: recurrent, bidirectionalEncoder: bidirectionalEncoder)
-        }
 
         /// Both stacks' FLOPs (token input) over `steps` rows each (the source and the
         /// target lengths differ; `steps` stands for both), the output layer's 6HV, and per

@@ -63,7 +63,7 @@ public final class OneToManyModel: SequenceModel {
         }
 
         /// Why a generator cannot be bidirectional.
-        static let bidirectionalProblem = "a generator reads each token it has just generated, so it runs forward only"
+        package static let bidirectionalProblem = "a generator reads each token it has just generated, so it runs forward only"
 
         /// `init.weight` [S, F], `init.bias` [S], `rnn.*`, `fc.weight` [V, H], `fc.bias` [V].
         public var parameterShapes: [ParameterShape] {
@@ -74,23 +74,6 @@ public final class OneToManyModel: SequenceModel {
 
         public var summary: String {
             "\(recurrent.summary), feature_size \(featureSize), vocabulary_size \(vocabularySize)"
-        }
-
-        public var metadata: [String: String] {
-            recurrent.metadata.merging(["feature_size": String(featureSize), "vocabulary_size": String(vocabularySize),
-                                        "start_token": String(startToken)]) { a, _ in a }
-        }
-
-        public init(metadata: [String: String]) throws(CheckpointError) {
-            let reader = MetadataReader(metadata: metadata)
-            let recurrent = try RecurrentConfiguration(metadata: metadata)
-            if recurrent.bidirectional {
-                throw .invalidMetadata(key: "bidirectional", value: "true", expected: "false: \(Self.bidirectionalProblem)")
-            }
-            let features = try reader.integer("feature_size", in: 1...RecurrentConfiguration.maximumInputSize)
-            let vocabulary = try reader.integer("vocabulary_size", in: 1...RecurrentConfiguration.maximumInputSize)
-            let start = try reader.integer("start_token", in: 0...(vocabulary - 1))
-            self.init(featureSize: features, vocabularySize: vocabulary, startToken: Int32(start), recurrent: recurrent)
         }
 
         /// Per token: the stack's FLOPs (token input) and the output layer's 6HV; per

@@ -100,16 +100,12 @@ extension SequenceBatch {
     }
 }
 
-/// What builds a model again and what a checkpoint records of it: a value that maps to
-/// and from string metadata, its parameter layout, and the cost figures that choose the
-/// thread split.
+/// What builds a model again and what a checkpoint records of it: a `Codable` value (one
+/// JSON object in a checkpoint) checked by `problem` before a model is built, its
+/// parameter layout, and the cost figures that choose the thread split.
 public protocol ModelConfiguration: Equatable, Sendable, Codable {
     /// The `architecture` metadata value (`many_to_many`, ...).
     static var architecture: String { get }
-    /// The configuration as checkpoint metadata.
-    var metadata: [String: String] { get }
-    /// Reads what `metadata` wrote; throws naming the bad key.
-    init(metadata: [String: String]) throws(CheckpointError)
     /// The tensors the model registers, in order: what a checkpoint of it must hold.
     var parameterShapes: [ParameterShape] { get }
     /// `cell rnn, hidden_size 6, ...`: the configuration in words, for error messages.
@@ -122,10 +118,6 @@ public protocol ModelConfiguration: Equatable, Sendable, Codable {
     /// The training FLOPs of a batch of `batchSize` sequences of `steps` steps, from the
     /// GEMMs a step performs (multiply-add = 2).
     func trainingFlops(batchSize: Int, steps: Int) -> Double
-    /// The metadata keys the configuration reads that only some configurations write (an
-    /// embedding, tied weights, dropout): a checkpoint reserves them whether set or not,
-    /// so that extra metadata cannot pass for them. Default: none.
-    static var optionalMetadataKeys: Set<String> { get }
     /// What makes these values unusable (sizes out of range, inconsistent options: a
     /// damaged or hostile file's), or nil when a model can be built from them. A
     /// checkpoint checks it before anything is allocated.
@@ -136,7 +128,6 @@ public protocol ModelConfiguration: Equatable, Sendable, Codable {
 }
 
 extension ModelConfiguration {
-    public static var optionalMetadataKeys: Set<String> { [] }
     public var hasBidirectionalLayers: Bool { recurrent.bidirectional }
 
     /// The number of parameters (the sum of `parameterShapes`).

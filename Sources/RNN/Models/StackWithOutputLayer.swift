@@ -98,51 +98,6 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
         return nil
     }
 
-    public init(metadata: [String: String]) throws(CheckpointError) {
-        let reader = MetadataReader(metadata: metadata)
-        let recurrent = try RecurrentConfiguration(metadata: metadata)
-        let inputSize = try reader.integer("input_size", in: 1...RecurrentConfiguration.maximumInputSize)
-        let outputSize = try reader.integer("output_size", in: 1...RecurrentConfiguration.maximumInputSize)
-        let parts = try Self.readInputAndDropout(metadata, inputSize: inputSize, outputSize: outputSize,
-                                                 hiddenSize: recurrent.hiddenSize, bidirectional: recurrent.bidirectional)
-        self.init(inputSize: inputSize, outputSize: outputSize, recurrent: recurrent, embeddingSize: parts.embeddingSize,
-                  tiedWeights: parts.tiedWeights, dropout: parts.dropout, dropoutSeed: parts.dropoutSeed)
-    }
-
-    /// The `embedding_size`, `tie_weights`, `dropout` and `dropout_seed` keys (each absent: 0/off).
-    package static func readInputAndDropout(_ metadata: [String: String], inputSize: Int, outputSize: Int, hiddenSize: Int,
-                                            bidirectional: Bool = false)
-        throws(CheckpointError) -> (embeddingSize: Int, tiedWeights: Bool, dropout: Float, dropoutSeed: UInt64) {
-        let reader = MetadataReader(metadata: metadata)
-        let E = metadata["embedding_size"] == nil ? 0 : try reader.integer("embedding_size", in: 0...RecurrentConfiguration.maximumHiddenSize)
-        var tied = false
-        if let text = metadata["tie_weights"] {
-            guard text == "true" || text == "false" else {
-                throw .invalidMetadata(key: "tie_weights", value: text, expected: "true or false")
-            }
-            tied = text == "true"
-        }
-        if tied, let problem = tyingProblem(inputSize: inputSize, outputSize: outputSize, embeddingSize: E, hiddenSize: hiddenSize,
-                                            bidirectional: bidirectional) {
-            throw .invalidMetadata(key: "tie_weights", value: "true", expected: "false: \(problem)")
-        }
-        var dropout: Float = 0
-        if let text = metadata["dropout"] {
-            guard let p = Float(text), p >= 0 && p < 1 else {
-                throw .invalidMetadata(key: "dropout", value: text, expected: "a probability in [0, 1)")
-            }
-            dropout = p
-        }
-        var seed: UInt64 = 0
-        if let text = metadata["dropout_seed"] {
-            guard let s = UInt64(text) else {
-                throw .invalidMetadata(key: "dropout_seed", value: text, expected: "an unsigned 64-bit integer")
-            }
-            seed = s
-        }
-        return (E, tied, dropout, seed)
-    }
-
     /// The width of the stack's input: `E` with an embedding, else `inputSize`.
     public var stackInputSize: Int { embeddingSize > 0 ? embeddingSize : inputSize }
 
@@ -159,26 +114,6 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
     public var summary: String {
         "\(recurrent.summary), input_size \(inputSize), output_size \(outputSize)"
             + (embeddingSize > 0 ? ", embedding_size \(embeddingSize)" : "") + (tiedWeights ? ", tied weights" : "")
-    }
-
-    public var metadata: [String: String] {
-        var m = recurrent.metadata.merging(["input_size": String(inputSize), "output_size": String(outputSize)]) { a, _ in a }
-        m.merge(inputAndDropoutMetadata) { a, _ in a }
-        return m
-    }
-
-    public static var optionalMetadataKeys: Set<String> { ["embedding_size", "tie_weights", "dropout", "dropout_seed"] }
-
-    /// The `embedding_size`, `tie_weights`, `dropout` and `dropout_seed` keys, each only when set.
-    package var inputAndDropoutMetadata: [String: String] {
-        var m: [String: String] = [:]
-        if embeddingSize > 0 { m["embedding_size"] = String(embeddingSize) }
-        if tiedWeights { m["tie_weights"] = "true" }
-        if dropout > 0 {
-            m["dropout"] = String(dropout)
-            m["dropout_seed"] = String(dropoutSeed)
-        }
-        return m
     }
 
     /// The stack's FLOPs per row of the `[T*B, ·]` matrices

@@ -145,47 +145,6 @@ public struct RecurrentConfiguration: Equatable, Sendable, Codable {
         "cell \(cell), hidden_size \(hiddenSize), num_layers \(numLayers)" + (bidirectional ? ", bidirectional" : "")
     }
 
-    // MARK: - Metadata
-
-    /// The configuration as metadata (see the type's keys).
-    public var metadata: [String: String] {
-        var m = ["cell": cell.rawValue, "hidden_size": String(hiddenSize), "num_layers": String(numLayers)]
-        if cell == .rnn { m["nonlinearity"] = nonlinearity.rawValue }
-        if bidirectional { m["bidirectional"] = "true" }
-        return m
-    }
-
-    /// Reads what `metadata` wrote; a file without `cell` is a vanilla RNN (the first format).
-    public init(metadata: [String: String]) throws(CheckpointError) {
-        let reader = MetadataReader(metadata: metadata)
-        let cell: RecurrentCell = metadata["cell"] == nil ? .rnn : try reader.enumeration("cell", RecurrentCell.self)
-        let hiddenSize = try reader.integer("hidden_size", in: 1...Self.maximumHiddenSize)
-        let numLayers = try reader.integer("num_layers", in: 1...Self.maximumLayers)
-        // The vanilla RNN needs its activation; GRU and LSTM have fixed ones (tanh or absent).
-        let nonlinearity: Nonlinearity = cell == .rnn || metadata["nonlinearity"] != nil
-            ? try reader.enumeration("nonlinearity", Nonlinearity.self) : .tanh
-        if cell != .rnn && nonlinearity != .tanh {
-            throw .invalidMetadata(key: "nonlinearity", value: nonlinearity.rawValue,
-                                   expected: "tanh or no value: it applies to the vanilla RNN only, not \(cell)")
-        }
-        var bidirectional = false
-        if let text = metadata["bidirectional"] {
-            guard text == "true" || text == "false" else {
-                throw .invalidMetadata(key: "bidirectional", value: text, expected: "true or false")
-            }
-            bidirectional = text == "true"
-        }
-        self.init(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers, nonlinearity: nonlinearity, bidirectional: bidirectional)
-    }
-
-    /// When a tensor of this stack has the shape another cell would give it, the likely
-    /// cause (a lost or wrong `cell` key); nil otherwise.
-    package func otherCellHint(tensor: ParameterShape, found shape: [Int], metadataCell: String?) -> String? {
-        guard let other = RecurrentCell.allCases.first(where: {
-            $0 != cell && shape == [$0.gateCount * hiddenSize] + tensor.shape.dropFirst()
-        }) else { return nil }
-        return "the shape is that of a \(other) layer; is the 'cell' metadata '\(metadataCell ?? "")' right?"
-    }
 }
 
 extension RecurrentStack {

@@ -65,8 +65,12 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     /// Keys this checkpoint writes for `configuration`, or could read for another of its
     /// kind (the separate keys of versions 1–3 too, so that extra metadata cannot pass for them).
     static func reservedKeys(_ configuration: Model.Configuration) -> Set<String> {
-        CheckpointCodec.reservedMetadataKeys.union(configuration.metadata.keys).union(Model.Configuration.optionalMetadataKeys)
-            .union(["format", "format_version", "architecture", "bidirectional", configurationKey])
+        var keys = CheckpointCodec.reservedMetadataKeys.union(["format", "format_version", "architecture", configurationKey])
+        if let old = configuration as? any VersionThreeConfiguration {
+            keys.formUnion(old.metadata.keys)
+            keys.formUnion(type(of: old).optionalMetadataKeys.union(["bidirectional"]))
+        }
+        return keys
     }
 
     /// The checkpoint as a safetensors file.
@@ -93,11 +97,13 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     /// that those files still load, and refuse damaged keys.
     package var versionThreeSafeTensors: SafeTensors {
         var file = safeTensors
-        let configuration = model.configuration
+        guard let old = model.configuration as? any VersionThreeConfiguration else {
+            preconditionFailure("\(Model.Configuration.self) has no format before version 4")
+        }
         file.metadata[Self.configurationKey] = nil
-        file.metadata.merge(configuration.metadata) { _, b in b }
-        let optional = !Model.Configuration.optionalMetadataKeys.isDisjoint(with: configuration.metadata.keys)
-        file.metadata["format_version"] = String(configuration.hasBidirectionalLayers ? 3 : optional ? 2 : 1)
+        file.metadata.merge(old.metadata) { _, b in b }
+        let optional = !type(of: old).optionalMetadataKeys.isDisjoint(with: old.metadata.keys)
+        file.metadata["format_version"] = String(model.configuration.hasBidirectionalLayers ? 3 : optional ? 2 : 1)
         return file
     }
 
@@ -131,7 +137,10 @@ public struct ModelCheckpoint<Model: SequenceModel> {
                                        expected: "a configuration a model can be built from (\(problem))")
             }
         } else {
-            configuration = try Model.Configuration(metadata: file.metadata)
+            guard let old = Model.Configuration.self as? any VersionThreeConfiguration.Type else {
+                throw .unsupportedVersion(version, newest: Self.formatVersion)   // no such file of this model was written
+            }
+            configuration = try old.init(metadata: file.metadata) as! Model.Configuration
         }
         let codec = Self.codec(configuration)
         let decoded = try codec.decode(file)      // every tensor checked before the model is built

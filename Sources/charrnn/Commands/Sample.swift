@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Linalg
 import RNN
+import RNNTraining
 import SafeTensors
 
 extension CharRNN {

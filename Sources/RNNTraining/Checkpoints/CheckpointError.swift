@@ -1,3 +1,5 @@
+import RNN
+
 /// Why a well-formed safetensors file is not a usable checkpoint.
 public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     /// `format` names a different format than the `expected` one.
