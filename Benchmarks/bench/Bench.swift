@@ -319,13 +319,18 @@ struct Bench: ParsableCommand {
         let bench = InferenceBench(cells: cellArguments.isEmpty ? RecurrentCell.allCases : try cells(), threads: threads,
                                    vocab: vocab ?? 76, hidden: hidden ?? 256, layers: layers ?? 2, seed: seed)
         let results = bench.run()
-        print(InferenceBench.report(results))
+        try report(InferenceBench.report(results), results, kind: "inference")
+    }
+
+    /// Prints `table` (with the debug-build warning) and writes `results` to `--json`.
+    func report<Result: Encodable>(_ table: String, _ results: [Result], kind: String) throws {
+        print(table)
         if !BuildConfiguration.isRelease { print(BuildConfiguration.debugWarning) }
         if let path = json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(results).write(to: URL(fileURLWithPath: path))
-            Log.error("wrote \(results.count) inference result\(results.count == 1 ? "" : "s") to \(path)")
+            Log.error("wrote \(results.count) \(kind) result\(results.count == 1 ? "" : "s") to \(path)")
         }
     }
 
@@ -342,14 +347,7 @@ struct Bench: ParsableCommand {
         bench.epochs = epochs
         bench.seed = seed
         let results = try bench.run()
-        print(BidirectionalBench.report(results))
-        if !BuildConfiguration.isRelease { print(BuildConfiguration.debugWarning) }
-        if let path = json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(results).write(to: URL(fileURLWithPath: path))
-            Log.error("wrote \(results.count) bidirectional result\(results.count == 1 ? "" : "s") to \(path)")
-        }
+        try report(BidirectionalBench.report(results), results, kind: "bidirectional")
     }
 
     func listConfigurations(_ configs: [BenchConfiguration]) throws {

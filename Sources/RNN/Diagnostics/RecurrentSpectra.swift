@@ -42,13 +42,14 @@ extension RecurrentCell {
 }
 
 extension RecurrentStack {
-    /// The spectrum of every gate block of every layer's `W_hh` (LAPACK's SVD and `sgeev`).
+    /// The spectrum of every gate block of every layer's `W_hh` (LAPACK's SVD and `sgeev`);
+    /// in a bidirectional stack `layer` is the layer-direction, `layer·2 + direction`.
     /// - Throws: `LinalgError` when a decomposition fails (or the weights are not finite).
     /// - Complexity: O(L · G · H³).
     public func recurrentWeightSpectra() throws -> [RecurrentWeightSpectrum] {
         let H = hiddenSize
         var out: [RecurrentWeightSpectrum] = []
-        for k in 0..<numLayers {
+        for k in 0..<layerDirections {
             let w = parameters.values[weightHH[k].range]
             for (g, name) in cell.gateNames.enumerated() {
                 let block = Matrix(rows: H, cols: H, storage: Array(w[(w.startIndex + g * H * H) ..< (w.startIndex + (g + 1) * H * H)]))
@@ -60,12 +61,13 @@ extension RecurrentStack {
     }
 
     /// Each gate's activation statistics over the last `forward` (GRU and LSTM; empty
-    /// for the vanilla RNN, which has no gates). - Complexity: O(T · B · G · H · L).
+    /// for the vanilla RNN, which has no gates); in a bidirectional stack per
+    /// layer-direction, as `recurrentWeightSpectra`. - Complexity: O(T · B · G · H · L · D).
     public func gateStatistics() -> [GateStatistics] {
         guard cell != .rnn, steps > 0 else { return [] }
         let H = hiddenSize, G = cell.gateCount, rows = steps * batchSize
         var out: [GateStatistics] = []
-        for k in 0..<numLayers {
+        for k in 0..<layerDirections {
             let a = activatedGates(layer: k)
             for g in 0..<G {
                 var sum = 0.0, high = 0, low = 0
