@@ -80,6 +80,9 @@ final class DropoutSite {
 
     init(site: Int) { self.site = site }
 
+    /// The floats of its mask.
+    var heldFloats: Int { mask.heldFloats }
+
     /// Draws the mask for `[T*B, width]` and multiplies `x` by it, in place or into `out`.
     func forward(_ noise: DropoutNoise, steps T: Int, batchSize B: Int, width: Int,
                  _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {

@@ -42,6 +42,10 @@ final class FloatBuffer {
 
     func zero() { pointer.update(repeating: 0, count: count) }
 
+    /// The floats it holds: its capacity (the one-float placeholder of a buffer never
+    /// sized aside) — what the workspace accounting sums.
+    var heldFloats: Int { count == 0 && capacity == 1 ? 0 : capacity }
+
     var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 
     var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }

@@ -8,6 +8,9 @@ final class PreparedTranspose {
     private let buffer = FloatBuffer()
     private var version: UInt64?
 
+    /// The floats of the transpose (0 until one is made).
+    var heldFloats: Int { buffer.heldFloats }
+
     /// Whether it holds the `rows × cols` transpose for the parameters at `version`.
     func isCurrent(rows: Int, cols: Int, version: UInt64) -> Bool { self.version == version && buffer.count == rows * cols }
 

@@ -125,15 +125,20 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
             + 6 * Double(recurrent.outputWidth * outputSize) * Double(Output.outputRows(batchSize: batchSize, steps: steps))
     }
 
-    /// The floats of a step's workspaces over `rows = T·B` rows: the stack's, the logits
-    /// with their gradient, the embedded input with its gradient, the dropout masks with
-    /// the dropped activations, and the output layer's prepared `Wᵀ` (for single rows).
+    /// The floats of a step's workspaces over `rows = T·B` rows: the stack's exactly
+    /// (`RecurrentConfiguration.trainingWorkspaceFloats`, with the prepared weights a team
+    /// of threads adds for inference), the logits with their gradient, the embedding's
+    /// dropout mask and the output dropout's mask and dropped rows, and the output layer's
+    /// prepared `Wᵀ` (for single rows).
     public func workspaceFloats(rows: Int, batchSize: Int) -> Double {
-        let outputRows = Output.outputRows(batchSize: batchSize, steps: rows / max(batchSize, 1))
-        let H = recurrent.outputWidth, L = recurrent.numLayers
-        let dropped = dropout > 0 ? Double(rows * embeddingSize + (L - 1) * rows * H) * 3 + Double(outputRows * H) * 2 : 0
-        return recurrent.workspaceFloats(rows: rows, batchSize: batchSize)
-            + Double(outputRows * outputSize) * 2 + Double(rows * embeddingSize) * 2 + dropped + Double(H * outputSize)
+        let T = rows / max(batchSize, 1)
+        let outputRows = Output.outputRows(batchSize: batchSize, steps: T)
+        let W = recurrent.outputWidth, tokens = embeddingSize == 0
+        let stack = recurrent.trainingWorkspaceFloats(inputSize: stackInputSize, tokenInput: tokens, steps: T, batchSize: batchSize,
+                                                      dropout: dropout > 0)
+            + recurrent.inferenceCacheFloats(inputSize: stackInputSize, tokenInput: tokens, threads: 2)
+        let dropped = dropout > 0 ? rows * embeddingSize + outputRows * W * 2 : 0
+        return Double(stack + outputRows * outputSize * 2 + dropped + W * outputSize)
     }
 
     /// The layers, registered in `parameters` in `parameterShapes`' order.

@@ -34,6 +34,12 @@ final class BidirectionalBuffers {
         reversedInputs = (0..<numLayers).map { _ in FloatBuffer() }
     }
 
+    /// The floats of all its buffers.
+    var heldFloats: Int {
+        (outputs + reversedInputs + [topOutputGradient, directionInputGradient, layerInputGradient])
+            .reduce(0) { $0 + $1.heldFloats }
+    }
+
     /// Sets `sourceRows` for `B` sequences of `T` steps with `lengths` (nil: all `T`).
     /// - Complexity: O(T·B); no allocation once the rows have grown to size.
     func reverseRows(steps T: Int, batchSize B: Int, lengths: [Int]?) {

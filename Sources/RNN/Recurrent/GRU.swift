@@ -44,6 +44,10 @@ public final class GRU: RecurrentStack {
     }
 
     override func projectionTarget(_ k: Int) -> UnsafeMutablePointer<Float> { gates[k].pointer }
+
+    override var cellHeldFloats: Int {
+        (gates + hiddenN + [stepScratch, inputSideGradient, hiddenSideGradient]).reduce(0) { $0 + $1.heldFloats }
+    }
     override func activatedGates(layer k: Int) -> UnsafePointer<Float> { UnsafePointer(gates[k].pointer) }
 
     override var hiddenBiasInProjection: Bool { false }

@@ -46,6 +46,8 @@ public final class LSTM: RecurrentStack {
 
     override func stateBuffer(part: Int, layer k: Int) -> FloatBuffer { part == 0 ? states[k] : cells[k] }
 
+    override var cellHeldFloats: Int { (cells + gates + tanhCells + [gateGradient, cellCarry]).reduce(0) { $0 + $1.heldFloats } }
+
     override func projectionTarget(_ k: Int) -> UnsafeMutablePointer<Float> { gates[k].pointer }
     override func activatedGates(layer k: Int) -> UnsafePointer<Float> { UnsafePointer(gates[k].pointer) }
 

@@ -18,6 +18,9 @@ final class PackedShares {
     private var shares: [Range<Int>] = []
     private var depth = 0
 
+    /// The floats of every rank's share.
+    var heldFloats: Int { buffers.reduce(0) { $0 + $1.heldFloats } }
+
     /// Packs `weight` (`[K, G·H]`) for `shares(count)` (each of `count` ranks' units)
     /// unless it holds that already, for `version` of the parameters. No allocation when it does.
     func prepare(_ weight: UnsafePointer<Float>, depth K: Int, gates G: Int, hidden H: Int, ranks count: Int,

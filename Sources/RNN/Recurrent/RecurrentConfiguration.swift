@@ -125,19 +125,56 @@ public struct RecurrentConfiguration: Equatable, Sendable, Codable {
         return D * (G * (6 * H * H + 6 * H * H * (D + 1) * (L - 1)) + firstInput)
     }
 
-    /// The floats of the stack's workspaces for `rows = T·B` rows: per layer and step the
-    /// state parts and the `G·H` gate pre-activations, kept for the backward pass, and as
-    /// many gradients, plus the prepared weights: each layer's `W_hhᵀ`, the upper layers'
-    /// `W_ihᵀ` (for single steps), and a team's packed copy of both; bidirectional, all of
-    /// it per direction, plus per layer the joined `[rows, 2H]` outputs and the reverse
-    /// direction's reordered input, and the top output's gradient. - Complexity: O(1).
-    public func workspaceFloats(rows: Int, batchSize: Int) -> Double {
-        let H = Double(hiddenSize), L = Double(numLayers), D = Double(directions)
-        let G = Double(cell.gateCount), parts = Double(cell.stateParts)
-        // W_hhᵀ, W_ihᵀ above layer 0 (D·H deep), and their packed shares
-        let prepared = 2 * D * (L * G * H * H + (L - 1) * G * H * D * H)
-        let joined = bidirectional ? Double(rows) * (L * 2 * H + (L - 1) * 2 * H + 2 * H) : 0
-        return D * L * Double(rows + batchSize) * H * 2 * (parts + G - 1) + prepared + joined
+    /// The floats a stack of this configuration holds after a training step (a forward
+    /// and a backward) of `B` sequences of `T` steps over inputs of `inputSize` (token ids
+    /// when `tokenInput`, else vectors), with `dropout` between its layers: every
+    /// activation and scratch buffer and the prepared `W_hhᵀ` (and, for a single step,
+    /// `W_ihᵀ`) — exactly what `RecurrentStack` allocates (a test holds the two equal), so
+    /// a memory check can refuse a model before anything is allocated. A team's packed
+    /// shares for inference come on top (`inferenceCacheFloats`).
+    /// - Complexity: O(L).
+    public func trainingWorkspaceFloats(inputSize I: Int, tokenInput: Bool, steps T: Int, batchSize B: Int,
+                                        dropout: Bool = false, bias: Bool = true) -> Int {
+        let (H, L, D, G, P) = (hiddenSize, numLayers, directions, cell.gateCount, cell.stateParts)
+        let U = L * D, W = D * H, rows = T * B
+        let layerInputs = (0..<L).map { $0 == 0 ? I : W }
+        let denseLayers = (0..<L).filter { $0 > 0 || !tokenInput }
+        var floats = U * (T + 1) * B * H + U * rows * H        // states; output gradients
+        floats += P * U * B * H                                 // the initial state's gradient
+        floats += U * G * H * H                                 // each W_hhᵀ
+        if tokenInput {
+            floats += D * I * G * H + I * G * H                 // token tables; dW_ih's scratch
+        } else {
+            floats += 2 * rows * I                              // the input and its gradient
+        }
+        if T == 1 {                                             // a single step reads W_ihᵀ
+            floats += D * denseLayers.reduce(0) { sum, k in sum + G * H * layerInputs[k] }
+        }
+        if dropout && L > 1 {
+            floats += 2 * (L - 1) * rows * W                    // masks; dropped inputs
+            if D == 1 { floats += rows * H }                    // the dropped input's gradient
+        }
+        if bias && cell != .gru { floats += G * H }             // the shared bias gradient
+        switch cell {                                           // the cells' own buffers
+        case .rnn: break
+        case .gru: floats += U * (rows * 3 * H + rows * H) + B * 3 * H + 2 * rows * 3 * H
+        case .lstm: floats += U * ((T + 1) * B * H + rows * 4 * H + rows * H) + rows * 4 * H + B * H
+        }
+        if D == 2 {
+            floats += L * rows * W + rows * W                   // joined outputs; their gradient
+            floats += denseLayers.reduce(0) { sum, k in sum + rows * layerInputs[k] }   // reordered inputs
+            floats += 2 * rows * (denseLayers.map { layerInputs[$0] }.max() ?? 0)       // one direction's dX; both summed
+        }
+        return floats
+    }
+
+    /// The floats of the prepared weights inference adds for a team of `threads` (packed
+    /// shares of each `W_hhᵀ` and, for single steps, of each `W_ihᵀ` above a token layer,
+    /// and those `W_ihᵀ` themselves). - Complexity: O(L).
+    public func inferenceCacheFloats(inputSize I: Int, tokenInput: Bool, threads: Int) -> Int {
+        let (H, L, D, G) = (hiddenSize, numLayers, directions, cell.gateCount)
+        let transposes = D * (0..<L).filter { $0 > 0 || !tokenInput }.reduce(0) { sum, k in sum + G * H * (k == 0 ? I : D * H) }
+        return threads > 1 ? 2 * transposes + D * L * G * H * H : transposes
     }
 
     /// `cell rnn, hidden_size 6, num_layers 2`, for error messages.

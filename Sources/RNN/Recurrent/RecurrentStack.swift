@@ -169,6 +169,20 @@ public class RecurrentStack {
         self.bidirectional = bidirectional ? BidirectionalBuffers(numLayers: numLayers) : nil
     }
 
+    /// The floats every buffer of the stack holds now — activations, scratch, prepared
+    /// weights: after a training step at `(T, B)`, exactly
+    /// `configuration.trainingWorkspaceFloats(...)` (the memory estimate is that formula,
+    /// and a test holds it to this count).
+    package var heldFloats: Int {
+        let own = states + outputGradients + droppedInputs + tokenProjectionTables
+            + [denseInput, initialStateGradientBuffer, inputGradientBuffer, tokenWeightGradient, biasGradientSums,
+               droppedInputGradient]
+        let prepared = (recurrentWeightsTransposed + inputWeightsTransposed).reduce(0) { $0 + $1.heldFloats }
+            + (recurrentShares + inputShares).reduce(0) { $0 + $1.heldFloats }
+        return own.reduce(0) { $0 + $1.heldFloats } + prepared + layerDropouts.reduce(0) { $0 + $1.heldFloats }
+            + cellHeldFloats + (bidirectional?.heldFloats ?? 0)
+    }
+
     /// `G·H`, the width of the stacked gate blocks.
     var gateWidth: Int { cell.gateCount * hiddenSize }
 
@@ -185,6 +199,8 @@ public class RecurrentStack {
 
     /// Sizes the cell's own buffers for `(T, B)`.
     func prepareCellBuffers(T: Int, B: Int) {}
+    /// The floats the cell's own buffers hold.
+    var cellHeldFloats: Int { 0 }
     /// The buffers of state part `p` of layer `k`, each `[(T+1)*B, H]` with the initial
     /// state first (part 0 is `states[k]`).
     func stateBuffer(part: Int, layer k: Int) -> FloatBuffer { states[k] }
