@@ -111,20 +111,9 @@ public class RecurrentStack {
     /// `[G·H]` column sums shared by both biases.
     let tokenWeightGradient = FloatBuffer()
     let biasGradientSums = FloatBuffer()
-    /// Prepared weights, made again only when `parameters.version` has moved on (so
-    /// inference and evaluation reuse them from call to call; training, whose every step
-    /// changes the parameters, makes them once per forward): per direction `[V, G·H]`,
-    /// each token's input projection (see `projectInputs`), and per layer-direction
-    /// `W_hhᵀ` `[H, G·H]` (see `transposedRecurrentWeights`), each with the version it is of.
-    let tokenProjectionTables: [FloatBuffer]
-    var tokenProjectionVersions: [UInt64?]
-    var recurrentWeightsTransposed: [PreparedTranspose] = []
-    /// Per layer `W_ihᵀ` `[I_k, G·H]` for single-step input products (see
-    /// `transposedInputWeights`).
-    var inputWeightsTransposed: [PreparedTranspose] = []
-    /// Per layer: the team's packed shares of `W_hhᵀ` and of `W_ihᵀ` (one sequence split by units).
-    var recurrentShares: [PackedShares] = []
-    var inputShares: [PackedShares] = []
+    /// The weights its forward reads in prepared form, kept while the parameters do not
+    /// change (`PreparedWeights`): token tables, `W_hhᵀ`, `W_ihᵀ`, a team's packed shares.
+    let prepared: PreparedWeights
     /// Dropout between layers (as `nn.LSTM(dropout:)`): per layer `k ≥ 1`, the mask on its
     /// input (site `k`) and the dropped input `[T*B, H]` itself (index `k - 1`), used when
     /// the last `forward` had `dropout`.
@@ -158,12 +147,7 @@ public class RecurrentStack {
         let units = numLayers * directions
         states = (0..<units).map { _ in FloatBuffer() }
         outputGradients = (0..<units).map { _ in FloatBuffer() }
-        recurrentWeightsTransposed = (0..<units).map { _ in PreparedTranspose() }
-        inputWeightsTransposed = (0..<units).map { _ in PreparedTranspose() }
-        recurrentShares = (0..<units).map { _ in PackedShares() }
-        inputShares = (0..<units).map { _ in PackedShares() }
-        tokenProjectionTables = (0..<directions).map { _ in FloatBuffer() }
-        tokenProjectionVersions = Array(repeating: nil, count: directions)
+        prepared = PreparedWeights(layerDirections: units, directions: directions)
         layerDropouts = (1..<max(numLayers, 1)).map { DropoutSite(site: $0) }
         droppedInputs = (1..<max(numLayers, 1)).map { _ in FloatBuffer() }
         self.bidirectional = bidirectional ? BidirectionalBuffers(numLayers: numLayers) : nil
@@ -174,12 +158,10 @@ public class RecurrentStack {
     /// `configuration.trainingWorkspaceFloats(...)` (the memory estimate is that formula,
     /// and a test holds it to this count).
     package var heldFloats: Int {
-        let own = states + outputGradients + droppedInputs + tokenProjectionTables
+        let own = states + outputGradients + droppedInputs
             + [denseInput, initialStateGradientBuffer, inputGradientBuffer, tokenWeightGradient, biasGradientSums,
                droppedInputGradient]
-        let prepared = (recurrentWeightsTransposed + inputWeightsTransposed).reduce(0) { $0 + $1.heldFloats }
-            + (recurrentShares + inputShares).reduce(0) { $0 + $1.heldFloats }
-        return own.reduce(0) { $0 + $1.heldFloats } + prepared + layerDropouts.reduce(0) { $0 + $1.heldFloats }
+        return own.reduce(0) { $0 + $1.heldFloats } + prepared.heldFloats + layerDropouts.reduce(0) { $0 + $1.heldFloats }
             + cellHeldFloats + (bidirectional?.heldFloats ?? 0)
     }
 
@@ -336,36 +318,6 @@ public class RecurrentStack {
         }
     }
 
-    /// Layer `k`'s `W_hhᵀ` `[H, G·H]`, transposed once per forward so that every step's
-    /// `h_{t-1} W_hhᵀ` is a plain (not transposed) GEMM `[B, H] x [H, G·H]`: OpenBLAS
-    /// packs that operand faster (measured, one step `[64, 1024] x [1024, 4096]` on one
-    /// thread: 45.8 GFLOP/s transposed, 57.3 plain). Made again only when the parameters
-    /// have changed since (`ParameterStore.version`); valid until they change.
-    /// - Complexity: O(G·H²) when made, against O(T·B·G·H²) for the steps it serves; O(1)
-    ///   when reused (a sampler's every token).
-    func transposedRecurrentWeights(_ k: Int, w: UnsafePointer<Float>) -> UnsafePointer<Float> {
-        let prepared = recurrentWeightsTransposed[k], version = parameters.version
-        if prepared.isCurrent(rows: gateWidth, cols: hiddenSize, version: version) {
-            return prepared.of(w + weightHH[k].offset, rows: gateWidth, cols: hiddenSize, version: version)
-        }
-        return profiler.measure(.forwardRecurrence) {   // timed only when made
-            prepared.of(w + weightHH[k].offset, rows: gateWidth, cols: hiddenSize, version: version)
-        }
-    }
-
-    /// Layer `k`'s `W_hhᵀ` for the steps of a batch of `B` (with the team's packed shares
-    /// when it splits them by units).
-    func recurrentWeight(_ k: Int, w: UnsafePointer<Float>, batchSize B: Int) -> PreparedWeight {
-        preparedWeight(transposedRecurrentWeights(k, w: w), depth: hiddenSize, packed: recurrentShares[k], batchSize: B)
-    }
-
-    /// Layer `k`'s `W_ihᵀ` `[I_k, G·H]`, for the input product of a single row (a sampled
-    /// token's step in an upper layer), which `RowProduct` reads once; prepared like
-    /// `transposedRecurrentWeights`.
-    func transposedInputWeights(_ k: Int, w: UnsafePointer<Float>) -> UnsafePointer<Float> {
-        inputWeightsTransposed[k].of(w + weightIH[k].offset, rows: gateWidth, cols: layerInputSize(k), version: parameters.version)
-    }
-
     /// `A = X W_ihᵀ + b_ih (+ b_hh)` for all steps at once, into `projectionTarget(k)`
     /// (layer-direction `k`; `tokens` are the layer's input, in the direction's order).
     ///
@@ -384,18 +336,7 @@ public class RecurrentStack {
         }
         let wih = w + weightIH[k].offset
         if layer(k) == 0 && inputIsTokens {
-            let direction = k % directions, tokenProjectionTable = tokenProjectionTables[direction]
-            if tokenProjectionVersions[direction] != parameters.version || tokenProjectionTable.count != I * gH {
-                tokenProjectionTable.resize(I * gH)
-                let table = tokenProjectionTable.pointer
-                for v in 0..<I { (table + v * gH).update(from: bias, count: gH) }
-                for j in 0..<gH {
-                    let weights = wih + j * I
-                    for v in 0..<I { table[v * gH + j] += weights[v] }
-                }
-                tokenProjectionVersions[direction] = parameters.version
-            }
-            let table = tokenProjectionTable.pointer, tok = tokens!
+            let table = tokenProjectionTable(k, bias: bias, wih: wih), tok = tokens!
             for r in 0..<(T * B) {
                 let v = Int(tok[r])
                 if v >= 0 { (target + r * gH).update(from: table + v * gH, count: gH) }
@@ -422,7 +363,7 @@ public class RecurrentStack {
                       beta: 1, c: target + r.lowerBound * gH, ldc: gH)
         }
         if T == 1 {
-            let weight = preparedWeight(transposedInputWeights(k, w: w), depth: I, packed: inputShares[k], batchSize: B)
+            let weight = preparedWeight(transposedInputWeights(k, w: w), depth: I, packed: prepared.inputShares[k], batchSize: B)
             forEachStep(T: 1, B: B) { _, share in
                 accumulateGateProducts(x, ldx: I, depth: I, weight, into: target, share: share)
             }
