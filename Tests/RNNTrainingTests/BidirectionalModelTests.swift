@@ -59,7 +59,7 @@ struct BidirectionalModelTests {
 
     /// A classifier of a sequence's **first** token: the reverse direction ends there, so
     /// a bidirectional classifier (both final states into the head) learns it at once;
-    /// saved as format version 3 with PyTorch's `_reverse` names, it reads back exactly.
+    /// saved (format version 4, and as version 3 wrote it) with PyTorch's `_reverse` names, it reads back exactly.
     @Test func aClassifierTrainsSavesAndReadsBack() throws {
         let (V, B, T) = (4, 32, 12)
         var rng = SeededRandom(seed: 9)
@@ -98,8 +98,8 @@ struct BidirectionalModelTests {
     }
 
     /// Reversing strings with a bidirectional encoder: the bridge feeds the decoder both
-    /// ends of the source; trained on two threads, saved (format version 3 with
-    /// `bidirectional_encoder`) and read back to the same translations.
+    /// ends of the source; trained on two threads, saved (format version 4, and as version
+    /// 3 wrote it, with `bidirectional_encoder`) and read back to the same translations.
     @Test func anEncoderDecoderWithABidirectionalEncoderLearnsAndReadsBack() throws {
         let (V, B, T) = (6, 32, 5)   // letters 0..<6, start 6, end 7
         var rng = SeededRandom(seed: 21)
@@ -133,6 +133,31 @@ struct BidirectionalModelTests {
             #expect(loaded.configuration == model.configuration)
             #expect(probes.map { loaded.translate($0, maxLength: 8) } == translations)
         }
+    }
+
+    /// Truncated BPTT does not carry a bidirectional model's state (its reverse direction
+    /// would start from the past); a state given to one is saved as PyTorch's `h_n`
+    /// `[L·2, B, H]` (`[2, L·2, B, H]` for the LSTM) and read back.
+    @Test(arguments: [RecurrentCell.gru, .lstm])
+    func carriedStatesOfABidirectionalModel(_ cell: RecurrentCell) throws {
+        var rng = SeededRandom(seed: 6)
+        let (V, B, L, H) = (5, 2, 2, 3)
+        let model = ManyToManyModel(.init(inputSize: V, outputSize: V,
+                                          recurrent: .init(cell: cell, hiddenSize: H, numLayers: L, bidirectional: true)),
+                                    using: &rng)
+        #expect(!model.carriesState && model.stateBlocks == cell.stateParts * L * 2)
+        let text = (0..<41).map { _ in Int32(rng.index(below: V)) }
+        let streams = TokenStreams(tokens: TokenSequence(text), batchSize: B, seqLength: 4, partialChunks: false)!
+        let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.01))
+        try trainer.train(on: streams, for: .steps(3))
+        #expect(trainer.carriedState == nil)
+
+        let hidden = (0..<model.rnn.stateSize(batchSize: B)).map { Float($0) / 100 }
+        var training = trainer.trainingState(rngState: [1, 2, 3, 4])
+        training.hiddenState = hidden
+        let file = ModelCheckpoint(model: model, training: training).safeTensors
+        #expect(file.tensors["training.hidden_state"]?.shape == (cell == .lstm ? [2, L * 2, B, H] : [L * 2, B, H]))
+        #expect(try ModelCheckpoint<ManyToManyModel>(file).training?.hiddenState == hidden)
     }
 
     /// What reads forward only refuses a bidirectional configuration with the reason: a

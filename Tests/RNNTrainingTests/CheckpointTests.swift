@@ -124,7 +124,8 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
         #expect(bits(model.rnn.finalState()) == bits(loaded.model.rnn.finalState()))
     }
 
-    /// An embedding, tied weights and dropout: format 3, `embedding.weight` [V, E], no
+    /// An embedding, tied weights and dropout: format 4 (and 3, as the old writer made
+    /// it), `embedding.weight` [V, E], no
     /// `fc.weight` when tied, and the configuration read back whole.
     @Test(arguments: [false, true])
     func roundTripWithEmbeddingAndDropout(tied: Bool) throws {
@@ -152,7 +153,7 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
         #expect(bits(model.forward(.tokens(inputs), batchSize: 1).storage) == bits(loaded.model.forward(.tokens(inputs), batchSize: 1).storage))
     }
 
-    /// Byte and word vocabularies: `unit`, the words one per line (none for bytes), format 3,
+    /// Byte and word vocabularies: `unit`, the words one per line (none for bytes), format 4,
     /// read back equal; a damaged word list is named.
     @Test func byteAndWordVocabularies() throws {
         var rng = SeededRandom(seed: 3)

@@ -160,6 +160,14 @@ struct ExactResumeTests {
             .contains("learning-rate schedule base rate is -1.0") == true)
         #expect(error { $0.metadata["clip_norm"] = "nan" }?.contains("'clip_norm'") == true)
 
+        // An optimizer whose settings overflowed saves (as "inf"), and is refused when read.
+        let broken = Adam(learningRate: 0.01, epsilon: .infinity)
+        let saved = ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: broken)).safeTensors
+        #expect(saved.metadata["optimizer_configuration"]?.contains(#""epsilon":"inf""#) == true)
+        #expect(throws: CheckpointError.optimizerState("adam epsilon must be finite and non-negative, got inf")) {
+            try ModelCheckpoint<ManyToOneModel>(saved)
+        }
+
         // A file written before the settings were kept: PyTorch's defaults, the saved rate.
         var old = good
         old.metadata["optimizer_configuration"] = nil
@@ -168,6 +176,14 @@ struct ExactResumeTests {
         let resumed = try ModelCheckpoint<ManyToOneModel>(old)
         #expect(resumed.optimizer?.configuration == .defaults(.adamw, learningRate: 0.01))
         #expect(resumed.training?.schedule == nil && resumed.training?.clipNorm == nil)
+        // In a file of version 1–3 the keys version 4 added are a caller's metadata, not read.
+        var older = ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: adamW),
+                                    training: TrainingState(step: 3, epoch: 1, stepInEpoch: 0, rngState: [1, 2, 3, 4])).versionThreeSafeTensors
+        older.metadata["clip_norm"] = "5"
+        older.metadata["optimizer_configuration"] = "a note"
+        let read = try ModelCheckpoint<ManyToOneModel>(older)
+        #expect(read.training?.clipNorm == nil && read.optimizer?.configuration == .defaults(.adamw, learningRate: 0.01))
+        #expect(read.metadata == ["clip_norm": "5", "optimizer_configuration": "a note"])
     }
 
     /// `Trainer(resuming:)` of a checkpoint of weights alone says what is missing.

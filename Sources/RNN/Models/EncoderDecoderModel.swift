@@ -44,9 +44,7 @@ public final class EncoderDecoderModel: SequenceModel {
     }
 
     /// Source and target vocabularies (the start and end tokens are target tokens), and the
-    /// configuration of both stacks. Metadata keys `source_vocabulary_size`,
-    /// `target_vocabulary_size`, `start_token`, `end_token`, `RecurrentConfiguration`'s, and
-    /// `bidirectional_encoder` ("true"; absent: false).
+    /// configuration of both stacks (`Codable`: a checkpoint stores it as one JSON object).
     public struct Configuration: ModelConfiguration {
         /// The initial state is computed (from the features / by the encoder), not carried.
         public static let carriesState = false

@@ -43,7 +43,7 @@ public final class ManyToManyModel: SequenceModel {
     }
 
     /// The sizes: `inputSize` (tokens or vector width), `outputSize` classes, and the stack
-    /// (metadata keys `input_size`, `output_size` and `RecurrentConfiguration`'s).
+    /// (`Codable`: one JSON object in a checkpoint).
     public typealias Configuration = StackWithOutputConfiguration<EveryStep>
 
     /// `B` sequences of `T` steps: inputs and per-step targets, time-major, and the state to
@@ -135,6 +135,9 @@ public final class ManyToManyModel: SequenceModel {
     }
 
     public var stateBlocks: Int { rnn.cell.stateParts * rnn.numLayers * rnn.directions }
+    /// False for a bidirectional stack: its reverse direction would start the next batch
+    /// from the past (each batch starts from zeros, or its own `initialState`).
+    public var carriesState: Bool { !rnn.isBidirectional }
     public var stateWidth: Int { rnn.hiddenSize }
     public func finalState(into out: inout [Float]) { rnn.finalState(into: &out) }
 

@@ -43,7 +43,7 @@ public final class ManyToOneModel: SequenceModel {
     }
 
     /// The sizes: `inputSize` (tokens or vector width), `outputSize` classes, and the stack
-    /// (metadata keys `input_size`, `output_size` and `RecurrentConfiguration`'s).
+    /// (`Codable`: one JSON object in a checkpoint).
     public typealias Configuration = StackWithOutputConfiguration<LastStep>
 
     /// `B` sequences padded to `T` steps, time-major, each with one label, its length and
@@ -106,12 +106,15 @@ public final class ManyToOneModel: SequenceModel {
     }
 
     public var stateBlocks: Int { rnn.cell.stateParts * rnn.numLayers * rnn.directions }
+    /// False for a bidirectional stack: its reverse direction would start the next batch
+    /// from the past (each batch starts from zeros, or its own `initialState`).
+    public var carriesState: Bool { !rnn.isBidirectional }
     public var stateWidth: Int { rnn.hiddenSize }
     /// The state after each sequence's own last step.
     public func finalState(into out: inout [Float]) { rnn.finalState(lengths: lengths, into: &out) }
 
     /// Runs the stack and the output layer (with dropout when `noise` is given); the
-    /// logits `[B, O]` are in `logitBuffer`. Returns the output layer's input `[B, H]`.
+    /// logits `[B, O]` are in `logitBuffer`. Returns the output layer's input `[B, D·H]`.
     @discardableResult
     private func runForward(_ batch: Batch, noise: DropoutNoise? = nil) -> UnsafePointer<Float> {
         let B = batch.batchSize, W = rnn.outputWidth

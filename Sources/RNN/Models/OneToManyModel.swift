@@ -32,8 +32,7 @@ public final class OneToManyModel: SequenceModel {
     }
 
     /// `featureSize` inputs, `vocabularySize` tokens (the start token one of them), the stack.
-    /// Metadata keys `feature_size`, `vocabulary_size`, `start_token` and
-    /// `RecurrentConfiguration`'s.
+    /// `Codable`: a checkpoint stores it as one JSON object.
     public struct Configuration: ModelConfiguration {
         /// The initial state is computed (from the features / by the encoder), not carried.
         public static let carriesState = false

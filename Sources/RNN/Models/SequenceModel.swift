@@ -43,7 +43,7 @@ public protocol SequenceModel: AnyObject {
     func loss(_ batch: Batch) -> Double
 
     /// Number of `[B, H]` blocks in the state the model carries from one batch to the next
-    /// (truncated BPTT): `parts · numLayers` (parts = 2 for the LSTM), or 0 for a model
+    /// (truncated BPTT): `parts · numLayers · directions` (parts = 2 for the LSTM), or 0 for a model
     /// whose initial state is computed (one-to-many, encoder-decoder). Default 0.
     var stateBlocks: Int { get }
     /// The width `H` of each state block (0 without a carried state).
@@ -59,6 +59,10 @@ public protocol SequenceModel: AnyObject {
     /// `DataParallelModel` gives its replicas the model's. Default: 0, never stored (a
     /// model without noise).
     var trainingStep: Int { get set }
+    /// Whether a source whose batches continue each other (truncated BPTT) carries the
+    /// state from batch to batch. Default: `stateBlocks > 0`; a bidirectional model's
+    /// is false (its reverse direction would start from the past, not the future).
+    var carriesState: Bool { get }
 }
 
 extension SequenceModel {
@@ -71,7 +75,6 @@ extension SequenceModel {
         get { 0 }
         set {}
     }
-    /// Whether the model carries a state from batch to batch (`stateBlocks > 0`).
     public var carriesState: Bool { stateBlocks > 0 }
 }
 

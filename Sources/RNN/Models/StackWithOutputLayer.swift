@@ -26,8 +26,8 @@ public enum LastStep: OutputPlacement {
 /// pytorch/examples' word_language_model (`Embedding → dropout → LSTM(dropout) → dropout →
 /// Linear`).
 ///
-/// Metadata keys `input_size`, `output_size`, `RecurrentConfiguration`'s, and when set
-/// `embedding_size`, `tie_weights` ("true"), `dropout` and `dropout_seed` (absent: 0, off).
+/// `Codable`: a checkpoint stores it as one JSON object (`inputSize`, `outputSize`,
+/// `recurrent`, `embeddingSize`, `tiedWeights`, `dropout`, `dropoutSeed`).
 public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfiguration {
     public static var architecture: String { Output.architecture }
     /// The stack's state runs from batch to batch (truncated BPTT, or a classifier's state).

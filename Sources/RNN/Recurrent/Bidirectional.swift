@@ -20,8 +20,12 @@ final class BidirectionalBuffers {
     var reversedTokens: [Int32] = []
     /// `[T*B]`: the row of the time-ordered input that row `r` of the reverse order reads.
     var sourceRows: [Int] = []
-    /// The lengths the last forward was given (nil: every sequence has all `T` steps).
-    var givenLengths: [Int]?
+    /// The lengths the last forward was given (nil: every sequence has all `T` steps),
+    /// copied into storage of its own (a caller's array refilled in place later must not
+    /// find it shared, which would copy it each step).
+    var givenLengths: [Int]? { hasLengths ? lengthStorage : nil }
+    private var lengthStorage: [Int] = []
+    private var hasLengths = false
     /// d(loss)/d(top layer's outputs) `[T*B, 2H]`, in time order.
     let topOutputGradient = FloatBuffer()
     /// Backward scratch: one direction's d(loss)/d(its input) `[T*B, I_k]` in its own
@@ -43,7 +47,9 @@ final class BidirectionalBuffers {
     /// Sets `sourceRows` for `B` sequences of `T` steps with `lengths` (nil: all `T`).
     /// - Complexity: O(T·B); no allocation once the rows have grown to size.
     func reverseRows(steps T: Int, batchSize B: Int, lengths: [Int]?) {
-        givenLengths = lengths
+        hasLengths = lengths != nil
+        lengthStorage.removeAll(keepingCapacity: true)
+        if let lengths { lengthStorage.append(contentsOf: lengths) }
         sourceRows.removeAll(keepingCapacity: true)
         for t in 0..<T {
             for b in 0..<B {

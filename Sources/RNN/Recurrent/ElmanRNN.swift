@@ -15,7 +15,7 @@ import Linalg
 /// rnn.initialize(.pytorchDefault, using: &rng)
 /// rnn.forward(.tokens([0, 3, 1, 4]), batchSize: 2)   // T = 2, B = 2
 /// let h = rnn.outputs          // [T*B, H] = [4, 8]
-/// let hT = rnn.finalState()    // [numLayers*B*H]
+/// let hT = rnn.finalState()    // [numLayers * B * H]: [L, B, H]
 /// ```
 /// - Complexity: forward and backward are `O(T·B·H·(I + H·L))` per layer, spent in
 ///   one input GEMM (a row gather for tokens), `T` small `[B,H]x[H,H]` GEMMs, and

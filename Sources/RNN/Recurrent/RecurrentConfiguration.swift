@@ -21,9 +21,9 @@ public struct ParameterShape: Equatable, Sendable {
 /// checkpoint's expected tensors, the parameter counts and the FLOP estimate all come
 /// from this one description.
 ///
-/// Metadata keys: `cell` (rnn|gru|lstm; absent = rnn), `hidden_size`, `num_layers`,
-/// `nonlinearity` (tanh|relu; the vanilla RNN only, absent for GRU and LSTM), and
-/// `bidirectional` ("true"; absent = one direction).
+/// `Codable`: checkpoints store it inside their model's configuration JSON (`cell`,
+/// `hiddenSize`, `numLayers`, `nonlinearity`, `bidirectional`); format versions 1–3 used
+/// separate metadata keys (`RNNTraining`'s `VersionThreeMetadata` reads them).
 public struct RecurrentConfiguration: Equatable, Sendable, Codable {
     public var cell: RecurrentCell
     public var hiddenSize: Int

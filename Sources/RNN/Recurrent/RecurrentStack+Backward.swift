@@ -18,7 +18,7 @@ extension RecurrentStack {
         let B = batchSize, T = steps, H = hiddenSize
         precondition(T > 0, "backward called before forward")
         if let lengths { checkLengths(lengths) }
-        let lengths = lengths ?? bidirectional?.givenLengths
+        let lengths = lengthsOfTheForward(lengths)
         if let g = finalStateGradient {
             precondition(g.count == stateSize(batchSize: B),
                          "finalStateGradient has \(g.count) elements, expected \(stateSize(batchSize: B))")

@@ -115,7 +115,7 @@ public class RecurrentStack {
     /// change (`PreparedWeights`): token tables, `W_hhᵀ`, `W_ihᵀ`, a team's packed shares.
     let prepared: PreparedWeights
     /// Dropout between layers (as `nn.LSTM(dropout:)`): per layer `k ≥ 1`, the mask on its
-    /// input (site `k`) and the dropped input `[T*B, H]` itself (index `k - 1`), used when
+    /// input (site `k`) and the dropped input `[T*B, D·H]` itself (index `k - 1`), used when
     /// the last `forward` had `dropout`.
     var layerDropouts: [DropoutSite] = []
     var droppedInputs: [FloatBuffer] = []
@@ -209,7 +209,7 @@ public class RecurrentStack {
     /// Runs all layers over `input` (`[T*B]` tokens or `[T*B, inputSize]` vectors).
     ///
     /// - Parameters:
-    ///   - initialState: `stateSize(batchSize:)` values (`[parts, L, B, H]`), zeros when
+    ///   - initialState: `stateSize(batchSize:)` values (`[parts, L·D, B, H]`), zeros when
     ///     nil. Pass the previous chunk's `finalState()` for truncated BPTT: it is used
     ///     as a constant (no gradient flows into the previous chunk).
     ///   - dropout: training only: drops the inputs of layers 1..<L (sites `1..<L` of the
@@ -436,7 +436,7 @@ public class RecurrentStack {
     public func finalState(lengths: [Int]? = nil, into out: inout [Float]) {
         let B = batchSize, H = hiddenSize, T = steps, L = layerDirections
         if let lengths { checkLengths(lengths) }
-        let lengths = lengths ?? bidirectional?.givenLengths
+        let lengths = lengthsOfTheForward(lengths)
         let n = stateSize(batchSize: B)
         if out.count != n { out = [Float](repeating: 0, count: n) }
         out.withUnsafeMutableBufferPointer { o in
@@ -462,6 +462,19 @@ public class RecurrentStack {
                 (out + (p * L + k) * B * H).update(from: stateBuffer(part: p, layer: k).pointer + T * B * H, count: B * H)
             }
         }
+    }
+
+    /// `lengths`, or in a bidirectional stack the lengths its last forward reversed its
+    /// sequences by (which any lengths given must equal: its reverse direction's final
+    /// state and gradient rows are those of the forward's order).
+    func lengthsOfTheForward(_ lengths: [Int]?) -> [Int]? {
+        guard let bidirectional else { return lengths }
+        let forward = bidirectional.givenLengths
+        if let lengths {
+            precondition(lengths.count == batchSize && lengths.indices.allSatisfy { lengths[$0] == (forward?[$0] ?? steps) },
+                         "a bidirectional stack's final state and backward take the lengths its forward was given, \(forward.map { "\($0)" } ?? "none (all \(steps) steps)"), not \(lengths)")
+        }
+        return forward
     }
 
     func checkLengths(_ lengths: [Int]) {

@@ -196,16 +196,21 @@ public struct Checkpoint {
         if let format = file.metadata["format"], format != Self.format {
             throw .unsupportedFormat(format, expected: Self.format)
         }
+        // No format_version: the first files, or another writer's; one with a configuration
+        // is of version 4.
+        var versionFour = file.metadata["format_version"] == nil && file.metadata[Self.configurationKey] != nil
         if let versionText = file.metadata["format_version"] {
             guard let version = Int(versionText), version >= 1 else {
                 throw .invalidMetadata(key: "format_version", value: versionText, expected: "a positive integer")
             }
             guard version <= Self.formatVersion else { throw .unsupportedVersion(version, newest: Self.formatVersion) }
+            versionFour = version >= 4
         }
         let vocabulary = try reader.textVocabulary()
         let V = vocabulary.count
         let configuration: ManyToManyModel.Configuration
-        if let text = file.metadata[Self.configurationKey] {
+        if versionFour {
+            let text = try reader.string(Self.configurationKey)
             configuration = try reader.json(Self.configurationKey, ManyToManyModel.Configuration.self,
                                         what: "a character model's configuration")
             let problem = configuration.problem
@@ -228,15 +233,16 @@ public struct Checkpoint {
         // Every tensor checked against the layout the model registers, then the model built.
         // A file of versions 1–3 names its cell in a key that can be lost: the shapes then say which.
         let codec = Self.codec(configuration, vocabulary: vocabulary,
-                               metadataCell: file.metadata[Self.configurationKey] == nil ? file.metadata["cell"] ?? "" : nil)
-        let decoded = try codec.decode(file)
+                               metadataCell: versionFour ? nil : file.metadata["cell"] ?? "")
+        let decoded = try codec.decode(file, versionFour: versionFour)
+        let reserved = Self.reservedMetadataKeys.subtracting(versionFour ? [] : CheckpointCodec.versionFourKeys)
         var rng = SeededRandom(seed: 0)
         let model = ManyToManyModel(configuration, using: &rng)
         model.parameters.load(decoded.values, shapes: configuration.parameterShapes)
 
         self.init(model: model, vocabulary: vocabulary, initialization: initialization,
                   optimizer: decoded.optimizer, training: decoded.training,
-                  metadata: file.metadata.filter { !Self.reservedMetadataKeys.contains($0.key) },
+                  metadata: file.metadata.filter { !reserved.contains($0.key) },
                   tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })
     }
 

@@ -11,7 +11,7 @@ import SafeTensors
 /// ```text
 ///   {parameter}                    each parameter tensor, in its shape
 ///   optimizer.{buffer}.{parameter} the optimizer's moment buffers, one per parameter
-///   training.hidden_state          the carried state ([L, B, H], or [2, L, B, H] for the LSTM)
+///   training.hidden_state          the carried state ([L·D, B, H], or [2, L·D, B, H] for the LSTM)
 /// metadata: optimizer, learning_rate, optimizer_step, optimizer_configuration (JSON: every
 ///           hyperparameter; absent in files before it, which resume with PyTorch's defaults);
 ///           step, epoch, step_in_epoch, rng_state, learning_rate_schedule (JSON), clip_norm
@@ -31,6 +31,9 @@ struct CheckpointCodec {
         "optimizer", "learning_rate", "optimizer_step", "optimizer_configuration", "step", "epoch", "step_in_epoch",
         "rng_state", "learning_rate_schedule", "clip_norm",
     ]
+    /// The keys format version 4 added: read only from files of that version (an older
+    /// file may hold them as a caller's extra metadata).
+    static let versionFourKeys: Set<String> = ["configuration", "optimizer_configuration", "learning_rate_schedule", "clip_norm"]
     static let optimizerPrefix = "optimizer."
     static let hiddenStateTensor = "training.hidden_state"
 
@@ -96,8 +99,9 @@ struct CheckpointCodec {
     }
 
     /// Validates every parameter, optimizer and training tensor of `file` against
-    /// `shapes` before anything is built.
-    func decode(_ file: SafeTensors) throws(CheckpointError) -> Decoded {
+    /// `shapes` before anything is built; `versionFour`: the file is of format version 4
+    /// (the optimizer's settings, the schedule and the clipping are read only then).
+    func decode(_ file: SafeTensors, versionFour: Bool) throws(CheckpointError) -> Decoded {
         let reader = MetadataReader(metadata: file.metadata)
         var values: [[Float]] = []
         for expected in shapes {
@@ -116,12 +120,13 @@ struct CheckpointCodec {
         where modelPrefixes.contains(where: { name.hasPrefix($0) }) && !expectedNames.contains(name) {
             throw .unexpectedTensor(name, because: architecture)
         }
-        return Decoded(values: values, optimizer: try decodeOptimizer(file, reader: reader, expectedNames: expectedNames),
-                       training: try decodeTraining(file, reader: reader))
+        return Decoded(values: values,
+                       optimizer: try decodeOptimizer(file, reader: reader, expectedNames: expectedNames, versionFour: versionFour),
+                       training: try decodeTraining(file, reader: reader, versionFour: versionFour))
     }
 
     /// Optimizer state: every buffer has one tensor per parameter, in its shape.
-    private func decodeOptimizer(_ file: SafeTensors, reader: MetadataReader, expectedNames: Set<String>)
+    private func decodeOptimizer(_ file: SafeTensors, reader: MetadataReader, expectedNames: Set<String>, versionFour: Bool)
         throws(CheckpointError) -> OptimizerState? {
         let optimizerTensors = file.tensors.keys.filter { $0.hasPrefix(Self.optimizerPrefix) }.sorted()
         guard file.metadata["optimizer"] != nil else {
@@ -132,7 +137,7 @@ struct CheckpointCodec {
         guard let kind = OptimizerKind(rawValue: name) else { throw .unknownOptimizer(name) }
         let learningRate = try reader.float("learning_rate")
         var configuration = OptimizerConfiguration.defaults(kind, learningRate: learningRate)
-        if file.metadata["optimizer_configuration"] != nil {
+        if versionFour && file.metadata["optimizer_configuration"] != nil {
             configuration = try reader.json("optimizer_configuration", OptimizerConfiguration.self,
                                         what: "an optimizer's kind and settings")
             guard configuration.kind == kind else {
@@ -169,7 +174,8 @@ struct CheckpointCodec {
     }
 
     /// Training state: counters, random state and (for a model that carries one) the state.
-    private func decodeTraining(_ file: SafeTensors, reader: MetadataReader) throws(CheckpointError) -> TrainingState? {
+    private func decodeTraining(_ file: SafeTensors, reader: MetadataReader, versionFour: Bool) throws(CheckpointError)
+        -> TrainingState? {
         let tensor = file.tensors[Self.hiddenStateTensor]
         guard file.metadata["step"] != nil else {
             if tensor != nil { throw .unexpectedTensor(Self.hiddenStateTensor, because: "the metadata has no training step") }
@@ -180,14 +186,14 @@ struct CheckpointCodec {
         let stepInEpoch = try reader.integer("step_in_epoch", in: 0...Checkpoint.maximumCount)
         let rngState = try reader.rngState()
         var schedule: LearningRateSchedule?
-        if let text = file.metadata["learning_rate_schedule"] {
+        if versionFour, let text = file.metadata["learning_rate_schedule"] {
             let decoded = try reader.json("learning_rate_schedule", LearningRateSchedule.self, what: "a learning-rate schedule")
             if let problem = decoded.problem {
                 throw .invalidMetadata(key: "learning_rate_schedule", value: text, expected: "a usable schedule (\(problem))")
             }
             schedule = decoded
         }
-        let clipNorm = file.metadata["clip_norm"] == nil ? nil : try reader.float("clip_norm")
+        let clipNorm = !versionFour || file.metadata["clip_norm"] == nil ? nil : try reader.float("clip_norm")
         var hidden: [Float]? = nil
         if let tensor {
             guard let state = carriedState else {
@@ -206,24 +212,34 @@ struct CheckpointCodec {
                              schedule: schedule, clipNorm: clipNorm)
     }
 
+    /// Non-finite numbers (an optimizer whose rate overflowed, say) as the strings `inf`,
+    /// `-inf` and `nan`, so that writing never fails; reading takes them back, and each
+    /// value's `problem` then refuses them with the key's name.
+    static let nonFiniteStrings = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
     /// `value` as one line of JSON with sorted keys (the same bytes for the same value).
     static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // The values are checked finite (`problem`), so encoding cannot fail.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: nonFiniteStrings.positiveInfinity, negativeInfinity: nonFiniteStrings.negativeInfinity,
+            nan: nonFiniteStrings.nan)
+        // Every value is a number, a string, a Bool or a struct of them: encoding cannot fail.
         return String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
 
-    /// `[L, B, H]` (PyTorch's `h_n`), or for the LSTM `[2, L, B, H]` (`h_n` then `c_n`).
+    /// `[L·D, B, H]` (PyTorch's `h_n`, block `layer·D + direction`), or for the LSTM
+    /// `[2, L·D, B, H]` (`h_n` then `c_n`).
     static func hiddenStateShape(_ state: RecurrentConfiguration, batchSize: Int) -> [Int] {
-        (state.cell.stateParts > 1 ? [state.cell.stateParts] : []) + [state.numLayers, batchSize, state.hiddenSize]
+        (state.cell.stateParts > 1 ? [state.cell.stateParts] : []) + [state.numLayers * state.directions, batchSize, state.hiddenSize]
     }
 
     static func hiddenStateDescription(_ state: RecurrentConfiguration, batch: String) -> String {
-        let (parts, L, H) = (state.cell.stateParts, state.numLayers, state.hiddenSize)
+        let (parts, L, H) = (state.cell.stateParts, state.numLayers * state.directions, state.hiddenSize)
+        let blocks = state.bidirectional ? "num_layers·2" : "num_layers"
         return parts > 1
-            ? "[\(parts), num_layers, \(batch), hidden_size] = [\(parts), \(L), \(batch), \(H)] (h then c)"
-            : "[num_layers, \(batch), hidden_size] = [\(L), \(batch), \(H)]"
+            ? "[\(parts), \(blocks), \(batch), hidden_size] = [\(parts), \(L), \(batch), \(H)] (h then c)"
+            : "[\(blocks), \(batch), hidden_size] = [\(L), \(batch), \(H)]"
     }
 }
 

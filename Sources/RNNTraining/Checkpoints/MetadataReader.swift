@@ -43,7 +43,11 @@ package struct MetadataReader {
     package func json<T: Decodable>(_ key: String, _ type: T.Type, what: String) throws(CheckpointError) -> T {
         let text = try string(key)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+            let decoder = JSONDecoder()
+            let strings = CheckpointCodec.nonFiniteStrings
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+                positiveInfinity: strings.positiveInfinity, negativeInfinity: strings.negativeInfinity, nan: strings.nan)
+            return try decoder.decode(T.self, from: Data(text.utf8))
         } catch {
             throw .invalidMetadata(key: key, value: text, expected: "\(what) as JSON (\(Self.reason(error)))")
         }

@@ -20,7 +20,8 @@ import SafeTensors
 /// tensor against the layout it registers (`ModelConfiguration.parameterShapes`) before
 /// the model is built, and throws a `CheckpointError` naming the problem. Files of
 /// versions 1–3, which spelled the configuration as separate keys (`cell`,
-/// `hidden_size`, `num_layers`, ..., see each configuration's `init(metadata:)`), still load.
+/// `hidden_size`, `num_layers`, ...: `VersionThreeMetadata.swift`), still load; they hold
+/// no optimizer settings (PyTorch's defaults are taken), schedule or clipping.
 ///
 /// ```swift
 /// try ModelCheckpoint(model: classifier, optimizer: OptimizerState(capturing: adam)).write(path: "c.safetensors")
@@ -143,11 +144,11 @@ public struct ModelCheckpoint<Model: SequenceModel> {
             configuration = try old.init(metadata: file.metadata) as! Model.Configuration
         }
         let codec = Self.codec(configuration)
-        let decoded = try codec.decode(file)      // every tensor checked before the model is built
+        let decoded = try codec.decode(file, versionFour: version >= 4)   // every tensor checked before the model is built
         var rng = SeededRandom(seed: 0)
         let model = Model(configuration, using: &rng)
         model.parameters.load(decoded.values, shapes: configuration.parameterShapes)
-        let reserved = Self.reservedKeys(configuration)
+        let reserved = Self.reservedKeys(configuration).subtracting(version >= 4 ? [] : CheckpointCodec.versionFourKeys)
         self.init(model: model, optimizer: decoded.optimizer, training: decoded.training,
                   metadata: file.metadata.filter { !reserved.contains($0.key) },
                   tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })

@@ -12,7 +12,7 @@ public struct TrainingState: Equatable, Sendable {
     /// `SeededRandom.state` (four words).
     public var rngState: [UInt32]
     /// The state carried into the next chunk, `RecurrentStack.stateSize(batchSize: B)`
-    /// values (`[parts, numLayers, B, H]` flattened, parts = 2 for the LSTM: h then c),
+    /// values (`[parts, L·D, B, H]` flattened, parts = 2 for the LSTM: h then c),
     /// or nil at an epoch boundary (zeros).
     public var hiddenState: [Float]?
     /// The trainer's learning-rate schedule with its state (a plateau's best loss, bad

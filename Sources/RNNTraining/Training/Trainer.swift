@@ -149,7 +149,9 @@ public final class Trainer<Model: SequenceModel> {
     /// captured from (`OptimizerState(capturing:)`, `trainingState(rngState:)`): the
     /// optimizer with its settings, moments and step count, the schedule with its state,
     /// the clipping threshold, the position and the carried state. The caller restores
-    /// its own generator from `training.rngState`.
+    /// its own generator from `training.rngState`. A file of format version 1–3 held no
+    /// settings besides the optimizer's kind and rate: its optimizer gets PyTorch's
+    /// defaults, and the trainer no schedule and no clipping (set them after).
     /// - Throws: `CheckpointError` when the optimizer state does not fit `model` or has
     ///   invalid settings; `TrainingError.carriedStateMismatch` when the carried state does
     ///   not fit `model`.
