@@ -146,7 +146,7 @@ public struct Checkpoint {
     package var versionThreeSafeTensors: SafeTensors {
         var file = safeTensors
         let configuration = model.configuration
-        file.metadata[Self.configurationKey] = nil
+        for key in CheckpointCodec.versionFourKeys { file.metadata[key] = nil }
         file.metadata.merge(configuration.recurrent.metadata) { _, b in b }
         file.metadata.merge(configuration.inputAndDropoutMetadata) { _, b in b }
         file.metadata["vocab_size"] = String(vocabulary.count)

@@ -32,7 +32,8 @@ struct CheckpointCodec {
         "rng_state", "learning_rate_schedule", "clip_norm",
     ]
     /// The keys format version 4 added: read only from files of that version (an older
-    /// file may hold them as a caller's extra metadata).
+    /// file may hold them as a caller's extra metadata). Both formats' `configurationKey`
+    /// is `configuration`.
     static let versionFourKeys: Set<String> = ["configuration", "optimizer_configuration", "learning_rate_schedule", "clip_norm"]
     static let optimizerPrefix = "optimizer."
     static let hiddenStateTensor = "training.hidden_state"
