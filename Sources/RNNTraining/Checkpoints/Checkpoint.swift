@@ -253,10 +253,7 @@ public struct Checkpoint {
         throws(CheckpointError) -> ManyToManyModel.Configuration {
         let reader = MetadataReader(metadata: metadata)
         if metadata["cell"] != nil { _ = try reader.enumeration("cell", RecurrentCell.self) }
-        let recurrent = try RecurrentConfiguration(metadata: metadata)
-        if recurrent.bidirectional {
-            throw .invalidMetadata(key: "bidirectional", value: "true", expected: "false: \(Self.bidirectionalProblem)")
-        }
+        let recurrent = try RecurrentConfiguration(oneDirectional: metadata, because: Self.bidirectionalProblem)
         let V = vocabulary.count
         if let sizeText = metadata["vocab_size"], Int(sizeText) != V {
             throw .invalidMetadata(key: "vocab_size", value: sizeText,

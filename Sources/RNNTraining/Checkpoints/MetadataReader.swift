@@ -22,6 +22,13 @@ package struct MetadataReader {
         return value
     }
 
+    /// A "true" or "false" value; false when the key is absent.
+    package func flag(_ key: String) throws(CheckpointError) -> Bool {
+        guard let text = metadata[key] else { return false }
+        guard text == "true" || text == "false" else { throw .invalidMetadata(key: key, value: text, expected: "true or false") }
+        return text == "true"
+    }
+
     package func float(_ key: String) throws(CheckpointError) -> Float {
         let text = try string(key)
         guard let value = Float(text), value.isFinite, value >= 0 else {

@@ -45,14 +45,14 @@ extension RecurrentConfiguration: VersionThreeConfiguration {
             throw .invalidMetadata(key: "nonlinearity", value: nonlinearity.rawValue,
                                    expected: "tanh or no value: it applies to the vanilla RNN only, not \(cell)")
         }
-        var bidirectional = false
-        if let text = metadata["bidirectional"] {
-            guard text == "true" || text == "false" else {
-                throw .invalidMetadata(key: "bidirectional", value: text, expected: "true or false")
-            }
-            bidirectional = text == "true"
-        }
+        let bidirectional = try reader.flag("bidirectional")
         self.init(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers, nonlinearity: nonlinearity, bidirectional: bidirectional)
+    }
+
+    /// `init(metadata:)` of a stack that must read forward only, `because` saying why.
+    init(oneDirectional metadata: [String: String], because problem: String) throws(CheckpointError) {
+        try self.init(metadata: metadata)
+        if bidirectional { throw .invalidMetadata(key: "bidirectional", value: "true", expected: "false: \(problem)") }
     }
 
     /// When a tensor of this stack has the shape another cell would give it, the likely
@@ -85,13 +85,7 @@ extension StackWithOutputConfiguration: VersionThreeConfiguration {
         throws(CheckpointError) -> (embeddingSize: Int, tiedWeights: Bool, dropout: Float, dropoutSeed: UInt64) {
         let reader = MetadataReader(metadata: metadata)
         let E = metadata["embedding_size"] == nil ? 0 : try reader.integer("embedding_size", in: 0...RecurrentConfiguration.maximumHiddenSize)
-        var tied = false
-        if let text = metadata["tie_weights"] {
-            guard text == "true" || text == "false" else {
-                throw .invalidMetadata(key: "tie_weights", value: text, expected: "true or false")
-            }
-            tied = text == "true"
-        }
+        let tied = try reader.flag("tie_weights")
         if tied, let problem = tyingProblem(inputSize: inputSize, outputSize: outputSize, embeddingSize: E, hiddenSize: hiddenSize,
                                             bidirectional: bidirectional) {
             throw .invalidMetadata(key: "tie_weights", value: "true", expected: "false: \(problem)")
@@ -143,10 +137,7 @@ extension OneToManyModel.Configuration: VersionThreeConfiguration {
 
     package init(metadata: [String: String]) throws(CheckpointError) {
         let reader = MetadataReader(metadata: metadata)
-        let recurrent = try RecurrentConfiguration(metadata: metadata)
-        if recurrent.bidirectional {
-            throw .invalidMetadata(key: "bidirectional", value: "true", expected: "false: \(Self.bidirectionalProblem)")
-        }
+        let recurrent = try RecurrentConfiguration(oneDirectional: metadata, because: Self.bidirectionalProblem)
         let features = try reader.integer("feature_size", in: 1...RecurrentConfiguration.maximumInputSize)
         let vocabulary = try reader.integer("vocabulary_size", in: 1...RecurrentConfiguration.maximumInputSize)
         let start = try reader.integer("start_token", in: 0...(vocabulary - 1))
@@ -170,21 +161,12 @@ extension EncoderDecoderModel.Configuration: VersionThreeConfiguration {
 
     package init(metadata: [String: String]) throws(CheckpointError) {
         let reader = MetadataReader(metadata: metadata)
-        let recurrent = try RecurrentConfiguration(metadata: metadata)
-        if recurrent.bidirectional {
-            throw .invalidMetadata(key: "bidirectional", value: "true", expected: "false: \(Self.bidirectionalProblem)")
-        }
+        let recurrent = try RecurrentConfiguration(oneDirectional: metadata, because: Self.bidirectionalProblem)
         let source = try reader.integer("source_vocabulary_size", in: 1...RecurrentConfiguration.maximumInputSize)
         let target = try reader.integer("target_vocabulary_size", in: 1...RecurrentConfiguration.maximumInputSize)
         let start = try reader.integer("start_token", in: 0...(target - 1))
         let end = try reader.integer("end_token", in: 0...(target - 1))
-        var bidirectionalEncoder = false
-        if let text = metadata["bidirectional_encoder"] {
-            guard text == "true" || text == "false" else {
-                throw .invalidMetadata(key: "bidirectional_encoder", value: text, expected: "true or false")
-            }
-            bidirectionalEncoder = text == "true"
-        }
+        let bidirectionalEncoder = try reader.flag("bidirectional_encoder")
         self.init(sourceVocabularySize: source, targetVocabularySize: target, startToken: Int32(start),
                   endToken: Int32(end), recurrent: recurrent, bidirectionalEncoder: bidirectionalEncoder)
     }
