@@ -66,6 +66,7 @@ let package = Package(
         .executableTarget(name: "example-generator", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Generator"),
         .executableTarget(name: "example-reverser", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Reverser"),
         .executableTarget(name: "example-character-model", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/CharacterModel"),
+        .executableTarget(name: "example-tagger", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Tagger"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "RNNTraining", "Linalg"]),
@@ -82,7 +83,7 @@ let package = Package(
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
         .testTarget(name: "BenchTests", dependencies: ["Linalg", "ToolTesting", "bench"]),
         .testTarget(name: "ExampleTests", dependencies: ["ToolTesting", "example-classifier", "example-generator",
-                                                         "example-reverser", "example-character-model"]),
+                                                         "example-reverser", "example-character-model", "example-tagger"]),
     ],
     swiftLanguageModes: [.v6]
 )

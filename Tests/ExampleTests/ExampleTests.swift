@@ -33,6 +33,17 @@ struct ExampleProgramTests {
         #expect(right >= 58, "\(out)")   // of 64
     }
 
+    /// A bidirectional tagger of peaks, saved half way and resumed from the file alone.
+    @Test func taggerResumesAndTagsPeaks() throws {
+        try withTemporaryDirectory { dir in
+            let out = try run(.tagger, [dir + "/tagger.safetensors"])
+            #expect(FileManager.default.fileExists(atPath: dir + "/tagger.safetensors"))
+            let words = try #require(out.split(separator: "\n").last).split(separator: " ")
+            let right = Int(words.dropLast(6).last ?? "") ?? -1, counted = Int(words.dropLast(4).last ?? "") ?? 0
+            #expect(counted > 500 && Double(right) >= 0.95 * Double(counted), "\(out)")
+        }
+    }
+
     @Test func characterModelContinuesTheText() throws {
         let out = try run(.characterModel)
         #expect(out.split(separator: "\n").last?.hasPrefix("the quick brown fox jumps over the lazy dog") == true, "\(out)")

@@ -33,7 +33,7 @@ public enum ToolProcess {
         case charrnn, bench
         /// The programs of `Examples/`.
         case classifier = "example-classifier", generator = "example-generator"
-        case reverser = "example-reverser", characterModel = "example-character-model"
+        case reverser = "example-reverser", characterModel = "example-character-model", tagger = "example-tagger"
     }
 
     public static let charrnn = locate("charrnn")
