@@ -28,9 +28,10 @@ final class BidirectionalBuffers {
     private var hasLengths = false
     /// d(loss)/d(top layer's outputs) `[T*B, 2H]`, in time order.
     let topOutputGradient = FloatBuffer()
-    /// Backward scratch: one direction's d(loss)/d(its input) `[T*B, I_k]` in its own
-    /// order, and both directions' summed in time order.
-    let directionInputGradient = FloatBuffer()
+    /// Backward scratch: the reverse direction's d(loss)/d(its input) `[T*B, I_k]` in its
+    /// own order, and above layer 0 both directions' summed in time order `[T*B, 2H]` (at
+    /// layer 0 the sum is the stack's input gradient itself).
+    let reverseInputGradient = FloatBuffer()
     let layerInputGradient = FloatBuffer()
 
     init(numLayers: Int) {
@@ -40,7 +41,7 @@ final class BidirectionalBuffers {
 
     /// The floats of all its buffers.
     var heldFloats: Int {
-        (outputs + reversedInputs + [topOutputGradient, directionInputGradient, layerInputGradient])
+        (outputs + reversedInputs + [topOutputGradient, reverseInputGradient, layerInputGradient])
             .reduce(0) { $0 + $1.heldFloats }
     }
 
@@ -66,12 +67,11 @@ final class BidirectionalBuffers {
         }
     }
 
-    /// `destination[sourceRows[r]] += source[r]` for rows of `width` floats at strides
-    /// `sourceStride` and `destinationStride` (a reverse direction's rows back in time order).
-    func addRows(_ source: UnsafePointer<Float>, sourceStride: Int, width: Int,
-                 into destination: UnsafeMutablePointer<Float>, destinationStride: Int) {
+    /// `destination[sourceRows[r]] += source[r]` for rows of `width` floats (a reverse
+    /// direction's rows added back in time order).
+    func addRows(_ source: UnsafePointer<Float>, width: Int, into destination: UnsafeMutablePointer<Float>) {
         for (r, s) in sourceRows.enumerated() {
-            let from = source + r * sourceStride, to = destination + s * destinationStride
+            let from = source + r * width, to = destination + s * width
             for j in 0..<width { to[j] += from[j] }
         }
     }
@@ -144,10 +144,12 @@ extension RecurrentStack {
                 for k in (0..<numLayers).reversed() {
                     let I = layerInputSize(2 * k), needsInputGradient = k > 0 || !inputIsTokens
                     if needsInputGradient {
-                        joint.layerInputGradient.resize(rows * I)
-                        joint.layerInputGradient.zero()
-                        joint.directionInputGradient.resize(rows * I)
+                        if k > 0 { joint.layerInputGradient.resize(rows * I) }
+                        joint.reverseInputGradient.resize(rows * I)
                     }
+                    // Both directions' dX = dA W_ih summed in time order: the forward one's
+                    // written, the reverse one's (in its row order) added.
+                    let sum = k > 0 ? joint.layerInputGradient.pointer : inputGradientBuffer.pointer
                     for d in 0..<2 {
                         let ld = 2 * k + d
                         let (inputSide, hiddenSide) = recurrenceBackward(ld, T: T, B: B, w: w, finalState: finalState)
@@ -157,19 +159,15 @@ extension RecurrentStack {
                                                 tokens: tok.baseAddress)
                             }
                             guard needsInputGradient else { return }
-                            // dX = dA W_ih, in the direction's row order, added in time order.
-                            let dx = joint.directionInputGradient.pointer, sum = joint.layerInputGradient.pointer
+                            let dx = d == 0 ? sum : joint.reverseInputGradient.pointer
                             BLAS.gemm(.none, .none, m: rows, n: I, k: gateWidth, a: inputSide, lda: gateWidth,
                                       b: w + weightIH[ld].offset, ldb: I, beta: 0, c: dx, ldc: I)
-                            if d == 0 { BLAS.axpy(count: rows * I, alpha: 1, x: dx, y: sum) }
-                            else { joint.addRows(dx, sourceStride: I, width: I, into: sum, destinationStride: I) }
+                            if d == 1 { joint.addRows(dx, width: I, into: sum) }
                         }
                     }
                     if k > 0 {
-                        if dropoutActive { layerDropouts[k - 1].backward(joint.layerInputGradient.pointer, count: rows * W) }
-                        split(joint.layerInputGradient.pointer, layer: k - 1, joint)
-                    } else if needsInputGradient {
-                        inputGradientBuffer.pointer.update(from: joint.layerInputGradient.pointer, count: rows * I)
+                        if dropoutActive { layerDropouts[k - 1].backward(sum, count: rows * W) }
+                        split(sum, layer: k - 1, joint)
                     }
                 }
             }

@@ -163,7 +163,8 @@ public struct RecurrentConfiguration: Equatable, Sendable, Codable {
         if D == 2 {
             floats += L * rows * W + rows * W                   // joined outputs; their gradient
             floats += denseLayers.reduce(0) { sum, k in sum + rows * layerInputs[k] }   // reordered inputs
-            floats += 2 * rows * (denseLayers.map { layerInputs[$0] }.max() ?? 0)       // one direction's dX; both summed
+            floats += rows * (denseLayers.map { layerInputs[$0] }.max() ?? 0)           // the reverse direction's dX
+            if L > 1 { floats += rows * W }                     // both directions' dX above layer 0
         }
         return floats
     }
