@@ -270,7 +270,8 @@ def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
 
 def compare_bidirectional(args, bench, torch_python, threads, cells):
     """`--configs bidir`: PyTorch and then Swift per thread count and cell, back to back."""
-    cells = ["gru", "lstm"] if cells in (["rnn"], ["all"]) and args.cells in ("rnn", "all") else cells
+    if cells in (["rnn"], ["all"]):   # --cells' default and "all": the gated cells the target names
+        cells = ["gru", "lstm"]
     rows, saved = [], []
     with tempfile.TemporaryDirectory(prefix="compare-bidir-") as tmp:
         for n in threads:

@@ -42,6 +42,18 @@ final class EncoderBridge {
 
     func initialize(using rng: inout SeededRandom) { for part in parts { part.initialize(using: &rng) } }
 
+    /// Calls `body(joined, state)` for each layer `k`, sequence `b` and direction: where
+    /// that `H`-row stands in a part's joined rows `[L·B, 2H]` and in the encoder's state
+    /// part `[2L, B, H]`.
+    private func forEachRow(batchSize B: Int, _ body: (_ joined: Int, _ state: Int) -> Void) {
+        let (H, L) = (hiddenSize, numLayers)
+        for k in 0..<L {
+            for b in 0..<B {
+                for direction in 0..<2 { body((k * B + b) * 2 * H + direction * H, ((2 * k + direction) * B + b) * H) }
+            }
+        }
+    }
+
     /// The decoder's initial state from the encoder's final state, for `B` sequences.
     func forward(_ encoder: [Float], batchSize B: Int, into decoder: inout [Float]) {
         let (H, L) = (hiddenSize, numLayers)
@@ -52,14 +64,7 @@ final class EncoderBridge {
                 for (p, part) in parts.enumerated() {
                     inputs[p].resize(L * B * 2 * H)
                     let x = inputs[p].pointer, source = e.baseAddress! + p * 2 * L * B * H
-                    for k in 0..<L {
-                        for b in 0..<B {
-                            for direction in 0..<2 {
-                                (x + (k * B + b) * 2 * H + direction * H)
-                                    .update(from: source + ((2 * k + direction) * B + b) * H, count: H)
-                            }
-                        }
-                    }
+                    forEachRow(batchSize: B) { joined, state in (x + joined).update(from: source + state, count: H) }
                     part.forward(x, rows: L * B, into: d.baseAddress! + p * L * B * H)
                 }
             }
@@ -80,14 +85,7 @@ final class EncoderBridge {
                 part.backward(decoderGradient.baseAddress! + p * L * B * H, input: inputs[p].pointer, rows: L * B,
                               inputGradient: dx)
                 let target = e.baseAddress! + p * 2 * L * B * H
-                for k in 0..<L {
-                    for b in 0..<B {
-                        for direction in 0..<2 {
-                            (target + ((2 * k + direction) * B + b) * H)
-                                .update(from: dx + (k * B + b) * 2 * H + direction * H, count: H)
-                        }
-                    }
-                }
+                forEachRow(batchSize: B) { joined, state in (target + state).update(from: dx + joined, count: H) }
             }
         }
     }

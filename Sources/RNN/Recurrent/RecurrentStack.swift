@@ -325,7 +325,7 @@ public class RecurrentStack {
     /// strided reads), then each step's row is a contiguous copy of its token's row (a
     /// padding token, `-1`, gets the bias alone).
     func projectInputs(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, tokens: UnsafePointer<Int32>?) {
-        let I = layerInputSize(k), gH = gateWidth
+        let gH = gateWidth
         let target = projectionTarget(k)
         let bias = target + (T * B - 1) * gH   // the last row holds the bias until it is overwritten
         if hasBias {

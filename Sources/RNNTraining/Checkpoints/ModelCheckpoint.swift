@@ -101,9 +101,10 @@ public struct ModelCheckpoint<Model: SequenceModel> {
         guard let old = model.configuration as? any VersionThreeConfiguration else {
             preconditionFailure("\(Model.Configuration.self) has no format before version 4")
         }
+        let keys = old.metadata
         for key in CheckpointCodec.versionFourKeys { file.metadata[key] = nil }
-        file.metadata.merge(old.metadata) { _, b in b }
-        let optional = !type(of: old).optionalMetadataKeys.isDisjoint(with: old.metadata.keys)
+        file.metadata.merge(keys) { _, b in b }
+        let optional = !type(of: old).optionalMetadataKeys.isDisjoint(with: keys.keys)
         file.metadata["format_version"] = String(model.configuration.hasBidirectionalLayers ? 3 : optional ? 2 : 1)
         return file
     }
