@@ -96,7 +96,7 @@ extension ManyToManyModel {
                     }
                 }
             }
-            for k in 0..<L { rnn.outputGradients[k].zero() }
+            for direction in rnn.workspace.directions { direction.outputGradient.zero() }
             gradient.withUnsafeBufferPointer { g in
                 rnn.withOutputs { h in
                     rnn.withOutputGradient { dh in

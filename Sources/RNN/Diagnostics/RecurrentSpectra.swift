@@ -68,7 +68,7 @@ extension RecurrentStack {
         let H = hiddenSize, G = cell.gateCount, rows = steps * batchSize
         var out: [GateStatistics] = []
         for k in 0..<layerDirections {
-            let a = activatedGates(layer: k)
+            let a = workspace.directions[k].gates.pointer
             for g in 0..<G {
                 var sum = 0.0, high = 0, low = 0
                 let tanh = cell.isTanhGate(g)

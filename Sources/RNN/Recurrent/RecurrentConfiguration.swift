@@ -127,55 +127,27 @@ public struct RecurrentConfiguration: Equatable, Sendable, Codable {
 
     /// The floats a stack of this configuration holds after a training step (a forward
     /// and a backward) of `B` sequences of `T` steps over inputs of `inputSize` (token ids
-    /// when `tokenInput`, else vectors), with `dropout` between its layers: every
-    /// activation and scratch buffer and the prepared `W_hhᵀ` (and, for a single step,
-    /// `W_ihᵀ`) — exactly what `RecurrentStack` allocates (a test holds the two equal), so
-    /// a memory check can refuse a model before anything is allocated. A team's packed
+    /// when `tokenInput`), with `dropout` between its layers: its workspace — every
+    /// activation and scratch buffer, as one `WorkspaceLayout` sizes them — and the
+    /// prepared weights its plan makes on one thread (each `W_hhᵀ`, the token tables, for
+    /// a single step each `W_ihᵀ`). A memory check can refuse a model with it before
+    /// anything is allocated; a test holds it equal to what a stack holds. A team's packed
     /// shares for inference come on top (`inferenceCacheFloats`).
     /// - Complexity: O(L).
     public func trainingWorkspaceFloats(inputSize I: Int, tokenInput: Bool, steps T: Int, batchSize B: Int,
                                         dropout: Bool = false, bias: Bool = true) -> Int {
-        let (H, L, D, G, P) = (hiddenSize, numLayers, directions, cell.gateCount, cell.stateParts)
-        let U = L * D, W = D * H, rows = T * B
-        let layerInputs = (0..<L).map { $0 == 0 ? I : W }
-        let denseLayers = (0..<L).filter { $0 > 0 || !tokenInput }
-        var floats = U * (T + 1) * B * H + U * rows * H        // states; output gradients
-        floats += P * U * B * H                                 // the initial state's gradient
-        floats += U * G * H * H                                 // each W_hhᵀ
-        if tokenInput {
-            floats += D * I * G * H + I * G * H                 // token tables; dW_ih's scratch
-        } else {
-            floats += 2 * rows * I                              // the input and its gradient
-        }
-        if T == 1 {                                             // a single step reads W_ihᵀ
-            floats += D * denseLayers.reduce(0) { sum, k in sum + G * H * layerInputs[k] }
-        }
-        if dropout && L > 1 {
-            floats += 2 * (L - 1) * rows * W                    // masks; dropped inputs
-            if D == 1 { floats += rows * H }                    // the dropped input's gradient
-        }
-        if bias && cell != .gru { floats += G * H }             // the shared bias gradient
-        switch cell {                                           // the cells' own buffers
-        case .rnn: break
-        case .gru: floats += U * (rows * 3 * H + rows * H) + B * 3 * H + 2 * rows * 3 * H
-        case .lstm: floats += U * ((T + 1) * B * H + rows * 4 * H + rows * H) + rows * 4 * H + B * H
-        }
-        if D == 2 {
-            floats += L * rows * W + rows * W                   // joined outputs; their gradient
-            floats += denseLayers.reduce(0) { sum, k in sum + rows * layerInputs[k] }   // reordered inputs
-            floats += rows * (denseLayers.map { layerInputs[$0] }.max() ?? 0)           // the reverse direction's dX
-            if L > 1 { floats += rows * W }                     // both directions' dX above layer 0
-        }
-        return floats
+        WorkspaceLayout(self, inputSize: I, tokenInput: tokenInput, steps: T, batchSize: B, dropout: dropout, bias: bias)
+            .totalFloats
+            + InferencePlan.floats(self, inputSize: I, tokenInput: tokenInput, steps: T, threads: 1)
     }
 
-    /// The floats of the prepared weights inference adds for a team of `threads` (packed
-    /// shares of each `W_hhᵀ` and, for single steps, of each `W_ihᵀ` above a token layer,
-    /// and those `W_ihᵀ` themselves). - Complexity: O(L).
+    /// The floats of the prepared weights inference adds for a team of `threads` to a
+    /// training step's (`trainingWorkspaceFloats`), for the single steps of a sampler:
+    /// each `W_ihᵀ` above a token layer and, on more than one thread, the packed shares of
+    /// those and of each `W_hhᵀ`. - Complexity: O(L).
     public func inferenceCacheFloats(inputSize I: Int, tokenInput: Bool, threads: Int) -> Int {
-        let (H, L, D, G) = (hiddenSize, numLayers, directions, cell.gateCount)
-        let transposes = D * (0..<L).filter { $0 > 0 || !tokenInput }.reduce(0) { sum, k in sum + G * H * (k == 0 ? I : D * H) }
-        return threads > 1 ? 2 * transposes + D * L * G * H * H : transposes
+        InferencePlan.floats(self, inputSize: I, tokenInput: tokenInput, steps: 1, threads: threads)
+            - InferencePlan.floats(self, inputSize: I, tokenInput: tokenInput, steps: 2, threads: 1)
     }
 
     /// `cell rnn, hidden_size 6, num_layers 2`, for error messages.

@@ -25,7 +25,7 @@ extension RecurrentStack {
             // The h part joins the output gradient at each sequence's last step.
             g.withUnsafeBufferPointer { src in
                 for k in 0..<layerDirections {
-                    let d = outputGradients[k].pointer
+                    let d = workspace.directions[k].outputGradient.pointer
                     for b in 0..<B {
                         let t = (lengths?[b] ?? T) - 1
                         let row = d + (t * B + b) * H, s = src.baseAddress! + (k * B + b) * H
@@ -35,15 +35,14 @@ extension RecurrentStack {
             }
         }
         let finalState = finalStateGradient.map { FinalStateGradient(values: $0, lengths: lengths) }
-        initialStateGradientBuffer.resize(stateSize(batchSize: B))
-        if !inputIsTokens { inputGradientBuffer.resize(T * B * inputSize) }
-        if let bidirectional { return backwardBidirectional(bidirectional, finalState: finalState) }
+        workspace.prepareBackward(workspaceLayout(T: T, B: B))
+        if let reverseOrder { return backwardBidirectional(reverseOrder, finalState: finalState) }
         parameters.values.withUnsafeBufferPointer { values in
             parameters.gradients.withUnsafeMutableBufferPointer { grads in
                 tokens.withUnsafeBufferPointer { tok in
                     for k in (0..<numLayers).reversed() {
-                        let (inputSide, hiddenSide) = recurrenceBackward(k, T: T, B: B, w: values.baseAddress!,
-                                                                            finalState: finalState)
+                        let (inputSide, hiddenSide) = walkBackward(k, T: T, B: B, w: values.baseAddress!,
+                                                                   finalState: finalState)
                         profiler.measure(.weightGradients) {
                             weightGradients(k, T: T, B: B, w: values.baseAddress!, g: grads.baseAddress!,
                                             inputSide: inputSide, hiddenSide: hiddenSide, tokens: tok.baseAddress)
@@ -54,22 +53,75 @@ extension RecurrentStack {
         }
     }
 
+    /// Layer-direction `k`'s cell walked back over its `T` steps: per step from the last,
+    /// the observer's look at d(loss)/d(h_t), the cell's step to the gate gradients, and
+    /// the carry `dA_t W_hh` into d(loss)/d(h_{t-1}) (at step 0, the initial state's).
+    /// Reads the layer-direction's output gradient (the `h` part of a final-state gradient
+    /// already added); returns the input side's and the hidden side's gate gradients
+    /// `[T*B, G·H]`.
+    /// - Complexity: `O(T·B·G·H²)`: `T` GEMMs `[B, G·H] x [G·H, H]`.
+    func walkBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, finalState: FinalStateGradient?)
+        -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>) {
+        let H = hiddenSize, gH = gateWidth, activations = workspace.directions[k], needs = kernel.buffers
+        let d = activations.outputGradient.pointer
+        let inputSide = needs.gateGradientBlocks > 0 ? workspace.gateGradient.pointer : d
+        let hiddenSide = needs.separateHiddenSide ? workspace.hiddenSideGradient.pointer : inputSide
+        let ldh = needs.gateGradientBlocks > 0 ? gH : H
+        let pass = BackwardPass(
+            steps: T, batchSize: B, hidden: H, states: activations.states[0].pointer,
+            cells: activations.states.count > 1 ? activations.states[1].pointer : nil,
+            gates: activations.gates.count > 0 ? activations.gates.pointer : nil,
+            auxiliary: activations.auxiliary.count > 0 ? activations.auxiliary.pointer : nil,
+            outputGradient: d, inputSideGradient: inputSide, hiddenSideGradient: hiddenSide,
+            cellGradient: workspace.cellGradient.count > 0 ? workspace.cellGradient.pointer : nil,
+            initialStateGradients: workspace.initialStateGradient.pointer, finalState: finalState,
+            layerDirection: k, layerDirections: layerDirections, profiler: profiler)
+        walkBackward(kernel, k, pass, recurrentWeight: w + weightHH[k].offset, hiddenSide: hiddenSide, ldh: ldh,
+                     addsToPrevious: needs.addsToPreviousStateGradient)
+        return (UnsafePointer(inputSide), UnsafePointer(hiddenSide))
+    }
+
+    /// The steps of a backward pass with the cell's type known (the existential opened
+    /// once per walk, not once per step).
+    private func walkBackward<Cell: CellKernel>(_ cell: Cell, _ k: Int, _ pass: BackwardPass, recurrentWeight whh: UnsafePointer<Float>,
+                                                hiddenSide: UnsafeMutablePointer<Float>, ldh: Int, addsToPrevious: Bool) {
+        let (T, B, H) = (pass.steps, pass.batchSize, pass.hidden), gH = gateWidth, d = pass.outputGradient
+        let dh0 = pass.initialStateGradient(0)
+        for t in (0..<T).reversed() {
+            observeStateGradient(k, t, d + t * B * H)
+            let previous = t > 0 ? d + (t - 1) * B * H : dh0
+            cell.backwardStep(t, pass, previous: previous)
+            profiler.measure(.backwardRecurrence) {
+                BLAS.gemm(.none, .none, m: B, n: H, k: gH, a: hiddenSide + t * B * ldh, lda: ldh, b: whh, ldb: H,
+                          beta: t > 0 || addsToPrevious ? 1 : 0, c: previous, ldc: H)
+            }
+        }
+        cell.finishBackward(pass)
+    }
+
+    /// Reports `block` (layer-direction `k`'s d(loss)/d(h_t)) to the observer, if one is set.
+    @inline(__always)
+    func observeStateGradient(_ k: Int, _ t: Int, _ block: UnsafeMutablePointer<Float>) {
+        if let observer = stateGradientObserver { observer(k, t, UnsafePointer(block)) }
+    }
+
     /// Whole-sequence gradients of layer `k`: `dW_hh`, biases, `dW_ih`, and `dX`.
     /// (A bidirectional stack joins the two directions' `dX` itself: `backwardBidirectional`.)
     func weightGradients(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>,
                                  inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>,
                                  tokens: UnsafePointer<Int32>?) {
         let H = hiddenSize, I = layerInputSize(k), gH = gateWidth
-        BLAS.gemm(.transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, b: states[k].pointer, ldb: H,
+        let previousStates = workspace.directions[k].states[0].pointer
+        BLAS.gemm(.transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, b: previousStates, ldb: H,
                   beta: 1, c: g + weightHH[k].offset, ldc: H)
         if hasBias {
             if inputSide == hiddenSide {
                 // One gradient for both biases (RNN, LSTM): sum its columns once.
-                biasGradientSums.resize(gH)
-                biasGradientSums.zero()
-                Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: biasGradientSums.pointer)
-                BLAS.axpy(count: gH, alpha: 1, x: biasGradientSums.pointer, y: g + biasIH[k].offset)
-                BLAS.axpy(count: gH, alpha: 1, x: biasGradientSums.pointer, y: g + biasHH[k].offset)
+                let sums = workspace.biasGradientSums
+                sums.zero()
+                Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: sums.pointer)
+                BLAS.axpy(count: gH, alpha: 1, x: sums.pointer, y: g + biasIH[k].offset)
+                BLAS.axpy(count: gH, alpha: 1, x: sums.pointer, y: g + biasHH[k].offset)
             } else {
                 Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: g + biasIH[k].offset)
                 Vector.addColumnSums(of: hiddenSide, rows: T * B, cols: gH, into: g + biasHH[k].offset)
@@ -81,9 +133,8 @@ extension RecurrentStack {
             // One-hot input: dW_ih[:, token] += dA_row. Rows are added contiguously into
             // a transposed [V, gH] scratch, which is then added into the [gH, V] columns
             // once: T·B·gH vectorized adds and V·gH strided ones, instead of T·B·gH strided.
-            tokenWeightGradient.resize(I * gH)
-            tokenWeightGradient.zero()
-            let tok = tokens!, scratch = tokenWeightGradient.pointer
+            workspace.tokenWeightGradient.zero()
+            let tok = tokens!, scratch = workspace.tokenWeightGradient.pointer
             for r in 0..<(T * B) {
                 let v = Int(tok[r])
                 if v < 0 { continue }
@@ -100,44 +151,39 @@ extension RecurrentStack {
         let x = layerInput(k)
         BLAS.gemm(.transposed, .none, m: gH, n: I, k: T * B, a: inputSide, lda: gH, b: x, ldb: I,
                   beta: 1, c: gwih, ldc: I)
-        if bidirectional != nil { return }
+        if isBidirectional { return }
         // dX = dA W_ih: into the layer below's output gradient (through the dropout mask
         // when there was one), or the input gradient.
         if k > 0 && dropoutActive {
-            droppedInputGradient.resize(T * B * H)
-            BLAS.gemm(.none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, b: wih, ldb: I,
-                      beta: 0, c: droppedInputGradient.pointer, ldc: I)
-            layerDropouts[k - 1].backward(droppedInputGradient.pointer, addingInto: outputGradients[k - 1].pointer, count: T * B * H)
+            let dropped = workspace.droppedInputGradient.pointer
+            BLAS.gemm(.none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, b: wih, ldb: I, beta: 0, c: dropped, ldc: I)
+            workspace.layerDropouts[k - 1].backward(dropped, addingInto: workspace.directions[k - 1].outputGradient.pointer,
+                                                    count: T * B * H)
             return
         }
-        let dx = k > 0 ? outputGradients[k - 1].pointer : inputGradientBuffer.pointer
+        let dx = k > 0 ? workspace.directions[k - 1].outputGradient.pointer : workspace.inputGradient.pointer
         BLAS.gemm(.none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, b: wih, ldb: I,
                   beta: k > 0 ? 1 : 0, c: dx, ldc: I)
     }
 
-    /// Where the initial-state gradient of part `p`, layer `k` goes (`[B, H]`).
-    func initialStateGradient(part p: Int, layer k: Int) -> UnsafeMutablePointer<Float> {
-        initialStateGradientBuffer.pointer + (p * layerDirections + k) * batchSize * hiddenSize
-    }
-
     /// d(loss)/d(initialState) from the last `backward`, `stateSize` values.
-    public var initialStateGradient: [Float] { initialStateGradientBuffer.array }
+    public var initialStateGradient: [Float] { workspace.initialStateGradient.array }
 
     /// Calls `body` with `initialStateGradient`'s values, without copying.
     func withInitialStateGradient<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        try body(UnsafeBufferPointer(initialStateGradientBuffer.buffer))
+        try body(UnsafeBufferPointer(workspace.initialStateGradient.buffer))
     }
 
     /// d(loss)/d(dense input) `[T*B, inputSize]` of the last `backward`, in place (an
     /// embedding's dropout mask and scatter-add read it).
     func inputGradientPointer() -> UnsafeMutablePointer<Float> {
         precondition(!inputIsTokens, "inputGradient exists only for dense input")
-        return inputGradientBuffer.pointer
+        return workspace.inputGradient.pointer
     }
 
     /// d(loss)/d(dense input) from the last `backward`, `[T*B, inputSize]`.
     public var inputGradient: Matrix {
         precondition(!inputIsTokens, "inputGradient exists only for dense input")
-        return Matrix(rows: steps * batchSize, cols: inputSize, storage: inputGradientBuffer.array)
+        return Matrix(rows: steps * batchSize, cols: inputSize, storage: workspace.inputGradient.array)
     }
 }

@@ -7,8 +7,18 @@ struct FinalStateGradient {
     let lengths: [Int]?
 }
 
-/// What every recurrent layer stack shares — `ElmanRNN`, `GRU` and `LSTM` are its
-/// subclasses and differ only in the per-step cell.
+/// A stack of recurrent layers with PyTorch's equations, shapes and names — the one type
+/// behind `ElmanRNN`, `GRU` and `LSTM`, which name its cell. It is built of parts
+/// (docs/ARCHITECTURE.md, "The recurrent layer in parts"):
+///
+/// - a **cell** (`CellKernel`: vanilla, GRU, LSTM): one step's math on a batch slice;
+/// - a **direction**: the cell walked over the steps, forward or — the second direction
+///   of a bidirectional layer — backward within each sequence's length (`ReverseRowOrder`);
+/// - a **layer**: one or two directions over a shared input, writing `[T*B, D·H]`;
+/// - the **stack**: this type, feeding each layer's output to the next (with dropout);
+/// - a **workspace** (`RecurrentWorkspace`): the activations and scratch of training, sized
+///   by one `WorkspaceLayout`, which is also the memory estimate;
+/// - an **inference plan** (`InferencePlan`): the thread team and the prepared weights.
 ///
 /// Parameters follow PyTorch (`G` = `cell.gateCount`): per layer `k`,
 /// `weight_ih_l{k}` [G·H, I_k], `weight_hh_l{k}` [G·H, H], `bias_ih_l{k}` [G·H],
@@ -27,7 +37,7 @@ struct FinalStateGradient {
 /// padded batch gives each sequence's outputs and gradients as if it ran alone. A layer's
 /// output is `[T*B, 2H]`, `[forward, reverse]` along the features; layer `k > 0` reads 2H.
 /// Internally every direction of every layer is a *layer-direction* `k·D + d`, whose
-/// buffers and parameter slots the cells index (the reverse ones hold their steps in
+/// activations and parameter slots the walk indexes (the reverse ones hold their steps in
 /// reversed order); with one direction a layer-direction is a layer.
 ///
 /// States (initial and final) are flat `[parts, L·D, B, H]` arrays, where `parts` is 2
@@ -35,6 +45,19 @@ struct FinalStateGradient {
 /// direction `d` (PyTorch's `h_n` order) — `stateSize(batchSize:)`. The reverse
 /// direction's final state is its state after reading a sequence back to its first step.
 /// The stack keeps the activations of its last `forward` for `backward`.
+///
+/// ```swift
+/// let store = ParameterStore()
+/// let gru = RecurrentStack.make(.gru, inputSize: 5, hiddenSize: 8, numLayers: 2, parameters: store)
+/// var rng = SeededRandom(seed: 1)
+/// gru.initialize(using: &rng)
+/// gru.forward(.tokens([0, 3, 1, 4]), batchSize: 2)   // T = 2, B = 2
+/// let h = gru.outputs          // [T*B, H] = [4, 8]
+/// let hT = gru.finalState()    // [L, B, H] = [2 * 2 * 8]
+/// ```
+/// - Complexity: forward and backward are `O(T·B·G·H·(I + H·L)·D)`, spent in one input
+///   GEMM per layer-direction (a row gather for tokens), `T` small `[B,H]x[H,G·H]` GEMMs,
+///   and (backward) weight-gradient GEMMs with `K = T*B`.
 public class RecurrentStack {
     public let cell: RecurrentCell
     public let inputSize: Int
@@ -51,7 +74,7 @@ public class RecurrentStack {
     var layerDirections: Int { numLayers * directions }
     /// The vanilla RNN's activation (`ElmanRNN.nonlinearity`); nil for GRU and LSTM,
     /// whose sigmoid/tanh gates are fixed.
-    public var vanillaNonlinearity: Nonlinearity? { nil }
+    public var vanillaNonlinearity: Nonlinearity? { (kernel as? VanillaCellKernel)?.nonlinearity }
     /// The store that holds this stack's parameters and gradients.
     public let parameters: ParameterStore
     /// The name prefix of the parameters (`"rnn."` for the character model).
@@ -61,6 +84,15 @@ public class RecurrentStack {
     let weightHH: [TensorSlot]
     let biasIH: [TensorSlot]
     let biasHH: [TensorSlot]
+
+    /// The cell's step math.
+    let kernel: any CellKernel
+    /// The activations and scratch of the last forward and backward.
+    let workspace: RecurrentWorkspace
+    /// The team and the prepared weights the forward reads.
+    let plan: InferencePlan
+    /// Bidirectional only: the reverse direction's row order of the last forward.
+    let reverseOrder: ReverseRowOrder?
 
     /// Batch size and number of steps of the last `forward`.
     public internal(set) var batchSize = 0
@@ -74,60 +106,37 @@ public class RecurrentStack {
     /// every step); fewer sequences (one: eval, a single sample) are split by hidden
     /// units, each thread computing its units' gates of every step from its share of the
     /// weights, with a barrier per step — so each thread reads `1/size` of the weights,
-    /// which stays in its own core's cache. See `forEachStep`. A team's run leaves
-    /// OpenBLAS's process-wide thread count at 1 (`WorkerTeam`).
+    /// which stays in its own core's cache. See `StepSchedule.forEachStep`. A team's run
+    /// leaves OpenBLAS's process-wide thread count at 1 (`WorkerTeam`).
     ///
     /// Numerics: a single step split by units gives the single thread's bits (each column
     /// is the same `RowProduct` chain); a forward of several steps at once splits its
     /// upper layers' input product by rows, which the GEMM library may round differently
     /// from one product of all rows (OpenBLAS does, by some 1e-7), and a batch's GEMMs
     /// split by units likewise.
-    public var team: WorkerTeam?
+    public var team: WorkerTeam? {
+        get { plan.team }
+        set { plan.team = newValue }
+    }
     /// When set, `backward` calls it with (layer, step `t`, d(loss)/d(h_t) `[B, H]`) as each
     /// step's state gradient is complete (its own loss, the carry from `t + 1` and the
     /// layer above): what `GradientFlow` measures. Unset in training.
     var stateGradientObserver: ((Int, Int, UnsafePointer<Float>) -> Void)?
 
-    /// Reports `block` (layer `k`'s d(loss)/d(h_t)) to the observer, if one is set.
-    @inline(__always)
-    func observeStateGradient(_ k: Int, _ t: Int, _ block: UnsafeMutablePointer<Float>) {
-        if let observer = stateGradientObserver { observer(k, t, UnsafePointer(block)) }
-    }
-
-    /// Per layer-direction: `[(T+1)*B, H]`, the initial `h` block first, then `h` after
-    /// each step (so "previous states" is one contiguous `[T*B, H]` matrix).
-    var states: [FloatBuffer]
-    /// Per layer-direction: d(loss)/d(outputs) `[T*B, H]` (the carry accumulates into it).
-    var outputGradients: [FloatBuffer]
     var inputIsTokens = true
     var tokens: [Int32] = []
-    /// Bidirectional only: the parts of the last forward that join the two directions
-    /// (`Bidirectional.swift`).
-    let bidirectional: BidirectionalBuffers?
-    let denseInput = FloatBuffer()
-    let initialStateGradientBuffer = FloatBuffer()
-    let inputGradientBuffer = FloatBuffer()
-    /// Backward scratch: `[V, G·H]` token-input weight gradient rows (transposed), and
-    /// `[G·H]` column sums shared by both biases.
-    let tokenWeightGradient = FloatBuffer()
-    let biasGradientSums = FloatBuffer()
-    /// The weights its forward reads in prepared form, kept while the parameters do not
-    /// change (`PreparedWeights`): token tables, `W_hhᵀ`, `W_ihᵀ`, a team's packed shares.
-    let prepared: PreparedWeights
-    /// Dropout between layers (as `nn.LSTM(dropout:)`): per layer `k ≥ 1`, the mask on its
-    /// input (site `k`) and the dropped input `[T*B, D·H]` itself (index `k - 1`), used when
-    /// the last `forward` had `dropout`.
-    var layerDropouts: [DropoutSite] = []
-    var droppedInputs: [FloatBuffer] = []
+    /// Whether the last forward dropped the inputs of the layers above the first.
     var dropoutActive = false
-    /// Backward scratch: d(loss)/d(dropped input) `[T*B, H]` before its mask.
-    let droppedInputGradient = FloatBuffer()
 
-    init(cell: RecurrentCell, inputSize: Int, hiddenSize: Int, numLayers: Int,
-         bias: Bool, bidirectional: Bool, parameters: ParameterStore, prefix: String) {
+    /// A stack of `kernel`'s cells; registers its (zero) parameters in `parameters` under
+    /// `prefix` (call `initialize`).
+    init(kernel: any CellKernel, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, bidirectional: Bool,
+         parameters: ParameterStore, prefix: String) {
+        let cell = kernel.kind
         precondition(inputSize > 0 && hiddenSize > 0 && numLayers > 0,
                      "\(cell) stack needs positive sizes, got input \(inputSize), hidden \(hiddenSize), layers \(numLayers)")
         self.cell = cell
+        self.kernel = kernel
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.numLayers = numLayers
@@ -144,25 +153,21 @@ public class RecurrentStack {
         func every(_ first: Int) -> [TensorSlot] { stride(from: first, to: slots.count, by: perLayer).map { slots[$0] } }
         (weightIH, weightHH) = (every(0), every(1))
         (biasIH, biasHH) = bias ? (every(2), every(3)) : ([], [])
-        let units = numLayers * directions
-        states = (0..<units).map { _ in FloatBuffer() }
-        outputGradients = (0..<units).map { _ in FloatBuffer() }
-        prepared = PreparedWeights(layerDirections: units, directions: directions)
-        layerDropouts = (1..<max(numLayers, 1)).map { DropoutSite(site: $0) }
-        droppedInputs = (1..<max(numLayers, 1)).map { _ in FloatBuffer() }
-        self.bidirectional = bidirectional ? BidirectionalBuffers(numLayers: numLayers) : nil
+        workspace = RecurrentWorkspace(layers: numLayers, directions: directions, stateParts: cell.stateParts)
+        plan = InferencePlan(layerDirections: numLayers * directions, directions: directions, hidden: hiddenSize,
+                             gateCount: cell.gateCount)
+        reverseOrder = bidirectional ? ReverseRowOrder() : nil
     }
 
-    /// The floats every buffer of the stack holds now — activations, scratch, prepared
-    /// weights: after a training step at `(T, B)`, exactly
-    /// `configuration.trainingWorkspaceFloats(...)` (the memory estimate is that formula,
-    /// and a test holds it to this count).
-    package var heldFloats: Int {
-        let own = states + outputGradients + droppedInputs
-            + [denseInput, initialStateGradientBuffer, inputGradientBuffer, tokenWeightGradient, biasGradientSums,
-               droppedInputGradient]
-        return own.reduce(0) { $0 + $1.heldFloats } + prepared.heldFloats + layerDropouts.reduce(0) { $0 + $1.heldFloats }
-            + cellHeldFloats + (bidirectional?.heldFloats ?? 0)
+    /// The floats every buffer of the stack holds now — the workspace's activations and
+    /// scratch and the plan's prepared weights: after a training step at `(T, B)`, exactly
+    /// `configuration.trainingWorkspaceFloats(...)` (a test holds the two equal).
+    package var heldFloats: Int { workspace.heldFloats + plan.heldFloats }
+
+    /// The sizes of the workspace's buffers for a step of `(T, B)` over the current input.
+    func workspaceLayout(T: Int, B: Int) -> WorkspaceLayout {
+        WorkspaceLayout(configuration, inputSize: inputSize, tokenInput: inputIsTokens, steps: T, batchSize: B,
+                        dropout: dropoutActive, bias: hasBias)
     }
 
     /// `G·H`, the width of the stacked gate blocks.
@@ -176,33 +181,6 @@ public class RecurrentStack {
 
     /// The number of state values for a batch: `parts * numLayers * directions * B * H`.
     public func stateSize(batchSize: Int) -> Int { cell.stateParts * layerDirections * batchSize * hiddenSize }
-
-    // MARK: - What each cell provides
-
-    /// Sizes the cell's own buffers for `(T, B)`.
-    func prepareCellBuffers(T: Int, B: Int) {}
-    /// The floats the cell's own buffers hold.
-    var cellHeldFloats: Int { 0 }
-    /// The buffers of state part `p` of layer `k`, each `[(T+1)*B, H]` with the initial
-    /// state first (part 0 is `states[k]`).
-    func stateBuffer(part: Int, layer k: Int) -> FloatBuffer { states[k] }
-    /// Where layer `k`'s input projections `[T*B, G·H]` go (they arrive with biases added).
-    func projectionTarget(_ k: Int) -> UnsafeMutablePointer<Float> { fatalError("abstract") }
-    /// Layer `k`'s activated gates `[T*B, G·H]` of the last forward (GRU, LSTM: their
-    /// gate blocks in PyTorch's order); the vanilla RNN has none.
-    func activatedGates(layer k: Int) -> UnsafePointer<Float> { preconditionFailure("\(cell) has no gates") }
-    /// Whether `b_hh` is added to the input projection (false for GRU, whose `b_hn`
-    /// sits inside the reset product).
-    var hiddenBiasInProjection: Bool { true }
-    /// The per-step forward of layer `k` over the prepared projections.
-    func recurrenceForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) { fatalError("abstract") }
-    /// The per-step backward of layer `k`. Reads `outputGradients[k]` (the `h` part of a
-    /// final-state gradient already added), writes the initial-state gradients of layer
-    /// `k`, and returns d(loss)/d(input-side pre-activations) and d(loss)/d(hidden-side
-    /// pre-activations), each `[T*B, G·H]`. `finalState` is the whole final-state
-    /// gradient, for the state parts beyond `h` (the LSTM's `c`).
-    func recurrenceBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, finalState: FinalStateGradient?)
-        -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>) { fatalError("abstract") }
 
     // MARK: - Forward
 
@@ -237,19 +215,21 @@ public class RecurrentStack {
         let (T, B) = checkedShape(rows: rows, batchSize: batchSize, lengths: lengths)
         switch input {
         case .tokens(let t):
-            inputIsTokens = true
             for (r, token) in t.enumerated() {
                 precondition(token >= -1 && Int(token) < inputSize,
                              "token \(token) at row \(r) is outside 0..<\(inputSize) (or -1 for no input)")
             }
+            inputIsTokens = true
             tokens.removeAll(keepingCapacity: true)
             tokens.append(contentsOf: t)
+            runLayers(T: T, B: B, initialState: state, dropout: dropout)
         case .dense(let m):
             precondition(m.cols == inputSize, "dense input is [\(m.rows), \(m.cols)], expected [T*B, \(inputSize)]")
             inputIsTokens = false
-            denseInput.copy(from: m.storage)
+            runLayers(T: T, B: B, initialState: state, dropout: dropout) { x in
+                m.storage.withUnsafeBufferPointer { x.update(from: $0.baseAddress!, count: $0.count) }
+            }
         }
-        runLayers(T: T, B: B, initialState: state, dropout: dropout)
     }
 
     /// `forward` over dense input that `fill` writes straight into the stack's input
@@ -258,9 +238,7 @@ public class RecurrentStack {
                  lengths: [Int]? = nil, fill: (UnsafeMutablePointer<Float>) -> Void) {
         let (T, B) = checkedShape(rows: rows, batchSize: batchSize, lengths: lengths)
         inputIsTokens = false
-        denseInput.resize(rows * inputSize)
-        fill(denseInput.pointer)
-        runLayers(T: T, B: B, initialState: initialState, dropout: dropout)
+        runLayers(T: T, B: B, initialState: initialState, dropout: dropout, fill: fill)
     }
 
     /// `(T, B)` of an input of `rows` rows, recorded as the last forward's (with the
@@ -272,119 +250,8 @@ public class RecurrentStack {
         self.batchSize = batchSize
         self.steps = rows / batchSize
         if let lengths { checkLengths(lengths) }
-        bidirectional?.reverseRows(steps: steps, batchSize: batchSize, lengths: lengths)
+        reverseOrder?.reverseRows(steps: steps, batchSize: batchSize, lengths: lengths)
         return (steps, batchSize)
-    }
-
-    /// The layers over the input already in place (`tokens` or `denseInput`).
-    /// `initialState`: `stateSize(batchSize: B)` values, or nil for zeros.
-    private func runLayers(T: Int, B: Int, initialState: UnsafePointer<Float>?, dropout: DropoutNoise?) {
-        let H = hiddenSize, LD = layerDirections
-        for k in 0..<LD {
-            states[k].resize((T + 1) * B * H)
-            outputGradients[k].resize(T * B * H)
-            outputGradients[k].zero()
-        }
-        dropoutActive = numLayers > 1 && (dropout?.rate ?? 0) > 0
-        if dropoutActive { for buffer in droppedInputs { buffer.resize(T * B * outputWidth) } }
-        prepareCellBuffers(T: T, B: B)
-        for p in 0..<cell.stateParts {
-            for k in 0..<LD {
-                let block = stateBuffer(part: p, layer: k).pointer
-                if let h0 = initialState {
-                    block.update(from: h0 + (p * LD + k) * B * H, count: B * H)
-                } else {
-                    block.update(repeating: 0, count: B * H)
-                }
-            }
-        }
-        if let bidirectional {
-            return runBidirectionalLayers(bidirectional, T: T, B: B, dropout: dropout)
-        }
-        parameters.values.withUnsafeBufferPointer { values in
-            let w = values.baseAddress!
-            tokens.withUnsafeBufferPointer { tok in
-                for k in 0..<numLayers {
-                    profiler.measure(.inputProjection) {
-                        if k > 0 && dropoutActive {
-                            layerDropouts[k - 1].forward(dropout!, steps: T, batchSize: B, width: H,
-                                                         states[k - 1].pointer + B * H, into: droppedInputs[k - 1].pointer)
-                        }
-                        projectInputs(k, T: T, B: B, w: w, tokens: tok.baseAddress)
-                    }
-                    recurrenceForward(k, T: T, B: B, w: w)
-                }
-            }
-        }
-    }
-
-    /// `A = X W_ihᵀ + b_ih (+ b_hh)` for all steps at once, into `projectionTarget(k)`
-    /// (layer-direction `k`; `tokens` are the layer's input, in the direction's order).
-    ///
-    /// Token input: a table of `[V, G·H]` rows `W_ih[:, v] + bias` is made once (`V·G·H`
-    /// strided reads), then each step's row is a contiguous copy of its token's row (a
-    /// padding token, `-1`, gets the bias alone).
-    func projectInputs(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, tokens: UnsafePointer<Int32>?) {
-        let gH = gateWidth
-        let target = projectionTarget(k)
-        let bias = target + (T * B - 1) * gH   // the last row holds the bias until it is overwritten
-        if hasBias {
-            let bih = w + biasIH[k].offset, bhh = w + biasHH[k].offset
-            for j in 0..<gH { bias[j] = hiddenBiasInProjection ? bih[j] + bhh[j] : bih[j] }
-        } else {
-            bias.update(repeating: 0, count: gH)
-        }
-        let wih = w + weightIH[k].offset
-        if layer(k) == 0 && inputIsTokens {
-            let table = tokenProjectionTable(k, bias: bias, wih: wih), tok = tokens!
-            for r in 0..<(T * B) {
-                let v = Int(tok[r])
-                if v >= 0 { (target + r * gH).update(from: table + v * gH, count: gH) }
-                else if r != T * B - 1 { (target + r * gH).update(from: bias, count: gH) }
-            }
-        } else {
-            for r in 0..<(T * B - 1) { (target + r * gH).update(from: bias, count: gH) }
-            projectDenseInputs(k, T: T, B: B, x: layerInput(k), w: w, into: target)
-        }
-    }
-
-    /// `target[T*B, G·H] += x[T*B, I_k] W_ihᵀ` for layer `k`: one GEMM, split by rows across
-    /// the `team`. A single step (a sampler's token) reads the prepared `W_ihᵀ` instead and
-    /// splits as its recurrence does — each thread its units from its packed share, or its
-    /// sequences — because a GEMM of few rows runs slower with a transposed operand
-    /// (oneDNN, `[32, 256] x [256, 1024]`, one thread: 96–118 GFLOP/s against 143–157
-    /// plain) and a single row is `RowProduct`'s.
-    private func projectDenseInputs(_ k: Int, T: Int, B: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                                    into target: UnsafeMutablePointer<Float>) {
-        let I = layerInputSize(k), gH = gateWidth, wih = w + weightIH[k].offset, rows = T * B
-        func gemm(_ r: Range<Int>) {
-            guard !r.isEmpty else { return }
-            BLAS.gemm(.none, .transposed, m: r.count, n: gH, k: I, a: x + r.lowerBound * I, lda: I, b: wih, ldb: I,
-                      beta: 1, c: target + r.lowerBound * gH, ldc: gH)
-        }
-        if T == 1 {
-            let weight = preparedWeight(transposedInputWeights(k, w: w), depth: I, packed: prepared.inputShares[k], batchSize: B)
-            forEachStep(T: 1, B: B) { _, share in
-                accumulateGateProducts(x, ldx: I, depth: I, weight, into: target, share: share)
-            }
-        } else if let team, team.size > 1 {
-            team.run { rank in gemm(team.share(of: rows, rank: rank)) }
-        } else {
-            gemm(0..<rows)
-        }
-    }
-
-    /// The input `[T*B, I_k]` layer-direction `k` saw in the last forward: the dense
-    /// input, the layer below's outputs, or those outputs after dropout (a reverse
-    /// direction: their rows in its reversed order).
-    func layerInput(_ k: Int) -> UnsafePointer<Float> {
-        if let bidirectional {
-            if k % 2 == 1 { return UnsafePointer(bidirectional.reversedInputs[layer(k)].pointer) }
-            if k == 0 { return UnsafePointer(denseInput.pointer) }
-            return UnsafePointer(dropoutActive ? droppedInputs[layer(k) - 1].pointer : bidirectional.outputs[layer(k) - 1].pointer)
-        }
-        if k == 0 { return UnsafePointer(denseInput.pointer) }
-        return UnsafePointer(dropoutActive ? droppedInputs[k - 1].pointer : states[k - 1].pointer + batchSize * hiddenSize)
     }
 
     // MARK: - Outputs and states
@@ -396,19 +263,19 @@ public class RecurrentStack {
 
     /// Calls `body` with the top layer's outputs `[T*B, D·H]`, without copying.
     public func withOutputs<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        if let bidirectional {
-            return try body(UnsafeBufferPointer(start: bidirectional.outputs[numLayers - 1].pointer,
+        if isBidirectional {
+            return try body(UnsafeBufferPointer(start: workspace.joinedOutputs[numLayers - 1].pointer,
                                                 count: steps * batchSize * outputWidth))
         }
-        return try body(UnsafeBufferPointer(start: states[numLayers - 1].pointer + batchSize * hiddenSize,
+        return try body(UnsafeBufferPointer(start: workspace.directions[numLayers - 1].states[0].pointer + batchSize * hiddenSize,
                                             count: steps * batchSize * hiddenSize))
     }
 
     /// Calls `body` with d(loss)/d(top outputs) `[T*B, D·H]` (zeroed by `forward`) to fill
     /// or accumulate into before `backward`.
     public func withOutputGradient<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        if let bidirectional { return try body(bidirectional.topOutputGradient.buffer) }
-        return try body(outputGradients[numLayers - 1].buffer)
+        if isBidirectional { return try body(workspace.topOutputGradient.buffer) }
+        return try body(workspace.directions[numLayers - 1].outputGradient.buffer)
     }
 
     /// The row of the top layer's outputs `[T*B, D·H]` that holds direction `d`'s final
@@ -442,7 +309,7 @@ public class RecurrentStack {
         out.withUnsafeMutableBufferPointer { o in
             for p in 0..<cell.stateParts {
                 for k in 0..<L {
-                    let src = stateBuffer(part: p, layer: k).pointer
+                    let src = workspace.directions[k].states[p].pointer
                     for b in 0..<B {
                         let t = lengths?[b] ?? T                  // row block t holds the state after step t-1
                         (o.baseAddress! + ((p * L + k) * B + b) * H).update(from: src + (t * B + b) * H, count: H)
@@ -459,7 +326,7 @@ public class RecurrentStack {
         let B = batchSize, H = hiddenSize, T = steps, L = layerDirections
         for p in 0..<cell.stateParts {
             for k in 0..<L {
-                (out + (p * L + k) * B * H).update(from: stateBuffer(part: p, layer: k).pointer + T * B * H, count: B * H)
+                (out + (p * L + k) * B * H).update(from: workspace.directions[k].states[p].pointer + T * B * H, count: B * H)
             }
         }
     }
@@ -468,8 +335,8 @@ public class RecurrentStack {
     /// sequences by (which any lengths given must equal: its reverse direction's final
     /// state and gradient rows are those of the forward's order).
     func lengthsOfTheForward(_ lengths: [Int]?) -> [Int]? {
-        guard let bidirectional else { return lengths }
-        let forward = bidirectional.givenLengths
+        guard let reverseOrder else { return lengths }
+        let forward = reverseOrder.givenLengths
         if let lengths {
             precondition(lengths.count == batchSize && lengths.indices.allSatisfy { lengths[$0] == (forward?[$0] ?? steps) },
                          "a bidirectional stack's final state and backward take the lengths its forward was given, \(forward.map { "\($0)" } ?? "none (all \(steps) steps)"), not \(lengths)")

@@ -1,9 +1,18 @@
 import Linalg
 
-extension RecurrentStack {
-    /// The profiler of a forward's steps: none while a team splits them (the profiler
-    /// times one thread's phases; the team's threads run theirs at once).
-    var stepProfiler: PhaseProfiler? { (team?.size ?? 1) > 1 ? nil : profiler }
+/// How a direction's steps are split across a thread team (`forEachStep`), and the
+/// gate products of a step's share (`accumulateGateProducts`): the part of the walk over
+/// the steps that the team decides, the same for every cell.
+struct StepSchedule {
+    /// The threads (nil: the calling thread alone).
+    let team: WorkerTeam?
+    /// `H`, and `G` (the cell's gate blocks).
+    let hidden: Int
+    let gateCount: Int
+
+    /// The profiler of a forward's steps: `profiler`, or none while a team splits them
+    /// (the profiler times one thread's phases; the team's threads run theirs at once).
+    func stepProfiler(_ profiler: PhaseProfiler?) -> PhaseProfiler? { (team?.size ?? 1) > 1 ? nil : profiler }
 
     /// Runs `step(t, share)` for every step `t` in `0..<T` of a layer over a batch of `B`
     /// sequences: the sequences `share.rows` and hidden units `share.units` of step `t`,
@@ -17,7 +26,7 @@ extension RecurrentStack {
     ///   after each step but the last (the end of the run is one).
     /// - Complexity: the steps' work, plus per step a barrier when split by units.
     func forEachStep(T: Int, B: Int, _ step: (_ t: Int, _ share: StepShare) -> Void) {
-        let H = hiddenSize
+        let H = hidden
         guard let team, team.size > 1 else {
             for t in 0..<T { step(t, StepShare(rows: 0..<B, units: 0..<H, rank: nil)) }
             return
@@ -41,7 +50,7 @@ extension RecurrentStack {
     /// Each rank's units when the team splits one sequence's steps: bounds at multiples
     /// of 16 (a vector register's width).
     func unitShare(_ team: WorkerTeam, rank: Int) -> Range<Int> {
-        team.share(of: hiddenSize, rank: rank, granule: 16)
+        team.share(of: hidden, rank: rank, granule: 16)
     }
 
     /// Whether `forEachStep` splits a batch of `B` by units.
@@ -55,16 +64,6 @@ extension RecurrentStack {
     /// 70–101k tok/s split by units against 64–78k split 16 + 16 by sequences).
     static var sequencesPerThread: Int { 32 }
 
-    /// The prepared `[K, G·H]` weight `transposed`, and for a split by units each rank's
-    /// packed share of it (`packed` made ready for the team's `unitShare`s).
-    func preparedWeight(_ transposed: UnsafePointer<Float>, depth K: Int, packed: PackedShares, batchSize B: Int)
-        -> PreparedWeight {
-        guard let team, splitsByUnits(batchSize: B) else { return PreparedWeight(transposed: transposed, shares: nil) }
-        packed.prepare(transposed, depth: K, gates: cell.gateCount, hidden: hiddenSize, ranks: team.size,
-                       shares: { self.unitShare(team, rank: $0) }, version: parameters.version)
-        return PreparedWeight(transposed: transposed, shares: packed)
-    }
-
     /// `c[b, g·H + j] += Σ_i x[b, i] · W[i, g·H + j]` for the sequences `b` in `share.rows`,
     /// every gate block `g` and the units `j` in `share.units`: `x` `[·, ldx]` (its first
     /// `K` columns), `c` `[·, G·H]`, each pointer at row 0; `W` = `weight.transposed`
@@ -76,9 +75,9 @@ extension RecurrentStack {
     /// - Complexity: `O(|rows|·K·G·|units|)`.
     func accumulateGateProducts(_ x: UnsafePointer<Float>, ldx: Int, depth K: Int, _ weight: PreparedWeight,
                                 into c: UnsafeMutablePointer<Float>, share: StepShare) {
-        let H = hiddenSize, gH = gateWidth, rows = share.rows, units = share.units
+        let H = hidden, G = gateCount, gH = G * hidden, rows = share.rows, units = share.units
         if let rank = share.rank, let shares = weight.shares {
-            let packed = shares.share(rank), n = units.count, G = cell.gateCount
+            let packed = shares.share(rank), n = units.count
             if rows.count > 1 {
                 for g in 0..<G {
                     BLAS.gemm(.none, .none, m: rows.count, n: n, k: K, a: x + rows.lowerBound * ldx, lda: ldx,
@@ -105,7 +104,7 @@ extension RecurrentStack {
     }
 }
 
-/// The part of a step that one thread computes (see `RecurrentStack.forEachStep`).
+/// The part of a step that one thread computes (see `StepSchedule.forEachStep`).
 struct StepShare {
     /// The sequences, and the hidden units of each.
     let rows: Range<Int>

@@ -1,0 +1,150 @@
+import Linalg
+
+/// The per-step math of one kind of recurrent cell — vanilla, GRU, LSTM — and nothing
+/// else: a step's forward on a batch slice whose `[B, G·H]` block already holds the
+/// input projection, and a step's backward from d(loss)/d(h_t) to the gate gradients.
+/// The walk over the steps, the carry product, the thread split and every buffer belong
+/// to the direction that calls it (`RecurrentStack`'s layer-directions), the sizes of
+/// those buffers to the workspace (`WorkspaceLayout`, from `buffers`).
+///
+/// Adding a cell is a type of this protocol, a case of `RecurrentCell` that names it
+/// (`RecurrentCell.kernel`), and its parameter count (`gateCount`): the stack, the
+/// bidirectional layers, the workspace, checkpoints and PyTorch's names follow
+/// (docs/ARCHITECTURE.md, "Adding a cell").
+protocol CellKernel {
+    /// The kind it computes: `gateCount` blocks of `H` in the weights, `stateParts`.
+    var kind: RecurrentCell { get }
+    /// What it keeps of a forward and needs as scratch.
+    var buffers: CellBuffers { get }
+    /// Whether `b_hh` joins the input projection (false for GRU, whose `b_hn` sits
+    /// inside the reset product and is added by its step).
+    var hiddenBiasInProjection: Bool { get }
+    /// Where the input projections `[T*B, G·H]` of a layer-direction go: the gates, or
+    /// for a cell that keeps none the `h` rows after the initial one (activated in place).
+    func projectionTarget(_ activations: DirectionActivations, batchSize B: Int, hidden H: Int) -> UnsafeMutablePointer<Float>
+    /// Step `t` of a forward for `share`'s rows and units: adds the recurrent product
+    /// (`pass.accumulateRecurrentProduct`) and applies the gates, writing the state parts
+    /// of block `t + 1` (and whatever the cell keeps for its backward).
+    func forwardStep(_ t: Int, _ share: StepShare, _ pass: ForwardPass)
+    /// Step `t` of a backward: d(loss)/d(h_t) at `pass.outputGradient` row block `t` (with
+    /// every carry in) to the gate gradients of step `t` — `pass.inputSideGradient` and
+    /// `pass.hiddenSideGradient` — and, for a cell with `addsToPreviousStateGradient`,
+    /// its own share of d(loss)/d(h_{t-1}) into `previous` (the caller then adds the
+    /// carry product `hiddenSide_t · W_hh`).
+    func backwardStep(_ t: Int, _ pass: BackwardPass, previous: UnsafeMutablePointer<Float>)
+    /// After step 0 of a backward: the gradients of state parts beyond `h` (the LSTM's
+    /// `c`) into `pass.initialStateGradient(_:)`.
+    func finishBackward(_ pass: BackwardPass)
+}
+
+extension CellKernel {
+    func finishBackward(_ pass: BackwardPass) {}
+}
+
+/// The buffers a cell needs beyond a layer-direction's `h` states and output gradient,
+/// in blocks of `H` floats per row: what `WorkspaceLayout` sizes for it.
+struct CellBuffers {
+    /// Activated gates kept per step, `[T*B, gateBlocks·H]` per layer-direction (0: the
+    /// projection goes into the `h` rows).
+    var gateBlocks = 0
+    /// One more `[T*B, H]` per layer-direction kept for the backward (GRU: `W_hn h + b_hn`;
+    /// LSTM: `tanh(c)`).
+    var keepsAuxiliary = false
+    /// Forward scratch `[B, stepScratchBlocks·H]` (GRU: the hidden side of a step).
+    var stepScratchBlocks = 0
+    /// Backward scratch `[T*B, gateGradientBlocks·H]` for the gate gradients (0: they are
+    /// made in place in the output gradient, the vanilla RNN's).
+    var gateGradientBlocks = 0
+    /// A second `[T*B, G·H]` for the hidden side's gate gradients, when they differ from
+    /// the input side's (GRU's reset product); else both sides are one matrix and the two
+    /// bias gradients share one column sum.
+    var separateHiddenSide = false
+    /// Backward scratch `[B, H]` for a carried state part beyond `h` (LSTM: `dc`).
+    var carriesCellGradient = false
+    /// Whether `backwardStep` writes its own part of d(loss)/d(h_{t-1}) (GRU: `dh·z`), so
+    /// the carry product adds to it even at step 0.
+    var addsToPreviousStateGradient = false
+}
+
+/// What a cell's forward step reads and writes for one layer-direction, fixed for the
+/// walk over its steps: the layer-direction's buffers as row-block pointers and the
+/// prepared recurrent weight.
+struct ForwardPass {
+    let batchSize: Int
+    let hidden: Int
+    /// `h` `[(T+1)*B, H]`, the initial state first; the LSTM's `c` likewise.
+    let states: UnsafeMutablePointer<Float>
+    let cells: UnsafeMutablePointer<Float>?
+    /// `[T*B, G·H]`: the input projections, which the step turns into activated gates.
+    let gates: UnsafeMutablePointer<Float>?
+    /// `[T*B, H]` the cell keeps (`CellBuffers.keepsAuxiliary`).
+    let auxiliary: UnsafeMutablePointer<Float>?
+    /// `[B, stepScratchBlocks·H]`.
+    let stepScratch: UnsafeMutablePointer<Float>?
+    /// `b_hh` `[G·H]`, when the stack has biases.
+    let hiddenBias: UnsafePointer<Float>?
+    let recurrentWeight: PreparedWeight
+    let schedule: StepSchedule
+    let profiler: PhaseProfiler?
+
+    /// `c[rows, units] += h_{t-1} W_hhᵀ` over `share` (`c` `[B, G·H]` at row 0).
+    @inline(__always)
+    func accumulateRecurrentProduct(step t: Int, into c: UnsafeMutablePointer<Float>, share: StepShare) {
+        schedule.accumulateGateProducts(states + t * batchSize * hidden, ldx: hidden, depth: hidden, recurrentWeight,
+                                        into: c, share: share)
+    }
+}
+
+/// What a cell's backward step reads and writes for one layer-direction.
+struct BackwardPass {
+    let steps: Int
+    let batchSize: Int
+    let hidden: Int
+    let states: UnsafeMutablePointer<Float>
+    let cells: UnsafeMutablePointer<Float>?
+    let gates: UnsafeMutablePointer<Float>?
+    let auxiliary: UnsafeMutablePointer<Float>?
+    /// d(loss)/d(h) `[T*B, H]`, every carry added as the walk comes to it.
+    let outputGradient: UnsafeMutablePointer<Float>
+    /// The gate gradients `[T*B, G·H]` of the input side and of the hidden side (the same
+    /// matrix unless `CellBuffers.separateHiddenSide`).
+    let inputSideGradient: UnsafeMutablePointer<Float>
+    let hiddenSideGradient: UnsafeMutablePointer<Float>
+    /// `[B, H]` (`CellBuffers.carriesCellGradient`).
+    let cellGradient: UnsafeMutablePointer<Float>?
+    /// The stack's d(loss)/d(initial state) `[parts, L·D, B, H]`.
+    let initialStateGradients: UnsafeMutablePointer<Float>
+    /// The backward's final-state gradient `[parts, L·D, B, H]`, if it was given one.
+    let finalState: FinalStateGradient?
+    /// This layer-direction `k` of `layerDirections`.
+    let layerDirection: Int
+    let layerDirections: Int
+    let profiler: PhaseProfiler?
+
+    /// d(loss)/d(initial state part `p`) `[B, H]` of this layer-direction.
+    func initialStateGradient(_ p: Int) -> UnsafeMutablePointer<Float> {
+        initialStateGradients + (p * layerDirections + layerDirection) * batchSize * hidden
+    }
+
+    /// Calls `body(b, row)` with the final-state gradient's part-`p` row `[H]` of each
+    /// sequence `b` whose last step is `t` (none without a final-state gradient).
+    func forEachFinalStateRow(part p: Int, step t: Int, _ body: (Int, UnsafePointer<Float>) -> Void) {
+        guard let finalState else { return }
+        finalState.values.withUnsafeBufferPointer { g in
+            for b in 0..<batchSize where (finalState.lengths?[b] ?? steps) - 1 == t {
+                body(b, g.baseAddress! + ((p * layerDirections + layerDirection) * batchSize + b) * hidden)
+            }
+        }
+    }
+}
+
+extension RecurrentCell {
+    /// The math of this kind of cell (`nonlinearity` is the vanilla cell's).
+    func kernel(nonlinearity: Nonlinearity = .tanh) -> any CellKernel {
+        switch self {
+        case .rnn: return VanillaCellKernel(nonlinearity: nonlinearity)
+        case .gru: return GRUCellKernel()
+        case .lstm: return LSTMCellKernel()
+        }
+    }
+}

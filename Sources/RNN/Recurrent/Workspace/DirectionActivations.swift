@@ -1,0 +1,19 @@
+/// One layer-direction's activations of the last forward, kept for its backward: each
+/// state part `[(T+1)*B, H]` (the initial state first: "previous states" is one
+/// contiguous `[T*B, H]` matrix), what its cell keeps (gates, one more `[T*B, H]`), and
+/// d(loss)/d(its outputs) `[T*B, H]`. A reverse direction holds its rows in its own
+/// (reversed) order. Sized by `RecurrentWorkspace.prepareForward`.
+final class DirectionActivations {
+    /// `h`, then the LSTM's `c`.
+    let states: [FloatBuffer]
+    let gates = FloatBuffer()
+    let auxiliary = FloatBuffer()
+    let outputGradient = FloatBuffer()
+
+    init(stateParts: Int) {
+        states = (0..<stateParts).map { _ in FloatBuffer() }
+    }
+
+    /// The floats of its buffers.
+    var heldFloats: Int { (states + [gates, auxiliary, outputGradient]).reduce(0) { $0 + $1.heldFloats } }
+}
