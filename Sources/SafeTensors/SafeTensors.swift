@@ -202,25 +202,73 @@ public struct SafeTensors: Equatable, Sendable {
     }
 
     /// Reads and parses the file at `path`: its header first (validated against the
-    /// file's size), then each tensor straight into its values, so that reading costs the
-    /// tensors' own size in memory whatever the file's size (unused bytes after the last
-    /// tensor are not read).
+    /// file's size), then each tensor `selecting` chooses straight into its values — after
+    /// their bytes together are checked against `byteBudget`, so that reading costs the
+    /// chosen tensors' own size in memory whatever the file holds (tensors not chosen and
+    /// unused bytes after the last tensor are not read).
     ///
+    /// - Parameters:
+    ///   - byteBudget: the most bytes of tensor data to read (by default the machine's
+    ///     physical memory, `defaultByteBudget`). A file that holds more of the chosen
+    ///     tensors is refused with `exceedsByteBudget` before any tensor is allocated — a
+    ///     sparse file's giant tensor costs nothing.
+    ///   - selecting: which tensors to read, by name and shape (nil: all); the others are
+    ///     left out of the result.
     /// Throws `fileNotFound`, `isDirectory` or `readFailed` (each naming the path) when
     /// the file cannot be read — also for a FIFO, a device or a socket, which are refused
     /// without blocking — else what `init(bytes:)` would throw for its bytes.
     ///
-    /// - Complexity: O(*n* + *t* log *t*) for *n* bytes of tensors and *t* tensors.
-    public static func read(path: String) throws -> SafeTensors {
-        let file: RegularFile
-        do { file = try RegularFile(path: path) } catch {
+    /// - Complexity: O(*n* + *t* log *t*) for *n* bytes of the chosen tensors and *t* tensors.
+    public static func read(path: String, byteBudget: Int = defaultByteBudget,
+                            selecting: ((_ name: String, _ shape: [Int]) -> Bool)? = nil) throws -> SafeTensors {
+        let file = try openForReading(path)
+        defer { file.close() }
+        let (header, dataStart) = try readHeader(file, path: path)
+        let chosen = header.entries.filter { selecting?($0.name, $0.shape) ?? true }
+        let bytes = chosen.reduce(0) { $0 + $1.range.count }   // within the file's size: no overflow
+        if bytes > byteBudget {
+            let largest = chosen.max { $0.range.count < $1.range.count }!
+            throw SafeTensorsError.exceedsByteBudget(bytes: bytes, budget: byteBudget, largest: largest.name,
+                                                     largestShape: largest.shape)
+        }
+        var tensors: [String: Tensor] = [:]
+        tensors.reserveCapacity(chosen.count)
+        for e in chosen {
+            var raw = [UInt8](repeating: 0, count: e.range.count)
+            try readFully(file, into: &raw, at: dataStart + e.range.lowerBound, path: path)
+            tensors[e.name] = raw.withUnsafeBytes { Tensor(shape: e.shape, littleEndianBytes: $0) }
+        }
+        return SafeTensors(tensors: tensors, metadata: header.metadata)
+    }
+
+    /// The most bytes of tensors `read(path:)` reads unless told otherwise: the machine's
+    /// physical memory (more could not be held; a caller that knows its own limits — a
+    /// cgroup's, `ulimit -v` — passes a smaller budget).
+    public static var defaultByteBudget: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory) }
+
+    /// The header of the file at `path` alone — its metadata and each tensor's shape —
+    /// validated as `read(path:)` validates it; no tensor is read.
+    /// - Complexity: O(*h* + *t* log *t*) for a header of *h* bytes and *t* tensors.
+    public static func readHeader(path: String) throws -> (metadata: [String: String], shapes: [String: [Int]]) {
+        let file = try openForReading(path)
+        defer { file.close() }
+        let (header, _) = try readHeader(file, path: path)
+        return (header.metadata, Dictionary(uniqueKeysWithValues: header.entries.map { ($0.name, $0.shape) }))
+    }
+
+    /// The file at `path` opened for reading, or the error that names why not.
+    private static func openForReading(_ path: String) throws -> RegularFile {
+        do { return try RegularFile(path: path) } catch {
             switch error {
             case .notFound: throw SafeTensorsError.fileNotFound(path: path)
             case .isDirectory: throw SafeTensorsError.isDirectory(path: path)
             default: throw SafeTensorsError.readFailed(path: path, reason: error.description)
             }
         }
-        defer { file.close() }
+    }
+
+    /// `file`'s validated header and the offset of its data buffer.
+    private static func readHeader(_ file: RegularFile, path: String) throws -> (Header, Int) {
         guard file.size >= 8 else { throw SafeTensorsError.fileTooShort(byteCount: file.size) }
         var lengthBytes = [UInt8](repeating: 0, count: 8)
         try readFully(file, into: &lengthBytes, at: 0, path: path)
@@ -230,15 +278,7 @@ public struct SafeTensors: Equatable, Sendable {
         var headerBytes = [UInt8](repeating: 0, count: Int(headerLength))
         try readFully(file, into: &headerBytes, at: 8, path: path)
         let dataStart = 8 + Int(headerLength)
-        let header = try Header(headerBytes, dataSize: file.size - dataStart)
-        var tensors: [String: Tensor] = [:]
-        tensors.reserveCapacity(header.entries.count)
-        for e in header.entries {
-            var raw = [UInt8](repeating: 0, count: e.range.count)
-            try readFully(file, into: &raw, at: dataStart + e.range.lowerBound, path: path)
-            tensors[e.name] = raw.withUnsafeBytes { Tensor(shape: e.shape, littleEndianBytes: $0) }
-        }
-        return SafeTensors(tensors: tensors, metadata: header.metadata)
+        return (try Header(headerBytes, dataSize: file.size - dataStart), dataStart)
     }
 
     private static func readFully(_ file: RegularFile, into bytes: inout [UInt8], at offset: Int, path: String) throws {
@@ -512,6 +552,9 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     case readFailed(path: String, reason: String)
     /// The file could not be written (an existing file at the path is left untouched).
     case writeFailed(path: String, reason: String)
+    /// The tensors to read hold `bytes` bytes, more than the reader's `budget`; `largest`
+    /// is the biggest of them.
+    case exceedsByteBudget(bytes: Int, budget: Int, largest: String, largestShape: [Int])
 
     public var description: String {
         let damaged = "the file may be truncated or corrupt"
@@ -562,6 +605,8 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
             return "cannot read '\(path)': \(reason)"
         case .writeFailed(let path, let reason):
             return "cannot write '\(path)': \(reason)"
+        case .exceedsByteBudget(let bytes, let budget, let largest, let shape):
+            return "its tensors need \(bytes) bytes of memory, more than the \(budget) bytes this reader may use (the largest is '\(largest)', shape \(shape))"
         }
     }
 }

@@ -163,3 +163,32 @@ public func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsO
 
 /// Options for tiny, fast `--data` runs.
 public let tinyModel = ["--hidden-size", "16", "--num-layers", "1", "--seq-length", "8", "--batch-size", "4", "--threads", "1"]
+
+/// Adds to the safetensors file at `path` a tensor `name` of F32 elements in `shape` whose
+/// data is a hole in a sparse file: the file is valid and its apparent size grows by
+/// 4 bytes an element, but it costs no disk (what a reader must not load blindly).
+public func addSparseTensor(_ name: String, shape: [Int], to path: String) throws {
+    let count = shape.reduce(1, *)
+    let file = try bytes(path)
+    let headerLength = (0..<8).reduce(0) { $0 | Int(file[$1]) << (8 * $1) }
+    var header = String(decoding: file[8..<(8 + headerLength)], as: UTF8.self)
+    while header.last == " " { header.removeLast() }
+    let data = file[(8 + headerLength)...]
+    header.removeLast()   // the closing brace
+    header += ",\"\(name)\":{\"dtype\":\"F32\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(data.count),\(data.count + 4 * count)]}}"
+    while (8 + header.utf8.count) % 8 != 0 { header += " " }
+    let length = header.utf8.count
+    let out = (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) } + Array(header.utf8) + data
+    try Data(out).write(to: URL(fileURLWithPath: path))
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try handle.truncate(atOffset: UInt64(out.count + 4 * count))
+    try handle.close()
+}
+
+/// The largest resident set of any child process this process has waited for, in bytes
+/// (`getrusage(RUSAGE_CHILDREN)`): a bound on every tool run so far.
+public func peakChildResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+    return usage.ru_maxrss * 1024
+}

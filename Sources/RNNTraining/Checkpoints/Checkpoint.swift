@@ -186,20 +186,55 @@ public struct Checkpoint {
 
     /// Reads the checkpoint at `path`; throws `SafeTensorsError` for an unreadable or
     /// malformed file, `CheckpointError` for a well-formed file that is not a valid checkpoint.
-    public static func read(path: String) throws -> Checkpoint {
-        try Checkpoint(try SafeTensors.read(path: path))
+    ///
+    /// The header is read first: the configuration, and every tensor of the model and the
+    /// optimizer checked by name and shape against it, before any tensor is read; then
+    /// those tensors and the extra tensors `keepingExtra` chooses (nil: all), if together
+    /// they fit in `byteBudget` bytes (by default the machine's physical memory). An extra
+    /// tensor not kept is not read, so a file with a giant one costs nothing to load.
+    /// - Complexity: O(*n*) for *n* bytes of the tensors read.
+    public static func read(path: String, byteBudget: Int = SafeTensors.defaultByteBudget,
+                            keepingExtra: ((_ name: String) -> Bool)? = nil) throws -> Checkpoint {
+        let header = try SafeTensors.readHeader(path: path)
+        var codec: CheckpointCodec?
+        if let parsed = try? Self.parse(header.metadata) {
+            codec = parsed.codec
+            try codec!.checkShapes(header.shapes)
+        }
+        return try Checkpoint(try SafeTensors.read(path: path, byteBudget: byteBudget) { name, _ in
+            codec?.isReserved(tensor: name) ?? false || (keepingExtra?(name) ?? true)
+        })
     }
 
     /// The checkpoint stored in `file`, validated completely before the model is built.
     public init(_ file: SafeTensors) throws(CheckpointError) {
-        let reader = MetadataReader(metadata: file.metadata)
-        if let format = file.metadata["format"], format != Self.format {
+        let (configuration, vocabulary, initialization, versionFour, codec) = try Self.parse(file.metadata)
+        let decoded = try codec.decode(file, versionFour: versionFour)
+        let reserved = Self.reservedMetadataKeys.subtracting(versionFour ? [] : CheckpointCodec.versionFourKeys)
+        var rng = SeededRandom(seed: 0)
+        let model = ManyToManyModel(configuration, using: &rng)
+        model.parameters.load(decoded.values, shapes: configuration.parameterShapes)
+
+        self.init(model: model, vocabulary: vocabulary, initialization: initialization,
+                  optimizer: decoded.optimizer, training: decoded.training,
+                  metadata: file.metadata.filter { !reserved.contains($0.key) },
+                  tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })
+    }
+
+    /// What a checkpoint's `metadata` says, checked: the model's configuration, the
+    /// vocabulary, the initialization, whether it is of format version 4, and the codec of
+    /// its tensors.
+    static func parse(_ metadata: [String: String]) throws(CheckpointError)
+        -> (configuration: ManyToManyModel.Configuration, vocabulary: TextVocabulary,
+            initialization: RecurrentInitialization?, versionFour: Bool, codec: CheckpointCodec) {
+        let reader = MetadataReader(metadata: metadata)
+        if let format = metadata["format"], format != Self.format {
             throw .unsupportedFormat(format, expected: Self.format)
         }
         // No format_version: the first files, or another writer's; one with a configuration
         // is of version 4.
-        var versionFour = file.metadata["format_version"] == nil && file.metadata[Self.configurationKey] != nil
-        if let versionText = file.metadata["format_version"] {
+        var versionFour = metadata["format_version"] == nil && metadata[Self.configurationKey] != nil
+        if let versionText = metadata["format_version"] {
             guard let version = Int(versionText), version >= 1 else {
                 throw .invalidMetadata(key: "format_version", value: versionText, expected: "a positive integer")
             }
@@ -221,10 +256,10 @@ public struct Checkpoint {
                 throw .invalidMetadata(key: Self.configurationKey, value: text, expected: "a character model's configuration (\(problem))")
             }
         } else {
-            configuration = try Self.configuration(versionThreeMetadata: file.metadata, vocabulary: vocabulary)
+            configuration = try Self.configuration(versionThreeMetadata: metadata, vocabulary: vocabulary)
         }
         let recurrent = configuration.recurrent
-        let initialization: RecurrentInitialization? = file.metadata["initialization"] == nil
+        let initialization: RecurrentInitialization? = metadata["initialization"] == nil
             ? nil : try reader.enumeration("initialization", RecurrentInitialization.self)
         if recurrent.cell != .rnn && initialization == .identity {
             throw .invalidMetadata(key: "initialization", value: "identity",
@@ -233,17 +268,8 @@ public struct Checkpoint {
         // Every tensor checked against the layout the model registers, then the model built.
         // A file of versions 1–3 names its cell in a key that can be lost: the shapes then say which.
         let codec = Self.codec(configuration, vocabulary: vocabulary,
-                               metadataCell: versionFour ? nil : file.metadata["cell"] ?? "")
-        let decoded = try codec.decode(file, versionFour: versionFour)
-        let reserved = Self.reservedMetadataKeys.subtracting(versionFour ? [] : CheckpointCodec.versionFourKeys)
-        var rng = SeededRandom(seed: 0)
-        let model = ManyToManyModel(configuration, using: &rng)
-        model.parameters.load(decoded.values, shapes: configuration.parameterShapes)
-
-        self.init(model: model, vocabulary: vocabulary, initialization: initialization,
-                  optimizer: decoded.optimizer, training: decoded.training,
-                  metadata: file.metadata.filter { !reserved.contains($0.key) },
-                  tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })
+                               metadataCell: versionFour ? nil : metadata["cell"] ?? "")
+        return (configuration, vocabulary, initialization, versionFour, codec)
     }
 
     /// The configuration of a file of versions 1–3: the separate keys `cell`,

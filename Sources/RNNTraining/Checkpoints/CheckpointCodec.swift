@@ -104,30 +104,52 @@ struct CheckpointCodec {
     /// (the optimizer's settings, the schedule and the clipping are read only then).
     func decode(_ file: SafeTensors, versionFour: Bool) throws(CheckpointError) -> Decoded {
         let reader = MetadataReader(metadata: file.metadata)
+        try checkShapes(file.tensors.mapValues(\.shape))
         var values: [[Float]] = []
         for expected in shapes {
-            guard let tensor = file.tensors[expected.name] else { throw .missingTensor(expected.name) }
-            guard tensor.shape == expected.shape else {
-                var because = architecture
-                if let hint = shapeHint(expected, tensor.shape) { because += " (\(hint))" }
-                throw .shapeMismatch(tensor: expected.name, shape: tensor.shape, expected: expected.shape, because: because)
-            }
+            let tensor = file.tensors[expected.name]!
             guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: expected.name) }
             values.append(tensor.values)
         }
-        let expectedNames = Set(shapes.map(\.name))
-        let modelPrefixes = reservedTensorPrefixes.subtracting([Self.optimizerPrefix, "training."])
-        for name in file.tensors.keys.sorted()
-        where modelPrefixes.contains(where: { name.hasPrefix($0) }) && !expectedNames.contains(name) {
-            throw .unexpectedTensor(name, because: architecture)
-        }
         return Decoded(values: values,
-                       optimizer: try decodeOptimizer(file, reader: reader, expectedNames: expectedNames, versionFour: versionFour),
+                       optimizer: try decodeOptimizer(file, reader: reader, versionFour: versionFour),
                        training: try decodeTraining(file, reader: reader, versionFour: versionFour))
     }
 
+    /// Checks the names and shapes of a file's tensors (from its header, before any is
+    /// read): every parameter present in its shape, no other tensor under a parameter's
+    /// prefix, and every optimizer tensor named `optimizer.{buffer}.{parameter}` in that
+    /// parameter's shape. Throws what `decode` would for them.
+    /// - Complexity: O(*t* log *t*) for *t* tensors.
+    func checkShapes(_ found: [String: [Int]]) throws(CheckpointError) {
+        for expected in shapes {
+            guard let shape = found[expected.name] else { throw .missingTensor(expected.name) }
+            guard shape == expected.shape else {
+                var because = architecture
+                if let hint = shapeHint(expected, shape) { because += " (\(hint))" }
+                throw .shapeMismatch(tensor: expected.name, shape: shape, expected: expected.shape, because: because)
+            }
+        }
+        let expected = Dictionary(uniqueKeysWithValues: shapes.map { ($0.name, $0.shape) })
+        let modelPrefixes = reservedTensorPrefixes.subtracting([Self.optimizerPrefix, "training."])
+        for name in found.keys.sorted() where modelPrefixes.contains(where: { name.hasPrefix($0) }) && expected[name] == nil {
+            throw .unexpectedTensor(name, because: architecture)
+        }
+        for name in found.keys.sorted() where name.hasPrefix(Self.optimizerPrefix) {
+            let rest = name.dropFirst(Self.optimizerPrefix.count)
+            guard let dot = rest.firstIndex(of: "."), let shape = expected[String(rest[rest.index(after: dot)...])] else {
+                throw .unexpectedTensor(name, because: "optimizer tensors are named optimizer.{buffer}.{parameter}")
+            }
+            let parameter = String(rest[rest.index(after: dot)...])
+            guard found[name] == shape else {
+                throw .shapeMismatch(tensor: name, shape: found[name]!, expected: shape,
+                                     because: "it must have the shape of \(parameter)")
+            }
+        }
+    }
+
     /// Optimizer state: every buffer has one tensor per parameter, in its shape.
-    private func decodeOptimizer(_ file: SafeTensors, reader: MetadataReader, expectedNames: Set<String>, versionFour: Bool)
+    private func decodeOptimizer(_ file: SafeTensors, reader: MetadataReader, versionFour: Bool)
         throws(CheckpointError) -> OptimizerState? {
         let optimizerTensors = file.tensors.keys.filter { $0.hasPrefix(Self.optimizerPrefix) }.sorted()
         guard file.metadata["optimizer"] != nil else {
@@ -149,12 +171,9 @@ struct CheckpointCodec {
         }
         let stepCount = try reader.integer("optimizer_step", in: 0...Checkpoint.maximumCount)
         var bufferNames: Set<String> = []
-        for tensorName in optimizerTensors {
+        for tensorName in optimizerTensors {   // named optimizer.{buffer}.{parameter}: checkShapes
             let rest = tensorName.dropFirst(Self.optimizerPrefix.count)
-            guard let dot = rest.firstIndex(of: "."), expectedNames.contains(String(rest[rest.index(after: dot)...])) else {
-                throw .unexpectedTensor(tensorName, because: "optimizer tensors are named optimizer.{buffer}.{parameter}")
-            }
-            bufferNames.insert(String(rest[..<dot]))
+            bufferNames.insert(String(rest.prefix { $0 != "." }))
         }
         var buffers: [String: [Float]] = [:]
         for buffer in bufferNames.sorted() {
@@ -162,10 +181,6 @@ struct CheckpointCodec {
             for parameter in shapes {
                 let tensorName = "\(Self.optimizerPrefix)\(buffer).\(parameter.name)"
                 guard let tensor = file.tensors[tensorName] else { throw .missingTensor(tensorName) }
-                guard tensor.shape == parameter.shape else {
-                    throw .shapeMismatch(tensor: tensorName, shape: tensor.shape, expected: parameter.shape,
-                                         because: "it must have the shape of \(parameter.name)")
-                }
                 guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: tensorName) }
                 flat += tensor.values
             }

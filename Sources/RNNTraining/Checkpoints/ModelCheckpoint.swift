@@ -114,13 +114,45 @@ public struct ModelCheckpoint<Model: SequenceModel> {
 
     /// Reads the checkpoint at `path`; throws `SafeTensorsError` for an unreadable or
     /// malformed file, `CheckpointError` for one that is not a checkpoint of this model type.
-    public static func read(path: String) throws -> ModelCheckpoint {
-        try ModelCheckpoint(try SafeTensors.read(path: path))
+    ///
+    /// The header is read first: the configuration, and every tensor of the model and the
+    /// optimizer checked by name and shape against it, before any tensor is read; then
+    /// those tensors and the extra tensors `keepingExtra` chooses (nil: all), if together
+    /// they fit in `byteBudget` bytes (by default the machine's physical memory). An extra
+    /// tensor not kept is not read, so a file with a giant one costs nothing to load.
+    /// - Complexity: O(*n*) for *n* bytes of the tensors read.
+    public static func read(path: String, byteBudget: Int = SafeTensors.defaultByteBudget,
+                            keepingExtra: ((_ name: String) -> Bool)? = nil) throws -> ModelCheckpoint {
+        let header = try SafeTensors.readHeader(path: path)
+        var codec: CheckpointCodec?
+        if let (configuration, _) = try? Self.configuration(header.metadata) {
+            codec = Self.codec(configuration)
+            try codec!.checkShapes(header.shapes)
+        }
+        return try ModelCheckpoint(try SafeTensors.read(path: path, byteBudget: byteBudget) { name, _ in
+            codec?.isReserved(tensor: name) ?? false || (keepingExtra?(name) ?? true)
+        })
     }
 
     /// The checkpoint in `file`, validated completely before the model is built.
     public init(_ file: SafeTensors) throws(CheckpointError) {
-        let reader = MetadataReader(metadata: file.metadata)
+        let (configuration, version) = try Self.configuration(file.metadata)
+        let codec = Self.codec(configuration)
+        let decoded = try codec.decode(file, versionFour: version >= 4)   // every tensor checked before the model is built
+        var rng = SeededRandom(seed: 0)
+        let model = Model(configuration, using: &rng)
+        model.parameters.load(decoded.values, shapes: configuration.parameterShapes)
+        let reserved = Self.reservedKeys(configuration).subtracting(version >= 4 ? [] : CheckpointCodec.versionFourKeys)
+        self.init(model: model, optimizer: decoded.optimizer, training: decoded.training,
+                  metadata: file.metadata.filter { !reserved.contains($0.key) },
+                  tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })
+    }
+
+    /// The configuration and format version of a checkpoint with `metadata`: its format,
+    /// version and architecture checked.
+    static func configuration(_ metadata: [String: String]) throws(CheckpointError)
+        -> (configuration: Model.Configuration, version: Int) {
+        let reader = MetadataReader(metadata: metadata)
         let format = try reader.string("format")
         guard format == Self.format else { throw .unsupportedFormat(format, expected: Self.format) }
         let version = try reader.integer("format_version", in: 1...Int.max)
@@ -135,23 +167,15 @@ public struct ModelCheckpoint<Model: SequenceModel> {
             configuration = try reader.json(Self.configurationKey, Model.Configuration.self,
                                         what: "the configuration of a \(Model.Configuration.architecture) model")
             if let problem = configuration.problem {
-                throw .invalidMetadata(key: Self.configurationKey, value: file.metadata[Self.configurationKey]!,
+                throw .invalidMetadata(key: Self.configurationKey, value: metadata[Self.configurationKey]!,
                                        expected: "a configuration a model can be built from (\(problem))")
             }
         } else {
             guard let old = Model.Configuration.self as? any VersionThreeConfiguration.Type else {
                 throw .unsupportedVersion(version, newest: Self.formatVersion)   // no such file of this model was written
             }
-            configuration = try old.init(metadata: file.metadata) as! Model.Configuration
+            configuration = try old.init(metadata: metadata) as! Model.Configuration
         }
-        let codec = Self.codec(configuration)
-        let decoded = try codec.decode(file, versionFour: version >= 4)   // every tensor checked before the model is built
-        var rng = SeededRandom(seed: 0)
-        let model = Model(configuration, using: &rng)
-        model.parameters.load(decoded.values, shapes: configuration.parameterShapes)
-        let reserved = Self.reservedKeys(configuration).subtracting(version >= 4 ? [] : CheckpointCodec.versionFourKeys)
-        self.init(model: model, optimizer: decoded.optimizer, training: decoded.training,
-                  metadata: file.metadata.filter { !reserved.contains($0.key) },
-                  tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })
+        return (configuration, version)
     }
 }

@@ -47,6 +47,9 @@ struct History {
     private(set) var rows: [Row] = []
 
     static let csvHeader = "step,epoch,train_loss,val_loss,tokens_per_second,learning_rate"
+    /// What every tensor charrnn keeps in a checkpoint besides the model's, the
+    /// optimizer's and the training state's begins with (the gradient tracker's too).
+    static let tensorPrefix = "history."
     static let tensorNames = ["history.step", "history.epoch", "history.train_loss", "history.val_loss",
                               "history.tokens_per_second", "history.learning_rate"]
 
