@@ -14,8 +14,10 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Training stopped by Ctrl-C after saving; the process exits with 130 (128 + SIGINT),
-/// the shell convention for "interrupted".
+/// Training stopped by a signal after saving (or sampling by Ctrl-C); the process exits
+/// with 128 + the signal's number, the shell convention: 130 for Ctrl-C (SIGINT), 143 for
+/// SIGTERM, 138 for SIGUSR1.
 struct Interrupted: Error {
-    var exitCode: Int32 { 130 }
+    var signal: Int32 = SIGINT
+    var exitCode: Int32 { 128 + signal }
 }

@@ -7,6 +7,9 @@ import Musl
 
 /// Set by the SIGINT handler; the training loop checks it after every step.
 private let interruptRequested = Atomic<Bool>(false)
+/// The first signal that asked a single process's training to stop (0: none yet, or one
+/// the distributed handler took).
+private let stopSignal = Atomic<Int32>(0)
 /// What the handler says; set by `install` before the handler can run.
 nonisolated(unsafe) private var interruptMessage: StaticString = ""
 
@@ -15,10 +18,26 @@ nonisolated(unsafe) private var interruptMessage: StaticString = ""
 /// checkpoint on disk is still safe: checkpoints are written to a temporary file and
 /// renamed into place).
 private func handleInterrupt(_ number: Int32) {
+    _ = stopSignal.compareExchange(expected: 0, desired: number, ordering: .relaxed)
     interruptRequested.store(true, ordering: .relaxed)
     let message = interruptMessage
     _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
     _ = signal(SIGINT, SIG_DFL)
+}
+
+/// The SIGTERM/SIGUSR1 handler of a single process's training: what a scheduler sends
+/// before it kills a job (SLURM, Kubernetes, systemd; SLURM's `--signal` and some spot
+/// reclaim notices send SIGUSR1 as the early warning). Sets the flag and says so once;
+/// it stays installed, so a second signal while the checkpoint is saved changes nothing
+/// (and a SIGKILL cannot leave a damaged file: a save renames a complete temporary file
+/// into place).
+private func handleScheduledStop(_ number: Int32) {
+    interruptRequested.store(true, ordering: .relaxed)
+    guard stopSignal.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged else { return }
+    let message: StaticString = number == SIGTERM
+        ? "\ncharrnn: SIGTERM: finishing the current step and saving the checkpoint\n"
+        : "\ncharrnn: SIGUSR1: finishing the current step and saving the checkpoint\n"
+    _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
 }
 
 /// Set when SIGTERM (and SIGINT, SIGUSR1) should stop training gracefully, as in a
@@ -37,8 +56,8 @@ private func handleTermination(_ number: Int32) {
     _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
 }
 
-/// Graceful Ctrl-C for training: after `install()`, SIGINT sets `requested` instead of
-/// killing the process.
+/// Graceful Ctrl-C for training: after `install()`, SIGINT (and for training SIGTERM and
+/// SIGUSR1) sets `requested` instead of killing the process.
 ///
 /// **Where SIGINT is delivered.** oneDNN's JIT sgemm kernels (Debian's 2.6.3, and upstream
 /// until uxlfoundation/oneDNN#4855, 2026; the report is #4845) point `rsp` at a heap
@@ -81,13 +100,38 @@ enum InterruptHandler {
     }
 
     /// Training's handler (the step finishes and the checkpoint is saved); `message` is
-    /// what a Ctrl-C prints on stderr.
-    static func install(message: StaticString = "\ncharrnn: Ctrl-C: finishing the current step and saving the checkpoint (press Ctrl-C again to quit at once)\n") {
+    /// what a Ctrl-C prints on stderr. `scheduledStops`: SIGTERM and SIGUSR1 stop it the
+    /// same way (training); otherwise they keep their default action (sampling simply ends).
+    static func install(message: StaticString = "\ncharrnn: Ctrl-C: finishing the current step and saving the checkpoint (press Ctrl-C again to quit at once)\n",
+                        scheduledStops: Bool = false) {
         interruptMessage = message
         interruptRequested.store(false, ordering: .relaxed)
+        stopSignal.store(0, ordering: .relaxed)
+        takesScheduledStops = scheduledStops
         _ = signal(SIGINT, handleInterrupt)
         if stopsOnTermination.load(ordering: .relaxed) {
             for number in [SIGINT, SIGTERM, SIGUSR1] { _ = signal(number, handleTermination) }
+        } else if scheduledStops {
+            for number in [SIGTERM, SIGUSR1] { _ = signal(number, handleScheduledStop) }
+        }
+    }
+
+    /// Whether the installed handler takes SIGTERM and SIGUSR1 in a single process.
+    nonisolated(unsafe) private static var takesScheduledStops = false
+
+    /// The signal that asked to stop: SIGINT, SIGTERM or SIGUSR1 (SIGINT when none was
+    /// recorded, as for a distributed rank, which `mpirun` stops on Ctrl-C).
+    static var signalNumber: Int32 {
+        let number = stopSignal.load(ordering: .relaxed)
+        return number == 0 ? SIGINT : number
+    }
+
+    /// "Ctrl-C", "SIGTERM" or "SIGUSR1": what stopped the run, for its last note.
+    static var signalName: String {
+        switch signalNumber {
+        case SIGTERM: return "SIGTERM"
+        case SIGUSR1: return "SIGUSR1"
+        default: return "Ctrl-C"
         }
     }
 
@@ -103,7 +147,7 @@ enum InterruptHandler {
 
     static func uninstall() {
         _ = signal(SIGINT, SIG_DFL)
-        if stopsOnTermination.load(ordering: .relaxed) {
+        if stopsOnTermination.load(ordering: .relaxed) || takesScheduledStops {
             _ = signal(SIGTERM, SIG_DFL)
             _ = signal(SIGUSR1, SIG_DFL)
         }

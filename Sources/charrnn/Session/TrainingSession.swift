@@ -211,7 +211,7 @@ final class TrainingSession {
             progress.lastValidationLoss = Double(last)
         }
         printHeader()
-        InterruptHandler.install()
+        InterruptHandler.install(scheduledStops: true)
         defer { InterruptHandler.uninstall() }
 
         let started = now()
@@ -246,8 +246,9 @@ final class TrainingSession {
                     if lastSavedStep != step { try save() }
                     try writeReports()
                     progress.clear()
-                    if isRoot { Console.note("interrupted at step \(Format.count(step)) (epoch \(epoch + 1)); saved \(config.checkpointPath). Continue with: charrnn train --resume \(config.checkpointPath)") }
-                    throw Interrupted()
+                    let by = cluster == nil && InterruptHandler.signalNumber != SIGINT ? " by \(InterruptHandler.signalName)" : ""
+                    if isRoot { Console.note("interrupted\(by) at step \(Format.count(step)) (epoch \(epoch + 1)); saved \(config.checkpointPath). Continue with: charrnn train --resume \(config.checkpointPath)") }
+                    throw Interrupted(signal: cluster == nil ? InterruptHandler.signalNumber : SIGINT)
                 }
             }
         } catch let error as TrainingError {
