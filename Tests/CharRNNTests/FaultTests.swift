@@ -16,23 +16,6 @@ import Glibc
     static let options = ["--data", "c.txt", "--val-fraction", "0", "--seed", "4", "--hidden-size", "128", "--num-layers", "1",
                           "--seq-length", "16", "--batch-size", "4", "--threads", "1"]
 
-    /// Starts `train`, waits for its first progress line, sends `signal` (`repeats` times,
-    /// a millisecond apart) and returns how it ended.
-    static func signaled(_ arguments: [String], _ signal: Int32, repeats: Int = 1, in dir: String) throws -> ToolProcess.Result {
-        let (process, out, err) = try ToolProcess.start(arguments, in: dir)
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, process.isRunning,
-              !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ") {
-            usleep(5_000)
-        }
-        usleep(50_000)
-        for _ in 0..<repeats {
-            kill(process.processIdentifier, signal)
-            usleep(1_000)
-        }
-        return ToolProcess.finish(process, out, err, timeout: 30)
-    }
-
     /// SIGTERM before the first save: the step finishes, the checkpoint is saved, one line
     /// says so, the exit status is 143; resumed to a later step, the run equals one that
     /// was never stopped, bit for bit. SIGUSR1 (a scheduler's early warning) does the
@@ -41,7 +24,7 @@ import Glibc
     func aSchedulersSignalSavesAndExits(signal: Int32, name: String, status: Int32) throws {
         try withTemporaryDirectory { dir in
             try write(Self.longText, to: "c.txt", in: dir)
-            let r = try Self.signaled(["train"] + Self.options + ["--steps", "100000000", "--checkpoint", "m.safetensors"],
+            let r = try ToolProcess.signaledAfterFirstStep(["train"] + Self.options + ["--steps", "100000000", "--checkpoint", "m.safetensors"],
                                       signal, in: dir)
             #expect(r.status == status && !r.signaled, "\(r)")
             #expect(r.stderr.contains("charrnn: \(name): finishing the current step and saving the checkpoint"), "\(r)")
@@ -69,7 +52,7 @@ import Glibc
     @Test func repeatedSignalsDoNotDamageTheSave() throws {
         try withTemporaryDirectory { dir in
             try write(Self.longText, to: "c.txt", in: dir)
-            let r = try Self.signaled(["train"] + Self.options + ["--steps", "100000000", "--checkpoint", "m.safetensors"],
+            let r = try ToolProcess.signaledAfterFirstStep(["train"] + Self.options + ["--steps", "100000000", "--checkpoint", "m.safetensors"],
                                       SIGTERM, repeats: 3, in: dir)
             #expect(r.status == 143 && !r.signaled, "\(r)")
             #expect(r.stderr.components(separatedBy: "finishing the current step").count == 2, "\(r)")

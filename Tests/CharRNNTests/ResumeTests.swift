@@ -129,15 +129,7 @@ import Glibc
     /// Runs charrnn with `arguments`, waits for its first progress line, presses Ctrl-C and
     /// returns how it ended.
     static func interrupted(_ arguments: [String], in dir: String) throws -> ToolProcess.Result {
-        let (process, out, err) = try ToolProcess.start(arguments, in: dir)
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, process.isRunning,
-              !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ") {
-            usleep(5_000)
-        }
-        usleep(50_000)
-        kill(process.processIdentifier, SIGINT)
-        return ToolProcess.finish(process, out, err, timeout: 30)
+        try ToolProcess.signaledAfterFirstStep(arguments, SIGINT, in: dir)
     }
 
     /// Ctrl-C finishes the step, saves the checkpoint, says how to resume, exits 130.

@@ -114,6 +114,25 @@ public enum ToolProcess {
         return (process, out, err)
     }
 
+    /// Starts `tool arguments` in `directory`, waits for its first progress line on stderr
+    /// (`"  step "`; at most 30 s), sends `signal` `repeats` times a millisecond apart, and
+    /// returns how it ended.
+    public static func signaledAfterFirstStep(_ arguments: [String], _ signal: Int32, repeats: Int = 1,
+                                              in directory: String) throws -> Result {
+        let (process, out, err) = try start(arguments, in: directory)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, process.isRunning,
+              !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ") {
+            usleep(5_000)
+        }
+        usleep(50_000)
+        for _ in 0..<repeats {
+            kill(process.processIdentifier, signal)
+            usleep(1_000)
+        }
+        return finish(process, out, err, timeout: 30)
+    }
+
     /// Waits for `process` (killed after `timeout` seconds) and collects its output.
     public static func finish(_ process: Process, _ out: URL, _ err: URL, timeout: Double = 60) -> Result {
         let deadline = Date().addingTimeInterval(timeout)

@@ -62,16 +62,13 @@ extension RecurrentStack {
     /// - Complexity: `O(T·B·G·H²)`: `T` GEMMs `[B, G·H] x [G·H, H]`.
     func walkBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, finalState: FinalStateGradient?)
         -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>) {
-        let H = hiddenSize, gH = gateWidth, activations = workspace.directions[k], needs = kernel.buffers
+        let H = hiddenSize, gH = gateWidth, activations = workspace.directions[k], needs = cellBuffers
         let d = activations.outputGradient.pointer
         let inputSide = needs.gateGradientBlocks > 0 ? workspace.gateGradient.pointer : d
         let hiddenSide = needs.separateHiddenSide ? workspace.hiddenSideGradient.pointer : inputSide
         let ldh = needs.gateGradientBlocks > 0 ? gH : H
         let pass = BackwardPass(
-            steps: T, batchSize: B, hidden: H, states: activations.states[0].pointer,
-            cells: activations.states.count > 1 ? activations.states[1].pointer : nil,
-            gates: activations.gates.count > 0 ? activations.gates.pointer : nil,
-            auxiliary: activations.auxiliary.count > 0 ? activations.auxiliary.pointer : nil,
+            steps: T, batchSize: B, hidden: H, activations: ActivationPointers(activations),
             outputGradient: d, inputSideGradient: inputSide, hiddenSideGradient: hiddenSide,
             cellGradient: workspace.cellGradient.count > 0 ? workspace.cellGradient.pointer : nil,
             initialStateGradients: workspace.initialStateGradient.pointer, finalState: finalState,

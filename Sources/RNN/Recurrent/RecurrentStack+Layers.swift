@@ -49,10 +49,7 @@ extension RecurrentStack {
     func walkForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) {
         let activations = workspace.directions[k], schedule = plan.schedule
         let pass = ForwardPass(
-            batchSize: B, hidden: hiddenSize, states: activations.states[0].pointer,
-            cells: activations.states.count > 1 ? activations.states[1].pointer : nil,
-            gates: activations.gates.count > 0 ? activations.gates.pointer : nil,
-            auxiliary: activations.auxiliary.count > 0 ? activations.auxiliary.pointer : nil,
+            batchSize: B, hidden: hiddenSize, activations: ActivationPointers(activations),
             stepScratch: workspace.stepScratch.count > 0 ? workspace.stepScratch.pointer : nil,
             hiddenBias: hasBias ? w + biasHH[k].offset : nil,
             recurrentWeight: plan.recurrentWeight(k, w + weightHH[k].offset, version: parameters.version, batchSize: B,

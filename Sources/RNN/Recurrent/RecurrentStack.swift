@@ -85,8 +85,9 @@ public class RecurrentStack {
     let biasIH: [TensorSlot]
     let biasHH: [TensorSlot]
 
-    /// The cell's step math.
+    /// The cell's step math, and the buffers it needs.
     let kernel: any CellKernel
+    let cellBuffers: CellBuffers
     /// The activations and scratch of the last forward and backward.
     let workspace: RecurrentWorkspace
     /// The team and the prepared weights the forward reads.
@@ -137,6 +138,7 @@ public class RecurrentStack {
                      "\(cell) stack needs positive sizes, got input \(inputSize), hidden \(hiddenSize), layers \(numLayers)")
         self.cell = cell
         self.kernel = kernel
+        self.cellBuffers = kernel.buffers
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.numLayers = numLayers
@@ -166,8 +168,8 @@ public class RecurrentStack {
 
     /// The sizes of the workspace's buffers for a step of `(T, B)` over the current input.
     func workspaceLayout(T: Int, B: Int) -> WorkspaceLayout {
-        WorkspaceLayout(configuration, inputSize: inputSize, tokenInput: inputIsTokens, steps: T, batchSize: B,
-                        dropout: dropoutActive, bias: hasBias)
+        WorkspaceLayout(configuration, cell: cellBuffers, inputSize: inputSize, tokenInput: inputIsTokens, steps: T,
+                        batchSize: B, dropout: dropoutActive, bias: hasBias)
     }
 
     /// `G·H`, the width of the stacked gate blocks.

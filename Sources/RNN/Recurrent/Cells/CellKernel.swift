@@ -43,7 +43,7 @@ extension CellKernel {
 
 /// The buffers a cell needs beyond a layer-direction's `h` states and output gradient,
 /// in blocks of `H` floats per row: what `WorkspaceLayout` sizes for it.
-struct CellBuffers {
+struct CellBuffers: Equatable {
     /// Activated gates kept per step, `[T*B, gateBlocks·H]` per layer-direction (0: the
     /// projection goes into the `h` rows).
     var gateBlocks = 0
@@ -67,18 +67,13 @@ struct CellBuffers {
 }
 
 /// What a cell's forward step reads and writes for one layer-direction, fixed for the
-/// walk over its steps: the layer-direction's buffers as row-block pointers and the
-/// prepared recurrent weight.
+/// walk over its steps: the layer-direction's activations (the gates holding the input
+/// projections, which the steps activate), the step scratch and the prepared recurrent
+/// weight.
 struct ForwardPass {
     let batchSize: Int
     let hidden: Int
-    /// `h` `[(T+1)*B, H]`, the initial state first; the LSTM's `c` likewise.
-    let states: UnsafeMutablePointer<Float>
-    let cells: UnsafeMutablePointer<Float>?
-    /// `[T*B, G·H]`: the input projections, which the step turns into activated gates.
-    let gates: UnsafeMutablePointer<Float>?
-    /// `[T*B, H]` the cell keeps (`CellBuffers.keepsAuxiliary`).
-    let auxiliary: UnsafeMutablePointer<Float>?
+    let activations: ActivationPointers
     /// `[B, stepScratchBlocks·H]`.
     let stepScratch: UnsafeMutablePointer<Float>?
     /// `b_hh` `[G·H]`, when the stack has biases.
@@ -90,7 +85,7 @@ struct ForwardPass {
     /// `c[rows, units] += h_{t-1} W_hhᵀ` over `share` (`c` `[B, G·H]` at row 0).
     @inline(__always)
     func accumulateRecurrentProduct(step t: Int, into c: UnsafeMutablePointer<Float>, share: StepShare) {
-        schedule.accumulateGateProducts(states + t * batchSize * hidden, ldx: hidden, depth: hidden, recurrentWeight,
+        schedule.accumulateGateProducts(activations.states + t * batchSize * hidden, ldx: hidden, depth: hidden, recurrentWeight,
                                         into: c, share: share)
     }
 }
@@ -100,10 +95,8 @@ struct BackwardPass {
     let steps: Int
     let batchSize: Int
     let hidden: Int
-    let states: UnsafeMutablePointer<Float>
-    let cells: UnsafeMutablePointer<Float>?
-    let gates: UnsafeMutablePointer<Float>?
-    let auxiliary: UnsafeMutablePointer<Float>?
+    /// The activations of the forward (its gates activated).
+    let activations: ActivationPointers
     /// d(loss)/d(h) `[T*B, H]`, every carry added as the walk comes to it.
     let outputGradient: UnsafeMutablePointer<Float>
     /// The gate gradients `[T*B, G·H]` of the input side and of the hidden side (the same

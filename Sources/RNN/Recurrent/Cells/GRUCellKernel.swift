@@ -24,7 +24,7 @@ struct GRUCellKernel: CellKernel {
 
     func forwardStep(_ t: Int, _ share: StepShare, _ pass: ForwardPass) {
         let (B, H) = (pass.batchSize, pass.hidden), G = 3 * H, rows = share.rows, units = share.units
-        let h = pass.states, a = pass.gates!, hn = pass.auxiliary!, s = pass.stepScratch!
+        let h = pass.activations.states, a = pass.activations.gates!, hn = pass.activations.auxiliary!, s = pass.stepScratch!
         pass.profiler.measure(.forwardRecurrence) {
             // The hidden side of these rows and units: b_hh + h W_hhᵀ.
             for b in rows {
@@ -61,8 +61,8 @@ struct GRUCellKernel: CellKernel {
             if t == 0 { previous.update(repeating: 0, count: B * H) }
             // Per unit: dn = dh·(1−z)·(1−n²), dr = dn·hn·r(1−r), dz = dh·(h_prev − n)·z(1−z);
             // the hidden side's n block is dn·r; dh_prev += dh·z (vectorized C kernel).
-            GateKernels.gruBackwardStep(gates: pass.gates! + t * B * G, hiddenN: pass.auxiliary! + t * B * H,
-                                        previousStates: pass.states + t * B * H, outputGradient: pass.outputGradient + t * B * H,
+            GateKernels.gruBackwardStep(gates: pass.activations.gates! + t * B * G, hiddenN: pass.activations.auxiliary! + t * B * H,
+                                        previousStates: pass.activations.states + t * B * H, outputGradient: pass.outputGradient + t * B * H,
                                         inputSideGradient: pass.inputSideGradient + t * B * G,
                                         hiddenSideGradient: pass.hiddenSideGradient + t * B * G, previousStateGradient: previous,
                                         rows: B, hidden: H)

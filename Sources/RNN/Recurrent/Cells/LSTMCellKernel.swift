@@ -21,12 +21,12 @@ struct LSTMCellKernel: CellKernel {
 
     func forwardStep(_ t: Int, _ share: StepShare, _ pass: ForwardPass) {
         let (B, H) = (pass.batchSize, pass.hidden), G = 4 * H, rows = share.rows, units = share.units
-        let at = pass.gates! + t * B * G
+        let at = pass.activations.gates! + t * B * G
         pass.profiler.measure(.forwardRecurrence) { pass.accumulateRecurrentProduct(step: t, into: at, share: share) }
         pass.profiler.measure(.elementwise) {
             // i, f, o = σ, g = tanh; c' = f c + i g; h' = o tanh(c') (vectorized C kernel).
-            let c = pass.cells!, cp = c + t * B * H, cn = c + (t + 1) * B * H
-            let tct = pass.auxiliary! + t * B * H, hn = pass.states + (t + 1) * B * H
+            let c = pass.activations.cells!, cp = c + t * B * H, cn = c + (t + 1) * B * H
+            let tct = pass.activations.auxiliary! + t * B * H, hn = pass.activations.states + (t + 1) * B * H
             if units.count == H {
                 let r = rows.lowerBound
                 GateKernels.lstmForwardStep(gates: at + r * G, previousCells: cp + r * H, nextCells: cn + r * H,
@@ -53,8 +53,8 @@ struct LSTMCellKernel: CellKernel {
         pass.profiler.measure(.elementwise) {
             // Per unit: dc̃ = dc + dh·o·(1 − tanh²c); di = dc̃·g·i(1−i), df = dc̃·c_prev·f(1−f),
             // dg = dc̃·i·(1−g²), do = dh·tanh c·o(1−o); dc ← dc̃·f (vectorized C kernel).
-            GateKernels.lstmBackwardStep(gates: pass.gates! + t * B * G, previousCells: pass.cells! + t * B * H,
-                                         tanhCells: pass.auxiliary! + t * B * H, outputGradient: pass.outputGradient + t * B * H,
+            GateKernels.lstmBackwardStep(gates: pass.activations.gates! + t * B * G, previousCells: pass.activations.cells! + t * B * H,
+                                         tanhCells: pass.activations.auxiliary! + t * B * H, outputGradient: pass.outputGradient + t * B * H,
                                          gateGradient: pass.inputSideGradient + t * B * G, cellGradient: dc, rows: B, hidden: H)
         }
     }

@@ -17,7 +17,7 @@ struct VanillaCellKernel: CellKernel {
     /// `A_t += h_{t-1} W_hhᵀ`, then `h_t = act(A_t)` in place.
     func forwardStep(_ t: Int, _ share: StepShare, _ pass: ForwardPass) {
         let (B, H) = (pass.batchSize, pass.hidden), rows = share.rows, units = share.units
-        let block = pass.states + (t + 1) * B * H
+        let block = pass.activations.states + (t + 1) * B * H
         pass.profiler.measure(.forwardRecurrence) { pass.accumulateRecurrentProduct(step: t, into: block, share: share) }
         pass.profiler.measure(.elementwise) {
             if units.count == H { nonlinearity.apply(block + rows.lowerBound * H, count: rows.count * H) }
@@ -29,7 +29,7 @@ struct VanillaCellKernel: CellKernel {
     func backwardStep(_ t: Int, _ pass: BackwardPass, previous: UnsafeMutablePointer<Float>) {
         let (B, H) = (pass.batchSize, pass.hidden)
         pass.profiler.measure(.elementwise) {
-            nonlinearity.multiplyByDerivative(pass.outputGradient + t * B * H, output: pass.states + (t + 1) * B * H,
+            nonlinearity.multiplyByDerivative(pass.outputGradient + t * B * H, output: pass.activations.states + (t + 1) * B * H,
                                               count: B * H)
         }
     }

@@ -17,3 +17,22 @@ final class DirectionActivations {
     /// The floats of its buffers.
     var heldFloats: Int { (states + [gates, auxiliary, outputGradient]).reduce(0) { $0 + $1.heldFloats } }
 }
+
+/// A layer-direction's activations as pointers to their first rows, for a walk over its
+/// steps (nil: a buffer its cell does not keep).
+struct ActivationPointers {
+    /// `h` `[(T+1)*B, H]`, the initial state first; the LSTM's `c` likewise.
+    let states: UnsafeMutablePointer<Float>
+    let cells: UnsafeMutablePointer<Float>?
+    /// `[T*B, G·H]`: the input projections, then the activated gates.
+    let gates: UnsafeMutablePointer<Float>?
+    /// `[T*B, H]` the cell keeps (`CellBuffers.keepsAuxiliary`).
+    let auxiliary: UnsafeMutablePointer<Float>?
+
+    init(_ activations: DirectionActivations) {
+        states = activations.states[0].pointer
+        cells = activations.states.count > 1 ? activations.states[1].pointer : nil
+        gates = activations.gates.count > 0 ? activations.gates.pointer : nil
+        auxiliary = activations.auxiliary.count > 0 ? activations.auxiliary.pointer : nil
+    }
+}

@@ -37,6 +37,10 @@ final class RecurrentWorkspace {
     let reverseInputGradient = FloatBuffer()
     let layerInputGradient = FloatBuffer()
 
+    /// The layouts the buffers were last sized for (a loop over one shape skips the sizing).
+    private var forwardLayout: WorkspaceLayout?
+    private var backwardLayout: WorkspaceLayout?
+
     init(layers: Int, directions: Int, stateParts: Int) {
         self.directions = (0..<(layers * directions)).map { _ in DirectionActivations(stateParts: stateParts) }
         layerDropouts = (1..<max(layers, 1)).map { DropoutSite(site: $0) }
@@ -50,12 +54,17 @@ final class RecurrentWorkspace {
     /// accumulates into before `backward`. Dropout masks are sized as they are drawn.
     /// - Complexity: O(U·T·B·H) for the zeroing; allocates only when a buffer grows.
     func prepareForward(_ layout: WorkspaceLayout) {
+        defer {
+            for direction in directions { direction.outputGradient.zero() }
+            topOutputGradient.zero()
+        }
+        guard layout != forwardLayout else { return }
+        forwardLayout = layout
         for direction in directions {
             for part in direction.states { part.resize(layout.statePart) }
             direction.gates.resize(layout.gates)
             direction.auxiliary.resize(layout.auxiliary)
             direction.outputGradient.resize(layout.outputGradient)
-            direction.outputGradient.zero()
         }
         denseInput.resize(layout.denseInput)
         stepScratch.resize(layout.stepScratch)
@@ -65,11 +74,12 @@ final class RecurrentWorkspace {
             reversedInputs[k].resize(layout.reversedInput(layer: k))
         }
         topOutputGradient.resize(layout.topOutputGradient)
-        topOutputGradient.zero()
     }
 
     /// Sizes the backward's results and scratch for `layout`'s shape.
     func prepareBackward(_ layout: WorkspaceLayout) {
+        guard layout != backwardLayout else { return }
+        backwardLayout = layout
         initialStateGradient.resize(layout.initialStateGradient)
         inputGradient.resize(layout.inputGradient)
         tokenWeightGradient.resize(layout.tokenWeightGradient)

@@ -6,7 +6,7 @@
 ///
 /// Sizes are in floats. `U = L·D` layer-directions, `rows = T·B`, `W = D·H` (a layer's
 /// output width), `I` the stack's input width (a vocabulary for tokens).
-struct WorkspaceLayout {
+struct WorkspaceLayout: Equatable {
     let configuration: RecurrentConfiguration
     let cell: CellBuffers
     let inputSize: Int
@@ -17,10 +17,12 @@ struct WorkspaceLayout {
     let dropout: Bool
     let bias: Bool
 
-    init(_ configuration: RecurrentConfiguration, inputSize: Int, tokenInput: Bool, steps: Int, batchSize: Int,
-         dropout: Bool, bias: Bool) {
+    /// The layout for a stack of `configuration` whose cell needs `cell` (by default what
+    /// the configuration's cell kernel says).
+    init(_ configuration: RecurrentConfiguration, cell: CellBuffers? = nil, inputSize: Int, tokenInput: Bool, steps: Int,
+         batchSize: Int, dropout: Bool, bias: Bool) {
         self.configuration = configuration
-        self.cell = configuration.cell.kernel(nonlinearity: configuration.nonlinearity).buffers
+        self.cell = cell ?? configuration.cell.kernel(nonlinearity: configuration.nonlinearity).buffers
         (self.inputSize, self.tokenInput, self.steps, self.batchSize) = (inputSize, tokenInput, steps, batchSize)
         self.dropout = dropout && configuration.numLayers > 1
         self.bias = bias
@@ -84,7 +86,9 @@ struct WorkspaceLayout {
     /// Bidirectional: the reverse direction's d(loss)/d(its input) in its row order (the
     /// widest dense layer's), and above layer 0 both directions' summed `[T*B, 2H]`.
     var reverseInputGradient: Int {
-        D == 2 ? rows * ((0..<L).filter(readsDense).map(layerInputSize).max() ?? 0) : 0
+        guard D == 2 else { return 0 }
+        let widest = L > 1 ? max(W, tokenInput ? 0 : inputSize) : (tokenInput ? 0 : inputSize)   // dense layers' inputs
+        return rows * widest
     }
     var layerInputGradient: Int { D == 2 && L > 1 ? rows * W : 0 }
 
