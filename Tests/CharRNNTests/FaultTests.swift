@@ -47,13 +47,14 @@ import Glibc
         }
     }
 
-    /// Three SIGTERMs a millisecond apart (the later ones while the step finishes or the
-    /// checkpoint is written): one save, a checkpoint that reads, no temporary file left.
+    /// Five SIGTERMs a millisecond apart (the later ones while the step finishes, the
+    /// checkpoint is written, or the process ends): one save, exit 143, a checkpoint that
+    /// reads, no temporary file left.
     @Test func repeatedSignalsDoNotDamageTheSave() throws {
         try withTemporaryDirectory { dir in
             try write(Self.longText, to: "c.txt", in: dir)
             let r = try ToolProcess.signaledAfterFirstStep(["train"] + Self.options + ["--steps", "100000000", "--checkpoint", "m.safetensors"],
-                                      SIGTERM, repeats: 3, in: dir)
+                                      SIGTERM, repeats: 5, in: dir)
             #expect(r.status == 143 && !r.signaled, "\(r)")
             #expect(r.stderr.components(separatedBy: "finishing the current step").count == 2, "\(r)")
             #expect(try Checkpoint.read(path: dir + "/m.safetensors").training != nil)

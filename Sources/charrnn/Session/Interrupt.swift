@@ -145,9 +145,15 @@ enum InterruptHandler {
 
     static var requested: Bool { interruptRequested.load(ordering: .relaxed) }
 
+    /// Restores the default actions — except, once a scheduler's signal has stopped the
+    /// run, SIGTERM's and SIGUSR1's: the process is on its way out with 128 + that signal,
+    /// and a repeated signal (schedulers send several) must not end it by the signal
+    /// instead.
     static func uninstall() {
         _ = signal(SIGINT, SIG_DFL)
-        if stopsOnTermination.load(ordering: .relaxed) || takesScheduledStops {
+        let stoppedByScheduler = takesScheduledStops && stopSignal.load(ordering: .relaxed) != 0
+            && stopSignal.load(ordering: .relaxed) != SIGINT
+        if stopsOnTermination.load(ordering: .relaxed) || takesScheduledStops && !stoppedByScheduler {
             _ = signal(SIGTERM, SIG_DFL)
             _ = signal(SIGUSR1, SIG_DFL)
         }
