@@ -24,8 +24,8 @@ import Glibc
     func aSchedulersSignalSavesAndExits(signal: Int32, name: String, status: Int32) throws {
         try withTemporaryDirectory { dir in
             try write(Self.longText, to: "c.txt", in: dir)
-            let r = try ToolProcess.signaledAfterFirstStep(["train"] + Self.options + ["--steps", "100000000", "--checkpoint", "m.safetensors"],
-                                      signal, in: dir)
+            let arguments = ["train"] + Self.options + ["--steps", "100000000", "--checkpoint", "m.safetensors"]
+            let r = try ToolProcess.signaledAfterFirstStep(arguments, signal, in: dir)
             #expect(r.status == status && !r.signaled, "\(r)")
             #expect(r.stderr.contains("charrnn: \(name): finishing the current step and saving the checkpoint"), "\(r)")
             #expect(r.stderr.contains("interrupted by \(name) at step"), "\(r)")
@@ -53,8 +53,8 @@ import Glibc
     @Test func repeatedSignalsDoNotDamageTheSave() throws {
         try withTemporaryDirectory { dir in
             try write(Self.longText, to: "c.txt", in: dir)
-            let r = try ToolProcess.signaledAfterFirstStep(["train"] + Self.options + ["--steps", "100000000", "--checkpoint", "m.safetensors"],
-                                      SIGTERM, repeats: 5, in: dir)
+            let arguments = ["train"] + Self.options + ["--steps", "100000000", "--checkpoint", "m.safetensors"]
+            let r = try ToolProcess.signaledAfterFirstStep(arguments, SIGTERM, repeats: 5, in: dir)
             #expect(r.status == 143 && !r.signaled, "\(r)")
             #expect(r.stderr.components(separatedBy: "finishing the current step").count == 2, "\(r)")
             #expect(try Checkpoint.read(path: dir + "/m.safetensors").training != nil)
