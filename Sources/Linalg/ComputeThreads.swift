@@ -29,9 +29,8 @@ public enum ComputeThreads {
     /// Runs `body` with the GEMMs that the calling thread starts single-threaded, as the
     /// batch split's workers need: oneDNN's count for this thread is 1 inside and restored
     /// after (other threads keep theirs); OpenBLAS's process-wide count is set to 1 and
-    /// **left so**, because raising it again wakes its idle threads, which then spin
-    /// (measured on 2 cores: 20–30% of the machine in `sched_yield`, a split step slower
-    /// than an unsplit one). Both are set whatever the backend, so that OpenBLAS's
+    /// **left so**, because raising it again wakes its idle threads, which then spin and
+    /// make a split step slower than an unsplit one. Both are set whatever the backend, so that OpenBLAS's
     /// level-1 routines (`axpy` over a weight's gradient) do not fork inside a worker.
     /// - Complexity: O(1) besides `body`.
     public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {

@@ -5,12 +5,12 @@ import _RNNKernels
 /// widest registers a kernel variant has (AVX-512: 16 lanes), with no memory traffic, on
 /// `threads` threads at once. No GEMM can exceed it; the benchmark reports every rate
 /// as a percentage of it, beside each GEMM backend's own peak.
-public enum FMAPeak {
+package enum FMAPeak {
     /// GFLOP/s of `threads` threads each running the FMA loop of `variant` (default: the
     /// best the processor supports): the best of `repeats` rounds of about `seconds` each,
     /// after one untimed round.
     /// - Complexity: about `(repeats + 1) · seconds` of wall time.
-    public static func measure(threads: Int, variant: KernelVariant = .bestSupported, repeats: Int = 3,
+    package static func measure(threads: Int, variant: KernelVariant = .bestSupported, repeats: Int = 3,
                                seconds: Double = 0.05) -> Double {
         precondition(threads >= 1, "FMAPeak needs at least one thread, got \(threads)")
         let clock = ContinuousClock()

@@ -8,8 +8,8 @@ import Synchronization
 /// Both compute the same products up to float rounding (the order of the k-sums differs).
 /// What differs is speed: OpenBLAS 0.3.21 (Debian) runs its Haswell (AVX2) kernels on an
 /// AVX-512 CPU where the environment sets `OPENBLAS_CORETYPE=Haswell`, while oneDNN's JIT
-/// uses AVX-512 (measured on an AMD EPYC Zen 5, one core: 1.5–2.2x OpenBLAS on the
-/// recurrent layers' shapes); on an AVX2 CPU the two are level. `.automatic` therefore
+/// uses AVX-512 and runs the recurrent layers' shapes faster (docs/performance.md); on an
+/// AVX2 CPU the two are level. `.automatic` therefore
 /// picks oneDNN exactly when oneDNN dispatches AVX-512 code (`dnnl_get_effective_cpu_isa`
 /// is AVX-512 core or above, which `DNNL_MAX_CPU_ISA=AVX2` lowers) and OpenBLAS otherwise,
 /// so that a CPU without AVX-512 runs as before. A rule from the ISA, not a timing at

@@ -5,13 +5,13 @@ nonisolated(unsafe) private var readSink: Float = 0
 
 /// The measured speed of reading a buffer again and again — the bound of a step that
 /// reads its weights once, such as one sequence's inference step.
-public enum ReadBandwidth {
+package enum ReadBandwidth {
     /// Bytes per second that each of `threads` threads reads, all at once, each from its
     /// own buffer of `bytes` (so a buffer that fits a core's cache is read from there, as
     /// a thread's share of the weights is between steps): the best of 5 rounds of about
     /// 200 MB per thread, in the best kernel variant's vector loads.
     /// - Complexity: about 1 GB read per thread.
-    public static func measure(bytes: Int, threads: Int = 1) -> Double {
+    package static func measure(bytes: Int, threads: Int = 1) -> Double {
         precondition(threads >= 1, "ReadBandwidth needs at least one thread, got \(threads)")
         let count = max(bytes / 4, 1024)
         let buffers = (0..<threads).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: count) }

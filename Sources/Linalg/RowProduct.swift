@@ -5,9 +5,8 @@ import _RNNKernels
 /// reading the matrix once: `y[j] += Σ_i x[i] · w[i·ldw + j]` for `j < n`.
 ///
 /// A C kernel in `KernelVariant`'s variants: the columns in blocks of 8 vector registers
-/// that stay in registers over the whole sum, so `w` is read once (measured on an Intel
-/// Xeon with AVX-512, a `[256, 1024]` matrix held in L2: 90 GB/s, against 28 in the
-/// baseline variant). Each `y[j]` is the same chain of multiply-adds in the order of `i`
+/// that stay in registers over the whole sum, so `w` is read once, at close to the
+/// cache's bandwidth (`bench --inference` reports it against the measured one). Each `y[j]` is the same chain of multiply-adds in the order of `i`
 /// wherever its column falls, so a thread's slice of the columns gives the bits of the
 /// whole product.
 public enum RowProduct {

@@ -10,17 +10,9 @@ public enum BatchSplit {
     /// about 0.1 ms), as the tutorial's, or when oneDNN runs the GEMMs and one layer's
     /// recurrent weights `W_hh` reach `largeRecurrentWeightBytes` (8 MiB).
     ///
-    /// Measured on 2 cores, the split against the backend's 2 threads inside each GEMM:
-    /// - OpenBLAS (AMD EPYC Zen 3, alternating rounds of one process, 2 s apart so that
-    ///   OpenBLAS's idle threads have stopped spinning): 1.98x (H 128), 1.23x (H 256),
-    ///   1.03x (3 layers), 1.12x (H 512), 1.09x (H 1024) for the vanilla RNN; 1.00–1.04x
-    ///   for the LSTM at H 256–1024. Never clearly slower, so the hidden size does not
-    ///   matter; fewer rows per worker make each worker repack the recurrent weights for
-    ///   less work, hence the floor (measured with 2 workers only).
-    /// - oneDNN (AMD EPYC Zen 5, AVX-512, best of 2 alternating runs each): 1.00–1.29x for
-    ///   every cell at H 128–512 (3 layers included), but at H 1024 0.99x (rnn, W_hh
-    ///   4 MiB), 0.91x (gru, 12 MiB) and 0.86x (lstm, 16 MiB): each worker streams the
-    ///   whole `W_hh` every step, while oneDNN's two threads each stream half of it.
+    /// The split pays where each worker's share of a step is a whole, independent step;
+    /// it loses where every worker must stream a large `W_hh` that the backend's own
+    /// threads would split between them (the measurements are in the body).
     ///
     /// - Parameters:
     ///   - flopsPerStep: the step's training FLOPs (`tokens × FLOPs per token`).
@@ -28,6 +20,17 @@ public enum BatchSplit {
     ///   - backend: the GEMM backend the step runs on.
     public static func recommendedWorkers(threads: Int, batchSize: Int, flopsPerStep: Double,
                                           recurrentWeights: Int = 0, backend: GEMMBackend = GEMM.backend) -> Int {
+        // Measured on 2 cores, the split against the backend's 2 threads inside each GEMM:
+        // - OpenBLAS (AMD EPYC Zen 3, alternating rounds of one process, 2 s apart so that
+        //   OpenBLAS's idle threads have stopped spinning): 1.98x (H 128), 1.23x (H 256),
+        //   1.03x (3 layers), 1.12x (H 512), 1.09x (H 1024) for the vanilla RNN; 1.00–1.04x
+        //   for the LSTM at H 256–1024. Never clearly slower, so the hidden size does not
+        //   matter; fewer rows per worker make each worker repack the recurrent weights for
+        //   less work, hence the floor (measured with 2 workers only).
+        // - oneDNN (AMD EPYC Zen 5, AVX-512, best of 2 alternating runs each): 1.00–1.29x for
+        //   every cell at H 128–512 (3 layers included), but at H 1024 0.99x (rnn, W_hh
+        //   4 MiB), 0.91x (gru, 12 MiB) and 0.86x (lstm, 16 MiB): each worker streams the
+        //   whole `W_hh` every step, while oneDNN's two threads each stream half of it.
         let workers = min(threads, batchSize / minimumRowsPerWorker)
         guard workers > 1 else { return 1 }
         if backend == .oneDNN && recurrentWeights * MemoryLayout<Float>.size >= largeRecurrentWeightBytes { return 1 }

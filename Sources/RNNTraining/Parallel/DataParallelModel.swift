@@ -7,9 +7,8 @@ import Linalg
 /// batch's sequences with single-threaded GEMMs, and the slices' gradients are summed
 /// into `model.parameters.gradients`, weighted by how many targets each slice counts.
 ///
-/// Why: the per-step GEMMs `[B, H] x [H, G·H]` are too small for OpenBLAS to use two
-/// threads well (measured on 2 cores below H = 1024: 54–73% of the 2-thread peak, against
-/// 66–92% of the 1-thread peak on one), and the elementwise work, the softmax and the
+/// Why: the per-step GEMMs `[B, H] x [H, G·H]` are too small for a GEMM library to use
+/// two threads well (docs/performance.md has the figures), and the elementwise work, the softmax and the
 /// gather stay on one thread. Splitting the batch instead gives each core a whole,
 /// independent training step: one fork and one join per step, nothing shared but the
 /// read-only parameters.
@@ -34,8 +33,8 @@ import Linalg
 /// `ComputeThreads.singleThreaded`, which sets oneDNN's thread count for that worker's
 /// thread alone (restored after the step) and OpenBLAS's process-wide count to 1, **left
 /// so**: OpenBLAS has no per-thread control, and raising its count after every step would
-/// cost a core (its idle threads wake and spin: measured, 20–30% of the machine's time in
-/// `sched_yield`, and the split step slower than an unsplit one).
+/// cost a core (its idle threads wake and spin in `sched_yield`, and the split step runs
+/// slower than an unsplit one).
 /// - Complexity: per step, the model's `O(T·B·(G·H·(I + H·L) + H·O))` split over the
 ///   workers, plus `O(P·W)` to copy the `P` parameters into `W` replicas and sum their
 ///   gradients. Allocates only when `B` or `T` changes (buffers are resized to fit).
