@@ -10,15 +10,15 @@ import RNNTraining
 var rng = SeededRandom(seed: 1)
 let (symbols, batchSize, maxLength) = (4, 32, 8)
 
-/// A padded batch: sequence b has 3...8 tokens; its label is its first token.
-@MainActor func makeBatch() -> ManyToOneModel.Batch {
+/// A batch of 32 sequences of 3...8 tokens, each labelled with its first token (padded
+/// and laid out time-major by the batch's initializer).
+@MainActor func makeBatch() throws -> ManyToOneModel.Batch {
     let lengths = (0..<batchSize).map { _ in 3 + rng.index(below: maxLength - 2) }
-    var tokens = [Int32](repeating: -1, count: maxLength * batchSize)   // time-major, -1 = padding
-    for b in 0..<batchSize { for t in 0..<lengths[b] { tokens[t * batchSize + b] = Int32(rng.index(below: symbols)) } }
-    return .init(input: .tokens(tokens), labels: (0..<batchSize).map { tokens[$0] }, batchSize: batchSize, lengths: lengths)
+    let sequences = lengths.map { n in (0..<n).map { _ in rng.index(below: symbols) } }
+    return try ManyToOneModel.Batch(sequences: sequences, labels: sequences.map { $0[0] })
 }
 
-let train = BatchList((0..<10).map { _ in makeBatch() }), test = BatchList((0..<4).map { _ in makeBatch() })
+let train = BatchList(try (0..<10).map { _ in try makeBatch() }), test = BatchList(try (0..<4).map { _ in try makeBatch() })
 let model = ManyToOneModel(.init(inputSize: symbols, outputSize: symbols, recurrent: .init(cell: .gru, hiddenSize: 24)),
                            using: &rng)
 let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.01), workers: 2, clipNorm: 5)

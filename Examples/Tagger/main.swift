@@ -12,25 +12,21 @@ import RNNTraining
 var rng = SeededRandom(seed: 3)
 let (symbols, batchSize, maxLength) = (10, 32, 12)
 
-/// A padded batch: sequence b has 4...12 digits; the tag of a digit is 1 when it is
-/// greater than both its neighbours (the ends compare with their one neighbour).
-@MainActor func makeBatch() -> ManyToManyModel.Batch {
+/// A batch of 32 sequences of 4...12 digits; the tag of a digit is 1 when it is greater
+/// than both its neighbours (the ends compare with their one neighbour).
+@MainActor func makeBatch() throws -> ManyToManyModel.Batch {
     let lengths = (0..<batchSize).map { _ in 4 + rng.index(below: maxLength - 3) }
-    var tokens = [Int32](repeating: -1, count: maxLength * batchSize)    // time-major, -1 = padding
-    var tags = [Int32](repeating: -1, count: maxLength * batchSize)      // -1 = not counted
-    for b in 0..<batchSize {
-        let n = lengths[b]
-        let digits = (0..<n).map { _ in Int32(rng.index(below: symbols)) }
-        for t in 0..<n {
-            tokens[t * batchSize + b] = digits[t]
-            let left = t > 0 ? digits[t - 1] : -1, right = t < n - 1 ? digits[t + 1] : -1
-            tags[t * batchSize + b] = digits[t] > left && digits[t] > right ? 1 : 0
+    let sequences = lengths.map { n in (0..<n).map { _ in rng.index(below: symbols) } }
+    let tags = sequences.map { digits in
+        digits.indices.map { t in
+            let left = t > 0 ? digits[t - 1] : -1, right = t < digits.count - 1 ? digits[t + 1] : -1
+            return digits[t] > left && digits[t] > right ? 1 : 0
         }
     }
-    return .init(input: .tokens(tokens), targets: tags, batchSize: batchSize, lengths: lengths)
+    return try ManyToManyModel.Batch(sequences: sequences, targets: tags)
 }
 
-let train = BatchList((0..<16).map { _ in makeBatch() }), test = BatchList((0..<4).map { _ in makeBatch() })
+let train = BatchList(try (0..<16).map { _ in try makeBatch() }), test = BatchList(try (0..<4).map { _ in try makeBatch() })
 let model = ManyToManyModel(.init(inputSize: symbols, outputSize: 2,
                                   recurrent: .init(cell: .gru, hiddenSize: 32, bidirectional: true)), using: &rng)
 let trainer = Trainer(model: model, optimizer: AdamW(learningRate: 0.01, weightDecay: 0.01), workers: 2, clipNorm: 5)

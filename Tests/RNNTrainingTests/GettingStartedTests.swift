@@ -8,14 +8,14 @@ struct RNNTrainingGettingStartedTests {
     @Test func theArticleTrainsSavesResumesAndEvaluates() throws {
         var rng = SeededRandom(seed: 1)
         let (symbols, B, T) = (4, 32, 8)
-        func makeBatch(_ rng: inout SeededRandom) -> ManyToOneModel.Batch {
+        // B sequences of 3...T tokens, each labelled with its first token; the batch pads them.
+        func makeBatch(_ rng: inout SeededRandom) throws -> ManyToOneModel.Batch {
             let lengths = (0..<B).map { _ in 3 + rng.index(below: T - 2) }
-            var tokens = [Int32](repeating: -1, count: T * B)          // -1: padding
-            for b in 0..<B { for t in 0..<lengths[b] { tokens[t * B + b] = Int32(rng.index(below: symbols)) } }
-            return .init(input: .tokens(tokens), labels: (0..<B).map { tokens[$0] }, batchSize: B, lengths: lengths)
+            let sequences = lengths.map { n in (0..<n).map { _ in rng.index(below: symbols) } }
+            return try ManyToOneModel.Batch(sequences: sequences, labels: sequences.map { $0[0] })
         }
-        let train = BatchList((0..<10).map { _ in makeBatch(&rng) })
-        let test = BatchList((0..<4).map { _ in makeBatch(&rng) })
+        let train = BatchList(try (0..<10).map { _ in try makeBatch(&rng) })
+        let test = BatchList(try (0..<4).map { _ in try makeBatch(&rng) })
 
         let model = ManyToOneModel(.init(inputSize: symbols, outputSize: symbols,
                                          recurrent: .init(cell: .gru, hiddenSize: 24)), using: &rng)
