@@ -28,8 +28,8 @@ import Linalg
 /// **allocates nothing** once the sampler exists (prime allocates its time-major tokens;
 /// on a team, each of a step's runs boxes its closure: `WorkerTeam.run`).
 ///
-/// To use several cores, give the model a team (`model.team = WorkerTeam(size: 2)`) and
-/// run the sampler inside `ComputeThreads.singleThreaded`: one sequence's steps then
+/// To use several cores, run the sampler inside `model.withThreads(2) { ... }` (a team on
+/// the model, the GEMMs single-threaded around it): one sequence's steps then
 /// split by hidden units (each thread reads its share of the weights
 /// from its own cache; each generated token's step is the single thread's, bit for bit,
 /// while a prime of several tokens may round differently in its GEMMs), as do a batch's

@@ -42,6 +42,24 @@ public final class ManyToManyModel: SequenceModel {
         didSet { (rnn.team, fc.team) = (team, team) }
     }
 
+    /// Runs `body` with this model's evaluation and sampling split across `threads`
+    /// threads, and puts everything back after: a team of that size on the model (its
+    /// previous `team` restored) and the GEMMs single-threaded around it
+    /// (`ComputeThreads.singleThreaded`), as a team needs. One thread runs `body` as it is.
+    ///
+    /// ```swift
+    /// let loss = model.withThreads(2) { model.meanLoss(over: streams).loss }
+    /// ```
+    /// - Complexity: `body`'s, plus starting and stopping `threads - 1` threads.
+    public func withThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        precondition(threads >= 1, "withThreads needs at least one thread, got \(threads)")
+        guard threads > 1 else { return try body() }
+        let previous = team
+        team = WorkerTeam(size: threads)
+        defer { team = previous }
+        return try ComputeThreads.singleThreaded(body)
+    }
+
     /// The sizes: `inputSize` (tokens or vector width), `outputSize` classes, and the stack
     /// (`Codable`: one JSON object in a checkpoint).
     public typealias Configuration = StackWithOutputConfiguration<EveryStep>

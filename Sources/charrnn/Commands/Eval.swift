@@ -54,10 +54,9 @@ extension CharRNN {
             guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: parts, seqLength: Self.chunkLength, partialChunks: true) else {
                 throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable \(name)")); evaluation needs at least 2 (one to read, one to predict)")
             }
-            let team = runtime.inferenceTeam()
-            ck.model.team = team
+            let threads = ComputeThreads.count
             let started = now()
-            let (loss, count) = ComputeThreads.singleThreaded { ck.model.meanLoss(over: streams) }
+            let (loss, count) = ck.model.withThreads(threads) { ck.model.meanLoss(over: streams) }
             let seconds = now() - started
             guard loss.isFinite else {
                 throw CLIError("the model's loss on '\(data)' is not finite (\(loss)): the checkpoint's weights are out of range (too large, or damaged); use another checkpoint or retrain")
@@ -70,7 +69,7 @@ extension CharRNN {
                 perplexity      \(String(format: "%.4f", exp(loss)))
 
                 """)
-            Console.note("evaluated in \(Format.duration(seconds)) (\(Format.rate(Double(count) / max(seconds, 1e-9))) \(short)s/s, \(Format.plural(team?.size ?? 1, "thread")))")
+            Console.note("evaluated in \(Format.duration(seconds)) (\(Format.rate(Double(count) / max(seconds, 1e-9))) \(short)s/s, \(Format.plural(threads, "thread")))")
         }
     }
 }

@@ -101,9 +101,7 @@ extension CharRNN {
             stream?.write(Array(kept.utf8))
             InterruptHandler.install(message: "\ncharrnn: Ctrl-C: stopping the sample (press Ctrl-C again to quit at once)\n")
             defer { InterruptHandler.uninstall() }
-            let team = runtime.inferenceTeam()
-            ck.model.team = team
-            let samples = try ComputeThreads.singleThreaded { try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
+            let samples = try ck.model.withThreads(ComputeThreads.count) { try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
                 .generate(prime: tokens, primeEndsInSpace: kept.last?.isWhitespace == true, length: length, temperature: temperature, topK: topK, rngs: &rngs,
                           onPrimed: {
                               guard !quiet else { return }

@@ -38,16 +38,6 @@ struct RuntimeOptions: ParsableArguments {
         }
         ComputeThreads.count = min(threads, processors)
     }
-
-    /// The threads that eval and sample split each step across (`ManyToManyModel.team`:
-    /// the stack's steps and the output layer's rows): `ComputeThreads.count` of them, nil for
-    /// one. Run the model inside
-    /// `ComputeThreads.singleThreaded` then, so that the GEMMs outside the team's runs
-    /// (the loss) start no library threads to compete with it.
-    func inferenceTeam() -> WorkerTeam? {
-        let n = ComputeThreads.count
-        return n > 1 ? WorkerTeam(size: n) : nil
-    }
 }
 
 /// `--skip-unknown`, for subcommands that encode text with a checkpoint's vocabulary.
