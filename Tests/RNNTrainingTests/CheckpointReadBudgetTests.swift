@@ -57,3 +57,22 @@ struct CheckpointReadBudgetTests {
         }
     }
 }
+
+/// Reading one kind of checkpoint with the other kind's reader names the right reader.
+struct CheckpointKindTests {
+    @Test func theWrongReaderNamesTheRightOne() throws {
+        var rng = SeededRandom(seed: 4)
+        let vocabulary = Vocabulary(text: "abc")
+        let model = ManyToManyModel(.init(inputSize: 3, outputSize: 3, recurrent: .init(cell: .rnn, hiddenSize: 4)), using: &rng)
+        try withTemporaryFile { path in
+            try ModelCheckpoint(model: model).write(path: path)
+            #expect {
+                try Checkpoint.read(path: path)
+            } throws: { "\($0)".contains("read it with ModelCheckpoint<Model>.read") }
+            try Checkpoint(model: model, vocabulary: vocabulary).write(path: path)
+            #expect {
+                try ModelCheckpoint<ManyToManyModel>.read(path: path)
+            } throws: { "\($0)".contains("read it with Checkpoint.read") }
+        }
+    }
+}

@@ -28,7 +28,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unsupportedFormat(let f, let expected):
+            let readers = [Checkpoint.format: "Checkpoint.read (a character model and its vocabulary, as charrnn writes it)",
+                           "swift-rnn.model": "ModelCheckpoint<Model>.read (any model, without a vocabulary)"]
             return "the file's format is '\(f)', not '\(expected)'; it is not a checkpoint of this kind"
+                + (readers[f].map { "; read it with \($0)" } ?? "")
         case .unsupportedVersion(let v, let newest):
             return "the checkpoint has format_version \(v); this program reads up to version \(newest) (update swift-rnn)"
         case .missingMetadata(let key):
