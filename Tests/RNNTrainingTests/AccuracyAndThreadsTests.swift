@@ -60,3 +60,21 @@ struct AccuracyAndThreadsTests {
         #expect(model.team == nil)
     }
 }
+
+/// A text too short for its streams says why and how much it needs.
+struct TokenStreamsErrorTests {
+    @Test func aShortTextSaysWhatItNeeds() throws {
+        let tokens = TokenSequence([Int32](repeating: 1, count: 100))
+        #expect(throws: TokenStreamsError(tokens: 100, batchSize: 4, seqLength: 32, partialChunks: false)) {
+            try TokenStreams.cutting(tokens, batchSize: 4, seqLength: 32, partialChunks: false)
+        }
+        let error = TokenStreamsError(tokens: 100, batchSize: 4, seqLength: 32, partialChunks: false)
+        #expect(error.tokensNeeded == 129)
+        #expect(error.description == "100 tokens cut into 4 streams leave each stream 24 inputs, too few for a chunk of 32 steps; give at least 129 tokens, or a smaller batchSize or seqLength")
+        // 129 tokens are enough, and give one chunk.
+        let enough = try TokenStreams.cutting(TokenSequence([Int32](repeating: 1, count: 129)), batchSize: 4, seqLength: 32,
+                                              partialChunks: false)
+        #expect(enough.chunkCount == 1)
+        #expect(throws: TokenStreamsError.self) { try TokenStreams.cutting(tokens, batchSize: 0, seqLength: 1, partialChunks: true) }
+    }
+}

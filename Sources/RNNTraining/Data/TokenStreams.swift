@@ -33,6 +33,22 @@ public struct TokenStreams: BatchSource, Sendable {
         if streamLength < (partialChunks ? 1 : seqLength) { return nil }
     }
 
+    /// The streams of `tokens`, or an error that says why the text cannot be cut so (and
+    /// how many tokens it would need): what `init?` does, for data a caller hands in.
+    ///
+    /// ```swift
+    /// let streams = try TokenStreams.cutting(tokens, batchSize: 32, seqLength: 64, partialChunks: false)
+    /// ```
+    public static func cutting(_ tokens: TokenSequence, batchSize: Int, seqLength: Int, partialChunks: Bool)
+        throws(TokenStreamsError) -> TokenStreams {
+        guard batchSize > 0 && seqLength > 0,
+              let streams = TokenStreams(tokens: tokens, batchSize: batchSize, seqLength: seqLength, partialChunks: partialChunks)
+        else {
+            throw TokenStreamsError(tokens: tokens.count, batchSize: batchSize, seqLength: seqLength, partialChunks: partialChunks)
+        }
+        return streams
+    }
+
     /// Number of chunks (steps) in one pass.
     public var chunkCount: Int {
         partialChunks ? (streamLength + seqLength - 1) / seqLength : streamLength / seqLength
@@ -64,5 +80,29 @@ public struct TokenStreams: BatchSource, Sendable {
                 }
             }
         }
+    }
+}
+
+/// Why a token sequence cannot be cut into streams (`TokenStreams.cutting`).
+public struct TokenStreamsError: Error, Equatable, CustomStringConvertible {
+    public let tokens: Int
+    public let batchSize: Int
+    public let seqLength: Int
+    public let partialChunks: Bool
+
+    public init(tokens: Int, batchSize: Int, seqLength: Int, partialChunks: Bool) {
+        (self.tokens, self.batchSize, self.seqLength, self.partialChunks) = (tokens, batchSize, seqLength, partialChunks)
+    }
+
+    /// The fewest tokens that give every stream one step (`partialChunks`) or one whole
+    /// chunk: each of the `batchSize` streams needs its inputs, and the last one's target.
+    public var tokensNeeded: Int { batchSize * (partialChunks ? 1 : seqLength) + 1 }
+
+    public var description: String {
+        guard batchSize > 0 && seqLength > 0 else {
+            return "batchSize (\(batchSize)) and seqLength (\(seqLength)) must be positive"
+        }
+        let what = partialChunks ? "one step" : "a chunk of \(seqLength) steps"
+        return "\(tokens) tokens cut into \(batchSize) streams leave each stream \(tokens > 1 ? (tokens - 1) / batchSize : 0) inputs, too few for \(what); give at least \(tokensNeeded) tokens, or a smaller batchSize\(partialChunks ? "" : " or seqLength")"
     }
 }
