@@ -6,9 +6,9 @@ import _RNNKernels
 ///
 /// A C kernel in `KernelVariant`'s variants: the columns in blocks of 8 vector registers
 /// that stay in registers over the whole sum, so `w` is read once, at close to the
-/// cache's bandwidth (`bench --inference` reports it against the measured one). Each `y[j]` is the same chain of multiply-adds in the order of `i`
-/// wherever its column falls, so a thread's slice of the columns gives the bits of the
-/// whole product.
+/// cache's bandwidth (`bench --inference` reports it against the measured one). Each
+/// `y[j]` is the same chain of multiply-adds in the order of `i` wherever its column
+/// falls, so a thread's slice of the columns gives the bits of the whole product.
 public enum RowProduct {
     /// `y[0..<n] += x[0..<k] · w[k, 0..<n]` with row stride `ldw ≥ n`; separate buffers.
     /// - Complexity: `O(k·n)`, one read of the `k × n` block.
