@@ -195,14 +195,8 @@ public struct Checkpoint {
     /// - Complexity: O(*n*) for *n* bytes of the tensors read.
     public static func read(path: String, byteBudget: Int = SafeTensors.defaultByteBudget,
                             keepingExtra: ((_ name: String) -> Bool)? = nil) throws -> Checkpoint {
-        let header = try SafeTensors.readHeader(path: path)
-        var codec: CheckpointCodec?
-        if let parsed = try? Self.parse(header.metadata) {
-            codec = parsed.codec
-            try codec!.checkShapes(header.shapes)
-        }
-        return try Checkpoint(try SafeTensors.read(path: path, byteBudget: byteBudget) { name, _ in
-            codec?.isReserved(tensor: name) ?? false || (keepingExtra?(name) ?? true)
+        try Checkpoint(try CheckpointCodec.readFile(path: path, byteBudget: byteBudget, keepingExtra: keepingExtra) {
+            (try? parse($0))?.codec
         })
     }
 

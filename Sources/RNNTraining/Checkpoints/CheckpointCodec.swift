@@ -116,6 +116,22 @@ struct CheckpointCodec {
                        training: try decodeTraining(file, reader: reader, versionFour: versionFour))
     }
 
+    /// The file at `path` as both checkpoint readers read it: the header alone first; the
+    /// codec `codecFor` makes from its metadata (nil: metadata a checkpoint's initializer
+    /// will refuse) checks every model and optimizer tensor's name and shape; then the
+    /// reserved tensors and the extra ones `keepingExtra` keeps (nil: all) are read, if
+    /// their bytes fit in `byteBudget` — nothing is allocated before that.
+    /// - Complexity: O(*n*) for *n* bytes of the tensors read.
+    static func readFile(path: String, byteBudget: Int, keepingExtra: ((_ name: String) -> Bool)?,
+                         codecFor: ([String: String]) -> CheckpointCodec?) throws -> SafeTensors {
+        let header = try SafeTensors.readHeader(path: path)
+        let codec = codecFor(header.metadata)
+        try codec?.checkShapes(header.shapes)
+        return try SafeTensors.read(path: path, byteBudget: byteBudget) { name, _ in
+            codec?.isReserved(tensor: name) ?? false || (keepingExtra?(name) ?? true)
+        }
+    }
+
     /// Checks the names and shapes of a file's tensors (from its header, before any is
     /// read): every parameter present in its shape, no other tensor under a parameter's
     /// prefix, and every optimizer tensor named `optimizer.{buffer}.{parameter}` in that

@@ -123,14 +123,8 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     /// - Complexity: O(*n*) for *n* bytes of the tensors read.
     public static func read(path: String, byteBudget: Int = SafeTensors.defaultByteBudget,
                             keepingExtra: ((_ name: String) -> Bool)? = nil) throws -> ModelCheckpoint {
-        let header = try SafeTensors.readHeader(path: path)
-        var codec: CheckpointCodec?
-        if let (configuration, _) = try? Self.configuration(header.metadata) {
-            codec = Self.codec(configuration)
-            try codec!.checkShapes(header.shapes)
-        }
-        return try ModelCheckpoint(try SafeTensors.read(path: path, byteBudget: byteBudget) { name, _ in
-            codec?.isReserved(tensor: name) ?? false || (keepingExtra?(name) ?? true)
+        try ModelCheckpoint(try CheckpointCodec.readFile(path: path, byteBudget: byteBudget, keepingExtra: keepingExtra) {
+            (try? configuration($0)).map { codec($0.configuration) }
         })
     }
 

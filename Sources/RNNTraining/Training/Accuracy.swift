@@ -3,13 +3,12 @@ import RNN
 extension ManyToOneModel {
     /// The fraction of `source`'s sequences (one epoch) whose predicted class is their
     /// label, over the labels that count (not `-1`), and that count; NaN and 0 when none.
+    /// Batches follow each other as in `meanLoss(over:)`.
     /// - Complexity: one forward pass per batch.
     public func accuracy<Source: BatchSource>(over source: Source, epoch: Int = 0) -> (accuracy: Double, count: Int)
     where Source.Batch == Batch {
-        var batch = Batch()
         var right = 0, count = 0
-        for index in 0..<source.batchesPerEpoch {
-            source.fill(index, epoch: epoch, into: &batch)
+        forEachBatch(of: source, epoch: epoch) { batch in
             for (predicted, label) in zip(predict(batch), batch.labels) where label >= 0 {
                 count += 1
                 if predicted == label { right += 1 }
@@ -23,23 +22,14 @@ extension ManyToManyModel {
     /// The fraction of `source`'s counted targets (one epoch; not `-1`) whose most likely
     /// class is the target — a tagger's per-token accuracy, a language model's top-1 next
     /// token — carrying the state from batch to batch when the source continues its
-    /// sequences; NaN and 0 when none count.
+    /// sequences, as `meanLoss(over:)` does; NaN and 0 when none count.
     /// - Complexity: one forward pass per batch, plus O(T·B·O) for the arg-maxes.
     public func accuracy<Source: BatchSource>(over source: Source, epoch: Int = 0) -> (accuracy: Double, count: Int)
     where Source.Batch == Batch {
-        let carry = source.continuesSequences && carriesState
-        var batch = Batch()
-        var state: [Float]? = nil
         var right = 0, count = 0
-        for index in 0..<source.batchesPerEpoch {
-            source.fill(index, epoch: epoch, into: &batch)
-            let logits = forward(batch.input, batchSize: batch.batchSize, initialState: carry ? state : batch.initialState,
+        forEachBatch(of: source, epoch: epoch) { batch in
+            let logits = forward(batch.input, batchSize: batch.batchSize, initialState: batch.initialState,
                                  lengths: batch.lengths)
-            if carry {
-                var next = state ?? []
-                finalState(into: &next)
-                state = next
-            }
             let O = logits.cols
             logits.storage.withUnsafeBufferPointer { z in
                 for (row, target) in batch.targets.enumerated() where target >= 0 {

@@ -205,25 +205,37 @@ extension SequenceModel {
     /// sequences (no gradients). Returns NaN and 0 when nothing is counted.
     public func meanLoss<Source: BatchSource>(over source: Source, epoch: Int = 0) -> (loss: Double, count: Int)
     where Source.Batch == Batch {
+        var total = 0.0, count = 0
+        forEachBatch(of: source, epoch: epoch) { batch in
+            let n = batch.countedTargets
+            total += loss(batch) * Double(n)
+            count += n
+        }
+        return (count > 0 ? total / Double(count) : .nan, count)
+    }
+
+    /// Calls `evaluate` with each batch of one epoch of `source`, in order; when the source
+    /// continues its sequences and the model carries a state, each batch starts from the
+    /// state the previous one ended in (its `initialState` set). `evaluate` runs the
+    /// model's forward pass on the batch (no gradients). What `meanLoss` and the accuracy
+    /// helpers walk.
+    /// - Complexity: `source`'s fills plus `evaluate`'s work, one batch at a time.
+    func forEachBatch<Source: BatchSource>(of source: Source, epoch: Int, _ evaluate: (Batch) -> Void)
+    where Source.Batch == Batch {
         let carry = source.continuesSequences && carriesState
         var batch = Batch()
         var state: [Float]? = nil
-        var total = 0.0, count = 0
         for index in 0..<source.batchesPerEpoch {
             source.fill(index, epoch: epoch, into: &batch)
             if carry { batch.initialState = state }
-            let n = batch.countedTargets
-            let loss = self.loss(batch)
+            evaluate(batch)
             if carry {
-                var next = state ?? []
+                var next = state ?? []   // refilled in place: the batch lets go of its copy first
                 state = nil
                 batch.initialState = nil
                 finalState(into: &next)
                 state = next
             }
-            total += loss * Double(n)
-            count += n
         }
-        return (count > 0 ? total / Double(count) : .nan, count)
     }
 }
