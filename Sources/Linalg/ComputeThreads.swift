@@ -62,9 +62,9 @@ public enum ComputeThreads {
     /// The measured sgemm throughput in GFLOP/s (2·n³ per call) of `backend` (default:
     /// the one in use) on `n x n` matrices with `threads` threads: the best of `repeats`
     /// timed calls after a warm-up. The backend and the thread count are restored
-    /// afterwards.
+    /// afterwards. Package access: the bench's yardstick.
     /// - Complexity: O(repeats · n³).
-    public static func measureSgemmPeak(threads: Int, backend: GEMMBackend? = nil, size n: Int = 1024,
+    package static func measureSgemmPeak(threads: Int, backend: GEMMBackend? = nil, size n: Int = 1024,
                                         repeats: Int = 5) -> Double {
         let savedBackend = GEMM.backend
         if let backend { GEMM.select(backend) }

@@ -4,9 +4,11 @@ import Foundation
 import Synchronization
 import _RNNKernels
 
-/// A fixed team of threads for work split finer than a semaphore's round trip allows —
-/// one time step of a single sequence, a few microseconds: the calling thread (rank 0)
+/// A fixed team of threads, the package's one pool of workers: the calling thread (rank 0)
 /// and `size - 1` helpers run `body(rank)` together, and meet at `barrier()` inside it.
+/// Inference splits each time step across a team (work of a few microseconds, finer than a
+/// semaphore's round trip allows); training's batch split (`DataParallelModel`) runs one
+/// replica's whole step per rank on one.
 ///
 /// ```swift
 /// let team = WorkerTeam(size: 2)

@@ -29,8 +29,8 @@ import Linalg
 /// so callers can train through this type whatever `BatchSplit.recommendedWorkers` said.
 /// `Trainer` trains through it.
 ///
-/// The workers need single-threaded GEMMs: each runs its share inside
-/// `ComputeThreads.singleThreaded`, which sets oneDNN's thread count for that worker's
+/// The workers need single-threaded GEMMs: they run on a `WorkerTeam`, whose ranks run
+/// inside `ComputeThreads.singleThreaded`, which sets oneDNN's thread count for that worker's
 /// thread alone (restored after the step) and OpenBLAS's process-wide count to 1, **left
 /// so**: OpenBLAS has no per-thread control, and raising its count after every step would
 /// cost a core (its idle threads wake and spin in `sched_yield`, and the split step runs
@@ -50,10 +50,9 @@ public final class DataParallelModel<Model: SequenceModel> {
     private var workerStates: [[Float]]
     /// One slot per worker for its loss, written from the worker threads.
     private let workerLosses: UnsafeMutablePointer<Double>
-    /// The helper threads (worker 0 is the caller's), made at the first split step.
-    private var pool: WorkerPool?
-    /// What the workers of the running step read (set just before `pool.run()`).
-    private var currentWork: WorkerSet<Model>?
+    /// The worker threads (rank 0 is the caller's), made at the first split step: the
+    /// same `WorkerTeam` that multi-threaded inference runs on.
+    private var team: WorkerTeam?
     /// The batch rows of each active worker in the last step.
     private var slices: [Range<Int>] = []
     private var lastBatchSize = 0
@@ -129,18 +128,11 @@ public final class DataParallelModel<Model: SequenceModel> {
     }
 
     /// Runs each of the `active` (≥ 2) workers' `computeGradients` on its own thread, with
-    /// single-threaded GEMMs (see the type's notes).
+    /// single-threaded GEMMs (see the type's notes); the team's other ranks, if any, idle.
     private func runWorkers(_ active: Int) {
-        let work = WorkerSet(replicas: replicas, batches: workerBatches, losses: SendablePointer(workerLosses))
-        if pool == nil {
-            let job = WorkerJob()
-            job.run = { [unowned self] w in self.currentWork!.run(w) }
-            pool = WorkerPool(count: workerCount) { w in job.run!(w) }
-        }
-        currentWork = work
-        // OpenBLAS's count is process-wide: set it to 1 here, before the helpers start.
-        ComputeThreads.singleThreaded { pool!.run(workers: active) }
-        currentWork = nil
+        if team == nil { team = WorkerTeam(size: workerCount) }
+        let work = WorkerSet(replicas: replicas, batches: workerBatches, losses: workerLosses)
+        team!.run { w in if w < active { work.run(w) } }
     }
 
     /// `model.parameters.gradients = Σ_w (n_w / n) · g_w` with `n_w` the counted targets
@@ -191,30 +183,17 @@ public final class DataParallelModel<Model: SequenceModel> {
 }
 
 /// What the worker threads read: the replicas and their slices, fixed for one step.
-/// Each worker touches only its own replica and slice, so sharing them is safe.
-private struct WorkerSet<Model: SequenceModel>: @unchecked Sendable {
+/// Each worker touches only its own replica, slice and loss slot.
+private struct WorkerSet<Model: SequenceModel> {
     let replicas: [Model]
     let batches: [Model.Batch]
-    let losses: SendablePointer<Double>
+    let losses: UnsafeMutablePointer<Double>
 
-    /// Worker `w`'s `computeGradients` with single-threaded GEMMs on its thread; its mean
-    /// loss goes to `losses[w]`.
+    /// Worker `w`'s `computeGradients` (the team runs it with single-threaded GEMMs); its
+    /// mean loss goes to `losses[w]`.
     func run(_ w: Int) {
-        losses.pointer[w] = ComputeThreads.singleThreaded { replicas[w].computeGradients(batches[w]) }
+        losses[w] = replicas[w].computeGradients(batches[w])
     }
-}
-
-/// What the pool's workers call: set once, when the pool is made. The pool lives inside
-/// the `DataParallelModel` and runs only while its `computeGradients` holds it, so the
-/// closure's unowned reference is always valid when called.
-private final class WorkerJob: @unchecked Sendable {
-    var run: ((Int) -> Void)?
-}
-
-/// A pointer the workers write their own element of.
-private struct SendablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }
 
 extension DataParallelModel where Model == ManyToManyModel {
