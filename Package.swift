@@ -43,9 +43,12 @@ let package = Package(
         // (source attributes, no compiler flags), and the FMA-peak loop.
         .target(name: "_RNNKernels", exclude: ["README.md"]),
         .target(name: "Linalg", dependencies: ["CBLAS", "CDNNL", "_RNNKernels"]),
-        // The safetensors file format alone (read, write, atomic replace, errors): depends on
-        // nothing of ours, so that other Swift projects can use it.
-        .target(name: "SafeTensors"),
+        // Internal, package access only: reading regular files, atomic writes, JSON strings;
+        // shared by SafeTensors and the tools.
+        .target(name: "_FileIO"),
+        // The safetensors file format alone (read, write, errors): depends on nothing of ours
+        // but _FileIO, so that other Swift projects can use it.
+        .target(name: "SafeTensors", dependencies: ["_FileIO"]),
         .target(name: "RNN", dependencies: ["Linalg", "_RNNKernels"]),
         // Training any SequenceModel: the Trainer, the batch split across threads, token
         // streams, checkpoints (on SafeTensors) and the tutorial's example.
@@ -54,7 +57,7 @@ let package = Package(
         .target(name: "RNNDistributed", dependencies: ["CMPI", "RNNTraining", "RNN", "Linalg"]),
         .executableTarget(
             name: "charrnn",
-            dependencies: ["RNN", "RNNTraining", "RNNDistributed", "Linalg", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RNN", "RNNTraining", "RNNDistributed", "Linalg", "SafeTensors", "_FileIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "bench",

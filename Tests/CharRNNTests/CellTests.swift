@@ -23,7 +23,7 @@ import SafeTensors
             #expect(try String(contentsOfFile: dir + "/p.svg", encoding: .utf8).contains("2-layer \(name), 16 hidden"))
 
             // The checkpoint: PyTorch's nn.GRU / nn.LSTM names and gate-stacked shapes, the cell in the metadata.
-            let file = try SafeTensors.read(path: dir + "/m.safetensors")
+            let file = try SafeTensorsFile.read(path: dir + "/m.safetensors")
             let V = Vocabulary(text: text).count, G = cell.gateCount
             #expect(file.metadata["configuration"]?.contains(#""cell":"\#(cell.rawValue)""#) == true)
             #expect(file.tensors["rnn.weight_ih_l0"]?.shape == [G * 16, V])
@@ -80,7 +80,7 @@ import SafeTensors
             let a = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "6", "--checkpoint", "a.safetensors", "--quiet"] + tinyModel, in: dir)
             let b = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "6", "--checkpoint", "b.safetensors", "--quiet", "--cell", "rnn"] + tinyModel, in: dir)
             #expect(a.status == 0 && b.status == 0, "\(a)\n\(b)")
-            let x = try SafeTensors.read(path: dir + "/a.safetensors"), y = try SafeTensors.read(path: dir + "/b.safetensors")
+            let x = try SafeTensorsFile.read(path: dir + "/a.safetensors"), y = try SafeTensorsFile.read(path: dir + "/b.safetensors")
             #expect(x.metadata["configuration"]?.contains(#""cell":"rnn","hiddenSize":16,"nonlinearity":"tanh""#) == true)
             #expect(x.metadata["format_version"] == "4")
             let model = x.tensors.keys.filter { $0.hasPrefix("rnn.") || $0.hasPrefix("fc.") }.sorted()

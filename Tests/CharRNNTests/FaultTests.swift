@@ -38,7 +38,7 @@ import Glibc
             let straight = try ToolProcess.run(["train"] + Self.options + ["--steps", target, "--checkpoint", "s.safetensors", "--quiet"],
                                                in: dir)
             #expect(straight.status == 0, "\(straight)")
-            let a = try SafeTensors.read(path: dir + "/m.safetensors"), b = try SafeTensors.read(path: dir + "/s.safetensors")
+            let a = try SafeTensorsFile.read(path: dir + "/m.safetensors"), b = try SafeTensorsFile.read(path: dir + "/s.safetensors")
             let compared = a.tensors.keys.filter { !$0.hasPrefix("history.") }.sorted()
             #expect(compared.count > 4 && Set(compared) == Set(b.tensors.keys.filter { !$0.hasPrefix("history.") }))
             for key in compared {
@@ -87,7 +87,7 @@ import Glibc
             }
             #expect(peakChildResidentBytes() < 1 << 30, "a child's peak resident set was \(peakChildResidentBytes()) bytes")
             // The resumed run's checkpoint does not keep it.
-            #expect(try SafeTensors.readHeader(path: dir + "/m.safetensors").shapes["junk"] == nil)
+            #expect(try SafeTensorsFile.readHeader(path: dir + "/m.safetensors").shapes["junk"] == nil)
         }
     }
 

@@ -91,8 +91,8 @@ import Glibc
                                                  "--sample-every", "6", "--sample-length", "12", "--threads", String(threads), "--quiet"], in: dir)
             #expect(second.status == 0, "\(second)")
 
-            let a = try SafeTensors.read(path: dir + "/full.safetensors")
-            let b = try SafeTensors.read(path: dir + "/part.safetensors")
+            let a = try SafeTensorsFile.read(path: dir + "/full.safetensors")
+            let b = try SafeTensorsFile.read(path: dir + "/part.safetensors")
             for key in Set(a.metadata.keys).union(b.metadata.keys).sorted() {
                 #expect(a.metadata[key] == b.metadata[key], "metadata '\(key)'")
             }

@@ -25,7 +25,7 @@ import SafeTensors
             let checkpoint = try Checkpoint.read(path: dir + "/w.safetensors")
             guard case .words(let words) = checkpoint.vocabulary else { Issue.record("not a word vocabulary"); return }
             #expect(words.words.prefix(3) == ["<unk>", "<eos>", "the"])
-            #expect(try SafeTensors.read(path: dir + "/w.safetensors").metadata["unit"] == "word")
+            #expect(try SafeTensorsFile.read(path: dir + "/w.safetensors").metadata["unit"] == "word")
 
             let primed = try ToolProcess.run(["sample", "--checkpoint", "w.safetensors", "--prime", "the quick", "--length", "7",
                                                  "--temperature", "0", "--quiet"], in: dir)

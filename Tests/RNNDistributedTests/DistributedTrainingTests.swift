@@ -36,7 +36,7 @@ struct DistributedTrainingTests {
     /// The largest difference of the checkpoints' float tensors (weights, optimizer moments,
     /// carried state), the loss history's timings left out.
     static func tensorDifference(_ a: String, _ b: String) throws -> Float {
-        let x = try SafeTensors.read(path: a), y = try SafeTensors.read(path: b)
+        let x = try SafeTensorsFile.read(path: a), y = try SafeTensorsFile.read(path: b)
         #expect(Set(x.tensors.keys) == Set(y.tensors.keys))
         var worst: Float = 0
         for name in x.tensors.keys where name != "history.tokens_per_second" && !name.hasPrefix("history.") {

@@ -79,7 +79,7 @@ struct BidirectionalModelTests {
         try withTemporaryFile { path in
             try ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
                                 training: trainer.trainingState(rngState: rng.state)).write(path: path)
-            let file = try SafeTensors.read(path: path)
+            let file = try SafeTensorsFile.read(path: path)
             #expect(file.metadata["format_version"] == "4" && file.metadata["configuration"]?.contains(#""bidirectional":true"#) == true)
             let legacy = ModelCheckpoint(model: model).versionThreeSafeTensors
             #expect(legacy.metadata["format_version"] == "3" && legacy.metadata["bidirectional"] == "true")
@@ -123,7 +123,7 @@ struct BidirectionalModelTests {
 
         try withTemporaryFile { path in
             try ModelCheckpoint(model: model).write(path: path)
-            let file = try SafeTensors.read(path: path)
+            let file = try SafeTensorsFile.read(path: path)
             #expect(file.metadata["configuration"]?.contains(#""bidirectionalEncoder":true"#) == true)
             #expect(file.tensors["bridge.weight"]?.shape == [32, 64])
             let legacy = ModelCheckpoint(model: model).versionThreeSafeTensors

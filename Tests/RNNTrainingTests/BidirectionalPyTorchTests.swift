@@ -31,7 +31,7 @@ import ToolTesting
         let logits = model.forward(.dense(x), batchSize: B, lengths: lengths)
         let outputs = model.rnn.outputs.storage, state = model.rnn.finalState()
         let blocks = L * 2, half = blocks * B * H
-        var tensors: [String: SafeTensors.Tensor] = [
+        var tensors: [String: SafeTensorsFile.Tensor] = [
             "input": .init(shape: [T * B, I], values: x.storage),
             "lengths": .init(shape: [B], values: lengths.map(Float.init)),
             "outputs": .init(shape: [T * B, 2 * H], values: outputs),
@@ -43,7 +43,7 @@ import ToolTesting
         try withTemporaryDirectory { dir in
             try ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
                                 training: trainer.trainingState(rngState: rng.state)).write(path: dir + "/m.safetensors")
-            try SafeTensors(tensors: tensors).write(path: dir + "/batch.safetensors")
+            try SafeTensorsFile(tensors: tensors).write(path: dir + "/batch.safetensors")
             let (status, text) = try TorchPython.run("bidirectional_pytorch.py",
                                                      ["m.safetensors", "batch.safetensors", "--export", "t.safetensors"], in: dir)
             #expect(status == 0, "\(text)")
@@ -52,7 +52,7 @@ import ToolTesting
 
             let exported = try ModelCheckpoint<ManyToOneModel>.read(path: dir + "/t.safetensors")
             #expect(exported.model.configuration == model.configuration)
-            let torchLogits = try SafeTensors.read(path: dir + "/t.logits.safetensors").tensors["logits"]!.values
+            let torchLogits = try SafeTensorsFile.read(path: dir + "/t.logits.safetensors").tensors["logits"]!.values
             let mine = exported.model.forward(.dense(x), batchSize: B, lengths: lengths).storage
             let worst = zip(mine, torchLogits).map { abs($0 - $1) }.max()!
             #expect(worst <= 1e-5, "PyTorch's model read back: logits differ by \(worst)")

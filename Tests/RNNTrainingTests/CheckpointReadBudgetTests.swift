@@ -13,19 +13,19 @@ struct CheckpointReadBudgetTests {
 
     @Test func theGenericReaderTakesABudgetAndAChoice() throws {
         try withTemporaryFile { path in
-            try SafeTensors(tensors: ["a": .init(shape: [3], values: [1, 2, 3])], metadata: ["k": "v"]).write(path: path)
+            try SafeTensorsFile(tensors: ["a": .init(shape: [3], values: [1, 2, 3])], metadata: ["k": "v"]).write(path: path)
             try addSparseTensor("junk", shape: Self.giant, to: path)
-            let header = try SafeTensors.readHeader(path: path)
+            let header = try SafeTensorsFile.readHeader(path: path)
             #expect(header.metadata == ["k": "v"] && header.shapes == ["a": [3], "junk": Self.giant])
             // All of it: more than this machine's memory, refused before anything is read.
-            #expect(throws: SafeTensorsError.exceedsByteBudget(bytes: 12 + 4_000_000_000_000, budget: SafeTensors.defaultByteBudget,
+            #expect(throws: SafeTensorsError.exceedsByteBudget(bytes: 12 + 4_000_000_000_000, budget: SafeTensorsFile.defaultByteBudget,
                                                                largest: "junk", largestShape: Self.giant)) {
-                try SafeTensors.read(path: path)
+                try SafeTensorsFile.read(path: path)
             }
-            let chosen = try SafeTensors.read(path: path, byteBudget: 12) { name, _ in name != "junk" }
+            let chosen = try SafeTensorsFile.read(path: path, byteBudget: 12) { name, _ in name != "junk" }
             #expect(chosen.tensors == ["a": .init(shape: [3], values: [1, 2, 3])] && chosen.metadata == ["k": "v"])
             #expect(throws: SafeTensorsError.exceedsByteBudget(bytes: 12, budget: 11, largest: "a", largestShape: [3])) {
-                try SafeTensors.read(path: path, byteBudget: 11) { name, _ in name != "junk" }
+                try SafeTensorsFile.read(path: path, byteBudget: 11) { name, _ in name != "junk" }
             }
         }
     }

@@ -24,13 +24,13 @@ private func trainedModel(layers: Int = 2, hidden: Int = 6, optimizer name: Stri
 private func bits(_ values: some Collection<Float>) -> [UInt32] { values.map(\.bitPattern) }
 
 /// The configuration a format-4 file stores as JSON.
-private func storedConfiguration(_ file: SafeTensors) throws -> ManyToManyModel.Configuration {
+private func storedConfiguration(_ file: SafeTensorsFile) throws -> ManyToManyModel.Configuration {
     try JSONDecoder().decode(ManyToManyModel.Configuration.self, from: Data(try #require(file.metadata["configuration"]).utf8))
 }
 
 /// A checkpoint's file (as format version 4 writes it, or with `legacy` as versions 1–3
 /// did: the configuration as separate keys) with one change, re-read; the error it throws.
-private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after change: (inout SafeTensors) -> Void) -> CheckpointError? {
+private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after change: (inout SafeTensorsFile) -> Void) -> CheckpointError? {
     let (model, vocabulary, optimizer) = trainedModel(cell: cell)
     let checkpoint = Checkpoint(model: model, vocabulary: vocabulary, optimizer: OptimizerState(capturing: optimizer),
                                 training: TrainingState(step: 3, epoch: 0, stepInEpoch: 3, rngState: [1, 2, 3, 4],
@@ -38,7 +38,7 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
     var file = legacy ? checkpoint.versionThreeSafeTensors : checkpoint.safeTensors
     change(&file)
     do {
-        _ = try Checkpoint(SafeTensors(bytes: file.serialized()))
+        _ = try Checkpoint(SafeTensorsFile(bytes: file.serialized()))
         return nil
     } catch let e as CheckpointError {
         return e
@@ -59,7 +59,7 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
             metadata: ["seq_length": "64", "note": "é\n\"quoted\""],
             tensors: ["history.loss": .init(shape: [3], values: [3, 2, 1])])
         let bytes = checkpoint.safeTensors.serialized()
-        let loaded = try Checkpoint(try SafeTensors(bytes: bytes))
+        let loaded = try Checkpoint(try SafeTensorsFile(bytes: bytes))
 
         #expect(loaded.vocabulary == .characters(vocabulary))
         #expect(loaded.initialization == .orthogonal)
@@ -107,7 +107,7 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
         #expect(Checkpoint.hiddenStateShape(cell: cell, numLayers: L, batchSize: B, hiddenSize: H) == file.tensors["training.hidden_state"]?.shape)
 
         let bytes = file.serialized()
-        let loaded = try Checkpoint(try SafeTensors(bytes: bytes))
+        let loaded = try Checkpoint(try SafeTensorsFile(bytes: bytes))
         #expect(loaded.model.rnn.cell == cell && loaded.model.rnn.vanillaNonlinearity == (cell == .rnn ? .tanh : nil))
         #expect(loaded.model.parameters.slots == model.parameters.slots)
         #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
@@ -146,7 +146,7 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
         #expect(file.tensors["embedding.weight"]?.shape == [V, H])
         #expect((file.tensors["fc.weight"] == nil) == tied)
         #expect(file.tensors["rnn.weight_ih_l0"]?.shape == [4 * H, H])
-        let loaded = try Checkpoint(try SafeTensors(bytes: file.serialized()))
+        let loaded = try Checkpoint(try SafeTensorsFile(bytes: file.serialized()))
         #expect(loaded.model.configuration == configuration)
         #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
         let inputs = try vocabulary.encode("hello")
@@ -165,7 +165,7 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
             #expect(file.metadata["unit"] == vocabulary.unit.rawValue && file.metadata["format_version"] == "4")
             #expect(try storedConfiguration(file).inputSize == V)
             #expect(file.metadata["vocabulary"] == (vocabulary == .bytes ? nil : "<unk>\n<eos>\nthe\ncat\nsat\n.\ndog\nran\n!"))
-            let loaded = try Checkpoint(try SafeTensors(bytes: file.serialized()))
+            let loaded = try Checkpoint(try SafeTensorsFile(bytes: file.serialized()))
             #expect(loaded.vocabulary == vocabulary)
         }
         let model = ManyToManyModel(inputSize: words.count, hiddenSize: 4, outputSize: words.count, using: &rng)
@@ -184,7 +184,7 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
         var file = Checkpoint(model: model, vocabulary: vocabulary).versionThreeSafeTensors
         file.metadata["cell"] = nil
         file.metadata["format_version"] = nil
-        let loaded = try Checkpoint(SafeTensors(bytes: file.serialized()))
+        let loaded = try Checkpoint(SafeTensorsFile(bytes: file.serialized()))
         #expect(loaded.model.rnn.cell == .rnn && loaded.model.rnn.vanillaNonlinearity == .relu)
         #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
         #expect(try storedConfiguration(loaded.safeTensors).recurrent == .init(cell: .rnn, hiddenSize: 6, numLayers: 2, nonlinearity: .relu))
@@ -216,7 +216,7 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
     @Test(arguments: ["adam", "sgd", "adagrad", "rmsprop"])
     func optimizerStateResumesExactly(name: String) throws {
         let (model, vocabulary, optimizer) = trainedModel(optimizer: name)
-        let loaded = try Checkpoint(SafeTensors(bytes: Checkpoint(model: model, vocabulary: vocabulary,
+        let loaded = try Checkpoint(SafeTensorsFile(bytes: Checkpoint(model: model, vocabulary: vocabulary,
                                                                   optimizer: OptimizerState(capturing: optimizer)).safeTensors.serialized()))
         let restored = try #require(try loaded.optimizer?.makeOptimizer(for: loaded.model.parameters))
         #expect(restored.name == name && restored.stepCount == 3)
@@ -246,7 +246,7 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
         var header = Array(("{" + entries.joined(separator: ", ") + "}").utf8)
         header += [UInt8](repeating: 0x20, count: 8 - header.count % 8 + 8)
         let bytes = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(header.count) >> (8 * UInt64($0))) } + header + data
-        let loaded = try Checkpoint(try SafeTensors(bytes: bytes))
+        let loaded = try Checkpoint(try SafeTensorsFile(bytes: bytes))
         #expect(loaded.vocabulary == .characters(vocabulary))
         #expect(loaded.model.rnn.cell == .rnn && loaded.model.rnn.vanillaNonlinearity == .relu)
         #expect(bits(loaded.model.parameters.values) == bits(model.parameters.values))
@@ -311,7 +311,7 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
 
     /// The configuration's JSON (format 4): damaged, out of range, or not this vocabulary's.
     @Test func damagedConfigurations() {
-        func replacing(_ old: String, _ new: String) -> (inout SafeTensors) -> Void {
+        func replacing(_ old: String, _ new: String) -> (inout SafeTensorsFile) -> Void {
             { $0.metadata["configuration"] = $0.metadata["configuration"]!.replacingOccurrences(of: old, with: new) }
         }
         #expect(error { $0.metadata["configuration"] = "{" }.map { "\($0)".contains("'configuration' metadata is '{', expected a character model's configuration as JSON") } == true)
@@ -408,7 +408,7 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
         #expect(throws: SafeTensorsError.fileNotFound(path: "/nonexistent/x.safetensors")) {
             try Checkpoint.read(path: "/nonexistent/x.safetensors")
         }
-        #expect(throws: SafeTensorsError.fileTooShort(byteCount: 3)) { try Checkpoint(SafeTensors(bytes: [1, 2, 3])) }
+        #expect(throws: SafeTensorsError.fileTooShort(byteCount: 3)) { try Checkpoint(SafeTensorsFile(bytes: [1, 2, 3])) }
     }
 }
 
@@ -442,7 +442,7 @@ private func error(cell: RecurrentCell = .rnn, legacy: Bool = false, after chang
                 if let i = digits.randomElement(using: &rng) { bytes[i] = 0x30 + UInt8(rng.index(below: 10)) }
             }
             do {
-                _ = try Checkpoint(SafeTensors(bytes: bytes))
+                _ = try Checkpoint(SafeTensorsFile(bytes: bytes))
                 read += 1
             } catch {
                 #expect(!"\(error)".isEmpty)

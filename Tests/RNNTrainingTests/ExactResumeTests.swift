@@ -144,7 +144,7 @@ struct ExactResumeTests {
         #expect(loaded.optimizer?.configuration == adamW.configuration && loaded.training?.schedule == schedule)
         #expect(loaded.training?.clipNorm == 1)
 
-        func error(_ mutate: (inout SafeTensors) -> Void) -> String? {
+        func error(_ mutate: (inout SafeTensorsFile) -> Void) -> String? {
             var file = good
             mutate(&file)
             do { _ = try ModelCheckpoint<ManyToOneModel>(file); return nil } catch { return "\(error)" }

@@ -20,7 +20,7 @@ struct FormatFixtureTests {
         let path = "\(directory)/\(name).safetensors"
         let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(name).expected.json")))
         let loss = try #require((expected as? [String: Any])?["loss"] as? Double)
-        return (path, try SafeTensors.read(path: path).metadata["format_version"], loss)
+        return (path, try SafeTensorsFile.read(path: path).metadata["format_version"], loss)
     }
 
     static func expectClose(_ loss: Double, _ expected: Double, _ name: String) {

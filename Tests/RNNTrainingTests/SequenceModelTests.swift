@@ -112,7 +112,7 @@ struct SequenceModelTests {
                                    training: trainer.trainingState(rngState: [1, 2, 3, 4]), metadata: ["note": "x"]).safeTensors
         try trainer.train(on: source, for: .steps(6))
 
-        let loaded = try ModelCheckpoint<Model>(SafeTensors(bytes: file.serialized()))
+        let loaded = try ModelCheckpoint<Model>(SafeTensorsFile(bytes: file.serialized()))
         #expect(loaded.metadata == ["note": "x"])
         let training = try #require(loaded.training)
         let optimizer = try #require(loaded.optimizer).makeOptimizer(for: loaded.model.parameters)
@@ -222,7 +222,7 @@ struct SequenceModelTests {
         var rng = SeededRandom(seed: 74)
         let (model, _) = ArchitectureFixtures.oneToMany(.lstm, rng: &rng)
         let file = ModelCheckpoint(model: model).safeTensors, legacy = ModelCheckpoint(model: model).versionThreeSafeTensors
-        func error(legacy old: Bool = false, _ change: (inout SafeTensors) -> Void) -> CheckpointError? {
+        func error(legacy old: Bool = false, _ change: (inout SafeTensorsFile) -> Void) -> CheckpointError? {
             var f = old ? legacy : file
             change(&f)
             do { _ = try ModelCheckpoint<OneToManyModel>(f); return nil } catch { return error }

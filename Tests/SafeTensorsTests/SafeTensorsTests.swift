@@ -41,7 +41,7 @@ private func fileBytes(_ path: String) throws -> [UInt8] {
     [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
 }
 
-private let sample = SafeTensors(
+private let sample = SafeTensorsFile(
     tensors: [
         "rnn.weight_ih_l0": .init(shape: [2, 3], values: [1, -2, 3.5, 0, 1e-7, -1e30]),
         "fc.bias": .init(shape: [3], values: [0.25, -0.5, 42]),
@@ -60,7 +60,7 @@ private let sample = SafeTensors(
 struct SafeTensorsRoundTripTests {
     @Test func roundTripThroughBytes() throws {
         let bytes = sample.serialized()
-        let parsed = try SafeTensors(bytes: bytes)
+        let parsed = try SafeTensorsFile(bytes: bytes)
         #expect(parsed == sample)
         #expect(parsed.tensors["scalar"]?.shape == [])
         #expect(parsed.tensors["empty.3d"]?.values == [])
@@ -72,30 +72,30 @@ struct SafeTensorsRoundTripTests {
         try withTemporaryDirectory { dir in
             let path = dir + "/model.safetensors"
             try sample.write(path: path)
-            #expect(try SafeTensors.read(path: path) == sample)
+            #expect(try SafeTensorsFile.read(path: path) == sample)
             #expect(try fileBytes(path) == sample.serialized())
             #expect(try contents(dir) == ["model.safetensors"], "no temporary file left behind")
         }
     }
 
     @Test func emptyFileRoundTrips() throws {
-        let bytes = SafeTensors().serialized()
+        let bytes = SafeTensorsFile().serialized()
         #expect(bytes == lengthField(8) + Array("{}      ".utf8))
-        #expect(try SafeTensors(bytes: bytes) == SafeTensors())
+        #expect(try SafeTensorsFile(bytes: bytes) == SafeTensorsFile())
     }
 
     @Test func bitPatternsArePreserved() throws {
         let values: [Float] = [.nan, Float(bitPattern: 0x7FC0_1234), -0.0, .infinity, -.infinity,
                                .leastNonzeroMagnitude, .greatestFiniteMagnitude, .ulpOfOne]
-        let file = SafeTensors(tensors: ["x": .init(shape: [values.count], values: values)])
-        let back = try SafeTensors(bytes: file.serialized())
+        let file = SafeTensorsFile(tensors: ["x": .init(shape: [values.count], values: values)])
+        let back = try SafeTensorsFile(bytes: file.serialized())
         #expect(back.tensors["x"]!.values.map(\.bitPattern) == values.map(\.bitPattern))
     }
 }
 
 struct SafeTensorsFormatTests {
     @Test func writtenBytesAreExactlyAsSpecified() throws {
-        let file = SafeTensors(
+        let file = SafeTensorsFile(
             tensors: ["b": .init(shape: [2], values: [1.0, -2.0]), "a": .init(shape: [], values: [0.5])],
             metadata: ["k": "v"])
         let bytes = file.serialized()
@@ -128,16 +128,16 @@ struct SafeTensorsFormatTests {
             ZmZzZXRzIjpbMCw0XX0sImIiOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzJdLCJkYXRhX29mZnNldHMiOls0LDEyXX0sImUiOnsi\
             ZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzAsMl0sImRhdGFfb2Zmc2V0cyI6WzEyLDEyXX19ICAgICAgIAAAAD8AAIA/AAAAwA==
             """))
-        let file = SafeTensors(
+        let file = SafeTensorsFile(
             tensors: ["b": .init(shape: [2], values: [1, -2]), "a": .init(shape: [], values: [0.5]),
                       "e": .init(shape: [0, 2], values: [])],
             metadata: ["k": "v ✓"])
         #expect(file.serialized() == [UInt8](reference))
-        #expect(try SafeTensors(bytes: [UInt8](reference)) == file)
+        #expect(try SafeTensorsFile(bytes: [UInt8](reference)) == file)
     }
 
     @Test func noMetadataKeyWhenMetadataIsEmpty() throws {
-        let bytes = SafeTensors(tensors: ["w": .init(shape: [1], values: [1])]).serialized()
+        let bytes = SafeTensorsFile(tensors: ["w": .init(shape: [1], values: [1])]).serialized()
         let n = headerLength(bytes)
         let header = String(decoding: bytes[8 ..< 8 + n], as: UTF8.self)
         #expect(!header.contains("__metadata__"))
@@ -154,8 +154,8 @@ struct SafeTensorsFormatTests {
               "b": {"data_offsets": [20, 28], "dtype": "F32", "shape": [2]} }\(String(repeating: " ", count: 13))
             """
         let data = f32Bytes([1, 2, 3, 4]) + f32Bytes([-1]) + f32Bytes([0.5, 0.25])
-        let file = try SafeTensors(bytes: rawFile(header: header, data: data))
-        #expect(file == SafeTensors(tensors: [
+        let file = try SafeTensorsFile(bytes: rawFile(header: header, data: data))
+        #expect(file == SafeTensorsFile(tensors: [
             "w": .init(shape: [2, 2], values: [1, 2, 3, 4]),
             "s": .init(shape: [], values: [-1]),
             "e": .init(shape: [4, 0], values: []),
@@ -166,14 +166,14 @@ struct SafeTensorsFormatTests {
 
     @Test(arguments: [#""__metadata__": {}, "#, #""__metadata__": null, "#, ""])
     func acceptsEmptyOrAbsentMetadata(entry: String) throws {
-        let file = try SafeTensors(bytes: rawFile(
+        let file = try SafeTensorsFile(bytes: rawFile(
             header: #"{\#(entry)"x": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#,
             data: f32Bytes([9])))
-        #expect(file == SafeTensors(tensors: ["x": .init(shape: [1], values: [9])]))
+        #expect(file == SafeTensorsFile(tensors: ["x": .init(shape: [1], values: [9])]))
     }
 
     @Test func acceptsUnusedBytesAndGapsInTheDataBuffer() throws {
-        let file = try SafeTensors(bytes: rawFile(
+        let file = try SafeTensorsFile(bytes: rawFile(
             header: #"{"x": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}"#,
             data: f32Bytes([7, 9, 11])))
         #expect(file.tensors["x"]?.values == [9])
@@ -267,7 +267,7 @@ private let corruptCases: [SafeTensorsCorruptCase] = [
 struct SafeTensorsCorruptionTests {
     @Test(arguments: corruptCases)
     func corruptFileThrowsItsError(_ c: SafeTensorsCorruptCase) throws {
-        #expect(throws: c.error) { try SafeTensors(bytes: c.bytes) }
+        #expect(throws: c.error) { try SafeTensorsFile(bytes: c.bytes) }
         let description = c.error.description
         for word in c.mentions {
             #expect(description.contains(word), "\(description)")
@@ -277,7 +277,7 @@ struct SafeTensorsCorruptionTests {
     @Test(arguments: ["F16", "BF16", "F64", "I64", "U8", "f32"])
     func onlyF32IsSupported(dtype: String) throws {
         let bytes = oneTensor(#"{"dtype": "\#(dtype)", "shape": [2], "data_offsets": [0, 8]}"#)
-        let error = #expect(throws: SafeTensorsError.self) { try SafeTensors(bytes: bytes) }
+        let error = #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(bytes: bytes) }
         #expect(error == .unsupportedDType(tensor: "t", dtype: dtype))
         let description = try #require(error).description
         #expect(description.contains("'t'") && description.contains(dtype) && description.contains("only F32 is supported"))
@@ -294,15 +294,15 @@ struct SafeTensorsCorruptionTests {
             (#"{"x":\#(entry),"\u0078":\#(entry)}"#, "x"),
             (#"{"x":{"dtype":"F32","dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, "dtype"),
         ] {
-            #expect(throws: SafeTensorsError.duplicateKey(key)) { try SafeTensors(bytes: rawFile(header: header, data: f32Bytes([1]))) }
+            #expect(throws: SafeTensorsError.duplicateKey(key)) { try SafeTensorsFile(bytes: rawFile(header: header, data: f32Bytes([1]))) }
         }
         let fine = #"{"__metadata__":{"x":"1"},"x":\#(entry)}"#
-        #expect(try SafeTensors(bytes: rawFile(header: fine, data: f32Bytes([1]))).tensors["x"]?.values == [1])
+        #expect(try SafeTensorsFile(bytes: rawFile(header: fine, data: f32Bytes([1]))).tensors["x"]?.values == [1])
     }
 
     @Test(arguments: [#"{"a": "#, "", "   ", #"{"a": 1} trailing"#, "{'a': 1}"])
     func headerNotJSON(header: String) throws {
-        let error = #expect(throws: SafeTensorsError.self) { try SafeTensors(bytes: rawFile(header: header)) }
+        let error = #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(bytes: rawFile(header: header)) }
         guard case .headerNotJSON = try #require(error) else {
             Issue.record("expected headerNotJSON, got \(String(describing: error))")
             return
@@ -315,7 +315,7 @@ struct SafeTensorsFileTests {
     @Test func missingFile() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/nothing.safetensors"
-            let error = #expect(throws: SafeTensorsError.self) { try SafeTensors.read(path: path) }
+            let error = #expect(throws: SafeTensorsError.self) { try SafeTensorsFile.read(path: path) }
             #expect(error == .fileNotFound(path: path))
             #expect(error?.description.contains(path) == true)
         }
@@ -323,14 +323,14 @@ struct SafeTensorsFileTests {
 
     @Test func directoryInsteadOfFile() throws {
         try withTemporaryDirectory { dir in
-            let error = #expect(throws: SafeTensorsError.self) { try SafeTensors.read(path: dir) }
+            let error = #expect(throws: SafeTensorsError.self) { try SafeTensorsFile.read(path: dir) }
             #expect(error == .isDirectory(path: dir))
             #expect(error?.description.contains(dir) == true)
         }
     }
 
     @Test func notARegularFile() throws {
-        let error = #expect(throws: SafeTensorsError.self) { try SafeTensors.read(path: "/dev/null") }
+        let error = #expect(throws: SafeTensorsError.self) { try SafeTensorsFile.read(path: "/dev/null") }
         guard case .readFailed(let path, _) = try #require(error) else {
             Issue.record("expected readFailed, got \(String(describing: error))")
             return
@@ -343,7 +343,7 @@ struct SafeTensorsFileTests {
         try withTemporaryDirectory { dir in
             let path = dir + "/pipe.safetensors"
             #expect(mkfifo(path, 0o600) == 0)
-            let error = #expect(throws: SafeTensorsError.self) { try SafeTensors.read(path: path) }
+            let error = #expect(throws: SafeTensorsError.self) { try SafeTensorsFile.read(path: path) }
             guard case .readFailed(let failed, let reason) = try #require(error) else {
                 Issue.record("expected readFailed, got \(String(describing: error))")
                 return
@@ -356,13 +356,13 @@ struct SafeTensorsFileTests {
     /// memory) reads the header and the tensors only: the same tensors as the unpadded file.
     @Test func paddedFileReadsOnlyItsTensors() throws {
         try withTemporaryDirectory { dir in
-            var file = SafeTensors(metadata: ["k": "v"])
+            var file = SafeTensorsFile(metadata: ["k": "v"])
             file.tensors["a"] = .init(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
             file.tensors["b"] = .init(shape: [1], values: [-7])
             let path = dir + "/padded.safetensors"
             try file.write(path: path)
             #expect(truncate(path, off_t(1) << 36) == 0)
-            #expect(try SafeTensors.read(path: path) == file)
+            #expect(try SafeTensorsFile.read(path: path) == file)
         }
     }
 
@@ -370,7 +370,7 @@ struct SafeTensorsFileTests {
         try withTemporaryDirectory { dir in
             let path = dir + "/short.safetensors"
             try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
-            #expect(throws: SafeTensorsError.fileTooShort(byteCount: 3)) { try SafeTensors.read(path: path) }
+            #expect(throws: SafeTensorsError.fileTooShort(byteCount: 3)) { try SafeTensorsFile.read(path: path) }
         }
     }
 
@@ -378,9 +378,9 @@ struct SafeTensorsFileTests {
         try withTemporaryDirectory { dir in
             let path = dir + "/model.safetensors"
             try sample.write(path: path)
-            let newer = SafeTensors(tensors: ["x": .init(shape: [1], values: [1])], metadata: ["epoch": "2"])
+            let newer = SafeTensorsFile(tensors: ["x": .init(shape: [1], values: [1])], metadata: ["epoch": "2"])
             try newer.write(path: path)
-            #expect(try SafeTensors.read(path: path) == newer)
+            #expect(try SafeTensorsFile.read(path: path) == newer)
             #expect(try fileBytes(path) == newer.serialized())
             #expect(try contents(dir) == ["model.safetensors"])
         }
@@ -394,7 +394,7 @@ struct SafeTensorsFileTests {
             // The parent of the target is the existing regular file: the write must fail.
             let path = good + "/other.safetensors"
             let error = #expect(throws: SafeTensorsError.self) {
-                try SafeTensors(tensors: ["x": .init(shape: [1], values: [1])]).write(path: path)
+                try SafeTensorsFile(tensors: ["x": .init(shape: [1], values: [1])]).write(path: path)
             }
             guard case .writeFailed(let failedPath, _) = try #require(error) else {
                 Issue.record("expected writeFailed, got \(String(describing: error))")
@@ -402,7 +402,7 @@ struct SafeTensorsFileTests {
             }
             #expect(failedPath == path && error!.description.contains(path))
             #expect(try fileBytes(good) == before)
-            #expect(try SafeTensors.read(path: good) == sample)
+            #expect(try SafeTensorsFile.read(path: good) == sample)
             #expect(try contents(dir) == ["model.safetensors"])
         }
     }
@@ -445,12 +445,12 @@ struct SafeTensorsFileTests {
     @Test func symlinkIsKeptAndItsTargetReplaced() throws {
         try withTemporaryDirectory { dir in
             try FileManager.default.createDirectory(atPath: dir + "/store", withIntermediateDirectories: false)
-            try SafeTensors(tensors: ["old": .init(shape: [1], values: [0])]).write(path: dir + "/store/real.safetensors")
+            try SafeTensorsFile(tensors: ["old": .init(shape: [1], values: [0])]).write(path: dir + "/store/real.safetensors")
             #expect(symlink("store/real.safetensors", dir + "/link.safetensors") == 0)
             try sample.write(path: dir + "/link.safetensors")
             let link = try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/link.safetensors")
             #expect(link == "store/real.safetensors")
-            #expect(try SafeTensors.read(path: dir + "/store/real.safetensors") == sample)
+            #expect(try SafeTensorsFile.read(path: dir + "/store/real.safetensors") == sample)
             #expect(try contents(dir + "/store") == ["real.safetensors"], "no temporary file left beside the target")
         }
     }
@@ -464,16 +464,16 @@ struct SafeTensorsFileTests {
             try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: partial))
             try sample.write(path: target)
             #expect(try contents(dir) == ["model.safetensors"])
-            #expect(try SafeTensors.read(path: target) == sample)
+            #expect(try SafeTensorsFile.read(path: target) == sample)
 
             let holder = open(partial, O_WRONLY | O_CREAT, 0o666)
             #expect(holder >= 0 && flock(holder, LOCK_EX) == 0)
             let error = #expect(throws: SafeTensorsError.self) {
-                try SafeTensors(tensors: ["x": .init(shape: [1], values: [1])]).write(path: target)
+                try SafeTensorsFile(tensors: ["x": .init(shape: [1], values: [1])]).write(path: target)
             }
             #expect(error?.description.contains("another process is writing") == true, "\(String(describing: error))")
             close(holder)
-            #expect(try SafeTensors.read(path: target) == sample)
+            #expect(try SafeTensorsFile.read(path: target) == sample)
         }
     }
 

@@ -84,13 +84,13 @@ public struct Checkpoint {
     /// Extra metadata (keys other than `reservedMetadataKeys`).
     public var metadata: [String: String]
     /// Extra tensors (names outside `rnn.`, `fc.`, `optimizer.` and `training.`).
-    public var tensors: [String: SafeTensors.Tensor]
+    public var tensors: [String: SafeTensorsFile.Tensor]
 
     /// A checkpoint of a character model (see `init(model:vocabulary:...)` with a
     /// `TextVocabulary`).
     public init(model: ManyToManyModel, vocabulary: Vocabulary, initialization: RecurrentInitialization? = nil,
                 optimizer: OptimizerState? = nil, training: TrainingState? = nil,
-                metadata: [String: String] = [:], tensors: [String: SafeTensors.Tensor] = [:]) {
+                metadata: [String: String] = [:], tensors: [String: SafeTensorsFile.Tensor] = [:]) {
         self.init(model: model, vocabulary: .characters(vocabulary), initialization: initialization, optimizer: optimizer,
                   training: training, metadata: metadata, tensors: tensors)
     }
@@ -99,7 +99,7 @@ public struct Checkpoint {
     /// and output size).
     public init(model: ManyToManyModel, vocabulary: TextVocabulary, initialization: RecurrentInitialization? = nil,
                 optimizer: OptimizerState? = nil, training: TrainingState? = nil,
-                metadata: [String: String] = [:], tensors: [String: SafeTensors.Tensor] = [:]) {
+                metadata: [String: String] = [:], tensors: [String: SafeTensorsFile.Tensor] = [:]) {
         precondition(!model.rnn.isBidirectional, Self.bidirectionalProblem)
         precondition(vocabulary.count == model.configuration.inputSize && vocabulary.count == model.outputSize,
                      "vocabulary of \(vocabulary.summary) for a model \(model.configuration.inputSize) -> \(model.outputSize)")
@@ -120,8 +120,8 @@ public struct Checkpoint {
     ///   the model, optimizer or training prefixes; optimizer buffers have the parameter
     ///   buffer's size; the hidden state has `model.rnn.stateSize(batchSize: B)` values
     ///   for some `B`.
-    public var safeTensors: SafeTensors {
-        var file = SafeTensors()
+    public var safeTensors: SafeTensorsFile {
+        var file = SafeTensorsFile()
         for key in metadata.keys {
             precondition(!Self.reservedMetadataKeys.contains(key), "metadata key '\(key)' is reserved by Checkpoint")
         }
@@ -143,7 +143,7 @@ public struct Checkpoint {
     /// The file as a writer of format versions 1–3 made it: the configuration as separate
     /// keys (`cell`, `vocab_size`, `hidden_size`, ...) and the oldest version that reads it —
     /// for the tests that those files still load, and refuse damaged keys.
-    package var versionThreeSafeTensors: SafeTensors {
+    package var versionThreeSafeTensors: SafeTensorsFile {
         var file = safeTensors
         let configuration = model.configuration
         for key in CheckpointCodec.versionFourKeys { file.metadata[key] = nil }
@@ -193,7 +193,7 @@ public struct Checkpoint {
     /// they fit in `byteBudget` bytes (by default the machine's physical memory). An extra
     /// tensor not kept is not read, so a file with a giant one costs nothing to load.
     /// - Complexity: O(*n*) for *n* bytes of the tensors read.
-    public static func read(path: String, byteBudget: Int = SafeTensors.defaultByteBudget,
+    public static func read(path: String, byteBudget: Int = SafeTensorsFile.defaultByteBudget,
                             keepingExtra: ((_ name: String) -> Bool)? = nil) throws -> Checkpoint {
         try Checkpoint(try CheckpointCodec.readFile(path: path, byteBudget: byteBudget, keepingExtra: keepingExtra) {
             (try? parse($0))?.codec
@@ -201,7 +201,7 @@ public struct Checkpoint {
     }
 
     /// The checkpoint stored in `file`, validated completely before the model is built.
-    public init(_ file: SafeTensors) throws(CheckpointError) {
+    public init(_ file: SafeTensorsFile) throws(CheckpointError) {
         let (configuration, vocabulary, initialization, versionFour, codec) = try Self.parse(file.metadata)
         let decoded = try codec.decode(file, versionFour: versionFour)
         let reserved = Self.reservedMetadataKeys.subtracting(versionFour ? [] : CheckpointCodec.versionFourKeys)

@@ -52,7 +52,7 @@ struct CheckpointCodec {
     /// - Precondition: optimizer buffers have `store.count` values; a hidden state has
     ///   `stateBlocks · H` values per sequence.
     func encode(parameters store: ParameterStore, optimizer: OptimizerState?, training: TrainingState?,
-                into file: inout SafeTensors) {
+                into file: inout SafeTensorsFile) {
         for slot in store.slots {
             file.tensors[slot.name] = .init(shape: slot.shape, values: Array(store.values[slot.range]))
         }
@@ -102,7 +102,7 @@ struct CheckpointCodec {
     /// Validates every parameter, optimizer and training tensor of `file` against
     /// `shapes` before anything is built; `versionFour`: the file is of format version 4
     /// (the optimizer's settings, the schedule and the clipping are read only then).
-    func decode(_ file: SafeTensors, versionFour: Bool) throws(CheckpointError) -> Decoded {
+    func decode(_ file: SafeTensorsFile, versionFour: Bool) throws(CheckpointError) -> Decoded {
         let reader = MetadataReader(metadata: file.metadata)
         try checkShapes(file.tensors.mapValues(\.shape))
         var values: [[Float]] = []
@@ -123,11 +123,11 @@ struct CheckpointCodec {
     /// their bytes fit in `byteBudget` — nothing is allocated before that.
     /// - Complexity: O(*n*) for *n* bytes of the tensors read.
     static func readFile(path: String, byteBudget: Int, keepingExtra: ((_ name: String) -> Bool)?,
-                         codecFor: ([String: String]) -> CheckpointCodec?) throws -> SafeTensors {
-        let header = try SafeTensors.readHeader(path: path)
+                         codecFor: ([String: String]) -> CheckpointCodec?) throws -> SafeTensorsFile {
+        let header = try SafeTensorsFile.readHeader(path: path)
         let codec = codecFor(header.metadata)
         try codec?.checkShapes(header.shapes)
-        return try SafeTensors.read(path: path, byteBudget: byteBudget) { name, _ in
+        return try SafeTensorsFile.read(path: path, byteBudget: byteBudget) { name, _ in
             codec?.isReserved(tensor: name) ?? false || (keepingExtra?(name) ?? true)
         }
     }
@@ -165,7 +165,7 @@ struct CheckpointCodec {
     }
 
     /// Optimizer state: every buffer has one tensor per parameter, in its shape.
-    private func decodeOptimizer(_ file: SafeTensors, reader: MetadataReader, versionFour: Bool)
+    private func decodeOptimizer(_ file: SafeTensorsFile, reader: MetadataReader, versionFour: Bool)
         throws(CheckpointError) -> OptimizerState? {
         let optimizerTensors = file.tensors.keys.filter { $0.hasPrefix(Self.optimizerPrefix) }.sorted()
         guard file.metadata["optimizer"] != nil else {
@@ -206,7 +206,7 @@ struct CheckpointCodec {
     }
 
     /// Training state: counters, random state and (for a model that carries one) the state.
-    private func decodeTraining(_ file: SafeTensors, reader: MetadataReader, versionFour: Bool) throws(CheckpointError)
+    private func decodeTraining(_ file: SafeTensorsFile, reader: MetadataReader, versionFour: Bool) throws(CheckpointError)
         -> TrainingState? {
         let tensor = file.tensors[Self.hiddenStateTensor]
         guard file.metadata["step"] != nil else {

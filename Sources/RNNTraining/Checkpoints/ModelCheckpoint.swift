@@ -47,10 +47,10 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     /// Extra metadata (keys the checkpoint does not interpret).
     public var metadata: [String: String]
     /// Extra tensors (names outside the model's, `optimizer.` and `training.`).
-    public var tensors: [String: SafeTensors.Tensor]
+    public var tensors: [String: SafeTensorsFile.Tensor]
 
     public init(model: Model, optimizer: OptimizerState? = nil, training: TrainingState? = nil,
-                metadata: [String: String] = [:], tensors: [String: SafeTensors.Tensor] = [:]) {
+                metadata: [String: String] = [:], tensors: [String: SafeTensorsFile.Tensor] = [:]) {
         self.model = model
         self.optimizer = optimizer
         self.training = training
@@ -76,10 +76,10 @@ public struct ModelCheckpoint<Model: SequenceModel> {
 
     /// The checkpoint as a safetensors file.
     /// - Precondition: extra metadata keys and tensor names are not the checkpoint's own.
-    public var safeTensors: SafeTensors {
+    public var safeTensors: SafeTensorsFile {
         let configuration = model.configuration
         let codec = Self.codec(configuration)
-        var file = SafeTensors()
+        var file = SafeTensorsFile()
         let reserved = Self.reservedKeys(configuration)
         for key in metadata.keys { precondition(!reserved.contains(key), "metadata key '\(key)' is reserved by ModelCheckpoint") }
         for name in tensors.keys { precondition(!codec.isReserved(tensor: name), "tensor name '\(name)' is reserved by ModelCheckpoint") }
@@ -96,7 +96,7 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     /// The file as a writer of format versions 1–3 made it: the configuration as separate
     /// keys (`Configuration.metadata`) and the oldest version that reads it — for the tests
     /// that those files still load, and refuse damaged keys.
-    package var versionThreeSafeTensors: SafeTensors {
+    package var versionThreeSafeTensors: SafeTensorsFile {
         var file = safeTensors
         guard let old = model.configuration as? any VersionThreeConfiguration else {
             preconditionFailure("\(Model.Configuration.self) has no format before version 4")
@@ -109,7 +109,7 @@ public struct ModelCheckpoint<Model: SequenceModel> {
         return file
     }
 
-    /// Writes the checkpoint atomically (see `SafeTensors.write(path:)`).
+    /// Writes the checkpoint atomically (see `SafeTensorsFile.write(path:)`).
     public func write(path: String) throws { try safeTensors.write(path: path) }
 
     /// Reads the checkpoint at `path`; throws `SafeTensorsError` for an unreadable or
@@ -121,7 +121,7 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     /// they fit in `byteBudget` bytes (by default the machine's physical memory). An extra
     /// tensor not kept is not read, so a file with a giant one costs nothing to load.
     /// - Complexity: O(*n*) for *n* bytes of the tensors read.
-    public static func read(path: String, byteBudget: Int = SafeTensors.defaultByteBudget,
+    public static func read(path: String, byteBudget: Int = SafeTensorsFile.defaultByteBudget,
                             keepingExtra: ((_ name: String) -> Bool)? = nil) throws -> ModelCheckpoint {
         try ModelCheckpoint(try CheckpointCodec.readFile(path: path, byteBudget: byteBudget, keepingExtra: keepingExtra) {
             (try? configuration($0)).map { codec($0.configuration) }
@@ -129,7 +129,7 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     }
 
     /// The checkpoint in `file`, validated completely before the model is built.
-    public init(_ file: SafeTensors) throws(CheckpointError) {
+    public init(_ file: SafeTensorsFile) throws(CheckpointError) {
         let (configuration, version) = try Self.configuration(file.metadata)
         let codec = Self.codec(configuration)
         let decoded = try codec.decode(file, versionFour: version >= 4)   // every tensor checked before the model is built

@@ -1,3 +1,4 @@
+import _FileIO
 import ArgumentParser
 import Foundation
 import Linalg
@@ -122,7 +123,7 @@ extension CharRNN {
                 for (i, sample) in samples.enumerated() {
                     let text = Array(kept.utf8) + sample
                     if json {
-                        Console.out("{\"sample\":\(i),\"seed\":\(seed &+ UInt64(i)),\"text\":\(SafeTensors.jsonString(String(decoding: text, as: UTF8.self)))}\n")
+                        Console.out("{\"sample\":\(i),\"seed\":\(seed &+ UInt64(i)),\"text\":\(JSONString.quoted(String(decoding: text, as: UTF8.self)))}\n")
                     } else {
                         Console.out(bytes: (i > 0 ? [10] : []) + text + [10])
                     }

@@ -1,3 +1,4 @@
+import _FileIO
 import Foundation
 import RNN
 import SafeTensors

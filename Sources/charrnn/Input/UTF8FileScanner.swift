@@ -1,3 +1,4 @@
+import _FileIO
 import RNN
 import SafeTensors
 

@@ -1,4 +1,5 @@
 import Foundation
+import _FileIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -29,12 +30,13 @@ enum OutputPath {
         }
     }
 
-    /// Writes `text` to `path` atomically (temporary file + rename).
+    /// Writes `text` to `path` atomically (`AtomicFile`: a full disk leaves any previous
+    /// file as it was).
     static func write(_ text: String, to path: String, option: String) throws {
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicFile.write(Array(text.utf8), to: path)
         } catch {
-            throw CLIError("cannot write \(option) '\(path)': \(error.localizedDescription)")
+            throw CLIError("cannot write \(option) '\(path)': \(error.reason)")
         }
     }
 

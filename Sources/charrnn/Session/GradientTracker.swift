@@ -35,7 +35,7 @@ final class GradientTracker {
 
     /// The epoch's sums so far as checkpoint tensors (none at an epoch boundary), so that a
     /// run resumed mid-epoch completes the same record.
-    var tensors: [String: SafeTensors.Tensor] {
+    var tensors: [String: SafeTensorsFile.Tensor] {
         guard steps > 0 else { return [:] }
         return [Self.stepsTensor: .init(shape: [2], values: [Float(steps), Float(clippedSteps)]),
                 // Each Double sum as a Float and its Float remainder (48 bits kept), so the
@@ -50,7 +50,7 @@ final class GradientTracker {
     static let sumsTensor = "history.gradients.partial.norm_sums"
 
     /// Continues from a checkpoint's `tensors` (ignored unless they fit this model).
-    func restore(from tensors: [String: SafeTensors.Tensor]) {
+    func restore(from tensors: [String: SafeTensorsFile.Tensor]) {
         guard let counts = tensors[Self.stepsTensor], counts.shape == [2],
               let sums = tensors[Self.sumsTensor], sums.shape == [normSums.count, 2],
               counts.values.allSatisfy({ $0 >= 0 && $0 < 1e9 && $0 == $0.rounded() }), counts.values[1] <= counts.values[0],

@@ -96,13 +96,13 @@ struct History {
 
     /// The rows as checkpoint tensors (a missing validation loss is NaN; gradient columns
     /// and the per-epoch gradient records only when the run tracks gradients).
-    var tensors: [String: SafeTensors.Tensor] {
+    var tensors: [String: SafeTensorsFile.Tensor] {
         let n = rows.count
         let columns: [[Float]] = [
             rows.map { Float($0.step) }, rows.map { Float($0.epoch) }, rows.map(\.trainLoss),
             rows.map { $0.validationLoss ?? .nan }, rows.map(\.tokensPerSecond), rows.map(\.learningRate),
         ]
-        var out: [String: SafeTensors.Tensor] = [:]
+        var out: [String: SafeTensorsFile.Tensor] = [:]
         for (name, values) in zip(Self.tensorNames, columns) { out[name] = .init(shape: [n], values: values) }
         if tracksGradients {
             out["history.grad_norm"] = .init(shape: [n], values: rows.map { $0.gradientNorm ?? .nan })
@@ -127,7 +127,7 @@ struct History {
 
     /// The history stored in a checkpoint's extra tensors; empty when absent or inconsistent
     /// (a history is informative: a damaged one is dropped, not fatal).
-    init(tensors: [String: SafeTensors.Tensor]) {
+    init(tensors: [String: SafeTensorsFile.Tensor]) {
         let columns = Self.tensorNames.map { tensors[$0] }
         guard columns.allSatisfy({ $0 != nil && $0!.shape.count == 1 }),
               Set(columns.map { $0!.values.count }).count == 1 else { return }
@@ -146,7 +146,7 @@ struct History {
     }
 
     /// The per-epoch gradient records stored by `tensors`; empty when absent or inconsistent.
-    private static func epochGradients(from tensors: [String: SafeTensors.Tensor]) -> [EpochGradients] {
+    private static func epochGradients(from tensors: [String: SafeTensorsFile.Tensor]) -> [EpochGradients] {
         guard let epochs = tensors["history.gradients.epoch"], epochs.shape.count == 1,
               let clip = tensors["history.gradients.clip_fraction"], let horizon = tensors["history.gradients.horizon"],
               let flow = tensors["history.gradients.flow_100x_k"] else { return [] }

@@ -1,4 +1,5 @@
 import Foundation
+import _FileIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -24,13 +25,13 @@ import Darwin
 /// shape `[]` is a scalar (one element), a shape containing 0 has no elements.
 ///
 /// ```swift
-/// var file = SafeTensors(metadata: ["vocabulary": "abc"])
+/// var file = SafeTensorsFile(metadata: ["vocabulary": "abc"])
 /// file.tensors["fc.bias"] = .init(shape: [3], values: [0.1, 0.2, 0.3])
 /// try file.write(path: "model.safetensors")            // atomic replace
-/// let loaded = try SafeTensors.read(path: "model.safetensors")
+/// let loaded = try SafeTensorsFile.read(path: "model.safetensors")
 /// loaded.tensors["fc.bias"]?.values                    // [0.1, 0.2, 0.3]
 /// ```
-public struct SafeTensors: Equatable, Sendable {
+public struct SafeTensorsFile: Equatable, Sendable {
     /// A dense row-major `Float` tensor. `values.count` must equal the product of `shape`.
     public struct Tensor: Equatable, Sendable {
         /// The dimensions; `[]` for a scalar.
@@ -135,10 +136,10 @@ public struct SafeTensors: Equatable, Sendable {
             guard let object = json as? [String: Any] else { throw SafeTensorsError.headerNotAnObject }
 
             entries.reserveCapacity(object.count)
-            for name in object.keys.sorted(by: SafeTensors.byteOrder) {
+            for name in object.keys.sorted(by: SafeTensorsFile.byteOrder) {
                 let value = object[name]!
                 if name == "__metadata__" {
-                    metadata = try SafeTensors.parseMetadata(value)
+                    metadata = try SafeTensorsFile.parseMetadata(value)
                     continue
                 }
                 guard let entry = value as? [String: Any] else {
@@ -153,7 +154,7 @@ public struct SafeTensors: Equatable, Sendable {
                 guard dtype == "F32" else { throw SafeTensorsError.unsupportedDType(tensor: name, dtype: dtype) }
 
                 let rawShape = entry["shape"] as? [Any]
-                let shape = rawShape?.compactMap(SafeTensors.integer) ?? []
+                let shape = rawShape?.compactMap(SafeTensorsFile.integer) ?? []
                 guard let rawShape, shape.count == rawShape.count else {
                     throw SafeTensorsError.wrongFieldType(tensor: name, field: "shape", expected: "an array of integers")
                 }
@@ -169,7 +170,7 @@ public struct SafeTensors: Equatable, Sendable {
                 let expectedBytes = elementCount   // product(shape) * 4
 
                 guard let rawOffsets = entry["data_offsets"] as? [Any], rawOffsets.count == 2,
-                      let begin = SafeTensors.integer(rawOffsets[0]), let end = SafeTensors.integer(rawOffsets[1]),
+                      let begin = SafeTensorsFile.integer(rawOffsets[0]), let end = SafeTensorsFile.integer(rawOffsets[1]),
                       begin >= 0, end >= 0 else {
                     throw SafeTensorsError.wrongFieldType(
                         tensor: name, field: "data_offsets", expected: "an array [begin, end] of two non-negative integers")
@@ -193,7 +194,7 @@ public struct SafeTensors: Equatable, Sendable {
             var furthest: (name: String, end: Int)? = nil
             for e in byStart {
                 if let f = furthest, e.range.lowerBound < f.end {
-                    let pair = [f.name, e.name].sorted(by: SafeTensors.byteOrder)
+                    let pair = [f.name, e.name].sorted(by: SafeTensorsFile.byteOrder)
                     throw SafeTensorsError.overlappingTensors(pair[0], pair[1])
                 }
                 if furthest == nil || e.range.upperBound > furthest!.end { furthest = (e.name, e.range.upperBound) }
@@ -220,7 +221,7 @@ public struct SafeTensors: Equatable, Sendable {
     ///
     /// - Complexity: O(*n* + *t* log *t*) for *n* bytes of the chosen tensors and *t* tensors.
     public static func read(path: String, byteBudget: Int = defaultByteBudget,
-                            selecting: ((_ name: String, _ shape: [Int]) -> Bool)? = nil) throws -> SafeTensors {
+                            selecting: ((_ name: String, _ shape: [Int]) -> Bool)? = nil) throws -> SafeTensorsFile {
         let file = try openForReading(path)
         defer { file.close() }
         let (header, dataStart) = try readHeader(file, path: path)
@@ -238,7 +239,7 @@ public struct SafeTensors: Equatable, Sendable {
             try readFully(file, into: &raw, at: dataStart + e.range.lowerBound, path: path)
             tensors[e.name] = raw.withUnsafeBytes { Tensor(shape: e.shape, littleEndianBytes: $0) }
         }
-        return SafeTensors(tensors: tensors, metadata: header.metadata)
+        return SafeTensorsFile(tensors: tensors, metadata: header.metadata)
     }
 
     /// The most bytes of tensors `read(path:)` reads unless told otherwise: the machine's
@@ -305,7 +306,7 @@ public struct SafeTensors: Equatable, Sendable {
         if !metadata.isEmpty {
             header += "\"__metadata__\":{"
             header += metadata.keys.sorted(by: Self.byteOrder)
-                .map { "\(Self.jsonString($0)):\(Self.jsonString(metadata[$0]!))" }
+                .map { "\(JSONString.quoted($0)):\(JSONString.quoted(metadata[$0]!))" }
                 .joined(separator: ",")
             header += "}"
             separator = ","
@@ -319,7 +320,7 @@ public struct SafeTensors: Equatable, Sendable {
                          "tensor '\(name)': shape \(t.shape) needs \(t.shape.reduce(1, *)) values, has \(t.values.count)")
             let end = offset + t.values.count * MemoryLayout<Float>.size
             let shape = t.shape.map(String.init).joined(separator: ",")
-            header += "\(separator)\(Self.jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
+            header += "\(separator)\(JSONString.quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
             separator = ","
             offset = end
         }
@@ -362,7 +363,11 @@ public struct SafeTensors: Equatable, Sendable {
     ///
     /// - Complexity: O(*n*) for *n* output bytes.
     public func write(path: String) throws {
-        try Self.atomicWrite(serialized(), path: path)
+        do {
+            try AtomicFile.write(serialized(), to: path)
+        } catch {
+            throw SafeTensorsError.writeFailed(path: path, reason: error.reason)
+        }
     }
 
     // MARK: - Helpers
@@ -394,113 +399,6 @@ public struct SafeTensors: Equatable, Sendable {
         return metadata
     }
 
-    /// `s` as a JSON string literal (UTF-8 kept as is; quotes, backslashes and control
-    /// characters escaped). Package access: charrnn's JSON output uses it too.
-    package static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
-    }
-
-    private static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
-
-    private static func atomicWrite(_ bytes: [UInt8], path: String) throws {
-        let destination = try writeDestination(path)
-        guard let lastSlash = destination.utf8.lastIndex(of: UInt8(ascii: "/")) else {
-            return try atomicWrite(bytes, path: path, target: destination, directory: ".", prefix: "", base: destination)
-        }
-        let prefix = String(destination[...lastSlash])                       // "dir/"
-        let base = String(destination[destination.index(after: lastSlash)...])
-        let directory = prefix == "/" ? "/" : String(prefix.dropLast())
-        try atomicWrite(bytes, path: path, target: destination, directory: directory, prefix: prefix, base: base)
-    }
-
-    /// Where writing `path` puts the file: `path` itself, or for a symlink the file it
-    /// points to (so the link is kept and its target replaced). Throws when that exists
-    /// and is not a regular file: a FIFO, a device or a socket is never replaced.
-    private static func writeDestination(_ path: String) throws -> String {
-        func fail(_ reason: String) -> SafeTensorsError { .writeFailed(path: path, reason: reason) }
-        var target = path
-        var info = stat()
-        for _ in 0..<40 {   // as many links as the kernel follows (ELOOP beyond)
-            guard lstat(target, &info) == 0 else { return target }   // nothing there yet: create it
-            guard (info.st_mode & S_IFMT) == S_IFLNK else { break }
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let n = readlink(target, &buffer, buffer.count - 1)
-            guard n > 0 else { throw fail("cannot read the symbolic link '\(target)': \(errnoText())") }
-            let link = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if link.hasPrefix("/") {
-                target = link
-            } else if let slash = target.utf8.lastIndex(of: UInt8(ascii: "/")) {
-                target = String(target[...slash]) + link
-            } else {
-                target = link
-            }
-        }
-        if (info.st_mode & S_IFMT) == S_IFLNK { throw fail("too many levels of symbolic links") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw fail("'\(target)' exists and is not a regular file (a directory, FIFO, device or socket); it is not replaced")
-        }
-        return target
-    }
-
-    /// Writes `bytes` to `target` (= `path`, or what its symlink points to) through the
-    /// one temporary name `.<base>.partial` in its directory: created or reused (a killed
-    /// run's leftover is truncated and then renamed away), locked with `flock` while it is
-    /// written so that two writers of the same file cannot mix their bytes, fsync'ed and
-    /// renamed over the target.
-    private static func atomicWrite(_ bytes: [UInt8], path: String, target: String, directory: String, prefix: String,
-                                    base: String) throws {
-        func fail(_ reason: String) -> SafeTensorsError { .writeFailed(path: path, reason: reason) }
-        guard !base.isEmpty, base != ".", base != ".." else { throw fail("the path does not name a file") }
-
-        let temporary = "\(prefix).\(base).partial"
-        var fd: Int32
-        repeat {
-            fd = open(temporary, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o666)
-        } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { throw fail("cannot create temporary file '\(temporary)': \(errnoText())") }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
-            throw fail("the temporary file '\(temporary)' exists and is not a regular file; remove it")
-        }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let busy = errno == EWOULDBLOCK
-            close(fd)
-            throw fail(busy ? "another process is writing '\(target)' now (it holds '\(temporary)')"
-                            : "cannot lock temporary file '\(temporary)': \(errnoText())")
-        }
-        var failure: String? = nil
-        if ftruncate(fd, 0) != 0 { failure = "cannot truncate temporary file '\(temporary)': \(errnoText())" }
-        if failure == nil, !bytes.withUnsafeBytes({ POSIXWrite.all($0, to: fd) }) {
-            failure = "cannot write temporary file '\(temporary)': \(errnoText())"
-        }
-        if failure == nil, fsync(fd) != 0 { failure = "cannot fsync temporary file '\(temporary)': \(errnoText())" }
-        if failure == nil, rename(temporary, target) != 0 {
-            failure = "cannot rename '\(temporary)' to '\(target)': \(errnoText())"
-        }
-        if failure != nil { unlink(temporary) }
-        // Closing releases the lock, after the rename: no other writer truncates the bytes
-        // between the write and the rename.
-        if close(fd) != 0, failure == nil { failure = "cannot close '\(target)': \(errnoText())" }
-        if let failure { throw fail(failure) }
-        // Make the rename itself durable (best effort).
-        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 { _ = fsync(dirFD); close(dirFD) }
-    }
 }
 
 
@@ -508,7 +406,7 @@ public struct SafeTensors: Equatable, Sendable {
 public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     /// Fewer than the 8 bytes of the header length.
     case fileTooShort(byteCount: Int)
-    /// The header length field exceeds `SafeTensors.maximumHeaderLength` (100 MB).
+    /// The header length field exceeds `SafeTensorsFile.maximumHeaderLength` (100 MB).
     case headerTooLarge(headerLength: UInt64)
     /// The header length field points past the end of the file.
     case headerExceedsFile(headerLength: UInt64, fileSize: Int)
@@ -562,7 +460,7 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
         case .fileTooShort(let n):
             return "safetensors file is only \(n) bytes, shorter than its 8-byte header length field; \(damaged), or it is not a safetensors file"
         case .headerTooLarge(let n):
-            return "safetensors header length \(n) exceeds the \(SafeTensors.maximumHeaderLength)-byte limit; this is probably not a safetensors file"
+            return "safetensors header length \(n) exceeds the \(SafeTensorsFile.maximumHeaderLength)-byte limit; this is probably not a safetensors file"
         case .headerExceedsFile(let n, let size):
             return "safetensors header length \(n) exceeds the \(size - 8) bytes after the length field; the file may be truncated or not a safetensors file"
         case .headerNotUTF8:
