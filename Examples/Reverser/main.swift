@@ -10,26 +10,20 @@ var rng = SeededRandom(seed: 3)
 let letters = Array("abcd"), (batchSize, maxLength) = (32, 5)
 let (start, end) = (Int32(letters.count), Int32(letters.count + 1))
 
-@MainActor func randomString() -> [Int32] { (0..<(1 + rng.index(below: maxLength))).map { _ in Int32(rng.index(below: letters.count)) } }
+@MainActor func randomString() -> [Int] { (0..<(1 + rng.index(below: maxLength))).map { _ in rng.index(below: letters.count) } }
 
-/// Sources padded with -1 to `maxLength`, targets (the reversed string, then the end token) padded with -1.
-@MainActor func makeBatch() -> EncoderDecoderModel.Batch {
+/// Strings and their reversals ending in the end token, padded by the batch builder.
+@MainActor func makeBatch() throws -> EncoderDecoderModel.Batch {
     let strings = (0..<batchSize).map { _ in randomString() }
-    var source = [Int32](repeating: -1, count: maxLength * batchSize)
-    var targets = [Int32](repeating: -1, count: (maxLength + 1) * batchSize)
-    for (b, s) in strings.enumerated() {
-        for (t, c) in s.enumerated() { source[t * batchSize + b] = c }
-        for (t, c) in (s.reversed() + [end]).enumerated() { targets[t * batchSize + b] = c }
-    }
-    return .init(source: source, sourceLengths: strings.map(\.count), targets: targets, batchSize: batchSize)
+    return try EncoderDecoderModel.Batch(sources: strings, targets: strings.map { $0.reversed() + [Int(end)] })
 }
 
 let model = EncoderDecoderModel(.init(sourceVocabularySize: letters.count, targetVocabularySize: letters.count + 2,
                                       startToken: start, endToken: end, recurrent: .init(hiddenSize: 64)), using: &rng)
 let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.005), workers: 2, clipNorm: 5)
-try trainer.train(on: BatchList((0..<50).map { _ in makeBatch() }), for: .epochs(12))
+try trainer.train(on: BatchList((0..<50).map { _ in try makeBatch() }), for: .epochs(12))
 
-let tests = (0..<64).map { _ in randomString() }
+let tests = (0..<64).map { _ in randomString().map(Int32.init) }
 let right = tests.filter { model.translate($0, maxLength: maxLength + 1) == Array($0.reversed()) }.count
 func text(_ s: [Int32]) -> String { String(s.map { letters[Int($0)] }) }
 for s in tests.prefix(3) { print("\(text(s)) -> \(text(model.translate(s, maxLength: maxLength + 1)))") }

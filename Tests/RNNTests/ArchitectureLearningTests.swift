@@ -8,28 +8,24 @@ struct ArchitectureLearningTests {
     /// Many-to-one: the class of a variable-length sequence (3...8 tokens over 4
     /// symbols) is its **first** token, so the model must carry it to the sequence's
     /// own last step through the padding-free recurrence. Target: >= 95% held out.
-    @Test func manyToOneRemembersTheFirstToken() {
+    @Test func manyToOneRemembersTheFirstToken() throws {
         var rng = SeededRandom(seed: 51)
         let (V, B, T) = (4, 32, 8)
         let model = ManyToOneModel(inputSize: V, hiddenSize: 24, outputSize: V, using: &rng)
         let optimizer = Adam(learningRate: 0.01)
-        func batch() -> (tokens: [Int32], lengths: [Int], labels: [Int32]) {
-            let lengths = (0..<B).map { _ in 3 + rng.index(below: T - 2) }
-            var tokens = [Int32](repeating: -1, count: T * B)
-            for b in 0..<B { for t in 0..<lengths[b] { tokens[t * B + b] = Int32(rng.index(below: V)) } }
-            return (tokens, lengths, (0..<B).map { tokens[$0] })
+        func batch() throws -> ManyToOneModel.Batch {
+            let sequences = (0..<B).map { _ in (0..<(3 + rng.index(below: T - 2))).map { _ in rng.index(below: V) } }
+            return try ManyToOneModel.Batch(sequences: sequences, labels: sequences.map { $0[0] })
         }
         for _ in 0..<300 {
-            let d = batch()
-            model.computeGradients(.tokens(d.tokens), labels: d.labels, batchSize: B, lengths: d.lengths)
+            model.computeGradients(try batch())
             GradientClipping.clipGlobalNorm(model.parameters, maxNorm: 5)
             optimizer.step(model.parameters)
         }
         var correct = 0
         for _ in 0..<4 {
-            let d = batch()
-            let predicted = model.predict(.tokens(d.tokens), batchSize: B, lengths: d.lengths)
-            correct += zip(predicted, d.labels).filter { $0 == $1 }.count
+            let d = try batch()
+            correct += zip(model.predict(d), d.labels).filter { $0 == $1 }.count
         }
         #expect(Double(correct) / Double(4 * B) >= 0.95, "accuracy \(correct)/\(4 * B)")
     }
@@ -57,27 +53,21 @@ struct ArchitectureLearningTests {
 
     /// Encoder-decoder: reverse strings of 1...5 letters over 4 letters (input and
     /// output lengths vary per example). Target: >= 90% of 64 held-out strings exact.
-    @Test func encoderDecoderReversesStrings() {
+    @Test func encoderDecoderReversesStrings() throws {
         var rng = SeededRandom(seed: 53)
         let (V, B, maxLen) = (4, 32, 5)
         let (start, end) = (Int32(V), Int32(V + 1))
         let model = EncoderDecoderModel(sourceVocabularySize: V, targetVocabularySize: V + 2, hiddenSize: 64,
                                         startToken: start, endToken: end, using: &rng)
         let optimizer = Adam(learningRate: 0.005)
-        func string() -> [Int32] { (0..<(1 + rng.index(below: maxLen))).map { _ in Int32(rng.index(below: V)) } }
+        func string() -> [Int] { (0..<(1 + rng.index(below: maxLen))).map { _ in rng.index(below: V) } }
         for _ in 0..<600 {
             let strings = (0..<B).map { _ in string() }
-            var source = [Int32](repeating: -1, count: maxLen * B)
-            var targets = [Int32](repeating: -1, count: (maxLen + 1) * B)
-            for (b, s) in strings.enumerated() {
-                for (t, c) in s.enumerated() { source[t * B + b] = c }
-                for (t, c) in (s.reversed() + [end]).enumerated() { targets[t * B + b] = c }
-            }
-            model.computeGradients(source: source, sourceLengths: strings.map(\.count), targets: targets, batchSize: B)
+            model.computeGradients(try EncoderDecoderModel.Batch(sources: strings, targets: strings.map { $0.reversed() + [Int(end)] }))
             GradientClipping.clipGlobalNorm(model.parameters, maxNorm: 5)
             optimizer.step(model.parameters)
         }
-        let tests = (0..<64).map { _ in string() }
+        let tests = (0..<64).map { _ in string().map(Int32.init) }
         let correct = tests.filter { model.translate($0, maxLength: maxLen + 1) == Array($0.reversed()) }.count
         #expect(correct >= 58, "reversed \(correct) of 64")
     }

@@ -106,6 +106,20 @@ public enum BatchError: Error, Equatable, CustomStringConvertible {
     case countMismatch(what: String, count: Int, expected: Int)
     /// Per-step values whose length differs from their sequence's.
     case lengthMismatch(sequence: Int, length: Int, expected: Int)
+    /// A token outside the model's vocabulary (`0..<vocabularySize`).
+    case tokenOutsideVocabulary(sequence: Int, step: Int, token: Int, vocabularySize: Int)
+    /// A target or label outside the model's classes (`0..<classes`, or `-1`: not counted);
+    /// `step` is `-1` for a sequence's label.
+    case targetOutsideClasses(sequence: Int, step: Int, target: Int, classes: Int)
+    /// A sequence length outside `1...steps`.
+    case lengthOutOfRange(sequence: Int, length: Int, steps: Int)
+    /// A padding token (`-1`) where the model would read it as data: inside a sequence's
+    /// length, or without `lengths` where the model reads past the padding (a classifier,
+    /// a bidirectional layer) or counts its target.
+    case paddingInsideSequence(sequence: Int, step: Int)
+    /// Arrays whose sizes do not fit each other (`[T*B]` targets for `T*B` input rows, a
+    /// state of `stateSize(batchSize: B)` values, ...): what and how.
+    case layout(String)
 
     public var description: String {
         switch self {
@@ -120,6 +134,17 @@ public enum BatchError: Error, Equatable, CustomStringConvertible {
             return "\(count) \(what) for \(expected) sequences; give one each"
         case .lengthMismatch(let b, let length, let expected):
             return "sequence \(b) has \(expected) steps but \(length) per-step targets; give one per step"
+        case .tokenOutsideVocabulary(let b, let t, let token, let size):
+            return "sequence \(b), step \(t): token \(token) is outside the model's vocabulary 0..<\(size)"
+        case .targetOutsideClasses(let b, let t, let target, let classes) where t < 0:
+            return "sequence \(b): label \(target) is outside the model's classes 0..<\(classes) (or -1, not counted)"
+        case .targetOutsideClasses(let b, let t, let target, let classes):
+            return "sequence \(b), step \(t): target \(target) is outside the model's classes 0..<\(classes) (or -1, not counted)"
+        case .lengthOutOfRange(let b, let length, let steps):
+            return "sequence \(b): length \(length) is outside 1...\(steps), the batch's steps"
+        case .paddingInsideSequence(let b, let t):
+            return "sequence \(b), step \(t): padding (-1) where the model reads data; give each sequence's length (lengths), or build the batch from arrays of sequences"
+        case .layout(let what): return what
         }
     }
 }

@@ -41,6 +41,11 @@ public protocol SequenceModel: AnyObject {
     func computeGradients(_ batch: Batch) -> Double
     /// The mean loss of `batch`, gradients untouched.
     func loss(_ batch: Batch) -> Double
+    /// Throws a `BatchError` naming the sequence and step at fault unless this model can
+    /// run `batch`: its arrays fit each other and the model's sizes (tokens in the
+    /// vocabulary, targets in the classes, lengths in range, padding where it is ignored).
+    /// `Trainer` checks every batch; `computeGradients` and `loss` trap on what this rejects.
+    func check(_ batch: Batch) throws(BatchError)
 
     /// Number of `[B, H]` blocks in the state the model carries from one batch to the next
     /// (truncated BPTT): `parts · numLayers · directions` (parts = 2 for the LSTM), or 0 for a model

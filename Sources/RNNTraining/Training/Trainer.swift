@@ -81,9 +81,12 @@ public final class Trainer<Model: SequenceModel> {
     ///   infinite: the weights, the optimizer's moments and step count and the position are
     ///   then unchanged (its learning rate is that step's). `.carriedStateMismatch` when the
     ///   carried state (e.g. a checkpoint's) does not fit this batch; nothing ran.
+    ///   `.invalidBatch` when the batch does not fit the model (`SequenceModel.check`: a
+    ///   token outside the vocabulary, a bad length, misplaced padding); nothing ran.
     @discardableResult
     public func step(_ batch: Model.Batch, carryState: Bool = false) throws(TrainingError) -> StepResult {
         let clock = ContinuousClock(), started = clock.now
+        do { try model.check(batch) } catch { throw .invalidBatch(error, step: position.step + 1, epoch: position.epoch) }
         if carryState, let state = carriedState, state.count != model.stateBlocks * batch.batchSize * model.stateWidth {
             throw .carriedStateMismatch(values: state.count, expected: model.stateBlocks * batch.batchSize * model.stateWidth)
         }

@@ -72,6 +72,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// The gradients could not be combined with the other processes' (`GradientReducer`):
     /// why. The weights were left as they were.
     case gradientExchange(String)
+    /// The batch of step `step` (1-based), in 0-based `epoch`, does not fit the model
+    /// (`SequenceModel.check`); nothing was computed.
+    case invalidBatch(BatchError, step: Int, epoch: Int)
 
     public var description: String {
         switch self {
@@ -83,6 +86,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "the carried state has \(values) values, which does not fit \(expected) (the model's state blocks × batch size × hidden size); it comes from another model or batch size"
         case let .gradientExchange(reason):
             return "the gradients could not be exchanged with the other processes: \(reason)"
+        case let .invalidBatch(error, step, epoch):
+            return "the batch of step \(step) (epoch \(epoch + 1)) does not fit the model: \(error)"
         }
     }
 }
