@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "RNN", dependencies: ["Linalg", "_RNNKernels"]),
         // Training any SequenceModel: the Trainer, the batch split across threads, token
         // streams, checkpoints (on SafeTensors) and the tutorial's example.
-        .target(name: "RNNTraining", dependencies: ["RNN", "Linalg", "SafeTensors"]),
+        .target(name: "RNNTraining", dependencies: ["RNN", "Linalg", "SafeTensors", "_FileIO"]),
         // Data-parallel training across processes (ranks started by mpirun) over MPI.
         .target(name: "RNNDistributed", dependencies: ["CMPI", "RNNTraining", "RNN", "Linalg"]),
         .executableTarget(

@@ -1,81 +1,58 @@
-import _FileIO
 import Foundation
 import RNN
-import SafeTensors
+import RNNTraining
 
-/// Reading UTF-8 text files with messages that name the option, the path and the problem.
+/// Reading UTF-8 text files (the library's `TextFileReader`) with messages that name the
+/// option, the path and the problem.
 enum TextFile {
-    /// The contents of `path` as a string; `option` (e.g. `--data`) names the file in errors.
-    /// Throws for a missing file, a directory or another file that is not a regular one,
-    /// an unreadable file, an empty file (unless `allowEmpty`) and bytes that are not
-    /// UTF-8 (naming the first bad byte's offset: `UTF8FileScanner`'s check).
+    /// The contents of `path` as a string; `option` (e.g. `--prime-file`) names the file in
+    /// errors. Throws for a missing file, a directory or another file that is not a
+    /// regular one, an unreadable file, an empty file (unless `allowEmpty`) and bytes that
+    /// are not UTF-8 (naming the first bad byte's offset).
     ///
     /// `memoryPerByte` is what the caller will hold per byte of the file (the bytes, the
     /// string, tokens, ...): a file whose size times it would not fit in `MemoryBudget`
     /// is refused before it is read.
-    static func read(_ path: String, option: String, allowEmpty: Bool = false, memoryPerByte: Double = 2) throws -> String {
-        let file = try open(path, option: option, memoryPerByte: memoryPerByte)
-        defer { file.close() }
-        if file.size == 0 && !allowEmpty { throw empty(path: path, option: option) }
-        let scanner = UTF8FileScanner(file: file)
-        var check = IgnoredScalars()
-        try scan(scanner, path: path, option: option) { try scanner.scan(into: &check) }
-        return String(decoding: try readAll(file, path: path, option: option), as: UTF8.self)
-    }
-
-    /// Every byte of `file`, with a failure named as `read`'s are.
-    static func readAll(_ file: RegularFile, path: String, option: String) throws -> [UInt8] {
-        do { return try file.readAll() } catch { throw describe(error, path: path, option: option) }
-    }
-
-    static func empty(path: String, option: String) -> CLIError {
-        CLIError("\(option) file '\(path)' is empty; give a file with UTF-8 text")
-    }
-
-    /// `path` opened as a regular file (see `readBytes`); a file whose size times
-    /// `memoryPerByte` would not fit in `MemoryBudget` is refused before it is read.
-    static func open(_ path: String, option: String, memoryPerByte: Double) throws -> RegularFile {
-        let file: RegularFile
-        do { file = try RegularFile(path: path) } catch { throw describe(error, path: path, option: option) }
+    static func read(_ path: String, option: String, allowEmpty: Bool = false, memoryPerByte: Int = 2) throws -> String {
+        let budget = MemoryBudget.current()
         do {
-            try MemoryBudget.require(Double(file.size) * memoryPerByte, "\(option) file '\(path)' (\(MemoryBudget.format(Double(file.size))))",
-                                     detail: " to load and use", hint: "use a smaller file")
+            return try TextFileReader(path: path, byteBudget: Int(budget.bytes * 0.8)).utf8Text(bytesPerByte: memoryPerByte)
+        } catch .empty where allowEmpty {
+            return ""
         } catch {
-            file.close()
-            throw error
-        }
-        return file
-    }
-
-    /// Runs a `UTF8FileScanner` pass, turning its failures into messages that name the
-    /// option, the path and the problem.
-    static func scan(_ scanner: UTF8FileScanner, path: String, option: String, _ pass: () throws -> Void) throws {
-        do {
-            try pass()
-        } catch let invalid as UTF8FileScanner.InvalidByte {
-            throw notUTF8(path: path, option: option, byte: invalid.byte, offset: invalid.offset)
-        } catch let failure as RegularFile.Failure {
-            throw describe(failure, path: path, option: option)
+            throw message(error, option: option, budget: budget)
         }
     }
 
-    private static func notUTF8(path: String, option: String, byte: UInt8, offset: Int) -> CLIError {
-        CLIError("\(option) file '\(path)' is not UTF-8 text (invalid byte \(String(format: "0x%02X", byte)) at offset \(offset)); convert it first, e.g. iconv -f latin1 -t utf-8 '\(path)' > converted.txt\(option == "--data" ? ", or train on its bytes: charrnn train --unit byte" : "")")
-    }
-
-    /// The message for a file that cannot be read.
-    private static func describe(_ error: RegularFile.Failure, path: String, option: String) -> CLIError {
+    /// The message for `error`, naming `option`; `hint` ends the one for characters
+    /// outside a checkpoint's vocabulary.
+    static func message(_ error: TextCorpusError, option: String, budget: MemoryBudget, hint: String = "") -> CLIError {
         switch error {
-        case .notFound: return CLIError("\(option) file '\(path)' does not exist; check the path")
-        case .isDirectory: return CLIError("\(option) '\(path)' is a directory; give a file")
-        case .notRegular(let kind): return CLIError("\(option) '\(path)' is \(kind), not a regular file; give a file")
-        default: return CLIError("cannot read \(option) file '\(path)': \(error)")
+        case .notFound(let path): return CLIError("\(option) file '\(path)' does not exist; check the path")
+        case .isDirectory(let path): return CLIError("\(option) '\(path)' is a directory; give a file")
+        case .notRegularFile(let path, let kind): return CLIError("\(option) '\(path)' is \(kind), not a regular file; give a file")
+        case .unreadable(let path, let reason): return CLIError("cannot read \(option) file '\(path)': \(reason)")
+        case .empty(let path): return CLIError("\(option) file '\(path)' is empty; give a file with UTF-8 text")
+        case .notUTF8(let path, let byte, let offset):
+            return CLIError("\(option) file '\(path)' is not UTF-8 text (invalid byte \(String(format: "0x%02X", byte)) at offset \(offset)); convert it first, e.g. iconv -f latin1 -t utf-8 '\(path)' > converted.txt\(option == "--data" ? ", or train on its bytes: charrnn train --unit byte" : "")")
+        case .exceedsByteBudget(let path, let size, let bytes, _):
+            return CLIError("\(option) file '\(path)' (\(MemoryBudget.format(Double(size)))) needs about \(MemoryBudget.format(Double(bytes))) of memory to load and use, more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); use a smaller file")
+        case .charactersOutsideVocabulary(let path, let characters, let distinct, _, let size):
+            return CLIError(unknownCharacters(characters, distinct: distinct, path: path, option: option, vocabularySize: size) + hint)
+        case .tooFewWords(let path, let words):
+            let list = words.map { "'\($0)'" }.joined(separator: ", ")
+            return CLIError("\(option) file '\(path)' has \(Format.plural(words.count, "distinct word"))\(list.isEmpty ? "" : " (\(list))"); --unit word needs at least 2 to learn from; use a longer text, or --unit char")
+        case .changedWhileRead(let path): return CLIError("\(option) file '\(path)' changed while it was read; try again")
         }
     }
-}
 
-/// A sink for a pass that only checks the UTF-8.
-private struct IgnoredScalars: ScalarSink {
-    mutating func ascii(_ byte: UInt8) {}
-    mutating func scalar(_ value: UInt32) {}
+    /// "<option> file '<path>' has 3 characters that the checkpoint's vocabulary of 40
+    /// lacks: 'é' (U+00E9), ..." (at most 8 shown).
+    static func unknownCharacters(_ characters: [Unicode.Scalar], distinct: Int? = nil, path: String, option: String,
+                                  vocabularySize: Int) -> String {
+        let distinct = distinct ?? characters.count
+        let shown = characters.prefix(8).map { CheckpointError.describe($0) }.joined(separator: ", ")
+        let more = distinct > 8 ? " and \(distinct - 8) more" : ""
+        return "\(option) file '\(path)' has \(Format.plural(distinct, "character")) that the checkpoint's vocabulary of \(vocabularySize) lacks: \(shown)\(more)"
+    }
 }

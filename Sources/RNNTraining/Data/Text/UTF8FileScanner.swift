@@ -1,9 +1,7 @@
 import _FileIO
-import RNN
-import SafeTensors
 
 /// What `UTF8FileScanner.scan` hands each character to.
-protocol ScalarSink {
+package protocol ScalarSink {
     /// An ASCII character (`byte < 0x80`).
     mutating func ascii(_ byte: UInt8)
     /// Any other Unicode scalar.
@@ -16,21 +14,23 @@ protocol ScalarSink {
 ///
 /// The rules are the Unicode standard's (those of `Unicode.UTF8.ForwardParser`): no
 /// overlong forms, no surrogates, nothing above U+10FFFF, no truncated sequence.
-struct UTF8FileScanner {
+package struct UTF8FileScanner {
     /// The first byte of an invalid sequence and its offset in the file.
-    struct InvalidByte: Error {
-        var byte: UInt8
-        var offset: Int
+    package struct InvalidByte: Error {
+        package var byte: UInt8
+        package var offset: Int
     }
 
-    let file: RegularFile
-    var chunkSize = 1 << 20
+    package let file: RegularFile
+    package var chunkSize = 1 << 20
+
+    package init(file: RegularFile) { self.file = file }
 
     /// Decodes the whole file into `sink`; with `fingerprint`, also folds every byte into
     /// that FNV-1a 64 hash. Throws `InvalidByte` at the first invalid sequence, or the
     /// file's read failure.
     /// - Complexity: O(n) for n bytes; O(`chunkSize`) memory.
-    func scan<Sink: ScalarSink>(into sink: inout Sink, fingerprint: UnsafeMutablePointer<UInt64>? = nil) throws {
+    package func scan<Sink: ScalarSink>(into sink: inout Sink, fingerprint: UnsafeMutablePointer<UInt64>? = nil) throws {
         var buffer = [UInt8](repeating: 0, count: chunkSize + 4)
         var carried = 0          // bytes of an incomplete sequence moved to the buffer's start
         var position = 0         // file offset of buffer[carried]
