@@ -44,8 +44,30 @@ struct ExampleProgramTests {
         }
     }
 
-    @Test func characterModelContinuesTheText() throws {
-        let out = try run(.characterModel)
-        #expect(out.split(separator: "\n").last?.hasPrefix("the quick brown fox jumps over the lazy dog") == true, "\(out)")
+    /// The newcomer's program: per-step and validation losses that fall, a checkpoint
+    /// written and read back, and the loaded model continuing the text.
+    @Test func characterModelTrainsSavesLoadsAndContinuesTheText() throws {
+        try withTemporaryDirectory { dir in
+            let out = try run(.characterModel, [dir + "/model.safetensors"])
+            #expect(FileManager.default.fileExists(atPath: dir + "/model.safetensors"))
+            let lines = out.split(separator: "\n")
+            func losses(_ prefix: String) -> [Double] {
+                lines.filter { $0.hasPrefix(prefix) }.compactMap { Double($0.split(separator: " ").last ?? "") }
+            }
+            let steps = losses("step "), validation = losses("epoch ")
+            #expect(steps.count >= 3 && steps.last! < steps.first! / 2, "\(out)")
+            #expect(validation.count == 3 && validation.last! < 0.5, "\(out)")
+            #expect(lines.last?.hasPrefix("the quick brown fox jumps over the lazy dog") == true, "\(out)")
+        }
+    }
+
+    /// Given a text file, the same program reads it through `TextCorpus`.
+    @Test func characterModelReadsATextFile() throws {
+        try withTemporaryDirectory { dir in
+            let text = String(repeating: "abcabd ", count: 200)
+            try text.write(toFile: dir + "/text.txt", atomically: true, encoding: .utf8)
+            let out = try run(.characterModel, [dir + "/model.safetensors", dir + "/text.txt"])
+            #expect(out.split(separator: "\n").last?.hasPrefix("abcabd abcabd abcabd") == true, "\(out)")
+        }
     }
 }

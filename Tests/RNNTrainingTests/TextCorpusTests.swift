@@ -17,8 +17,12 @@ struct TextCorpusTests {
         return try body(path)
     }
 
+    /// The tokens through `withTokens`, as training reads them (the collection's
+    /// elements must be the same).
     static func tokens(_ sequence: TokenSequence) -> [Int32] {
-        sequence.withTokens { token in (0..<sequence.count).map { token($0) } }
+        let read = sequence.withTokens { token in (0..<sequence.count).map { token($0) } }
+        #expect(Array(sequence) == read)
+        return read
     }
 
     @Test func aFileReadsAsTheSameTextInMemory() throws {

@@ -65,3 +65,20 @@ extension TokenSequence {
     /// Tokens given as `Int32` values (stored as such).
     public init(_ tokens: [Int32]) { self.init(.int32(tokens)) }
 }
+
+/// The tokens as `Int32` values, token `0` first: `Array(tokens.prefix(4))` copies four.
+/// (Training reads them through `withTokens`, which switches on the storage's width once
+/// rather than at every token.)
+extension TokenSequence: RandomAccessCollection {
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(position: Int) -> Int32 {
+        precondition(position >= 0 && position < count, "token \(position) outside 0..<\(count)")
+        switch storage.buffer {
+        case .uint8(let a): return Int32(a[range.lowerBound + position])
+        case .uint16(let a): return Int32(a[range.lowerBound + position])
+        case .int32(let a): return a[range.lowerBound + position]
+        }
+    }
+}
