@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
+# The DocC catalogs build without a warning (symbol links, parameter docs).
+scripts/check-docs.sh
 # RNNDistributedTests start mpirun (Open MPI, installed by the bootstrap) with tiny models:
 # about 12 s of each run below, so they run in every one (each backend and kernel variant
 # trains through them too).

@@ -165,11 +165,13 @@ extension Matrix {
     /// let c = try a.leastSquares(Matrix(rows: [[1], [2], [2]]))   // [[7/6], [1/2]]
     /// ```
     ///
-    /// - Parameter rcond: singular values `s_i <= rcond * s_max` count as zero when the
-    ///   numerical rank is determined. The default, `Float.ulpOfOne * max(m, n)`
-    ///   (≈ 1.2e-7 · max(m, n)), is NumPy's `lstsq` default: a matrix closer than float
-    ///   round-off (amplified by its size) to a rank-deficient one is treated as
-    ///   rank-deficient, because its solution would be dominated by rounding noise.
+    /// - Parameters:
+    ///   - b: the right-hand sides, `[m, k]`.
+    ///   - rcond: singular values `s_i <= rcond * s_max` count as zero when the
+    ///     numerical rank is determined. The default, `Float.ulpOfOne * max(m, n)`
+    ///     (≈ 1.2e-7 · max(m, n)), is NumPy's `lstsq` default: a matrix closer than float
+    ///     round-off (amplified by its size) to a rank-deficient one is treated as
+    ///     rank-deficient, because its solution would be dominated by rounding noise.
     /// - Throws: `LinalgError.rankDeficient(rank:required:)` if the numerical rank is
     ///   below `min(m, n)`; `LinalgError.noConvergence` if the SVD does not converge;
     ///   `LinalgError.invalidInput` if `self` or `b` holds NaN or infinity.

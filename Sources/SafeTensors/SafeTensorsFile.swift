@@ -209,6 +209,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
     /// unused bytes after the last tensor are not read).
     ///
     /// - Parameters:
+    ///   - path: the file; a symbolic link is followed.
     ///   - byteBudget: the most bytes of tensor data to read (by default the machine's
     ///     physical memory, `defaultByteBudget`). A file that holds more of the chosen
     ///     tensors is refused with `exceedsByteBudget` before any tensor is allocated — a

@@ -48,7 +48,9 @@ extension ManyToManyModel {
     /// over `horizon…T−1`. The parameters are unchanged; their gradients are left zero.
     ///
     /// - Parameters:
+    ///   - batch: the input and targets, one chunk of `T` steps.
     ///   - horizon: the largest `k`; at most `T − 1`.
+    ///   - maxSteps: how many steps `t` to measure at most.
     /// - Complexity: the forward pass plus `min(maxSteps, T − horizon)` backward passes.
     public func gradientFlow(_ batch: Batch, horizon: Int, maxSteps: Int = 16) -> GradientFlow {
         precondition(!rnn.isBidirectional, "gradient flow follows a causal model's steps back in time; this model is bidirectional")

@@ -157,6 +157,7 @@ public final class Sampler {
     ///   - temperature: 0 takes the most likely token (greedy); otherwise samples from
     ///     `softmax(logits / temperature)`.
     ///   - topK: when given, only the `topK` most likely tokens can be drawn.
+    ///   - rng: the generator the draw takes its random number from (none when greedy).
     /// - Precondition: something was primed or fed; a sampler of one sequence.
     public func next(temperature: Float = 1, topK: Int? = nil, using rng: inout SeededRandom) -> Int32 {
         precondition(batchSize == 1, "next(temperature:topK:using:) draws one sequence; this sampler has \(batchSize)")

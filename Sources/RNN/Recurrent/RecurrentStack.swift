@@ -189,6 +189,8 @@ public class RecurrentStack {
     /// Runs all layers over `input` (`[T*B]` tokens or `[T*B, inputSize]` vectors).
     ///
     /// - Parameters:
+    ///   - input: `[T*B]` tokens or `[T*B, I]` rows, time-major.
+    ///   - batchSize: `B`.
     ///   - initialState: `stateSize(batchSize:)` values (`[parts, L·D, B, H]`), zeros when
     ///     nil. Pass the previous chunk's `finalState()` for truncated BPTT: it is used
     ///     as a constant (no gradient flows into the previous chunk).

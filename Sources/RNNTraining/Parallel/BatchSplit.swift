@@ -15,6 +15,8 @@ public enum BatchSplit {
     /// threads would split between them (the measurements are in the body).
     ///
     /// - Parameters:
+    ///   - threads: the cores the step may use.
+    ///   - batchSize: the step's sequences, `B`.
     ///   - flopsPerStep: the step's training FLOPs (`tokens × FLOPs per token`).
     ///   - recurrentWeights: the elements of one layer's `W_hh` (`G·H²`); 0 if unknown.
     ///   - backend: the GEMM backend the step runs on.
