@@ -76,6 +76,9 @@ let package = Package(
         // Fixtures/: checkpoint files of every older format version, read by FormatFixtureTests.
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNN", "Linalg", "SafeTensors", "ToolTesting"],
                     exclude: ["Fixtures"]),
+        // The Swift blocks of the README, docs/ and the DocC articles, each compiled as a
+        // function (generated and kept current by DocumentationTests).
+        .testTarget(name: "SnippetTests", dependencies: ["Linalg", "RNN", "RNNTraining", "RNNDistributed", "SafeTensors"]),
         // Runs the built executables (ToolTesting finds them beside the test bundle).
         .target(name: "ToolTesting", dependencies: ["Linalg"], path: "Tests/ToolTesting"),
         // Runs under mpirun in RNNDistributedTests: N ranks against the whole batch in one process.
