@@ -96,9 +96,10 @@ struct DocumentationTests {
         for document in codeDocuments {
             let name = String(document.path.dropFirst(root.path.count + 1))
             let lines = try String(contentsOf: document, encoding: .utf8).components(separatedBy: "\n")
-            var i = 0, previousInDocument = false
+            var i = 0, previousInDocument = false, blocks = 0
             while i < lines.count {
                 guard lines[i] == "```swift" else { i += 1; continue }
+                blocks += 1
                 let start = i + 1
                 var end = start
                 while end < lines.count && lines[end] != "```" { end += 1 }
@@ -113,7 +114,7 @@ struct DocumentationTests {
                 if directive == "continues" && previousInDocument {
                     functions[functions.count - 1].lines += [""] + code
                 } else {
-                    functions.append(("// \(name), line \(start)", directive == "continues" ? "" : directive, code))
+                    functions.append(("// \(name), Swift block \(blocks)", directive == "continues" ? "" : directive, code))
                 }
                 previousInDocument = true
             }

@@ -9,7 +9,7 @@ import RNNDistributed
 import RNNTraining
 import SafeTensors
 
-// Sources/Linalg/Linalg.docc/GettingStarted.md, line 7
+// Sources/Linalg/Linalg.docc/GettingStarted.md, Swift block 1
 @MainActor
 private func snippet1() throws {
     var rng = SeededRandom(seed: 1)
@@ -20,7 +20,7 @@ private func snippet1() throws {
     Matrix.gemm(a, w, transposeB: true, into: &c, beta: 1) // c += a wᵀ
 }
 
-// Sources/Linalg/Linalg.docc/GettingStarted.md, line 20
+// Sources/Linalg/Linalg.docc/GettingStarted.md, Swift block 2
 @MainActor
 private func snippet2() throws {
     GEMM.backend                   // .oneDNN on an AVX-512 CPU, else .openBLAS
@@ -30,7 +30,7 @@ private func snippet2() throws {
     ComputeThreads.singleThreaded { /* a worker's single-threaded GEMMs */ }
 }
 
-// Sources/RNN/RNN.docc/GettingStarted.md, line 10
+// Sources/RNN/RNN.docc/GettingStarted.md, Swift block 1
 @MainActor
 private func snippet3() throws {
     let lines = ["hey how are you", "good i am fine ", "have a nice day"]   // padded to 15
@@ -67,7 +67,7 @@ private func snippet3() throws {
     print("good" + vocabulary.decode(out))   // "good i am fine"
 }
 
-// Sources/RNNDistributed/RNNDistributed.docc/RNNDistributed.md, line 15
+// Sources/RNNDistributed/RNNDistributed.docc/RNNDistributed.md, Swift block 1
 @MainActor
 private func snippet4(configuration: ManyToManyModel.Configuration, streams: TokenStreams, held: TokenStreams) throws {
     let world = try Communicator.world()
@@ -83,7 +83,7 @@ private func snippet4(configuration: ManyToManyModel.Configuration, streams: Tok
     world.finish()
 }
 
-// Sources/RNNTraining/RNNTraining.docc/GettingStarted.md, line 11
+// Sources/RNNTraining/RNNTraining.docc/GettingStarted.md, Swift block 1
 @MainActor
 private func snippet5() throws {
     var rng = SeededRandom(seed: 1)
@@ -114,7 +114,7 @@ private func snippet5() throws {
     let classes = loaded.model.predict(test.batches[0])       // [B] class indices
 }
 
-// Sources/SafeTensors/SafeTensors.docc/GettingStarted.md, line 5
+// Sources/SafeTensors/SafeTensors.docc/GettingStarted.md, Swift block 1
 @MainActor
 private func snippet6() throws {
     var file = SafeTensorsFile(metadata: ["vocabulary": "abc"])
@@ -126,7 +126,7 @@ private func snippet6() throws {
     loaded.metadata["vocabulary"]                      // "abc"
 }
 
-// docs/library.md, line 106
+// docs/library.md, Swift block 3
 @MainActor
 private func snippet7(end: Int) throws {
     try ManyToOneModel.Batch(sequences: [[3, 1, 4], [1, 5]], labels: [1, 0])          // or [Float] rows
@@ -135,7 +135,7 @@ private func snippet7(end: Int) throws {
     try EncoderDecoderModel.Batch(sources: [[1, 2, 3], [2]], targets: [[3, 2, 1, end], [2, end]])
 }
 
-// docs/library.md, line 152
+// docs/library.md, Swift block 4
 @MainActor
 private func snippet8() throws {
     GEMM.backend                        // .oneDNN on an AVX-512 CPU, else .openBLAS
