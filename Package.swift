@@ -57,39 +57,55 @@ let package = Package(
         .target(name: "RNNDistributed", dependencies: ["CMPI", "RNNTraining", "RNN", "Linalg"]),
         .executableTarget(
             name: "charrnn",
-            dependencies: ["RNN", "RNNTraining", "RNNDistributed", "Linalg", "SafeTensors", "_FileIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "RNN", "RNNTraining", "RNNDistributed", "Linalg", "SafeTensors", "_FileIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "bench",
-            dependencies: ["RNN", "RNNTraining", "RNNDistributed", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "RNN", "RNNTraining", "RNNDistributed", "Linalg", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Benchmarks/bench"
         ),
         // Examples/: one small program per architecture, built by `swift build`, run by the tests.
         .executableTarget(name: "example-classifier", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Classifier"),
         .executableTarget(name: "example-generator", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Generator"),
         .executableTarget(name: "example-reverser", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Reverser"),
-        .executableTarget(name: "example-character-model", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/CharacterModel"),
+        .executableTarget(
+            name: "example-character-model", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/CharacterModel"),
         .executableTarget(name: "example-tagger", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Tagger"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "RNNTraining", "Linalg"]),
         // Fixtures/: checkpoint files of every older format version, read by FormatFixtureTests.
-        .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNN", "Linalg", "SafeTensors", "ToolTesting"],
-                    exclude: ["Fixtures"]),
+        .testTarget(
+            name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNN", "Linalg", "SafeTensors", "ToolTesting"],
+            exclude: ["Fixtures"]),
         // The Swift blocks of the README, docs/ and the DocC articles, each compiled as a
         // function (generated and kept current by DocumentationTests).
         .testTarget(name: "SnippetTests", dependencies: ["Linalg", "RNN", "RNNTraining", "RNNDistributed", "SafeTensors"]),
         // Runs the built executables (ToolTesting finds them beside the test bundle).
         .target(name: "ToolTesting", dependencies: ["Linalg"], path: "Tests/ToolTesting"),
         // Runs under mpirun in RNNDistributedTests: N ranks against the whole batch in one process.
-        .executableTarget(name: "distributed-check", dependencies: ["RNNDistributed", "RNNTraining", "RNN", "Linalg"],
-                          path: "Tests/DistributedCheck"),
-        .testTarget(name: "RNNDistributedTests", dependencies: ["RNNDistributed", "RNNTraining", "RNN", "Linalg", "SafeTensors", "ToolTesting",
-                                                                "charrnn", "distributed-check"]),
+        .executableTarget(
+            name: "distributed-check", dependencies: ["RNNDistributed", "RNNTraining", "RNN", "Linalg"],
+            path: "Tests/DistributedCheck"),
+        .testTarget(
+            name: "RNNDistributedTests",
+            dependencies: [
+                "RNNDistributed", "RNNTraining", "RNN", "Linalg", "SafeTensors", "ToolTesting",
+                "charrnn", "distributed-check",
+            ]),
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
         .testTarget(name: "BenchTests", dependencies: ["Linalg", "ToolTesting", "bench"]),
-        .testTarget(name: "ExampleTests", dependencies: ["ToolTesting", "example-classifier", "example-generator",
-                                                         "example-reverser", "example-character-model", "example-tagger"]),
+        .testTarget(
+            name: "ExampleTests",
+            dependencies: [
+                "ToolTesting", "example-classifier", "example-generator",
+                "example-reverser", "example-character-model", "example-tagger",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

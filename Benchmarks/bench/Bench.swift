@@ -80,14 +80,18 @@ struct Bench: ParsableCommand {
             timings are not representative).
             """)
 
-    @Option(name: .customLong("config"), parsing: .singleValue,
-            help: ArgumentHelp("Configurations to run (repeatable or comma-separated; default: all).",
-                               valueName: "name"))
+    @Option(
+        name: .customLong("config"), parsing: .singleValue,
+        help: ArgumentHelp(
+            "Configurations to run (repeatable or comma-separated; default: all).",
+            valueName: "name"))
     var configNames: [String] = []
 
-    @Option(name: .customLong("cell"), parsing: .singleValue,
-            help: ArgumentHelp("Recurrent cells to run each configuration with: rnn, gru, lstm or all "
-                               + "(repeatable or comma-separated; default: rnn).", valueName: "cell"))
+    @Option(
+        name: .customLong("cell"), parsing: .singleValue,
+        help: ArgumentHelp(
+            "Recurrent cells to run each configuration with: rnn, gru, lstm or all "
+                + "(repeatable or comma-separated; default: rnn).", valueName: "cell"))
     var cellArguments: [String] = []
 
     @Option(help: "Override the vocabulary size V (>= 2).")
@@ -108,28 +112,38 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed epochs per configuration (the median is reported).")
     var epochs: Int = 5
 
-    @Option(help: ArgumentHelp("Corpus size in tokens (default: per configuration; at least B*(T+1)).",
-                               valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Corpus size in tokens (default: per configuration; at least B*(T+1)).",
+            valueName: "n"))
     var tokens: Int?
 
-    @Option(name: .customLong("threads"), parsing: .singleValue,
-            help: ArgumentHelp("Thread counts to run with, e.g. 2 or 1,2 (default: all cores).",
-                               valueName: "n"))
+    @Option(
+        name: .customLong("threads"), parsing: .singleValue,
+        help: ArgumentHelp(
+            "Thread counts to run with, e.g. 2 or 1,2 (default: all cores).",
+            valueName: "n"))
     var threadArguments: [String] = []
 
-    @Option(help: ArgumentHelp("Library for the matrix products: openblas, onednn or auto (oneDNN where it runs "
-                               + "AVX-512 code, else OpenBLAS). Default: the environment variable SWIFT_RNN_GEMM, "
-                               + "else auto.", valueName: "backend"))
+    @Option(
+        help: ArgumentHelp(
+            "Library for the matrix products: openblas, onednn or auto (oneDNN where it runs "
+                + "AVX-512 code, else OpenBLAS). Default: the environment variable SWIFT_RNN_GEMM, "
+                + "else auto.", valueName: "backend"))
     var gemm: GEMMBackend?
 
-    @Option(help: ArgumentHelp("How to use several threads: batch (split each batch across worker threads, "
-                               + "single-threaded GEMMs), blas (the GEMM backend's threads inside each GEMM) or auto "
-                               + "(batch when each worker gets at least 16 sequences and a step is big enough "
-                               + "to split; else blas).", valueName: "mode"))
+    @Option(
+        help: ArgumentHelp(
+            "How to use several threads: batch (split each batch across worker threads, "
+                + "single-threaded GEMMs), blas (the GEMM backend's threads inside each GEMM) or auto "
+                + "(batch when each worker gets at least 16 sequences and a step is big enough "
+                + "to split; else blas).", valueName: "mode"))
     var parallelism: String = Parallelism.auto.rawValue
 
-    @Option(help: ArgumentHelp("Write the results as a JSON array (one object per configuration and thread count).",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Write the results as a JSON array (one object per configuration and thread count).",
+            valueName: "file"))
     var json: String?
 
     @Option(help: "Seed of the model initialization and the synthetic corpus.")
@@ -141,13 +155,19 @@ struct Bench: ParsableCommand {
     @Flag(name: .customLong("no-ceiling"), help: "Skip timing each configuration's GEMM shapes alone (no \"ceiling\" columns).")
     var noCeiling = false
 
-    @Flag(help: "Under mpirun -np N: the scaling of data-parallel training over MPI, N ranks x 1 thread against 1 process x 1 thread and x N workers (tokens/s, efficiency, the all-reduce's share); see DistributedBench.")
+    @Flag(
+        help:
+            "Under mpirun -np N: the scaling of data-parallel training over MPI, N ranks x 1 thread against 1 process x 1 thread and x N workers (tokens/s, efficiency, the all-reduce's share); see DistributedBench."
+    )
     var distributed = false
 
     @Flag(help: "Print the resolved configurations (and with --json write them) without running.")
     var list = false
 
-    @Flag(help: ArgumentHelp("Measure inference instead of training, per cell (default: all three) and thread count (default: 1 and all cores; more than one splits each step across a WorkerTeam): one-stream eval, single-sample and 32-sample generation tokens/s of a V 76, H 256, L 2 character model (--vocab, --hidden, --layers override), against the bound of reading one step's weights (each thread its share) at the measured bandwidth, and the FMA peak."))
+    @Flag(
+        help: ArgumentHelp(
+            "Measure inference instead of training, per cell (default: all three) and thread count (default: 1 and all cores; more than one splits each step across a WorkerTeam): one-stream eval, single-sample and 32-sample generation tokens/s of a V 76, H 256, L 2 character model (--vocab, --hidden, --layers override), against the bound of reading one step's weights (each thread its share) at the measured bandwidth, and the FMA peak."
+        ))
     var inference = false
 
     static var configurationList: String {
@@ -161,8 +181,9 @@ struct Bench: ParsableCommand {
     // MARK: Option resolution
 
     var overrides: ConfigurationOverrides {
-        ConfigurationOverrides(vocab: vocab, hidden: hidden, layers: layers, batch: batch,
-                               seqLength: seqLength, tokens: tokens)
+        ConfigurationOverrides(
+            vocab: vocab, hidden: hidden, layers: layers, batch: batch,
+            seqLength: seqLength, tokens: tokens)
     }
 
     /// The cells, in the order given, without repeats; `all` stands for rnn, gru, lstm.
@@ -201,8 +222,9 @@ struct Bench: ParsableCommand {
         var selected: [BenchConfiguration] = []
         for name in names.isEmpty ? BenchConfiguration.defaultNames : names {
             guard let c = BenchConfiguration.named(name) else {
-                throw ValidationError("Unknown configuration '\(name)'. Known: "
-                                      + BenchConfiguration.defaultNames.joined(separator: ", ") + ".")
+                throw ValidationError(
+                    "Unknown configuration '\(name)'. Known: "
+                        + BenchConfiguration.defaultNames.joined(separator: ", ") + ".")
             }
             if !selected.contains(where: { $0.name == name }) { selected.append(c) }
         }
@@ -256,14 +278,16 @@ struct Bench: ParsableCommand {
                 throw ValidationError("--config bidir (a classifier, not a character model) runs alone; run the others in another call.")
             }
             if inference || distributed || vocab != nil || tokens != nil {
-                throw ValidationError("--config bidir takes --cell, --hidden, --layers, --batch, --seq-length, --threads and --epochs only.")
+                throw ValidationError(
+                    "--config bidir takes --cell, --hidden, --layers, --batch, --seq-length, --threads and --epochs only.")
             }
         }
         do { _ = try GEMM.choice(option: gemm) } catch { throw ValidationError("\(error); unset it or pass --gemm.") }
         if let problem = KernelVariant.environmentProblem { throw ValidationError(problem + ".") }
         for c in try resolvedConfigurations() where c.fullBatchSteps == nil && c.chunksPerStream < 1 {
-            throw ValidationError("\(c.label): a corpus of \(c.corpusTokens) tokens is too small for B \(c.batch), "
-                                  + "T \(c.seqLength); --tokens must be at least B*(T+1) = \(c.minimumCorpusTokens).")
+            throw ValidationError(
+                "\(c.label): a corpus of \(c.corpusTokens) tokens is too small for B \(c.batch), "
+                    + "T \(c.seqLength); --tokens must be at least B*(T+1) = \(c.minimumCorpusTokens).")
         }
         if let path = json {
             let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -284,11 +308,11 @@ struct Bench: ParsableCommand {
             Log.error("note: --tokens does not apply to full-batch configurations (seed).")
         }
         if distributed && !list {
-            GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)   // validate() refused a bad one
+            GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)  // validate() refused a bad one
             return try DistributedBench(configurations: configs.filter { $0.fullBatchSteps == nil }, epochs: epochs, seed: seed).run()
         }
         if list { return try listConfigurations(configs) }
-        GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)   // validate() refused a bad one
+        GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)  // validate() refused a bad one
         if inference { return try runInference() }
         if bidirectional { return try runBidirectional() }
         if let over = threads.first(where: { $0 > ComputeThreads.processorCount }) {
@@ -297,8 +321,9 @@ struct Bench: ParsableCommand {
 
         var all: [BenchResult] = []
         for n in threads {
-            let suite = Suite(configurations: configs, threads: n, parallelism: try resolvedParallelism(),
-                              epochs: epochs, profile: !noProfile, ceiling: !noCeiling, seed: seed)
+            let suite = Suite(
+                configurations: configs, threads: n, parallelism: try resolvedParallelism(),
+                epochs: epochs, profile: !noProfile, ceiling: !noCeiling, seed: seed)
             let run = try suite.run()
             print(Report.suite(run))
             all += run.results
@@ -316,8 +341,9 @@ struct Bench: ParsableCommand {
     func runInference() throws {
         let processors = ComputeThreads.processorCount
         let threads = threadArguments.isEmpty ? Array(Set([1, processors])).sorted() : try threadCounts()
-        let bench = InferenceBench(cells: cellArguments.isEmpty ? RecurrentCell.allCases : try cells(), threads: threads,
-                                   vocab: vocab ?? 76, hidden: hidden ?? 256, layers: layers ?? 2, seed: seed)
+        let bench = InferenceBench(
+            cells: cellArguments.isEmpty ? RecurrentCell.allCases : try cells(), threads: threads,
+            vocab: vocab ?? 76, hidden: hidden ?? 256, layers: layers ?? 2, seed: seed)
         let results = bench.run()
         try report(InferenceBench.report(results), results, kind: "inference")
     }
@@ -352,13 +378,19 @@ struct Bench: ParsableCommand {
 
     func listConfigurations(_ configs: [BenchConfiguration]) throws {
         let rows = configs.map { c in
-            [c.name, c.cell.rawValue, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
-             c.mode, Report.grouped(Double(c.corpusTokens)), "\(c.stepsPerEpoch)",
-             Report.grouped(Double(c.tokensPerEpoch)),
-             Report.grouped(FlopModel.trainingFlopsPerToken(c)), "\(c.learningRate)"]
+            [
+                c.name, c.cell.rawValue, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
+                c.mode, Report.grouped(Double(c.corpusTokens)), "\(c.stepsPerEpoch)",
+                Report.grouped(Double(c.tokensPerEpoch)),
+                Report.grouped(FlopModel.trainingFlopsPerToken(c)), "\(c.learningRate)",
+            ]
         }
-        print(Report.table(["config", "cell", "V", "H", "L", "B", "T", "mode", "corpus tokens", "steps/epoch",
-                            "tokens/epoch", "FLOP/token", "lr"], rows))
+        print(
+            Report.table(
+                [
+                    "config", "cell", "V", "H", "L", "B", "T", "mode", "corpus tokens", "steps/epoch",
+                    "tokens/epoch", "FLOP/token", "lr",
+                ], rows))
         if let path = json {
             try Report.writeConfigurationsJSON(configs.map { BenchResult.Configuration($0, seed: seed) }, to: path)
         }

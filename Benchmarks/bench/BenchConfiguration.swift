@@ -47,8 +47,9 @@ struct BenchConfiguration: Sendable, Equatable, Codable {
 
     /// The model this configuration trains: a `V → H (× L) → V` character model.
     var model: ManyToManyModel.Configuration {
-        ManyToManyModel.Configuration(inputSize: vocab, outputSize: vocab,
-                                      recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hidden, numLayers: layers))
+        ManyToManyModel.Configuration(
+            inputSize: vocab, outputSize: vocab,
+            recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hidden, numLayers: layers))
     }
 
     /// Optimizer steps per epoch.
@@ -78,8 +79,9 @@ extension BenchConfiguration {
     /// about three minutes (corpus sizes are whole chunks per stream plus one target token).
     static let defaults: [BenchConfiguration] = [
         // The tutorial example: V 17, H 12, B 3, T 14, 100 full-batch epochs, Adam lr 0.01.
-        BenchConfiguration(name: "seed", vocab: 17, hidden: 12, layers: 1, batch: 3, seqLength: 14,
-                           corpusTokens: 3 * 15, fullBatchSteps: 100, usesTutorialData: true, learningRate: 0.01),
+        BenchConfiguration(
+            name: "seed", vocab: 17, hidden: 12, layers: 1, batch: 3, seqLength: 14,
+            corpusTokens: 3 * 15, fullBatchSteps: 100, usesTutorialData: true, learningRate: 0.01),
         .synthetic("small", vocab: 65, hidden: 128, layers: 1, batch: 32, seqLength: 64, chunks: 96),
         .synthetic("ref", vocab: 65, hidden: 256, layers: 1, batch: 64, seqLength: 64, chunks: 32),
         .synthetic("wide", vocab: 65, hidden: 512, layers: 1, batch: 64, seqLength: 64, chunks: 16),
@@ -88,11 +90,14 @@ extension BenchConfiguration {
     ]
 
     /// A truncated-BPTT configuration whose corpus holds exactly `chunks` chunks per stream.
-    static func synthetic(_ name: String, vocab: Int, hidden: Int, layers: Int, batch: Int, seqLength: Int,
-                          chunks: Int) -> BenchConfiguration {
-        BenchConfiguration(name: name, vocab: vocab, hidden: hidden, layers: layers, batch: batch,
-                           seqLength: seqLength, corpusTokens: batch * (chunks * seqLength + 1),
-                           fullBatchSteps: nil, usesTutorialData: false, learningRate: 2e-3)
+    static func synthetic(
+        _ name: String, vocab: Int, hidden: Int, layers: Int, batch: Int, seqLength: Int,
+        chunks: Int
+    ) -> BenchConfiguration {
+        BenchConfiguration(
+            name: name, vocab: vocab, hidden: hidden, layers: layers, batch: batch,
+            seqLength: seqLength, corpusTokens: batch * (chunks * seqLength + 1),
+            fullBatchSteps: nil, usesTutorialData: false, learningRate: 2e-3)
     }
 
     static var defaultNames: [String] { defaults.map(\.name) }

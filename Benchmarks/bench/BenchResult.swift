@@ -34,9 +34,10 @@ struct BenchResult: Codable {
             try c.encode(setup.mode, forKey: .mode)
             try c.encode(setup.stepsPerEpoch, forKey: .stepsPerEpoch)
             try c.encode(setup.tokensPerEpoch, forKey: .tokensPerEpoch)
-            try c.encode(setup.usesTutorialData
-                ? "tutorial sentences (3 x 15 characters), \(setup.stepsPerEpoch) full-batch steps per epoch"
-                : "synthetic Markov chain over \(setup.vocab) symbols, seed \(seed)", forKey: .data)
+            try c.encode(
+                setup.usesTutorialData
+                    ? "tutorial sentences (3 x 15 characters), \(setup.stepsPerEpoch) full-batch steps per epoch"
+                    : "synthetic Markov chain over \(setup.vocab) symbols, seed \(seed)", forKey: .data)
             try c.encode("adam", forKey: .optimizer)
             try c.encode(setup.cell == .rnn ? "tanh" : "sigmoid/tanh gates", forKey: .nonlinearity)
         }
@@ -138,9 +139,11 @@ struct BenchResult: Codable {
     /// gradients, copying the carried state, checking tokens, the profiler itself).
     var phases: [Phase]?
 
-    init(config: BenchConfiguration, seed: UInt64, threads: Int, workers: Int, peaks: Peaks, localPeakGflops: Double,
-         loadAverageBefore: Double?, busyPercentBefore: Double?, measurement m: EpochTimer.Measurement,
-         ceiling: GemmCeiling?) {
+    init(
+        config: BenchConfiguration, seed: UInt64, threads: Int, workers: Int, peaks: Peaks, localPeakGflops: Double,
+        loadAverageBefore: Double?, busyPercentBefore: Double?, measurement m: EpochTimer.Measurement,
+        ceiling: GemmCeiling?
+    ) {
         let peakGflops = peaks.sgemm
         configuration = Configuration(config, seed: seed)
         self.threads = threads
@@ -181,8 +184,9 @@ struct BenchResult: Codable {
             percentOfGemmCeiling = 100 * achievedGflops / ceiling.gflops
             gemmCeilingFlopsPerToken = ceiling.flopsPerToken
             gemmShapes = zip(ceiling.shapes, ceiling.secondsPerCall).map { s, seconds in
-                GemmShape(what: s.what, m: s.m, n: s.n, k: s.k, transposedA: s.transA == .transposed,
-                          transposedB: s.transB == .transposed, callsPerStep: s.calls, gflops: s.flops / seconds / 1e9)
+                GemmShape(
+                    what: s.what, m: s.m, n: s.n, k: s.k, transposedA: s.transA == .transposed,
+                    transposedB: s.transB == .transposed, callsPerStep: s.calls, gflops: s.flops / seconds / 1e9)
             }
         }
         othersCpuPercent = m.othersShare.map { 100 * $0 }
@@ -196,12 +200,15 @@ struct BenchResult: Codable {
             var list = PhaseProfiler.Phase.allCases.map { p -> Phase in
                 let seconds = m.phaseSeconds[p] ?? 0
                 let flops = phaseFlops[p].flatMap { $0 > 0 ? $0 : nil }
-                return Phase(phase: p.rawValue, seconds: seconds, percent: 100 * seconds / total, flopsPerToken: flops,
-                             gflops: flops.flatMap { seconds > 0 ? $0 * profiledTokens / seconds / 1e9 : nil })
+                return Phase(
+                    phase: p.rawValue, seconds: seconds, percent: 100 * seconds / total, flopsPerToken: flops,
+                    gflops: flops.flatMap { seconds > 0 ? $0 * profiledTokens / seconds / 1e9 : nil })
             }
             let covered = list.reduce(0) { $0 + $1.seconds }
-            list.append(Phase(phase: "other", seconds: total - covered, percent: 100 * (total - covered) / total,
-                              flopsPerToken: nil, gflops: nil))
+            list.append(
+                Phase(
+                    phase: "other", seconds: total - covered, percent: 100 * (total - covered) / total,
+                    flopsPerToken: nil, gflops: nil))
             phases = list
         }
     }

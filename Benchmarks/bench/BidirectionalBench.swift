@@ -60,15 +60,16 @@ struct BidirectionalBench {
     /// Seeded padded batches: inputs uniform in [-1, 1], zero after each sequence's length,
     /// a random class each.
     func batches(_ rng: inout SeededRandom) -> BatchList<ManyToOneModel.Batch> {
-        BatchList((0..<batchesPerEpoch).map { _ in
-            let lengths = (0..<batch).map { _ in steps / 2 + rng.index(below: steps - steps / 2 + 1) }
-            var x = Matrix(rows: steps * batch, cols: inputSize)
-            for r in 0..<(steps * batch) where r / batch < lengths[r % batch] {
-                for i in 0..<inputSize { x.storage[r * inputSize + i] = rng.uniform(-1, 1) }
-            }
-            let labels = (0..<batch).map { _ in Int32(rng.index(below: classes)) }
-            return ManyToOneModel.Batch(input: .dense(x), labels: labels, batchSize: batch, lengths: lengths)
-        })
+        BatchList(
+            (0..<batchesPerEpoch).map { _ in
+                let lengths = (0..<batch).map { _ in steps / 2 + rng.index(below: steps - steps / 2 + 1) }
+                var x = Matrix(rows: steps * batch, cols: inputSize)
+                for r in 0..<(steps * batch) where r / batch < lengths[r % batch] {
+                    for i in 0..<inputSize { x.storage[r * inputSize + i] = rng.uniform(-1, 1) }
+                }
+                let labels = (0..<batch).map { _ in Int32(rng.index(below: classes)) }
+                return ManyToOneModel.Batch(input: .dense(x), labels: labels, batchSize: batch, lengths: lengths)
+            })
     }
 
     private func measure(_ cell: RecurrentCell, threads n: Int, fmaPeak: Double) throws -> Result {
@@ -83,7 +84,7 @@ struct BidirectionalBench {
         ComputeThreads.count = workers > 1 ? 1 : n
         if workers > 1 { Thread.sleep(forTimeInterval: EpochTimer.openBLASSettleSeconds) }
         ComputeThreads.warmUp()
-        try trainer.step(data.batches[0])   // first touch of every workspace and moment
+        try trainer.step(data.batches[0])  // first touch of every workspace and moment
         trainer.position = TrainingPosition()
         let clock = ContinuousClock()
         var seconds: [Double] = [], loss = 0.0
@@ -100,26 +101,34 @@ struct BidirectionalBench {
             }
             seconds.append(elapsed.seconds)
             loss = sum / Double(batchesPerEpoch)
-            Log.error("bidir/\(cell) \(n) thread\(n == 1 ? "" : "s"): epoch \(e) \(String(format: "%.3f", elapsed.seconds)) s, loss \(String(format: "%.4f", loss))")
+            Log.error(
+                "bidir/\(cell) \(n) thread\(n == 1 ? "" : "s"): epoch \(e) \(String(format: "%.3f", elapsed.seconds)) s, loss \(String(format: "%.4f", loss))"
+            )
         }
         let tokens = Double(batchesPerEpoch * batch * steps)
         let tokensPerSecond = tokens / seconds.median
         let flopsPerToken = configuration.trainingFlops(batchSize: batch, steps: steps) / Double(batch * steps)
-        return Result(cell: cell.rawValue, inputSize: inputSize, hidden: hidden, layers: layers, classes: classes, batch: batch,
-                      steps: steps, threads: n, workers: workers, epochs: epochs, batchesPerEpoch: batchesPerEpoch,
-                      epochSeconds: seconds, tokensPerSecond: tokensPerSecond, flopsPerToken: flopsPerToken,
-                      gflops: flopsPerToken * tokensPerSecond / 1e9, fmaPeak: fmaPeak, finalLoss: loss,
-                      cpu: Machine.cpuModel, gemm: GEMM.backend.rawValue)
+        return Result(
+            cell: cell.rawValue, inputSize: inputSize, hidden: hidden, layers: layers, classes: classes, batch: batch,
+            steps: steps, threads: n, workers: workers, epochs: epochs, batchesPerEpoch: batchesPerEpoch,
+            epochSeconds: seconds, tokensPerSecond: tokensPerSecond, flopsPerToken: flopsPerToken,
+            gflops: flopsPerToken * tokensPerSecond / 1e9, fmaPeak: fmaPeak, finalLoss: loss,
+            cpu: Machine.cpuModel, gemm: GEMM.backend.rawValue)
     }
 
     static func report(_ results: [Result]) -> String {
         let rows = results.map { r in
-            ["bidir/\(r.cell)", "\(r.threads)", "\(r.workers)", Report.grouped(r.tokensPerSecond),
-             String(format: "%.1f", r.gflops), String(format: "%.0f%%", 100 * r.gflops / max(r.fmaPeak, 1e-9)),
-             String(format: "%.1f", r.fmaPeak), String(format: "%.4f", r.finalLoss)]
+            [
+                "bidir/\(r.cell)", "\(r.threads)", "\(r.workers)", Report.grouped(r.tokensPerSecond),
+                String(format: "%.1f", r.gflops), String(format: "%.0f%%", 100 * r.gflops / max(r.fmaPeak, 1e-9)),
+                String(format: "%.1f", r.fmaPeak), String(format: "%.4f", r.finalLoss),
+            ]
         }
         let first = results.first
-        let shape = first.map { "I \($0.inputSize), \($0.layers) bidirectional layers x H \($0.hidden), \($0.classes) classes, B \($0.batch), T \($0.steps) (padded; lengths T/2...T)" } ?? ""
+        let shape =
+            first.map {
+                "I \($0.inputSize), \($0.layers) bidirectional layers x H \($0.hidden), \($0.classes) classes, B \($0.batch), T \($0.steps) (padded; lengths T/2...T)"
+            } ?? ""
         return "Bidirectional classifier: \(shape)\n"
             + Report.table(["config", "threads", "workers", "tokens/s", "GFLOP/s", "% FMA", "FMA peak", "loss"], rows)
     }

@@ -3,11 +3,11 @@
 /// are 10-20x slower than release and must not be quoted.
 enum BuildConfiguration {
     #if DEBUG
-    static let name = "debug"
-    static let isRelease = false
+        static let name = "debug"
+        static let isRelease = false
     #else
-    static let name = "release"
-    static let isRelease = true
+        static let name = "release"
+        static let isRelease = true
     #endif
 
     static let debugWarning = """

@@ -1,8 +1,8 @@
 import Foundation
 import Linalg
 import RNN
-import RNNTraining
 import RNNDistributed
+import RNNTraining
 
 /// `mpirun -np N bench --distributed`: the scaling of data-parallel training over MPI.
 ///
@@ -70,9 +70,11 @@ struct DistributedBench {
             }
             let allReduce = try bareAllReduce(config, world: world)
             if world.isRoot {
-                rows.append(Row(config: config, parameters: config.model.parameterCount, single: single, split: split,
-                                distributed: distributed, stepSeconds: step, exchangeShare: exchange, allReduceSeconds: allReduce,
-                                others: others.compactMap { $0 }.max()))
+                rows.append(
+                    Row(
+                        config: config, parameters: config.model.parameterCount, single: single, split: split,
+                        distributed: distributed, stepSeconds: step, exchangeShare: exchange, allReduceSeconds: allReduce,
+                        others: others.compactMap { $0 }.max()))
             }
         }
         if world.isRoot { print(report(rows, ranks: N)) }
@@ -87,18 +89,21 @@ struct DistributedBench {
         return try tokensPerSecond(config, workers: workers, world: world, exchange: &exchange, step: &step)
     }
 
-    private func tokensPerSecond(_ config: BenchConfiguration, workers: Int, world: Communicator?,
-                                 exchange: inout Double, step: inout Double) throws -> Double {
+    private func tokensPerSecond(
+        _ config: BenchConfiguration, workers: Int, world: Communicator?,
+        exchange: inout Double, step: inout Double
+    ) throws -> Double {
         var rng = SeededRandom(seed: seed)
         let model = ManyToManyModel(config.model, using: &rng)
-        let trainer = Trainer(model: model, optimizer: Adam(learningRate: config.learningRate), workers: workers,
-                              clipNorm: config.clipNorm)
+        let trainer = Trainer(
+            model: model, optimizer: Adam(learningRate: config.learningRate), workers: workers,
+            clipNorm: config.clipNorm)
         let batches = TrainingBatches.make(for: config, seed: seed &+ 1)
         let share = RankShare(rank: world?.rank ?? 0, ranks: world?.size ?? 1, batchSize: config.batch)
         let source = RankBatchSource(batches, share: share, stateBlocks: model.stateBlocks)
         let reducer = world.map { GradientAllReduce($0) }
         trainer.gradientReducer = reducer
-        try trainer.train(on: source, for: .steps(1))   // untimed: workspaces, JIT kernels
+        try trainer.train(on: source, for: .steps(1))  // untimed: workspaces, JIT kernels
         trainer.position = TrainingPosition()
         try world?.barrier()
         var seconds: [Double] = [], exchanged: [Double] = []
@@ -138,20 +143,30 @@ struct DistributedBench {
     }
 
     private func report(_ rows: [Row], ranks N: Int) -> String {
-        var lines = ["bench --distributed: \(N) ranks x 1 thread against 1 process x 1 thread and 1 process x \(N) workers",
-                     "CPU: \(Machine.cpuModel); \(ComputeThreads.processorCount) processors; \(GEMM.backend.displayName) GEMMs, \(KernelVariant.current.displayName) kernels; \(epochs) epochs each, median"]
+        var lines = [
+            "bench --distributed: \(N) ranks x 1 thread against 1 process x 1 thread and 1 process x \(N) workers",
+            "CPU: \(Machine.cpuModel); \(ComputeThreads.processorCount) processors; \(GEMM.backend.displayName) GEMMs, \(KernelVariant.current.displayName) kernels; \(epochs) epochs each, median",
+        ]
         let table = rows.map { r -> [String] in
             let megabytes = Double(4 * r.parameters) / 1e6
-            return [r.config.label, Report.grouped(Double(r.parameters)), String(format: "%.2f", megabytes),
-                    Report.grouped(r.single), Report.grouped(r.split), Report.grouped(r.distributed),
-                    String(format: "%.2fx", r.distributed / r.single), String(format: "%.0f%%", 100 * r.distributed / (Double(N) * r.single)),
-                    String(format: "%.2fx", r.distributed / r.split),
-                    String(format: "%.2f", r.stepSeconds * 1e3), String(format: "%.0f%%", 100 * r.exchangeShare),
-                    String(format: "%.3f", r.allReduceSeconds * 1e3), r.others.map { String(format: "%.0f%%", 100 * $0) } ?? "-"]
+            return [
+                r.config.label, Report.grouped(Double(r.parameters)), String(format: "%.2f", megabytes),
+                Report.grouped(r.single), Report.grouped(r.split), Report.grouped(r.distributed),
+                String(format: "%.2fx", r.distributed / r.single), String(format: "%.0f%%", 100 * r.distributed / (Double(N) * r.single)),
+                String(format: "%.2fx", r.distributed / r.split),
+                String(format: "%.2f", r.stepSeconds * 1e3), String(format: "%.0f%%", 100 * r.exchangeShare),
+                String(format: "%.3f", r.allReduceSeconds * 1e3), r.others.map { String(format: "%.0f%%", 100 * $0) } ?? "-",
+            ]
         }
-        lines.append(Report.table(["config", "params", "grad MB", "1x1 tok/s", "1x\(N)w tok/s", "\(N)r tok/s", "vs 1x1",
-                                   "efficiency", "vs 1x\(N)w", "step ms", "exchange", "allreduce ms", "others"], table))
-        lines.append("efficiency = (\(N) ranks' tokens/s) / (\(N) x 1 process x 1 thread); exchange = share of the step in the two all-reduces (waits included); allreduce ms = the bare MPI_Allreduce of the gradient buffer; others = the most of the processors other processes used in a phase (above ~20%: noisy, rerun on a quiet machine).")
+        lines.append(
+            Report.table(
+                [
+                    "config", "params", "grad MB", "1x1 tok/s", "1x\(N)w tok/s", "\(N)r tok/s", "vs 1x1",
+                    "efficiency", "vs 1x\(N)w", "step ms", "exchange", "allreduce ms", "others",
+                ], table))
+        lines.append(
+            "efficiency = (\(N) ranks' tokens/s) / (\(N) x 1 process x 1 thread); exchange = share of the step in the two all-reduces (waits included); allreduce ms = the bare MPI_Allreduce of the gradient buffer; others = the most of the processors other processes used in a phase (above ~20%: noisy, rerun on a quiet machine)."
+        )
         if !BuildConfiguration.isRelease { lines.append(BuildConfiguration.debugWarning) }
         return lines.joined(separator: "\n")
     }

@@ -53,9 +53,9 @@ final class EpochTimer {
 
         var description: String {
             switch self {
-            case let .nonFiniteLoss(config, epoch, step, loss):
+            case .nonFiniteLoss(let config, let epoch, let step, let loss):
                 return "\(config): loss became \(loss) at epoch \(epoch), step \(step); stopping"
-            case let .noBatches(config):
+            case .noBatches(let config):
                 return "\(config): the corpus is too small to make a single batch"
             }
         }
@@ -65,8 +65,9 @@ final class EpochTimer {
         self.config = config
         var rng = SeededRandom(seed: seed)
         model = ManyToManyModel(config.model, using: &rng)
-        trainer = Trainer(model: model, optimizer: Adam(learningRate: config.learningRate), workers: workers,
-                          clipNorm: config.clipNorm)
+        trainer = Trainer(
+            model: model, optimizer: Adam(learningRate: config.learningRate), workers: workers,
+            clipNorm: config.clipNorm)
         batches = TrainingBatches.make(for: config, seed: seed &+ 1)
     }
 
@@ -85,7 +86,7 @@ final class EpochTimer {
             } catch let error as TrainingError {
                 failure = error
             } catch {
-                preconditionFailure("\(error)")   // the event handler throws nothing else
+                preconditionFailure("\(error)")  // the event handler throws nothing else
             }
         }
         if case .nonFinite(let loss, _, _, _)? = failure {
@@ -97,7 +98,8 @@ final class EpochTimer {
     /// Warms up, times `epochs` epochs, then profiles one more if `profile` is set.
     /// `progress` is called after each epoch with its number and seconds.
     func measure(epochs: Int, profile: Bool, progress: (String, Double, Double) -> Void = { _, _, _ in })
-        throws -> Measurement {
+        throws -> Measurement
+    {
         guard batches.batchesPerEpoch > 0 else { throw Failure.noBatches(config: config.label) }
         let start = Machine.CPUSnapshot.now()
         // A split batch runs single-threaded GEMMs. A library's own threads keep spinning for
@@ -138,7 +140,7 @@ final class EpochTimer {
             m.profiledSeconds = total
             m.phaseSeconds = profiler.seconds
         }
-        if let start, let end = Machine.CPUSnapshot.now() { m.othersShare = end.othersShare(since: start) }   // nil under 1 s
+        if let start, let end = Machine.CPUSnapshot.now() { m.othersShare = end.othersShare(since: start) }  // nil under 1 s
         return m
     }
 }

@@ -36,7 +36,8 @@ enum FlopModel {
     /// backward recurrence 2GH²L each, weight gradients 2GH² + 6GH²(L−1) (`dW_hh`; above
     /// layer 0 also `dW_ih` and `dX`), output layer + loss 6HV. Elementwise and optimizer: none.
     static func phaseFlopsPerToken(vocab V: Int, hidden H: Int, layers L: Int, gates G: Int)
-        -> [PhaseProfiler.Phase: Double] {
+        -> [PhaseProfiler.Phase: Double]
+    {
         let gh2 = Double(G) * Double(H) * Double(H), upper = Double(L - 1)
         return [
             .inputProjection: 2 * gh2 * upper,

@@ -80,9 +80,9 @@ struct GemmCeiling {
     /// - Complexity: about `repeats + 1` training steps' worth of GEMMs.
     static func measure(_ c: BenchConfiguration, workers: Int = 1, repeats: Int = 3) -> GemmCeiling {
         var slice = c
-        slice.batch = (c.batch + workers - 1) / workers   // the largest slice sets the pace
+        slice.batch = (c.batch + workers - 1) / workers  // the largest slice sets the pace
         let list = shapes(slice)
-        let savedThreads = ComputeThreads.count   // the workers' singleThreaded leaves OpenBLAS at 1
+        let savedThreads = ComputeThreads.count  // the workers' singleThreaded leaves OpenBLAS at 1
         defer { ComputeThreads.count = savedThreads }
         var rng = SeededRandom(seed: 3)
         let clock = ContinuousClock()
@@ -110,8 +110,9 @@ struct GemmCeiling {
         }
         let stepSeconds = zip(list, seconds).reduce(0) { $0 + Double($1.0.calls) * $1.1 }
         let stepFlops = Double(workers) * list.reduce(0) { $0 + Double($1.calls) * $1.flops }
-        return GemmCeiling(secondsPerCall: seconds, shapes: list, gflops: stepFlops / stepSeconds / 1e9,
-                           flopsPerToken: stepFlops / Double(c.seqLength * slice.batch * workers))
+        return GemmCeiling(
+            secondsPerCall: seconds, shapes: list, gflops: stepFlops / stepSeconds / 1e9,
+            flopsPerToken: stepFlops / Double(c.seqLength * slice.batch * workers))
     }
 }
 
@@ -138,8 +139,9 @@ private final class GemmOperands: @unchecked Sendable {
         let s = shape
         let lda = s.transA == .none ? s.k : s.m, ldb = s.transB == .none ? s.n : s.k
         for _ in 0..<times {
-            BLAS.gemm(s.transA, s.transB, m: s.m, n: s.n, k: s.k, a: a.baseAddress!, lda: lda,
-                      b: b.baseAddress!, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: s.n)
+            BLAS.gemm(
+                s.transA, s.transB, m: s.m, n: s.n, k: s.k, a: a.baseAddress!, lda: lda,
+                b: b.baseAddress!, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: s.n)
         }
     }
 }

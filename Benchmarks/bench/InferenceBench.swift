@@ -63,12 +63,14 @@ struct InferenceBench {
 
     private func measure(_ cell: RecurrentCell, threads: Int, fmaPeak: Double) -> Result {
         var rng = SeededRandom(seed: seed)
-        let model = ManyToManyModel(.init(inputSize: vocab, outputSize: vocab,
-                                          recurrent: .init(cell: cell, hiddenSize: hidden, numLayers: layers)), using: &rng)
+        let model = ManyToManyModel(
+            .init(
+                inputSize: vocab, outputSize: vocab,
+                recurrent: .init(cell: cell, hiddenSize: hidden, numLayers: layers)), using: &rng)
         if threads > 1 { model.team = WorkerTeam(size: threads) }
         let text = (0..<evalTokens).map { _ in UInt8(rng.index(below: vocab)) }
         let streams = TokenStreams(tokens: TokenSequence(.uint8(text)), batchSize: 1, seqLength: 256, partialChunks: true)!
-        _ = model.meanLoss(over: streams)   // warm-up: the prepared weights, the buffers
+        _ = model.meanLoss(over: streams)  // warm-up: the prepared weights, the buffers
         let evalSeconds = Self.median(3) { _ = model.meanLoss(over: streams) }
 
         let single = Sampler(model: model)
@@ -88,14 +90,15 @@ struct InferenceBench {
         let G = cell.gateCount
         let weights = Double(layers * G * hidden * hidden + (layers - 1) * G * hidden * hidden + hidden * vocab) * 4
         let bandwidth = ReadBandwidth.measure(bytes: Int(weights) / threads, threads: threads)
-        let flops = weights / 2   // a multiply-add (2 FLOPs) per weight read (4 bytes)
-        return Result(cell: cell.rawValue, vocab: vocab, hidden: hidden, layers: layers, threads: threads,
-                      evalTokensPerSecond: Double(streams.predictionCount) / evalSeconds,
-                      singleTokensPerSecond: Double(sampleSteps) / singleSeconds,
-                      batchTokensPerSecond: Double(batchSteps * batchSize) / batchSeconds, batchSize: batchSize,
-                      weightBytesPerStep: weights, bandwidthBytesPerSecond: bandwidth,
-                      boundTokensPerSecond: Double(threads) * bandwidth / weights, flopsPerToken: flops, fmaPeak: fmaPeak,
-                      batchBoundTokensPerSecond: fmaPeak * 1e9 / flops, cpu: Machine.cpuModel, gemm: GEMM.backend.displayName)
+        let flops = weights / 2  // a multiply-add (2 FLOPs) per weight read (4 bytes)
+        return Result(
+            cell: cell.rawValue, vocab: vocab, hidden: hidden, layers: layers, threads: threads,
+            evalTokensPerSecond: Double(streams.predictionCount) / evalSeconds,
+            singleTokensPerSecond: Double(sampleSteps) / singleSeconds,
+            batchTokensPerSecond: Double(batchSteps * batchSize) / batchSeconds, batchSize: batchSize,
+            weightBytesPerStep: weights, bandwidthBytesPerSecond: bandwidth,
+            boundTokensPerSecond: Double(threads) * bandwidth / weights, flopsPerToken: flops, fmaPeak: fmaPeak,
+            batchBoundTokensPerSecond: fmaPeak * 1e9 / flops, cpu: Machine.cpuModel, gemm: GEMM.backend.displayName)
     }
 
     /// The median of `n` timings of `body`, in seconds.
@@ -111,21 +114,31 @@ struct InferenceBench {
     }
 
     static func report(_ results: [Result]) -> String {
-        var lines = ["bench --inference · \(BuildConfiguration.name) build · \(Machine.cpuModel) · GEMM \(GEMM.backend.displayName) (single-threaded; more threads: a WorkerTeam)"]
+        var lines = [
+            "bench --inference · \(BuildConfiguration.name) build · \(Machine.cpuModel) · GEMM \(GEMM.backend.displayName) (single-threaded; more threads: a WorkerTeam)"
+        ]
         if let r = results.first {
-            lines.append("model: V \(r.vocab), H \(r.hidden), L \(r.layers); bound: one step's weights, each thread its share, over the bandwidth of each thread reading that many bytes in a loop; batch bound: the FMA peak of the threads over a token's FLOPs")
+            lines.append(
+                "model: V \(r.vocab), H \(r.hidden), L \(r.layers); bound: one step's weights, each thread its share, over the bandwidth of each thread reading that many bytes in a loop; batch bound: the FMA peak of the threads over a token's FLOPs"
+            )
         }
         let rows = results.map { r in
-            [r.cell, "\(r.threads)", Report.grouped(r.evalTokensPerSecond), Report.grouped(r.singleTokensPerSecond),
-             Report.grouped(r.batchTokensPerSecond), Report.fixed(r.batchTokensPerSecond / r.singleTokensPerSecond, 1) + "x",
-             Report.grouped(r.weightBytesPerStep / 1024) + " KiB", Report.fixed(r.bandwidthBytesPerSecond / 1e9, 1),
-             Report.grouped(r.boundTokensPerSecond), Report.fixed(r.singleTokensPerSecond / r.boundTokensPerSecond * 100, 0) + "%",
-             Report.fixed(r.fmaPeak, 0), Report.grouped(r.batchBoundTokensPerSecond),
-             Report.fixed(r.batchTokensPerSecond / r.batchBoundTokensPerSecond * 100, 0) + "%"]
+            [
+                r.cell, "\(r.threads)", Report.grouped(r.evalTokensPerSecond), Report.grouped(r.singleTokensPerSecond),
+                Report.grouped(r.batchTokensPerSecond), Report.fixed(r.batchTokensPerSecond / r.singleTokensPerSecond, 1) + "x",
+                Report.grouped(r.weightBytesPerStep / 1024) + " KiB", Report.fixed(r.bandwidthBytesPerSecond / 1e9, 1),
+                Report.grouped(r.boundTokensPerSecond), Report.fixed(r.singleTokensPerSecond / r.boundTokensPerSecond * 100, 0) + "%",
+                Report.fixed(r.fmaPeak, 0), Report.grouped(r.batchBoundTokensPerSecond),
+                Report.fixed(r.batchTokensPerSecond / r.batchBoundTokensPerSecond * 100, 0) + "%",
+            ]
         }
-        lines.append(Report.table(["cell", "threads", "eval tok/s", "1 sample tok/s", "\(results.first?.batchSize ?? 32) samples tok/s",
-                                   "batch/1", "weights/step", "GB/s/thread", "bound tok/s", "1 sample/bound",
-                                   "FMA GFLOP/s", "batch bound tok/s", "batch/bound"], rows))
+        lines.append(
+            Report.table(
+                [
+                    "cell", "threads", "eval tok/s", "1 sample tok/s", "\(results.first?.batchSize ?? 32) samples tok/s",
+                    "batch/1", "weights/step", "GB/s/thread", "bound tok/s", "1 sample/bound",
+                    "FMA GFLOP/s", "batch bound tok/s", "batch/bound",
+                ], rows))
         return lines.joined(separator: "\n")
     }
 }

@@ -25,7 +25,8 @@ enum Machine {
     /// The 1-minute load average, or nil where `/proc/loadavg` does not exist.
     static var loadAverage: Double? {
         guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),
-              let first = text.split(separator: " ").first else { return nil }
+            let first = text.split(separator: " ").first
+        else { return nil }
         return Double(first)
     }
 
@@ -35,10 +36,11 @@ enum Machine {
     static func busyFraction(over seconds: Double = 0.5) -> Double? {
         func sample() -> (idle: Double, total: Double)? {
             guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-                  let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
+                let line = text.split(separator: "\n").first, line.hasPrefix("cpu ")
+            else { return nil }
             let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
             guard v.count >= 5 else { return nil }
-            return (v[3] + v[4], v.reduce(0, +))          // idle + iowait, all
+            return (v[3] + v[4], v.reduce(0, +))  // idle + iowait, all
         }
         guard let a = sample() else { return nil }
         Thread.sleep(forTimeInterval: seconds)
@@ -64,18 +66,20 @@ enum Machine {
 
         /// nil where `/proc` is missing.
         static func now() -> CPUSnapshot? {
-            let ticks = 100.0   // USER_HZ, the unit of both files
+            let ticks = 100.0  // USER_HZ, the unit of both files
             guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-                  let line = stat.split(separator: "\n").first, line.hasPrefix("cpu "),
-                  let own = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-                  let paren = own.lastIndex(of: ")") else { return nil }
+                let line = stat.split(separator: "\n").first, line.hasPrefix("cpu "),
+                let own = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+                let paren = own.lastIndex(of: ")")
+            else { return nil }
             let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
             let fields = own[own.index(after: paren)...].split(separator: " ")
             guard v.count >= 5, fields.count > 12, let utime = Double(fields[11]), let stime = Double(fields[12])
             else { return nil }
-            let busy = v.reduce(0, +) - v[3] - v[4]          // all but idle and iowait
-            return CPUSnapshot(machineBusySeconds: busy / ticks, ownSeconds: (utime + stime) / ticks,
-                               wall: ContinuousClock.now)
+            let busy = v.reduce(0, +) - v[3] - v[4]  // all but idle and iowait
+            return CPUSnapshot(
+                machineBusySeconds: busy / ticks, ownSeconds: (utime + stime) / ticks,
+                wall: ContinuousClock.now)
         }
 
         /// The share (0...1) of all processors that other processes used since `start`, or nil

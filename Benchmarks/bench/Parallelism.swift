@@ -25,8 +25,9 @@ enum Parallelism: String, CaseIterable, Sendable {
         case .blas: return 1
         case .batch: return min(threads, config.batch)
         case .auto:
-            return BatchSplit.recommendedWorkers(threads: threads, configuration: config.model, batchSize: config.batch,
-                                                 steps: config.seqLength)
+            return BatchSplit.recommendedWorkers(
+                threads: threads, configuration: config.model, batchSize: config.batch,
+                steps: config.seqLength)
         }
     }
 

@@ -33,7 +33,8 @@ enum Report {
 
     static func header(_ run: Suite.Run) -> String {
         let threads = run.threads
-        var s = "bench · \(BuildConfiguration.name) build · \(Machine.cpuModel), \(Machine.processors) processors · "
+        var s =
+            "bench · \(BuildConfiguration.name) build · \(Machine.cpuModel), \(Machine.processors) processors · "
             + "\(threads) thread\(threads == 1 ? "" : "s") · GEMM \(GEMM.backend.displayName) · "
             + "kernels \(Machine.elementwiseKernels)"
         s += "\nFMA peak \(fixed(run.fmaPeak, 1)) GFLOP/s (\(run.fmaPeakMethod))"
@@ -47,24 +48,28 @@ enum Report {
     }
 
     static func throughputTable(_ results: [BenchResult]) -> String {
-        let head = ["config", "cell", "V", "H", "L", "B", "T", "split", "tokens/epoch", "epoch seconds", "median s",
-                    "tokens/s", "FLOP/token", "GFLOP/s", "% FMA", "% oneDNN", "% OpenBLAS", "% local", "ceiling",
-                    "% ceil", "loss", "others"]
+        let head = [
+            "config", "cell", "V", "H", "L", "B", "T", "split", "tokens/epoch", "epoch seconds", "median s",
+            "tokens/s", "FLOP/token", "GFLOP/s", "% FMA", "% oneDNN", "% OpenBLAS", "% local", "ceiling",
+            "% ceil", "loss", "others",
+        ]
         let rows = results.map { r -> [String] in
             let c = r.configuration.setup
-            return [c.name, c.cell.rawValue, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
-                    r.workers > 1 ? "\(r.parallelism)/\(r.workers)" : r.parallelism,
-                    grouped(Double(c.tokensPerEpoch)),
-                    r.epochSeconds.map(seconds).joined(separator: " "),
-                    seconds(r.medianEpochSeconds), grouped(r.tokensPerSecond),
-                    grouped(r.flopsPerToken), fixed(r.achievedGflops, 2), fixed(r.percentOfFmaPeak, 1),
-                    r.percentOfSgemmPeakByBackend[GEMMBackend.oneDNN.rawValue].map { fixed($0, 1) } ?? "-",
-                    r.percentOfSgemmPeakByBackend[GEMMBackend.openBLAS.rawValue].map { fixed($0, 1) } ?? "-",
-                    fixed(r.percentOfLocalPeak, 1),
-                    r.gemmCeilingPercentOfFmaPeak.map { fixed($0, 1) } ?? "-",
-                    r.percentOfGemmCeiling.map { fixed($0, 1) } ?? "-",
-                    fixed(r.epochLosses.last ?? .nan, 3),
-                    r.othersCpuPercent.map { fixed($0, 0) + "%" } ?? "-"]
+            return [
+                c.name, c.cell.rawValue, "\(c.vocab)", "\(c.hidden)", "\(c.layers)", "\(c.batch)", "\(c.seqLength)",
+                r.workers > 1 ? "\(r.parallelism)/\(r.workers)" : r.parallelism,
+                grouped(Double(c.tokensPerEpoch)),
+                r.epochSeconds.map(seconds).joined(separator: " "),
+                seconds(r.medianEpochSeconds), grouped(r.tokensPerSecond),
+                grouped(r.flopsPerToken), fixed(r.achievedGflops, 2), fixed(r.percentOfFmaPeak, 1),
+                r.percentOfSgemmPeakByBackend[GEMMBackend.oneDNN.rawValue].map { fixed($0, 1) } ?? "-",
+                r.percentOfSgemmPeakByBackend[GEMMBackend.openBLAS.rawValue].map { fixed($0, 1) } ?? "-",
+                fixed(r.percentOfLocalPeak, 1),
+                r.gemmCeilingPercentOfFmaPeak.map { fixed($0, 1) } ?? "-",
+                r.percentOfGemmCeiling.map { fixed($0, 1) } ?? "-",
+                fixed(r.epochLosses.last ?? .nan, 3),
+                r.othersCpuPercent.map { fixed($0, 0) + "%" } ?? "-",
+            ]
         }
         return table(head, rows)
     }
@@ -94,10 +99,11 @@ enum Report {
         let columns = first.indices.filter { i in profiled.contains { $0.phases![i].flopsPerToken != nil } }
         let head = ["config"] + columns.map { phaseColumns[first[$0].phase] ?? first[$0].phase }
         let rows = profiled.map { r -> [String] in
-            [r.configuration.label] + columns.map { i in
-                guard let g = r.phases![i].gflops else { return "-" }
-                return fixed(g, 1) + " (" + fixed(100 * g / r.fmaPeakGflops, 0) + "%)"
-            }
+            [r.configuration.label]
+                + columns.map { i in
+                    guard let g = r.phases![i].gflops else { return "-" }
+                    return fixed(g, 1) + " (" + fixed(100 * g / r.fmaPeakGflops, 0) + "%)"
+                }
         }
         return table(head, rows)
     }
@@ -109,17 +115,24 @@ enum Report {
         if let warning = run.busyWarning { parts.append(warning) }
         let disturbed = run.results.filter { ($0.othersCpuPercent ?? 0) > 20 }.map(\.configuration.label)
         if !disturbed.isEmpty {
-            parts.append("note: other processes used more than 20% of the processors while "
-                         + disturbed.joined(separator: ", ") + " ran (column \"others\"); those timings are disturbed.")
+            parts.append(
+                "note: other processes used more than 20% of the processors while "
+                    + disturbed.joined(separator: ", ") + " ran (column \"others\"); those timings are disturbed.")
         }
         parts.append(throughputTable(run.results))
         if let phases = phaseTable(run.results) {
-            parts += ["", "Share of the profiled epochs' time per phase (epochs profiled, their mean seconds, "
-                      + "and how much slower than the unprofiled median):", phases]
+            parts += [
+                "",
+                "Share of the profiled epochs' time per phase (epochs profiled, their mean seconds, "
+                    + "and how much slower than the unprofiled median):", phases,
+            ]
         }
         if let rates = phaseRateTable(run.results) {
-            parts += ["", "GFLOP/s of the GEMM phases while profiled (% of the FMA peak); "
-                      + "FLOPs per phase in --help:", rates]
+            parts += [
+                "",
+                "GFLOP/s of the GEMM phases while profiled (% of the FMA peak); "
+                    + "FLOPs per phase in --help:", rates,
+            ]
         }
         return parts.joined(separator: "\n")
     }

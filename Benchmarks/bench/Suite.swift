@@ -71,8 +71,9 @@ struct Suite {
             fmaSamples.append(FMAPeak.measure(threads: n))
             otherSamples.append(ComputeThreads.measureSgemmPeak(threads: n, backend: other))
             ComputeThreads.count = n
-            Log.error("\(label) FMA peak (\(KernelVariant.bestSupported.displayName)) \(Report.fixed(fmaSamples.last!, 1)) GFLOP/s, "
-                      + "\(other.displayName) sgemm peak \(Report.fixed(otherSamples.last!, 1)) GFLOP/s")
+            Log.error(
+                "\(label) FMA peak (\(KernelVariant.bestSupported.displayName)) \(Report.fixed(fmaSamples.last!, 1)) GFLOP/s, "
+                    + "\(other.displayName) sgemm peak \(Report.fixed(otherSamples.last!, 1)) GFLOP/s")
         }
         sampleMachine()
         var measured: [(BenchConfiguration, Int, EpochTimer.Measurement, GemmCeiling?)] = []
@@ -91,21 +92,26 @@ struct Suite {
         samplePeak()
         sampleMachine()
         let peak = peakSamples.max()!, fmaPeak = fmaSamples.max()!
-        let method = "\(backend.displayName) 1024^3 sgemm, best of \(peakSamples.count) samples (each the best of 5 calls) "
+        let method =
+            "\(backend.displayName) 1024^3 sgemm, best of \(peakSamples.count) samples (each the best of 5 calls) "
             + "taken before each configuration and after the last; range "
             + "\(Report.fixed(peakSamples.min()!, 1))-\(Report.fixed(peak, 1))"
-        let fmaMethod = "\(n) thread\(n == 1 ? "" : "s") of independent \(KernelVariant.bestSupported.displayName) FMAs, "
+        let fmaMethod =
+            "\(n) thread\(n == 1 ? "" : "s") of independent \(KernelVariant.bestSupported.displayName) FMAs, "
             + "best of 2 samples (each the best of 3 rounds) taken before the first configuration and after the last; range "
             + "\(Report.fixed(fmaSamples.min()!, 1))-\(Report.fixed(fmaPeak, 1))"
-        let peaks = Peaks(fma: fmaPeak, fmaMethod: fmaMethod, sgemm: peak, sgemmSamples: peakSamples, sgemmMethod: method,
-                          sgemmByBackend: [backend.rawValue: peak, other.rawValue: otherSamples.max()!])
+        let peaks = Peaks(
+            fma: fmaPeak, fmaMethod: fmaMethod, sgemm: peak, sgemmSamples: peakSamples, sgemmMethod: method,
+            sgemmByBackend: [backend.rawValue: peak, other.rawValue: otherSamples.max()!])
         let results = measured.enumerated().map { i, item in
-            BenchResult(config: item.0, seed: seed, threads: n, workers: item.1, peaks: peaks,
-                        localPeakGflops: max(peakSamples[i], peakSamples[i + 1]),
-                        loadAverageBefore: loadBefore, busyPercentBefore: busyBefore.map { 100 * $0 },
-                        measurement: item.2, ceiling: item.3)
+            BenchResult(
+                config: item.0, seed: seed, threads: n, workers: item.1, peaks: peaks,
+                localPeakGflops: max(peakSamples[i], peakSamples[i + 1]),
+                loadAverageBefore: loadBefore, busyPercentBefore: busyBefore.map { 100 * $0 },
+                measurement: item.2, ceiling: item.3)
         }
-        return Run(threads: n, peak: peak, peakMethod: method, fmaPeak: fmaPeak, fmaPeakMethod: fmaMethod,
-                   sgemmPeaks: peaks.sgemmByBackend, busyWarning: busyWarning, results: results)
+        return Run(
+            threads: n, peak: peak, peakMethod: method, fmaPeak: fmaPeak, fmaPeakMethod: fmaMethod,
+            sgemmPeaks: peaks.sgemmByBackend, busyWarning: busyWarning, results: results)
     }
 }

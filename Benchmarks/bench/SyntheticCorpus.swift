@@ -69,19 +69,24 @@ enum TrainingBatches: BatchSource {
             let example = TutorialExample()
             precondition(example.vocabulary.count == config.vocab, "tutorial vocabulary is \(example.vocabulary.count)")
             let data = example.batch
-            return .fullBatch(ManyToManyModel.Batch(input: .tokens(data.inputs), targets: data.targets, batchSize: data.batchSize),
-                              steps: config.stepsPerEpoch)
+            return .fullBatch(
+                ManyToManyModel.Batch(input: .tokens(data.inputs), targets: data.targets, batchSize: data.batchSize),
+                steps: config.stepsPerEpoch)
         }
         let corpus = SyntheticCorpus.tokens(vocabularySize: config.vocab, count: config.corpusTokens, seed: seed)
         if let steps = config.fullBatchSteps {
             // A synthetic batch of the configuration's shape, trained `steps` times.
             var batch = ManyToManyModel.Batch()
-            TokenStreams(tokens: TokenSequence(corpus), batchSize: config.batch, seqLength: config.seqLength,
-                         partialChunks: false)!.fill(0, epoch: 0, into: &batch)
+            TokenStreams(
+                tokens: TokenSequence(corpus), batchSize: config.batch, seqLength: config.seqLength,
+                partialChunks: false)!.fill(0, epoch: 0, into: &batch)
             return .fullBatch(batch, steps: steps)
         }
-        guard let streams = TokenStreams(tokens: TokenSequence(corpus), batchSize: config.batch, seqLength: config.seqLength,
-                                         partialChunks: false) else {
+        guard
+            let streams = TokenStreams(
+                tokens: TokenSequence(corpus), batchSize: config.batch, seqLength: config.seqLength,
+                partialChunks: false)
+        else {
             return .fullBatch(ManyToManyModel.Batch(), steps: 0)
         }
         return .streams(streams)

@@ -34,11 +34,13 @@ try trainer.train(on: streams, for: .epochs(30)) { event in
 }
 
 // A Checkpoint keeps the vocabulary with the weights, the optimizer and the position.
-try Checkpoint(model: model, vocabulary: corpus.vocabulary, optimizer: OptimizerState(capturing: trainer.optimizer),
-               training: trainer.trainingState(rngState: rng.state)).write(path: path)
+try Checkpoint(
+    model: model, vocabulary: corpus.vocabulary, optimizer: OptimizerState(capturing: trainer.optimizer),
+    training: trainer.trainingState(rngState: rng.state)
+).write(path: path)
 let loaded = try Checkpoint.read(path: path)
 
 let sampler = Sampler(model: loaded.model)
-let start = Array(training.prefix(4))   // the text's first four characters
+let start = Array(training.prefix(4))  // the text's first four characters
 sampler.prime(start)
 print(loaded.vocabulary.decode(start + (0..<40).map { _ in sampler.next(temperature: 0, using: &rng) }))

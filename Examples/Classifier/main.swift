@@ -19,8 +19,9 @@ let (symbols, batchSize, maxLength) = (4, 32, 8)
 }
 
 let train = BatchList(try (0..<10).map { _ in try makeBatch() }), test = BatchList(try (0..<4).map { _ in try makeBatch() })
-let model = ManyToOneModel(.init(inputSize: symbols, outputSize: symbols, recurrent: .init(cell: .gru, hiddenSize: 24)),
-                           using: &rng)
+let model = ManyToOneModel(
+    .init(inputSize: symbols, outputSize: symbols, recurrent: .init(cell: .gru, hiddenSize: 24)),
+    using: &rng)
 let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.01), workers: 2, clipNorm: 5)
 try trainer.train(on: train, for: .epochs(20)) { event in
     if case .epochEnd(let epoch) = event, (epoch + 1) % 5 == 0 {
@@ -29,8 +30,10 @@ try trainer.train(on: train, for: .epochs(20)) { event in
 }
 
 let path = CommandLine.arguments.dropFirst().first ?? FileManager.default.temporaryDirectory.path + "/classifier.safetensors"
-try ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
-                    training: trainer.trainingState(rngState: rng.state)).write(path: path)
+try ModelCheckpoint(
+    model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
+    training: trainer.trainingState(rngState: rng.state)
+).write(path: path)
 let loaded = try ModelCheckpoint<ManyToOneModel>.read(path: path).model
 let correct = test.batches.map { b in zip(loaded.predict(b), b.labels).filter { $0 == $1 }.count }.reduce(0, +)
 print("saved \(path); reloaded: \(correct) of \(4 * batchSize) held-out sequences classified right")

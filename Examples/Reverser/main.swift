@@ -18,8 +18,10 @@ let (start, end) = (Int32(letters.count), Int32(letters.count + 1))
     return try EncoderDecoderModel.Batch(sources: strings, targets: strings.map { $0.reversed() + [Int(end)] })
 }
 
-let model = EncoderDecoderModel(.init(sourceVocabularySize: letters.count, targetVocabularySize: letters.count + 2,
-                                      startToken: start, endToken: end, recurrent: .init(hiddenSize: 64)), using: &rng)
+let model = EncoderDecoderModel(
+    .init(
+        sourceVocabularySize: letters.count, targetVocabularySize: letters.count + 2,
+        startToken: start, endToken: end, recurrent: .init(hiddenSize: 64)), using: &rng)
 let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.005), workers: 2, clipNorm: 5)
 try trainer.train(on: BatchList((0..<50).map { _ in try makeBatch() }), for: .epochs(12))
 

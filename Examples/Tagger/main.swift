@@ -27,16 +27,20 @@ let (symbols, batchSize, maxLength) = (10, 32, 12)
 }
 
 let train = BatchList(try (0..<16).map { _ in try makeBatch() }), test = BatchList(try (0..<4).map { _ in try makeBatch() })
-let model = ManyToManyModel(.init(inputSize: symbols, outputSize: 2,
-                                  recurrent: .init(cell: .gru, hiddenSize: 32, bidirectional: true)), using: &rng)
+let model = ManyToManyModel(
+    .init(
+        inputSize: symbols, outputSize: 2,
+        recurrent: .init(cell: .gru, hiddenSize: 32, bidirectional: true)), using: &rng)
 let trainer = Trainer(model: model, optimizer: AdamW(learningRate: 0.01, weightDecay: 0.01), workers: 2, clipNorm: 5)
 trainer.schedule = LearningRateSchedule(base: 0.01, kind: .cosine(warmupSteps: 16, totalSteps: 30 * 16, minimum: 1e-3))
 try trainer.train(on: train, for: .epochs(15))
 
 // Save half way, then continue from the file alone, as another process would.
 let path = CommandLine.arguments.dropFirst().first ?? FileManager.default.temporaryDirectory.path + "/tagger.safetensors"
-try ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
-                    training: trainer.trainingState(rngState: rng.state)).write(path: path)
+try ModelCheckpoint(
+    model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
+    training: trainer.trainingState(rngState: rng.state)
+).write(path: path)
 let resumed = try Trainer(resuming: try ModelCheckpoint<ManyToManyModel>.read(path: path), workers: 2)
 try resumed.train(on: train, for: .epochs(30)) { event in
     if case .epochEnd(let epoch) = event, (epoch + 1) % 5 == 0 {

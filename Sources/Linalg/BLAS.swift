@@ -35,8 +35,9 @@ public enum BLAS {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         backend: GEMMBackend? = nil
     ) {
-        sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
-              backend.map(GEMM.resolve) ?? GEMM.backend)
+        sgemm(
+            transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+            backend.map(GEMM.resolve) ?? GEMM.backend)
     }
 
     static func sgemm(
@@ -57,14 +58,17 @@ public enum BLAS {
         }
         switch backend {
         case .oneDNN:
-            let status = dnnl_sgemm(transA.character, transB.character, dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k),
-                                    alpha, a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), beta, c, dnnl_dim_t(ldc))
-            precondition(status == dnnl_success,
-                         "dnnl_sgemm failed (status \(status.rawValue)) for m \(m), n \(n), k \(k), lda \(lda), ldb \(ldb), ldc \(ldc)")
+            let status = dnnl_sgemm(
+                transA.character, transB.character, dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k),
+                alpha, a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), beta, c, dnnl_dim_t(ldc))
+            precondition(
+                status == dnnl_success,
+                "dnnl_sgemm failed (status \(status.rawValue)) for m \(m), n \(n), k \(k), lda \(lda), ldb \(ldb), ldc \(ldc)")
         case .openBLAS, .automatic:
-            cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas,
-                        blasint(m), blasint(n), blasint(k), alpha,
-                        a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+            cblas_sgemm(
+                CblasRowMajor, transA.cblas, transB.cblas,
+                blasint(m), blasint(n), blasint(k), alpha,
+                a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
         }
     }
 
@@ -76,8 +80,9 @@ public enum BLAS {
         beta: Float = 0, y: UnsafeMutablePointer<Float>
     ) {
         guard m > 0 && n > 0 else { return }
-        cblas_sgemv(CblasRowMajor, transA.cblas, blasint(m), blasint(n), alpha,
-                    a, blasint(lda), x, 1, beta, y, 1)
+        cblas_sgemv(
+            CblasRowMajor, transA.cblas, blasint(m), blasint(n), alpha,
+            a, blasint(lda), x, 1, beta, y, 1)
     }
 
     /// `y += alpha * x` over `count` contiguous elements.
@@ -95,8 +100,10 @@ public enum BLAS {
     /// `b = aᵀ`: `a` is a row-major `[rows, cols]` block with leading dimension `lda`,
     /// `b` receives `[cols, rows]` with leading dimension `ldb` (OpenBLAS `somatcopy`; the
     /// buffers must not overlap). - Complexity: O(rows · cols).
-    public static func transpose(rows: Int, cols: Int, a: UnsafePointer<Float>, lda: Int,
-                                 into b: UnsafeMutablePointer<Float>, ldb: Int) {
+    public static func transpose(
+        rows: Int, cols: Int, a: UnsafePointer<Float>, lda: Int,
+        into b: UnsafeMutablePointer<Float>, ldb: Int
+    ) {
         guard rows > 0 && cols > 0 else { return }
         cblas_somatcopy(CblasRowMajor, CblasTrans, blasint(rows), blasint(cols), 1, a, blasint(lda), b, blasint(ldb))
     }

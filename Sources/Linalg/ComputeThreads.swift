@@ -52,8 +52,9 @@ public enum ComputeThreads {
         a.withUnsafeBufferPointer { pa in
             c.withUnsafeMutableBufferPointer { pc in
                 for _ in 0..<3 {
-                    BLAS.gemm(.none, .transposed, m: n, n: n, k: n, a: pa.baseAddress!, lda: n,
-                              b: pa.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
+                    BLAS.gemm(
+                        .none, .transposed, m: n, n: n, k: n, a: pa.baseAddress!, lda: n,
+                        b: pa.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
                 }
             }
         }
@@ -64,8 +65,10 @@ public enum ComputeThreads {
     /// timed calls after a warm-up. The backend and the thread count are restored
     /// afterwards. Package access: the bench's yardstick.
     /// - Complexity: O(repeats · n³).
-    package static func measureSgemmPeak(threads: Int, backend: GEMMBackend? = nil, size n: Int = 1024,
-                                        repeats: Int = 5) -> Double {
+    package static func measureSgemmPeak(
+        threads: Int, backend: GEMMBackend? = nil, size n: Int = 1024,
+        repeats: Int = 5
+    ) -> Double {
         let savedBackend = GEMM.backend
         if let backend { GEMM.select(backend) }
         let saved = count
@@ -84,10 +87,11 @@ public enum ComputeThreads {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    for _ in 0..<(repeats + 1) {   // the first call is not counted
+                    for _ in 0..<(repeats + 1) {  // the first call is not counted
                         let elapsed = clock.measure {
-                            BLAS.gemm(.none, .none, m: n, n: n, k: n, a: pa.baseAddress!, lda: n,
-                                      b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
+                            BLAS.gemm(
+                                .none, .none, m: n, n: n, k: n, a: pa.baseAddress!, lda: n,
+                                b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
                         }
                         best = min(best, elapsed)
                     }

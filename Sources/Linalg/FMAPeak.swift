@@ -10,8 +10,10 @@ package enum FMAPeak {
     /// best the processor supports): the best of `repeats` rounds of about `seconds` each,
     /// after one untimed round.
     /// - Complexity: about `(repeats + 1) · seconds` of wall time.
-    package static func measure(threads: Int, variant: KernelVariant = .bestSupported, repeats: Int = 3,
-                               seconds: Double = 0.05) -> Double {
+    package static func measure(
+        threads: Int, variant: KernelVariant = .bestSupported, repeats: Int = 3,
+        seconds: Double = 0.05
+    ) -> Double {
         precondition(threads >= 1, "FMAPeak needs at least one thread, got \(threads)")
         let clock = ContinuousClock()
         // Calibrate the iteration count on one thread.

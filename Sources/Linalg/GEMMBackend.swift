@@ -50,7 +50,10 @@ public enum GEMM {
         if isa & avx512 == avx512 {
             return (.oneDNN, "oneDNN runs AVX-512 code on this CPU; OpenBLAS's kernels here are AVX2")
         }
-        return (.openBLAS, "oneDNN would run \(isa & dnnl_cpu_isa_avx2.rawValue == dnnl_cpu_isa_avx2.rawValue ? "AVX2" : "pre-AVX2") code on this CPU, where OpenBLAS is as fast")
+        return (
+            .openBLAS,
+            "oneDNN would run \(isa & dnnl_cpu_isa_avx2.rawValue == dnnl_cpu_isa_avx2.rawValue ? "AVX2" : "pre-AVX2") code on this CPU, where OpenBLAS is as fast"
+        )
     }
 
     /// Makes `choice` (`.automatic`: `automaticChoice`) the backend of every later GEMM in

@@ -41,25 +41,25 @@ public enum LinalgError: Error, Equatable, Sendable, CustomStringConvertible {
 // MARK: - Helpers (file-private)
 
 /// The LAPACKE integer type of this build (`lapack_int`, 32-bit unless LAPACK_ILP64).
-fileprivate typealias LapackInt = Int32
+private typealias LapackInt = Int32
 
 /// `x` as a LAPACKE integer; sizes beyond its range are a precondition failure.
 @inline(__always)
-fileprivate func lapackInt(_ x: Int) -> LapackInt {
+private func lapackInt(_ x: Int) -> LapackInt {
     precondition(x >= 0 && x <= Int(LapackInt.max), "LAPACK: dimension \(x) exceeds the LAPACK integer range")
     return LapackInt(x)
 }
 
 /// A LAPACKE `char` argument.
 @inline(__always)
-fileprivate func lapackChar(_ c: Unicode.Scalar) -> CChar {
+private func lapackChar(_ c: Unicode.Scalar) -> CChar {
     CChar(UInt8(ascii: c))
 }
 
 /// A negative `info` is an illegal argument (a bug here) or a LAPACKE allocation
 /// failure: neither is a property of the data, so it stops the program.
 @inline(__always)
-fileprivate func checkLapackArguments(_ info: LapackInt, _ routine: StaticString) {
+private func checkLapackArguments(_ info: LapackInt, _ routine: StaticString) {
     precondition(info >= 0, "\(routine) failed: info = \(info) (illegal argument or workspace allocation failure)")
 }
 
@@ -109,8 +109,9 @@ extension Matrix {
     /// - Complexity: O(n³ + n² k).
     public func solve(_ b: Matrix) throws -> Matrix {
         precondition(rows == cols, "solve: A must be square, got A [\(rows), \(cols)]")
-        precondition(b.rows == rows,
-                     "solve: A is [\(rows), \(cols)] but b is [\(b.rows), \(b.cols)]; b needs \(rows) rows")
+        precondition(
+            b.rows == rows,
+            "solve: A is [\(rows), \(cols)] but b is [\(b.rows), \(b.cols)]; b needs \(rows) rows")
         try requireFinite("solve", "A")
         try b.requireFinite("solve", "b")
         let n = rows, k = b.cols
@@ -129,13 +130,15 @@ extension Matrix {
                     let infoLU = LAPACKE_sgetrf(LAPACK_ROW_MAJOR, n32, n32, pa.baseAddress, n32, pp.baseAddress)
                     let smallest = (0..<n).min { abs(pa[$0 * n + $0]) < abs(pa[$1 * n + $1]) } ?? 0
                     guard infoLU == 0 else { return (infoLU, LapackInt(0), LapackInt(0), smallest) }
-                    let infoCon = LAPACKE_sgecon(LAPACK_ROW_MAJOR, lapackChar("1"), n32, pa.baseAddress, n32,
-                                                 anorm, &rcond)
+                    let infoCon = LAPACKE_sgecon(
+                        LAPACK_ROW_MAJOR, lapackChar("1"), n32, pa.baseAddress, n32,
+                        anorm, &rcond)
                     guard infoCon == 0, rcond >= Float.ulpOfOne else {
                         return (infoLU, infoCon, LapackInt(0), smallest)
                     }
-                    let infoSolve = LAPACKE_sgetrs(LAPACK_ROW_MAJOR, lapackChar("N"), n32, k32, pa.baseAddress, n32,
-                                                   pp.baseAddress, px.baseAddress, ldb)
+                    let infoSolve = LAPACKE_sgetrs(
+                        LAPACK_ROW_MAJOR, lapackChar("N"), n32, k32, pa.baseAddress, n32,
+                        pp.baseAddress, px.baseAddress, ldb)
                     return (infoLU, infoCon, infoSolve, smallest)
                 }
             }
@@ -178,12 +181,14 @@ extension Matrix {
     /// - Precondition: `b.rows == rows`; `rcond` is finite and non-negative.
     /// - Complexity: O(m n min(m, n) + max(m, n) n k).
     public func leastSquares(_ b: Matrix, rcond: Float? = nil) throws -> Matrix {
-        precondition(b.rows == rows,
-                     "leastSquares: A is [\(rows), \(cols)] but b is [\(b.rows), \(b.cols)]; b needs \(rows) rows")
+        precondition(
+            b.rows == rows,
+            "leastSquares: A is [\(rows), \(cols)] but b is [\(b.rows), \(b.cols)]; b needs \(rows) rows")
         let m = rows, n = cols, k = b.cols
         let threshold = rcond ?? Float.ulpOfOne * Float(Swift.max(m, n))
-        precondition(threshold.isFinite && threshold >= 0,
-                     "leastSquares: rcond must be finite and non-negative, got \(threshold)")
+        precondition(
+            threshold.isFinite && threshold >= 0,
+            "leastSquares: rcond must be finite and non-negative, got \(threshold)")
         try requireFinite("leastSquares", "A")
         try b.requireFinite("leastSquares", "b")
         let required = Swift.min(m, n)
@@ -201,8 +206,9 @@ extension Matrix {
         let info = a.withUnsafeMutableBufferPointer { pa in
             bx.withUnsafeMutableBufferPointer { pb in
                 singularValues.withUnsafeMutableBufferPointer { ps in
-                    LAPACKE_sgelsd(LAPACK_ROW_MAJOR, m32, n32, k32, pa.baseAddress, n32,
-                                   pb.baseAddress, ldb32, ps.baseAddress, threshold, &rank)
+                    LAPACKE_sgelsd(
+                        LAPACK_ROW_MAJOR, m32, n32, k32, pa.baseAddress, n32,
+                        pb.baseAddress, ldb32, ps.baseAddress, threshold, &rank)
                 }
             }
         }
@@ -294,8 +300,9 @@ extension Matrix {
         let info = a.withUnsafeMutableBufferPointer { pa in
             s.withUnsafeMutableBufferPointer { ps in
                 unused.withUnsafeMutableBufferPointer { pu in
-                    LAPACKE_sgesdd(LAPACK_ROW_MAJOR, lapackChar("N"), m32, n32, pa.baseAddress, n32,
-                                   ps.baseAddress, pu.baseAddress, 1, pu.baseAddress, n32)
+                    LAPACKE_sgesdd(
+                        LAPACK_ROW_MAJOR, lapackChar("N"), m32, n32, pa.baseAddress, n32,
+                        ps.baseAddress, pu.baseAddress, 1, pu.baseAddress, n32)
                 }
             }
         }
@@ -332,8 +339,9 @@ extension Matrix {
             s.withUnsafeMutableBufferPointer { ps in
                 u.storage.withUnsafeMutableBufferPointer { pu in
                     vt.storage.withUnsafeMutableBufferPointer { pv in
-                        LAPACKE_sgesdd(LAPACK_ROW_MAJOR, lapackChar("S"), m32, n32, pa.baseAddress, n32,
-                                       ps.baseAddress, pu.baseAddress, p32, pv.baseAddress, n32)
+                        LAPACKE_sgesdd(
+                            LAPACK_ROW_MAJOR, lapackChar("S"), m32, n32, pa.baseAddress, n32,
+                            ps.baseAddress, pu.baseAddress, p32, pv.baseAddress, n32)
                     }
                 }
             }
@@ -379,8 +387,10 @@ extension Matrix {
     /// ```
     /// - Precondition: `rows >= 0`, `cols >= 0`, `gain` finite.
     /// - Complexity: O(rows * cols * min(rows, cols)).
-    public static func orthogonal(rows: Int, cols: Int, gain: Float = 1,
-                                  using rng: inout SeededRandom) -> Matrix {
+    public static func orthogonal(
+        rows: Int, cols: Int, gain: Float = 1,
+        using rng: inout SeededRandom
+    ) -> Matrix {
         precondition(rows >= 0 && cols >= 0, "orthogonal: shape must be non-negative, got [\(rows), \(cols)]")
         precondition(gain.isFinite, "orthogonal: gain must be finite, got \(gain)")
         if rows == 0 || cols == 0 { return Matrix(rows: rows, cols: cols) }
@@ -395,8 +405,8 @@ extension Matrix {
             // A Gaussian sample is always finite, so qr cannot throw here.
             preconditionFailure("orthogonal: QR of a Gaussian [\(g.rows), \(g.cols)] matrix failed: \(error)")
         }
-        var q = factors.q                      // [max, min]
-        let r = factors.r                      // [min, min]
+        var q = factors.q  // [max, min]
+        let r = factors.r  // [min, min]
         let p = r.rows, tall = q.rows
         let scales: [Float] = r.storage.withUnsafeBufferPointer { pr in
             (0..<p).map { j in pr[j * p + j] < 0 ? -gain : gain }
@@ -439,8 +449,9 @@ extension Matrix {
             wr.withUnsafeMutableBufferPointer { pr in
                 wi.withUnsafeMutableBufferPointer { pi in
                     unused.withUnsafeMutableBufferPointer { pu in
-                        LAPACKE_sgeev(LAPACK_ROW_MAJOR, lapackChar("N"), lapackChar("N"), n32, pa.baseAddress, n32,
-                                      pr.baseAddress, pi.baseAddress, pu.baseAddress, 1, pu.baseAddress, 1)
+                        LAPACKE_sgeev(
+                            LAPACK_ROW_MAJOR, lapackChar("N"), lapackChar("N"), n32, pa.baseAddress, n32,
+                            pr.baseAddress, pi.baseAddress, pu.baseAddress, 1, pu.baseAddress, 1)
                     }
                 }
             }
@@ -455,6 +466,8 @@ extension Matrix {
     /// - Throws: as `eigenvalues()`. - Complexity: O(n³).
     public func spectralRadius() throws -> Float {
         // |λ| in Double: the squares of a Float eigenvalue above ~1.8e19 overflow Float.
-        Float(try eigenvalues().map { (Double($0.real) * Double($0.real) + Double($0.imaginary) * Double($0.imaginary)).squareRoot() }.max() ?? 0)
+        Float(
+            try eigenvalues().map { (Double($0.real) * Double($0.real) + Double($0.imaginary) * Double($0.imaginary)).squareRoot() }.max()
+                ?? 0)
     }
 }

@@ -1,8 +1,9 @@
 /// Elementwise and broadcast operations. In-place variants allocate nothing.
 extension Matrix {
     private func checkSameShape(_ other: Matrix, _ op: String) {
-        precondition(rows == other.rows && cols == other.cols,
-                     "\(op): shapes differ, [\(rows), \(cols)] vs [\(other.rows), \(other.cols)]")
+        precondition(
+            rows == other.rows && cols == other.cols,
+            "\(op): shapes differ, [\(rows), \(cols)] vs [\(other.rows), \(other.cols)]")
     }
 
     /// `self += alpha * other` (AXPY). - Complexity: O(count).
@@ -63,7 +64,7 @@ extension Matrix {
 
     /// The sum of each row, `rows` elements. - Complexity: O(count).
     public func rowSums() -> [Float] {
-        (0..<rows).map { i in storage[i * cols ..< (i + 1) * cols].reduce(0, +) }
+        (0..<rows).map { i in storage[i * cols..<(i + 1) * cols].reduce(0, +) }
     }
 
     /// The sum of squares of all elements, accumulated in Double. - Complexity: O(count).

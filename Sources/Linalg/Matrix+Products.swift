@@ -18,18 +18,22 @@ extension Matrix {
     ) {
         let (m, ka) = transposeA ? (a.cols, a.rows) : (a.rows, a.cols)
         let (kb, n) = transposeB ? (b.cols, b.rows) : (b.rows, b.cols)
-        precondition(ka == kb,
-                     "gemm: inner dimensions differ: op(A) is [\(m), \(ka)] (A [\(a.rows), \(a.cols)]\(transposeA ? "ᵀ" : "")), op(B) is [\(kb), \(n)] (B [\(b.rows), \(b.cols)]\(transposeB ? "ᵀ" : ""))")
-        precondition(c.rows == m && c.cols == n,
-                     "gemm: C is [\(c.rows), \(c.cols)] but op(A) op(B) is [\(m), \(n)]")
+        precondition(
+            ka == kb,
+            "gemm: inner dimensions differ: op(A) is [\(m), \(ka)] (A [\(a.rows), \(a.cols)]\(transposeA ? "ᵀ" : "")), op(B) is [\(kb), \(n)] (B [\(b.rows), \(b.cols)]\(transposeB ? "ᵀ" : ""))"
+        )
+        precondition(
+            c.rows == m && c.cols == n,
+            "gemm: C is [\(c.rows), \(c.cols)] but op(A) op(B) is [\(m), \(n)]")
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 c.storage.withUnsafeMutableBufferPointer { pc in
-                    BLAS.gemm(transposeA ? .transposed : .none, transposeB ? .transposed : .none,
-                              m: m, n: n, k: ka, alpha: alpha,
-                              a: pa.baseAddress!, lda: max(a.cols, 1),
-                              b: pb.baseAddress!, ldb: max(b.cols, 1),
-                              beta: beta, c: pc.baseAddress!, ldc: max(c.cols, 1))
+                    BLAS.gemm(
+                        transposeA ? .transposed : .none, transposeB ? .transposed : .none,
+                        m: m, n: n, k: ka, alpha: alpha,
+                        a: pa.baseAddress!, lda: max(a.cols, 1),
+                        b: pb.baseAddress!, ldb: max(b.cols, 1),
+                        beta: beta, c: pc.baseAddress!, ldc: max(c.cols, 1))
                 }
             }
         }
@@ -62,8 +66,9 @@ extension Matrix {
         storage.withUnsafeBufferPointer { pa in
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeMutableBufferPointer { py in
-                    BLAS.gemv(transposed ? .transposed : .none, m: rows, n: cols, alpha: alpha,
-                              a: pa.baseAddress!, lda: cols, x: px.baseAddress!, beta: beta, y: py.baseAddress!)
+                    BLAS.gemv(
+                        transposed ? .transposed : .none, m: rows, n: cols, alpha: alpha,
+                        a: pa.baseAddress!, lda: cols, x: px.baseAddress!, beta: beta, y: py.baseAddress!)
                 }
             }
         }

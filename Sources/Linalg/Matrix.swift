@@ -33,8 +33,9 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
     /// A matrix over `storage` (row-major, `rows * cols` elements).
     public init(rows: Int, cols: Int, storage: [Float]) {
         precondition(rows >= 0 && cols >= 0, "Matrix shape must be non-negative, got [\(rows), \(cols)]")
-        precondition(storage.count == rows * cols,
-                     "Matrix [\(rows), \(cols)] needs \(rows * cols) elements, got \(storage.count)")
+        precondition(
+            storage.count == rows * cols,
+            "Matrix [\(rows), \(cols)] needs \(rows * cols) elements, got \(storage.count)")
         self.rows = rows
         self.cols = cols
         self.storage = storage
@@ -73,13 +74,15 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
     /// Element `(i, j)`. Bounds are checked.
     public subscript(i: Int, j: Int) -> Float {
         get {
-            precondition(i >= 0 && i < rows && j >= 0 && j < cols,
-                         "Index (\(i), \(j)) out of range for [\(rows), \(cols)]")
+            precondition(
+                i >= 0 && i < rows && j >= 0 && j < cols,
+                "Index (\(i), \(j)) out of range for [\(rows), \(cols)]")
             return storage[i * cols + j]
         }
         set {
-            precondition(i >= 0 && i < rows && j >= 0 && j < cols,
-                         "Index (\(i), \(j)) out of range for [\(rows), \(cols)]")
+            precondition(
+                i >= 0 && i < rows && j >= 0 && j < cols,
+                "Index (\(i), \(j)) out of range for [\(rows), \(cols)]")
             storage[i * cols + j] = newValue
         }
     }
@@ -87,14 +90,14 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
     /// Row `i` as an array.
     public func row(_ i: Int) -> [Float] {
         precondition(i >= 0 && i < rows, "Row \(i) out of range for [\(rows), \(cols)]")
-        return Array(storage[i * cols ..< (i + 1) * cols])
+        return Array(storage[i * cols..<(i + 1) * cols])
     }
 
     /// Replaces row `i`.
     public mutating func setRow(_ i: Int, _ values: [Float]) {
         precondition(i >= 0 && i < rows, "Row \(i) out of range for [\(rows), \(cols)]")
         precondition(values.count == cols, "Row needs \(cols) elements, got \(values.count)")
-        storage.replaceSubrange(i * cols ..< (i + 1) * cols, with: values)
+        storage.replaceSubrange(i * cols..<(i + 1) * cols, with: values)
     }
 
     /// Column `j` as an array.

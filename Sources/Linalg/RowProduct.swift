@@ -13,14 +13,18 @@ public enum RowProduct {
     /// `y[0..<n] += x[0..<k] · w[k, 0..<n]` with row stride `ldw ≥ n`; separate buffers.
     /// - Complexity: `O(k·n)`, one read of the `k × n` block.
     @inline(__always)
-    public static func accumulate(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, ldw: Int,
-                                  into y: UnsafeMutablePointer<Float>, k: Int, n: Int) {
+    public static func accumulate(
+        _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, ldw: Int,
+        into y: UnsafeMutablePointer<Float>, k: Int, n: Int
+    ) {
         srnn_gemv_rows(x, w, ldw, y, k, n)
     }
 
     /// `accumulate` in a given variant, whatever is in use (for tests that compare variants).
-    public static func accumulate(variant: KernelVariant, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                                  ldw: Int, into y: UnsafeMutablePointer<Float>, k: Int, n: Int) {
+    public static func accumulate(
+        variant: KernelVariant, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+        ldw: Int, into y: UnsafeMutablePointer<Float>, k: Int, n: Int
+    ) {
         srnn_gemv_rows_variant(Int32(variant.rawValue), x, w, ldw, y, k, n)
     }
 }

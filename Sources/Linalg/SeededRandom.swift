@@ -66,7 +66,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable {
 
     /// A standard normal Float (Box-Muller), times `std`, plus `mean`.
     public mutating func normal(mean: Float = 0, std: Float = 1) -> Float {
-        let u1 = Double(next32() >> 8 | 1) * 0x1p-24   // (0, 1)
+        let u1 = Double(next32() >> 8 | 1) * 0x1p-24  // (0, 1)
         let u2 = Double(next32() >> 8) * 0x1p-24
         let r = (-2 * log(u1)).squareRoot()
         return mean + std * Float(r * cos(2 * Double.pi * u2))
@@ -81,16 +81,20 @@ public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable {
 
 extension Matrix {
     /// A `[rows, cols]` matrix of uniform values in `[low, high)`.
-    public static func random(_ rows: Int, _ cols: Int, low: Float = -1, high: Float = 1,
-                              using rng: inout SeededRandom) -> Matrix {
+    public static func random(
+        _ rows: Int, _ cols: Int, low: Float = -1, high: Float = 1,
+        using rng: inout SeededRandom
+    ) -> Matrix {
         var m = Matrix(rows: rows, cols: cols)
         for i in 0..<m.storage.count { m.storage[i] = rng.uniform(low, high) }
         return m
     }
 
     /// A `[rows, cols]` matrix of normal values.
-    public static func randomNormal(_ rows: Int, _ cols: Int, mean: Float = 0, std: Float = 1,
-                                    using rng: inout SeededRandom) -> Matrix {
+    public static func randomNormal(
+        _ rows: Int, _ cols: Int, mean: Float = 0, std: Float = 1,
+        using rng: inout SeededRandom
+    ) -> Matrix {
         var m = Matrix(rows: rows, cols: cols)
         for i in 0..<m.storage.count { m.storage[i] = rng.normal(mean: mean, std: std) }
         return m

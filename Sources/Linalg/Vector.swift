@@ -16,17 +16,17 @@ import _RNNKernels
 /// - `tanh`: at most 3 ulp everywhere; `tanh(±inf) = ±1`, `tanh(±0) = ±0`,
 ///   NaN stays NaN.
 public enum Vector {
-    static let expMaxArgument: Float = 88.72283905206835   // ln(Float.greatestFiniteMagnitude)
-    static let expMinArgument: Float = -103.972084         // below this, exp rounds to 0
+    static let expMaxArgument: Float = 88.72283905206835  // ln(Float.greatestFiniteMagnitude)
+    static let expMinArgument: Float = -103.972084  // below this, exp rounds to 0
 
     /// `exp(x)`, branch-free so that loops over it vectorize. See `Vector` for the error bound.
     @inline(__always)
     public static func exp(_ x0: Float) -> Float {
-        let x = Swift.min(Swift.max(x0, expMinArgument), expMaxArgument)   // NaN handled below
+        let x = Swift.min(Swift.max(x0, expMinArgument), expMaxArgument)  // NaN handled below
         // x = n ln2 + r with n = round(x / ln2): adding 1.5·2²³ rounds to an integer and
         // leaves n in the low mantissa bits; ln2 is split in two for an exact product (Cephes).
-        let shifted = x * 1.44269504088896341 + 12582912
-        let n = shifted - 12582912
+        let shifted = x * 1.44269504088896341 + 12_582_912
+        let n = shifted - 12_582_912
         let ni = Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000
         var r = x - n * 0.693359375
         r = r - n * -2.12194440e-4
@@ -66,7 +66,7 @@ public enum Vector {
         let magnitude = 1 - 2 / (e + 1)
         let large = x < 0 ? -magnitude : magnitude
         var result = ax < 0.625 ? small : large
-        result = ax < 1e-4 ? x : result   // tanh(x) rounds to x there; keeps -0
+        result = ax < 1e-4 ? x : result  // tanh(x) rounds to x there; keeps -0
         return x != x ? x : result
     }
 

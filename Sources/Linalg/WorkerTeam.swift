@@ -59,7 +59,7 @@ public final class WorkerTeam: @unchecked Sendable {
         }
 
         func helperLoop(_ rank: Int) {
-            omp_set_num_threads(1)   // this thread's GEMMs (oneDNN) stay single-threaded
+            omp_set_num_threads(1)  // this thread's GEMMs (oneDNN) stay single-threaded
             let me = helpers[rank - 1]
             var seen = 0
             let clock = ContinuousClock()
@@ -73,11 +73,14 @@ public final class WorkerTeam: @unchecked Sendable {
                     // between is not missed (the runner wakes only a helper it sees asleep).
                     me.state.store(Helper.asleep, ordering: .sequentiallyConsistent)
                     if generation.load(ordering: .sequentiallyConsistent) != seen
-                        && me.state.compareExchange(expected: Helper.asleep, desired: Helper.awake,
-                                                    ordering: .sequentiallyConsistent).exchanged {
-                        break   // woke itself
+                        && me.state.compareExchange(
+                            expected: Helper.asleep, desired: Helper.awake,
+                            ordering: .sequentiallyConsistent
+                        ).exchanged
+                    {
+                        break  // woke itself
                     }
-                    me.wake.wait()   // the runner set it awake and signals
+                    me.wake.wait()  // the runner set it awake and signals
                     deadline = clock.now + WorkerTeam.idleSpin
                 }
                 seen = generation.load(ordering: .acquiring)
@@ -91,8 +94,10 @@ public final class WorkerTeam: @unchecked Sendable {
         /// Wakes the helpers that sleep (the others see `generation` move on their own).
         func wakeSleepers() {
             for helper in helpers
-            where helper.state.compareExchange(expected: Helper.asleep, desired: Helper.awake,
-                                               ordering: .sequentiallyConsistent).exchanged {
+            where helper.state.compareExchange(
+                expected: Helper.asleep, desired: Helper.awake,
+                ordering: .sequentiallyConsistent
+            ).exchanged {
                 helper.wake.signal()
             }
         }

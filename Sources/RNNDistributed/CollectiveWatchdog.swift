@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Bounds how long a rank waits inside one MPI collective, so that a run never hangs.
@@ -56,7 +57,8 @@ public final class CollectiveWatchdog: @unchecked Sendable {
             let waited = Double(nanosecondsNow() - since) / 1e9
             guard waited > timeout else { continue }
             let name = callName.withLock { $0 }
-            let message = "error: rank \(rank) of \(ranks): \(name) has waited \(String(format: "%.0f", waited)) s for the other ranks (the limit is \(String(format: "%g", timeout)) s); a rank has died or hangs, so this one stops\n"
+            let message =
+                "error: rank \(rank) of \(ranks): \(name) has waited \(String(format: "%.0f", waited)) s for the other ranks (the limit is \(String(format: "%g", timeout)) s); a rank has died or hangs, so this one stops\n"
             var bytes = Array(message.utf8)
             _ = write(STDERR_FILENO, &bytes, bytes.count)
             _exit(1)

@@ -127,13 +127,14 @@ public final class Communicator: @unchecked Sendable {
         try local.withUnsafeBufferPointer { (src) throws(DistributedError) in
             try all.withUnsafeMutableBufferPointer { (dst) throws(DistributedError) in
                 try call("MPI_Gatherv") {
-                    MPI_Gatherv(src.baseAddress, Int32(src.count), cmpi_float(), dst.baseAddress, counts32, offsets,
-                                cmpi_float(), Int32(root), comm)
+                    MPI_Gatherv(
+                        src.baseAddress, Int32(src.count), cmpi_float(), dst.baseAddress, counts32, offsets,
+                        cmpi_float(), Int32(root), comm)
                 }
             }
         }
         guard rank == root else { return nil }
-        return (0..<size).map { r in Array(all[Int(offsets[r]) ..< Int(offsets[r]) + counts[r]]) }
+        return (0..<size).map { r in Array(all[Int(offsets[r])..<Int(offsets[r]) + counts[r]]) }
     }
 
     /// Waits until every rank has called it.

@@ -11,10 +11,11 @@ public enum DistributedError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notLaunchedByMPI:
-            return "this process was not started by mpirun (no OMPI_COMM_WORLD_SIZE or PMIX_RANK in the environment); run it as: mpirun -np N <program> ..."
-        case let .mpi(call, message):
+            return
+                "this process was not started by mpirun (no OMPI_COMM_WORLD_SIZE or PMIX_RANK in the environment); run it as: mpirun -np N <program> ..."
+        case .mpi(let call, let message):
             return "\(call) failed: \(message) (a rank has probably died or lost its connection)"
-        case let .rankCount(ranks, reason):
+        case .rankCount(let ranks, let reason):
             return "\(ranks) ranks: \(reason)"
         }
     }

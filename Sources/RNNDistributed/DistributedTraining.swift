@@ -1,6 +1,6 @@
+import Linalg
 import RNN
 import RNNTraining
-import Linalg
 
 /// What data-parallel training needs besides the gradient all-reduce: one start for every
 /// rank (rank 0's parameters and random state), the validation loss over every rank's
@@ -28,9 +28,12 @@ extension Communicator {
     /// nothing), combined as `Σ n_r · loss_r / Σ n_r`: the same value on every rank.
     /// - Complexity: the source's forward passes divided over the ranks, plus one
     ///   all-reduce of two doubles.
-    public func meanLoss<Model: SequenceModel, Source: BatchSource>(of model: Model, over source: Source, share: RankShare,
-                                                                     epoch: Int = 0) throws(DistributedError)
-        -> (loss: Double, count: Int) where Source.Batch == Model.Batch {
+    public func meanLoss<Model: SequenceModel, Source: BatchSource>(
+        of model: Model, over source: Source, share: RankShare,
+        epoch: Int = 0
+    ) throws(DistributedError)
+        -> (loss: Double, count: Int) where Source.Batch == Model.Batch
+    {
         var sums = [0.0, 0.0]
         if !share.sequences.isEmpty {
             let local = model.meanLoss(over: RankBatchSource(source, share: share, stateBlocks: model.stateBlocks), epoch: epoch)
@@ -45,7 +48,8 @@ extension Communicator {
     /// carry none, e.g. at an epoch's start: all ranks are at the same position).
     /// - Complexity: one `MPI_Gatherv` of `4 · blocks · B · width` bytes.
     public func wholeState(_ local: [Float]?, share: RankShare, blocks: Int, width: Int, root: Int = 0) throws(DistributedError)
-        -> [Float]? {
+        -> [Float]?
+    {
         guard let local else { return nil }
         let counts = share.all.map { blocks * $0.count * width }
         guard let parts = try gather(local, counts: counts, root: root) else { return nil }

@@ -1,6 +1,6 @@
+import Linalg
 import RNN
 import RNNTraining
-import Linalg
 
 /// The `GradientReducer` of data-parallel training over MPI: each rank has computed the
 /// gradient of the mean loss over its own `n_r` counted predictions; this makes every
@@ -35,7 +35,8 @@ public final class GradientAllReduce: GradientReducer {
     }
 
     public func reduce(_ parameters: ParameterStore, loss: Double, countedTargets: Int) throws(TrainingError)
-        -> (loss: Double, countedTargets: Int) {
+        -> (loss: Double, countedTargets: Int)
+    {
         let clock = ContinuousClock(), started = clock.now
         defer { seconds += (clock.now - started).seconds }
         let n = countedTargets

@@ -31,7 +31,8 @@ public final class RankBatchSource<Source: BatchSource>: BatchSource {
 
     public func fill(_ index: Int, epoch: Int, into batch: inout Batch) {
         source.fill(index, epoch: epoch, into: &whole)
-        precondition(whole.batchSize == share.batchSize, "the source's batch has \(whole.batchSize) sequences, the share is of \(share.batchSize)")
+        precondition(
+            whole.batchSize == share.batchSize, "the source's batch has \(whole.batchSize) sequences, the share is of \(share.batchSize)")
         batch.takeSequences(share.sequences, of: whole, stateBlocks: stateBlocks)
     }
 }

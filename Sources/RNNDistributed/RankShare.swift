@@ -19,7 +19,7 @@ public struct RankShare: Sendable, Equatable {
 
     /// The sequences of rank `r`.
     public static func sequences(rank r: Int, ranks: Int, batchSize B: Int) -> Range<Int> {
-        (r * B / ranks) ..< ((r + 1) * B / ranks)
+        (r * B / ranks)..<((r + 1) * B / ranks)
     }
 
     /// This rank's sequences.

@@ -76,12 +76,13 @@ enum JSONKeys {
                 i += 4
                 // A surrogate pair: \uD83D\uDE00.
                 if (0xD800..<0xDC00).contains(v), i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"),
-                   bytes[i + 1] == UInt8(ascii: "u"), let low = hex4(i + 2), (0xDC00..<0xE000).contains(low) {
+                    bytes[i + 1] == UInt8(ascii: "u"), let low = hex4(i + 2), (0xDC00..<0xE000).contains(low)
+                {
                     v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
                     i += 6
                 }
                 scalars.append(Unicode.Scalar(v) ?? "\u{FFFD}")
-            default: scalars.append(Unicode.Scalar(e))   // \" \\ \/
+            default: scalars.append(Unicode.Scalar(e))  // \" \\ \/
             }
         }
         flush()

@@ -1,11 +1,12 @@
 import Foundation
 import _FileIO
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Named `Float` tensors plus a string map of metadata, read from and written to the
@@ -42,8 +43,9 @@ public struct SafeTensorsFile: Equatable, Sendable {
         /// A tensor of `shape` holding `values` (`values.count == product(shape)`, dims >= 0).
         public init(shape: [Int], values: [Float]) {
             precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-            precondition(shape.reduce(1, *) == values.count,
-                         "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+            precondition(
+                shape.reduce(1, *) == values.count,
+                "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
             self.shape = shape
             self.values = values
         }
@@ -54,7 +56,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
             let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                 UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
                 #if _endian(big)
-                for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
+                    for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
                 #endif
                 initialized = count
             }
@@ -99,7 +101,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
         tensors.reserveCapacity(header.entries.count)
         bytes.withUnsafeBytes { raw in
             for e in header.entries {
-                let source = UnsafeRawBufferPointer(rebasing: raw[(dataStart + e.range.lowerBound) ..< (dataStart + e.range.upperBound)])
+                let source = UnsafeRawBufferPointer(rebasing: raw[(dataStart + e.range.lowerBound)..<(dataStart + e.range.upperBound)])
                 tensors[e.name] = Tensor(shape: e.shape, littleEndianBytes: source)
             }
         }
@@ -167,11 +169,12 @@ public struct SafeTensorsFile: Equatable, Sendable {
                     (elementCount, overflow) = elementCount.multipliedReportingOverflow(by: d)
                 }
                 guard !overflow else { throw SafeTensorsError.shapeTooLarge(tensor: name, shape: shape) }
-                let expectedBytes = elementCount   // product(shape) * 4
+                let expectedBytes = elementCount  // product(shape) * 4
 
                 guard let rawOffsets = entry["data_offsets"] as? [Any], rawOffsets.count == 2,
-                      let begin = SafeTensorsFile.integer(rawOffsets[0]), let end = SafeTensorsFile.integer(rawOffsets[1]),
-                      begin >= 0, end >= 0 else {
+                    let begin = SafeTensorsFile.integer(rawOffsets[0]), let end = SafeTensorsFile.integer(rawOffsets[1]),
+                    begin >= 0, end >= 0
+                else {
                     throw SafeTensorsError.wrongFieldType(
                         tensor: name, field: "data_offsets", expected: "an array [begin, end] of two non-negative integers")
                 }
@@ -183,7 +186,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
                     throw SafeTensorsError.byteCountMismatch(
                         tensor: name, shape: shape, expected: expectedBytes, actual: end - begin)
                 }
-                entries.append((name, shape, begin ..< end))
+                entries.append((name, shape, begin..<end))
             }
 
             // Overlaps: sort the non-empty ranges by start; each must begin at or after the
@@ -221,17 +224,20 @@ public struct SafeTensorsFile: Equatable, Sendable {
     /// without blocking — else what `init(bytes:)` would throw for its bytes.
     ///
     /// - Complexity: O(*n* + *t* log *t*) for *n* bytes of the chosen tensors and *t* tensors.
-    public static func read(path: String, byteBudget: Int = defaultByteBudget,
-                            selecting: ((_ name: String, _ shape: [Int]) -> Bool)? = nil) throws -> SafeTensorsFile {
+    public static func read(
+        path: String, byteBudget: Int = defaultByteBudget,
+        selecting: ((_ name: String, _ shape: [Int]) -> Bool)? = nil
+    ) throws -> SafeTensorsFile {
         let file = try openForReading(path)
         defer { file.close() }
         let (header, dataStart) = try readHeader(file, path: path)
         let chosen = header.entries.filter { selecting?($0.name, $0.shape) ?? true }
-        let bytes = chosen.reduce(0) { $0 + $1.range.count }   // within the file's size: no overflow
+        let bytes = chosen.reduce(0) { $0 + $1.range.count }  // within the file's size: no overflow
         if bytes > byteBudget {
             let largest = chosen.max { $0.range.count < $1.range.count }!
-            throw SafeTensorsError.exceedsByteBudget(bytes: bytes, budget: byteBudget, largest: largest.name,
-                                                     largestShape: largest.shape)
+            throw SafeTensorsError.exceedsByteBudget(
+                bytes: bytes, budget: byteBudget, largest: largest.name,
+                largestShape: largest.shape)
         }
         var tensors: [String: Tensor] = [:]
         tensors.reserveCapacity(chosen.count)
@@ -317,8 +323,9 @@ public struct SafeTensorsFile: Equatable, Sendable {
             precondition(name != "__metadata__", "'__metadata__' is reserved and cannot name a tensor")
             let t = tensors[name]!
             precondition(t.shape.allSatisfy { $0 >= 0 }, "tensor '\(name)': negative dimension in shape \(t.shape)")
-            precondition(t.shape.reduce(1, *) == t.values.count,
-                         "tensor '\(name)': shape \(t.shape) needs \(t.shape.reduce(1, *)) values, has \(t.values.count)")
+            precondition(
+                t.shape.reduce(1, *) == t.values.count,
+                "tensor '\(name)': shape \(t.shape) needs \(t.shape.reduce(1, *)) values, has \(t.values.count)")
             let end = offset + t.values.count * MemoryLayout<Float>.size
             let shape = t.shape.map(String.init).joined(separator: ",")
             header += "\(separator)\(JSONString.quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
@@ -338,13 +345,13 @@ public struct SafeTensorsFile: Equatable, Sendable {
             for name in names {
                 tensors[name]!.values.withUnsafeBytes { source in
                     guard source.count > 0 else { return }
-                    let target = UnsafeMutableRawBufferPointer(rebasing: raw[position ..< position + source.count])
+                    let target = UnsafeMutableRawBufferPointer(rebasing: raw[position..<position + source.count])
                     target.copyMemory(from: source)
                     #if _endian(big)
-                    for i in stride(from: 0, to: target.count, by: 4) {
-                        let v = target.load(fromByteOffset: i, as: UInt32.self)
-                        target.storeBytes(of: v.littleEndian, toByteOffset: i, as: UInt32.self)
-                    }
+                        for i in stride(from: 0, to: target.count, by: 4) {
+                            let v = target.load(fromByteOffset: i, as: UInt32.self)
+                            target.storeBytes(of: v.littleEndian, toByteOffset: i, as: UInt32.self)
+                        }
                     #endif
                     position += source.count
                 }
@@ -393,15 +400,13 @@ public struct SafeTensorsFile: Equatable, Sendable {
         if value is NSNull { return [:] }
         guard let object = value as? [String: Any] else { throw SafeTensorsError.metadataNotAnObject }
         var metadata: [String: String] = [:]
-        for key in object.keys.sorted(by: byteOrder) {   // deterministic error when several are bad
+        for key in object.keys.sorted(by: byteOrder) {  // deterministic error when several are bad
             guard let s = object[key] as? String else { throw SafeTensorsError.metadataValueNotString(key: key) }
             metadata[key] = s
         }
         return metadata
     }
-
 }
-
 
 /// Errors reading or writing a safetensors file.
 public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
@@ -459,11 +464,14 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
         let damaged = "the file may be truncated or corrupt"
         switch self {
         case .fileTooShort(let n):
-            return "safetensors file is only \(n) bytes, shorter than its 8-byte header length field; \(damaged), or it is not a safetensors file"
+            return
+                "safetensors file is only \(n) bytes, shorter than its 8-byte header length field; \(damaged), or it is not a safetensors file"
         case .headerTooLarge(let n):
-            return "safetensors header length \(n) exceeds the \(SafeTensorsFile.maximumHeaderLength)-byte limit; this is probably not a safetensors file"
+            return
+                "safetensors header length \(n) exceeds the \(SafeTensorsFile.maximumHeaderLength)-byte limit; this is probably not a safetensors file"
         case .headerExceedsFile(let n, let size):
-            return "safetensors header length \(n) exceeds the \(size - 8) bytes after the length field; the file may be truncated or not a safetensors file"
+            return
+                "safetensors header length \(n) exceeds the \(size - 8) bytes after the length field; the file may be truncated or not a safetensors file"
         case .headerNotUTF8:
             return "safetensors header is not valid UTF-8; \(damaged), or it is not a safetensors file"
         case .headerNotJSON(let detail):
@@ -505,7 +513,8 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
         case .writeFailed(let path, let reason):
             return "cannot write '\(path)': \(reason)"
         case .exceedsByteBudget(let bytes, let budget, let largest, let shape):
-            return "its tensors need \(bytes) bytes of memory, more than the \(budget) bytes this reader may use (the largest is '\(largest)', shape \(shape))"
+            return
+                "its tensors need \(bytes) bytes of memory, more than the \(budget) bytes this reader may use (the largest is '\(largest)', shape \(shape))"
         }
     }
 }

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes a file so that a reader never sees half of it: the bytes go to the temporary
@@ -31,7 +31,7 @@ package enum AtomicFile {
         guard let lastSlash = destination.utf8.lastIndex(of: UInt8(ascii: "/")) else {
             return try write(bytes, path: path, target: destination, directory: ".", prefix: "", base: destination)
         }
-        let prefix = String(destination[...lastSlash])                       // "dir/"
+        let prefix = String(destination[...lastSlash])  // "dir/"
         let base = String(destination[destination.index(after: lastSlash)...])
         let directory = prefix == "/" ? "/" : String(prefix.dropLast())
         try write(bytes, path: path, target: destination, directory: directory, prefix: prefix, base: base)
@@ -44,8 +44,8 @@ package enum AtomicFile {
         func fail(_ reason: String) -> Failure { Failure(reason: reason) }
         var target = path
         var info = stat()
-        for _ in 0..<40 {   // as many links as the kernel follows (ELOOP beyond)
-            guard lstat(target, &info) == 0 else { return target }   // nothing there yet: create it
+        for _ in 0..<40 {  // as many links as the kernel follows (ELOOP beyond)
+            guard lstat(target, &info) == 0 else { return target }  // nothing there yet: create it
             guard (info.st_mode & S_IFMT) == S_IFLNK else { break }
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             let n = readlink(target, &buffer, buffer.count - 1)
@@ -71,8 +71,10 @@ package enum AtomicFile {
     /// run's leftover is truncated and then renamed away), locked with `flock` while it is
     /// written so that two writers of the same file cannot mix their bytes, fsync'ed and
     /// renamed over the target.
-    private static func write(_ bytes: [UInt8], path: String, target: String, directory: String, prefix: String,
-                              base: String) throws(Failure) {
+    private static func write(
+        _ bytes: [UInt8], path: String, target: String, directory: String, prefix: String,
+        base: String
+    ) throws(Failure) {
         func fail(_ reason: String) -> Failure { Failure(reason: reason) }
         guard !base.isEmpty, base != ".", base != ".." else { throw fail("the path does not name a file") }
 
@@ -90,8 +92,10 @@ package enum AtomicFile {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let busy = errno == EWOULDBLOCK
             close(fd)
-            throw fail(busy ? "another process is writing '\(target)' now (it holds '\(temporary)')"
-                            : "cannot lock temporary file '\(temporary)': \(errnoText())")
+            throw fail(
+                busy
+                    ? "another process is writing '\(target)' now (it holds '\(temporary)')"
+                    : "cannot lock temporary file '\(temporary)': \(errnoText())")
         }
         var failure: String? = nil
         if ftruncate(fd, 0) != 0 { failure = "cannot truncate temporary file '\(temporary)': \(errnoText())" }

@@ -1,7 +1,7 @@
 import Foundation
-import ToolTesting
 import Linalg
 import Testing
+import ToolTesting
 
 /// The `bench` executable through its command line: the configurations it resolves for
 /// each cell, its FLOP model, a short timed run of every cell, and bad options.
@@ -22,13 +22,17 @@ import Testing
     @Test func listResolvesEveryCellWithItsCorpusAndFlops() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/configs.json"
-            let r = try ToolProcess.run(["--list", "--config", "ref,deep,seed", "--cell", "all", "--json", path],
-                                        tool: .bench)
+            let r = try ToolProcess.run(
+                ["--list", "--config", "ref,deep,seed", "--cell", "all", "--json", path],
+                tool: .bench)
             #expect(r.status == 0, "\(r)")
             let configs = try jsonArray(path)
-            #expect(configs.map { "\($0["name"]!)/\($0["cell"]!)" }
-                    == ["ref/rnn", "ref/gru", "ref/lstm", "deep/rnn", "deep/gru", "deep/lstm",
-                        "seed/rnn", "seed/gru", "seed/lstm"])
+            #expect(
+                configs.map { "\($0["name"]!)/\($0["cell"]!)" }
+                    == [
+                        "ref/rnn", "ref/gru", "ref/lstm", "deep/rnn", "deep/gru", "deep/lstm",
+                        "seed/rnn", "seed/gru", "seed/lstm",
+                    ])
             // ref: 32 chunks of 64 steps per stream; a gated cell keeps 1/G of them.
             let chunks: [String: Int] = ["rnn": 32, "gru": 10, "lstm": 8]
             for c in configs where c["name"] as? String == "ref" {
@@ -44,8 +48,9 @@ import Testing
             // The table printed on standard output has the same FLOPs per token.
             for c in configs {
                 let cell = c["cell"] as! String, name = c["name"] as! String
-                let flops = expectedFlops(vocab: Double(c["vocab"] as! Int), hidden: Double(c["hidden"] as! Int),
-                                          layers: Double(c["layers"] as! Int), cell: cell)
+                let flops = expectedFlops(
+                    vocab: Double(c["vocab"] as! Int), hidden: Double(c["hidden"] as! Int),
+                    layers: Double(c["layers"] as! Int), cell: cell)
                 let grouped = Int(flops).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
                 let row = r.stdout.split(separator: "\n").first {
                     $0.split(separator: " ").prefix(2).map(String.init) == [name, cell]
@@ -59,8 +64,11 @@ import Testing
     @Test func everyCellTrainsAndReportsTheGatedFlopModel() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/results.json"
-            let r = try ToolProcess.run(["--config", "seed", "--cell", "rnn,gru,lstm", "--threads", "1",
-                                         "--epochs", "2", "--json", path], timeout: 120, tool: .bench)
+            let r = try ToolProcess.run(
+                [
+                    "--config", "seed", "--cell", "rnn,gru,lstm", "--threads", "1",
+                    "--epochs", "2", "--json", path,
+                ], timeout: 120, tool: .bench)
             #expect(r.status == 0, "\(r)")
             let results = try jsonArray(path)
             #expect(results.count == 3)
@@ -79,7 +87,8 @@ import Testing
                 #expect(abs(gflops - flops * tps / 1e9) <= 1e-6 * gflops, "\(cell)")
                 // Every rate against the FMA peak, beside both backends' sgemm peaks; which
                 // backend and kernel variant ran.
-                #expect(result["gemm_backend"] as? String == GEMM.backend.rawValue, "\(cell)")   // this process reads the same SWIFT_RNN_GEMM
+                // This process reads the same SWIFT_RNN_GEMM.
+                #expect(result["gemm_backend"] as? String == GEMM.backend.rawValue, "\(cell)")
                 #expect(result["kernel_variant"] as? String == KernelVariant.current.name, "\(cell)")
                 let fma = try #require(result["fma_peak_gflops"] as? Double)
                 let ofFma = try #require(result["percent_of_fma_peak"] as? Double)
@@ -92,8 +101,9 @@ import Testing
                 // compiles the FMA-peak loop (our C) unoptimized, while the GEMMs stay the
                 // libraries' optimized code.
                 let ceilingOfFma = try #require(result["gemm_ceiling_percent_of_fma_peak"] as? Double)
-                #expect(ceilingOfFma > 0 && (result["build"] as? String != "release" || ceilingOfFma <= 100),
-                        "\(cell): the GEMMs alone at \(ceilingOfFma)% of the FMA peak")
+                #expect(
+                    ceilingOfFma > 0 && (result["build"] as? String != "release" || ceilingOfFma <= 100),
+                    "\(cell): the GEMMs alone at \(ceilingOfFma)% of the FMA peak")
                 // The GEMM shapes timed alone for the ceiling are the model's FLOPs too,
                 // and the whole step cannot beat its GEMMs alone by much (timing noise).
                 let ceilingFlops = try #require(result["gemm_ceiling_flops_per_token"] as? Double)
@@ -120,18 +130,24 @@ import Testing
     @Test func inferenceReportsRatesAndBounds() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/inference.json"
-            let r = try ToolProcess.run(["--inference", "--vocab", "11", "--hidden", "8", "--layers", "2", "--threads", "1,2",
-                                         "--json", path], timeout: 180, tool: .bench)
+            let r = try ToolProcess.run(
+                [
+                    "--inference", "--vocab", "11", "--hidden", "8", "--layers", "2", "--threads", "1,2",
+                    "--json", path,
+                ], timeout: 180, tool: .bench)
             #expect(r.status == 0, "\(r)")
             #expect(r.stdout.contains("bench --inference") && r.stdout.contains("1 sample/bound"), "\(r)")
             let results = try jsonArray(path)
-            #expect(results.map { "\($0["cell"] ?? "?")/\($0["threads"] ?? "?")" }
+            #expect(
+                results.map { "\($0["cell"] ?? "?")/\($0["threads"] ?? "?")" }
                     == ["rnn/1", "gru/1", "lstm/1", "rnn/2", "gru/2", "lstm/2"])
             for (result, G) in zip(results, [1.0, 3.0, 4.0, 1.0, 3.0, 4.0]) {
                 // One step's weights: W_hh of both layers, the upper layer's W_ih, the output layer.
                 #expect(result["weightBytesPerStep"] as? Double == 4 * (3 * G * 64 + 88), "\(result)")
-                for key in ["evalTokensPerSecond", "singleTokensPerSecond", "batchTokensPerSecond", "boundTokensPerSecond",
-                            "batchBoundTokensPerSecond", "fmaPeak"] {
+                for key in [
+                    "evalTokensPerSecond", "singleTokensPerSecond", "batchTokensPerSecond", "boundTokensPerSecond",
+                    "batchBoundTokensPerSecond", "fmaPeak",
+                ] {
                     #expect(((result[key] as? Double) ?? 0) > 0, "\(key): \(result)")
                 }
                 #expect(result["batchSize"] as? Int == 32)
@@ -142,8 +158,11 @@ import Testing
     @Test func batchSplitRunsReportTheirWorkers() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/results.json"
-            let r = try ToolProcess.run(["--config", "seed", "--batch", "4", "--threads", "2", "--parallelism", "batch",
-                                         "--epochs", "1", "--json", path], timeout: 120, tool: .bench)
+            let r = try ToolProcess.run(
+                [
+                    "--config", "seed", "--batch", "4", "--threads", "2", "--parallelism", "batch",
+                    "--epochs", "1", "--json", path,
+                ], timeout: 120, tool: .bench)
             #expect(r.status == 0, "\(r)")
             let result = try #require(try jsonArray(path).first)
             #expect(result["parallelism"] as? String == "batch" && result["workers"] as? Int == 2, "\(result)")
@@ -154,8 +173,11 @@ import Testing
             let ceilingFlops = try #require(result["gemm_ceiling_flops_per_token"] as? Double)
             #expect(abs(ceilingFlops - flops) <= 1e-9 * flops, "the 2 workers' shapes give \(ceilingFlops)")
 
-            let auto = try ToolProcess.run(["--config", "seed", "--threads", "2", "--epochs", "1", "--no-ceiling",
-                                            "--no-profile", "--json", path], timeout: 120, tool: .bench)
+            let auto = try ToolProcess.run(
+                [
+                    "--config", "seed", "--threads", "2", "--epochs", "1", "--no-ceiling",
+                    "--no-profile", "--json", path,
+                ], timeout: 120, tool: .bench)
             #expect(auto.status == 0, "\(auto)")
             let autoResult = try #require(try jsonArray(path).first)
             #expect(autoResult["parallelism"] as? String == "blas" && autoResult["workers"] as? Int == 1, "\(autoResult)")
@@ -166,8 +188,11 @@ import Testing
     @Test func gemmOptionChoosesTheBackend() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/results.json"
-            let r = try ToolProcess.run(["--config", "seed", "--threads", "1", "--epochs", "1", "--no-profile", "--no-ceiling",
-                                         "--gemm", "openblas", "--json", path], timeout: 120, tool: .bench)
+            let r = try ToolProcess.run(
+                [
+                    "--config", "seed", "--threads", "1", "--epochs", "1", "--no-profile", "--no-ceiling",
+                    "--gemm", "openblas", "--json", path,
+                ], timeout: 120, tool: .bench)
             #expect(r.status == 0, "\(r)")
             let result = try #require(try jsonArray(path).first)
             #expect(result["gemm_backend"] as? String == "openblas", "\(result)")

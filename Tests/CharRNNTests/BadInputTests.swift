@@ -1,9 +1,9 @@
 import Foundation
-import ToolTesting
 import Linalg
 import RNN
 import RNNTraining
 import Testing
+import ToolTesting
 
 private let badInputDirectory = FileManager.default.temporaryDirectory
     .appendingPathComponent("CharRNNBadInput-\(UUID().uuidString)").path
@@ -61,7 +61,7 @@ struct BadInputFixture: Sendable {
         try put(raw(#"{"fc.bias":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: [0, 0, 0, 0]), "offsets.safetensors")
         try put(raw(#"{"fc.bias":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "dtype.safetensors")
         try put(raw(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "notcheckpoint.safetensors")
-        var shapes = checkpoint.versionThreeSafeTensors   // the separate keys of format versions 1-3
+        var shapes = checkpoint.versionThreeSafeTensors  // the separate keys of format versions 1-3
         shapes.metadata["hidden_size"] = "9"
         try put(shapes.serialized(), "shapes.safetensors")
         var nan = checkpoint.safeTensors
@@ -70,9 +70,11 @@ struct BadInputFixture: Sendable {
 
         // A GRU checkpoint for the corpus (model only), and damaged copies of its cell key
         // (format versions 1-3 spelled it as a key of its own; version 4 as JSON).
-        let gruCheckpoint = Checkpoint(model: ManyToManyModel(inputSize: vocabulary.count, hiddenSize: 8,
-                                                              outputSize: vocabulary.count, cell: .gru, using: &rng),
-                                       vocabulary: vocabulary)
+        let gruCheckpoint = Checkpoint(
+            model: ManyToManyModel(
+                inputSize: vocabulary.count, hiddenSize: 8,
+                outputSize: vocabulary.count, cell: .gru, using: &rng),
+            vocabulary: vocabulary)
         try put(gruCheckpoint.safeTensors.serialized(), "gru.safetensors")
         let gru = gruCheckpoint.versionThreeSafeTensors
         var badCell = gru
@@ -83,7 +85,8 @@ struct BadInputFixture: Sendable {
         lostCell.metadata["nonlinearity"] = "tanh"
         try put(lostCell.serialized(), "lostcell.safetensors")
         var jsonCell = gruCheckpoint.safeTensors
-        jsonCell.metadata["configuration"] = jsonCell.metadata["configuration"]!.replacingOccurrences(of: #""gru""#, with: #""transformer""#)
+        jsonCell.metadata["configuration"] = jsonCell.metadata["configuration"]!.replacingOccurrences(
+            of: #""gru""#, with: #""transformer""#)
         try put(jsonCell.serialized(), "jsoncell.safetensors")
 
         // Hostile files: a FIFO (open would block), weights so large that the output
@@ -93,8 +96,10 @@ struct BadInputFixture: Sendable {
         for name in huge.tensors.keys { huge.tensors[name]!.values = huge.tensors[name]!.values.map { _ in 3e38 } }
         try put(huge.serialized(), "huge.safetensors")
         var training = checkpoint.safeTensors
-        training.metadata.merge(["optimizer": "adam", "learning_rate": "0.002", "optimizer_step": "21", "step": "21",
-                                 "epoch": "0", "step_in_epoch": "0", "rng_state": "1,2,3,4", "data": "corpus.txt"]) { $1 }
+        training.metadata.merge([
+            "optimizer": "adam", "learning_rate": "0.002", "optimizer_step": "21", "step": "21",
+            "epoch": "0", "step_in_epoch": "0", "rng_state": "1,2,3,4", "data": "corpus.txt",
+        ]) { $1 }
         var stepOverflow = training
         stepOverflow.metadata["optimizer_step"] = "9223372036854775807"
         try put(stepOverflow.serialized(), "stepoverflow.safetensors")
@@ -106,7 +111,7 @@ struct BadInputFixture: Sendable {
         try put(fifoData.serialized(), "fifodata.safetensors")
         // A scratch character device (the kernel's null device, 1:3) where the tests run
         // as root; elsewhere a FIFO under the same name: either is not a regular file.
-        if mknod(path("chardev"), S_IFCHR | 0o600, (1 << 8) | 3) != 0 {   // makedev(1, 3)
+        if mknod(path("chardev"), S_IFCHR | 0o600, (1 << 8) | 3) != 0 {  // makedev(1, 3)
             guard mkfifo(path("chardev"), 0o600) == 0 else { throw CocoaError(.fileWriteUnknown) }
         }
         let entry = #"{"dtype":"F32","shape":[1],"data_offsets":[0,4]}"#
@@ -142,7 +147,9 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         BadInput(["train", "--data", "latin1.txt"], "is not UTF-8 text (invalid byte 0xE9 at offset 3)", "iconv"),
         BadInput(["train", "--data", "short.txt"] + tiny, "'short.txt' is too short", "--seq-length + 1 = 9"),
         BadInput(["train", "--data", "corpus.txt", "--batch-size", "200", "--seq-length", "64"], "too short"),
-        BadInput(["train", "--data", "short.txt", "--seq-length", "4", "--batch-size", "1"], "--val-fraction 0.05 of the 12 characters in 'short.txt' holds out 0, but validation needs at least 2"),
+        BadInput(
+            ["train", "--data", "short.txt", "--seq-length", "4", "--batch-size", "1"],
+            "--val-fraction 0.05 of the 12 characters in 'short.txt' holds out 0, but validation needs at least 2"),
         BadInput(["train", "--data", "corpus.txt", "--checkpoint", "corpus.txt"], "is the data file itself"),
         BadInput(["train", "--data", "corpus.txt", "--checkpoint", "nodir/m.safetensors"], "directory 'nodir' does not exist"),
         BadInput(["train", "--data", "corpus.txt", "--history", "subdir"], "--history 'subdir' is a directory"),
@@ -165,30 +172,57 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         BadInput(["train", "--data", "corpus.txt", "--save-every", "0"], "--save-every must be at least 1"),
         BadInput(["train", "--data", "corpus.txt", "--sample-every", "0"], "--sample-every must be at least 1"),
         BadInput(["train", "--data", "corpus.txt", "--seq-length", "100000", "--batch-size", "1000"], "predictions fit in one step"),
-        BadInput(["train", "--data", "corpus.txt", "--hidden-size", "16384", "--num-layers", "64", "--seq-length", "8", "--batch-size", "2"], "this model needs about", "make --hidden-size, --num-layers"),
-        BadInput(["train", "--data", "corpus.txt", "--seq-length", "abc"], "The value 'abc' is invalid for '--seq-length <n>'", parserError: true),
-        BadInput(["train", "--data", "corpus.txt", "--hidden-size", "1e3"], "The value '1e3' is invalid for '--hidden-size <n>'", parserError: true),
-        BadInput(["train", "--data", "corpus.txt", "--optimizer", "lbfgs"], "'lbfgs' is invalid for '--optimizer", "adam", parserError: true),
-        BadInput(["train", "--data", "corpus.txt", "--nonlinearity", "sigmoid"], "'sigmoid' is invalid for '--nonlinearity", "relu", parserError: true),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--hidden-size", "16384", "--num-layers", "64", "--seq-length", "8", "--batch-size", "2"],
+            "this model needs about", "make --hidden-size, --num-layers"),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--seq-length", "abc"], "The value 'abc' is invalid for '--seq-length <n>'", parserError: true
+        ),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--hidden-size", "1e3"], "The value '1e3' is invalid for '--hidden-size <n>'",
+            parserError: true),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--optimizer", "lbfgs"], "'lbfgs' is invalid for '--optimizer", "adam", parserError: true),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--nonlinearity", "sigmoid"], "'sigmoid' is invalid for '--nonlinearity", "relu",
+            parserError: true),
         BadInput(["train", "--data", "corpus.txt", "--bogus"], "Unknown option '--bogus'", parserError: true),
-        BadInput(["train", "--data", "corpus.txt", "--bidirectional"],
-                 "--bidirectional: a language model predicts each token from the ones before it, so it reads forward only"),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--bidirectional"],
+            "--bidirectional: a language model predicts each token from the ones before it, so it reads forward only"),
         // Cells.
-        BadInput(["train", "--data", "corpus.txt", "--cell", "foo"], "The value 'foo' is invalid for '--cell <cell>'", "'rnn', 'gru' or 'lstm'", parserError: true),
-        BadInput(["train", "--data", "corpus.txt", "--cell", "gru", "--nonlinearity", "relu"],
-                 "--nonlinearity relu applies to the vanilla RNN only (--cell rnn); --cell gru has fixed sigmoid/tanh gate activations"),
-        BadInput(["train", "--data", "corpus.txt", "--cell", "lstm", "--init", "identity"],
-                 "--init identity applies to the vanilla RNN only (--cell rnn, the IRNN recipe); --cell lstm takes --init default or --init orthogonal"),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--cell", "foo"], "The value 'foo' is invalid for '--cell <cell>'", "'rnn', 'gru' or 'lstm'",
+            parserError: true),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--cell", "gru", "--nonlinearity", "relu"],
+            "--nonlinearity relu applies to the vanilla RNN only (--cell rnn); --cell gru has fixed sigmoid/tanh gate activations"),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--cell", "lstm", "--init", "identity"],
+            "--init identity applies to the vanilla RNN only (--cell rnn, the IRNN recipe); --cell lstm takes --init default or --init orthogonal"
+        ),
         BadInput(["train", "--cell", "gru", "--nonlinearity", "relu"], "--nonlinearity relu applies to the vanilla RNN only (--cell rnn)"),
-        BadInput(["train", "--resume", "model.safetensors", "--data", "corpus.txt", "--cell", "gru"],
-                 "--cell gru differs from the resumed checkpoint's rnn; a resumed run keeps the checkpoint's model"),
-        BadInput(["train", "--resume", "gru.safetensors", "--data", "corpus.txt", "--cell", "lstm"], "--cell lstm differs from the resumed checkpoint's gru"),
-        BadInput(["train", "--resume", "gru.safetensors", "--data", "corpus.txt", "--cell", "rnn", "--nonlinearity", "relu"], "--cell rnn differs from the resumed checkpoint's gru"),
-        BadInput(["train", "--resume", "gru.safetensors", "--data", "corpus.txt", "--nonlinearity", "relu"],
-                 "--nonlinearity relu applies to the vanilla RNN only", "the resumed checkpoint 'gru.safetensors' is a GRU"),
-        BadInput(["sample", "--checkpoint", "badcell.safetensors"], "the checkpoint's 'cell' metadata is 'transformer', expected one of rnn, gru, lstm"),
-        BadInput(["eval", "--checkpoint", "lostcell.safetensors", "--data", "corpus.txt"], "tensor 'rnn.weight_ih_l0' has shape [24, ", "the shape is that of a gru layer"),
-        BadInput(["sample", "--checkpoint", "jsoncell.safetensors"], "the checkpoint's 'configuration' metadata is", "expected a character model's configuration as JSON", "transformer"),
+        BadInput(
+            ["train", "--resume", "model.safetensors", "--data", "corpus.txt", "--cell", "gru"],
+            "--cell gru differs from the resumed checkpoint's rnn; a resumed run keeps the checkpoint's model"),
+        BadInput(
+            ["train", "--resume", "gru.safetensors", "--data", "corpus.txt", "--cell", "lstm"],
+            "--cell lstm differs from the resumed checkpoint's gru"),
+        BadInput(
+            ["train", "--resume", "gru.safetensors", "--data", "corpus.txt", "--cell", "rnn", "--nonlinearity", "relu"],
+            "--cell rnn differs from the resumed checkpoint's gru"),
+        BadInput(
+            ["train", "--resume", "gru.safetensors", "--data", "corpus.txt", "--nonlinearity", "relu"],
+            "--nonlinearity relu applies to the vanilla RNN only", "the resumed checkpoint 'gru.safetensors' is a GRU"),
+        BadInput(
+            ["sample", "--checkpoint", "badcell.safetensors"],
+            "the checkpoint's 'cell' metadata is 'transformer', expected one of rnn, gru, lstm"),
+        BadInput(
+            ["eval", "--checkpoint", "lostcell.safetensors", "--data", "corpus.txt"], "tensor 'rnn.weight_ih_l0' has shape [24, ",
+            "the shape is that of a gru layer"),
+        BadInput(
+            ["sample", "--checkpoint", "jsoncell.safetensors"], "the checkpoint's 'configuration' metadata is",
+            "expected a character model's configuration as JSON", "transformer"),
         // Option combinations.
         BadInput(["train", "--data", "corpus.txt", "--epochs", "2", "--steps", "3"], "give --epochs or --steps, not both"),
         BadInput(["train", "--data", "corpus.txt", "--keep-best", "--val-fraction", "0"], "--keep-best needs a validation loss"),
@@ -201,10 +235,18 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         BadInput(["train", "--lr-schedule", "cosine"], "--lr-schedule needs --data FILE"),
         BadInput(["train", "--data", "corpus.txt", "--warmup-steps", "5"], "--warmup-steps applies to --lr-schedule cosine, not constant"),
         BadInput(["train", "--data", "corpus.txt", "--lr-schedule", "step"], "--lr-schedule step needs --lr-decay below 1"),
-        BadInput(["train", "--data", "corpus.txt", "--lr-schedule", "cosine", "--lr-decay", "0.9"], "--lr-decay applies to --lr-schedule step, not cosine"),
-        BadInput(["train", "--data", "corpus.txt", "--lr-decay", "0.9", "--lr-decay-after", "2", "--lr-decay-every", "2"], "give --lr-decay-after or --lr-decay-every, not both"),
-        BadInput(["train", "--data", "corpus.txt", "--lr-schedule", "plateau", "--val-fraction", "0"], "--lr-schedule plateau needs a validation loss"),
-        BadInput(["train", "--data", "corpus.txt", "--lr-schedule", "plateau", "--plateau-factor", "1"], "--plateau-factor must be a finite number > 0"),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--lr-schedule", "cosine", "--lr-decay", "0.9"],
+            "--lr-decay applies to --lr-schedule step, not cosine"),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--lr-decay", "0.9", "--lr-decay-after", "2", "--lr-decay-every", "2"],
+            "give --lr-decay-after or --lr-decay-every, not both"),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--lr-schedule", "plateau", "--val-fraction", "0"],
+            "--lr-schedule plateau needs a validation loss"),
+        BadInput(
+            ["train", "--data", "corpus.txt", "--lr-schedule", "plateau", "--plateau-factor", "1"],
+            "--plateau-factor must be a finite number > 0"),
         BadInput(["train", "--data", "corpus.txt", "--early-stop", "3", "--val-fraction", "0"], "--early-stop needs a validation loss"),
         BadInput(["train", "--data", "corpus.txt", "--early-stop", "0"], "--early-stop must be between 1 and 10000"),
         BadInput(["train", "--data", "corpus.txt", "--weight-decay", "-1"], "--weight-decay must be a finite number >= 0"),
@@ -215,30 +257,45 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         BadInput(["sample", "--checkpoint", "badlength.safetensors"], "is not a valid checkpoint", "header length"),
         BadInput(["sample", "--checkpoint", "notjson.safetensors"], "header is not valid JSON"),
         BadInput(["sample", "--checkpoint", "tiny.safetensors"], "only 3 bytes"),
-        BadInput(["sample", "--checkpoint", "offsets.safetensors"], "tensor 'fc.bias' data ends at byte 16 but the data buffer has only 4 bytes"),
+        BadInput(
+            ["sample", "--checkpoint", "offsets.safetensors"], "tensor 'fc.bias' data ends at byte 16 but the data buffer has only 4 bytes"),
         BadInput(["sample", "--checkpoint", "dtype.safetensors"], "tensor 'fc.bias' has dtype F16; only F32 is supported"),
         BadInput(["sample", "--checkpoint", "notcheckpoint.safetensors"], "has no 'vocabulary' metadata"),
-        BadInput(["sample", "--checkpoint", "shapes.safetensors"], "tensor 'rnn.weight_ih_l0' has shape [8, ", "should be [9, ", "hidden_size 9"),
+        BadInput(
+            ["sample", "--checkpoint", "shapes.safetensors"], "tensor 'rnn.weight_ih_l0' has shape [8, ", "should be [9, ", "hidden_size 9"),
         BadInput(["sample", "--checkpoint", "nan.safetensors"], "tensor 'fc.bias' contains NaN or infinite values"),
         BadInput(["eval", "--checkpoint", "truncated.safetensors", "--data", "corpus.txt"], "the file may be truncated"),
         BadInput(["train", "--resume", "notjson.safetensors"], "--resume 'notjson.safetensors' is not a valid checkpoint"),
         BadInput(["train", "--resume", "missing.safetensors"], "--resume checkpoint 'missing.safetensors' does not exist"),
         // Resume with a different vocabulary or model.
-        BadInput(["train", "--resume", "model.safetensors", "--data", "other.txt"], "'other.txt' has 4 characters that the checkpoint's vocabulary", "'Ж' (U+0416)", "without --resume"),
-        BadInput(["train", "--resume", "model.safetensors", "--data", "corpus.txt", "--hidden-size", "99"], "--hidden-size 99 differs from the resumed checkpoint's 8"),
+        BadInput(
+            ["train", "--resume", "model.safetensors", "--data", "other.txt"],
+            "'other.txt' has 4 characters that the checkpoint's vocabulary", "'Ж' (U+0416)", "without --resume"),
+        BadInput(
+            ["train", "--resume", "model.safetensors", "--data", "corpus.txt", "--hidden-size", "99"],
+            "--hidden-size 99 differs from the resumed checkpoint's 8"),
         BadInput(["train", "--resume", "model.safetensors"], "does not record which text it was trained on; give it with --data FILE"),
         // Sampling.
-        BadInput(["sample", "--checkpoint", "model.safetensors", "--prime", "The Ж"], "--prime has the character 'Ж' (U+0416) at offset 4", "--skip-unknown"),
+        BadInput(
+            ["sample", "--checkpoint", "model.safetensors", "--prime", "The Ж"], "--prime has the character 'Ж' (U+0416) at offset 4",
+            "--skip-unknown"),
         BadInput(["sample", "--checkpoint", "model.safetensors", "--temperature", "-1"], "--temperature must be a finite number >= 0"),
         BadInput(["sample", "--checkpoint", "model.safetensors", "--temperature", "nan"], "--temperature must be a finite number >= 0"),
         BadInput(["sample", "--checkpoint", "model.safetensors", "--top-k", "0"], "--top-k must be at least 1 (got 0)"),
         BadInput(["sample", "--checkpoint", "model.safetensors", "--length", "-3"], "--length must be between 0 and"),
-        BadInput(["sample", "--checkpoint", "model.safetensors", "--prime", "a", "--prime-file", "corpus.txt"], "give --prime or --prime-file, not both"),
-        BadInput(["sample", "--checkpoint", "model.safetensors", "--prime-file", "missing.txt"], "--prime-file file 'missing.txt' does not exist"),
-        BadInput(["sample", "--checkpoint", "model.safetensors", "--prime-file", "latin1.txt"], "--prime-file file 'latin1.txt' is not UTF-8"),
+        BadInput(
+            ["sample", "--checkpoint", "model.safetensors", "--prime", "a", "--prime-file", "corpus.txt"],
+            "give --prime or --prime-file, not both"),
+        BadInput(
+            ["sample", "--checkpoint", "model.safetensors", "--prime-file", "missing.txt"], "--prime-file file 'missing.txt' does not exist"
+        ),
+        BadInput(
+            ["sample", "--checkpoint", "model.safetensors", "--prime-file", "latin1.txt"], "--prime-file file 'latin1.txt' is not UTF-8"),
         BadInput(["sample"], "Missing expected argument '--checkpoint <path>'", parserError: true),
         // Evaluation.
-        BadInput(["eval", "--checkpoint", "model.safetensors", "--data", "other.txt"], "characters that the checkpoint's vocabulary of", "--skip-unknown"),
+        BadInput(
+            ["eval", "--checkpoint", "model.safetensors", "--data", "other.txt"], "characters that the checkpoint's vocabulary of",
+            "--skip-unknown"),
         BadInput(["eval", "--checkpoint", "model.safetensors", "--data", "one.txt"], "evaluation needs at least 2"),
         BadInput(["eval", "--checkpoint", "model.safetensors", "--data", "empty.txt"], "is empty"),
         BadInput(["eval", "--checkpoint", "model.safetensors", "--data", "subdir"], "is a directory"),
@@ -249,17 +306,23 @@ private let tiny = ["--hidden-size", "8", "--seq-length", "8", "--batch-size", "
         BadInput(["sample", "--checkpoint", "fifo"], "'fifo'", "it is a FIFO (named pipe), not a regular file"),
         BadInput(["train", "--resume", "fifo"], "'fifo'", "it is a FIFO (named pipe), not a regular file"),
         BadInput(["sample", "--checkpoint", "model.safetensors", "--prime-file", "fifo"], "--prime-file 'fifo' is a FIFO (named pipe)"),
-        BadInput(["sample", "--checkpoint", "model.safetensors", "--prime-file", "/dev/zero"], "--prime-file '/dev/zero' is a character device"),
+        BadInput(
+            ["sample", "--checkpoint", "model.safetensors", "--prime-file", "/dev/zero"], "--prime-file '/dev/zero' is a character device"),
         BadInput(["train", "--data", "corpus.txt", "--checkpoint", "fifo"], "--checkpoint 'fifo' exists and is not a regular file"),
         BadInput(["train", "--data", "corpus.txt", "--checkpoint", "chardev"], "--checkpoint 'chardev' exists and is not a regular file"),
         BadInput(["train", "--data", "corpus.txt", "--history", "chardev"], "--history 'chardev' exists and is not a regular file"),
         BadInput(["train", "--resume", "fifodata.safetensors", "--steps", "30"], "is a FIFO (named pipe), not a regular file"),
         BadInput(["eval", "--checkpoint", "model.safetensors", "--data", "/dev/urandom"], "--data '/dev/urandom' is a character device"),
         BadInput(["train", "--data", "corpus.txt", "--checkpoint", "/proc/x.safetensors"], "--checkpoint '/proc/x.safetensors'"),
-        BadInput(["eval", "--checkpoint", "huge.safetensors", "--data", "corpus.txt"], "the model's loss on 'corpus.txt' is not finite", "out of range"),
+        BadInput(
+            ["eval", "--checkpoint", "huge.safetensors", "--data", "corpus.txt"], "the model's loss on 'corpus.txt' is not finite",
+            "out of range"),
         BadInput(["sample", "--checkpoint", "huge.safetensors"], "the model's output is not finite", "out of range"),
-        BadInput(["train", "--resume", "stepoverflow.safetensors", "--steps", "30"], "'optimizer_step'", "9223372036854775807", "0...9007199254740992"),
-        BadInput(["train", "--resume", "epochoverflow.safetensors", "--steps", "30"], "'epoch'", "9223372036854775807", "0...9007199254740992"),
+        BadInput(
+            ["train", "--resume", "stepoverflow.safetensors", "--steps", "30"], "'optimizer_step'", "9223372036854775807",
+            "0...9007199254740992"),
+        BadInput(
+            ["train", "--resume", "epochoverflow.safetensors", "--steps", "30"], "'epoch'", "9223372036854775807", "0...9007199254740992"),
         BadInput(["train", "--resume", "epochoverflow.safetensors", "--epochs", "5"], "'epoch'", "0...9007199254740992"),
         BadInput(["sample", "--checkpoint", "duplicate.safetensors"], "the header names 'fc.bias' twice in one object"),
     ]

@@ -1,9 +1,9 @@
 import Foundation
-import ToolTesting
 import RNN
 import RNNTraining
-import Testing
 import SafeTensors
+import Testing
+import ToolTesting
 
 /// `charrnn train --cell gru|lstm`, then `sample` and `eval` on the checkpoint, through
 /// the binary. (Exact resume of every cell: `ResumeTests`; bad cell options: `BadInputTests`.)
@@ -16,8 +16,11 @@ import SafeTensors
             let text = generatedText(words: 250, seed: 7)
             try write(text, to: "c.txt", in: dir)
             let name = cell.rawValue.uppercased()
-            let r = try ToolProcess.run(["train", "--data", "c.txt", "--cell", cell.rawValue, "--epochs", "2", "--checkpoint", "m.safetensors",
-                                            "--history", "h.csv", "--plot", "p.svg"] + Self.tiny, in: dir)
+            let r = try ToolProcess.run(
+                [
+                    "train", "--data", "c.txt", "--cell", cell.rawValue, "--epochs", "2", "--checkpoint", "m.safetensors",
+                    "--history", "h.csv", "--plot", "p.svg",
+                ] + Self.tiny, in: dir)
             #expect(r.status == 0, "\(r)")
             #expect(r.stderr.contains("Model: 2-layer \(name), 16 hidden units, "), "\(r)")
             #expect(try String(contentsOfFile: dir + "/p.svg", encoding: .utf8).contains("2-layer \(name), 16 hidden"))
@@ -41,17 +44,22 @@ import SafeTensors
             #expect(last < first - 0.3, "mean loss of the first 10 steps \(first), of the last 10 \(last)")
 
             // Sample: reproducible, the requested length, and it names the cell.
-            let s = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "The ", "--length", "40", "--seed", "2"], in: dir)
+            let s = try ToolProcess.run(
+                ["sample", "--checkpoint", "m.safetensors", "--prime", "The ", "--length", "40", "--seed", "2"], in: dir)
             #expect(s.status == 0, "\(s)")
             #expect(s.stdout.hasPrefix("The ") && s.stdout.unicodeScalars.count == 4 + 40 + 1, "\(s)")
             #expect(s.stderr.contains("(2-layer \(name), 16 hidden units, \(V) characters"), "\(s)")
-            let again = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "The ", "--length", "40", "--seed", "2", "--quiet"], in: dir)
+            let again = try ToolProcess.run(
+                ["sample", "--checkpoint", "m.safetensors", "--prime", "The ", "--length", "40", "--seed", "2", "--quiet"], in: dir)
             #expect(again.stdout == s.stdout)
 
             // Greedy sampling one step at a time (state carried: h, and c for the LSTM) equals
             // one forward over the whole sequence.
-            let greedy = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "the", "--length", "12",
-                                                 "--temperature", "0", "--quiet"], in: dir)
+            let greedy = try ToolProcess.run(
+                [
+                    "sample", "--checkpoint", "m.safetensors", "--prime", "the", "--length", "12",
+                    "--temperature", "0", "--quiet",
+                ], in: dir)
             #expect(greedy.status == 0, "\(greedy)")
             let tokens = try checkpoint.vocabulary.encode(String(greedy.stdout.dropLast()))
             let logits = checkpoint.model.forward(.tokens(tokens), batchSize: 1)
@@ -77,8 +85,11 @@ import SafeTensors
     @Test func theDefaultCellIsTheVanillaRNN() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 120), to: "c.txt", in: dir)
-            let a = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "6", "--checkpoint", "a.safetensors", "--quiet"] + tinyModel, in: dir)
-            let b = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "6", "--checkpoint", "b.safetensors", "--quiet", "--cell", "rnn"] + tinyModel, in: dir)
+            let a = try ToolProcess.run(
+                ["train", "--data", "c.txt", "--steps", "6", "--checkpoint", "a.safetensors", "--quiet"] + tinyModel, in: dir)
+            let b = try ToolProcess.run(
+                ["train", "--data", "c.txt", "--steps", "6", "--checkpoint", "b.safetensors", "--quiet", "--cell", "rnn"] + tinyModel,
+                in: dir)
             #expect(a.status == 0 && b.status == 0, "\(a)\n\(b)")
             let x = try SafeTensorsFile.read(path: dir + "/a.safetensors"), y = try SafeTensorsFile.read(path: dir + "/b.safetensors")
             #expect(x.metadata["configuration"]?.contains(#""cell":"rnn","hiddenSize":16,"nonlinearity":"tanh""#) == true)

@@ -1,6 +1,6 @@
 import Foundation
-import ToolTesting
 import Testing
+import ToolTesting
 
 /// A large text costs about its size in memory (one byte per character token, shared by
 /// training and validation), not several times it: the resident peak of `charrnn train`
@@ -14,7 +14,7 @@ import Testing
     private func peakResident(_ arguments: [String]) -> (status: Int32, bytes: Int) {
         let path = ToolProcess.binary(.charrnn).path
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for p in argv { free(p) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -26,8 +26,9 @@ import Testing
         var peak = 0
         while true {
             if let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-               let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") {
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+            {
                 peak = max(peak, kilobytes * 1024)
             }
             let waited = waitpid(pid, &status, WNOHANG)
@@ -51,8 +52,10 @@ import Testing
             let small = try write(generatedText(words: 400, seed: 3), to: "small.txt", in: dir)
             // Validation off keeps the one-step run short (a 5 MB validation pass is slow);
             // the split itself is a view either way.
-            let options = ["--steps", "1", "--val-fraction", "0", "--threads", "1", "--hidden-size", "32", "--seq-length", "8",
-                           "--batch-size", "4", "--quiet"]
+            let options = [
+                "--steps", "1", "--val-fraction", "0", "--threads", "1", "--hidden-size", "32", "--seq-length", "8",
+                "--batch-size", "4", "--quiet",
+            ]
             let tiny = peakResident(["train", "--data", small, "--checkpoint", dir + "/small.safetensors"] + options)
             let large = peakResident(["train", "--data", big, "--checkpoint", dir + "/big.safetensors"] + options)
             #expect(tiny.status == 0 && large.status == 0, "exit \(tiny.status), \(large.status)")

@@ -1,6 +1,6 @@
 import Foundation
-import ToolTesting
 import Testing
+import ToolTesting
 
 /// `charrnn diagnose` on a checkpoint of each cell: the table, the JSON and the SVG, and
 /// the bad input `eval` refuses.
@@ -13,14 +13,21 @@ import Testing
     func measuresEachCell(_ cell: String) throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 600, seed: 5), to: "c.txt", in: dir)
-            let t = try ToolProcess.run(["train", "--data", "c.txt", "--cell", cell, "--num-layers", "2", "--hidden-size", "12",
-                                         "--seq-length", "16", "--batch-size", "4", "--steps", "5", "--checkpoint", "m.safetensors",
-                                         "--threads", "1", "--quiet"], in: dir)
+            let t = try ToolProcess.run(
+                [
+                    "train", "--data", "c.txt", "--cell", cell, "--num-layers", "2", "--hidden-size", "12",
+                    "--seq-length", "16", "--batch-size", "4", "--steps", "5", "--checkpoint", "m.safetensors",
+                    "--threads", "1", "--quiet",
+                ], in: dir)
             #expect(t.status == 0, "\(t)")
-            let r = try ToolProcess.run(["diagnose", "--checkpoint", "m.safetensors", "--data", "c.txt", "--horizon", "10",
-                                         "--batch-size", "3", "--json", "d.json", "--plot", "d.svg"], in: dir)
+            let r = try ToolProcess.run(
+                [
+                    "diagnose", "--checkpoint", "m.safetensors", "--data", "c.txt", "--horizon", "10",
+                    "--batch-size", "3", "--json", "d.json", "--plot", "d.svg",
+                ], in: dir)
             #expect(r.status == 0 && r.stderr.isEmpty, "\(r)")
-            #expect(r.stdout.contains("gradient norm") && r.stdout.contains("W_hh spectrum") && r.stdout.contains("100× smaller at"), "\(r)")
+            #expect(
+                r.stdout.contains("gradient norm") && r.stdout.contains("W_hh spectrum") && r.stdout.contains("100× smaller at"), "\(r)")
             #expect(r.stdout.contains("3 streams × 20 steps"), "\(r)")
             #expect(r.stdout.contains("gates") == (cell != "rnn"), "\(r)")
 
@@ -47,7 +54,8 @@ import Testing
             try write(generatedText(words: 300, seed: 6), to: "c.txt", in: dir)
             try write("hé", to: "short.txt", in: dir)
             try write("zzz unknown ЖЖ", to: "other.txt", in: dir)
-            let t = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "2", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+            let t = try ToolProcess.run(
+                ["train", "--data", "c.txt", "--steps", "2", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
             #expect(t.status == 0, "\(t)")
             let cases: [([String], String)] = [
                 (["--checkpoint", "missing.safetensors", "--data", "c.txt"], "does not exist"),
@@ -55,7 +63,10 @@ import Testing
                 (["--checkpoint", "m.safetensors", "--data", "missing.txt"], "does not exist"),
                 (["--checkpoint", "m.safetensors", "--data", "other.txt"], "--skip-unknown"),
                 (["--checkpoint", "m.safetensors", "--data", "c.txt", "--horizon", "0"], "--horizon must be between 1 and 10000"),
-                (["--checkpoint", "m.safetensors", "--data", "c.txt", "--horizon", "20", "--seq-length", "20"], "must be larger than --horizon"),
+                (
+                    ["--checkpoint", "m.safetensors", "--data", "c.txt", "--horizon", "20", "--seq-length", "20"],
+                    "must be larger than --horizon"
+                ),
                 (["--checkpoint", "m.safetensors", "--data", "c.txt", "--horizon", "5000"], "use a longer text or a smaller --horizon"),
                 (["--checkpoint", "m.safetensors", "--data", "c.txt", "--json", "nodir/d.json"], "--json"),
             ]

@@ -1,8 +1,8 @@
 import Foundation
-import ToolTesting
 import RNN
 import RNNTraining
 import Testing
+import ToolTesting
 
 /// `charrnn train` without `--data`: the built-in example, and the subcommands' help.
 @Suite struct ExampleTests {
@@ -28,7 +28,8 @@ import Testing
 
     @Test func savesACheckpointToSampleFromWithHistoryAndPlot() throws {
         try withTemporaryDirectory { dir in
-            let r = try ToolProcess.run(["train", "--checkpoint", "ex.safetensors", "--history", "h.csv", "--plot", "p.svg", "--seed", "3"], in: dir)
+            let r = try ToolProcess.run(
+                ["train", "--checkpoint", "ex.safetensors", "--history", "h.csv", "--plot", "p.svg", "--seed", "3"], in: dir)
             #expect(r.status == 0, "\(r)")
             #expect(r.stderr.contains("charrnn sample --checkpoint ex.safetensors"))
             let checkpoint = try Checkpoint.read(path: dir + "/ex.safetensors")
@@ -36,7 +37,8 @@ import Testing
             #expect(checkpoint.model.rnn.hiddenSize == 12)
             #expect(checkpoint.metadata["seed"] == "3")
 
-            let s = try ToolProcess.run(["sample", "--checkpoint", "ex.safetensors", "--prime", "good", "--temperature", "0", "--length", "11", "--quiet"], in: dir)
+            let s = try ToolProcess.run(
+                ["sample", "--checkpoint", "ex.safetensors", "--prime", "good", "--temperature", "0", "--length", "11", "--quiet"], in: dir)
             #expect(s.status == 0, "\(s)")
             #expect(s.stdout == "good i am fine \n")
             #expect(s.stderr.isEmpty)
@@ -60,15 +62,20 @@ import Testing
     /// The model and optimization options apply to the example as to a --data run: here an
     /// LSTM with Adam, clipping and a decaying learning rate, and samples during training.
     @Test func theExampleTakesTheModelAndOptimizerOptions() throws {
-        let r = try ToolProcess.run(["train", "--cell", "lstm", "--hidden-size", "16", "--lr", "0.02", "--clip", "5",
-                                     "--lr-decay", "0.999", "--epochs", "80", "--sample-every", "40", "--sample-length", "5"])
+        let r = try ToolProcess.run([
+            "train", "--cell", "lstm", "--hidden-size", "16", "--lr", "0.02", "--clip", "5",
+            "--lr-decay", "0.999", "--epochs", "80", "--sample-every", "40", "--sample-length", "5",
+        ])
         #expect(r.status == 0, "\(r)")
         #expect(r.stderr.contains("a 1-layer LSTM with 16 hidden units") && r.stderr.contains("clip 5"), "\(r)")
         #expect(r.stdout.components(separatedBy: "--- sample at step ").count == 3, "\(r)")
         #expect(r.stdout.hasSuffix("good i am fine \nhey how are you\nhave a nice day\n"), "\(r)")
         try withTemporaryDirectory { dir in
-            let s = try ToolProcess.run(["train", "--optimizer", "sgd", "--lr", "0.5", "--steps", "30", "--quiet",
-                                         "--checkpoint", "ex.safetensors", "--save-every", "10"], in: dir)
+            let s = try ToolProcess.run(
+                [
+                    "train", "--optimizer", "sgd", "--lr", "0.5", "--steps", "30", "--quiet",
+                    "--checkpoint", "ex.safetensors", "--save-every", "10",
+                ], in: dir)
             #expect(s.status == 0, "\(s)")
             let checkpoint = try Checkpoint.read(path: dir + "/ex.safetensors")
             #expect(checkpoint.tensors.values.contains { $0.shape == [30] }, "30 steps of history")
@@ -87,12 +94,16 @@ import Testing
             #expect(flat.contains("RNNs, GRUs and LSTMs") && flat.contains("--cell rnn|gru|lstm"), "\(r)")
         }
         if arguments.first == "train" {
-            #expect(flat.contains("--cell <cell> Recurrent cell: rnn (vanilla Elman RNN, PyTorch's nn.RNN), gru (nn.GRU) or lstm (nn.LSTM)"), "\(r)")
+            #expect(
+                flat.contains("--cell <cell> Recurrent cell: rnn (vanilla Elman RNN, PyTorch's nn.RNN), gru (nn.GRU) or lstm (nn.LSTM)"),
+                "\(r)")
             #expect(flat.contains("(values: rnn, gru, lstm)"), "\(r)")
-            for option in ["--data", "--cell", "--seq-length", "--batch-size", "--val-fraction", "--hidden-size", "--num-layers",
-                           "--nonlinearity", "--init", "--optimizer", "--lr", "--lr-decay", "--clip", "--epochs",
-                           "--steps", "--seed", "--checkpoint", "--save-every", "--resume", "--keep-best", "--quiet",
-                           "--history", "--plot", "--sample-every", "--threads"] {
+            for option in [
+                "--data", "--cell", "--seq-length", "--batch-size", "--val-fraction", "--hidden-size", "--num-layers",
+                "--nonlinearity", "--init", "--optimizer", "--lr", "--lr-decay", "--clip", "--epochs",
+                "--steps", "--seed", "--checkpoint", "--save-every", "--resume", "--keep-best", "--quiet",
+                "--history", "--plot", "--sample-every", "--threads",
+            ] {
                 #expect(r.stdout.contains(option), "\(option) missing from train --help")
             }
         }

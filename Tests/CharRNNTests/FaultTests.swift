@@ -1,10 +1,11 @@
 import Foundation
-import ToolTesting
 import RNNTraining
 import SafeTensors
 import Testing
+import ToolTesting
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Faults a long run meets: a scheduler's SIGTERM (or SIGUSR1), a checkpoint with a giant
@@ -13,8 +14,10 @@ import Glibc
     /// A text and a model whose one epoch is long (some 4,000 steps, seconds), so that a
     /// signal early in the run lands before the first save (at the epoch's end).
     static let longText = generatedText(words: 40_000, seed: 3)
-    static let options = ["--data", "c.txt", "--val-fraction", "0", "--seed", "4", "--hidden-size", "128", "--num-layers", "1",
-                          "--seq-length", "16", "--batch-size", "4", "--threads", "1"]
+    static let options = [
+        "--data", "c.txt", "--val-fraction", "0", "--seed", "4", "--hidden-size", "128", "--num-layers", "1",
+        "--seq-length", "16", "--batch-size", "4", "--threads", "1",
+    ]
 
     /// SIGTERM before the first save: the step finishes, the checkpoint is saved, one line
     /// says so, the exit status is 143; resumed to a later step, the run equals one that
@@ -35,8 +38,9 @@ import Glibc
             let target = String(training.step + 3)
             let resumed = try ToolProcess.run(["train", "--resume", "m.safetensors", "--steps", target, "--quiet"], in: dir)
             #expect(resumed.status == 0, "\(resumed)")
-            let straight = try ToolProcess.run(["train"] + Self.options + ["--steps", target, "--checkpoint", "s.safetensors", "--quiet"],
-                                               in: dir)
+            let straight = try ToolProcess.run(
+                ["train"] + Self.options + ["--steps", target, "--checkpoint", "s.safetensors", "--quiet"],
+                in: dir)
             #expect(straight.status == 0, "\(straight)")
             let a = try SafeTensorsFile.read(path: dir + "/m.safetensors"), b = try SafeTensorsFile.read(path: dir + "/s.safetensors")
             let compared = a.tensors.keys.filter { !$0.hasPrefix("history.") }.sorted()
@@ -65,8 +69,9 @@ import Glibc
     /// A trained checkpoint in `dir` (`m.safetensors`) and its text (`c.txt`).
     static func trainedCheckpoint(in dir: String) throws {
         try write(generatedText(words: 200, seed: 8), to: "c.txt", in: dir)
-        let r = try ToolProcess.run(["train", "--data", "c.txt", "--epochs", "1", "--checkpoint", "m.safetensors", "--quiet"]
-                                    + tinyModel, in: dir)
+        let r = try ToolProcess.run(
+            ["train", "--data", "c.txt", "--epochs", "1", "--checkpoint", "m.safetensors", "--quiet"]
+                + tinyModel, in: dir)
         #expect(r.status == 0, "\(r)")
     }
 
@@ -77,9 +82,11 @@ import Glibc
         try withTemporaryDirectory { dir in
             try Self.trainedCheckpoint(in: dir)
             try addSparseTensor("junk", shape: [1_000_000_000_000], to: dir + "/m.safetensors")
-            let runs = [["sample", "--checkpoint", "m.safetensors", "--length", "20"],
-                        ["eval", "--checkpoint", "m.safetensors", "--data", "c.txt"],
-                        ["train", "--resume", "m.safetensors", "--epochs", "2", "--quiet"]]
+            let runs = [
+                ["sample", "--checkpoint", "m.safetensors", "--length", "20"],
+                ["eval", "--checkpoint", "m.safetensors", "--data", "c.txt"],
+                ["train", "--resume", "m.safetensors", "--epochs", "2", "--quiet"],
+            ]
             for arguments in runs {
                 let r = try ToolProcess.run(arguments, in: dir)
                 #expect(r.status == 0, "\(arguments[0]): \(r)")
@@ -94,9 +101,14 @@ import Glibc
     /// A giant tensor where charrnn reads — a `history.` tensor of 10¹², or a hidden state
     /// of 10⁹ sequences — is refused for memory before it is allocated; one under a
     /// model's prefix is refused by name. One error line each, exit status 1.
-    @Test(arguments: [("history.junk", [1_000_000_000_000], "needs about 4000.0 GB of memory to load (its largest tensor is 'history.junk'"),
-                      ("training.hidden_state", [1, 1_000_000_000, 16], "needs about 64.0 GB of memory to load (its largest tensor is 'training.hidden_state'"),
-                      ("rnn.junk", [1_000_000_000_000], "unexpected tensor 'rnn.junk' in the checkpoint")])
+    @Test(arguments: [
+        ("history.junk", [1_000_000_000_000], "needs about 4000.0 GB of memory to load (its largest tensor is 'history.junk'"),
+        (
+            "training.hidden_state", [1, 1_000_000_000, 16],
+            "needs about 64.0 GB of memory to load (its largest tensor is 'training.hidden_state'"
+        ),
+        ("rnn.junk", [1_000_000_000_000], "unexpected tensor 'rnn.junk' in the checkpoint"),
+    ])
     func aGiantTensorThatWouldBeReadIsRefused(name: String, shape: [Int], message: String) throws {
         try withTemporaryDirectory { dir in
             try Self.trainedCheckpoint(in: dir)
@@ -116,7 +128,9 @@ import Glibc
     static let canMountPrivateTmpfs: Bool = {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments = ["-rm", "sh", "-c", "mkdir -p /tmp/.faulttests-probe && mount -t tmpfs -o size=64k tmpfs /tmp/.faulttests-probe"]
+        process.arguments = [
+            "-rm", "sh", "-c", "mkdir -p /tmp/.faulttests-probe && mount -t tmpfs -o size=64k tmpfs /tmp/.faulttests-probe",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return false }
@@ -129,8 +143,10 @@ import Glibc
     /// line that names the path and the errno's text, exit status 1; the checkpoint keeps
     /// its old bytes and no temporary file is left. (`charrnn` stops on a failed save by
     /// default: a run that cannot save would lose everything after it.)
-    @Test(.enabled(if: FaultTests.canMountPrivateTmpfs,
-                   "needs to mount a tmpfs in a private mount namespace (unshare -rm), which this machine does not allow"))
+    @Test(
+        .enabled(
+            if: FaultTests.canMountPrivateTmpfs,
+            "needs to mount a tmpfs in a private mount namespace (unshare -rm), which this machine does not allow"))
     func aFullDiskKeepsTheOldCheckpoint() throws {
         try withTemporaryDirectory { dir in
             try Self.trainedCheckpoint(in: dir)

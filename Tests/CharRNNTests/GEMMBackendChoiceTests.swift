@@ -1,13 +1,15 @@
 import Foundation
-import ToolTesting
 import Linalg
 import Testing
+import ToolTesting
 
 /// `charrnn --gemm` and `SWIFT_RNN_GEMM` / `SWIFT_RNN_KERNELS` through the binary: both
 /// backends train to the same losses, the header says which ran, bad values are refused.
 @Suite struct GEMMBackendChoiceTests {
-    static let lstm = ["--cell", "lstm", "--hidden-size", "32", "--num-layers", "2", "--seq-length", "8",
-                       "--batch-size", "4", "--threads", "1", "--steps", "20", "--val-fraction", "0"]
+    static let lstm = [
+        "--cell", "lstm", "--hidden-size", "32", "--num-layers", "2", "--seq-length", "8",
+        "--batch-size", "4", "--threads", "1", "--steps", "20", "--val-fraction", "0",
+    ]
 
     /// The per-step training losses of the same 20 steps (2-layer LSTM, 32 units, Adam) on
     /// OpenBLAS and on oneDNN: their products differ by float rounding only, so the
@@ -17,8 +19,11 @@ import Testing
             try write(generatedText(words: 300, seed: 5), to: "c.txt", in: dir)
             var losses: [[Double]] = []
             for backend in ["openblas", "onednn"] {
-                let r = try ToolProcess.run(["train", "--data", "c.txt", "--gemm", backend, "--history", "\(backend).csv",
-                                             "--checkpoint", "\(backend).safetensors"] + Self.lstm, in: dir)
+                let r = try ToolProcess.run(
+                    [
+                        "train", "--data", "c.txt", "--gemm", backend, "--history", "\(backend).csv",
+                        "--checkpoint", "\(backend).safetensors",
+                    ] + Self.lstm, in: dir)
                 #expect(r.status == 0, "\(r)")
                 let name = backend == "openblas" ? "OpenBLAS" : "oneDNN"
                 #expect(r.stderr.contains("1 GEMM thread; \(name) GEMMs, \(KernelVariant.current.displayName) kernels"), "\(r.stderr)")
@@ -36,8 +41,9 @@ import Testing
     @Test func environmentChoosesTheBackend() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300, seed: 5), to: "c.txt", in: dir)
-            let r = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "2"] + tinyModel, in: dir,
-                                        environment: ["SWIFT_RNN_GEMM": "openblas"])
+            let r = try ToolProcess.run(
+                ["train", "--data", "c.txt", "--steps", "2"] + tinyModel, in: dir,
+                environment: ["SWIFT_RNN_GEMM": "openblas"])
             #expect(r.status == 0 && r.stderr.contains("OpenBLAS GEMMs"), "\(r)")
         }
     }
@@ -45,7 +51,10 @@ import Testing
     @Test(arguments: [
         (["train", "--gemm", "mkl"], [String: String](), "--gemm"),
         (["train"], ["SWIFT_RNN_GEMM": "mkl"], "SWIFT_RNN_GEMM must be one of openblas, onednn, auto (got 'mkl'); unset it or pass --gemm"),
-        (["sample", "--checkpoint", "x.safetensors"], ["SWIFT_RNN_KERNELS": "sse9"], "SWIFT_RNN_KERNELS must be one of baseline, avx2, avx512 or unset"),
+        (
+            ["sample", "--checkpoint", "x.safetensors"], ["SWIFT_RNN_KERNELS": "sse9"],
+            "SWIFT_RNN_KERNELS must be one of baseline, avx2, avx512 or unset"
+        ),
     ])
     func badChoicesFailClearly(arguments: [String], environment: [String: String], message: String) throws {
         let r = try ToolProcess.run(arguments, environment: environment)
@@ -59,12 +68,14 @@ import Testing
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300, seed: 5), to: "c.txt", in: dir)
             if KernelVariant.bestSupported < .avx512 {
-                let r = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "2"] + tinyModel, in: dir,
-                                            environment: ["SWIFT_RNN_KERNELS": "avx512"])
+                let r = try ToolProcess.run(
+                    ["train", "--data", "c.txt", "--steps", "2"] + tinyModel, in: dir,
+                    environment: ["SWIFT_RNN_KERNELS": "avx512"])
                 #expect(r.status == 1 && r.stderr.contains("asks for a variant this CPU cannot run"), "\(r)")
             }
-            let r = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "2"] + tinyModel, in: dir,
-                                        environment: ["SWIFT_RNN_KERNELS": "baseline"])
+            let r = try ToolProcess.run(
+                ["train", "--data", "c.txt", "--steps", "2"] + tinyModel, in: dir,
+                environment: ["SWIFT_RNN_KERNELS": "baseline"])
             #expect(r.status == 0 && r.stderr.contains("x86-64 baseline (SSE2) kernels"), "\(r)")
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
-import ToolTesting
 import Testing
+import ToolTesting
 
 /// Under an address-space limit (`ulimit -v`, in a child shell), what does not fit is
 /// refused with a message naming the limit, before it is allocated; what fits trains.
@@ -19,23 +19,27 @@ import Testing
         let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return ToolProcess.Result(status: process.terminationStatus, stdout: stdout, stderr: stderr,
-                                  signaled: process.terminationReason == .uncaughtSignal)
+        return ToolProcess.Result(
+            status: process.terminationStatus, stdout: stdout, stderr: stderr,
+            signaled: process.terminationReason == .uncaughtSignal)
     }
 
     @Test func modelTooLargeForTheAddressSpaceIsRefused() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300), to: "c.txt", in: dir)
             func train(hidden: Int) -> [String] {
-                ["train", "--data", "c.txt", "--steps", "1", "--hidden-size", "\(hidden)", "--seq-length", "8",
-                 "--batch-size", "4", "--threads", "1", "--quiet"]
+                [
+                    "train", "--data", "c.txt", "--steps", "1", "--hidden-size", "\(hidden)", "--seq-length", "8",
+                    "--batch-size", "4", "--threads", "1", "--quiet",
+                ]
             }
             let fits = try run(limit: 4 << 20, train(hidden: 8), in: dir)
             #expect(fits.status == 0, "\(fits)")
-            let r = try run(limit: 4 << 20, train(hidden: 16384), in: dir)   // inside --hidden-size's range
+            let r = try run(limit: 4 << 20, train(hidden: 16384), in: dir)  // inside --hidden-size's range
             #expect(r.status == 1 && !r.signaled, "\(r)")
-            #expect(r.stderr.hasPrefix("error: this model needs about") && r.stderr.contains("the address-space limit (ulimit -v)"),
-                    "\(r.stderr)")
+            #expect(
+                r.stderr.hasPrefix("error: this model needs about") && r.stderr.contains("the address-space limit (ulimit -v)"),
+                "\(r.stderr)")
         }
     }
 
@@ -44,8 +48,12 @@ import Testing
     @Test func manyThreadsUnderTheLimitFinish() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300), to: "c.txt", in: dir)
-            let r = try run(limit: 4 << 20, ["train", "--data", "c.txt", "--steps", "2", "--hidden-size", "8", "--seq-length", "8",
-                                             "--batch-size", "4", "--threads", "32", "--quiet"], in: dir)
+            let r = try run(
+                limit: 4 << 20,
+                [
+                    "train", "--data", "c.txt", "--steps", "2", "--hidden-size", "8", "--seq-length", "8",
+                    "--batch-size", "4", "--threads", "32", "--quiet",
+                ], in: dir)
             #expect(r.status == 0, "\(r)")
             #expect(r.stderr.contains("warning: --threads 32 is more than the"), "\(r.stderr)")
         }
@@ -57,7 +65,8 @@ import Testing
             #expect(FileManager.default.createFile(atPath: path, contents: nil) && truncate(path, 600 << 20) == 0)
             let r = try run(limit: 2 << 20, ["train", "--data", "big.txt", "--steps", "1"], in: dir)
             #expect(r.status == 1 && !r.signaled, "\(r)")
-            #expect(r.stderr.contains("--data file 'big.txt'") && r.stderr.contains("the address-space limit (ulimit -v)")
+            #expect(
+                r.stderr.contains("--data file 'big.txt'") && r.stderr.contains("the address-space limit (ulimit -v)")
                     && r.stderr.contains("use a smaller file"), "\(r.stderr)")
         }
     }

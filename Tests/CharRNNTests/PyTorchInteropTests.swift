@@ -1,8 +1,8 @@
 import Foundation
-import ToolTesting
 import RNN
 import RNNTraining
 import Testing
+import ToolTesting
 
 /// Documents (and checks, where PyTorch is installed) how a checkpoint of each cell loads
 /// into `torch.nn.RNN` / `torch.nn.GRU` / `torch.nn.LSTM` + `torch.nn.Linear`:
@@ -18,19 +18,25 @@ import Testing
 /// 4. those logits equal the Swift model's from the same state (so the state layout is PyTorch's),
 ///    and `charrnn sample --checkpoint t.safetensors ...` reads PyTorch's file and prints the same text.
 @Suite struct PyTorchInteropTests {
-    @Test(.enabled(if: TorchPython.path != nil, Comment(rawValue: TorchPython.skipReason)),
-          arguments: [RecurrentCell.rnn, .gru, .lstm])
+    @Test(
+        .enabled(if: TorchPython.path != nil, Comment(rawValue: TorchPython.skipReason)),
+        arguments: [RecurrentCell.rnn, .gru, .lstm])
     func checkpointLoadsIntoTorchAndBack(cell: RecurrentCell) throws {
         try withTemporaryDirectory { dir in
             // The vanilla RNN with relu (the option only it has); GRU and LSTM with their fixed gates.
-            let (sample, text) = try Self.trainSampleAndLoad(cell == .rnn ? ["--nonlinearity", "relu"] : ["--cell", cell.rawValue],
-                                                             in: dir)
+            let (sample, text) = try Self.trainSampleAndLoad(
+                cell == .rnn ? ["--nonlinearity", "relu"] : ["--cell", cell.rawValue],
+                in: dir)
             let module = ["rnn": "nn.RNN(", "gru": "nn.GRU(", "lstm": "nn.LSTM("][cell.rawValue]!
-            #expect(text.contains("(cell \(cell.rawValue)) into torch") && text.contains(module) && text.contains(", 24, num_layers=2"), "\(text)")
+            #expect(
+                text.contains("(cell \(cell.rawValue)) into torch") && text.contains(module) && text.contains(", 24, num_layers=2"),
+                "\(text)")
             #expect(text.contains("nonlinearity='relu'") == (cell == .rnn), "\(text)")
             #expect(text.contains("load_state_dict(strict=True): 10 tensors (rnn.*, fc.*)"), "\(text)")
-            let carried = cell == .lstm ? "training.hidden_state [2, 2, 4, 24]: the carried (h_0, c_0) of nn.LSTM"
-                                        : "training.hidden_state [2, 4, 24]: the carried h_0 of \(module.dropLast())"
+            let carried =
+                cell == .lstm
+                ? "training.hidden_state [2, 2, 4, 24]: the carried (h_0, c_0) of nn.LSTM"
+                : "training.hidden_state [2, 4, 24]: the carried h_0 of \(module.dropLast())"
             #expect(text.contains(carried), "\(text)")
             #expect(text.contains("logits vs charrnn (l.jsonl): 30 steps"), "\(text)")
             #expect(text.contains("text vs charrnn: identical"), "\(text)")
@@ -46,16 +52,21 @@ import Testing
     /// `nn.Linear` (tied: `fc.weight = embedding.weight`, loaded with `strict=False` and only
     /// `fc.weight` missing) and gives charrnn's logits in eval mode; PyTorch's
     /// `save_model` file of the tied module (the shared tensor once) reads back.
-    @Test(.enabled(if: TorchPython.path != nil, Comment(rawValue: TorchPython.skipReason)),
-          arguments: [false, true])
+    @Test(
+        .enabled(if: TorchPython.path != nil, Comment(rawValue: TorchPython.skipReason)),
+        arguments: [false, true])
     func embeddingCheckpointLoadsIntoTorchAndBack(tied: Bool) throws {
         try withTemporaryDirectory { dir in
-            let (sample, text) = try Self.trainSampleAndLoad(["--cell", "lstm", "--embedding-size", "24", "--dropout", "0.2"]
-                                                             + (tied ? ["--tie-weights"] : []), in: dir)
+            let (sample, text) = try Self.trainSampleAndLoad(
+                ["--cell", "lstm", "--embedding-size", "24", "--dropout", "0.2"]
+                    + (tied ? ["--tie-weights"] : []), in: dir)
             #expect(text.contains("nn.Embedding(") && text.contains("nn.LSTM(24, 24, num_layers=2, dropout=0.2) + nn.Linear"), "\(text)")
             #expect(text.contains("(weight tied to the embedding)") == tied, "\(text)")
-            #expect(text.contains(tied ? "load_state_dict(strict=False, fc.weight tied to embedding.weight): 11 tensors (embedding.*, rnn.*, fc.*)"
-                                       : "load_state_dict(strict=True): 11 tensors (embedding.*, rnn.*, fc.*)"), "\(text)")
+            #expect(
+                text.contains(
+                    tied
+                        ? "load_state_dict(strict=False, fc.weight tied to embedding.weight): 11 tensors (embedding.*, rnn.*, fc.*)"
+                        : "load_state_dict(strict=True): 11 tensors (embedding.*, rnn.*, fc.*)"), "\(text)")
             #expect(text.contains("logits vs charrnn (l.jsonl): 30 steps") && text.contains("text vs charrnn: identical"), "\(text)")
             #expect(text.contains(tied ? "safetensors.torch.save_model" : "safetensors.torch.save_file"), "\(text)")
             #expect(text.hasSuffix("OK\n"), "\(text)")
@@ -70,18 +81,27 @@ import Testing
     /// returns the sample and the script's output (its exit status expected 0).
     static func trainSampleAndLoad(_ modelOptions: [String], in dir: String) throws -> (sample: ToolProcess.Result, script: String) {
         try write(generatedText(words: 300, seed: 4), to: "c.txt", in: dir)
-        let train = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "50", "--checkpoint", "m.safetensors",
-                                            "--hidden-size", "24", "--num-layers", "2", "--lr", "0.01",
-                                            "--seq-length", "8", "--batch-size", "4", "--threads", "1", "--quiet"] + modelOptions, in: dir)
+        let train = try ToolProcess.run(
+            [
+                "train", "--data", "c.txt", "--steps", "50", "--checkpoint", "m.safetensors",
+                "--hidden-size", "24", "--num-layers", "2", "--lr", "0.01",
+                "--seq-length", "8", "--batch-size", "4", "--threads", "1", "--quiet",
+            ] + modelOptions, in: dir)
         #expect(train.status == 0, "\(train)")
-        let sample = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "the ", "--length", "30",
-                                             "--temperature", "0", "--dump-logits", "l.jsonl", "--quiet"], in: dir)
+        let sample = try ToolProcess.run(
+            [
+                "sample", "--checkpoint", "m.safetensors", "--prime", "the ", "--length", "30",
+                "--temperature", "0", "--dump-logits", "l.jsonl", "--quiet",
+            ], in: dir)
         #expect(sample.status == 0, "\(sample)")
         try write(sample.stdout, to: "s.txt", in: dir)
 
-        let (status, text) = try TorchPython.run("load_checkpoint_pytorch.py",
-                                                 ["m.safetensors", "--prime", "the ", "--logits", "l.jsonl", "--expect-file", "s.txt",
-                                                  "--export", "t.safetensors", "--carried-logits", "k.json"], in: dir)
+        let (status, text) = try TorchPython.run(
+            "load_checkpoint_pytorch.py",
+            [
+                "m.safetensors", "--prime", "the ", "--logits", "l.jsonl", "--expect-file", "s.txt",
+                "--export", "t.safetensors", "--carried-logits", "k.json",
+            ], in: dir)
         #expect(status == 0, "\(text)")
         return (sample, text)
     }
@@ -95,8 +115,10 @@ import Testing
         let hidden = try #require(checkpoint.training?.hiddenState)
         let B = 4
         let prime = try checkpoint.vocabulary.encode("the ")
-        let logits = checkpoint.model.forward(.tokens(prime.flatMap { [Int32](repeating: $0, count: B) }), batchSize: B, initialState: hidden)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/k.json"))) as? [String: Any])
+        let logits = checkpoint.model.forward(
+            .tokens(prime.flatMap { [Int32](repeating: $0, count: B) }), batchSize: B, initialState: hidden)
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/k.json"))) as? [String: Any])
         let torchLogits = try #require(json["logits"] as? [[Double]])
         #expect(torchLogits.count == B)
         for b in 0..<min(B, torchLogits.count) {
@@ -108,8 +130,11 @@ import Testing
         #expect(torchLogits.first != torchLogits.last)
 
         // PyTorch's own safetensors file (its header layout and tensor order) reads back.
-        let back = try ToolProcess.run(["sample", "--checkpoint", "t.safetensors", "--prime", "the ", "--length", "30",
-                                           "--temperature", "0", "--quiet"], in: dir)
+        let back = try ToolProcess.run(
+            [
+                "sample", "--checkpoint", "t.safetensors", "--prime", "the ", "--length", "30",
+                "--temperature", "0", "--quiet",
+            ], in: dir)
         #expect(back.status == 0, "\(back)")
         #expect(back.stdout == sample.stdout)
     }

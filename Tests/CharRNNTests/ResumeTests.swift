@@ -1,11 +1,12 @@
 import Foundation
-import ToolTesting
 import RNN
 import RNNTraining
-import Testing
 import SafeTensors
+import Testing
+import ToolTesting
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Exact resume, Ctrl-C, and divergence, through the binary.
@@ -14,9 +15,11 @@ import Glibc
     /// rate decay, validation, and samples during training (which draw from the RNG).
     /// One thread, unless a test gives its own shape and `--threads`.
     static func options(hidden: Int = 16, streams: Int = 4, seqLength: Int = 8, threads: Int = 1) -> [String] {
-        ["train", "--data", "c.txt", "--hidden-size", String(hidden), "--num-layers", "2", "--seq-length", String(seqLength),
-         "--batch-size", String(streams), "--val-fraction", "0.1", "--lr", "0.01", "--lr-decay", "0.9", "--sample-every", "6",
-         "--sample-length", "12", "--seed", "5", "--threads", String(threads), "--quiet"]
+        [
+            "train", "--data", "c.txt", "--hidden-size", String(hidden), "--num-layers", "2", "--seq-length", String(seqLength),
+            "--batch-size", String(streams), "--val-fraction", "0.1", "--lr", "0.01", "--lr-decay", "0.9", "--sample-every", "6",
+            "--sample-length", "12", "--seed", "5", "--threads", String(threads), "--quiet",
+        ]
     }
 
     /// The `--- sample at step N` blocks of a run's stdout.
@@ -38,8 +41,9 @@ import Glibc
     /// an epoch boundary for the vanilla RNN (the default cell, so no --cell is given).
     @Test(arguments: [(RecurrentCell.rnn, false), (.rnn, true), (.gru, false), (.lstm, false)])
     func resumeIsExact(cell: RecurrentCell, atEpochBoundary: Bool) throws {
-        try Self.checkResume(cell: cell, atEpochBoundary: atEpochBoundary, words: 160, hidden: 16, streams: 4, seqLength: 8,
-                             threads: 1)
+        try Self.checkResume(
+            cell: cell, atEpochBoundary: atEpochBoundary, words: 160, hidden: 16, streams: 4, seqLength: 8,
+            threads: 1)
     }
 
     /// The same with each batch split across 2 worker threads (H 64, 32 streams of 16
@@ -61,12 +65,15 @@ import Glibc
     /// workers: the masks follow the step and the whole batch's sequences, so the resumed
     /// run is still bit for bit the uninterrupted one.
     @Test func resumeIsExactWithDropoutAndATiedEmbedding() throws {
-        try Self.checkResume(cell: .lstm, atEpochBoundary: false, words: 700, hidden: 64, streams: 32, seqLength: 16, threads: 2,
-                             modelOptions: ["--embedding-size", "64", "--tie-weights", "--dropout", "0.3"])
+        try Self.checkResume(
+            cell: .lstm, atEpochBoundary: false, words: 700, hidden: 64, streams: 32, seqLength: 16, threads: 2,
+            modelOptions: ["--embedding-size", "64", "--tie-weights", "--dropout", "0.3"])
     }
 
-    static func checkResume(cell: RecurrentCell, atEpochBoundary: Bool, words: Int, hidden: Int, streams: Int, seqLength: Int,
-                            threads: Int, modelOptions: [String] = []) throws {
+    static func checkResume(
+        cell: RecurrentCell, atEpochBoundary: Bool, words: Int, hidden: Int, streams: Int, seqLength: Int,
+        threads: Int, modelOptions: [String] = []
+    ) throws {
         try withTemporaryDirectory { dir in
             let text = generatedText(words: words, seed: 11)
             try write(text, to: "c.txt", in: dir)
@@ -75,20 +82,26 @@ import Glibc
             #expect(stepsPerEpoch >= 2, "the text is too short for \(streams) streams of \(seqLength) steps")
             let firstSteps = atEpochBoundary ? stepsPerEpoch : stepsPerEpoch / 2 + 1
             let total = String(2 * stepsPerEpoch + 5)
-            let options = Self.options(hidden: hidden, streams: streams, seqLength: seqLength, threads: threads)
+            let options =
+                Self.options(hidden: hidden, streams: streams, seqLength: seqLength, threads: threads)
                 + (cell == .rnn ? [] : ["--cell", cell.rawValue]) + modelOptions
-            let full = try ToolProcess.run(options + ["--steps", total, "--checkpoint", "full.safetensors", "--history", "full.csv"], in: dir)
+            let full = try ToolProcess.run(
+                options + ["--steps", total, "--checkpoint", "full.safetensors", "--history", "full.csv"], in: dir)
             #expect(full.status == 0, "\(full)")
-            let first = try ToolProcess.run(options + ["--steps", String(firstSteps), "--checkpoint", "part.safetensors", "--history", "part.csv"], in: dir)
+            let first = try ToolProcess.run(
+                options + ["--steps", String(firstSteps), "--checkpoint", "part.safetensors", "--history", "part.csv"], in: dir)
             #expect(first.status == 0, "\(first)")
             let partial = try Checkpoint.read(path: dir + "/part.safetensors")
             #expect(partial.model.rnn.cell == cell)
             #expect(partial.training?.step == firstSteps)
             #expect(partial.training?.hiddenState == nil && partial.training?.stepInEpoch == 0 || !atEpochBoundary)
-            #expect(partial.training?.hiddenState?.count == cell.stateParts * 2 * streams * hidden || atEpochBoundary)   // [parts, L, B, H]
+            #expect(partial.training?.hiddenState?.count == cell.stateParts * 2 * streams * hidden || atEpochBoundary)  // [parts, L, B, H]
             // Resume: the data, model and layout come from the checkpoint, which is updated in place.
-            let second = try ToolProcess.run(["train", "--resume", "part.safetensors", "--steps", total, "--history", "part.csv",
-                                                 "--sample-every", "6", "--sample-length", "12", "--threads", String(threads), "--quiet"], in: dir)
+            let second = try ToolProcess.run(
+                [
+                    "train", "--resume", "part.safetensors", "--steps", total, "--history", "part.csv",
+                    "--sample-every", "6", "--sample-length", "12", "--threads", String(threads), "--quiet",
+                ], in: dir)
             #expect(second.status == 0, "\(second)")
 
             let a = try SafeTensorsFile.read(path: dir + "/full.safetensors")
@@ -111,7 +124,8 @@ import Glibc
     @Test func resumingAFinishedRunSaysHowToContinue() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 120), to: "c.txt", in: dir)
-            let r = try ToolProcess.run(["train", "--data", "c.txt", "--epochs", "1", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+            let r = try ToolProcess.run(
+                ["train", "--data", "c.txt", "--epochs", "1", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
             #expect(r.status == 0, "\(r)")
             let again = try ToolProcess.run(["train", "--resume", "m.safetensors"], in: dir)
             #expect(again.status == 1 && again.stderr.hasPrefix("error: the checkpoint has already trained 1 epoch"), "\(again)")
@@ -122,7 +136,9 @@ import Glibc
             #expect(try Checkpoint.read(path: dir + "/m.safetensors").training?.epoch == 2)
             // Changing the optimizer of a resumed run is refused.
             let switched = try ToolProcess.run(["train", "--resume", "m.safetensors", "--epochs", "3", "--optimizer", "sgd"], in: dir)
-            #expect(switched.status == 1 && switched.stderr.contains("--optimizer sgd differs from the resumed checkpoint's adam"), "\(switched)")
+            #expect(
+                switched.status == 1 && switched.stderr.contains("--optimizer sgd differs from the resumed checkpoint's adam"),
+                "\(switched)")
         }
     }
 
@@ -136,7 +152,8 @@ import Glibc
     @Test func interruptSavesTheCheckpointAndExits() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300), to: "c.txt", in: dir)
-            let r = try Self.interrupted(["train", "--data", "c.txt", "--steps", "100000000", "--checkpoint", "m.safetensors"] + tinyModel, in: dir)
+            let r = try Self.interrupted(
+                ["train", "--data", "c.txt", "--steps", "100000000", "--checkpoint", "m.safetensors"] + tinyModel, in: dir)
             #expect(r.status == 130 && !r.signaled, "\(r)")
             #expect(r.stderr.contains("Ctrl-C: finishing the current step and saving"), "\(r)")
             #expect(r.stderr.contains("Continue with: charrnn train --resume m.safetensors"), "\(r)")
@@ -159,9 +176,12 @@ import Glibc
             // 16 streams × 1 chunk of 2048 steps: a step (~10⁹ FLOPs) takes far longer than the
             // epoch's save, so the Ctrl-C lands in a step.
             try write(String(generatedText(words: 8000).prefix(16 * 2048 + 1)), to: "c.txt", in: dir)
-            let r = try Self.interrupted(["train", "--data", "c.txt", "--epochs", "1000000", "--batch-size", "16", "--seq-length", "2048",
-                                          "--val-fraction", "0", "--hidden-size", "64", "--num-layers", "1",
-                                          "--checkpoint", "m.safetensors", "--threads", "1"], in: dir)
+            let r = try Self.interrupted(
+                [
+                    "train", "--data", "c.txt", "--epochs", "1000000", "--batch-size", "16", "--seq-length", "2048",
+                    "--val-fraction", "0", "--hidden-size", "64", "--num-layers", "1",
+                    "--checkpoint", "m.safetensors", "--threads", "1",
+                ], in: dir)
             #expect(r.status == 130 && !r.signaled, "\(r)")
             let training = try #require(try Checkpoint.read(path: dir + "/m.safetensors").training)
             #expect(training.step >= 1 && training.epoch == training.step && training.stepInEpoch == 0, "\(training)")
@@ -174,10 +194,12 @@ import Glibc
     @Test func divergenceStopsAndKeepsTheLastGoodCheckpoint() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 200), to: "c.txt", in: dir)
-            let good = try ToolProcess.run(["train", "--data", "c.txt", "--epochs", "1", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+            let good = try ToolProcess.run(
+                ["train", "--data", "c.txt", "--epochs", "1", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
             #expect(good.status == 0, "\(good)")
             let before = try bytes(dir + "/m.safetensors")
-            let r = try ToolProcess.run(["train", "--resume", "m.safetensors", "--epochs", "5", "--lr", "1e38", "--history", "h.csv"], in: dir)
+            let r = try ToolProcess.run(
+                ["train", "--resume", "m.safetensors", "--epochs", "5", "--lr", "1e38", "--history", "h.csv"], in: dir)
             #expect(r.status == 1 && !r.signaled, "\(r)")
             let errorLines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
             #expect(errorLines.count == 1)
@@ -185,10 +207,11 @@ import Glibc
             #expect(r.stderr.contains("the checkpoint 'm.safetensors' you resumed from is unchanged"), "\(r)")
             #expect(r.stderr.contains("Try a smaller --lr"))
             #expect(try bytes(dir + "/m.safetensors") == before)
-            #expect(FileManager.default.fileExists(atPath: dir + "/h.csv"))   // the history up to the failure
+            #expect(FileManager.default.fileExists(atPath: dir + "/h.csv"))  // the history up to the failure
 
             // A fresh run that diverges before its first save says so.
-            let fresh = try ToolProcess.run(["train", "--data", "c.txt", "--lr", "1e38", "--checkpoint", "n.safetensors", "--quiet"] + tinyModel, in: dir)
+            let fresh = try ToolProcess.run(
+                ["train", "--data", "c.txt", "--lr", "1e38", "--checkpoint", "n.safetensors", "--quiet"] + tinyModel, in: dir)
             #expect(fresh.status == 1 && fresh.stderr.contains("no checkpoint was saved"), "\(fresh)")
             #expect(!FileManager.default.fileExists(atPath: dir + "/n.safetensors"))
         }
@@ -199,10 +222,15 @@ import Glibc
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 200, seed: 1), to: "a.txt", in: dir)
             try write(generatedText(words: 200, seed: 2), to: "b.txt", in: dir)
-            let r = try ToolProcess.run(["train", "--data", "a.txt", "--steps", "5", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+            let r = try ToolProcess.run(
+                ["train", "--data", "a.txt", "--steps", "5", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
             #expect(r.status == 0, "\(r)")
             let vocabularyA = try #require(try Checkpoint.read(path: dir + "/m.safetensors").vocabulary.characterVocabulary)
-            guard Vocabulary(text: try String(contentsOfFile: dir + "/b.txt", encoding: .utf8)).characters.allSatisfy({ vocabularyA.token(for: $0) != nil }) else { return }
+            guard
+                Vocabulary(text: try String(contentsOfFile: dir + "/b.txt", encoding: .utf8)).characters.allSatisfy({
+                    vocabularyA.token(for: $0) != nil
+                })
+            else { return }
             let s = try ToolProcess.run(["train", "--resume", "m.safetensors", "--data", "b.txt", "--steps", "8", "--quiet"], in: dir)
             #expect(s.status == 0, "\(s)")
             #expect(s.stderr.contains("warning: 'b.txt' is not the text the checkpoint was trained on"), "\(s)")

@@ -1,11 +1,12 @@
 import Foundation
-import ToolTesting
 import Linalg
 import RNN
 import RNNTraining
 import Testing
+import ToolTesting
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `1234567` as `1,234,567`.
@@ -20,7 +21,8 @@ func grouped(_ n: Int) -> String {
     static func trained(in dir: String) throws -> String {
         let text = generatedText(words: 250, seed: 7)
         try write(text, to: "c.txt", in: dir)
-        let r = try ToolProcess.run(["train", "--data", "c.txt", "--epochs", "2", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
+        let r = try ToolProcess.run(
+            ["train", "--data", "c.txt", "--epochs", "2", "--checkpoint", "m.safetensors", "--quiet"] + tinyModel, in: dir)
         #expect(r.status == 0, "\(r)")
         return text
     }
@@ -50,7 +52,8 @@ func grouped(_ n: Int) -> String {
 
             // A prime from a file; the description goes to stderr without --quiet.
             try write("She said ", to: "prime.txt", in: dir)
-            let file = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime-file", "prime.txt", "--length", "5"], in: dir)
+            let file = try ToolProcess.run(
+                ["sample", "--checkpoint", "m.safetensors", "--prime-file", "prime.txt", "--length", "5"], in: dir)
             #expect(file.status == 0, "\(file)")
             #expect(file.stdout.hasPrefix("She said ") && file.stdout.unicodeScalars.count == 9 + 5 + 1)
             #expect(file.stderr.contains("Sampling 5 characters from m.safetensors (1-layer tanh RNN, 16 hidden units"))
@@ -60,7 +63,8 @@ func grouped(_ n: Int) -> String {
     @Test func skipUnknownDropsPrimeCharactersWithAWarning() throws {
         try withTemporaryDirectory { dir in
             _ = try Self.trained(in: dir)
-            let r = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "The Ж cat", "--length", "10", "--skip-unknown"], in: dir)
+            let r = try ToolProcess.run(
+                ["sample", "--checkpoint", "m.safetensors", "--prime", "The Ж cat", "--length", "10", "--skip-unknown"], in: dir)
             #expect(r.status == 0, "\(r)")
             #expect(r.stdout.hasPrefix("The  cat"))
             #expect(r.stderr.contains("warning: dropped 1 character of --prime not in the checkpoint's vocabulary: 'Ж' (U+0416)"))
@@ -70,8 +74,11 @@ func grouped(_ n: Int) -> String {
     @Test func dumpedLogitsMatchTheModelAndTheGreedyChoice() throws {
         try withTemporaryDirectory { dir in
             _ = try Self.trained(in: dir)
-            let r = try ToolProcess.run(["sample", "--checkpoint", "m.safetensors", "--prime", "the", "--length", "6", "--temperature", "0",
-                                            "--dump-logits", "l.jsonl", "--quiet"], in: dir)
+            let r = try ToolProcess.run(
+                [
+                    "sample", "--checkpoint", "m.safetensors", "--prime", "the", "--length", "6", "--temperature", "0",
+                    "--dump-logits", "l.jsonl", "--quiet",
+                ], in: dir)
             #expect(r.status == 0, "\(r)")
             let lines = try String(contentsOfFile: dir + "/l.jsonl", encoding: .utf8).split(separator: "\n")
             #expect(lines.count == 6)
@@ -125,8 +132,11 @@ func grouped(_ n: Int) -> String {
     @Test func aSampleStreamsAndStopsOnCtrlC() throws {
         try withTemporaryDirectory { dir in
             _ = try Self.trained(in: dir)
-            let (process, out, err) = try ToolProcess.start(["sample", "--checkpoint", "m.safetensors", "--length", "100000000",
-                                                             "--prime", "The ", "--quiet"], in: dir)
+            let (process, out, err) = try ToolProcess.start(
+                [
+                    "sample", "--checkpoint", "m.safetensors", "--length", "100000000",
+                    "--prime", "The ", "--quiet",
+                ], in: dir)
             // Output appears before the sample is done (it would take minutes).
             let deadline = Date().addingTimeInterval(30)
             while process.isRunning && Date() < deadline, ((try? Data(contentsOf: out))?.count ?? 0) < 2000 { usleep(20_000) }

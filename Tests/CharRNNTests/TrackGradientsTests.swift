@@ -1,13 +1,15 @@
 import Foundation
-import ToolTesting
 import RNNTraining
 import Testing
+import ToolTesting
 
 /// `charrnn train --track-gradients`: per-step norms and clipping, per-epoch parameter
 /// norms and gradient flow, in the history CSV, the plot and the checkpoint.
 @Suite struct TrackGradientsTests {
-    static let options = ["--data", "c.txt", "--hidden-size", "12", "--num-layers", "2", "--seq-length", "16", "--batch-size", "4",
-                          "--val-fraction", "0.1", "--clip", "0.3", "--threads", "1", "--quiet"]
+    static let options = [
+        "--data", "c.txt", "--hidden-size", "12", "--num-layers", "2", "--seq-length", "16", "--batch-size", "4",
+        "--val-fraction", "0.1", "--clip", "0.3", "--threads", "1", "--quiet",
+    ]
 
     static func csv(_ path: String) throws -> (header: [String], rows: [[String]]) {
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
@@ -19,8 +21,11 @@ import Testing
     @Test func recordsNormsClippingAndFlowPerEpochAndResumes() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 700, seed: 9), to: "c.txt", in: dir)
-            let r = try ToolProcess.run(["train"] + Self.options + ["--epochs", "2", "--track-gradients", "--checkpoint", "m.safetensors",
-                                                                    "--history", "h.csv", "--plot", "p.svg"], in: dir)
+            let r = try ToolProcess.run(
+                ["train"] + Self.options + [
+                    "--epochs", "2", "--track-gradients", "--checkpoint", "m.safetensors",
+                    "--history", "h.csv", "--plot", "p.svg",
+                ], in: dir)
             #expect(r.status == 0, "\(r)")
             let (header, rows) = try Self.csv(dir + "/h.csv")
             let column = { (name: String) in try #require(header.firstIndex(of: name), "\(name) in \(header)") }
@@ -49,8 +54,11 @@ import Testing
             #expect(svg.contains("global gradient norm") && svg.contains("--clip 0.3"))
 
             // Resumed with tracking: the earlier epochs' records come from the checkpoint.
-            let resumed = try ToolProcess.run(["train", "--resume", "m.safetensors", "--epochs", "3", "--track-gradients",
-                                               "--history", "h3.csv", "--quiet"], in: dir)
+            let resumed = try ToolProcess.run(
+                [
+                    "train", "--resume", "m.safetensors", "--epochs", "3", "--track-gradients",
+                    "--history", "h3.csv", "--quiet",
+                ], in: dir)
             #expect(resumed.status == 0, "\(resumed)")
             let (header3, rows3) = try Self.csv(dir + "/h3.csv")
             #expect(header3 == header)
@@ -64,11 +72,18 @@ import Testing
     @Test func aResumeMidEpochCompletesTheSameRecord() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 700, seed: 9), to: "c.txt", in: dir)
-            let whole = try ToolProcess.run(["train"] + Self.options + ["--epochs", "1", "--track-gradients", "--checkpoint", "a.safetensors",
-                                                                        "--history", "a.csv"], in: dir)
-            let part = try ToolProcess.run(["train"] + Self.options + ["--steps", "20", "--track-gradients", "--checkpoint", "b.safetensors"], in: dir)
-            let rest = try ToolProcess.run(["train", "--resume", "b.safetensors", "--epochs", "1", "--track-gradients",
-                                            "--history", "b.csv", "--quiet"], in: dir)
+            let whole = try ToolProcess.run(
+                ["train"] + Self.options + [
+                    "--epochs", "1", "--track-gradients", "--checkpoint", "a.safetensors",
+                    "--history", "a.csv",
+                ], in: dir)
+            let part = try ToolProcess.run(
+                ["train"] + Self.options + ["--steps", "20", "--track-gradients", "--checkpoint", "b.safetensors"], in: dir)
+            let rest = try ToolProcess.run(
+                [
+                    "train", "--resume", "b.safetensors", "--epochs", "1", "--track-gradients",
+                    "--history", "b.csv", "--quiet",
+                ], in: dir)
             #expect(whole.status == 0 && part.status == 0 && rest.status == 0, "\(whole)\n\(part)\n\(rest)")
             let a = try Self.csv(dir + "/a.csv"), b = try Self.csv(dir + "/b.csv")
             func timeless(_ rows: [[String]]) -> [[String]] { rows.map { r in r.enumerated().filter { $0.offset != 4 }.map(\.element) } }
@@ -82,7 +97,8 @@ import Testing
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 500, seed: 10), to: "c.txt", in: dir)
             let a = try ToolProcess.run(["train"] + Self.options + ["--epochs", "2", "--checkpoint", "a.safetensors"], in: dir)
-            let b = try ToolProcess.run(["train"] + Self.options + ["--epochs", "2", "--checkpoint", "b.safetensors", "--track-gradients"], in: dir)
+            let b = try ToolProcess.run(
+                ["train"] + Self.options + ["--epochs", "2", "--checkpoint", "b.safetensors", "--track-gradients"], in: dir)
             #expect(a.status == 0 && b.status == 0, "\(a)\n\(b)")
             let x = try Checkpoint.read(path: dir + "/a.safetensors"), y = try Checkpoint.read(path: dir + "/b.safetensors")
             #expect(x.model.parameters.values.map(\.bitPattern) == y.model.parameters.values.map(\.bitPattern))

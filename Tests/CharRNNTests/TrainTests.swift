@@ -1,9 +1,9 @@
 import Foundation
-import ToolTesting
 import Linalg
 import RNN
 import RNNTraining
 import Testing
+import ToolTesting
 
 /// `charrnn train --data`: checkpoints, progress, history, plot, options.
 @Suite struct TrainTests {
@@ -11,8 +11,11 @@ import Testing
         try withTemporaryDirectory { dir in
             let text = generatedText(words: 300)
             try write(text, to: "corpus.txt", in: dir)
-            let r = try ToolProcess.run(["train", "--data", "corpus.txt", "--epochs", "2", "--val-fraction", "0.1",
-                                            "--history", "h.csv", "--plot", "p.svg"] + tinyModel, in: dir)
+            let r = try ToolProcess.run(
+                [
+                    "train", "--data", "corpus.txt", "--epochs", "2", "--val-fraction", "0.1",
+                    "--history", "h.csv", "--plot", "p.svg",
+                ] + tinyModel, in: dir)
             #expect(r.status == 0, "\(r)")
 
             // Default checkpoint: the data file's name with .safetensors, in the current directory.
@@ -40,7 +43,9 @@ import Testing
             #expect(r.stdout.contains("bits/char"))
 
             // History: one row per step, the validation loss on each epoch's last step.
-            let rows = try String(contentsOfFile: dir + "/h.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            let rows = try String(contentsOfFile: dir + "/h.csv", encoding: .utf8).split(separator: "\n").map {
+                $0.split(separator: ",", omittingEmptySubsequences: false)
+            }
             #expect(rows[0] == ["step", "epoch", "train_loss", "val_loss", "tokens_per_second", "learning_rate"])
             #expect(rows.count == 1 + 2 * stepsPerEpoch)
             #expect(rows[1][0] == "1" && rows[1][1] == "1" && rows[1][3] == "")
@@ -71,9 +76,12 @@ import Testing
     @Test func samplesDuringTrainingKeepsTheBestAndDecaysTheLearningRate() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300), to: "c.txt", in: dir)
-            let r = try ToolProcess.run(["train", "--data", "c.txt", "--epochs", "3", "--sample-every", "10", "--sample-length", "30",
-                                            "--keep-best", "--checkpoint", "m.safetensors", "--lr-decay", "0.5", "--lr", "0.01",
-                                            "--history", "h.csv", "--optimizer", "rmsprop", "--clip", "0", "--init", "orthogonal"] + tinyModel, in: dir)
+            let r = try ToolProcess.run(
+                [
+                    "train", "--data", "c.txt", "--epochs", "3", "--sample-every", "10", "--sample-length", "30",
+                    "--keep-best", "--checkpoint", "m.safetensors", "--lr-decay", "0.5", "--lr", "0.01",
+                    "--history", "h.csv", "--optimizer", "rmsprop", "--clip", "0", "--init", "orthogonal",
+                ] + tinyModel, in: dir)
             #expect(r.status == 0, "\(r)")
             #expect(r.stdout.contains("--- sample at step 10 (epoch 1) ---\n"))
             #expect(r.stdout.contains("--- sample at step 20 "))
@@ -93,7 +101,8 @@ import Testing
     @Test func adamWTrainsAndResumesExactly() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300, seed: 12), to: "c.txt", in: dir)
-            let base = ["train", "--data", "c.txt", "--optimizer", "adamw", "--weight-decay", "0.5", "--val-fraction", "0", "--quiet"] + tinyModel
+            let base =
+                ["train", "--data", "c.txt", "--optimizer", "adamw", "--weight-decay", "0.5", "--val-fraction", "0", "--quiet"] + tinyModel
             let whole = try ToolProcess.run(base + ["--steps", "6", "--checkpoint", "a.safetensors"], in: dir)
             let half = try ToolProcess.run(base + ["--steps", "3", "--checkpoint", "b.safetensors"], in: dir)
             let rest = try ToolProcess.run(["train", "--resume", "b.safetensors", "--steps", "6", "--quiet"], in: dir)
@@ -102,8 +111,11 @@ import Testing
             #expect(a.optimizer?.name == "adamw" && a.optimizer?.stepCount == 6 && a.metadata["weight_decay"] == "0.5")
             #expect(a.model.parameters.values.map(\.bitPattern) == b.model.parameters.values.map(\.bitPattern))
             // The decay matters: the default 0.01 gives other weights.
-            let other = try ToolProcess.run(["train", "--data", "c.txt", "--optimizer", "adamw", "--val-fraction", "0", "--quiet",
-                                             "--steps", "6", "--checkpoint", "c.safetensors"] + tinyModel, in: dir)
+            let other = try ToolProcess.run(
+                [
+                    "train", "--data", "c.txt", "--optimizer", "adamw", "--val-fraction", "0", "--quiet",
+                    "--steps", "6", "--checkpoint", "c.safetensors",
+                ] + tinyModel, in: dir)
             #expect(other.status == 0, "\(other)")
             let c = try Checkpoint.read(path: dir + "/c.safetensors")
             #expect(c.metadata["weight_decay"] == "0.01" && c.model.parameters.values != a.model.parameters.values)
@@ -115,8 +127,11 @@ import Testing
     @Test func earlyStopEndsTrainingWhenValidationStopsImproving() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300, seed: 13), to: "c.txt", in: dir)
-            let r = try ToolProcess.run(["train", "--data", "c.txt", "--optimizer", "sgd", "--lr", "1e-30", "--epochs", "10",
-                                         "--early-stop", "2", "--val-fraction", "0.2", "--checkpoint", "m.safetensors"] + tinyModel, in: dir)
+            let r = try ToolProcess.run(
+                [
+                    "train", "--data", "c.txt", "--optimizer", "sgd", "--lr", "1e-30", "--epochs", "10",
+                    "--early-stop", "2", "--val-fraction", "0.2", "--checkpoint", "m.safetensors",
+                ] + tinyModel, in: dir)
             #expect(r.status == 0, "\(r)")
             #expect(r.stderr.contains("stopping early: the validation loss has not improved for 2 epochs (--early-stop 2)"), "\(r)")
             let checkpoint = try Checkpoint.read(path: dir + "/m.safetensors")
@@ -143,17 +158,24 @@ import Testing
     @Test func schedulesSetEachEpochsRateAndResume() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 300, seed: 14), to: "c.txt", in: dir)
-            let step = try ToolProcess.run(["train", "--data", "c.txt", "--epochs", "4", "--lr", "0.004", "--lr-schedule", "step",
-                                            "--lr-decay", "0.5", "--lr-decay-every", "2", "--val-fraction", "0", "--history", "s.csv",
-                                            "--checkpoint", "s.safetensors", "--quiet"] + tinyModel, in: dir)
+            let step = try ToolProcess.run(
+                [
+                    "train", "--data", "c.txt", "--epochs", "4", "--lr", "0.004", "--lr-schedule", "step",
+                    "--lr-decay", "0.5", "--lr-decay-every", "2", "--val-fraction", "0", "--history", "s.csv",
+                    "--checkpoint", "s.safetensors", "--quiet",
+                ] + tinyModel, in: dir)
             #expect(step.status == 0, "\(step)")
             #expect(try Self.epochRates(dir + "/s.csv") == ["0.004", "0.004", "0.002", "0.002"])
 
-            let plateau = ["train", "--data", "c.txt", "--optimizer", "sgd", "--lr", "1e-30", "--lr-schedule", "plateau",
-                           "--plateau-patience", "0", "--plateau-factor", "0.5", "--val-fraction", "0.2", "--quiet"] + tinyModel
+            let plateau =
+                [
+                    "train", "--data", "c.txt", "--optimizer", "sgd", "--lr", "1e-30", "--lr-schedule", "plateau",
+                    "--plateau-patience", "0", "--plateau-factor", "0.5", "--val-fraction", "0.2", "--quiet",
+                ] + tinyModel
             let whole = try ToolProcess.run(plateau + ["--epochs", "4", "--history", "p.csv", "--checkpoint", "p.safetensors"], in: dir)
             let half = try ToolProcess.run(plateau + ["--epochs", "2", "--checkpoint", "q.safetensors"], in: dir)
-            let rest = try ToolProcess.run(["train", "--resume", "q.safetensors", "--epochs", "4", "--history", "q.csv", "--quiet"], in: dir)
+            let rest = try ToolProcess.run(
+                ["train", "--resume", "q.safetensors", "--epochs", "4", "--history", "q.csv", "--quiet"], in: dir)
             #expect(whole.status == 0 && half.status == 0 && rest.status == 0, "\(whole)\n\(half)\n\(rest)")
             #expect(try Self.epochRates(dir + "/p.csv") == ["1e-30", "1e-30", "5e-31", "2.5e-31"])
             #expect(try Self.epochRates(dir + "/q.csv") == Self.epochRates(dir + "/p.csv"))
@@ -163,9 +185,12 @@ import Testing
     @Test func reluIdentityTwoLayersAndSGD() throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 200), to: "c.txt", in: dir)
-            let r = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "12", "--nonlinearity", "relu", "--init", "identity",
-                                            "--num-layers", "2", "--hidden-size", "12", "--optimizer", "sgd", "--lr", "0.1",
-                                            "--seq-length", "6", "--batch-size", "3", "--threads", "1", "--save-every", "5"], in: dir)
+            let r = try ToolProcess.run(
+                [
+                    "train", "--data", "c.txt", "--steps", "12", "--nonlinearity", "relu", "--init", "identity",
+                    "--num-layers", "2", "--hidden-size", "12", "--optimizer", "sgd", "--lr", "0.1",
+                    "--seq-length", "6", "--batch-size", "3", "--threads", "1", "--save-every", "5",
+                ], in: dir)
             #expect(r.status == 0, "\(r)")
             let checkpoint = try Checkpoint.read(path: dir + "/c.safetensors")
             #expect(checkpoint.model.rnn.vanillaNonlinearity == .relu && checkpoint.model.rnn.numLayers == 2)
@@ -187,8 +212,10 @@ import Testing
             while !FileManager.default.fileExists(atPath: lock) && first.isRunning && Date() < deadline { usleep(10_000) }
             let second = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "2"] + options, in: dir)
             #expect(second.status == 1, "\(second)")
-            #expect(second.stderr.contains("another charrnn run (pid \(first.processIdentifier)) is training into --checkpoint 'c.safetensors'"),
-                    "\(second.stderr)")
+            #expect(
+                second.stderr.contains(
+                    "another charrnn run (pid \(first.processIdentifier)) is training into --checkpoint 'c.safetensors'"),
+                "\(second.stderr)")
             kill(first.processIdentifier, SIGINT)
             let r = ToolProcess.finish(first, out, err, timeout: 60)
             #expect(r.status == 130, "\(r)")
@@ -202,9 +229,15 @@ import Testing
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 200), to: "c.txt", in: dir)
             let processors = ComputeThreads.processorCount
-            let r = try ToolProcess.run(["train", "--data", "c.txt", "--steps", "2", "--hidden-size", "8", "--seq-length", "8", "--batch-size", "4", "--threads", "1000"], in: dir)
+            let r = try ToolProcess.run(
+                [
+                    "train", "--data", "c.txt", "--steps", "2", "--hidden-size", "8", "--seq-length", "8", "--batch-size", "4", "--threads",
+                    "1000",
+                ], in: dir)
             #expect(r.status == 0, "\(r)")
-            #expect(r.stderr.contains("warning: --threads 1000 is more than the \(processors) processors here; using \(processors)"), "\(r.stderr)")
+            #expect(
+                r.stderr.contains("warning: --threads 1000 is more than the \(processors) processors here; using \(processors)"),
+                "\(r.stderr)")
         }
     }
 

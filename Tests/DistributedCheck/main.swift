@@ -9,8 +9,8 @@
 import Foundation
 import Linalg
 import RNN
-import RNNTraining
 import RNNDistributed
+import RNNTraining
 
 let arguments: [String: String] = {
     var pairs = [String: String](), index = 1
@@ -40,8 +40,9 @@ let tokens = (0..<(batchSize * (seqLength * 4 + 1))).map { _ in Int32(textRandom
 guard let streams = TokenStreams(tokens: TokenSequence(tokens), batchSize: batchSize, seqLength: seqLength, partialChunks: false) else {
     fail("text too short")
 }
-let configuration = ManyToManyModel.Configuration(inputSize: vocabulary, outputSize: vocabulary,
-                                                  recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hidden, numLayers: 2))
+let configuration = ManyToManyModel.Configuration(
+    inputSize: vocabulary, outputSize: vocabulary,
+    recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hidden, numLayers: 2))
 var oracleRandom = SeededRandom(seed: 7)
 let oracle = ManyToManyModel(configuration, using: &oracleRandom)
 var rankRandom = SeededRandom(seed: 7 + UInt64(world.rank))
@@ -81,7 +82,9 @@ let weightDifference = maxDifference(oracle.parameters.values, model.parameters.
 if world.isRoot {
     print("ranks \(world.size) workers \(workers) cell \(cell.rawValue) batch \(batchSize)")
     print("gradient \(gradientDifference) \(gradientScale)")
-    print("losses \(lossDifference) \(distributedLosses.count) first \(distributedLosses.first ?? .nan) last \(distributedLosses.last ?? .nan)")
+    print(
+        "losses \(lossDifference) \(distributedLosses.count) first \(distributedLosses.first ?? .nan) last \(distributedLosses.last ?? .nan)"
+    )
     print("weights \(weightDifference)")
 }
 world.finish()

@@ -10,8 +10,10 @@ struct DocumentationTests {
 
     /// README.md, CHANGELOG.md and every Markdown file of `docs/`.
     static var documents: [URL] {
-        let docs = (try? FileManager.default.contentsOfDirectory(at: root.appendingPathComponent("docs"),
-                                                                   includingPropertiesForKeys: nil)) ?? []
+        let docs =
+            (try? FileManager.default.contentsOfDirectory(
+                at: root.appendingPathComponent("docs"),
+                includingPropertiesForKeys: nil)) ?? []
         return [root.appendingPathComponent("README.md"), root.appendingPathComponent("CHANGELOG.md")]
             + docs.filter { $0.pathExtension == "md" }.sorted { $0.path < $1.path }
     }
@@ -19,11 +21,12 @@ struct DocumentationTests {
     /// GitHub's anchor of a heading: lowercased, punctuation but `-` and `_` dropped,
     /// spaces made hyphens.
     static func anchor(_ heading: String) -> String {
-        String(heading.lowercased().unicodeScalars.compactMap { c -> Character? in
-            if c == " " { return "-" }
-            if c == "-" || c == "_" || CharacterSet.alphanumerics.contains(c) { return Character(c) }
-            return nil
-        })
+        String(
+            heading.lowercased().unicodeScalars.compactMap { c -> Character? in
+                if c == " " { return "-" }
+                if c == "-" || c == "_" || CharacterSet.alphanumerics.contains(c) { return Character(c) }
+                return nil
+            })
     }
 
     @Test func relativeLinksReachTheirTargets() throws {
@@ -35,16 +38,20 @@ struct DocumentationTests {
                 let target = String(match.1)
                 if target.contains("://") || target.hasPrefix("mailto:") { continue }
                 let parts = target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
-                let file = parts[0].isEmpty ? document
+                let file =
+                    parts[0].isEmpty
+                    ? document
                     : document.deletingLastPathComponent().appendingPathComponent(String(parts[0])).standardizedFileURL
                 checked += 1
-                #expect(FileManager.default.fileExists(atPath: file.path),
-                        "\(document.lastPathComponent): the link '\(target)' reaches no file")
+                #expect(
+                    FileManager.default.fileExists(atPath: file.path),
+                    "\(document.lastPathComponent): the link '\(target)' reaches no file")
                 if parts.count == 2, file.pathExtension == "md", let linked = try? String(contentsOf: file, encoding: .utf8) {
                     let anchors = linked.split(separator: "\n").filter { $0.hasPrefix("#") }
                         .map { Self.anchor($0.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces)) }
-                    #expect(anchors.contains(String(parts[1])),
-                            "\(document.lastPathComponent): the link '\(target)' names no heading of \(file.lastPathComponent)")
+                    #expect(
+                        anchors.contains(String(parts[1])),
+                        "\(document.lastPathComponent): the link '\(target)' names no heading of \(file.lastPathComponent)")
                 }
             }
         }
@@ -104,7 +111,8 @@ struct DocumentationTests {
                 var end = start
                 while end < lines.count && lines[end] != "```" { end += 1 }
                 let block = Array(lines[start..<end])
-                let directive = i > 0 && lines[i - 1].hasPrefix("<!-- snippet:")
+                let directive =
+                    i > 0 && lines[i - 1].hasPrefix("<!-- snippet:")
                     ? lines[i - 1].dropFirst("<!-- snippet:".count).dropLast(" -->".count).trimmingCharacters(in: .whitespaces) : ""
                 i = end + 1
                 if block.first?.hasPrefix("// Package.swift") == true || examples.contains(block.joined(separator: "\n") + "\n") {
@@ -148,7 +156,9 @@ struct DocumentationTests {
             try expected.write(to: file, atomically: true, encoding: .utf8)
             return
         }
-        #expect(current == expected, """
+        #expect(
+            current == expected,
+            """
             a Swift block of the docs changed, or Tests/SnippetTests/Snippets.swift was edited by hand: \
             run SWIFT_RNN_UPDATE_SNIPPETS=1 swift test --filter DocumentationTests, then build the tests
             """)

@@ -16,7 +16,7 @@ struct ExampleProgramTests {
             #expect(FileManager.default.fileExists(atPath: dir + "/classifier.safetensors"))
             let line = try #require(out.split(separator: "\n").last)
             let right = Int(line.split(separator: " ").dropFirst(3).first ?? "") ?? -1
-            #expect(right >= 115, "\(out)")   // of 128 held-out sequences, >= 90%
+            #expect(right >= 115, "\(out)")  // of 128 held-out sequences, >= 90%
         }
     }
 
@@ -30,7 +30,7 @@ struct ExampleProgramTests {
     @Test func reverserReversesHeldOutStrings() throws {
         let out = try run(.reverser)
         let right = Int(out.split(separator: "\n").last?.split(separator: " ").first ?? "") ?? -1
-        #expect(right >= 58, "\(out)")   // of 64
+        #expect(right >= 58, "\(out)")  // of 64
     }
 
     /// A bidirectional tagger of peaks, saved half way and resumed from the file alone.

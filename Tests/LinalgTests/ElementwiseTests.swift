@@ -1,5 +1,5 @@
-import Testing
 import Linalg
+import Testing
 
 struct ElementwiseTests {
     @Test func arithmeticMatchesScalarReference() {
@@ -60,7 +60,9 @@ struct ElementwiseTests {
         var y = (0..<cols).map { _ in rng.uniform(-1, 1) }
         var expected = y
         for j in 0..<cols { expected[j] += x[3 * cols + j] }
-        x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { BLAS.axpy(count: cols, alpha: 1, x: px.baseAddress! + 3 * cols, y: $0.baseAddress!) } }
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { BLAS.axpy(count: cols, alpha: 1, x: px.baseAddress! + 3 * cols, y: $0.baseAddress!) }
+        }
         #expect(y == expected)
         for i in 0..<rows { for j in 0..<cols { expected[j] += x[i * cols + j] } }
         x.withUnsafeBufferPointer { px in

@@ -1,7 +1,7 @@
-import _RNNKernels
 import Foundation
 import Linalg
 import Testing
+import _RNNKernels
 
 /// Every compiled variant of the elementwise kernels that this processor runs (x86-64
 /// baseline, AVX2 + FMA, AVX-512) and the Swift scalar functions, each against libm over
@@ -85,8 +85,11 @@ struct KernelVariantTests {
         var worst = 0.0
         for (x, y) in zip(Self.sweep, ys) {
             let ref = 1 / (1 + Foundation.exp(-Double(x)))
-            if ref >= Double(Float.leastNormalMagnitude) { worst = max(worst, ulpError(y, ref)) }
-            else { #expect(abs(Double(y) - ref) < Double(Float.leastNormalMagnitude), "sigmoid(\(x)) = \(y), exact \(ref)") }
+            if ref >= Double(Float.leastNormalMagnitude) {
+                worst = max(worst, ulpError(y, ref))
+            } else {
+                #expect(abs(Double(y) - ref) < Double(Float.leastNormalMagnitude), "sigmoid(\(x)) = \(y), exact \(ref)")
+            }
         }
         #expect(worst > 0 && worst <= 4, "worst sigmoid error \(worst) ulp")
         #expect(variant.sigmoid([.infinity, -.infinity, 0]) == [1, 0, 0.5])
@@ -100,8 +103,12 @@ struct KernelVariantTests {
             for (name, outOfPlace, inPlace) in [
                 ("exp", Vector.exp(_:into:count:), Vector.exp(inPlace:count:)),
                 ("tanh", Vector.tanh(_:into:count:), Vector.tanh(inPlace:count:)),
-            ] as [(String, (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
-                   (UnsafeMutablePointer<Float>, Int) -> Void)] {
+            ]
+                as [(
+                    String, (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
+                    (UnsafeMutablePointer<Float>, Int) -> Void
+                )]
+            {
                 var a = xs, b = [Float](repeating: 0, count: count + 1)
                 a.withUnsafeMutableBufferPointer { inPlace($0.baseAddress!, count) }
                 xs.withUnsafeBufferPointer { s in b.withUnsafeMutableBufferPointer { outOfPlace(s.baseAddress!, $0.baseAddress!, count) } }

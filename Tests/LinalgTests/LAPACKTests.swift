@@ -16,8 +16,9 @@ private func maxAbs(_ m: Matrix) -> Float {
 
 /// Largest |a - b| elementwise.
 private func maxAbsDiff(_ a: Matrix, _ b: Matrix) -> Float {
-    precondition(a.rows == b.rows && a.cols == b.cols,
-                 "maxAbsDiff: [\(a.rows), \(a.cols)] vs [\(b.rows), \(b.cols)]")
+    precondition(
+        a.rows == b.rows && a.cols == b.cols,
+        "maxAbsDiff: [\(a.rows), \(a.cols)] vs [\(b.rows), \(b.cols)]")
     return zip(a.storage, b.storage).reduce(0) { Swift.max($0, abs($1.0 - $1.1)) }
 }
 
@@ -117,7 +118,7 @@ func solveResidualIsSmall(n: Int) throws {
     for n in [2, 5, 17, 64, 200] {
         for copy in Set([n - 1, n / 2]) {
             var a = Matrix.random(n, n, using: &rng)
-            a.setRow(copy, a.row(0))            // two equal rows: exactly singular
+            a.setRow(copy, a.row(0))  // two equal rows: exactly singular
             let b = Matrix.random(n, 2, using: &rng)
             let error = #expect(throws: LinalgError.self) { try a.solve(b) }
             #expect(isSingular(error), "n = \(n), row \(copy) = row 0: got \(String(describing: error))")
@@ -166,8 +167,9 @@ func leastSquaresMatchesNormalEquations(m: Int, n: Int) throws {
     let s = try a.singularValues()
     let kappa = s[0] / s[s.count - 1]
     let relative = maxAbsDiff(x, xNormal) / maxAbs(xNormal)
-    #expect(relative <= 4 * Float(n) * kappa * kappa * eps,
-            "[\(m), \(n)]: relative difference \(relative), κ = \(kappa)")
+    #expect(
+        relative <= 4 * Float(n) * kappa * kappa * eps,
+        "[\(m), \(n)]: relative difference \(relative), κ = \(kappa)")
 
     // Optimality: the residual is orthogonal to the columns of A, Aᵀ(Ax − b) ≈ 0
     // (relative to ‖A‖·(‖A‖‖x‖ + ‖b‖), with the same n·eps-style bound as solve).
@@ -260,15 +262,16 @@ func qrFactorsAndIsOrthonormal(m: Int, n: Int) throws {
     let expected = s.sorted(by: >)
     for (m, n) in [(8, 8), (30, 8), (8, 20)] {
         let p = s.count
-        let u = Matrix.orthogonal(rows: m, cols: p, using: &rng)     // orthonormal columns
+        let u = Matrix.orthogonal(rows: m, cols: p, using: &rng)  // orthonormal columns
         let v = Matrix.orthogonal(rows: n, cols: p, using: &rng)
         let a = reconstruct(u, s, v.transposed())
         let got = try a.singularValues()
         #expect(got.count == p)
         // Singular values are perfectly conditioned: |Δs_i| ≤ ‖ΔA‖₂ ≈ c·max(m,n)·u·s_max.
         for i in 0..<p {
-            #expect(abs(got[i] - expected[i]) <= 4 * Float(max(m, n)) * eps * expected[0],
-                    "[\(m), \(n)] s[\(i)]: \(got[i]) vs \(expected[i])")
+            #expect(
+                abs(got[i] - expected[i]) <= 4 * Float(max(m, n)) * eps * expected[0],
+                "[\(m), \(n)] s[\(i)]: \(got[i]) vs \(expected[i])")
         }
         #expect(zip(got, got.dropFirst()).allSatisfy { $0 >= $1 }, "not descending: \(got)")
     }
@@ -346,7 +349,7 @@ func orthogonalHasOrthonormalRowsOrColumns(rows: Int, cols: Int) {
     let qc = Matrix.orthogonal(rows: 24, cols: 40, using: &c)
     #expect(qa == qb)
     #expect(qa != qc)
-    #expect(a == b)   // both generators advanced identically
+    #expect(a == b)  // both generators advanced identically
 }
 
 @Test func orthogonalFoldsRSignsIntoQ() throws {
@@ -357,7 +360,7 @@ func orthogonalHasOrthonormalRowsOrColumns(rows: Int, cols: Int) {
     var replay = rng
     let q = Matrix.orthogonal(rows: 30, cols: 10, using: &rng)
     let g = Matrix.randomNormal(30, 10, using: &replay)
-    let rPositive = q.matmul(g, transposeSelf: true)   // = diag(sign) R, upper triangular
+    let rPositive = q.matmul(g, transposeSelf: true)  // = diag(sign) R, upper triangular
     for j in 0..<10 { #expect(rPositive[j, j] > 0, "diag[\(j)] = \(rPositive[j, j])") }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Linalg
+import Testing
 
 /// The naive triple-loop reference for `alpha * op(A) op(B) + beta * C`, in Double.
 func naiveGemm(_ a: Matrix, _ ta: Bool, _ b: Matrix, _ tb: Bool, _ c: Matrix, alpha: Float, beta: Float) -> Matrix {
@@ -45,10 +45,11 @@ struct MatrixProductsTests {
                     pa.withUnsafeBufferPointer { ua in
                         pb.withUnsafeBufferPointer { ub in
                             pc.withUnsafeMutableBufferPointer { uc in
-                                BLAS.gemm(transposeA ? .transposed : .none, transposeB ? .transposed : .none,
-                                          m: m, n: n, k: k, alpha: alpha, a: ua.baseAddress!, lda: lda,
-                                          b: ub.baseAddress!, ldb: ldb, beta: beta, c: uc.baseAddress!, ldc: ldc,
-                                          backend: backend)
+                                BLAS.gemm(
+                                    transposeA ? .transposed : .none, transposeB ? .transposed : .none,
+                                    m: m, n: n, k: k, alpha: alpha, a: ua.baseAddress!, lda: lda,
+                                    b: ub.baseAddress!, ldb: ldb, beta: beta, c: uc.baseAddress!, ldc: ldc,
+                                    backend: backend)
                             }
                         }
                     }
@@ -78,8 +79,9 @@ struct MatrixProductsTests {
         for (beta, expected) in [(Float(0.5), Float(2)), (1, 2), (0, 0)] {
             empty.withUnsafeBufferPointer { e in
                 c.withUnsafeMutableBufferPointer { uc in
-                    BLAS.gemm(.none, .none, m: 3, n: 2, k: 0, a: e.baseAddress!, lda: 1, b: e.baseAddress!, ldb: 2,
-                              beta: beta, c: uc.baseAddress!, ldc: 2, backend: backend)
+                    BLAS.gemm(
+                        .none, .none, m: 3, n: 2, k: 0, a: e.baseAddress!, lda: 1, b: e.baseAddress!, ldb: 2,
+                        beta: beta, c: uc.baseAddress!, ldc: 2, backend: backend)
                 }
             }
             #expect(c == [Float](repeating: expected, count: 6), "\(backend) beta \(beta)")
@@ -107,8 +109,9 @@ struct MatrixProductsTests {
                 a.storage.withUnsafeBufferPointer { ua in
                     b.storage.withUnsafeBufferPointer { ub in
                         c.withUnsafeMutableBufferPointer { uc in
-                            BLAS.gemm(.none, .transposed, m: m, n: n, k: k, a: ua.baseAddress!, lda: k,
-                                      b: ub.baseAddress!, ldb: k, c: uc.baseAddress!, ldc: n, backend: backend)
+                            BLAS.gemm(
+                                .none, .transposed, m: m, n: n, k: k, a: ua.baseAddress!, lda: k,
+                                b: ub.baseAddress!, ldb: k, c: uc.baseAddress!, ldc: n, backend: backend)
                         }
                     }
                 }
@@ -134,7 +137,9 @@ struct MatrixProductsTests {
         let a = (0..<(rows * lda)).map { _ in rng.uniform(-1, 1) }
         var b = [Float](repeating: .nan, count: cols * ldb)
         a.withUnsafeBufferPointer { pa in
-            b.withUnsafeMutableBufferPointer { BLAS.transpose(rows: rows, cols: cols, a: pa.baseAddress!, lda: lda, into: $0.baseAddress!, ldb: ldb) }
+            b.withUnsafeMutableBufferPointer {
+                BLAS.transpose(rows: rows, cols: cols, a: pa.baseAddress!, lda: lda, into: $0.baseAddress!, ldb: ldb)
+            }
         }
         for i in 0..<rows { for j in 0..<cols { #expect(b[j * ldb + i] == a[i * lda + j]) } }
         for j in 0..<cols { for i in rows..<ldb { #expect(b[j * ldb + i].isNaN, "wrote into the padding") } }
@@ -164,14 +169,15 @@ struct MatrixProductsTests {
     func blockGemmOnSubBuffers(backend: GEMMBackend) {
         // The RNN uses BLAS.gemm on blocks of larger buffers: check leading dimensions.
         var rng = SeededRandom(seed: 3)
-        let big = Matrix.random(6, 10, using: &rng)           // A = big[1..<4, 2..<7]  ([3, 5], lda 10)
-        let w = Matrix.random(4, 5, using: &rng)              // B = wᵀ ([5, 4])
+        let big = Matrix.random(6, 10, using: &rng)  // A = big[1..<4, 2..<7]  ([3, 5], lda 10)
+        let w = Matrix.random(4, 5, using: &rng)  // B = wᵀ ([5, 4])
         var out = [Float](repeating: 0, count: 3 * 4)
         big.storage.withUnsafeBufferPointer { pa in
             w.storage.withUnsafeBufferPointer { pw in
                 out.withUnsafeMutableBufferPointer { pc in
-                    BLAS.gemm(.none, .transposed, m: 3, n: 4, k: 5, a: pa.baseAddress! + 12, lda: 10,
-                              b: pw.baseAddress!, ldb: 5, c: pc.baseAddress!, ldc: 4, backend: backend)
+                    BLAS.gemm(
+                        .none, .transposed, m: 3, n: 4, k: 5, a: pa.baseAddress! + 12, lda: 10,
+                        b: pw.baseAddress!, ldb: 5, c: pc.baseAddress!, ldc: 4, backend: backend)
                 }
             }
         }

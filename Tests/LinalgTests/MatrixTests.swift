@@ -1,5 +1,5 @@
-import Testing
 import Linalg
+import Testing
 
 struct MatrixTests {
     @Test func initializersAndAccess() {

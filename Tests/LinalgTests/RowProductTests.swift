@@ -20,8 +20,9 @@ struct RowProductTests {
             x.withUnsafeBufferPointer { px in
                 w.withUnsafeBufferPointer { pw in
                     y.withUnsafeMutableBufferPointer { py in
-                        RowProduct.accumulate(variant: variant, px.baseAddress!, pw.baseAddress!, ldw: ldw,
-                                              into: py.baseAddress!, k: k, n: n)
+                        RowProduct.accumulate(
+                            variant: variant, px.baseAddress!, pw.baseAddress!, ldw: ldw,
+                            into: py.baseAddress!, k: k, n: n)
                     }
                 }
             }
@@ -43,11 +44,14 @@ struct RowProductTests {
         var whole = [Float](repeating: 0.25, count: n), parts = whole
         x.withUnsafeBufferPointer { px in
             w.withUnsafeBufferPointer { pw in
-                whole.withUnsafeMutableBufferPointer { RowProduct.accumulate(variant: variant, px.baseAddress!, pw.baseAddress!, ldw: n, into: $0.baseAddress!, k: k, n: n) }
+                whole.withUnsafeMutableBufferPointer {
+                    RowProduct.accumulate(variant: variant, px.baseAddress!, pw.baseAddress!, ldw: n, into: $0.baseAddress!, k: k, n: n)
+                }
                 parts.withUnsafeMutableBufferPointer { py in
                     for (lo, hi) in [(0, 37), (37, 500), (500, 516), (516, 1000)] {
-                        RowProduct.accumulate(variant: variant, px.baseAddress!, pw.baseAddress! + lo, ldw: n,
-                                              into: py.baseAddress! + lo, k: k, n: hi - lo)
+                        RowProduct.accumulate(
+                            variant: variant, px.baseAddress!, pw.baseAddress! + lo, ldw: n,
+                            into: py.baseAddress! + lo, k: k, n: hi - lo)
                     }
                 }
             }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Linalg
+import Testing
 
 /// Units in the last place between `x` and the Double reference `ref`, measured in
 /// ulps of the Float nearest to `ref`.
@@ -41,7 +41,7 @@ struct VectorMathTests {
                 #expect(abs(Double(y) - ref) <= 1.5e-45, "exp(\(x)) = \(y) in the subnormal range, libm \(ref)")
             }
         }
-        #expect(worst > 0)   // the sweep did compare something
+        #expect(worst > 0)  // the sweep did compare something
     }
 
     @Test func expSpecialValues() {

@@ -38,7 +38,7 @@ struct WorkerTeamTests {
         counts.initialize(repeating: 0, count: 3)
         for round in 0..<50 {
             team.run { rank in counts[rank] += 1 }
-            if round % 10 == 9 { usleep(30_000) }   // long enough for the helpers to sleep
+            if round % 10 == 9 { usleep(30_000) }  // long enough for the helpers to sleep
         }
         #expect((0..<3).map { counts[$0] } == [50, 50, 50])
     }

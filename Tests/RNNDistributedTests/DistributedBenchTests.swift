@@ -10,8 +10,9 @@ struct DistributedBenchTests {
     @Test func reportsTheScalingTable() throws {
         let run = try MPIRun.run(ranks: 2, "bench", ["--distributed", "--config", "small", "--tokens", "4000", "--epochs", "1"])
         #expect(run.status == 0, "\(run)")
-        #expect(run.stdout.contains("bench --distributed: 2 ranks x 1 thread against 1 process x 1 thread and 1 process x 2 workers"),
-                "\(run)")
+        #expect(
+            run.stdout.contains("bench --distributed: 2 ranks x 1 thread against 1 process x 1 thread and 1 process x 2 workers"),
+            "\(run)")
         #expect(run.stdout.contains("CPU: "), "\(run)")
         let header = ["1x1 tok/s", "1x2w tok/s", "2r tok/s", "efficiency", "allreduce ms"]
         for column in header { #expect(run.stdout.contains(column), "\(column): \(run.stdout)") }

@@ -3,8 +3,9 @@ import RNNTraining
 import SafeTensors
 import Testing
 import ToolTesting
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `mpirun -np N charrnn train --data … --distributed` against one process, resumes at the
@@ -12,8 +13,10 @@ import Glibc
 /// (one thread per rank), so the suite stays within seconds.
 @Suite(.enabled(if: MPIRun.launcher != nil, Comment(rawValue: MPIRun.skipReason ?? "")))
 struct DistributedTrainingTests {
-    static let model = ["--hidden-size", "24", "--num-layers", "2", "--cell", "lstm", "--seq-length", "8", "--batch-size", "8",
-                        "--val-fraction", "0.1", "--threads", "1"]
+    static let model = [
+        "--hidden-size", "24", "--num-layers", "2", "--cell", "lstm", "--seq-length", "8", "--batch-size", "8",
+        "--val-fraction", "0.1", "--threads", "1",
+    ]
 
     /// The train losses of a --history CSV, by step.
     static func losses(_ path: String) throws -> [Double] {
@@ -58,8 +61,9 @@ struct DistributedTrainingTests {
             let one = try ToolProcess.run(options + ["--checkpoint", "one.safetensors", "--history", "one.csv", "--quiet"], in: dir)
             #expect(one.status == 0, "\(one)")
             let mca = tcp ? ["--mca", "btl", "self,tcp", "--mca", "btl_tcp_if_include", "lo"] : []
-            let two = try MPIRun.run(ranks: 2, "charrnn", options + ["--checkpoint", "two.safetensors", "--history", "two.csv", "--distributed"],
-                                     mca: mca, in: dir)
+            let two = try MPIRun.run(
+                ranks: 2, "charrnn", options + ["--checkpoint", "two.safetensors", "--history", "two.csv", "--distributed"],
+                mca: mca, in: dir)
             #expect(two.status == 0, "\(two)")
             #expect(two.stderr.components(separatedBy: "Data: c.txt").count == 2, "one header, rank 0's: \(two.stderr)")
             #expect(two.stderr.contains("Distributed: 2 ranks (mpirun), each training 4 of the 8 streams"), "\(two.stderr)")
@@ -87,17 +91,26 @@ struct DistributedTrainingTests {
             let part = try MPIRun.run(ranks: 2, "charrnn", options + ["--steps", "9", "--checkpoint", "part.safetensors"], in: dir)
             #expect(part.status == 0, "\(part)")
             try FileManager.default.copyItem(atPath: dir + "/part.safetensors", toPath: dir + "/four.safetensors")
-            let resumed = try MPIRun.run(ranks: 2, "charrnn", ["train", "--resume", "part.safetensors", "--steps", "24", "--threads", "1",
-                                                               "--quiet", "--distributed"], in: dir)
+            let resumed = try MPIRun.run(
+                ranks: 2, "charrnn",
+                [
+                    "train", "--resume", "part.safetensors", "--steps", "24", "--threads", "1",
+                    "--quiet", "--distributed",
+                ], in: dir)
             #expect(resumed.status == 0, "\(resumed)")
             #expect(try Self.tensorDifference(dir + "/full.safetensors", dir + "/part.safetensors") == 0)
-            let four = try MPIRun.run(ranks: 4, "charrnn", ["train", "--resume", "four.safetensors", "--steps", "24", "--threads", "1",
-                                                            "--distributed"], in: dir)
+            let four = try MPIRun.run(
+                ranks: 4, "charrnn",
+                [
+                    "train", "--resume", "four.safetensors", "--steps", "24", "--threads", "1",
+                    "--distributed",
+                ], in: dir)
             #expect(four.status == 0, "\(four)")
             #expect(four.stderr.contains("note: the checkpoint was written by 2 ranks, this run has 4"), "\(four.stderr)")
             #expect(try Self.tensorDifference(dir + "/full.safetensors", dir + "/four.safetensors") <= 1e-4)
             // And in one process.
-            let single = try ToolProcess.run(["train", "--resume", "part.safetensors", "--steps", "26", "--threads", "1", "--quiet"], in: dir)
+            let single = try ToolProcess.run(
+                ["train", "--resume", "part.safetensors", "--steps", "26", "--threads", "1", "--quiet"], in: dir)
             #expect(single.status == 0, "\(single)")
         }
     }
@@ -106,12 +119,17 @@ struct DistributedTrainingTests {
     /// `--quiet` in `extra`: for its first checkpoint).
     static func startLongRun(ranks: Int, in dir: String, extra: [String] = [], mca: [String] = []) throws -> (Process, URL, URL) {
         try write(generatedText(words: 200, seed: 3), to: "c.txt", in: dir)
-        let (process, out, err) = try MPIRun.start(ranks: ranks, "charrnn", ["train", "--data", "c.txt", "--steps", "100000000",
-                                                                             "--checkpoint", "m.safetensors", "--distributed"] + Self.model + extra,
-                                                   mca: mca, in: dir)
+        let (process, out, err) = try MPIRun.start(
+            ranks: ranks, "charrnn",
+            [
+                "train", "--data", "c.txt", "--steps", "100000000",
+                "--checkpoint", "m.safetensors", "--distributed",
+            ] + Self.model + extra,
+            mca: mca, in: dir)
         let deadline = Date().addingTimeInterval(30)
         func started() -> Bool {
-            extra.contains("--quiet") ? FileManager.default.fileExists(atPath: dir + "/m.safetensors")
+            extra.contains("--quiet")
+                ? FileManager.default.fileExists(atPath: dir + "/m.safetensors")
                 : ((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ")
         }
         while Date() < deadline, process.isRunning, !started() { usleep(5_000) }
@@ -125,7 +143,8 @@ struct DistributedTrainingTests {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { Int32($0) }.filter { pid in
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
+                let close = stat.lastIndex(of: ")")
+            else { return false }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return fields.count > 2 && Int32(fields[1]) == parent
         }.sorted()
@@ -141,8 +160,9 @@ struct DistributedTrainingTests {
     /// its full stderr pipe and is killed unsaved (measured; the README says so too).
     @Test func ctrlCOnTheLauncherSavesAndStopsEveryRank() throws {
         try withTemporaryDirectory { dir in
-            let (process, out, err) = try Self.startLongRun(ranks: 2, in: dir, extra: ["--quiet"],
-                                                            mca: ["--mca", "odls_base_sigkill_timeout", "3"])
+            let (process, out, err) = try Self.startLongRun(
+                ranks: 2, in: dir, extra: ["--quiet"],
+                mca: ["--mca", "odls_base_sigkill_timeout", "3"])
             kill(process.processIdentifier, SIGINT)
             let r = ToolProcess.finish(process, out, err, timeout: 30)
             #expect(r.status != 0, "\(r)")
@@ -150,8 +170,12 @@ struct DistributedTrainingTests {
             #expect(r.stderr.contains("Continue with: charrnn train --resume m.safetensors"), "\(r)")
             let step = try #require(try Checkpoint.read(path: dir + "/m.safetensors").training?.step)
             #expect(r.stderr.contains("interrupted at step \(grouped(step))"), "\(r)")
-            let resumed = try MPIRun.run(ranks: 2, "charrnn", ["train", "--resume", "m.safetensors", "--steps", String(step + 2),
-                                                               "--threads", "1", "--quiet", "--distributed"], in: dir)
+            let resumed = try MPIRun.run(
+                ranks: 2, "charrnn",
+                [
+                    "train", "--resume", "m.safetensors", "--steps", String(step + 2),
+                    "--threads", "1", "--quiet", "--distributed",
+                ], in: dir)
             #expect(resumed.status == 0, "\(resumed)")
             #expect(try Checkpoint.read(path: dir + "/m.safetensors").training?.step == step + 2)
         }
@@ -200,14 +224,21 @@ struct DistributedTrainingTests {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 200, seed: 3), to: "c.txt", in: dir)
             let alone = try ToolProcess.run(["train", "--data", "c.txt", "--distributed", "--steps", "2"] + Self.model, in: dir)
-            #expect(alone.status == 1 && alone.stderr.hasPrefix("error: --distributed needs an MPI launcher: start it as mpirun -np N"), "\(alone)")
+            #expect(
+                alone.status == 1 && alone.stderr.hasPrefix("error: --distributed needs an MPI launcher: start it as mpirun -np N"),
+                "\(alone)")
             let example = try ToolProcess.run(["train", "--distributed"], in: dir)
             #expect(example.status != 0 && example.stderr.contains("error: --distributed trains a --data run"), "\(example)")
-            let many = try MPIRun.run(ranks: 3, "charrnn", ["train", "--data", "c.txt", "--distributed", "--steps", "2", "--batch-size", "2",
-                                                            "--threads", "1"], in: dir)
+            let many = try MPIRun.run(
+                ranks: 3, "charrnn",
+                [
+                    "train", "--data", "c.txt", "--distributed", "--steps", "2", "--batch-size", "2",
+                    "--threads", "1",
+                ], in: dir)
             #expect(many.status == 1, "\(many)")
-            #expect(many.stderr.components(separatedBy: "error: --distributed with 3 ranks needs at least one stream per rank").count == 2,
-                    "once, from rank 0: \(many.stderr)")
+            #expect(
+                many.stderr.components(separatedBy: "error: --distributed with 3 ranks needs at least one stream per rank").count == 2,
+                "once, from rank 0: \(many.stderr)")
         }
     }
 }

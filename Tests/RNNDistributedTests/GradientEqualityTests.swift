@@ -19,13 +19,16 @@ struct GradientEqualityTests {
     /// 1e-8) and weights within 1e-4 (measured 2e-6): at 2 and 4 ranks, with 1 and 2
     /// worker threads per rank, a GRU over uneven shares (7 streams on 3 ranks), and over
     /// the loopback TCP transport, as between machines.
-    @Test(arguments: [(2, 1, "lstm", 8, false), (4, 1, "lstm", 8, false), (2, 2, "lstm", 64, false),
-                      (3, 1, "gru", 7, false), (2, 1, "rnn", 8, true)])
+    @Test(arguments: [
+        (2, 1, "lstm", 8, false), (4, 1, "lstm", 8, false), (2, 2, "lstm", 64, false),
+        (3, 1, "gru", 7, false), (2, 1, "rnn", 8, true),
+    ])
     func distributedStepsEqualOneProcess(ranks: Int, workers: Int, cell: String, batchSize: Int, tcp: Bool) throws {
         let mca = tcp ? ["--mca", "btl", "self,tcp", "--mca", "btl_tcp_if_include", "lo"] : []
-        let run = try MPIRun.run(ranks: ranks, "distributed-check",
-                                 ["--workers", String(workers), "--cell", cell, "--batch-size", String(batchSize), "--steps", "20"],
-                                 mca: mca)
+        let run = try MPIRun.run(
+            ranks: ranks, "distributed-check",
+            ["--workers", String(workers), "--cell", cell, "--batch-size", String(batchSize), "--steps", "20"],
+            mca: mca)
         #expect(run.status == 0, "\(run)")
         #expect(run.stdout.contains("ranks \(ranks) workers \(workers) cell \(cell) batch \(batchSize)"), "\(run)")
         let gradient = Self.values("gradient", in: run.stdout), losses = Self.values("losses", in: run.stdout)

@@ -1,7 +1,8 @@
 import Foundation
 import ToolTesting
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs the package's executables under Open MPI's `mpirun` on this machine: as root
@@ -19,15 +20,20 @@ enum MPIRun {
     /// Why the tests that launch ranks are skipped, or nil when they run.
     static var skipReason: String? { launcher == nil ? "mpirun not found: install openmpi-bin (scripts/bootstrap.sh)" : nil }
 
-    static let environment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-                              "OPENBLAS_NUM_THREADS": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1"]
+    static let environment = [
+        "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+        "OPENBLAS_NUM_THREADS": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
+    ]
 
     /// `mpirun -np ranks [mca] executable arguments`, started with output to temporary files.
-    static func start(ranks: Int, _ executable: String, _ arguments: [String], mca: [String] = [],
-                      in directory: String? = nil) throws -> (Process, URL, URL) {
+    static func start(
+        ranks: Int, _ executable: String, _ arguments: [String], mca: [String] = [],
+        in directory: String? = nil
+    ) throws -> (Process, URL, URL) {
         let process = Process()
         process.executableURL = launcher!
-        process.arguments = ["--oversubscribe", "--bind-to", "none", "-np", String(ranks)] + mca
+        process.arguments =
+            ["--oversubscribe", "--bind-to", "none", "-np", String(ranks)] + mca
             + [ToolProcess.locate(executable).path] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
@@ -51,8 +57,10 @@ enum MPIRun {
     }
 
     /// `start`, then waits (at most `timeout` seconds).
-    static func run(ranks: Int, _ executable: String, _ arguments: [String], mca: [String] = [], in directory: String? = nil,
-                    timeout: Double = 60) throws -> ToolProcess.Result {
+    static func run(
+        ranks: Int, _ executable: String, _ arguments: [String], mca: [String] = [], in directory: String? = nil,
+        timeout: Double = 60
+    ) throws -> ToolProcess.Result {
         let (process, out, err) = try start(ranks: ranks, executable, arguments, mca: mca, in: directory)
         return ToolProcess.finish(process, out, err, timeout: timeout)
     }

@@ -1,6 +1,6 @@
-import Testing
 import Linalg
 import RNN
+import Testing
 
 /// Each architecture learns a small synthetic task to a stated accuracy within a
 /// fixed budget (Adam, clipping at 5), seeded.
@@ -57,8 +57,9 @@ struct ArchitectureLearningTests {
         var rng = SeededRandom(seed: 53)
         let (V, B, maxLen) = (4, 32, 5)
         let (start, end) = (Int32(V), Int32(V + 1))
-        let model = EncoderDecoderModel(sourceVocabularySize: V, targetVocabularySize: V + 2, hiddenSize: 64,
-                                        startToken: start, endToken: end, using: &rng)
+        let model = EncoderDecoderModel(
+            sourceVocabularySize: V, targetVocabularySize: V + 2, hiddenSize: 64,
+            startToken: start, endToken: end, using: &rng)
         let optimizer = Adam(learningRate: 0.005)
         func string() -> [Int] { (0..<(1 + rng.index(below: maxLen))).map { _ in rng.index(below: V) } }
         for _ in 0..<600 {

@@ -7,9 +7,13 @@ import Testing
 struct BatchCheckTests {
     static func tagger(bidirectional: Bool = false) -> ManyToManyModel {
         var rng = SeededRandom(seed: 11)
-        return ManyToManyModel(.init(inputSize: 4, outputSize: 3, recurrent: .init(cell: .gru, hiddenSize: 5,
-                                                                                    bidirectional: bidirectional)),
-                               using: &rng)
+        return ManyToManyModel(
+            .init(
+                inputSize: 4, outputSize: 3,
+                recurrent: .init(
+                    cell: .gru, hiddenSize: 5,
+                    bidirectional: bidirectional)),
+            using: &rng)
     }
 
     @Test func aManyToManyBatchIsCheckedAgainstTheModel() throws {
@@ -30,7 +34,7 @@ struct BatchCheckTests {
             try model.check(batch([0, 1, 2, 3], [0, 1, 2, 0], lengths: [2, 3]))
         }
         var oneLength = batch([0, 1, 2, 3], [0, 1, 2, 0])
-        oneLength.lengths = [2]   // a field set after the initializer's checks
+        oneLength.lengths = [2]  // a field set after the initializer's checks
         #expect(throws: BatchError.countMismatch(what: "lengths", count: 1, expected: 2)) { try model.check(oneLength) }
         // Padding inside a sequence's length, and a counted target after its end.
         #expect(throws: BatchError.paddingInsideSequence(sequence: 1, step: 1)) {
@@ -63,8 +67,9 @@ struct BatchCheckTests {
         var rng = SeededRandom(seed: 12)
         let model = ManyToOneModel(.init(inputSize: 2, outputSize: 2, recurrent: .init(hiddenSize: 4)), using: &rng)
         try model.check(try ManyToOneModel.Batch(sequences: [[[1, 2], [3, 4]], [[5, 6]]], labels: [0, 1]))
-        let nanOne = ManyToOneModel.Batch(input: .dense(Matrix(rows: 2, cols: 2, storage: [1, 2, .nan, 4])), labels: [0],
-                                          batchSize: 1)
+        let nanOne = ManyToOneModel.Batch(
+            input: .dense(Matrix(rows: 2, cols: 2, storage: [1, 2, .nan, 4])), labels: [0],
+            batchSize: 1)
         #expect(throws: BatchError.nonFiniteValue(sequence: 0, step: 1)) { try model.check(nanOne) }
         let wide = try ManyToOneModel.Batch(sequences: [[[1, 2, 3]]], labels: [0])
         #expect(throws: (any Error).self) { try model.check(wide) }
@@ -78,17 +83,20 @@ struct BatchCheckTests {
         try model.check(try ManyToOneModel.Batch(sequences: [[1, 3], [2]], labels: [0, 1]))
         let label = try ManyToOneModel.Batch(sequences: [[1, 3], [2]], labels: [0, 2])
         #expect(throws: BatchError.targetOutsideClasses(sequence: 1, step: -1, target: 2, classes: 2)) { try model.check(label) }
-        #expect("\(BatchError.targetOutsideClasses(sequence: 1, step: -1, target: 2, classes: 2))"
+        #expect(
+            "\(BatchError.targetOutsideClasses(sequence: 1, step: -1, target: 2, classes: 2))"
                 == "sequence 1: label 2 is outside the model's classes 0..<2 (or -1, not counted)")
     }
 
     @Test func encoderDecoderBatchesAreBuiltAndChecked() throws {
         var rng = SeededRandom(seed: 14)
-        let model = EncoderDecoderModel(.init(sourceVocabularySize: 4, targetVocabularySize: 6, startToken: 4, endToken: 5,
-                                              recurrent: .init(hiddenSize: 8)), using: &rng)
+        let model = EncoderDecoderModel(
+            .init(
+                sourceVocabularySize: 4, targetVocabularySize: 6, startToken: 4, endToken: 5,
+                recurrent: .init(hiddenSize: 8)), using: &rng)
         let batch = try EncoderDecoderModel.Batch(sources: [[1, 2, 3], [2]], targets: [[3, 2, 1, 5], [2, 5]])
-        #expect(batch.source == [1, 2,  2, -1,  3, -1] && batch.sourceLengths == [3, 1])
-        #expect(batch.targets == [3, 2,  2, 5,  1, -1,  5, -1] && batch.batchSize == 2)
+        #expect(batch.source == [1, 2, 2, -1, 3, -1] && batch.sourceLengths == [3, 1])
+        #expect(batch.targets == [3, 2, 2, 5, 1, -1, 5, -1] && batch.batchSize == 2)
         try model.check(batch)
         #expect(throws: BatchError.countMismatch(what: "target sequences", count: 1, expected: 2)) {
             try EncoderDecoderModel.Batch(sources: [[1], [2]], targets: [[5]])
@@ -102,8 +110,9 @@ struct BatchCheckTests {
         let gap = EncoderDecoderModel.Batch(source: [1], sourceLengths: [1], targets: [2, -1, 5], batchSize: 1)
         #expect(throws: BatchError.paddingInsideSequence(sequence: 0, step: 1)) { try model.check(gap) }
         // The built batch trains as the hand-laid one does.
-        let hand = EncoderDecoderModel.Batch(source: [1, 2, 2, -1, 3, -1], sourceLengths: [3, 1],
-                                             targets: [3, 2, 2, 5, 1, -1, 5, -1], batchSize: 2)
+        let hand = EncoderDecoderModel.Batch(
+            source: [1, 2, 2, -1, 3, -1], sourceLengths: [3, 1],
+            targets: [3, 2, 2, 5, 1, -1, 5, -1], batchSize: 2)
         #expect(model.loss(batch) == model.loss(hand))
     }
 
@@ -111,7 +120,7 @@ struct BatchCheckTests {
         var rng = SeededRandom(seed: 15)
         let model = OneToManyModel(featureSize: 2, vocabularySize: 5, hiddenSize: 6, startToken: 4, using: &rng)
         let batch = try OneToManyModel.Batch(features: [[0.5, 1], [1, 0]], targets: [[3, 1, 2], [1]])
-        #expect(batch.features.storage == [0.5, 1, 1, 0] && batch.targets == [3, 1,  1, -1,  2, -1])
+        #expect(batch.features.storage == [0.5, 1, 1, 0] && batch.targets == [3, 1, 1, -1, 2, -1])
         try model.check(batch)
         #expect(throws: BatchError.rowWidth(sequence: 1, step: 0, width: 1, expected: 2)) {
             try OneToManyModel.Batch(features: [[0.5, 1], [1]], targets: [[3], [1]])

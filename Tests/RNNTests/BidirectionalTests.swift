@@ -1,6 +1,6 @@
-import Testing
 import Linalg
 import RNN
+import Testing
 
 /// Bidirectional stacks (`bidirectional: true`): finite-difference gradients of every cell
 /// at 1–3 layers over padded batches, a padded batch against each sequence alone, the
@@ -23,8 +23,9 @@ struct BidirectionalTests {
     static let cases: [Case] = kinds.flatMap { kind in
         [1, 2, 3].flatMap { layers in
             [false, true].map { dense in
-                Case(cell: kind.0, nonlinearity: kind.1, layers: layers, dense: dense, initialState: layers != 2,
-                     dropout: layers >= 2 && dense)
+                Case(
+                    cell: kind.0, nonlinearity: kind.1, layers: layers, dense: dense, initialState: layers != 2,
+                    dropout: layers >= 2 && dense)
             }
         }
     }
@@ -38,8 +39,9 @@ struct BidirectionalTests {
         let (I, H, B, T) = (3, 4, 3, 5)
         let lengths = [5, 2, 4]
         let store = ParameterStore()
-        let rnn = RecurrentStack.make(c.cell, inputSize: I, hiddenSize: H, numLayers: c.layers, nonlinearity: c.nonlinearity,
-                                      bidirectional: true, parameters: store)
+        let rnn = RecurrentStack.make(
+            c.cell, inputSize: I, hiddenSize: H, numLayers: c.layers, nonlinearity: c.nonlinearity,
+            bidirectional: true, parameters: store)
         #expect(rnn.directions == 2 && rnn.outputWidth == 2 * H)
         let S = rnn.stateSize(batchSize: B)
         #expect(S == c.cell.stateParts * c.layers * 2 * B * H)
@@ -55,8 +57,9 @@ struct BidirectionalTests {
         let noise = c.dropout ? DropoutNoise(rate: 0.3, seed: 7, step: 2) : nil
 
         func loss() -> Double {
-            rnn.forward(c.dense ? .dense(dense) : .tokens(tokens), batchSize: B, initialState: h0, dropout: noise,
-                        lengths: lengths)
+            rnn.forward(
+                c.dense ? .dense(dense) : .tokens(tokens), batchSize: B, initialState: h0, dropout: noise,
+                lengths: lengths)
             let out = rnn.outputs.storage, fin = rnn.finalState(lengths: lengths)
             return zip(out, C).reduce(0.0) { $0 + Double($1.0 * $1.1) } + zip(fin, D).reduce(0.0) { $0 + Double($1.0 * $1.1) }
         }
@@ -75,8 +78,9 @@ struct BidirectionalTests {
             bad += check.check(name: "h0", count: S, analytic: dInit, get: { h0![$0] }, set: { h0![$0] = $1 }, loss: loss)
         }
         if c.dense {
-            bad += check.check(name: "input", count: T * B * I, analytic: dInput,
-                               get: { dense.storage[$0] }, set: { dense.storage[$0] = $1 }, loss: loss)
+            bad += check.check(
+                name: "input", count: T * B * I, analytic: dInput,
+                get: { dense.storage[$0] }, set: { dense.storage[$0] = $1 }, loss: loss)
         }
         #expect(bad.isEmpty, "\(bad.count) mismatches, first: \(bad.prefix(5))")
     }
@@ -147,14 +151,15 @@ struct BidirectionalTests {
         var rng = SeededRandom(seed: 3)
         let configuration = RecurrentConfiguration(cell: .lstm, hiddenSize: 3, numLayers: 2, bidirectional: true)
         let names = configuration.parameterShapes(inputSize: 5, prefix: "rnn.").map { "\($0.name) \($0.shape)" }
-        #expect(names == [
-            "rnn.weight_ih_l0 [12, 5]", "rnn.weight_hh_l0 [12, 3]", "rnn.bias_ih_l0 [12]", "rnn.bias_hh_l0 [12]",
-            "rnn.weight_ih_l0_reverse [12, 5]", "rnn.weight_hh_l0_reverse [12, 3]", "rnn.bias_ih_l0_reverse [12]",
-            "rnn.bias_hh_l0_reverse [12]",
-            "rnn.weight_ih_l1 [12, 6]", "rnn.weight_hh_l1 [12, 3]", "rnn.bias_ih_l1 [12]", "rnn.bias_hh_l1 [12]",
-            "rnn.weight_ih_l1_reverse [12, 6]", "rnn.weight_hh_l1_reverse [12, 3]", "rnn.bias_ih_l1_reverse [12]",
-            "rnn.bias_hh_l1_reverse [12]",
-        ])
+        #expect(
+            names == [
+                "rnn.weight_ih_l0 [12, 5]", "rnn.weight_hh_l0 [12, 3]", "rnn.bias_ih_l0 [12]", "rnn.bias_hh_l0 [12]",
+                "rnn.weight_ih_l0_reverse [12, 5]", "rnn.weight_hh_l0_reverse [12, 3]", "rnn.bias_ih_l0_reverse [12]",
+                "rnn.bias_hh_l0_reverse [12]",
+                "rnn.weight_ih_l1 [12, 6]", "rnn.weight_hh_l1 [12, 3]", "rnn.bias_ih_l1 [12]", "rnn.bias_hh_l1 [12]",
+                "rnn.weight_ih_l1_reverse [12, 6]", "rnn.weight_hh_l1_reverse [12, 3]", "rnn.bias_ih_l1_reverse [12]",
+                "rnn.bias_hh_l1_reverse [12]",
+            ])
         #expect(configuration.stateBlocks == 8 && configuration.outputWidth == 6)
         #expect(try RecurrentConfiguration(metadata: configuration.metadata) == configuration)
         #expect(configuration.metadata["bidirectional"] == "true")
@@ -171,12 +176,12 @@ struct BidirectionalTests {
         for b in 0..<B {
             for d in 0..<2 {
                 let row = rnn.finalOutputRow(direction: d, sequence: b, length: lengths[b])
-                let block = 1 * 2 + d   // layer 1, direction d
+                let block = 1 * 2 + d  // layer 1, direction d
                 let output = Array(out[(row * 2 * H + d * H)...].prefix(H)), state = Array(h[((block * B + b) * H)...].prefix(H))
                 #expect(output == state)
             }
         }
-        #expect(rnn.finalOutputRow(direction: 1, sequence: 1, length: 2) == 1)   // step 0 of sequence 1
+        #expect(rnn.finalOutputRow(direction: 1, sequence: 1, length: 2) == 1)  // step 0 of sequence 1
     }
 
     /// An encoder-decoder whose encoder is bidirectional: every parameter (the bridge's
@@ -185,9 +190,11 @@ struct BidirectionalTests {
     func encoderDecoderWithABidirectionalEncoder(_ cell: RecurrentCell) {
         var rng = SeededRandom(seed: 47)
         let (Vs, Vt, H, B, Ts) = (5, 6, 4, 2, 4)
-        let model = EncoderDecoderModel(.init(sourceVocabularySize: Vs, targetVocabularySize: Vt, startToken: 4, endToken: 5,
-                                              recurrent: .init(cell: cell, hiddenSize: H, numLayers: 2), bidirectionalEncoder: true),
-                                        using: &rng)
+        let model = EncoderDecoderModel(
+            .init(
+                sourceVocabularySize: Vs, targetVocabularySize: Vt, startToken: 4, endToken: 5,
+                recurrent: .init(cell: cell, hiddenSize: H, numLayers: 2), bidirectionalEncoder: true),
+            using: &rng)
         #expect(model.encoder.isBidirectional && !model.decoder.isBidirectional)
         #expect(model.parameters.slot(named: "bridge.weight")?.shape == [H, 2 * H])
         #expect((model.parameters.slot(named: "bridge_cell.weight") != nil) == (cell == .lstm))
@@ -211,9 +218,11 @@ struct BidirectionalTests {
     @Test(arguments: RecurrentCell.allCases)
     func aTeamSplitsBothDirections(_ cell: RecurrentCell) {
         var rng = SeededRandom(seed: 13)
-        let model = ManyToManyModel(.init(inputSize: 9, outputSize: 9,
-                                          recurrent: .init(cell: cell, hiddenSize: 40, numLayers: 2, bidirectional: true),
-                                          embeddingSize: 12), using: &rng)
+        let model = ManyToManyModel(
+            .init(
+                inputSize: 9, outputSize: 9,
+                recurrent: .init(cell: cell, hiddenSize: 40, numLayers: 2, bidirectional: true),
+                embeddingSize: 12), using: &rng)
         let team = WorkerTeam(size: 2)
         for (B, T) in [(1, 7), (64, 3)] {
             let tokens = (0..<(T * B)).map { _ in Int32(rng.index(below: 9)) }
@@ -235,8 +244,9 @@ struct BidirectionalTests {
         let (I, H, O, B, T) = (4, 4, 3, 3, 5)
         let lengths = [5, 2, 3]
         let recurrent = RecurrentConfiguration(cell: cell, hiddenSize: H, numLayers: 2, bidirectional: true)
-        let classifier = ManyToOneModel(.init(inputSize: I, outputSize: O, recurrent: recurrent, dropout: 0.2, dropoutSeed: 1),
-                                        using: &rng)
+        let classifier = ManyToOneModel(
+            .init(inputSize: I, outputSize: O, recurrent: recurrent, dropout: 0.2, dropoutSeed: 1),
+            using: &rng)
         #expect(classifier.parameters.slot(named: "fc.weight")?.shape == [O, 2 * H])
         let tokens = (0..<(T * B)).map { r in r / B < lengths[r % B] ? Int32(rng.index(below: I)) : -1 }
         let labels: [Int32] = [2, 0, 1]

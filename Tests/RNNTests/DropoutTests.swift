@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Linalg
 import RNN
+import Testing
 
 /// Dropout (`DropoutNoise`, the models' three sites), embedding input and tied weights:
 /// finite-difference gradients with the masks held fixed, the drop rate, and evaluation
@@ -13,8 +13,10 @@ struct DropoutTests {
         var testDescription: String { rawValue }
     }
 
-    static func model(_ cell: RecurrentCell, _ input: Input, dropout: Float, layers: Int = 2,
-                      seed: UInt64 = 23) -> ManyToManyModel {
+    static func model(
+        _ cell: RecurrentCell, _ input: Input, dropout: Float, layers: Int = 2,
+        seed: UInt64 = 23
+    ) -> ManyToManyModel {
         var rng = SeededRandom(seed: seed)
         let H = 5
         let configuration = ManyToManyModel.Configuration(
@@ -52,9 +54,11 @@ struct DropoutTests {
     func manyToOneGradientsWithEmbeddingAndDropout(tied: Bool) {
         var rng = SeededRandom(seed: 31)
         let (V, H, B, T) = (4, 5, 3, 5)
-        let model = ManyToOneModel(.init(inputSize: V, outputSize: tied ? V : 3,
-                                         recurrent: .init(cell: .lstm, hiddenSize: H, numLayers: 2),
-                                         embeddingSize: H, tiedWeights: tied, dropout: 0.4, dropoutSeed: 3), using: &rng)
+        let model = ManyToOneModel(
+            .init(
+                inputSize: V, outputSize: tied ? V : 3,
+                recurrent: .init(cell: .lstm, hiddenSize: H, numLayers: 2),
+                embeddingSize: H, tiedWeights: tied, dropout: 0.4, dropoutSeed: 3), using: &rng)
         let lengths = [5, 2, 3]
         let tokens = (0..<(T * B)).map { r in r / B < lengths[r % B] ? Int32(rng.index(below: V)) : -1 }
         let batch = ManyToOneModel.Batch(input: .tokens(tokens), labels: [2, 0, 1], batchSize: B, lengths: lengths)
@@ -94,7 +98,8 @@ struct DropoutTests {
         let slice = mask(DropoutNoise(rate: 0.5, seed: 4, step: 2, firstSequence: 2), batchSize: 3)
         for t in 0..<T {
             for b in 0..<3 {
-                #expect(Array(slice[((t * 3 + b) * W)..<((t * 3 + b + 1) * W)]) == Array(whole[((t * B + b + 2) * W)..<((t * B + b + 3) * W)]))
+                #expect(
+                    Array(slice[((t * 3 + b) * W)..<((t * 3 + b + 1) * W)]) == Array(whole[((t * B + b + 2) * W)..<((t * B + b + 3) * W)]))
             }
         }
         // Another step, site or seed draws other masks.
@@ -110,8 +115,9 @@ struct DropoutTests {
         #expect(plain.parameters.values == dropped.parameters.values)
         var rng = SeededRandom(seed: 8)
         let (B, T) = (3, 5)
-        let batch = ManyToManyModel.Batch(input: .tokens((0..<(T * B)).map { _ in Int32(rng.index(below: 6)) }),
-                                          targets: (0..<(T * B)).map { _ in Int32(rng.index(below: 6)) }, batchSize: B)
+        let batch = ManyToManyModel.Batch(
+            input: .tokens((0..<(T * B)).map { _ in Int32(rng.index(below: 6)) }),
+            targets: (0..<(T * B)).map { _ in Int32(rng.index(below: 6)) }, batchSize: B)
         let noDropout = Self.model(.lstm, input, dropout: 0)
         // The dropout-0 model with no noise at all: equal losses and gradients, every step.
         for step in 0..<3 {
@@ -129,8 +135,9 @@ struct DropoutTests {
 
     /// The configuration round-trips through metadata; bad values are named.
     @Test func configurationRoundTripAndProblems() throws {
-        let c = ManyToManyModel.Configuration(inputSize: 9, outputSize: 9, recurrent: .init(cell: .gru, hiddenSize: 8),
-                                              embeddingSize: 8, tiedWeights: true, dropout: 0.25, dropoutSeed: 12)
+        let c = ManyToManyModel.Configuration(
+            inputSize: 9, outputSize: 9, recurrent: .init(cell: .gru, hiddenSize: 8),
+            embeddingSize: 8, tiedWeights: true, dropout: 0.25, dropoutSeed: 12)
         #expect(try JSONDecoder().decode(ManyToManyModel.Configuration.self, from: JSONEncoder().encode(c)) == c)
         #expect(c.problem == nil)
         #expect(c.parameterShapes.map(\.name).first == "embedding.weight")

@@ -6,18 +6,19 @@ import Testing
 /// current API, trains, and completes its prefix.
 struct GettingStartedTests {
     @Test func theArticleTrainsAndCompletes() throws {
-        let lines = ["hey how are you", "good i am fine ", "have a nice day"]   // padded to 15
+        let lines = ["hey how are you", "good i am fine ", "have a nice day"]  // padded to 15
         let vocabulary = Vocabulary(text: lines.joined())
         var rng = SeededRandom(seed: 0)
-        let model = ManyToManyModel(inputSize: vocabulary.count, hiddenSize: 32,
-                                    outputSize: vocabulary.count, cell: .lstm, using: &rng)
+        let model = ManyToManyModel(
+            inputSize: vocabulary.count, hiddenSize: 32,
+            outputSize: vocabulary.count, cell: .lstm, using: &rng)
         let optimizer = Adam(learningRate: 0.01)
 
         let encoded = try lines.map { try vocabulary.encode($0) }
-        let B = lines.count, T = 14   // read characters 0..<14, predict 1...14
+        let B = lines.count, T = 14  // read characters 0..<14, predict 1...14
         var inputs: [Int32] = [], targets: [Int32] = []
         for t in 0..<T {
-            for b in 0..<B {   // time-major: step t of sequence b at t*B + b
+            for b in 0..<B {  // time-major: step t of sequence b at t*B + b
                 inputs.append(encoded[b][t])
                 targets.append(encoded[b][t + 1])
             }

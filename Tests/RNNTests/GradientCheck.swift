@@ -26,8 +26,10 @@ struct GradientCheck {
     }
 
     /// Checks every element of `values` (perturbed through `set`) against `analytic`.
-    func check(name: String, count: Int, analytic: [Float], get: (Int) -> Float, set: (Int, Float) -> Void,
-               loss: () -> Double) -> [Mismatch] {
+    func check(
+        name: String, count: Int, analytic: [Float], get: (Int) -> Float, set: (Int, Float) -> Void,
+        loss: () -> Double
+    ) -> [Mismatch] {
         var bad: [Mismatch] = []
         for i in 0..<count {
             let x = get(i)
@@ -54,9 +56,10 @@ struct GradientCheck {
         let analytic = store.gradients
         var bad: [Mismatch] = []
         for slot in store.slots {
-            bad += check(name: slot.name, count: slot.count, analytic: Array(analytic[slot.range]),
-                         get: { store.values[slot.offset + $0] },
-                         set: { store.values[slot.offset + $0] = $1 }, loss: loss)
+            bad += check(
+                name: slot.name, count: slot.count, analytic: Array(analytic[slot.range]),
+                get: { store.values[slot.offset + $0] },
+                set: { store.values[slot.offset + $0] = $1 }, loss: loss)
         }
         return bad
     }

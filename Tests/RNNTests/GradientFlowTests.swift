@@ -8,8 +8,10 @@ import Testing
 struct GradientFlowTests {
     /// ‖∂L_{t,b}/∂h^l_s‖ by central differences: run steps `0...s`, perturb layer `l`'s `h`
     /// at `s` in the carried state, run steps `s+1...t` from it and read sequence `b`'s loss at `t`.
-    static func finiteDifferenceNorm(_ model: ManyToManyModel, tokens: [Int32], targets: [Int32], B: Int,
-                                     t: Int, s: Int, layer: Int, b: Int, eps: Float = 1e-2) -> Double {
+    static func finiteDifferenceNorm(
+        _ model: ManyToManyModel, tokens: [Int32], targets: [Int32], B: Int,
+        t: Int, s: Int, layer: Int, b: Int, eps: Float = 1e-2
+    ) -> Double {
         let H = model.rnn.hiddenSize
         _ = model.forward(.tokens(Array(tokens[0..<((s + 1) * B)])), batchSize: B)
         let state = model.rnn.finalState()
@@ -19,10 +21,11 @@ struct GradientFlowTests {
         var sq = 0.0
         for j in 0..<H {
             var plus = state, minus = state
-            plus[(layer * B + b) * H + j] += eps       // part 0 (h), layer, sequence b
+            plus[(layer * B + b) * H + j] += eps  // part 0 (h), layer, sequence b
             minus[(layer * B + b) * H + j] -= eps
-            let d = (model.loss(.tokens(rest), targets: only, batchSize: B, initialState: plus)
-                     - model.loss(.tokens(rest), targets: only, batchSize: B, initialState: minus)) / Double(2 * eps)
+            let d =
+                (model.loss(.tokens(rest), targets: only, batchSize: B, initialState: plus)
+                    - model.loss(.tokens(rest), targets: only, batchSize: B, initialState: minus)) / Double(2 * eps)
             sq += d * d
         }
         return sq.squareRoot()
@@ -92,7 +95,7 @@ struct GradientFlowTests {
         var rng = SeededRandom(seed: 93)
         let (V, H, B, T) = (6, 8, 3, 10)
         let model = ManyToManyModel(inputSize: V, hiddenSize: H, outputSize: V, numLayers: 2, cell: .lstm, using: &rng)
-        model.rnn.initializeCarryGate(bias: 20)   // the forget gate wide open: σ(≥ 20 − |rest|) > 0.95
+        model.rnn.initializeCarryGate(bias: 20)  // the forget gate wide open: σ(≥ 20 − |rest|) > 0.95
         let tokens = (0..<(T * B)).map { _ in Int32(rng.index(below: V)) }
         _ = model.forward(.tokens(tokens), batchSize: B)
         let stats = model.rnn.gateStatistics()

@@ -1,6 +1,6 @@
-import Testing
 import Linalg
 import RNN
+import Testing
 
 /// The inference path (`Sampler` over the model's prepared weights): step by step equals
 /// the training forward, a batch of samples equals single samples, and the prepared
@@ -8,8 +8,10 @@ import RNN
 struct InferenceTests {
     static func model(_ cell: RecurrentCell, layers: Int, embedding: Bool, seed: UInt64 = 3) -> ManyToManyModel {
         var rng = SeededRandom(seed: seed)
-        return ManyToManyModel(.init(inputSize: 7, outputSize: 7, recurrent: .init(cell: cell, hiddenSize: 6, numLayers: layers),
-                                     embeddingSize: embedding ? 5 : 0, dropout: embedding ? 0.3 : 0), using: &rng)
+        return ManyToManyModel(
+            .init(
+                inputSize: 7, outputSize: 7, recurrent: .init(cell: cell, hiddenSize: 6, numLayers: layers),
+                embeddingSize: embedding ? 5 : 0, dropout: embedding ? 0.3 : 0), using: &rng)
     }
 
     @Test(arguments: RecurrentCell.allCases, [1, 2, 3])
@@ -61,7 +63,7 @@ struct InferenceTests {
             let alone = (0..<40).map { _ in single.next(temperature: 1, using: &rng) }
             #expect(alone == drawn[b], "sample \(b)")
         }
-        #expect(Set(drawn.map { $0 }).count > 1)   // the seeds give different samples
+        #expect(Set(drawn.map { $0 }).count > 1)  // the seeds give different samples
     }
 
     /// The prepared weights (token table, W_hhᵀ) are made again after the parameters change.
@@ -77,7 +79,7 @@ struct InferenceTests {
         // An optimizer's in-place update moves the version too.
         let beforeStep = model.parameters.version
         model.computeGradients(.tokens([1, 2, 3, 4]), targets: [2, 3, 4, 5], batchSize: 1)
-        #expect(model.parameters.version == beforeStep)   // gradients are not values
+        #expect(model.parameters.version == beforeStep)  // gradients are not values
         Adam(learningRate: 0.01).step(model.parameters)
         #expect(model.parameters.version != beforeStep)
         sampler.reset()

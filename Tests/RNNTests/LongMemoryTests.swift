@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Linalg
 import RNN
+import Testing
 
 /// The point of gated cells: recall a token seen 40 steps earlier. Each sequence is a
 /// key (one of 4 symbols), then 40 random distractors (4 other symbols); the model

@@ -1,12 +1,12 @@
 import Foundation
-import Testing
 import Linalg
 import RNN
+import Testing
 
 struct LossTests {
     @Test func crossEntropyMatchesNaiveFormula() {
         var rng = SeededRandom(seed: 2)
-        let logits = Matrix.random(5, 4, low: -30, high: 30, using: &rng)   // large: exercises max subtraction
+        let logits = Matrix.random(5, 4, low: -30, high: 30, using: &rng)  // large: exercises max subtraction
         let targets: [Int32] = [0, 3, -1, 2, 1]
         let (loss, grad) = SoftmaxCrossEntropy.compute(logits: logits, targets: targets)
         var total = 0.0
@@ -56,16 +56,24 @@ struct LossTests {
         var separate = [Float](repeating: .nan, count: rows * classes)
         let (lossInPlace, lossSeparate, lossOnly) = targets.withUnsafeBufferPointer { t in
             let a = inPlace.withUnsafeMutableBufferPointer {
-                SoftmaxCrossEntropy.compute(logits: $0.baseAddress!, rows: rows, classes: classes,
-                                            targets: t.baseAddress!, gradient: $0.baseAddress!).loss
+                SoftmaxCrossEntropy.compute(
+                    logits: $0.baseAddress!, rows: rows, classes: classes,
+                    targets: t.baseAddress!, gradient: $0.baseAddress!
+                ).loss
             }
             let (b, c) = logits.withUnsafeBufferPointer { z in
-                (separate.withUnsafeMutableBufferPointer {
-                    SoftmaxCrossEntropy.compute(logits: z.baseAddress!, rows: rows, classes: classes,
-                                                targets: t.baseAddress!, gradient: $0.baseAddress!).loss
-                },
-                 SoftmaxCrossEntropy.compute(logits: z.baseAddress!, rows: rows, classes: classes,
-                                             targets: t.baseAddress!, gradient: nil).loss)
+                (
+                    separate.withUnsafeMutableBufferPointer {
+                        SoftmaxCrossEntropy.compute(
+                            logits: z.baseAddress!, rows: rows, classes: classes,
+                            targets: t.baseAddress!, gradient: $0.baseAddress!
+                        ).loss
+                    },
+                    SoftmaxCrossEntropy.compute(
+                        logits: z.baseAddress!, rows: rows, classes: classes,
+                        targets: t.baseAddress!, gradient: nil
+                    ).loss
+                )
             }
             return (a, b, c)
         }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Linalg
 import RNN
+import Testing
 
 /// A one-parameter store with value `p`, for hand-computed optimizer steps.
 func scalarStore(_ p: Float) -> ParameterStore {
@@ -33,7 +33,8 @@ struct OptimizerTests {
     /// AdamW decays the parameter before Adam's step, and leaves the moments alone:
     /// with weight decay 0 it is Adam; with a zero gradient it only shrinks p.
     @Test func adamWDecouplesTheWeightDecay() {
-        #expect(steps(AdamW(learningRate: 0.1, weightDecay: 0), from: 1, gradients: [1, -2])
+        #expect(
+            steps(AdamW(learningRate: 0.1, weightDecay: 0), from: 1, gradients: [1, -2])
                 == steps(Adam(learningRate: 0.1), from: 1, gradients: [1, -2]))
         // p = 1·(1 − 0.1·0.5) = 0.95, then Adam's step on g = 1 (m̂ = 1, v̂ = 1): 0.95 − 0.1 = 0.85.
         #expect(close(steps(AdamW(learningRate: 0.1, weightDecay: 0.5), from: 1, gradients: [1]), [0.85], 1e-6))
@@ -42,8 +43,10 @@ struct OptimizerTests {
         #expect(close(steps(AdamW(learningRate: 0.1, weightDecay: 0.5), from: 1, gradients: [1, -2]), [0.85, 0.844110], 2e-6))
         // torch.optim.AdamW([p], lr=0.1, weight_decay=0.5) from p = 1, gradients 1, −2, 0.5, 0
         // (PyTorch 2.15.0): 0.8500000, 0.8441104, 0.8155739, 0.7859921.
-        #expect(close(steps(AdamW(learningRate: 0.1, weightDecay: 0.5), from: 1, gradients: [1, -2, 0.5, 0]),
-                      [0.85, 0.8441104, 0.8155739, 0.7859921], 2e-6))
+        #expect(
+            close(
+                steps(AdamW(learningRate: 0.1, weightDecay: 0.5), from: 1, gradients: [1, -2, 0.5, 0]),
+                [0.85, 0.8441104, 0.8155739, 0.7859921], 2e-6))
         // Against L2 (Adam's weight_decay): a zero gradient gives Adam a nonzero step, AdamW none.
         #expect(close(steps(AdamW(learningRate: 0.1, weightDecay: 0.5), from: 1, gradients: [0]), [0.95], 1e-6))
         #expect(makeOptimizer(named: "adamw", learningRate: 0.1)?.name == "adamw")
@@ -110,8 +113,10 @@ struct OptimizerTests {
     }
 
     @Test func stateRoundTripResumesExactly() throws {
-        for make in [{ Adam(learningRate: 0.05) as Optimizer }, { SGD(learningRate: 0.1, momentum: 0.9) },
-                     { Adagrad(learningRate: 0.1) }, { RMSprop(learningRate: 0.01, momentum: 0.3, centered: true) }] {
+        for make in [
+            { Adam(learningRate: 0.05) as Optimizer }, { SGD(learningRate: 0.1, momentum: 0.9) },
+            { Adagrad(learningRate: 0.1) }, { RMSprop(learningRate: 0.01, momentum: 0.3, centered: true) },
+        ] {
             let grads: [Float] = [0.3, -1.2, 0.7, 2.0, -0.4]
             let whole = steps(make(), from: 1, gradients: grads)
             let a = make()

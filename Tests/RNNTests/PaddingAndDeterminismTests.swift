@@ -1,7 +1,7 @@
-import Testing
 import Linalg
 import RNN
 import RNNTraining
+import Testing
 
 struct PaddingAndDeterminismTests {
     /// A padded many-to-one batch gives the same outputs and the same gradient as the
@@ -59,7 +59,7 @@ struct PaddingAndDeterminismTests {
             var inputs = [Int32](repeating: 0, count: T * B), targets = inputs
             for t in 0..<T {
                 for b in 0..<B {
-                    let pos = chunk * T + t + b   // each stream is offset by b
+                    let pos = chunk * T + t + b  // each stream is offset by b
                     inputs[t * B + b] = Int32(pos % 3)
                     targets[t * B + b] = Int32((pos + 1) % 3)
                 }

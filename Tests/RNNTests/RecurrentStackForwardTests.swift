@@ -1,15 +1,17 @@
 import Foundation
-import Testing
 import Linalg
 import RNN
+import Testing
 
 /// The naive reference: per step, per example, per unit, in Double, straight from
 /// PyTorch's documented equations for `nn.RNN`, `nn.GRU` and `nn.LSTM`.
-func naiveForward(_ store: ParameterStore, cell: RecurrentCell = .rnn, I: Int, H: Int, L: Int,
-                  nonlinearity: Nonlinearity = .tanh,
-                  input: [[Double]], B: Int, T: Int, h0: [Double]?) -> (outputs: [Double], final: [Double]) {
+func naiveForward(
+    _ store: ParameterStore, cell: RecurrentCell = .rnn, I: Int, H: Int, L: Int,
+    nonlinearity: Nonlinearity = .tanh,
+    input: [[Double]], B: Int, T: Int, h0: [Double]?
+) -> (outputs: [Double], final: [Double]) {
     func sigmoid(_ v: Double) -> Double { 1 / (1 + Foundation.exp(-v)) }
-    var x = input   // [T*B][I_k]
+    var x = input  // [T*B][I_k]
     let P = cell.stateParts
     var final = [Double](repeating: 0, count: P * L * B * H)
     for k in 0..<L {
@@ -68,12 +70,13 @@ struct RecurrentStackForwardTests {
         let store = ParameterStore()
         let stack = RecurrentStack.make(cell, inputSize: I, hiddenSize: H, numLayers: L, parameters: store)
         stack.initialize(using: &rng)
-        for i in 0..<store.count { store.values[i] *= 3 }   // saturate some gates too
+        for i in 0..<store.count { store.values[i] *= 3 }  // saturate some gates too
         let h0 = (0..<stack.stateSize(batchSize: B)).map { _ in rng.uniform(-1, 1) }
         let x = Matrix.random(T * B, I, using: &rng)
         stack.forward(.dense(x), batchSize: B, initialState: h0)
-        let ref = naiveForward(store, cell: cell, I: I, H: H, L: L, input: (0..<(T * B)).map { x.row($0).map(Double.init) },
-                               B: B, T: T, h0: h0.map(Double.init))
+        let ref = naiveForward(
+            store, cell: cell, I: I, H: H, L: L, input: (0..<(T * B)).map { x.row($0).map(Double.init) },
+            B: B, T: T, h0: h0.map(Double.init))
         #expect(zip(stack.outputs.storage, ref.outputs).allSatisfy { abs(Double($0) - $1) < 2e-5 })
         #expect(zip(stack.finalState(), ref.final).allSatisfy { abs(Double($0) - $1) < 2e-5 })
         #expect(store.slot(named: "rnn.weight_ih_l0")!.shape == [cell.gateCount * H, I])
@@ -92,8 +95,9 @@ struct ElmanRNNForwardTests {
         // Dense input.
         let x = Matrix.random(T * B, I, using: &rng)
         rnn.forward(.dense(x), batchSize: B, initialState: h0)
-        let ref = naiveForward(store, I: I, H: H, L: L, nonlinearity: nonlinearity,
-                               input: (0..<(T * B)).map { x.row($0).map(Double.init) }, B: B, T: T, h0: h0.map(Double.init))
+        let ref = naiveForward(
+            store, I: I, H: H, L: L, nonlinearity: nonlinearity,
+            input: (0..<(T * B)).map { x.row($0).map(Double.init) }, B: B, T: T, h0: h0.map(Double.init))
         let out = rnn.outputs.storage
         #expect(zip(out, ref.outputs).allSatisfy { abs(Double($0) - $1) < 1e-5 })
         #expect(zip(rnn.finalState(), ref.final).allSatisfy { abs(Double($0) - $1) < 1e-5 })
@@ -127,20 +131,23 @@ struct ElmanRNNForwardTests {
         let store = ParameterStore()
         let rnn = ElmanRNN(inputSize: 3, hiddenSize: 4, parameters: store)
         rnn.initialize(using: &rng)
-        rnn.forward(.tokens([0, 1, 2, 0, 1, 2]), batchSize: 2)   // T = 3
+        rnn.forward(.tokens([0, 1, 2, 0, 1, 2]), batchSize: 2)  // T = 3
         let out = rnn.outputs
         let fin = rnn.finalState(lengths: [2, 3])
-        #expect(Array(fin[0..<4]) == out.row(2 * 1 + 0))   // sequence 0 after step 1
-        #expect(Array(fin[4..<8]) == out.row(2 * 2 + 1))   // sequence 1 after step 2
+        #expect(Array(fin[0..<4]) == out.row(2 * 1 + 0))  // sequence 0 after step 1
+        #expect(Array(fin[4..<8]) == out.row(2 * 2 + 1))  // sequence 1 after step 2
     }
 
     @Test func parametersHavePyTorchNamesAndShapes() {
         let store = ParameterStore()
         _ = ElmanRNN(inputSize: 17, hiddenSize: 12, numLayers: 2, parameters: store)
         _ = Linear(inputSize: 12, outputSize: 17, parameters: store)
-        #expect(store.slots.map(\.name) == ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
-                                            "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1",
-                                            "fc.weight", "fc.bias"])
+        #expect(
+            store.slots.map(\.name) == [
+                "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+                "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1",
+                "fc.weight", "fc.bias",
+            ])
         #expect(store.slots.map(\.shape) == [[12, 17], [12, 12], [12], [12], [12, 12], [12, 12], [12], [12], [17, 12], [17]])
         #expect(store.count == 12 * 17 + 144 + 24 + 144 + 144 + 24 + 17 * 12 + 17)
     }
@@ -150,7 +157,7 @@ struct ElmanRNNForwardTests {
         let store = ParameterStore()
         let rnn = ElmanRNN(inputSize: 5, hiddenSize: 16, parameters: store)
         rnn.initialize(.pytorchDefault, using: &rng)
-        #expect(store.values.allSatisfy { abs($0) <= 0.25 })                // 1/sqrt(16)
+        #expect(store.values.allSatisfy { abs($0) <= 0.25 })  // 1/sqrt(16)
         #expect(store.values.filter { $0 == 0 }.count < 3)
         rnn.initialize(.orthogonal, using: &rng)
         let w = Matrix(rows: 16, cols: 16, storage: store.tensor("rnn.weight_hh_l0"))

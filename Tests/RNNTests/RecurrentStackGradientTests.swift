@@ -1,6 +1,6 @@
-import Testing
 import Linalg
 import RNN
+import Testing
 
 /// Gradient checks of every stack (vanilla tanh/relu, GRU, LSTM) itself under a random linear functional of its outputs
 /// and final state, `L = Σ C ⊙ outputs + Σ D ⊙ finalState`, which makes every output and
@@ -28,8 +28,9 @@ struct RecurrentStackGradientTests {
         var rng = SeededRandom(seed: 17)
         let (I, H, L, B, T) = (4, 5, 2, 3, 4)
         let store = ParameterStore()
-        let rnn = RecurrentStack.make(c.cell, inputSize: I, hiddenSize: H, numLayers: L, nonlinearity: c.nonlinearity,
-                                      parameters: store)
+        let rnn = RecurrentStack.make(
+            c.cell, inputSize: I, hiddenSize: H, numLayers: L, nonlinearity: c.nonlinearity,
+            parameters: store)
         let S = rnn.stateSize(batchSize: B)
         rnn.initialize(using: &rng)
         // Larger weights than the default init so that the nonlinearity is exercised.
@@ -60,8 +61,9 @@ struct RecurrentStackGradientTests {
             bad += check.check(name: "h0", count: S, analytic: dInit, get: { h0![$0] }, set: { h0![$0] = $1 }, loss: loss)
         }
         if c.dense {
-            bad += check.check(name: "input", count: T * B * I, analytic: dInput,
-                               get: { dense.storage[$0] }, set: { dense.storage[$0] = $1 }, loss: loss)
+            bad += check.check(
+                name: "input", count: T * B * I, analytic: dInput,
+                get: { dense.storage[$0] }, set: { dense.storage[$0] = $1 }, loss: loss)
         }
         #expect(bad.isEmpty, "\(bad.count) mismatches, first: \(bad.prefix(5))")
     }

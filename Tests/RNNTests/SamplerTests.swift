@@ -1,7 +1,7 @@
-import Testing
 import Linalg
 import RNN
 import RNNTraining
+import Testing
 
 struct SamplerTests {
     static func trainedModel() throws -> TutorialExample.Run {

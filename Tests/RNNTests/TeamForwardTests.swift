@@ -10,15 +10,20 @@ import Testing
 struct TeamForwardTests {
     /// H = 40 leaves uneven unit shares (16 + 24 for two threads, 16 + 16 + 8 for three);
     /// H = 20 leaves the third of three threads no units at all.
-    static func model(_ cell: RecurrentCell, embedding: Bool, hidden: Int = 40, layers: Int = 2,
-                      seed: UInt64 = 5) -> ManyToManyModel {
+    static func model(
+        _ cell: RecurrentCell, embedding: Bool, hidden: Int = 40, layers: Int = 2,
+        seed: UInt64 = 5
+    ) -> ManyToManyModel {
         var rng = SeededRandom(seed: seed)
-        return ManyToManyModel(.init(inputSize: 9, outputSize: 9, recurrent: .init(cell: cell, hiddenSize: hidden, numLayers: layers),
-                                     embeddingSize: embedding ? 12 : 0), using: &rng)
+        return ManyToManyModel(
+            .init(
+                inputSize: 9, outputSize: 9, recurrent: .init(cell: cell, hiddenSize: hidden, numLayers: layers),
+                embeddingSize: embedding ? 12 : 0), using: &rng)
     }
 
     static func run(_ model: ManyToManyModel, team: WorkerTeam?, tokens: [Int32], batchSize: Int, h0: [Float])
-        -> (logits: [Float], state: [Float]) {
+        -> (logits: [Float], state: [Float])
+    {
         model.team = team
         defer { model.team = nil }
         let logits = model.forward(.tokens(tokens), batchSize: batchSize, initialState: h0)
@@ -44,8 +49,9 @@ struct TeamForwardTests {
             #expect(split.logits == alone.logits && split.state == alone.state, "\(what), one step")
             // Several steps: the input GEMM's rows split, within rounding.
             let tokens = (0..<9).map { _ in Int32(rng.index(below: 9)) }
-            let worst = Self.worst(Self.run(model, team: team, tokens: tokens, batchSize: 1, h0: h0),
-                                   Self.run(model, team: nil, tokens: tokens, batchSize: 1, h0: h0))
+            let worst = Self.worst(
+                Self.run(model, team: team, tokens: tokens, batchSize: 1, h0: h0),
+                Self.run(model, team: nil, tokens: tokens, batchSize: 1, h0: h0))
             #expect(worst <= 1e-5, "\(what), 9 steps: differs by \(worst)")
         }
     }
@@ -60,8 +66,9 @@ struct TeamForwardTests {
             let h0 = (0..<model.rnn.stateSize(batchSize: batch)).map { _ in rng.uniform(-0.5, 0.5) }
             for steps in [1, 7] {
                 let tokens = (0..<(steps * batch)).map { _ in Int32(rng.index(below: 9)) }
-                let worst = Self.worst(Self.run(model, team: team, tokens: tokens, batchSize: batch, h0: h0),
-                                       Self.run(model, team: nil, tokens: tokens, batchSize: batch, h0: h0))
+                let worst = Self.worst(
+                    Self.run(model, team: team, tokens: tokens, batchSize: batch, h0: h0),
+                    Self.run(model, team: nil, tokens: tokens, batchSize: batch, h0: h0))
                 #expect(worst <= 1e-5, "\(cell), batch \(batch), \(steps) steps: differs by \(worst)")
             }
         }
@@ -73,8 +80,8 @@ struct TeamForwardTests {
         let h0 = [Float](repeating: 0.1, count: model.rnn.stateSize(batchSize: 1))
         let teams = [WorkerTeam(size: 2), WorkerTeam(size: 3), WorkerTeam(size: 2)]
         for (i, team) in teams.enumerated() {
-            _ = Self.run(model, team: team, tokens: [2], batchSize: 1, h0: h0)   // prepares the shares
-            for j in model.parameters.values.indices { model.parameters.values[j] *= 1.1 }   // an update of every weight
+            _ = Self.run(model, team: team, tokens: [2], batchSize: 1, h0: h0)  // prepares the shares
+            for j in model.parameters.values.indices { model.parameters.values[j] *= 1.1 }  // an update of every weight
             let split = Self.run(model, team: team, tokens: [4], batchSize: 1, h0: h0)
             let alone = Self.run(model, team: nil, tokens: [4], batchSize: 1, h0: h0)
             #expect(split.logits == alone.logits && split.state == alone.state, "team \(i) of \(team.size)")

@@ -1,14 +1,18 @@
-import Testing
 import RNN
+import Testing
 
 /// Word and byte units: the splitting rule, round trips, `<unk>`, and priming.
 struct TextUnitTests {
     @Test func theSplittingRule() {
-        #expect(WordVocabulary.tokenize("The cat, it sat (on the mat).\n") ==
-                ["The", "cat", ",", "it", "sat", "(", "on", "the", "mat", ")", ".", "<eos>"])
+        #expect(
+            WordVocabulary.tokenize("The cat, it sat (on the mat).\n") == [
+                "The", "cat", ",", "it", "sat", "(", "on", "the", "mat", ")", ".", "<eos>",
+            ])
         // Apostrophes and hyphens inside a word stay; at its edge they are tokens; digits are word characters.
-        #expect(WordVocabulary.tokenize("don't 'quote' well-known -x 42nd café") ==
-                ["don't", "'", "quote", "'", "well-known", "-", "x", "42nd", "café", "<eos>"])
+        #expect(
+            WordVocabulary.tokenize("don't 'quote' well-known -x 42nd café") == [
+                "don't", "'", "quote", "'", "well-known", "-", "x", "42nd", "café", "<eos>",
+            ])
         // Every line ends with <eos>, an empty one too; whitespace runs and tabs separate.
         #expect(WordVocabulary.tokenize("a  b\tc\n\nd") == ["a", "b", "c", "<eos>", "<eos>", "d", "<eos>"])
         #expect(WordVocabulary.tokenize("") == [])

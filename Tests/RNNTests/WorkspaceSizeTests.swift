@@ -24,8 +24,9 @@ struct WorkspaceSizeTests {
         [false, true].flatMap { bidirectional in
             [1, 2, 3].flatMap { layers in
                 [true, false].map { tokens in
-                    Case(cell: cell, bidirectional: bidirectional, layers: layers, tokens: tokens, dropout: layers > 1 && !tokens,
-                         steps: layers == 3 ? 1 : 5)
+                    Case(
+                        cell: cell, bidirectional: bidirectional, layers: layers, tokens: tokens, dropout: layers > 1 && !tokens,
+                        steps: layers == 3 ? 1 : 5)
                 }
             }
         }
@@ -40,14 +41,17 @@ struct WorkspaceSizeTests {
         let rnn = configuration.makeStack(inputSize: I, parameters: store, prefix: "rnn.")
         rnn.initialize(using: &rng)
         let T = c.steps
-        let input: SequenceInput = c.tokens ? .tokens((0..<(T * B)).map { _ in Int32(rng.index(below: I)) })
-                                            : .dense(Matrix.random(T * B, I, using: &rng))
+        let input: SequenceInput =
+            c.tokens
+            ? .tokens((0..<(T * B)).map { _ in Int32(rng.index(below: I)) })
+            : .dense(Matrix.random(T * B, I, using: &rng))
         #expect(rnn.heldFloats == 0)
         rnn.forward(input, batchSize: B, dropout: c.dropout ? DropoutNoise(rate: 0.3, seed: 1, step: 0) : nil, lengths: [T, 1, T])
         rnn.withOutputGradient { g in for i in 0..<g.count { g[i] = 1 } }
         rnn.backward(finalStateGradient: [Float](repeating: 0.5, count: rnn.stateSize(batchSize: B)))
-        let estimate = configuration.trainingWorkspaceFloats(inputSize: I, tokenInput: c.tokens, steps: T, batchSize: B,
-                                                             dropout: c.dropout)
+        let estimate = configuration.trainingWorkspaceFloats(
+            inputSize: I, tokenInput: c.tokens, steps: T, batchSize: B,
+            dropout: c.dropout)
         #expect(rnn.heldFloats == estimate, "held \(rnn.heldFloats), estimated \(estimate)")
         // A second step of the same shape allocates nothing more.
         rnn.forward(input, batchSize: B, dropout: c.dropout ? DropoutNoise(rate: 0.3, seed: 1, step: 1) : nil, lengths: [T, 1, T])

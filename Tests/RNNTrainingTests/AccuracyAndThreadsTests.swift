@@ -22,14 +22,15 @@ struct AccuracyAndThreadsTests {
             right += zip(model.predict(batch), batch.labels).filter { $0.1 >= 0 && $0.0 == $0.1 }.count
         }
         let (accuracy, count) = model.accuracy(over: BatchList(batches))
-        #expect(count == 27)   // the first label of each batch is not counted
+        #expect(count == 27)  // the first label of each batch is not counted
         #expect(accuracy == Double(right) / 27)
     }
 
     @Test func aTaggersAccuracyCountsItsRightSteps() throws {
         var rng = SeededRandom(seed: 8)
-        let model = ManyToManyModel(.init(inputSize: 4, outputSize: 2, recurrent: .init(cell: .lstm, hiddenSize: 6)),
-                                    using: &rng)
+        let model = ManyToManyModel(
+            .init(inputSize: 4, outputSize: 2, recurrent: .init(cell: .lstm, hiddenSize: 6)),
+            using: &rng)
         let s = Self.sequences(&rng, count: 6)
         let batch = try ManyToManyModel.Batch(sequences: s, targets: s.map { $0.map { $0 % 2 } })
         let logits = model.forward(batch.input, batchSize: batch.batchSize, lengths: batch.lengths)
@@ -47,8 +48,9 @@ struct AccuracyAndThreadsTests {
     /// model's team as it found it.
     @Test func withThreadsSetsAndRestoresTheTeam() throws {
         var rng = SeededRandom(seed: 9)
-        let model = ManyToManyModel(.init(inputSize: 4, outputSize: 4, recurrent: .init(cell: .gru, hiddenSize: 32)),
-                                    using: &rng)
+        let model = ManyToManyModel(
+            .init(inputSize: 4, outputSize: 4, recurrent: .init(cell: .gru, hiddenSize: 32)),
+            using: &rng)
         let s = Self.sequences(&rng, count: 3)
         let batch = try ManyToManyModel.Batch(sequences: s, targets: s.map { $0.map { ($0 + 1) % 4 } })
         let alone = model.loss(batch)
@@ -70,10 +72,14 @@ struct TokenStreamsErrorTests {
         }
         let error = TokenStreamsError(tokens: 100, batchSize: 4, seqLength: 32, partialChunks: false)
         #expect(error.tokensNeeded == 129)
-        #expect(error.description == "100 tokens cut into 4 streams leave each stream 24 inputs, too few for a chunk of 32 steps; give at least 129 tokens, or a smaller batchSize or seqLength")
+        #expect(
+            error.description
+                == "100 tokens cut into 4 streams leave each stream 24 inputs, too few for a chunk of 32 steps; give at least 129 tokens, or a smaller batchSize or seqLength"
+        )
         // 129 tokens are enough, and give one chunk.
-        let enough = try TokenStreams.cutting(TokenSequence([Int32](repeating: 1, count: 129)), batchSize: 4, seqLength: 32,
-                                              partialChunks: false)
+        let enough = try TokenStreams.cutting(
+            TokenSequence([Int32](repeating: 1, count: 129)), batchSize: 4, seqLength: 32,
+            partialChunks: false)
         #expect(enough.chunkCount == 1)
         #expect(throws: TokenStreamsError.self) { try TokenStreams.cutting(tokens, batchSize: 0, seqLength: 1, partialChunks: true) }
     }

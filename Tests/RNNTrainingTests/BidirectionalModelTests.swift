@@ -23,12 +23,13 @@ struct BidirectionalModelTests {
         let (V, B, T) = (5, 32, 8)
         func batches(seed: UInt64, count: Int) -> BatchList<ManyToManyModel.Batch> {
             var rng = SeededRandom(seed: seed)
-            return BatchList((0..<count).map { _ in
-                let (tokens, lengths) = Self.sequences(&rng, V: V, B: B, T: T)
-                var targets = [Int32](repeating: -1, count: T * B)
-                for b in 0..<B { for t in 0..<(lengths[b] - 1) { targets[t * B + b] = tokens[(t + 1) * B + b] } }
-                return .init(input: .tokens(tokens), targets: targets, batchSize: B, lengths: lengths)
-            })
+            return BatchList(
+                (0..<count).map { _ in
+                    let (tokens, lengths) = Self.sequences(&rng, V: V, B: B, T: T)
+                    var targets = [Int32](repeating: -1, count: T * B)
+                    for b in 0..<B { for t in 0..<(lengths[b] - 1) { targets[t * B + b] = tokens[(t + 1) * B + b] } }
+                    return .init(input: .tokens(tokens), targets: targets, batchSize: B, lengths: lengths)
+                })
         }
         let train = batches(seed: 1, count: 12), test = batches(seed: 2, count: 4)
         func accuracy(_ model: ManyToManyModel) -> Double {
@@ -46,9 +47,11 @@ struct BidirectionalModelTests {
         var results: [Bool: Double] = [:]
         for bidirectional in [true, false] {
             var rng = SeededRandom(seed: 3)
-            let model = ManyToManyModel(.init(inputSize: V, outputSize: V,
-                                              recurrent: .init(cell: .gru, hiddenSize: 16, bidirectional: bidirectional)),
-                                        using: &rng)
+            let model = ManyToManyModel(
+                .init(
+                    inputSize: V, outputSize: V,
+                    recurrent: .init(cell: .gru, hiddenSize: 16, bidirectional: bidirectional)),
+                using: &rng)
             let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.02), workers: 2, clipNorm: 5)
             try trainer.train(on: train, for: .epochs(25))
             results[bidirectional] = accuracy(model)
@@ -63,13 +66,16 @@ struct BidirectionalModelTests {
     @Test func aClassifierTrainsSavesAndReadsBack() throws {
         let (V, B, T) = (4, 32, 12)
         var rng = SeededRandom(seed: 9)
-        let batches = BatchList((0..<10).map { _ in
-            let (tokens, lengths) = Self.sequences(&rng, V: V, B: B, T: T)
-            return ManyToOneModel.Batch(input: .tokens(tokens), labels: Array(tokens[0..<B]), batchSize: B, lengths: lengths)
-        })
-        let model = ManyToOneModel(.init(inputSize: V, outputSize: V,
-                                         recurrent: .init(cell: .lstm, hiddenSize: 12, numLayers: 2, bidirectional: true)),
-                                   using: &rng)
+        let batches = BatchList(
+            (0..<10).map { _ in
+                let (tokens, lengths) = Self.sequences(&rng, V: V, B: B, T: T)
+                return ManyToOneModel.Batch(input: .tokens(tokens), labels: Array(tokens[0..<B]), batchSize: B, lengths: lengths)
+            })
+        let model = ManyToOneModel(
+            .init(
+                inputSize: V, outputSize: V,
+                recurrent: .init(cell: .lstm, hiddenSize: 12, numLayers: 2, bidirectional: true)),
+            using: &rng)
         let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.02), workers: 2, clipNorm: 5)
         try trainer.train(on: batches, for: .epochs(15))
         let first = batches.batches[0]
@@ -77,8 +83,10 @@ struct BidirectionalModelTests {
         #expect(right >= 31, "\(right) of 32 first tokens classified")
 
         try withTemporaryFile { path in
-            try ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
-                                training: trainer.trainingState(rngState: rng.state)).write(path: path)
+            try ModelCheckpoint(
+                model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
+                training: trainer.trainingState(rngState: rng.state)
+            ).write(path: path)
             let file = try SafeTensorsFile.read(path: path)
             #expect(file.metadata["format_version"] == "4" && file.metadata["configuration"]?.contains(#""bidirectional":true"#) == true)
             let legacy = ModelCheckpoint(model: model).versionThreeSafeTensors
@@ -88,7 +96,8 @@ struct BidirectionalModelTests {
             #expect(file.tensors["training.hidden_state"] == nil)
             let loaded = try ModelCheckpoint<ManyToOneModel>.read(path: path)
             #expect(loaded.model.configuration == model.configuration)
-            #expect(loaded.model.forward(first.input, batchSize: B, lengths: first.lengths).storage
+            #expect(
+                loaded.model.forward(first.input, batchSize: B, lengths: first.lengths).storage
                     == model.forward(first.input, batchSize: B, lengths: first.lengths).storage)
             let resumed = try Trainer(resuming: loaded, workers: 2)
             try resumed.train(on: batches, for: .epochs(16))
@@ -101,20 +110,23 @@ struct BidirectionalModelTests {
     /// ends of the source; trained on two threads, saved (format version 4, and as version
     /// 3 wrote it, with `bidirectional_encoder`) and read back to the same translations.
     @Test func anEncoderDecoderWithABidirectionalEncoderLearnsAndReadsBack() throws {
-        let (V, B, T) = (6, 32, 5)   // letters 0..<6, start 6, end 7
+        let (V, B, T) = (6, 32, 5)  // letters 0..<6, start 6, end 7
         var rng = SeededRandom(seed: 21)
-        let batches = BatchList((0..<8).map { _ in
-            let (source, lengths) = Self.sequences(&rng, V: V, B: B, T: T)
-            var targets = [Int32](repeating: -1, count: (T + 1) * B)
-            for b in 0..<B {
-                for t in 0..<lengths[b] { targets[t * B + b] = source[(lengths[b] - 1 - t) * B + b] }
-                targets[lengths[b] * B + b] = 7
-            }
-            return EncoderDecoderModel.Batch(source: source, sourceLengths: lengths, targets: targets, batchSize: B)
-        })
-        let model = EncoderDecoderModel(.init(sourceVocabularySize: V, targetVocabularySize: V + 2, startToken: 6, endToken: 7,
-                                              recurrent: .init(cell: .gru, hiddenSize: 32), bidirectionalEncoder: true),
-                                        using: &rng)
+        let batches = BatchList(
+            (0..<8).map { _ in
+                let (source, lengths) = Self.sequences(&rng, V: V, B: B, T: T)
+                var targets = [Int32](repeating: -1, count: (T + 1) * B)
+                for b in 0..<B {
+                    for t in 0..<lengths[b] { targets[t * B + b] = source[(lengths[b] - 1 - t) * B + b] }
+                    targets[lengths[b] * B + b] = 7
+                }
+                return EncoderDecoderModel.Batch(source: source, sourceLengths: lengths, targets: targets, batchSize: B)
+            })
+        let model = EncoderDecoderModel(
+            .init(
+                sourceVocabularySize: V, targetVocabularySize: V + 2, startToken: 6, endToken: 7,
+                recurrent: .init(cell: .gru, hiddenSize: 32), bidirectionalEncoder: true),
+            using: &rng)
         let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.01), workers: 2, clipNorm: 5)
         try trainer.train(on: batches, for: .epochs(60))
         let probes: [[Int32]] = [[1, 2, 3], [5, 0, 4, 4], [2, 2]]
@@ -142,9 +154,11 @@ struct BidirectionalModelTests {
     func carriedStatesOfABidirectionalModel(_ cell: RecurrentCell) throws {
         var rng = SeededRandom(seed: 6)
         let (V, B, L, H) = (5, 2, 2, 3)
-        let model = ManyToManyModel(.init(inputSize: V, outputSize: V,
-                                          recurrent: .init(cell: cell, hiddenSize: H, numLayers: L, bidirectional: true)),
-                                    using: &rng)
+        let model = ManyToManyModel(
+            .init(
+                inputSize: V, outputSize: V,
+                recurrent: .init(cell: cell, hiddenSize: H, numLayers: L, bidirectional: true)),
+            using: &rng)
         #expect(!model.carriesState && model.stateBlocks == cell.stateParts * L * 2)
         let text = (0..<41).map { _ in Int32(rng.index(below: V)) }
         let streams = TokenStreams(tokens: TokenSequence(text), batchSize: B, seqLength: 4, partialChunks: false)!
@@ -168,8 +182,11 @@ struct BidirectionalModelTests {
         let model = ManyToManyModel(inputSize: 3, hiddenSize: 4, outputSize: 3, cell: .gru, using: &rng)
         var file = Checkpoint(model: model, vocabulary: vocabulary).versionThreeSafeTensors
         file.metadata["bidirectional"] = "true"
-        #expect(throws: CheckpointError.invalidMetadata(key: "bidirectional", value: "true",
-                                                        expected: "false: \(Checkpoint.bidirectionalProblem)")) {
+        #expect(
+            throws: CheckpointError.invalidMetadata(
+                key: "bidirectional", value: "true",
+                expected: "false: \(Checkpoint.bidirectionalProblem)")
+        ) {
             try Checkpoint(file)
         }
         file.metadata["bidirectional"] = "maybe"
@@ -180,8 +197,9 @@ struct BidirectionalModelTests {
         var metadata = generator.configuration.metadata
         metadata["bidirectional"] = "true"
         #expect(throws: CheckpointError.self) { try OneToManyModel.Configuration(metadata: metadata) }
-        let translator = EncoderDecoderModel(sourceVocabularySize: 3, targetVocabularySize: 4, hiddenSize: 3, startToken: 2,
-                                             endToken: 3, using: &rng)
+        let translator = EncoderDecoderModel(
+            sourceVocabularySize: 3, targetVocabularySize: 4, hiddenSize: 3, startToken: 2,
+            endToken: 3, using: &rng)
         metadata = translator.configuration.metadata
         metadata["bidirectional"] = "true"
         #expect(throws: CheckpointError.self) { try EncoderDecoderModel.Configuration(metadata: metadata) }

@@ -9,7 +9,7 @@ import ToolTesting
 /// tensors chosen, their bytes against a budget — so a valid file with a giant tensor (a
 /// hole in a sparse file) is refused or skipped, never loaded.
 struct CheckpointReadBudgetTests {
-    static let giant = [1_000_000_000_000]   // 4 TB of F32
+    static let giant = [1_000_000_000_000]  // 4 TB of F32
 
     @Test func theGenericReaderTakesABudgetAndAChoice() throws {
         try withTemporaryFile { path in
@@ -18,8 +18,11 @@ struct CheckpointReadBudgetTests {
             let header = try SafeTensorsFile.readHeader(path: path)
             #expect(header.metadata == ["k": "v"] && header.shapes == ["a": [3], "junk": Self.giant])
             // All of it: more than this machine's memory, refused before anything is read.
-            #expect(throws: SafeTensorsError.exceedsByteBudget(bytes: 12 + 4_000_000_000_000, budget: SafeTensorsFile.defaultByteBudget,
-                                                               largest: "junk", largestShape: Self.giant)) {
+            #expect(
+                throws: SafeTensorsError.exceedsByteBudget(
+                    bytes: 12 + 4_000_000_000_000, budget: SafeTensorsFile.defaultByteBudget,
+                    largest: "junk", largestShape: Self.giant)
+            ) {
                 try SafeTensorsFile.read(path: path)
             }
             let chosen = try SafeTensorsFile.read(path: path, byteBudget: 12) { name, _ in name != "junk" }

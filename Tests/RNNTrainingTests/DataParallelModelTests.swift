@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import Linalg
 import RNN
 import RNNTraining
+import Testing
 
 struct DataParallelModelTests {
     /// A seeded batch: tokens and targets `[T*B]` with some targets `-1` (not counted),
@@ -25,8 +25,10 @@ struct DataParallelModelTests {
     /// Runs the batch on `parallel.model` itself, then through `parallel` (with the
     /// gradients first set to 7: they must be overwritten, not added to), and expects the
     /// same loss, gradients and final state.
-    static func expectSplitEqualsWholeBatch(_ parallel: DataParallelModel<ManyToManyModel>, _ input: SequenceInput, targets: [Int32],
-                                            batchSize B: Int, initialState: [Float]? = nil, _ context: String) {
+    static func expectSplitEqualsWholeBatch(
+        _ parallel: DataParallelModel<ManyToManyModel>, _ input: SequenceInput, targets: [Int32],
+        batchSize B: Int, initialState: [Float]? = nil, _ context: String
+    ) {
         let model = parallel.model
         let loss = model.computeGradients(input, targets: targets, batchSize: B, initialState: initialState)
         let gradients = model.parameters.gradients.array, finalState = model.rnn.finalState()
@@ -50,9 +52,10 @@ struct DataParallelModelTests {
         let (inputs, targets) = Self.batch(V: V, B: B, T: T, using: &rng)
         let state = (0..<model.rnn.stateSize(batchSize: B)).map { _ in rng.uniform(-0.5, 0.5) }
         for initialState in [nil, state] {
-            Self.expectSplitEqualsWholeBatch(parallel, .tokens(inputs), targets: targets, batchSize: B,
-                                             initialState: initialState,
-                                             "\(cell), \(workers) workers, initial state \(initialState != nil)")
+            Self.expectSplitEqualsWholeBatch(
+                parallel, .tokens(inputs), targets: targets, batchSize: B,
+                initialState: initialState,
+                "\(cell), \(workers) workers, initial state \(initialState != nil)")
         }
     }
 
@@ -67,8 +70,9 @@ struct DataParallelModelTests {
         for (B, T) in [(5, 6), (2, 3), (1, 4), (5, 2), (4, 5)] {
             let (inputs, targets) = Self.batch(V: V, B: B, T: T, using: &rng)
             let state = (0..<model.rnn.stateSize(batchSize: B)).map { _ in rng.uniform(-0.5, 0.5) }
-            Self.expectSplitEqualsWholeBatch(parallel, .tokens(inputs), targets: targets, batchSize: B,
-                                             initialState: state, "B \(B), T \(T)")
+            Self.expectSplitEqualsWholeBatch(
+                parallel, .tokens(inputs), targets: targets, batchSize: B,
+                initialState: state, "B \(B), T \(T)")
         }
     }
 
@@ -78,8 +82,10 @@ struct DataParallelModelTests {
     func dropoutMasksFollowTheWholeBatch(cell: RecurrentCell) {
         var rng = SeededRandom(seed: 94)
         let (V, H, B, T) = (7, 8, 5, 6)
-        let model = ManyToManyModel(.init(inputSize: V, outputSize: V, recurrent: .init(cell: cell, hiddenSize: H, numLayers: 2),
-                                          embeddingSize: H, tiedWeights: true, dropout: 0.4, dropoutSeed: 5), using: &rng)
+        let model = ManyToManyModel(
+            .init(
+                inputSize: V, outputSize: V, recurrent: .init(cell: cell, hiddenSize: H, numLayers: 2),
+                embeddingSize: H, tiedWeights: true, dropout: 0.4, dropoutSeed: 5), using: &rng)
         let parallel = DataParallelModel(model, workers: 2)
         let (inputs, targets) = Self.batch(V: V, B: B, T: T, using: &rng)
         model.trainingStep = 4
@@ -102,8 +108,9 @@ struct DataParallelModelTests {
         let model = ManyToManyModel(inputSize: I, hiddenSize: H, outputSize: O, using: &rng)
         let x = Matrix(rows: T * B, cols: I, storage: (0..<(T * B * I)).map { _ in rng.uniform(-1, 1) })
         let targets = (0..<(T * B)).map { _ in Int32(rng.index(below: O)) }
-        Self.expectSplitEqualsWholeBatch(DataParallelModel(model, workers: 2), .dense(x), targets: targets, batchSize: B,
-                                         "dense input")
+        Self.expectSplitEqualsWholeBatch(
+            DataParallelModel(model, workers: 2), .dense(x), targets: targets, batchSize: B,
+            "dense input")
     }
 
     /// More workers than sequences: each sequence gets one worker, and the rest idle.
@@ -111,8 +118,9 @@ struct DataParallelModelTests {
         var rng = SeededRandom(seed: 93)
         let model = ManyToManyModel(inputSize: 5, hiddenSize: 4, outputSize: 5, using: &rng)
         let (inputs, targets) = Self.batch(V: 5, B: 2, T: 3, using: &rng)
-        Self.expectSplitEqualsWholeBatch(DataParallelModel(model, workers: 4), .tokens(inputs), targets: targets,
-                                         batchSize: 2, "4 workers, 2 sequences")
+        Self.expectSplitEqualsWholeBatch(
+            DataParallelModel(model, workers: 4), .tokens(inputs), targets: targets,
+            batchSize: 2, "4 workers, 2 sequences")
     }
 
     /// Training with truncated BPTT through the parallel model follows the serial run
@@ -136,9 +144,10 @@ struct DataParallelModelTests {
                     }
                 }
                 let initial = chunk == 0 ? nil : state
-                losses.append(parallel
-                    ? wrapper.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: initial)
-                    : model.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: initial))
+                losses.append(
+                    parallel
+                        ? wrapper.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: initial)
+                        : model.computeGradients(.tokens(inputs), targets: targets, batchSize: B, initialState: initial))
                 GradientClipping.clipGlobalNorm(model.parameters, maxNorm: 5)
                 optimizer.step(model.parameters)
                 if parallel { wrapper.finalState(into: &state) } else { model.rnn.finalState(into: &state) }
@@ -191,13 +200,20 @@ struct DataParallelModelTests {
         // With oneDNN, recurrent weights of 8 MiB or more (an LSTM's at H 1024: 16 MiB) stay
         // whole; OpenBLAS splits them; below 8 MiB (a vanilla RNN's at H 1024) both split.
         for (weights, onednn) in [(4 * 1024 * 1024, 1), (1024 * 1024, 2), (2 * 1024 * 1024, 1), (2 * 1024 * 1024 - 1, 2)] {
-            #expect(BatchSplit.recommendedWorkers(threads: 2, batchSize: 64, flopsPerStep: 3e10,
-                                                         recurrentWeights: weights, backend: .oneDNN) == onednn, "\(weights)")
-            #expect(BatchSplit.recommendedWorkers(threads: 2, batchSize: 64, flopsPerStep: 3e10,
-                                                         recurrentWeights: weights, backend: .openBLAS) == 2, "\(weights)")
+            #expect(
+                BatchSplit.recommendedWorkers(
+                    threads: 2, batchSize: 64, flopsPerStep: 3e10,
+                    recurrentWeights: weights, backend: .oneDNN) == onednn, "\(weights)")
+            #expect(
+                BatchSplit.recommendedWorkers(
+                    threads: 2, batchSize: 64, flopsPerStep: 3e10,
+                    recurrentWeights: weights, backend: .openBLAS) == 2, "\(weights)")
         }
         let large = ManyToManyModel(inputSize: 96, hiddenSize: 1024, outputSize: 96, cell: .lstm, using: &rng)
-        #expect(BatchSplit.recommendedWorkers(threads: 2, configuration: large.configuration, batchSize: 64, steps: 64, backend: .oneDNN) == 1)
-        #expect(BatchSplit.recommendedWorkers(threads: 2, configuration: large.configuration, batchSize: 64, steps: 64, backend: .openBLAS) == 2)
+        #expect(
+            BatchSplit.recommendedWorkers(threads: 2, configuration: large.configuration, batchSize: 64, steps: 64, backend: .oneDNN) == 1)
+        #expect(
+            BatchSplit.recommendedWorkers(threads: 2, configuration: large.configuration, batchSize: 64, steps: 64, backend: .openBLAS) == 2
+        )
     }
 }

@@ -30,16 +30,18 @@ struct ExactResumeTests {
 
     /// A two-layer LSTM character model with dropout, on seeded text cut into 4 streams.
     static func run(optimizer: OptimizerConfiguration, schedule: LearningRateSchedule.Kind)
-        throws -> (model: ManyToManyModel, trainer: Trainer<ManyToManyModel>, train: TokenStreams, validation: TokenStreams) {
+        throws -> (model: ManyToManyModel, trainer: Trainer<ManyToManyModel>, train: TokenStreams, validation: TokenStreams)
+    {
         var rng = SeededRandom(seed: 31)
         let V = 7
         let text = (0..<(4 * 5 * 4 + 1)).map { _ in Int32(rng.index(below: V)) }
         let held = (0..<41).map { _ in Int32(rng.index(below: V)) }
         let train = TokenStreams(tokens: TokenSequence(text), batchSize: 4, seqLength: 5, partialChunks: false)!
         let validation = TokenStreams(tokens: TokenSequence(held), batchSize: 2, seqLength: 5, partialChunks: true)!
-        let configuration = ManyToManyModel.Configuration(inputSize: V, outputSize: V,
-                                                          recurrent: .init(cell: .lstm, hiddenSize: 6, numLayers: 2),
-                                                          dropout: 0.2, dropoutSeed: 5)
+        let configuration = ManyToManyModel.Configuration(
+            inputSize: V, outputSize: V,
+            recurrent: .init(cell: .lstm, hiddenSize: 6, numLayers: 2),
+            dropout: 0.2, dropoutSeed: 5)
         let model = ManyToManyModel(configuration, using: &rng)
         let trainer = Trainer(model: model, optimizer: try optimizer.makeOptimizer(), clipNorm: 0.5)
         trainer.schedule = LearningRateSchedule(base: Double(optimizer.learningRate), kind: schedule)
@@ -58,24 +60,27 @@ struct ExactResumeTests {
         for schedule in Self.schedules {
             let straight = try Self.run(optimizer: optimizer, schedule: schedule)
             try Self.train(straight.trainer, straight.train, validation: straight.validation, to: 22)
-            if case .plateau = schedule {   // the plateau's state moved, so a lost one would show
+            if case .plateau = schedule {  // the plateau's state moved, so a lost one would show
                 #expect(straight.trainer.schedule!.state.rate < Double(optimizer.learningRate))
             }
 
             let first = try Self.run(optimizer: optimizer, schedule: schedule)
-            try Self.train(first.trainer, first.train, validation: first.validation, to: 9)   // mid-epoch: a carried state
+            try Self.train(first.trainer, first.train, validation: first.validation, to: 9)  // mid-epoch: a carried state
             #expect(first.trainer.carriedState != nil)
             try withTemporaryFile { path in
-                try ModelCheckpoint(model: first.model, optimizer: OptimizerState(capturing: first.trainer.optimizer),
-                                    training: first.trainer.trainingState(rngState: [1, 2, 3, 4])).write(path: path)
+                try ModelCheckpoint(
+                    model: first.model, optimizer: OptimizerState(capturing: first.trainer.optimizer),
+                    training: first.trainer.trainingState(rngState: [1, 2, 3, 4])
+                ).write(path: path)
                 let resumed = try Trainer(resuming: try ModelCheckpoint<ManyToManyModel>.read(path: path))
                 #expect(resumed.optimizer.configuration == first.trainer.optimizer.configuration)
                 #expect(resumed.schedule == first.trainer.schedule && resumed.clipNorm == 0.5)
                 try Self.train(resumed, first.train, validation: first.validation, to: 22)
 
                 let context = "\(optimizer.kind) with \(schedule)"
-                #expect(resumed.model.parameters.values.map(\.bitPattern) == straight.model.parameters.values.map(\.bitPattern),
-                        "\(context): the resumed weights differ")
+                #expect(
+                    resumed.model.parameters.values.map(\.bitPattern) == straight.model.parameters.values.map(\.bitPattern),
+                    "\(context): the resumed weights differ")
                 #expect(resumed.optimizer.stateBuffers == straight.trainer.optimizer.stateBuffers, "\(context)")
                 #expect(resumed.optimizer.learningRate.bitPattern == straight.trainer.optimizer.learningRate.bitPattern, "\(context)")
                 #expect(resumed.schedule == straight.trainer.schedule, "\(context)")
@@ -96,25 +101,31 @@ struct ExactResumeTests {
             try Self.train(first.trainer, first.train, validation: first.validation, to: 9)
             var state = OptimizerState(capturing: first.trainer.optimizer)
             var training = first.trainer.trainingState(rngState: [1, 2, 3, 4])
-            if loses == "settings" { state.configuration = .defaults(state.configuration.kind, learningRate: state.learningRate) }
-            else { training.schedule = nil }
+            if loses == "settings" {
+                state.configuration = .defaults(state.configuration.kind, learningRate: state.learningRate)
+            } else {
+                training.schedule = nil
+            }
             let resumed = try Trainer(model: first.model, resuming: state, training: training)
             try Self.train(resumed, first.train, validation: first.validation, to: 22)
-            #expect(resumed.model.parameters.values.map(\.bitPattern) != straight.model.parameters.values.map(\.bitPattern),
-                    "a resume without the \(loses) should diverge")
+            #expect(
+                resumed.model.parameters.values.map(\.bitPattern) != straight.model.parameters.values.map(\.bitPattern),
+                "a resume without the \(loses) should diverge")
         }
     }
 
     /// Settings and schedules survive their JSON bit for bit, for seeded random values.
     @Test func configurationsRoundTripThroughJSON() throws {
         var rng = SeededRandom(seed: 8)
-        func value() -> Float { Float(bitPattern: UInt32.random(in: 0x3000_0000...0x3F7F_FFFF, using: &rng)) }   // (1e-9, 1)
+        func value() -> Float { Float(bitPattern: UInt32.random(in: 0x3000_0000...0x3F7F_FFFF, using: &rng)) }  // (1e-9, 1)
         for _ in 0..<200 {
             let configurations: [OptimizerConfiguration] = [
-                .sgd(learningRate: value(), momentum: value(), dampening: value(), weightDecay: value(), nesterov: rng.index(below: 2) == 0),
+                .sgd(
+                    learningRate: value(), momentum: value(), dampening: value(), weightDecay: value(), nesterov: rng.index(below: 2) == 0),
                 .adam(learningRate: value(), beta1: value(), beta2: value(), epsilon: value(), weightDecay: value()),
                 .adamw(learningRate: value(), beta1: value(), beta2: value(), epsilon: value(), weightDecay: value()),
-                .adagrad(learningRate: value(), learningRateDecay: value(), weightDecay: value(), initialAccumulator: value(), epsilon: value()),
+                .adagrad(
+                    learningRate: value(), learningRateDecay: value(), weightDecay: value(), initialAccumulator: value(), epsilon: value()),
                 .rmsprop(learningRate: value(), alpha: value(), epsilon: value(), weightDecay: value(), momentum: value(), centered: true),
             ]
             for configuration in configurations {
@@ -137,9 +148,12 @@ struct ExactResumeTests {
         let adamW = AdamW(learningRate: 0.01, weightDecay: 0.1)
         var schedule = LearningRateSchedule(base: 0.01, kind: .plateau(factor: 0.5, patience: 1, minimum: 1e-4))
         schedule.epochEnded(validationLoss: 2)
-        let good = ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: adamW),
-                                   training: TrainingState(step: 3, epoch: 1, stepInEpoch: 0, rngState: [1, 2, 3, 4],
-                                                           schedule: schedule, clipNorm: 1)).safeTensors
+        let good = ModelCheckpoint(
+            model: model, optimizer: OptimizerState(capturing: adamW),
+            training: TrainingState(
+                step: 3, epoch: 1, stepInEpoch: 0, rngState: [1, 2, 3, 4],
+                schedule: schedule, clipNorm: 1)
+        ).safeTensors
         let loaded = try ModelCheckpoint<ManyToOneModel>(good)
         #expect(loaded.optimizer?.configuration == adamW.configuration && loaded.training?.schedule == schedule)
         #expect(loaded.training?.clipNorm == 1)
@@ -150,14 +164,23 @@ struct ExactResumeTests {
             do { _ = try ModelCheckpoint<ManyToOneModel>(file); return nil } catch { return "\(error)" }
         }
         let adam = #"{"adam":{"beta1":0.9,"beta2":0.999,"epsilon":1e-08,"learningRate":0.01,"weightDecay":0}}"#
-        #expect(error { $0.metadata["optimizer_configuration"] = adam }?.contains("the settings of the optimizer the 'optimizer' key names, adamw") == true)
-        #expect(error { $0.metadata["optimizer_configuration"] = "{" }?.contains("'optimizer_configuration' metadata is '{', expected an optimizer's kind and settings as JSON") == true)
+        #expect(
+            error { $0.metadata["optimizer_configuration"] = adam }?.contains(
+                "the settings of the optimizer the 'optimizer' key names, adamw") == true)
+        #expect(
+            error { $0.metadata["optimizer_configuration"] = "{" }?.contains(
+                "'optimizer_configuration' metadata is '{', expected an optimizer's kind and settings as JSON") == true)
         let badBeta = #"{"adamw":{"beta1":1.5,"beta2":0.999,"epsilon":1e-08,"learningRate":0.01,"weightDecay":0}}"#
-        #expect(error { $0.metadata["optimizer_configuration"] = badBeta } == "the checkpoint's optimizer state does not fit: adamw betas must be in [0, 1), got (1.5, 0.999)")
+        #expect(
+            error { $0.metadata["optimizer_configuration"] = badBeta }
+                == "the checkpoint's optimizer state does not fit: adamw betas must be in [0, 1), got (1.5, 0.999)")
         let negative = #"{"adamw":{"beta1":0.9,"beta2":0.999,"epsilon":-1,"learningRate":0.01,"weightDecay":0}}"#
-        #expect(error { $0.metadata["optimizer_configuration"] = negative }?.contains("epsilon must be finite and non-negative, got -1.0") == true)
-        #expect(error { $0.metadata["learning_rate_schedule"] = #"{"base":-1,"kind":{"constant":{}},"badEpochs":0,"plateauRate":1}"# }?
-            .contains("learning-rate schedule base rate is -1.0") == true)
+        #expect(
+            error { $0.metadata["optimizer_configuration"] = negative }?.contains("epsilon must be finite and non-negative, got -1.0")
+                == true)
+        #expect(
+            error { $0.metadata["learning_rate_schedule"] = #"{"base":-1,"kind":{"constant":{}},"badEpochs":0,"plateauRate":1}"# }?
+                .contains("learning-rate schedule base rate is -1.0") == true)
         #expect(error { $0.metadata["clip_norm"] = "nan" }?.contains("'clip_norm'") == true)
 
         // An optimizer whose settings overflowed saves (as "inf"), and is refused when read.
@@ -177,8 +200,10 @@ struct ExactResumeTests {
         #expect(resumed.optimizer?.configuration == .defaults(.adamw, learningRate: 0.01))
         #expect(resumed.training?.schedule == nil && resumed.training?.clipNorm == nil)
         // In a file of version 1–3 the keys version 4 added are a caller's metadata, not read.
-        var older = ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: adamW),
-                                    training: TrainingState(step: 3, epoch: 1, stepInEpoch: 0, rngState: [1, 2, 3, 4])).versionThreeSafeTensors
+        var older = ModelCheckpoint(
+            model: model, optimizer: OptimizerState(capturing: adamW),
+            training: TrainingState(step: 3, epoch: 1, stepInEpoch: 0, rngState: [1, 2, 3, 4])
+        ).versionThreeSafeTensors
         older.metadata["clip_norm"] = "5"
         older.metadata["optimizer_configuration"] = "a note"
         let read = try ModelCheckpoint<ManyToOneModel>(older)

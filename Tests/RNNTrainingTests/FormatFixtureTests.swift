@@ -81,15 +81,17 @@ struct FormatFixtureTests {
         f = try Self.fixture("model-v1-one-to-many")
         let generator = try ModelCheckpoint<OneToManyModel>.read(path: f.path)
         #expect(generator.model.configuration.recurrent.nonlinearity == .relu && generator.optimizer?.name == "adagrad")
-        let features = OneToManyModel.Batch(features: Matrix(rows: 2, cols: 3, storage: [0.5, -1, 0.25, 1, 0, -0.5]),
-                                            targets: Self.tokens(4, 8))
+        let features = OneToManyModel.Batch(
+            features: Matrix(rows: 2, cols: 3, storage: [0.5, -1, 0.25, 1, 0, -0.5]),
+            targets: Self.tokens(4, 8))
         Self.expectClose(generator.model.loss(features), f.loss, "one-to-many v1")
 
         f = try Self.fixture("model-v1-encoder-decoder")
         let translator = try ModelCheckpoint<EncoderDecoderModel>.read(path: f.path)
         #expect(!translator.model.configuration.bidirectionalEncoder && translator.optimizer == nil)
-        let pairs = EncoderDecoderModel.Batch(source: Self.tokens(5, 8), sourceLengths: [4, 2], targets: [1, 3, 2, 5, 5, -1],
-                                              batchSize: 2)
+        let pairs = EncoderDecoderModel.Batch(
+            source: Self.tokens(5, 8), sourceLengths: [4, 2], targets: [1, 3, 2, 5, 5, -1],
+            batchSize: 2)
         Self.expectClose(translator.model.loss(pairs), f.loss, "encoder-decoder v1")
 
         f = try Self.fixture("model-v2-many-to-many-embedding")

@@ -17,8 +17,10 @@ struct InvalidBatchTests {
         let error = BatchError.tokenOutsideVocabulary(sequence: 1, step: 1, token: 7, vocabularySize: 4)
         #expect(throws: TrainingError.invalidBatch(error, step: 2, epoch: 0)) { try trainer.step(bad) }
         #expect(model.parameters.values == before && trainer.position.step == 1)
-        #expect(TrainingError.invalidBatch(error, step: 2, epoch: 0).description
-                == "the batch of step 2 (epoch 1) does not fit the model: sequence 1, step 1: token 7 is outside the model's vocabulary 0..<4")
+        #expect(
+            TrainingError.invalidBatch(error, step: 2, epoch: 0).description
+                == "the batch of step 2 (epoch 1) does not fit the model: sequence 1, step 1: token 7 is outside the model's vocabulary 0..<4"
+        )
         // train(on:) stops at the same batch, after training on the good one.
         let fresh = Trainer(model: model, optimizer: Adam(learningRate: 0.01))
         #expect(throws: TrainingError.invalidBatch(error, step: 2, epoch: 0)) {

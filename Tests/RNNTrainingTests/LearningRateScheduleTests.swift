@@ -31,7 +31,7 @@ struct LearningRateScheduleTests {
         let cosine = LearningRateSchedule(base: 1, kind: .cosine(warmupSteps: 0, totalSteps: 10, minimum: 0.01))
         let rates = (0...10).map { cosine.rate(at: TrainingPosition(step: $0)) }
         #expect(close(rates, [1.0, 0.975773, 0.9054634, 0.7959537, 0.6579634, 0.505, 0.3520366, 0.2140463, 0.1045366, 0.034227, 0.01]))
-        #expect(cosine.rate(at: TrainingPosition(step: 50)) == 0.01)   // held at the minimum afterwards
+        #expect(cosine.rate(at: TrainingPosition(step: 50)) == 0.01)  // held at the minimum afterwards
         // Warmup of 4 steps: 0.25, 0.5, 0.75, 1, then the cosine over the remaining 10.
         let warm = LearningRateSchedule(base: 1, kind: .cosine(warmupSteps: 4, totalSteps: 14, minimum: 0.01))
         #expect(close((0..<6).map { warm.rate(at: TrainingPosition(step: $0)) }, [0.25, 0.5, 0.75, 1.0, 1.0, 0.975773]))

@@ -38,8 +38,9 @@ enum ArchitectureFixtures {
 
     static func encoderDecoder(_ cell: RecurrentCell, rng: inout SeededRandom) -> (EncoderDecoderModel, EncoderDecoderModel.Batch) {
         let (Vs, Vt, B, Ts, Tt) = (5, 6, 6, 4, 3)
-        let model = EncoderDecoderModel(sourceVocabularySize: Vs, targetVocabularySize: Vt, hiddenSize: 4, numLayers: 2,
-                                        cell: cell, startToken: 4, endToken: 5, using: &rng)
+        let model = EncoderDecoderModel(
+            sourceVocabularySize: Vs, targetVocabularySize: Vt, hiddenSize: 4, numLayers: 2,
+            cell: cell, startToken: 4, endToken: 5, using: &rng)
         let lengths = [4, 2, 1, 3, 4, 2]
         let source = (0..<(Ts * B)).map { r in r / B < lengths[r % B] ? Int32(rng.index(below: Vs)) : -1 }
         var targets = (0..<(Tt * B)).map { _ in Int32(rng.index(below: 4)) }
@@ -108,8 +109,10 @@ struct SequenceModelTests {
         let source = BatchList(batches)
         let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.01), workers: workers, clipNorm: 1)
         try trainer.train(on: source, for: .steps(3))
-        let file = ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
-                                   training: trainer.trainingState(rngState: [1, 2, 3, 4]), metadata: ["note": "x"]).safeTensors
+        let file = ModelCheckpoint(
+            model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
+            training: trainer.trainingState(rngState: [1, 2, 3, 4]), metadata: ["note": "x"]
+        ).safeTensors
         try trainer.train(on: source, for: .steps(6))
 
         let loaded = try ModelCheckpoint<Model>(SafeTensorsFile(bytes: file.serialized()))
@@ -122,8 +125,10 @@ struct SequenceModelTests {
         if model.carriesState {
             // A carried state that is not whole sequences of this model is refused.
             #expect(throws: TrainingError.carriedStateMismatch(values: 5, expected: model.stateBlocks * model.stateWidth)) {
-                try resumed.resume(from: TrainingState(step: 3, epoch: 1, stepInEpoch: 1, rngState: [1, 2, 3, 4],
-                                                      hiddenState: [Float](repeating: 0, count: 5)))
+                try resumed.resume(
+                    from: TrainingState(
+                        step: 3, epoch: 1, stepInEpoch: 1, rngState: [1, 2, 3, 4],
+                        hiddenState: [Float](repeating: 0, count: 5)))
             }
         }
         try resumed.train(on: source, for: .steps(6))
@@ -166,7 +171,9 @@ struct SequenceModelTests {
         let whole = Trainer(model: twin, optimizer: Adam(learningRate: 0.01), workers: 1, clipNorm: 5)
         #expect(trainer.workerCount == 2)
         let split = try trainer.step(train.batches[0]), single = try whole.step(train.batches[0])
-        #expect(abs(split.loss - single.loss) <= 1e-6 * single.loss && abs(split.gradientNorm - single.gradientNorm) <= 1e-5 * single.gradientNorm)
+        #expect(
+            abs(split.loss - single.loss) <= 1e-6 * single.loss
+                && abs(split.gradientNorm - single.gradientNorm) <= 1e-5 * single.gradientNorm)
         #expect(maxDifference(model.parameters.values, twin.parameters.values) <= 1e-5)
         trainer.position = TrainingPosition()
 
@@ -176,13 +183,16 @@ struct SequenceModelTests {
                 if case .epochEnd(let epoch) = event { epochs.append(epoch) }
             }
             #expect(epochs == Array(0..<15))
-            try ModelCheckpoint(model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
-                                training: trainer.trainingState(rngState: rng.state)).write(path: path)
+            try ModelCheckpoint(
+                model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
+                training: trainer.trainingState(rngState: rng.state)
+            ).write(path: path)
             try trainer.train(on: train, for: .epochs(20))
 
             let loaded = try ModelCheckpoint<ManyToOneModel>.read(path: path)
-            let resumed = Trainer(model: loaded.model, optimizer: try loaded.optimizer!.makeOptimizer(for: loaded.model.parameters),
-                                  workers: 2, clipNorm: 5)
+            let resumed = Trainer(
+                model: loaded.model, optimizer: try loaded.optimizer!.makeOptimizer(for: loaded.model.parameters),
+                workers: 2, clipNorm: 5)
             try resumed.resume(from: loaded.training!)
             try resumed.train(on: train, for: .epochs(20))
             #expect(loaded.model.parameters.values.map(\.bitPattern) == model.parameters.values.map(\.bitPattern))
@@ -202,12 +212,16 @@ struct SequenceModelTests {
     /// options, which a version-1 reader would drop; 1 without them).
     @Test func modelCheckpointOfAnEmbeddingAndDropout() throws {
         var rng = SeededRandom(seed: 75)
-        let configuration = ManyToOneModel.Configuration(inputSize: 9, outputSize: 3, recurrent: .init(cell: .gru, hiddenSize: 6),
-                                                         embeddingSize: 4, dropout: 0.25, dropoutSeed: 8)
+        let configuration = ManyToOneModel.Configuration(
+            inputSize: 9, outputSize: 3, recurrent: .init(cell: .gru, hiddenSize: 6),
+            embeddingSize: 4, dropout: 0.25, dropoutSeed: 8)
         let model = ManyToOneModel(configuration, using: &rng)
         let file = ModelCheckpoint(model: model).safeTensors
         #expect(file.metadata["format_version"] == "4" && file.tensors["embedding.weight"]?.shape == [9, 4])
-        #expect(file.metadata["configuration"] == #"{"dropout":0.25,"dropoutSeed":8,"embeddingSize":4,"inputSize":9,"outputSize":3,"recurrent":{"bidirectional":false,"cell":"gru","hiddenSize":6,"nonlinearity":"tanh","numLayers":1},"tiedWeights":false}"#)
+        #expect(
+            file.metadata["configuration"]
+                == #"{"dropout":0.25,"dropoutSeed":8,"embeddingSize":4,"inputSize":9,"outputSize":3,"recurrent":{"bidirectional":false,"cell":"gru","hiddenSize":6,"nonlinearity":"tanh","numLayers":1},"tiedWeights":false}"#
+        )
         let loaded = try ModelCheckpoint<ManyToOneModel>(file)
         #expect(loaded.model.configuration == configuration)
         #expect(loaded.model.parameters.values == model.parameters.values)
@@ -230,34 +244,50 @@ struct SequenceModelTests {
         #expect(error { _ in } == nil)
         #expect(throws: CheckpointError.self) { _ = try ModelCheckpoint<ManyToOneModel>(file) }
         #expect(error(legacy: true) { _ in } == nil)
-        #expect(error(legacy: true) { $0.metadata["hidden_size"] = "5" } == .shapeMismatch(
-            tensor: "init.weight", shape: [16, 3], expected: [20, 3],
-            because: "cell lstm, hidden_size 5, num_layers 2, feature_size 3, vocabulary_size 5"))
+        #expect(
+            error(legacy: true) { $0.metadata["hidden_size"] = "5" }
+                == .shapeMismatch(
+                    tensor: "init.weight", shape: [16, 3], expected: [20, 3],
+                    because: "cell lstm, hidden_size 5, num_layers 2, feature_size 3, vocabulary_size 5"))
         // A tensor outside the model's prefixes is the caller's extra tensor, kept.
         var extra = file
         extra.tensors["decoder.weight_hh_l0"] = extra.tensors["rnn.weight_hh_l0"]
         #expect(try ModelCheckpoint<OneToManyModel>(extra).tensors.keys.sorted() == ["decoder.weight_hh_l0"])
-        #expect(error { $0.tensors["rnn.weight_hh_l2"] = $0.tensors["rnn.weight_hh_l0"] } == .unexpectedTensor(
-            "rnn.weight_hh_l2", because: "cell lstm, hidden_size 4, num_layers 2, feature_size 3, vocabulary_size 5"))
+        #expect(
+            error { $0.tensors["rnn.weight_hh_l2"] = $0.tensors["rnn.weight_hh_l0"] }
+                == .unexpectedTensor(
+                    "rnn.weight_hh_l2", because: "cell lstm, hidden_size 4, num_layers 2, feature_size 3, vocabulary_size 5"))
         #expect(error { $0.tensors["fc.bias"] = nil } == .missingTensor("fc.bias"))
-        #expect(error(legacy: true) { $0.metadata["start_token"] = "5" } == .invalidMetadata(key: "start_token", value: "5", expected: "an integer in 0...4"))
+        #expect(
+            error(legacy: true) { $0.metadata["start_token"] = "5" }
+                == .invalidMetadata(key: "start_token", value: "5", expected: "an integer in 0...4"))
         #expect(error { $0.metadata["format_version"] = "5" } == .unsupportedVersion(5, newest: 4))
         // The JSON configuration: a start token outside the vocabulary, another model's shape.
         let json = file.metadata["configuration"]!
-        #expect(error { $0.metadata["configuration"] = json.replacingOccurrences(of: #""startToken":4"#, with: #""startToken":5"#) }
-                == .invalidMetadata(key: "configuration", value: json.replacingOccurrences(of: #""startToken":4"#, with: #""startToken":5"#),
-                                    expected: "a configuration a model can be built from (the start token 5 is not a token of the vocabulary of 5)"))
-        #expect(error { $0.metadata["configuration"] = json.replacingOccurrences(of: #""hiddenSize":4"#, with: #""hiddenSize":5"#) }
-                == .shapeMismatch(tensor: "init.weight", shape: [16, 3], expected: [20, 3],
-                                  because: "cell lstm, hidden_size 5, num_layers 2, feature_size 3, vocabulary_size 5"))
+        #expect(
+            error { $0.metadata["configuration"] = json.replacingOccurrences(of: #""startToken":4"#, with: #""startToken":5"#) }
+                == .invalidMetadata(
+                    key: "configuration", value: json.replacingOccurrences(of: #""startToken":4"#, with: #""startToken":5"#),
+                    expected: "a configuration a model can be built from (the start token 5 is not a token of the vocabulary of 5)"))
+        #expect(
+            error { $0.metadata["configuration"] = json.replacingOccurrences(of: #""hiddenSize":4"#, with: #""hiddenSize":5"#) }
+                == .shapeMismatch(
+                    tensor: "init.weight", shape: [16, 3], expected: [20, 3],
+                    because: "cell lstm, hidden_size 5, num_layers 2, feature_size 3, vocabulary_size 5"))
         #expect(error { $0.metadata["configuration"] = "[1, 2]" } != nil)
         // A one-to-many model computes its initial state: a carried state is refused from
         // the configuration alone, whatever its shape.
-        #expect(error { $0.metadata["step"] = "1"; $0.metadata["epoch"] = "0"; $0.metadata["step_in_epoch"] = "1"
-                        $0.metadata["rng_state"] = "1,2,3,4"
-                        $0.tensors["training.hidden_state"] = .init(shape: [2, 2, 1, 4], values: .init(repeating: 0, count: 16)) }
-                == .unexpectedTensor("training.hidden_state", because: "cell lstm, hidden_size 4, num_layers 2, feature_size 3, vocabulary_size 5 carries no state between batches"))
-        #expect(error { $0.metadata["format"] = "swift-rnn.charrnn" } == .unsupportedFormat("swift-rnn.charrnn", expected: "swift-rnn.model"))
+        #expect(
+            error {
+                $0.metadata["step"] = "1"; $0.metadata["epoch"] = "0"; $0.metadata["step_in_epoch"] = "1"
+                $0.metadata["rng_state"] = "1,2,3,4"
+                $0.tensors["training.hidden_state"] = .init(shape: [2, 2, 1, 4], values: .init(repeating: 0, count: 16))
+            }
+                == .unexpectedTensor(
+                    "training.hidden_state",
+                    because: "cell lstm, hidden_size 4, num_layers 2, feature_size 3, vocabulary_size 5 carries no state between batches"))
+        #expect(
+            error { $0.metadata["format"] = "swift-rnn.charrnn" } == .unsupportedFormat("swift-rnn.charrnn", expected: "swift-rnn.model"))
     }
 }
 

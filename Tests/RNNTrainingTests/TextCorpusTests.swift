@@ -36,7 +36,7 @@ struct TextCorpusTests {
             }
             let characters = try TextCorpus.read(path: path)
             guard case .characters(let vocabulary) = characters.vocabulary else { Issue.record("not characters"); return }
-            #expect(String(String.UnicodeScalarView(vocabulary.characters)) == "\n adeghilnorwéö")   // by code point
+            #expect(String(String.UnicodeScalarView(vocabulary.characters)) == "\n adeghilnorwéö")  // by code point
             let encoded = try vocabulary.encode(text)
             #expect(Self.tokens(characters.tokens) == encoded)
             #expect(characters.tokens.count == text.unicodeScalars.count)
@@ -47,7 +47,7 @@ struct TextCorpusTests {
 
     @Test func theSplitKeepsTheTailForValidation() {
         let corpus = TextCorpus(text: "abcdefghij")
-        let (training, validation) = corpus.split(validationFraction: 0.25)   // ⌊10 · 0.25⌋ = 2 held out
+        let (training, validation) = corpus.split(validationFraction: 0.25)  // ⌊10 · 0.25⌋ = 2 held out
         #expect(Self.tokens(training) == Array(0..<8) && Self.tokens(validation) == [8, 9])
         #expect(corpus.split(validationFraction: 0).validation.count == 0)
     }
@@ -55,13 +55,16 @@ struct TextCorpusTests {
     @Test func aCheckpointsVocabularyRejectsOrDropsOtherCharacters() throws {
         let vocabulary = TextVocabulary.characters(Vocabulary(text: "ab "))
         try Self.withFile(Array("ab xa yx".utf8)) { path in
-            #expect(throws: TextCorpusError.charactersOutsideVocabulary(path: path, characters: ["x", "y"], distinct: 2,
-                                                                          occurrences: 3, vocabularySize: 3)) {
+            #expect(
+                throws: TextCorpusError.charactersOutsideVocabulary(
+                    path: path, characters: ["x", "y"], distinct: 2,
+                    occurrences: 3, vocabularySize: 3)
+            ) {
                 try TextCorpus.read(path: path, vocabulary: vocabulary)
             }
             let kept = try TextCorpus.read(path: path, vocabulary: vocabulary, skippingUnknown: true)
             #expect(kept.droppedCharacters == ["x", "y"] && kept.droppedOccurrences == 3)
-            #expect(Self.tokens(kept.tokens) == [1, 2, 0, 1, 0])   // "ab a ", " " = 0
+            #expect(Self.tokens(kept.tokens) == [1, 2, 0, 1, 0])  // "ab a ", " " = 0
         }
     }
 
@@ -76,11 +79,11 @@ struct TextCorpusTests {
         try Self.withFile([]) { path in
             #expect(throws: TextCorpusError.empty(path: path)) { try TextCorpus.read(path: path) }
         }
-        try Self.withFile(Array("ok ".utf8) + [0xC3, 0x28]) { path in   // 0xC3 then no continuation byte
+        try Self.withFile(Array("ok ".utf8) + [0xC3, 0x28]) { path in  // 0xC3 then no continuation byte
             #expect(throws: TextCorpusError.notUTF8(path: path, byte: 0xC3, offset: 3)) { try TextCorpus.read(path: path) }
             #expect(throws: TextCorpusError.notUTF8(path: path, byte: 0xC3, offset: 3)) { try TextCorpus.read(path: path, unit: .word) }
             let bytes = try TextCorpus.read(path: path, unit: .byte)
-            #expect(bytes.tokens.count == 5)   // bytes need no UTF-8
+            #expect(bytes.tokens.count == 5)  // bytes need no UTF-8
         }
         try Self.withFile(Array(repeating: UInt8(ascii: "a"), count: 1000)) { path in
             #expect(throws: TextCorpusError.exceedsByteBudget(path: path, fileSize: 1000, bytes: 4000, budget: 4000)) {
@@ -92,7 +95,8 @@ struct TextCorpusTests {
         try Self.withFile(Array("the the the".utf8)) { path in
             #expect(throws: TextCorpusError.tooFewWords(path: path, words: ["the"])) { try TextCorpus.read(path: path, unit: .word) }
         }
-        #expect("\(TextCorpusError.notUTF8(path: "t.txt", byte: 0xC3, offset: 3))"
+        #expect(
+            "\(TextCorpusError.notUTF8(path: "t.txt", byte: 0xC3, offset: 3))"
                 == "'t.txt' is not UTF-8 text (invalid byte 0xC3 at offset 3); convert it first, or read its bytes (unit .byte)")
     }
 }

@@ -1,7 +1,7 @@
-import Testing
 import Linalg
 import RNN
 import RNNTraining
+import Testing
 
 struct TutorialExampleTests {
     @Test func dataMatchesTheTutorial() {
@@ -24,7 +24,7 @@ struct TutorialExampleTests {
         let run = try TutorialExample().train(using: &rng)
         #expect(run.losses.count == 100)
         #expect(run.losses.last! < 0.3, "seed \(seed): final loss \(run.losses.last!)")
-        #expect(run.losses.first! > 2.5)   // ~ln(17) = 2.83 at the start
+        #expect(run.losses.first! > 2.5)  // ~ln(17) = 2.83 at the start
         #expect(try run.complete("good") == "good i am fine ")
         #expect(try run.complete("hey") == "hey how are you")
         #expect(try run.complete("have") == "have a nice day")

@@ -1,7 +1,6 @@
 import Foundation
-import Testing
-
 import SafeTensors
+import Testing
 
 /// The bytes of a safetensors file with this literal header (no padding added) and data.
 private func rawFile(header: String, data: [UInt8] = []) -> [UInt8] {
@@ -85,8 +84,10 @@ struct SafeTensorsRoundTripTests {
     }
 
     @Test func bitPatternsArePreserved() throws {
-        let values: [Float] = [.nan, Float(bitPattern: 0x7FC0_1234), -0.0, .infinity, -.infinity,
-                               .leastNonzeroMagnitude, .greatestFiniteMagnitude, .ulpOfOne]
+        let values: [Float] = [
+            .nan, Float(bitPattern: 0x7FC0_1234), -0.0, .infinity, -.infinity,
+            .leastNonzeroMagnitude, .greatestFiniteMagnitude, .ulpOfOne,
+        ]
         let file = SafeTensorsFile(tensors: ["x": .init(shape: [values.count], values: values)])
         let back = try SafeTensorsFile(bytes: file.serialized())
         #expect(back.tensors["x"]!.values.map(\.bitPattern) == values.map(\.bitPattern))
@@ -100,13 +101,13 @@ struct SafeTensorsFormatTests {
             metadata: ["k": "v"])
         let bytes = file.serialized()
         let n = headerLength(bytes)
-        let expectedJSON = #"{"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
+        let expectedJSON =
+            #"{"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
         #expect((8 + n) % 8 == 0, "data buffer starts 8-byte aligned")
         #expect(n >= expectedJSON.utf8.count && n < expectedJSON.utf8.count + 8)
         #expect(bytes.count == 8 + n + 12)
-        let header = Array(bytes[8 ..< 8 + n])
-        #expect(String(decoding: header, as: UTF8.self) ==
-                expectedJSON + String(repeating: " ", count: n - expectedJSON.utf8.count))
+        let header = Array(bytes[8..<8 + n])
+        #expect(String(decoding: header, as: UTF8.self) == expectedJSON + String(repeating: " ", count: n - expectedJSON.utf8.count))
 
         let json = try #require(try JSONSerialization.jsonObject(with: Data(header)) as? [String: Any])
         #expect(Set(json.keys) == ["__metadata__", "a", "b"])
@@ -115,22 +116,29 @@ struct SafeTensorsFormatTests {
         #expect(Set(b.keys) == ["dtype", "shape", "data_offsets"])
 
         // 0.5 = 0x3F000000, 1.0 = 0x3F800000, -2.0 = 0xC0000000, little-endian, "a" first.
-        #expect(Array(bytes[(8 + n)...]) == [0x00, 0x00, 0x00, 0x3F,
-                                             0x00, 0x00, 0x80, 0x3F,
-                                             0x00, 0x00, 0x00, 0xC0])
+        #expect(
+            Array(bytes[(8 + n)...]) == [
+                0x00, 0x00, 0x00, 0x3F,
+                0x00, 0x00, 0x80, 0x3F,
+                0x00, 0x00, 0x00, 0xC0,
+            ])
     }
 
     /// Bytes written by the reference implementation (Python `safetensors` 0.8.0):
     /// `save({"b": [1, -2], "a": 0.5, "e": zeros((0, 2))}, metadata={"k": "v ✓"})`.
     @Test func matchesTheReferenceWriterByteForByte() throws {
-        let reference = try #require(Data(base64Encoded: """
-            yAAAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJrIjoidiDinJMifSwiYSI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbXSwiZGF0YV9v\
-            ZmZzZXRzIjpbMCw0XX0sImIiOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzJdLCJkYXRhX29mZnNldHMiOls0LDEyXX0sImUiOnsi\
-            ZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzAsMl0sImRhdGFfb2Zmc2V0cyI6WzEyLDEyXX19ICAgICAgIAAAAD8AAIA/AAAAwA==
-            """))
+        let reference = try #require(
+            Data(
+                base64Encoded: """
+                    yAAAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJrIjoidiDinJMifSwiYSI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbXSwiZGF0YV9v\
+                    ZmZzZXRzIjpbMCw0XX0sImIiOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzJdLCJkYXRhX29mZnNldHMiOls0LDEyXX0sImUiOnsi\
+                    ZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzAsMl0sImRhdGFfb2Zmc2V0cyI6WzEyLDEyXX19ICAgICAgIAAAAD8AAIA/AAAAwA==
+                    """))
         let file = SafeTensorsFile(
-            tensors: ["b": .init(shape: [2], values: [1, -2]), "a": .init(shape: [], values: [0.5]),
-                      "e": .init(shape: [0, 2], values: [])],
+            tensors: [
+                "b": .init(shape: [2], values: [1, -2]), "a": .init(shape: [], values: [0.5]),
+                "e": .init(shape: [0, 2], values: []),
+            ],
             metadata: ["k": "v ✓"])
         #expect(file.serialized() == [UInt8](reference))
         #expect(try SafeTensorsFile(bytes: [UInt8](reference)) == file)
@@ -139,7 +147,7 @@ struct SafeTensorsFormatTests {
     @Test func noMetadataKeyWhenMetadataIsEmpty() throws {
         let bytes = SafeTensorsFile(tensors: ["w": .init(shape: [1], values: [1])]).serialized()
         let n = headerLength(bytes)
-        let header = String(decoding: bytes[8 ..< 8 + n], as: UTF8.self)
+        let header = String(decoding: bytes[8..<8 + n], as: UTF8.self)
         #expect(!header.contains("__metadata__"))
         #expect(header.hasPrefix(#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#))
     }
@@ -155,27 +163,31 @@ struct SafeTensorsFormatTests {
             """
         let data = f32Bytes([1, 2, 3, 4]) + f32Bytes([-1]) + f32Bytes([0.5, 0.25])
         let file = try SafeTensorsFile(bytes: rawFile(header: header, data: data))
-        #expect(file == SafeTensorsFile(tensors: [
-            "w": .init(shape: [2, 2], values: [1, 2, 3, 4]),
-            "s": .init(shape: [], values: [-1]),
-            "e": .init(shape: [4, 0], values: []),
-            "b": .init(shape: [2], values: [0.5, 0.25]),
-        ]))
+        #expect(
+            file
+                == SafeTensorsFile(tensors: [
+                    "w": .init(shape: [2, 2], values: [1, 2, 3, 4]),
+                    "s": .init(shape: [], values: [-1]),
+                    "e": .init(shape: [4, 0], values: []),
+                    "b": .init(shape: [2], values: [0.5, 0.25]),
+                ]))
         #expect(file.metadata.isEmpty)
     }
 
     @Test(arguments: [#""__metadata__": {}, "#, #""__metadata__": null, "#, ""])
     func acceptsEmptyOrAbsentMetadata(entry: String) throws {
-        let file = try SafeTensorsFile(bytes: rawFile(
-            header: #"{\#(entry)"x": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#,
-            data: f32Bytes([9])))
+        let file = try SafeTensorsFile(
+            bytes: rawFile(
+                header: #"{\#(entry)"x": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#,
+                data: f32Bytes([9])))
         #expect(file == SafeTensorsFile(tensors: ["x": .init(shape: [1], values: [9])]))
     }
 
     @Test func acceptsUnusedBytesAndGapsInTheDataBuffer() throws {
-        let file = try SafeTensorsFile(bytes: rawFile(
-            header: #"{"x": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}"#,
-            data: f32Bytes([7, 9, 11])))
+        let file = try SafeTensorsFile(
+            bytes: rawFile(
+                header: #"{"x": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}"#,
+                data: f32Bytes([7, 9, 11])))
         #expect(file.tensors["x"]?.values == [9])
     }
 }
@@ -197,71 +209,103 @@ private func oneTensor(_ entry: String, data: Int = 8) -> [UInt8] {
 
 private let corruptCases: [SafeTensorsCorruptCase] = [
     .init(label: "empty file", bytes: [], error: .fileTooShort(byteCount: 0), mentions: ["0 bytes", "truncated"]),
-    .init(label: "5-byte file", bytes: [1, 2, 3, 4, 5], error: .fileTooShort(byteCount: 5), mentions: ["5 bytes", "not a safetensors file"]),
-    .init(label: "header length 200 MB", bytes: lengthField(200_000_000) + Array("{}".utf8),
-          error: .headerTooLarge(headerLength: 200_000_000), mentions: ["200000000", "limit"]),
-    .init(label: "header length UInt64.max", bytes: lengthField(.max) + Array("{}".utf8),
-          error: .headerTooLarge(headerLength: .max), mentions: ["not a safetensors file"]),
-    .init(label: "header longer than the file", bytes: lengthField(100) + Array(#"{"a": 1}"#.utf8),
-          error: .headerExceedsFile(headerLength: 100, fileSize: 16), mentions: ["100", "8 bytes", "truncated"]),
-    .init(label: "header not UTF-8", bytes: rawFile(headerBytes: [0x7B, 0xFF, 0xFE, 0x7D]),
-          error: .headerNotUTF8, mentions: ["UTF-8"]),
+    .init(
+        label: "5-byte file", bytes: [1, 2, 3, 4, 5], error: .fileTooShort(byteCount: 5), mentions: ["5 bytes", "not a safetensors file"]),
+    .init(
+        label: "header length 200 MB", bytes: lengthField(200_000_000) + Array("{}".utf8),
+        error: .headerTooLarge(headerLength: 200_000_000), mentions: ["200000000", "limit"]),
+    .init(
+        label: "header length UInt64.max", bytes: lengthField(.max) + Array("{}".utf8),
+        error: .headerTooLarge(headerLength: .max), mentions: ["not a safetensors file"]),
+    .init(
+        label: "header longer than the file", bytes: lengthField(100) + Array(#"{"a": 1}"#.utf8),
+        error: .headerExceedsFile(headerLength: 100, fileSize: 16), mentions: ["100", "8 bytes", "truncated"]),
+    .init(
+        label: "header not UTF-8", bytes: rawFile(headerBytes: [0x7B, 0xFF, 0xFE, 0x7D]),
+        error: .headerNotUTF8, mentions: ["UTF-8"]),
     .init(label: "header a JSON array", bytes: rawFile(header: "[1, 2]"), error: .headerNotAnObject, mentions: ["JSON object"]),
     .init(label: "header a JSON string", bytes: rawFile(header: #""F32""#), error: .headerNotAnObject, mentions: ["JSON object"]),
-    .init(label: "entry not an object", bytes: rawFile(header: #"{"w": [1, 2]}"#),
-          error: .entryNotAnObject(tensor: "w"), mentions: ["'w'"]),
-    .init(label: "missing dtype", bytes: oneTensor(#"{"shape": [2], "data_offsets": [0, 8]}"#),
-          error: .missingField(tensor: "t", field: "dtype"), mentions: ["'t'", "dtype"]),
-    .init(label: "missing shape", bytes: oneTensor(#"{"dtype": "F32", "data_offsets": [0, 8]}"#),
-          error: .missingField(tensor: "t", field: "shape"), mentions: ["'t'", "shape"]),
-    .init(label: "missing data_offsets", bytes: oneTensor(#"{"dtype": "F32", "shape": [2]}"#),
-          error: .missingField(tensor: "t", field: "data_offsets"), mentions: ["'t'", "data_offsets"]),
-    .init(label: "dtype a number", bytes: oneTensor(#"{"dtype": 32, "shape": [2], "data_offsets": [0, 8]}"#),
-          error: .wrongFieldType(tensor: "t", field: "dtype", expected: "a string"), mentions: ["dtype", "string"]),
-    .init(label: "shape a string", bytes: oneTensor(#"{"dtype": "F32", "shape": "2", "data_offsets": [0, 8]}"#),
-          error: .wrongFieldType(tensor: "t", field: "shape", expected: "an array of integers"), mentions: ["shape"]),
-    .init(label: "shape with a fraction", bytes: oneTensor(#"{"dtype": "F32", "shape": [2.5], "data_offsets": [0, 8]}"#),
-          error: .wrongFieldType(tensor: "t", field: "shape", expected: "an array of integers"), mentions: ["shape"]),
-    .init(label: "shape with a boolean", bytes: oneTensor(#"{"dtype": "F32", "shape": [true], "data_offsets": [0, 4]}"#),
-          error: .wrongFieldType(tensor: "t", field: "shape", expected: "an array of integers"), mentions: ["shape"]),
-    .init(label: "negative dimension", bytes: oneTensor(#"{"dtype": "F32", "shape": [-1, 2], "data_offsets": [0, 8]}"#),
-          error: .negativeDimension(tensor: "t", shape: [-1, 2]), mentions: ["negative", "[-1, 2]"]),
-    .init(label: "shape overflowing", bytes: oneTensor(#"{"dtype": "F32", "shape": [9223372036854775807, 2], "data_offsets": [0, 8]}"#),
-          error: .shapeTooLarge(tensor: "t", shape: [Int.max, 2]), mentions: ["too large"]),
-    .init(label: "data_offsets one number", bytes: oneTensor(#"{"dtype": "F32", "shape": [2], "data_offsets": [8]}"#),
-          error: .wrongFieldType(tensor: "t", field: "data_offsets", expected: "an array [begin, end] of two non-negative integers"),
-          mentions: ["data_offsets", "[begin, end]"]),
-    .init(label: "data_offsets three numbers", bytes: oneTensor(#"{"dtype": "F32", "shape": [2], "data_offsets": [0, 8, 16]}"#),
-          error: .wrongFieldType(tensor: "t", field: "data_offsets", expected: "an array [begin, end] of two non-negative integers"),
-          mentions: ["data_offsets"]),
-    .init(label: "data_offsets negative", bytes: oneTensor(#"{"dtype": "F32", "shape": [2], "data_offsets": [-8, 0]}"#),
-          error: .wrongFieldType(tensor: "t", field: "data_offsets", expected: "an array [begin, end] of two non-negative integers"),
-          mentions: ["non-negative"]),
-    .init(label: "data_offsets strings", bytes: oneTensor(#"{"dtype": "F32", "shape": [2], "data_offsets": ["0", "8"]}"#),
-          error: .wrongFieldType(tensor: "t", field: "data_offsets", expected: "an array [begin, end] of two non-negative integers"),
-          mentions: ["data_offsets"]),
-    .init(label: "data_offsets begin > end", bytes: oneTensor(#"{"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}"#),
-          error: .invalidDataOffsets(tensor: "t", begin: 8, end: 0), mentions: ["[8, 0]", "begin > end"]),
-    .init(label: "data past the end", bytes: oneTensor(#"{"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}"#),
-          error: .dataOutOfBounds(tensor: "t", end: 16, dataSize: 8), mentions: ["16", "8 bytes", "truncated"]),
-    .init(label: "byte length != product(shape) * 4", bytes: oneTensor(#"{"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}"#),
-          error: .byteCountMismatch(tensor: "t", shape: [3], expected: 12, actual: 8), mentions: ["8 bytes", "needs 12"]),
-    .init(label: "scalar with no bytes", bytes: oneTensor(#"{"dtype": "F32", "shape": [], "data_offsets": [0, 0]}"#),
-          error: .byteCountMismatch(tensor: "t", shape: [], expected: 4, actual: 0), mentions: ["needs 4"]),
-    .init(label: "overlapping tensors",
-          bytes: rawFile(header: #"{"b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}, "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#,
-                         data: [UInt8](repeating: 0, count: 12)),
-          error: .overlappingTensors("a", "b"), mentions: ["'a'", "'b'", "overlap"]),
-    .init(label: "same bytes twice",
-          bytes: rawFile(header: #"{"b": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#,
-                         data: [UInt8](repeating: 0, count: 4)),
-          error: .overlappingTensors("a", "b"), mentions: ["overlap"]),
-    .init(label: "metadata not an object", bytes: rawFile(header: #"{"__metadata__": ["a"]}"#),
-          error: .metadataNotAnObject, mentions: ["__metadata__"]),
-    .init(label: "metadata value a number", bytes: rawFile(header: #"{"__metadata__": {"ok": "x", "epochs": 10}}"#),
-          error: .metadataValueNotString(key: "epochs"), mentions: ["'epochs'", "not a string"]),
-    .init(label: "truncated real file", bytes: Array(sample.serialized().dropLast(4)),
-          error: .dataOutOfBounds(tensor: "scalar", end: 44, dataSize: 40), mentions: ["truncated"]),
+    .init(
+        label: "entry not an object", bytes: rawFile(header: #"{"w": [1, 2]}"#),
+        error: .entryNotAnObject(tensor: "w"), mentions: ["'w'"]),
+    .init(
+        label: "missing dtype", bytes: oneTensor(#"{"shape": [2], "data_offsets": [0, 8]}"#),
+        error: .missingField(tensor: "t", field: "dtype"), mentions: ["'t'", "dtype"]),
+    .init(
+        label: "missing shape", bytes: oneTensor(#"{"dtype": "F32", "data_offsets": [0, 8]}"#),
+        error: .missingField(tensor: "t", field: "shape"), mentions: ["'t'", "shape"]),
+    .init(
+        label: "missing data_offsets", bytes: oneTensor(#"{"dtype": "F32", "shape": [2]}"#),
+        error: .missingField(tensor: "t", field: "data_offsets"), mentions: ["'t'", "data_offsets"]),
+    .init(
+        label: "dtype a number", bytes: oneTensor(#"{"dtype": 32, "shape": [2], "data_offsets": [0, 8]}"#),
+        error: .wrongFieldType(tensor: "t", field: "dtype", expected: "a string"), mentions: ["dtype", "string"]),
+    .init(
+        label: "shape a string", bytes: oneTensor(#"{"dtype": "F32", "shape": "2", "data_offsets": [0, 8]}"#),
+        error: .wrongFieldType(tensor: "t", field: "shape", expected: "an array of integers"), mentions: ["shape"]),
+    .init(
+        label: "shape with a fraction", bytes: oneTensor(#"{"dtype": "F32", "shape": [2.5], "data_offsets": [0, 8]}"#),
+        error: .wrongFieldType(tensor: "t", field: "shape", expected: "an array of integers"), mentions: ["shape"]),
+    .init(
+        label: "shape with a boolean", bytes: oneTensor(#"{"dtype": "F32", "shape": [true], "data_offsets": [0, 4]}"#),
+        error: .wrongFieldType(tensor: "t", field: "shape", expected: "an array of integers"), mentions: ["shape"]),
+    .init(
+        label: "negative dimension", bytes: oneTensor(#"{"dtype": "F32", "shape": [-1, 2], "data_offsets": [0, 8]}"#),
+        error: .negativeDimension(tensor: "t", shape: [-1, 2]), mentions: ["negative", "[-1, 2]"]),
+    .init(
+        label: "shape overflowing", bytes: oneTensor(#"{"dtype": "F32", "shape": [9223372036854775807, 2], "data_offsets": [0, 8]}"#),
+        error: .shapeTooLarge(tensor: "t", shape: [Int.max, 2]), mentions: ["too large"]),
+    .init(
+        label: "data_offsets one number", bytes: oneTensor(#"{"dtype": "F32", "shape": [2], "data_offsets": [8]}"#),
+        error: .wrongFieldType(tensor: "t", field: "data_offsets", expected: "an array [begin, end] of two non-negative integers"),
+        mentions: ["data_offsets", "[begin, end]"]),
+    .init(
+        label: "data_offsets three numbers", bytes: oneTensor(#"{"dtype": "F32", "shape": [2], "data_offsets": [0, 8, 16]}"#),
+        error: .wrongFieldType(tensor: "t", field: "data_offsets", expected: "an array [begin, end] of two non-negative integers"),
+        mentions: ["data_offsets"]),
+    .init(
+        label: "data_offsets negative", bytes: oneTensor(#"{"dtype": "F32", "shape": [2], "data_offsets": [-8, 0]}"#),
+        error: .wrongFieldType(tensor: "t", field: "data_offsets", expected: "an array [begin, end] of two non-negative integers"),
+        mentions: ["non-negative"]),
+    .init(
+        label: "data_offsets strings", bytes: oneTensor(#"{"dtype": "F32", "shape": [2], "data_offsets": ["0", "8"]}"#),
+        error: .wrongFieldType(tensor: "t", field: "data_offsets", expected: "an array [begin, end] of two non-negative integers"),
+        mentions: ["data_offsets"]),
+    .init(
+        label: "data_offsets begin > end", bytes: oneTensor(#"{"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}"#),
+        error: .invalidDataOffsets(tensor: "t", begin: 8, end: 0), mentions: ["[8, 0]", "begin > end"]),
+    .init(
+        label: "data past the end", bytes: oneTensor(#"{"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}"#),
+        error: .dataOutOfBounds(tensor: "t", end: 16, dataSize: 8), mentions: ["16", "8 bytes", "truncated"]),
+    .init(
+        label: "byte length != product(shape) * 4", bytes: oneTensor(#"{"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}"#),
+        error: .byteCountMismatch(tensor: "t", shape: [3], expected: 12, actual: 8), mentions: ["8 bytes", "needs 12"]),
+    .init(
+        label: "scalar with no bytes", bytes: oneTensor(#"{"dtype": "F32", "shape": [], "data_offsets": [0, 0]}"#),
+        error: .byteCountMismatch(tensor: "t", shape: [], expected: 4, actual: 0), mentions: ["needs 4"]),
+    .init(
+        label: "overlapping tensors",
+        bytes: rawFile(
+            header:
+                #"{"b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}, "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#,
+            data: [UInt8](repeating: 0, count: 12)),
+        error: .overlappingTensors("a", "b"), mentions: ["'a'", "'b'", "overlap"]),
+    .init(
+        label: "same bytes twice",
+        bytes: rawFile(
+            header:
+                #"{"b": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#,
+            data: [UInt8](repeating: 0, count: 4)),
+        error: .overlappingTensors("a", "b"), mentions: ["overlap"]),
+    .init(
+        label: "metadata not an object", bytes: rawFile(header: #"{"__metadata__": ["a"]}"#),
+        error: .metadataNotAnObject, mentions: ["__metadata__"]),
+    .init(
+        label: "metadata value a number", bytes: rawFile(header: #"{"__metadata__": {"ok": "x", "epochs": 10}}"#),
+        error: .metadataValueNotString(key: "epochs"), mentions: ["'epochs'", "not a string"]),
+    .init(
+        label: "truncated real file", bytes: Array(sample.serialized().dropLast(4)),
+        error: .dataOutOfBounds(tensor: "scalar", end: 44, dataSize: 40), mentions: ["truncated"]),
 ]
 
 struct SafeTensorsCorruptionTests {

@@ -1,7 +1,8 @@
 import Foundation
 import Linalg
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs one of the package's built executables (`charrnn` by default, or `bench`) and
@@ -30,10 +31,14 @@ public enum ToolProcess {
 
     /// The executables the tests run.
     public enum Tool: String, Sendable, CaseIterable {
-        case charrnn, bench
+        case charrnn
+        case bench
         /// The programs of `Examples/`.
-        case classifier = "example-classifier", generator = "example-generator"
-        case reverser = "example-reverser", characterModel = "example-character-model", tagger = "example-tagger"
+        case classifier = "example-classifier"
+        case generator = "example-generator"
+        case reverser = "example-reverser"
+        case characterModel = "example-character-model"
+        case tagger = "example-tagger"
     }
 
     public static let charrnn = locate("charrnn")
@@ -62,7 +67,7 @@ public enum ToolProcess {
         directories.append(Bundle.main.bundleURL.deletingLastPathComponent())
         for directory in directories {
             var d = directory
-            for _ in 0..<4 {   // e.g. .../release/X.xctest/Contents/MacOS on other layouts
+            for _ in 0..<4 {  // e.g. .../release/X.xctest/Contents/MacOS on other layouts
                 let candidate = d.appendingPathComponent(name)
                 if executable(candidate) { return candidate }
                 d = d.deletingLastPathComponent()
@@ -75,7 +80,8 @@ public enum ToolProcess {
             for configuration in ["release", "debug"] {
                 let candidate = root.appendingPathComponent(build).appendingPathComponent(configuration).appendingPathComponent(name)
                 if executable(candidate),
-                   let date = (try? fm.attributesOfItem(atPath: candidate.path))?[.modificationDate] as? Date {
+                    let date = (try? fm.attributesOfItem(atPath: candidate.path))?[.modificationDate] as? Date
+                {
                     found.append((date, candidate))
                 }
             }
@@ -86,15 +92,19 @@ public enum ToolProcess {
 
     /// Runs `tool arguments` in `directory` and waits for it (at most `timeout` seconds);
     /// `environment` adds to (or overrides) this process's variables.
-    public static func run(_ arguments: [String], in directory: String? = nil, timeout: Double = 60,
-                    tool: Tool = .charrnn, environment: [String: String] = [:]) throws -> Result {
+    public static func run(
+        _ arguments: [String], in directory: String? = nil, timeout: Double = 60,
+        tool: Tool = .charrnn, environment: [String: String] = [:]
+    ) throws -> Result {
         let (process, out, err) = try start(arguments, in: directory, tool: tool, environment: environment)
         return finish(process, out, err, timeout: timeout)
     }
 
     /// Starts `tool arguments` with stdout and stderr going to temporary files.
-    public static func start(_ arguments: [String], in directory: String? = nil,
-                      tool: Tool = .charrnn, environment: [String: String] = [:]) throws -> (Process, URL, URL) {
+    public static func start(
+        _ arguments: [String], in directory: String? = nil,
+        tool: Tool = .charrnn, environment: [String: String] = [:]
+    ) throws -> (Process, URL, URL) {
         let process = Process()
         process.executableURL = binary(tool)
         process.arguments = arguments
@@ -117,12 +127,15 @@ public enum ToolProcess {
     /// Starts `tool arguments` in `directory`, waits for its first progress line on stderr
     /// (`"  step "`; at most 30 s), sends `signal` `repeats` times a millisecond apart, and
     /// returns how it ended.
-    public static func signaledAfterFirstStep(_ arguments: [String], _ signal: Int32, repeats: Int = 1,
-                                              in directory: String) throws -> Result {
+    public static func signaledAfterFirstStep(
+        _ arguments: [String], _ signal: Int32, repeats: Int = 1,
+        in directory: String
+    ) throws -> Result {
         let (process, out, err) = try start(arguments, in: directory)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, process.isRunning,
-              !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ") {
+            !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ")
+        {
             usleep(5_000)
         }
         usleep(50_000)
@@ -143,8 +156,9 @@ public enum ToolProcess {
         let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
         try? FileManager.default.removeItem(at: out)
         try? FileManager.default.removeItem(at: err)
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr,
-                      signaled: process.terminationReason == .uncaughtSignal)
+        return Result(
+            status: process.terminationStatus, stdout: stdout, stderr: stderr,
+            signaled: process.terminationReason == .uncaughtSignal)
     }
 }
 
@@ -158,8 +172,10 @@ public func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T 
 
 /// Deterministic English-like text of `words` words (about 5 characters each).
 public func generatedText(words: Int, seed: UInt64 = 1) -> String {
-    let vocabulary = ["the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "red", "door",
-                      "of", "house", "by", "river", "she", "said", "hello", "world", "quick", "brown", "fox"]
+    let vocabulary = [
+        "the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "red", "door",
+        "of", "house", "by", "river", "she", "said", "hello", "world", "quick", "brown", "fox",
+    ]
     var rng = SeededRandom(seed: seed)
     var out = ""
     for i in 0..<words {
@@ -193,8 +209,9 @@ public func addSparseTensor(_ name: String, shape: [Int], to path: String) throw
     var header = String(decoding: file[8..<(8 + headerLength)], as: UTF8.self)
     while header.last == " " { header.removeLast() }
     let data = file[(8 + headerLength)...]
-    header.removeLast()   // the closing brace
-    header += ",\"\(name)\":{\"dtype\":\"F32\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(data.count),\(data.count + 4 * count)]}}"
+    header.removeLast()  // the closing brace
+    header +=
+        ",\"\(name)\":{\"dtype\":\"F32\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(data.count),\(data.count + 4 * count)]}}"
     while (8 + header.utf8.count) % 8 != 0 { header += " " }
     let length = header.utf8.count
     let out = (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) } + Array(header.utf8) + data

@@ -6,7 +6,8 @@ import Foundation
 public enum TorchPython {
     /// The interpreter, or nil when it is missing or cannot import torch and safetensors.
     public static let path: String? = {
-        let path = ProcessInfo.processInfo.environment["CHARRNN_TORCH_PYTHON"]
+        let path =
+            ProcessInfo.processInfo.environment["CHARRNN_TORCH_PYTHON"]
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".venvs/torch/bin/python").path
         guard FileManager.default.isExecutableFile(atPath: path) else { return nil }
         let probe = Process()

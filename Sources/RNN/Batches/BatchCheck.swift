@@ -26,8 +26,10 @@ enum BatchCheck {
     /// length; every step without `lengths`) a token is in `0..<size`, or `-1` where
     /// `paddingAllowed(row)` says the model ignores it; after a sequence's end anything
     /// in `-1..<size` (the model does not read it).
-    static func input(_ input: SequenceInput, steps T: Int, batchSize B: Int, size: Int, lengths: [Int]?,
-                      paddingAllowed: (_ row: Int) -> Bool = { _ in false }) throws(BatchError) {
+    static func input(
+        _ input: SequenceInput, steps T: Int, batchSize B: Int, size: Int, lengths: [Int]?,
+        paddingAllowed: (_ row: Int) -> Bool = { _ in false }
+    ) throws(BatchError) {
         switch input {
         case .tokens(let tokens):
             for b in 0..<B {
@@ -51,8 +53,10 @@ enum BatchCheck {
     /// `[T*B]` targets (or `[B]` labels, `T` = 1) in `-1..<classes`; with `lengths`,
     /// `-1` after each sequence's end (the padding is not trained on). A label's error
     /// names step `-1`.
-    static func targets(_ targets: [Int32], steps T: Int, batchSize B: Int, classes: Int, lengths: [Int]? = nil,
-                        labels: Bool = false) throws(BatchError) {
+    static func targets(
+        _ targets: [Int32], steps T: Int, batchSize B: Int, classes: Int, lengths: [Int]? = nil,
+        labels: Bool = false
+    ) throws(BatchError) {
         for b in 0..<B {
             let length = lengths?[b] ?? T
             for (t, row) in stride(from: b, to: T * B, by: B).enumerated() {
@@ -61,7 +65,9 @@ enum BatchCheck {
                     throw .targetOutsideClasses(sequence: b, step: labels ? -1 : t, target: Int(target), classes: classes)
                 }
                 if t >= length && target != -1 {
-                    throw .layout("sequence \(b), step \(t): a counted target after the sequence's end (length \(length)); the padding's targets are -1")
+                    throw .layout(
+                        "sequence \(b), step \(t): a counted target after the sequence's end (length \(length)); the padding's targets are -1"
+                    )
                 }
             }
         }
@@ -82,7 +88,7 @@ enum BatchCheck {
     static func finiteRows(_ rows: Matrix, batchSize B: Int) throws(BatchError) {
         let I = rows.cols
         try rows.storage.withUnsafeBufferPointer { (values) throws(BatchError) in
-            for r in 0..<rows.rows where !UnsafeBufferPointer(rebasing: values[r * I ..< (r + 1) * I]).allSatisfy(\.isFinite) {
+            for r in 0..<rows.rows where !UnsafeBufferPointer(rebasing: values[r * I..<(r + 1) * I]).allSatisfy(\.isFinite) {
                 throw .nonFiniteValue(sequence: r % B, step: r / B)
             }
         }

@@ -20,8 +20,9 @@ extension ManyToManyModel {
         }
         try BatchCheck.lengths(batch.lengths, steps: T, batchSize: B)
         let causal = !rnn.isBidirectional, targets = batch.targets
-        try BatchCheck.input(batch.input, steps: T, batchSize: B, size: configuration.inputSize, lengths: batch.lengths,
-                             paddingAllowed: { row in causal && targets[row] == -1 })
+        try BatchCheck.input(
+            batch.input, steps: T, batchSize: B, size: configuration.inputSize, lengths: batch.lengths,
+            paddingAllowed: { row in causal && targets[row] == -1 })
         try BatchCheck.targets(targets, steps: T, batchSize: B, classes: configuration.outputSize, lengths: batch.lengths)
         try BatchCheck.state(batch.initialState, expected: rnn.stateSize(batchSize: B))
     }
@@ -73,8 +74,9 @@ extension EncoderDecoderModel {
             throw .countMismatch(what: "source lengths", count: batch.sourceLengths.count, expected: B)
         }
         try BatchCheck.lengths(batch.sourceLengths, steps: Ts, batchSize: B)
-        try BatchCheck.input(.tokens(batch.source), steps: Ts, batchSize: B, size: encoder.inputSize,
-                             lengths: batch.sourceLengths)
+        try BatchCheck.input(
+            .tokens(batch.source), steps: Ts, batchSize: B, size: encoder.inputSize,
+            lengths: batch.sourceLengths)
         let Tt = try BatchCheck.steps(rows: batch.targets.count, batchSize: B, what: "targets")
         try BatchCheck.targets(batch.targets, steps: Tt, batchSize: B, classes: fc.outputSize)
         try BatchCheck.paddedAtEnd(batch.targets, steps: Tt, batchSize: B)

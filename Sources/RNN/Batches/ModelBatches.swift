@@ -43,15 +43,17 @@ extension ManyToManyModel.Batch {
     ///   one target sequence a sequence, `lengthMismatch` when one's length differs.
     public init(sequences: [[Int]], targets: [[Int]]) throws(BatchError) {
         let padded = try PaddedSequences(tokens: sequences)
-        self.init(input: padded.input, targets: try padded.perStep(targets), batchSize: padded.batchSize,
-                  lengths: padded.lengths)
+        self.init(
+            input: padded.input, targets: try padded.perStep(targets), batchSize: padded.batchSize,
+            lengths: padded.lengths)
     }
 
     /// Sequences of `[Float]` rows with a target at every step.
     public init(sequences: [[[Float]]], targets: [[Int]]) throws(BatchError) {
         let padded = try PaddedSequences(rows: sequences)
-        self.init(input: padded.input, targets: try padded.perStep(targets), batchSize: padded.batchSize,
-                  lengths: padded.lengths)
+        self.init(
+            input: padded.input, targets: try padded.perStep(targets), batchSize: padded.batchSize,
+            lengths: padded.lengths)
     }
 }
 
@@ -71,7 +73,7 @@ extension OneToManyModel.Batch {
         guard targets.count == features.count else {
             throw .countMismatch(what: "target sequences", count: targets.count, expected: features.count)
         }
-        let rows = try PaddedSequences(rows: features.map { [$0] })   // one step each: [B, F]
+        let rows = try PaddedSequences(rows: features.map { [$0] })  // one step each: [B, F]
         guard case .dense(let matrix) = rows.input else { preconditionFailure("rows give dense input") }
         self.init(features: matrix, targets: try PaddedSequences(tokens: targets).tokens)
     }
@@ -94,7 +96,8 @@ extension EncoderDecoderModel.Batch {
             throw .countMismatch(what: "target sequences", count: targets.count, expected: sources.count)
         }
         let source = try PaddedSequences(tokens: sources)
-        self.init(source: source.tokens, sourceLengths: source.lengths, targets: try PaddedSequences(tokens: targets).tokens,
-                  batchSize: source.batchSize)
+        self.init(
+            source: source.tokens, sourceLengths: source.lengths, targets: try PaddedSequences(tokens: targets).tokens,
+            batchSize: source.batchSize)
     }
 }

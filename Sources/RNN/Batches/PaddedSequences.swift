@@ -56,7 +56,7 @@ public struct PaddedSequences: Sendable {
             for (t, row) in sequence.enumerated() {
                 guard row.count == I else { throw .rowWidth(sequence: b, step: t, width: row.count, expected: I) }
                 guard row.allSatisfy(\.isFinite) else { throw .nonFiniteValue(sequence: b, step: t) }
-                storage.replaceSubrange((t * B + b) * I ..< (t * B + b + 1) * I, with: row)
+                storage.replaceSubrange((t * B + b) * I..<(t * B + b + 1) * I, with: row)
             }
         }
         (steps, batchSize, self.lengths, input) = (T, B, lengths, .dense(Matrix(rows: T * B, cols: I, storage: storage)))
@@ -143,7 +143,8 @@ public enum BatchError: Error, Equatable, CustomStringConvertible {
         case .lengthOutOfRange(let b, let length, let steps):
             return "sequence \(b): length \(length) is outside 1...\(steps), the batch's steps"
         case .paddingInsideSequence(let b, let t):
-            return "sequence \(b), step \(t): padding (-1) where the model reads data; give each sequence's length (lengths), or build the batch from arrays of sequences"
+            return
+                "sequence \(b), step \(t): padding (-1) where the model reads data; give each sequence's length (lengths), or build the batch from arrays of sequences"
         case .layout(let what): return what
         }
     }

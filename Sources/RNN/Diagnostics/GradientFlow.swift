@@ -55,12 +55,14 @@ extension ManyToManyModel {
     public func gradientFlow(_ batch: Batch, horizon: Int, maxSteps: Int = 16) -> GradientFlow {
         precondition(!rnn.isBidirectional, "gradient flow follows a causal model's steps back in time; this model is bidirectional")
         let B = batch.batchSize, H = rnn.hiddenSize, L = rnn.numLayers, V = fc.outputSize
-        layers.forward(batch.input, batchSize: B, initialState: batch.initialState, noise: nil)   // the embedding too; no dropout
+        layers.forward(batch.input, batchSize: B, initialState: batch.initialState, noise: nil)  // the embedding too; no dropout
         let T = rnn.steps, rows = T * B
         precondition(horizon >= 0 && horizon < T, "horizon \(horizon) must be in 0..<\(T) (the chunk's steps)")
         precondition(maxSteps >= 1, "maxSteps must be positive")
         let candidates = Array(horizon..<T)
-        let steps = candidates.count <= maxSteps ? candidates
+        let steps =
+            candidates.count <= maxSteps
+            ? candidates
             : (0..<maxSteps).map { candidates[$0 * (candidates.count - 1) / max(maxSteps - 1, 1)] }
         let logits = [Float](unsafeUninitializedCapacity: rows * V) { buffer, count in
             rnn.withOutputs { h in fc.forward(h.baseAddress!, rows: rows, into: buffer.baseAddress!) }
@@ -91,10 +93,11 @@ extension ManyToManyModel {
             logits.withUnsafeBufferPointer { z in
                 targets.withUnsafeBufferPointer { y in
                     gradient.withUnsafeMutableBufferPointer { g in
-                        SoftmaxCrossEntropy.compute(logits: z.baseAddress!, rows: rows, classes: V, targets: y.baseAddress!,
-                                                    gradient: g.baseAddress!)
+                        SoftmaxCrossEntropy.compute(
+                            logits: z.baseAddress!, rows: rows, classes: V, targets: y.baseAddress!,
+                            gradient: g.baseAddress!)
                         let scale = Float(n)
-                        for i in t * B * V ..< (t + 1) * B * V { g[i] *= scale }   // the other rows are zero
+                        for i in t * B * V..<(t + 1) * B * V { g[i] *= scale }  // the other rows are zero
                     }
                 }
             }

@@ -52,9 +52,11 @@ extension RecurrentStack {
         for k in 0..<layerDirections {
             let w = parameters.values[weightHH[k].range]
             for (g, name) in cell.gateNames.enumerated() {
-                let block = Matrix(rows: H, cols: H, storage: Array(w[(w.startIndex + g * H * H) ..< (w.startIndex + (g + 1) * H * H)]))
-                out.append(RecurrentWeightSpectrum(layer: k, gate: name, singularValues: try block.singularValues(),
-                                                   spectralRadius: try block.spectralRadius()))
+                let block = Matrix(rows: H, cols: H, storage: Array(w[(w.startIndex + g * H * H)..<(w.startIndex + (g + 1) * H * H)]))
+                out.append(
+                    RecurrentWeightSpectrum(
+                        layer: k, gate: name, singularValues: try block.singularValues(),
+                        spectralRadius: try block.spectralRadius()))
             }
         }
         return out
@@ -82,8 +84,10 @@ extension RecurrentStack {
                     }
                 }
                 let n = Double(rows * H)
-                out.append(GateStatistics(layer: k, gate: cell.gateNames[g], mean: sum / n,
-                                          fractionHigh: Double(high) / n, fractionLow: Double(low) / n))
+                out.append(
+                    GateStatistics(
+                        layer: k, gate: cell.gateNames[g], mean: sum / n,
+                        fractionHigh: Double(high) / n, fractionLow: Double(low) / n))
             }
         }
         return out

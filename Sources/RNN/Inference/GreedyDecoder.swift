@@ -8,8 +8,10 @@ enum GreedyDecoder {
     /// - Complexity: `length` single-step forwards of the stack and the output layer, on
     ///   the stack's prepared weights, the state kept in place (nothing allocated per step
     ///   but the output tokens).
-    static func decode(rnn: RecurrentStack, fc: Linear, initialState: [Float], batchSize B: Int,
-                       start: Int32, length: Int, stop: Int32?) -> [[Int32]] {
+    static func decode(
+        rnn: RecurrentStack, fc: Linear, initialState: [Float], batchSize B: Int,
+        start: Int32, length: Int, stop: Int32?
+    ) -> [[Int32]] {
         var state = initialState
         var tokens = [Int32](repeating: start, count: B)
         var out = [[Int32]](repeating: [], count: B)

@@ -53,7 +53,9 @@ public final class Sampler {
 
     public init(model: ManyToManyModel, batchSize: Int = 1) {
         precondition(batchSize >= 1, "a sampler needs at least one sequence, got \(batchSize)")
-        precondition(!model.rnn.isBidirectional, "a sampler generates one token after another, so it needs a one-directional model (this one is bidirectional: a tagger)")
+        precondition(
+            !model.rnn.isBidirectional,
+            "a sampler generates one token after another, so it needs a one-directional model (this one is bidirectional: a tagger)")
         self.model = model
         self.batchSize = batchSize
         stateCount = model.rnn.stateSize(batchSize: batchSize)
@@ -169,16 +171,18 @@ public final class Sampler {
     /// Draws every sequence's next token, sequence `b` from `rngs[b]`, into `tokens`
     /// (`B` of them), and feeds them. No allocation.
     public func next(temperature: Float = 1, topK: Int? = nil, using rngs: inout [SeededRandom], into tokens: inout [Int32]) {
-        precondition(rngs.count == batchSize && tokens.count == batchSize,
-                     "\(rngs.count) generators and \(tokens.count) tokens for \(batchSize) sequences")
+        precondition(
+            rngs.count == batchSize && tokens.count == batchSize,
+            "\(rngs.count) generators and \(tokens.count) tokens for \(batchSize) sequences")
         for b in 0..<batchSize { tokens[b] = choose(sequence: b, temperature: temperature, topK: topK, using: &rngs[b]) }
         feed(tokens)
     }
 
     /// A draw from sequence `b`'s logits (see `Sampler.choose`), with the sampler's scratch.
     public func choose(sequence b: Int, temperature: Float, topK: Int?, using rng: inout SeededRandom) -> Int32 {
-        Self.choose(from: logits(of: b), temperature: temperature, topK: topK, candidates: &candidates,
-                    probabilities: &probabilities, using: &rng)
+        Self.choose(
+            from: logits(of: b), temperature: temperature, topK: topK, candidates: &candidates,
+            probabilities: &probabilities, using: &rng)
     }
 
     /// Chooses a token from `logits`: argmax at temperature 0, else a draw from the
@@ -193,8 +197,10 @@ public final class Sampler {
     /// `choose(from:temperature:topK:using:)` with caller-owned scratch (no allocation once
     /// it has the vocabulary's capacity). The softmax is `SoftmaxCrossEntropy.probabilities`'
     /// arithmetic, in the same order, so the draws are the same.
-    static func choose(from logits: UnsafeBufferPointer<Float>, temperature: Float, topK: Int?,
-                       candidates: inout [Int], probabilities: inout [Double], using rng: inout SeededRandom) -> Int32 {
+    static func choose(
+        from logits: UnsafeBufferPointer<Float>, temperature: Float, topK: Int?,
+        candidates: inout [Int], probabilities: inout [Double], using rng: inout SeededRandom
+    ) -> Int32 {
         precondition(temperature >= 0 && temperature.isFinite, "temperature must be finite and >= 0, got \(temperature)")
         if temperature == 0 {
             var best = 0

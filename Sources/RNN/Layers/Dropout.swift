@@ -84,8 +84,10 @@ final class DropoutSite {
     var heldFloats: Int { mask.heldFloats }
 
     /// Draws the mask for `[T*B, width]` and multiplies `x` by it, in place or into `out`.
-    func forward(_ noise: DropoutNoise, steps T: Int, batchSize B: Int, width: Int,
-                 _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    func forward(
+        _ noise: DropoutNoise, steps T: Int, batchSize B: Int, width: Int,
+        _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
         let n = T * B * width
         mask.resize(n)
         noise.fillMask(site: site, steps: T, batchSize: B, width: width, into: mask.pointer)

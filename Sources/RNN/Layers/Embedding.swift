@@ -18,8 +18,9 @@ public final class Embedding {
     public let weight: TensorSlot
 
     public init(vocabularySize: Int, embeddingSize: Int, parameters: ParameterStore, prefix: String = "embedding.") {
-        precondition(vocabularySize > 0 && embeddingSize > 0,
-                     "Embedding needs positive sizes, got \(vocabularySize) x \(embeddingSize)")
+        precondition(
+            vocabularySize > 0 && embeddingSize > 0,
+            "Embedding needs positive sizes, got \(vocabularySize) x \(embeddingSize)")
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
         self.parameters = parameters
@@ -49,8 +50,7 @@ public final class Embedding {
             for r in 0..<rows {
                 let v = Int(tokens[r])
                 precondition(v >= -1 && v < vocabularySize, "token \(v) at row \(r) is outside 0..<\(vocabularySize)")
-                if v >= 0 { (out + r * E).update(from: w + v * E, count: E) }
-                else { (out + r * E).update(repeating: 0, count: E) }
+                if v >= 0 { (out + r * E).update(from: w + v * E, count: E) } else { (out + r * E).update(repeating: 0, count: E) }
             }
         }
     }

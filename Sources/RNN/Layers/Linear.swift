@@ -68,8 +68,9 @@ public final class Linear {
             }
             func gemm(_ r: Range<Int>) {
                 guard !r.isEmpty else { return }
-                BLAS.gemm(.none, .transposed, m: r.count, n: O, k: I, a: x + r.lowerBound * I, lda: I, b: w + weight.offset,
-                          ldb: I, beta: bias == nil ? 0 : 1, c: y + r.lowerBound * O, ldc: O)
+                BLAS.gemm(
+                    .none, .transposed, m: r.count, n: O, k: I, a: x + r.lowerBound * I, lda: I, b: w + weight.offset,
+                    ldb: I, beta: bias == nil ? 0 : 1, c: y + r.lowerBound * O, ldc: O)
             }
             if let team, team.size > 1, rows >= 2 * team.size {
                 team.run { rank in gemm(team.share(of: rows, rank: rank)) }
@@ -79,21 +80,24 @@ public final class Linear {
         }
     }
 
-
     /// Accumulates `dW += dYᵀ x`, `db += colsum(dY)`, and writes (or with
     /// `accumulate`, adds) `dX = dY W` into `dx` when given.
-    public func backward(_ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, rows: Int,
-                         inputGradient dx: UnsafeMutablePointer<Float>?, accumulate: Bool = false) {
+    public func backward(
+        _ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, rows: Int,
+        inputGradient dx: UnsafeMutablePointer<Float>?, accumulate: Bool = false
+    ) {
         let I = inputSize, O = outputSize
         parameters.values.withUnsafeBufferPointer { values in
             parameters.gradients.withUnsafeMutableBufferPointer { grads in
                 let w = values.baseAddress!, g = grads.baseAddress!
-                BLAS.gemm(.transposed, .none, m: O, n: I, k: rows, a: dy, lda: O, b: x, ldb: I,
-                          beta: 1, c: g + weight.offset, ldc: I)
+                BLAS.gemm(
+                    .transposed, .none, m: O, n: I, k: rows, a: dy, lda: O, b: x, ldb: I,
+                    beta: 1, c: g + weight.offset, ldc: I)
                 if let bias { Vector.addColumnSums(of: dy, rows: rows, cols: O, into: g + bias.offset) }
                 if let dx {
-                    BLAS.gemm(.none, .none, m: rows, n: I, k: O, a: dy, lda: O, b: w + weight.offset, ldb: I,
-                              beta: accumulate ? 1 : 0, c: dx, ldc: I)
+                    BLAS.gemm(
+                        .none, .none, m: rows, n: I, k: O, a: dy, lda: O, b: w + weight.offset, ldb: I,
+                        beta: accumulate ? 1 : 0, c: dx, ldc: I)
                 }
             }
         }
@@ -112,8 +116,9 @@ public final class Linear {
     /// Accumulates parameter gradients for `forward(x)` given `dY` and returns `dX` `[rows, I]`.
     @discardableResult
     public func backward(_ dy: Matrix, input x: Matrix) -> Matrix {
-        precondition(dy.rows == x.rows && dy.cols == outputSize && x.cols == inputSize,
-                     "Linear.backward: dY [\(dy.rows), \(dy.cols)] and x [\(x.rows), \(x.cols)] do not fit [\(outputSize), \(inputSize)]")
+        precondition(
+            dy.rows == x.rows && dy.cols == outputSize && x.cols == inputSize,
+            "Linear.backward: dY [\(dy.rows), \(dy.cols)] and x [\(x.rows), \(x.cols)] do not fit [\(outputSize), \(inputSize)]")
         var dx = Matrix(rows: x.rows, cols: inputSize)
         dy.storage.withUnsafeBufferPointer { pdy in
             x.storage.withUnsafeBufferPointer { px in

@@ -7,8 +7,10 @@ package enum TimeMajor {
     /// From `source` `[T, B, width]`, the `[T, range.count, width]` array of sequences
     /// `range`, written into `out` (resized only if its size differs).
     /// - Complexity: O(T · range.count · width).
-    package static func gather<E: BitwiseCopyable>(_ source: [E], width: Int, steps T: Int, batchSize B: Int,
-                                           sequences range: Range<Int>, into out: inout [E]) {
+    package static func gather<E: BitwiseCopyable>(
+        _ source: [E], width: Int, steps T: Int, batchSize B: Int,
+        sequences range: Range<Int>, into out: inout [E]
+    ) {
         let count = range.count
         let n = T * count * width
         precondition(source.count == T * B * width, "\(source.count) values are not [\(T), \(B), \(width)]")
@@ -25,8 +27,10 @@ package enum TimeMajor {
 
     /// The inverse of `gather`: writes `part` `[T, range.count, width]` into sequences
     /// `range` of `whole` `[T, B, width]`. - Complexity: O(T · range.count · width).
-    package static func scatter<E: BitwiseCopyable>(_ part: [E], width: Int, steps T: Int, batchSize B: Int,
-                                            sequences range: Range<Int>, into whole: inout [E]) {
+    package static func scatter<E: BitwiseCopyable>(
+        _ part: [E], width: Int, steps T: Int, batchSize B: Int,
+        sequences range: Range<Int>, into whole: inout [E]
+    ) {
         let count = range.count
         precondition(part.count == T * count * width && whole.count == T * B * width, "mismatched [T, B, width] arrays")
         part.withUnsafeBufferPointer { src in
@@ -41,11 +45,13 @@ package enum TimeMajor {
 
     /// `[blocks, B, width]` state rows of sequences `range` of `state` into `out`
     /// (nil stays nil). - Complexity: O(blocks · range.count · width).
-    package static func gatherState(_ state: [Float]?, blocks: Int, batchSize B: Int, sequences range: Range<Int>,
-                            into out: inout [Float]?) {
+    package static func gatherState(
+        _ state: [Float]?, blocks: Int, batchSize B: Int, sequences range: Range<Int>,
+        into out: inout [Float]?
+    ) {
         guard let state, blocks > 0 else { out = nil; return }
         var values = out ?? []
-        out = nil                        // one owner, so the gather writes in place
+        out = nil  // one owner, so the gather writes in place
         gather(state, width: state.count / (blocks * B), steps: blocks, batchSize: B, sequences: range, into: &values)
         out = values
     }
@@ -55,7 +61,7 @@ package enum TimeMajor {
     package static func gatherLengths(_ lengths: [Int]?, sequences range: Range<Int>, into out: inout [Int]?) {
         guard let lengths else { out = nil; return }
         var values = out ?? []
-        out = nil                        // one owner, so the gather writes in place
+        out = nil  // one owner, so the gather writes in place
         gather(lengths, width: 1, steps: 1, batchSize: lengths.count, sequences: range, into: &values)
         out = values
     }

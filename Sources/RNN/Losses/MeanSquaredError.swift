@@ -5,8 +5,9 @@ import Linalg
 public enum MeanSquaredError {
     /// - Complexity: O(count).
     public static func compute(prediction: Matrix, target: Matrix) -> (loss: Float, gradient: Matrix) {
-        precondition(prediction.rows == target.rows && prediction.cols == target.cols,
-                     "MSE: prediction [\(prediction.rows), \(prediction.cols)] vs target [\(target.rows), \(target.cols)]")
+        precondition(
+            prediction.rows == target.rows && prediction.cols == target.cols,
+            "MSE: prediction [\(prediction.rows), \(prediction.cols)] vs target [\(target.rows), \(target.cols)]")
         let n = max(prediction.count, 1)
         var grad = prediction - target
         let loss = grad.sumOfSquares() / Double(n)

@@ -1,6 +1,6 @@
-import _RNNKernels
 import Foundation
 import Linalg
+import _RNNKernels
 
 /// Fused softmax + cross-entropy over class indices, the loss of every classifier here.
 ///
@@ -25,8 +25,10 @@ public enum SoftmaxCrossEntropy {
     /// - Returns: the mean loss over counted rows (0 when none count) and the count.
     /// - Complexity: O(N·C).
     @discardableResult
-    public static func compute(logits: UnsafePointer<Float>, rows: Int, classes: Int, targets: UnsafePointer<Int32>,
-                               gradient: UnsafeMutablePointer<Float>?) -> (loss: Double, counted: Int) {
+    public static func compute(
+        logits: UnsafePointer<Float>, rows: Int, classes: Int, targets: UnsafePointer<Int32>,
+        gradient: UnsafeMutablePointer<Float>?
+    ) -> (loss: Double, counted: Int) {
         var counted = 0
         for r in 0..<rows where targets[r] >= 0 {
             precondition(Int(targets[r]) < classes, "target \(targets[r]) at row \(r) is outside 0..<\(classes)")
@@ -67,8 +69,10 @@ public enum SoftmaxCrossEntropy {
         let loss = logits.storage.withUnsafeBufferPointer { z in
             t.withUnsafeBufferPointer { pt in
                 grad.storage.withUnsafeMutableBufferPointer { g in
-                    compute(logits: z.baseAddress!, rows: logits.rows, classes: logits.cols,
-                            targets: pt.baseAddress!, gradient: g.baseAddress!).loss
+                    compute(
+                        logits: z.baseAddress!, rows: logits.rows, classes: logits.cols,
+                        targets: pt.baseAddress!, gradient: g.baseAddress!
+                    ).loss
                 }
             }
         }

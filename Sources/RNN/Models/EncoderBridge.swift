@@ -82,8 +82,9 @@ final class EncoderBridge {
         encoderGradient.withUnsafeMutableBufferPointer { e in
             for (p, part) in parts.enumerated() {
                 let dx = inputGradient.pointer
-                part.backward(decoderGradient.baseAddress! + p * L * B * H, input: inputs[p].pointer, rows: L * B,
-                              inputGradient: dx)
+                part.backward(
+                    decoderGradient.baseAddress! + p * L * B * H, input: inputs[p].pointer, rows: L * B,
+                    inputGradient: dx)
                 let target = e.baseAddress! + p * 2 * L * B * H
                 forEachRow(batchSize: B) { joined, state in (target + state).update(from: dx + joined, count: H) }
             }

@@ -58,10 +58,13 @@ public final class EncoderDecoderModel: SequenceModel {
         /// The encoder reads each source both ways; a bridge makes the decoder's state.
         public var bidirectionalEncoder: Bool
 
-        public init(sourceVocabularySize: Int, targetVocabularySize: Int, startToken: Int32, endToken: Int32,
-                    recurrent: RecurrentConfiguration, bidirectionalEncoder: Bool = false) {
-            precondition(startToken >= 0 && Int(startToken) < targetVocabularySize && endToken >= 0
-                         && Int(endToken) < targetVocabularySize, "the start and end tokens must be target tokens")
+        public init(
+            sourceVocabularySize: Int, targetVocabularySize: Int, startToken: Int32, endToken: Int32,
+            recurrent: RecurrentConfiguration, bidirectionalEncoder: Bool = false
+        ) {
+            precondition(
+                startToken >= 0 && Int(startToken) < targetVocabularySize && endToken >= 0
+                    && Int(endToken) < targetVocabularySize, "the start and end tokens must be target tokens")
             precondition(!recurrent.bidirectional, Self.bidirectionalProblem)
             self.sourceVocabularySize = sourceVocabularySize
             self.targetVocabularySize = targetVocabularySize
@@ -73,7 +76,8 @@ public final class EncoderDecoderModel: SequenceModel {
 
         public var problem: String? {
             if let problem = recurrent.problem ?? RecurrentConfiguration.sizeProblem("source vocabulary size", sourceVocabularySize)
-                ?? RecurrentConfiguration.sizeProblem("target vocabulary size", targetVocabularySize) {
+                ?? RecurrentConfiguration.sizeProblem("target vocabulary size", targetVocabularySize)
+            {
                 return problem
             }
             if recurrent.bidirectional { return Self.bidirectionalProblem }
@@ -156,8 +160,9 @@ public final class EncoderDecoderModel: SequenceModel {
     }
 
     public var configuration: Configuration {
-        Configuration(sourceVocabularySize: encoder.inputSize, targetVocabularySize: fc.outputSize, startToken: startToken,
-                      endToken: endToken, recurrent: decoder.configuration, bidirectionalEncoder: encoder.isBidirectional)
+        Configuration(
+            sourceVocabularySize: encoder.inputSize, targetVocabularySize: fc.outputSize, startToken: startToken,
+            endToken: endToken, recurrent: decoder.configuration, bidirectionalEncoder: encoder.isBidirectional)
     }
 
     public init(_ configuration: Configuration, using rng: inout SeededRandom) {
@@ -175,14 +180,19 @@ public final class EncoderDecoderModel: SequenceModel {
         bridge?.initialize(using: &rng)
     }
 
-    public convenience init(sourceVocabularySize: Int, targetVocabularySize: Int, hiddenSize: Int, numLayers: Int = 1,
-                            cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh, startToken: Int32, endToken: Int32,
-                            using rng: inout SeededRandom) {
-        self.init(Configuration(sourceVocabularySize: sourceVocabularySize, targetVocabularySize: targetVocabularySize,
-                                startToken: startToken, endToken: endToken,
-                                recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
-                                                                  nonlinearity: cell == .rnn ? nonlinearity : .tanh)),
-                  using: &rng)
+    public convenience init(
+        sourceVocabularySize: Int, targetVocabularySize: Int, hiddenSize: Int, numLayers: Int = 1,
+        cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh, startToken: Int32, endToken: Int32,
+        using rng: inout SeededRandom
+    ) {
+        self.init(
+            Configuration(
+                sourceVocabularySize: sourceVocabularySize, targetVocabularySize: targetVocabularySize,
+                startToken: startToken, endToken: endToken,
+                recurrent: RecurrentConfiguration(
+                    cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
+                    nonlinearity: cell == .rnn ? nonlinearity : .tanh)),
+            using: &rng)
     }
 
     /// Encodes the source and decodes the targets under teacher forcing; with `backward`,
@@ -192,8 +202,9 @@ public final class EncoderDecoderModel: SequenceModel {
         encoder.forward(.tokens(batch.source), batchSize: B, lengths: batch.sourceLengths)
         encoder.finalState(lengths: batch.sourceLengths, into: &encodedState)
         bridge?.forward(encodedState, batchSize: B, into: &bridgedState)
-        let loss = head.run(targets: batch.targets, batchSize: B, initialState: bridge == nil ? encodedState : bridgedState,
-                            backward: backward)
+        let loss = head.run(
+            targets: batch.targets, batchSize: B, initialState: bridge == nil ? encodedState : bridgedState,
+            backward: backward)
         if backward {
             if let bridge {
                 decoder.withInitialStateGradient { bridge.backward($0, batchSize: B, into: &encodedStateGradient) }
@@ -240,7 +251,8 @@ public final class EncoderDecoderModel: SequenceModel {
             let encoded = initialState
             bridge.forward(encoded, batchSize: 1, into: &initialState)
         }
-        return GreedyDecoder.decode(rnn: decoder, fc: fc, initialState: initialState, batchSize: 1,
-                                    start: startToken, length: maxLength, stop: endToken)[0]
+        return GreedyDecoder.decode(
+            rnn: decoder, fc: fc, initialState: initialState, batchSize: 1,
+            start: startToken, length: maxLength, stop: endToken)[0]
     }
 }

@@ -86,8 +86,10 @@ public final class ManyToManyModel: SequenceModel {
             self.init(input: .tokens([]), targets: [], batchSize: 0)
         }
 
-        public init(input: SequenceInput, targets: [Int32], batchSize: Int, initialState: [Float]? = nil,
-                    lengths: [Int]? = nil) {
+        public init(
+            input: SequenceInput, targets: [Int32], batchSize: Int, initialState: [Float]? = nil,
+            lengths: [Int]? = nil
+        ) {
             precondition(targets.count == input.rowCount, "\(targets.count) targets for \(input.rowCount) input rows (T*B)")
             precondition(lengths == nil || lengths!.count == batchSize, "\(lengths!.count) lengths for a batch of \(batchSize)")
             self.input = input
@@ -111,8 +113,9 @@ public final class ManyToManyModel: SequenceModel {
             tokens.removeAll(keepingCapacity: true)
             targets.removeAll(keepingCapacity: true)
             body(&tokens, &targets)
-            precondition(tokens.count == targets.count && tokens.count % batchSize == 0,
-                         "\(tokens.count) inputs and \(targets.count) targets are not [T*B] for B = \(batchSize)")
+            precondition(
+                tokens.count == targets.count && tokens.count % batchSize == 0,
+                "\(tokens.count) inputs and \(targets.count) targets are not [T*B] for B = \(batchSize)")
             input = .tokens(tokens)
             self.targets = targets
             self.batchSize = batchSize
@@ -143,13 +146,18 @@ public final class ManyToManyModel: SequenceModel {
         layers.initialize(initialization, using: &rng)
     }
 
-    public convenience init(inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
-                            cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh,
-                            initialization: RecurrentInitialization = .pytorchDefault, using rng: inout SeededRandom) {
-        self.init(Configuration(inputSize: inputSize, outputSize: outputSize,
-                                recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
-                                                                  nonlinearity: cell == .rnn ? nonlinearity : .tanh)),
-                  initialization: initialization, using: &rng)
+    public convenience init(
+        inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
+        cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh,
+        initialization: RecurrentInitialization = .pytorchDefault, using rng: inout SeededRandom
+    ) {
+        self.init(
+            Configuration(
+                inputSize: inputSize, outputSize: outputSize,
+                recurrent: RecurrentConfiguration(
+                    cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
+                    nonlinearity: cell == .rnn ? nonlinearity : .tanh)),
+            initialization: initialization, using: &rng)
     }
 
     public var stateBlocks: Int { rnn.cell.stateParts * rnn.numLayers * rnn.directions }
@@ -195,15 +203,18 @@ public final class ManyToManyModel: SequenceModel {
         parameters.zeroGradients()
         let noise = layers.trainingNoise(step: trainingStep, firstSequence: batch.firstSequence)
         trainingStep += 1
-        layers.forward(batch.input, batchSize: batch.batchSize, initialState: batch.initialState, noise: noise,
-                       lengths: batch.lengths)
+        layers.forward(
+            batch.input, batchSize: batch.batchSize, initialState: batch.initialState, noise: noise,
+            lengths: batch.lengths)
         let loss = profiler.measure(.outputAndLoss) {
             let (rows, fcInput) = computeLogits(batchSize: batch.batchSize)
             let classes = fc.outputSize
             let logits = logitBuffer.pointer
             let loss = batch.targets.withUnsafeBufferPointer { t in
-                SoftmaxCrossEntropy.compute(logits: logits, rows: rows, classes: classes,
-                                            targets: t.baseAddress!, gradient: logits).loss
+                SoftmaxCrossEntropy.compute(
+                    logits: logits, rows: rows, classes: classes,
+                    targets: t.baseAddress!, gradient: logits
+                ).loss
             }
             rnn.withOutputGradient { dh in
                 fc.backward(logits, input: fcInput, rows: rows, inputGradient: dh.baseAddress!)
@@ -218,8 +229,10 @@ public final class ManyToManyModel: SequenceModel {
 
     /// `computeGradients` of the batch of these arguments (see `Batch`).
     @discardableResult
-    public func computeGradients(_ input: SequenceInput, targets: [Int32], batchSize: Int,
-                                 initialState: [Float]? = nil) -> Double {
+    public func computeGradients(
+        _ input: SequenceInput, targets: [Int32], batchSize: Int,
+        initialState: [Float]? = nil
+    ) -> Double {
         computeGradients(Batch(input: input, targets: targets, batchSize: batchSize, initialState: initialState))
     }
 
@@ -227,8 +240,10 @@ public final class ManyToManyModel: SequenceModel {
     public func loss(_ batch: Batch) -> Double {
         let rows = runForward(batch.input, batchSize: batch.batchSize, initialState: batch.initialState, lengths: batch.lengths)
         return batch.targets.withUnsafeBufferPointer { t in
-            SoftmaxCrossEntropy.compute(logits: logitBuffer.pointer, rows: rows, classes: fc.outputSize,
-                                        targets: t.baseAddress!, gradient: nil).loss
+            SoftmaxCrossEntropy.compute(
+                logits: logitBuffer.pointer, rows: rows, classes: fc.outputSize,
+                targets: t.baseAddress!, gradient: nil
+            ).loss
         }
     }
 

@@ -31,9 +31,9 @@ public final class ManyToOneModel: SequenceModel {
     /// sets it; each `computeGradients` advances it).
     public var trainingStep = 0
     let layers: StackWithOutput
-    let lastHidden = FloatBuffer()      // [B, D·H]
+    let lastHidden = FloatBuffer()  // [B, D·H]
     let lastHiddenGradient = FloatBuffer()
-    let logitBuffer = FloatBuffer()     // [B, O]
+    let logitBuffer = FloatBuffer()  // [B, O]
     /// Each sequence's length in the last forward.
     var lengths: [Int] = []
 
@@ -66,8 +66,10 @@ public final class ManyToOneModel: SequenceModel {
             self.init(input: .tokens([]), labels: [], batchSize: 0)
         }
 
-        public init(input: SequenceInput, labels: [Int32], batchSize: Int, lengths: [Int]? = nil,
-                    initialState: [Float]? = nil) {
+        public init(
+            input: SequenceInput, labels: [Int32], batchSize: Int, lengths: [Int]? = nil,
+            initialState: [Float]? = nil
+        ) {
             precondition(labels.count == batchSize, "\(labels.count) labels for a batch of \(batchSize)")
             precondition(lengths == nil || lengths!.count == batchSize, "\(lengths!.count) lengths for a batch of \(batchSize)")
             self.input = input
@@ -97,12 +99,17 @@ public final class ManyToOneModel: SequenceModel {
         layers.initialize(.pytorchDefault, using: &rng)
     }
 
-    public convenience init(inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
-                            cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh, using rng: inout SeededRandom) {
-        self.init(Configuration(inputSize: inputSize, outputSize: outputSize,
-                                recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
-                                                                  nonlinearity: cell == .rnn ? nonlinearity : .tanh)),
-                  using: &rng)
+    public convenience init(
+        inputSize: Int, hiddenSize: Int, outputSize: Int, numLayers: Int = 1,
+        cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh, using rng: inout SeededRandom
+    ) {
+        self.init(
+            Configuration(
+                inputSize: inputSize, outputSize: outputSize,
+                recurrent: RecurrentConfiguration(
+                    cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
+                    nonlinearity: cell == .rnn ? nonlinearity : .tanh)),
+            using: &rng)
     }
 
     public var stateBlocks: Int { rnn.cell.stateParts * rnn.numLayers * rnn.directions }
@@ -120,7 +127,11 @@ public final class ManyToOneModel: SequenceModel {
         let B = batch.batchSize, W = rnn.outputWidth
         layers.forward(batch.input, batchSize: B, initialState: batch.initialState, noise: noise, lengths: batch.lengths)
         lengths.removeAll(keepingCapacity: true)
-        if let given = batch.lengths { lengths.append(contentsOf: given) } else { lengths.append(contentsOf: repeatElement(rnn.steps, count: B)) }
+        if let given = batch.lengths {
+            lengths.append(contentsOf: given)
+        } else {
+            lengths.append(contentsOf: repeatElement(rnn.steps, count: B))
+        }
         rnn.checkLengths(lengths)
         return profiler.measure(.outputAndLoss) {
             lastHidden.resize(B * W)
@@ -161,8 +172,10 @@ public final class ManyToOneModel: SequenceModel {
         let loss = profiler.measure(.outputAndLoss) {
             let logits = logitBuffer.pointer
             let loss = batch.labels.withUnsafeBufferPointer { t in
-                SoftmaxCrossEntropy.compute(logits: logits, rows: B, classes: fc.outputSize, targets: t.baseAddress!,
-                                            gradient: logits).loss
+                SoftmaxCrossEntropy.compute(
+                    logits: logits, rows: B, classes: fc.outputSize, targets: t.baseAddress!,
+                    gradient: logits
+                ).loss
             }
             lastHiddenGradient.resize(B * W)
             fc.backward(logits, input: fcInput, rows: B, inputGradient: lastHiddenGradient.pointer)
@@ -190,8 +203,10 @@ public final class ManyToOneModel: SequenceModel {
     public func loss(_ batch: Batch) -> Double {
         runForward(batch)
         return batch.labels.withUnsafeBufferPointer { t in
-            SoftmaxCrossEntropy.compute(logits: logitBuffer.pointer, rows: batch.batchSize, classes: fc.outputSize,
-                                        targets: t.baseAddress!, gradient: nil).loss
+            SoftmaxCrossEntropy.compute(
+                logits: logitBuffer.pointer, rows: batch.batchSize, classes: fc.outputSize,
+                targets: t.baseAddress!, gradient: nil
+            ).loss
         }
     }
 

@@ -53,11 +53,13 @@ public final class OneToManyModel: SequenceModel {
 
         public var problem: String? {
             if let problem = recurrent.problem ?? RecurrentConfiguration.sizeProblem("feature size", featureSize)
-                ?? RecurrentConfiguration.sizeProblem("vocabulary size", vocabularySize) {
+                ?? RecurrentConfiguration.sizeProblem("vocabulary size", vocabularySize)
+            {
                 return problem
             }
             if recurrent.bidirectional { return Self.bidirectionalProblem }
-            return startToken >= 0 && Int(startToken) < vocabularySize ? nil
+            return startToken >= 0 && Int(startToken) < vocabularySize
+                ? nil
                 : "the start token \(startToken) is not a token of the vocabulary of \(vocabularySize)"
         }
 
@@ -78,7 +80,8 @@ public final class OneToManyModel: SequenceModel {
         /// Per token: the stack's FLOPs (token input) and the output layer's 6HV; per
         /// sequence the initial-state layer's forward and `dW` (4FS).
         public func trainingFlops(batchSize: Int, steps: Int) -> Double {
-            let perToken = recurrent.trainingFlopsPerToken(tokenInput: true, inputSize: vocabularySize)
+            let perToken =
+                recurrent.trainingFlopsPerToken(tokenInput: true, inputSize: vocabularySize)
                 + 6 * Double(recurrent.hiddenSize * vocabularySize)
             return perToken * Double(batchSize * steps)
                 + 4 * Double(featureSize * recurrent.stateBlocks * recurrent.hiddenSize * batchSize)
@@ -98,8 +101,9 @@ public final class OneToManyModel: SequenceModel {
         }
 
         public init(features: Matrix, targets: [Int32]) {
-            precondition(features.rows > 0 && !targets.isEmpty && targets.count % features.rows == 0,
-                         "targets must be [T*B] for B = \(features.rows), got \(targets.count)")
+            precondition(
+                features.rows > 0 && !targets.isEmpty && targets.count % features.rows == 0,
+                "targets must be [T*B] for B = \(features.rows), got \(targets.count)")
             self.features = features
             self.targets = targets
         }
@@ -111,14 +115,16 @@ public final class OneToManyModel: SequenceModel {
             let B = batch.batchSize, F = batch.features.cols
             if features.rows != range.count || features.cols != F { features = Matrix(rows: range.count, cols: F) }
             TimeMajor.gather(batch.features.storage, width: F, steps: 1, batchSize: B, sequences: range, into: &features.storage)
-            TimeMajor.gather(batch.targets, width: 1, steps: batch.targets.count / B, batchSize: B, sequences: range,
-                             into: &targets)
+            TimeMajor.gather(
+                batch.targets, width: 1, steps: batch.targets.count / B, batchSize: B, sequences: range,
+                into: &targets)
         }
     }
 
     public var configuration: Configuration {
-        Configuration(featureSize: initial.inputSize, vocabularySize: fc.outputSize, startToken: startToken,
-                      recurrent: rnn.configuration)
+        Configuration(
+            featureSize: initial.inputSize, vocabularySize: fc.outputSize, startToken: startToken,
+            recurrent: rnn.configuration)
     }
 
     public init(_ configuration: Configuration, using rng: inout SeededRandom) {
@@ -133,13 +139,18 @@ public final class OneToManyModel: SequenceModel {
         fc.initialize(using: &rng)
     }
 
-    public convenience init(featureSize: Int, vocabularySize: Int, hiddenSize: Int, numLayers: Int = 1,
-                            cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh, startToken: Int32,
-                            using rng: inout SeededRandom) {
-        self.init(Configuration(featureSize: featureSize, vocabularySize: vocabularySize, startToken: startToken,
-                                recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
-                                                                  nonlinearity: cell == .rnn ? nonlinearity : .tanh)),
-                  using: &rng)
+    public convenience init(
+        featureSize: Int, vocabularySize: Int, hiddenSize: Int, numLayers: Int = 1,
+        cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh, startToken: Int32,
+        using rng: inout SeededRandom
+    ) {
+        self.init(
+            Configuration(
+                featureSize: featureSize, vocabularySize: vocabularySize, startToken: startToken,
+                recurrent: RecurrentConfiguration(
+                    cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
+                    nonlinearity: cell == .rnn ? nonlinearity : .tanh)),
+            using: &rng)
     }
 
     /// Number of `[B, H]` blocks in the state: `parts * numLayers`.
@@ -148,7 +159,8 @@ public final class OneToManyModel: SequenceModel {
     /// `initialStateValues` `[parts, L, B, H]` from `features` `[B, F]` (row `b` of the
     /// layer's output is `[block 0 | block 1 | ...]`).
     private func prepareInitialState(_ features: Matrix) {
-        precondition(features.cols == initial.inputSize, "features are [\(features.rows), \(features.cols)], expected [B, \(initial.inputSize)]")
+        precondition(
+            features.cols == initial.inputSize, "features are [\(features.rows), \(features.cols)], expected [B, \(initial.inputSize)]")
         let B = features.rows, H = rnn.hiddenSize, L = blocks
         initialRows.resize(B * L * H)
         features.storage.withUnsafeBufferPointer { initial.forward($0.baseAddress!, rows: B, into: initialRows.pointer) }
@@ -200,7 +212,8 @@ public final class OneToManyModel: SequenceModel {
     /// Greedy generation of `length` tokens for each row of `features` (stopping a
     /// sequence early at `stop` when given).
     public func generate(features: Matrix, length: Int, stop: Int32? = nil) -> [[Int32]] {
-        GreedyDecoder.decode(rnn: rnn, fc: fc, initialState: initialState(features: features),
-                             batchSize: features.rows, start: startToken, length: length, stop: stop)
+        GreedyDecoder.decode(
+            rnn: rnn, fc: fc, initialState: initialState(features: features),
+            batchSize: features.rows, start: startToken, length: length, stop: stop)
     }
 }

@@ -41,17 +41,22 @@ final class StackWithOutput {
     /// Runs the embedding (with its dropout) and the stack over `input`.
     /// - Precondition: token input when there is an embedding.
     /// `lengths`: each sequence's, where a bidirectional stack's reverse direction starts.
-    func forward(_ input: SequenceInput, batchSize B: Int, initialState: [Float]?, noise: DropoutNoise?,
-                 lengths: [Int]? = nil) {
+    func forward(
+        _ input: SequenceInput, batchSize B: Int, initialState: [Float]?, noise: DropoutNoise?,
+        lengths: [Int]? = nil
+    ) {
         guard let h0 = initialState else { return forward(input, batchSize: B, state: nil, noise: noise, lengths: lengths) }
-        precondition(h0.count == rnn.stateSize(batchSize: B),
-                     "initialState has \(h0.count) elements, expected \(rnn.stateSize(batchSize: B))")
+        precondition(
+            h0.count == rnn.stateSize(batchSize: B),
+            "initialState has \(h0.count) elements, expected \(rnn.stateSize(batchSize: B))")
         h0.withUnsafeBufferPointer { forward(input, batchSize: B, state: $0.baseAddress!, noise: noise, lengths: lengths) }
     }
 
     /// `forward` from the state at `state` (`rnn.stateSize(batchSize: B)` values; nil: zeros).
-    func forward(_ input: SequenceInput, batchSize B: Int, state: UnsafePointer<Float>?, noise: DropoutNoise?,
-                 lengths: [Int]? = nil) {
+    func forward(
+        _ input: SequenceInput, batchSize B: Int, state: UnsafePointer<Float>?, noise: DropoutNoise?,
+        lengths: [Int]? = nil
+    ) {
         self.noise = noise
         guard let embedding else {
             return rnn.forward(input, batchSize: B, state: state, dropout: noise, lengths: lengths)

@@ -48,13 +48,18 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
     /// The seed of the dropout masks (`DropoutNoise`).
     public var dropoutSeed: UInt64
 
-    public init(inputSize: Int, outputSize: Int, recurrent: RecurrentConfiguration, embeddingSize: Int = 0,
-                tiedWeights: Bool = false, dropout: Float = 0, dropoutSeed: UInt64 = 0) {
+    public init(
+        inputSize: Int, outputSize: Int, recurrent: RecurrentConfiguration, embeddingSize: Int = 0,
+        tiedWeights: Bool = false, dropout: Float = 0, dropoutSeed: UInt64 = 0
+    ) {
         precondition(embeddingSize >= 0, "embeddingSize must be 0 (none) or positive, got \(embeddingSize)")
         precondition(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got \(dropout)")
-        if tiedWeights, let problem = Self.tyingProblem(inputSize: inputSize, outputSize: outputSize,
-                                                        embeddingSize: embeddingSize, hiddenSize: recurrent.hiddenSize,
-                                                        bidirectional: recurrent.bidirectional) {
+        if tiedWeights,
+            let problem = Self.tyingProblem(
+                inputSize: inputSize, outputSize: outputSize,
+                embeddingSize: embeddingSize, hiddenSize: recurrent.hiddenSize,
+                bidirectional: recurrent.bidirectional)
+        {
             preconditionFailure(problem)
         }
         self.inputSize = inputSize
@@ -68,7 +73,8 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
 
     public var problem: String? {
         if let problem = recurrent.problem ?? RecurrentConfiguration.sizeProblem("input size", inputSize)
-            ?? RecurrentConfiguration.sizeProblem("output size", outputSize) {
+            ?? RecurrentConfiguration.sizeProblem("output size", outputSize)
+        {
             return problem
         }
         if !(0...RecurrentConfiguration.maximumHiddenSize).contains(embeddingSize) {
@@ -76,21 +82,25 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
         }
         if !(dropout >= 0 && dropout < 1) { return "dropout \(dropout) is outside [0, 1)" }
         if tiedWeights {
-            return Self.tyingProblem(inputSize: inputSize, outputSize: outputSize, embeddingSize: embeddingSize,
-                                     hiddenSize: recurrent.hiddenSize, bidirectional: recurrent.bidirectional)
+            return Self.tyingProblem(
+                inputSize: inputSize, outputSize: outputSize, embeddingSize: embeddingSize,
+                hiddenSize: recurrent.hiddenSize, bidirectional: recurrent.bidirectional)
         }
         return nil
     }
 
     /// Why the output weight cannot be the embedding for these sizes, or nil when it can.
-    public static func tyingProblem(inputSize: Int, outputSize: Int, embeddingSize: Int, hiddenSize: Int,
-                                    bidirectional: Bool = false) -> String? {
+    public static func tyingProblem(
+        inputSize: Int, outputSize: Int, embeddingSize: Int, hiddenSize: Int,
+        bidirectional: Bool = false
+    ) -> String? {
         if embeddingSize == 0 { return "tied weights need an embedding (an embedding size above 0)" }
         if bidirectional {
             return "tied weights need a one-directional stack: a bidirectional one's outputs are 2H wide, the embedding's rows E"
         }
         if embeddingSize != hiddenSize {
-            return "tied weights need the embedding size (\(embeddingSize)) to equal the hidden size (\(hiddenSize)): the output layer's weight [V, H] is the embedding [V, E]"
+            return
+                "tied weights need the embedding size (\(embeddingSize)) to equal the hidden size (\(hiddenSize)): the output layer's weight [V, H] is the embedding [V, E]"
         }
         if inputSize != outputSize {
             return "tied weights need as many output classes (\(outputSize)) as input tokens (\(inputSize))"
@@ -108,7 +118,7 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
         (embeddingSize > 0 ? Embedding.parameterShapes(vocabularySize: inputSize, embeddingSize: embeddingSize, prefix: "embedding.") : [])
             + recurrent.parameterShapes(inputSize: stackInputSize, prefix: "rnn.")
             + Linear.parameterShapes(inputSize: recurrent.outputWidth, outputSize: outputSize, prefix: "fc.")
-                .filter { !tiedWeights || $0.name != "fc.weight" }
+            .filter { !tiedWeights || $0.name != "fc.weight" }
     }
 
     public var summary: String {
@@ -134,8 +144,10 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
         let T = rows / max(batchSize, 1)
         let outputRows = Output.outputRows(batchSize: batchSize, steps: T)
         let W = recurrent.outputWidth, tokens = embeddingSize == 0
-        let stack = recurrent.trainingWorkspaceFloats(inputSize: stackInputSize, tokenInput: tokens, steps: T, batchSize: batchSize,
-                                                      dropout: dropout > 0)
+        let stack =
+            recurrent.trainingWorkspaceFloats(
+                inputSize: stackInputSize, tokenInput: tokens, steps: T, batchSize: batchSize,
+                dropout: dropout > 0)
             + recurrent.inferenceCacheFloats(inputSize: stackInputSize, tokenInput: tokens, threads: 2)
         let dropped = dropout > 0 ? rows * embeddingSize + outputRows * W * 2 : 0
         return Double(stack + outputRows * outputSize * 2 + dropped + W * outputSize)
@@ -143,10 +155,12 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
 
     /// The layers, registered in `parameters` in `parameterShapes`' order.
     func make(parameters: ParameterStore) -> StackWithOutput {
-        let embedding = embeddingSize > 0
+        let embedding =
+            embeddingSize > 0
             ? Embedding(vocabularySize: inputSize, embeddingSize: embeddingSize, parameters: parameters) : nil
         let rnn = recurrent.makeStack(inputSize: stackInputSize, parameters: parameters, prefix: "rnn.")
-        let fc = tiedWeights
+        let fc =
+            tiedWeights
             ? Linear(sharing: embedding!.weight, parameters: parameters, prefix: "fc.")
             : Linear(inputSize: recurrent.outputWidth, outputSize: outputSize, parameters: parameters, prefix: "fc.")
         return StackWithOutput(embedding: embedding, rnn: rnn, fc: fc, dropout: dropout, dropoutSeed: dropoutSeed)

@@ -37,8 +37,10 @@ final class TeacherForcedDecoder {
             logits.resize(rows * V)
             rnn.withOutputs { h in fc.forward(h.baseAddress!, rows: rows, into: logits.pointer) }
             let loss = targets.withUnsafeBufferPointer { t in
-                SoftmaxCrossEntropy.compute(logits: logits.pointer, rows: rows, classes: V, targets: t.baseAddress!,
-                                            gradient: backward ? logits.pointer : nil).loss
+                SoftmaxCrossEntropy.compute(
+                    logits: logits.pointer, rows: rows, classes: V, targets: t.baseAddress!,
+                    gradient: backward ? logits.pointer : nil
+                ).loss
             }
             if backward {
                 rnn.withOutputs { h in

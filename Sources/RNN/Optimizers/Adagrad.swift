@@ -10,15 +10,19 @@ public final class Adagrad: Optimizer {
     public private(set) var stepCount = 0
     public let name = "adagrad"
     public var configuration: OptimizerConfiguration {
-        .adagrad(learningRate: learningRate, learningRateDecay: learningRateDecay, weightDecay: weightDecay,
-                 initialAccumulator: initialAccumulator, epsilon: epsilon)
+        .adagrad(
+            learningRate: learningRate, learningRateDecay: learningRateDecay, weightDecay: weightDecay,
+            initialAccumulator: initialAccumulator, epsilon: epsilon)
     }
     let sum = Moment("sum")
 
-    public init(learningRate: Float = 1e-2, learningRateDecay: Float = 0, weightDecay: Float = 0,
-                initialAccumulator: Float = 0, epsilon: Float = 1e-10) {
-        precondition(learningRate >= 0 && learningRateDecay >= 0 && weightDecay >= 0 && initialAccumulator >= 0,
-                     "Adagrad hyperparameters must be non-negative")
+    public init(
+        learningRate: Float = 1e-2, learningRateDecay: Float = 0, weightDecay: Float = 0,
+        initialAccumulator: Float = 0, epsilon: Float = 1e-10
+    ) {
+        precondition(
+            learningRate >= 0 && learningRateDecay >= 0 && weightDecay >= 0 && initialAccumulator >= 0,
+            "Adagrad hyperparameters must be non-negative")
         self.learningRate = learningRate
         self.learningRateDecay = learningRateDecay
         self.weightDecay = weightDecay

@@ -1,5 +1,5 @@
-import _RNNKernels
 import Foundation
+import _RNNKernels
 
 /// Adam as `torch.optim.Adam` (not AdamW): defaults `betas (0.9, 0.999)`, `eps 1e-8`,
 /// L2 weight decay added to the gradient, bias correction at every step:
@@ -47,8 +47,9 @@ public final class Adam: Optimizer {
             parameters.values.withUnsafeMutableBufferPointer { p in
                 m.values.withUnsafeMutableBufferPointer { m in
                     v.values.withUnsafeMutableBufferPointer { v in
-                        srnn_adam_step(p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!, n, stepSize,
-                                       beta1, beta2, epsilon, weightDecay, bc2Sqrt)
+                        srnn_adam_step(
+                            p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!, n, stepSize,
+                            beta1, beta2, epsilon, weightDecay, bc2Sqrt)
                     }
                 }
             }

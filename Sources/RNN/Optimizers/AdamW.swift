@@ -17,8 +17,10 @@ public final class AdamW: Optimizer {
         .adamw(learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon, weightDecay: weightDecay)
     }
 
-    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
-                weightDecay: Float = 0.01) {
+    public init(
+        learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+        weightDecay: Float = 0.01
+    ) {
         precondition(weightDecay >= 0, "AdamW weight decay must be non-negative")
         adam = Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
         self.weightDecay = weightDecay

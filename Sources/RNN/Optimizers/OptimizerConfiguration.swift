@@ -36,18 +36,21 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
         get {
             switch self {
             case .sgd(let lr, _, _, _, _), .adam(let lr, _, _, _, _), .adamw(let lr, _, _, _, _),
-                 .adagrad(let lr, _, _, _, _), .rmsprop(let lr, _, _, _, _, _):
+                .adagrad(let lr, _, _, _, _), .rmsprop(let lr, _, _, _, _, _):
                 return lr
             }
         }
         set {
             switch self {
-            case let .sgd(_, m, d, wd, n): self = .sgd(learningRate: newValue, momentum: m, dampening: d, weightDecay: wd, nesterov: n)
-            case let .adam(_, b1, b2, e, wd): self = .adam(learningRate: newValue, beta1: b1, beta2: b2, epsilon: e, weightDecay: wd)
-            case let .adamw(_, b1, b2, e, wd): self = .adamw(learningRate: newValue, beta1: b1, beta2: b2, epsilon: e, weightDecay: wd)
-            case let .adagrad(_, d, wd, a, e):
+            case .sgd(_, let m, let d, let wd, let n):
+                self = .sgd(learningRate: newValue, momentum: m, dampening: d, weightDecay: wd, nesterov: n)
+            case .adam(_, let b1, let b2, let e, let wd):
+                self = .adam(learningRate: newValue, beta1: b1, beta2: b2, epsilon: e, weightDecay: wd)
+            case .adamw(_, let b1, let b2, let e, let wd):
+                self = .adamw(learningRate: newValue, beta1: b1, beta2: b2, epsilon: e, weightDecay: wd)
+            case .adagrad(_, let d, let wd, let a, let e):
                 self = .adagrad(learningRate: newValue, learningRateDecay: d, weightDecay: wd, initialAccumulator: a, epsilon: e)
-            case let .rmsprop(_, a, e, wd, m, c):
+            case .rmsprop(_, let a, let e, let wd, let m, let c):
                 self = .rmsprop(learningRate: newValue, alpha: a, epsilon: e, weightDecay: wd, momentum: m, centered: c)
             }
         }
@@ -59,15 +62,17 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
     public var problem: String? {
         let values: [(String, Float)]
         switch self {
-        case let .sgd(lr, m, d, wd, _):
+        case .sgd(let lr, let m, let d, let wd, _):
             values = [("learning rate", lr), ("momentum", m), ("dampening", d), ("weight decay", wd)]
-        case let .adam(lr, b1, b2, e, wd), let .adamw(lr, b1, b2, e, wd):
+        case .adam(let lr, let b1, let b2, let e, let wd), .adamw(let lr, let b1, let b2, let e, let wd):
             if !(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1) { return "\(kind.rawValue) betas must be in [0, 1), got (\(b1), \(b2))" }
             values = [("learning rate", lr), ("epsilon", e), ("weight decay", wd)]
-        case let .adagrad(lr, d, wd, a, e):
-            values = [("learning rate", lr), ("learning rate decay", d), ("weight decay", wd), ("initial accumulator", a),
-                      ("epsilon", e)]
-        case let .rmsprop(lr, a, e, wd, m, _):
+        case .adagrad(let lr, let d, let wd, let a, let e):
+            values = [
+                ("learning rate", lr), ("learning rate decay", d), ("weight decay", wd), ("initial accumulator", a),
+                ("epsilon", e),
+            ]
+        case .rmsprop(let lr, let a, let e, let wd, let m, _):
             values = [("learning rate", lr), ("alpha", a), ("epsilon", e), ("weight decay", wd), ("momentum", m)]
         }
         for (name, value) in values where !(value.isFinite && value >= 0) {
@@ -81,15 +86,15 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
     public func makeOptimizer() throws(OptimizerConfigurationError) -> Optimizer {
         if let problem { throw OptimizerConfigurationError(reason: problem) }
         switch self {
-        case let .sgd(lr, m, d, wd, n):
+        case .sgd(let lr, let m, let d, let wd, let n):
             return SGD(learningRate: lr, momentum: m, dampening: d, weightDecay: wd, nesterov: n)
-        case let .adam(lr, b1, b2, e, wd):
+        case .adam(let lr, let b1, let b2, let e, let wd):
             return Adam(learningRate: lr, beta1: b1, beta2: b2, epsilon: e, weightDecay: wd)
-        case let .adamw(lr, b1, b2, e, wd):
+        case .adamw(let lr, let b1, let b2, let e, let wd):
             return AdamW(learningRate: lr, beta1: b1, beta2: b2, epsilon: e, weightDecay: wd)
-        case let .adagrad(lr, d, wd, a, e):
+        case .adagrad(let lr, let d, let wd, let a, let e):
             return Adagrad(learningRate: lr, learningRateDecay: d, weightDecay: wd, initialAccumulator: a, epsilon: e)
-        case let .rmsprop(lr, a, e, wd, m, c):
+        case .rmsprop(let lr, let a, let e, let wd, let m, let c):
             return RMSprop(learningRate: lr, alpha: a, epsilon: e, weightDecay: wd, momentum: m, centered: c)
         }
     }

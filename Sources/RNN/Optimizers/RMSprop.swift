@@ -13,16 +13,20 @@ public final class RMSprop: Optimizer {
     public private(set) var stepCount = 0
     public let name = "rmsprop"
     public var configuration: OptimizerConfiguration {
-        .rmsprop(learningRate: learningRate, alpha: alpha, epsilon: epsilon, weightDecay: weightDecay, momentum: momentum,
-                 centered: centered)
+        .rmsprop(
+            learningRate: learningRate, alpha: alpha, epsilon: epsilon, weightDecay: weightDecay, momentum: momentum,
+            centered: centered)
     }
     let squareAverage = Moment("square_avg"), momentumBuffer = Moment("momentum_buffer"), gradientAverage = Moment("grad_avg")
     var moments: Moments { Moments(squareAverage, momentumBuffer, gradientAverage) }
 
-    public init(learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8, weightDecay: Float = 0,
-                momentum: Float = 0, centered: Bool = false) {
-        precondition(learningRate >= 0 && alpha >= 0 && epsilon >= 0 && weightDecay >= 0 && momentum >= 0,
-                     "RMSprop hyperparameters must be non-negative")
+    public init(
+        learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8, weightDecay: Float = 0,
+        momentum: Float = 0, centered: Bool = false
+    ) {
+        precondition(
+            learningRate >= 0 && alpha >= 0 && epsilon >= 0 && weightDecay >= 0 && momentum >= 0,
+            "RMSprop hyperparameters must be non-negative")
         self.learningRate = learningRate
         self.alpha = alpha
         self.epsilon = epsilon

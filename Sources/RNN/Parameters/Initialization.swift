@@ -32,7 +32,7 @@ extension RecurrentStack {
                 for gate in 0..<cell.gateCount {
                     let q = Matrix.orthogonal(hiddenSize, using: &rng)
                     let start = weightHH[k].offset + gate * hiddenSize * hiddenSize
-                    parameters.values.replace(start ..< start + q.count, with: q.storage)
+                    parameters.values.replace(start..<start + q.count, with: q.storage)
                 }
             case .identity:
                 parameters.values.replace(weightHH[k].range, with: Matrix.identity(hiddenSize).storage)

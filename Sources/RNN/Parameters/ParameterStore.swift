@@ -11,7 +11,7 @@ public struct TensorSlot: Sendable, Equatable {
     /// Number of elements (the product of `shape`).
     public var count: Int { shape.reduce(1, *) }
     /// The element range in the flat buffer.
-    public var range: Range<Int> { offset ..< offset + count }
+    public var range: Range<Int> { offset..<offset + count }
 }
 
 /// A `Float` buffer whose elements can change but whose size cannot: the slots of a
@@ -122,8 +122,9 @@ public final class ParameterStore {
     /// Replaces the values of tensor `name`; the element count must match.
     public func setTensor(_ name: String, _ newValues: [Float]) {
         guard let s = slot(named: name) else { preconditionFailure("No parameter named \(name)") }
-        precondition(newValues.count == s.count,
-                     "Parameter \(name) \(s.shape) has \(s.count) elements, got \(newValues.count)")
+        precondition(
+            newValues.count == s.count,
+            "Parameter \(name) \(s.shape) has \(s.count) elements, got \(newValues.count)")
         values.replace(s.range, with: newValues)
     }
 

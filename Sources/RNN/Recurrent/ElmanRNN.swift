@@ -25,10 +25,14 @@ public final class ElmanRNN: RecurrentStack {
     public let nonlinearity: Nonlinearity
 
     /// Creates the stack and registers its (zero) parameters; call `initialize`.
-    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, nonlinearity: Nonlinearity = .tanh,
-                bias: Bool = true, bidirectional: Bool = false, parameters: ParameterStore, prefix: String = "rnn.") {
+    public init(
+        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, nonlinearity: Nonlinearity = .tanh,
+        bias: Bool = true, bidirectional: Bool = false, parameters: ParameterStore, prefix: String = "rnn."
+    ) {
         self.nonlinearity = nonlinearity
-        super.init(kernel: VanillaCellKernel(nonlinearity: nonlinearity), inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                   bidirectional: bidirectional, parameters: parameters, prefix: prefix)
+        super.init(
+            kernel: VanillaCellKernel(nonlinearity: nonlinearity), inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
+            bias: bias,
+            bidirectional: bidirectional, parameters: parameters, prefix: prefix)
     }
 }

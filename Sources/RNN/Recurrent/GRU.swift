@@ -20,9 +20,12 @@ import Linalg
 /// - Complexity: `O(T·B·3H·(I + H))` per layer, forward and backward.
 public final class GRU: RecurrentStack {
     /// Creates the stack and registers its (zero) parameters; call `initialize`.
-    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, bidirectional: Bool = false,
-                parameters: ParameterStore, prefix: String = "rnn.") {
-        super.init(kernel: GRUCellKernel(), inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                   bidirectional: bidirectional, parameters: parameters, prefix: prefix)
+    public init(
+        inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, bidirectional: Bool = false,
+        parameters: ParameterStore, prefix: String = "rnn."
+    ) {
+        super.init(
+            kernel: GRUCellKernel(), inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
+            bidirectional: bidirectional, parameters: parameters, prefix: prefix)
     }
 }

@@ -10,35 +10,43 @@ enum GateKernels {
     /// LSTM forward: `gates` `[rows, 4H]` holds the pre-activations of i, f, g, o and
     /// becomes their activations; writes `c' = f ⊙ c + i ⊙ g`, `tanh(c')` and
     /// `h' = o ⊙ tanh(c')` (`[rows, H]` each) from the previous cell state.
-    static func lstmForwardStep(gates: UnsafeMutablePointer<Float>, previousCells: UnsafePointer<Float>,
-                                nextCells: UnsafeMutablePointer<Float>, tanhCells: UnsafeMutablePointer<Float>,
-                                nextStates: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
+    static func lstmForwardStep(
+        gates: UnsafeMutablePointer<Float>, previousCells: UnsafePointer<Float>,
+        nextCells: UnsafeMutablePointer<Float>, tanhCells: UnsafeMutablePointer<Float>,
+        nextStates: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+    ) {
         srnn_lstm_forward_step(gates, previousCells, nextCells, tanhCells, nextStates, rows, hidden)
     }
 
     /// GRU forward: `gates` `[rows, 3H]` holds the input side's pre-activations and
     /// becomes r, z, n; `hiddenSide` `[rows, 3H]` is `h W_hhᵀ + b_hh`. Copies its n block
     /// to `hiddenN` and writes `h' = n + z ⊙ (h − n)` (`[rows, H]` each).
-    static func gruForwardStep(gates: UnsafeMutablePointer<Float>, hiddenSide: UnsafePointer<Float>,
-                               previousStates: UnsafePointer<Float>, hiddenN: UnsafeMutablePointer<Float>,
-                               nextStates: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
+    static func gruForwardStep(
+        gates: UnsafeMutablePointer<Float>, hiddenSide: UnsafePointer<Float>,
+        previousStates: UnsafePointer<Float>, hiddenN: UnsafeMutablePointer<Float>,
+        nextStates: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+    ) {
         srnn_gru_forward_step(gates, hiddenSide, previousStates, hiddenN, nextStates, rows, hidden)
     }
 
     /// `lstmForwardStep` for one row's units `0..<units` (a thread's slice): gate block `g`
     /// of unit `j` at `gates[g·stride + j]` (`stride` = H); the state pointers at the
     /// slice's first unit.
-    static func lstmForwardUnits(gates: UnsafeMutablePointer<Float>, stride: Int, previousCells: UnsafePointer<Float>,
-                                 nextCells: UnsafeMutablePointer<Float>, tanhCells: UnsafeMutablePointer<Float>,
-                                 nextStates: UnsafeMutablePointer<Float>, units: Int) {
+    static func lstmForwardUnits(
+        gates: UnsafeMutablePointer<Float>, stride: Int, previousCells: UnsafePointer<Float>,
+        nextCells: UnsafeMutablePointer<Float>, tanhCells: UnsafeMutablePointer<Float>,
+        nextStates: UnsafeMutablePointer<Float>, units: Int
+    ) {
         srnn_lstm_forward_units(gates, stride, previousCells, nextCells, tanhCells, nextStates, units)
     }
 
     /// `gruForwardStep` for one row's units `0..<units`, the gate blocks of `gates` and
     /// `hiddenSide` at `stride`.
-    static func gruForwardUnits(gates: UnsafeMutablePointer<Float>, hiddenSide: UnsafePointer<Float>, stride: Int,
-                                previousStates: UnsafePointer<Float>, hiddenN: UnsafeMutablePointer<Float>,
-                                nextStates: UnsafeMutablePointer<Float>, units: Int) {
+    static func gruForwardUnits(
+        gates: UnsafeMutablePointer<Float>, hiddenSide: UnsafePointer<Float>, stride: Int,
+        previousStates: UnsafePointer<Float>, hiddenN: UnsafeMutablePointer<Float>,
+        nextStates: UnsafeMutablePointer<Float>, units: Int
+    ) {
         srnn_gru_forward_units(gates, hiddenSide, stride, previousStates, hiddenN, nextStates, units)
     }
 
@@ -46,24 +54,30 @@ enum GateKernels {
     /// `tanh(c)` and d(loss)/d(h) (`[rows, H]` each), writes d(loss)/d(pre-activation gates)
     /// `[rows, 4H]` and replaces `cellGradient` `[rows, H]` (from step t+1) by the one
     /// flowing to step t−1.
-    static func lstmBackwardStep(gates: UnsafePointer<Float>, previousCells: UnsafePointer<Float>,
-                                 tanhCells: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                                 gateGradient: UnsafeMutablePointer<Float>,
-                                 cellGradient: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
-        srnn_lstm_backward_step(gates, previousCells, tanhCells, outputGradient, gateGradient, cellGradient,
-                                rows, hidden)
+    static func lstmBackwardStep(
+        gates: UnsafePointer<Float>, previousCells: UnsafePointer<Float>,
+        tanhCells: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+        gateGradient: UnsafeMutablePointer<Float>,
+        cellGradient: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+    ) {
+        srnn_lstm_backward_step(
+            gates, previousCells, tanhCells, outputGradient, gateGradient, cellGradient,
+            rows, hidden)
     }
 
     /// GRU: from the activated gates `[rows, 3H]` (r, z, n), `hiddenN = W_hn h + b_hn`, the
     /// previous state and d(loss)/d(h) (`[rows, H]` each), writes d(loss)/d(pre-activation)
     /// of the input side and of the hidden side (`[rows, 3H]`; the hidden side's n block is
     /// the input side's times r) and adds `dh ⊙ z` into `previousStateGradient` `[rows, H]`.
-    static func gruBackwardStep(gates: UnsafePointer<Float>, hiddenN: UnsafePointer<Float>,
-                                previousStates: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                                inputSideGradient: UnsafeMutablePointer<Float>,
-                                hiddenSideGradient: UnsafeMutablePointer<Float>,
-                                previousStateGradient: UnsafeMutablePointer<Float>, rows: Int, hidden: Int) {
-        srnn_gru_backward_step(gates, hiddenN, previousStates, outputGradient, inputSideGradient,
-                               hiddenSideGradient, previousStateGradient, rows, hidden)
+    static func gruBackwardStep(
+        gates: UnsafePointer<Float>, hiddenN: UnsafePointer<Float>,
+        previousStates: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+        inputSideGradient: UnsafeMutablePointer<Float>,
+        hiddenSideGradient: UnsafeMutablePointer<Float>,
+        previousStateGradient: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+    ) {
+        srnn_gru_backward_step(
+            gates, hiddenN, previousStates, outputGradient, inputSideGradient,
+            hiddenSideGradient, previousStateGradient, rows, hidden)
     }
 }

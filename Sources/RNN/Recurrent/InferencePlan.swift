@@ -49,13 +49,18 @@ final class InferencePlan {
     /// token tables, for a single step each `W_ihᵀ` above a token layer, and on a team
     /// of more than one thread (split by units, as a sampler's few sequences are) the
     /// packed shares of those. - Complexity: O(L).
-    static func floats(_ configuration: RecurrentConfiguration, inputSize I: Int, tokenInput: Bool, steps T: Int,
-                       threads: Int) -> Int {
-        let (H, L, D, G) = (configuration.hiddenSize, configuration.numLayers, configuration.directions,
-                            configuration.cell.gateCount)
+    static func floats(
+        _ configuration: RecurrentConfiguration, inputSize I: Int, tokenInput: Bool, steps T: Int,
+        threads: Int
+    ) -> Int {
+        let (H, L, D, G) = (
+            configuration.hiddenSize, configuration.numLayers, configuration.directions,
+            configuration.cell.gateCount
+        )
         let recurrent = D * L * G * H * H
         let tables = tokenInput ? D * I * G * H : 0
-        let inputTransposes = T == 1
+        let inputTransposes =
+            T == 1
             ? D * (0..<L).filter { $0 > 0 || !tokenInput }.reduce(0) { sum, k in sum + G * H * (k == 0 ? I : D * H) } : 0
         let shares = threads > 1 ? recurrent + inputTransposes : 0
         return recurrent + tables + inputTransposes + shares
@@ -70,12 +75,16 @@ final class InferencePlan {
     /// they change. With the team's packed shares when it splits a batch of `B` by units.
     /// - Complexity: O(G·H²) when made, against O(T·B·G·H²) for the steps it serves; O(1)
     ///   when reused (a sampler's every token).
-    func recurrentWeight(_ k: Int, _ weight: UnsafePointer<Float>, version: UInt64, batchSize B: Int,
-                         profiler: PhaseProfiler?) -> PreparedWeight {
+    func recurrentWeight(
+        _ k: Int, _ weight: UnsafePointer<Float>, version: UInt64, batchSize B: Int,
+        profiler: PhaseProfiler?
+    ) -> PreparedWeight {
         let prepared = recurrentTransposes[k], gH = gateCount * hidden
-        let transposed = prepared.isCurrent(rows: gH, cols: hidden, version: version)
+        // The transpose is timed only when made.
+        let transposed =
+            prepared.isCurrent(rows: gH, cols: hidden, version: version)
             ? prepared.of(weight, rows: gH, cols: hidden, version: version)
-            : profiler.measure(.forwardRecurrence) { prepared.of(weight, rows: gH, cols: hidden, version: version) }  // timed only when made
+            : profiler.measure(.forwardRecurrence) { prepared.of(weight, rows: gH, cols: hidden, version: version) }
         return preparedWeight(transposed, depth: hidden, packed: recurrentShares[k], version: version, batchSize: B)
     }
 
@@ -83,27 +92,33 @@ final class InferencePlan {
     /// product of single rows (a sampled token's step in an upper layer), with the team's
     /// packed shares when it splits a batch of `B` by units; prepared as `recurrentWeight`.
     func inputWeight(_ k: Int, _ weight: UnsafePointer<Float>, inputSize I: Int, version: UInt64, batchSize B: Int)
-        -> PreparedWeight {
+        -> PreparedWeight
+    {
         let transposed = inputTransposes[k].of(weight, rows: gateCount * hidden, cols: I, version: version)
         return preparedWeight(transposed, depth: I, packed: inputShares[k], version: version, batchSize: B)
     }
 
     /// The prepared `[K, G·H]` weight `transposed`, and for a split by units each rank's
     /// packed share of it (`packed` made ready for the team's `unitShare`s).
-    private func preparedWeight(_ transposed: UnsafePointer<Float>, depth K: Int, packed: PackedShares, version: UInt64,
-                                batchSize B: Int) -> PreparedWeight {
+    private func preparedWeight(
+        _ transposed: UnsafePointer<Float>, depth K: Int, packed: PackedShares, version: UInt64,
+        batchSize B: Int
+    ) -> PreparedWeight {
         let schedule = self.schedule
         guard let team, schedule.splitsByUnits(batchSize: B) else { return PreparedWeight(transposed: transposed, shares: nil) }
-        packed.prepare(transposed, depth: K, gates: gateCount, hidden: hidden, ranks: team.size,
-                       shares: { schedule.unitShare(team, rank: $0) }, version: version)
+        packed.prepare(
+            transposed, depth: K, gates: gateCount, hidden: hidden, ranks: team.size,
+            shares: { schedule.unitShare(team, rank: $0) }, version: version)
         return PreparedWeight(transposed: transposed, shares: packed)
     }
 
     /// Direction `d`'s (layer 0, token input) table `[V, G·H]` of rows `W_ih[:, v] + bias`,
     /// made from `wih` `[G·H, V]` and the `[G·H]` `bias` when the parameters have changed
     /// since (`V·G·H` strided reads), else the one made before.
-    func tokenProjectionTable(direction d: Int, vocabulary V: Int, bias: UnsafePointer<Float>, wih: UnsafePointer<Float>,
-                              version: UInt64) -> UnsafePointer<Float> {
+    func tokenProjectionTable(
+        direction d: Int, vocabulary V: Int, bias: UnsafePointer<Float>, wih: UnsafePointer<Float>,
+        version: UInt64
+    ) -> UnsafePointer<Float> {
         let gH = gateCount * hidden, table = tokenTables[d]
         if tokenTableVersions[d] != version || table.count != V * gH {
             table.resize(V * gH)

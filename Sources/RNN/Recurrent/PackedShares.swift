@@ -24,10 +24,15 @@ final class PackedShares {
 
     /// Packs `weight` (`[K, G·H]`) for `shares(count)` (each of `count` ranks' units)
     /// unless it holds that already, for `version` of the parameters. No allocation when it does.
-    func prepare(_ weight: UnsafePointer<Float>, depth K: Int, gates G: Int, hidden H: Int, ranks count: Int,
-                 shares share: (Int) -> Range<Int>, version: UInt64) {
+    func prepare(
+        _ weight: UnsafePointer<Float>, depth K: Int, gates G: Int, hidden H: Int, ranks count: Int,
+        shares share: (Int) -> Range<Int>, version: UInt64
+    ) {
         if version == self.version && K == depth && self.shares.count == count
-            && self.shares.indices.allSatisfy({ self.shares[$0] == share($0) }) { return }
+            && self.shares.indices.allSatisfy({ self.shares[$0] == share($0) })
+        {
+            return
+        }
         let shares = (0..<count).map(share)
         while buffers.count < shares.count { buffers.append(FloatBuffer()) }
         for (rank, units) in shares.enumerated() {

@@ -23,20 +23,25 @@ public enum RecurrentCell: String, Sendable, CaseIterable, Codable {
 extension RecurrentStack {
     /// A stack of `cell` layers (in both directions when `bidirectional`); `nonlinearity`
     /// applies to the vanilla RNN only (GRU and LSTM have fixed activations).
-    public static func make(_ cell: RecurrentCell, inputSize: Int, hiddenSize: Int, numLayers: Int = 1,
-                            nonlinearity: Nonlinearity = .tanh, bias: Bool = true, bidirectional: Bool = false,
-                            parameters: ParameterStore, prefix: String = "rnn.") -> RecurrentStack {
+    public static func make(
+        _ cell: RecurrentCell, inputSize: Int, hiddenSize: Int, numLayers: Int = 1,
+        nonlinearity: Nonlinearity = .tanh, bias: Bool = true, bidirectional: Bool = false,
+        parameters: ParameterStore, prefix: String = "rnn."
+    ) -> RecurrentStack {
         switch cell {
         case .rnn:
-            return ElmanRNN(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
-                            nonlinearity: nonlinearity, bias: bias, bidirectional: bidirectional, parameters: parameters,
-                            prefix: prefix)
+            return ElmanRNN(
+                inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
+                nonlinearity: nonlinearity, bias: bias, bidirectional: bidirectional, parameters: parameters,
+                prefix: prefix)
         case .gru:
-            return GRU(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                       bidirectional: bidirectional, parameters: parameters, prefix: prefix)
+            return GRU(
+                inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
+                bidirectional: bidirectional, parameters: parameters, prefix: prefix)
         case .lstm:
-            return LSTM(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                        bidirectional: bidirectional, parameters: parameters, prefix: prefix)
+            return LSTM(
+                inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
+                bidirectional: bidirectional, parameters: parameters, prefix: prefix)
         }
     }
 }

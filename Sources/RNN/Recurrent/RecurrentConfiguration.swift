@@ -34,8 +34,10 @@ public struct RecurrentConfiguration: Equatable, Sendable, Codable {
     /// (`torch.nn.LSTM(bidirectional=True)`; see `RecurrentStack`).
     public var bidirectional: Bool
 
-    public init(cell: RecurrentCell = .rnn, hiddenSize: Int, numLayers: Int = 1, nonlinearity: Nonlinearity = .tanh,
-                bidirectional: Bool = false) {
+    public init(
+        cell: RecurrentCell = .rnn, hiddenSize: Int, numLayers: Int = 1, nonlinearity: Nonlinearity = .tanh,
+        bidirectional: Bool = false
+    ) {
         precondition(cell == .rnn || nonlinearity == .tanh, "the nonlinearity applies to the vanilla RNN only, not \(cell)")
         self.cell = cell
         self.hiddenSize = hiddenSize
@@ -77,8 +79,9 @@ public struct RecurrentConfiguration: Equatable, Sendable, Codable {
 
     /// The stack of this configuration over inputs of `inputSize`, registered in `parameters`.
     public func makeStack(inputSize: Int, parameters: ParameterStore, prefix: String) -> RecurrentStack {
-        RecurrentStack.make(cell, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
-                            nonlinearity: nonlinearity, bidirectional: bidirectional, parameters: parameters, prefix: prefix)
+        RecurrentStack.make(
+            cell, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers,
+            nonlinearity: nonlinearity, bidirectional: bidirectional, parameters: parameters, prefix: prefix)
     }
 
     /// Per layer `k` and direction: `weight_ih_l{k}` [G·H, I_k] (`I_0` the input size,
@@ -134,8 +137,10 @@ public struct RecurrentConfiguration: Equatable, Sendable, Codable {
     /// anything is allocated; a test holds it equal to what a stack holds. A team's packed
     /// shares for inference come on top (`inferenceCacheFloats`).
     /// - Complexity: O(L).
-    public func trainingWorkspaceFloats(inputSize I: Int, tokenInput: Bool, steps T: Int, batchSize B: Int,
-                                        dropout: Bool = false, bias: Bool = true) -> Int {
+    public func trainingWorkspaceFloats(
+        inputSize I: Int, tokenInput: Bool, steps T: Int, batchSize B: Int,
+        dropout: Bool = false, bias: Bool = true
+    ) -> Int {
         WorkspaceLayout(self, inputSize: I, tokenInput: tokenInput, steps: T, batchSize: B, dropout: dropout, bias: bias)
             .totalFloats
             + InferencePlan.floats(self, inputSize: I, tokenInput: tokenInput, steps: T, threads: 1)
@@ -154,14 +159,14 @@ public struct RecurrentConfiguration: Equatable, Sendable, Codable {
     public var summary: String {
         "cell \(cell), hidden_size \(hiddenSize), num_layers \(numLayers)" + (bidirectional ? ", bidirectional" : "")
     }
-
 }
 
 extension RecurrentStack {
     /// This stack's configuration.
     public var configuration: RecurrentConfiguration {
-        RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
-                               nonlinearity: vanillaNonlinearity ?? .tanh, bidirectional: isBidirectional)
+        RecurrentConfiguration(
+            cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
+            nonlinearity: vanillaNonlinearity ?? .tanh, bidirectional: isBidirectional)
     }
 }
 

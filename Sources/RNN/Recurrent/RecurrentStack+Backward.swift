@@ -20,8 +20,9 @@ extension RecurrentStack {
         if let lengths { checkLengths(lengths) }
         let lengths = lengthsOfTheForward(lengths)
         if let g = finalStateGradient {
-            precondition(g.count == stateSize(batchSize: B),
-                         "finalStateGradient has \(g.count) elements, expected \(stateSize(batchSize: B))")
+            precondition(
+                g.count == stateSize(batchSize: B),
+                "finalStateGradient has \(g.count) elements, expected \(stateSize(batchSize: B))")
             // The h part joins the output gradient at each sequence's last step.
             g.withUnsafeBufferPointer { src in
                 for k in 0..<layerDirections {
@@ -41,11 +42,13 @@ extension RecurrentStack {
             parameters.gradients.withUnsafeMutableBufferPointer { grads in
                 tokens.withUnsafeBufferPointer { tok in
                     for k in (0..<numLayers).reversed() {
-                        let (inputSide, hiddenSide) = walkBackward(k, T: T, B: B, w: values.baseAddress!,
-                                                                   finalState: finalState)
+                        let (inputSide, hiddenSide) = walkBackward(
+                            k, T: T, B: B, w: values.baseAddress!,
+                            finalState: finalState)
                         profiler.measure(.weightGradients) {
-                            weightGradients(k, T: T, B: B, w: values.baseAddress!, g: grads.baseAddress!,
-                                            inputSide: inputSide, hiddenSide: hiddenSide, tokens: tok.baseAddress)
+                            weightGradients(
+                                k, T: T, B: B, w: values.baseAddress!, g: grads.baseAddress!,
+                                inputSide: inputSide, hiddenSide: hiddenSide, tokens: tok.baseAddress)
                         }
                     }
                 }
@@ -61,7 +64,8 @@ extension RecurrentStack {
     /// `[T*B, G·H]`.
     /// - Complexity: `O(T·B·G·H²)`: `T` GEMMs `[B, G·H] x [G·H, H]`.
     func walkBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, finalState: FinalStateGradient?)
-        -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>) {
+        -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>)
+    {
         let H = hiddenSize, gH = gateWidth, activations = workspace.directions[k], needs = cellBuffers
         let d = activations.outputGradient.pointer
         let inputSide = needs.gateGradientBlocks > 0 ? workspace.gateGradient.pointer : d
@@ -73,15 +77,18 @@ extension RecurrentStack {
             cellGradient: workspace.cellGradient.count > 0 ? workspace.cellGradient.pointer : nil,
             initialStateGradients: workspace.initialStateGradient.pointer, finalState: finalState,
             layerDirection: k, layerDirections: layerDirections, profiler: profiler)
-        walkBackward(kernel, k, pass, recurrentWeight: w + weightHH[k].offset, hiddenSide: hiddenSide, ldh: ldh,
-                     addsToPrevious: needs.addsToPreviousStateGradient)
+        walkBackward(
+            kernel, k, pass, recurrentWeight: w + weightHH[k].offset, hiddenSide: hiddenSide, ldh: ldh,
+            addsToPrevious: needs.addsToPreviousStateGradient)
         return (UnsafePointer(inputSide), UnsafePointer(hiddenSide))
     }
 
     /// The steps of a backward pass with the cell's type known (the existential opened
     /// once per walk, not once per step).
-    private func walkBackward<Cell: CellKernel>(_ cell: Cell, _ k: Int, _ pass: BackwardPass, recurrentWeight whh: UnsafePointer<Float>,
-                                                hiddenSide: UnsafeMutablePointer<Float>, ldh: Int, addsToPrevious: Bool) {
+    private func walkBackward<Cell: CellKernel>(
+        _ cell: Cell, _ k: Int, _ pass: BackwardPass, recurrentWeight whh: UnsafePointer<Float>,
+        hiddenSide: UnsafeMutablePointer<Float>, ldh: Int, addsToPrevious: Bool
+    ) {
         let (T, B, H) = (pass.steps, pass.batchSize, pass.hidden), gH = gateWidth, d = pass.outputGradient
         let dh0 = pass.initialStateGradient(0)
         for t in (0..<T).reversed() {
@@ -89,8 +96,9 @@ extension RecurrentStack {
             let previous = t > 0 ? d + (t - 1) * B * H : dh0
             cell.backwardStep(t, pass, previous: previous)
             profiler.measure(.backwardRecurrence) {
-                BLAS.gemm(.none, .none, m: B, n: H, k: gH, a: hiddenSide + t * B * ldh, lda: ldh, b: whh, ldb: H,
-                          beta: t > 0 || addsToPrevious ? 1 : 0, c: previous, ldc: H)
+                BLAS.gemm(
+                    .none, .none, m: B, n: H, k: gH, a: hiddenSide + t * B * ldh, lda: ldh, b: whh, ldb: H,
+                    beta: t > 0 || addsToPrevious ? 1 : 0, c: previous, ldc: H)
             }
         }
         cell.finishBackward(pass)
@@ -104,13 +112,16 @@ extension RecurrentStack {
 
     /// Whole-sequence gradients of layer `k`: `dW_hh`, biases, `dW_ih`, and `dX`.
     /// (A bidirectional stack joins the two directions' `dX` itself: `backwardBidirectional`.)
-    func weightGradients(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>,
-                                 inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>,
-                                 tokens: UnsafePointer<Int32>?) {
+    func weightGradients(
+        _ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>,
+        inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>,
+        tokens: UnsafePointer<Int32>?
+    ) {
         let H = hiddenSize, I = layerInputSize(k), gH = gateWidth
         let previousStates = workspace.directions[k].states[0].pointer
-        BLAS.gemm(.transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, b: previousStates, ldb: H,
-                  beta: 1, c: g + weightHH[k].offset, ldc: H)
+        BLAS.gemm(
+            .transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, b: previousStates, ldb: H,
+            beta: 1, c: g + weightHH[k].offset, ldc: H)
         if hasBias {
             if inputSide == hiddenSide {
                 // One gradient for both biases (RNN, LSTM): sum its columns once.
@@ -146,21 +157,24 @@ extension RecurrentStack {
             return
         }
         let x = layerInput(k)
-        BLAS.gemm(.transposed, .none, m: gH, n: I, k: T * B, a: inputSide, lda: gH, b: x, ldb: I,
-                  beta: 1, c: gwih, ldc: I)
+        BLAS.gemm(
+            .transposed, .none, m: gH, n: I, k: T * B, a: inputSide, lda: gH, b: x, ldb: I,
+            beta: 1, c: gwih, ldc: I)
         if isBidirectional { return }
         // dX = dA W_ih: into the layer below's output gradient (through the dropout mask
         // when there was one), or the input gradient.
         if k > 0 && dropoutActive {
             let dropped = workspace.droppedInputGradient.pointer
             BLAS.gemm(.none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, b: wih, ldb: I, beta: 0, c: dropped, ldc: I)
-            workspace.layerDropouts[k - 1].backward(dropped, addingInto: workspace.directions[k - 1].outputGradient.pointer,
-                                                    count: T * B * H)
+            workspace.layerDropouts[k - 1].backward(
+                dropped, addingInto: workspace.directions[k - 1].outputGradient.pointer,
+                count: T * B * H)
             return
         }
         let dx = k > 0 ? workspace.directions[k - 1].outputGradient.pointer : workspace.inputGradient.pointer
-        BLAS.gemm(.none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, b: wih, ldb: I,
-                  beta: k > 0 ? 1 : 0, c: dx, ldc: I)
+        BLAS.gemm(
+            .none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, b: wih, ldb: I,
+            beta: k > 0 ? 1 : 0, c: dx, ldc: I)
     }
 
     /// d(loss)/d(initialState) from the last `backward`, `stateSize` values.

@@ -6,8 +6,10 @@ extension RecurrentStack {
     /// Sizes the workspace for `(T, B)`, lets `fill` write a dense input into it (token
     /// ids are in `tokens` already), sets the initial states, and runs the layers.
     /// `initialState`: `stateSize(batchSize: B)` values, or nil for zeros.
-    func runLayers(T: Int, B: Int, initialState: UnsafePointer<Float>?, dropout: DropoutNoise?,
-                   fill: (UnsafeMutablePointer<Float>) -> Void = { _ in }) {
+    func runLayers(
+        T: Int, B: Int, initialState: UnsafePointer<Float>?, dropout: DropoutNoise?,
+        fill: (UnsafeMutablePointer<Float>) -> Void = { _ in }
+    ) {
         let H = hiddenSize, LD = layerDirections
         dropoutActive = numLayers > 1 && (dropout?.rate ?? 0) > 0
         workspace.prepareForward(workspaceLayout(T: T, B: B))
@@ -31,9 +33,10 @@ extension RecurrentStack {
                 for k in 0..<numLayers {
                     profiler.measure(.inputProjection) {
                         if k > 0 && dropoutActive {
-                            workspace.layerDropouts[k - 1].forward(dropout!, steps: T, batchSize: B, width: H,
-                                                                   workspace.directions[k - 1].states[0].pointer + B * H,
-                                                                   into: workspace.droppedInputs[k - 1].pointer)
+                            workspace.layerDropouts[k - 1].forward(
+                                dropout!, steps: T, batchSize: B, width: H,
+                                workspace.directions[k - 1].states[0].pointer + B * H,
+                                into: workspace.droppedInputs[k - 1].pointer)
                         }
                         projectInputs(k, T: T, B: B, w: w, tokens: tok.baseAddress)
                     }
@@ -52,8 +55,9 @@ extension RecurrentStack {
             batchSize: B, hidden: hiddenSize, activations: ActivationPointers(activations),
             stepScratch: workspace.stepScratch.count > 0 ? workspace.stepScratch.pointer : nil,
             hiddenBias: hasBias ? w + biasHH[k].offset : nil,
-            recurrentWeight: plan.recurrentWeight(k, w + weightHH[k].offset, version: parameters.version, batchSize: B,
-                                                  profiler: profiler),
+            recurrentWeight: plan.recurrentWeight(
+                k, w + weightHH[k].offset, version: parameters.version, batchSize: B,
+                profiler: profiler),
             schedule: schedule, profiler: schedule.stepProfiler(profiler))
         Self.walk(kernel, T: T, B: B, pass)
     }
@@ -73,23 +77,26 @@ extension RecurrentStack {
     func projectInputs(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, tokens: UnsafePointer<Int32>?) {
         let gH = gateWidth
         let target = kernel.projectionTarget(workspace.directions[k], batchSize: B, hidden: hiddenSize)
-        let bias = target + (T * B - 1) * gH   // the last row holds the bias until it is overwritten
+        let bias = target + (T * B - 1) * gH  // the last row holds the bias until it is overwritten
         if hasBias {
             let bih = w + biasIH[k].offset, bhh = w + biasHH[k].offset
-            if kernel.hiddenBiasInProjection { for j in 0..<gH { bias[j] = bih[j] + bhh[j] } }
-            else { bias.update(from: bih, count: gH) }
+            if kernel.hiddenBiasInProjection { for j in 0..<gH { bias[j] = bih[j] + bhh[j] } } else { bias.update(from: bih, count: gH) }
         } else {
             bias.update(repeating: 0, count: gH)
         }
         let wih = w + weightIH[k].offset
         if layer(k) == 0 && inputIsTokens {
-            let table = plan.tokenProjectionTable(direction: k % directions, vocabulary: inputSize, bias: bias, wih: wih,
-                                                  version: parameters.version)
+            let table = plan.tokenProjectionTable(
+                direction: k % directions, vocabulary: inputSize, bias: bias, wih: wih,
+                version: parameters.version)
             let tok = tokens!
             for r in 0..<(T * B) {
                 let v = Int(tok[r])
-                if v >= 0 { (target + r * gH).update(from: table + v * gH, count: gH) }
-                else if r != T * B - 1 { (target + r * gH).update(from: bias, count: gH) }
+                if v >= 0 {
+                    (target + r * gH).update(from: table + v * gH, count: gH)
+                } else if r != T * B - 1 {
+                    (target + r * gH).update(from: bias, count: gH)
+                }
             }
         } else {
             for r in 0..<(T * B - 1) { (target + r * gH).update(from: bias, count: gH) }
@@ -104,13 +111,16 @@ extension RecurrentStack {
     /// splits as its recurrence does — each thread its units from its packed share, or its
     /// sequences — because a GEMM of few rows runs slower with a transposed operand, and a
     /// single row is `RowProduct`'s.
-    private func projectDenseInputs(_ k: Int, T: Int, B: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                                    into target: UnsafeMutablePointer<Float>) {
+    private func projectDenseInputs(
+        _ k: Int, T: Int, B: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+        into target: UnsafeMutablePointer<Float>
+    ) {
         let I = layerInputSize(k), gH = gateWidth, wih = w + weightIH[k].offset, rows = T * B
         func gemm(_ r: Range<Int>) {
             guard !r.isEmpty else { return }
-            BLAS.gemm(.none, .transposed, m: r.count, n: gH, k: I, a: x + r.lowerBound * I, lda: I, b: wih, ldb: I,
-                      beta: 1, c: target + r.lowerBound * gH, ldc: gH)
+            BLAS.gemm(
+                .none, .transposed, m: r.count, n: gH, k: I, a: x + r.lowerBound * I, lda: I, b: wih, ldb: I,
+                beta: 1, c: target + r.lowerBound * gH, ldc: gH)
         }
         if T == 1 {
             let weight = plan.inputWeight(k, wih, inputSize: I, version: parameters.version, batchSize: B)
@@ -136,8 +146,9 @@ extension RecurrentStack {
             return UnsafePointer(dropoutActive ? workspace.droppedInputs[below].pointer : workspace.joinedOutputs[below].pointer)
         }
         if k == 0 { return UnsafePointer(workspace.denseInput.pointer) }
-        return UnsafePointer(dropoutActive ? workspace.droppedInputs[below].pointer
-                                           : workspace.directions[below].states[0].pointer + batchSize * hiddenSize)
+        return UnsafePointer(
+            dropoutActive
+                ? workspace.droppedInputs[below].pointer
+                : workspace.directions[below].states[0].pointer + batchSize * hiddenSize)
     }
-
 }

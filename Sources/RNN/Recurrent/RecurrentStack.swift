@@ -131,11 +131,14 @@ public class RecurrentStack {
 
     /// A stack of `kernel`'s cells; registers its (zero) parameters in `parameters` under
     /// `prefix` (call `initialize`).
-    init(kernel: any CellKernel, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, bidirectional: Bool,
-         parameters: ParameterStore, prefix: String) {
+    init(
+        kernel: any CellKernel, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, bidirectional: Bool,
+        parameters: ParameterStore, prefix: String
+    ) {
         let cell = kernel.kind
-        precondition(inputSize > 0 && hiddenSize > 0 && numLayers > 0,
-                     "\(cell) stack needs positive sizes, got input \(inputSize), hidden \(hiddenSize), layers \(numLayers)")
+        precondition(
+            inputSize > 0 && hiddenSize > 0 && numLayers > 0,
+            "\(cell) stack needs positive sizes, got input \(inputSize), hidden \(hiddenSize), layers \(numLayers)")
         self.cell = cell
         self.kernel = kernel
         self.cellBuffers = kernel.buffers
@@ -156,8 +159,9 @@ public class RecurrentStack {
         (weightIH, weightHH) = (every(0), every(1))
         (biasIH, biasHH) = bias ? (every(2), every(3)) : ([], [])
         workspace = RecurrentWorkspace(layers: numLayers, directions: directions, stateParts: cell.stateParts)
-        plan = InferencePlan(layerDirections: numLayers * directions, directions: directions, hidden: hiddenSize,
-                             gateCount: cell.gateCount)
+        plan = InferencePlan(
+            layerDirections: numLayers * directions, directions: directions, hidden: hiddenSize,
+            gateCount: cell.gateCount)
         reverseOrder = bidirectional ? ReverseRowOrder() : nil
     }
 
@@ -168,8 +172,9 @@ public class RecurrentStack {
 
     /// The sizes of the workspace's buffers for a step of `(T, B)` over the current input.
     func workspaceLayout(T: Int, B: Int) -> WorkspaceLayout {
-        WorkspaceLayout(configuration, cell: cellBuffers, inputSize: inputSize, tokenInput: inputIsTokens, steps: T,
-                        batchSize: B, dropout: dropoutActive, bias: hasBias)
+        WorkspaceLayout(
+            configuration, cell: cellBuffers, inputSize: inputSize, tokenInput: inputIsTokens, steps: T,
+            batchSize: B, dropout: dropoutActive, bias: hasBias)
     }
 
     /// `G·H`, the width of the stacked gate blocks.
@@ -202,26 +207,33 @@ public class RecurrentStack {
     ///     padding after a sequence never reaches its steps and it ignores them).
     /// Clears the output gradient that `backward` will read.
     /// - Complexity: `O(T·B·G·H·(I + H·L)·D)`; allocates only when `(B, T)` grows.
-    public func forward(_ input: SequenceInput, batchSize: Int, initialState: [Float]? = nil, dropout: DropoutNoise? = nil,
-                        lengths: [Int]? = nil) {
+    public func forward(
+        _ input: SequenceInput, batchSize: Int, initialState: [Float]? = nil, dropout: DropoutNoise? = nil,
+        lengths: [Int]? = nil
+    ) {
         guard let h0 = initialState else {
             return forward(input, batchSize: batchSize, state: nil, dropout: dropout, lengths: lengths)
         }
-        precondition(h0.count == stateSize(batchSize: batchSize),
-                     "initialState has \(h0.count) elements, expected \(stateSize(batchSize: batchSize)) ([\(cell.stateParts), \(layerDirections), \(batchSize), \(hiddenSize)])")
+        precondition(
+            h0.count == stateSize(batchSize: batchSize),
+            "initialState has \(h0.count) elements, expected \(stateSize(batchSize: batchSize)) ([\(cell.stateParts), \(layerDirections), \(batchSize), \(hiddenSize)])"
+        )
         h0.withUnsafeBufferPointer { forward(input, batchSize: batchSize, state: $0.baseAddress!, dropout: dropout, lengths: lengths) }
     }
 
     /// `forward` from the `stateSize(batchSize:)` values at `state` (nil: zeros).
-    func forward(_ input: SequenceInput, batchSize: Int, state: UnsafePointer<Float>?, dropout: DropoutNoise?,
-                 lengths: [Int]? = nil) {
+    func forward(
+        _ input: SequenceInput, batchSize: Int, state: UnsafePointer<Float>?, dropout: DropoutNoise?,
+        lengths: [Int]? = nil
+    ) {
         let rows = input.rowCount
         let (T, B) = checkedShape(rows: rows, batchSize: batchSize, lengths: lengths)
         switch input {
         case .tokens(let t):
             for (r, token) in t.enumerated() {
-                precondition(token >= -1 && Int(token) < inputSize,
-                             "token \(token) at row \(r) is outside 0..<\(inputSize) (or -1 for no input)")
+                precondition(
+                    token >= -1 && Int(token) < inputSize,
+                    "token \(token) at row \(r) is outside 0..<\(inputSize) (or -1 for no input)")
             }
             inputIsTokens = true
             tokens.removeAll(keepingCapacity: true)
@@ -238,8 +250,10 @@ public class RecurrentStack {
 
     /// `forward` over dense input that `fill` writes straight into the stack's input
     /// buffer `[rows, inputSize]` (an embedding's gather: no copy of the input).
-    func forward(denseRows rows: Int, batchSize: Int, initialState: UnsafePointer<Float>?, dropout: DropoutNoise?,
-                 lengths: [Int]? = nil, fill: (UnsafeMutablePointer<Float>) -> Void) {
+    func forward(
+        denseRows rows: Int, batchSize: Int, initialState: UnsafePointer<Float>?, dropout: DropoutNoise?,
+        lengths: [Int]? = nil, fill: (UnsafeMutablePointer<Float>) -> Void
+    ) {
         let (T, B) = checkedShape(rows: rows, batchSize: batchSize, lengths: lengths)
         inputIsTokens = false
         runLayers(T: T, B: B, initialState: initialState, dropout: dropout, fill: fill)
@@ -249,8 +263,9 @@ public class RecurrentStack {
     /// reverse direction's row order for `lengths`, when bidirectional).
     private func checkedShape(rows: Int, batchSize: Int, lengths: [Int]?) -> (Int, Int) {
         precondition(batchSize > 0, "batchSize must be positive, got \(batchSize)")
-        precondition(rows % batchSize == 0 && rows > 0,
-                     "input has \(rows) rows, not a positive multiple of batch size \(batchSize)")
+        precondition(
+            rows % batchSize == 0 && rows > 0,
+            "input has \(rows) rows, not a positive multiple of batch size \(batchSize)")
         self.batchSize = batchSize
         self.steps = rows / batchSize
         if let lengths { checkLengths(lengths) }
@@ -268,11 +283,15 @@ public class RecurrentStack {
     /// Calls `body` with the top layer's outputs `[T*B, D·H]`, without copying.
     public func withOutputs<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         if isBidirectional {
-            return try body(UnsafeBufferPointer(start: workspace.joinedOutputs[numLayers - 1].pointer,
-                                                count: steps * batchSize * outputWidth))
+            return try body(
+                UnsafeBufferPointer(
+                    start: workspace.joinedOutputs[numLayers - 1].pointer,
+                    count: steps * batchSize * outputWidth))
         }
-        return try body(UnsafeBufferPointer(start: workspace.directions[numLayers - 1].states[0].pointer + batchSize * hiddenSize,
-                                            count: steps * batchSize * hiddenSize))
+        return try body(
+            UnsafeBufferPointer(
+                start: workspace.directions[numLayers - 1].states[0].pointer + batchSize * hiddenSize,
+                count: steps * batchSize * hiddenSize))
     }
 
     /// Calls `body` with d(loss)/d(top outputs) `[T*B, D·H]` (zeroed by `forward`) to fill
@@ -315,7 +334,7 @@ public class RecurrentStack {
                 for k in 0..<L {
                     let src = workspace.directions[k].states[p].pointer
                     for b in 0..<B {
-                        let t = lengths?[b] ?? T                  // row block t holds the state after step t-1
+                        let t = lengths?[b] ?? T  // row block t holds the state after step t-1
                         (o.baseAddress! + ((p * L + k) * B + b) * H).update(from: src + (t * B + b) * H, count: H)
                     }
                 }
@@ -342,8 +361,10 @@ public class RecurrentStack {
         guard let reverseOrder else { return lengths }
         let forward = reverseOrder.givenLengths
         if let lengths {
-            precondition(lengths.count == batchSize && lengths.indices.allSatisfy { lengths[$0] == (forward?[$0] ?? steps) },
-                         "a bidirectional stack's final state and backward take the lengths its forward was given, \(forward.map { "\($0)" } ?? "none (all \(steps) steps)"), not \(lengths)")
+            precondition(
+                lengths.count == batchSize && lengths.indices.allSatisfy { lengths[$0] == (forward?[$0] ?? steps) },
+                "a bidirectional stack's final state and backward take the lengths its forward was given, \(forward.map { "\($0)" } ?? "none (all \(steps) steps)"), not \(lengths)"
+            )
         }
         return forward
     }

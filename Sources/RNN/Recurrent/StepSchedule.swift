@@ -74,31 +74,36 @@ struct StepSchedule {
     /// all units, one per gate block for a share), which gives each column the same bits
     /// whichever share it falls in.
     /// - Complexity: `O(|rows|·K·G·|units|)`.
-    func accumulateGateProducts(_ x: UnsafePointer<Float>, ldx: Int, depth K: Int, _ weight: PreparedWeight,
-                                into c: UnsafeMutablePointer<Float>, share: StepShare) {
+    func accumulateGateProducts(
+        _ x: UnsafePointer<Float>, ldx: Int, depth K: Int, _ weight: PreparedWeight,
+        into c: UnsafeMutablePointer<Float>, share: StepShare
+    ) {
         let H = hidden, G = gateCount, gH = G * hidden, rows = share.rows, units = share.units
         if let rank = share.rank, let shares = weight.shares {
             let packed = shares.share(rank), n = units.count
             if rows.count > 1 {
                 for g in 0..<G {
-                    BLAS.gemm(.none, .none, m: rows.count, n: n, k: K, a: x + rows.lowerBound * ldx, lda: ldx,
-                              b: packed + g * n, ldb: G * n, beta: 1, c: c + rows.lowerBound * gH + g * H + units.lowerBound,
-                              ldc: gH)
+                    BLAS.gemm(
+                        .none, .none, m: rows.count, n: n, k: K, a: x + rows.lowerBound * ldx, lda: ldx,
+                        b: packed + g * n, ldb: G * n, beta: 1, c: c + rows.lowerBound * gH + g * H + units.lowerBound,
+                        ldc: gH)
                 }
                 return
             }
             for b in rows {
                 for g in 0..<G {
-                    RowProduct.accumulate(x + b * ldx, packed + g * n, ldw: G * n, into: c + b * gH + g * H + units.lowerBound,
-                                          k: K, n: n)
+                    RowProduct.accumulate(
+                        x + b * ldx, packed + g * n, ldw: G * n, into: c + b * gH + g * H + units.lowerBound,
+                        k: K, n: n)
                 }
             }
             return
         }
         precondition(units.count == H, "a share of the units needs the packed weight")
         if rows.count > 1 {
-            BLAS.gemm(.none, .none, m: rows.count, n: gH, k: K, a: x + rows.lowerBound * ldx, lda: ldx, b: weight.transposed,
-                      ldb: gH, beta: 1, c: c + rows.lowerBound * gH, ldc: gH)
+            BLAS.gemm(
+                .none, .none, m: rows.count, n: gH, k: K, a: x + rows.lowerBound * ldx, lda: ldx, b: weight.transposed,
+                ldb: gH, beta: 1, c: c + rows.lowerBound * gH, ldc: gH)
         } else {
             for b in rows { RowProduct.accumulate(x + b * ldx, weight.transposed, ldw: gH, into: c + b * gH, k: K, n: gH) }
         }

@@ -1,4 +1,3 @@
-
 /// The characters (Unicode scalars) of a text, in a stable order (ascending code
 /// point), mapped to token indices `0..<count`.
 ///
@@ -64,7 +63,8 @@ public enum VocabularyError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownCharacter(let c, let offset):
-            return "character '\(c.escaped(asASCII: false))' (U+\(String(c.value, radix: 16, uppercase: true))) at offset \(offset) is not in the model's vocabulary"
+            return
+                "character '\(c.escaped(asASCII: false))' (U+\(String(c.value, radix: 16, uppercase: true))) at offset \(offset) is not in the model's vocabulary"
         }
     }
 }

@@ -29,8 +29,9 @@ public struct WordVocabulary: Equatable, Sendable {
     /// A vocabulary with exactly these words in this order: distinct, no whitespace, the
     /// first two `<unk>` and `<eos>`.
     public init(words: [String]) {
-        precondition(words.count >= 2 && words[0] == Self.unknown && words[1] == Self.endOfLine,
-                     "a word vocabulary starts with \(Self.unknown) and \(Self.endOfLine)")
+        precondition(
+            words.count >= 2 && words[0] == Self.unknown && words[1] == Self.endOfLine,
+            "a word vocabulary starts with \(Self.unknown) and \(Self.endOfLine)")
         var index: [String: Int32] = [:]
         for (i, w) in words.enumerated() {
             precondition(index[w] == nil, "duplicate word '\(w)' in vocabulary")
@@ -49,8 +50,7 @@ public struct WordVocabulary: Equatable, Sendable {
         var order = 0
         Self.forEachToken(in: text) { token in
             guard let token else { return }
-            if let seen = counts[token] { counts[token] = (seen.count + 1, seen.first) }
-            else { counts[token] = (1, order); order += 1 }
+            if let seen = counts[token] { counts[token] = (seen.count + 1, seen.first) } else { counts[token] = (1, order); order += 1 }
         }
         let ranked = counts.filter { $0.key != Substring(Self.unknown) && $0.key != Substring(Self.endOfLine) }
             .sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.value.first < $1.value.first }

@@ -1,5 +1,5 @@
-import RNN
 import Linalg
+import RNN
 import SafeTensors
 
 /// A character (or byte, or word) model, its vocabulary and (optionally) everything needed to resume its
@@ -88,21 +88,27 @@ public struct Checkpoint {
 
     /// A checkpoint of a character model (see `init(model:vocabulary:...)` with a
     /// `TextVocabulary`).
-    public init(model: ManyToManyModel, vocabulary: Vocabulary, initialization: RecurrentInitialization? = nil,
-                optimizer: OptimizerState? = nil, training: TrainingState? = nil,
-                metadata: [String: String] = [:], tensors: [String: SafeTensorsFile.Tensor] = [:]) {
-        self.init(model: model, vocabulary: .characters(vocabulary), initialization: initialization, optimizer: optimizer,
-                  training: training, metadata: metadata, tensors: tensors)
+    public init(
+        model: ManyToManyModel, vocabulary: Vocabulary, initialization: RecurrentInitialization? = nil,
+        optimizer: OptimizerState? = nil, training: TrainingState? = nil,
+        metadata: [String: String] = [:], tensors: [String: SafeTensorsFile.Tensor] = [:]
+    ) {
+        self.init(
+            model: model, vocabulary: .characters(vocabulary), initialization: initialization, optimizer: optimizer,
+            training: training, metadata: metadata, tensors: tensors)
     }
 
     /// A checkpoint of `model` with `vocabulary` (whose size must be the model's input
     /// and output size).
-    public init(model: ManyToManyModel, vocabulary: TextVocabulary, initialization: RecurrentInitialization? = nil,
-                optimizer: OptimizerState? = nil, training: TrainingState? = nil,
-                metadata: [String: String] = [:], tensors: [String: SafeTensorsFile.Tensor] = [:]) {
+    public init(
+        model: ManyToManyModel, vocabulary: TextVocabulary, initialization: RecurrentInitialization? = nil,
+        optimizer: OptimizerState? = nil, training: TrainingState? = nil,
+        metadata: [String: String] = [:], tensors: [String: SafeTensorsFile.Tensor] = [:]
+    ) {
         precondition(!model.rnn.isBidirectional, Self.bidirectionalProblem)
-        precondition(vocabulary.count == model.configuration.inputSize && vocabulary.count == model.outputSize,
-                     "vocabulary of \(vocabulary.summary) for a model \(model.configuration.inputSize) -> \(model.outputSize)")
+        precondition(
+            vocabulary.count == model.configuration.inputSize && vocabulary.count == model.outputSize,
+            "vocabulary of \(vocabulary.summary) for a model \(model.configuration.inputSize) -> \(model.outputSize)")
         self.model = model
         self.vocabulary = vocabulary
         self.initialization = initialization
@@ -150,7 +156,9 @@ public struct Checkpoint {
         file.metadata.merge(configuration.recurrent.metadata) { _, b in b }
         file.metadata.merge(configuration.inputAndDropoutMetadata) { _, b in b }
         file.metadata["vocab_size"] = String(vocabulary.count)
-        let version = !configuration.inputAndDropoutMetadata.isEmpty || vocabulary.unit != .char ? 3
+        let version =
+            !configuration.inputAndDropoutMetadata.isEmpty || vocabulary.unit != .char
+            ? 3
             : configuration.recurrent.cell == .rnn ? 1 : 2
         file.metadata["format_version"] = String(version)
         return file
@@ -159,10 +167,12 @@ public struct Checkpoint {
     /// The codec of a character model: its parameters, optimizer and carried state, with
     /// errors that name the vocabulary and (given the `cell` key of a file of versions
     /// 1–3) a likely lost or wrong one.
-    static func codec(_ configuration: ManyToManyModel.Configuration, vocabulary: TextVocabulary, metadataCell: String?) -> CheckpointCodec {
+    static func codec(_ configuration: ManyToManyModel.Configuration, vocabulary: TextVocabulary, metadataCell: String?) -> CheckpointCodec
+    {
         let r = configuration.recurrent
-        var codec = CheckpointCodec(shapes: configuration.parameterShapes,
-                                    architecture: "\(r.summary) and a vocabulary of \(vocabulary.summary)", carriedState: r)
+        var codec = CheckpointCodec(
+            shapes: configuration.parameterShapes,
+            architecture: "\(r.summary) and a vocabulary of \(vocabulary.summary)", carriedState: r)
         if let metadataCell {
             codec.shapeHint = { tensor, shape in
                 tensor.name.hasPrefix("rnn.") ? r.otherCellHint(tensor: tensor, found: shape, metadataCell: metadataCell) : nil
@@ -193,11 +203,14 @@ public struct Checkpoint {
     /// they fit in `byteBudget` bytes (by default the machine's physical memory). An extra
     /// tensor not kept is not read, so a file with a giant one costs nothing to load.
     /// - Complexity: O(*n*) for *n* bytes of the tensors read.
-    public static func read(path: String, byteBudget: Int = SafeTensorsFile.defaultByteBudget,
-                            keepingExtra: ((_ name: String) -> Bool)? = nil) throws -> Checkpoint {
-        try Checkpoint(try CheckpointCodec.readFile(path: path, byteBudget: byteBudget, keepingExtra: keepingExtra) {
-            (try? parse($0))?.codec
-        })
+    public static func read(
+        path: String, byteBudget: Int = SafeTensorsFile.defaultByteBudget,
+        keepingExtra: ((_ name: String) -> Bool)? = nil
+    ) throws -> Checkpoint {
+        try Checkpoint(
+            try CheckpointCodec.readFile(path: path, byteBudget: byteBudget, keepingExtra: keepingExtra) {
+                (try? parse($0))?.codec
+            })
     }
 
     /// The checkpoint stored in `file`, validated completely before the model is built.
@@ -209,18 +222,22 @@ public struct Checkpoint {
         let model = ManyToManyModel(configuration, using: &rng)
         model.parameters.load(decoded.values, shapes: configuration.parameterShapes)
 
-        self.init(model: model, vocabulary: vocabulary, initialization: initialization,
-                  optimizer: decoded.optimizer, training: decoded.training,
-                  metadata: file.metadata.filter { !reserved.contains($0.key) },
-                  tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })
+        self.init(
+            model: model, vocabulary: vocabulary, initialization: initialization,
+            optimizer: decoded.optimizer, training: decoded.training,
+            metadata: file.metadata.filter { !reserved.contains($0.key) },
+            tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })
     }
 
     /// What a checkpoint's `metadata` says, checked: the model's configuration, the
     /// vocabulary, the initialization, whether it is of format version 4, and the codec of
     /// its tensors.
     static func parse(_ metadata: [String: String]) throws(CheckpointError)
-        -> (configuration: ManyToManyModel.Configuration, vocabulary: TextVocabulary,
-            initialization: RecurrentInitialization?, versionFour: Bool, codec: CheckpointCodec) {
+        -> (
+            configuration: ManyToManyModel.Configuration, vocabulary: TextVocabulary,
+            initialization: RecurrentInitialization?, versionFour: Bool, codec: CheckpointCodec
+        )
+    {
         let reader = MetadataReader(metadata: metadata)
         if let format = metadata["format"], format != Self.format {
             throw .unsupportedFormat(format, expected: Self.format)
@@ -240,11 +257,14 @@ public struct Checkpoint {
         let configuration: ManyToManyModel.Configuration
         if versionFour {
             let text = try reader.string(Self.configurationKey)
-            configuration = try reader.json(Self.configurationKey, ManyToManyModel.Configuration.self,
-                                        what: "a character model's configuration")
-            let problem = configuration.problem
+            configuration = try reader.json(
+                Self.configurationKey, ManyToManyModel.Configuration.self,
+                what: "a character model's configuration")
+            let problem =
+                configuration.problem
                 ?? (configuration.recurrent.bidirectional ? Self.bidirectionalProblem : nil)
-                ?? (configuration.inputSize == V && configuration.outputSize == V ? nil
+                ?? (configuration.inputSize == V && configuration.outputSize == V
+                    ? nil
                     : "input and output sizes \(configuration.inputSize) and \(configuration.outputSize), but a vocabulary of \(vocabulary.summary)")
             if let problem {
                 throw .invalidMetadata(key: Self.configurationKey, value: text, expected: "a character model's configuration (\(problem))")
@@ -253,16 +273,19 @@ public struct Checkpoint {
             configuration = try Self.configuration(versionThreeMetadata: metadata, vocabulary: vocabulary)
         }
         let recurrent = configuration.recurrent
-        let initialization: RecurrentInitialization? = metadata["initialization"] == nil
+        let initialization: RecurrentInitialization? =
+            metadata["initialization"] == nil
             ? nil : try reader.enumeration("initialization", RecurrentInitialization.self)
         if recurrent.cell != .rnn && initialization == .identity {
-            throw .invalidMetadata(key: "initialization", value: "identity",
-                                   expected: "default or orthogonal: identity applies to the vanilla RNN only, not \(recurrent.cell)")
+            throw .invalidMetadata(
+                key: "initialization", value: "identity",
+                expected: "default or orthogonal: identity applies to the vanilla RNN only, not \(recurrent.cell)")
         }
         // Every tensor checked against the layout the model registers, then the model built.
         // A file of versions 1–3 names its cell in a key that can be lost: the shapes then say which.
-        let codec = Self.codec(configuration, vocabulary: vocabulary,
-                               metadataCell: versionFour ? nil : metadata["cell"] ?? "")
+        let codec = Self.codec(
+            configuration, vocabulary: vocabulary,
+            metadataCell: versionFour ? nil : metadata["cell"] ?? "")
         return (configuration, vocabulary, initialization, versionFour, codec)
     }
 
@@ -270,27 +293,32 @@ public struct Checkpoint {
     /// `hidden_size`, `num_layers`, `nonlinearity`, `vocab_size` (checked against the
     /// vocabulary), `embedding_size`, `tie_weights`, `dropout`, `dropout_seed`.
     static func configuration(versionThreeMetadata metadata: [String: String], vocabulary: TextVocabulary)
-        throws(CheckpointError) -> ManyToManyModel.Configuration {
+        throws(CheckpointError) -> ManyToManyModel.Configuration
+    {
         let reader = MetadataReader(metadata: metadata)
         if metadata["cell"] != nil { _ = try reader.enumeration("cell", RecurrentCell.self) }
         let recurrent = try RecurrentConfiguration(oneDirectional: metadata, because: Self.bidirectionalProblem)
         let V = vocabulary.count
         if let sizeText = metadata["vocab_size"], Int(sizeText) != V {
-            throw .invalidMetadata(key: "vocab_size", value: sizeText,
-                                   expected: "\(V), the number of \(vocabulary.unit.tokenName)s in the vocabulary")
+            throw .invalidMetadata(
+                key: "vocab_size", value: sizeText,
+                expected: "\(V), the number of \(vocabulary.unit.tokenName)s in the vocabulary")
         }
-        let extra = try ManyToManyModel.Configuration.readInputAndDropout(metadata, inputSize: V, outputSize: V,
-                                                                          hiddenSize: recurrent.hiddenSize)
-        return ManyToManyModel.Configuration(inputSize: V, outputSize: V, recurrent: recurrent,
-                                             embeddingSize: extra.embeddingSize, tiedWeights: extra.tiedWeights,
-                                             dropout: extra.dropout, dropoutSeed: extra.dropoutSeed)
+        let extra = try ManyToManyModel.Configuration.readInputAndDropout(
+            metadata, inputSize: V, outputSize: V,
+            hiddenSize: recurrent.hiddenSize)
+        return ManyToManyModel.Configuration(
+            inputSize: V, outputSize: V, recurrent: recurrent,
+            embeddingSize: extra.embeddingSize, tiedWeights: extra.tiedWeights,
+            dropout: extra.dropout, dropoutSeed: extra.dropoutSeed)
     }
 
     /// The shape of `training.hidden_state`: `[L, B, H]` (PyTorch's `h_n`), or for the
     /// LSTM `[2, L, B, H]` (`h_n` then `c_n`) — `stateSize(batchSize:)` values either way.
     public static func hiddenStateShape(cell: RecurrentCell, numLayers: Int, batchSize: Int, hiddenSize: Int) -> [Int] {
-        CheckpointCodec.hiddenStateShape(RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers),
-                                         batchSize: batchSize)
+        CheckpointCodec.hiddenStateShape(
+            RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers),
+            batchSize: batchSize)
     }
 
     // MARK: - Compatibility

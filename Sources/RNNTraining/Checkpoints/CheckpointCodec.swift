@@ -1,6 +1,6 @@
 import Foundation
-import RNN
 import Linalg
+import RNN
 import SafeTensors
 
 /// What every checkpoint format shares (`ModelCheckpoint` for any model, `Checkpoint` for
@@ -51,8 +51,10 @@ struct CheckpointCodec {
     /// Adds the parameters, the optimizer state and the training state to `file`.
     /// - Precondition: optimizer buffers have `store.count` values; a hidden state has
     ///   `stateBlocks · H` values per sequence.
-    func encode(parameters store: ParameterStore, optimizer: OptimizerState?, training: TrainingState?,
-                into file: inout SafeTensorsFile) {
+    func encode(
+        parameters store: ParameterStore, optimizer: OptimizerState?, training: TrainingState?,
+        into file: inout SafeTensorsFile
+    ) {
         for slot in store.slots {
             file.tensors[slot.name] = .init(shape: slot.shape, values: Array(store.values[slot.range]))
         }
@@ -62,8 +64,9 @@ struct CheckpointCodec {
             file.metadata["optimizer_step"] = String(optimizer.stepCount)
             file.metadata["optimizer_configuration"] = Self.json(optimizer.configuration)
             for (buffer, values) in optimizer.buffers {
-                precondition(values.count == store.count,
-                             "optimizer buffer '\(buffer)' has \(values.count) values for \(store.count) parameters")
+                precondition(
+                    values.count == store.count,
+                    "optimizer buffer '\(buffer)' has \(values.count) values for \(store.count) parameters")
                 precondition(!buffer.isEmpty && !buffer.contains("."), "optimizer buffer name '\(buffer)' must be non-empty without '.'")
                 for slot in store.slots {
                     file.tensors["\(Self.optimizerPrefix)\(buffer).\(slot.name)"] =
@@ -81,10 +84,12 @@ struct CheckpointCodec {
             if let h = training.hiddenState {
                 guard let state = carriedState else { preconditionFailure("a hidden state for a model that carries none") }
                 let perSequence = state.stateBlocks * state.hiddenSize
-                precondition(!h.isEmpty && h.count % perSequence == 0,
-                             "hidden state of \(h.count) values is not \(Self.hiddenStateDescription(state, batch: "B"))")
-                file.tensors[Self.hiddenStateTensor] = .init(shape: Self.hiddenStateShape(state, batchSize: h.count / perSequence),
-                                                             values: h)
+                precondition(
+                    !h.isEmpty && h.count % perSequence == 0,
+                    "hidden state of \(h.count) values is not \(Self.hiddenStateDescription(state, batch: "B"))")
+                file.tensors[Self.hiddenStateTensor] = .init(
+                    shape: Self.hiddenStateShape(state, batchSize: h.count / perSequence),
+                    values: h)
             }
         }
     }
@@ -111,9 +116,10 @@ struct CheckpointCodec {
             guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: expected.name) }
             values.append(tensor.values)
         }
-        return Decoded(values: values,
-                       optimizer: try decodeOptimizer(file, reader: reader, versionFour: versionFour),
-                       training: try decodeTraining(file, reader: reader, versionFour: versionFour))
+        return Decoded(
+            values: values,
+            optimizer: try decodeOptimizer(file, reader: reader, versionFour: versionFour),
+            training: try decodeTraining(file, reader: reader, versionFour: versionFour))
     }
 
     /// The file at `path` as both checkpoint readers read it: the header alone first; the
@@ -122,8 +128,10 @@ struct CheckpointCodec {
     /// reserved tensors and the extra ones `keepingExtra` keeps (nil: all) are read, if
     /// their bytes fit in `byteBudget` — nothing is allocated before that.
     /// - Complexity: O(*n*) for *n* bytes of the tensors read.
-    static func readFile(path: String, byteBudget: Int, keepingExtra: ((_ name: String) -> Bool)?,
-                         codecFor: ([String: String]) -> CheckpointCodec?) throws -> SafeTensorsFile {
+    static func readFile(
+        path: String, byteBudget: Int, keepingExtra: ((_ name: String) -> Bool)?,
+        codecFor: ([String: String]) -> CheckpointCodec?
+    ) throws -> SafeTensorsFile {
         let header = try SafeTensorsFile.readHeader(path: path)
         let codec = codecFor(header.metadata)
         try codec?.checkShapes(header.shapes)
@@ -158,15 +166,17 @@ struct CheckpointCodec {
             }
             let parameter = String(rest[rest.index(after: dot)...])
             guard found[name] == shape else {
-                throw .shapeMismatch(tensor: name, shape: found[name]!, expected: shape,
-                                     because: "it must have the shape of \(parameter)")
+                throw .shapeMismatch(
+                    tensor: name, shape: found[name]!, expected: shape,
+                    because: "it must have the shape of \(parameter)")
             }
         }
     }
 
     /// Optimizer state: every buffer has one tensor per parameter, in its shape.
     private func decodeOptimizer(_ file: SafeTensorsFile, reader: MetadataReader, versionFour: Bool)
-        throws(CheckpointError) -> OptimizerState? {
+        throws(CheckpointError) -> OptimizerState?
+    {
         let optimizerTensors = file.tensors.keys.filter { $0.hasPrefix(Self.optimizerPrefix) }.sorted()
         guard file.metadata["optimizer"] != nil else {
             if let first = optimizerTensors.first { throw .unexpectedTensor(first, because: "the metadata names no optimizer") }
@@ -177,17 +187,19 @@ struct CheckpointCodec {
         let learningRate = try reader.float("learning_rate")
         var configuration = OptimizerConfiguration.defaults(kind, learningRate: learningRate)
         if versionFour && file.metadata["optimizer_configuration"] != nil {
-            configuration = try reader.json("optimizer_configuration", OptimizerConfiguration.self,
-                                        what: "an optimizer's kind and settings")
+            configuration = try reader.json(
+                "optimizer_configuration", OptimizerConfiguration.self,
+                what: "an optimizer's kind and settings")
             guard configuration.kind == kind else {
-                throw .invalidMetadata(key: "optimizer_configuration", value: file.metadata["optimizer_configuration"]!,
-                                       expected: "the settings of the optimizer the 'optimizer' key names, \(name)")
+                throw .invalidMetadata(
+                    key: "optimizer_configuration", value: file.metadata["optimizer_configuration"]!,
+                    expected: "the settings of the optimizer the 'optimizer' key names, \(name)")
             }
             if let problem = configuration.problem { throw .optimizerState(problem) }
         }
         let stepCount = try reader.integer("optimizer_step", in: 0...Checkpoint.maximumCount)
         var bufferNames: Set<String> = []
-        for tensorName in optimizerTensors {   // named optimizer.{buffer}.{parameter}: checkShapes
+        for tensorName in optimizerTensors {  // named optimizer.{buffer}.{parameter}: checkShapes
             let rest = tensorName.dropFirst(Self.optimizerPrefix.count)
             bufferNames.insert(String(rest.prefix { $0 != "." }))
         }
@@ -207,7 +219,8 @@ struct CheckpointCodec {
 
     /// Training state: counters, random state and (for a model that carries one) the state.
     private func decodeTraining(_ file: SafeTensorsFile, reader: MetadataReader, versionFour: Bool) throws(CheckpointError)
-        -> TrainingState? {
+        -> TrainingState?
+    {
         let tensor = file.tensors[Self.hiddenStateTensor]
         guard file.metadata["step"] != nil else {
             if tensor != nil { throw .unexpectedTensor(Self.hiddenStateTensor, because: "the metadata has no training step") }
@@ -233,15 +246,17 @@ struct CheckpointCodec {
             }
             let batch = tensor.shape.count >= 2 ? tensor.shape[tensor.shape.count - 2] : 0
             guard batch >= 1, tensor.shape == Self.hiddenStateShape(state, batchSize: batch) else {
-                throw .shapeMismatch(tensor: Self.hiddenStateTensor, shape: tensor.shape,
-                                     expected: Self.hiddenStateShape(state, batchSize: max(batch, 1)),
-                                     because: "it must be \(Self.hiddenStateDescription(state, batch: "batch"))")
+                throw .shapeMismatch(
+                    tensor: Self.hiddenStateTensor, shape: tensor.shape,
+                    expected: Self.hiddenStateShape(state, batchSize: max(batch, 1)),
+                    because: "it must be \(Self.hiddenStateDescription(state, batch: "batch"))")
             }
             guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteValues(tensor: Self.hiddenStateTensor) }
             hidden = tensor.values
         }
-        return TrainingState(step: step, epoch: epoch, stepInEpoch: stepInEpoch, rngState: rngState, hiddenState: hidden,
-                             schedule: schedule, clipNorm: clipNorm)
+        return TrainingState(
+            step: step, epoch: epoch, stepInEpoch: stepInEpoch, rngState: rngState, hiddenState: hidden,
+            schedule: schedule, clipNorm: clipNorm)
     }
 
     /// Non-finite numbers (an optimizer whose rate overflowed, say) as the strings `inf`,
@@ -279,8 +294,9 @@ extension ParameterStore {
     /// Sets every tensor from `values`, in the order of `shapes`, which must be this
     /// store's layout (the model was built from the configuration that gave `shapes`).
     func load(_ values: [[Float]], shapes: [ParameterShape]) {
-        precondition(slots.map { ParameterShape(name: $0.name, shape: $0.shape) } == shapes,
-                     "the model's parameters are not the layout its configuration describes")
+        precondition(
+            slots.map { ParameterShape(name: $0.name, shape: $0.shape) } == shapes,
+            "the model's parameters are not the layout its configuration describes")
         for (slot, tensor) in zip(slots, values) { setTensor(slot.name, tensor) }
     }
 }

@@ -28,8 +28,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unsupportedFormat(let f, let expected):
-            let readers = [Checkpoint.format: "Checkpoint.read (a character model and its vocabulary, as charrnn writes it)",
-                           "swift-rnn.model": "ModelCheckpoint<Model>.read (any model, without a vocabulary)"]
+            let readers = [
+                Checkpoint.format: "Checkpoint.read (a character model and its vocabulary, as charrnn writes it)",
+                "swift-rnn.model": "ModelCheckpoint<Model>.read (any model, without a vocabulary)",
+            ]
             return "the file's format is '\(f)', not '\(expected)'; it is not a checkpoint of this kind"
                 + (readers[f].map { "; read it with \($0)" } ?? "")
         case .unsupportedVersion(let v, let newest):
@@ -47,13 +49,15 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .nonFiniteValues(let name):
             return "tensor '\(name)' contains NaN or infinite values; the checkpoint is corrupt"
         case .unknownOptimizer(let name):
-            return "unknown optimizer '\(name)' in the checkpoint (known: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+            return
+                "unknown optimizer '\(name)' in the checkpoint (known: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")))"
         case .optimizerState(let detail):
             return "the checkpoint's optimizer state does not fit: \(detail)"
         case .vocabularyMismatch(let unknown, let size):
             let shown = unknown.prefix(10).map { Self.describe($0) }.joined(separator: ", ")
             let more = unknown.count > 10 ? " and \(unknown.count - 10) more" : ""
-            return "the text has \(unknown.count) character\(unknown.count == 1 ? "" : "s") that the checkpoint's vocabulary of \(size) lacks: \(shown)\(more)"
+            return
+                "the text has \(unknown.count) character\(unknown.count == 1 ? "" : "s") that the checkpoint's vocabulary of \(size) lacks: \(shown)\(more)"
         }
     }
 

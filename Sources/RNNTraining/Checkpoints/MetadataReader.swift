@@ -16,7 +16,9 @@ package struct MetadataReader {
     package func integer(_ key: String, in range: ClosedRange<Int>) throws(CheckpointError) -> Int {
         let text = try string(key)
         guard let value = Int(text), range.contains(value) else {
-            let bound = range.upperBound == Int.max ? "an integer >= \(range.lowerBound)" : "an integer in \(range.lowerBound)...\(range.upperBound)"
+            let bound =
+                range.upperBound == Int.max
+                ? "an integer >= \(range.lowerBound)" : "an integer in \(range.lowerBound)...\(range.upperBound)"
             throw .invalidMetadata(key: key, value: text, expected: bound)
         }
         return value

@@ -1,5 +1,5 @@
-import RNN
 import Linalg
+import RNN
 import SafeTensors
 
 /// Any `SequenceModel`, with (optionally) everything needed to resume its training
@@ -49,8 +49,10 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     /// Extra tensors (names outside the model's, `optimizer.` and `training.`).
     public var tensors: [String: SafeTensorsFile.Tensor]
 
-    public init(model: Model, optimizer: OptimizerState? = nil, training: TrainingState? = nil,
-                metadata: [String: String] = [:], tensors: [String: SafeTensorsFile.Tensor] = [:]) {
+    public init(
+        model: Model, optimizer: OptimizerState? = nil, training: TrainingState? = nil,
+        metadata: [String: String] = [:], tensors: [String: SafeTensorsFile.Tensor] = [:]
+    ) {
         self.model = model
         self.optimizer = optimizer
         self.training = training
@@ -59,8 +61,9 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     }
 
     static func codec(_ configuration: Model.Configuration) -> CheckpointCodec {
-        CheckpointCodec(shapes: configuration.parameterShapes, architecture: configuration.summary,
-                        carriedState: Model.Configuration.carriesState ? configuration.recurrent : nil)
+        CheckpointCodec(
+            shapes: configuration.parameterShapes, architecture: configuration.summary,
+            carriedState: Model.Configuration.carriesState ? configuration.recurrent : nil)
     }
 
     /// Keys this checkpoint writes for `configuration`, or could read for another of its
@@ -121,31 +124,36 @@ public struct ModelCheckpoint<Model: SequenceModel> {
     /// they fit in `byteBudget` bytes (by default the machine's physical memory). An extra
     /// tensor not kept is not read, so a file with a giant one costs nothing to load.
     /// - Complexity: O(*n*) for *n* bytes of the tensors read.
-    public static func read(path: String, byteBudget: Int = SafeTensorsFile.defaultByteBudget,
-                            keepingExtra: ((_ name: String) -> Bool)? = nil) throws -> ModelCheckpoint {
-        try ModelCheckpoint(try CheckpointCodec.readFile(path: path, byteBudget: byteBudget, keepingExtra: keepingExtra) {
-            (try? configuration($0)).map { codec($0.configuration) }
-        })
+    public static func read(
+        path: String, byteBudget: Int = SafeTensorsFile.defaultByteBudget,
+        keepingExtra: ((_ name: String) -> Bool)? = nil
+    ) throws -> ModelCheckpoint {
+        try ModelCheckpoint(
+            try CheckpointCodec.readFile(path: path, byteBudget: byteBudget, keepingExtra: keepingExtra) {
+                (try? configuration($0)).map { codec($0.configuration) }
+            })
     }
 
     /// The checkpoint in `file`, validated completely before the model is built.
     public init(_ file: SafeTensorsFile) throws(CheckpointError) {
         let (configuration, version) = try Self.configuration(file.metadata)
         let codec = Self.codec(configuration)
-        let decoded = try codec.decode(file, versionFour: version >= 4)   // every tensor checked before the model is built
+        let decoded = try codec.decode(file, versionFour: version >= 4)  // every tensor checked before the model is built
         var rng = SeededRandom(seed: 0)
         let model = Model(configuration, using: &rng)
         model.parameters.load(decoded.values, shapes: configuration.parameterShapes)
         let reserved = Self.reservedKeys(configuration).subtracting(version >= 4 ? [] : CheckpointCodec.versionFourKeys)
-        self.init(model: model, optimizer: decoded.optimizer, training: decoded.training,
-                  metadata: file.metadata.filter { !reserved.contains($0.key) },
-                  tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })
+        self.init(
+            model: model, optimizer: decoded.optimizer, training: decoded.training,
+            metadata: file.metadata.filter { !reserved.contains($0.key) },
+            tensors: file.tensors.filter { !codec.isReserved(tensor: $0.key) })
     }
 
     /// The configuration and format version of a checkpoint with `metadata`: its format,
     /// version and architecture checked.
     static func configuration(_ metadata: [String: String]) throws(CheckpointError)
-        -> (configuration: Model.Configuration, version: Int) {
+        -> (configuration: Model.Configuration, version: Int)
+    {
         let reader = MetadataReader(metadata: metadata)
         let format = try reader.string("format")
         guard format == Self.format else { throw .unsupportedFormat(format, expected: Self.format) }
@@ -153,20 +161,23 @@ public struct ModelCheckpoint<Model: SequenceModel> {
         guard version <= Self.formatVersion else { throw .unsupportedVersion(version, newest: Self.formatVersion) }
         let architecture = try reader.string("architecture")
         guard architecture == Model.Configuration.architecture else {
-            throw .invalidMetadata(key: "architecture", value: architecture,
-                                   expected: "\(Model.Configuration.architecture), the architecture of \(Model.self)")
+            throw .invalidMetadata(
+                key: "architecture", value: architecture,
+                expected: "\(Model.Configuration.architecture), the architecture of \(Model.self)")
         }
         let configuration: Model.Configuration
         if version >= 4 {
-            configuration = try reader.json(Self.configurationKey, Model.Configuration.self,
-                                        what: "the configuration of a \(Model.Configuration.architecture) model")
+            configuration = try reader.json(
+                Self.configurationKey, Model.Configuration.self,
+                what: "the configuration of a \(Model.Configuration.architecture) model")
             if let problem = configuration.problem {
-                throw .invalidMetadata(key: Self.configurationKey, value: metadata[Self.configurationKey]!,
-                                       expected: "a configuration a model can be built from (\(problem))")
+                throw .invalidMetadata(
+                    key: Self.configurationKey, value: metadata[Self.configurationKey]!,
+                    expected: "a configuration a model can be built from (\(problem))")
             }
         } else {
             guard let old = Model.Configuration.self as? any VersionThreeConfiguration.Type else {
-                throw .unsupportedVersion(version, newest: Self.formatVersion)   // no such file of this model was written
+                throw .unsupportedVersion(version, newest: Self.formatVersion)  // no such file of this model was written
             }
             configuration = try old.init(metadata: metadata) as! Model.Configuration
         }

@@ -21,8 +21,10 @@ public struct TrainingState: Equatable, Sendable {
     /// The trainer's global-norm clipping threshold, or nil for none (`Trainer.clipNorm`).
     public var clipNorm: Float?
 
-    public init(step: Int, epoch: Int, stepInEpoch: Int, rngState: [UInt32], hiddenState: [Float]? = nil,
-                schedule: LearningRateSchedule? = nil, clipNorm: Float? = nil) {
+    public init(
+        step: Int, epoch: Int, stepInEpoch: Int, rngState: [UInt32], hiddenState: [Float]? = nil,
+        schedule: LearningRateSchedule? = nil, clipNorm: Float? = nil
+    ) {
         precondition(rngState.count == 4, "rngState has 4 words, got \(rngState.count)")
         self.step = step
         self.epoch = epoch
@@ -79,9 +81,10 @@ public struct OptimizerState: Equatable, Sendable {
         let kept = Set(optimizer.stateBuffers.keys), given = Set(buffers.keys)
         if kept != given {
             let extra = given.subtracting(kept).sorted(), missing = kept.subtracting(given).sorted()
-            throw .optimizerState(extra.isEmpty
-                ? "\(name) needs the buffers \(missing.joined(separator: ", "))"
-                : "\(name) keeps no buffer named \(extra.joined(separator: ", "))")
+            throw .optimizerState(
+                extra.isEmpty
+                    ? "\(name) needs the buffers \(missing.joined(separator: ", "))"
+                    : "\(name) keeps no buffer named \(extra.joined(separator: ", "))")
         }
         return optimizer
     }

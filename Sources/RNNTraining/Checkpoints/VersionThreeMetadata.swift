@@ -39,11 +39,13 @@ extension RecurrentConfiguration: VersionThreeConfiguration {
         let hiddenSize = try reader.integer("hidden_size", in: 1...Self.maximumHiddenSize)
         let numLayers = try reader.integer("num_layers", in: 1...Self.maximumLayers)
         // The vanilla RNN needs its activation; GRU and LSTM have fixed ones (tanh or absent).
-        let nonlinearity: Nonlinearity = cell == .rnn || metadata["nonlinearity"] != nil
+        let nonlinearity: Nonlinearity =
+            cell == .rnn || metadata["nonlinearity"] != nil
             ? try reader.enumeration("nonlinearity", Nonlinearity.self) : .tanh
         if cell != .rnn && nonlinearity != .tanh {
-            throw .invalidMetadata(key: "nonlinearity", value: nonlinearity.rawValue,
-                                   expected: "tanh or no value: it applies to the vanilla RNN only, not \(cell)")
+            throw .invalidMetadata(
+                key: "nonlinearity", value: nonlinearity.rawValue,
+                expected: "tanh or no value: it applies to the vanilla RNN only, not \(cell)")
         }
         let bidirectional = try reader.flag("bidirectional")
         self.init(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers, nonlinearity: nonlinearity, bidirectional: bidirectional)
@@ -58,9 +60,11 @@ extension RecurrentConfiguration: VersionThreeConfiguration {
     /// When a tensor of this stack has the shape another cell would give it, the likely
     /// cause (a lost or wrong `cell` key); nil otherwise.
     package func otherCellHint(tensor: ParameterShape, found shape: [Int], metadataCell: String?) -> String? {
-        guard let other = RecurrentCell.allCases.first(where: {
-            $0 != cell && shape == [$0.gateCount * hiddenSize] + tensor.shape.dropFirst()
-        }) else { return nil }
+        guard
+            let other = RecurrentCell.allCases.first(where: {
+                $0 != cell && shape == [$0.gateCount * hiddenSize] + tensor.shape.dropFirst()
+            })
+        else { return nil }
         return "the shape is that of a \(other) layer; is the 'cell' metadata '\(metadataCell ?? "")' right?"
     }
 }
@@ -73,21 +77,30 @@ extension StackWithOutputConfiguration: VersionThreeConfiguration {
         let recurrent = try RecurrentConfiguration(metadata: metadata)
         let inputSize = try reader.integer("input_size", in: 1...RecurrentConfiguration.maximumInputSize)
         let outputSize = try reader.integer("output_size", in: 1...RecurrentConfiguration.maximumInputSize)
-        let parts = try Self.readInputAndDropout(metadata, inputSize: inputSize, outputSize: outputSize,
-                                                 hiddenSize: recurrent.hiddenSize, bidirectional: recurrent.bidirectional)
-        self.init(inputSize: inputSize, outputSize: outputSize, recurrent: recurrent, embeddingSize: parts.embeddingSize,
-                  tiedWeights: parts.tiedWeights, dropout: parts.dropout, dropoutSeed: parts.dropoutSeed)
+        let parts = try Self.readInputAndDropout(
+            metadata, inputSize: inputSize, outputSize: outputSize,
+            hiddenSize: recurrent.hiddenSize, bidirectional: recurrent.bidirectional)
+        self.init(
+            inputSize: inputSize, outputSize: outputSize, recurrent: recurrent, embeddingSize: parts.embeddingSize,
+            tiedWeights: parts.tiedWeights, dropout: parts.dropout, dropoutSeed: parts.dropoutSeed)
     }
 
     /// The `embedding_size`, `tie_weights`, `dropout` and `dropout_seed` keys (each absent: 0/off).
-    package static func readInputAndDropout(_ metadata: [String: String], inputSize: Int, outputSize: Int, hiddenSize: Int,
-                                            bidirectional: Bool = false)
-        throws(CheckpointError) -> (embeddingSize: Int, tiedWeights: Bool, dropout: Float, dropoutSeed: UInt64) {
+    package static func readInputAndDropout(
+        _ metadata: [String: String], inputSize: Int, outputSize: Int, hiddenSize: Int,
+        bidirectional: Bool = false
+    )
+        throws(CheckpointError) -> (embeddingSize: Int, tiedWeights: Bool, dropout: Float, dropoutSeed: UInt64)
+    {
         let reader = MetadataReader(metadata: metadata)
-        let E = metadata["embedding_size"] == nil ? 0 : try reader.integer("embedding_size", in: 0...RecurrentConfiguration.maximumHiddenSize)
+        let E =
+            metadata["embedding_size"] == nil ? 0 : try reader.integer("embedding_size", in: 0...RecurrentConfiguration.maximumHiddenSize)
         let tied = try reader.flag("tie_weights")
-        if tied, let problem = tyingProblem(inputSize: inputSize, outputSize: outputSize, embeddingSize: E, hiddenSize: hiddenSize,
-                                            bidirectional: bidirectional) {
+        if tied,
+            let problem = tyingProblem(
+                inputSize: inputSize, outputSize: outputSize, embeddingSize: E, hiddenSize: hiddenSize,
+                bidirectional: bidirectional)
+        {
             throw .invalidMetadata(key: "tie_weights", value: "true", expected: "false: \(problem)")
         }
         var dropout: Float = 0
@@ -131,8 +144,10 @@ extension StackWithOutputConfiguration: VersionThreeConfiguration {
 /// Keys `feature_size`, `vocabulary_size`, `start_token` and `RecurrentConfiguration`'s.
 extension OneToManyModel.Configuration: VersionThreeConfiguration {
     package var metadata: [String: String] {
-        recurrent.metadata.merging(["feature_size": String(featureSize), "vocabulary_size": String(vocabularySize),
-                                    "start_token": String(startToken)]) { a, _ in a }
+        recurrent.metadata.merging([
+            "feature_size": String(featureSize), "vocabulary_size": String(vocabularySize),
+            "start_token": String(startToken),
+        ]) { a, _ in a }
     }
 
     package init(metadata: [String: String]) throws(CheckpointError) {
@@ -167,8 +182,9 @@ extension EncoderDecoderModel.Configuration: VersionThreeConfiguration {
         let start = try reader.integer("start_token", in: 0...(target - 1))
         let end = try reader.integer("end_token", in: 0...(target - 1))
         let bidirectionalEncoder = try reader.flag("bidirectional_encoder")
-        self.init(sourceVocabularySize: source, targetVocabularySize: target, startToken: Int32(start),
-                  endToken: Int32(end), recurrent: recurrent, bidirectionalEncoder: bidirectionalEncoder)
+        self.init(
+            sourceVocabularySize: source, targetVocabularySize: target, startToken: Int32(start),
+            endToken: Int32(end), recurrent: recurrent, bidirectionalEncoder: bidirectionalEncoder)
     }
 }
 
@@ -183,14 +199,16 @@ extension MetadataReader {
             let text = try string("vocabulary")
             let words = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             guard words.count >= 2, words[0] == WordVocabulary.unknown, words[1] == WordVocabulary.endOfLine else {
-                throw .invalidMetadata(key: "vocabulary", value: String(text.prefix(40)),
-                                       expected: "words separated by newlines, starting with \(WordVocabulary.unknown) and \(WordVocabulary.endOfLine)")
+                throw .invalidMetadata(
+                    key: "vocabulary", value: String(text.prefix(40)),
+                    expected: "words separated by newlines, starting with \(WordVocabulary.unknown) and \(WordVocabulary.endOfLine)")
             }
             var seen: Set<String> = []
             for w in words {
                 guard !w.isEmpty, !w.unicodeScalars.contains(where: { $0.properties.isWhitespace }), seen.insert(w).inserted else {
-                    throw .invalidMetadata(key: "vocabulary", value: String(w.prefix(40)),
-                                           expected: "distinct words without spaces, one per line")
+                    throw .invalidMetadata(
+                        key: "vocabulary", value: String(w.prefix(40)),
+                        expected: "distinct words without spaces, one per line")
                 }
             }
             return .words(WordVocabulary(words: words))
@@ -206,8 +224,9 @@ extension MetadataReader {
         }
         var seen: Set<Unicode.Scalar> = []
         for c in characters where !seen.insert(c).inserted {
-            throw .invalidMetadata(key: "vocabulary", value: text,
-                                   expected: "distinct characters, but \(CheckpointError.describe(c)) repeats")
+            throw .invalidMetadata(
+                key: "vocabulary", value: text,
+                expected: "distinct characters, but \(CheckpointError.describe(c)) repeats")
         }
         return Vocabulary(characters: characters)
     }

@@ -40,9 +40,10 @@ public struct TokenStreams: BatchSource, Sendable {
     /// let streams = try TokenStreams.cutting(tokens, batchSize: 32, seqLength: 64, partialChunks: false)
     /// ```
     public static func cutting(_ tokens: TokenSequence, batchSize: Int, seqLength: Int, partialChunks: Bool)
-        throws(TokenStreamsError) -> TokenStreams {
+        throws(TokenStreamsError) -> TokenStreams
+    {
         guard batchSize > 0 && seqLength > 0,
-              let streams = TokenStreams(tokens: tokens, batchSize: batchSize, seqLength: seqLength, partialChunks: partialChunks)
+            let streams = TokenStreams(tokens: tokens, batchSize: batchSize, seqLength: seqLength, partialChunks: partialChunks)
         else {
             throw TokenStreamsError(tokens: tokens.count, batchSize: batchSize, seqLength: seqLength, partialChunks: partialChunks)
         }
@@ -103,6 +104,7 @@ public struct TokenStreamsError: Error, Equatable, CustomStringConvertible {
             return "batchSize (\(batchSize)) and seqLength (\(seqLength)) must be positive"
         }
         let what = partialChunks ? "one step" : "a chunk of \(seqLength) steps"
-        return "\(tokens) tokens cut into \(batchSize) streams leave each stream \(tokens > 1 ? (tokens - 1) / batchSize : 0) inputs, too few for \(what); give at least \(tokensNeeded) tokens, or a smaller batchSize\(partialChunks ? "" : " or seqLength")"
+        return
+            "\(tokens) tokens cut into \(batchSize) streams leave each stream \(tokens > 1 ? (tokens - 1) / batchSize : 0) inputs, too few for \(what); give at least \(tokensNeeded) tokens, or a smaller batchSize\(partialChunks ? "" : " or seqLength")"
     }
 }

@@ -1,5 +1,5 @@
-import RNN
 import Linalg
+import RNN
 
 /// How many worker threads `DataParallelModel` should split a training step across.
 public enum BatchSplit {
@@ -20,8 +20,10 @@ public enum BatchSplit {
     ///   - flopsPerStep: the step's training FLOPs (`tokens × FLOPs per token`).
     ///   - recurrentWeights: the elements of one layer's `W_hh` (`G·H²`); 0 if unknown.
     ///   - backend: the GEMM backend the step runs on.
-    public static func recommendedWorkers(threads: Int, batchSize: Int, flopsPerStep: Double,
-                                          recurrentWeights: Int = 0, backend: GEMMBackend = GEMM.backend) -> Int {
+    public static func recommendedWorkers(
+        threads: Int, batchSize: Int, flopsPerStep: Double,
+        recurrentWeights: Int = 0, backend: GEMMBackend = GEMM.backend
+    ) -> Int {
         // Measured on 2 cores, the split against the backend's 2 threads inside each GEMM:
         // - OpenBLAS (AMD EPYC Zen 3, alternating rounds of one process, 2 s apart so that
         //   OpenBLAS's idle threads have stopped spinning): 1.98x (H 128), 1.23x (H 256),
@@ -49,10 +51,13 @@ public enum BatchSplit {
     /// `recommendedWorkers` for training a model of `configuration` on batches of
     /// `batchSize` sequences of `steps` steps, with the step's FLOPs from the
     /// configuration's own estimate (`ModelConfiguration.trainingFlops`).
-    public static func recommendedWorkers<C: ModelConfiguration>(threads: Int, configuration: C, batchSize: Int, steps: Int,
-                                                                 backend: GEMMBackend = GEMM.backend) -> Int {
-        recommendedWorkers(threads: threads, batchSize: batchSize,
-                           flopsPerStep: configuration.trainingFlops(batchSize: batchSize, steps: steps),
-                           recurrentWeights: configuration.recurrent.recurrentWeightCount, backend: backend)
+    public static func recommendedWorkers<C: ModelConfiguration>(
+        threads: Int, configuration: C, batchSize: Int, steps: Int,
+        backend: GEMMBackend = GEMM.backend
+    ) -> Int {
+        recommendedWorkers(
+            threads: threads, batchSize: batchSize,
+            flopsPerStep: configuration.trainingFlops(batchSize: batchSize, steps: steps),
+            recurrentWeights: configuration.recurrent.recurrentWeightCount, backend: backend)
     }
 }

@@ -1,5 +1,5 @@
-import RNN
 import Linalg
+import RNN
 
 /// Computes a `SequenceModel`'s training gradients with the **batch split across
 /// threads**: each worker thread owns a replica of the model (its own workspaces and
@@ -77,10 +77,11 @@ public final class DataParallelModel<Model: SequenceModel> {
         precondition(workers >= 1, "DataParallelModel needs at least one worker, got \(workers)")
         self.model = model
         workerCount = workers
-        var rng = SeededRandom(seed: 0)   // replaced by the model's values before use
+        var rng = SeededRandom(seed: 0)  // replaced by the model's values before use
         replicas = workers == 1 ? [] : (0..<workers).map { _ in Model(model.configuration, using: &rng) }
-        precondition(replicas.allSatisfy { $0.parameters.slots == model.parameters.slots },
-                     "DataParallelModel: the model's parameter layout cannot be replicated from its configuration")
+        precondition(
+            replicas.allSatisfy { $0.parameters.slots == model.parameters.slots },
+            "DataParallelModel: the model's parameter layout cannot be replicated from its configuration")
         workerBatches = (0..<workers).map { _ in Model.Batch() }
         workerStates = Array(repeating: [], count: workers)
         workerLosses = .allocate(capacity: workers)
@@ -98,15 +99,16 @@ public final class DataParallelModel<Model: SequenceModel> {
         let B = batch.batchSize
         precondition(B > 0, "batchSize must be positive, got \(B)")
         if let h0 = batch.initialState {
-            precondition(h0.count == model.stateBlocks * B * model.stateWidth,
-                         "initialState has \(h0.count) elements, expected \(model.stateBlocks * B * model.stateWidth)")
+            precondition(
+                h0.count == model.stateBlocks * B * model.stateWidth,
+                "initialState has \(h0.count) elements, expected \(model.stateBlocks * B * model.stateWidth)")
         }
         let active = min(workerCount, B)
         lastStepWasSplit = active > 1
         lastBatchSize = B
         if active == 1 { return model.computeGradients(batch) }
         if slices.count != active || slices.last?.upperBound != B {
-            slices = (0..<active).map { w in (w * B / active) ..< ((w + 1) * B / active) }
+            slices = (0..<active).map { w in (w * B / active)..<((w + 1) * B / active) }
         }
         for w in 0..<active {
             workerBatches[w].takeSequences(slices[w], of: batch, stateBlocks: model.stateBlocks)
@@ -114,7 +116,7 @@ public final class DataParallelModel<Model: SequenceModel> {
             replicas[w].trainingStep = model.trainingStep
         }
         runWorkers(active)
-        model.trainingStep += 1   // as the model's own computeGradients does
+        model.trainingStep += 1  // as the model's own computeGradients does
         return combine(active)
     }
 
@@ -200,8 +202,10 @@ extension DataParallelModel where Model == ManyToManyModel {
     /// `computeGradients` of the character model's batch of these arguments
     /// (`ManyToManyModel.Batch`).
     @discardableResult
-    public func computeGradients(_ input: SequenceInput, targets: [Int32], batchSize: Int,
-                                 initialState: [Float]? = nil) -> Double {
+    public func computeGradients(
+        _ input: SequenceInput, targets: [Int32], batchSize: Int,
+        initialState: [Float]? = nil
+    ) -> Double {
         computeGradients(ManyToManyModel.Batch(input: input, targets: targets, batchSize: batchSize, initialState: initialState))
     }
 }

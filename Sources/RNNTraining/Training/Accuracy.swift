@@ -28,8 +28,9 @@ extension ManyToManyModel {
     where Source.Batch == Batch {
         var right = 0, count = 0
         forEachBatch(of: source, epoch: epoch) { batch in
-            let logits = forward(batch.input, batchSize: batch.batchSize, initialState: batch.initialState,
-                                 lengths: batch.lengths)
+            let logits = forward(
+                batch.input, batchSize: batch.batchSize, initialState: batch.initialState,
+                lengths: batch.lengths)
             let O = logits.cols
             logits.storage.withUnsafeBufferPointer { z in
                 for (row, target) in batch.targets.enumerated() where target >= 0 {

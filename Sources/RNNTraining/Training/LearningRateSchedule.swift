@@ -50,11 +50,11 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
         switch kind {
         case .constant:
             return base
-        case let .decayAfter(after, factor):
+        case .decayAfter(let after, let factor):
             return base * pow(factor, Double(max(0, position.epoch - after + 1)))
-        case let .decayEvery(every, factor):
+        case .decayEvery(let every, let factor):
             return base * pow(factor, Double(position.epoch / every))
-        case let .cosine(warmup, total, minimum):
+        case .cosine(let warmup, let total, let minimum):
             let s = position.step
             if s < warmup { return base * Double(s + 1) / Double(warmup) }
             let span = max(1, total - warmup), t = min(s - warmup, span)
@@ -66,7 +66,7 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
 
     /// Takes an epoch's validation loss (`plateau` only; the others ignore it).
     public mutating func epochEnded(validationLoss loss: Double) {
-        guard case let .plateau(factor, patience, minimum) = kind, loss.isFinite else { return }
+        guard case .plateau(let factor, let patience, let minimum) = kind, loss.isFinite else { return }
         if best.map({ loss < $0 * (1 - 1e-4) }) ?? true {
             best = loss
             badEpochs = 0
@@ -87,16 +87,16 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
         guard base.isFinite && base > 0 else { return bad("base rate", base) }
         switch kind {
         case .constant: break
-        case let .decayAfter(epochs, factor):
+        case .decayAfter(let epochs, let factor):
             if epochs < 0 { return bad("epoch count", epochs) }
             if !(factor.isFinite && factor > 0) { return bad("decay factor", factor) }
-        case let .decayEvery(epochs, factor):
+        case .decayEvery(let epochs, let factor):
             if epochs < 1 { return bad("epoch count", epochs) }
             if !(factor.isFinite && factor > 0) { return bad("decay factor", factor) }
-        case let .cosine(warmup, total, minimum):
+        case .cosine(let warmup, let total, let minimum):
             if warmup < 0 || total < 0 { return bad("step count", min(warmup, total)) }
             if !(minimum.isFinite && minimum >= 0) { return bad("minimum", minimum) }
-        case let .plateau(factor, patience, minimum):
+        case .plateau(let factor, let patience, let minimum):
             if !(factor.isFinite && factor > 0) { return bad("plateau factor", factor) }
             if patience < 0 { return bad("plateau patience", patience) }
             if !(minimum.isFinite && minimum >= 0) { return bad("minimum", minimum) }

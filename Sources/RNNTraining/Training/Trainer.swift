@@ -1,5 +1,5 @@
-import RNN
 import Linalg
+import RNN
 
 /// The training loop, once for every `SequenceModel`: per step the learning-rate hook,
 /// the gradients (split across `workers` threads by a `DataParallelModel`), global-norm
@@ -94,15 +94,17 @@ public final class Trainer<Model: SequenceModel> {
         optimizer.learningRate = learningRate
         var input = batch
         if carryState { input.initialState = carriedState }
-        model.trainingStep = position.step   // the step's dropout masks follow the position
+        model.trainingStep = position.step  // the step's dropout masks follow the position
         let loss = parallel.computeGradients(input)
-        input.initialState = nil   // the carried array's only owner again, so it is reused below
+        input.initialState = nil  // the carried array's only owner again, so it is reused below
         // Across processes: the whole batch's loss, predictions and (in place) gradients.
-        let (batchLoss, predictions) = try gradientReducer?.reduce(model.parameters, loss: loss, countedTargets: batch.countedTargets)
+        let (batchLoss, predictions) =
+            try gradientReducer?.reduce(model.parameters, loss: loss, countedTargets: batch.countedTargets)
             ?? (loss, batch.countedTargets)
         gradientObserver?(model.parameters)
         let norm = parallel.profiler.measure(.optimizer) { () -> Float in
-            let norm = clipNorm.map { $0 > 0 } == true
+            let norm =
+                clipNorm.map { $0 > 0 } == true
                 ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: clipNorm!)
                 : GradientClipping.globalNorm(model.parameters)
             if batchLoss.isFinite && norm.isFinite { optimizer.step(model.parameters) }
@@ -119,16 +121,19 @@ public final class Trainer<Model: SequenceModel> {
         }
         position.step += 1
         position.stepInEpoch += 1
-        return StepResult(loss: batchLoss, gradientNorm: norm, learningRate: learningRate, predictions: predictions,
-                          seconds: (clock.now - started).seconds)
+        return StepResult(
+            loss: batchLoss, gradientNorm: norm, learningRate: learningRate, predictions: predictions,
+            seconds: (clock.now - started).seconds)
     }
 
     /// Trains on `source` until `goal`, from the current position: each epoch walks the
     /// source's batches from `position.stepInEpoch`, the state reset at its start.
     /// `onEvent` sees every step and every epoch's end (the position already moved on);
     /// an error it throws stops training there (after that step or epoch).
-    public func train<Source: BatchSource>(on source: Source, for goal: TrainingGoal,
-                                           onEvent: (TrainingEvent) throws -> Void = { _ in }) throws
+    public func train<Source: BatchSource>(
+        on source: Source, for goal: TrainingGoal,
+        onEvent: (TrainingEvent) throws -> Void = { _ in }
+    ) throws
     where Source.Batch == Model.Batch {
         precondition(source.batchesPerEpoch > 0, "the batch source has no batches")
         let carry = source.continuesSequences && model.carriesState
@@ -158,10 +163,13 @@ public final class Trainer<Model: SequenceModel> {
     /// - Throws: `CheckpointError` when the optimizer state does not fit `model` or has
     ///   invalid settings; `TrainingError.carriedStateMismatch` when the carried state does
     ///   not fit `model`.
-    public convenience init(model: Model, resuming optimizer: OptimizerState, training: TrainingState,
-                            workers: Int = 1) throws {
-        self.init(model: model, optimizer: try optimizer.makeOptimizer(for: model.parameters), workers: workers,
-                  clipNorm: training.clipNorm)
+    public convenience init(
+        model: Model, resuming optimizer: OptimizerState, training: TrainingState,
+        workers: Int = 1
+    ) throws {
+        self.init(
+            model: model, optimizer: try optimizer.makeOptimizer(for: model.parameters), workers: workers,
+            clipNorm: training.clipNorm)
         schedule = training.schedule
         try resume(from: training)
     }
@@ -196,9 +204,10 @@ public final class Trainer<Model: SequenceModel> {
     /// The training state to checkpoint: the position, the carried state, the schedule,
     /// the clipping threshold and `rngState` (the caller's generator, e.g. for samples).
     public func trainingState(rngState: [UInt32]) -> TrainingState {
-        TrainingState(step: position.step, epoch: position.epoch, stepInEpoch: position.stepInEpoch,
-                      rngState: rngState, hiddenState: carriedState, schedule: schedule,
-                      clipNorm: clipNorm.flatMap { $0 > 0 ? $0 : nil })
+        TrainingState(
+            step: position.step, epoch: position.epoch, stepInEpoch: position.stepInEpoch,
+            rngState: rngState, hiddenState: carriedState, schedule: schedule,
+            clipNorm: clipNorm.flatMap { $0 > 0 ? $0 : nil })
     }
 }
 
@@ -233,7 +242,7 @@ extension SequenceModel {
             if carry { batch.initialState = state }
             evaluate(batch)
             if carry {
-                var next = state ?? []   // refilled in place: the batch lets go of its copy first
+                var next = state ?? []  // refilled in place: the batch lets go of its copy first
                 state = nil
                 batch.initialState = nil
                 finalState(into: &next)

@@ -78,15 +78,16 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .nonFinite(loss, norm, step, epoch):
+        case .nonFinite(let loss, let norm, let step, let epoch):
             func name(_ x: Double) -> String { x.isNaN ? "NaN" : (x > 0 ? "infinite" : "-infinite") }
             let what = loss.isFinite ? "the gradient norm became \(name(Double(norm)))" : "the training loss became \(name(loss))"
             return "\(what) at step \(step) (epoch \(epoch + 1))"
-        case let .carriedStateMismatch(values, expected):
-            return "the carried state has \(values) values, which does not fit \(expected) (the model's state blocks × batch size × hidden size); it comes from another model or batch size"
-        case let .gradientExchange(reason):
+        case .carriedStateMismatch(let values, let expected):
+            return
+                "the carried state has \(values) values, which does not fit \(expected) (the model's state blocks × batch size × hidden size); it comes from another model or batch size"
+        case .gradientExchange(let reason):
             return "the gradients could not be exchanged with the other processes: \(reason)"
-        case let .invalidBatch(error, step, epoch):
+        case .invalidBatch(let error, let step, let epoch):
             return "the batch of step \(step) (epoch \(epoch + 1)) does not fit the model: \(error)"
         }
     }

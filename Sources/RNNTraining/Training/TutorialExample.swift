@@ -1,6 +1,6 @@
 import Foundation
-import RNN
 import Linalg
+import RNN
 
 /// The reference example of the classic RNN tutorial: a one-layer RNN with 12 hidden
 /// units learns three sentences, padded with spaces to equal length, predicting each
@@ -84,8 +84,10 @@ package struct TutorialExample: Sendable {
 
     /// Greedy completion of `prefix` by `model` to `length` characters (the padded
     /// sentence length, 15, by default).
-    package static func complete(_ prefix: String, model: ManyToManyModel, vocabulary: Vocabulary,
-                                length: Int = 15) throws -> String {
+    package static func complete(
+        _ prefix: String, model: ManyToManyModel, vocabulary: Vocabulary,
+        length: Int = 15
+    ) throws -> String {
         let tokens = try vocabulary.encode(prefix)
         return prefix + vocabulary.decode(model.greedyContinuation(of: tokens, count: max(length - tokens.count, 0)))
     }
@@ -93,11 +95,13 @@ package struct TutorialExample: Sendable {
     /// The configuration of the model this example trains.
     package var modelConfiguration: ManyToManyModel.Configuration {
         let V = vocabulary.count
-        return ManyToManyModel.Configuration(inputSize: V, outputSize: V,
-                                             recurrent: RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
-                                                                               nonlinearity: nonlinearity),
-                                             embeddingSize: embeddingSize, tiedWeights: tiedWeights, dropout: dropout,
-                                             dropoutSeed: dropoutSeed)
+        return ManyToManyModel.Configuration(
+            inputSize: V, outputSize: V,
+            recurrent: RecurrentConfiguration(
+                cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
+                nonlinearity: nonlinearity),
+            embeddingSize: embeddingSize, tiedWeights: tiedWeights, dropout: dropout,
+            dropoutSeed: dropoutSeed)
     }
 
     /// The example's one batch, as a source of one batch per epoch.

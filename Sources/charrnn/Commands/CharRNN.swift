@@ -27,7 +27,7 @@ struct CharRNN: ParsableCommand {
     /// Runs the command; every error becomes one `error: ...` line on stderr and a
     /// non-zero exit status (never a backtrace).
     static func main() {
-        InterruptHandler.prepare()   // before any thread starts: see its notes on oneDNN
+        InterruptHandler.prepare()  // before any thread starts: see its notes on oneDNN
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -37,13 +37,20 @@ extension CharRNN {
         @Option(parsing: .unconditional, help: ArgumentHelp("Steps of the chunk (default: twice --horizon, at least 16).", valueName: "n"))
         var seqLength: Int?
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Streams the text is split into (default: 16, fewer when the text is short).", valueName: "n"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("Streams the text is split into (default: 16, fewer when the text is short).", valueName: "n"))
         var batchSize: Int = 16
 
-        @Option(help: ArgumentHelp("Also write the measurements as JSON (gradient_norms per layer, singular_values per weight block, ...).", valueName: "file.json"))
+        @Option(
+            help: ArgumentHelp(
+                "Also write the measurements as JSON (gradient_norms per layer, singular_values per weight block, ...).",
+                valueName: "file.json"))
         var json: String?
 
-        @Option(help: ArgumentHelp("Also draw the gradient-norm curves (log scale) and the W_hh spectra as an SVG image.", valueName: "file.svg"))
+        @Option(
+            help: ArgumentHelp(
+                "Also draw the gradient-norm curves (log scale) and the W_hh spectra as an SVG image.", valueName: "file.svg"))
         var plot: String?
 
         @OptionGroup var unknown: UnknownCharacterOptions
@@ -54,7 +61,9 @@ extension CharRNN {
             if let seqLength {
                 try OptionTable.seqLength.check(seqLength)
                 if seqLength <= horizon {
-                    throw CLIError("--seq-length \(seqLength) must be larger than --horizon \(horizon): the loss at step t is followed back k steps within the chunk")
+                    throw CLIError(
+                        "--seq-length \(seqLength) must be larger than --horizon \(horizon): the loss at step t is followed back k steps within the chunk"
+                    )
                 }
             }
             try OptionTable.batchSize.check(batchSize)
@@ -62,28 +71,32 @@ extension CharRNN {
 
         var steps: Int { seqLength ?? max(2 * horizon, 16) }
 
-
         func run() throws {
             runtime.apply()
             if let json { try OutputPath.checkWritable(json, option: "--json") }
             if let plot { try OutputPath.checkWritable(plot, option: "--plot") }
             let ck = try CheckpointFile.load(checkpoint, option: "--checkpoint")
-            let corpus = try Corpus.load(path: data, option: "--data", vocabulary: ck.vocabulary,
-                                         skipUnknown: unknown.skipUnknown, hint: "; pass --skip-unknown to drop them")
+            let corpus = try Corpus.load(
+                path: data, option: "--data", vocabulary: ck.vocabulary,
+                skipUnknown: unknown.skipUnknown, hint: "; pass --skip-unknown to drop them")
             // Without --seq-length, a short text gets a shorter chunk (still longer than the horizon).
             let T = seqLength ?? max(horizon + 1, min(steps, corpus.tokens.count - 1))
             // As many streams as the text fills with one chunk, at most --batch-size.
             let B = min(batchSize, max(1, (corpus.tokens.count - 1) / T))
             try MemoryBudget.requireForward(ck.model.configuration, rows: T * B, batchSize: B)
             guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: B, seqLength: T, partialChunks: false) else {
-                throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable \(ck.vocabulary.unit.tokenName)")); a chunk of \(T) steps needs at least \(T + 1); use a longer text or a smaller --horizon / --seq-length")
+                throw CLIError(
+                    "--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable \(ck.vocabulary.unit.tokenName)")); a chunk of \(T) steps needs at least \(T + 1); use a longer text or a smaller --horizon / --seq-length"
+                )
             }
             var batch = ManyToManyModel.Batch()
             streams.fill(0, epoch: 0, into: &batch)
             let model = ck.model
             let flow = model.gradientFlow(batch, horizon: horizon)
             guard flow.norms.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
-                throw CLIError("the model's gradients on '\(data)' are not finite: the checkpoint's weights are out of range (too large, or damaged); use another checkpoint or retrain")
+                throw CLIError(
+                    "the model's gradients on '\(data)' are not finite: the checkpoint's weights are out of range (too large, or damaged); use another checkpoint or retrain"
+                )
             }
             let gates = model.rnn.gateStatistics()
             let spectra: [RecurrentWeightSpectrum]
@@ -91,11 +104,13 @@ extension CharRNN {
                 throw CLIError("the checkpoint's recurrent weights could not be decomposed: \(error)")
             }
             guard spectra.allSatisfy({ $0.spectralRadius.isFinite && $0.singularValues.allSatisfy(\.isFinite) }) else {
-                throw CLIError("the checkpoint's recurrent weights are out of range (their spectrum is not finite); use another checkpoint or retrain")
+                throw CLIError(
+                    "the checkpoint's recurrent weights are out of range (their spectrum is not finite); use another checkpoint or retrain")
             }
-            let report = DiagnosisReport(checkpoint: checkpoint, data: data, description: CheckpointFile.describe(ck),
-                                         streams: B, chunkSteps: T, flow: flow, spectra: spectra, gates: gates,
-                                         cell: model.rnn.cell)
+            let report = DiagnosisReport(
+                checkpoint: checkpoint, data: data, description: CheckpointFile.describe(ck),
+                streams: B, chunkSteps: T, flow: flow, spectra: spectra, gates: gates,
+                cell: model.rnn.cell)
             Console.out(report.table)
             if let json { try OutputPath.write(try report.json(), to: json, option: "--json") }
             if let plot { try OutputPath.write(report.svg, to: plot, option: "--plot") }

@@ -29,7 +29,11 @@ extension CharRNN {
         @Option(help: ArgumentHelp("UTF-8 text to evaluate on.", valueName: "file"))
         var data: String
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Read the text as n parallel streams (training's layout: the text cut into n equal parts, each read from its start with its own state), one batch of n per step: faster, but each part starts from a zero state, so the loss differs slightly from one stream's (default: 1, the exact one-stream loss).", valueName: "n"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "Read the text as n parallel streams (training's layout: the text cut into n equal parts, each read from its start with its own state), one batch of n per step: faster, but each part starts from a zero state, so the loss differs slightly from one stream's (default: 1, the exact one-stream loss).",
+                valueName: "n"))
         var streams = 1
 
         @OptionGroup var unknown: UnknownCharacterOptions
@@ -45,23 +49,31 @@ extension CharRNN {
         func run() throws {
             runtime.apply()
             let ck = try CheckpointFile.load(checkpoint, option: "--checkpoint")
-            let corpus = try Corpus.load(path: data, option: "--data", vocabulary: ck.vocabulary,
-                                         skipUnknown: unknown.skipUnknown, hint: "; pass --skip-unknown to drop them")
+            let corpus = try Corpus.load(
+                path: data, option: "--data", vocabulary: ck.vocabulary,
+                skipUnknown: unknown.skipUnknown, hint: "; pass --skip-unknown to drop them")
             let name = ck.vocabulary.unit.tokenName, short = ck.vocabulary.unit.shortName
-            let parts = min(streams, max(1, (corpus.tokens.count - 1) / 2))   // each part predicts at least one token
-            try MemoryBudget.requireForward(ck.model.configuration, rows: parts * Self.chunkLength, batchSize: parts,
-                                     what: "evaluating \(Format.plural(parts, "stream")) of \(Self.chunkLength) steps:", hint: "give fewer --streams")
-            guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: parts, seqLength: Self.chunkLength, partialChunks: true) else {
-                throw CLIError("--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable \(name)")); evaluation needs at least 2 (one to read, one to predict)")
+            let parts = min(streams, max(1, (corpus.tokens.count - 1) / 2))  // each part predicts at least one token
+            try MemoryBudget.requireForward(
+                ck.model.configuration, rows: parts * Self.chunkLength, batchSize: parts,
+                what: "evaluating \(Format.plural(parts, "stream")) of \(Self.chunkLength) steps:", hint: "give fewer --streams")
+            guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: parts, seqLength: Self.chunkLength, partialChunks: true)
+            else {
+                throw CLIError(
+                    "--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable \(name)")); evaluation needs at least 2 (one to read, one to predict)"
+                )
             }
             let threads = ComputeThreads.count
             let started = now()
             let (loss, count) = ck.model.withThreads(threads) { ck.model.meanLoss(over: streams) }
             let seconds = now() - started
             guard loss.isFinite else {
-                throw CLIError("the model's loss on '\(data)' is not finite (\(loss)): the checkpoint's weights are out of range (too large, or damaged); use another checkpoint or retrain")
+                throw CLIError(
+                    "the model's loss on '\(data)' is not finite (\(loss)): the checkpoint's weights are out of range (too large, or damaged); use another checkpoint or retrain"
+                )
             }
-            Console.out("""
+            Console.out(
+                """
                 checkpoint      \(checkpoint) (\(CheckpointFile.describe(ck)))
                 data            \(data): \(Format.plural(corpus.tokens.count, name)), \(Format.count(count)) predicted\(parts > 1 ? " (as \(parts) streams)" : "")
                 cross-entropy   \(String(format: "%.4f", loss)) nats/\(short)
@@ -69,7 +81,9 @@ extension CharRNN {
                 perplexity      \(String(format: "%.4f", exp(loss)))
 
                 """)
-            Console.note("evaluated in \(Format.duration(seconds)) (\(Format.rate(Double(count) / max(seconds, 1e-9))) \(short)s/s, \(Format.plural(threads, "thread")))")
+            Console.note(
+                "evaluated in \(Format.duration(seconds)) (\(Format.rate(Double(count) / max(seconds, 1e-9))) \(short)s/s, \(Format.plural(threads, "thread")))"
+            )
         }
     }
 }

@@ -19,12 +19,17 @@ struct ExampleRun {
     /// The options the example cannot take, with why.
     static func rejectInapplicableOptions(_ c: CharRNN.Train) throws {
         if let option = c.dataOptions.givenLayoutOptions.first {
-            throw CLIError("\(option) needs --data FILE: it cuts a text into streams, and the built-in example's text is fixed (its three sentences are one batch of 3 streams × 14 steps)")
+            throw CLIError(
+                "\(option) needs --data FILE: it cuts a text into streams, and the built-in example's text is fixed (its three sentences are one batch of 3 streams × 14 steps)"
+            )
         }
         if c.checkpoints.keepBest {
-            throw CLIError("--keep-best needs --data FILE: it keeps the checkpoint with the lowest validation loss, and the built-in example has no held-out text")
+            throw CLIError(
+                "--keep-best needs --data FILE: it keeps the checkpoint with the lowest validation loss, and the built-in example has no held-out text"
+            )
         }
-        let scheduleOptions = (c.optimization.lrSchedule != nil ? ["--lr-schedule"] : [])
+        let scheduleOptions =
+            (c.optimization.lrSchedule != nil ? ["--lr-schedule"] : [])
             + c.optimization.givenScheduleOptions.map(\.flag).filter { $0 != "--lr-decay" }
         if let option = scheduleOptions.first {
             throw CLIError("\(option) needs --data FILE: the built-in example's schedule is --lr-decay's (× the factor per epoch)")
@@ -33,7 +38,9 @@ struct ExampleRun {
             throw CLIError("--early-stop needs --data FILE: it watches the validation loss, and the built-in example has no held-out text")
         }
         if c.reporting.trackGradients {
-            throw CLIError("--track-gradients needs --data FILE: its gradient flow is measured on a chunk of the training text, and the built-in example's one batch is too short for it")
+            throw CLIError(
+                "--track-gradients needs --data FILE: its gradient flow is measured on a chunk of the training text, and the built-in example's one batch is too short for it"
+            )
         }
         if c.checkpoints.saveEvery != nil && c.checkpoints.checkpoint == nil {
             throw CLIError("--save-every needs --checkpoint PATH here: the built-in example saves only when given one")
@@ -58,15 +65,16 @@ struct ExampleRun {
         example.learningRateDecay = opt.learningRateDecay ?? Float(OptionTable.learningRateDecay.exampleDefault)
         example.clipNorm = opt.clip ?? Float(OptionTable.clip.exampleDefault)
         example.weightDecay = opt.weightDecay
-        example.epochs = opt.steps ?? opt.epochs ?? OptionTable.epochs.exampleDefault!   // one step per epoch
+        example.epochs = opt.steps ?? opt.epochs ?? OptionTable.epochs.exampleDefault!  // one step per epoch
         return example
     }
 
     func run() throws {
         let quiet = command.reporting.quiet
         let example = self.example
-        try Check.vanillaOnly(cell: example.cell, nonlinearity: command.modelOptions.nonlinearity,
-                              initialization: command.modelOptions.initialization)
+        try Check.vanillaOnly(
+            cell: example.cell, nonlinearity: command.modelOptions.nonlinearity,
+            initialization: command.modelOptions.initialization)
         if example.tiedWeights {
             try TrainingConfiguration.checkTying(embeddingSize: example.embeddingSize, hiddenSize: example.hiddenSize)
         }
@@ -76,12 +84,14 @@ struct ExampleRun {
         if let path = command.reporting.history { try OutputPath.checkWritable(path, option: "--history") }
         if let path = command.reporting.plot { try OutputPath.checkWritable(path, option: "--plot") }
 
-        let stack = Format.stack(cell: example.cell, nonlinearity: example.cell == .rnn ? example.nonlinearity : nil,
-                                 numLayers: example.numLayers)
+        let stack = Format.stack(
+            cell: example.cell, nonlinearity: example.cell == .rnn ? example.nonlinearity : nil,
+            numLayers: example.numLayers)
         let sentences = TutorialExample.sentences.map { "\"\($0)\"" }.joined(separator: ", ")
         if !quiet {
             let clip = example.clipNorm.map { $0 > 0 ? ", clip \(Format.number($0))" : "" } ?? ""
-            Console.note("""
+            Console.note(
+                """
                 No --data given, so this trains the built-in example: a \(stack) with \(example.hiddenSize) hidden units
                 learns to continue three sentences one character at a time: \(sentences)
                 (\(example.vocabulary.count) distinct characters, padded to 15; \(example.optimizer.rawValue), lr \(Format.number(example.learningRate))\(clip), \(example.epochs) epochs, seed \(seed)).
@@ -97,9 +107,11 @@ struct ExampleRun {
             try trainer.train(on: example.source, for: .epochs(example.epochs)) { event in
                 guard case .step(let result) = event else { return }
                 let epoch = trainer.position.step
-                history.append(.init(step: epoch, epoch: epoch, trainLoss: Float(result.loss), validationLoss: nil,
-                                     tokensPerSecond: Float(Double(result.predictions) / max(result.seconds, 1e-9)),
-                                     learningRate: result.learningRate))
+                history.append(
+                    .init(
+                        step: epoch, epoch: epoch, trainLoss: Float(result.loss), validationLoss: nil,
+                        tokensPerSecond: Float(Double(result.predictions) / max(result.seconds, 1e-9)),
+                        learningRate: result.learningRate))
                 if !quiet && (epoch % 10 == 0 || epoch == example.epochs) {
                     let width = String(example.epochs).count
                     let padded = String(repeating: " ", count: width - String(epoch).count) + String(epoch)
@@ -130,15 +142,18 @@ struct ExampleRun {
         }
         if let path = command.reporting.history { try OutputPath.write(history.csv, to: path, option: "--history") }
         if let path = command.reporting.plot {
-            try OutputPath.write(LossPlot(title: "charrnn built-in example: \(stack), \(example.hiddenSize) hidden").svg(history),
-                                 to: path, option: "--plot")
+            try OutputPath.write(
+                LossPlot(title: "charrnn built-in example: \(stack), \(example.hiddenSize) hidden").svg(history),
+                to: path, option: "--plot")
         }
         guard !quiet else { return }
         var lines = ["Trained in \(Format.duration(seconds))\(checkpointPath.map { "; saved \($0)" } ?? "")."]
         if let checkpointPath {
             lines.append("Sample from it:  charrnn sample --checkpoint \(checkpointPath) --prime good --temperature 0 --length 11")
         } else {
-            lines.append("Keep the model with --checkpoint example.safetensors, then: charrnn sample --checkpoint example.safetensors --prime good --temperature 0 --length 11")
+            lines.append(
+                "Keep the model with --checkpoint example.safetensors, then: charrnn sample --checkpoint example.safetensors --prime good --temperature 0 --length 11"
+            )
         }
         lines.append("Next, train on your own UTF-8 text (a few MB of it is best):  charrnn train --data input.txt")
         lines.append("See charrnn train --help for the options.")
@@ -147,8 +162,9 @@ struct ExampleRun {
 
     /// The example's weights, vocabulary and loss history as a charrnn checkpoint.
     func checkpoint(_ model: ManyToManyModel, seed: UInt64, history: History) -> Checkpoint {
-        Checkpoint(model: model, vocabulary: example.vocabulary, initialization: example.initialization,
-                   metadata: ["created_by": "charrnn \(CharRNN.configuration.version)", "example": "tutorial", "seed": String(seed)],
-                   tensors: history.tensors)
+        Checkpoint(
+            model: model, vocabulary: example.vocabulary, initialization: example.initialization,
+            metadata: ["created_by": "charrnn \(CharRNN.configuration.version)", "example": "tutorial", "seed": String(seed)],
+            tensors: history.tensors)
     }
 }

@@ -1,10 +1,10 @@
-import _FileIO
 import ArgumentParser
 import Foundation
 import Linalg
 import RNN
 import RNNTraining
 import SafeTensors
+import _FileIO
 
 extension CharRNN {
     /// `charrnn sample`: text from a checkpoint, to stdout.
@@ -31,7 +31,9 @@ extension CharRNN {
         @Option(help: ArgumentHelp("The checkpoint to sample from (.safetensors, written by charrnn train).", valueName: "path"))
         var checkpoint: String
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Text the model reads before generating; printed first (may start with a dash).", valueName: "text"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("Text the model reads before generating; printed first (may start with a dash).", valueName: "text"))
         var prime: String?
 
         @Option(help: ArgumentHelp("Read the prime from a UTF-8 file instead of --prime.", valueName: "file"))
@@ -40,7 +42,11 @@ extension CharRNN {
         @Option(parsing: .unconditional, help: ArgumentHelp("Number of tokens (characters, bytes or words) to generate.", valueName: "n"))
         var length = 500
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Sampling temperature: 0 always takes the most likely character (greedy), 1 samples from the model's distribution, lower values are more conservative.", valueName: "t"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "Sampling temperature: 0 always takes the most likely character (greedy), 1 samples from the model's distribution, lower values are more conservative.",
+                valueName: "t"))
         var temperature: Float = OptionTable.sampleTemperature
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Only draw from the k most likely characters.", valueName: "k"))
@@ -49,15 +55,25 @@ extension CharRNN {
         @Option(parsing: .unconditional, help: ArgumentHelp("Random seed (the same seed and settings give the same text).", valueName: "n"))
         var seed: UInt64 = 0
 
-        @Option(parsing: .unconditional, help: ArgumentHelp("Draw n independent samples in one batch (faster than n runs); sample i uses seed --seed + i, so it is drawn as a single run with that seed draws: the same prime, and the same text until a draw falls within float rounding of a tie (a batch's products round differently from one sequence's), rare but possible in long samples. Printed one after another, separated by an empty line (or as JSON lines with --json).", valueName: "n"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "Draw n independent samples in one batch (faster than n runs); sample i uses seed --seed + i, so it is drawn as a single run with that seed draws: the same prime, and the same text until a draw falls within float rounding of a tie (a batch's products round differently from one sequence's), rare but possible in long samples. Printed one after another, separated by an empty line (or as JSON lines with --json).",
+                valueName: "n"))
         var numSamples = 1
 
-        @Flag(help: "Print each sample as a JSON line: {\"sample\": i, \"seed\": s, \"text\": ...} (the prime included; a byte model's bytes that are not UTF-8 become U+FFFD).")
+        @Flag(
+            help:
+                "Print each sample as a JSON line: {\"sample\": i, \"seed\": s, \"text\": ...} (the prime included; a byte model's bytes that are not UTF-8 become U+FFFD)."
+        )
         var json = false
 
         @OptionGroup var unknown: UnknownCharacterOptions
 
-        @Option(help: ArgumentHelp("Also write, for each generated character, the logits it was drawn from and its token, one JSON object per line (for comparing with PyTorch: scripts/load_checkpoint_pytorch.py).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "Also write, for each generated character, the logits it was drawn from and its token, one JSON object per line (for comparing with PyTorch: scripts/load_checkpoint_pytorch.py).",
+                valueName: "file"))
         var dumpLogits: String?
 
         @Flag(help: "Print only the text (no description on stderr).")
@@ -70,7 +86,9 @@ extension CharRNN {
             try Check.positive(temperature, "--temperature", allowZero: true, maximum: 100, meaning: " (0 = greedy)")
             if let topK { try Check.atLeast(topK, 1, "--top-k") }
             try Check.range(numSamples, 1...4096, "--num-samples")
-            if numSamples > 1 && dumpLogits != nil { throw CLIError("--dump-logits records one sample's logits; give it without --num-samples") }
+            if numSamples > 1 && dumpLogits != nil {
+                throw CLIError("--dump-logits records one sample's logits; give it without --num-samples")
+            }
             if prime != nil && primeFile != nil { throw CLIError("give --prime or --prime-file, not both") }
         }
 
@@ -84,15 +102,18 @@ extension CharRNN {
                 primeText = try TextFile.read(primeFile, option: "--prime-file", allowEmpty: true)
                 primeOption = "--prime-file"
             }
-            let (tokens, kept) = try Self.encode(primeText, option: primeOption, vocabulary: ck.vocabulary,
-                                                 skipUnknown: unknown.skipUnknown)
+            let (tokens, kept) = try Self.encode(
+                primeText, option: primeOption, vocabulary: ck.vocabulary,
+                skipUnknown: unknown.skipUnknown)
             // The prime runs as one sequence; a batch's samples are kept until printed.
-            try MemoryBudget.requireForward(ck.model.configuration, rows: max(tokens.count, 1), batchSize: 1,
-                                     what: "reading a prime of", hint: "use a shorter \(primeOption)")
+            try MemoryBudget.requireForward(
+                ck.model.configuration, rows: max(tokens.count, 1), batchSize: 1,
+                what: "reading a prime of", hint: "use a shorter \(primeOption)")
             if numSamples > 1 || json {
                 let bytes = Double(numSamples) * Double(length) * (ck.vocabulary.unit == .word ? 24 : 8)
-                try MemoryBudget.require(bytes, "keeping \(numSamples) samples of \(Format.plural(length, ck.vocabulary.unit.tokenName)) until they are printed",
-                                         hint: "give a smaller --num-samples or --length")
+                try MemoryBudget.require(
+                    bytes, "keeping \(numSamples) samples of \(Format.plural(length, ck.vocabulary.unit.tokenName)) until they are printed",
+                    hint: "give a smaller --num-samples or --length")
             }
             var rngs = (0..<numSamples).map { SeededRandom(seed: seed &+ UInt64($0)) }
             var logitLines: [String] = []
@@ -102,20 +123,32 @@ extension CharRNN {
             stream?.write(Array(kept.utf8))
             InterruptHandler.install(message: "\ncharrnn: Ctrl-C: stopping the sample (press Ctrl-C again to quit at once)\n")
             defer { InterruptHandler.uninstall() }
-            let samples = try ck.model.withThreads(ComputeThreads.count) { try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
-                .generate(prime: tokens, primeEndsInSpace: kept.last?.isWhitespace == true, length: length, temperature: temperature, topK: topK, rngs: &rngs,
-                          onPrimed: {
-                              guard !quiet else { return }
-                              let how = temperature == 0 ? "greedily (temperature 0)" : "at temperature \(Format.number(temperature))\(topK.map { ", top-k \($0)" } ?? ""), seed \(seed)\(numSamples > 1 ? " (sample i: seed \(seed) + i)" : "")"
-                              let what = numSamples > 1 ? "\(numSamples) samples of \(Format.plural(length, ck.vocabulary.unit.tokenName)) in one batch" : Format.plural(length, ck.vocabulary.unit.tokenName)
-                              Console.note("Sampling \(what) from \(checkpoint) (\(CheckpointFile.describe(ck))) \(how):")
-                          },
-                          onLogits: dumpLogits == nil ? nil : { logits, token in
-                              logitLines.append("{\"token\":\(token),\"logits\":[" + logits.map { "\($0)" }.joined(separator: ",") + "]}")
-                          },
-                          onToken: stream.map { stream in { _, token, previous in stream.append(token, after: previous, of: vocabulary) } },
-                          keepOutputs: stream == nil,
-                          shouldStop: { InterruptHandler.requested }) }
+            let samples = try ck.model.withThreads(ComputeThreads.count) {
+                try TextGenerator(model: ck.model, vocabulary: ck.vocabulary)
+                    .generate(
+                        prime: tokens, primeEndsInSpace: kept.last?.isWhitespace == true, length: length, temperature: temperature,
+                        topK: topK, rngs: &rngs,
+                        onPrimed: {
+                            guard !quiet else { return }
+                            let how =
+                                temperature == 0
+                                ? "greedily (temperature 0)"
+                                : "at temperature \(Format.number(temperature))\(topK.map { ", top-k \($0)" } ?? ""), seed \(seed)\(numSamples > 1 ? " (sample i: seed \(seed) + i)" : "")"
+                            let what =
+                                numSamples > 1
+                                ? "\(numSamples) samples of \(Format.plural(length, ck.vocabulary.unit.tokenName)) in one batch"
+                                : Format.plural(length, ck.vocabulary.unit.tokenName)
+                            Console.note("Sampling \(what) from \(checkpoint) (\(CheckpointFile.describe(ck))) \(how):")
+                        },
+                        onLogits: dumpLogits == nil
+                            ? nil
+                            : { logits, token in
+                                logitLines.append("{\"token\":\(token),\"logits\":[" + logits.map { "\($0)" }.joined(separator: ",") + "]}")
+                            },
+                        onToken: stream.map { stream in { _, token, previous in stream.append(token, after: previous, of: vocabulary) } },
+                        keepOutputs: stream == nil,
+                        shouldStop: { InterruptHandler.requested })
+            }
             if let stream {
                 stream.write([10])
                 stream.flush()
@@ -123,7 +156,9 @@ extension CharRNN {
                 for (i, sample) in samples.enumerated() {
                     let text = Array(kept.utf8) + sample
                     if json {
-                        Console.out("{\"sample\":\(i),\"seed\":\(seed &+ UInt64(i)),\"text\":\(JSONString.quoted(String(decoding: text, as: UTF8.self)))}\n")
+                        Console.out(
+                            "{\"sample\":\(i),\"seed\":\(seed &+ UInt64(i)),\"text\":\(JSONString.quoted(String(decoding: text, as: UTF8.self)))}\n"
+                        )
                     } else {
                         Console.out(bytes: (i > 0 ? [10] : []) + text + [10])
                     }
@@ -154,14 +189,17 @@ extension CharRNN {
                 if !unknown.isEmpty {
                     var distinct: [String] = []
                     for w in unknown where !distinct.contains(w) { distinct.append(w) }
-                    Console.warning("\(Format.plural(unknown.count, "word")) of \(option) \(unknown.count == 1 ? "is" : "are") not in the checkpoint's vocabulary of \(Format.count(words.count)) words and read as \(WordVocabulary.unknown): " + distinct.prefix(10).map { "'\($0)'" }.joined(separator: ", "))
+                    Console.warning(
+                        "\(Format.plural(unknown.count, "word")) of \(option) \(unknown.count == 1 ? "is" : "are") not in the checkpoint's vocabulary of \(Format.count(words.count)) words and read as \(WordVocabulary.unknown): "
+                            + distinct.prefix(10).map { "'\($0)'" }.joined(separator: ", "))
                 }
                 return (tokens, text)
             }
         }
 
         /// The tokens of `text`'s characters (see `encode`).
-        static func encode(_ text: String, option: String, characters vocabulary: Vocabulary, skipUnknown: Bool) throws -> ([Int32], String) {
+        static func encode(_ text: String, option: String, characters vocabulary: Vocabulary, skipUnknown: Bool) throws -> ([Int32], String)
+        {
             var tokens: [Int32] = []
             var kept = String.UnicodeScalarView()
             var dropped: [Unicode.Scalar] = []
@@ -172,13 +210,17 @@ extension CharRNN {
                 } else if skipUnknown {
                     dropped.append(c)
                 } else {
-                    throw CLIError("\(option) has the character \(CheckpointError.describe(c)) at offset \(offset), which is not in the checkpoint's vocabulary of \(vocabulary.count) characters; remove it, or pass --skip-unknown to drop such characters")
+                    throw CLIError(
+                        "\(option) has the character \(CheckpointError.describe(c)) at offset \(offset), which is not in the checkpoint's vocabulary of \(vocabulary.count) characters; remove it, or pass --skip-unknown to drop such characters"
+                    )
                 }
             }
             if !dropped.isEmpty {
                 var distinct: [Unicode.Scalar] = []
                 for c in dropped where !distinct.contains(c) { distinct.append(c) }
-                Console.warning("dropped \(Format.plural(dropped.count, "character")) of \(option) not in the checkpoint's vocabulary: " + distinct.prefix(10).map { CheckpointError.describe($0) }.joined(separator: ", "))
+                Console.warning(
+                    "dropped \(Format.plural(dropped.count, "character")) of \(option) not in the checkpoint's vocabulary: "
+                        + distinct.prefix(10).map { CheckpointError.describe($0) }.joined(separator: ", "))
             }
             return (tokens, String(kept))
         }

@@ -42,7 +42,8 @@ extension CharRNN {
 
         func validate() throws {
             if isExample && distributedOptions.distributed {
-                throw CLIError("--distributed trains a --data run (or a --resume) across MPI ranks, not the built-in example: give --data FILE")
+                throw CLIError(
+                    "--distributed trains a --data run (or a --resume) across MPI ranks, not the built-in example: give --data FILE")
             }
             if isExample { try ExampleRun.rejectInapplicableOptions(self) }
         }

@@ -34,25 +34,34 @@ enum TextFile {
         case .unreadable(let path, let reason): return CLIError("cannot read \(option) file '\(path)': \(reason)")
         case .empty(let path): return CLIError("\(option) file '\(path)' is empty; give a file with UTF-8 text")
         case .notUTF8(let path, let byte, let offset):
-            return CLIError("\(option) file '\(path)' is not UTF-8 text (invalid byte \(String(format: "0x%02X", byte)) at offset \(offset)); convert it first, e.g. iconv -f latin1 -t utf-8 '\(path)' > converted.txt\(option == "--data" ? ", or train on its bytes: charrnn train --unit byte" : "")")
+            return CLIError(
+                "\(option) file '\(path)' is not UTF-8 text (invalid byte \(String(format: "0x%02X", byte)) at offset \(offset)); convert it first, e.g. iconv -f latin1 -t utf-8 '\(path)' > converted.txt\(option == "--data" ? ", or train on its bytes: charrnn train --unit byte" : "")"
+            )
         case .exceedsByteBudget(let path, let size, let bytes, _):
-            return CLIError("\(option) file '\(path)' (\(MemoryBudget.format(Double(size)))) needs about \(MemoryBudget.format(Double(bytes))) of memory to load and use, more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); use a smaller file")
+            return CLIError(
+                "\(option) file '\(path)' (\(MemoryBudget.format(Double(size)))) needs about \(MemoryBudget.format(Double(bytes))) of memory to load and use, more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); use a smaller file"
+            )
         case .charactersOutsideVocabulary(let path, let characters, let distinct, _, let size):
             return CLIError(unknownCharacters(characters, distinct: distinct, path: path, option: option, vocabularySize: size) + hint)
         case .tooFewWords(let path, let words):
             let list = words.map { "'\($0)'" }.joined(separator: ", ")
-            return CLIError("\(option) file '\(path)' has \(Format.plural(words.count, "distinct word"))\(list.isEmpty ? "" : " (\(list))"); --unit word needs at least 2 to learn from; use a longer text, or --unit char")
+            return CLIError(
+                "\(option) file '\(path)' has \(Format.plural(words.count, "distinct word"))\(list.isEmpty ? "" : " (\(list))"); --unit word needs at least 2 to learn from; use a longer text, or --unit char"
+            )
         case .changedWhileRead(let path): return CLIError("\(option) file '\(path)' changed while it was read; try again")
         }
     }
 
     /// "<option> file '<path>' has 3 characters that the checkpoint's vocabulary of 40
     /// lacks: 'é' (U+00E9), ..." (at most 8 shown).
-    static func unknownCharacters(_ characters: [Unicode.Scalar], distinct: Int? = nil, path: String, option: String,
-                                  vocabularySize: Int) -> String {
+    static func unknownCharacters(
+        _ characters: [Unicode.Scalar], distinct: Int? = nil, path: String, option: String,
+        vocabularySize: Int
+    ) -> String {
         let distinct = distinct ?? characters.count
         let shown = characters.prefix(8).map { CheckpointError.describe($0) }.joined(separator: ", ")
         let more = distinct > 8 ? " and \(distinct - 8) more" : ""
-        return "\(option) file '\(path)' has \(Format.plural(distinct, "character")) that the checkpoint's vocabulary of \(vocabularySize) lacks: \(shown)\(more)"
+        return
+            "\(option) file '\(path)' has \(Format.plural(distinct, "character")) that the checkpoint's vocabulary of \(vocabularySize) lacks: \(shown)\(more)"
     }
 }

@@ -64,19 +64,23 @@ enum OptionTable {
     static let sampleLength = IntegerOption(flag: "--sample-length", range: 1...1_000_000, textDefault: 200, exampleDefault: 15)
     static let threads = IntegerOption(flag: "--threads", range: 1...1024, textDefault: nil, exampleDefault: nil)
 
-    static let learningRate = RealOption(flag: "--lr", allowZero: false, maximum: .greatestFiniteMagnitude,
-                                         textDefault: 2e-3, exampleDefault: 0.01)
-    static let learningRateDecay = RealOption(flag: "--lr-decay", allowZero: false, maximum: 1, textDefault: 1, exampleDefault: 1,
-                                              meaning: " (the factor applied to the learning rate after each epoch)")
-    static let clip = RealOption(flag: "--clip", allowZero: true, maximum: .greatestFiniteMagnitude, textDefault: 5,
-                                 exampleDefault: 0, meaning: " (0 turns clipping off)")
+    static let learningRate = RealOption(
+        flag: "--lr", allowZero: false, maximum: .greatestFiniteMagnitude,
+        textDefault: 2e-3, exampleDefault: 0.01)
+    static let learningRateDecay = RealOption(
+        flag: "--lr-decay", allowZero: false, maximum: 1, textDefault: 1, exampleDefault: 1,
+        meaning: " (the factor applied to the learning rate after each epoch)")
+    static let clip = RealOption(
+        flag: "--clip", allowZero: true, maximum: .greatestFiniteMagnitude, textDefault: 5,
+        exampleDefault: 0, meaning: " (0 turns clipping off)")
     /// `--weight-decay`: its default depends on the optimizer (0.01 for adamw, as PyTorch's; else 0).
     static let weightDecay = RealOption(flag: "--weight-decay", allowZero: true, maximum: 10, textDefault: 0, exampleDefault: 0)
     static func defaultWeightDecay(_ optimizer: OptimizerKind) -> Float { optimizer == .adamw ? 0.01 : 0 }
     static let earlyStop = IntegerOption(flag: "--early-stop", range: 1...10_000, textDefault: nil, exampleDefault: nil)
     /// `--dropout`: a probability below 1 (1 would drop everything).
-    static let dropout = RealOption(flag: "--dropout", allowZero: true, maximum: 0.99, textDefault: 0, exampleDefault: 0,
-                                    meaning: " (the probability of dropping each activation in training)")
+    static let dropout = RealOption(
+        flag: "--dropout", allowZero: true, maximum: 0.99, textDefault: 0, exampleDefault: 0,
+        meaning: " (the probability of dropping each activation in training)")
     static let valFraction = RealOption(flag: "--val-fraction", allowZero: true, maximum: 0.5, textDefault: 0.05, exampleDefault: 0)
 
     static let seed: UInt64 = 0

@@ -13,10 +13,17 @@ extension OptimizerKind: ExpressibleByArgument {}
 
 /// `--threads` and `--gemm`, shared by every subcommand.
 struct RuntimeOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: ArgumentHelp("Number of threads (default: one per core). Training splits each batch across them (at least 16 streams per thread) when a step is big enough; otherwise the GEMM library uses them inside each matrix product. eval and sample split every step across them: by hidden units (each thread reading its share of the weights), or by streams from 32 per thread.", valueName: "n"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Number of threads (default: one per core). Training splits each batch across them (at least 16 streams per thread) when a step is big enough; otherwise the GEMM library uses them inside each matrix product. eval and sample split every step across them: by hidden units (each thread reading its share of the weights), or by streams from 32 per thread.",
+            valueName: "n"))
     var threads: Int?
 
-    @Option(help: ArgumentHelp("Library for the matrix products: openblas, onednn (JIT, AVX-512 where the CPU has it) or auto (oneDNN where it runs AVX-512 code, else OpenBLAS). Default: the environment variable SWIFT_RNN_GEMM, else auto.", valueName: "backend"))
+    @Option(
+        help: ArgumentHelp(
+            "Library for the matrix products: openblas, onednn (JIT, AVX-512 where the CPU has it) or auto (oneDNN where it runs AVX-512 code, else OpenBLAS). Default: the environment variable SWIFT_RNN_GEMM, else auto.",
+            valueName: "backend"))
     var gemm: GEMMBackend?
 
     func validate() throws {
@@ -30,7 +37,7 @@ struct RuntimeOptions: ParsableArguments {
     /// only oversubscribe the cores, and each costs thread stacks and GEMM buffers), with
     /// a warning when capped.
     func apply() {
-        GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)   // validate() refused a bad one
+        GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)  // validate() refused a bad one
         guard let threads else { return }
         let processors = ComputeThreads.processorCount
         if threads > processors {
@@ -59,7 +66,9 @@ enum Check {
     }
 
     /// A finite number `> 0` (or `>= 0` with `allowZero`), at most `maximum`.
-    static func positive(_ value: Float, _ option: String, allowZero: Bool = false, maximum: Float = .greatestFiniteMagnitude, meaning: String = "") throws {
+    static func positive(
+        _ value: Float, _ option: String, allowZero: Bool = false, maximum: Float = .greatestFiniteMagnitude, meaning: String = ""
+    ) throws {
         let ok = value.isFinite && (allowZero ? value >= 0 : value > 0) && value <= maximum
         guard ok else {
             let what = allowZero ? "a finite number >= 0" : "a finite number > 0"
@@ -71,15 +80,21 @@ enum Check {
     /// `--nonlinearity relu` and `--init identity` are for the vanilla RNN: GRU and LSTM
     /// have fixed sigmoid/tanh activations, and an identity `W_hh` is the IRNN recipe.
     /// `resumed` names the checkpoint the cell came from, if it did.
-    static func vanillaOnly(cell: RecurrentCell, nonlinearity: Nonlinearity?, initialization: RecurrentInitialization?,
-                            resumed: String? = nil) throws {
+    static func vanillaOnly(
+        cell: RecurrentCell, nonlinearity: Nonlinearity?, initialization: RecurrentInitialization?,
+        resumed: String? = nil
+    ) throws {
         guard cell != .rnn else { return }
         let which = resumed.map { "the resumed checkpoint '\($0)' is a \(cell.displayName), which" } ?? "--cell \(cell.rawValue)"
         if let nonlinearity, nonlinearity != .tanh {
-            throw CLIError("--nonlinearity \(nonlinearity.rawValue) applies to the vanilla RNN only (--cell rnn); \(which) has fixed sigmoid/tanh gate activations, so omit --nonlinearity")
+            throw CLIError(
+                "--nonlinearity \(nonlinearity.rawValue) applies to the vanilla RNN only (--cell rnn); \(which) has fixed sigmoid/tanh gate activations, so omit --nonlinearity"
+            )
         }
         if initialization == .identity {
-            throw CLIError("--init identity applies to the vanilla RNN only (--cell rnn, the IRNN recipe); \(which) takes --init default or --init orthogonal")
+            throw CLIError(
+                "--init identity applies to the vanilla RNN only (--cell rnn, the IRNN recipe); \(which) takes --init default or --init orthogonal"
+            )
         }
     }
 }

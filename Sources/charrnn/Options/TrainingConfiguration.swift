@@ -91,7 +91,9 @@ struct TrainingConfiguration {
         case .step:
             return decayEvery.map { "× \(Format.number(learningRateDecay)) every \(Format.plural($0, "epoch"))" }
                 ?? "× \(Format.number(learningRateDecay)) per epoch\(decayAfter > 1 ? " after epoch \(decayAfter)" : "")"
-        case .cosine: return "cosine to \(Format.number(minimumLearningRate))\(warmupSteps > 0 ? " after \(Format.plural(warmupSteps, "warmup step"))" : "")"
+        case .cosine:
+            return
+                "cosine to \(Format.number(minimumLearningRate))\(warmupSteps > 0 ? " after \(Format.plural(warmupSteps, "warmup step"))" : "")"
         case .plateau: return "× \(Format.number(plateauFactor)) on a plateau of more than \(Format.plural(plateauPatience, "epoch"))"
         }
     }
@@ -133,7 +135,9 @@ struct TrainingConfiguration {
         /// `given` unless it conflicts with the checkpoint's `kept` value.
         func keep<T: Equatable & CustomStringConvertible>(_ given: T?, _ kept: T?, _ option: String, _ what: String) throws -> T? {
             if let given, let kept, given != kept {
-                throw CLIError("\(option) \(given) differs from the resumed checkpoint's \(kept); a resumed run keeps the checkpoint's \(what) (omit \(option), or start a new run without --resume)")
+                throw CLIError(
+                    "\(option) \(given) differs from the resumed checkpoint's \(kept); a resumed run keeps the checkpoint's \(what) (omit \(option), or start a new run without --resume)"
+                )
             }
             return kept ?? given
         }
@@ -142,8 +146,9 @@ struct TrainingConfiguration {
             let rnn = resumed.model.rnn
             cell = try keep(model.cell?.rawValue, rnn.cell.rawValue, "--cell", "model")
                 .flatMap(RecurrentCell.init(rawValue:))!
-            try Check.vanillaOnly(cell: cell, nonlinearity: model.nonlinearity, initialization: model.initialization,
-                                  resumed: model.cell == nil ? ck.resume : nil)
+            try Check.vanillaOnly(
+                cell: cell, nonlinearity: model.nonlinearity, initialization: model.initialization,
+                resumed: model.cell == nil ? ck.resume : nil)
             hiddenSize = try keep(model.hiddenSize, rnn.hiddenSize, "--hidden-size", "model")!
             numLayers = try keep(model.numLayers, rnn.numLayers, "--num-layers", "model")!
             nonlinearity = try keep(model.nonlinearity?.rawValue, (rnn.vanillaNonlinearity ?? .tanh).rawValue, "--nonlinearity", "model")
@@ -154,19 +159,28 @@ struct TrainingConfiguration {
             tiedWeights = try keep(given.tiedWeights, kept.tiedWeights, "--tie-weights", "model")!
             dropout = try keep(given.dropout, kept.dropout, "--dropout", "model (its dropout draws the masks a resumed run repeats)")!
             let storedOptimizer = resumed.optimizer.flatMap { OptimizerKind(rawValue: $0.name) }
-            optimizer = try keep(opt.optimizer?.rawValue, storedOptimizer?.rawValue, "--optimizer", "optimizer and its state")
+            optimizer =
+                try keep(opt.optimizer?.rawValue, storedOptimizer?.rawValue, "--optimizer", "optimizer and its state")
                 .flatMap(OptimizerKind.init(rawValue:)) ?? .adam
             unit = try keep(data.unit?.rawValue, resumed.vocabulary.unit.rawValue, "--unit", "tokens (the model reads its own vocabulary)")
                 .flatMap(TextUnit.init(rawValue:))!
             if data.vocabLimit != nil {
-                throw CLIError("--vocab-limit does not apply to a resumed run: the vocabulary is the checkpoint's (\(resumed.vocabulary.summary))")
+                throw CLIError(
+                    "--vocab-limit does not apply to a resumed run: the vocabulary is the checkpoint's (\(resumed.vocabulary.summary))")
             }
-            seqLength = try keep(data.seqLength, try storedValue(Key.seqLength, OptionTable.seqLength.parse),
-                                 "--seq-length", "data layout (it fixes the position in the data)") ?? OptionTable.seqLength.textDefault!
-            batchSize = try keep(data.batchSize, try storedValue(Key.batchSize, OptionTable.batchSize.parse),
-                                 "--batch-size", "data layout (it fixes the position in the data and the carried state)") ?? OptionTable.batchSize.textDefault!
-            valFraction = try keep(data.valFraction, try storedValue(Key.valFraction, OptionTable.valFraction.parse),
-                                   "--val-fraction", "train/validation split") ?? OptionTable.valFraction.textDefault
+            seqLength =
+                try keep(
+                    data.seqLength, try storedValue(Key.seqLength, OptionTable.seqLength.parse),
+                    "--seq-length", "data layout (it fixes the position in the data)") ?? OptionTable.seqLength.textDefault!
+            batchSize =
+                try keep(
+                    data.batchSize, try storedValue(Key.batchSize, OptionTable.batchSize.parse),
+                    "--batch-size", "data layout (it fixes the position in the data and the carried state)") ?? OptionTable.batchSize
+                .textDefault!
+            valFraction =
+                try keep(
+                    data.valFraction, try storedValue(Key.valFraction, OptionTable.valFraction.parse),
+                    "--val-fraction", "train/validation split") ?? OptionTable.valFraction.textDefault
         } else {
             cell = model.cell ?? .rnn
             hiddenSize = model.hiddenSize ?? OptionTable.hiddenSize.textDefault!
@@ -190,7 +204,9 @@ struct TrainingConfiguration {
             try Self.checkTying(embeddingSize: embeddingSize, hiddenSize: hiddenSize)
         }
         if seqLength * batchSize > OptionTable.maximumChunkRows {
-            throw CLIError("--seq-length × --batch-size is \(Format.count(seqLength * batchSize)); at most \(Format.count(OptionTable.maximumChunkRows)) predictions fit in one step")
+            throw CLIError(
+                "--seq-length × --batch-size is \(Format.count(seqLength * batchSize)); at most \(Format.count(OptionTable.maximumChunkRows)) predictions fit in one step"
+            )
         }
         /// An option's value: given, else the checkpoint's (if one this option allows), else the default.
         func real(_ given: Float?, _ option: RealOption, _ key: String) throws -> Float {
@@ -199,18 +215,21 @@ struct TrainingConfiguration {
         learningRate = try real(opt.learningRate, OptionTable.learningRate, Key.learningRate)
         learningRateDecay = try real(opt.learningRateDecay, OptionTable.learningRateDecay, Key.learningRateDecay)
         clip = try real(opt.clip, OptionTable.clip, Key.clip)
-        weightDecay = try opt.weightDecay ?? storedValue(Key.weightDecay, OptionTable.weightDecay.parseFloat)
+        weightDecay =
+            try opt.weightDecay ?? storedValue(Key.weightDecay, OptionTable.weightDecay.parseFloat)
             ?? OptionTable.defaultWeightDecay(optimizer)
         earlyStop = opt.earlyStop
         // The schedule: each setting given, else the checkpoint's, else the default.
         let nonNegativeInt = { (s: String) in Int(s).flatMap { $0 >= 0 && $0 <= 1_000_000_000 ? $0 : nil } }
-        schedule = try opt.lrSchedule ?? storedValue(Key.schedule, ScheduleName.init(rawValue:))
+        schedule =
+            try opt.lrSchedule ?? storedValue(Key.schedule, ScheduleName.init(rawValue:))
             ?? (learningRateDecay != 1 ? .step : .constant)
         let storedEvery = opt.lrDecayAfter == nil ? try storedValue(Key.decayEvery, nonNegativeInt) : nil
         decayEvery = opt.lrDecayEvery ?? storedEvery
         decayAfter = try opt.lrDecayAfter ?? storedValue(Key.decayAfter, nonNegativeInt) ?? 1
         warmupSteps = try opt.warmupSteps ?? storedValue(Key.warmupSteps, nonNegativeInt) ?? 0
-        minimumLearningRate = try opt.minLR ?? storedValue(Key.minimumLearningRate) { Float($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } } ?? 0
+        minimumLearningRate =
+            try opt.minLR ?? storedValue(Key.minimumLearningRate) { Float($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } } ?? 0
         plateauPatience = try opt.plateauPatience ?? storedValue(Key.plateauPatience, nonNegativeInt) ?? 10
         plateauFactor = try opt.plateauFactor ?? storedValue(Key.plateauFactor) { Float($0).flatMap { $0 > 0 && $0 < 1 ? $0 : nil } } ?? 0.1
         try Self.checkSchedule(schedule, opt, decay: learningRateDecay, valFraction: valFraction)
@@ -248,10 +267,12 @@ struct TrainingConfiguration {
         }
         bestCheckpointPath = ck.keepBest ? CheckpointFile.bestPath(for: checkpointPath) : nil
         if earlyStop != nil && valFraction == 0 {
-            throw CLIError("--early-stop needs a validation loss, but --val-fraction is 0; give --val-fraction (e.g. 0.05) or drop --early-stop")
+            throw CLIError(
+                "--early-stop needs a validation loss, but --val-fraction is 0; give --val-fraction (e.g. 0.05) or drop --early-stop")
         }
         if ck.keepBest && valFraction == 0 {
-            throw CLIError("--keep-best needs a validation loss, but --val-fraction is 0; give --val-fraction (e.g. 0.05) or drop --keep-best")
+            throw CLIError(
+                "--keep-best needs a validation loss, but --val-fraction is 0; give --val-fraction (e.g. 0.05) or drop --keep-best")
         }
         saveEvery = ck.saveEvery
         sampleEvery = report.sampleEvery
@@ -273,14 +294,18 @@ struct TrainingConfiguration {
             throw CLIError("--tie-weights needs an embedding: give --embedding-size equal to --hidden-size (\(hiddenSize))")
         }
         if embeddingSize != hiddenSize {
-            throw CLIError("--tie-weights needs --embedding-size equal to --hidden-size, got \(embeddingSize) and \(hiddenSize): the output layer's weight [V, \(hiddenSize)] is the embedding [V, \(embeddingSize)]")
+            throw CLIError(
+                "--tie-weights needs --embedding-size equal to --hidden-size, got \(embeddingSize) and \(hiddenSize): the output layer's weight [V, \(hiddenSize)] is the embedding [V, \(embeddingSize)]"
+            )
         }
     }
 
     /// A schedule option without its schedule, or a schedule without what it needs, is an error.
     static func checkSchedule(_ schedule: ScheduleName, _ opt: OptimizationOptions, decay: Float, valFraction: Double) throws {
         for (option, schedules) in opt.givenScheduleOptions where !schedules.contains(schedule) {
-            throw CLIError("\(option) applies to --lr-schedule \(schedules.map(\.rawValue).joined(separator: " or ")), not \(schedule.rawValue); give --lr-schedule \(schedules[0].rawValue) or drop \(option)")
+            throw CLIError(
+                "\(option) applies to --lr-schedule \(schedules.map(\.rawValue).joined(separator: " or ")), not \(schedule.rawValue); give --lr-schedule \(schedules[0].rawValue) or drop \(option)"
+            )
         }
         if schedule == .step && decay == 1 {
             throw CLIError("--lr-schedule step needs --lr-decay below 1 (the factor per epoch, e.g. 0.97 as char-rnn's)")

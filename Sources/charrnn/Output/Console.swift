@@ -1,11 +1,12 @@
-import _FileIO
 import Foundation
 import RNN
 import SafeTensors
+import _FileIO
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Where output goes: results and samples to stdout, diagnostics (progress, notes,

@@ -42,20 +42,26 @@ struct DiagnosisReport {
             }
             lines.append(row)
         }
-        lines.append("100× smaller at" + (0..<L).map { l in
-            let k = flow.decayHorizon(layer: l).map { "k = \($0)" } ?? "k > \(flow.horizon)"
-            return "   " + k.padding(toLength: 21, withPad: " ", startingAt: 0)
-        }.joined())
+        lines.append(
+            "100× smaller at"
+                + (0..<L).map { l in
+                    let k = flow.decayHorizon(layer: l).map { "k = \($0)" } ?? "k > \(flow.horizon)"
+                    return "   " + k.padding(toLength: 21, withPad: " ", startingAt: 0)
+                }.joined())
         lines.append("")
         lines.append("W_hh spectrum   per layer and gate block: largest and smallest singular value, spectral radius")
         for s in spectra {
-            lines.append("  layer \(s.layer) \(s.gate.padding(toLength: 2, withPad: " ", startingAt: 0))  σ_max \(String(format: "%7.4f", s.singularValues.first ?? 0))  σ_min \(String(format: "%7.4f", s.singularValues.last ?? 0))  radius \(String(format: "%7.4f", s.spectralRadius))")
+            lines.append(
+                "  layer \(s.layer) \(s.gate.padding(toLength: 2, withPad: " ", startingAt: 0))  σ_max \(String(format: "%7.4f", s.singularValues.first ?? 0))  σ_min \(String(format: "%7.4f", s.singularValues.last ?? 0))  radius \(String(format: "%7.4f", s.spectralRadius))"
+            )
         }
         if !gates.isEmpty {
             lines.append("")
             lines.append("gates           mean activation, and the share saturated (sigmoid: > 0.95 / < 0.05; tanh: |x| > 0.95)")
             for g in gates {
-                lines.append("  layer \(g.layer) \(g.gate)  mean \(String(format: "%6.3f", g.mean))  high \(String(format: "%5.1f%%", 100 * g.fractionHigh))  low \(String(format: "%5.1f%%", 100 * g.fractionLow))")
+                lines.append(
+                    "  layer \(g.layer) \(g.gate)  mean \(String(format: "%6.3f", g.mean))  high \(String(format: "%5.1f%%", 100 * g.fractionHigh))  low \(String(format: "%5.1f%%", 100 * g.fractionLow))"
+                )
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -87,7 +93,9 @@ struct DiagnosisReport {
             hundredfoldDecayK: flow.norms.indices.map { flow.decayHorizon(layer: $0) },
             singularValues: spectra.map(\.singularValues),
             weightBlocks: spectra.map { .init(layer: $0.layer, gate: $0.gate, spectralRadius: $0.spectralRadius) },
-            gateStatistics: gates.map { .init(layer: $0.layer, gate: $0.gate, mean: $0.mean, fractionHigh: $0.fractionHigh, fractionLow: $0.fractionLow) })
+            gateStatistics: gates.map {
+                .init(layer: $0.layer, gate: $0.gate, mean: $0.mean, fractionHigh: $0.fractionHigh, fractionLow: $0.fractionLow)
+            })
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -109,14 +117,19 @@ struct DiagnosisReport {
         let spectrumChart = SVGChart(
             xLabel: "index (descending)", yLabel: "singular value of W_hh (log scale)",
             series: spectra.enumerated().map { i, s in
-                .init(name: "layer \(s.layer) \(s.gate) (radius \(String(format: "%.3f", s.spectralRadius)))",
-                      color: Self.colors[i % Self.colors.count], lineWidth: 1.5,
-                      points: s.singularValues.enumerated().map { (Double($0), Double($1)) })
+                .init(
+                    name: "layer \(s.layer) \(s.gate) (radius \(String(format: "%.3f", s.spectralRadius)))",
+                    color: Self.colors[i % Self.colors.count], lineWidth: 1.5,
+                    points: s.singularValues.enumerated().map { (Double($0), Double($1)) })
             },
             logY: true, legendWidth: 190)
         let name = (checkpoint as NSString).lastPathComponent
-        return SVGChart.document(width: width, height: height, title: "charrnn diagnose: \(name) (\(description.components(separatedBy: ",").prefix(2).joined(separator: ",")))",
-                                 panels: [flowChart.render(x: 0, y: 24, width: half, height: height - 24),
-                                          spectrumChart.render(x: half, y: 24, width: half, height: height - 24)])
+        return SVGChart.document(
+            width: width, height: height,
+            title: "charrnn diagnose: \(name) (\(description.components(separatedBy: ",").prefix(2).joined(separator: ",")))",
+            panels: [
+                flowChart.render(x: 0, y: 24, width: half, height: height - 24),
+                spectrumChart.render(x: half, y: 24, width: half, height: height - 24),
+            ])
     }
 }

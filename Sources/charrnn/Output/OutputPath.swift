@@ -1,9 +1,10 @@
 import Foundation
 import _FileIO
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Checks that an output file can be created before hours of training depend on it.

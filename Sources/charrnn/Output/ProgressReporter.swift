@@ -90,7 +90,8 @@ final class ProgressReporter {
     func epochDone(epoch: Int, validationLoss: Double?, seconds: Double, tokensPerSecond: Double, note: String) {
         if let validationLoss { lastValidationLoss = validationLoss }
         guard mode != .quiet else { return }
-        var text = "epoch \(epoch + 1)\(targetEpochs.map { "/\($0)" } ?? "") done in \(Format.duration(seconds)): mean train loss \(Format.loss(epochMeanLoss))"
+        var text =
+            "epoch \(epoch + 1)\(targetEpochs.map { "/\($0)" } ?? "") done in \(Format.duration(seconds)): mean train loss \(Format.loss(epochMeanLoss))"
         if let validationLoss {
             text += ", val loss \(Format.loss(validationLoss)) (\(Format.bits(validationLoss, per: unitName)))"
         }

@@ -46,14 +46,18 @@ struct SVGChart {
         yMin -= pad; yMax += pad
         if yFromZero { yMin = max(0, yMin) }
         let xTicks = Self.ticks(xMin, xMax, integral: integralX)
-        let yTicks = logY ? Array(Int(yMin.rounded(.up))...max(Int(yMin.rounded(.up)), Int(yMax.rounded(.down)))).map(Double.init)
-                          : Self.ticks(yMin, yMax, integral: false)
+        let yTicks =
+            logY
+            ? Array(Int(yMin.rounded(.up))...max(Int(yMin.rounded(.up)), Int(yMax.rounded(.down)))).map(Double.init)
+            : Self.ticks(yMin, yMax, integral: false)
         if let first = xTicks.first, first < xMin { xMin = first }
         let px = { (x: Double) in left + (x - xMin) / (xMax - xMin) * plotW }
         let py = { (y: Double) in top + (1 - (y - yMin) / (yMax - yMin)) * plotH }
 
         var out = "<g stroke=\"#e6e6e6\" stroke-width=\"1\">\n"
-        for y in yTicks where y >= yMin && y <= yMax { out += "<line x1=\"\(left)\" y1=\(Self.q(py(y))) x2=\"\(left + plotW)\" y2=\(Self.q(py(y)))/>\n" }
+        for y in yTicks where y >= yMin && y <= yMax {
+            out += "<line x1=\"\(left)\" y1=\(Self.q(py(y))) x2=\"\(left + plotW)\" y2=\(Self.q(py(y)))/>\n"
+        }
         out += "</g>\n"
         if !markers.isEmpty && markers.count <= 60 {
             out += "<g stroke=\"#cccccc\" stroke-width=\"1\" stroke-dasharray=\"3,4\">\n"
@@ -61,7 +65,11 @@ struct SVGChart {
             out += "</g>\n"
             if plotW / Double(markers.count + 1) >= 55 {
                 out += "<g fill=\"#999999\" font-size=\"10\">\n"
-                for m in markers { if let label = m.label { out += "<text x=\(Self.q(px(m.x) + 4)) y=\"\(top + plotH - 6)\">\(Self.escape(label))</text>\n" } }
+                for m in markers {
+                    if let label = m.label {
+                        out += "<text x=\(Self.q(px(m.x) + 4)) y=\"\(top + plotH - 6)\">\(Self.escape(label))</text>\n"
+                    }
+                }
                 out += "</g>\n"
             }
         }
@@ -69,7 +77,8 @@ struct SVGChart {
         out += "<g fill=\"#333333\">\n"
         for x in xTicks where x >= xMin && x <= xMax {
             out += "<line x1=\(Self.q(px(x))) y1=\"\(top + plotH)\" x2=\(Self.q(px(x))) y2=\"\(top + plotH + 5)\" stroke=\"#333333\"/>\n"
-            out += "<text x=\(Self.q(px(x))) y=\"\(top + plotH + 19)\" text-anchor=\"middle\">\(integralX ? Self.label(x) : Self.label(x, step: xTicks.count > 1 ? xTicks[1] - xTicks[0] : 1))</text>\n"
+            out +=
+                "<text x=\(Self.q(px(x))) y=\"\(top + plotH + 19)\" text-anchor=\"middle\">\(integralX ? Self.label(x) : Self.label(x, step: xTicks.count > 1 ? xTicks[1] - xTicks[0] : 1))</text>\n"
         }
         for y in yTicks where y >= yMin && y <= yMax {
             let text = logY ? (y == 0 ? "1" : "1e\(Int(y))") : Self.label(y, step: yTicks.count > 1 ? yTicks[1] - yTicks[0] : 1)
@@ -78,11 +87,13 @@ struct SVGChart {
         }
         out += "</g>\n"
         out += "<text x=\"\(left + plotW / 2)\" y=\"\(originY + height - 14)\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
-        out += "<text transform=\"translate(\(originX + 18) \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>\n"
+        out +=
+            "<text transform=\"translate(\(originX + 18) \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>\n"
 
         for (s, points) in shown where !points.isEmpty {
             let path = points.map { "\(Self.f(px($0.0))),\(Self.f(py(ty($0.1))))" }.joined(separator: " ")
-            out += "<polyline fill=\"none\" stroke=\"\(s.color)\" stroke-opacity=\"\(s.opacity)\" stroke-width=\"\(s.lineWidth)\" points=\"\(path)\"/>\n"
+            out +=
+                "<polyline fill=\"none\" stroke=\"\(s.color)\" stroke-opacity=\"\(s.opacity)\" stroke-width=\"\(s.lineWidth)\" points=\"\(path)\"/>\n"
             if s.markers && points.count <= 200 {
                 out += "<g fill=\"\(s.color)\">\n"
                 for p in points { out += "<circle cx=\(Self.q(px(p.0))) cy=\(Self.q(py(ty(p.1)))) r=\"3.5\"/>\n" }
@@ -94,11 +105,13 @@ struct SVGChart {
         let legendH = Double(entries.count) * 18 + 10
         let lx = left + plotW - legendWidth - 10, ly = top + 10
         if !entries.isEmpty {
-            out += "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"\(legendWidth)\" height=\"\(legendH)\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#999999\"/>\n"
+            out +=
+                "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"\(legendWidth)\" height=\"\(legendH)\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#999999\"/>\n"
         }
         for (i, e) in entries.enumerated() {
             let y = ly + 14 + Double(i) * 18
-            out += "<line x1=\"\(lx + 10)\" y1=\"\(y - 4)\" x2=\"\(lx + 40)\" y2=\"\(y - 4)\" stroke=\"\(e.color)\" stroke-opacity=\"\(e.opacity)\" stroke-width=\"\(e.lineWidth + 1)\"/>\n"
+            out +=
+                "<line x1=\"\(lx + 10)\" y1=\"\(y - 4)\" x2=\"\(lx + 40)\" y2=\"\(y - 4)\" stroke=\"\(e.color)\" stroke-opacity=\"\(e.opacity)\" stroke-width=\"\(e.lineWidth + 1)\"/>\n"
             out += "<text x=\"\(lx + 48)\" y=\"\(y)\">\(Self.escape(e.name))</text>\n"
         }
         return out

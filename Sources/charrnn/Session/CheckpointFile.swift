@@ -22,15 +22,21 @@ enum CheckpointFile {
                 return false
             }
             if !skipped.isEmpty {
-                Console.note("note: \(option) '\(path)' holds \(Format.plural(skipped.count, "tensor")) charrnn does not use (\(skipped.sorted().prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(skipped.count > 3 ? ", ..." : "")); \(skipped.count == 1 ? "it was" : "they were") not read")
+                Console.note(
+                    "note: \(option) '\(path)' holds \(Format.plural(skipped.count, "tensor")) charrnn does not use (\(skipped.sorted().prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(skipped.count > 3 ? ", ..." : "")); \(skipped.count == 1 ? "it was" : "they were") not read"
+                )
             }
             return checkpoint
         } catch let error as SafeTensorsError {
             switch error {
             case .exceedsByteBudget(let bytes, _, let largest, let shape):
-                throw CLIError("\(option) '\(path)' needs about \(MemoryBudget.format(Double(bytes))) of memory to load (its largest tensor is '\(largest)', shape \(shape)), more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); the file is damaged, or its model is too large for this machine")
+                throw CLIError(
+                    "\(option) '\(path)' needs about \(MemoryBudget.format(Double(bytes))) of memory to load (its largest tensor is '\(largest)', shape \(shape)), more than \(budget.limit) leaves (\(MemoryBudget.format(budget.bytes))); the file is damaged, or its model is too large for this machine"
+                )
             case .fileNotFound:
-                throw CLIError("\(option) checkpoint '\(path)' does not exist; check the path, or train one with: charrnn train --data FILE --checkpoint '\(path)'")
+                throw CLIError(
+                    "\(option) checkpoint '\(path)' does not exist; check the path, or train one with: charrnn train --data FILE --checkpoint '\(path)'"
+                )
             case .isDirectory:
                 throw CLIError("\(option) '\(path)' is a directory; give a checkpoint file (.safetensors)")
             case .readFailed(_, let reason):
@@ -60,6 +66,7 @@ enum CheckpointFile {
     /// One line describing the model of a checkpoint.
     static func describe(_ checkpoint: Checkpoint) -> String {
         let rnn = checkpoint.model.rnn
-        return "\(Format.stack(cell: rnn.cell, nonlinearity: rnn.vanillaNonlinearity, numLayers: rnn.numLayers)), \(rnn.hiddenSize) hidden units\(Format.inputAndDropout(checkpoint.model.configuration)), \(Format.plural(checkpoint.vocabulary.count, checkpoint.vocabulary.unit.tokenName)), \(Format.count(checkpoint.model.parameters.count)) parameters"
+        return
+            "\(Format.stack(cell: rnn.cell, nonlinearity: rnn.vanillaNonlinearity, numLayers: rnn.numLayers)), \(rnn.hiddenSize) hidden units\(Format.inputAndDropout(checkpoint.model.configuration)), \(Format.plural(checkpoint.vocabulary.count, checkpoint.vocabulary.unit.tokenName)), \(Format.count(checkpoint.model.parameters.count)) parameters"
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// An advisory lock (`flock`) on a checkpoint destination, held while a run trains into
@@ -31,7 +32,9 @@ final class CheckpointLock {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let owner = Self.owner(fd)
             close(fd)
-            throw CLIError("another charrnn run\(owner.map { " (pid \($0))" } ?? "") is training into \(option) '\(checkpoint)'; wait for it to finish, or give another \(option)")
+            throw CLIError(
+                "another charrnn run\(owner.map { " (pid \($0))" } ?? "") is training into \(option) '\(checkpoint)'; wait for it to finish, or give another \(option)"
+            )
         }
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)

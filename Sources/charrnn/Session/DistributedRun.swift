@@ -1,8 +1,9 @@
 import Foundation
 import RNN
 import RNNDistributed
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `charrnn train --data FILE --distributed` under `mpirun -np N`: every rank reads the
@@ -19,7 +20,9 @@ struct DistributedRun {
 
     func run() throws {
         guard MPILaunch.isPresent else {
-            throw CLIError("--distributed needs an MPI launcher: start it as mpirun -np N charrnn train --data FILE --distributed (no OMPI_COMM_WORLD_SIZE or PMIX_RANK in the environment); without --distributed it trains in this one process")
+            throw CLIError(
+                "--distributed needs an MPI launcher: start it as mpirun -np N charrnn train --data FILE --distributed (no OMPI_COMM_WORLD_SIZE or PMIX_RANK in the environment); without --distributed it trains in this one process"
+            )
         }
         let world: Communicator
         do {
@@ -55,7 +58,7 @@ struct DistributedRun {
                 Foundation.exit(code)
             }
             if let setupError { fail(world, setupError) }
-            world.abort(code: 1)                 // wait for the failing rank's MPI_Abort
+            world.abort(code: 1)  // wait for the failing rank's MPI_Abort
         }
         do {
             try session!.synchronizeRanks()

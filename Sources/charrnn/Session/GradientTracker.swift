@@ -37,13 +37,17 @@ final class GradientTracker {
     /// run resumed mid-epoch completes the same record.
     var tensors: [String: SafeTensorsFile.Tensor] {
         guard steps > 0 else { return [:] }
-        return [Self.stepsTensor: .init(shape: [2], values: [Float(steps), Float(clippedSteps)]),
-                // Each Double sum as a Float and its Float remainder (48 bits kept), so the
-                // resumed epoch's means round as the uninterrupted run's.
-                Self.sumsTensor: .init(shape: [normSums.count, 2], values: normSums.flatMap { x -> [Float] in
+        return [
+            Self.stepsTensor: .init(shape: [2], values: [Float(steps), Float(clippedSteps)]),
+            // Each Double sum as a Float and its Float remainder (48 bits kept), so the
+            // resumed epoch's means round as the uninterrupted run's.
+            Self.sumsTensor: .init(
+                shape: [normSums.count, 2],
+                values: normSums.flatMap { x -> [Float] in
                     let high = Float(x)
                     return [high, Float(x - Double(high))]
-                })]
+                }),
+        ]
     }
 
     static let stepsTensor = "history.gradients.partial.steps"
@@ -52,9 +56,10 @@ final class GradientTracker {
     /// Continues from a checkpoint's `tensors` (ignored unless they fit this model).
     func restore(from tensors: [String: SafeTensorsFile.Tensor]) {
         guard let counts = tensors[Self.stepsTensor], counts.shape == [2],
-              let sums = tensors[Self.sumsTensor], sums.shape == [normSums.count, 2],
-              counts.values.allSatisfy({ $0 >= 0 && $0 < 1e9 && $0 == $0.rounded() }), counts.values[1] <= counts.values[0],
-              sums.values.allSatisfy(\.isFinite) else { return }
+            let sums = tensors[Self.sumsTensor], sums.shape == [normSums.count, 2],
+            counts.values.allSatisfy({ $0 >= 0 && $0 < 1e9 && $0 == $0.rounded() }), counts.values[1] <= counts.values[0],
+            sums.values.allSatisfy(\.isFinite)
+        else { return }
         steps = Int(counts.values[0])
         clippedSteps = Int(counts.values[1])
         normSums = (0..<normSums.count).map { Double(sums.values[2 * $0]) + Double(sums.values[2 * $0 + 1]) }

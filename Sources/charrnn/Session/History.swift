@@ -50,8 +50,10 @@ struct History {
     /// What every tensor charrnn keeps in a checkpoint besides the model's, the
     /// optimizer's and the training state's begins with (the gradient tracker's too).
     static let tensorPrefix = "history."
-    static let tensorNames = ["history.step", "history.epoch", "history.train_loss", "history.val_loss",
-                              "history.tokens_per_second", "history.learning_rate"]
+    static let tensorNames = [
+        "history.step", "history.epoch", "history.train_loss", "history.val_loss",
+        "history.tokens_per_second", "history.learning_rate",
+    ]
 
     mutating func append(_ row: Row) { rows.append(row) }
 
@@ -71,19 +73,22 @@ struct History {
         let layers = epochGradients.last?.hundredfoldDecayK.count ?? 0
         var header = Self.csvHeader
         if tracking {
-            header += ",grad_norm,clipped,clip_fraction" + (0..<layers).map { ",flow_100x_k_layer\($0)" }.joined()
+            header +=
+                ",grad_norm,clipped,clip_fraction" + (0..<layers).map { ",flow_100x_k_layer\($0)" }.joined()
                 + names.map { ",grad_norm:\($0)" }.joined()
         }
         var out = header + "\n"
         let byEpoch = Dictionary(epochGradients.map { ($0.epoch, $0) }) { _, b in b }
         for (i, r) in rows.enumerated() {
             let val = r.validationLoss.map { "\($0)" } ?? ""
-            out += "\(r.step),\(r.epoch),\(r.trainLoss),\(val),\(r.tokensPerSecond.isFinite ? String(Int(r.tokensPerSecond.rounded())) : ""),\(r.learningRate)"
+            out +=
+                "\(r.step),\(r.epoch),\(r.trainLoss),\(val),\(r.tokensPerSecond.isFinite ? String(Int(r.tokensPerSecond.rounded())) : ""),\(r.learningRate)"
             if tracking {
                 out += "," + (r.gradientNorm.map { "\($0)" } ?? "") + "," + (r.clipped.map { $0 ? "1" : "0" } ?? "")
                 let lastOfEpoch = i == rows.count - 1 || rows[i + 1].epoch != r.epoch
                 if lastOfEpoch, let g = byEpoch[r.epoch], g.parameterNorms.map(\.name) == names, g.hundredfoldDecayK.count == layers {
-                    out += ",\(g.clipFraction)" + g.hundredfoldDecayK.map { "," + ($0.map(String.init) ?? "") }.joined()
+                    out +=
+                        ",\(g.clipFraction)" + g.hundredfoldDecayK.map { "," + ($0.map(String.init) ?? "") }.joined()
                         + g.parameterNorms.map { ",\($0.norm)" }.joined()
                 } else {
                     out += String(repeating: ",", count: 1 + layers + names.count)
@@ -109,13 +114,16 @@ struct History {
             out["history.clipped"] = .init(shape: [n], values: rows.map { $0.clipped.map { $0 ? 1 : 0 } ?? .nan })
         }
         if let last = epochGradients.last {
-            let records = epochGradients.filter { $0.parameterNorms.map(\.name) == last.parameterNorms.map(\.name)
-                && $0.hundredfoldDecayK.count == last.hundredfoldDecayK.count }
+            let records = epochGradients.filter {
+                $0.parameterNorms.map(\.name) == last.parameterNorms.map(\.name)
+                    && $0.hundredfoldDecayK.count == last.hundredfoldDecayK.count
+            }
             let e = records.count, L = last.hundredfoldDecayK.count
             out["history.gradients.epoch"] = .init(shape: [e], values: records.map { Float($0.epoch) })
             out["history.gradients.clip_fraction"] = .init(shape: [e], values: records.map(\.clipFraction))
             out["history.gradients.horizon"] = .init(shape: [e], values: records.map { Float($0.horizon) })
-            out["history.gradients.flow_100x_k"] = .init(shape: [e, L], values: records.flatMap { $0.hundredfoldDecayK.map { $0.map(Float.init) ?? .nan } })
+            out["history.gradients.flow_100x_k"] = .init(
+                shape: [e, L], values: records.flatMap { $0.hundredfoldDecayK.map { $0.map(Float.init) ?? .nan } })
             for (p, name) in last.parameterNorms.map(\.name).enumerated() {
                 out["history.gradients.norm.\(name)"] = .init(shape: [e], values: records.map { $0.parameterNorms[p].norm })
             }
@@ -130,17 +138,20 @@ struct History {
     init(tensors: [String: SafeTensorsFile.Tensor]) {
         let columns = Self.tensorNames.map { tensors[$0] }
         guard columns.allSatisfy({ $0 != nil && $0!.shape.count == 1 }),
-              Set(columns.map { $0!.values.count }).count == 1 else { return }
+            Set(columns.map { $0!.values.count }).count == 1
+        else { return }
         let c = columns.map { $0!.values }
         let n = c[0].count
         let norms = tensors["history.grad_norm"].flatMap { $0.shape == [n] ? $0.values : nil }
         let clipped = tensors["history.clipped"].flatMap { $0.shape == [n] ? $0.values : nil }
         for i in 0..<n {
             guard abs(c[0][i]) < 1e9, abs(c[1][i]) < 1e9 else { rows = []; return }
-            rows.append(Row(step: Int(c[0][i]), epoch: Int(c[1][i]), trainLoss: c[2][i],
-                            validationLoss: c[3][i].isNaN ? nil : c[3][i], tokensPerSecond: c[4][i],
-                            learningRate: c[5][i], gradientNorm: norms.flatMap { $0[i].isNaN ? nil : $0[i] },
-                            clipped: clipped.flatMap { $0[i].isNaN ? nil : $0[i] != 0 }))
+            rows.append(
+                Row(
+                    step: Int(c[0][i]), epoch: Int(c[1][i]), trainLoss: c[2][i],
+                    validationLoss: c[3][i].isNaN ? nil : c[3][i], tokensPerSecond: c[4][i],
+                    learningRate: c[5][i], gradientNorm: norms.flatMap { $0[i].isNaN ? nil : $0[i] },
+                    clipped: clipped.flatMap { $0[i].isNaN ? nil : $0[i] != 0 }))
         }
         epochGradients = Self.epochGradients(from: tensors)
     }
@@ -148,8 +159,9 @@ struct History {
     /// The per-epoch gradient records stored by `tensors`; empty when absent or inconsistent.
     private static func epochGradients(from tensors: [String: SafeTensorsFile.Tensor]) -> [EpochGradients] {
         guard let epochs = tensors["history.gradients.epoch"], epochs.shape.count == 1,
-              let clip = tensors["history.gradients.clip_fraction"], let horizon = tensors["history.gradients.horizon"],
-              let flow = tensors["history.gradients.flow_100x_k"] else { return [] }
+            let clip = tensors["history.gradients.clip_fraction"], let horizon = tensors["history.gradients.horizon"],
+            let flow = tensors["history.gradients.flow_100x_k"]
+        else { return [] }
         let e = epochs.values.count
         guard clip.shape == [e], horizon.shape == [e], flow.shape.count == 2, flow.shape[0] == e else { return [] }
         let L = flow.shape[1]
@@ -159,12 +171,14 @@ struct History {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
         guard names.allSatisfy({ $0.dropFirst(prefix.count).allSatisfy(allowed.contains) && $0.count > prefix.count }) else { return [] }
         guard names.allSatisfy({ tensors[$0]!.shape == [e] }), epochs.values.allSatisfy({ abs($0) < 1e9 }),
-              horizon.values.allSatisfy({ abs($0) < 1e9 }), flow.values.allSatisfy({ $0.isNaN || abs($0) < 1e9 }) else { return [] }
+            horizon.values.allSatisfy({ abs($0) < 1e9 }), flow.values.allSatisfy({ $0.isNaN || abs($0) < 1e9 })
+        else { return [] }
         return (0..<e).map { i in
-            EpochGradients(epoch: Int(epochs.values[i]), clipFraction: clip.values[i],
-                           parameterNorms: names.map { (String($0.dropFirst(prefix.count)), tensors[$0]!.values[i]) },
-                           hundredfoldDecayK: (0..<L).map { flow.values[i * L + $0].isNaN ? nil : Int(flow.values[i * L + $0]) },
-                           horizon: Int(horizon.values[i]))
+            EpochGradients(
+                epoch: Int(epochs.values[i]), clipFraction: clip.values[i],
+                parameterNorms: names.map { (String($0.dropFirst(prefix.count)), tensors[$0]!.values[i]) },
+                hundredfoldDecayK: (0..<L).map { flow.values[i * L + $0].isNaN ? nil : Int(flow.values[i * L + $0]) },
+                horizon: Int(horizon.values[i]))
         }
     }
 }

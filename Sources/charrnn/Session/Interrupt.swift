@@ -1,8 +1,9 @@
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Set by the SIGINT handler; the training loop checks it after every step.
@@ -34,7 +35,8 @@ private func handleInterrupt(_ number: Int32) {
 private func handleScheduledStop(_ number: Int32) {
     interruptRequested.store(true, ordering: .relaxed)
     guard stopSignal.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged else { return }
-    let message: StaticString = number == SIGTERM
+    let message: StaticString =
+        number == SIGTERM
         ? "\ncharrnn: SIGTERM: finishing the current step and saving the checkpoint\n"
         : "\ncharrnn: SIGUSR1: finishing the current step and saving the checkpoint\n"
     _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
@@ -52,7 +54,8 @@ private let announcesTermination = Atomic<Bool>(false)
 private func handleTermination(_ number: Int32) {
     interruptRequested.store(true, ordering: .relaxed)
     guard announcesTermination.exchange(false, ordering: .relaxed) else { return }
-    let message: StaticString = "\ncharrnn: stop requested (Ctrl-C on mpirun, or a rank ended): every rank finishes the current step, then rank 0 saves the checkpoint\n"
+    let message: StaticString =
+        "\ncharrnn: stop requested (Ctrl-C on mpirun, or a rank ended): every rank finishes the current step, then rank 0 saves the checkpoint\n"
     _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
 }
 
@@ -77,33 +80,38 @@ enum InterruptHandler {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)   // for --distributed ranks (stopOnTermination); default action otherwise
+        sigaddset(&set, SIGTERM)  // for --distributed ranks (stopOnTermination); default action otherwise
         sigaddset(&set, SIGUSR1)
         _ = pthread_sigmask(SIG_BLOCK, &set, nil)
         var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { _ in
-            // The one thread with SIGINT unblocked (a parent may have started us with it
-            // blocked: the mask is inherited). It sleeps; handlers run here.
-            var set = sigset_t()
-            sigemptyset(&set)
-            sigaddset(&set, SIGINT)
-            sigaddset(&set, SIGTERM)
-            sigaddset(&set, SIGUSR1)
-            _ = pthread_sigmask(SIG_UNBLOCK, &set, nil)
-            while true { _ = pause() }
-        }, nil)
+        let started = pthread_create(
+            &thread, nil,
+            { _ in
+                // The one thread with SIGINT unblocked (a parent may have started us with it
+                // blocked: the mask is inherited). It sleeps; handlers run here.
+                var set = sigset_t()
+                sigemptyset(&set)
+                sigaddset(&set, SIGINT)
+                sigaddset(&set, SIGTERM)
+                sigaddset(&set, SIGUSR1)
+                _ = pthread_sigmask(SIG_UNBLOCK, &set, nil)
+                while true { _ = pause() }
+            }, nil)
         if started == 0 {
             _ = pthread_detach(thread)
         } else {
-            _ = pthread_sigmask(SIG_UNBLOCK, &set, nil)   // no receiver thread: let the main thread take it
+            _ = pthread_sigmask(SIG_UNBLOCK, &set, nil)  // no receiver thread: let the main thread take it
         }
     }
 
     /// Training's handler (the step finishes and the checkpoint is saved); `message` is
     /// what a Ctrl-C prints on stderr. `scheduledStops`: SIGTERM and SIGUSR1 stop it the
     /// same way (training); otherwise they keep their default action (sampling simply ends).
-    static func install(message: StaticString = "\ncharrnn: Ctrl-C: finishing the current step and saving the checkpoint (press Ctrl-C again to quit at once)\n",
-                        scheduledStops: Bool = false) {
+    static func install(
+        message: StaticString =
+            "\ncharrnn: Ctrl-C: finishing the current step and saving the checkpoint (press Ctrl-C again to quit at once)\n",
+        scheduledStops: Bool = false
+    ) {
         interruptMessage = message
         interruptRequested.store(false, ordering: .relaxed)
         stopSignal.store(0, ordering: .relaxed)
@@ -151,7 +159,8 @@ enum InterruptHandler {
     /// instead.
     static func uninstall() {
         _ = signal(SIGINT, SIG_DFL)
-        let stoppedByScheduler = takesScheduledStops && stopSignal.load(ordering: .relaxed) != 0
+        let stoppedByScheduler =
+            takesScheduledStops && stopSignal.load(ordering: .relaxed) != 0
             && stopSignal.load(ordering: .relaxed) != SIGINT
         if stopsOnTermination.load(ordering: .relaxed) || takesScheduledStops && !stoppedByScheduler {
             _ = signal(SIGTERM, SIG_DFL)

@@ -1,9 +1,10 @@
 import Foundation
 import RNN
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// How much more memory this process may use, before a large allocation is planned: the
@@ -24,7 +25,8 @@ struct MemoryBudget {
             if bytes < best.bytes { best = MemoryBudget(bytes: max(bytes, 0), limit: limit) }
         }
         let page = Double(sysconf(Int32(_SC_PAGESIZE)))
-        let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))?
+        let statm =
+            (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))?
             .split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? []
         var limit = rlimit()
         if getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max {
@@ -43,13 +45,14 @@ struct MemoryBudget {
     /// unlimited or unknown.
     private static func cgroupMemory() -> (Double, Double)? {
         guard let membership = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8),
-              let line = membership.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return nil }
+            let line = membership.split(separator: "\n").first(where: { $0.hasPrefix("0::") })
+        else { return nil }
         let directory = "/sys/fs/cgroup" + line.dropFirst(3)
         func read(_ name: String) -> Double? {
             (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8))
                 .flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
-        guard let maximum = read("memory.max"), let used = read("memory.current") else { return nil }   // "max": none
+        guard let maximum = read("memory.max"), let used = read("memory.current") else { return nil }  // "max": none
         return (maximum, used)
     }
 
@@ -58,15 +61,19 @@ struct MemoryBudget {
     static func require(_ bytes: Double, _ what: String, detail: String = "", hint: String) throws {
         let budget = current()
         guard bytes < budget.bytes * 0.8 else {
-            throw CLIError("\(what) needs about \(format(bytes)) of memory\(detail), more than \(budget.limit) leaves (\(format(budget.bytes))); \(hint)")
+            throw CLIError(
+                "\(what) needs about \(format(bytes)) of memory\(detail), more than \(budget.limit) leaves (\(format(budget.bytes))); \(hint)"
+            )
         }
     }
 
     /// Refuses a forward over `rows = T·B` rows whose workspaces (the model's, and the
     /// logits with their gradient) would not fit: `diagnose`'s chunk, `eval`'s streams,
     /// `sample`'s prime.
-    static func requireForward(_ model: ManyToManyModel.Configuration, rows: Int, batchSize: Int,
-                               what: String = "measuring", hint: String = "make --horizon, --seq-length or --batch-size smaller") throws {
+    static func requireForward(
+        _ model: ManyToManyModel.Configuration, rows: Int, batchSize: Int,
+        what: String = "measuring", hint: String = "make --horizon, --seq-length or --batch-size smaller"
+    ) throws {
         let bytes = 4 * (model.workspaceFloats(rows: rows, batchSize: batchSize) + 2 * Double(rows * model.outputSize))
         try require(bytes, "\(what) \(Format.count(rows)) rows", hint: hint)
     }

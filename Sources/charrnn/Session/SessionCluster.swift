@@ -1,7 +1,7 @@
 import Linalg
 import RNN
-import RNNTraining
 import RNNDistributed
+import RNNTraining
 
 /// What a `TrainingSession` does differently as one rank of a `--distributed` run: it
 /// trains this rank's contiguous share of the `B` streams (`RankShare`), starts from rank
@@ -22,7 +22,9 @@ final class SessionCluster {
 
     init(world: Communicator, batchSize: Int) throws {
         guard world.size <= batchSize else {
-            throw CLIError("--distributed with \(world.size) ranks needs at least one stream per rank, but --batch-size is \(batchSize); start at most \(batchSize) ranks (mpirun -np \(batchSize)) or give a larger --batch-size")
+            throw CLIError(
+                "--distributed with \(world.size) ranks needs at least one stream per rank, but --batch-size is \(batchSize); start at most \(batchSize) ranks (mpirun -np \(batchSize)) or give a larger --batch-size"
+            )
         }
         self.world = world
         reducer = GradientAllReduce(world)
@@ -54,8 +56,9 @@ final class SessionCluster {
     func wholeState(_ state: TrainingState, model: ManyToManyModel) throws -> TrainingState {
         var whole = state
         do {
-            whole.hiddenState = try world.wholeState(state.hiddenState, share: share, blocks: model.stateBlocks,
-                                                     width: model.stateWidth)
+            whole.hiddenState = try world.wholeState(
+                state.hiddenState, share: share, blocks: model.stateBlocks,
+                width: model.stateWidth)
         } catch { throw CLIError("--distributed: could not collect the carried state for the checkpoint: \(error)") }
         return whole
     }
@@ -79,7 +82,8 @@ final class SessionCluster {
     func resumeNote(_ metadata: [String: String]) -> String? {
         let ranks = metadata[Self.ranksKey].flatMap { Int($0) } ?? 1
         guard ranks != world.size else { return nil }
-        return "note: the checkpoint was written by \(ranks) rank\(ranks == 1 ? "" : "s"), this run has \(world.size): the global batch stays \(share.batchSize) streams (the checkpoint keeps every stream's state) and is split \(world.size) ways, so the run continues as at \(ranks) up to float rounding"
+        return
+            "note: the checkpoint was written by \(ranks) rank\(ranks == 1 ? "" : "s"), this run has \(world.size): the global batch stays \(share.batchSize) streams (the checkpoint keeps every stream's state) and is split \(world.size) ways, so the run continues as at \(ranks) up to float rounding"
     }
 }
 

@@ -9,13 +9,16 @@ struct TextGenerator {
     let vocabulary: TextVocabulary
 
     /// One sample drawn with `rng` (which moves on): `generate(prime:...rngs:)` of one.
-    func generate(prime: [Int32], length: Int, temperature: Float, topK: Int?, rng: inout SeededRandom,
-                  onPrimed: () -> Void = {}, onLogits: (([Float], Int32) -> Void)? = nil,
-                  shouldStop: () -> Bool = { false }) throws -> [UInt8] {
+    func generate(
+        prime: [Int32], length: Int, temperature: Float, topK: Int?, rng: inout SeededRandom,
+        onPrimed: () -> Void = {}, onLogits: (([Float], Int32) -> Void)? = nil,
+        shouldStop: () -> Bool = { false }
+    ) throws -> [UInt8] {
         var rngs = [rng]
         defer { rng = rngs[0] }
-        return try generate(prime: prime, length: length, temperature: temperature, topK: topK, rngs: &rngs,
-                            onPrimed: onPrimed, onLogits: onLogits, shouldStop: shouldStop)[0]
+        return try generate(
+            prime: prime, length: length, temperature: temperature, topK: topK, rngs: &rngs,
+            onPrimed: onPrimed, onLogits: onLogits, shouldStop: shouldStop)[0]
     }
 
     /// `rngs.count` samples in one batch, sample `i` drawn with `rngs[i]` — so it is the
@@ -36,10 +39,12 @@ struct TextGenerator {
     /// Throws when the model's logits are not finite (weights out of range): there is
     /// nothing to sample from. `onPrimed` runs once the prime has given finite logits,
     /// before the first token is drawn; `onLogits` sees sample 0's logits and token.
-    func generate(prime: [Int32], primeEndsInSpace: Bool = false, length: Int, temperature: Float, topK: Int?,
-                  rngs: inout [SeededRandom], onPrimed: () -> Void = {}, onLogits: (([Float], Int32) -> Void)? = nil,
-                  onToken: ((Int, Int32, Int32?) -> Void)? = nil, keepOutputs: Bool = true,
-                  shouldStop: () -> Bool = { false }) throws -> [[UInt8]] {
+    func generate(
+        prime: [Int32], primeEndsInSpace: Bool = false, length: Int, temperature: Float, topK: Int?,
+        rngs: inout [SeededRandom], onPrimed: () -> Void = {}, onLogits: (([Float], Int32) -> Void)? = nil,
+        onToken: ((Int, Int32, Int32?) -> Void)? = nil, keepOutputs: Bool = true,
+        shouldStop: () -> Bool = { false }
+    ) throws -> [[UInt8]] {
         let N = rngs.count
         let sampler = Sampler(model: model, batchSize: N)
         var outputs = [[Int32]](repeating: [], count: N)
@@ -47,7 +52,7 @@ struct TextGenerator {
         // The token the output follows (nil: the start of a line, or after the prime's space).
         let start: Int32? = primeEndsInSpace ? nil : prime.last ?? vocabulary.lineBreak
         var previous = [Int32?](repeating: start, count: N)
-        var generated = 0   // per sample
+        var generated = 0  // per sample
         func emit(_ i: Int, _ token: Int32) {
             if keepOutputs { outputs[i].append(token) }
             if i == 0 { generated += 1 }
@@ -67,7 +72,9 @@ struct TextGenerator {
         let name = vocabulary.unit.tokenName
         func checkFinite() throws {
             for i in 0..<N where !sampler.logits(of: i).allSatisfy(\.isFinite) {
-                throw CLIError("the model's output is not finite after \(Format.plural(generated, "generated \(name)")): its weights are out of range (too large, or damaged); use another checkpoint or retrain")
+                throw CLIError(
+                    "the model's output is not finite after \(Format.plural(generated, "generated \(name)")): its weights are out of range (too large, or damaged); use another checkpoint or retrain"
+                )
             }
         }
         try checkFinite()

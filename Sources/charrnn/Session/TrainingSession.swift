@@ -1,8 +1,8 @@
 import Foundation
 import Linalg
 import RNN
-import RNNTraining
 import RNNDistributed
+import RNNTraining
 
 /// A `--data` training run: the char-rnn scheme (the text as `B` parallel streams,
 /// truncated BPTT over chunks of `T` steps with the hidden state carried between chunks,
@@ -54,21 +54,27 @@ final class TrainingSession {
         self.cluster = cluster
         let resumed = config.resumed
         let hint = " (a resumed model can only read the characters it was trained on; train a new model without --resume)"
-        let corpus = try Corpus.load(path: config.dataPath, option: "--data", unit: config.unit, vocabulary: resumed?.vocabulary,
-                                     vocabLimit: config.vocabLimit, hint: hint)
+        let corpus = try Corpus.load(
+            path: config.dataPath, option: "--data", unit: config.unit, vocabulary: resumed?.vocabulary,
+            vocabLimit: config.vocabLimit, hint: hint)
         self.corpus = corpus
         let name = corpus.vocabulary.unit.tokenName
 
         // Train on the head, validate on the tail.
         let n = corpus.tokens.count
         let held = Int((Double(n) * config.valFraction).rounded(.down))
-        let trainTokens = corpus.tokens.slice(0..<(n - held))   // shared, not copied
-        guard let train = TokenStreams(tokens: trainTokens, batchSize: config.batchSize, seqLength: config.seqLength, partialChunks: false) else {
+        let trainTokens = corpus.tokens.slice(0..<(n - held))  // shared, not copied
+        guard let train = TokenStreams(tokens: trainTokens, batchSize: config.batchSize, seqLength: config.seqLength, partialChunks: false)
+        else {
             let perStream = trainTokens.count / config.batchSize
-            throw CLIError("'\(config.dataPath)' is too short: its \(Format.plural(trainTokens.count, "training \(name)")) give \(Format.count(perStream)) per stream for --batch-size \(config.batchSize), but each stream needs at least --seq-length + 1 = \(config.seqLength + 1); use a longer text or a smaller --batch-size or --seq-length")
+            throw CLIError(
+                "'\(config.dataPath)' is too short: its \(Format.plural(trainTokens.count, "training \(name)")) give \(Format.count(perStream)) per stream for --batch-size \(config.batchSize), but each stream needs at least --seq-length + 1 = \(config.seqLength + 1); use a longer text or a smaller --batch-size or --seq-length"
+            )
         }
         if config.valFraction > 0 && held < 2 {
-            throw CLIError("--val-fraction \(config.valFraction) of the \(Format.plural(n, name)) in '\(config.dataPath)' holds out \(held), but validation needs at least 2; use a longer text, a larger --val-fraction, or --val-fraction 0")
+            throw CLIError(
+                "--val-fraction \(config.valFraction) of the \(Format.plural(n, name)) in '\(config.dataPath)' holds out \(held), but validation needs at least 2; use a longer text, a larger --val-fraction, or --val-fraction 0"
+            )
         }
         self.train = train
         if held >= 2 {
@@ -84,8 +90,9 @@ final class TrainingSession {
         let V = corpus.vocabulary.count
         let configuration = ManyToManyModel.Configuration(
             inputSize: V, outputSize: V,
-            recurrent: RecurrentConfiguration(cell: config.cell, hiddenSize: config.hiddenSize, numLayers: config.numLayers,
-                                              nonlinearity: config.nonlinearity),
+            recurrent: RecurrentConfiguration(
+                cell: config.cell, hiddenSize: config.hiddenSize, numLayers: config.numLayers,
+                nonlinearity: config.nonlinearity),
             embeddingSize: config.embeddingSize, tiedWeights: config.tiedWeights, dropout: config.dropout, dropoutSeed: config.seed)
         try Self.checkMemory(config: config, model: configuration, validationStreams: validation?.batchSize ?? 0)
         let model: ManyToManyModel, optimizer: Optimizer
@@ -105,10 +112,14 @@ final class TrainingSession {
                 rng.state = state.rngState
                 let stateSize = model.rnn.stateSize(batchSize: config.batchSize)
                 if let h = state.hiddenState, h.count != stateSize {
-                    throw CLIError("--resume checkpoint '\(config.resumedPath!)' carries a hidden state of \(h.count) values, but a \(Format.stack(cell: config.cell, nonlinearity: config.nonlinearity, numLayers: config.numLayers)) with \(config.hiddenSize) hidden units and batch size \(config.batchSize) carries \(stateSize); the file is damaged")
+                    throw CLIError(
+                        "--resume checkpoint '\(config.resumedPath!)' carries a hidden state of \(h.count) values, but a \(Format.stack(cell: config.cell, nonlinearity: config.nonlinearity, numLayers: config.numLayers)) with \(config.hiddenSize) hidden units and batch size \(config.batchSize) carries \(stateSize); the file is damaged"
+                    )
                 }
                 if resumed.metadata[TrainingConfiguration.Key.dataFingerprint] != corpus.fingerprint {
-                    Console.warning("'\(config.dataPath)' is not the text the checkpoint was trained on; continuing with epoch \(state.epoch + 1) from its start")
+                    Console.warning(
+                        "'\(config.dataPath)' is not the text the checkpoint was trained on; continuing with epoch \(state.epoch + 1) from its start"
+                    )
                     state.stepInEpoch = 0
                     state.hiddenState = nil
                 }
@@ -128,13 +139,15 @@ final class TrainingSession {
         }
         self.model = model
         self.rng = rng
-        trainingSource = RankBatchSource(train, share: cluster?.share ?? RankShare(rank: 0, ranks: 1, batchSize: config.batchSize),
-                                         stateBlocks: model.stateBlocks)
+        trainingSource = RankBatchSource(
+            train, share: cluster?.share ?? RankShare(rank: 0, ranks: 1, batchSize: config.batchSize),
+            stateBlocks: model.stateBlocks)
         threads = ComputeThreads.count
-        let workers = BatchSplit.recommendedWorkers(threads: threads, configuration: configuration,
-                                                    batchSize: cluster?.share.sequences.count ?? config.batchSize,
-                                                    steps: config.seqLength)
-        optimizer.weightDecay = config.weightDecay   // the moments come from the checkpoint, the setting from here
+        let workers = BatchSplit.recommendedWorkers(
+            threads: threads, configuration: configuration,
+            batchSize: cluster?.share.sequences.count ?? config.batchSize,
+            steps: config.seqLength)
+        optimizer.weightDecay = config.weightDecay  // the moments come from the checkpoint, the setting from here
         trainer = Trainer(model: model, optimizer: optimizer, workers: workers, clipNorm: config.clip)
         trainer.gradientReducer = cluster?.reducer
         let total = config.maxSteps ?? config.epochs! * train.chunkCount
@@ -168,10 +181,14 @@ final class TrainingSession {
         staticMetadata = config.metadata(fingerprint: corpus.fingerprint)
             .merging(cluster.map { [SessionCluster.ranksKey: String($0.world.size)] } ?? [:]) { $1 }
         if let epochs = config.epochs, epoch >= epochs {
-            throw CLIError("the checkpoint has already trained \(Format.plural(epoch, "epoch")) (step \(Format.count(step))), so --epochs \(epochs) leaves nothing to do; pass a larger --epochs, e.g. --epochs \(epoch + 10)")
+            throw CLIError(
+                "the checkpoint has already trained \(Format.plural(epoch, "epoch")) (step \(Format.count(step))), so --epochs \(epochs) leaves nothing to do; pass a larger --epochs, e.g. --epochs \(epoch + 10)"
+            )
         }
         if let maxSteps = config.maxSteps, step >= maxSteps {
-            throw CLIError("the checkpoint is already at step \(Format.count(step)), so --steps \(maxSteps) leaves nothing to do; pass a larger --steps (a total, counting the checkpoint's steps)")
+            throw CLIError(
+                "the checkpoint is already at step \(Format.count(step)), so --steps \(maxSteps) leaves nothing to do; pass a larger --steps (a total, counting the checkpoint's steps)"
+            )
         }
     }
 
@@ -184,9 +201,11 @@ final class TrainingSession {
         let parameters = Double(model.parameterCount)
         let rows = config.seqLength * max(config.batchSize, validationStreams)
         let bytes = 4 * (parameters * 4 + model.workspaceFloats(rows: rows, batchSize: config.batchSize))
-        try MemoryBudget.require(bytes, "this model",
-                                 detail: " (\(Format.count(Int(parameters))) parameters, \(Format.count(config.seqLength * config.batchSize)) predictions per step)",
-                                 hint: "make --hidden-size, --num-layers, --batch-size or --seq-length smaller")
+        try MemoryBudget.require(
+            bytes, "this model",
+            detail:
+                " (\(Format.count(Int(parameters))) parameters, \(Format.count(config.seqLength * config.batchSize)) predictions per step)",
+            hint: "make --hidden-size, --num-layers, --batch-size or --seq-length smaller")
     }
 
     /// The step number training stops at.
@@ -204,8 +223,9 @@ final class TrainingSession {
 
     func run() throws {
         let mode: ProgressReporter.Mode = config.quiet ? .quiet : (Console.stderrIsTerminal ? .terminal : .lines)
-        progress = ProgressReporter(mode: mode, startStep: step, targetStep: targetStep, targetEpochs: config.epochs,
-                                    stepsPerEpoch: train.chunkCount)
+        progress = ProgressReporter(
+            mode: mode, startStep: step, targetStep: targetStep, targetEpochs: config.epochs,
+            stepsPerEpoch: train.chunkCount)
         progress.unitName = vocabulary.unit.shortName
         if let last = history.rows.last(where: { $0.validationLoss != nil })?.validationLoss {
             progress.lastValidationLoss = Double(last)
@@ -227,27 +247,34 @@ final class TrainingSession {
                     epochSeconds += result.seconds
                     let clipped = config.clip > 0 && result.gradientNorm > config.clip
                     gradientTracker?.stepDone(clipped: clipped)
-                    history.append(.init(step: step, epoch: epoch + 1, trainLoss: Float(result.loss), validationLoss: nil,
-                                         tokensPerSecond: Float(Double(result.predictions) / max(result.seconds, 1e-9)),
-                                         learningRate: result.learningRate,
-                                         gradientNorm: gradientTracker.map { _ in result.gradientNorm },
-                                         clipped: gradientTracker.map { _ in clipped }))
-                    progress.stepDone(step: step, epoch: epoch, stepInEpoch: stepInEpoch, loss: result.loss,
-                                      tokens: result.predictions, seconds: result.seconds)
+                    history.append(
+                        .init(
+                            step: step, epoch: epoch + 1, trainLoss: Float(result.loss), validationLoss: nil,
+                            tokensPerSecond: Float(Double(result.predictions) / max(result.seconds, 1e-9)),
+                            learningRate: result.learningRate,
+                            gradientNorm: gradientTracker.map { _ in result.gradientNorm },
+                            clipped: gradientTracker.map { _ in clipped }))
+                    progress.stepDone(
+                        step: step, epoch: epoch, stepInEpoch: stepInEpoch, loss: result.loss,
+                        tokens: result.predictions, seconds: result.seconds)
                     if let every = config.sampleEvery, step % every == 0 { try printSample() }
-                    if stepInEpoch == train.chunkCount { return }   // the epoch's end comes next, then the interrupt check
+                    if stepInEpoch == train.chunkCount { return }  // the epoch's end comes next, then the interrupt check
                     if let every = config.saveEvery, step % every == 0 { try save() }
                 case .epochEnd:
                     try finishEpoch(started: epochStarted, tokens: epochTokens, seconds: epochSeconds)
                 }
                 // After a step inside an epoch, or after an epoch's end (its validation and
                 // save done), so that the checkpoint is at a position a resume continues from.
-                if cluster?.reducer.stopRequested ?? InterruptHandler.requested {   // --distributed: every rank's agreed request
+                if cluster?.reducer.stopRequested ?? InterruptHandler.requested {  // --distributed: every rank's agreed request
                     if lastSavedStep != step { try save() }
                     try writeReports()
                     progress.clear()
                     let by = cluster == nil && InterruptHandler.signalNumber != SIGINT ? " by \(InterruptHandler.signalName)" : ""
-                    if isRoot { Console.note("interrupted\(by) at step \(Format.count(step)) (epoch \(epoch + 1)); saved \(config.checkpointPath). Continue with: charrnn train --resume \(config.checkpointPath)") }
+                    if isRoot {
+                        Console.note(
+                            "interrupted\(by) at step \(Format.count(step)) (epoch \(epoch + 1)); saved \(config.checkpointPath). Continue with: charrnn train --resume \(config.checkpointPath)"
+                        )
+                    }
                     throw Interrupted(signal: cluster == nil ? InterruptHandler.signalNumber : SIGINT)
                 }
             }
@@ -256,7 +283,9 @@ final class TrainingSession {
         } catch let stop as EarlyStop {
             progress.clear()
             if !config.quiet {
-                Console.note("stopping early: the validation loss has not improved for \(Format.plural(stop.epochs, "epoch")) (--early-stop \(config.earlyStop!)); the best was \(bestValidationLoss.map(Format.loss) ?? "-")")
+                Console.note(
+                    "stopping early: the validation loss has not improved for \(Format.plural(stop.epochs, "epoch")) (--early-stop \(config.earlyStop!)); the best was \(bestValidationLoss.map(Format.loss) ?? "-")"
+                )
             }
         }
         if lastSavedStep != step { try save() }
@@ -285,7 +314,7 @@ final class TrainingSession {
                 epochsWithoutImprovement += 1
             }
         }
-        let finishedEpoch = epoch - 1   // the trainer is at the start of the next epoch
+        let finishedEpoch = epoch - 1  // the trainer is at the start of the next epoch
         if let gradientTracker {
             // The gradient flow on the first training chunk (no effect on the weights or the RNG).
             var first = ManyToManyModel.Batch()
@@ -301,8 +330,9 @@ final class TrainingSession {
             notes.append("new best, saved \(best)")
         }
         try writeReports()
-        progress.epochDone(epoch: finishedEpoch, validationLoss: validationLoss, seconds: now() - started,
-                           tokensPerSecond: Double(tokens) / max(seconds, 1e-9), note: notes.joined(separator: "; "))
+        progress.epochDone(
+            epoch: finishedEpoch, validationLoss: validationLoss, seconds: now() - started,
+            tokensPerSecond: Double(tokens) / max(seconds, 1e-9), note: notes.joined(separator: "; "))
         if let patience = config.earlyStop, epochsWithoutImprovement >= patience {
             throw EarlyStop(epochs: epochsWithoutImprovement)
         }
@@ -316,10 +346,11 @@ final class TrainingSession {
         var metadata = staticMetadata
         if let bestValidationLoss { metadata[TrainingConfiguration.Key.bestValidationLoss] = String(bestValidationLoss) }
         metadata[TrainingConfiguration.Key.epochsWithoutImprovement] = String(epochsWithoutImprovement)
-        return Checkpoint(model: model, vocabulary: vocabulary, initialization: config.initialization,
-                          optimizer: OptimizerState(capturing: trainer.optimizer),
-                          training: try wholeTrainingState(),
-                          metadata: metadata, tensors: history.tensors.merging(gradientTracker?.tensors ?? [:]) { a, _ in a })
+        return Checkpoint(
+            model: model, vocabulary: vocabulary, initialization: config.initialization,
+            optimizer: OptimizerState(capturing: trainer.optimizer),
+            training: try wholeTrainingState(),
+            metadata: metadata, tensors: history.tensors.merging(gradientTracker?.tensors ?? [:]) { a, _ in a })
     }
 
     /// Saves the checkpoint, unless the weights are no longer finite (then the previous
@@ -328,7 +359,9 @@ final class TrainingSession {
         guard model.parameters.values.allSatisfy(\.isFinite) else {
             try? writeReports()
             progress.clear()
-            throw CLIError("the weights became NaN or infinite at step \(Format.count(step)), so training stopped without saving; \(lastGoodCheckpointNote()). Try a smaller --lr (now \(Format.number(config.learningRate))) or --clip")
+            throw CLIError(
+                "the weights became NaN or infinite at step \(Format.count(step)), so training stopped without saving; \(lastGoodCheckpointNote()). Try a smaller --lr (now \(Format.number(config.learningRate))) or --clip"
+            )
         }
         let checkpoint = try checkpoint()
         if isRoot { try CheckpointFile.save(checkpoint, to: config.checkpointPath) }
@@ -336,7 +369,10 @@ final class TrainingSession {
     }
 
     func lastGoodCheckpointNote() -> String {
-        if let lastSavedStep { return "the checkpoint '\(config.checkpointPath)' from step \(Format.count(lastSavedStep)) is the last good one and is unchanged" }
+        if let lastSavedStep {
+            return
+                "the checkpoint '\(config.checkpointPath)' from step \(Format.count(lastSavedStep)) is the last good one and is unchanged"
+        }
         if config.resumed != nil { return "the checkpoint '\(config.resumedPath!)' you resumed from is unchanged" }
         return "no checkpoint was saved (none was due yet)"
     }
@@ -347,10 +383,12 @@ final class TrainingSession {
         try? writeReports()
         progress.clear()
         let learningRate = trainer.optimizer.learningRate
-        guard case let .nonFinite(loss, norm, failedStep, failedEpoch) = error else { throw CLIError("\(error)") }
+        guard case .nonFinite(let loss, let norm, let failedStep, let failedEpoch) = error else { throw CLIError("\(error)") }
         func name(_ x: Double) -> String { x.isNaN ? "NaN" : (x > 0 ? "infinite" : "-infinite") }
         let what = loss.isFinite ? "the gradient norm became \(name(Double(norm)))" : "the training loss became \(name(loss))"
-        throw CLIError("\(what) at step \(Format.count(failedStep)) (epoch \(failedEpoch + 1)), so training stopped; \(lastGoodCheckpointNote()). Try a smaller --lr (now \(Format.number(learningRate)))\(config.clip > 0 ? "" : " or --clip 5")")
+        throw CLIError(
+            "\(what) at step \(Format.count(failedStep)) (epoch \(failedEpoch + 1)), so training stopped; \(lastGoodCheckpointNote()). Try a smaller --lr (now \(Format.number(learningRate)))\(config.clip > 0 ? "" : " or --clip 5")"
+        )
     }
 
     func writeReports() throws {
@@ -371,7 +409,8 @@ final class TrainingSession {
         let sample = try TextGenerator(model: model, vocabulary: vocabulary)
             .generate(prime: [], length: config.sampleLength, temperature: OptionTable.sampleTemperature, topK: nil, rng: &rng)
         progress.clear()
-        Console.out(bytes: Array("--- sample at step \(Format.count(step)) (epoch \(epoch + 1)) ---\n".utf8) + sample + Array("\n---\n".utf8))
+        Console.out(
+            bytes: Array("--- sample at step \(Format.count(step)) (epoch \(epoch + 1)) ---\n".utf8) + sample + Array("\n---\n".utf8))
     }
 
     /// "2 threads, each batch split across 2 workers; oneDNN GEMMs, AVX-512 kernels" or
@@ -390,21 +429,35 @@ final class TrainingSession {
         let held = validation.map { _ in Int((Double(n) * config.valFraction).rounded(.down)) } ?? 0
         var lines: [String] = []
         if let path = config.resumedPath {
-            lines.append("Resuming \(path) at step \(Format.count(step)), epoch \(epoch + 1)\(stepInEpoch > 0 ? " (chunk \(stepInEpoch + 1) of \(train.chunkCount))" : "").")
+            lines.append(
+                "Resuming \(path) at step \(Format.count(step)), epoch \(epoch + 1)\(stepInEpoch > 0 ? " (chunk \(stepInEpoch + 1) of \(train.chunkCount))" : "")."
+            )
         }
         let name = vocabulary.unit.tokenName
-        let distinct = vocabulary.unit == .word ? "a vocabulary of \(Format.count(vocabulary.count)) with \(WordVocabulary.unknown) and \(WordVocabulary.endOfLine) (--unit word\(config.vocabLimit.map { ", --vocab-limit \($0)" } ?? ""))"
+        let distinct =
+            vocabulary.unit == .word
+            ? "a vocabulary of \(Format.count(vocabulary.count)) with \(WordVocabulary.unknown) and \(WordVocabulary.endOfLine) (--unit word\(config.vocabLimit.map { ", --vocab-limit \($0)" } ?? ""))"
             : vocabulary.unit == .byte ? "256 symbols (--unit byte)" : "\(vocabulary.count) distinct"
-        lines.append("Data: \(config.dataPath): \(Format.plural(n, name)), \(distinct); \(Format.count(n - held)) to train on, \(held > 0 ? "\(Format.count(held)) (the last \(config.valFraction * 100)%) held out for validation, read as \(Format.plural(validation?.batchSize ?? 1, "parallel stream")) with the state carried" : "no validation") (--val-fraction).")
-        lines.append("Model: \(modelName), \(config.hiddenSize) hidden units\(Format.inputAndDropout(model.configuration)), \(Format.count(model.parameters.count)) parameters (--cell, --hidden-size, --num-layers\(model.configuration.embeddingSize > 0 ? ", --embedding-size" : "")\(model.configuration.dropout > 0 ? ", --dropout" : "")).")
-        var schedule = config.epochs.map { "\($0) epochs of \(Format.count(train.chunkCount)) steps" } ?? "\(Format.count(config.maxSteps!)) steps (\(Format.count(train.chunkCount)) per epoch)"
+        lines.append(
+            "Data: \(config.dataPath): \(Format.plural(n, name)), \(distinct); \(Format.count(n - held)) to train on, \(held > 0 ? "\(Format.count(held)) (the last \(config.valFraction * 100)%) held out for validation, read as \(Format.plural(validation?.batchSize ?? 1, "parallel stream")) with the state carried" : "no validation") (--val-fraction)."
+        )
+        lines.append(
+            "Model: \(modelName), \(config.hiddenSize) hidden units\(Format.inputAndDropout(model.configuration)), \(Format.count(model.parameters.count)) parameters (--cell, --hidden-size, --num-layers\(model.configuration.embeddingSize > 0 ? ", --embedding-size" : "")\(model.configuration.dropout > 0 ? ", --dropout" : ""))."
+        )
+        var schedule =
+            config.epochs.map { "\($0) epochs of \(Format.count(train.chunkCount)) steps" }
+            ?? "\(Format.count(config.maxSteps!)) steps (\(Format.count(train.chunkCount)) per epoch)"
         schedule += "; each step: \(config.batchSize) streams × \(config.seqLength) \(name)s"
-        lines.append("Training: \(schedule); \(config.optimizer.rawValue) lr \(Format.number(config.learningRate)) (\(config.scheduleSummary)), clip \(config.clip > 0 ? Format.number(config.clip) : "off"), seed \(config.seed), \(threadUse).")
+        lines.append(
+            "Training: \(schedule); \(config.optimizer.rawValue) lr \(Format.number(config.learningRate)) (\(config.scheduleSummary)), clip \(config.clip > 0 ? Format.number(config.clip) : "off"), seed \(config.seed), \(threadUse)."
+        )
         if let cluster {
             lines.append("Distributed: \(cluster.summary).")
             if let resumed = config.resumed, let note = cluster.resumeNote(resumed.metadata) { lines.append(note) }
         }
-        lines.append("Checkpoint: \(config.checkpointPath) (every epoch\(config.saveEvery.map { " and every \($0) steps" } ?? ""), at the end, and on Ctrl-C).")
+        lines.append(
+            "Checkpoint: \(config.checkpointPath) (every epoch\(config.saveEvery.map { " and every \($0) steps" } ?? ""), at the end, and on Ctrl-C)."
+        )
         Console.note(lines.joined(separator: "\n"))
     }
 
@@ -413,24 +466,35 @@ final class TrainingSession {
         let lastEpoch = history.rows.last?.epoch
         let recent = history.rows.filter { $0.epoch == lastEpoch }.map { Double($0.trainLoss) }
         let trainLoss = recent.isEmpty ? Double.nan : recent.reduce(0, +) / Double(recent.count)
-        let position = stepInEpoch == 0
+        let position =
+            stepInEpoch == 0
             ? "\(Format.plural(epoch, "epoch")) done, step \(Format.count(step))"
             : "step \(Format.count(step)), \(Format.count(stepInEpoch)) of \(Format.count(train.chunkCount)) into epoch \(epoch + 1)"
-        var result = "Trained \(Format.plural(steps, "step")) in \(Format.duration(seconds)) (now \(position)): mean train loss \(Format.loss(trainLoss))"
+        var result =
+            "Trained \(Format.plural(steps, "step")) in \(Format.duration(seconds)) (now \(position)): mean train loss \(Format.loss(trainLoss))"
         if let validation {
             let v: Double
-            if stepInEpoch == 0, let last = history.rows.last?.validationLoss { v = Double(last) } else { v = model.meanLoss(over: validation).loss }
+            if stepInEpoch == 0, let last = history.rows.last?.validationLoss {
+                v = Double(last)
+            } else {
+                v = model.meanLoss(over: validation).loss
+            }
             result += ", val loss \(Format.loss(v)) (\(Format.bits(v, per: vocabulary.unit.shortName)))"
         }
         result += "; saved \(config.checkpointPath)"
         if let best = config.bestCheckpointPath, let b = bestValidationLoss { result += ", best (val \(Format.loss(b))) in \(best)" }
         Console.out(result + "\n")
         guard !config.quiet else { return }
-        var next = ["Next:",
-                    "  charrnn sample --checkpoint \(config.checkpointPath) --prime \"The \" --length 500",
-                    "  charrnn eval --checkpoint \(config.checkpointPath) --data OTHER.txt",
-                    "  charrnn train --resume \(config.checkpointPath) " + (config.maxSteps.map { "--steps \($0 * 2)" } ?? "--epochs \(epoch + 10)") + "   (train further)"]
-        if config.historyPath == nil && config.plotPath == nil { next.append("  add --history loss.csv --plot loss.svg to keep the loss curves") }
+        var next = [
+            "Next:",
+            "  charrnn sample --checkpoint \(config.checkpointPath) --prime \"The \" --length 500",
+            "  charrnn eval --checkpoint \(config.checkpointPath) --data OTHER.txt",
+            "  charrnn train --resume \(config.checkpointPath) " + (config.maxSteps.map { "--steps \($0 * 2)" } ?? "--epochs \(epoch + 10)")
+                + "   (train further)",
+        ]
+        if config.historyPath == nil && config.plotPath == nil {
+            next.append("  add --history loss.csv --plot loss.svg to keep the loss curves")
+        }
         Console.note(next.joined(separator: "\n"))
     }
 }

@@ -85,8 +85,9 @@ struct ForwardPass {
     /// `c[rows, units] += h_{t-1} W_hhᵀ` over `share` (`c` `[B, G·H]` at row 0).
     @inline(__always)
     func accumulateRecurrentProduct(step t: Int, into c: UnsafeMutablePointer<Float>, share: StepShare) {
-        schedule.accumulateGateProducts(activations.states + t * batchSize * hidden, ldx: hidden, depth: hidden, recurrentWeight,
-                                        into: c, share: share)
+        schedule.accumulateGateProducts(
+            activations.states + t * batchSize * hidden, ldx: hidden, depth: hidden, recurrentWeight,
+            into: c, share: share)
     }
 }
 

@@ -13,8 +13,9 @@ import Linalg
 struct GRUCellKernel: CellKernel {
     var kind: RecurrentCell { .gru }
     var buffers: CellBuffers {
-        CellBuffers(gateBlocks: 3, keepsAuxiliary: true, stepScratchBlocks: 3, gateGradientBlocks: 3,
-                    separateHiddenSide: true, addsToPreviousStateGradient: true)
+        CellBuffers(
+            gateBlocks: 3, keepsAuxiliary: true, stepScratchBlocks: 3, gateGradientBlocks: 3,
+            separateHiddenSide: true, addsToPreviousStateGradient: true)
     }
     var hiddenBiasInProjection: Bool { false }
 
@@ -30,8 +31,11 @@ struct GRUCellKernel: CellKernel {
             for b in rows {
                 for g in 0..<3 {
                     let column = g * H + units.lowerBound, block = s + b * G + column
-                    if let bias = pass.hiddenBias { block.update(from: bias + column, count: units.count) }
-                    else { block.update(repeating: 0, count: units.count) }
+                    if let bias = pass.hiddenBias {
+                        block.update(from: bias + column, count: units.count)
+                    } else {
+                        block.update(repeating: 0, count: units.count)
+                    }
                 }
             }
             pass.accumulateRecurrentProduct(step: t, into: s, share: share)
@@ -42,14 +46,16 @@ struct GRUCellKernel: CellKernel {
             let at = a + t * B * G, hp = h + t * B * H, hnt = hn + t * B * H, hx = h + (t + 1) * B * H
             if units.count == H {
                 let r = rows.lowerBound
-                GateKernels.gruForwardStep(gates: at + r * G, hiddenSide: s + r * G, previousStates: hp + r * H,
-                                           hiddenN: hnt + r * H, nextStates: hx + r * H, rows: rows.count, hidden: H)
+                GateKernels.gruForwardStep(
+                    gates: at + r * G, hiddenSide: s + r * G, previousStates: hp + r * H,
+                    hiddenN: hnt + r * H, nextStates: hx + r * H, rows: rows.count, hidden: H)
             } else {
                 for b in rows {
                     let u = b * H + units.lowerBound
-                    GateKernels.gruForwardUnits(gates: at + b * G + units.lowerBound, hiddenSide: s + b * G + units.lowerBound,
-                                                stride: H, previousStates: hp + u, hiddenN: hnt + u, nextStates: hx + u,
-                                                units: units.count)
+                    GateKernels.gruForwardUnits(
+                        gates: at + b * G + units.lowerBound, hiddenSide: s + b * G + units.lowerBound,
+                        stride: H, previousStates: hp + u, hiddenN: hnt + u, nextStates: hx + u,
+                        units: units.count)
                 }
             }
         }
@@ -61,11 +67,12 @@ struct GRUCellKernel: CellKernel {
             if t == 0 { previous.update(repeating: 0, count: B * H) }
             // Per unit: dn = dh·(1−z)·(1−n²), dr = dn·hn·r(1−r), dz = dh·(h_prev − n)·z(1−z);
             // the hidden side's n block is dn·r; dh_prev += dh·z (vectorized C kernel).
-            GateKernels.gruBackwardStep(gates: pass.activations.gates! + t * B * G, hiddenN: pass.activations.auxiliary! + t * B * H,
-                                        previousStates: pass.activations.states + t * B * H, outputGradient: pass.outputGradient + t * B * H,
-                                        inputSideGradient: pass.inputSideGradient + t * B * G,
-                                        hiddenSideGradient: pass.hiddenSideGradient + t * B * G, previousStateGradient: previous,
-                                        rows: B, hidden: H)
+            GateKernels.gruBackwardStep(
+                gates: pass.activations.gates! + t * B * G, hiddenN: pass.activations.auxiliary! + t * B * H,
+                previousStates: pass.activations.states + t * B * H, outputGradient: pass.outputGradient + t * B * H,
+                inputSideGradient: pass.inputSideGradient + t * B * G,
+                hiddenSideGradient: pass.hiddenSideGradient + t * B * G, previousStateGradient: previous,
+                rows: B, hidden: H)
         }
     }
 }

@@ -29,13 +29,15 @@ struct LSTMCellKernel: CellKernel {
             let tct = pass.activations.auxiliary! + t * B * H, hn = pass.activations.states + (t + 1) * B * H
             if units.count == H {
                 let r = rows.lowerBound
-                GateKernels.lstmForwardStep(gates: at + r * G, previousCells: cp + r * H, nextCells: cn + r * H,
-                                            tanhCells: tct + r * H, nextStates: hn + r * H, rows: rows.count, hidden: H)
+                GateKernels.lstmForwardStep(
+                    gates: at + r * G, previousCells: cp + r * H, nextCells: cn + r * H,
+                    tanhCells: tct + r * H, nextStates: hn + r * H, rows: rows.count, hidden: H)
             } else {
                 for b in rows {
                     let u = b * H + units.lowerBound
-                    GateKernels.lstmForwardUnits(gates: at + b * G + units.lowerBound, stride: H, previousCells: cp + u,
-                                                 nextCells: cn + u, tanhCells: tct + u, nextStates: hn + u, units: units.count)
+                    GateKernels.lstmForwardUnits(
+                        gates: at + b * G + units.lowerBound, stride: H, previousCells: cp + u,
+                        nextCells: cn + u, tanhCells: tct + u, nextStates: hn + u, units: units.count)
                 }
             }
         }
@@ -53,9 +55,10 @@ struct LSTMCellKernel: CellKernel {
         pass.profiler.measure(.elementwise) {
             // Per unit: dc̃ = dc + dh·o·(1 − tanh²c); di = dc̃·g·i(1−i), df = dc̃·c_prev·f(1−f),
             // dg = dc̃·i·(1−g²), do = dh·tanh c·o(1−o); dc ← dc̃·f (vectorized C kernel).
-            GateKernels.lstmBackwardStep(gates: pass.activations.gates! + t * B * G, previousCells: pass.activations.cells! + t * B * H,
-                                         tanhCells: pass.activations.auxiliary! + t * B * H, outputGradient: pass.outputGradient + t * B * H,
-                                         gateGradient: pass.inputSideGradient + t * B * G, cellGradient: dc, rows: B, hidden: H)
+            GateKernels.lstmBackwardStep(
+                gates: pass.activations.gates! + t * B * G, previousCells: pass.activations.cells! + t * B * H,
+                tanhCells: pass.activations.auxiliary! + t * B * H, outputGradient: pass.outputGradient + t * B * H,
+                gateGradient: pass.inputSideGradient + t * B * G, cellGradient: dc, rows: B, hidden: H)
         }
     }
 

@@ -20,8 +20,11 @@ struct VanillaCellKernel: CellKernel {
         let block = pass.activations.states + (t + 1) * B * H
         pass.profiler.measure(.forwardRecurrence) { pass.accumulateRecurrentProduct(step: t, into: block, share: share) }
         pass.profiler.measure(.elementwise) {
-            if units.count == H { nonlinearity.apply(block + rows.lowerBound * H, count: rows.count * H) }
-            else { for b in rows { nonlinearity.apply(block + b * H + units.lowerBound, count: units.count) } }
+            if units.count == H {
+                nonlinearity.apply(block + rows.lowerBound * H, count: rows.count * H)
+            } else {
+                for b in rows { nonlinearity.apply(block + b * H + units.lowerBound, count: units.count) }
+            }
         }
     }
 
@@ -29,8 +32,9 @@ struct VanillaCellKernel: CellKernel {
     func backwardStep(_ t: Int, _ pass: BackwardPass, previous: UnsafeMutablePointer<Float>) {
         let (B, H) = (pass.batchSize, pass.hidden)
         pass.profiler.measure(.elementwise) {
-            nonlinearity.multiplyByDerivative(pass.outputGradient + t * B * H, output: pass.activations.states + (t + 1) * B * H,
-                                              count: B * H)
+            nonlinearity.multiplyByDerivative(
+                pass.outputGradient + t * B * H, output: pass.activations.states + (t + 1) * B * H,
+                count: B * H)
         }
     }
 }

@@ -18,9 +18,10 @@ extension RecurrentStack {
             for k in 0..<numLayers {
                 profiler.measure(.inputProjection) {
                     if k > 0 && dropoutActive {
-                        workspace.layerDropouts[k - 1].forward(dropout!, steps: T, batchSize: B, width: W,
-                                                               workspace.joinedOutputs[k - 1].pointer,
-                                                               into: workspace.droppedInputs[k - 1].pointer)
+                        workspace.layerDropouts[k - 1].forward(
+                            dropout!, steps: T, batchSize: B, width: W,
+                            workspace.joinedOutputs[k - 1].pointer,
+                            into: workspace.droppedInputs[k - 1].pointer)
                     }
                     if k > 0 || !inputIsTokens {
                         order.gatherRows(layerInput(2 * k), width: layerInputSize(2 * k), into: workspace.reversedInputs[k].pointer)
@@ -71,13 +72,15 @@ extension RecurrentStack {
                         let (inputSide, hiddenSide) = walkBackward(ld, T: T, B: B, w: w, finalState: finalState)
                         profiler.measure(.weightGradients) {
                             (d == 0 ? tokens : order.reversedTokens).withUnsafeBufferPointer { tok in
-                                weightGradients(ld, T: T, B: B, w: w, g: g, inputSide: inputSide, hiddenSide: hiddenSide,
-                                                tokens: tok.baseAddress)
+                                weightGradients(
+                                    ld, T: T, B: B, w: w, g: g, inputSide: inputSide, hiddenSide: hiddenSide,
+                                    tokens: tok.baseAddress)
                             }
                             guard needsInputGradient else { return }
                             let dx = d == 0 ? sum : workspace.reverseInputGradient.pointer
-                            BLAS.gemm(.none, .none, m: rows, n: I, k: gateWidth, a: inputSide, lda: gateWidth,
-                                      b: w + weightIH[ld].offset, ldb: I, beta: 0, c: dx, ldc: I)
+                            BLAS.gemm(
+                                .none, .none, m: rows, n: I, k: gateWidth, a: inputSide, lda: gateWidth,
+                                b: w + weightIH[ld].offset, ldb: I, beta: 0, c: dx, ldc: I)
                             if d == 1 { order.addRows(dx, width: I, into: sum) }
                         }
                     }

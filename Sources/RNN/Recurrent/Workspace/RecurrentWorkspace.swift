@@ -94,10 +94,13 @@ final class RecurrentWorkspace {
 
     /// The floats every buffer holds now.
     var heldFloats: Int {
-        let buffers = droppedInputs + joinedOutputs + reversedInputs
-            + [denseInput, stepScratch, gateGradient, hiddenSideGradient, cellGradient, initialStateGradient, inputGradient,
-               tokenWeightGradient, biasGradientSums, droppedInputGradient, topOutputGradient, reverseInputGradient,
-               layerInputGradient]
+        let buffers =
+            droppedInputs + joinedOutputs + reversedInputs
+            + [
+                denseInput, stepScratch, gateGradient, hiddenSideGradient, cellGradient, initialStateGradient, inputGradient,
+                tokenWeightGradient, biasGradientSums, droppedInputGradient, topOutputGradient, reverseInputGradient,
+                layerInputGradient,
+            ]
         return directions.reduce(0) { $0 + $1.heldFloats } + buffers.reduce(0) { $0 + $1.heldFloats }
             + layerDropouts.reduce(0) { $0 + $1.heldFloats }
     }

@@ -19,8 +19,10 @@ struct WorkspaceLayout: Equatable {
 
     /// The layout for a stack of `configuration` whose cell needs `cell` (by default what
     /// the configuration's cell kernel says).
-    init(_ configuration: RecurrentConfiguration, cell: CellBuffers? = nil, inputSize: Int, tokenInput: Bool, steps: Int,
-         batchSize: Int, dropout: Bool, bias: Bool) {
+    init(
+        _ configuration: RecurrentConfiguration, cell: CellBuffers? = nil, inputSize: Int, tokenInput: Bool, steps: Int,
+        batchSize: Int, dropout: Bool, bias: Bool
+    ) {
         self.configuration = configuration
         self.cell = cell ?? configuration.cell.kernel(nonlinearity: configuration.nonlinearity).buffers
         (self.inputSize, self.tokenInput, self.steps, self.batchSize) = (inputSize, tokenInput, steps, batchSize)
@@ -87,7 +89,7 @@ struct WorkspaceLayout: Equatable {
     /// widest dense layer's), and above layer 0 both directions' summed `[T*B, 2H]`.
     var reverseInputGradient: Int {
         guard D == 2 else { return 0 }
-        let widest = L > 1 ? max(W, tokenInput ? 0 : inputSize) : (tokenInput ? 0 : inputSize)   // dense layers' inputs
+        let widest = L > 1 ? max(W, tokenInput ? 0 : inputSize) : (tokenInput ? 0 : inputSize)  // dense layers' inputs
         return rows * widest
     }
     var layerInputGradient: Int { D == 2 && L > 1 ? rows * W : 0 }

@@ -1,6 +1,6 @@
-import _FileIO
 import Foundation
 import RNN
+import _FileIO
 
 /// A text as tokens of one unit (characters, bytes or words) with its vocabulary: what a
 /// language model trains on, read from a file or a string, and split into a training head
@@ -47,14 +47,16 @@ public struct TextCorpus: Sendable {
         case .char:
             let characters = Vocabulary(characters: Set(text.unicodeScalars).sorted { $0.value < $1.value })
             let tokens = text.unicodeScalars.map { characters.token(for: $0)! }
-            self.init(tokens: Self.narrowest(tokens, vocabularySize: characters.count), vocabulary: .characters(characters),
-                      bytes: bytes)
+            self.init(
+                tokens: Self.narrowest(tokens, vocabularySize: characters.count), vocabulary: .characters(characters),
+                bytes: bytes)
         case .byte:
             self.init(tokens: TokenSequence(.uint8(bytes)), vocabulary: .bytes, bytes: bytes)
         case .word:
             let words = WordVocabulary(counting: text, limit: vocabularyLimit)
-            self.init(tokens: Self.narrowest(words.encode(text), vocabularySize: words.count), vocabulary: .words(words),
-                      bytes: bytes)
+            self.init(
+                tokens: Self.narrowest(words.encode(text), vocabularySize: words.count), vocabulary: .words(words),
+                bytes: bytes)
         }
     }
 
@@ -62,8 +64,10 @@ public struct TextCorpus: Sendable {
         self.init(tokens: tokens, vocabulary: vocabulary, fingerprint: Self.fingerprint(bytes), dropped: [], occurrences: 0)
     }
 
-    private init(tokens: TokenSequence, vocabulary: TextVocabulary, fingerprint: String, dropped: [Unicode.Scalar],
-                 occurrences: Int) {
+    private init(
+        tokens: TokenSequence, vocabulary: TextVocabulary, fingerprint: String, dropped: [Unicode.Scalar],
+        occurrences: Int
+    ) {
         self.tokens = tokens
         self.vocabulary = vocabulary
         self.fingerprint = fingerprint
@@ -83,10 +87,13 @@ public struct TextCorpus: Sendable {
     /// is read.
     /// - Throws: `TextCorpusError`, naming the file.
     /// - Complexity: O(n) for n bytes; two passes for characters.
-    public static func read(path: String, unit: TextUnit = .char, vocabulary: TextVocabulary? = nil,
-                            vocabularyLimit: Int? = nil, skippingUnknown: Bool = false,
-                            byteBudget: Int = Int(clamping: ProcessInfo.processInfo.physicalMemory)) throws(TextCorpusError)
-        -> TextCorpus {
+    public static func read(
+        path: String, unit: TextUnit = .char, vocabulary: TextVocabulary? = nil,
+        vocabularyLimit: Int? = nil, skippingUnknown: Bool = false,
+        byteBudget: Int = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+    ) throws(TextCorpusError)
+        -> TextCorpus
+    {
         let reader = TextFileReader(path: path, byteBudget: byteBudget)
         switch vocabulary?.unit ?? unit {
         case .char:
@@ -102,8 +109,9 @@ public struct TextCorpus: Sendable {
             if case .words(let words)? = vocabulary { fixed = words }
             let words = fixed ?? WordVocabulary(counting: text, limit: vocabularyLimit)
             if fixed == nil && words.count < 4 { throw .tooFewWords(path: path, words: Array(words.words.dropFirst(2))) }
-            return TextCorpus(tokens: narrowest(words.encode(text), vocabularySize: words.count), vocabulary: .words(words),
-                              bytes: Array(text.utf8))
+            return TextCorpus(
+                tokens: narrowest(words.encode(text), vocabularySize: words.count), vocabulary: .words(words),
+                bytes: Array(text.utf8))
         }
     }
 
@@ -124,8 +132,10 @@ public struct TextCorpus: Sendable {
     }
 
     /// The characters of a UTF-8 file, in two passes (see the type).
-    fileprivate static func characters(_ reader: TextFileReader, file: RegularFile, fixed: Vocabulary?,
-                                       skippingUnknown: Bool) throws(TextCorpusError) -> TextCorpus {
+    fileprivate static func characters(
+        _ reader: TextFileReader, file: RegularFile, fixed: Vocabulary?,
+        skippingUnknown: Bool
+    ) throws(TextCorpusError) -> TextCorpus {
         let scanner = UTF8FileScanner(file: file)
         var census = CharacterCensus()
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -134,8 +144,9 @@ public struct TextCorpus: Sendable {
         let unknown = census.characters.filter { vocabulary.token(for: $0) == nil }.sorted { $0.value < $1.value }
         let dropped = unknown.reduce(0) { $0 + census.occurrences(of: $1) }
         if !unknown.isEmpty && !skippingUnknown {
-            throw .charactersOutsideVocabulary(path: reader.path, characters: Array(unknown.prefix(8)), distinct: unknown.count,
-                                               occurrences: dropped, vocabularySize: vocabulary.count)
+            throw .charactersOutsideVocabulary(
+                path: reader.path, characters: Array(unknown.prefix(8)), distinct: unknown.count,
+                occurrences: dropped, vocabularySize: vocabulary.count)
         }
         let kept = census.total - dropped
         let tokens: TokenSequence
@@ -144,14 +155,17 @@ public struct TextCorpus: Sendable {
         case 2: tokens = TokenSequence(.uint16(try encode(reader, scanner, vocabulary, count: kept)))
         default: tokens = TokenSequence(.int32(try encode(reader, scanner, vocabulary, count: kept)))
         }
-        return TextCorpus(tokens: tokens, vocabulary: .characters(vocabulary), fingerprint: String(hash, radix: 16),
-                          dropped: unknown, occurrences: dropped)
+        return TextCorpus(
+            tokens: tokens, vocabulary: .characters(vocabulary), fingerprint: String(hash, radix: 16),
+            dropped: unknown, occurrences: dropped)
     }
 
     /// The second pass: the tokens of the file's characters that `vocabulary` has, written
     /// in place (no second copy).
-    private static func encode<T: FixedWidthInteger>(_ reader: TextFileReader, _ scanner: UTF8FileScanner,
-                                                     _ vocabulary: Vocabulary, count: Int) throws(TextCorpusError) -> [T] {
+    private static func encode<T: FixedWidthInteger>(
+        _ reader: TextFileReader, _ scanner: UTF8FileScanner,
+        _ vocabulary: Vocabulary, count: Int
+    ) throws(TextCorpusError) -> [T] {
         var failure: TextCorpusError?
         let tokens = [T](unsafeUninitializedCapacity: max(count, 1)) { buffer, initialized in
             var sink = CharacterEncoder<T>(vocabulary: vocabulary, output: buffer)
@@ -181,8 +195,9 @@ package struct TextFileReader {
         let needed = file.size.multipliedReportingOverflow(by: bytesPerByte)
         guard !needed.overflow && needed.partialValue < byteBudget else {
             file.close()
-            throw .exceedsByteBudget(path: path, fileSize: file.size, bytes: needed.overflow ? .max : needed.partialValue,
-                                     budget: byteBudget)
+            throw .exceedsByteBudget(
+                path: path, fileSize: file.size, bytes: needed.overflow ? .max : needed.partialValue,
+                budget: byteBudget)
         }
         guard file.size > 0 else {
             file.close()

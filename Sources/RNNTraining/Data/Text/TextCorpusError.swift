@@ -14,8 +14,9 @@ public enum TextCorpusError: Error, Equatable, CustomStringConvertible {
     case exceedsByteBudget(path: String, fileSize: Int, bytes: Int, budget: Int)
     /// Characters the given vocabulary lacks (at most the first 8), how many there are in
     /// all, and how many times they occur.
-    case charactersOutsideVocabulary(path: String, characters: [Unicode.Scalar], distinct: Int, occurrences: Int,
-                                     vocabularySize: Int)
+    case charactersOutsideVocabulary(
+        path: String, characters: [Unicode.Scalar], distinct: Int, occurrences: Int,
+        vocabularySize: Int)
     /// A word vocabulary of fewer than 2 words besides `<unk>` and `<eos>`: nothing to learn.
     case tooFewWords(path: String, words: [String])
     /// The file's size or contents changed between the two passes.
@@ -30,12 +31,15 @@ public enum TextCorpusError: Error, Equatable, CustomStringConvertible {
         case .empty(let path): return "'\(path)' is empty; give a file with some text"
         case .notUTF8(let path, let byte, let offset):
             let hex = String(byte, radix: 16, uppercase: true)
-            return "'\(path)' is not UTF-8 text (invalid byte 0x\(hex.count < 2 ? "0" + hex : hex) at offset \(offset)); convert it first, or read its bytes (unit .byte)"
+            return
+                "'\(path)' is not UTF-8 text (invalid byte 0x\(hex.count < 2 ? "0" + hex : hex) at offset \(offset)); convert it first, or read its bytes (unit .byte)"
         case .exceedsByteBudget(let path, let size, let bytes, let budget):
-            return "'\(path)' (\(size) bytes) needs about \(bytes) bytes of memory as tokens, more than the budget of \(budget); use a smaller file"
+            return
+                "'\(path)' (\(size) bytes) needs about \(bytes) bytes of memory as tokens, more than the budget of \(budget); use a smaller file"
         case .charactersOutsideVocabulary(let path, let characters, let distinct, _, let size):
             let shown = characters.map { "U+" + String($0.value, radix: 16, uppercase: true) }.joined(separator: ", ")
-            return "'\(path)' has \(distinct) distinct character(s) that the vocabulary of \(size) lacks: \(shown)\(distinct > characters.count ? " and more" : "")"
+            return
+                "'\(path)' has \(distinct) distinct character(s) that the vocabulary of \(size) lacks: \(shown)\(distinct > characters.count ? " and more" : "")"
         case .tooFewWords(let path, let words):
             return "'\(path)' has \(words.count) distinct word(s); a word model needs at least 2 to learn from"
         case .changedWhileRead(let path): return "'\(path)' changed while it was read; try again"

@@ -32,20 +32,20 @@ package struct UTF8FileScanner {
     /// - Complexity: O(n) for n bytes; O(`chunkSize`) memory.
     package func scan<Sink: ScalarSink>(into sink: inout Sink, fingerprint: UnsafeMutablePointer<UInt64>? = nil) throws {
         var buffer = [UInt8](repeating: 0, count: chunkSize + 4)
-        var carried = 0          // bytes of an incomplete sequence moved to the buffer's start
-        var position = 0         // file offset of buffer[carried]
+        var carried = 0  // bytes of an incomplete sequence moved to the buffer's start
+        var position = 0  // file offset of buffer[carried]
         var hash = fingerprint?.pointee ?? 0
         while position < file.size || carried > 0 {
             let wanted = min(chunkSize, file.size - position)
             if wanted > 0 {
                 let at = carried
                 try buffer.withUnsafeMutableBytes { b in
-                    try file.read(into: UnsafeMutableRawBufferPointer(rebasing: b[at ..< at + wanted]), at: position)
+                    try file.read(into: UnsafeMutableRawBufferPointer(rebasing: b[at..<at + wanted]), at: position)
                 }
             }
             let end = carried + wanted
             let atEOF = position + wanted >= file.size
-            let base = position - carried   // file offset of buffer[0]
+            let base = position - carried  // file offset of buffer[0]
             let stop: Int = try buffer.withUnsafeBufferPointer { b in
                 if fingerprint != nil {
                     for i in carried..<end { hash = (hash ^ UInt64(b[i])) &* 0x100_0000_01b3 }
@@ -65,8 +65,10 @@ package struct UTF8FileScanner {
 
     /// Decodes `b[0..<count]` into `sink`; returns where an incomplete sequence at the end
     /// starts (`count` when none), unless `atEOF`, when an incomplete sequence is invalid.
-    private static func decode<Sink: ScalarSink>(_ b: UnsafeBufferPointer<UInt8>, count: Int, atEOF: Bool, base: Int,
-                                                 into sink: inout Sink) throws -> Int {
+    private static func decode<Sink: ScalarSink>(
+        _ b: UnsafeBufferPointer<UInt8>, count: Int, atEOF: Bool, base: Int,
+        into sink: inout Sink
+    ) throws -> Int {
         var i = 0
         let raw = UnsafeRawPointer(b.baseAddress!)
         while i < count {
@@ -84,7 +86,7 @@ package struct UTF8FileScanner {
             }
             let length: Int
             var value: UInt32
-            var low: UInt8 = 0x80, high: UInt8 = 0xBF   // allowed range of the second byte
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF  // allowed range of the second byte
             switch lead {
             case 0xC2...0xDF: length = 2; value = UInt32(lead & 0x1F)
             case 0xE0: length = 3; value = 0; low = 0xA0
