@@ -7,7 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-# The DocC catalogs build without a warning (symbol links, parameter docs).
+# The formatter's rules (.swift-format), then the DocC catalogs without a warning
+# (symbol links, parameter docs).
+swift format lint --strict --recursive --parallel Sources Tests Examples Benchmarks Package.swift
 scripts/check-docs.sh
 # RNNDistributedTests start mpirun (Open MPI, installed by the bootstrap) with tiny models:
 # about 12 s of each run below, so they run in every one (each backend and kernel variant
