@@ -8,13 +8,13 @@ struct DocumentationTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// README.md, CHANGELOG.md and every Markdown file of `docs/`.
+    /// README.md, CHANGELOG.md, CONTRIBUTING.md and every Markdown file of `docs/`.
     static var documents: [URL] {
         let docs =
             (try? FileManager.default.contentsOfDirectory(
                 at: root.appendingPathComponent("docs"),
                 includingPropertiesForKeys: nil)) ?? []
-        return [root.appendingPathComponent("README.md"), root.appendingPathComponent("CHANGELOG.md")]
+        return ["README.md", "CHANGELOG.md", "CONTRIBUTING.md"].map { root.appendingPathComponent($0) }
             + docs.filter { $0.pathExtension == "md" }.sorted { $0.path < $1.path }
     }
 
