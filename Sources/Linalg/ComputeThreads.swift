@@ -24,7 +24,7 @@ public enum ComputeThreads {
     }
 
     /// The number of processors OpenBLAS sees.
-    public static var processorCount: Int { Int(openblas_get_num_procs()) }
+    package static var processorCount: Int { Int(openblas_get_num_procs()) }
 
     /// Runs `body` with the GEMMs that the calling thread starts single-threaded, as the
     /// batch split's workers need: oneDNN's count for this thread is 1 inside and restored
@@ -45,7 +45,7 @@ public enum ComputeThreads {
     /// process runs its first sgemm calls several times slower (and oneDNN generates its
     /// kernels at its first call).
     /// - Complexity: about 0.1 GFLOP.
-    public static func warmUp() {
+    package static func warmUp() {
         let n = 384
         let a = [Float](repeating: 0.5, count: n * n)
         var c = [Float](repeating: 0, count: n * n)

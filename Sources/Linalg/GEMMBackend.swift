@@ -27,7 +27,7 @@ public enum GEMMBackend: String, CaseIterable, Sendable {
     case automatic = "auto"
 
     /// "OpenBLAS" or "oneDNN" ("auto" for `.automatic`).
-    public var displayName: String {
+    package var displayName: String {
         switch self {
         case .openBLAS: return "OpenBLAS"
         case .oneDNN: return "oneDNN"
@@ -78,7 +78,7 @@ public enum GEMM {
     /// The backend a command-line `option` asks for, else `SWIFT_RNN_GEMM`'s (`.automatic`
     /// when unset); throws `GEMMBackendError` for an invalid environment value when there
     /// is no option.
-    public static func choice(option: GEMMBackend?) throws(GEMMBackendError) -> GEMMBackend {
+    package static func choice(option: GEMMBackend?) throws(GEMMBackendError) -> GEMMBackend {
         if let option { return option }
         return try environmentChoice()
     }

@@ -35,7 +35,7 @@ public enum KernelVariant: Int, CaseIterable, Comparable, Sendable {
     }
 
     /// "x86-64 baseline (SSE2)", "AVX2+FMA", "AVX-512".
-    public var displayName: String {
+    package var displayName: String {
         switch self {
         case .baseline: return "x86-64 baseline (SSE2)"
         case .avx2: return "AVX2+FMA"
@@ -45,7 +45,7 @@ public enum KernelVariant: Int, CaseIterable, Comparable, Sendable {
 
     /// What is wrong with `SWIFT_RNN_KERNELS`, or nil when it is unset or names a variant
     /// this processor runs (the command-line tools stop with this message).
-    public static var environmentProblem: String? {
+    package static var environmentProblem: String? {
         let requested = Int(srnn_kernels_requested())
         if requested == -2 {
             return "SWIFT_RNN_KERNELS must be one of \(allCases.map(\.name).joined(separator: ", ")) or unset"

@@ -71,7 +71,7 @@ public enum Vector {
     }
 
     /// The variant of the C kernels the buffer functions run (`KernelVariant.current`).
-    public static var kernelVariant: KernelVariant { KernelVariant.current }
+    package static var kernelVariant: KernelVariant { KernelVariant.current }
 
     /// `dst[i] = exp(src[i])`; `src` and `dst` may be the same buffer.
     /// - Complexity: O(count).

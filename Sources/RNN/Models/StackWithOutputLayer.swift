@@ -169,5 +169,5 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
 
 extension StackWithOutputConfiguration where Output == EveryStep {
     /// Training FLOPs per token with token input: `G(6H² + 12H²(L−1)) + 6HO`.
-    public var trainingFlopsPerToken: Double { trainingFlops(batchSize: 1, steps: 1) }
+    package var trainingFlopsPerToken: Double { trainingFlops(batchSize: 1, steps: 1) }
 }

@@ -119,6 +119,6 @@ public enum OptimizerKind: String, CaseIterable, Codable, Sendable {
 
 /// Builds an optimizer by name with PyTorch's defaults for everything but the
 /// learning rate: `sgd`, `adam`, `adamw`, `adagrad`, `rmsprop` (`OptimizerKind`); nil for others.
-public func makeOptimizer(named name: String, learningRate: Float) -> Optimizer? {
+package func makeOptimizer(named name: String, learningRate: Float) -> Optimizer? {
     OptimizerKind(rawValue: name)?.make(learningRate: learningRate)
 }

@@ -8,7 +8,7 @@ public enum TextUnit: String, CaseIterable, Sendable {
     case word
 
     /// `char`, `byte`, `word`: the unit in rates and per-token figures (`bits/char`).
-    public var shortName: String { self == .char ? "char" : tokenName }
+    package var shortName: String { self == .char ? "char" : tokenName }
 
     /// `character`, `byte`, `word`: what one token is called in messages.
     public var tokenName: String {

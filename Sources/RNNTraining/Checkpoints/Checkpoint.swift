@@ -64,7 +64,7 @@ public struct Checkpoint {
         "num_layers", "nonlinearity", "initialization", "bidirectional",
     ]).union(ManyToManyModel.Configuration.optionalMetadataKeys)
     /// Why a character model cannot be bidirectional.
-    public static let bidirectionalProblem =
+    package static let bidirectionalProblem =
         "a language model predicts each token from the ones before it, so it reads forward only (a bidirectional stack would see the token it predicts)"
     /// The name of the carried hidden state tensor.
     public static let hiddenStateTensor = CheckpointCodec.hiddenStateTensor

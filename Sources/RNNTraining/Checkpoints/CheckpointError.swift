@@ -62,7 +62,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     }
 
     /// `'x' (U+0078)`, with control characters escaped.
-    public static func describe(_ c: Unicode.Scalar) -> String {
+    package static func describe(_ c: Unicode.Scalar) -> String {
         "'\(c.escaped(asASCII: false))' (U+\(String(c.value, radix: 16, uppercase: true).leftPadded(to: 4)))"
     }
 
