@@ -48,12 +48,7 @@ public enum BLAS {
     ) {
         guard m > 0 && n > 0 else { return }
         if k == 0 {
-            // BLAS leaves C untouched when k == 0 and beta == 1; scale explicitly otherwise.
-            if beta != 1 {
-                for i in 0..<m {
-                    for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] }
-                }
-            }
+            scale(c, rows: m, cols: n, ldc: ldc, beta: beta)
             return
         }
         switch backend {
@@ -69,6 +64,48 @@ public enum BLAS {
                 CblasRowMajor, transA.cblas, transB.cblas,
                 blasint(m), blasint(n), blasint(k), alpha,
                 a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        }
+    }
+
+    /// `C = alpha * op(A) * op(B) + beta * C` with `A` and `B` in bfloat16 (`BFloat16`
+    /// bits) and `C` in float, row-major as `gemm`: each product of two bf16 values is
+    /// exact in float, and the sums are accumulated in float (oneDNN's
+    /// `dnnl_gemm_bf16bf16f32`, AVX-512 BF16 or AMX). Runs with the calling thread's
+    /// `ComputeThreads.count`.
+    /// - Precondition: the machine runs bf16 in hardware (`Precision.bf16.check()`).
+    /// - Complexity: O(m * n * k).
+    public static func gemmBF16(
+        _ transA: Transpose, _ transB: Transpose,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<UInt16>, lda: Int,
+        b: UnsafePointer<UInt16>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        precondition(bf16Available, "gemmBF16 on a CPU without bf16 hardware: \(BF16Support.current.description)")
+        guard m > 0 && n > 0 else { return }
+        if k == 0 {
+            scale(c, rows: m, cols: n, ldc: ldc, beta: beta)
+            return
+        }
+        let status = dnnl_gemm_bf16bf16f32(
+            transA.character, transB.character, dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k),
+            alpha, a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), beta, c, dnnl_dim_t(ldc))
+        precondition(
+            status == dnnl_success,
+            "dnnl_gemm_bf16bf16f32 failed (status \(status.rawValue)) for m \(m), n \(n), k \(k), lda \(lda), ldb \(ldb), ldc \(ldc)")
+    }
+
+    /// Whether `gemmBF16` may run (read once: the ISA does not change).
+    private static let bf16Available = BF16Support.current.isAvailable
+
+    /// `C = beta * C` over `[m, n]` (what a product with `k == 0` leaves; BLAS leaves C as
+    /// it is when `beta == 1`).
+    private static func scale(_ c: UnsafeMutablePointer<Float>, rows m: Int, cols n: Int, ldc: Int, beta: Float) {
+        guard beta != 1 else { return }
+        for i in 0..<m {
+            for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] }
         }
     }
 

@@ -50,6 +50,25 @@ static double fma_baseline(long iterations) {
     return 2.0 * 4 * 12 * (double)iterations;
 }
 
+// The bf16 dot-product peak: vdpbf16ps adds to each of 16 float lanes the products of two
+// pairs of bf16 values (4 flops a lane), 16 independent accumulators as above.
+__attribute__((target("avx512f,avx512bf16"))) static double bf16_dot_avx512(long iterations) {
+    __m512 acc[16];
+    const __m512bh x = (__m512bh)_mm512_set1_epi16(0x3F80), y = (__m512bh)_mm512_set1_epi16(0x3380);   // 1, ~6e-8
+    for (int i = 0; i < 16; i++) acc[i] = _mm512_set1_ps((float)i);
+    for (long it = 0; it < iterations; it++)
+        for (int i = 0; i < 16; i++) acc[i] = _mm512_dpbf16_ps(acc[i], x, y);
+    __m512 s = acc[0];
+    for (int i = 1; i < 16; i++) s = _mm512_add_ps(s, acc[i]);
+    volatile float sink = _mm512_reduce_add_ps(s);
+    (void)sink;
+    return 4.0 * 16 * 16 * (double)iterations;
+}
+
+double srnn_bf16_dot_peak_loop(long iterations) {
+    return srnn_cpu_has_avx512_bf16() ? bf16_dot_avx512(iterations) : 0;
+}
+
 double srnn_fma_peak_loop(int variant, long iterations) {
     int top = srnn_kernels_best_supported();
     if (variant > top) variant = top;
@@ -60,6 +79,8 @@ double srnn_fma_peak_loop(int variant, long iterations) {
     }
 }
 #else
+double srnn_bf16_dot_peak_loop(long iterations) { (void)iterations; return 0; }
+
 double srnn_fma_peak_loop(int variant, long iterations) {
     (void)variant;
     float acc[8] = {0, 1, 2, 3, 4, 5, 6, 7};

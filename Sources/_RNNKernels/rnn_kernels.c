@@ -336,6 +336,30 @@ SRNN_INLINE void adam_body(float *restrict p, const float *restrict g, float *re
     }
 }
 
+// bfloat16: the upper half of a float's bits. Rounding is to nearest, ties to even, done
+// on the integer bits so that every variant (and the scalar reference of the tests) gives
+// the same result for every input: subnormals are rounded, not flushed (the AVX-512 BF16
+// instruction vcvtneps2bf16 would flush them), a float that rounds past the largest bf16
+// becomes infinity, and a NaN stays a NaN of the same sign (quiet bit set).
+SRNN_INLINE uint16_t srnn_bf16_round1(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+    uint32_t quiet = (u >> 16) | 0x0040u;
+    return (uint16_t)((u & 0x7FFFFFFFu) > 0x7F800000u ? quiet : rounded);
+}
+
+SRNN_INLINE void to_bf16_body(const float *x, uint16_t *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = srnn_bf16_round1(x[i]);
+}
+
+SRNN_INLINE void from_bf16_body(const uint16_t *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = (uint32_t)x[i] << 16;
+        memcpy(&y[i], &u, 4);
+    }
+}
+
 // Each variant's entry points: the bodies above, inlined into functions compiled for
 // that variant's target, gathered in its table.
 #define SRNN_VARIANT(suffix, attributes, gemv_block)                                     \
@@ -378,10 +402,13 @@ SRNN_INLINE void adam_body(float *restrict p, const float *restrict g, float *re
         gru_forward_units_body(g, s, stride, hp, hn, hx, units);                         \
     }                                                                                    \
     attributes static float read_sum_##suffix(const float *p, size_t n) { return read_sum_body(p, n); } \
+    attributes static void to_bf16_##suffix(const float *x, uint16_t *y, size_t n) { to_bf16_body(x, y, n); } \
+    attributes static void from_bf16_##suffix(const uint16_t *x, float *y, size_t n) { from_bf16_body(x, y, n); } \
     static const struct kernel_table table_##suffix = {                                  \
         exp_##suffix, tanh_##suffix, sigmoid_##suffix, softmax_xent_##suffix, adam_##suffix, \
         lstm_forward_##suffix, gru_forward_##suffix, lstm_backward_##suffix, gru_backward_##suffix, \
         gemv_rows_##suffix, lstm_units_##suffix, gru_units_##suffix, read_sum_##suffix,  \
+        to_bf16_##suffix, from_bf16_##suffix,                                            \
     };
 
 typedef void (*unary_kernel)(const float *, float *, size_t);
@@ -400,6 +427,8 @@ struct kernel_table {
     void (*lstm_units)(float *, size_t, const float *, float *, float *, float *, size_t);
     void (*gru_units)(float *, const float *, size_t, const float *, float *, float *, size_t);
     float (*read_sum)(const float *, size_t);
+    void (*to_bf16)(const float *, uint16_t *, size_t);
+    void (*from_bf16)(const uint16_t *, float *, size_t);
 };
 
 SRNN_VARIANT(base, , 32)
@@ -536,3 +565,21 @@ void srnn_gru_forward_units(float *gates, const float *hidden, size_t stride, co
 }
 
 float srnn_read_sum(const float *p, size_t n) { return table()->read_sum(p, n); }
+
+void srnn_to_bf16(const float *x, uint16_t *y, size_t n) { table()->to_bf16(x, y, n); }
+void srnn_from_bf16(const uint16_t *x, float *y, size_t n) { table()->from_bf16(x, y, n); }
+void srnn_to_bf16_variant(int variant, const float *x, uint16_t *y, size_t n) { table_for(variant)->to_bf16(x, y, n); }
+void srnn_from_bf16_variant(int variant, const uint16_t *x, float *y, size_t n) {
+    table_for(variant)->from_bf16(x, y, n);
+}
+
+#if SRNN_X86
+int srnn_cpu_has_avx512_bf16(void) {
+    unsigned a, b, c, d;
+    if (srnn_kernels_best_supported() < SRNN_KERNELS_AVX512) return 0;   // AVX-512 and its OS state
+    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
+    return (int)((a >> 5) & 1);                                           // CPUID.(7,1):EAX[5]
+}
+#else
+int srnn_cpu_has_avx512_bf16(void) { return 0; }
+#endif

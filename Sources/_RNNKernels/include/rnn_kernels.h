@@ -14,6 +14,7 @@
 #define SWIFT_RNN_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -114,6 +115,20 @@ void srnn_gru_forward_units(float *gates, const float *hidden, size_t stride, co
 /// The sum of `p[0..<n]`, over many independent vector accumulators: timed, the speed of
 /// reading the buffer (what a bandwidth measurement needs), not of an addition chain.
 float srnn_read_sum(const float *p, size_t n);
+
+/// y[i] = x[i] rounded to bfloat16 (to nearest, ties to even, on the bits: subnormals
+/// rounded, overflow to infinity, NaN kept a quiet NaN of its sign); and back, exactly.
+void srnn_to_bf16(const float *x, uint16_t *y, size_t n);
+void srnn_from_bf16(const uint16_t *x, float *y, size_t n);
+void srnn_to_bf16_variant(int variant, const float *x, uint16_t *y, size_t n);
+void srnn_from_bf16_variant(int variant, const uint16_t *x, float *y, size_t n);
+
+/// 1 when the processor has AVX-512 BF16 (vdpbf16ps) and the OS saves the AVX-512 state.
+int srnn_cpu_has_avx512_bf16(void);
+
+/// Runs `iterations` rounds of independent bf16 dot products (vdpbf16ps: 16 lanes, two
+/// products each) and returns the floating-point operations done; 0 without AVX-512 BF16.
+double srnn_bf16_dot_peak_loop(long iterations);
 
 /// A hint to the processor that the calling thread is spinning on a flag (x86 `pause`: it
 /// saves power and leaves the core's resources to its sibling); nothing elsewhere.
