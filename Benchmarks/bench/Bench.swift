@@ -161,6 +161,13 @@ struct Bench: ParsableCommand {
     )
     var distributed = false
 
+    @Flag(
+        name: .customLong("gemm-precisions"),
+        help:
+            "Time every GEMM shape of each configuration's training step alone in fp32 and in bf16 (bf16 inputs, float accumulation; needs AVX-512 BF16 or AMX), beside the FMA and bf16 dot-product peaks; --threads sets the GEMM library's threads."
+    )
+    var gemmPrecisions = false
+
     @Flag(help: "Print the resolved configurations (and with --json write them) without running.")
     var list = false
 
@@ -314,6 +321,12 @@ struct Bench: ParsableCommand {
         if list { return try listConfigurations(configs) }
         GEMM.select((try? GEMM.choice(option: gemm)) ?? .automatic)  // validate() refused a bad one
         if inference { return try runInference() }
+        if gemmPrecisions {
+            let bench = PrecisionGemmBench(configurations: configs.filter { $0.fullBatchSteps == nil }, threads: threads)
+            let results: [PrecisionGemmBench.Result]
+            do { results = try bench.run() } catch { throw ValidationError("--gemm-precisions: \(error)") }
+            return try report(PrecisionGemmBench.report(results), results, kind: "GEMM precision")
+        }
         if bidirectional { return try runBidirectional() }
         if let over = threads.first(where: { $0 > ComputeThreads.processorCount }) {
             Log.error("note: \(over) threads is more than the \(ComputeThreads.processorCount) processors this machine has.")

@@ -78,7 +78,9 @@ struct GemmCeiling {
     /// once (each in `ComputeThreads.singleThreaded`, one fork and join per round as in a
     /// training step).
     /// - Complexity: about `repeats + 1` training steps' worth of GEMMs.
-    static func measure(_ c: BenchConfiguration, workers: Int = 1, repeats: Int = 3) -> GemmCeiling {
+    static func measure(_ c: BenchConfiguration, workers: Int = 1, precision: Precision = .fp32, repeats: Int = 3)
+        -> GemmCeiling
+    {
         var slice = c
         slice.batch = (c.batch + workers - 1) / workers  // the largest slice sets the pace
         let list = shapes(slice)
@@ -88,7 +90,7 @@ struct GemmCeiling {
         let clock = ContinuousClock()
         var seconds: [Double] = []
         for s in list {
-            let operands = (0..<workers).map { _ in GemmOperands(s, using: &rng) }
+            let operands = (0..<workers).map { _ in GemmOperands(s, precision: precision, using: &rng) }
             var best = Double.infinity
             for r in 0...repeats {
                 let elapsed = clock.measure {
@@ -117,31 +119,52 @@ struct GemmCeiling {
 }
 
 /// Seeded operands and an output for one GEMM shape; `run` does the product `times`
-/// times (`beta` 1, as the training step accumulates).
+/// times (`beta` 1, as the training step accumulates), in fp32 or with the operands
+/// rounded to bf16 once (`BLAS.gemmBF16`).
 private final class GemmOperands: @unchecked Sendable {
     let shape: GemmCeiling.Shape
+    let precision: Precision
     let a: UnsafeMutableBufferPointer<Float>, b: UnsafeMutableBufferPointer<Float>
+    let a16: UnsafeMutableBufferPointer<UInt16>, b16: UnsafeMutableBufferPointer<UInt16>
     let c: UnsafeMutableBufferPointer<Float>
 
-    init(_ s: GemmCeiling.Shape, using rng: inout SeededRandom) {
+    init(_ s: GemmCeiling.Shape, precision: Precision, using rng: inout SeededRandom) {
         shape = s
+        self.precision = precision
         a = .allocate(capacity: s.m * s.k)
         b = .allocate(capacity: s.k * s.n)
         c = .allocate(capacity: s.m * s.n)
         for i in a.indices { a[i] = rng.uniform(-0.1, 0.1) }
         for i in b.indices { b[i] = rng.uniform(-0.1, 0.1) }
         c.initialize(repeating: 0)
+        a16 = .allocate(capacity: a.count)
+        b16 = .allocate(capacity: b.count)
+        BFloat16.round(a.baseAddress!, count: a.count, into: a16.baseAddress!)
+        BFloat16.round(b.baseAddress!, count: b.count, into: b16.baseAddress!)
     }
 
-    deinit { a.deallocate(); b.deallocate(); c.deallocate() }
+    deinit {
+        a.deallocate()
+        b.deallocate()
+        c.deallocate()
+        a16.deallocate()
+        b16.deallocate()
+    }
 
     func run(times: Int) {
         let s = shape
         let lda = s.transA == .none ? s.k : s.m, ldb = s.transB == .none ? s.n : s.k
         for _ in 0..<times {
-            BLAS.gemm(
-                s.transA, s.transB, m: s.m, n: s.n, k: s.k, a: a.baseAddress!, lda: lda,
-                b: b.baseAddress!, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: s.n)
+            switch precision {
+            case .fp32:
+                BLAS.gemm(
+                    s.transA, s.transB, m: s.m, n: s.n, k: s.k, a: a.baseAddress!, lda: lda,
+                    b: b.baseAddress!, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: s.n)
+            case .bf16:
+                BLAS.gemmBF16(
+                    s.transA, s.transB, m: s.m, n: s.n, k: s.k, a: a16.baseAddress!, lda: lda,
+                    b: b16.baseAddress!, ldb: ldb, beta: 1, c: c.baseAddress!, ldc: s.n)
+            }
         }
     }
 }

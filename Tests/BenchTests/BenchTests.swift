@@ -204,6 +204,41 @@ import ToolTesting
         }
     }
 
+    /// `--gemm-precisions` times the step's GEMM shapes (the ones `--list`'s FLOP model
+    /// counts) in both precisions beside both peaks; without bf16 hardware it says so and
+    /// fails.
+    @Test func gemmPrecisionsTimesEveryShapeInBothPrecisions() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/precisions.json"
+            let r = try ToolProcess.run(
+                [
+                    "--gemm-precisions", "--config", "ref", "--cell", "gru", "--hidden", "16", "--vocab", "11", "--layers", "2",
+                    "--batch", "4", "--seq-length", "5", "--threads", "1", "--json", path,
+                ],
+                tool: .bench)
+            guard BF16Support.current.isAvailable else {
+                #expect(r.status != 0 && r.stderr.contains("bf16 needs a CPU with AVX-512 BF16 or AMX"), "\(r)")
+                return
+            }
+            #expect(r.status == 0, "\(r)")
+            let results = try jsonArray(path)
+            #expect(results.count == 1)
+            let result = try #require(results.first)
+            #expect(result["configuration"] as? String == "ref" && result["cell"] as? String == "gru")
+            let shapes = try #require(result["shapes"] as? [[String: Any]])
+            // Per token: the step's GEMM FLOPs over T·B tokens equal the FLOP model's.
+            let flops = shapes.reduce(0.0) { total, s in
+                total + 2 * Double(s["m"] as! Int) * Double(s["n"] as! Int) * Double(s["k"] as! Int) * Double(s["calls_per_step"] as! Int)
+            }
+            #expect(abs(flops / 20 - expectedFlops(vocab: 11, hidden: 16, layers: 2, cell: "gru")) < 1e-6, "\(flops / 20)")
+            for s in shapes {
+                #expect((s["fp32_gflops"] as! Double) > 0 && (s["bf16_gflops"] as! Double) > 0, "\(s)")
+            }
+            #expect((result["bf16_dot_peak_gflops"] as! Double) > 0 && (result["fma_peak_gflops"] as! Double) > 0)
+            #expect(r.stdout.contains("bf16/fp32") && r.stdout.contains("oneDNN ISA"), "\(r)")
+        }
+    }
+
     @Test func badParallelismIsAClearError() throws {
         let r = try ToolProcess.run(["--list", "--parallelism", "threads"], tool: .bench)
         #expect(r.status != 0 && !r.signaled, "\(r)")

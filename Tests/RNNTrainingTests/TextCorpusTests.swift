@@ -8,6 +8,7 @@ import Testing
 /// memory, hand-made token lists, and every kind of bad file.
 struct TextCorpusTests {
     /// A file of `bytes` in a fresh directory, removed after `body`.
+    @discardableResult
     static func withFile<R>(_ bytes: [UInt8], _ body: (String) throws -> R) throws -> R {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("TextCorpusTests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
