@@ -25,6 +25,20 @@ public final class Linear {
     /// `RecurrentStack.team` does its steps: for evaluation, where a word model's output
     /// layer (`V ≫ H`) is most of the work.
     public var team: WorkerTeam?
+    /// The products in the layer's precision (`setPrecision`).
+    let gemms = PrecisionGEMM()
+
+    /// The arithmetic of the layer's products (`fp32` unless `setPrecision` chose `bf16`).
+    public var precision: Precision { gemms.precision }
+
+    /// Runs later products of several rows in `precision` (in `bf16`: bf16 operands, the
+    /// weight rounded once per parameter version, float accumulation and results; a
+    /// single row and a team's split stay fp32).
+    /// - Throws: `PrecisionError` where the CPU has no bf16 hardware; nothing changes.
+    public func setPrecision(_ precision: Precision) throws(PrecisionError) {
+        try precision.check()
+        gemms.precision = precision
+    }
 
     public init(inputSize: Int, outputSize: Int, bias: Bool = true, parameters: ParameterStore, prefix: String = "fc.") {
         precondition(inputSize > 0 && outputSize > 0, "Linear needs positive sizes, got \(inputSize) -> \(outputSize)")
@@ -75,7 +89,9 @@ public final class Linear {
             if let team, team.size > 1, rows >= 2 * team.size {
                 team.run { rank in gemm(team.share(of: rows, rank: rank)) }
             } else {
-                gemm(0..<rows)
+                gemms.gemm(
+                    .none, .transposed, m: rows, n: O, k: I, a: x, lda: I, .activation, b: w + weight.offset, ldb: I,
+                    .weight(version: parameters.version), beta: bias == nil ? 0 : 1, c: y, ldc: O)
             }
         }
     }
@@ -90,14 +106,14 @@ public final class Linear {
         parameters.values.withUnsafeBufferPointer { values in
             parameters.gradients.withUnsafeMutableBufferPointer { grads in
                 let w = values.baseAddress!, g = grads.baseAddress!
-                BLAS.gemm(
-                    .transposed, .none, m: O, n: I, k: rows, a: dy, lda: O, b: x, ldb: I,
+                gemms.gemm(
+                    .transposed, .none, m: O, n: I, k: rows, a: dy, lda: O, .activation, b: x, ldb: I, .activation,
                     beta: 1, c: g + weight.offset, ldc: I)
                 if let bias { Vector.addColumnSums(of: dy, rows: rows, cols: O, into: g + bias.offset) }
                 if let dx {
-                    BLAS.gemm(
-                        .none, .none, m: rows, n: I, k: O, a: dy, lda: O, b: w + weight.offset, ldb: I,
-                        beta: accumulate ? 1 : 0, c: dx, ldc: I)
+                    gemms.gemm(
+                        .none, .none, m: rows, n: I, k: O, a: dy, lda: O, .activation, b: w + weight.offset, ldb: I,
+                        .weight(version: parameters.version), beta: accumulate ? 1 : 0, c: dx, ldc: I)
                 }
             }
         }

@@ -41,6 +41,13 @@ public protocol SequenceModel: AnyObject {
     func computeGradients(_ batch: Batch) -> Double
     /// The mean loss of `batch`, gradients untouched.
     func loss(_ batch: Batch) -> Double
+    /// The arithmetic of the model's matrix products: `fp32` unless `setPrecision` chose
+    /// `bf16` (mixed precision; see `RecurrentStack.setPrecision`). Not stored in
+    /// checkpoints: the weights stay float in either.
+    var precision: Precision { get }
+    /// Runs the products of later training steps and evaluations in `precision`.
+    /// - Throws: `PrecisionError` where the CPU has no bf16 hardware; nothing changes.
+    func setPrecision(_ precision: Precision) throws(PrecisionError)
     /// Throws a `BatchError` naming the sequence and step at fault unless this model can
     /// run `batch`: its arrays fit each other and the model's sizes (tokens in the
     /// vocabulary, targets in the classes, lengths in range, padding where it is ignored).

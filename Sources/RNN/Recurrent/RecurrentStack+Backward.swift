@@ -96,8 +96,9 @@ extension RecurrentStack {
             let previous = t > 0 ? d + (t - 1) * B * H : dh0
             cell.backwardStep(t, pass, previous: previous)
             profiler.measure(.backwardRecurrence) {
-                BLAS.gemm(
-                    .none, .none, m: B, n: H, k: gH, a: hiddenSide + t * B * ldh, lda: ldh, b: whh, ldb: H,
+                gemms.gemm(
+                    .none, .none, m: B, n: H, k: gH, a: hiddenSide + t * B * ldh, lda: ldh, .activation,
+                    b: whh, ldb: H, .weight(version: parameters.version),
                     beta: t > 0 || addsToPrevious ? 1 : 0, c: previous, ldc: H)
             }
         }
@@ -119,9 +120,9 @@ extension RecurrentStack {
     ) {
         let H = hiddenSize, I = layerInputSize(k), gH = gateWidth
         let previousStates = workspace.directions[k].states[0].pointer
-        BLAS.gemm(
-            .transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, b: previousStates, ldb: H,
-            beta: 1, c: g + weightHH[k].offset, ldc: H)
+        gemms.gemm(
+            .transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, .activation, b: previousStates, ldb: H,
+            .activation, beta: 1, c: g + weightHH[k].offset, ldc: H)
         if hasBias {
             if inputSide == hiddenSide {
                 // One gradient for both biases (RNN, LSTM): sum its columns once.
@@ -157,24 +158,26 @@ extension RecurrentStack {
             return
         }
         let x = layerInput(k)
-        BLAS.gemm(
-            .transposed, .none, m: gH, n: I, k: T * B, a: inputSide, lda: gH, b: x, ldb: I,
+        gemms.gemm(
+            .transposed, .none, m: gH, n: I, k: T * B, a: inputSide, lda: gH, .activation, b: x, ldb: I, .activation,
             beta: 1, c: gwih, ldc: I)
         if isBidirectional { return }
         // dX = dA W_ih: into the layer below's output gradient (through the dropout mask
         // when there was one), or the input gradient.
         if k > 0 && dropoutActive {
             let dropped = workspace.droppedInputGradient.pointer
-            BLAS.gemm(.none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, b: wih, ldb: I, beta: 0, c: dropped, ldc: I)
+            gemms.gemm(
+                .none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, .activation, b: wih, ldb: I,
+                .weight(version: parameters.version), beta: 0, c: dropped, ldc: I)
             workspace.layerDropouts[k - 1].backward(
                 dropped, addingInto: workspace.directions[k - 1].outputGradient.pointer,
                 count: T * B * H)
             return
         }
         let dx = k > 0 ? workspace.directions[k - 1].outputGradient.pointer : workspace.inputGradient.pointer
-        BLAS.gemm(
-            .none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, b: wih, ldb: I,
-            beta: k > 0 ? 1 : 0, c: dx, ldc: I)
+        gemms.gemm(
+            .none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, .activation, b: wih, ldb: I,
+            .weight(version: parameters.version), beta: k > 0 ? 1 : 0, c: dx, ldc: I)
     }
 
     /// d(loss)/d(initialState) from the last `backward`, `stateSize` values.

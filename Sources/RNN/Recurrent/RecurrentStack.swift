@@ -119,6 +119,30 @@ public class RecurrentStack {
         get { plan.team }
         set { plan.team = newValue }
     }
+
+    /// The products of the layers' training steps in `precision` (see `setPrecision`).
+    let gemms = PrecisionGEMM()
+
+    /// The arithmetic of the stack's matrix products (`fp32` unless `setPrecision` chose
+    /// `bf16`).
+    public var precision: Precision { gemms.precision }
+
+    /// Runs the products of later forward and backward passes in `precision`: in `bf16`,
+    /// every GEMM of a pass over several steps takes bf16 operands (the weights rounded
+    /// once per parameter version) with float accumulation; biases, gates, states, the
+    /// LSTM cell and all gradients stay float. A team's split steps and single steps
+    /// (sampling) stay fp32.
+    /// - Throws: `PrecisionError` where the CPU has no bf16 hardware; nothing changes.
+    public func setPrecision(_ precision: Precision) throws(PrecisionError) {
+        try precision.check()
+        gemms.precision = precision
+    }
+
+    /// The GEMMs of a pass in bf16: without a team (whose threads would share the
+    /// rounding buffers), nil otherwise.
+    var bf16Products: (gemms: PrecisionGEMM, version: UInt64)? {
+        precision == .bf16 && (team?.size ?? 1) == 1 ? (gemms, parameters.version) : nil
+    }
     /// When set, `backward` calls it with (layer, step `t`, d(loss)/d(h_t) `[B, H]`) as each
     /// step's state gradient is complete (its own loss, the carry from `t + 1` and the
     /// layer above): what `GradientFlow` measures. Unset in training.

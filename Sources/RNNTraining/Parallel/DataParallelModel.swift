@@ -114,6 +114,8 @@ public final class DataParallelModel<Model: SequenceModel> {
             workerBatches[w].takeSequences(slices[w], of: batch, stateBlocks: model.stateBlocks)
             copyValues(into: replicas[w])
             replicas[w].trainingStep = model.trainingStep
+            // The model's precision was checked when it was set, so a replica's cannot fail.
+            if replicas[w].precision != model.precision { try! replicas[w].setPrecision(model.precision) }
         }
         runWorkers(active)
         model.trainingStep += 1  // as the model's own computeGradients does

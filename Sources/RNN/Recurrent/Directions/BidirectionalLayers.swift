@@ -78,9 +78,10 @@ extension RecurrentStack {
                             }
                             guard needsInputGradient else { return }
                             let dx = d == 0 ? sum : workspace.reverseInputGradient.pointer
-                            BLAS.gemm(
-                                .none, .none, m: rows, n: I, k: gateWidth, a: inputSide, lda: gateWidth,
-                                b: w + weightIH[ld].offset, ldb: I, beta: 0, c: dx, ldc: I)
+                            gemms.gemm(
+                                .none, .none, m: rows, n: I, k: gateWidth, a: inputSide, lda: gateWidth, .activation,
+                                b: w + weightIH[ld].offset, ldb: I, .weight(version: parameters.version), beta: 0,
+                                c: dx, ldc: I)
                             if d == 1 { order.addRows(dx, width: I, into: sum) }
                         }
                     }

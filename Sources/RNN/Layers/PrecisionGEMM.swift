@@ -1,0 +1,86 @@
+import Linalg
+
+/// The GEMMs of one layer in its precision: in `fp32` `BLAS.gemm` as is; in `bf16` the
+/// operands are rounded to bfloat16 and multiplied with float accumulation and a float
+/// result (`BLAS.gemmBF16`) — mixed precision as Kalamkar et al. (2019) and oneDNN's bf16
+/// RNN do it: float master weights, gradients, biases, nonlinearities and states.
+///
+/// A weight operand (`.weight(version)`) is rounded once per parameter version (once per
+/// optimizer step) and kept, keyed by its address; an activation operand (`.activation`)
+/// is rounded into a scratch buffer at each call: `O(rows·cols)` against the product's
+/// `O(m·n·k)`.
+///
+/// Not shared between threads: each layer (and each replica of a model) has its own.
+final class PrecisionGEMM {
+    /// What an operand is: a weight of the parameter store at `version`, or an activation.
+    enum Operand {
+        case weight(version: UInt64)
+        case activation
+    }
+
+    var precision: Precision = .fp32
+
+    /// bf16 copies of weights, by the address of their float values.
+    private var weights: [UnsafePointer<Float>: BF16Copy] = [:]
+    /// The rounded activation operands of the current call.
+    private let scratchA = BF16Copy(), scratchB = BF16Copy()
+
+    /// A bf16 buffer that grows to fit, and the parameter version it holds (weights).
+    private final class BF16Copy {
+        var buffer = UnsafeMutableBufferPointer<UInt16>(start: nil, count: 0)
+        var version: UInt64?
+
+        deinit { buffer.deallocate() }
+
+        /// The `rows x cols` matrix at `x` (row stride `ld`) rounded into this buffer,
+        /// contiguous (row stride `cols`).
+        func round(_ x: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int) -> UnsafePointer<UInt16> {
+            if buffer.count < rows * cols {
+                buffer.deallocate()
+                buffer = .allocate(capacity: rows * cols)
+            }
+            let out = buffer.baseAddress!
+            if ld == cols {
+                BFloat16.round(x, count: rows * cols, into: out)
+            } else {
+                for r in 0..<rows { BFloat16.round(x + r * ld, count: cols, into: out + r * cols) }
+            }
+            return UnsafePointer(out)
+        }
+    }
+
+    /// `C = alpha op(A) op(B) + beta C` (as `BLAS.gemm`) in this precision.
+    /// - Complexity: O(m·n·k), plus in bf16 O(m·k + k·n) to round the operands that are
+    ///   activations or weights of a new version.
+    func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, _ aKind: Operand,
+        b: UnsafePointer<Float>, ldb: Int, _ bKind: Operand,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard precision == .bf16, m > 0, n > 0, k > 0 else {
+            return BLAS.gemm(
+                transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+        let (rowsA, colsA) = transA == .none ? (m, k) : (k, m)
+        let (rowsB, colsB) = transB == .none ? (k, n) : (n, k)
+        let a16 = rounded(a, rows: rowsA, cols: colsA, ld: lda, aKind, scratch: scratchA)
+        let b16 = rounded(b, rows: rowsB, cols: colsB, ld: ldb, bKind, scratch: scratchB)
+        BLAS.gemmBF16(
+            transA, transB, m: m, n: n, k: k, alpha: alpha, a: a16, lda: colsA, b: b16, ldb: colsB, beta: beta, c: c,
+            ldc: ldc)
+    }
+
+    private func rounded(
+        _ x: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int, _ kind: Operand, scratch: BF16Copy
+    ) -> UnsafePointer<UInt16> {
+        guard case .weight(let version) = kind else { return scratch.round(x, rows: rows, cols: cols, ld: ld) }
+        let copy = weights[x] ?? BF16Copy()
+        weights[x] = copy
+        if copy.version != version || copy.buffer.count < rows * cols {
+            _ = copy.round(x, rows: rows, cols: cols, ld: ld)
+            copy.version = version
+        }
+        return UnsafePointer(copy.buffer.baseAddress!)
+    }
+}
