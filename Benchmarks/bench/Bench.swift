@@ -146,6 +146,12 @@ struct Bench: ParsableCommand {
             valueName: "file"))
     var json: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The arithmetic of the training step's GEMMs: fp32, or bf16 (bf16 operands, float accumulation; needs AVX-512 BF16 or AMX).",
+            valueName: "fp32|bf16"))
+    var precision: String = Precision.fp32.rawValue
+
     @Option(help: "Seed of the model initialization and the synthetic corpus.")
     var seed: UInt64 = 0
 
@@ -236,7 +242,14 @@ struct Bench: ParsableCommand {
             if !selected.contains(where: { $0.name == name }) { selected.append(c) }
         }
         let cells = try cells()
-        return selected.flatMap { c in cells.map { overrides.applied(to: c.forCell($0)) } }
+        let precision = Precision(rawValue: self.precision) ?? .fp32  // validate() refused others
+        return selected.flatMap { c in
+            cells.map {
+                var resolved = overrides.applied(to: c.forCell($0))
+                resolved.precision = precision
+                return resolved
+            }
+        }
     }
 
     /// The thread counts, in the order given, without repeats.
@@ -263,6 +276,10 @@ struct Bench: ParsableCommand {
     }
 
     mutating func validate() throws {
+        guard let chosen = Precision(rawValue: precision) else {
+            throw ValidationError("Unknown --precision '\(precision)'. It takes fp32 or bf16.")
+        }
+        do { try chosen.check() } catch { throw ValidationError("--precision bf16: \(error)") }
         func positive(_ value: Int?, _ option: String, minimum: Int = 1) throws {
             if let v = value, v < minimum {
                 throw ValidationError("--\(option) must be at least \(minimum), got \(v).")

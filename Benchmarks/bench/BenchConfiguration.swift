@@ -1,3 +1,4 @@
+import Linalg
 import RNN
 import RNNTraining
 
@@ -37,6 +38,8 @@ struct BenchConfiguration: Sendable, Equatable, Codable {
     var usesTutorialData: Bool
     var learningRate: Float
     var clipNorm: Float = 5
+    /// The arithmetic of the step's GEMMs (`--precision`).
+    var precision: Precision = .fp32
 
     /// Number of `T`-step chunks in each of the `B` streams (1 for full batch): as
     /// `TokenStreams` cuts the corpus, `((n − 1) / B) / T`.

@@ -74,6 +74,8 @@ struct BenchResult: Codable {
     var processors: Int
     /// "openblas" or "onednn": the library that ran every GEMM.
     var gemmBackend: String
+    /// "fp32" or "bf16": the arithmetic of the step's GEMMs (`--precision`).
+    var precision: String
     /// "baseline", "avx2" or "avx512": the variant of the C kernels (activations, gates,
     /// softmax, Adam) that ran, and its display name.
     var kernelVariant: String
@@ -153,6 +155,7 @@ struct BenchResult: Codable {
         cpu = Machine.cpuModel
         processors = Machine.processors
         gemmBackend = GEMM.backend.rawValue
+        precision = config.precision.rawValue
         kernelVariant = KernelVariant.current.name
         elementwiseKernels = Machine.elementwiseKernels
         self.loadAverageBefore = loadAverageBefore
@@ -225,6 +228,7 @@ struct BenchResult: Codable {
         try c.encode(cpu, forKey: .cpu)
         try c.encode(processors, forKey: .processors)
         try c.encode(gemmBackend, forKey: .gemmBackend)
+        try c.encode(precision, forKey: .precision)
         try c.encode(kernelVariant, forKey: .kernelVariant)
         try c.encode(elementwiseKernels, forKey: .elementwiseKernels)
         try c.encode(fmaPeakGflops, forKey: .fmaPeakGflops)

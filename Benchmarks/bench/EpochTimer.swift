@@ -61,10 +61,11 @@ final class EpochTimer {
         }
     }
 
-    init(config: BenchConfiguration, seed: UInt64, workers: Int) {
+    init(config: BenchConfiguration, seed: UInt64, workers: Int) throws {
         self.config = config
         var rng = SeededRandom(seed: seed)
         model = ManyToManyModel(config.model, using: &rng)
+        try model.setPrecision(config.precision)
         trainer = Trainer(
             model: model, optimizer: Adam(learningRate: config.learningRate), workers: workers,
             clipNorm: config.clipNorm)

@@ -81,11 +81,11 @@ struct Suite {
             samplePeak()
             let workers = parallelism.workers(for: c, threads: n)
             if workers > 1 { Log.error("\(label) \(c.label): batch split across \(workers) worker threads") }
-            let timer = EpochTimer(config: c, seed: seed, workers: workers)
+            let timer = try EpochTimer(config: c, seed: seed, workers: workers)
             let m = try timer.measure(epochs: epochs, profile: profile) { what, seconds, loss in
                 Log.error("\(label) \(c.label) \(what): \(Report.seconds(seconds)) s, loss \(Report.fixed(loss, 3))")
             }
-            let ceiling = self.ceiling ? GemmCeiling.measure(c, workers: workers) : nil
+            let ceiling = self.ceiling ? GemmCeiling.measure(c, workers: workers, precision: c.precision) : nil
             if let ceiling { Log.error("\(label) \(c.label) GEMMs alone: \(Report.fixed(ceiling.gflops, 1)) GFLOP/s") }
             measured.append((c, workers, m, ceiling))
         }

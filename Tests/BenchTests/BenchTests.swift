@@ -239,6 +239,31 @@ import ToolTesting
         }
     }
 
+    /// `--precision bf16` trains in bf16 and says so in the JSON; an unknown precision, or
+    /// bf16 without the hardware, is a clear error.
+    @Test func precisionOptionTrainsInBF16OrSaysWhyNot() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/bf16.json"
+            let r = try ToolProcess.run(
+                [
+                    "--config", "ref", "--cell", "lstm", "--hidden", "16", "--vocab", "11", "--batch", "4", "--seq-length", "5",
+                    "--tokens", "400", "--threads", "1", "--epochs", "1", "--no-profile", "--no-ceiling", "--precision", "bf16",
+                    "--json", path,
+                ],
+                tool: .bench)
+            guard BF16Support.current.isAvailable else {
+                #expect(r.status != 0 && r.stderr.contains("--precision bf16: bf16 needs a CPU with AVX-512 BF16"), "\(r)")
+                return
+            }
+            #expect(r.status == 0, "\(r)")
+            let result = try #require(try jsonArray(path).first)
+            #expect(result["precision"] as? String == "bf16", "\(result)")
+            #expect(r.stdout.contains("oneDNN bf16") || r.stdout.contains("bf16 ·"), "\(r)")
+        }
+        let bad = try ToolProcess.run(["--list", "--precision", "fp16"], tool: .bench)
+        #expect(bad.status != 0 && bad.stderr.contains("Unknown --precision 'fp16'. It takes fp32 or bf16."), "\(bad)")
+    }
+
     @Test func badParallelismIsAClearError() throws {
         let r = try ToolProcess.run(["--list", "--parallelism", "threads"], tool: .bench)
         #expect(r.status != 0 && !r.signaled, "\(r)")
