@@ -15,8 +15,7 @@
 /// replaced and the link kept; an existing directory, FIFO, device or socket is never
 /// replaced. On failure the temporary file is removed.
 ///
-/// Every file swift-rnn writes goes through it: safetensors checkpoints and the tools'
-/// reports (CSV, SVG, JSON).
+/// Checkpoints and charrnn's reports (CSV, SVG, JSON) are written through it.
 package enum AtomicFile {
     /// Why a file could not be written: the system's reason, naming the file.
     package struct Failure: Error, CustomStringConvertible {
@@ -96,6 +95,13 @@ package enum AtomicFile {
                 busy
                     ? "another process is writing '\(target)' now (it holds '\(temporary)')"
                     : "cannot lock temporary file '\(temporary)': \(errnoText())")
+        }
+        // Another writer may have renamed the file this descriptor opened into place between
+        // the open and the lock: then it is the destination, not the temporary file.
+        var named = stat()
+        guard lstat(temporary, &named) == 0, named.st_dev == info.st_dev, named.st_ino == info.st_ino else {
+            close(fd)
+            throw fail("another process wrote '\(target)' at the same time; try again")
         }
         var failure: String? = nil
         if ftruncate(fd, 0) != 0 { failure = "cannot truncate temporary file '\(temporary)': \(errnoText())" }

@@ -47,6 +47,11 @@ struct BatchCheckTests {
         #expect(throws: BatchError.paddingInsideSequence(sequence: 1, step: 1)) {
             try model.check(batch([0, 1, 2, -1], [0, 1, 2, 0]))
         }
+        // Padding at a sequence's start is read (the bias alone moves the state), even
+        // with a -1 target: it needs lengths, which only pad at the end.
+        #expect(throws: BatchError.paddingInsideSequence(sequence: 0, step: 0)) {
+            try model.check(batch([-1, 1, 2, 3], [-1, 1, 2, 0]))
+        }
         #expect(throws: (any Error).self) { try model.check(batch([0, 1, 2], [0, 1, 2])) }
         #expect(throws: (any Error).self) { try model.check(batch([0, 1, 2, 3], [0, 1, 2, 0], state: [0, 0])) }
         try model.check(batch([0, 1, 2, 3], [0, 1, 2, 0], state: [Float](repeating: 0, count: 10)))
@@ -61,6 +66,17 @@ struct BatchCheckTests {
         var withLengths = padded
         withLengths.lengths = [2, 1]
         try model.check(withLengths)
+    }
+
+    @Test func aModelWithAnEmbeddingTakesTokensOnly() throws {
+        var rng = SeededRandom(seed: 16)
+        let model = ManyToManyModel(
+            .init(inputSize: 4, outputSize: 4, recurrent: .init(hiddenSize: 6), embeddingSize: 3), using: &rng)
+        let rows = ManyToManyModel.Batch(input: .dense(Matrix(rows: 2, cols: 4)), targets: [0, 1], batchSize: 1)
+        #expect(throws: BatchError.layout("the model has an embedding: it takes token ids, not rows of values")) {
+            try model.check(rows)
+        }
+        try model.check(ManyToManyModel.Batch(input: .tokens([0, 3]), targets: [1, 2], batchSize: 1))
     }
 
     @Test func denseRowsAreCheckedForWidthAndFiniteValues() throws {

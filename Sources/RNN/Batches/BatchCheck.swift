@@ -23,12 +23,10 @@ enum BatchCheck {
     }
 
     /// `[T*B]` tokens or `[T*B, size]` finite rows. Inside a sequence (step `t` below its
-    /// length; every step without `lengths`) a token is in `0..<size`, or `-1` where
-    /// `paddingAllowed(row)` says the model ignores it; after a sequence's end anything
-    /// in `-1..<size` (the model does not read it).
+    /// length; every step without `lengths`) a token is in `0..<size`; after a sequence's
+    /// end anything in `-1..<size` (the model does not read it).
     static func input(
-        _ input: SequenceInput, steps T: Int, batchSize B: Int, size: Int, lengths: [Int]?,
-        paddingAllowed: (_ row: Int) -> Bool = { _ in false }
+        _ input: SequenceInput, steps T: Int, batchSize B: Int, size: Int, lengths: [Int]?
     ) throws(BatchError) {
         switch input {
         case .tokens(let tokens):
@@ -37,7 +35,7 @@ enum BatchCheck {
                 for (t, row) in stride(from: b, to: T * B, by: B).enumerated() {
                     let token = tokens[row]
                     if token >= 0 && Int(token) < size { continue }
-                    if token == -1 && (t >= length || (lengths == nil && paddingAllowed(row))) { continue }
+                    if token == -1 && t >= length { continue }
                     if token == -1 { throw .paddingInsideSequence(sequence: b, step: t) }
                     throw .tokenOutsideVocabulary(sequence: b, step: t, token: Int(token), vocabularySize: size)
                 }
@@ -47,6 +45,17 @@ enum BatchCheck {
                 throw .layout("input rows have \(rows.cols) values; the model takes \(size)")
             }
             try finiteRows(rows, batchSize: B)
+        }
+    }
+
+    /// Each sequence's length as a causal model without `lengths` sees it: up to the run
+    /// of padding (`-1` tokens with `-1` targets) that ends it, which nothing counted
+    /// follows. Padding anywhere else is read as data.
+    static func lengthsBeforeTrailingPadding(_ tokens: [Int32], targets: [Int32], steps T: Int, batchSize B: Int) -> [Int] {
+        (0..<B).map { b in
+            var length = T
+            while length > 0 && tokens[(length - 1) * B + b] == -1 && targets[(length - 1) * B + b] == -1 { length -= 1 }
+            return length
         }
     }
 
@@ -77,9 +86,13 @@ enum BatchCheck {
     /// teacher-forced targets): padding `-1` only at a sequence's end, nothing counted after it.
     static func paddedAtEnd(_ tokens: [Int32], steps T: Int, batchSize B: Int) throws(BatchError) {
         for b in 0..<B {
-            var padded = false
+            var firstPadding: Int? = nil
             for (t, row) in stride(from: b, to: T * B, by: B).enumerated() {
-                if tokens[row] == -1 { padded = true } else if padded { throw .paddingInsideSequence(sequence: b, step: t - 1) }
+                if tokens[row] == -1 {
+                    firstPadding = firstPadding ?? t
+                } else if let first = firstPadding {
+                    throw .paddingInsideSequence(sequence: b, step: first)
+                }
             }
         }
     }
@@ -92,6 +105,12 @@ enum BatchCheck {
                 throw .nonFiniteValue(sequence: r % B, step: r / B)
             }
         }
+    }
+
+    /// Dense rows for a model whose first layer is an embedding (of token ids).
+    static func embeddingTakesTokens(_ input: SequenceInput, _ hasEmbedding: Bool) throws(BatchError) {
+        guard hasEmbedding, case .dense = input else { return }
+        throw .layout("the model has an embedding: it takes token ids, not rows of values")
     }
 
     /// An initial state of `expected` values, when given.

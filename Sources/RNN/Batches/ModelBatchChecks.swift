@@ -9,8 +9,9 @@ extension ManyToManyModel {
     /// Throws unless `batch` fits this model: `[T*B]` tokens in the vocabulary (or rows of
     /// `inputSize` finite values), one target per row in `-1..<outputSize`, lengths in
     /// `1...T` with the padding's targets `-1`, and a state of `rnn.stateSize(batchSize: B)`.
-    /// Padding (`-1` tokens) needs `lengths` in a bidirectional model; in a one-directional
-    /// one it may stand without them where its target is `-1` (what follows is never read).
+    /// Padding (`-1` tokens) needs `lengths` in a bidirectional model; a one-directional
+    /// one also takes it without them, as a run that ends a sequence with `-1` targets
+    /// (nothing it reads afterwards counts).
     /// - Complexity: O(T·B), O(T·B·I) for dense rows.
     public func check(_ batch: Batch) throws(BatchError) {
         let B = batch.batchSize, rows = batch.input.rowCount
@@ -18,11 +19,14 @@ extension ManyToManyModel {
         guard batch.targets.count == rows else {
             throw .layout("\(batch.targets.count) targets for \(rows) input rows; give one per row (-1: not counted)")
         }
+        try BatchCheck.embeddingTakesTokens(batch.input, embedding != nil)
         try BatchCheck.lengths(batch.lengths, steps: T, batchSize: B)
-        let causal = !rnn.isBidirectional, targets = batch.targets
-        try BatchCheck.input(
-            batch.input, steps: T, batchSize: B, size: configuration.inputSize, lengths: batch.lengths,
-            paddingAllowed: { row in causal && targets[row] == -1 })
+        var lengths = batch.lengths
+        if lengths == nil, !rnn.isBidirectional, case .tokens(let tokens) = batch.input {
+            lengths = BatchCheck.lengthsBeforeTrailingPadding(tokens, targets: batch.targets, steps: T, batchSize: B)
+        }
+        try BatchCheck.input(batch.input, steps: T, batchSize: B, size: configuration.inputSize, lengths: lengths)
+        let targets = batch.targets
         try BatchCheck.targets(targets, steps: T, batchSize: B, classes: configuration.outputSize, lengths: batch.lengths)
         try BatchCheck.state(batch.initialState, expected: rnn.stateSize(batchSize: B))
     }
@@ -38,6 +42,7 @@ extension ManyToOneModel {
         let B = batch.batchSize
         let T = try BatchCheck.steps(rows: batch.input.rowCount, batchSize: B, what: "input rows")
         guard batch.labels.count == B else { throw .countMismatch(what: "labels", count: batch.labels.count, expected: B) }
+        try BatchCheck.embeddingTakesTokens(batch.input, embedding != nil)
         try BatchCheck.lengths(batch.lengths, steps: T, batchSize: B)
         try BatchCheck.input(batch.input, steps: T, batchSize: B, size: configuration.inputSize, lengths: batch.lengths)
         try BatchCheck.targets(batch.labels, steps: 1, batchSize: B, classes: configuration.outputSize, labels: true)

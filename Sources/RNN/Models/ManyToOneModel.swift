@@ -8,7 +8,7 @@ import Linalg
 /// ```swift
 /// var rng = SeededRandom(seed: 0)
 /// let model = ManyToOneModel(inputSize: 10, hiddenSize: 16, outputSize: 2, using: &rng)
-/// // B = 2 sequences, padded to T = 3: lengths 3 and 1 (padding rows may hold any token or -1)
+/// // B = 2 sequences, padded to T = 3: lengths 3 and 1 (padding rows hold -1, or any token)
 /// let batch = ManyToOneModel.Batch(input: .tokens([4, 7,  2, -1,  9, -1]), labels: [1, 0],
 ///                                  batchSize: 2, lengths: [3, 1])
 /// let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.01), workers: 2)

@@ -27,7 +27,8 @@ import RNN
 /// try trainer.train(on: batches, for: .epochs(20))   // continues at the saved step
 /// ```
 /// - Complexity: per step the model's forward and backward plus `O(P)` for clipping and
-///   the update; nothing allocated per step once the batch has its size.
+///   the update; nothing allocated per step once the batch has its size, but 32 bytes
+///   when the step is split across workers (the `WorkerTeam` boxes its closure).
 public final class Trainer<Model: SequenceModel> {
     public let model: Model
     /// Computes the gradients, split across its workers.
@@ -82,7 +83,10 @@ public final class Trainer<Model: SequenceModel> {
     ///   then unchanged (its learning rate is that step's). `.carriedStateMismatch` when the
     ///   carried state (e.g. a checkpoint's) does not fit this batch; nothing ran.
     ///   `.invalidBatch` when the batch does not fit the model (`SequenceModel.check`: a
-    ///   token outside the vocabulary, a bad length, misplaced padding); nothing ran.
+    ///   token outside the vocabulary, a bad length, misplaced padding); nothing ran. (Over
+    ///   MPI a rank that throws here leaves the all-reduce: the other ranks stop with the
+    ///   collective watchdog's error. Every rank checks its own share, so give all ranks
+    ///   data that passes.)
     @discardableResult
     public func step(_ batch: Model.Batch, carryState: Bool = false) throws(TrainingError) -> StepResult {
         let clock = ContinuousClock(), started = clock.now

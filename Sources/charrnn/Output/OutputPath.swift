@@ -21,7 +21,11 @@ enum OutputPath {
         if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
             throw CLIError("\(option) '\(path)' exists and is not a regular file (a FIFO, device or socket); give a file path")
         }
-        let directory = (path as NSString).deletingLastPathComponent
+        // Through a symbolic link, the file it points to is replaced (`AtomicFile`): its
+        // directory is the one that must be writable.
+        var link = stat()
+        let isLink = lstat(path, &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK
+        let directory = ((isLink ? (path as NSString).resolvingSymlinksInPath : path) as NSString).deletingLastPathComponent
         let dir = directory.isEmpty ? "." : directory
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CLIError("cannot write \(option) '\(path)': directory '\(dir)' does not exist; create it first")
