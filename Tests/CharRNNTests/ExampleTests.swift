@@ -1,4 +1,5 @@
 import Foundation
+import Linalg
 import RNN
 import RNNTraining
 import Testing
@@ -17,6 +18,31 @@ import ToolTesting
         #expect(!r.stderr.contains("epoch   5/100"))
         #expect(r.stderr.contains("built-in example"))
         #expect(r.stderr.contains("charrnn train --data"))
+    }
+
+    /// `--precision bf16` trains the example in bf16 mixed precision to the same
+    /// completions; without bf16 hardware it is refused, saying why.
+    @Test func bf16TrainsTheExampleOrSaysWhyNot() throws {
+        let r = try ToolProcess.run(["train", "--precision", "bf16"])
+        guard BF16Support.current.isAvailable else {
+            #expect(r.status != 0 && r.stderr.contains("--precision bf16: bf16 needs a CPU with AVX-512 BF16 or AMX"), "\(r)")
+            return
+        }
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout == "good i am fine \nhey how are you\nhave a nice day\n", "\(r)")
+    }
+
+    /// `--precision bf16` on a `--data` run says so in its header line.
+    @Test(.enabled(if: BF16Support.current.isAvailable, "skipped: no avx512_bf16"))
+    func bf16DataRunNamesItsPrecision() throws {
+        try withTemporaryDirectory { dir in
+            try String(repeating: "the cat sat on the mat. ", count: 100).write(toFile: dir + "/t.txt", atomically: true, encoding: .utf8)
+            let r = try ToolProcess.run([
+                "train", "--data", dir + "/t.txt", "--checkpoint", dir + "/m.safetensors", "--epochs", "1", "--hidden-size", "16",
+                "--seq-length", "10", "--batch-size", "4", "--precision", "bf16",
+            ])
+            #expect(r.status == 0 && r.stderr.contains("bf16 GEMMs"), "\(r)")
+        }
     }
 
     @Test func quietPrintsOnlyTheCompletions() throws {

@@ -101,6 +101,7 @@ struct ExampleRun {
         var history = History()
         var rng = SeededRandom(seed: seed)
         let trainer = example.makeTrainer(using: &rng)
+        try trainer.model.setPrecision(command.precisionOptions.precision)  // validated with the options
         let vocabulary = example.vocabulary
         let started = now()
         do {

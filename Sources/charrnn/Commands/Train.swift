@@ -35,6 +35,7 @@ extension CharRNN {
         @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
         @OptionGroup(title: "Output") var reporting: ReportingOptions
         @OptionGroup var runtime: RuntimeOptions
+        @OptionGroup var precisionOptions: PrecisionOptions
         @OptionGroup(title: "Distributed") var distributedOptions: DistributedOptions
 
         /// Without `--data` and `--resume`, the built-in example runs.

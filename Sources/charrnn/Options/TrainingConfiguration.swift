@@ -1,4 +1,5 @@
 import Foundation
+import Linalg
 import RNN
 import RNNTraining
 
@@ -6,6 +7,8 @@ import RNNTraining
 /// the checkpoint's, else the default. Options that would make a resumed run inconsistent
 /// with its checkpoint (model, optimizer, data layout) are errors when they differ.
 struct TrainingConfiguration {
+    /// `--precision`: a run setting, not stored (a resumed run takes the option again).
+    var precision: Precision
     var dataPath: String
     var cell: RecurrentCell
     var hiddenSize: Int
@@ -118,6 +121,7 @@ struct TrainingConfiguration {
     init(_ train: CharRNN.Train) throws {
         let data = train.dataOptions, model = train.modelOptions, opt = train.optimization
         let ck = train.checkpoints, report = train.reporting
+        precision = train.precisionOptions.precision
         var resumed: Checkpoint? = nil
         if let path = ck.resume { resumed = try CheckpointFile.load(path, option: "--resume") }
         self.resumed = resumed

@@ -137,6 +137,7 @@ final class TrainingSession {
             model = ManyToManyModel(configuration, initialization: config.initialization, using: &rng)
             optimizer = config.optimizer.make(learningRate: config.learningRate)
         }
+        try model.setPrecision(config.precision)  // validated with the options
         self.model = model
         self.rng = rng
         trainingSource = RankBatchSource(
@@ -416,7 +417,7 @@ final class TrainingSession {
     /// "2 threads, each batch split across 2 workers; oneDNN GEMMs, AVX-512 kernels" or
     /// "1 GEMM thread; OpenBLAS GEMMs, AVX2+FMA kernels".
     var threadUse: String {
-        let libraries = "\(GEMM.backend.displayName) GEMMs, \(KernelVariant.current.displayName) kernels"
+        let libraries = "\(GEMM.backend.displayName) \(model.precision.rawValue) GEMMs, \(KernelVariant.current.displayName) kernels"
         if trainer.workerCount > 1 {
             return "\(threads) threads, each batch split across \(trainer.workerCount) workers; \(libraries)"
         }
