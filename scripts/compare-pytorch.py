@@ -168,15 +168,17 @@ def run_pair(args, bench, torch_python, tmp, cfg, n):
         one_path, out_path = os.path.join(tmp, f"{name}.json"), os.path.join(tmp, f"torch-{name}-{n}.json")
         with open(one_path, "w") as f:
             json.dump([cfg], f)
+        autocast = ["--autocast"] if args.precision == "bf16" else []
         out["others"][0] = run([torch_python, TORCH_BENCH, "--configs-json", one_path, "--threads", str(n),
-                                "--epochs", str(args.epochs), "--json", out_path])
+                                "--epochs", str(args.epochs), "--json", out_path] + autocast)
         with open(out_path) as f:
             out["torch"] = json.load(f)
     if not args.python_only:
         out_path = os.path.join(tmp, f"swift-{name}-{n}.json")
         gemm = ["--gemm", args.gemm] if args.gemm else []
         out["others"][1] = run([bench, "--config", cfg["name"], "--cell", cell_of(cfg), "--threads", str(n),
-                                "--epochs", str(args.epochs), "--json", out_path] + gemm + override_args(cfg))
+                                "--epochs", str(args.epochs), "--json", out_path, "--precision", args.precision]
+                               + gemm + override_args(cfg))
         with open(out_path) as f:
             out["swift"] = json.load(f)
     return out
@@ -320,6 +322,8 @@ def main():
                     help="the Swift bench's GEMM backend (bench --gemm; default: its own, SWIFT_RNN_GEMM or auto)")
     ap.add_argument("--scratch-path", help="swift build --scratch-path for building the bench")
     ap.add_argument("--json", help="write both sides' results here as {\"pytorch\": [...], \"swift\": [...]}")
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                    help="bf16: the bench with --precision bf16 against PyTorch under torch.autocast(\"cpu\", dtype=torch.bfloat16)")
     ap.add_argument("--markdown", action="store_true", help="print the comparison as a Markdown table")
     ap.add_argument("--from-json", metavar="FILE",
                     help="print the comparison saved by an earlier --json FILE instead of running anything")

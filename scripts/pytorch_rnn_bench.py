@@ -119,7 +119,7 @@ def measure_matmul_peak(torch, size=1024, repeats=5):
     return 2 * size ** 3 / best / 1e9
 
 
-def run_config(torch, np, cfg, threads, epochs, seed):
+def run_config(torch, np, cfg, threads, epochs, seed, autocast=False):
     nn = torch.nn
     V, H, L, B = cfg["vocab"], cfg["hidden"], cfg["layers"], cfg["batch"]
     cell = cfg.get("cell", "rnn")
@@ -154,8 +154,11 @@ def run_config(torch, np, cfg, threads, epochs, seed):
 
     def step(x, y, hidden):
         optimizer.zero_grad()
-        out, hidden = model(x, hidden)
-        loss = criterion(out, y)
+        # --autocast: PyTorch's bf16 mixed precision on the CPU around the forward and the
+        # loss (its LSTM/GRU then run oneDNN's bf16 RNN primitive), fp32 master weights.
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            out, hidden = model(x, hidden)
+            loss = criterion(out, y)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), cfg["clip_norm"])
         optimizer.step()
@@ -188,6 +191,7 @@ def run_config(torch, np, cfg, threads, epochs, seed):
     fpt = flops_per_token(V, H, L, cell)
     return {
         "implementation": "pytorch",
+        "precision": "bf16-autocast" if autocast else "fp32",
         "configuration": cfg,
         "threads": threads,
         "epochs": epochs,
@@ -208,6 +212,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=5, help="timed epochs per configuration (default: 5)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="write the results (a JSON array) here")
+    ap.add_argument("--autocast", action="store_true", help="train under torch.autocast(\"cpu\", dtype=torch.bfloat16)")
     args = ap.parse_args()
     try:
         import numpy as np
@@ -225,7 +230,7 @@ def main():
         peak = measure_matmul_peak(torch)
         log(f"[torch {n} thread{'s' if n != 1 else ''}] torch.mm 1024^3 peak {peak:.1f} GFLOP/s")
         for cfg in configs:
-            r = run_config(torch, np, cfg, n, args.epochs, args.seed)
+            r = run_config(torch, np, cfg, n, args.epochs, args.seed, autocast=args.autocast)
             r["torch_version"] = torch.__version__
             r["torch_matmul_peak_gflops"] = peak
             results.append(r)
