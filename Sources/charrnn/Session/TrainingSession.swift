@@ -417,7 +417,9 @@ final class TrainingSession {
     /// "2 threads, each batch split across 2 workers; oneDNN GEMMs, AVX-512 kernels" or
     /// "1 GEMM thread; OpenBLAS GEMMs, AVX2+FMA kernels".
     var threadUse: String {
-        let libraries = "\(GEMM.backend.displayName) \(model.precision.rawValue) GEMMs, \(KernelVariant.current.displayName) kernels"
+        let libraries =
+            "\(GEMM.backend.displayName) GEMMs\(model.precision == .fp32 ? "" : " in \(model.precision.rawValue)"), "
+            + "\(KernelVariant.current.displayName) kernels"
         if trainer.workerCount > 1 {
             return "\(threads) threads, each batch split across \(trainer.workerCount) workers; \(libraries)"
         }
