@@ -76,6 +76,9 @@ struct BenchResult: Codable {
     var gemmBackend: String
     /// "fp32" or "bf16": the arithmetic of the step's GEMMs (`--precision`).
     var precision: String
+    /// The ISA oneDNN dispatches here (`avx512_core_amx`, `avx512_core_bf16`, ...): which
+    /// bf16 path a machine gets.
+    var onednnIsa: String
     /// "baseline", "avx2" or "avx512": the variant of the C kernels (activations, gates,
     /// softmax, Adam) that ran, and its display name.
     var kernelVariant: String
@@ -156,6 +159,7 @@ struct BenchResult: Codable {
         processors = Machine.processors
         gemmBackend = GEMM.backend.rawValue
         precision = config.precision.rawValue
+        onednnIsa = BF16Support.current.isa
         kernelVariant = KernelVariant.current.name
         elementwiseKernels = Machine.elementwiseKernels
         self.loadAverageBefore = loadAverageBefore
@@ -229,6 +233,7 @@ struct BenchResult: Codable {
         try c.encode(processors, forKey: .processors)
         try c.encode(gemmBackend, forKey: .gemmBackend)
         try c.encode(precision, forKey: .precision)
+        try c.encode(onednnIsa, forKey: .onednnIsa)
         try c.encode(kernelVariant, forKey: .kernelVariant)
         try c.encode(elementwiseKernels, forKey: .elementwiseKernels)
         try c.encode(fmaPeakGflops, forKey: .fmaPeakGflops)

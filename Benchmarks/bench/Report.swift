@@ -36,7 +36,7 @@ enum Report {
         var s =
             "bench · \(BuildConfiguration.name) build · \(Machine.cpuModel), \(Machine.processors) processors · "
             + "\(threads) thread\(threads == 1 ? "" : "s") · GEMM \(GEMM.backend.displayName) "
-            + "\(run.results.first?.precision ?? "fp32") · "
+            + "\(run.results.first?.precision ?? "fp32") (oneDNN ISA \(BF16Support.current.isa)) · "
             + "kernels \(Machine.elementwiseKernels)"
         s += "\nFMA peak \(fixed(run.fmaPeak, 1)) GFLOP/s (\(run.fmaPeakMethod))"
         s += "\nsgemm peak \(fixed(run.peak, 1)) GFLOP/s (\(run.peakMethod))"

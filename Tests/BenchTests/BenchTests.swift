@@ -258,6 +258,7 @@ import ToolTesting
             #expect(r.status == 0, "\(r)")
             let result = try #require(try jsonArray(path).first)
             #expect(result["precision"] as? String == "bf16", "\(result)")
+            #expect(["avx512_core_bf16", "avx512_core_amx"].contains(result["onednn_isa"] as? String), "\(result)")
             #expect(r.stdout.contains("oneDNN bf16") || r.stdout.contains("bf16 ·"), "\(r)")
         }
         let bad = try ToolProcess.run(["--list", "--precision", "fp16"], tool: .bench)

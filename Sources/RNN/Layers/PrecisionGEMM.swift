@@ -75,8 +75,13 @@ final class PrecisionGEMM {
         _ x: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int, _ kind: Operand, scratch: BF16Copy
     ) -> UnsafePointer<UInt16> {
         guard case .weight(let version) = kind else { return scratch.round(x, rows: rows, cols: cols, ld: ld) }
-        let copy = weights[x] ?? BF16Copy()
-        weights[x] = copy
+        let copy: BF16Copy
+        if let known = weights[x] {
+            copy = known
+        } else {
+            copy = BF16Copy()
+            weights[x] = copy
+        }
         if copy.version != version || copy.buffer.count < rows * cols {
             _ = copy.round(x, rows: rows, cols: cols, ld: ld)
             copy.version = version
