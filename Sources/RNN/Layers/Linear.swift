@@ -26,7 +26,7 @@ public final class Linear {
     /// layer (`V ≫ H`) is most of the work.
     public var team: WorkerTeam?
     /// The products in the layer's precision (`setPrecision`).
-    let gemms = PrecisionGEMM()
+    private(set) var gemms = PrecisionGEMM.fp32
 
     /// The arithmetic of the layer's products (`fp32` unless `setPrecision` chose `bf16`).
     public var precision: Precision { gemms.precision }
@@ -37,7 +37,7 @@ public final class Linear {
     /// - Throws: `PrecisionError` where the CPU has no bf16 hardware; nothing changes.
     public func setPrecision(_ precision: Precision) throws(PrecisionError) {
         try precision.check()
-        gemms.precision = precision
+        if precision != self.precision { gemms = PrecisionGEMM(precision) }
     }
 
     public init(inputSize: Int, outputSize: Int, bias: Bool = true, parameters: ParameterStore, prefix: String = "fc.") {
@@ -80,18 +80,20 @@ public final class Linear {
                 RowProduct.accumulate(x, wT, ldw: O, into: y, k: I, n: O)
                 return
             }
+            // A team's ranks share no rounding buffers: their split stays fp32.
+            let split = team.map { $0.size > 1 && rows >= 2 * $0.size } ?? false
+            let products = split ? PrecisionGEMM.fp32 : gemms
             func gemm(_ r: Range<Int>) {
                 guard !r.isEmpty else { return }
-                BLAS.gemm(
-                    .none, .transposed, m: r.count, n: O, k: I, a: x + r.lowerBound * I, lda: I, b: w + weight.offset,
-                    ldb: I, beta: bias == nil ? 0 : 1, c: y + r.lowerBound * O, ldc: O)
+                products.gemm(
+                    .none, .transposed, m: r.count, n: O, k: I, a: x + r.lowerBound * I, lda: I, .activation,
+                    b: w + weight.offset, ldb: I, .weight(version: parameters.version), beta: bias == nil ? 0 : 1,
+                    c: y + r.lowerBound * O, ldc: O)
             }
-            if let team, team.size > 1, rows >= 2 * team.size {
+            if split, let team {
                 team.run { rank in gemm(team.share(of: rows, rank: rank)) }
             } else {
-                gemms.gemm(
-                    .none, .transposed, m: rows, n: O, k: I, a: x, lda: I, .activation, b: w + weight.offset, ldb: I,
-                    .weight(version: parameters.version), beta: bias == nil ? 0 : 1, c: y, ldc: O)
+                gemm(0..<rows)
             }
         }
     }

@@ -10,15 +10,22 @@ import Linalg
 /// is rounded into a scratch buffer at each call: `O(rows·cols)` against the product's
 /// `O(m·n·k)`.
 ///
-/// Not shared between threads: each layer (and each replica of a model) has its own.
-final class PrecisionGEMM {
+/// A `bf16` one keeps rounding buffers: one thread's at a time (each layer, and each
+/// replica of a model, has its own). An `fp32` one holds nothing and serves any thread
+/// (`PrecisionGEMM.fp32`).
+final class PrecisionGEMM: @unchecked Sendable {
     /// What an operand is: a weight of the parameter store at `version`, or an activation.
     enum Operand {
         case weight(version: UInt64)
         case activation
     }
 
-    var precision: Precision = .fp32
+    let precision: Precision
+
+    /// The stateless fp32 products, for passes that stay fp32 whatever a layer's precision.
+    static let fp32 = PrecisionGEMM(.fp32)
+
+    init(_ precision: Precision) { self.precision = precision }
 
     /// bf16 copies of weights, by the address of their float values.
     private var weights: [UnsafePointer<Float>: BF16Copy] = [:]

@@ -105,11 +105,13 @@ final class InferencePlan {
         batchSize B: Int
     ) -> PreparedWeight {
         let schedule = self.schedule
-        guard let team, schedule.splitsByUnits(batchSize: B) else { return PreparedWeight(transposed: transposed, shares: nil) }
+        guard let team, schedule.splitsByUnits(batchSize: B) else {
+            return PreparedWeight(transposed: transposed, shares: nil, version: version)
+        }
         packed.prepare(
             transposed, depth: K, gates: gateCount, hidden: hidden, ranks: team.size,
             shares: { schedule.unitShare(team, rank: $0) }, version: version)
-        return PreparedWeight(transposed: transposed, shares: packed)
+        return PreparedWeight(transposed: transposed, shares: packed, version: version)
     }
 
     /// Direction `d`'s (layer 0, token input) table `[V, G·H]` of rows `W_ih[:, v] + bias`,

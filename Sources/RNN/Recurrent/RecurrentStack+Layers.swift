@@ -58,7 +58,7 @@ extension RecurrentStack {
             recurrentWeight: plan.recurrentWeight(
                 k, w + weightHH[k].offset, version: parameters.version, batchSize: B,
                 profiler: profiler),
-            schedule: schedule, profiler: schedule.stepProfiler(profiler), bf16: T > 1 ? bf16Products : nil)
+            schedule: schedule, profiler: schedule.stepProfiler(profiler), products: forwardProducts(steps: T))
         Self.walk(kernel, T: T, B: B, pass)
     }
 
@@ -116,17 +116,14 @@ extension RecurrentStack {
         into target: UnsafeMutablePointer<Float>
     ) {
         let I = layerInputSize(k), gH = gateWidth, wih = w + weightIH[k].offset, rows = T * B
+        let products = forwardProducts(steps: T)
         func gemm(_ r: Range<Int>) {
             guard !r.isEmpty else { return }
-            BLAS.gemm(
-                .none, .transposed, m: r.count, n: gH, k: I, a: x + r.lowerBound * I, lda: I, b: wih, ldb: I,
-                beta: 1, c: target + r.lowerBound * gH, ldc: gH)
+            products.gemm(
+                .none, .transposed, m: r.count, n: gH, k: I, a: x + r.lowerBound * I, lda: I, .activation, b: wih, ldb: I,
+                .weight(version: parameters.version), beta: 1, c: target + r.lowerBound * gH, ldc: gH)
         }
-        if T > 1, let bf16 = bf16Products {
-            bf16.gemms.gemm(
-                .none, .transposed, m: rows, n: gH, k: I, a: x, lda: I, .activation, b: wih, ldb: I,
-                .weight(version: bf16.version), beta: 1, c: target, ldc: gH)
-        } else if T == 1 {
+        if T == 1 {
             let weight = plan.inputWeight(k, wih, inputSize: I, version: parameters.version, batchSize: B)
             let schedule = plan.schedule
             schedule.forEachStep(T: 1, B: B) { _, share in

@@ -121,7 +121,7 @@ public class RecurrentStack {
     }
 
     /// The products of the layers' training steps in `precision` (see `setPrecision`).
-    let gemms = PrecisionGEMM()
+    private(set) var gemms = PrecisionGEMM.fp32
 
     /// The arithmetic of the stack's matrix products (`fp32` unless `setPrecision` chose
     /// `bf16`).
@@ -135,14 +135,12 @@ public class RecurrentStack {
     /// - Throws: `PrecisionError` where the CPU has no bf16 hardware; nothing changes.
     public func setPrecision(_ precision: Precision) throws(PrecisionError) {
         try precision.check()
-        gemms.precision = precision
+        if precision != self.precision { gemms = PrecisionGEMM(precision) }
     }
 
-    /// The GEMMs of a pass in bf16: without a team (whose threads would share the
-    /// rounding buffers), nil otherwise.
-    var bf16Products: (gemms: PrecisionGEMM, version: UInt64)? {
-        precision == .bf16 && (team?.size ?? 1) == 1 ? (gemms, parameters.version) : nil
-    }
+    /// The products of a forward over `T` steps: the stack's, over several steps without
+    /// a team (whose threads would share their rounding buffers); fp32 otherwise.
+    func forwardProducts(steps T: Int) -> PrecisionGEMM { T > 1 && (team?.size ?? 1) == 1 ? gemms : .fp32 }
     /// When set, `backward` calls it with (layer, step `t`, d(loss)/d(h_t) `[B, H]`) as each
     /// step's state gradient is complete (its own loss, the carry from `t + 1` and the
     /// layer above): what `GradientFlow` measures. Unset in training.

@@ -70,13 +70,13 @@ struct StepSchedule {
     /// `K` columns), `c` `[·, G·H]`, each pointer at row 0; `W` = `weight.transposed`
     /// `[K, G·H]`, or the rank's packed share when the units are a rank's.
     ///
-    /// Several rows of all units are one GEMM; a single row is `RowProduct` (one call for
-    /// all units, one per gate block for a share), which gives each column the same bits
-    /// whichever share it falls in.
+    /// Several rows of all units are one GEMM, in `products`' precision; a single row is
+    /// `RowProduct` (one call for all units, one per gate block for a share), which gives
+    /// each column the same bits whichever share it falls in.
     /// - Complexity: `O(|rows|·K·G·|units|)`.
     func accumulateGateProducts(
         _ x: UnsafePointer<Float>, ldx: Int, depth K: Int, _ weight: PreparedWeight,
-        into c: UnsafeMutablePointer<Float>, share: StepShare
+        into c: UnsafeMutablePointer<Float>, share: StepShare, products: PrecisionGEMM = .fp32
     ) {
         let H = hidden, G = gateCount, gH = G * hidden, rows = share.rows, units = share.units
         if let rank = share.rank, let shares = weight.shares {
@@ -101,9 +101,10 @@ struct StepSchedule {
         }
         precondition(units.count == H, "a share of the units needs the packed weight")
         if rows.count > 1 {
-            BLAS.gemm(
-                .none, .none, m: rows.count, n: gH, k: K, a: x + rows.lowerBound * ldx, lda: ldx, b: weight.transposed,
-                ldb: gH, beta: 1, c: c + rows.lowerBound * gH, ldc: gH)
+            products.gemm(
+                .none, .none, m: rows.count, n: gH, k: K, a: x + rows.lowerBound * ldx, lda: ldx, .activation,
+                b: weight.transposed, ldb: gH, .weight(version: weight.version), beta: 1, c: c + rows.lowerBound * gH,
+                ldc: gH)
         } else {
             for b in rows { RowProduct.accumulate(x + b * ldx, weight.transposed, ldw: gH, into: c + b * gH, k: K, n: gH) }
         }
@@ -125,4 +126,6 @@ struct StepShare {
 struct PreparedWeight {
     let transposed: UnsafePointer<Float>
     let shares: PackedShares?
+    /// The parameters' version it is of.
+    let version: UInt64
 }

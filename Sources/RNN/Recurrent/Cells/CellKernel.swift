@@ -81,24 +81,15 @@ struct ForwardPass {
     let recurrentWeight: PreparedWeight
     let schedule: StepSchedule
     let profiler: PhaseProfiler?
-    /// The stack's products in bf16 and its parameters' version, or nil (fp32).
-    var bf16: (gemms: PrecisionGEMM, version: UInt64)? = nil
+    /// The precision of the steps' products (`RecurrentStack.forwardProducts`).
+    let products: PrecisionGEMM
 
     /// `c[rows, units] += h_{t-1} W_hhᵀ` over `share` (`c` `[B, G·H]` at row 0).
     @inline(__always)
     func accumulateRecurrentProduct(step t: Int, into c: UnsafeMutablePointer<Float>, share: StepShare) {
-        if let bf16, share.rank == nil, share.rows.count > 1 {
-            let H = hidden, gH = schedule.gateCount * hidden, rows = share.rows
-            bf16.gemms.gemm(
-                .none, .none, m: rows.count, n: gH, k: H,
-                a: activations.states + t * batchSize * H + rows.lowerBound * H, lda: H, .activation,
-                b: recurrentWeight.transposed, ldb: gH, .weight(version: bf16.version),
-                beta: 1, c: c + rows.lowerBound * gH, ldc: gH)
-            return
-        }
         schedule.accumulateGateProducts(
             activations.states + t * batchSize * hidden, ldx: hidden, depth: hidden, recurrentWeight,
-            into: c, share: share)
+            into: c, share: share, products: products)
     }
 }
 
