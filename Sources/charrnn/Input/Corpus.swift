@@ -1,15 +1,9 @@
 import RNN
 import RNNTraining
 
-/// A `--data` file as the library's `TextCorpus`, with messages that name the option,
-/// within the memory the process may use (`MemoryBudget`).
-struct Corpus {
-    let path: String
-    let tokens: TokenSequence
-    let vocabulary: TextVocabulary
-    /// FNV-1a 64 of the file's bytes, in hex.
-    let fingerprint: String
-
+/// A `--data` file read as the library's `TextCorpus`, with messages that name the
+/// option, within the memory the process may use (`MemoryBudget`).
+enum Corpus {
     /// Loads `path` as tokens of `unit`, or of `fixed`'s unit when given (a checkpoint's
     /// vocabulary); see `TextCorpus.read`. With characters, ones outside `fixed` are an
     /// error naming them (`hint` ends that message), or dropped with a warning when
@@ -17,7 +11,7 @@ struct Corpus {
     static func load(
         path: String, option: String, unit: TextUnit = .char, vocabulary fixed: TextVocabulary? = nil,
         vocabLimit: Int? = nil, skipUnknown: Bool = false, hint: String = ""
-    ) throws -> Corpus {
+    ) throws -> TextCorpus {
         let budget = MemoryBudget.current()
         let corpus: TextCorpus
         do {
@@ -33,6 +27,6 @@ struct Corpus {
                 vocabularySize: corpus.vocabulary.count)
             Console.warning("\(what); dropped \(Format.plural(corpus.droppedOccurrences, "occurrence"))")
         }
-        return Corpus(path: path, tokens: corpus.tokens, vocabulary: corpus.vocabulary, fingerprint: corpus.fingerprint)
+        return corpus
     }
 }

@@ -14,7 +14,7 @@ import RNNTraining
 /// run continues bit for bit like an uninterrupted one.
 final class TrainingSession {
     let config: TrainingConfiguration
-    let corpus: Corpus
+    let corpus: TextCorpus
     let train: TokenStreams
     let validation: TokenStreams?
     let model: ManyToManyModel
@@ -60,10 +60,10 @@ final class TrainingSession {
         self.corpus = corpus
         let name = corpus.vocabulary.unit.tokenName
 
-        // Train on the head, validate on the tail.
+        // Train on the head, validate on the tail (slices: shared, not copied).
         let n = corpus.tokens.count
-        let held = Int((Double(n) * config.valFraction).rounded(.down))
-        let trainTokens = corpus.tokens.slice(0..<(n - held))  // shared, not copied
+        let (trainTokens, valTokens) = corpus.split(validationFraction: config.valFraction)
+        let held = valTokens.count
         guard let train = TokenStreams(tokens: trainTokens, batchSize: config.batchSize, seqLength: config.seqLength, partialChunks: false)
         else {
             let perStream = trainTokens.count / config.batchSize
@@ -78,7 +78,6 @@ final class TrainingSession {
         }
         self.train = train
         if held >= 2 {
-            let valTokens = corpus.tokens.slice((n - held)..<n)
             let streams = min(config.batchSize, max(1, (held - 1) / config.seqLength))
             validation = TokenStreams(tokens: valTokens, batchSize: streams, seqLength: config.seqLength, partialChunks: true)
         } else {
@@ -429,7 +428,7 @@ final class TrainingSession {
     func printHeader() {
         guard !config.quiet else { return }
         let n = corpus.tokens.count
-        let held = validation.map { _ in Int((Double(n) * config.valFraction).rounded(.down)) } ?? 0
+        let held = validation.map { _ in corpus.split(validationFraction: config.valFraction).validation.count } ?? 0
         var lines: [String] = []
         if let path = config.resumedPath {
             lines.append(
