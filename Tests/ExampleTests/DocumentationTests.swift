@@ -63,9 +63,7 @@ struct DocumentationTests {
     @Test func theReadmeExampleIsTheClassifierProgram() throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         let blocks = readme.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
-        let program = try String(contentsOf: Self.root.appendingPathComponent("Examples/Classifier/main.swift"), encoding: .utf8)
-        let body = program.split(separator: "\n", omittingEmptySubsequences: false).drop { $0.hasPrefix("//") }
-            .joined(separator: "\n")
+        let body = try Self.exampleBody("Classifier")
         #expect(blocks.contains(body), "the README's example differs from Examples/Classifier/main.swift")
     }
 
@@ -81,12 +79,15 @@ struct DocumentationTests {
     /// The bodies of the example programs (their header comments dropped).
     static func exampleBodies() throws -> [String] {
         let examples = root.appendingPathComponent("Examples")
-        return try FileManager.default.contentsOfDirectory(atPath: examples.path).sorted().compactMap { name in
-            let file = examples.appendingPathComponent(name).appendingPathComponent("main.swift")
-            guard let program = try? String(contentsOf: file, encoding: .utf8) else { return nil }
-            return program.split(separator: "\n", omittingEmptySubsequences: false).drop { $0.hasPrefix("//") }
-                .joined(separator: "\n")
-        }
+        return try FileManager.default.contentsOfDirectory(atPath: examples.path).sorted().compactMap { try? exampleBody($0) }
+    }
+
+    /// `Examples/<name>/main.swift` without its header comment.
+    static func exampleBody(_ name: String) throws -> String {
+        let file = root.appendingPathComponent("Examples").appendingPathComponent(name).appendingPathComponent("main.swift")
+        let program = try String(contentsOf: file, encoding: .utf8)
+        return program.split(separator: "\n", omittingEmptySubsequences: false).drop { $0.hasPrefix("//") }
+            .joined(separator: "\n")
     }
 
     /// `Tests/SnippetTests/Snippets.swift` as the documents' Swift blocks make it: each
