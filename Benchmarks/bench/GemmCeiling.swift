@@ -125,6 +125,7 @@ private final class GemmOperands: @unchecked Sendable {
     let shape: GemmCeiling.Shape
     let precision: Precision
     let a: UnsafeMutableBufferPointer<Float>, b: UnsafeMutableBufferPointer<Float>
+    /// The operands rounded to bf16 (empty in fp32).
     let a16: UnsafeMutableBufferPointer<UInt16>, b16: UnsafeMutableBufferPointer<UInt16>
     let c: UnsafeMutableBufferPointer<Float>
 
@@ -137,10 +138,13 @@ private final class GemmOperands: @unchecked Sendable {
         for i in a.indices { a[i] = rng.uniform(-0.1, 0.1) }
         for i in b.indices { b[i] = rng.uniform(-0.1, 0.1) }
         c.initialize(repeating: 0)
-        a16 = .allocate(capacity: a.count)
-        b16 = .allocate(capacity: b.count)
-        BFloat16.round(a.baseAddress!, count: a.count, into: a16.baseAddress!)
-        BFloat16.round(b.baseAddress!, count: b.count, into: b16.baseAddress!)
+        let bf16 = precision == .bf16
+        a16 = .allocate(capacity: bf16 ? a.count : 0)
+        b16 = .allocate(capacity: bf16 ? b.count : 0)
+        if bf16 {
+            BFloat16.round(a.baseAddress!, count: a.count, into: a16.baseAddress!)
+            BFloat16.round(b.baseAddress!, count: b.count, into: b16.baseAddress!)
+        }
     }
 
     deinit {
