@@ -28,3 +28,39 @@ public enum RowProduct {
         srnn_gemv_rows_variant(Int32(variant.rawValue), x, w, ldw, y, k, n)
     }
 }
+
+extension RowProduct {
+    /// `accumulate` in bfloat16: `y[j] += Σ_i bf16(x[i]) · w[i, j]` for `j < n`, where `w`
+    /// is a `[k, n]` matrix in the pairs of rows of `packPairs` (row stride `ldw` pairs) and
+    /// `x` is rounded to bf16 inside the kernel; the products are exact and the sums float,
+    /// two rows at a time (AVX-512 BF16's `vdpbf16ps` where the CPU has it and the
+    /// AVX-512 variant is in use; the same arithmetic in scalar code elsewhere).
+    /// Reads half the bytes of the fp32 product. Each `y[j]` is the same chain wherever
+    /// its column falls, as in fp32.
+    /// - Complexity: `O(k·n)`, one read of the `⌈k/2⌉ × n` pairs.
+    @inline(__always)
+    public static func accumulate(
+        _ x: UnsafePointer<Float>, pairs w: UnsafePointer<UInt32>, ldw: Int, into y: UnsafeMutablePointer<Float>,
+        k: Int, n: Int
+    ) {
+        srnn_gemv_rows_bf16(x, w, ldw, y, k, n)
+    }
+
+    /// The bfloat16 `accumulate` in a given variant (for tests that compare variants).
+    public static func accumulate(
+        variant: KernelVariant, _ x: UnsafePointer<Float>, pairs w: UnsafePointer<UInt32>, ldw: Int,
+        into y: UnsafeMutablePointer<Float>, k: Int, n: Int
+    ) {
+        srnn_gemv_rows_bf16_variant(Int32(variant.rawValue), x, w, ldw, y, k, n)
+    }
+
+    /// The operand of the bfloat16 `accumulate`: `w` `[k, n]` (row stride `ldw`) rounded to
+    /// bf16 (`BFloat16.bits`) into `⌈k/2⌉` rows of pairs: `out[p·ldo + j]` holds
+    /// `w[2p, j]` in its low 16 bits and `w[2p+1, j]` (zero past an odd `k`) in its high.
+    /// - Complexity: `O(k·n)`.
+    public static func packPairs(
+        _ w: UnsafePointer<Float>, ldw: Int, k: Int, n: Int, into out: UnsafeMutablePointer<UInt32>, ldo: Int
+    ) {
+        srnn_pack_bf16_pairs(w, ldw, k, n, out, ldo)
+    }
+}

@@ -9,6 +9,7 @@
 // (after Cephes' expf / tanhf): see that file for the derivation and the error bounds.
 
 #include "rnn_kernels.h"
+#include "bf16_round.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -334,19 +335,6 @@ SRNN_INLINE void adam_body(float *restrict p, const float *restrict g, float *re
         v[i] = vi;
         p[i] = p[i] - lr_corrected * mi / (srnn_sqrt(vi) / bc2_sqrt + eps);
     }
-}
-
-// bfloat16: the upper half of a float's bits. Rounding is to nearest, ties to even, done
-// on the integer bits so that every variant (and the scalar reference of the tests) gives
-// the same result for every input: subnormals are rounded, not flushed (the AVX-512 BF16
-// instruction vcvtneps2bf16 would flush them), a float that rounds past the largest bf16
-// becomes infinity, and a NaN stays a NaN of the same sign (quiet bit set).
-SRNN_INLINE uint16_t srnn_bf16_round1(float x) {
-    uint32_t u;
-    memcpy(&u, &x, 4);
-    uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
-    uint32_t quiet = (u >> 16) | 0x0040u;
-    return (uint16_t)((u & 0x7FFFFFFFu) > 0x7F800000u ? quiet : rounded);
 }
 
 SRNN_INLINE void to_bf16_body(const float *x, uint16_t *y, size_t n) {

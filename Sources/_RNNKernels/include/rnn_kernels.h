@@ -123,6 +123,21 @@ void srnn_from_bf16(const uint16_t *x, float *y, size_t n);
 void srnn_to_bf16_variant(int variant, const float *x, uint16_t *y, size_t n);
 void srnn_from_bf16_variant(int variant, const uint16_t *x, float *y, size_t n);
 
+/// `w` [k, n] (row stride `ldw`) rounded to bfloat16 and stored in pairs of rows, the
+/// operand of `srnn_gemv_rows_bf16`: `out[p * ldo + j]` holds row 2p's element j in its low
+/// 16 bits and row 2p+1's in its high 16 bits (zero past an odd k), for p < (k + 1) / 2.
+void srnn_pack_bf16_pairs(const float *w, size_t ldw, size_t k, size_t n, uint32_t *out, size_t ldo);
+
+/// `srnn_gemv_rows` in bfloat16: `y[j] += sum_i bf16(x[i]) * w[i][j]` for `j < n`, `x` [k]
+/// rounded to bf16 in the kernel, `wp` the pairs of rows of `srnn_pack_bf16_pairs` (row
+/// stride `ldw` pairs), products exact and sums in float, two rows at a time as vdpbf16ps
+/// adds them. AVX-512 BF16 in the AVX-512 variant where the processor has it, portable
+/// scalar code otherwise. Each `y[j]` is the same chain whatever `n` and the position of `j`.
+void srnn_gemv_rows_bf16(const float *x, const uint32_t *wp, size_t ldw, float *y, size_t k, size_t n);
+/// The same in a given variant (for tests).
+void srnn_gemv_rows_bf16_variant(int variant, const float *x, const uint32_t *wp, size_t ldw, float *y, size_t k,
+                                 size_t n);
+
 /// 1 when the processor has AVX-512 BF16 (vdpbf16ps) and the OS saves the AVX-512 state.
 int srnn_cpu_has_avx512_bf16(void);
 
