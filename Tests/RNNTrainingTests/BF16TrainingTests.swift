@@ -10,7 +10,7 @@ import Testing
 @Suite(.enabled(if: BF16Support.current.isAvailable, "skipped: no avx512_bf16 (oneDNN runs no bf16 hardware here)"))
 struct BF16TrainingTests {
     /// `‖a − b‖ / ‖b‖` and the cosine of the angle between `a` and `b`.
-    static func compare(_ a: ParameterBuffer, _ b: ParameterBuffer) -> (relative: Double, cosine: Double) {
+    static func compare<A: Collection<Float>, B: Collection<Float>>(_ a: A, _ b: B) -> (relative: Double, cosine: Double) {
         var dot = 0.0, aa = 0.0, bb = 0.0, diff = 0.0
         for (x, y) in zip(a, b) {
             let (x, y) = (Double(x), Double(y))

@@ -21,23 +21,26 @@ public final class Linear {
     /// `Wᵀ` `[I, O]` for the product of a single row (a sampled token's logits), which
     /// `RowProduct` reads once; made again when the parameters have changed since.
     private let transposedWeight = PreparedTranspose()
+    /// In bf16, `Wᵀ` in pairs of rows, for the bf16 `RowProduct` of a single row.
+    private let transposedPairs = PreparedPairs()
     /// The threads `forward` splits its rows across (nil: the calling thread's GEMM), as
     /// `RecurrentStack.team` does its steps: for evaluation, where a word model's output
     /// layer (`V ≫ H`) is most of the work.
     public var team: WorkerTeam?
-    /// The products in the layer's precision (`setPrecision`).
-    private(set) var gemms = PrecisionGEMM.fp32
+    /// The products in the layer's precision (`setPrecision`), one per thread of the `team`.
+    private(set) var products = ThreadProducts.fp32
+    /// The calling thread's products.
+    private var gemms: PrecisionGEMM { products[0] }
 
     /// The arithmetic of the layer's products (`fp32` unless `setPrecision` chose `bf16`).
-    public var precision: Precision { gemms.precision }
+    public var precision: Precision { products.precision }
 
-    /// Runs later products of several rows in `precision` (in `bf16`: bf16 operands, the
-    /// weight rounded once per parameter version, float accumulation and results; a
-    /// single row and a team's split stay fp32).
+    /// Runs later products in `precision` (in `bf16`: bf16 operands, the weight rounded
+    /// once per parameter version, float accumulation and results).
     /// - Throws: `PrecisionError` where the CPU has no bf16 hardware; nothing changes.
     public func setPrecision(_ precision: Precision) throws(PrecisionError) {
         try precision.check()
-        if precision != self.precision { gemms = PrecisionGEMM(precision) }
+        if precision != self.precision { products = precision == .fp32 ? .fp32 : ThreadProducts(precision) }
     }
 
     public init(inputSize: Int, outputSize: Int, bias: Bool = true, parameters: ParameterStore, prefix: String = "fc.") {
@@ -76,24 +79,29 @@ public final class Linear {
             }
             if rows == 1 {
                 if bias == nil { y.update(repeating: 0, count: O) }
-                let wT = transposedWeight.of(w + weight.offset, rows: O, cols: I, version: parameters.version)
-                RowProduct.accumulate(x, wT, ldw: O, into: y, k: I, n: O)
+                let version = parameters.version
+                let wT = transposedWeight.of(w + weight.offset, rows: O, cols: I, version: version)
+                if precision == .bf16 {
+                    let pairs = transposedPairs.of(wT, depth: I, width: O, version: version)
+                    RowProduct.accumulate(x, pairs: pairs, ldw: O, into: y, k: I, n: O)
+                } else {
+                    RowProduct.accumulate(x, wT, ldw: O, into: y, k: I, n: O)
+                }
                 return
             }
-            // A team's ranks share no rounding buffers: their split stays fp32.
             let split = team.map { $0.size > 1 && rows >= 2 * $0.size } ?? false
-            let products = split ? PrecisionGEMM.fp32 : gemms
-            func gemm(_ r: Range<Int>) {
+            if split, let team { products.reserve(threads: team.size) }
+            func gemm(_ r: Range<Int>, thread: Int) {
                 guard !r.isEmpty else { return }
-                products.gemm(
+                products[thread].gemm(
                     .none, .transposed, m: r.count, n: O, k: I, a: x + r.lowerBound * I, lda: I, .activation,
                     b: w + weight.offset, ldb: I, .weight(version: parameters.version), beta: bias == nil ? 0 : 1,
                     c: y + r.lowerBound * O, ldc: O)
             }
             if split, let team {
-                team.run { rank in gemm(team.share(of: rows, rank: rank)) }
+                team.run { rank in gemm(team.share(of: rows, rank: rank), thread: rank) }
             } else {
-                gemm(0..<rows)
+                gemm(0..<rows, thread: 0)
             }
         }
     }

@@ -78,6 +78,21 @@ final class PrecisionGEMM: @unchecked Sendable {
             ldc: ldc)
     }
 
+    /// `C = A B + beta C` in bf16 with `B` already rounded: `A` `[m, k]` (row stride `lda`,
+    /// an activation, rounded at each call), `B` bf16 bits `[k, n]` (row stride `ldb`) —
+    /// a team's packed share of a weight (`PackedShares.Form.bf16`). A `bf16` one only;
+    /// `k > 0`.
+    /// - Complexity: O(m·n·k) + O(m·k) to round `A`.
+    func gemm(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, bf16 b: UnsafePointer<UInt16>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        precondition(precision == .bf16 && k > 0, "a bf16 operand needs the bf16 products and k > 0")
+        guard m > 0, n > 0 else { return }
+        let a16 = scratchA.round(a, rows: m, cols: k, ld: lda)
+        BLAS.gemmBF16(.none, .none, m: m, n: n, k: k, a: a16, lda: k, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
     private func rounded(
         _ x: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int, _ kind: Operand, scratch: BF16Copy
     ) -> UnsafePointer<UInt16> {
@@ -95,4 +110,30 @@ final class PrecisionGEMM: @unchecked Sendable {
         }
         return UnsafePointer(copy.buffer.baseAddress!)
     }
+}
+
+/// A layer's products in one precision, one `PrecisionGEMM` per thread of the team that
+/// splits them: a `bf16` one keeps rounding buffers that only one thread may use at a
+/// time. Thread 0's serves the calling thread (and training's backward).
+final class ThreadProducts: @unchecked Sendable {
+    let precision: Precision
+    private var perThread: [PrecisionGEMM]
+
+    /// The fp32 products, shared: the stateless `PrecisionGEMM.fp32` for every thread.
+    static let fp32 = ThreadProducts(.fp32)
+
+    init(_ precision: Precision) {
+        self.precision = precision
+        perThread = [precision == .fp32 ? .fp32 : PrecisionGEMM(precision)]
+    }
+
+    /// Makes one for each of `threads` threads; called on the calling thread before a
+    /// team's threads use them. O(1) when they exist.
+    func reserve(threads: Int) {
+        guard precision != .fp32 else { return }
+        while perThread.count < threads { perThread.append(PrecisionGEMM(precision)) }
+    }
+
+    /// Thread `thread`'s products (`reserve` first for a team's threads).
+    subscript(thread: Int) -> PrecisionGEMM { precision == .fp32 ? .fp32 : perThread[thread] }
 }

@@ -22,6 +22,8 @@ final class InferencePlan {
     private var tokenTableVersions: [UInt64?]
     private let recurrentTransposes: [PreparedTranspose]
     private let inputTransposes: [PreparedTranspose]
+    private let recurrentPairs: [PreparedPairs]
+    private let inputPairs: [PreparedPairs]
     private let recurrentShares: [PackedShares]
     private let inputShares: [PackedShares]
 
@@ -31,6 +33,8 @@ final class InferencePlan {
         tokenTableVersions = Array(repeating: nil, count: directions)
         recurrentTransposes = (0..<layerDirections).map { _ in PreparedTranspose() }
         inputTransposes = (0..<layerDirections).map { _ in PreparedTranspose() }
+        recurrentPairs = (0..<layerDirections).map { _ in PreparedPairs() }
+        inputPairs = (0..<layerDirections).map { _ in PreparedPairs() }
         recurrentShares = (0..<layerDirections).map { _ in PackedShares() }
         inputShares = (0..<layerDirections).map { _ in PackedShares() }
     }
@@ -42,6 +46,7 @@ final class InferencePlan {
     var heldFloats: Int {
         tokenTables.reduce(0) { $0 + $1.heldFloats } + (recurrentTransposes + inputTransposes).reduce(0) { $0 + $1.heldFloats }
             + (recurrentShares + inputShares).reduce(0) { $0 + $1.heldFloats }
+            + (recurrentPairs + inputPairs).reduce(0) { $0 + $1.heldFloats }
     }
 
     /// The floats a plan for `configuration` holds after a forward of `T` steps over
@@ -72,11 +77,12 @@ final class InferencePlan {
     /// forward so that every step's `h_{t-1} W_hhᵀ` is a plain (not transposed) GEMM
     /// `[B, H] x [H, G·H]`, whose operand the GEMM libraries pack faster.
     /// Made again only when the parameters have changed since (`version`); valid until
-    /// they change. With the team's packed shares when it splits a batch of `B` by units.
+    /// they change. With the team's packed shares when it splits a batch of `B` by units,
+    /// and what products in `precision` read (see `preparedWeight`).
     /// - Complexity: O(G·H²) when made, against O(T·B·G·H²) for the steps it serves; O(1)
     ///   when reused (a sampler's every token).
     func recurrentWeight(
-        _ k: Int, _ weight: UnsafePointer<Float>, version: UInt64, batchSize B: Int,
+        _ k: Int, _ weight: UnsafePointer<Float>, version: UInt64, batchSize B: Int, precision: Precision,
         profiler: PhaseProfiler?
     ) -> PreparedWeight {
         let prepared = recurrentTransposes[k], gH = gateCount * hidden
@@ -85,33 +91,43 @@ final class InferencePlan {
             prepared.isCurrent(rows: gH, cols: hidden, version: version)
             ? prepared.of(weight, rows: gH, cols: hidden, version: version)
             : profiler.measure(.forwardRecurrence) { prepared.of(weight, rows: gH, cols: hidden, version: version) }
-        return preparedWeight(transposed, depth: hidden, packed: recurrentShares[k], version: version, batchSize: B)
+        return preparedWeight(
+            transposed, depth: hidden, packed: recurrentShares[k], pairs: recurrentPairs[k], version: version, batchSize: B,
+            precision: precision)
     }
 
     /// Layer-direction `k`'s `W_ihᵀ` `[I_k, G·H]` from `W_ih` at `weight`, for the input
     /// product of single rows (a sampled token's step in an upper layer), with the team's
     /// packed shares when it splits a batch of `B` by units; prepared as `recurrentWeight`.
-    func inputWeight(_ k: Int, _ weight: UnsafePointer<Float>, inputSize I: Int, version: UInt64, batchSize B: Int)
-        -> PreparedWeight
-    {
+    func inputWeight(
+        _ k: Int, _ weight: UnsafePointer<Float>, inputSize I: Int, version: UInt64, batchSize B: Int, precision: Precision
+    ) -> PreparedWeight {
         let transposed = inputTransposes[k].of(weight, rows: gateCount * hidden, cols: I, version: version)
-        return preparedWeight(transposed, depth: I, packed: inputShares[k], version: version, batchSize: B)
+        return preparedWeight(
+            transposed, depth: I, packed: inputShares[k], pairs: inputPairs[k], version: version, batchSize: B,
+            precision: precision)
     }
 
-    /// The prepared `[K, G·H]` weight `transposed`, and for a split by units each rank's
-    /// packed share of it (`packed` made ready for the team's `unitShare`s).
+    /// The prepared `[K, G·H]` weight `transposed`, and what its products in `precision`
+    /// over a batch of `B` read besides: split by units, each rank's packed share (`packed`
+    /// made ready for the team's `unitShare`s: floats in fp32; in bf16, pairs of rows for
+    /// one sequence, bf16 bits for more); else in bf16 for one sequence, `transposed` in
+    /// pairs of rows (`pairs`). Several sequences on one thread round `transposed` in
+    /// their `PrecisionGEMM`.
     private func preparedWeight(
-        _ transposed: UnsafePointer<Float>, depth K: Int, packed: PackedShares, version: UInt64,
-        batchSize B: Int
+        _ transposed: UnsafePointer<Float>, depth K: Int, packed: PackedShares, pairs: PreparedPairs, version: UInt64,
+        batchSize B: Int, precision: Precision
     ) -> PreparedWeight {
-        let schedule = self.schedule
+        let schedule = self.schedule, bf16 = precision == .bf16
         guard let team, schedule.splitsByUnits(batchSize: B) else {
-            return PreparedWeight(transposed: transposed, shares: nil, version: version)
+            let rowPairs = bf16 && B == 1 ? pairs.of(transposed, depth: K, width: gateCount * hidden, version: version) : nil
+            return PreparedWeight(transposed: transposed, pairs: rowPairs, shares: nil, version: version, precision: precision)
         }
         packed.prepare(
             transposed, depth: K, gates: gateCount, hidden: hidden, ranks: team.size,
-            shares: { schedule.unitShare(team, rank: $0) }, version: version)
-        return PreparedWeight(transposed: transposed, shares: packed, version: version)
+            shares: { schedule.unitShare(team, rank: $0) }, version: version,
+            form: !bf16 ? .fp32 : B == 1 ? .bf16Pairs : .bf16)
+        return PreparedWeight(transposed: transposed, shares: packed, version: version, precision: precision)
     }
 
     /// Direction `d`'s (layer 0, token input) table `[V, G·H]` of rows `W_ih[:, v] + bias`,

@@ -12,6 +12,7 @@ extension RecurrentStack {
     ) {
         let H = hiddenSize, LD = layerDirections
         dropoutActive = numLayers > 1 && (dropout?.rate ?? 0) > 0
+        products.reserve(threads: team?.size ?? 1)
         workspace.prepareForward(workspaceLayout(T: T, B: B))
         fill(workspace.denseInput.pointer)
         for p in 0..<cell.stateParts {
@@ -56,9 +57,9 @@ extension RecurrentStack {
             stepScratch: workspace.stepScratch.count > 0 ? workspace.stepScratch.pointer : nil,
             hiddenBias: hasBias ? w + biasHH[k].offset : nil,
             recurrentWeight: plan.recurrentWeight(
-                k, w + weightHH[k].offset, version: parameters.version, batchSize: B,
+                k, w + weightHH[k].offset, version: parameters.version, batchSize: B, precision: precision,
                 profiler: profiler),
-            schedule: schedule, profiler: schedule.stepProfiler(profiler), products: forwardProducts(steps: T))
+            schedule: schedule, profiler: schedule.stepProfiler(profiler), products: products)
         Self.walk(kernel, T: T, B: B, pass)
     }
 
@@ -116,23 +117,24 @@ extension RecurrentStack {
         into target: UnsafeMutablePointer<Float>
     ) {
         let I = layerInputSize(k), gH = gateWidth, wih = w + weightIH[k].offset, rows = T * B
-        let products = forwardProducts(steps: T)
-        func gemm(_ r: Range<Int>) {
+        func gemm(_ r: Range<Int>, thread: Int) {
             guard !r.isEmpty else { return }
-            products.gemm(
+            products[thread].gemm(
                 .none, .transposed, m: r.count, n: gH, k: I, a: x + r.lowerBound * I, lda: I, .activation, b: wih, ldb: I,
                 .weight(version: parameters.version), beta: 1, c: target + r.lowerBound * gH, ldc: gH)
         }
         if T == 1 {
-            let weight = plan.inputWeight(k, wih, inputSize: I, version: parameters.version, batchSize: B)
+            let weight = plan.inputWeight(
+                k, wih, inputSize: I, version: parameters.version, batchSize: B, precision: precision)
             let schedule = plan.schedule
             schedule.forEachStep(T: 1, B: B) { _, share in
-                schedule.accumulateGateProducts(x, ldx: I, depth: I, weight, into: target, share: share)
+                schedule.accumulateGateProducts(
+                    x, ldx: I, depth: I, weight, into: target, share: share, products: products[share.thread])
             }
         } else if let team, team.size > 1 {
-            team.run { rank in gemm(team.share(of: rows, rank: rank)) }
+            team.run { rank in gemm(team.share(of: rows, rank: rank), thread: rank) }
         } else {
-            gemm(0..<rows)
+            gemm(0..<rows, thread: 0)
         }
     }
 

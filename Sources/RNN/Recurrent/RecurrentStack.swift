@@ -120,27 +120,26 @@ public class RecurrentStack {
         set { plan.team = newValue }
     }
 
-    /// The products of the layers' training steps in `precision` (see `setPrecision`).
-    private(set) var gemms = PrecisionGEMM.fp32
+    /// The products in `precision` (see `setPrecision`), one per thread of the `team`.
+    private(set) var products = ThreadProducts.fp32
+    /// The calling thread's products: a training step's (forward and backward).
+    var gemms: PrecisionGEMM { products[0] }
 
     /// The arithmetic of the stack's matrix products (`fp32` unless `setPrecision` chose
     /// `bf16`).
-    public var precision: Precision { gemms.precision }
+    public var precision: Precision { products.precision }
 
     /// Runs the products of later forward and backward passes in `precision`: in `bf16`,
-    /// every GEMM of a pass over several steps takes bf16 operands (the weights rounded
-    /// once per parameter version) with float accumulation; biases, gates, states, the
-    /// LSTM cell and all gradients stay float. A team's split steps and single steps
-    /// (sampling) stay fp32.
+    /// every matrix product — a pass's GEMMs, a team's split steps, a single sequence's
+    /// steps — takes bf16 operands (the weights rounded once per parameter version) with
+    /// float accumulation; biases, gates, states, the LSTM cell and all gradients stay
+    /// float.
     /// - Throws: `PrecisionError` where the CPU has no bf16 hardware; nothing changes.
     public func setPrecision(_ precision: Precision) throws(PrecisionError) {
         try precision.check()
-        if precision != self.precision { gemms = PrecisionGEMM(precision) }
+        if precision != self.precision { products = precision == .fp32 ? .fp32 : ThreadProducts(precision) }
     }
 
-    /// The products of a forward over `T` steps: the stack's, over several steps without
-    /// a team (whose threads would share their rounding buffers); fp32 otherwise.
-    func forwardProducts(steps T: Int) -> PrecisionGEMM { T > 1 && (team?.size ?? 1) == 1 ? gemms : .fp32 }
     /// When set, `backward` calls it with (layer, step `t`, d(loss)/d(h_t) `[B, H]`) as each
     /// step's state gradient is complete (its own loss, the carry from `t + 1` and the
     /// layer above): what `GradientFlow` measures. Unset in training.

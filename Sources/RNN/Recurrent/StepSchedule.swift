@@ -28,17 +28,17 @@ struct StepSchedule {
     func forEachStep(T: Int, B: Int, _ step: (_ t: Int, _ share: StepShare) -> Void) {
         let H = hidden
         guard let team, team.size > 1 else {
-            for t in 0..<T { step(t, StepShare(rows: 0..<B, units: 0..<H, rank: nil)) }
+            for t in 0..<T { step(t, StepShare(rows: 0..<B, units: 0..<H, rank: nil, thread: 0)) }
             return
         }
         if !splitsByUnits(batchSize: B) {
             team.run { rank in
-                let share = StepShare(rows: team.share(of: B, rank: rank), units: 0..<H, rank: nil)
+                let share = StepShare(rows: team.share(of: B, rank: rank), units: 0..<H, rank: nil, thread: rank)
                 for t in 0..<T { step(t, share) }
             }
         } else {
             team.run { rank in
-                let share = StepShare(rows: 0..<B, units: unitShare(team, rank: rank), rank: rank)
+                let share = StepShare(rows: 0..<B, units: unitShare(team, rank: rank), rank: rank, thread: rank)
                 for t in 0..<T {
                     if !share.units.isEmpty { step(t, share) }
                     if t < T - 1 { team.barrier() }
@@ -70,31 +70,36 @@ struct StepSchedule {
     /// `K` columns), `c` `[·, G·H]`, each pointer at row 0; `W` = `weight.transposed`
     /// `[K, G·H]`, or the rank's packed share when the units are a rank's.
     ///
-    /// Several rows of all units are one GEMM, in `products`' precision; a single row is
-    /// `RowProduct` (one call for all units, one per gate block for a share), which gives
-    /// each column the same bits whichever share it falls in.
+    /// In `weight.precision`, with `products` (the share's thread's, of that precision):
+    /// several rows of all units are one GEMM; several rows of a rank's units, one per gate
+    /// block from its packed share; a single row is `RowProduct` (one call for all units,
+    /// one per gate block for a share), in bf16 from the weight's pairs of rows. A single
+    /// row's column gets the same bits whichever share it falls in.
     /// - Complexity: `O(|rows|·K·G·|units|)`.
     func accumulateGateProducts(
         _ x: UnsafePointer<Float>, ldx: Int, depth K: Int, _ weight: PreparedWeight,
         into c: UnsafeMutablePointer<Float>, share: StepShare, products: PrecisionGEMM = .fp32
     ) {
         let H = hidden, G = gateCount, gH = G * hidden, rows = share.rows, units = share.units
+        let bf16 = weight.precision == .bf16
         if let rank = share.rank, let shares = weight.shares {
-            let packed = shares.share(rank), n = units.count
-            if rows.count > 1 {
-                for g in 0..<G {
+            let n = units.count, first = rows.lowerBound
+            for g in 0..<G {
+                let out = c + g * H + units.lowerBound
+                switch (rows.count > 1, bf16) {
+                case (true, false):
                     BLAS.gemm(
-                        .none, .none, m: rows.count, n: n, k: K, a: x + rows.lowerBound * ldx, lda: ldx,
-                        b: packed + g * n, ldb: G * n, beta: 1, c: c + rows.lowerBound * gH + g * H + units.lowerBound,
-                        ldc: gH)
-                }
-                return
-            }
-            for b in rows {
-                for g in 0..<G {
+                        .none, .none, m: rows.count, n: n, k: K, a: x + first * ldx, lda: ldx, b: shares.share(rank) + g * n,
+                        ldb: G * n, beta: 1, c: out + first * gH, ldc: gH)
+                case (true, true):
+                    products.gemm(
+                        m: rows.count, n: n, k: K, a: x + first * ldx, lda: ldx, bf16: shares.bf16Share(rank) + g * n,
+                        ldb: G * n, beta: 1, c: out + first * gH, ldc: gH)
+                case (false, false):
+                    RowProduct.accumulate(x + first * ldx, shares.share(rank) + g * n, ldw: G * n, into: out + first * gH, k: K, n: n)
+                case (false, true):
                     RowProduct.accumulate(
-                        x + b * ldx, packed + g * n, ldw: G * n, into: c + b * gH + g * H + units.lowerBound,
-                        k: K, n: n)
+                        x + first * ldx, pairs: shares.pairShare(rank) + g * n, ldw: G * n, into: out + first * gH, k: K, n: n)
                 }
             }
             return
@@ -105,6 +110,8 @@ struct StepSchedule {
                 .none, .none, m: rows.count, n: gH, k: K, a: x + rows.lowerBound * ldx, lda: ldx, .activation,
                 b: weight.transposed, ldb: gH, .weight(version: weight.version), beta: 1, c: c + rows.lowerBound * gH,
                 ldc: gH)
+        } else if let pairs = weight.pairs {
+            for b in rows { RowProduct.accumulate(x + b * ldx, pairs: pairs, ldw: gH, into: c + b * gH, k: K, n: gH) }
         } else {
             for b in rows { RowProduct.accumulate(x + b * ldx, weight.transposed, ldw: gH, into: c + b * gH, k: K, n: gH) }
         }
@@ -119,13 +126,20 @@ struct StepShare {
     /// The team rank whose packed weights serve `units` when the split is by units; nil
     /// when the units are all of them.
     let rank: Int?
+    /// The team rank that computes it (0: the calling thread alone), whose products it uses.
+    let thread: Int
 }
 
 /// A layer's prepared `[K, G·H]` weight and, when a team splits one sequence by units, each
-/// rank's packed share of it.
+/// rank's packed share of it, for products in `precision`.
 struct PreparedWeight {
     let transposed: UnsafePointer<Float>
+    /// In bf16, for a single row of all units: `transposed` in pairs of rows.
+    var pairs: UnsafePointer<UInt32>? = nil
+    /// Split by units: the packed shares, in the form `precision` and the batch need
+    /// (fp32; bf16 for several rows, bf16 pairs for one).
     let shares: PackedShares?
     /// The parameters' version it is of.
     let version: UInt64
+    var precision: Precision = .fp32
 }

@@ -81,15 +81,15 @@ struct ForwardPass {
     let recurrentWeight: PreparedWeight
     let schedule: StepSchedule
     let profiler: PhaseProfiler?
-    /// The precision of the steps' products (`RecurrentStack.forwardProducts`).
-    let products: PrecisionGEMM
+    /// The steps' products, one per thread of the team (`RecurrentStack.products`).
+    let products: ThreadProducts
 
     /// `c[rows, units] += h_{t-1} W_hhᵀ` over `share` (`c` `[B, G·H]` at row 0).
     @inline(__always)
     func accumulateRecurrentProduct(step t: Int, into c: UnsafeMutablePointer<Float>, share: StepShare) {
         schedule.accumulateGateProducts(
             activations.states + t * batchSize * hidden, ldx: hidden, depth: hidden, recurrentWeight,
-            into: c, share: share, products: products)
+            into: c, share: share, products: products[share.thread])
     }
 }
 
