@@ -148,7 +148,7 @@ struct Bench: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The arithmetic of the training step's GEMMs: fp32, or bf16 (bf16 operands, float accumulation; needs AVX-512 BF16 or AMX).",
+            "The arithmetic of the matrix products (training, and --inference): fp32, or bf16 (bf16 operands, float accumulation; needs AVX-512 BF16 or AMX).",
             valueName: "fp32|bf16"))
     var precision: String = Precision.fp32.rawValue
 
@@ -373,8 +373,10 @@ struct Bench: ParsableCommand {
         let threads = threadArguments.isEmpty ? Array(Set([1, processors])).sorted() : try threadCounts()
         let bench = InferenceBench(
             cells: cellArguments.isEmpty ? RecurrentCell.allCases : try cells(), threads: threads,
-            vocab: vocab ?? 76, hidden: hidden ?? 256, layers: layers ?? 2, seed: seed)
-        let results = bench.run()
+            vocab: vocab ?? 76, hidden: hidden ?? 256, layers: layers ?? 2, seed: seed,
+            precision: Precision(rawValue: precision) ?? .fp32)  // validate() refused others
+        let results: [InferenceBench.Result]
+        do { results = try bench.run() } catch { throw ValidationError("--precision: \(error)") }
         try report(InferenceBench.report(results), results, kind: "inference")
     }
 

@@ -19,6 +19,10 @@ import RNNTraining
 /// - **batch bound**: the FMA peak of that many threads (measured in-process) over one
 ///   token's FLOPs (`2·(G·H²·(2L−1) + H·V)`): a batch shares the weights' reads, so its
 ///   tokens cost their arithmetic, and it cannot beat the FMA units.
+///
+/// In `bf16` (`--precision bf16`) every product is bf16: the weights read are 2 bytes each,
+/// the batch bound is the bf16 dot-product peak, and the eval's loss is reported beside the
+/// same model's fp32 loss.
 struct InferenceBench {
     struct Result: Codable {
         var cell: String
@@ -40,6 +44,10 @@ struct InferenceBench {
         var batchBoundTokensPerSecond: Double
         var cpu: String
         var gemm: String
+        var precision: String
+        /// The eval's mean loss, and in bf16 the same model's fp32 loss on the same text.
+        var evalLoss: Double
+        var fp32EvalLoss: Double?
     }
 
     var cells: [RecurrentCell]
@@ -51,17 +59,19 @@ struct InferenceBench {
     var evalTokens = 100_000
     var sampleSteps = 20_000
     var batchSize = 32
+    var precision = Precision.fp32
 
-    func run() -> [Result] {
-        return ComputeThreads.singleThreaded {
-            threads.flatMap { n in
-                let peak = FMAPeak.measure(threads: n)
-                return cells.map { measure($0, threads: n, fmaPeak: peak) }
+    /// - Throws: `PrecisionError` where the CPU cannot run `precision`.
+    func run() throws -> [Result] {
+        return try ComputeThreads.singleThreaded {
+            try threads.flatMap { n in
+                let peak = precision == .bf16 ? FMAPeak.measureBF16(threads: n) : FMAPeak.measure(threads: n)
+                return try cells.map { try measure($0, threads: n, fmaPeak: peak) }
             }
         }
     }
 
-    private func measure(_ cell: RecurrentCell, threads: Int, fmaPeak: Double) -> Result {
+    private func measure(_ cell: RecurrentCell, threads: Int, fmaPeak: Double) throws -> Result {
         var rng = SeededRandom(seed: seed)
         let model = ManyToManyModel(
             .init(
@@ -70,7 +80,9 @@ struct InferenceBench {
         if threads > 1 { model.team = WorkerTeam(size: threads) }
         let text = (0..<evalTokens).map { _ in UInt8(rng.index(below: vocab)) }
         let streams = TokenStreams(tokens: TokenSequence(.uint8(text)), batchSize: 1, seqLength: 256, partialChunks: true)!
-        _ = model.meanLoss(over: streams)  // warm-up: the prepared weights, the buffers
+        let fp32Loss = precision == .bf16 ? model.meanLoss(over: streams).loss : nil
+        try model.setPrecision(precision)
+        let evalLoss = model.meanLoss(over: streams).loss  // and a warm-up: the prepared weights, the buffers
         let evalSeconds = Self.median(3) { _ = model.meanLoss(over: streams) }
 
         let single = Sampler(model: model)
@@ -88,9 +100,10 @@ struct InferenceBench {
         }
 
         let G = cell.gateCount
-        let weights = Double(layers * G * hidden * hidden + (layers - 1) * G * hidden * hidden + hidden * vocab) * 4
+        let weightCount = Double(layers * G * hidden * hidden + (layers - 1) * G * hidden * hidden + hidden * vocab)
+        let weights = weightCount * (precision == .bf16 ? 2 : 4)
         let bandwidth = ReadBandwidth.measure(bytes: Int(weights) / threads, threads: threads)
-        let flops = weights / 2  // a multiply-add (2 FLOPs) per weight read (4 bytes)
+        let flops = weightCount * 2  // a multiply-add (2 FLOPs) per weight
         return Result(
             cell: cell.rawValue, vocab: vocab, hidden: hidden, layers: layers, threads: threads,
             evalTokensPerSecond: Double(streams.predictionCount) / evalSeconds,
@@ -98,7 +111,13 @@ struct InferenceBench {
             batchTokensPerSecond: Double(batchSteps * batchSize) / batchSeconds, batchSize: batchSize,
             weightBytesPerStep: weights, bandwidthBytesPerSecond: bandwidth,
             boundTokensPerSecond: Double(threads) * bandwidth / weights, flopsPerToken: flops, fmaPeak: fmaPeak,
-            batchBoundTokensPerSecond: fmaPeak * 1e9 / flops, cpu: Machine.cpuModel, gemm: GEMM.backend.displayName)
+            batchBoundTokensPerSecond: fmaPeak * 1e9 / flops, cpu: Machine.cpuModel, gemm: GEMM.backend.displayName,
+            precision: precision.rawValue, evalLoss: evalLoss, fp32EvalLoss: fp32Loss)
+    }
+
+    /// "fp32", or "bf16 (oneDNN ISA …)" naming the instructions bf16 runs on.
+    static func precisionLabel(_ precision: String?) -> String {
+        precision == "bf16" ? "bf16 (oneDNN ISA \(BF16Support.current.isa))" : "fp32"
     }
 
     /// The median of `n` timings of `body`, in seconds.
@@ -115,11 +134,11 @@ struct InferenceBench {
 
     static func report(_ results: [Result]) -> String {
         var lines = [
-            "bench --inference · \(BuildConfiguration.name) build · \(Machine.cpuModel) · GEMM \(GEMM.backend.displayName) (single-threaded; more threads: a WorkerTeam)"
+            "bench --inference · \(BuildConfiguration.name) build · \(Machine.cpuModel) · GEMM \(GEMM.backend.displayName) (single-threaded; more threads: a WorkerTeam) · \(Self.precisionLabel(results.first?.precision))"
         ]
         if let r = results.first {
             lines.append(
-                "model: V \(r.vocab), H \(r.hidden), L \(r.layers); bound: one step's weights, each thread its share, over the bandwidth of each thread reading that many bytes in a loop; batch bound: the FMA peak of the threads over a token's FLOPs"
+                "model: V \(r.vocab), H \(r.hidden), L \(r.layers); bound: one step's weights (\(r.precision == "bf16" ? 2 : 4) bytes each), each thread its share, over the bandwidth of each thread reading that many bytes in a loop; batch bound: the \(r.precision == "bf16" ? "bf16 dot-product" : "FMA") peak of the threads over a token's FLOPs"
             )
         }
         let rows = results.map { r in
@@ -130,6 +149,7 @@ struct InferenceBench {
                 Report.grouped(r.boundTokensPerSecond), Report.fixed(r.singleTokensPerSecond / r.boundTokensPerSecond * 100, 0) + "%",
                 Report.fixed(r.fmaPeak, 0), Report.grouped(r.batchBoundTokensPerSecond),
                 Report.fixed(r.batchTokensPerSecond / r.batchBoundTokensPerSecond * 100, 0) + "%",
+                Report.fixed(r.evalLoss, 4) + (r.fp32EvalLoss.map { " (" + String(format: "%+.4f", r.evalLoss - $0) + ")" } ?? ""),
             ]
         }
         lines.append(
@@ -137,7 +157,8 @@ struct InferenceBench {
                 [
                     "cell", "threads", "eval tok/s", "1 sample tok/s", "\(results.first?.batchSize ?? 32) samples tok/s",
                     "batch/1", "weights/step", "GB/s/thread", "bound tok/s", "1 sample/bound",
-                    "FMA GFLOP/s", "batch bound tok/s", "batch/bound",
+                    results.first?.precision == "bf16" ? "bf16 GFLOP/s" : "FMA GFLOP/s", "batch bound tok/s", "batch/bound",
+                    results.first?.precision == "bf16" ? "eval loss (- fp32)" : "eval loss",
                 ], rows))
         return lines.joined(separator: "\n")
     }

@@ -117,7 +117,18 @@ static SRNN_BF16_TARGET void gemv_bf16_avx512(const float *x, const uint32_t *wp
     }
 }
 
-static int has_dp(int variant) { return variant == SRNN_KERNELS_AVX512 && srnn_cpu_has_avx512_bf16(); }
+// Whether the processor has vdpbf16ps, asked once: CPUID is slow (a VM exit under a
+// hypervisor). -1 until the first call; racing first calls store the same value.
+static int dp_supported = -1;
+
+static int has_dp(int variant) {
+    int known = __atomic_load_n(&dp_supported, __ATOMIC_RELAXED);
+    if (known < 0) {
+        known = srnn_cpu_has_avx512_bf16();
+        __atomic_store_n(&dp_supported, known, __ATOMIC_RELAXED);
+    }
+    return variant == SRNN_KERNELS_AVX512 && known;
+}
 #else
 static int has_dp(int variant) { (void)variant; return 0; }
 #endif

@@ -155,6 +155,31 @@ import ToolTesting
         }
     }
 
+    /// `--inference --precision bf16`: the weights read are 2 bytes each, the batch bound
+    /// the bf16 peak, and the eval's loss beside the fp32 loss of the same model; refused
+    /// with the reason where the CPU has no bf16 hardware.
+    @Test func inferenceRunsInBF16() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/inference.json"
+            let r = try ToolProcess.run(
+                [
+                    "--inference", "--cell", "lstm", "--vocab", "11", "--hidden", "8", "--layers", "2", "--threads", "1",
+                    "--precision", "bf16", "--json", path,
+                ], timeout: 180, tool: .bench)
+            guard BF16Support.current.isAvailable else {
+                #expect(r.status != 0 && r.stderr.contains("bf16 needs a CPU with AVX-512 BF16"), "\(r)")
+                return
+            }
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stdout.contains("bf16 (oneDNN ISA ") && r.stdout.contains("eval loss (- fp32)"), "\(r)")
+            let result = try #require(try jsonArray(path).first)
+            #expect(result["precision"] as? String == "bf16", "\(result)")
+            #expect(result["weightBytesPerStep"] as? Double == 2.0 * (3 * 4 * 64 + 88), "\(result)")
+            let loss = try #require(result["evalLoss"] as? Double), fp32 = try #require(result["fp32EvalLoss"] as? Double)
+            #expect(loss.isFinite && abs(loss - fp32) < 1e-2, "bf16 \(loss), fp32 \(fp32)")
+        }
+    }
+
     @Test func batchSplitRunsReportTheirWorkers() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/results.json"
