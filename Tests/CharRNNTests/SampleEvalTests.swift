@@ -166,6 +166,44 @@ func grouped(_ n: Int) -> String {
         }
     }
 
+    /// `eval` and `sample` take `--precision bf16`: the loss within 1e-2 of fp32's (on one
+    /// thread and split across two) and the note naming the precision, a greedy sample's
+    /// note saying bf16; refused with the reason where the CPU has no bf16 hardware.
+    @Test func evalAndSampleRunInBF16() throws {
+        try withTemporaryDirectory { dir in
+            _ = try Self.trained(in: dir)
+            let eval = ["eval", "--checkpoint", "m.safetensors", "--data", "c.txt"]
+            guard BF16Support.current.isAvailable else {
+                for command in [eval, ["sample", "--checkpoint", "m.safetensors"]] {
+                    let r = try ToolProcess.run(command + ["--precision", "bf16"], in: dir)
+                    #expect(r.status != 0 && r.stderr.contains("--precision bf16: bf16 needs a CPU with AVX-512 BF16"), "\(r)")
+                }
+                return
+            }
+            func loss(_ extra: [String]) throws -> Double {
+                let r = try ToolProcess.run(eval + extra, in: dir)
+                #expect(r.status == 0, "\(r)")
+                #expect(r.stderr.contains(extra.contains("bf16") ? ", bf16)" : ", fp32)"), "\(r)")
+                let line = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("cross-entropy") })
+                return try #require(Double(line.split(separator: " ")[1]))
+            }
+            let fp32 = try loss(["--threads", "1"])
+            for threads in ["1", "2"] {
+                let bf16 = try loss(["--threads", threads, "--precision", "bf16"])
+                // Printed to 4 decimals, the two agree here; the library's tests see them differ.
+                #expect(abs(bf16 - fp32) < 1e-2, "\(threads) threads: bf16 \(bf16), fp32 \(fp32)")
+            }
+            let sample = try ToolProcess.run(
+                [
+                    "sample", "--checkpoint", "m.safetensors", "--prime", "The ", "--length", "40", "--temperature", "0", "--precision",
+                    "bf16",
+                ],
+                in: dir)
+            #expect(sample.status == 0 && sample.stdout.hasPrefix("The ") && sample.stdout.unicodeScalars.count == 4 + 40 + 1, "\(sample)")
+            #expect(sample.stderr.contains("greedily (temperature 0), in bf16:"), "\(sample)")
+        }
+    }
+
     @Test func evalReportsCrossEntropyBitsAndPerplexityOverTheWholeText() throws {
         try withTemporaryDirectory { dir in
             let text = try Self.trained(in: dir)

@@ -37,6 +37,7 @@ extension CharRNN {
         var streams = 1
 
         @OptionGroup var unknown: UnknownCharacterOptions
+        @OptionGroup var precision: PrecisionOptions
         @OptionGroup var runtime: RuntimeOptions
 
         func validate() throws {
@@ -49,6 +50,7 @@ extension CharRNN {
         func run() throws {
             runtime.apply()
             let ck = try CheckpointFile.load(checkpoint, option: "--checkpoint")
+            try precision.apply(to: ck.model)
             let corpus = try Corpus.load(
                 path: data, option: "--data", vocabulary: ck.vocabulary,
                 skipUnknown: unknown.skipUnknown, hint: "; pass --skip-unknown to drop them")
@@ -82,7 +84,7 @@ extension CharRNN {
 
                 """)
             Console.note(
-                "evaluated in \(Format.duration(seconds)) (\(Format.rate(Double(count) / max(seconds, 1e-9))) \(short)s/s, \(Format.plural(threads, "thread")))"
+                "evaluated in \(Format.duration(seconds)) (\(Format.rate(Double(count) / max(seconds, 1e-9))) \(short)s/s, \(Format.plural(threads, "thread")), \(precision.precision))"
             )
         }
     }

@@ -79,6 +79,7 @@ extension CharRNN {
         @Flag(help: "Print only the text (no description on stderr).")
         var quiet = false
 
+        @OptionGroup var precision: PrecisionOptions
         @OptionGroup var runtime: RuntimeOptions
 
         func validate() throws {
@@ -95,6 +96,7 @@ extension CharRNN {
         func run() throws {
             runtime.apply()
             let ck = try CheckpointFile.load(checkpoint, option: "--checkpoint")
+            try precision.apply(to: ck.model)
             if let dumpLogits { try OutputPath.checkWritable(dumpLogits, option: "--dump-logits") }
             var primeText = prime ?? ""
             var primeOption = "--prime"
@@ -138,7 +140,9 @@ extension CharRNN {
                                 numSamples > 1
                                 ? "\(numSamples) samples of \(Format.plural(length, ck.vocabulary.unit.tokenName)) in one batch"
                                 : Format.plural(length, ck.vocabulary.unit.tokenName)
-                            Console.note("Sampling \(what) from \(checkpoint) (\(CheckpointFile.describe(ck))) \(how):")
+                            Console.note(
+                                "Sampling \(what) from \(checkpoint) (\(CheckpointFile.describe(ck))) \(how)\(precision.precision == .bf16 ? ", in bf16" : ""):"
+                            )
                         },
                         onLogits: dumpLogits == nil
                             ? nil
