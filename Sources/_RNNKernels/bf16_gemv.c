@@ -46,12 +46,16 @@ void srnn_pack_bf16_pairs(const float *w, size_t ldw, size_t k, size_t n, uint32
     }
 }
 
-// x's pairs p0 ..< p0 + count, rounded; a missing last element (odd k) is zero.
-static inline void round_pairs(const float *x, size_t k, size_t p0, size_t count, uint32_t *xp) {
-    for (size_t i = 0; i < count; i++) {
-        size_t e = 2 * (p0 + i);
-        xp[i] = make_pair(srnn_bf16_round1(x[e]), e + 1 < k ? srnn_bf16_round1(x[e + 1]) : 0);
-    }
+// x's pairs p0 ..< p0 + count, rounded; a missing last element (odd k) is zero. In memory
+// the pairs are the bf16 values in order (little-endian: the even element in the low
+// half), so one contiguous loop, which the compiler vectorizes, writes them.
+static inline __attribute__((always_inline)) void round_pairs(const float *x, size_t k, size_t p0, size_t count,
+                                                              uint32_t *xp) {
+    uint16_t halves[2 * SRNN_PAIR_CHUNK];
+    size_t first = 2 * p0, n = k - first < 2 * count ? k - first : 2 * count;
+    for (size_t e = 0; e < n; e++) halves[e] = srnn_bf16_round1(x[first + e]);
+    if (n < 2 * count) halves[n] = 0;
+    memcpy(xp, halves, 4 * count);
 }
 
 // Every processor: the dot product's arithmetic in scalar code. The products of two bf16
