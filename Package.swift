@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(name: "example-tagger", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Tagger"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
-        .testTarget(name: "RNNTests", dependencies: ["RNN", "RNNTraining", "Linalg"]),
+        .testTarget(name: "RNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "ToolTesting"]),
         // Fixtures/: checkpoint files of every older format version, read by FormatFixtureTests.
         .testTarget(
             name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNN", "Linalg", "SafeTensors", "ToolTesting"],

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Bootstraps the system packages, then runs the whole test suite: once as a user's
 # machine runs it (the automatic GEMM backend, the best kernel variant), then again with
-# each GEMM backend forced and with each kernel variant this CPU supports forced, so that
-# every code path the machine can run is tested on it.
+# each GEMM backend forced, with each kernel variant this CPU supports forced and, where
+# the CPU has bf16 dot products, with every model in bf16, so that every code path the
+# machine can run is tested on it.
 # Usage: scripts/test.sh [extra swift test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,3 +37,12 @@ for variant in "${variants[@]}"; do
     echo "== again with the $variant kernels: SWIFT_RNN_KERNELS=$variant"
     SWIFT_RNN_KERNELS=$variant swift test -c release --skip-build "$@"
 done
+
+# bf16 mixed precision (Linalg's Precision) forced for every model the tests make, where
+# the CPU has AVX-512 BF16: the tests whose references are fp32 (finite differences,
+# PyTorch, fixtures, one process against a split) hold fp32 (ToolTesting's
+# PrecisionScope); the rest, and the tools they run, go through bf16.
+if has avx512_bf16; then
+    echo "== again with every model in bf16: SWIFT_RNN_PRECISION=bf16"
+    SWIFT_RNN_PRECISION=bf16 swift test -c release --skip-build "$@"
+fi

@@ -148,9 +148,12 @@ struct Bench: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The arithmetic of the matrix products (training, and --inference): fp32, or bf16 (bf16 operands, float accumulation; needs AVX-512 BF16 or AMX).",
+            "The arithmetic of the matrix products (training, and --inference): fp32, or bf16 (bf16 operands, float accumulation; needs AVX-512 BF16 or AMX). Default: the environment variable SWIFT_RNN_PRECISION, else fp32.",
             valueName: "fp32|bf16"))
-    var precision: String = Precision.fp32.rawValue
+    var precision: String?
+
+    /// `--precision`, else `SWIFT_RNN_PRECISION`, else fp32 (`validate()` refused bad values).
+    var resolvedPrecision: Precision { precision.flatMap(Precision.init(rawValue:)) ?? .initial }
 
     @Option(help: "Seed of the model initialization and the synthetic corpus.")
     var seed: UInt64 = 0
@@ -242,7 +245,7 @@ struct Bench: ParsableCommand {
             if !selected.contains(where: { $0.name == name }) { selected.append(c) }
         }
         let cells = try cells()
-        let precision = Precision(rawValue: self.precision) ?? .fp32  // validate() refused others
+        let precision = resolvedPrecision
         return selected.flatMap { c in
             cells.map {
                 var resolved = overrides.applied(to: c.forCell($0))
@@ -276,10 +279,14 @@ struct Bench: ParsableCommand {
     }
 
     mutating func validate() throws {
-        guard let chosen = Precision(rawValue: precision) else {
-            throw ValidationError("Unknown --precision '\(precision)'. It takes fp32 or bf16.")
+        if let precision {
+            guard let chosen = Precision(rawValue: precision) else {
+                throw ValidationError("Unknown --precision '\(precision)'. It takes fp32 or bf16.")
+            }
+            do { try chosen.check() } catch { throw ValidationError("--precision bf16: \(error)") }
+        } else if let problem = Precision.environmentProblem {
+            throw ValidationError(problem + "; unset it or pass --precision.")
         }
-        do { try chosen.check() } catch { throw ValidationError("--precision bf16: \(error)") }
         func positive(_ value: Int?, _ option: String, minimum: Int = 1) throws {
             if let v = value, v < minimum {
                 throw ValidationError("--\(option) must be at least \(minimum), got \(v).")
@@ -374,7 +381,7 @@ struct Bench: ParsableCommand {
         let bench = InferenceBench(
             cells: cellArguments.isEmpty ? RecurrentCell.allCases : try cells(), threads: threads,
             vocab: vocab ?? 76, hidden: hidden ?? 256, layers: layers ?? 2, seed: seed,
-            precision: Precision(rawValue: precision) ?? .fp32)  // validate() refused others
+            precision: resolvedPrecision)
         let results: [InferenceBench.Result]
         do { results = try bench.run() } catch { throw ValidationError("--precision: \(error)") }
         try report(InferenceBench.report(results), results, kind: "inference")
@@ -396,6 +403,7 @@ struct Bench: ParsableCommand {
     func runBidirectional() throws {
         let processors = ComputeThreads.processorCount
         var bench = BidirectionalBench()
+        bench.precision = resolvedPrecision
         bench.cells = cellArguments.isEmpty ? [.gru, .lstm] : try cells()
         bench.threads = threadArguments.isEmpty ? Array(Set([1, processors])).sorted() : try threadCounts()
         if let hidden { bench.hidden = hidden }

@@ -36,6 +36,7 @@ struct BidirectionalBench {
         var finalLoss: Double
         var cpu: String
         var gemm: String
+        var precision: String
     }
 
     var cells: [RecurrentCell] = [.gru, .lstm]
@@ -48,6 +49,7 @@ struct BidirectionalBench {
     var steps = 64
     var batchesPerEpoch = 8
     var epochs = 5
+    var precision = Precision.fp32
     var seed: UInt64 = 0
 
     func run() throws -> [Result] {
@@ -78,6 +80,7 @@ struct BidirectionalBench {
             inputSize: inputSize, outputSize: classes,
             recurrent: .init(cell: cell, hiddenSize: hidden, numLayers: layers, bidirectional: true))
         let model = ManyToOneModel(configuration, using: &rng)
+        try model.setPrecision(precision)
         let data = batches(&rng)
         let workers = BatchSplit.recommendedWorkers(threads: n, configuration: configuration, batchSize: batch, steps: steps)
         let trainer = Trainer(model: model, optimizer: Adam(learningRate: 2e-3), workers: workers, clipNorm: 5)
@@ -113,7 +116,7 @@ struct BidirectionalBench {
             steps: steps, threads: n, workers: workers, epochs: epochs, batchesPerEpoch: batchesPerEpoch,
             epochSeconds: seconds, tokensPerSecond: tokensPerSecond, flopsPerToken: flopsPerToken,
             gflops: flopsPerToken * tokensPerSecond / 1e9, fmaPeak: fmaPeak, finalLoss: loss,
-            cpu: Machine.cpuModel, gemm: GEMM.backend.rawValue)
+            cpu: Machine.cpuModel, gemm: GEMM.backend.rawValue, precision: precision.rawValue)
     }
 
     static func report(_ results: [Result]) -> String {
@@ -129,7 +132,8 @@ struct BidirectionalBench {
             first.map {
                 "I \($0.inputSize), \($0.layers) bidirectional layers x H \($0.hidden), \($0.classes) classes, B \($0.batch), T \($0.steps) (padded; lengths T/2...T)"
             } ?? ""
-        return "Bidirectional classifier: \(shape)\n"
+        return
+            "Bidirectional classifier: \(shape)\(first?.precision == "bf16" ? "; GEMMs in bf16 (% FMA against the fp32 FMA peak)" : "")\n"
             + Report.table(["config", "threads", "workers", "tokens/s", "GFLOP/s", "% FMA", "FMA peak", "loss"], rows)
     }
 }

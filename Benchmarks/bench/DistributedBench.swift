@@ -95,6 +95,7 @@ struct DistributedBench {
     ) throws -> Double {
         var rng = SeededRandom(seed: seed)
         let model = ManyToManyModel(config.model, using: &rng)
+        try model.setPrecision(config.precision)
         let trainer = Trainer(
             model: model, optimizer: Adam(learningRate: config.learningRate), workers: workers,
             clipNorm: config.clipNorm)
@@ -145,7 +146,7 @@ struct DistributedBench {
     private func report(_ rows: [Row], ranks N: Int) -> String {
         var lines = [
             "bench --distributed: \(N) ranks x 1 thread against 1 process x 1 thread and 1 process x \(N) workers",
-            "CPU: \(Machine.cpuModel); \(ComputeThreads.processorCount) processors; \(GEMM.backend.displayName) GEMMs, \(KernelVariant.current.displayName) kernels; \(epochs) epochs each, median",
+            "CPU: \(Machine.cpuModel); \(ComputeThreads.processorCount) processors; \(GEMM.backend.displayName) GEMMs\(configurations.first?.precision == .bf16 ? " in bf16" : ""), \(KernelVariant.current.displayName) kernels; \(epochs) epochs each, median",
         ]
         let table = rows.map { r -> [String] in
             let megabytes = Double(4 * r.parameters) / 1e6

@@ -80,6 +80,7 @@ struct InferenceBench {
         if threads > 1 { model.team = WorkerTeam(size: threads) }
         let text = (0..<evalTokens).map { _ in UInt8(rng.index(below: vocab)) }
         let streams = TokenStreams(tokens: TokenSequence(.uint8(text)), batchSize: 1, seqLength: 256, partialChunks: true)!
+        try model.setPrecision(.fp32)
         let fp32Loss = precision == .bf16 ? model.meanLoss(over: streams).loss : nil
         try model.setPrecision(precision)
         let evalLoss = model.meanLoss(over: streams).loss  // and a warm-up: the prepared weights, the buffers

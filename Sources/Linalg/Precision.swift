@@ -1,4 +1,5 @@
 import CDNNL
+import Glibc
 import _RNNKernels
 
 /// The arithmetic of the matrix products: `fp32` (the default) or `bf16` mixed precision —
@@ -58,4 +59,36 @@ public struct BF16Support: Equatable, Sendable {
             ? "oneDNN runs \(isa) code here"
             : "oneDNN runs \(isa) code here (no AVX-512 BF16\(hasDotProduct ? ", held back by DNNL_MAX_CPU_ISA" : ""))"
     }
+}
+
+extension Precision {
+    /// The precision models and layers start in: `SWIFT_RNN_PRECISION` (`fp32` or `bf16`)
+    /// when it names one this machine runs, else `fp32`. It lets a program — or the test
+    /// suite, as `scripts/test.sh` runs it once — go through bf16 without a change; the
+    /// command-line tools refuse a value it cannot take (`environmentProblem`).
+    public static var initial: Precision {
+        if let scoped = scopedInitial { return scoped }
+        guard let requested = environmentValue.flatMap(Precision.init(rawValue:)),
+            (try? requested.check()) != nil
+        else { return .fp32 }
+        return requested
+    }
+
+    /// What is wrong with `SWIFT_RNN_PRECISION`, or nil when it is unset or names a
+    /// precision this machine runs.
+    package static var environmentProblem: String? {
+        guard let value = environmentValue, !value.isEmpty else { return nil }
+        guard let requested = Precision(rawValue: value) else {
+            return "SWIFT_RNN_PRECISION must be fp32 or bf16 or unset, got '\(value)'"
+        }
+        do { try requested.check() } catch { return "SWIFT_RNN_PRECISION=bf16: \(error)" }
+        return nil
+    }
+
+    /// Overrides `SWIFT_RNN_PRECISION` for the models made in a task's scope: the tests
+    /// that compare against fp32 references (finite differences, PyTorch, fixtures) hold
+    /// fp32 with it while the suite runs once in bf16.
+    @TaskLocal package static var scopedInitial: Precision?
+
+    private static var environmentValue: String? { getenv("SWIFT_RNN_PRECISION").map { String(cString: $0) } }
 }

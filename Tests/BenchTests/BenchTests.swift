@@ -127,7 +127,7 @@ import ToolTesting
     /// `--inference`: every cell's eval, single- and batch-sample rates and their bounds, per
     /// thread count, as a table and JSON (rates are measured, so only their consistency is
     /// checked).
-    @Test func inferenceReportsRatesAndBounds() throws {
+    @Test(.precision(.fp32)) func inferenceReportsRatesAndBounds() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/inference.json"
             let r = try ToolProcess.run(

@@ -19,6 +19,7 @@ import ToolTesting
 ///    and `charrnn sample --checkpoint t.safetensors ...` reads PyTorch's file and prints the same text.
 @Suite struct PyTorchInteropTests {
     @Test(
+        .precision(.fp32),
         .enabled(if: TorchPython.path != nil, Comment(rawValue: TorchPython.skipReason)),
         arguments: [RecurrentCell.rnn, .gru, .lstm])
     func checkpointLoadsIntoTorchAndBack(cell: RecurrentCell) throws {
@@ -53,6 +54,7 @@ import ToolTesting
     /// `fc.weight` missing) and gives charrnn's logits in eval mode; PyTorch's
     /// `save_model` file of the tied module (the shared tensor once) reads back.
     @Test(
+        .precision(.fp32),
         .enabled(if: TorchPython.path != nil, Comment(rawValue: TorchPython.skipReason)),
         arguments: [false, true])
     func embeddingCheckpointLoadsIntoTorchAndBack(tied: Bool) throws {

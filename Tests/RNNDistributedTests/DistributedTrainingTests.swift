@@ -53,7 +53,7 @@ struct DistributedTrainingTests {
     /// one process trains: 30 steps across an epoch's end (validation split across the
     /// ranks), losses within 1e-5, and the checkpoint's weights, moments and carried state
     /// within 1e-4; only rank 0 prints; the checkpoint evaluates in one process.
-    @Test(arguments: [false, true])
+    @Test(.precision(.fp32), arguments: [false, true])
     func twoRanksTrainWhatOneProcessTrains(tcp: Bool) throws {
         try withTemporaryDirectory { dir in
             try write(generatedText(words: 200, seed: 3), to: "c.txt", in: dir)

@@ -35,7 +35,9 @@ enum MPIRun {
         process.arguments =
             ["--oversubscribe", "--bind-to", "none", "-np", String(ranks)] + mca
             + [ToolProcess.locate(executable).path] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            environment.merging(ToolProcess.scopedEnvironment) { $1 }
+        ) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let tmp = FileManager.default.temporaryDirectory
         let out = tmp.appendingPathComponent("mpirun-out-\(UUID().uuidString)")

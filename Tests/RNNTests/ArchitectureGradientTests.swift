@@ -1,13 +1,14 @@
 import Linalg
 import RNN
 import Testing
+import ToolTesting
 
 /// Finite-difference checks of every parameter of each architecture, 2-layer stacks,
 /// through its real loss (softmax cross-entropy). See `GradientCheck` for the tolerance.
 struct ArchitectureGradientTests {
     static let kinds: [(RecurrentCell, Nonlinearity)] = [(.rnn, .tanh), (.rnn, .relu), (.gru, .tanh), (.lstm, .tanh)]
 
-    @Test(arguments: kinds)
+    @Test(.precision(.fp32), arguments: kinds)
     func manyToManyWithCrossEntropyAndCarriedState(_ cell: RecurrentCell, _ nonlinearity: Nonlinearity) {
         var rng = SeededRandom(seed: 23)
         let (V, H, B, T) = (6, 5, 2, 4)
@@ -26,7 +27,7 @@ struct ArchitectureGradientTests {
         #expect(bad.isEmpty, "\(bad.count) mismatches, first: \(bad.prefix(5))")
     }
 
-    @Test(arguments: RecurrentCell.allCases, [false, true])
+    @Test(.precision(.fp32), arguments: RecurrentCell.allCases, [false, true])
     func manyToOneWithPadding(_ cell: RecurrentCell, dense: Bool) {
         var rng = SeededRandom(seed: 31)
         let (I, H, O, B, T) = (4, 5, 3, 3, 5)
@@ -44,7 +45,7 @@ struct ArchitectureGradientTests {
         #expect(bad.isEmpty, "\(bad.count) mismatches, first: \(bad.prefix(5))")
     }
 
-    @Test(arguments: RecurrentCell.allCases)
+    @Test(.precision(.fp32), arguments: RecurrentCell.allCases)
     func oneToManyThroughTheInitialStateLayer(_ cell: RecurrentCell) {
         var rng = SeededRandom(seed: 37)
         let (F, V, H, B, T) = (3, 5, 4, 2, 4)
@@ -62,7 +63,7 @@ struct ArchitectureGradientTests {
         #expect(bad.isEmpty, "\(bad.count) mismatches, first: \(bad.prefix(5))")
     }
 
-    @Test(arguments: RecurrentCell.allCases)
+    @Test(.precision(.fp32), arguments: RecurrentCell.allCases)
     func encoderDecoderWithVariableLengths(_ cell: RecurrentCell) {
         var rng = SeededRandom(seed: 41)
         let (Vs, Vt, H, B, Ts, Tt) = (5, 6, 4, 2, 4, 3)

@@ -1,6 +1,7 @@
 import Linalg
 import RNN
 import Testing
+import ToolTesting
 
 /// Bidirectional stacks (`bidirectional: true`): finite-difference gradients of every cell
 /// at 1–3 layers over padded batches, a padded batch against each sequence alone, the
@@ -33,7 +34,7 @@ struct BidirectionalTests {
     /// The stack under `L = Σ C ⊙ outputs + Σ D ⊙ finalState(lengths)` over a batch whose
     /// sequences are shorter than `T` (padding after them): every parameter, the initial
     /// state and the dense input against central differences.
-    @Test(arguments: cases)
+    @Test(.precision(.fp32), arguments: cases)
     func everyGradientMatchesFiniteDifferences(_ c: Case) {
         var rng = SeededRandom(seed: 19)
         let (I, H, B, T) = (3, 4, 3, 5)
@@ -186,7 +187,7 @@ struct BidirectionalTests {
 
     /// An encoder-decoder whose encoder is bidirectional: every parameter (the bridge's
     /// too) against finite differences through the real loss, over sources of uneven length.
-    @Test(arguments: RecurrentCell.allCases)
+    @Test(.precision(.fp32), arguments: RecurrentCell.allCases)
     func encoderDecoderWithABidirectionalEncoder(_ cell: RecurrentCell) {
         var rng = SeededRandom(seed: 47)
         let (Vs, Vt, H, B, Ts) = (5, 6, 4, 2, 4)
@@ -238,7 +239,7 @@ struct BidirectionalTests {
 
     /// A bidirectional classifier (with dropout) and tagger: gradients through their real
     /// losses.
-    @Test(arguments: RecurrentCell.allCases)
+    @Test(.precision(.fp32), arguments: RecurrentCell.allCases)
     func classifierAndTaggerGradients(_ cell: RecurrentCell) throws {
         var rng = SeededRandom(seed: 43)
         let (I, H, O, B, T) = (4, 4, 3, 3, 5)

@@ -2,6 +2,7 @@ import Foundation
 import Linalg
 import RNN
 import Testing
+import ToolTesting
 
 /// Dropout (`DropoutNoise`, the models' three sites), embedding input and tied weights:
 /// finite-difference gradients with the masks held fixed, the drop rate, and evaluation
@@ -25,7 +26,7 @@ struct DropoutTests {
         return ManyToManyModel(configuration, using: &rng)
     }
 
-    @Test(arguments: RecurrentCell.allCases, Input.allCases)
+    @Test(.precision(.fp32), arguments: RecurrentCell.allCases, Input.allCases)
     func gradientsThroughFixedMasks(_ cell: RecurrentCell, _ input: Input) {
         let model = Self.model(cell, input, dropout: 0.3)
         var rng = SeededRandom(seed: 5)
@@ -50,7 +51,7 @@ struct DropoutTests {
         #expect(model.computeGradients(batch) != model.loss(batch))
     }
 
-    @Test(arguments: [false, true])
+    @Test(.precision(.fp32), arguments: [false, true])
     func manyToOneGradientsWithEmbeddingAndDropout(tied: Bool) {
         var rng = SeededRandom(seed: 31)
         let (V, H, B, T) = (4, 5, 3, 5)

@@ -2,6 +2,7 @@ import Foundation
 import Linalg
 import RNN
 import Testing
+import ToolTesting
 
 /// `GradientFlow` against finite differences and against the linear regime's known answer;
 /// the weight spectra and gate statistics against their definitions.
@@ -34,7 +35,7 @@ struct GradientFlowTests {
     /// The top layer's norms (of a 1- and a 2-layer stack) against finite differences. (A
     /// lower layer's ∂L/∂h also runs through the layer above at the same step, which a
     /// perturbation of the carried state cannot reach; its recurrence is the same code.)
-    @Test(arguments: [RecurrentCell.rnn, .gru, .lstm], [1, 2])
+    @Test(.precision(.fp32), arguments: [RecurrentCell.rnn, .gru, .lstm], [1, 2])
     func matchesFiniteDifferences(_ cell: RecurrentCell, layers: Int) {
         var rng = SeededRandom(seed: 91)
         let (V, H, B, T, K) = (5, 4, 2, 5, 3)

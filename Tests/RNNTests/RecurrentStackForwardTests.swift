@@ -2,6 +2,7 @@ import Foundation
 import Linalg
 import RNN
 import Testing
+import ToolTesting
 
 /// The naive reference: per step, per example, per unit, in Double, straight from
 /// PyTorch's documented equations for `nn.RNN`, `nn.GRU` and `nn.LSTM`.
@@ -63,7 +64,7 @@ func naiveForward(
 
 struct RecurrentStackForwardTests {
     /// GRU and LSTM against the naive reference, with a given initial state.
-    @Test(arguments: [RecurrentCell.gru, .lstm])
+    @Test(.precision(.fp32), arguments: [RecurrentCell.gru, .lstm])
     func gatedForwardEqualsNaiveReference(_ cell: RecurrentCell) {
         var rng = SeededRandom(seed: 81)
         let (I, H, L, B, T) = (5, 6, 2, 3, 5)
@@ -84,7 +85,7 @@ struct RecurrentStackForwardTests {
 }
 
 struct ElmanRNNForwardTests {
-    @Test(arguments: Nonlinearity.allCases)
+    @Test(.precision(.fp32), arguments: Nonlinearity.allCases)
     func batchedForwardEqualsNaiveReference(_ nonlinearity: Nonlinearity) {
         var rng = SeededRandom(seed: 8)
         let (I, H, L, B, T) = (7, 9, 3, 4, 6)

@@ -1,6 +1,7 @@
 import Linalg
 import RNN
 import Testing
+import ToolTesting
 
 /// Gradient checks of every stack (vanilla tanh/relu, GRU, LSTM) itself under a random linear functional of its outputs
 /// and final state, `L = Σ C ⊙ outputs + Σ D ⊙ finalState`, which makes every output and
@@ -23,7 +24,7 @@ struct RecurrentStackGradientTests {
         }
     }
 
-    @Test(arguments: cases)
+    @Test(.precision(.fp32), arguments: cases)
     func everyGradientMatchesFiniteDifferences(_ c: Case) {
         var rng = SeededRandom(seed: 17)
         let (I, H, L, B, T) = (4, 5, 2, 3, 4)

@@ -2,13 +2,15 @@ import Linalg
 import RNN
 import RNNTraining
 import Testing
+import ToolTesting
 
 /// bf16 inference: forwards of every shape (one sequence or a batch, one step or several,
 /// on one thread or split across a team) against fp32 from the same weights; a single
 /// sequence's steps split by units giving the single thread's bits; a sampler on a team
 /// drawing the single thread's tokens; the tutorial's model evaluated and completing its
 /// sentence in bf16.
-@Suite(.enabled(if: BF16Support.current.isAvailable, "skipped: no avx512_bf16 (oneDNN runs no bf16 hardware here)"))
+@Suite(
+    .enabled(if: BF16Support.current.isAvailable, "skipped: no avx512_bf16 (oneDNN runs no bf16 hardware here)"), .precision(.fp32))
 struct BF16InferenceTests {
     /// H = 40 leaves uneven unit shares (16 + 24 for two threads).
     static func model(_ cell: RecurrentCell, embedding: Bool, hidden: Int = 40, layers: Int = 2) -> ManyToManyModel {

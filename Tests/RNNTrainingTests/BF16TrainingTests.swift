@@ -3,11 +3,13 @@ import Linalg
 import RNN
 import RNNTraining
 import Testing
+import ToolTesting
 
 /// bf16 mixed precision in training: a step's gradients against the fp32 step's from the
 /// same weights, the tutorial trained in bf16, and a bf16 run resumed bit for bit. Where
 /// the CPU has no bf16 hardware, setting it throws.
-@Suite(.enabled(if: BF16Support.current.isAvailable, "skipped: no avx512_bf16 (oneDNN runs no bf16 hardware here)"))
+@Suite(
+    .enabled(if: BF16Support.current.isAvailable, "skipped: no avx512_bf16 (oneDNN runs no bf16 hardware here)"), .precision(.fp32))
 struct BF16TrainingTests {
     /// `‖a − b‖ / ‖b‖` and the cosine of the angle between `a` and `b`.
     static func compare<A: Collection<Float>, B: Collection<Float>>(_ a: A, _ b: B) -> (relative: Double, cosine: Double) {

@@ -14,6 +14,7 @@ import ToolTesting
 /// `save_file` of a fresh model read back by `ModelCheckpoint` with PyTorch's logits.
 @Suite struct BidirectionalPyTorchTests {
     @Test(
+        .precision(.fp32),
         .enabled(if: TorchPython.path != nil, Comment(rawValue: TorchPython.skipReason)),
         arguments: [(RecurrentCell.rnn, Nonlinearity.relu), (.rnn, .tanh), (.gru, .tanh), (.lstm, .tanh)])
     func classifierLoadsIntoTorchAndBack(cell: RecurrentCell, nonlinearity: Nonlinearity) throws {

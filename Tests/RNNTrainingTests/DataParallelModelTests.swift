@@ -3,6 +3,7 @@ import Linalg
 import RNN
 import RNNTraining
 import Testing
+import ToolTesting
 
 struct DataParallelModelTests {
     /// A seeded batch: tokens and targets `[T*B]` with some targets `-1` (not counted),
@@ -43,7 +44,7 @@ struct DataParallelModelTests {
     /// Split across 2 or 3 workers (B = 5: uneven slices), loss, gradients and the final
     /// state equal the whole batch run by the model itself, for every cell, two layers,
     /// with and without an initial state.
-    @Test(arguments: [RecurrentCell.rnn, .gru, .lstm], [2, 3])
+    @Test(.precision(.fp32), arguments: [RecurrentCell.rnn, .gru, .lstm], [2, 3])
     func equalsTheWholeBatch(cell: RecurrentCell, workers: Int) {
         var rng = SeededRandom(seed: 91)
         let (V, H, B, T) = (7, 9, 5, 6)
@@ -62,7 +63,7 @@ struct DataParallelModelTests {
     /// One parallel model through changing shapes: batch sizes 5, 2, 1, 5 with 4 workers
     /// (slices recomputed, fewer active workers, the single-worker path after split
     /// steps) and shorter chunks, each equal to the model run on the whole batch.
-    @Test func changingBatchSizesAndLengths() {
+    @Test(.precision(.fp32)) func changingBatchSizesAndLengths() {
         var rng = SeededRandom(seed: 97)
         let (V, H) = (6, 8)
         let model = ManyToManyModel(inputSize: V, hiddenSize: H, outputSize: V, numLayers: 2, cell: .lstm, using: &rng)
@@ -78,7 +79,7 @@ struct DataParallelModelTests {
 
     /// With an embedding and dropout the split draws the whole batch's masks (each slice
     /// knows its first sequence), so loss and gradients still equal the whole batch's.
-    @Test(arguments: [RecurrentCell.gru, .lstm])
+    @Test(.precision(.fp32), arguments: [RecurrentCell.gru, .lstm])
     func dropoutMasksFollowTheWholeBatch(cell: RecurrentCell) {
         var rng = SeededRandom(seed: 94)
         let (V, H, B, T) = (7, 8, 5, 6)
@@ -114,7 +115,7 @@ struct DataParallelModelTests {
     }
 
     /// More workers than sequences: each sequence gets one worker, and the rest idle.
-    @Test func moreWorkersThanSequences() {
+    @Test(.precision(.fp32)) func moreWorkersThanSequences() {
         var rng = SeededRandom(seed: 93)
         let model = ManyToManyModel(inputSize: 5, hiddenSize: 4, outputSize: 5, using: &rng)
         let (inputs, targets) = Self.batch(V: 5, B: 2, T: 3, using: &rng)

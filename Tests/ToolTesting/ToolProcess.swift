@@ -100,6 +100,12 @@ public enum ToolProcess {
         return finish(process, out, err, timeout: timeout)
     }
 
+    /// The variables that carry a test's precision scope (`PrecisionScope`) to the tools
+    /// it runs: `SWIFT_RNN_PRECISION` when the test holds one.
+    public static var scopedEnvironment: [String: String] {
+        Precision.scopedInitial.map { ["SWIFT_RNN_PRECISION": $0.rawValue] } ?? [:]
+    }
+
     /// Starts `tool arguments` with stdout and stderr going to temporary files.
     public static func start(
         _ arguments: [String], in directory: String? = nil,
@@ -108,6 +114,7 @@ public enum ToolProcess {
         let process = Process()
         process.executableURL = binary(tool)
         process.arguments = arguments
+        let environment = scopedEnvironment.merging(environment) { $1 }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

@@ -28,7 +28,7 @@ public final class Linear {
     /// layer (`V ≫ H`) is most of the work.
     public var team: WorkerTeam?
     /// The products in the layer's precision (`setPrecision`), one per thread of the `team`.
-    private(set) var products = ThreadProducts.fp32
+    private(set) var products = ThreadProducts.initial
     /// The calling thread's products.
     private var gemms: PrecisionGEMM { products[0] }
 

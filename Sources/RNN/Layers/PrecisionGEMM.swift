@@ -122,6 +122,12 @@ final class ThreadProducts: @unchecked Sendable {
     /// The fp32 products, shared: the stateless `PrecisionGEMM.fp32` for every thread.
     static let fp32 = ThreadProducts(.fp32)
 
+    /// A new layer's: in `Precision.initial` (`SWIFT_RNN_PRECISION`, else fp32).
+    static var initial: ThreadProducts {
+        let precision = Precision.initial
+        return precision == .fp32 ? .fp32 : ThreadProducts(precision)
+    }
+
     init(_ precision: Precision) {
         self.precision = precision
         perThread = [precision == .fp32 ? .fp32 : PrecisionGEMM(precision)]

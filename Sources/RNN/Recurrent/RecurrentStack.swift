@@ -121,7 +121,7 @@ public class RecurrentStack {
     }
 
     /// The products in `precision` (see `setPrecision`), one per thread of the `team`.
-    private(set) var products = ThreadProducts.fp32
+    private(set) var products = ThreadProducts.initial
     /// The calling thread's products: a training step's (forward and backward).
     var gemms: PrecisionGEMM { products[0] }
 
