@@ -1,4 +1,5 @@
 import Foundation
+import Linalg
 import RNN
 import RNNTraining
 import Testing
@@ -45,6 +46,21 @@ import ToolTesting
 
             try Self.expectCarriedLogitsAndExportMatch(sample: sample, in: dir)
             #expect(try Checkpoint.read(path: dir + "/t.safetensors").model.rnn.cell == cell)
+        }
+    }
+
+    /// A run trained in bf16 writes the same fp32 checkpoint: PyTorch loads it and, from
+    /// it, gives the logits and the greedy text of charrnn's fp32 sample.
+    @Test(
+        .precision(.fp32),
+        .enabled(if: TorchPython.path != nil, Comment(rawValue: TorchPython.skipReason)),
+        .enabled(if: BF16Support.current.isAvailable, "skipped: no avx512_bf16"))
+    func aBF16TrainedCheckpointLoadsIntoTorch() throws {
+        try withTemporaryDirectory { dir in
+            let (sample, text) = try Self.trainSampleAndLoad(["--cell", "lstm", "--precision", "bf16"], in: dir)
+            #expect(text.contains("load_state_dict(strict=True): 10 tensors (rnn.*, fc.*)"), "\(text)")
+            #expect(text.contains("text vs charrnn: identical") && text.hasSuffix("OK\n"), "\(text)")
+            try Self.expectCarriedLogitsAndExportMatch(sample: sample, in: dir)
         }
     }
 
