@@ -147,4 +147,12 @@ extension ModelConfiguration {
 
     /// The number of parameters (the sum of `parameterShapes`).
     public var parameterCount: Int { parameterShapes.reduce(0) { $0 + $1.count } }
+
+    /// The floats' worth of the bf16 copies of the weights a model in `precision` keeps on
+    /// top of its workspaces: none in fp32; in bf16 at most 1.5 times the parameters (2
+    /// bytes a weight: the rounded weights of two threads' products, and the pairs of rows
+    /// or packed shares of single-sequence steps). - Complexity: O(parameter tensors).
+    public func precisionCopyFloats(_ precision: Precision) -> Double {
+        precision == .bf16 ? 1.5 * Double(parameterCount) : 0
+    }
 }

@@ -83,7 +83,7 @@ extension CharRNN {
             let T = seqLength ?? max(horizon + 1, min(steps, corpus.tokens.count - 1))
             // As many streams as the text fills with one chunk, at most --batch-size.
             let B = min(batchSize, max(1, (corpus.tokens.count - 1) / T))
-            try MemoryBudget.requireForward(ck.model.configuration, rows: T * B, batchSize: B)
+            try MemoryBudget.requireForward(ck.model.configuration, rows: T * B, batchSize: B, precision: ck.model.precision)
             guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: B, seqLength: T, partialChunks: false) else {
                 throw CLIError(
                     "--data file '\(data)' has \(Format.plural(corpus.tokens.count, "usable \(ck.vocabulary.unit.tokenName)")); a chunk of \(T) steps needs at least \(T + 1); use a longer text or a smaller --horizon / --seq-length"

@@ -57,7 +57,7 @@ extension CharRNN {
             let name = ck.vocabulary.unit.tokenName, short = ck.vocabulary.unit.shortName
             let parts = min(streams, max(1, (corpus.tokens.count - 1) / 2))  // each part predicts at least one token
             try MemoryBudget.requireForward(
-                ck.model.configuration, rows: parts * Self.chunkLength, batchSize: parts,
+                ck.model.configuration, rows: parts * Self.chunkLength, batchSize: parts, precision: precision.precision,
                 what: "evaluating \(Format.plural(parts, "stream")) of \(Self.chunkLength) steps:", hint: "give fewer --streams")
             guard let streams = TokenStreams(tokens: corpus.tokens, batchSize: parts, seqLength: Self.chunkLength, partialChunks: true)
             else {

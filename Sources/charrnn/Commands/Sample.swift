@@ -109,7 +109,7 @@ extension CharRNN {
                 skipUnknown: unknown.skipUnknown)
             // The prime runs as one sequence; a batch's samples are kept until printed.
             try MemoryBudget.requireForward(
-                ck.model.configuration, rows: max(tokens.count, 1), batchSize: 1,
+                ck.model.configuration, rows: max(tokens.count, 1), batchSize: 1, precision: precision.precision,
                 what: "reading a prime of", hint: "use a shorter \(primeOption)")
             if numSamples > 1 || json {
                 let bytes = Double(numSamples) * Double(length) * (ck.vocabulary.unit == .word ? 24 : 8)

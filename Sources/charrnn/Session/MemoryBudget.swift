@@ -1,4 +1,5 @@
 import Foundation
+import Linalg
 import RNN
 
 #if canImport(Glibc)
@@ -71,10 +72,13 @@ struct MemoryBudget {
     /// logits with their gradient) would not fit: `diagnose`'s chunk, `eval`'s streams,
     /// `sample`'s prime.
     static func requireForward(
-        _ model: ManyToManyModel.Configuration, rows: Int, batchSize: Int,
+        _ model: ManyToManyModel.Configuration, rows: Int, batchSize: Int, precision: Precision = .fp32,
         what: String = "measuring", hint: String = "make --horizon, --seq-length or --batch-size smaller"
     ) throws {
-        let bytes = 4 * (model.workspaceFloats(rows: rows, batchSize: batchSize) + 2 * Double(rows * model.outputSize))
+        let bytes =
+            4
+            * (model.workspaceFloats(rows: rows, batchSize: batchSize) + 2 * Double(rows * model.outputSize)
+                + model.precisionCopyFloats(precision))
         try require(bytes, "\(what) \(Format.count(rows)) rows", hint: hint)
     }
 

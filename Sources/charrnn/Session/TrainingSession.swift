@@ -200,7 +200,10 @@ final class TrainingSession {
         // the model keeps for the backward pass (the model's own counts).
         let parameters = Double(model.parameterCount)
         let rows = config.seqLength * max(config.batchSize, validationStreams)
-        let bytes = 4 * (parameters * 4 + model.workspaceFloats(rows: rows, batchSize: config.batchSize))
+        let bytes =
+            4
+            * (parameters * 4 + model.workspaceFloats(rows: rows, batchSize: config.batchSize)
+                + model.precisionCopyFloats(config.precision))
         try MemoryBudget.require(
             bytes, "this model",
             detail:
