@@ -32,6 +32,26 @@ import ToolTesting
         #expect(r.stdout == "good i am fine \nhey how are you\nhave a nice day\n", "\(r)")
     }
 
+    /// `SWIFT_RNN_PRECISION` is the default of `--precision`: a value that names no
+    /// precision (or bf16 on a CPU without it) is refused, saying what to do; `--precision`
+    /// overrides it.
+    @Test func theEnvironmentsPrecisionIsCheckedAndOverridden() throws {
+        let bad = try ToolProcess.run(["train", "--epochs", "1"], environment: ["SWIFT_RNN_PRECISION": "fp16"])
+        #expect(
+            bad.status != 0
+                && bad.stderr.contains("SWIFT_RNN_PRECISION must be fp32 or bf16 or unset, got 'fp16'; unset it or pass --precision"),
+            "\(bad)")
+        let overridden = try ToolProcess.run(
+            ["train", "--epochs", "1", "--precision", "fp32"], environment: ["SWIFT_RNN_PRECISION": "fp16"])
+        #expect(overridden.status == 0, "\(overridden)")
+        let bf16 = try ToolProcess.run(["train", "--epochs", "1"], environment: ["SWIFT_RNN_PRECISION": "bf16"])
+        if BF16Support.current.isAvailable {
+            #expect(bf16.status == 0, "\(bf16)")
+        } else {
+            #expect(bf16.status != 0 && bf16.stderr.contains("SWIFT_RNN_PRECISION=bf16: bf16 needs a CPU with"), "\(bf16)")
+        }
+    }
+
     /// `--precision bf16` on a `--data` run says so in its header line.
     @Test(.enabled(if: BF16Support.current.isAvailable, "skipped: no avx512_bf16"))
     func bf16DataRunNamesItsPrecision() throws {

@@ -73,9 +73,10 @@ private final class Packing<Element: BitwiseCopyable & Numeric> {
 
     var heldFloats: Int { buffers.reduce(0) { $0 + $1.heldFloats } }
 
-    /// Unless made already for the parameters' `key.version`, `K` = `key.depth` and each of
-    /// `key.ranks` ranks' units `share(rank)` (checked without allocating): for each rank, `rows` rows of `G·n_r` elements
-    /// (gate block `g`'s `n_r` at `g·n_r`), each block written by `fill(row, g, units, at)`.
+    /// Unless made already for the parameters' `key.version`, `K` = `key.depth` and each
+    /// of `key.ranks` ranks' units `share(rank)` (checked without allocating): for each
+    /// rank, `rows` rows of `G·n_r` elements (gate block `g`'s `n_r` at `g·n_r`), each
+    /// block written by `fill(row, g, units, at)`.
     func prepare(
         _ key: (version: UInt64, depth: Int, ranks: Int), _ share: (Int) -> Range<Int>, rows: Int, gates G: Int,
         fill: (_ row: Int, _ gate: Int, _ units: Range<Int>, _ at: UnsafeMutablePointer<Element>) -> Void

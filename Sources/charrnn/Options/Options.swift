@@ -14,7 +14,7 @@ struct PrecisionOptions: ParsableArguments {
     @Option(
         name: .customLong("precision"),
         help: ArgumentHelp(
-            "Arithmetic of the matrix products: fp32, or bf16 mixed precision (bf16 operands with float accumulation; weights, states, gradients and checkpoints stay float). Where the CPU has AVX-512 BF16 or AMX, a training step runs about 1.5x faster and eval and sample about 1.5-1.9x, with losses within about 1e-3 of fp32's; refused elsewhere. Default: the environment variable SWIFT_RNN_PRECISION, else fp32.",
+            "Arithmetic of the matrix products: fp32, or bf16 mixed precision (bf16 operands with float accumulation; weights, states, gradients and checkpoints stay float). Where the CPU has AVX-512 BF16 or AMX, a training step runs about 1.5x faster and eval and sample about 1.5-1.9x (an evaluation's loss within about 1e-3 of fp32's); refused elsewhere. Default: the environment variable SWIFT_RNN_PRECISION, else fp32.",
             valueName: "fp32|bf16"))
     var option: Precision?
 
