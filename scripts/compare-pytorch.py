@@ -231,6 +231,11 @@ def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
     print()
     print(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}; "
           f"PyTorch {torch_version}; swift-rnn bench {swift_results[0]['build'] if swift_results else '-'} build.")
+    precisions = sorted({r.get("precision", "fp32") for r in swift_results})
+    isa = next((r["onednn_isa"] for r in swift_results if r.get("onednn_isa")), None)
+    if swift_results:
+        print(f"swift-rnn precision: {', '.join(precisions)}" + (f"; oneDNN ISA {isa}" if isa else "")
+              + " (avx512_core_amx: AMX tiles; avx512_core_bf16: AVX-512 BF16 dot products).")
     if busy_before is not None and busy_before > 0.2:
         print(f"NOTE: other processes kept {100 * busy_before:.0f}% of the CPUs busy when the comparison started; "
               "figures are noisy, PyTorch's OpenMP threads especially.")
