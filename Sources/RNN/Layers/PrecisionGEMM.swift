@@ -73,6 +73,16 @@ final class PrecisionGEMM: @unchecked Sendable {
         let (rowsB, colsB) = transB == .none ? (k, n) : (n, k)
         let a16 = rounded(a, rows: rowsA, cols: colsA, ld: lda, aKind, scratch: scratchA)
         let b16 = rounded(b, rows: rowsB, cols: colsB, ld: ldb, bKind, scratch: scratchB)
+        if case .weight(let version) = bKind, transA == .none, transB == .none, alpha == 1, beta == 0 || beta == 1,
+            m <= Self.packedRows, let plan = packedPlan(b, m: m, n: n, k: k, lda: lda, ldc: ldc)
+        {
+            if plan.version != version {
+                plan.matmul.pack(b16)
+                plan.version = version
+            }
+            if beta == 0 { for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) } }
+            return plan.matmul.multiply(a16, into: c)
+        }
         BLAS.gemmBF16(
             transA, transB, m: m, n: n, k: k, alpha: alpha, a: a16, lda: colsA, b: b16, ldb: colsB, beta: beta, c: c,
             ldc: ldc)
@@ -91,6 +101,36 @@ final class PrecisionGEMM: @unchecked Sendable {
         guard m > 0, n > 0 else { return }
         let a16 = scratchA.round(a, rows: m, cols: k, ld: lda)
         BLAS.gemmBF16(.none, .none, m: m, n: n, k: k, a: a16, lda: k, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    // Measured (scripts/dnnl-matmul-vs-gemm.c, Zen 4): the packed matmul wins at 32 and 64
+    // rows, loses at 4096.
+    /// A product of a weight over at most this many rows (a recurrence's step) runs as
+    /// oneDNN's matmul with the weight packed once per version (`PackedMatmulBF16`).
+    static var packedRows: Int { 256 }
+
+    /// A weight's packed matmul for one shape, and the parameter version it holds.
+    private final class PackedPlan {
+        let matmul: PackedMatmulBF16
+        var version: UInt64?
+        init(_ matmul: PackedMatmulBF16) { self.matmul = matmul }
+    }
+
+    private struct PlanKey: Hashable {
+        let weight: UnsafePointer<Float>
+        let m: Int, n: Int, k: Int, lda: Int, ldc: Int
+    }
+
+    /// The packed plans by weight and shape (nil: oneDNN made none; the GEMM serves).
+    private var plans: [PlanKey: PackedPlan?] = [:]
+
+    /// The accumulating packed matmul of `weight` (`[k, n]`, contiguous) for this shape.
+    private func packedPlan(_ weight: UnsafePointer<Float>, m: Int, n: Int, k: Int, lda: Int, ldc: Int) -> PackedPlan? {
+        let key = PlanKey(weight: weight, m: m, n: n, k: k, lda: lda, ldc: ldc)
+        if let known = plans[key] { return known }
+        let plan = PackedMatmulBF16(m: m, n: n, k: k, lda: k, ldc: ldc, accumulates: true).map(PackedPlan.init)
+        plans[key] = plan
+        return plan
     }
 
     private func rounded(
