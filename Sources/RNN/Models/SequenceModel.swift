@@ -149,10 +149,11 @@ extension ModelConfiguration {
     public var parameterCount: Int { parameterShapes.reduce(0) { $0 + $1.count } }
 
     /// The floats' worth of the bf16 copies of the weights a model in `precision` keeps on
-    /// top of its workspaces: none in fp32; in bf16 at most 1.5 times the parameters (2
-    /// bytes a weight: the rounded weights of two threads' products, and the pairs of rows
-    /// or packed shares of single-sequence steps). - Complexity: O(parameter tensors).
+    /// top of its workspaces: none in fp32; in bf16 about twice the parameters (2 bytes a
+    /// weight: the rounded weights of two threads' products, the recurrent weights packed
+    /// for the per-step matmul, and the pairs of rows or packed shares of single-sequence
+    /// steps). - Complexity: O(parameter tensors).
     public func precisionCopyFloats(_ precision: Precision) -> Double {
-        precision == .bf16 ? 1.5 * Double(parameterCount) : 0
+        precision == .bf16 ? 2 * Double(parameterCount) : 0
     }
 }
