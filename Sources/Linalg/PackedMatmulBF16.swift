@@ -11,8 +11,6 @@ import CDNNL
 ///
 /// One thread's at a time (its stream); `pack` again whenever the weight changes.
 package final class PackedMatmulBF16 {
-    package let m: Int, n: Int, k: Int, lda: Int, ldc: Int
-    package let accumulates: Bool
     private let primitive: dnnl_primitive_t
     private let reorder: dnnl_primitive_t
     private let stream: dnnl_stream_t
@@ -21,7 +19,6 @@ package final class PackedMatmulBF16 {
     /// The product's plan, or nil when oneDNN cannot make one (the caller uses the GEMM).
     /// - Complexity: creating oneDNN primitives (tens of microseconds).
     package init?(m: Int, n: Int, k: Int, lda: Int, ldc: Int, accumulates: Bool) {
-        (self.m, self.n, self.k, self.lda, self.ldc, self.accumulates) = (m, n, k, lda, ldc, accumulates)
         guard let engine = Self.engine else { return nil }
         var a = dnnl_memory_desc_t(), plainB = dnnl_memory_desc_t(), anyB = dnnl_memory_desc_t(), c = dnnl_memory_desc_t()
         var aDims: [dnnl_dim_t] = [dnnl_dim_t(m), dnnl_dim_t(k)], aStrides: [dnnl_dim_t] = [dnnl_dim_t(lda), 1]

@@ -40,7 +40,7 @@ public final class Linear {
     /// - Throws: `PrecisionError` where the CPU has no bf16 hardware; nothing changes.
     public func setPrecision(_ precision: Precision) throws(PrecisionError) {
         try precision.check()
-        if precision != self.precision { products = precision == .fp32 ? .fp32 : ThreadProducts(precision) }
+        if precision != self.precision { products = .of(precision) }
     }
 
     public init(inputSize: Int, outputSize: Int, bias: Bool = true, parameters: ParameterStore, prefix: String = "fc.") {

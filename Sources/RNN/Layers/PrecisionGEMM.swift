@@ -34,19 +34,14 @@ final class PrecisionGEMM: @unchecked Sendable {
 
     /// A bf16 buffer that grows to fit, and the parameter version it holds (weights).
     private final class BF16Copy {
-        var buffer = UnsafeMutableBufferPointer<UInt16>(start: nil, count: 0)
+        let buffer = AlignedBuffer<UInt16>()
         var version: UInt64?
-
-        deinit { buffer.deallocate() }
 
         /// The `rows x cols` matrix at `x` (row stride `ld`) rounded into this buffer,
         /// contiguous (row stride `cols`).
         func round(_ x: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int) -> UnsafePointer<UInt16> {
-            if buffer.count < rows * cols {
-                buffer.deallocate()
-                buffer = .allocate(capacity: rows * cols)
-            }
-            let out = buffer.baseAddress!
+            buffer.resize(rows * cols)
+            let out = buffer.pointer
             if ld == cols {
                 BFloat16.round(x, count: rows * cols, into: out)
             } else {
@@ -74,7 +69,7 @@ final class PrecisionGEMM: @unchecked Sendable {
         let a16 = rounded(a, rows: rowsA, cols: colsA, ld: lda, aKind, scratch: scratchA)
         let b16 = rounded(b, rows: rowsB, cols: colsB, ld: ldb, bKind, scratch: scratchB)
         if case .weight(let version) = bKind, transA == .none, transB == .none, alpha == 1, beta == 0 || beta == 1,
-            m <= Self.packedRows, let plan = packedPlan(b, m: m, n: n, k: k, lda: lda, ldc: ldc)
+            m <= Self.packedRows, let plan = packedPlan(b, m: m, n: n, k: k, ldc: ldc)
         {
             if plan.version != version {
                 plan.matmul.pack(b16)
@@ -118,15 +113,16 @@ final class PrecisionGEMM: @unchecked Sendable {
 
     private struct PlanKey: Hashable {
         let weight: UnsafePointer<Float>
-        let m: Int, n: Int, k: Int, lda: Int, ldc: Int
+        let m: Int, n: Int, k: Int, ldc: Int
     }
 
     /// The packed plans by weight and shape (nil: oneDNN made none; the GEMM serves).
     private var plans: [PlanKey: PackedPlan?] = [:]
 
-    /// The accumulating packed matmul of `weight` (`[k, n]`, contiguous) for this shape.
-    private func packedPlan(_ weight: UnsafePointer<Float>, m: Int, n: Int, k: Int, lda: Int, ldc: Int) -> PackedPlan? {
-        let key = PlanKey(weight: weight, m: m, n: n, k: k, lda: lda, ldc: ldc)
+    /// The accumulating packed matmul of `weight` (`[k, n]`, contiguous) for this shape; its
+    /// `A` is the contiguous rounded copy (row stride `k`).
+    private func packedPlan(_ weight: UnsafePointer<Float>, m: Int, n: Int, k: Int, ldc: Int) -> PackedPlan? {
+        let key = PlanKey(weight: weight, m: m, n: n, k: k, ldc: ldc)
         if let known = plans[key] { return known }
         let plan = PackedMatmulBF16(m: m, n: n, k: k, lda: k, ldc: ldc, accumulates: true).map(PackedPlan.init)
         plans[key] = plan
@@ -144,11 +140,11 @@ final class PrecisionGEMM: @unchecked Sendable {
             copy = BF16Copy()
             weights[x] = copy
         }
-        if copy.version != version || copy.buffer.count < rows * cols {
+        if copy.version != version || copy.buffer.count != rows * cols {
             _ = copy.round(x, rows: rows, cols: cols, ld: ld)
             copy.version = version
         }
-        return UnsafePointer(copy.buffer.baseAddress!)
+        return UnsafePointer(copy.buffer.pointer)
     }
 }
 
@@ -163,12 +159,12 @@ final class ThreadProducts: @unchecked Sendable {
     static let fp32 = ThreadProducts(.fp32)
 
     /// A new layer's: in `Precision.initial` (`SWIFT_RNN_PRECISION`, else fp32).
-    static var initial: ThreadProducts {
-        let precision = Precision.initial
-        return precision == .fp32 ? .fp32 : ThreadProducts(precision)
-    }
+    static var initial: ThreadProducts { of(.initial) }
 
-    init(_ precision: Precision) {
+    /// Products in `precision`: the shared fp32 ones, or new bf16 ones with their buffers.
+    static func of(_ precision: Precision) -> ThreadProducts { precision == .fp32 ? .fp32 : ThreadProducts(precision) }
+
+    private init(_ precision: Precision) {
         self.precision = precision
         perThread = [precision == .fp32 ? .fp32 : PrecisionGEMM(precision)]
     }

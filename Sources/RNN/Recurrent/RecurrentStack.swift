@@ -137,7 +137,7 @@ public class RecurrentStack {
     /// - Throws: `PrecisionError` where the CPU has no bf16 hardware; nothing changes.
     public func setPrecision(_ precision: Precision) throws(PrecisionError) {
         try precision.check()
-        if precision != self.precision { products = precision == .fp32 ? .fp32 : ThreadProducts(precision) }
+        if precision != self.precision { products = .of(precision) }
     }
 
     /// When set, `backward` calls it with (layer, step `t`, d(loss)/d(h_t) `[B, H]`) as each
