@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "RNN", targets: ["RNN"]),
         .library(name: "RNNTraining", targets: ["RNNTraining"]),
         .library(name: "RNNDistributed", targets: ["RNNDistributed"]),
+        .library(name: "ONNXExport", targets: ["ONNXExport"]),
         .executable(name: "charrnn", targets: ["charrnn"]),
         .executable(name: "bench", targets: ["bench"]),
     ],
@@ -53,12 +54,15 @@ let package = Package(
         // Training any SequenceModel: the Trainer, the batch split across threads, token
         // streams, checkpoints (on SafeTensors) and the tutorial's example.
         .target(name: "RNNTraining", dependencies: ["RNN", "Linalg", "SafeTensors", "_FileIO"]),
+        // ONNX files of every model (the only module that knows protobuf: its own small
+        // writer and reader of the fields ONNX needs, no generated code).
+        .target(name: "ONNXExport", dependencies: ["RNN", "_FileIO"]),
         // Data-parallel training across processes (ranks started by mpirun) over MPI.
         .target(name: "RNNDistributed", dependencies: ["CMPI", "RNNTraining", "RNN", "Linalg"]),
         .executableTarget(
             name: "charrnn",
             dependencies: [
-                "RNN", "RNNTraining", "RNNDistributed", "Linalg", "SafeTensors", "_FileIO",
+                "RNN", "RNNTraining", "RNNDistributed", "ONNXExport", "Linalg", "SafeTensors", "_FileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,6 +82,7 @@ let package = Package(
         .executableTarget(name: "example-tagger", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Tagger"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "ONNXExportTests", dependencies: ["ONNXExport", "RNN", "Linalg", "ToolTesting"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "ToolTesting"]),
         // Fixtures/: checkpoint files of every older format version, read by FormatFixtureTests.
         .testTarget(

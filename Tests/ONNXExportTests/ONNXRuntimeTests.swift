@@ -1,0 +1,229 @@
+import Foundation
+import Linalg
+import ONNXExport
+import RNN
+import Testing
+import ToolTesting
+
+/// Every architecture × cell × {1, 2} layers × {one-directional, bidirectional where it
+/// applies}, exported and run by ONNX Runtime (`scripts/onnx_check.py`, one Python process
+/// for all): the checker passes with full checks, the outputs (logits and final states)
+/// equal the library's forward within 1e-5, and stepping the graphs one token at a time
+/// with their state outputs fed back reproduces the library's greedy decoding.
+@Suite(.precision(.fp32)) struct ONNXRuntimeTests {
+    static let (T, B) = (5, 3)
+    static let lengths = [5, 3, 4]
+
+    @Test(.enabled(if: ONNXPython.oracle.path != nil, Comment(rawValue: ONNXPython.oracle.skipReason)))
+    func everyArchitectureRunsInONNXRuntimeAsInTheLibrary() throws {
+        try withTemporaryDirectory { dir in
+            var cases: [ONNXCase] = []
+            var seed: UInt64 = 1
+            for cell in RecurrentCell.allCases {
+                for layers in [1, 2] {
+                    for bidirectional in [false, true] {
+                        seed += 1
+                        let r = RecurrentConfiguration(
+                            cell: cell, hiddenSize: 6, numLayers: layers,
+                            nonlinearity: cell == .rnn && layers == 2 ? .relu : .tanh, bidirectional: bidirectional)
+                        cases.append(try Self.manyToMany(r, seed: seed, in: dir))
+                        cases.append(try Self.manyToOne(r, seed: seed, in: dir))
+                        var encoder = r
+                        encoder.bidirectional = false
+                        cases.append(try Self.encoderDecoder(encoder, bidirectionalEncoder: bidirectional, seed: seed, in: dir))
+                        if !bidirectional { cases.append(try Self.oneToMany(r, seed: seed, in: dir)) }
+                    }
+                }
+            }
+            // The input forms: an embedding, tied weights, dense vectors; and the softmax.
+            let lstm = RecurrentConfiguration(cell: .lstm, hiddenSize: 6, numLayers: 2)
+            cases.append(try Self.manyToMany(lstm, embeddingSize: 4, seed: 90, in: dir))
+            cases.append(try Self.manyToMany(lstm, embeddingSize: 6, tied: true, seed: 91, in: dir))
+            cases.append(try Self.manyToMany(lstm, vectors: true, softmax: true, seed: 92, in: dir))
+            cases.append(
+                try Self.manyToOne(RecurrentConfiguration(cell: .gru, hiddenSize: 6, bidirectional: true), vectors: true, seed: 93, in: dir)
+            )
+
+            let json = try JSONEncoder().encode(cases)
+            try json.write(to: URL(fileURLWithPath: dir + "/cases.json"))
+            let (status, output) = try ONNXPython.oracle.run("onnx_check.py", ["cases.json"], in: dir)
+            #expect(status == 0, "\(output)")
+            #expect(output.hasSuffix("OK\n"), "\(output)")
+            let passed = output.split(separator: "\n").filter { $0.hasPrefix("ok ") }
+            #expect(passed.count == cases.count, "\(output)")
+            #expect(output.components(separatedBy: "tokens identical").count - 1 == cases.filter { $0.greedy != nil }.count, "\(output)")
+        }
+    }
+
+    static func manyToMany(
+        _ r: RecurrentConfiguration, embeddingSize: Int = 0, tied: Bool = false, vectors: Bool = false,
+        softmax: Bool = false, seed: UInt64, in dir: String
+    ) throws -> ONNXCase {
+        let V = 7, H = r.hiddenSize, blocks = r.numLayers * r.directions
+        var data = CaseData(seed: seed)
+        let model = ManyToManyModel(
+            .init(inputSize: V, outputSize: V, recurrent: r, embeddingSize: embeddingSize, tiedWeights: tied, dropout: 0.3),
+            using: &data.rng)
+        let name =
+            "many_to_many \(r.summary)\(embeddingSize > 0 ? ", embedding \(embeddingSize)" : "")\(tied ? ", tied" : "")\(vectors ? ", vectors" : "")"
+        let file = dir + "/m2m-\(seed).onnx"
+        try ONNXExport.write(model, to: file, options: .init(input: vectors ? .vectors : .tokens, softmax: softmax))
+        let state = data.floats(r.stateBlocks * B * H)
+        let lengths = r.bidirectional ? Self.lengths : nil
+        var inputs = stateInputs(state, cell: r.cell, blocks: blocks, batchSize: B, hiddenSize: H)
+        let input: SequenceInput
+        if vectors {
+            let x = data.floats(T * B * V, scale: 1)
+            input = .dense(Matrix(rows: T * B, cols: V, storage: x))
+            inputs["inputs"] = .float([T, B, V], x)
+        } else {
+            let tokens = data.tokens(T * B, below: V)
+            input = .tokens(tokens)
+            inputs["tokens"] = .int64([T, B], tokens)
+        }
+        if let lengths { inputs["lengths"] = .int32([B], lengths) }
+        let logits = model.forward(input, batchSize: B, initialState: state, lengths: lengths)
+        var final: [Float] = []
+        model.finalState(into: &final)
+        var expected = stateTensors(final, cell: r.cell, blocks: blocks, batchSize: B, hiddenSize: H)
+        expected["logits"] = .float([T, B, V], logits.storage)
+        if softmax {
+            expected["probabilities"] = .float([T, B, V], Self.softmax(logits.storage, classes: V))
+        }
+        var greedy: ONNXCase.Greedy?
+        if !r.bidirectional && !vectors {
+            let prime = data.tokens(4, below: V)
+            greedy = .init(
+                kind: "many_to_many", file: file, prime: prime, count: 12, expected: model.greedyContinuation(of: prime, count: 12))
+        }
+        return ONNXCase(
+            name: name, runs: [.init(file: file, inputs: inputs, expected: expected, valid_lengths: lengths)], greedy: greedy)
+    }
+
+    static func manyToOne(_ r: RecurrentConfiguration, vectors: Bool = false, seed: UInt64, in dir: String) throws -> ONNXCase {
+        let V = 7, O = 3, H = r.hiddenSize, blocks = r.numLayers * r.directions
+        var data = CaseData(seed: seed + 1000)
+        let model = ManyToOneModel(.init(inputSize: V, outputSize: O, recurrent: r), using: &data.rng)
+        let file = dir + "/m2o-\(seed)\(vectors ? "v" : "").onnx"
+        try ONNXExport.write(model, to: file, options: .init(input: vectors ? .vectors : .tokens))
+        var inputs: [String: TensorJSON] = ["lengths": .int32([B], lengths)]
+        let input: SequenceInput
+        if vectors {
+            let x = data.floats(T * B * V, scale: 1)
+            input = .dense(Matrix(rows: T * B, cols: V, storage: x))
+            inputs["inputs"] = .float([T, B, V], x)
+        } else {
+            let tokens = data.tokens(T * B, below: V)
+            input = .tokens(tokens)
+            inputs["tokens"] = .int64([T, B], tokens)
+        }
+        let logits = model.forward(input, batchSize: B, lengths: lengths)
+        var final: [Float] = []
+        model.finalState(into: &final)
+        var expected = stateTensors(final, cell: r.cell, blocks: blocks, batchSize: B, hiddenSize: H)
+        expected["logits"] = .float([B, O], logits.storage)
+        return ONNXCase(
+            name: "many_to_one \(r.summary)\(vectors ? ", vectors" : "")",
+            runs: [.init(file: file, inputs: inputs, expected: expected)])
+    }
+
+    static func oneToMany(_ r: RecurrentConfiguration, seed: UInt64, in dir: String) throws -> ONNXCase {
+        let F = 4, V = 9, H = r.hiddenSize, L = r.numLayers
+        var data = CaseData(seed: seed + 2000)
+        let model = OneToManyModel(.init(featureSize: F, vocabularySize: V, startToken: 8, recurrent: r), using: &data.rng)
+        let paths = try ONNXExport.write(model, to: dir + "/o2m-\(seed).onnx")
+        let features = data.floats(B * F, scale: 1)
+        let initial = model.initialState(features: Matrix(rows: B, cols: F, storage: features))
+        let initialRun = ONNXCase.Run(
+            file: paths[0], inputs: ["features": .float([B, F], features)],
+            expected: stateTensors(initial, cell: r.cell, blocks: L, batchSize: B, hiddenSize: H))
+        let decoderRun = try decoderRun(
+            rnn: model.rnn, fc: model.fc, vocabulary: V, file: paths[1], data: &data)
+        let one = Array(features[0..<F])
+        let generated = model.generate(features: Matrix(rows: 1, cols: F, storage: one), length: 10)[0]
+        return ONNXCase(
+            name: "one_to_many \(r.summary)", runs: [initialRun, decoderRun],
+            greedy: .init(kind: "one_to_many", files: paths, features: .float([1, F], one), start: 8, count: 10, expected: generated))
+    }
+
+    static func encoderDecoder(
+        _ r: RecurrentConfiguration, bidirectionalEncoder: Bool, seed: UInt64, in dir: String
+    ) throws -> ONNXCase {
+        let S = 6, Vt = 8, H = r.hiddenSize, L = r.numLayers
+        var data = CaseData(seed: seed + 3000)
+        let model = EncoderDecoderModel(
+            .init(
+                sourceVocabularySize: S, targetVocabularySize: Vt, startToken: 6, endToken: 7, recurrent: r,
+                bidirectionalEncoder: bidirectionalEncoder),
+            using: &data.rng)
+        let paths = try ONNXExport.write(model, to: dir + "/ed-\(seed)\(bidirectionalEncoder ? "b" : "").onnx")
+        #expect(
+            paths.map { URL(fileURLWithPath: $0).lastPathComponent } == [
+                "ed-\(seed)\(bidirectionalEncoder ? "b" : "").encoder.onnx", "ed-\(seed)\(bidirectionalEncoder ? "b" : "").decoder.onnx",
+            ])
+        let source = data.tokens(T * B, below: S)
+        model.encoder.forward(.tokens(source), batchSize: B, lengths: lengths)
+        var state = model.encoder.finalState(lengths: lengths)
+        if bidirectionalEncoder { state = bridge(state, model: model, batchSize: B) }
+        let encoderRun = ONNXCase.Run(
+            file: paths[0], inputs: ["tokens": .int64([T, B], source), "lengths": .int32([B], lengths)],
+            expected: stateTensors(state, cell: r.cell, blocks: L, batchSize: B, hiddenSize: H))
+        let decoderRun = try decoderRun(rnn: model.decoder, fc: model.fc, vocabulary: Vt, file: paths[1], data: &data)
+        let one = data.tokens(5, below: S)
+        return ONNXCase(
+            name: "encoder_decoder \(r.summary)\(bidirectionalEncoder ? ", bidirectional encoder" : "")",
+            runs: [encoderRun, decoderRun],
+            greedy: .init(
+                kind: "encoder_decoder", files: paths, source: one, start: 6, stop: 7, count: 10,
+                expected: model.translate(one, maxLength: 10)))
+    }
+
+    /// A decoder graph's run: tokens and a random state through `rnn` and `fc`.
+    static func decoderRun(
+        rnn: RecurrentStack, fc: Linear, vocabulary V: Int, file: String, data: inout CaseData
+    ) throws -> ONNXCase.Run {
+        let H = rnn.hiddenSize, L = rnn.numLayers
+        let tokens = data.tokens(T * B, below: V)
+        let state = data.floats(rnn.stateSize(batchSize: B))
+        rnn.forward(.tokens(tokens), batchSize: B, initialState: state)
+        let logits = fc.forward(rnn.outputs)
+        var expected = stateTensors(rnn.finalState(), cell: rnn.cell, blocks: L, batchSize: B, hiddenSize: H)
+        expected["logits"] = .float([T, B, V], logits.storage)
+        var inputs = stateInputs(state, cell: rnn.cell, blocks: L, batchSize: B, hiddenSize: H)
+        inputs["tokens"] = .int64([T, B], tokens)
+        return .init(file: file, inputs: inputs, expected: expected)
+    }
+
+    /// The bridge of a bidirectional encoder, from its parameters by the definition
+    /// (`decoder[p][k] = W_p · [encoder[p][2k]; encoder[p][2k+1]] + b_p`), loop by loop.
+    static func bridge(_ encoder: [Float], model: EncoderDecoderModel, batchSize B: Int) -> [Float] {
+        let r = model.configuration.recurrent, H = r.hiddenSize, L = r.numLayers
+        var out: [Float] = []
+        for (p, prefix) in ["bridge.", "bridge_cell."].prefix(r.cell.stateParts).enumerated() {
+            let W = model.parameters.tensor(prefix + "weight"), bias = model.parameters.tensor(prefix + "bias")
+            for k in 0..<L {
+                for b in 0..<B {
+                    for i in 0..<H {
+                        var sum = bias[i]
+                        for d in 0..<2 {
+                            for j in 0..<H {
+                                sum += W[i * 2 * H + d * H + j] * encoder[((p * 2 * L + 2 * k + d) * B + b) * H + j]
+                            }
+                        }
+                        out.append(sum)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func softmax(_ logits: [Float], classes: Int) -> [Float] {
+        stride(from: 0, to: logits.count, by: classes).flatMap { start -> [Float] in
+            let row = logits[start..<start + classes], top = row.max()!
+            let e = row.map { Float(exp(Double($0 - top))) }
+            let sum = e.reduce(0, +)
+            return e.map { $0 / sum }
+        }
+    }
+}
