@@ -90,7 +90,8 @@ let package = Package(
             exclude: ["Fixtures"]),
         // The Swift blocks of the README, docs/ and the DocC articles, each compiled as a
         // function (generated and kept current by DocumentationTests).
-        .testTarget(name: "SnippetTests", dependencies: ["Linalg", "RNN", "RNNTraining", "RNNDistributed", "SafeTensors"]),
+        .testTarget(
+            name: "SnippetTests", dependencies: ["Linalg", "RNN", "RNNTraining", "RNNDistributed", "SafeTensors", "ONNXExport"]),
         // Runs the built executables (ToolTesting finds them beside the test bundle).
         .target(name: "ToolTesting", dependencies: ["Linalg"], path: "Tests/ToolTesting"),
         // Runs under mpirun in RNNDistributedTests: N ranks against the whole batch in one process.

@@ -147,6 +147,7 @@ struct DocumentationTests {
             //   SWIFT_RNN_UPDATE_SNIPPETS=1 swift test --filter DocumentationTests
             import Foundation
             import Linalg
+            import ONNXExport
             import RNN
             import RNNDistributed
             import RNNTraining

@@ -4,6 +4,7 @@
 //   SWIFT_RNN_UPDATE_SNIPPETS=1 swift test --filter DocumentationTests
 import Foundation
 import Linalg
+import ONNXExport
 import RNN
 import RNNDistributed
 import RNNTraining
@@ -30,9 +31,17 @@ private func snippet2() throws {
     ComputeThreads.singleThreaded { /* a worker's single-threaded GEMMs */ }
 }
 
+// Sources/ONNXExport/ONNXExport.docc/ONNXExport.md, Swift block 1
+@MainActor
+private func snippet3(model: ManyToManyModel, vocabulary: TextVocabulary) throws {
+    let paths = try ONNXExport.write(model, to: "model.onnx", options: .init(metadata: vocabulary.metadata))
+    let written = try ONNXModel(decoding: Array(FileManager.default.contents(atPath: paths[0])!))
+    print(written.graph.inputs.map(\.summary))  // ["tokens: int64[T, B]", "lengths: int32[B]", ...]
+}
+
 // Sources/RNN/RNN.docc/GettingStarted.md, Swift block 1
 @MainActor
-private func snippet3() throws {
+private func snippet4() throws {
     let lines = ["hey how are you", "good i am fine ", "have a nice day"]   // padded to 15
     let vocabulary = Vocabulary(text: lines.joined())
     var rng = SeededRandom(seed: 0)
@@ -69,7 +78,7 @@ private func snippet3() throws {
 
 // Sources/RNNDistributed/RNNDistributed.docc/RNNDistributed.md, Swift block 1
 @MainActor
-private func snippet4(configuration: ManyToManyModel.Configuration, streams: TokenStreams, held: TokenStreams) throws {
+private func snippet5(configuration: ManyToManyModel.Configuration, streams: TokenStreams, held: TokenStreams) throws {
     let world = try Communicator.world()
     var rng = SeededRandom(seed: 0)
     let model = ManyToManyModel(configuration, using: &rng)
@@ -85,7 +94,7 @@ private func snippet4(configuration: ManyToManyModel.Configuration, streams: Tok
 
 // Sources/RNNTraining/RNNTraining.docc/GettingStarted.md, Swift block 1
 @MainActor
-private func snippet5() throws {
+private func snippet6() throws {
     var rng = SeededRandom(seed: 1)
     let (symbols, B, T) = (4, 32, 8)
     // B sequences of 3...T tokens, each labelled with its first token; the batch pads them.
@@ -116,7 +125,7 @@ private func snippet5() throws {
 
 // Sources/SafeTensors/SafeTensors.docc/GettingStarted.md, Swift block 1
 @MainActor
-private func snippet6() throws {
+private func snippet7() throws {
     var file = SafeTensorsFile(metadata: ["vocabulary": "abc"])
     file.tensors["fc.bias"] = .init(shape: [3], values: [0.1, 0.2, 0.3])
     try file.write(path: "model.safetensors")          // atomic replace
@@ -128,7 +137,7 @@ private func snippet6() throws {
 
 // docs/library.md, Swift block 3
 @MainActor
-private func snippet7(end: Int) throws {
+private func snippet8(end: Int) throws {
     try ManyToOneModel.Batch(sequences: [[3, 1, 4], [1, 5]], labels: [1, 0])          // or [Float] rows
     try ManyToManyModel.Batch(sequences: [[3, 1, 4], [1, 5]], targets: [[0, 0, 1], [1, 0]])
     try OneToManyModel.Batch(features: [[0.5, 1], [1, 0]], targets: [[3, 1, 4], [1, 5]])
@@ -137,9 +146,16 @@ private func snippet7(end: Int) throws {
 
 // docs/library.md, Swift block 4
 @MainActor
-private func snippet8() throws {
+private func snippet9() throws {
     GEMM.backend                        // .oneDNN on an AVX-512 CPU, else .openBLAS
     GEMM.select(.openBLAS)              // every later GEMM of the process
     ComputeThreads.count = 2            // threads of the GEMMs the calling thread starts
     KernelVariant.current               // .avx512, .avx2 or .baseline
+}
+
+// docs/onnx.md, Swift block 1
+@MainActor
+private func snippet10(model: ManyToOneModel) throws {
+    let written = try ONNXExport.write(model, to: "model.onnx", options: .init(softmax: true))
+    let graphs = try model.onnxModels(.init(input: .vectors))  // in memory: [ONNXExportedGraph]
 }

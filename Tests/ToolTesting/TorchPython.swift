@@ -37,9 +37,14 @@ public struct PythonOracle: Sendable {
     /// standard output and error together.
     /// - Precondition: `path` is not nil.
     public func run(_ name: String, _ arguments: [String], in directory: String) throws -> (status: Int32, output: String) {
+        try run(file: TorchPython.script(name), arguments, in: directory)
+    }
+
+    /// Runs the Python program `file` with `arguments` in `directory`, as `run(_:_:in:)`.
+    public func run(file: String, _ arguments: [String] = [], in directory: String) throws -> (status: Int32, output: String) {
         let python = Process()
         python.executableURL = URL(fileURLWithPath: path!)
-        python.arguments = [TorchPython.script(name)] + arguments
+        python.arguments = [file] + arguments
         python.currentDirectoryURL = URL(fileURLWithPath: directory)
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("python-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)

@@ -14,6 +14,7 @@ struct CharRNN: ParsableCommand {
               charrnn train --data input.txt --checkpoint model.safetensors
               charrnn sample --checkpoint model.safetensors --prime "The " --length 500
               charrnn eval --checkpoint model.safetensors --data held-out.txt
+              charrnn export --checkpoint model.safetensors --onnx model.onnx   (ONNX Runtime)
             --cell rnn|gru|lstm chooses the recurrent cell (default: the vanilla RNN):
               charrnn train --data input.txt --cell lstm --checkpoint lstm.safetensors
             Checkpoints are safetensors files with the state_dict names of PyTorch's
@@ -21,7 +22,7 @@ struct CharRNN: ParsableCommand {
             sample and eval read the cell from the checkpoint.
             """,
         version: "0.1.0",
-        subcommands: [Train.self, Sample.self, Eval.self, Diagnose.self]
+        subcommands: [Train.self, Sample.self, Eval.self, Diagnose.self, Export.self]
     )
 
     /// Runs the command; every error becomes one `error: ...` line on stderr and a

@@ -61,6 +61,13 @@ enum Format {
     static func bits(_ loss: Double, per unit: String) -> String { String(format: "%.3f", loss / log(2)) + " bits/\(unit)" }
 
     /// `1 character`, `2 characters`.
+    /// `812 bytes`, `14.2 kB`, `3.4 MB`, `1.2 GB` (powers of 1000).
+    static func bytes(_ n: Int) -> String {
+        if n < 1000 { return plural(n, "byte") }
+        let (value, unit) = n < 1_000_000 ? (Double(n) / 1e3, "kB") : n < 1_000_000_000 ? (Double(n) / 1e6, "MB") : (Double(n) / 1e9, "GB")
+        return String(format: "%.1f", value) + " " + unit
+    }
+
     static func plural(_ n: Int, _ word: String) -> String { "\(count(n)) \(word)\(n == 1 ? "" : "s")" }
 }
 

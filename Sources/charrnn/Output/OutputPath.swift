@@ -38,8 +38,13 @@ enum OutputPath {
     /// Writes `text` to `path` atomically (`AtomicFile`: a full disk leaves any previous
     /// file as it was).
     static func write(_ text: String, to path: String, option: String) throws {
+        try write(Array(text.utf8), to: path, option: option)
+    }
+
+    /// Writes `bytes` to `path` atomically, as `write(_:to:option:)`.
+    static func write(_ bytes: [UInt8], to path: String, option: String) throws {
         do {
-            try AtomicFile.write(Array(text.utf8), to: path)
+            try AtomicFile.write(bytes, to: path)
         } catch {
             throw CLIError("cannot write \(option) '\(path)': \(error.reason)")
         }
