@@ -22,9 +22,7 @@ extension RecurrentStack {
         for k in 0..<layerDirections {
             var slots = [weightIH[k], weightHH[k]]
             if hasBias { slots += [biasIH[k], biasHH[k]] }
-            for s in slots {
-                for i in s.range { parameters.values[i] = rng.uniform(-bound, bound) }
-            }
+            for s in slots { parameters.fillUniform(s, bound: bound, using: &rng) }
             switch scheme {
             case .pytorchDefault:
                 break
@@ -53,8 +51,17 @@ extension Linear {
         let bound = 1 / Float(inputSize).squareRoot()
         var slots = isWeightShared ? [] : [weight]
         if let bias { slots.append(bias) }
-        for s in slots {
-            for i in s.range { parameters.values[i] = rng.uniform(-bound, bound) }
+        for s in slots { parameters.fillUniform(s, bound: bound, using: &rng) }
+    }
+}
+
+extension ParameterStore {
+    /// Sets tensor `slot` to draws of `U(-bound, bound)` from `rng`, in element order —
+    /// through one buffer access (one version change), not one per element.
+    /// - Complexity: O(slot.count).
+    func fillUniform(_ slot: TensorSlot, bound: Float, using rng: inout SeededRandom) {
+        values.withUnsafeMutableBufferPointer { v in
+            for i in slot.range { v[i] = rng.uniform(-bound, bound) }
         }
     }
 }
