@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "RNNTraining", targets: ["RNNTraining"]),
         .library(name: "RNNDistributed", targets: ["RNNDistributed"]),
         .library(name: "ONNXExport", targets: ["ONNXExport"]),
+        .library(name: "SequenceData", targets: ["SequenceData"]),
         .executable(name: "charrnn", targets: ["charrnn"]),
         .executable(name: "bench", targets: ["bench"]),
     ],
@@ -54,6 +55,9 @@ let package = Package(
         // Training any SequenceModel: the Trainer, the batch split across threads, token
         // streams, checkpoints (on SafeTensors) and the tutorial's example.
         .target(name: "RNNTraining", dependencies: ["RNN", "Linalg", "SafeTensors", "_FileIO"]),
+        // Numeric sequences from CSV files: a streaming reader, time order, scaling,
+        // differencing, forecasting windows, grouped sequences, metrics and baselines.
+        .target(name: "SequenceData", dependencies: ["RNN", "_FileIO"]),
         // ONNX files of every model (the only module that knows protobuf: its own small
         // writer and reader of the fields ONNX needs, no generated code).
         .target(name: "ONNXExport", dependencies: ["RNN", "_FileIO"]),
@@ -82,6 +86,7 @@ let package = Package(
         .executableTarget(name: "example-tagger", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Tagger"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "SequenceDataTests", dependencies: ["SequenceData", "RNN", "ToolTesting"]),
         .testTarget(name: "ONNXExportTests", dependencies: ["ONNXExport", "RNN", "Linalg", "ToolTesting"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "ToolTesting"]),
         // Fixtures/: checkpoint files of every older format version, read by FormatFixtureTests.
@@ -91,7 +96,11 @@ let package = Package(
         // The Swift blocks of the README, docs/ and the DocC articles, each compiled as a
         // function (generated and kept current by DocumentationTests).
         .testTarget(
-            name: "SnippetTests", dependencies: ["Linalg", "RNN", "RNNTraining", "RNNDistributed", "SafeTensors", "ONNXExport"]),
+            name: "SnippetTests",
+            dependencies: [
+                "Linalg", "RNN", "RNNTraining", "RNNDistributed", "SafeTensors", "ONNXExport",
+                "SequenceData",
+            ]),
         // Runs the built executables (ToolTesting finds them beside the test bundle).
         .target(name: "ToolTesting", dependencies: ["Linalg"], path: "Tests/ToolTesting"),
         // Runs under mpirun in RNNDistributedTests: N ranks against the whole batch in one process.

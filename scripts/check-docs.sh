@@ -6,7 +6,7 @@
 # Usage: scripts/check-docs.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for target in Linalg SafeTensors RNN RNNTraining RNNDistributed ONNXExport; do
+for target in Linalg SafeTensors RNN RNNTraining RNNDistributed ONNXExport SequenceData; do
     echo "== documentation of $target"
     swift package --disable-sandbox generate-documentation --target "$target" --warnings-as-errors >docc.log 2>&1 || {
         grep -E "error|warning" -A4 docc.log; rm -f docc.log; exit 1

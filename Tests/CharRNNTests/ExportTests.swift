@@ -84,6 +84,7 @@ import ToolTesting
             let cases: [([String], String)] = [
                 (["--checkpoint", "missing.safetensors", "--onnx", "a.onnx"], "checkpoint 'missing.safetensors' does not exist"),
                 (["--checkpoint", "m.safetensors", "--onnx", "out"], "--onnx 'out' is a directory"),
+                (["--checkpoint", "m.safetensors", "--onnx", "./m.safetensors"], "is the checkpoint itself"),
                 (["--checkpoint", "m.safetensors", "--onnx", "nowhere/a.onnx"], "directory 'nowhere' does not exist"),
                 (
                     ["--checkpoint", "m.safetensors", "--onnx", "a.onnx", "--input", "vectors"],
@@ -100,6 +101,7 @@ import ToolTesting
                 #expect(r.stderr.split(separator: "\n").count == 1 || arguments.contains("images"), "\(arguments): \(r)")
                 #expect(!FileManager.default.fileExists(atPath: dir + "/a.onnx"), "\(arguments)")
             }
+            #expect(try Checkpoint.read(path: dir + "/m.safetensors").model.rnn.hiddenSize == 12)
         }
     }
 }

@@ -152,6 +152,7 @@ struct DocumentationTests {
             import RNNDistributed
             import RNNTraining
             import SafeTensors
+            import SequenceData
 
             """
         for (n, function) in functions.enumerated() {

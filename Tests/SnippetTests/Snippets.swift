@@ -9,6 +9,7 @@ import RNN
 import RNNDistributed
 import RNNTraining
 import SafeTensors
+import SequenceData
 
 // Sources/Linalg/Linalg.docc/GettingStarted.md, Swift block 1
 @MainActor
@@ -135,9 +136,23 @@ private func snippet7() throws {
     loaded.metadata["vocabulary"]                      // "abc"
 }
 
+// Sources/SequenceData/SequenceData.docc/SequenceData.md, Swift block 1
+@MainActor
+private func snippet8() throws {
+    let table = try CSVTable.load(path: "load.csv", numeric: .named(["load"]), time: "time", missing: .linear)
+    let series = table.numeric["load"]!
+    let split = TimeSplit.fractions(rowCount: series.count, validation: 0.1, test: 0.1)!
+    let scaler = Scaler.fit(.standard, columns: ["load": series], rows: split.train)
+    let windows = ForecastWindows(inputLength: 48, horizon: 24)
+    for origin in windows.origins(targets: split.test) {
+        let naive = ForecastBaseline.seasonalNaive.forecast(series, origin: origin, horizon: 24, seasonality: 24)
+        _ = (naive, scaler)
+    }
+}
+
 // docs/library.md, Swift block 3
 @MainActor
-private func snippet8(end: Int) throws {
+private func snippet9(end: Int) throws {
     try ManyToOneModel.Batch(sequences: [[3, 1, 4], [1, 5]], labels: [1, 0])          // or [Float] rows
     try ManyToManyModel.Batch(sequences: [[3, 1, 4], [1, 5]], targets: [[0, 0, 1], [1, 0]])
     try OneToManyModel.Batch(features: [[0.5, 1], [1, 0]], targets: [[3, 1, 4], [1, 5]])
@@ -146,7 +161,7 @@ private func snippet8(end: Int) throws {
 
 // docs/library.md, Swift block 4
 @MainActor
-private func snippet9() throws {
+private func snippet10() throws {
     GEMM.backend                        // .oneDNN on an AVX-512 CPU, else .openBLAS
     GEMM.select(.openBLAS)              // every later GEMM of the process
     ComputeThreads.count = 2            // threads of the GEMMs the calling thread starts
@@ -155,7 +170,7 @@ private func snippet9() throws {
 
 // docs/onnx.md, Swift block 1
 @MainActor
-private func snippet10(model: ManyToOneModel) throws {
+private func snippet11(model: ManyToOneModel) throws {
     let written = try ONNXExport.write(model, to: "model.onnx", options: .init(softmax: true))
     let graphs = try model.onnxModels(.init(input: .vectors))  // in memory: [ONNXExportedGraph]
 }

@@ -59,27 +59,11 @@ struct ProtobufWriter {
         bytes.append(contentsOf: value)
     }
 
-    /// A bytes field holding `count` floats, little-endian, copied from `values`.
-    mutating func floats(_ field: Int, _ values: UnsafeBufferPointer<Float>) {
-        tag(field, .lengthDelimited)
-        varint(UInt64(values.count * 4))
-        #if _endian(little)
-            bytes.append(contentsOf: UnsafeRawBufferPointer(values))
-        #else
-            for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-        #endif
-    }
-
     /// A packed repeated int64 field (one length-delimited run of varints).
     mutating func packedInts(_ field: Int, _ values: [Int]) {
         var run = ProtobufWriter()
         for value in values { run.varint(UInt64(bitPattern: Int64(value))) }
         data(field, run.bytes)
-    }
-
-    /// A packed repeated float field.
-    mutating func packedFloats(_ field: Int, _ values: [Float]) {
-        values.withUnsafeBufferPointer { floats(field, $0) }
     }
 
     /// A nested message.

@@ -54,7 +54,12 @@ extension CharRNN {
             let (graphs, description) =
                 format == ModelCheckpoint<ManyToManyModel>.format ? try exportLibraryModel() : try exportTextModel()
             let paths = ONNXExport.paths(for: onnx, roles: graphs.map(\.role))
-            for path in paths.dropFirst() { try OutputPath.checkWritable(path, option: "--onnx") }
+            for path in paths {
+                try OutputPath.checkWritable(path, option: "--onnx")
+                if OutputPath.canonical(path) == OutputPath.canonical(checkpoint) {
+                    throw CLIError("--onnx '\(path)' is the checkpoint itself; give another file (model.onnx, say)")
+                }
+            }
             var bytes = 0
             for (graph, path) in zip(graphs, paths) {
                 let data = graph.model.serialized()

@@ -1,0 +1,128 @@
+/// A time column's cell as a point in time: a number as it is, or an ISO 8601 date
+/// (`2024-03-01`, `2024-03`, `2024-03-01 12:30`, `2024-03-01T12:30:15Z`) as seconds since
+/// 1970-01-01 UTC with its calendar month kept, so that monthly and yearly series count as
+/// regular.
+public struct TimeStamp: Equatable, Comparable, Sendable {
+    /// Seconds (or the number itself).
+    public let value: Double
+    /// `year·12 + month - 1` for a date; nil for a plain number.
+    public let month: Int?
+    /// Seconds into the month (day, hour, minute, second), with `month`.
+    let withinMonth: Double
+
+    public static func < (a: TimeStamp, b: TimeStamp) -> Bool { a.value < b.value }
+
+    /// Parses a cell: a number, or one of the ISO 8601 forms above; nil otherwise.
+    public static func parse(_ bytes: ArraySlice<UInt8>) -> TimeStamp? {
+        if case .value(let v) = CSVNumber.parse(bytes) { return TimeStamp(value: v, month: nil, withinMonth: 0) }
+        let text = Array(String(decoding: bytes, as: UTF8.self).trimmingSpaces.utf8)
+        var i = 0
+        func number(_ digits: Int) -> Int? {
+            guard i + digits <= text.count else { return nil }
+            var n = 0
+            for k in i..<i + digits {
+                guard text[k] >= 0x30 && text[k] <= 0x39 else { return nil }
+                n = n * 10 + Int(text[k] - 0x30)
+            }
+            i += digits
+            return n
+        }
+        func expect(_ c: Character) -> Bool {
+            guard i < text.count, text[i] == c.asciiValue! else { return false }
+            i += 1
+            return true
+        }
+        guard let year = number(4), expect("-"), let month = number(2), (1...12).contains(month) else { return nil }
+        var day = 1, hour = 0, minute = 0, second = 0.0
+        if expect("-") {
+            guard let d = number(2), (1...daysIn(month: month, year: year)).contains(d) else { return nil }
+            day = d
+            if expect("T") || expect(" ") {
+                guard let h = number(2), h < 24, expect(":"), let m = number(2), m < 60 else { return nil }
+                (hour, minute) = (h, m)
+                if expect(":") {
+                    guard let s = number(2), s < 61 else { return nil }
+                    second = Double(s)
+                    if expect(".") {
+                        var scale = 0.1
+                        while i < text.count, text[i] >= 0x30 && text[i] <= 0x39 {
+                            second += Double(text[i] - 0x30) * scale
+                            scale /= 10
+                            i += 1
+                        }
+                    }
+                }
+                _ = expect("Z")
+            }
+        }
+        guard i == text.count else { return nil }
+        let within = Double((day - 1) * 86_400 + hour * 3600 + minute * 60) + second
+        let seconds = Double(daysFromCivil(year: year, month: month, day: 1)) * 86_400 + within
+        return TimeStamp(value: seconds, month: year * 12 + month - 1, withinMonth: within)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+}
+
+/// How far apart consecutive rows of a time column are.
+public enum TimeSpacing: Equatable, Sendable, CustomStringConvertible {
+    /// A fixed step (seconds for dates, or units of a numeric time column).
+    case step(Double)
+    /// A fixed number of calendar months (monthly, quarterly, yearly data), the same day
+    /// and time in each.
+    case months(Int)
+
+    public var description: String {
+        switch self {
+        case .step(let s): return "every \(s)"
+        case .months(let m): return m == 12 ? "yearly" : m == 1 ? "monthly" : "every \(m) months"
+        }
+    }
+
+    /// The spacing of `times` (sorted, at least two), or the index of the first row whose
+    /// step differs from the first one's.
+    static func of(_ times: [TimeStamp]) -> Result<TimeSpacing, IrregularStep> {
+        let months = times.compactMap(\.month)
+        if months.count == times.count, times.allSatisfy({ $0.withinMonth == times[0].withinMonth }) {
+            let step = months[1] - months[0]
+            if let bad = (1..<months.count).first(where: { months[$0] - months[$0 - 1] != step }) {
+                return .failure(IrregularStep(row: bad))
+            }
+            return .success(.months(step))
+        }
+        let step = times[1].value - times[0].value
+        let tolerance = abs(step) * 1e-9
+        if let bad = (1..<times.count).first(where: { abs(times[$0].value - times[$0 - 1].value - step) > tolerance }) {
+            return .failure(IrregularStep(row: bad))
+        }
+        return .success(.step(step))
+    }
+
+    struct IrregularStep: Error {
+        let row: Int
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaces: String {
+        let space: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        return String(String(drop(while: space).reversed().drop(while: space)).reversed())
+    }
+}
