@@ -94,6 +94,7 @@ public struct CSVTable: Sendable {
         let timeIndex = try time.map { (n: String) throws(CSVError) in try column(n, "time") }
         if let groupedBy, !text.contains(groupedBy) { preconditionFailure("groupedBy '\(groupedBy)' must be one of the text columns") }
 
+        let headerBytes = reader.bytesRead
         guard try reader.next(into: &record) else {
             throw CSVError(path: path, line: 1, "the file has a header but no data rows")
         }
@@ -115,6 +116,14 @@ public struct CSVTable: Sendable {
         var textCodes = text.map { _ in [String: Int32]() }
         var times: [TimeStamp] = []
         var lines: [Int32] = []
+        // Room for the rows the file's size suggests (from its header and first row), so
+        // that growing the columns does not double them past what they hold.
+        // (Pages reserved but never written cost no resident memory.)
+        let rowBytes = max(reader.bytesRead - headerBytes, 1)
+        let estimatedRows = min((reader.fileSize - headerBytes) / rowBytes * 5 / 4 + 16, 1 << 31)
+        for k in numericValues.indices { numericValues[k].reserveCapacity(estimatedRows) }
+        lines.reserveCapacity(estimatedRows)
+        if timeIndex != nil { times.reserveCapacity(estimatedRows) }
         repeat {
             let line = reader.line
             if record.count == 1 && record.field(0).isEmpty { continue }  // a blank line is skipped, as pandas does
@@ -209,12 +218,15 @@ public struct CSVTable: Sendable {
 
     /// Sorts the rows by time (stably), within each group code when given.
     private mutating func order(by group: [Int32]?) {
-        let order = times.indices.sorted { a, b in
+        let times = self.times
+        let before = { (a: Int, b: Int) -> Bool in
             if let group, group[a] != group[b] { return group[a] < group[b] }
             return times[a] < times[b] || (times[a] == times[b] && a < b)
         }
-        guard order != Array(times.indices) else { return }
-        times = order.map { times[$0] }
+        // A file already in order (the usual case) costs one pass and no index array.
+        guard (1..<max(times.count, 1)).contains(where: { before($0, $0 - 1) }) else { return }
+        let order = times.indices.sorted(by: before)
+        self.times = order.map { times[$0] }
         lines = order.map { lines[$0] }
         for name in numeric.keys { numeric[name] = order.map { numeric[name]![$0] } }
         for name in text.keys { text[name]!.codes = order.map { text[name]!.codes[$0] } }

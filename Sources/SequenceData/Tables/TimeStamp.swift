@@ -5,10 +5,19 @@
 public struct TimeStamp: Equatable, Comparable, Sendable {
     /// Seconds (or the number itself).
     public let value: Double
-    /// `year·12 + month - 1` for a date; nil for a plain number.
-    public let month: Int?
+    /// `month`, or `Int32.min` for none: 16 bytes a stamp, for tables of millions of rows.
+    private let monthCode: Int32
     /// Seconds into the month (day, hour, minute, second), with `month`.
-    let withinMonth: Double
+    let withinMonth: Float
+
+    /// `year·12 + month - 1` for a date; nil for a plain number.
+    public var month: Int? { monthCode == .min ? nil : Int(monthCode) }
+
+    init(value: Double, month: Int?, withinMonth: Double) {
+        self.value = value
+        monthCode = month.map { Int32(clamping: $0) } ?? .min
+        self.withinMonth = Float(withinMonth)
+    }
 
     public static func < (a: TimeStamp, b: TimeStamp) -> Bool { a.value < b.value }
 
