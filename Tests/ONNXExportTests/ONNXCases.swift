@@ -60,6 +60,21 @@ struct CaseData {
     mutating func floats(_ count: Int, scale: Float = 0.5) -> [Float] {
         (0..<count).map { _ in rng.uniform(-scale, scale) }
     }
+
+    /// A random `[T, B]` input: tokens below `width`, or vectors of `width` in `[-1, 1]`;
+    /// adds it to the graph's `inputs` under its ONNX name (`tokens`, `inputs`).
+    mutating func sequenceInput(
+        vectors: Bool, steps T: Int, batchSize B: Int, width: Int, into inputs: inout [String: TensorJSON]
+    ) -> SequenceInput {
+        if vectors {
+            let x = floats(T * B * width, scale: 1)
+            inputs["inputs"] = .float([T, B, width], x)
+            return .dense(Matrix(rows: T * B, cols: width, storage: x))
+        }
+        let t = tokens(T * B, below: width)
+        inputs["tokens"] = .int64([T, B], t)
+        return .tokens(t)
+    }
 }
 
 /// The state outputs `hn` (and `cn`) of a flat `[parts, blocks, B, H]` state.

@@ -71,16 +71,7 @@ import ToolTesting
         let state = data.floats(r.stateBlocks * B * H)
         let lengths = r.bidirectional ? Self.lengths : nil
         var inputs = stateInputs(state, cell: r.cell, blocks: blocks, batchSize: B, hiddenSize: H)
-        let input: SequenceInput
-        if vectors {
-            let x = data.floats(T * B * V, scale: 1)
-            input = .dense(Matrix(rows: T * B, cols: V, storage: x))
-            inputs["inputs"] = .float([T, B, V], x)
-        } else {
-            let tokens = data.tokens(T * B, below: V)
-            input = .tokens(tokens)
-            inputs["tokens"] = .int64([T, B], tokens)
-        }
+        let input = data.sequenceInput(vectors: vectors, steps: T, batchSize: B, width: V, into: &inputs)
         if let lengths { inputs["lengths"] = .int32([B], lengths) }
         let logits = model.forward(input, batchSize: B, initialState: state, lengths: lengths)
         var final: [Float] = []
@@ -107,16 +98,7 @@ import ToolTesting
         let file = dir + "/m2o-\(seed)\(vectors ? "v" : "").onnx"
         try ONNXExport.write(model, to: file, options: .init(input: vectors ? .vectors : .tokens))
         var inputs: [String: TensorJSON] = ["lengths": .int32([B], lengths)]
-        let input: SequenceInput
-        if vectors {
-            let x = data.floats(T * B * V, scale: 1)
-            input = .dense(Matrix(rows: T * B, cols: V, storage: x))
-            inputs["inputs"] = .float([T, B, V], x)
-        } else {
-            let tokens = data.tokens(T * B, below: V)
-            input = .tokens(tokens)
-            inputs["tokens"] = .int64([T, B], tokens)
-        }
+        let input = data.sequenceInput(vectors: vectors, steps: T, batchSize: B, width: V, into: &inputs)
         let logits = model.forward(input, batchSize: B, lengths: lengths)
         var final: [Float] = []
         model.finalState(into: &final)
