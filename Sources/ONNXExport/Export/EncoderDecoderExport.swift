@@ -25,12 +25,8 @@ extension EncoderDecoderModel: ONNXExportable {
             softmax: options.softmax
         ).build(parameters)
         return [
-            ONNXExportedGraph(
-                role: "encoder",
-                model: ONNXModel(graph: encoder, metadata: ONNXExport.metadata(c, role: "encoder", extra: options.metadata))),
-            ONNXExportedGraph(
-                role: "decoder",
-                model: ONNXModel(graph: decoder, metadata: ONNXExport.metadata(c, role: "decoder", extra: options.metadata))),
+            ONNXExportedGraph(role: "encoder", graph: encoder, configuration: c, options: options),
+            ONNXExportedGraph(role: "decoder", graph: decoder, configuration: c, options: options),
         ]
     }
 }

@@ -25,6 +25,13 @@ public protocol ONNXExportable: SequenceModel {
 public struct ONNXExportedGraph: Sendable {
     public let role: String
     public let model: ONNXModel
+
+    /// `graph` as a model file of `role`, with the metadata of a model of `configuration`
+    /// (`ONNXExport.metadata`).
+    init<C: ModelConfiguration>(role: String, graph: ONNXGraph, configuration: C, options: ONNXExportOptions) {
+        self.role = role
+        model = ONNXModel(graph: graph, metadata: ONNXExport.metadata(configuration, role: role, extra: options.metadata))
+    }
 }
 
 /// Writing exported models.

@@ -24,12 +24,8 @@ extension OneToManyModel: ONNXExportable {
             head: .everyStep(weight: "fc.weight", bias: "fc.bias"), softmax: options.softmax
         ).build(parameters)
         return [
-            ONNXExportedGraph(
-                role: "initial_state",
-                model: ONNXModel(graph: g.graph, metadata: ONNXExport.metadata(c, role: "initial_state", extra: options.metadata))),
-            ONNXExportedGraph(
-                role: "decoder",
-                model: ONNXModel(graph: decoder, metadata: ONNXExport.metadata(c, role: "decoder", extra: options.metadata))),
+            ONNXExportedGraph(role: "initial_state", graph: g.graph, configuration: c, options: options),
+            ONNXExportedGraph(role: "decoder", graph: decoder, configuration: c, options: options),
         ]
     }
 }

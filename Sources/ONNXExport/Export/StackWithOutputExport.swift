@@ -19,9 +19,7 @@ extension StackWithOutputConfiguration {
         let graph = SequenceGraph(
             name: Self.architecture, recurrent: recurrent, prefix: "rnn.", input: input, head: head, softmax: options.softmax
         ).build(parameters)
-        return ONNXExportedGraph(
-            role: "model",
-            model: ONNXModel(graph: graph, metadata: ONNXExport.metadata(self, role: "model", extra: options.metadata)))
+        return ONNXExportedGraph(role: "model", graph: graph, configuration: self, options: options)
     }
 }
 
