@@ -8,7 +8,7 @@ import SafeTensors
 ///
 /// ```text
 /// metadata: format "swift-rnn.model", format_version 4, architecture (many_to_many,
-///           many_to_one, one_to_many, encoder_decoder), configuration (the model's
+///           many_to_one, one_to_many, encoder_decoder, forecaster), configuration (the model's
 ///           `Configuration` as one JSON object, e.g. {"inputSize":5,"outputSize":3,
 ///           "recurrent":{"cell":"gru","hiddenSize":64,...},...}), optimizer and training
 ///           keys, and any extra metadata
