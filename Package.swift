@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(name: "example-tagger", dependencies: ["RNN", "RNNTraining", "Linalg"], path: "Examples/Tagger"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "_RNNKernels"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
-        .testTarget(name: "SequenceDataTests", dependencies: ["SequenceData", "RNN", "ToolTesting"]),
+        .testTarget(name: "SequenceDataTests", dependencies: ["SequenceData", "RNN", "Linalg", "ToolTesting"]),
         .testTarget(name: "ONNXExportTests", dependencies: ["ONNXExport", "RNN", "Linalg", "ToolTesting"]),
         .testTarget(name: "RNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "ToolTesting"]),
         // Fixtures/: checkpoint files of every older format version, read by FormatFixtureTests.

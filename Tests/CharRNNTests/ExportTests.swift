@@ -53,7 +53,7 @@ import ToolTesting
         }
     }
 
-    @Test func aLibraryCheckpointOfAnEncoderDecoderBecomesTwoGraphs() throws {
+    @Test func libraryCheckpointsOfAnEncoderDecoderAndAForecasterExport() throws {
         try withTemporaryDirectory { dir in
             var rng = SeededRandom(seed: 8)
             let model = EncoderDecoderModel(
@@ -70,6 +70,14 @@ import ToolTesting
                 "\(r)")
             #expect(r.stdout.contains("outputs   logits: float[T, B, 7], hn: float[2, B, 4], probabilities: float[T, B, 7]"), "\(r)")
             #expect(!FileManager.default.fileExists(atPath: dir + "/ed.onnx"))
+
+            let forecaster = ForecastModel(
+                .init(inputSize: 3, horizon: 4, recurrent: .init(cell: .lstm, hiddenSize: 5)), using: &rng)
+            try ModelCheckpoint(model: forecaster).write(path: dir + "/f.safetensors")
+            let f = try ToolProcess.run(["export", "--checkpoint", "f.safetensors", "--onnx", "f.onnx"], in: dir)
+            #expect(f.status == 0, "\(f)")
+            #expect(f.stdout.contains("inputs    inputs: float[T, B, 3], lengths: int32[B] (optional)"), "\(f)")
+            #expect(f.stdout.contains("outputs   outputs: float[B, 4], hn: float[1, B, 5], cn: float[1, B, 5]"), "\(f)")
         }
     }
 

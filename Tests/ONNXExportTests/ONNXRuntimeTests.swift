@@ -43,6 +43,9 @@ import ToolTesting
             cases.append(
                 try Self.manyToOne(RecurrentConfiguration(cell: .gru, hiddenSize: 6, bidirectional: true), vectors: true, seed: 93, in: dir)
             )
+            cases.append(try Self.forecaster(lstm, loss: .quantiles([0.1, 0.5, 0.9]), seed: 94, in: dir))
+            let bidirectionalGRU = RecurrentConfiguration(cell: .gru, hiddenSize: 6, bidirectional: true)
+            cases.append(try Self.forecaster(bidirectionalGRU, loss: .squaredError, seed: 95, in: dir))
 
             let json = try JSONEncoder().encode(cases)
             try json.write(to: URL(fileURLWithPath: dir + "/cases.json"))
@@ -107,6 +110,20 @@ import ToolTesting
         return ONNXCase(
             name: "many_to_one \(r.summary)\(vectors ? ", vectors" : "")",
             runs: [.init(file: file, inputs: inputs, expected: expected)])
+    }
+
+    static func forecaster(_ r: RecurrentConfiguration, loss: ForecastLoss, seed: UInt64, in dir: String) throws -> ONNXCase {
+        let I = 3, H = r.hiddenSize, blocks = r.numLayers * r.directions
+        var data = CaseData(seed: seed)
+        let model = ForecastModel(.init(inputSize: I, horizon: 4, targetCount: 2, loss: loss, recurrent: r), using: &data.rng)
+        let file = dir + "/forecaster-\(seed).onnx"
+        try ONNXExport.write(model, to: file)
+        var inputs: [String: TensorJSON] = [:]
+        let input = data.sequenceInput(vectors: true, steps: T, batchSize: B, width: I, into: &inputs)
+        let outputs = model.predict(input, batchSize: B)
+        var expected = stateTensors(model.rnn.finalState(), cell: r.cell, blocks: blocks, batchSize: B, hiddenSize: H)
+        expected["outputs"] = .float([B, outputs.cols], outputs.storage)
+        return ONNXCase(name: "forecaster \(r.summary), loss \(loss)", runs: [.init(file: file, inputs: inputs, expected: expected)])
     }
 
     static func oneToMany(_ r: RecurrentConfiguration, seed: UInt64, in dir: String) throws -> ONNXCase {

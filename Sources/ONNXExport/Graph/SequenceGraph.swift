@@ -34,6 +34,8 @@ struct SequenceGraph {
     let head: Head
     /// Adds `probabilities`, the softmax of `logits`, as the last output.
     let softmax: Bool
+    /// The name of the first output: `logits`, or `outputs` for a regression (a forecaster).
+    var outputName = "logits"
 
     func build(_ parameters: ParameterStore) -> ONNXGraph {
         var g = GraphBuilder(name: name)
@@ -66,8 +68,8 @@ struct SequenceGraph {
         switch head {
         case .everyStep(let weight, let bias):
             let (w, b) = weights(weight, bias)
-            _ = g.linear(top, weight: w, bias: b, output: "logits")
-            logits = ("logits", [.symbol("T"), .symbol("B"), .size(parameters.slot(named: weight)!.shape[0])])
+            _ = g.linear(top, weight: w, bias: b, output: outputName)
+            logits = (outputName, [.symbol("T"), .symbol("B"), .size(parameters.slot(named: weight)!.shape[0])])
         case .lastStep(let weight, let bias):
             let (w, b) = weights(weight, bias)
             let last =
@@ -75,8 +77,8 @@ struct SequenceGraph {
                 ? g.apply("Squeeze", [topFinal[0]], [("axes", .ints([0]))])
                 : g.apply(
                     "Reshape", [g.apply("Transpose", [topFinal[0]], [("perm", .ints([1, 0, 2]))]), g.int64s([0, -1])])
-            _ = g.linear(last, weight: w, bias: b, output: "logits")
-            logits = ("logits", [.symbol("B"), .size(parameters.slot(named: weight)!.shape[0])])
+            _ = g.linear(last, weight: w, bias: b, output: outputName)
+            logits = (outputName, [.symbol("B"), .size(parameters.slot(named: weight)!.shape[0])])
         case .state(let bridge):
             guard let bridge else {
                 g.stateOutputs(finals, cell: r.cell, blocks: blocks, hiddenSize: H)
@@ -98,7 +100,7 @@ struct SequenceGraph {
         }
         g.stateOutputs(finals, cell: r.cell, blocks: blocks, hiddenSize: H)
         if softmax, let logits {
-            _ = g.apply("Softmax", ["logits"], output: "probabilities", [("axis", .int(logits.dimensions.count - 1))])
+            _ = g.apply("Softmax", [logits.name], output: "probabilities", [("axis", .int(logits.dimensions.count - 1))])
             g.output(ONNXValueInfo(name: "probabilities", elementType: .float, dimensions: logits.dimensions))
         }
         return g.graph

@@ -115,9 +115,10 @@ extension CharRNN {
             case ManyToOneModel.Configuration.architecture: return try load(ManyToOneModel.self)
             case OneToManyModel.Configuration.architecture: return try load(OneToManyModel.self)
             case EncoderDecoderModel.Configuration.architecture: return try load(EncoderDecoderModel.self)
+            case ForecastModel.Configuration.architecture: return try load(ForecastModel.self)
             default:
                 throw CLIError(
-                    "--checkpoint '\(checkpoint)' holds a model of architecture '\(architecture)', which cannot be exported: the architectures are many_to_many, many_to_one, one_to_many and encoder_decoder"
+                    "--checkpoint '\(checkpoint)' holds a model of architecture '\(architecture)', which cannot be exported: the architectures are many_to_many, many_to_one, one_to_many, encoder_decoder and forecaster"
                 )
             }
         }
