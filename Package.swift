@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SequenceData", targets: ["SequenceData"]),
         .executable(name: "charrnn", targets: ["charrnn"]),
         .executable(name: "bench", targets: ["bench"]),
+        .executable(name: "series", targets: ["series"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,6 +49,11 @@ let package = Package(
         // Internal, package access only: reading regular files, atomic writes, JSON strings;
         // shared by SafeTensors and the tools.
         .target(name: "_FileIO"),
+        // Internal, package access only: what the command-line tools share — the console,
+        // one-line errors, output paths, number formats, SVG charts.
+        .target(
+            name: "_ToolSupport",
+            dependencies: ["RNN", "_FileIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The safetensors file format alone (read, write, errors): depends on nothing of ours
         // but _FileIO, so that other Swift projects can use it.
         .target(name: "SafeTensors", dependencies: ["_FileIO"]),
@@ -57,7 +63,7 @@ let package = Package(
         .target(name: "RNNTraining", dependencies: ["RNN", "Linalg", "SafeTensors", "_FileIO"]),
         // Numeric sequences from CSV files: a streaming reader, time order, scaling,
         // differencing, forecasting windows, grouped sequences, metrics and baselines.
-        .target(name: "SequenceData", dependencies: ["RNN", "_FileIO"]),
+        .target(name: "SequenceData", dependencies: ["RNN", "RNNTraining", "Linalg", "_FileIO"]),
         // ONNX files of every model (the only module that knows protobuf: its own small
         // writer and reader of the fields ONNX needs, no generated code).
         .target(name: "ONNXExport", dependencies: ["RNN", "_FileIO"]),
@@ -66,7 +72,14 @@ let package = Package(
         .executableTarget(
             name: "charrnn",
             dependencies: [
-                "RNN", "RNNTraining", "RNNDistributed", "ONNXExport", "Linalg", "SafeTensors", "_FileIO",
+                "RNN", "RNNTraining", "RNNDistributed", "ONNXExport", "Linalg", "SafeTensors", "_FileIO", "_ToolSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "series",
+            dependencies: [
+                "RNN", "RNNTraining", "SequenceData", "Linalg", "SafeTensors", "_FileIO", "_ToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -114,6 +127,7 @@ let package = Package(
                 "charrnn", "distributed-check",
             ]),
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
+        .testTarget(name: "SeriesTests", dependencies: ["ToolTesting", "series"]),
         .testTarget(name: "BenchTests", dependencies: ["Linalg", "ToolTesting", "bench"]),
         .testTarget(
             name: "ExampleTests",

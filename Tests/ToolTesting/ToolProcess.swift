@@ -33,6 +33,7 @@ public enum ToolProcess {
     public enum Tool: String, Sendable, CaseIterable {
         case charrnn
         case bench
+        case series
         /// The programs of `Examples/`.
         case classifier = "example-classifier"
         case generator = "example-generator"

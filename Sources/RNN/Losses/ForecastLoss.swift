@@ -18,6 +18,12 @@ public struct ForecastLoss: Codable, Equatable, Sendable, CustomStringConvertibl
     /// The quantiles of `.quantile`, each in (0, 1), ascending; empty otherwise.
     public var quantiles: [Float]
 
+    /// `problem` says whether the values are usable.
+    public init(kind: Kind, quantiles: [Float] = []) {
+        self.kind = kind
+        self.quantiles = quantiles
+    }
+
     public static let squaredError = ForecastLoss(kind: .squaredError, quantiles: [])
     public static let absoluteError = ForecastLoss(kind: .absoluteError, quantiles: [])
 

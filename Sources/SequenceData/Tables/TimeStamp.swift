@@ -1,3 +1,5 @@
+import Foundation
+
 /// A time column's cell as a point in time: a number as it is, or an ISO 8601 date
 /// (`2024-03-01`, `2024-03`, `2024-03-01 12:30`, `2024-03-01T12:30:15Z`) as seconds since
 /// 1970-01-01 UTC with its calendar month kept, so that monthly and yearly series count as
@@ -97,9 +99,20 @@ public enum TimeSpacing: Equatable, Sendable, CustomStringConvertible {
     /// and time in each.
     case months(Int)
 
-    public var description: String {
+    public var description: String { describe(dates: false) }
+
+    /// `daily`, `every 6 hours`, `monthly`... for a date column (`dates`); `every 0.5` for
+    /// a numeric one.
+    public func describe(dates: Bool) -> String {
         switch self {
-        case .step(let s): return "every \(s)"
+        case .step(let s):
+            guard dates else { return "every \(s == s.rounded() ? String(Int(s)) : "\(s)")" }
+            for (unit, seconds, single) in [("day", 86_400.0, "daily"), ("hour", 3600, "hourly"), ("minute", 60, "every minute")]
+            where s >= seconds && (s / seconds).rounded() == s / seconds {
+                let n = Int(s / seconds)
+                return n == 1 ? single : "every \(n) \(unit)s"
+            }
+            return "every \(s) s"
         case .months(let m): return m == 12 ? "yearly" : m == 1 ? "monthly" : "every \(m) months"
         }
     }
@@ -134,4 +147,58 @@ extension String {
         let space: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         return String(String(drop(while: space).reversed().drop(while: space)).reversed())
     }
+}
+
+extension TimeStamp {
+    /// The stamp `steps` spacings after this one.
+    public func advanced(by steps: Int, spacing: TimeSpacing) -> TimeStamp {
+        switch spacing {
+        case .step(let s): return TimeStamp(value: value + s * Double(steps), month: nil, withinMonth: 0).keepingKind(of: self)
+        case .months(let m):
+            let month = (self.month ?? 0) + m * steps
+            let (year, monthOfYear) = (month.floorDivided(by: 12), month - month.floorDivided(by: 12) * 12 + 1)
+            let seconds = Double(Self.daysFromCivil(year: year, month: monthOfYear, day: 1)) * 86_400 + Double(withinMonth)
+            return TimeStamp(value: seconds, month: month, withinMonth: Double(withinMonth))
+        }
+    }
+
+    /// A plain number's stamp stays a number; a date's stays a date (its month recomputed).
+    private func keepingKind(of original: TimeStamp) -> TimeStamp {
+        guard original.month != nil else { return self }
+        let days = Int((value / 86_400).rounded(.down))
+        let (y, m, _) = Self.civil(fromDays: days)
+        let within = value - Double(Self.daysFromCivil(year: y, month: m, day: 1)) * 86_400
+        return TimeStamp(value: value, month: y * 12 + m - 1, withinMonth: within)
+    }
+
+    /// `2024-03-01`, `2024-03-01T12:30:00` for a date; the number for a plain number.
+    public var text: String {
+        guard month != nil else {
+            return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
+        }
+        let days = Int((value / 86_400).rounded(.down))
+        let (y, m, d) = Self.civil(fromDays: days)
+        let seconds = Int((value - Double(days) * 86_400).rounded())
+        let date = String(format: "%04d-%02d-%02d", y, m, d)
+        guard seconds > 0 else { return date }
+        return date + String(format: "T%02d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
+    }
+
+    /// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's algorithm).
+    static func civil(fromDays z: Int) -> (year: Int, month: Int, day: Int) {
+        let z = z + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+extension Int {
+    /// ⌊self / divisor⌋ for a positive divisor.
+    fileprivate func floorDivided(by divisor: Int) -> Int { self >= 0 ? self / divisor : -((-self + divisor - 1) / divisor) }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import _ToolSupport
 
 /// `charrnn`: train character-level RNNs, GRUs and LSTMs on the CPU, sample from them, evaluate them.
 @main
@@ -29,24 +30,6 @@ struct CharRNN: ParsableCommand {
     /// non-zero exit status (never a backtrace).
     static func main() {
         InterruptHandler.prepare()  // before any thread starts: see its notes on oneDNN
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let error as CLIError {
-            Console.error(error.message)
-            Foundation.exit(error.exitCode)
-        } catch let interrupted as Interrupted {
-            Foundation.exit(interrupted.exitCode)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            var text = fullMessage(for: error)
-            if text.hasPrefix("Error: ") { text = "error: " + text.dropFirst("Error: ".count) }
-            Console.writeError(text.hasSuffix("\n") ? text : text + "\n")
-            Foundation.exit(code.rawValue)
-        }
+        runReportingErrors()
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Linalg
 import RNN
 import RNNTraining
+import _ToolSupport
 
 extension CharRNN {
     /// `charrnn diagnose`: the vanishing (or exploding) gradient of a checkpoint, measured.

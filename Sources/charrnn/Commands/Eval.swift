@@ -3,6 +3,7 @@ import Foundation
 import Linalg
 import RNN
 import RNNTraining
+import _ToolSupport
 
 extension CharRNN {
     /// `charrnn eval`: how well a checkpoint predicts a text.

@@ -2,6 +2,7 @@ import Foundation
 import Linalg
 import RNN
 import RNNTraining
+import _ToolSupport
 
 /// `charrnn train` without `--data`: the built-in example (`TutorialExample`). By default
 /// the tutorial's 1-layer tanh RNN of 12 units learns three sentences; every model and

@@ -4,6 +4,7 @@ import ONNXExport
 import RNN
 import RNNTraining
 import SafeTensors
+import _ToolSupport
 
 extension CharRNN {
     /// `charrnn export`: a checkpoint's model as ONNX.

@@ -5,6 +5,7 @@ import RNN
 import RNNTraining
 import SafeTensors
 import _FileIO
+import _ToolSupport
 
 extension CharRNN {
     /// `charrnn sample`: text from a checkpoint, to stdout.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RNN
+import _ToolSupport
 
 extension CharRNN {
     /// `charrnn train`: the built-in example, or a `--data` run (see `TrainingSession`).

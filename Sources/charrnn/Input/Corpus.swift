@@ -1,5 +1,6 @@
 import RNN
 import RNNTraining
+import _ToolSupport
 
 /// A `--data` file read as the library's `TextCorpus`, with messages that name the
 /// option, within the memory the process may use (`MemoryBudget`).

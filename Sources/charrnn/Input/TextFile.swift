@@ -1,6 +1,7 @@
 import Foundation
 import RNN
 import RNNTraining
+import _ToolSupport
 
 /// Reading UTF-8 text files (the library's `TextFileReader`) with messages that name the
 /// option, the path and the problem.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import _ToolSupport
 
 /// `charrnn train --distributed`: data-parallel training over MPI, the ranks started by
 /// `mpirun -np N` (see `DistributedRun`).

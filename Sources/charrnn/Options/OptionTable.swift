@@ -1,4 +1,5 @@
 import RNN
+import _ToolSupport
 
 /// An integer option of `charrnn train`: its flag, the values it allows and its defaults.
 struct IntegerOption {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Linalg
 import RNN
+import _ToolSupport
 
 extension Nonlinearity: ExpressibleByArgument {}
 extension RecurrentInitialization: ExpressibleByArgument {}
@@ -121,9 +122,4 @@ enum Check {
             )
         }
     }
-}
-
-extension RecurrentCell {
-    /// `RNN`, `GRU` or `LSTM`.
-    var displayName: String { rawValue.uppercased() }
 }

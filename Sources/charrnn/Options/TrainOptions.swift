@@ -1,6 +1,7 @@
 import ArgumentParser
 import RNN
 import RNNTraining
+import _ToolSupport
 
 /// `charrnn train` data options. Every value is optional so that a resumed run can take
 /// the checkpoint's value; `TrainingConfiguration` applies the defaults.

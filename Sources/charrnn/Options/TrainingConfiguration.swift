@@ -2,6 +2,7 @@ import Foundation
 import Linalg
 import RNN
 import RNNTraining
+import _ToolSupport
 
 /// The settings of a `--data` training run: each option as given, else (when resuming)
 /// the checkpoint's, else the default. Options that would make a resumed run inconsistent

@@ -1,5 +1,6 @@
 import Foundation
 import RNN
+import _ToolSupport
 
 /// What `charrnn diagnose` measured, as a table, JSON and an SVG.
 struct DiagnosisReport {

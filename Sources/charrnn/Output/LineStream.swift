@@ -1,4 +1,5 @@
 import RNN
+import _ToolSupport
 
 /// Output written as it is generated: bytes are collected and written to stdout at every
 /// newline (or every 256 bytes, for output without lines), so a reader sees a sample

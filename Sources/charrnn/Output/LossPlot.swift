@@ -1,4 +1,5 @@
 import Foundation
+import _ToolSupport
 
 /// An SVG line chart of a run's loss curves: the train loss per step (light), its moving
 /// average, and the validation loss per epoch (with markers), with axes, ticks, labels,

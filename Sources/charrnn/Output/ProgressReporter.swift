@@ -1,4 +1,5 @@
 import Foundation
+import _ToolSupport
 
 /// Training progress on stderr: on a terminal one line updated in place (epoch,
 /// step/total, loss, validation loss, tokens/s, ETA); otherwise plain lines about ten

@@ -1,6 +1,7 @@
 import RNN
 import RNNTraining
 import SafeTensors
+import _ToolSupport
 
 /// Loading and saving checkpoints with messages that name the option and the file.
 enum CheckpointFile {

@@ -1,4 +1,5 @@
 import Foundation
+import _ToolSupport
 
 #if canImport(Glibc)
     import Glibc

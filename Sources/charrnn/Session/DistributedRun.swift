@@ -1,6 +1,7 @@
 import Foundation
 import RNN
 import RNNDistributed
+import _ToolSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,7 @@
 import Foundation
 import Linalg
 import RNN
+import _ToolSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -2,6 +2,7 @@ import Linalg
 import RNN
 import RNNDistributed
 import RNNTraining
+import _ToolSupport
 
 /// What a `TrainingSession` does differently as one rank of a `--distributed` run: it
 /// trains this rank's contiguous share of the `B` streams (`RankShare`), starts from rank

@@ -1,5 +1,6 @@
 import Linalg
 import RNN
+import _ToolSupport
 
 /// Generates text from a model one token at a time (`Sampler`), for one sample or a batch
 /// of them side by side, optionally reporting each token's output as it is drawn and the

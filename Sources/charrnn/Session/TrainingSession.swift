@@ -3,6 +3,7 @@ import Linalg
 import RNN
 import RNNDistributed
 import RNNTraining
+import _ToolSupport
 
 /// A `--data` training run: the char-rnn scheme (the text as `B` parallel streams,
 /// truncated BPTT over chunks of `T` steps with the hidden state carried between chunks,

@@ -4,32 +4,58 @@ import Foundation
 /// frame, grid, ticks, axis labels, a legend and optional dashed vertical markers. The
 /// drawing behind `LossPlot` and `GradientFlowPlot`; several charts can share one document
 /// (`SVGChart.document(width:height:title:panels:)`).
-struct SVGChart {
-    struct Series {
-        var name: String
-        var color: String
-        var opacity = 1.0
-        var lineWidth = 2.0
-        var points: [(Double, Double)]
+package struct SVGChart {
+    package struct Series {
+        package var name: String
+        package var color: String
+        package var opacity = 1.0
+        package var lineWidth = 2.0
+        package var points: [(Double, Double)]
         /// Dots at the points (when there are at most 200).
-        var markers = false
+        package var markers = false
+
+        package init(
+            name: String, color: String, opacity: Double = 1.0, lineWidth: Double = 2.0, points: [(Double, Double)],
+            markers: Bool = false
+        ) {
+            self.name = name
+            self.color = color
+            self.opacity = opacity
+            self.lineWidth = lineWidth
+            self.points = points
+            self.markers = markers
+        }
     }
 
-    var xLabel: String
-    var yLabel: String
-    var series: [Series]
+    package var xLabel: String
+    package var yLabel: String
+    package var series: [Series]
     /// Plot y on a log₁₀ scale (non-positive values are left out).
-    var logY = false
+    package var logY = false
     /// Integral x ticks (steps, lags).
-    var integralX = true
+    package var integralX = true
     /// Dashed vertical lines with optional labels (epoch boundaries); at most 60 drawn.
-    var markers: [(x: Double, label: String?)] = []
-    var legendWidth = 300.0
+    package var markers: [(x: Double, label: String?)] = []
+    package var legendWidth = 300.0
     /// Clamp the y range's bottom at 0 (losses).
-    var yFromZero = false
+    package var yFromZero = false
+
+    package init(
+        xLabel: String, yLabel: String, series: [Series], logY: Bool = false, integralX: Bool = true,
+        markers: [(x: Double, label: String?)] = [], legendWidth: Double = 300.0, yFromZero: Bool = false
+    ) {
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series
+        self.logY = logY
+        self.integralX = integralX
+        self.markers = markers
+        self.legendWidth = legendWidth
+        self.yFromZero = yFromZero
+    }
 
     /// The chart drawn in the rectangle `(x, y, width, height)` of a document.
-    func render(x originX: Double, y originY: Double, width: Double, height: Double) -> String {
+    package func render(x originX: Double, y originY: Double, width: Double, height: Double) -> String {
         let left = originX + 72, right = 24.0, top = originY + 20, bottom = 56.0
         let plotW = width - 72 - right, plotH = height - 20 - bottom
         let shown = series.map { s in (s, s.points.filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) }) }
@@ -118,7 +144,7 @@ struct SVGChart {
     }
 
     /// An SVG document of `width × height` with `title` and the panels' drawings.
-    static func document(width: Double, height: Double, title: String, panels: [String]) -> String {
+    package static func document(width: Double, height: Double, title: String, panels: [String]) -> String {
         """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
@@ -128,7 +154,7 @@ struct SVGChart {
     }
 
     /// At most `limit` points: consecutive points averaged in equal buckets.
-    static func bucketed(_ points: [(Double, Double)], limit: Int) -> [(Double, Double)] {
+    package static func bucketed(_ points: [(Double, Double)], limit: Int) -> [(Double, Double)] {
         guard points.count > limit else { return points }
         var out: [(Double, Double)] = []
         let size = Double(points.count) / Double(limit)
@@ -141,7 +167,7 @@ struct SVGChart {
     }
 
     /// About five "nice" tick values (1, 2, 2.5 or 5 times a power of ten apart) covering `lo...hi`.
-    static func ticks(_ lo: Double, _ hi: Double, integral: Bool) -> [Double] {
+    package static func ticks(_ lo: Double, _ hi: Double, integral: Bool) -> [Double] {
         let raw = (hi - lo) / (integral ? 6 : 7)
         let magnitude = pow(10, floor(log10(raw)))
         var step = [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
@@ -156,12 +182,12 @@ struct SVGChart {
     }
 
     /// An integral tick label with thousands separators.
-    static func label(_ v: Double) -> String {
+    package static func label(_ v: Double) -> String {
         abs(v) < 1e15 ? Format.count(Int(v.rounded())) : String(format: "%g", v)
     }
 
     /// A tick label with as many decimals as the tick spacing `step` needs.
-    static func label(_ v: Double, step: Double) -> String {
+    package static func label(_ v: Double, step: Double) -> String {
         var decimals = 0
         while decimals < 6 && abs(step * pow(10, Double(decimals)) - (step * pow(10, Double(decimals))).rounded()) > 1e-6 {
             decimals += 1
@@ -169,10 +195,10 @@ struct SVGChart {
         return String(format: "%.\(decimals)f", v)
     }
 
-    static func f(_ v: Double) -> String { String(format: "%.1f", v) }
-    static func q(_ v: Double) -> String { "\"\(f(v))\"" }
+    package static func f(_ v: Double) -> String { String(format: "%.1f", v) }
+    package static func q(_ v: Double) -> String { "\"\(f(v))\"" }
 
-    static func escape(_ s: String) -> String {
+    package static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }

@@ -11,20 +11,20 @@ import _FileIO
 
 /// Where output goes: results and samples to stdout, diagnostics (progress, notes,
 /// warnings, errors) to stderr.
-enum Console {
+package enum Console {
     /// Whether stderr is a terminal (progress then updates one line in place).
-    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+    package static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// Writes `text` to stdout as is (no newline added) and flushes.
-    static func out(_ text: String) { writeAll(STDOUT_FILENO, text) }
+    package static func out(_ text: String) { writeAll(STDOUT_FILENO, text) }
 
     /// Writes `bytes` to stdout as they are (a byte model's samples need not be UTF-8).
-    static func out(bytes: [UInt8]) {
+    package static func out(bytes: [UInt8]) {
         bytes.withUnsafeBytes { _ = POSIXWrite.all($0, to: STDOUT_FILENO) }
     }
 
     /// Writes `text` to stderr as is.
-    static func writeError(_ text: String) { writeAll(STDERR_FILENO, text) }
+    package static func writeError(_ text: String) { writeAll(STDERR_FILENO, text) }
 
     /// write(2) until everything is written (unbuffered, so stdout and stderr interleave
     /// in order on a terminal). A closed pipe ends the output silently.
@@ -34,11 +34,11 @@ enum Console {
     }
 
     /// A diagnostic line on stderr.
-    static func note(_ line: String) { writeError(line + "\n") }
+    package static func note(_ line: String) { writeError(line + "\n") }
 
     /// `warning: <message>` on stderr.
-    static func warning(_ message: String) { writeError("warning: \(message)\n") }
+    package static func warning(_ message: String) { writeError("warning: \(message)\n") }
 
     /// `error: <message>` on stderr.
-    static func error(_ message: String) { writeError("error: \(message)\n") }
+    package static func error(_ message: String) { writeError("error: \(message)\n") }
 }

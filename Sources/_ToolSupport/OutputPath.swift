@@ -8,8 +8,8 @@ import _FileIO
 #endif
 
 /// Checks that an output file can be created before hours of training depend on it.
-enum OutputPath {
-    static func checkWritable(_ path: String, option: String) throws {
+package enum OutputPath {
+    package static func checkWritable(_ path: String, option: String) throws {
         guard !path.isEmpty else { throw CLIError("\(option) needs a file path") }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -37,12 +37,12 @@ enum OutputPath {
 
     /// Writes `text` to `path` atomically (`AtomicFile`: a full disk leaves any previous
     /// file as it was).
-    static func write(_ text: String, to path: String, option: String) throws {
+    package static func write(_ text: String, to path: String, option: String) throws {
         try write(Array(text.utf8), to: path, option: option)
     }
 
     /// Writes `bytes` to `path` atomically, as `write(_:to:option:)`.
-    static func write(_ bytes: [UInt8], to path: String, option: String) throws {
+    package static func write(_ bytes: [UInt8], to path: String, option: String) throws {
         do {
             try AtomicFile.write(bytes, to: path)
         } catch {
@@ -51,7 +51,7 @@ enum OutputPath {
     }
 
     /// The canonical absolute form of `path` (symlinks resolved when it exists).
-    static func canonical(_ path: String) -> String {
+    package static func canonical(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 }

@@ -1,0 +1,58 @@
+import Linalg
+import RNN
+import RNNTraining
+
+/// A forecaster's training batches: the windows at `origins` in a seeded order that
+/// changes with the epoch (so a resumed run sees the batches of the uninterrupted one),
+/// `batchSize` windows a batch (the last batch of an epoch may be smaller).
+public struct ForecastWindowSource: BatchSource {
+    public let windows: ForecastWindows
+    public let origins: [Int]
+    public let batchSize: Int
+    public let seed: UInt64
+    let inputs: [[Float]]
+    let targets: [[Float]]
+    /// The last epoch's order, made once per epoch (the trainer fills batches in turn).
+    private let cache = OrderCache()
+
+    private final class OrderCache {
+        var epoch = -1
+        var order: [Int] = []
+    }
+
+    public init(windows: ForecastWindows, origins: [Int], inputs: [[Float]], targets: [[Float]], batchSize: Int, seed: UInt64) {
+        precondition(!origins.isEmpty && batchSize > 0, "a batch source needs windows and a batch size")
+        self.windows = windows
+        self.origins = origins
+        self.inputs = inputs
+        self.targets = targets
+        self.batchSize = batchSize
+        self.seed = seed
+    }
+
+    public var batchesPerEpoch: Int { (origins.count + batchSize - 1) / batchSize }
+    public var continuesSequences: Bool { false }
+
+    /// The origins in epoch `epoch`'s order (a Fisher–Yates shuffle seeded by seed and epoch).
+    func order(epoch: Int) -> [Int] {
+        var rng = SeededRandom(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
+        var order = origins
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.index(below: i + 1)) }
+        return order
+    }
+
+    public func fill(_ index: Int, epoch: Int, into batch: inout ForecastModel.Batch) {
+        if cache.epoch != epoch { (cache.epoch, cache.order) = (epoch, order(epoch: epoch)) }
+        let order = cache.order
+        let chosen = Array(order[(index * batchSize)..<min((index + 1) * batchSize, order.count)])
+        batch = windows.batch(origins: chosen, inputs: inputs, targets: targets)
+    }
+
+    /// All the windows, in order, as batches of `batchSize` (for evaluation).
+    public func evaluationBatches() -> BatchList<ForecastModel.Batch> {
+        BatchList(
+            stride(from: 0, to: origins.count, by: batchSize).map {
+                windows.batch(origins: Array(origins[$0..<min($0 + batchSize, origins.count)]), inputs: inputs, targets: targets)
+            })
+    }
+}

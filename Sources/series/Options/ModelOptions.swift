@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import RNN
+import _ToolSupport
+
+extension RecurrentCell: ExpressibleByArgument {}
+extension ForecastLoss.Kind: ExpressibleByArgument {}
+
+/// The model's shape and loss, and how it is trained.
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The recurrent cell.", valueName: "rnn|gru|lstm")) var cell: RecurrentCell = .lstm
+    @Option(help: ArgumentHelp("Hidden units per layer.", valueName: "n")) var hiddenSize = 64
+    @Option(help: ArgumentHelp("Stacked recurrent layers.", valueName: "n")) var numLayers = 1
+    @Option(help: ArgumentHelp("Dropout between layers and before the output in training.", valueName: "p")) var dropout: Float = 0
+    @Flag(help: "Read each window (or sequence) both ways.") var bidirectional = false
+    @Option(help: ArgumentHelp("forecast: the training loss.", valueName: "mse|mae|quantile")) var loss: ForecastLoss.Kind = .squaredError
+    @Option(help: ArgumentHelp("With --loss quantile: the quantiles, ascending (0.5 is the point forecast).", valueName: "q,q,..."))
+    var quantiles = "0.1,0.5,0.9"
+
+    @Option(help: ArgumentHelp("Passes over the training windows (sequences).", valueName: "n")) var epochs = 20
+    @Option(help: ArgumentHelp("Windows (sequences) per step.", valueName: "n")) var batchSize = 32
+    @Option(help: ArgumentHelp("Adam's learning rate.", valueName: "lr")) var learningRate: Float = 0.005
+    @Option(help: ArgumentHelp("Seed of the initialization and the batch order.", valueName: "n")) var seed: UInt64 = 0
+    @Option(help: ArgumentHelp("The share of rows (sequences) held out for validation, the last by time.", valueName: "f")) var validation =
+        0.1
+    @Option(help: ArgumentHelp("The share held out for testing, after validation.", valueName: "f")) var test = 0.1
+    @Option(help: ArgumentHelp("Threads (default: one per core).", valueName: "n")) var threads: Int?
+
+    var forecastLoss: ForecastLoss {
+        get throws {
+            guard loss == .quantile else { return ForecastLoss(kind: loss, quantiles: []) }
+            let values = quantiles.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+                throw CLIError("--quantiles '\(quantiles)' is not a list of numbers such as 0.1,0.5,0.9")
+            }
+            let result = ForecastLoss.quantiles(values.map { $0! })
+            if let problem = result.problem { throw CLIError("--quantiles: \(problem)") }
+            return result
+        }
+    }
+
+    var recurrent: RecurrentConfiguration {
+        RecurrentConfiguration(cell: cell, hiddenSize: hiddenSize, numLayers: numLayers, bidirectional: bidirectional)
+    }
+
+    func validate() throws {
+        for (value, range, name) in [
+            (hiddenSize, 1...65_536, "--hidden-size"), (numLayers, 1...64, "--num-layers"), (epochs, 1...1_000_000, "--epochs"),
+            (batchSize, 1...65_536, "--batch-size"),
+        ] where !range.contains(value) {
+            throw CLIError("\(name) \(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        guard dropout >= 0 && dropout < 1 else { throw CLIError("--dropout \(dropout) is outside [0, 1)") }
+        guard learningRate > 0 && learningRate.isFinite else { throw CLIError("--learning-rate must be a positive number") }
+        guard (0..<1).contains(validation), (0..<1).contains(test), validation + test < 1 else {
+            throw CLIError("--validation \(validation) and --test \(test) must each be in [0, 1) and leave rows for training")
+        }
+        if let threads, !(1...256).contains(threads) { throw CLIError("--threads \(threads) is outside 1...256") }
+        _ = try forecastLoss
+    }
+}

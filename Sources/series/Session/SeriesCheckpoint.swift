@@ -1,0 +1,70 @@
+import Foundation
+import Linalg
+import RNN
+import RNNTraining
+import SafeTensors
+import SequenceData
+import _ToolSupport
+
+/// A series checkpoint: a `ModelCheckpoint` of the forecaster or the classifier, with the
+/// task and the data preparation (`ForecastSetup`, `ClassificationSetup`) as JSON in its
+/// metadata, so that `eval` and `predict` prepare a CSV file as training did.
+enum SeriesCheckpoint {
+    static let taskKey = "series_task"
+    static let setupKey = "series_setup"
+
+    enum Loaded {
+        case forecast(ForecastModel, ForecastSetup)
+        case classify(ManyToOneModel, ClassificationSetup)
+    }
+
+    static func save<Model: SequenceModel, Setup: Encodable>(
+        _ model: Model, setup: Setup, task: Task, trainer: Trainer<Model>, rng: SeededRandom, to path: String
+    ) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(setup), as: UTF8.self)
+        do {
+            try ModelCheckpoint(
+                model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
+                training: trainer.trainingState(rngState: rng.state),
+                metadata: [taskKey: task.rawValue, setupKey: json]
+            ).write(path: path)
+        } catch {
+            throw CLIError("cannot save the checkpoint '\(path)': \(error); the previous file (if any) is unchanged")
+        }
+    }
+
+    static func load(_ path: String) throws -> Loaded {
+        let metadata: [String: String]
+        do {
+            metadata = try SafeTensorsFile.readHeader(path: path).metadata
+        } catch let error as SafeTensorsError {
+            if case .fileNotFound = error {
+                throw CLIError("--checkpoint '\(path)' does not exist; train one with: series train --csv FILE ... --checkpoint '\(path)'")
+            }
+            throw CLIError("--checkpoint '\(path)' is not a valid checkpoint: \(error)")
+        }
+        guard let task = metadata[taskKey].flatMap(Task.init(rawValue:)), let json = metadata[setupKey] else {
+            throw CLIError(
+                "--checkpoint '\(path)' was not written by series train (it has no \(taskKey) and \(setupKey) metadata)")
+        }
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            do { return try JSONDecoder().decode(T.self, from: Data(json.utf8)) } catch {
+                throw CLIError("--checkpoint '\(path)': its \(setupKey) metadata is damaged (\(error))")
+            }
+        }
+        do {
+            switch task {
+            case .forecast:
+                return .forecast(try ModelCheckpoint<ForecastModel>.read(path: path).model, try decode(ForecastSetup.self))
+            case .classify:
+                return .classify(try ModelCheckpoint<ManyToOneModel>.read(path: path).model, try decode(ClassificationSetup.self))
+            }
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("--checkpoint '\(path)' is not a usable checkpoint: \(error)")
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import ToolTesting
+
+/// `series` on small generated files: train → eval → predict for a forecaster (point and
+/// quantiles) and a classifier, and bad input as one `error:` line with nothing written.
+@Suite(.precision(.fp32)) struct SeriesToolTests {
+    /// 400 daily rows: a trend, a weekly season, a temperature covariate and noise (seeded).
+    static func dailyCSV() -> String {
+        var state: UInt64 = 12345
+        func noise() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53) - 0.5
+        }
+        var text = "date,load,temperature\n"
+        var day = DateComponents(
+            calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: 2021, month: 1, day: 1
+        ).date!
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        for t in 0..<400 {
+            let temperature = 10 + 8 * sin(2 * Double.pi * Double(t) / 365) + noise()
+            let load = 100 + 0.05 * Double(t) + 10 * sin(2 * Double.pi * Double(t) / 7) + 0.8 * temperature + 2 * noise()
+            text += "\(formatter.string(from: day)),\(String(format: "%.3f", load)),\(String(format: "%.2f", temperature))\n"
+            day += 86_400
+        }
+        return text
+    }
+
+    static func run(_ arguments: [String], in dir: String) throws -> ToolProcess.Result {
+        try ToolProcess.run(arguments, in: dir, timeout: 120, tool: .series)
+    }
+
+    @Test func aForecasterTrainsEvaluatesAndPredicts() throws {
+        try withTemporaryDirectory { dir in
+            _ = try write(Self.dailyCSV(), to: "daily.csv", in: dir)
+            let train = try Self.run(
+                [
+                    "train", "--csv", "daily.csv", "--target", "load", "--time", "date", "--window", "14", "--horizon", "7",
+                    "--seasonality", "7", "--difference", "1", "--epochs", "6", "--hidden-size", "32", "--checkpoint", "m.safetensors",
+                ], in: dir)
+            #expect(train.status == 0, "\(train)")
+            #expect(train.stderr.contains("series: forecasting load 7 steps ahead from 14 (inputs: load, temperature)"), "\(train)")
+            #expect(train.stderr.contains("data: 400 rows of 'daily.csv', daily; train 320 rows"), "\(train)")
+            #expect(train.stderr.contains("epoch 6/6: train loss "), "\(train)")
+
+            let eval = try Self.run(["eval", "--checkpoint", "m.safetensors", "--csv", "daily.csv", "--json"], in: dir)
+            #expect(eval.status == 0, "\(eval)")
+            let json = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
+            let model = json["model"] as! [String: Double], seasonal = json["seasonal_naive"] as! [String: Double]
+            let naive = json["naive"] as! [String: Double]
+            #expect(json["origins"] as? Int == 34 && json["first_row"] as? Int == 361, "\(json)")
+            #expect(model["mase"]! < naive["mase"]!, "\(json)")
+            #expect(seasonal["count"] == 238 && model["count"] == 238, "\(json)")
+            let table = try Self.run(["eval", "--checkpoint", "m.safetensors", "--csv", "daily.csv", "--test-from", "300"], in: dir)
+            #expect(table.stdout.contains("95 forecast origins from row 300, 7 steps each (m = 7)"), "\(table)")
+            #expect(table.stdout.contains("seasonal naive"), "\(table)")
+
+            let predict = try Self.run(
+                ["predict", "--checkpoint", "m.safetensors", "--csv", "daily.csv", "--output", "next.csv", "--plot", "next.svg"], in: dir)
+            #expect(predict.status == 0 && predict.stdout.isEmpty, "\(predict)")
+            let rows = try String(contentsOfFile: dir + "/next.csv", encoding: .utf8).split(separator: "\n")
+            #expect(rows.count == 8 && rows[0] == "step,date,load" && rows[1].hasPrefix("1,2022-02-05,"), "\(rows)")
+            let values = rows.dropFirst().map { Double($0.split(separator: ",")[2])! }
+            #expect(values.allSatisfy { $0 > 80 && $0 < 160 }, "\(values)")
+            let svg = try String(contentsOfFile: dir + "/next.svg", encoding: .utf8)
+            #expect(svg.hasPrefix("<svg") && svg.contains("forecast origin"))
+        }
+    }
+
+    @Test func quantileForecastsGiveIntervalsAndCoverage() throws {
+        try withTemporaryDirectory { dir in
+            _ = try write(Self.dailyCSV(), to: "daily.csv", in: dir)
+            let train = try Self.run(
+                [
+                    "train", "--csv", "daily.csv", "--target", "load", "--features", "temperature", "--time", "date", "--window", "14",
+                    "--horizon", "3", "--seasonality", "7", "--loss", "quantile", "--quantiles", "0.1,0.5,0.9", "--epochs", "3",
+                    "--hidden-size", "16", "--checkpoint", "q.safetensors",
+                ], in: dir)
+            #expect(train.status == 0, "\(train)")
+            let eval = try Self.run(["eval", "--checkpoint", "q.safetensors", "--csv", "daily.csv"], in: dir)
+            #expect(eval.stdout.contains("coverage") && eval.stdout.contains("0.1–0.9 quantile forecasts"), "\(eval)")
+            let predict = try Self.run(["predict", "--checkpoint", "q.safetensors", "--csv", "daily.csv"], in: dir)
+            let rows = predict.stdout.split(separator: "\n")
+            #expect(rows.first == "step,date,load_q0.1,load_q0.5,load_q0.9" && rows.count == 4, "\(predict)")
+        }
+    }
+
+    @Test func aClassifierLabelsTheSequencesOfALongTable() throws {
+        try withTemporaryDirectory { dir in
+            var text = "id,t,a,b,gesture\n"
+            var state: UInt64 = 99
+            func noise() -> Double {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Double(state >> 11) / Double(1 << 53) - 0.5
+            }
+            for s in 0..<120 {
+                let wave = s % 2 == 0, length = 6 + s % 9, phase = 6.28 * (noise() + 0.5)
+                for t in 0..<length {
+                    let a = sin((wave ? 0.5 : 1.4) * Double(t) + phase) + 0.1 * noise()
+                    text += "g\(s),\(t),\(String(format: "%.4f", a)),\(String(format: "%.4f", noise())),\(wave ? "wave" : "circle")\n"
+                }
+            }
+            _ = try write(text, to: "g.csv", in: dir)
+            let train = try Self.run(
+                [
+                    "train", "--csv", "g.csv", "--task", "classify", "--id", "id", "--label", "gesture", "--time", "t", "--epochs", "15",
+                    "--hidden-size", "24", "--learning-rate", "0.01", "--checkpoint", "g.safetensors",
+                ], in: dir)
+            #expect(train.status == 0, "\(train)")
+            let eval = try Self.run(["eval", "--checkpoint", "g.safetensors", "--csv", "g.csv", "--json"], in: dir)
+            let json = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
+            #expect((json["accuracy"] as! Double) >= 0.95, "\(eval)")
+            #expect(json["classes"] as? [String] == ["circle", "wave"], "\(eval)")
+            #expect((json["confusion"] as! [[Int]]).flatMap { $0 }.reduce(0, +) == 120, "\(eval)")
+            let predict = try Self.run(["predict", "--checkpoint", "g.safetensors", "--csv", "g.csv"], in: dir)
+            let rows = predict.stdout.split(separator: "\n")
+            #expect(rows.count == 121 && rows[0] == "id,gesture" && rows[1].hasPrefix("g0,"), "\(predict)")
+        }
+    }
+
+    @Test func badInputIsOneErrorLineAndNoCheckpoint() throws {
+        try withTemporaryDirectory { dir in
+            _ = try write(Self.dailyCSV(), to: "daily.csv", in: dir)
+            _ = try write("date,load\n2024-01-01,1\n2024-01-03,2\n2024-01-04,3\n", to: "gap.csv", in: dir)
+            _ = try write("date,load\n2024-01-01,1\n2024-01-02,\n2024-01-03,3\n", to: "missing.csv", in: dir)
+            let cases: [([String], String)] = [
+                (["--csv", "nope.csv", "--target", "load"], "--csv 'nope.csv': cannot read it: no such file"),
+                (["--csv", "daily.csv", "--target", "lod"], "--target 'lod': 'daily.csv' has no such column"),
+                (["--csv", "daily.csv"], "--task forecast needs --target COLUMN"),
+                (["--csv", "daily.csv", "--target", "load", "--window", "5000"], "hold no window of --window 5000"),
+                (["--csv", "gap.csv", "--target", "load", "--time", "date"], "line 4: the time column 'date' is not regularly spaced"),
+                (["--csv", "missing.csv", "--target", "load", "--time", "date"], "line 3, column 2: column 'load' has a missing value"),
+                (["--csv", "daily.csv", "--target", "load", "--loss", "quantile", "--quantiles", "0.9,0.1"], "not strictly ascending"),
+                (["--csv", "daily.csv", "--task", "classify", "--id", "date"], "--task classify needs --id COLUMN and --label COLUMN"),
+            ]
+            for (arguments, message) in cases {
+                let r = try Self.run(["train"] + arguments + ["--checkpoint", "x.safetensors"], in: dir)
+                #expect(r.status != 0 && r.stderr.hasPrefix("error: ") && r.stderr.contains(message), "\(arguments): \(r)")
+                #expect(!r.stderr.contains("Backtrac"), "\(arguments): \(r)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: dir + "/x.safetensors"))
+            let missing = try Self.run(["eval", "--checkpoint", "none.safetensors", "--csv", "daily.csv"], in: dir)
+            #expect(missing.status != 0 && missing.stderr.contains("does not exist; train one with: series train"), "\(missing)")
+        }
+    }
+}
