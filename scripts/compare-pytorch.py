@@ -26,6 +26,11 @@ Example:
 `--configs bidir` (alone) compares the bidirectional classifier instead: `bench --config
 bidir` against scripts/pytorch_bidir_bench.py (nn.GRU/nn.LSTM(bidirectional=True) over
 pack_padded_sequence + nn.Linear on cat(h_n[-2], h_n[-1])), per cell and thread count.
+
+`--configs series` (alone) compares the forecaster on the two worked examples of
+docs/series.md: `series train` + `series eval --json` against
+scripts/pytorch_series_bench.py (nn.LSTM + nn.Linear, the same preparation, batches,
+epochs, Adam and clipping), per thread count: training seconds and MASE.
 """
 
 import argparse
@@ -34,6 +39,7 @@ import os
 import platform
 import resource
 import shutil
+import re
 import subprocess
 import sys
 import tempfile
@@ -45,6 +51,15 @@ from pytorch_rnn_bench import parse_threads_and_epochs  # noqa: E402  (imports t
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TORCH_BENCH = os.path.join(ROOT, "scripts", "pytorch_rnn_bench.py")
 TORCH_BIDIR_BENCH = os.path.join(ROOT, "scripts", "pytorch_bidir_bench.py")
+TORCH_SERIES_BENCH = os.path.join(ROOT, "scripts", "pytorch_series_bench.py")
+# The worked examples of docs/series.md: the CSV, its time column, and the options both sides take.
+SERIES_EXAMPLES = [
+    ("elnino", "docs/data/elnino-nino12.csv", "month", [], "sst",
+     ["--window", "24", "--horizon", "12", "--seasonality", "12", "--hidden-size", "64", "--epochs", "60"]),
+    ("co2", "docs/data/co2-mauna-loa-weekly.csv", "date", ["--fill", "linear"], "co2",
+     ["--difference", "1", "--window", "104", "--horizon", "26", "--seasonality", "52", "--hidden-size", "64",
+      "--epochs", "20"]),
+]
 DEFAULT_VENV_PYTHON = os.path.expanduser("~/.venvs/torch/bin/python")
 INSTALL_HINT = (
     "PyTorch is not available (tried: {tried}).\n"
@@ -79,16 +94,7 @@ def find_torch_python(explicit):
 
 
 def swift_bench_binary(args):
-    if args.bench:
-        return args.bench
-    scratch = ["--scratch-path", args.scratch_path] if args.scratch_path else []
-    log("building the Swift bench (release) ...")
-    build = ["swift", "build", "-c", "release", "--product", "bench"] + scratch
-    if subprocess.run(build, cwd=ROOT, stdout=sys.stderr).returncode != 0:
-        sys.exit("compare-pytorch: `%s` failed" % " ".join(build))
-    path = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"] + scratch, cwd=ROOT,
-                          capture_output=True, text=True, check=True).stdout.strip()
-    return os.path.join(path, "bench")
+    return args.bench or swift_binary(args, "bench")
 
 
 def busy_fraction(seconds=0.5):
@@ -310,6 +316,59 @@ def compare_bidirectional(args, bench, torch_python, threads, cells):
     return 0
 
 
+def swift_binary(args, product):
+    """`swift build -c release --product PRODUCT` and its path."""
+    scratch = ["--scratch-path", args.scratch_path] if args.scratch_path else []
+    log(f"building {product} (release) ...")
+    build = ["swift", "build", "-c", "release", "--product", product] + scratch
+    if subprocess.run(build, cwd=ROOT, stdout=sys.stderr).returncode != 0:
+        sys.exit("compare-pytorch: `%s` failed" % " ".join(build))
+    path = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"] + scratch, cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout.strip()
+    return os.path.join(path, product)
+
+
+def compare_series(args, torch_python, threads):
+    """`--configs series`: PyTorch and then `series`, per example and thread count, back to back."""
+    series = swift_binary(args, "series")
+    rows, saved = [], []
+    with tempfile.TemporaryDirectory(prefix="compare-series-") as tmp:
+        for n in threads:
+            for name, csv, time_column, fill, target, options in SERIES_EXAMPLES:
+                torch_path = os.path.join(tmp, f"t-{name}-{n}.json")
+                run([torch_python, TORCH_SERIES_BENCH, "--csv", os.path.join(ROOT, csv), "--target", target,
+                     "--threads", str(n), "--json", torch_path] + options)
+                with open(torch_path) as f:
+                    t = json.load(f)
+                checkpoint = os.path.join(tmp, f"s-{name}-{n}.safetensors")
+                train = subprocess.run([series, "train", "--csv", os.path.join(ROOT, csv), "--target", target, "--time",
+                                        time_column, "--threads", str(n), "--checkpoint", checkpoint] + fill + options,
+                                       capture_output=True, text=True)
+                if train.returncode != 0:
+                    sys.exit(f"compare-pytorch: series train failed:\n{train.stderr}")
+                seconds = float(re.search(r"training: \d+ epochs in ([0-9.]+) s", train.stderr).group(1))
+                evaluation = subprocess.run([series, "eval", "--checkpoint", checkpoint, "--csv", os.path.join(ROOT, csv),
+                                             "--json"], capture_output=True, text=True, check=True)
+                e = json.loads(evaluation.stdout)
+                saved.append({"example": name, "threads": n, "pytorch": t,
+                              "swift": {"train_seconds": seconds, "mase": e["model"]["mase"],
+                                        "seasonal_naive_mase": e["seasonal_naive"]["mase"]}})
+                rows.append([name, str(n), f"{t['train_seconds']:.2f}", f"{seconds:.2f}",
+                             f"{t['train_seconds'] / seconds:.2f}x", f"{t['mase']:.3f}", f"{e['model']['mase']:.3f}",
+                             f"{e['seasonal_naive']['mase']:.3f}"])
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(saved, f, indent=2)
+    print()
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs; PyTorch {saved[0]['pytorch']['torch_version']}.")
+    print("Forecasters of docs/series.md: a 1-layer LSTM (H 64) + Linear over windows, MSE, Adam, clipping at 5, "
+          "batches of 32; training seconds of each side's loop (validation after every epoch included); "
+          "MASE over every test origin, beside the seasonal-naive forecast's.")
+    print(table(["example", "threads", "PyTorch s", "Swift s", "PyTorch/Swift", "PyTorch MASE", "Swift MASE",
+                 "seasonal naive MASE"], rows, args.markdown))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", default="", help="comma-separated configurations (default: the bench's default suite)")
@@ -364,6 +423,10 @@ def main():
             log(INSTALL_HINT.format(tried=", ".join(tried)))
             return 2
 
+    if "series" in [c.strip() for c in args.configs.split(",")]:
+        if args.configs.strip() != "series" or args.swift_only or args.python_only:
+            ap.error("--configs series runs alone, with both sides")
+        return compare_series(args, torch_python, threads)
     bench = swift_bench_binary(args)
     if "bidir" in [c.strip() for c in args.configs.split(",")]:
         if args.configs.strip() != "bidir" or args.swift_only or args.python_only:

@@ -76,6 +76,7 @@ struct ForecastTraining {
             "model: \(Format.stack(cell: model.cell, nonlinearity: nil, numLayers: model.numLayers)), \(model.hiddenSize) hidden units\(model.bidirectional ? ", bidirectional" : ""), loss \(configuration.loss), \(Format.count(forecaster.parameters.count)) parameters; \(workers) thread\(workers == 1 ? "" : "s")"
         )
         var epochLoss = 0.0, epochSteps = 0, started = now()
+        let trainingStarted = started
         do {
             try trainer.train(on: source, for: .epochs(model.epochs)) { event in
                 switch event {
@@ -93,6 +94,7 @@ struct ForecastTraining {
         } catch let error as TrainingError {
             throw CLIError("training stopped: \(error); try a lower --learning-rate")
         }
+        Console.note(String(format: "training: %d epochs in %.3f s", model.epochs, now() - trainingStarted))
         try SeriesCheckpoint.save(forecaster, setup: setup, task: .forecast, trainer: trainer, rng: rng, to: checkpoint)
         Console.out(
             "saved \(checkpoint); evaluate it against the baselines with: series eval --checkpoint \(checkpoint) --csv \(data.csv)\n")
