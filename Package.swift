@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "series",
             dependencies: [
-                "RNN", "RNNTraining", "SequenceData", "Linalg", "SafeTensors", "_FileIO", "_ToolSupport",
+                "RNN", "RNNTraining", "SequenceData", "ONNXExport", "Linalg", "SafeTensors", "_FileIO", "_ToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -46,6 +46,7 @@ import ToolTesting
             cases.append(try Self.forecaster(lstm, loss: .quantiles([0.1, 0.5, 0.9]), seed: 94, in: dir))
             let bidirectionalGRU = RecurrentConfiguration(cell: .gru, hiddenSize: 6, bidirectional: true)
             cases.append(try Self.forecaster(bidirectionalGRU, loss: .squaredError, seed: 95, in: dir))
+            cases.append(try Self.forecaster(lstm, loss: .quantiles([0.25, 0.75]), scaled: true, seed: 96, in: dir))
 
             let json = try JSONEncoder().encode(cases)
             try json.write(to: URL(fileURLWithPath: dir + "/cases.json"))
@@ -112,18 +113,41 @@ import ToolTesting
             runs: [.init(file: file, inputs: inputs, expected: expected)])
     }
 
-    static func forecaster(_ r: RecurrentConfiguration, loss: ForecastLoss, seed: UInt64, in dir: String) throws -> ONNXCase {
+    /// A forecaster; with `scaled`, its graph takes and returns real units through a
+    /// per-feature scaling (as a series checkpoint's scaler), checked against the model run
+    /// on inputs scaled by hand and outputs mapped back by hand.
+    static func forecaster(
+        _ r: RecurrentConfiguration, loss: ForecastLoss, scaled: Bool = false, seed: UInt64, in dir: String
+    ) throws -> ONNXCase {
         let I = 3, H = r.hiddenSize, blocks = r.numLayers * r.directions
         var data = CaseData(seed: seed)
         let model = ForecastModel(.init(inputSize: I, horizon: 4, targetCount: 2, loss: loss, recurrent: r), using: &data.rng)
         let file = dir + "/forecaster-\(seed).onnx"
-        try ONNXExport.write(model, to: file)
+        let O = model.configuration.outputSize
+        let inputScaling = ONNXExportOptions.Scaling(offset: [10, -2, 0.5], scale: [4, 0.5, 2])
+        let outputScaling = ONNXExportOptions.Scaling(
+            offset: (0..<O).map { Float($0) * 3 }, scale: (0..<O).map { 1 + Float($0 % 3) })
+        try ONNXExport.write(
+            model, to: file,
+            options: scaled ? .init(input: .vectors, inputScaling: inputScaling, outputScaling: outputScaling) : .init())
         var inputs: [String: TensorJSON] = [:]
-        let input = data.sequenceInput(vectors: true, steps: T, batchSize: B, width: I, into: &inputs)
-        let outputs = model.predict(input, batchSize: B)
+        var input = data.sequenceInput(vectors: true, steps: T, batchSize: B, width: I, into: &inputs)
+        if scaled, case .dense(let x) = input {
+            // The graph's input is in real units: x·scale + offset; the model reads x.
+            let real = x.storage.enumerated().map { $1 * inputScaling.scale[$0 % I] + inputScaling.offset[$0 % I] }
+            inputs["inputs"] = .float([T, B, I], real)
+            input = .dense(
+                Matrix(
+                    rows: x.rows, cols: I,
+                    storage: real.enumerated().map { ($1 - inputScaling.offset[$0 % I]) / inputScaling.scale[$0 % I] }))
+        }
+        var outputs = model.predict(input, batchSize: B).storage
+        if scaled { outputs = outputs.enumerated().map { $1 * outputScaling.scale[$0 % O] + outputScaling.offset[$0 % O] } }
         var expected = stateTensors(model.rnn.finalState(), cell: r.cell, blocks: blocks, batchSize: B, hiddenSize: H)
-        expected["outputs"] = .float([B, outputs.cols], outputs.storage)
-        return ONNXCase(name: "forecaster \(r.summary), loss \(loss)", runs: [.init(file: file, inputs: inputs, expected: expected)])
+        expected["outputs"] = .float([B, O], outputs)
+        return ONNXCase(
+            name: "forecaster \(r.summary), loss \(loss)\(scaled ? ", real units" : "")",
+            runs: [.init(file: file, inputs: inputs, expected: expected)])
     }
 
     static func oneToMany(_ r: RecurrentConfiguration, seed: UInt64, in dir: String) throws -> ONNXCase {

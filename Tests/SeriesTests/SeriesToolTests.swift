@@ -145,4 +145,47 @@ import ToolTesting
             #expect(missing.status != 0 && missing.stderr.contains("does not exist; train one with: series train"), "\(missing)")
         }
     }
+
+    /// `series export`: the graph takes and returns real units — ONNX Runtime, fed the
+    /// file's last window as it stands in the CSV, returns `series predict`'s forecast.
+    @Test func anExportedForecasterTakesAndReturnsRealUnits() throws {
+        try withTemporaryDirectory { dir in
+            _ = try write(Self.dailyCSV(), to: "daily.csv", in: dir)
+            let common = [
+                "--csv", "daily.csv", "--target", "load", "--time", "date", "--window", "14", "--horizon", "3",
+                "--seasonality", "7", "--epochs", "2", "--hidden-size", "8",
+            ]
+            #expect(try Self.run(["train"] + common + ["--checkpoint", "m.safetensors"], in: dir).status == 0)
+            let export = try Self.run(["export", "--checkpoint", "m.safetensors", "--onnx", "m.onnx"], in: dir)
+            #expect(export.status == 0, "\(export)")
+            #expect(
+                export.stdout.contains("inputs    inputs: float[T, B, 2], lengths: int32[B] (optional), h0: float[1, B, 8] (optional)"),
+                "\(export)")
+            #expect(export.stdout.contains("outputs   outputs: float[B, 3], hn: float[1, B, 8], cn: float[1, B, 8]"), "\(export)")
+            let differenced = try Self.run(["train"] + common + ["--difference", "1", "--checkpoint", "d.safetensors"], in: dir)
+            #expect(differenced.status == 0, "\(differenced)")
+            let refused = try Self.run(["export", "--checkpoint", "d.safetensors", "--onnx", "d.onnx"], in: dir)
+            #expect(refused.status != 0 && refused.stderr.contains("forecasts differences (--difference 1)"), "\(refused)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/d.onnx"))
+
+            guard ONNXPython.oracle.path != nil else { return }  // the rest needs ONNX Runtime
+            let predict = try Self.run(["predict", "--checkpoint", "m.safetensors", "--csv", "daily.csv"], in: dir)
+            let script = try write(
+                """
+                import csv, json, numpy as np, onnxruntime as ort
+                ort.set_default_logger_severity(3)
+                s = ort.InferenceSession("m.onnx")
+                meta = s.get_modelmeta().custom_metadata_map
+                columns = json.loads(meta["input_columns"])
+                rows = list(csv.DictReader(open("daily.csv")))[-14:]
+                x = np.array([[float(r[c]) for c in columns] for r in rows], dtype=np.float32).reshape(14, 1, len(columns))
+                print(",".join(f"{v:.4f}" for v in s.run(None, {"inputs": x})[0][0]))
+                """, to: "check.py", in: dir)
+            let (status, output) = try ONNXPython.oracle.run(file: script, in: dir)
+            #expect(status == 0, "\(output)")
+            let runtime = output.split(separator: "\n").last!.split(separator: ",").map { Double($0)! }
+            let predicted = predict.stdout.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[2])! }
+            #expect(runtime.count == 3 && zip(runtime, predicted).allSatisfy { abs($0 - $1) < 1e-3 }, "\(runtime) vs \(predicted)")
+        }
+    }
 }

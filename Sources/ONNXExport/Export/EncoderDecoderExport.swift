@@ -7,6 +7,9 @@ extension EncoderDecoderModel: ONNXExportable {
     /// generated), `h0` (`c0`) to `logits` `[T, B, V]`, `hn` (`cn`).
     public func onnxModels(_ options: ONNXExportOptions) throws(ONNXExportError) -> [ONNXExportedGraph] {
         let c = configuration
+        guard options.inputScaling == nil && options.outputScaling == nil else {
+            throw .unsupported("the encoder-decoder reads and returns tokens; scaling applies to dense inputs and values")
+        }
         guard options.input == .tokens else {
             throw .unsupported("the encoder-decoder reads source and target tokens, so its graphs cannot take vectors")
         }

@@ -8,16 +8,50 @@ public struct ONNXExportOptions: Sendable {
         case vectors
     }
 
+    /// A per-feature affine map `(x − offset) / scale`, or its inverse `y · scale + offset`.
+    public struct Scaling: Sendable, Equatable {
+        public var offset: [Float]
+        public var scale: [Float]
+
+        public init(offset: [Float], scale: [Float]) {
+            precondition(offset.count == scale.count, "\(offset.count) offsets for \(scale.count) scales")
+            self.offset = offset
+            self.scale = scale
+        }
+    }
+
     public var input: Input
     /// Adds the output `probabilities`, the softmax of `logits` over the classes.
     public var softmax: Bool
+    /// For dense `inputs`: the graph scales each of the I features as `(x − offset) / scale`
+    /// before the model reads it, so that it takes real units (a series checkpoint's scaler).
+    public var inputScaling: Scaling?
+    /// The graph maps each of the O outputs back as `y · scale + offset`, so that it returns
+    /// real units.
+    public var outputScaling: Scaling?
     /// Extra `metadata_props` (a text model's `vocabulary` and `unit`, say); the exporter's
     /// own keys (`architecture`, `configuration`, `graph`) win over these.
     public var metadata: [String: String]
 
-    public init(input: Input = .tokens, softmax: Bool = false, metadata: [String: String] = [:]) {
+    public init(
+        input: Input = .tokens, softmax: Bool = false, metadata: [String: String] = [:], inputScaling: Scaling? = nil,
+        outputScaling: Scaling? = nil
+    ) {
         self.input = input
         self.softmax = softmax
         self.metadata = metadata
+        self.inputScaling = inputScaling
+        self.outputScaling = outputScaling
+    }
+
+    /// Why the scalings do not fit a model of `inputs` features and `outputs` outputs, or nil.
+    func scalingProblem(inputs: Int, outputs: Int) -> String? {
+        if let s = inputScaling, s.scale.count != inputs {
+            return "the input scaling has \(s.scale.count) features; the model reads \(inputs)"
+        }
+        if let s = outputScaling, s.scale.count != outputs {
+            return "the output scaling has \(s.scale.count) values; the model returns \(outputs)"
+        }
+        return nil
     }
 }

@@ -6,6 +6,9 @@ extension OneToManyModel: ONNXExportable {
     /// `h0` (`c0`) to `logits` `[T, B, V]`, `hn` (`cn`).
     public func onnxModels(_ options: ONNXExportOptions) throws(ONNXExportError) -> [ONNXExportedGraph] {
         let c = configuration, r = c.recurrent, H = r.hiddenSize, L = r.numLayers
+        guard options.inputScaling == nil && options.outputScaling == nil else {
+            throw .unsupported("the one-to-many model reads and returns tokens; scaling applies to dense inputs and values")
+        }
         guard options.input == .tokens else {
             throw .unsupported("the one-to-many model's decoder reads the tokens it generates, so its graph cannot take vectors")
         }

@@ -16,8 +16,13 @@ extension StackWithOutputConfiguration {
         let weight = tiedWeights ? "embedding.weight" : "fc.weight"
         let head: SequenceGraph.Head =
             Output.self == LastStep.self ? .lastStep(weight: weight, bias: "fc.bias") : .everyStep(weight: weight, bias: "fc.bias")
+        if options.inputScaling != nil, embeddingSize > 0 || options.input == .tokens {
+            throw .unsupported("input scaling applies to dense inputs (vectors), not tokens")
+        }
+        if let problem = options.scalingProblem(inputs: inputSize, outputs: outputSize) { throw .unsupported(problem) }
         let graph = SequenceGraph(
-            name: Self.architecture, recurrent: recurrent, prefix: "rnn.", input: input, head: head, softmax: options.softmax
+            name: Self.architecture, recurrent: recurrent, prefix: "rnn.", input: input, head: head, softmax: options.softmax,
+            inputScaling: options.inputScaling, outputScaling: options.outputScaling
         ).build(parameters)
         return ONNXExportedGraph(role: "model", graph: graph, configuration: self, options: options)
     }

@@ -74,4 +74,19 @@ extension GraphBuilder {
         let product = apply("MatMul", [x, apply("Transpose", [weight], [("perm", .ints([1, 0]))])])
         return apply("Add", [product, bias], output: output)
     }
+
+    /// `(x − offset) / scale` over the last axis of `x`.
+    mutating func affine(_ x: String, subtract offset: [Float], divide scale: [Float]) -> String {
+        let o = constant(ONNXTensor(name: fresh("input_offset"), dimensions: [offset.count], floats: offset))
+        let s = constant(ONNXTensor(name: fresh("input_scale"), dimensions: [scale.count], floats: scale))
+        return apply("Div", [apply("Sub", [x, o]), s])
+    }
+
+    /// `y · scale + offset` over the last axis, named `name`; or `y` itself named `name`.
+    mutating func scaledOutput(_ y: String, _ scaling: ONNXExportOptions.Scaling?, name: String) -> String {
+        guard let scaling else { return apply("Identity", [y], output: name) }
+        let s = constant(ONNXTensor(name: fresh("output_scale"), dimensions: [scaling.scale.count], floats: scaling.scale))
+        let o = constant(ONNXTensor(name: fresh("output_offset"), dimensions: [scaling.offset.count], floats: scaling.offset))
+        return apply("Add", [apply("Mul", [y, s]), o], output: name)
+    }
 }

@@ -36,6 +36,9 @@ struct SequenceGraph {
     let softmax: Bool
     /// The name of the first output: `logits`, or `outputs` for a regression (a forecaster).
     var outputName = "logits"
+    /// `(x − offset) / scale` on dense inputs, `y · scale + offset` on the first output.
+    var inputScaling: ONNXExportOptions.Scaling? = nil
+    var outputScaling: ONNXExportOptions.Scaling? = nil
 
     func build(_ parameters: ParameterStore) -> ONNXGraph {
         var g = GraphBuilder(name: name)
@@ -52,7 +55,7 @@ struct SequenceGraph {
             x = g.apply("Gather", [g.constant(parameters.onnxTensor(weight)), reference], [("axis", .int(0))])
         case .vectors(let width):
             reference = g.vectorsInput(width: width)
-            x = reference
+            x = inputScaling.map { g.affine(reference, subtract: $0.offset, divide: $0.scale) } ?? reference
         }
         let batch = g.dimension(reference, axis: 1)
         let lengths = g.lengthsInput(reference: reference, batch: batch)
@@ -68,7 +71,7 @@ struct SequenceGraph {
         switch head {
         case .everyStep(let weight, let bias):
             let (w, b) = weights(weight, bias)
-            _ = g.linear(top, weight: w, bias: b, output: outputName)
+            _ = g.scaledOutput(g.linear(top, weight: w, bias: b), outputScaling, name: outputName)
             logits = (outputName, [.symbol("T"), .symbol("B"), .size(parameters.slot(named: weight)!.shape[0])])
         case .lastStep(let weight, let bias):
             let (w, b) = weights(weight, bias)
@@ -77,7 +80,7 @@ struct SequenceGraph {
                 ? g.apply("Squeeze", [topFinal[0]], [("axes", .ints([0]))])
                 : g.apply(
                     "Reshape", [g.apply("Transpose", [topFinal[0]], [("perm", .ints([1, 0, 2]))]), g.int64s([0, -1])])
-            _ = g.linear(last, weight: w, bias: b, output: outputName)
+            _ = g.scaledOutput(g.linear(last, weight: w, bias: b), outputScaling, name: outputName)
             logits = (outputName, [.symbol("B"), .size(parameters.slot(named: weight)!.shape[0])])
         case .state(let bridge):
             guard let bridge else {

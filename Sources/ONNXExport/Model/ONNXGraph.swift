@@ -22,6 +22,16 @@ public struct ONNXGraph: Equatable, Sendable {
     /// The initializer `name`, or nil.
     public func initializer(_ name: String) -> ONNXTensor? { initializers.first { $0.name == name } }
 
+    /// `tokens: int64[T, B], h0: float[1, B, 12] (optional)`: the inputs, an input with a
+    /// default marked optional.
+    public var inputSummary: String {
+        let defaults = Set(initializers.map(\.name))
+        return inputs.map { $0.summary + (defaults.contains($0.name) ? " (optional)" : "") }.joined(separator: ", ")
+    }
+
+    /// `logits: float[T, B, 65], hn: float[1, B, 12]`.
+    public var outputSummary: String { outputs.map(\.summary).joined(separator: ", ") }
+
     /// `GraphProto`: node 1, name 2, initializer 5, input 11, output 12.
     func encode(into out: inout ProtobufWriter) {
         out.reserve(initializers.reduce(4096) { $0 + $1.rawData.count + 64 })

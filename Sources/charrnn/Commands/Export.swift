@@ -70,13 +70,9 @@ extension CharRNN {
             let seconds = now() - started
             var lines = ["checkpoint  \(checkpoint) (\(description))"]
             for (graph, path) in zip(graphs, paths) {
-                let g = graph.model.graph
-                let optional = Set(g.initializers.map(\.name))
                 lines.append("wrote       \(path)\(graphs.count > 1 ? " (\(graph.role))" : ""): ONNX opset \(graph.model.opset)")
-                lines.append(
-                    "  inputs    " + g.inputs.map { $0.summary + (optional.contains($0.name) ? " (optional)" : "") }.joined(separator: ", ")
-                )
-                lines.append("  outputs   " + g.outputs.map(\.summary).joined(separator: ", "))
+                lines.append("  inputs    " + graph.model.graph.inputSummary)
+                lines.append("  outputs   " + graph.model.graph.outputSummary)
             }
             lines.append("size        \(Format.bytes(bytes)) in \(Format.duration(seconds))")
             Console.out(lines.joined(separator: "\n") + "\n")

@@ -22,7 +22,7 @@ struct Series: ParsableCommand {
             preparation (columns, scaling, differencing, windows, split) in their metadata.
             """,
         version: "0.1.0",
-        subcommands: [Train.self, Eval.self, Predict.self]
+        subcommands: [Train.self, Eval.self, Predict.self, Export.self]
     )
 
     static func main() { runReportingErrors() }
