@@ -2,6 +2,10 @@ import Foundation
 import Testing
 import ToolTesting
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `series` on small generated files: train → eval → predict for a forecaster (point and
 /// quantiles) and a classifier, and bad input as one `error:` line with nothing written.
 @Suite(.precision(.fp32)) struct SeriesToolTests {
@@ -186,6 +190,48 @@ import ToolTesting
             let runtime = output.split(separator: "\n").last!.split(separator: ",").map { Double($0)! }
             let predicted = predict.stdout.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[2])! }
             #expect(runtime.count == 3 && zip(runtime, predicted).allSatisfy { abs($0 - $1) < 1e-3 }, "\(runtime) vs \(predicted)")
+        }
+    }
+
+    /// Two epochs, then `--resume` to four, equal four in one run: the same forecasts to
+    /// the last digit. And Ctrl-C saves a checkpoint that resumes.
+    @Test func aResumedRunEqualsTheUninterruptedOneAndCtrlCSaves() throws {
+        try withTemporaryDirectory { dir in
+            _ = try write(Self.dailyCSV(), to: "daily.csv", in: dir)
+            let common = [
+                "--csv", "daily.csv", "--target", "load", "--time", "date", "--window", "14", "--horizon", "3",
+                "--seasonality", "7", "--hidden-size", "8", "--dropout", "0.1",
+            ]
+            #expect(try Self.run(["train"] + common + ["--epochs", "4", "--checkpoint", "full.safetensors"], in: dir).status == 0)
+            #expect(try Self.run(["train"] + common + ["--epochs", "2", "--checkpoint", "half.safetensors"], in: dir).status == 0)
+            let resumed = try Self.run(
+                ["train", "--csv", "daily.csv", "--resume", "half.safetensors", "--epochs", "4", "--checkpoint", "resumed.safetensors"],
+                in: dir)
+            #expect(
+                resumed.status == 0 && resumed.stderr.contains("series: resuming 'half.safetensors' after epoch 2, to epoch 4"),
+                "\(resumed)")
+            let a = try Self.run(["predict", "--checkpoint", "full.safetensors", "--csv", "daily.csv"], in: dir)
+            let b = try Self.run(["predict", "--checkpoint", "resumed.safetensors", "--csv", "daily.csv"], in: dir)
+            #expect(a.status == 0 && a.stdout == b.stdout, "\(a.stdout) vs \(b.stdout)")
+            let done = try Self.run(
+                ["train", "--csv", "daily.csv", "--resume", "full.safetensors", "--epochs", "4", "--checkpoint", "x.safetensors"], in: dir)
+            #expect(done.status != 0 && done.stderr.contains("has trained 4 epochs already; give --epochs above that"), "\(done)")
+
+            let stopped = try ToolProcess.signaledAfterFirstStep(
+                ["train"] + common + ["--epochs", "100000", "--checkpoint", "stopped.safetensors"], SIGINT, in: dir, tool: .series,
+                marker: "epoch 1/")
+            #expect(stopped.status == 130, "\(stopped)")
+            #expect(
+                stopped.stderr.contains("series: stopped by Ctrl-C at epoch ") && stopped.stderr.contains("--resume stopped.safetensors"),
+                "\(stopped)")
+            let more = try Self.run(
+                [
+                    "train", "--csv", "daily.csv", "--resume", "stopped.safetensors", "--epochs", "100000", "--checkpoint",
+                    "more.safetensors",
+                ]
+                .map { $0 == "100000" ? "\(Int(stopped.stderr.components(separatedBy: "at epoch ")[1].prefix { $0.isNumber })! + 1)" : $0 },
+                in: dir)
+            #expect(more.status == 0 && more.stdout.contains("saved more.safetensors"), "\(more)")
         }
     }
 }

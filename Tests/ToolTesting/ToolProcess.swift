@@ -133,16 +133,16 @@ public enum ToolProcess {
     }
 
     /// Starts `tool arguments` in `directory`, waits for its first progress line on stderr
-    /// (`"  step "`; at most 30 s), sends `signal` `repeats` times a millisecond apart, and
-    /// returns how it ended.
+    /// (`marker`: charrnn's `"  step "` by default; at most 30 s), sends `signal` `repeats`
+    /// times a millisecond apart, and returns how it ended.
     public static func signaledAfterFirstStep(
         _ arguments: [String], _ signal: Int32, repeats: Int = 1,
-        in directory: String
+        in directory: String, tool: Tool = .charrnn, marker: String = "  step "
     ) throws -> Result {
-        let (process, out, err) = try start(arguments, in: directory)
+        let (process, out, err) = try start(arguments, in: directory, tool: tool)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, process.isRunning,
-            !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("  step ")
+            !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains(marker)
         {
             usleep(5_000)
         }

@@ -31,7 +31,11 @@ final class SessionCluster {
         reducer = GradientAllReduce(world)
         reducer.localStopRequest = { InterruptHandler.requested }
         share = RankShare(rank: world.rank, ranks: world.size, batchSize: batchSize)
-        InterruptHandler.stopOnTermination(announce: world.isRoot)
+        InterruptHandler.stopOnTermination(
+            announce: world.isRoot,
+            message:
+                "\ncharrnn: stop requested (Ctrl-C on mpirun, or a rank ended): every rank finishes the current step, then rank 0 saves the checkpoint\n"
+        )
     }
 
     var isRoot: Bool { world.isRoot }

@@ -235,7 +235,13 @@ final class TrainingSession {
             progress.lastValidationLoss = Double(last)
         }
         printHeader()
-        InterruptHandler.install(scheduledStops: true)
+        InterruptHandler.install(
+            message:
+                "\ncharrnn: Ctrl-C: finishing the current step and saving the checkpoint (press Ctrl-C again to quit at once)\n",
+            stopMessages: (
+                "\ncharrnn: SIGTERM: finishing the current step and saving the checkpoint\n",
+                "\ncharrnn: SIGUSR1: finishing the current step and saving the checkpoint\n"
+            ))
         defer { InterruptHandler.uninstall() }
 
         let started = now()

@@ -25,5 +25,8 @@ struct Series: ParsableCommand {
         subcommands: [Train.self, Eval.self, Predict.self, Export.self]
     )
 
-    static func main() { runReportingErrors() }
+    static func main() {
+        InterruptHandler.prepare()  // before any thread starts: see its notes on oneDNN
+        runReportingErrors()
+    }
 }

@@ -46,7 +46,14 @@ extension Series {
 
         @Option(help: ArgumentHelp("The checkpoint to write (safetensors).", valueName: "path")) var checkpoint: String
 
+        @Option(
+            help: ArgumentHelp(
+                "forecast: continue the training of this checkpoint to --epochs in all, on the same --csv (its columns, preparation, model, batch size and seed come from the checkpoint): the result equals an uninterrupted run's.",
+                valueName: "path"))
+        var resume: String?
+
         func validate() throws {
+            if resume == nil { try data.checkTaskColumns() }
             for (value, range, name) in [
                 (window, 1...100_000, "--window"), (horizon, 1...100_000, "--horizon"), (stride, 1...100_000, "--stride"),
                 (seasonality, 1...100_000, "--seasonality"),
@@ -59,12 +66,13 @@ extension Series {
         func run() throws {
             try OutputPath.checkWritable(checkpoint, option: "--checkpoint")
             if let threads = model.threads { ComputeThreads.count = threads }
+            let forecast = ForecastTraining(
+                data: data, model: model, window: window, horizon: horizon, stride: stride, seasonality: seasonality,
+                difference: difference, scale: scale, checkpoint: checkpoint)
+            if let resume { return try forecast.resume(resume) }
             switch data.task {
             case .forecast:
-                try ForecastTraining(
-                    data: data, model: model, window: window, horizon: horizon, stride: stride,
-                    seasonality: seasonality, difference: difference, scale: scale, checkpoint: checkpoint
-                ).run()
+                try forecast.run()
             case .classify:
                 try ClassifierTraining(data: data, model: model, scale: scale, checkpoint: checkpoint).run()
             }

@@ -48,7 +48,8 @@ struct DataOptions: ParsableArguments {
         text.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
     }
 
-    func validate() throws {
+    /// The columns each task needs (a resumed run takes them from its checkpoint).
+    func checkTaskColumns() throws {
         switch task {
         case .forecast:
             guard let targets = Self.list(target), !targets.isEmpty else {

@@ -68,7 +68,9 @@ struct ClassifierTraining {
         } catch let error as TrainingError {
             throw CLIError("training stopped: \(error); try a lower --learning-rate")
         }
-        try SeriesCheckpoint.save(classifier, setup: setup, task: .classify, trainer: trainer, rng: rng, to: checkpoint)
+        try SeriesCheckpoint.save(
+            classifier, setup: setup, task: .classify, trainer: trainer, rng: rng,
+            run: .init(batchSize: model.batchSize, seed: model.seed), to: checkpoint)
         Console.out("saved \(checkpoint); evaluate it with: series eval --checkpoint \(checkpoint) --csv \(data.csv)\n")
     }
 }

@@ -45,9 +45,6 @@ struct ForecastTraining {
                 "the \(split.trainEnd) training rows hold no window of --window \(window) + --horizon \(horizon)\(difference.map { " after --difference \($0)" } ?? ""); give a shorter window or horizon, or more rows"
             )
         }
-        let columns = setup.modelColumns(table)
-        let validationOrigins = setup.origins(targets: split.validation)
-
         var rng = SeededRandom(seed: model.seed)
         let configuration = ForecastModel.Configuration(
             inputSize: setup.inputSize, horizon: horizon, targetCount: targets.count, loss: try model.forecastLoss,
@@ -55,9 +52,50 @@ struct ForecastTraining {
         let forecaster = ForecastModel(configuration, using: &rng)
         let workers = max(1, min(model.threads ?? ComputeThreads.count, model.batchSize))
         let trainer = Trainer(model: forecaster, optimizer: Adam(learningRate: model.learningRate), workers: workers, clipNorm: 5)
+        try train(
+            setup: setup, table: table, forecaster: forecaster, trainer: trainer, rng: rng,
+            run: .init(batchSize: model.batchSize, seed: model.seed), workers: workers)
+    }
+
+    /// `--resume`: the checkpoint's model, preparation and trainer state, on the same file.
+    func resume(_ path: String) throws {
+        let (checkpoint, setup, run) = try SeriesCheckpoint.loadForResume(path)
+        let table = try ForecastEvaluation.table(data.csv, setup: setup)
+        guard table.rowCount == setup.split.rowCount else {
+            throw CLIError(
+                "--csv '\(data.csv)' has \(table.rowCount) rows; '\(path)' was trained on \(setup.split.rowCount): resume with the same file"
+            )
+        }
+        let workers = max(1, min(model.threads ?? ComputeThreads.count, run.batchSize))
+        let trainer: Trainer<ForecastModel>
+        do {
+            trainer = try Trainer(resuming: checkpoint, workers: workers)
+        } catch {
+            throw CLIError("--resume '\(path)': \(error)")
+        }
+        guard trainer.position.epoch < model.epochs else {
+            throw CLIError("--resume '\(path)' has trained \(trainer.position.epoch) epochs already; give --epochs above that")
+        }
+        var rng = SeededRandom(seed: 0)
+        if let state = checkpoint.training?.rngState, state.count == 4 { rng.state = state }
+        Console.note("series: resuming '\(path)' after epoch \(trainer.position.epoch), to epoch \(model.epochs)")
+        try train(setup: setup, table: table, forecaster: checkpoint.model, trainer: trainer, rng: rng, run: run, workers: workers)
+    }
+
+    /// The epochs from the trainer's position to `--epochs`, then the checkpoint.
+    private func train(
+        setup: ForecastSetup, table: CSVTable, forecaster: ForecastModel, trainer: Trainer<ForecastModel>, rng: SeededRandom,
+        run: SeriesCheckpoint.RunSettings, workers: Int
+    ) throws {
+        let split = setup.split, n = table.rowCount, targets = setup.targets, covariates = setup.covariates
+        let horizon = setup.windows.horizon, window = setup.windows.inputLength
+        let trainOrigins = setup.origins(targets: split.train)
+        let columns = setup.modelColumns(table)
+        let validationOrigins = setup.origins(targets: split.validation)
+
         let source = ForecastWindowSource(
             windows: setup.windows, origins: trainOrigins, inputs: columns.inputs, targets: columns.targets,
-            batchSize: model.batchSize, seed: model.seed)
+            batchSize: run.batchSize, seed: run.seed)
         let validation =
             validationOrigins.isEmpty
             ? nil
@@ -73,10 +111,17 @@ struct ForecastTraining {
             "data: \(Format.count(n)) rows of '\(data.csv)'\(table.spacing.map { ", \($0.describe(dates: table.times.first?.month != nil))" } ?? ""); train \(Format.count(split.trainEnd)) rows (\(Format.count(trainOrigins.count)) windows), validation \(Format.count(split.validation.count)), test \(Format.count(split.test.count))"
         )
         Console.note(
-            "model: \(Format.stack(cell: model.cell, nonlinearity: nil, numLayers: model.numLayers)), \(model.hiddenSize) hidden units\(model.bidirectional ? ", bidirectional" : ""), loss \(configuration.loss), \(Format.count(forecaster.parameters.count)) parameters; \(workers) thread\(workers == 1 ? "" : "s")"
+            "model: \(Format.stack(cell: forecaster.rnn.cell, nonlinearity: nil, numLayers: forecaster.rnn.numLayers)), \(forecaster.rnn.hiddenSize) hidden units\(forecaster.rnn.isBidirectional ? ", bidirectional" : ""), loss \(forecaster.configuration.loss), \(Format.count(forecaster.parameters.count)) parameters; \(workers) thread\(workers == 1 ? "" : "s")"
         )
         var epochLoss = 0.0, epochSteps = 0, started = now()
-        let trainingStarted = started
+        let trainingStarted = started, firstEpoch = trainer.position.epoch
+        InterruptHandler.install(
+            message: "\nseries: Ctrl-C: finishing the current step and saving the checkpoint (press Ctrl-C again to quit at once)\n",
+            stopMessages: (
+                "\nseries: SIGTERM: finishing the current step and saving the checkpoint\n",
+                "\nseries: SIGUSR1: finishing the current step and saving the checkpoint\n"
+            ))
+        defer { InterruptHandler.uninstall() }
         do {
             try trainer.train(on: source, for: .epochs(model.epochs)) { event in
                 switch event {
@@ -90,13 +135,24 @@ struct ForecastTraining {
                     )
                     (epochLoss, epochSteps, started) = (0, 0, now())
                 }
+                if InterruptHandler.requested { throw StopRequested() }
             }
+        } catch is StopRequested {
+            try SeriesCheckpoint.save(forecaster, setup: setup, task: .forecast, trainer: trainer, rng: rng, run: run, to: checkpoint)
+            let p = trainer.position
+            Console.note(
+                "series: stopped by \(InterruptHandler.signalName) at epoch \(p.epoch + 1), step \(p.stepInEpoch) of \(source.batchesPerEpoch); saved \(checkpoint); continue with: series train --csv \(data.csv) --resume \(checkpoint) --epochs \(model.epochs) --checkpoint \(checkpoint)"
+            )
+            throw Interrupted(signal: InterruptHandler.signalNumber)
         } catch let error as TrainingError {
             throw CLIError("training stopped: \(error); try a lower --learning-rate")
         }
-        Console.note(String(format: "training: %d epochs in %.3f s", model.epochs, now() - trainingStarted))
-        try SeriesCheckpoint.save(forecaster, setup: setup, task: .forecast, trainer: trainer, rng: rng, to: checkpoint)
+        Console.note(String(format: "training: %d epochs in %.3f s", model.epochs - firstEpoch, now() - trainingStarted))
+        try SeriesCheckpoint.save(forecaster, setup: setup, task: .forecast, trainer: trainer, rng: rng, run: run, to: checkpoint)
         Console.out(
             "saved \(checkpoint); evaluate it against the baselines with: series eval --checkpoint \(checkpoint) --csv \(data.csv)\n")
     }
 }
+
+/// Thrown from a training event when a signal asked the run to stop.
+struct StopRequested: Error {}

@@ -12,6 +12,14 @@ import _ToolSupport
 enum SeriesCheckpoint {
     static let taskKey = "series_task"
     static let setupKey = "series_setup"
+    /// What a resumed run needs besides the trainer's state: `RunSettings` as JSON.
+    static let runKey = "series_run"
+
+    /// The settings that decide a run's batches.
+    struct RunSettings: Codable {
+        var batchSize: Int
+        var seed: UInt64
+    }
 
     enum Loaded {
         case forecast(ForecastModel, ForecastSetup)
@@ -19,7 +27,8 @@ enum SeriesCheckpoint {
     }
 
     static func save<Model: SequenceModel, Setup: Encodable>(
-        _ model: Model, setup: Setup, task: Task, trainer: Trainer<Model>, rng: SeededRandom, to path: String
+        _ model: Model, setup: Setup, task: Task, trainer: Trainer<Model>, rng: SeededRandom, run: RunSettings,
+        to path: String
     ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -28,10 +37,34 @@ enum SeriesCheckpoint {
             try ModelCheckpoint(
                 model: model, optimizer: OptimizerState(capturing: trainer.optimizer),
                 training: trainer.trainingState(rngState: rng.state),
-                metadata: [taskKey: task.rawValue, setupKey: json]
+                metadata: [
+                    taskKey: task.rawValue, setupKey: json, runKey: String(decoding: try encoder.encode(run), as: UTF8.self),
+                ]
             ).write(path: path)
         } catch {
             throw CLIError("cannot save the checkpoint '\(path)': \(error); the previous file (if any) is unchanged")
+        }
+    }
+
+    /// A forecaster's checkpoint with everything a resumed run needs.
+    static func loadForResume(_ path: String) throws -> (
+        checkpoint: ModelCheckpoint<ForecastModel>, setup: ForecastSetup, run: RunSettings
+    ) {
+        guard case .forecast(_, let setup) = try load(path) else {
+            throw CLIError("--resume '\(path)' holds a classifier; --resume continues a forecaster's training")
+        }
+        do {
+            let checkpoint = try ModelCheckpoint<ForecastModel>.read(path: path)
+            guard let json = checkpoint.metadata[runKey], checkpoint.optimizer != nil, checkpoint.training != nil,
+                let run = try? JSONDecoder().decode(RunSettings.self, from: Data(json.utf8))
+            else {
+                throw CLIError("--resume '\(path)' holds no training state to continue from")
+            }
+            return (checkpoint, setup, run)
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("--resume '\(path)' is not a usable checkpoint: \(error)")
         }
     }
 

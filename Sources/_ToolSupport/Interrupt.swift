@@ -11,8 +11,12 @@ private let interruptRequested = Atomic<Bool>(false)
 /// The first signal that asked a single process's training to stop (0: none yet, or one
 /// the distributed handler took).
 private let stopSignal = Atomic<Int32>(0)
-/// What the handler says; set by `install` before the handler can run.
+/// What the handlers say; set by `install` and `stopOnTermination` before a handler can
+/// run (a handler only passes them to write(2)).
 nonisolated(unsafe) private var interruptMessage: StaticString = ""
+nonisolated(unsafe) private var sigtermMessage: StaticString = ""
+nonisolated(unsafe) private var sigusr1Message: StaticString = ""
+nonisolated(unsafe) private var terminationMessage: StaticString = ""
 
 /// The SIGINT (Ctrl-C) handler: only async-signal-safe work — set the flag, say so with
 /// write(2), and restore the default action so a second Ctrl-C quits at once (the
@@ -35,10 +39,7 @@ private func handleInterrupt(_ number: Int32) {
 private func handleScheduledStop(_ number: Int32) {
     interruptRequested.store(true, ordering: .relaxed)
     guard stopSignal.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged else { return }
-    let message: StaticString =
-        number == SIGTERM
-        ? "\ncharrnn: SIGTERM: finishing the current step and saving the checkpoint\n"
-        : "\ncharrnn: SIGUSR1: finishing the current step and saving the checkpoint\n"
+    let message = number == SIGTERM ? sigtermMessage : sigusr1Message
     _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
 }
 
@@ -54,8 +55,7 @@ private let announcesTermination = Atomic<Bool>(false)
 private func handleTermination(_ number: Int32) {
     interruptRequested.store(true, ordering: .relaxed)
     guard announcesTermination.exchange(false, ordering: .relaxed) else { return }
-    let message: StaticString =
-        "\ncharrnn: stop requested (Ctrl-C on mpirun, or a rank ended): every rank finishes the current step, then rank 0 saves the checkpoint\n"
+    let message = terminationMessage
     _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
 }
 
@@ -72,11 +72,11 @@ private func handleTermination(_ number: Int32) {
 /// workers, oneDNN's OpenMP threads), which inherit its mask — and starts one thread that
 /// does nothing but take the signal. (OpenBLAS's threads, started before `main`, may take it
 /// too: they never run oneDNN code.)
-enum InterruptHandler {
+package enum InterruptHandler {
     /// Blocks SIGINT in the calling (main) thread and starts the thread that receives it.
     /// Call once, before any other thread is started. Until `install()`, SIGINT keeps its
     /// default action (the process ends).
-    static func prepare() {
+    package static func prepare() {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
@@ -105,21 +105,21 @@ enum InterruptHandler {
     }
 
     /// Training's handler (the step finishes and the checkpoint is saved); `message` is
-    /// what a Ctrl-C prints on stderr. `scheduledStops`: SIGTERM and SIGUSR1 stop it the
-    /// same way (training); otherwise they keep their default action (sampling simply ends).
-    static func install(
-        message: StaticString =
-            "\ncharrnn: Ctrl-C: finishing the current step and saving the checkpoint (press Ctrl-C again to quit at once)\n",
-        scheduledStops: Bool = false
+    /// what a Ctrl-C prints on stderr. With `stopMessages` (training), SIGTERM and SIGUSR1
+    /// stop it the same way, printing those; without, they keep their default action
+    /// (sampling simply ends).
+    package static func install(
+        message: StaticString, stopMessages: (sigterm: StaticString, sigusr1: StaticString)? = nil
     ) {
         interruptMessage = message
+        if let stopMessages { (sigtermMessage, sigusr1Message) = stopMessages }
         interruptRequested.store(false, ordering: .relaxed)
         stopSignal.store(0, ordering: .relaxed)
-        takesScheduledStops = scheduledStops
+        takesScheduledStops = stopMessages != nil
         _ = signal(SIGINT, handleInterrupt)
         if stopsOnTermination.load(ordering: .relaxed) {
             for number in [SIGINT, SIGTERM, SIGUSR1] { _ = signal(number, handleTermination) }
-        } else if scheduledStops {
+        } else if stopMessages != nil {
             for number in [SIGTERM, SIGUSR1] { _ = signal(number, handleScheduledStop) }
         }
     }
@@ -129,13 +129,13 @@ enum InterruptHandler {
 
     /// The signal that asked to stop: SIGINT, SIGTERM or SIGUSR1 (SIGINT when none was
     /// recorded, as for a distributed rank, which `mpirun` stops on Ctrl-C).
-    static var signalNumber: Int32 {
+    package static var signalNumber: Int32 {
         let number = stopSignal.load(ordering: .relaxed)
         return number == 0 ? SIGINT : number
     }
 
     /// "Ctrl-C", "SIGTERM" or "SIGUSR1": what stopped the run, for its last note.
-    static var signalName: String {
+    package static var signalName: String {
         switch signalNumber {
         case SIGTERM: return "SIGTERM"
         case SIGUSR1: return "SIGUSR1"
@@ -146,18 +146,19 @@ enum InterruptHandler {
     /// From now on `install()` also takes SIGTERM and SIGUSR1 (and SIGINT, quietly) as a
     /// request to stop after a saved checkpoint: a `--distributed` rank. `announce`: say so
     /// on stderr once.
-    static func stopOnTermination(announce: Bool) {
+    package static func stopOnTermination(announce: Bool, message: StaticString) {
+        terminationMessage = message
         stopsOnTermination.store(true, ordering: .relaxed)
         announcesTermination.store(announce, ordering: .relaxed)
     }
 
-    static var requested: Bool { interruptRequested.load(ordering: .relaxed) }
+    package static var requested: Bool { interruptRequested.load(ordering: .relaxed) }
 
     /// Restores the default actions — except, once a scheduler's signal has stopped the
     /// run, SIGTERM's and SIGUSR1's: the process is on its way out with 128 + that signal,
     /// and a repeated signal (schedulers send several) must not end it by the signal
     /// instead.
-    static func uninstall() {
+    package static func uninstall() {
         _ = signal(SIGINT, SIG_DFL)
         let stoppedByScheduler =
             takesScheduledStops && stopSignal.load(ordering: .relaxed) != 0
