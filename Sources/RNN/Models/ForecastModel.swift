@@ -143,11 +143,7 @@ public final class ForecastModel: SequenceModel {
         layers.forward(input, batchSize: B, initialState: nil, noise: noise)
         return profiler.measure(.outputAndLoss) {
             lastHidden.resize(B * W)
-            rnn.withOutputs { h in
-                forEachFinalOutput(batchSize: B) { b, column, row in
-                    (lastHidden.pointer + b * W + column).update(from: h.baseAddress! + row * W + column, count: rnn.hiddenSize)
-                }
-            }
+            rnn.gatherFinalOutputs(lengths: fullLengths(B), into: lastHidden.pointer)
             outputBuffer.resize(B * fc.outputSize)
             let x = layers.outputLayerInput(lastHidden.pointer, steps: 1, batchSize: B)
             fc.forward(x, rows: B, into: outputBuffer.pointer)
@@ -155,15 +151,8 @@ public final class ForecastModel: SequenceModel {
         }
     }
 
-    /// `body(b, column, row)` per window and direction: the forward direction's last step,
-    /// the reverse direction's first.
-    private func forEachFinalOutput(batchSize B: Int, _ body: (_ b: Int, _ column: Int, _ row: Int) -> Void) {
-        for b in 0..<B {
-            for d in 0..<rnn.directions {
-                body(b, d * rnn.hiddenSize, rnn.finalOutputRow(direction: d, sequence: b, length: rnn.steps))
-            }
-        }
-    }
+    /// Every window's length: all `T` steps.
+    private func fullLengths(_ B: Int) -> [Int] { [Int](repeating: rnn.steps, count: B) }
 
     @discardableResult
     public func computeGradients(_ batch: Batch) -> Double {
@@ -180,12 +169,7 @@ public final class ForecastModel: SequenceModel {
             lastHiddenGradient.resize(B * W)
             fc.backward(outputs, input: fcInput, rows: B, inputGradient: lastHiddenGradient.pointer)
             layers.outputLayerInputBackward(lastHiddenGradient.pointer, rows: B)
-            rnn.withOutputGradient { d in
-                forEachFinalOutput(batchSize: B) { b, column, row in
-                    let to = d.baseAddress! + row * W + column, from = lastHiddenGradient.pointer + b * W + column
-                    for j in 0..<rnn.hiddenSize { to[j] += from[j] }
-                }
-            }
+            rnn.scatterFinalOutputGradient(lastHiddenGradient.pointer, lengths: fullLengths(B))
             return loss
         }
         rnn.backward()

@@ -135,27 +135,11 @@ public final class ManyToOneModel: SequenceModel {
         rnn.checkLengths(lengths)
         return profiler.measure(.outputAndLoss) {
             lastHidden.resize(B * W)
-            rnn.withOutputs { h in
-                forEachFinalOutput { b, column, row in
-                    (lastHidden.pointer + b * W + column).update(from: h.baseAddress! + row * W + column, count: rnn.hiddenSize)
-                }
-            }
+            rnn.gatherFinalOutputs(lengths: lengths, into: lastHidden.pointer)
             logitBuffer.resize(B * fc.outputSize)
             let x = layers.outputLayerInput(lastHidden.pointer, steps: 1, batchSize: B)
             fc.forward(x, rows: B, into: logitBuffer.pointer)
             return x
-        }
-    }
-
-    /// Calls `body(b, column, row)` for each sequence `b` and direction: the `H` values at
-    /// `column` of the head's input row `b` are those at `column` of the top outputs' row
-    /// `row` — the forward direction's last step, and the reverse direction's first
-    /// (`cat(h_n[-2], h_n[-1])` of a bidirectional PyTorch stack).
-    private func forEachFinalOutput(_ body: (_ b: Int, _ column: Int, _ row: Int) -> Void) {
-        for b in 0..<lengths.count {
-            for d in 0..<rnn.directions {
-                body(b, d * rnn.hiddenSize, rnn.finalOutputRow(direction: d, sequence: b, length: lengths[b]))
-            }
         }
     }
 
@@ -180,12 +164,7 @@ public final class ManyToOneModel: SequenceModel {
             lastHiddenGradient.resize(B * W)
             fc.backward(logits, input: fcInput, rows: B, inputGradient: lastHiddenGradient.pointer)
             layers.outputLayerInputBackward(lastHiddenGradient.pointer, rows: B)
-            rnn.withOutputGradient { d in
-                forEachFinalOutput { b, column, row in
-                    let to = d.baseAddress! + row * W + column, from = lastHiddenGradient.pointer + b * W + column
-                    for j in 0..<rnn.hiddenSize { to[j] += from[j] }
-                }
-            }
+            rnn.scatterFinalOutputGradient(lastHiddenGradient.pointer, lengths: lengths)
             return loss
         }
         rnn.backward()

@@ -330,6 +330,37 @@ public class RecurrentStack {
         (d == 0 ? length - 1 : 0) * batchSize + b
     }
 
+    /// Copies each sequence's final outputs (`finalOutputRow` of each direction) into
+    /// `out` `[B, D·H]`, after a forward of `lengths.count` sequences: what a head over the
+    /// last step reads (`cat(h_n[-2], h_n[-1])` of a bidirectional PyTorch stack).
+    /// - Complexity: O(B·D·H).
+    func gatherFinalOutputs(lengths: [Int], into out: UnsafeMutablePointer<Float>) {
+        let W = outputWidth, H = hiddenSize
+        withOutputs { h in
+            for (b, length) in lengths.enumerated() {
+                for d in 0..<directions {
+                    let row = finalOutputRow(direction: d, sequence: b, length: length)
+                    (out + b * W + d * H).update(from: h.baseAddress! + row * W + d * H, count: H)
+                }
+            }
+        }
+    }
+
+    /// Adds `gradient` `[B, D·H]` (d(loss)/d(the gathered final outputs)) into the output
+    /// gradient at the rows `gatherFinalOutputs` read. - Complexity: O(B·D·H).
+    func scatterFinalOutputGradient(_ gradient: UnsafePointer<Float>, lengths: [Int]) {
+        let W = outputWidth, H = hiddenSize
+        withOutputGradient { g in
+            for (b, length) in lengths.enumerated() {
+                for d in 0..<directions {
+                    let to = g.baseAddress! + finalOutputRow(direction: d, sequence: b, length: length) * W + d * H
+                    let from = gradient + b * W + d * H
+                    for j in 0..<H { to[j] += from[j] }
+                }
+            }
+        }
+    }
+
     /// The state after the last step, `stateSize(batchSize:)` values `[parts, L·D, B, H]`.
     ///
     /// With `lengths` (`B` values in `1...T`), sequence `b` reads its state after its
