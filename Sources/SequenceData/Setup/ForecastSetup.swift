@@ -94,7 +94,8 @@ public struct ForecastSetup: Codable, Equatable, Sendable {
                 let scaled = (0..<H).map { h in outputs[outputs.startIndex + (h * K + k) * Q + q] }
                 let values = scaler.inverse(scaled, column: name)
                 guard let differencing else { return values }
-                return differencing.invert(values, history: Array(history[name]![..<o]))
+                // Only the last `lag` values before the origin feed the integration.
+                return differencing.invert(values, history: Array(history[name]![(o - differencing.lag)..<o]))
             }
         }
     }
