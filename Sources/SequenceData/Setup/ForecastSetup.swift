@@ -44,30 +44,47 @@ public struct ForecastSetup: Codable, Equatable, Sendable {
         self.windows = windows
         self.seasonality = seasonality
         self.split = split
-        scaler = Scaler(kind: scaling, columns: [:])
-        let raw = Self.differenced(table, targets: targets, covariates: covariates, differencing: differencing)
+        // Fitted on the training rows of each model column, read in place (no copy of the
+        // table): a target's differences computed on the fly.
         let first = differencing?.lag ?? 0
-        scaler = Scaler.fit(scaling, columns: raw, rows: first..<max(split.trainEnd, first + 1))
+        let rows = first..<max(split.trainEnd, first + 1)
+        var fitted: [String: Scaler.Column] = [:]
+        for name in targets + covariates {
+            let values = table.numeric[name]!
+            if let d = differencing, targets.contains(name) {
+                fitted[name] = Scaler.fit(scaling, values: rows.lazy.map { values[$0] - values[$0 - d.lag] })
+            } else {
+                fitted[name] = Scaler.fit(scaling, values: values[rows])
+            }
+        }
+        scaler = Scaler(kind: scaling, columns: fitted)
     }
 
-    /// The columns a model reads: each target differenced (the first `lag` rows 0), then
-    /// all as they are. Indexed by row of the table.
-    static func differenced(
-        _ table: CSVTable, targets: [String], covariates: [String], differencing: Differencing?
-    ) -> [String: [Float]] {
-        var columns: [String: [Float]] = [:]
-        for name in targets {
-            let values = table.numeric[name]!
-            columns[name] = differencing.map { [Float](repeating: 0, count: $0.lag) + $0.apply(values) } ?? values
+    /// `values` of model column `name` as the model reads them, in place: a target
+    /// differenced (its first `lag` rows 0), then every column scaled.
+    func prepare(_ values: inout [Float], name: String) {
+        if let differencing, targets.contains(name) { differencing.applyInPlace(&values) }
+        scaler.transform(&values, column: name)
+    }
+
+    /// `modelColumns` taking the columns out of `table` rather than copying them: what
+    /// training does with a table it no longer needs (a 1 GB file's columns then exist once).
+    public func modelColumns(consuming table: inout CSVTable) -> (inputs: [[Float]], targets: [[Float]]) {
+        let scaled = (targets + covariates).map { name in
+            var values = table.takeNumericColumn(name)
+            prepare(&values, name: name)
+            return values
         }
-        for name in covariates { columns[name] = table.numeric[name]! }
-        return columns
+        return (scaled, Array(scaled.prefix(targets.count)))
     }
 
     /// The model's inputs (targets, then covariates) and targets, scaled, by row of `table`.
     public func modelColumns(_ table: CSVTable) -> (inputs: [[Float]], targets: [[Float]]) {
-        let raw = Self.differenced(table, targets: targets, covariates: covariates, differencing: differencing)
-        let scaled = (targets + covariates).map { scaler.transform(raw[$0]!, column: $0) }
+        let scaled = (targets + covariates).map { name in
+            var values = table.numeric[name]!
+            prepare(&values, name: name)
+            return values
+        }
         return (scaled, Array(scaled.prefix(targets.count)))
     }
 

@@ -2,14 +2,17 @@ import Linalg
 import RNN
 import RNNTraining
 
-/// A forecaster's training batches: the windows at `origins` in a seeded order that
-/// changes with the epoch (so a resumed run sees the batches of the uninterrupted one),
-/// `batchSize` windows a batch (the last batch of an epoch may be smaller).
+/// A forecaster's batches: the windows at `origins` — for training in a seeded order that
+/// changes with the epoch (so a resumed run sees the batches of the uninterrupted one), for
+/// evaluation (`shuffled: false`) in order — `batchSize` windows a batch (the last batch
+/// of an epoch may be smaller). Each batch is laid out when the trainer asks for it, so
+/// the windows are never all in memory at once.
 public struct ForecastWindowSource: BatchSource {
     public let windows: ForecastWindows
     public let origins: [Int]
     public let batchSize: Int
     public let seed: UInt64
+    public let shuffled: Bool
     let inputs: [[Float]]
     let targets: [[Float]]
     /// The last epoch's order, made once per epoch (the trainer fills batches in turn).
@@ -20,7 +23,10 @@ public struct ForecastWindowSource: BatchSource {
         var order: [Int] = []
     }
 
-    public init(windows: ForecastWindows, origins: [Int], inputs: [[Float]], targets: [[Float]], batchSize: Int, seed: UInt64) {
+    public init(
+        windows: ForecastWindows, origins: [Int], inputs: [[Float]], targets: [[Float]], batchSize: Int, seed: UInt64,
+        shuffled: Bool = true
+    ) {
         precondition(!origins.isEmpty && batchSize > 0, "a batch source needs windows and a batch size")
         self.windows = windows
         self.origins = origins
@@ -28,6 +34,7 @@ public struct ForecastWindowSource: BatchSource {
         self.targets = targets
         self.batchSize = batchSize
         self.seed = seed
+        self.shuffled = shuffled
     }
 
     public var batchesPerEpoch: Int { (origins.count + batchSize - 1) / batchSize }
@@ -42,17 +49,9 @@ public struct ForecastWindowSource: BatchSource {
     }
 
     public func fill(_ index: Int, epoch: Int, into batch: inout ForecastModel.Batch) {
-        if cache.epoch != epoch { (cache.epoch, cache.order) = (epoch, order(epoch: epoch)) }
-        let order = cache.order
+        if shuffled && cache.epoch != epoch { (cache.epoch, cache.order) = (epoch, order(epoch: epoch)) }
+        let order = shuffled ? cache.order : origins
         let chosen = Array(order[(index * batchSize)..<min((index + 1) * batchSize, order.count)])
         batch = windows.batch(origins: chosen, inputs: inputs, targets: targets)
-    }
-
-    /// All the windows, in order, as batches of `batchSize` (for evaluation).
-    public func evaluationBatches() -> BatchList<ForecastModel.Batch> {
-        BatchList(
-            stride(from: 0, to: origins.count, by: batchSize).map {
-                windows.batch(origins: Array(origins[$0..<min($0 + batchSize, origins.count)]), inputs: inputs, targets: targets)
-            })
     }
 }

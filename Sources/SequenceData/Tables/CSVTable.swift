@@ -46,7 +46,17 @@ public struct CSVTable: Sendable {
     public private(set) var lines: [Int32]
 
     /// The number of data rows.
-    public var rowCount: Int { lines.count }
+    public let rowCount: Int
+
+    /// Takes numeric column `name` out of the table (it is no longer in `numeric`), and
+    /// with it the per-row times and line numbers (`times` keeps its last value): for a
+    /// caller that turns a large table into model columns without a second copy.
+    /// - Precondition: `name` is in `numeric`.
+    public mutating func takeNumericColumn(_ name: String) -> [Float] {
+        if times.count > 1 { times = [times.last!] }
+        lines = []
+        return numeric.removeValue(forKey: name)!
+    }
 
     /// Reads `path`.
     /// - Parameters:
@@ -214,6 +224,7 @@ public struct CSVTable: Sendable {
         self.times = times
         self.spacing = spacing
         self.lines = lines
+        rowCount = lines.count
     }
 
     /// Sorts the rows by time (stably), within each group code when given.

@@ -33,4 +33,14 @@ public struct Differencing: Codable, Equatable, Sendable {
         for d in differences { series.append(d + series[series.count - lag]) }
         return Array(series.dropFirst(lag))
     }
+
+    /// `values` differenced in place, its first `lag` values set to 0 (so that row `t`
+    /// still holds `values[t] − values[t − lag]` for `t ≥ lag`).
+    /// - Complexity: O(values.count), no copy.
+    public func applyInPlace(_ values: inout [Float]) {
+        values.withUnsafeMutableBufferPointer { v in
+            for t in stride(from: v.count - 1, through: lag, by: -1) { v[t] -= v[t - lag] }
+            for t in 0..<min(lag, v.count) { v[t] = 0 }
+        }
+    }
 }

@@ -32,21 +32,36 @@ public struct Scaler: Codable, Equatable, Sendable {
         var fitted: [String: Column] = [:]
         for (name, values) in columns {
             precondition(rows.upperBound <= values.count, "rows \(rows) outside column '\(name)' of \(values.count)")
-            let part = values[rows]
-            switch kind {
-            case .none:
-                fitted[name] = Column(offset: 0, scale: 1)
-            case .standard:
-                let mean = part.reduce(0.0) { $0 + Double($1) } / Double(part.count)
-                let variance = part.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(part.count)
-                let std = variance.squareRoot()
-                fitted[name] = Column(offset: Float(mean), scale: std > 0 ? Float(std) : 1)
-            case .minMax:
-                let low = part.min()!, high = part.max()!
-                fitted[name] = Column(offset: low, scale: high > low ? high - low : 1)
-            }
+            fitted[name] = fit(kind, values: values[rows])
         }
         return Scaler(kind: kind, columns: fitted)
+    }
+
+    /// One column's scaling fitted to `values` (the training values, in any order; read
+    /// twice for `standard`), without copying them.
+    /// - Precondition: at least one value.
+    public static func fit<Values: Collection<Float>>(_ kind: Kind, values: Values) -> Column {
+        precondition(!values.isEmpty, "a scaler needs at least one training value")
+        switch kind {
+        case .none:
+            return Column(offset: 0, scale: 1)
+        case .standard:
+            let mean = values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+            let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(values.count)
+            let std = variance.squareRoot()
+            return Column(offset: Float(mean), scale: std > 0 ? Float(std) : 1)
+        case .minMax:
+            let low = values.min()!, high = values.max()!
+            return Column(offset: low, scale: high > low ? high - low : 1)
+        }
+    }
+
+    /// `values` of `column` scaled in place. - Precondition: the column was fitted.
+    public func transform(_ values: inout [Float], column: String) {
+        let c = columns[column]!
+        values.withUnsafeMutableBufferPointer { v in
+            for i in v.indices { v[i] = (v[i] - c.offset) / c.scale }
+        }
     }
 
     /// `values` of `column` scaled. - Precondition: the column was fitted.

@@ -14,6 +14,9 @@ struct ForecastTraining {
     let difference: Int?
     let scale: Scaler.Kind
     let checkpoint: String
+    /// When the command started (the first step's line says how long reading and
+    /// preparing the data took).
+    let commandStarted = now()
 
     func run() throws {
         let targets = DataOptions.list(data.target)!
@@ -53,7 +56,7 @@ struct ForecastTraining {
         let workers = max(1, min(model.threads ?? ComputeThreads.count, model.batchSize))
         let trainer = Trainer(model: forecaster, optimizer: Adam(learningRate: model.learningRate), workers: workers, clipNorm: 5)
         try train(
-            setup: setup, table: table, forecaster: forecaster, trainer: trainer, rng: rng,
+            setup: setup, table: consume table, forecaster: forecaster, trainer: trainer, rng: rng,
             run: .init(batchSize: model.batchSize, seed: model.seed), workers: workers)
     }
 
@@ -79,18 +82,23 @@ struct ForecastTraining {
         var rng = SeededRandom(seed: 0)
         if let state = checkpoint.training?.rngState, state.count == 4 { rng.state = state }
         Console.note("series: resuming '\(path)' after epoch \(trainer.position.epoch), to epoch \(model.epochs)")
-        try train(setup: setup, table: table, forecaster: checkpoint.model, trainer: trainer, rng: rng, run: run, workers: workers)
+        try train(
+            setup: setup, table: consume table, forecaster: checkpoint.model, trainer: trainer, rng: rng, run: run,
+            workers: workers)
     }
 
     /// The epochs from the trainer's position to `--epochs`, then the checkpoint.
     private func train(
-        setup: ForecastSetup, table: CSVTable, forecaster: ForecastModel, trainer: Trainer<ForecastModel>, rng: SeededRandom,
+        setup: ForecastSetup, table: consuming CSVTable, forecaster: ForecastModel, trainer: Trainer<ForecastModel>,
+        rng: SeededRandom,
         run: SeriesCheckpoint.RunSettings, workers: Int
     ) throws {
         let split = setup.split, n = table.rowCount, targets = setup.targets, covariates = setup.covariates
         let horizon = setup.windows.horizon, window = setup.windows.inputLength
         let trainOrigins = setup.origins(targets: split.train)
-        let columns = setup.modelColumns(table)
+        let spacing = table.spacing.map { ", \($0.describe(dates: table.times.first?.month != nil))" } ?? ""
+        // The table's columns become the model's (no second copy of a large file's values).
+        let columns = setup.modelColumns(consuming: &table)
         let validationOrigins = setup.origins(targets: split.validation)
 
         let source = ForecastWindowSource(
@@ -101,20 +109,20 @@ struct ForecastTraining {
             ? nil
             : ForecastWindowSource(
                 windows: setup.windows, origins: validationOrigins, inputs: columns.inputs, targets: columns.targets,
-                batchSize: 256, seed: 0
-            ).evaluationBatches()
+                batchSize: 256, seed: 0, shuffled: false)
 
         Console.note(
             "series: forecasting \(targets.joined(separator: ", ")) \(horizon) step\(horizon == 1 ? "" : "s") ahead from \(window) (inputs: \((targets + covariates).joined(separator: ", ")))"
         )
         Console.note(
-            "data: \(Format.count(n)) rows of '\(data.csv)'\(table.spacing.map { ", \($0.describe(dates: table.times.first?.month != nil))" } ?? ""); train \(Format.count(split.trainEnd)) rows (\(Format.count(trainOrigins.count)) windows), validation \(Format.count(split.validation.count)), test \(Format.count(split.test.count))"
+            "data: \(Format.count(n)) rows of '\(data.csv)'\(spacing); train \(Format.count(split.trainEnd)) rows (\(Format.count(trainOrigins.count)) windows), validation \(Format.count(split.validation.count)), test \(Format.count(split.test.count))"
         )
         Console.note(
             "model: \(Format.stack(cell: forecaster.rnn.cell, nonlinearity: nil, numLayers: forecaster.rnn.numLayers)), \(forecaster.rnn.hiddenSize) hidden units\(forecaster.rnn.isBidirectional ? ", bidirectional" : ""), loss \(forecaster.configuration.loss), \(Format.count(forecaster.parameters.count)) parameters; \(workers) thread\(workers == 1 ? "" : "s")"
         )
         var epochLoss = 0.0, epochSteps = 0, started = now()
-        let trainingStarted = started, firstEpoch = trainer.position.epoch
+        let trainingStarted = started, firstEpoch = trainer.position.epoch, firstStep = trainer.position.step
+        var lastLine = now()
         InterruptHandler.install(
             message: "\nseries: Ctrl-C: finishing the current step and saving the checkpoint (press Ctrl-C again to quit at once)\n",
             stopMessages: (
@@ -128,6 +136,13 @@ struct ForecastTraining {
                 case .step(let result):
                     epochLoss += result.loss
                     epochSteps += 1
+                    // The first step, and in a long epoch a line every 30 s.
+                    if trainer.position.step == firstStep + 1 || now() - lastLine > 30 {
+                        Console.note(
+                            "epoch \(trainer.position.epoch + 1)/\(model.epochs): step \(Format.count(trainer.position.stepInEpoch)) of \(Format.count(source.batchesPerEpoch)), train loss \(Format.loss(epochLoss / Double(epochSteps))) (\(Format.duration(now() - commandStarted)) since the start)"
+                        )
+                        lastLine = now()
+                    }
                 case .epochEnd(let epoch):
                     let validationText = validation.map { ", validation loss \(Format.loss(forecaster.meanLoss(over: $0).loss))" } ?? ""
                     Console.note(
