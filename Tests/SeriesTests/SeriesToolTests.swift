@@ -205,11 +205,18 @@ import ToolTesting
             #expect(try Self.run(["train"] + common + ["--epochs", "4", "--checkpoint", "full.safetensors"], in: dir).status == 0)
             #expect(try Self.run(["train"] + common + ["--epochs", "2", "--checkpoint", "half.safetensors"], in: dir).status == 0)
             let resumed = try Self.run(
-                ["train", "--csv", "daily.csv", "--resume", "half.safetensors", "--epochs", "4", "--checkpoint", "resumed.safetensors"],
-                in: dir)
+                [
+                    "train", "--csv", "daily.csv", "--resume", "half.safetensors", "--epochs", "4", "--checkpoint", "resumed.safetensors",
+                    "--history", "h.csv", "--plot", "h.svg",
+                ], in: dir)
             #expect(
                 resumed.status == 0 && resumed.stderr.contains("series: resuming 'half.safetensors' after epoch 2, to epoch 4"),
                 "\(resumed)")
+            // The history holds the resumed run's epochs and the ones before it.
+            let history = try String(contentsOfFile: dir + "/h.csv", encoding: .utf8).split(separator: "\n")
+            #expect(history.count == 5 && history[0] == "epoch,train_loss,validation_loss,seconds", "\(history)")
+            #expect(history.dropFirst().map { $0.split(separator: ",")[0] } == ["1", "2", "3", "4"], "\(history)")
+            #expect(try String(contentsOfFile: dir + "/h.svg", encoding: .utf8).contains("validation loss"))
             let a = try Self.run(["predict", "--checkpoint", "full.safetensors", "--csv", "daily.csv"], in: dir)
             let b = try Self.run(["predict", "--checkpoint", "resumed.safetensors", "--csv", "daily.csv"], in: dir)
             #expect(a.status == 0 && a.stdout == b.stdout, "\(a.stdout) vs \(b.stdout)")

@@ -46,6 +46,12 @@ extension Series {
 
         @Option(help: ArgumentHelp("The checkpoint to write (safetensors).", valueName: "path")) var checkpoint: String
 
+        @Option(help: ArgumentHelp("Write the loss of every epoch here (CSV), at the end and when stopped.", valueName: "path"))
+        var history: String?
+
+        @Option(help: ArgumentHelp("Draw the loss of every epoch here (SVG), at the end and when stopped.", valueName: "path"))
+        var plot: String?
+
         @Option(
             help: ArgumentHelp(
                 "forecast: continue the training of this checkpoint to --epochs in all, on the same --csv (its columns, preparation, model, batch size and seed come from the checkpoint): the result equals an uninterrupted run's.",
@@ -65,16 +71,20 @@ extension Series {
 
         func run() throws {
             try OutputPath.checkWritable(checkpoint, option: "--checkpoint")
+            for (path, option) in [(history, "--history"), (plot, "--plot")] {
+                if let path { try OutputPath.checkWritable(path, option: option) }
+            }
             if let threads = model.threads { ComputeThreads.count = threads }
             let forecast = ForecastTraining(
                 data: data, model: model, window: window, horizon: horizon, stride: stride, seasonality: seasonality,
-                difference: difference, scale: scale, checkpoint: checkpoint)
+                difference: difference, scale: scale, checkpoint: checkpoint, history: history, plot: plot)
             if let resume { return try forecast.resume(resume) }
             switch data.task {
             case .forecast:
                 try forecast.run()
             case .classify:
-                try ClassifierTraining(data: data, model: model, scale: scale, checkpoint: checkpoint).run()
+                try ClassifierTraining(data: data, model: model, scale: scale, checkpoint: checkpoint, history: history, plot: plot)
+                    .run()
             }
         }
     }

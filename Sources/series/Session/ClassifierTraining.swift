@@ -12,6 +12,8 @@ struct ClassifierTraining {
     let model: ModelOptions
     let scale: Scaler.Kind
     let checkpoint: String
+    let history: String?
+    let plot: String?
 
     func run() throws {
         let (id, label) = (data.id!, data.label!)
@@ -52,10 +54,15 @@ struct ClassifierTraining {
             "data: \(Format.count(set.sequences.count)) sequences of '\(data.csv)': train \(trainIndices.count), validation \(validationIndices.count), test \(order.count - trainIndices.count - validationIndices.count)"
         )
         var started = now()
+        var record = TrainingHistory()
         do {
             try trainer.train(on: source, for: .epochs(model.epochs)) { event in
                 guard case .epochEnd(let epoch) = event else { return }
                 let train = classifier.meanLoss(over: source).loss
+                record.epochs.append(
+                    .init(
+                        epoch: epoch + 1, trainLoss: train, validationLoss: validation.map { classifier.meanLoss(over: $0).loss },
+                        seconds: now() - started))
                 let text =
                     validation.map { v in
                         let correct = v.batches.map { b in zip(classifier.predict(b), b.labels).filter { $0 == $1 }.count }.reduce(0, +)
@@ -70,7 +77,8 @@ struct ClassifierTraining {
         }
         try SeriesCheckpoint.save(
             classifier, setup: setup, task: .classify, trainer: trainer, rng: rng,
-            run: .init(batchSize: model.batchSize, seed: model.seed), to: checkpoint)
+            run: .init(batchSize: model.batchSize, seed: model.seed), history: record, to: checkpoint)
+        try record.write(history: history, plot: plot)
         Console.out("saved \(checkpoint); evaluate it with: series eval --checkpoint \(checkpoint) --csv \(data.csv)\n")
     }
 }

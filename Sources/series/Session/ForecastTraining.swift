@@ -14,6 +14,9 @@ struct ForecastTraining {
     let difference: Int?
     let scale: Scaler.Kind
     let checkpoint: String
+    /// `--history` and `--plot`.
+    let history: String?
+    let plot: String?
     /// When the command started (the first step's line says how long reading and
     /// preparing the data took).
     let commandStarted = now()
@@ -57,12 +60,12 @@ struct ForecastTraining {
         let trainer = Trainer(model: forecaster, optimizer: Adam(learningRate: model.learningRate), workers: workers, clipNorm: 5)
         try train(
             setup: setup, table: consume table, forecaster: forecaster, trainer: trainer, rng: rng,
-            run: .init(batchSize: model.batchSize, seed: model.seed), workers: workers)
+            run: .init(batchSize: model.batchSize, seed: model.seed), history: TrainingHistory(), workers: workers)
     }
 
     /// `--resume`: the checkpoint's model, preparation and trainer state, on the same file.
     func resume(_ path: String) throws {
-        let (checkpoint, setup, run) = try SeriesCheckpoint.loadForResume(path)
+        let (checkpoint, setup, run, past) = try SeriesCheckpoint.loadForResume(path)
         let table = try ForecastEvaluation.table(data.csv, setup: setup)
         guard table.rowCount == setup.split.rowCount else {
             throw CLIError(
@@ -84,15 +87,16 @@ struct ForecastTraining {
         Console.note("series: resuming '\(path)' after epoch \(trainer.position.epoch), to epoch \(model.epochs)")
         try train(
             setup: setup, table: consume table, forecaster: checkpoint.model, trainer: trainer, rng: rng, run: run,
-            workers: workers)
+            history: past, workers: workers)
     }
 
     /// The epochs from the trainer's position to `--epochs`, then the checkpoint.
     private func train(
         setup: ForecastSetup, table: consuming CSVTable, forecaster: ForecastModel, trainer: Trainer<ForecastModel>,
         rng: SeededRandom,
-        run: SeriesCheckpoint.RunSettings, workers: Int
+        run: SeriesCheckpoint.RunSettings, history past: TrainingHistory, workers: Int
     ) throws {
+        var record = past
         let split = setup.split, n = table.rowCount, targets = setup.targets, covariates = setup.covariates
         let horizon = setup.windows.horizon, window = setup.windows.inputLength
         let trainOrigins = setup.origins(targets: split.train)
@@ -144,7 +148,12 @@ struct ForecastTraining {
                         lastLine = now()
                     }
                 case .epochEnd(let epoch):
-                    let validationText = validation.map { ", validation loss \(Format.loss(forecaster.meanLoss(over: $0).loss))" } ?? ""
+                    let validationLoss = validation.map { forecaster.meanLoss(over: $0).loss }
+                    let validationText = validationLoss.map { ", validation loss \(Format.loss($0))" } ?? ""
+                    record.epochs.append(
+                        .init(
+                            epoch: epoch + 1, trainLoss: epochLoss / Double(max(epochSteps, 1)), validationLoss: validationLoss,
+                            seconds: now() - started))
                     Console.note(
                         "epoch \(epoch + 1)/\(model.epochs): train loss \(Format.loss(epochLoss / Double(max(epochSteps, 1))))\(validationText) (\(Format.duration(now() - started)))"
                     )
@@ -153,7 +162,10 @@ struct ForecastTraining {
                 if InterruptHandler.requested { throw StopRequested() }
             }
         } catch is StopRequested {
-            try SeriesCheckpoint.save(forecaster, setup: setup, task: .forecast, trainer: trainer, rng: rng, run: run, to: checkpoint)
+            try SeriesCheckpoint.save(
+                forecaster, setup: setup, task: .forecast, trainer: trainer, rng: rng, run: run,
+                history: record, to: checkpoint)
+            try record.write(history: history, plot: plot)
             let p = trainer.position
             Console.note(
                 "series: stopped by \(InterruptHandler.signalName) at epoch \(p.epoch + 1), step \(p.stepInEpoch) of \(source.batchesPerEpoch); saved \(checkpoint); continue with: series train --csv \(data.csv) --resume \(checkpoint) --epochs \(model.epochs) --checkpoint \(checkpoint)"
@@ -163,7 +175,10 @@ struct ForecastTraining {
             throw CLIError("training stopped: \(error); try a lower --learning-rate")
         }
         Console.note(String(format: "training: %d epochs in %.3f s", model.epochs - firstEpoch, now() - trainingStarted))
-        try SeriesCheckpoint.save(forecaster, setup: setup, task: .forecast, trainer: trainer, rng: rng, run: run, to: checkpoint)
+        try SeriesCheckpoint.save(
+            forecaster, setup: setup, task: .forecast, trainer: trainer, rng: rng, run: run, history: record,
+            to: checkpoint)
+        try record.write(history: history, plot: plot)
         Console.out(
             "saved \(checkpoint); evaluate it against the baselines with: series eval --checkpoint \(checkpoint) --csv \(data.csv)\n")
     }

@@ -14,6 +14,8 @@ enum SeriesCheckpoint {
     static let setupKey = "series_setup"
     /// What a resumed run needs besides the trainer's state: `RunSettings` as JSON.
     static let runKey = "series_run"
+    /// The losses of every epoch so far (`TrainingHistory` as JSON).
+    static let historyKey = "series_history"
 
     /// The settings that decide a run's batches.
     struct RunSettings: Codable {
@@ -28,7 +30,7 @@ enum SeriesCheckpoint {
 
     static func save<Model: SequenceModel, Setup: Encodable>(
         _ model: Model, setup: Setup, task: Task, trainer: Trainer<Model>, rng: SeededRandom, run: RunSettings,
-        to path: String
+        history: TrainingHistory = .init(), to path: String
     ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -39,6 +41,7 @@ enum SeriesCheckpoint {
                 training: trainer.trainingState(rngState: rng.state),
                 metadata: [
                     taskKey: task.rawValue, setupKey: json, runKey: String(decoding: try encoder.encode(run), as: UTF8.self),
+                    historyKey: String(decoding: try encoder.encode(history), as: UTF8.self),
                 ]
             ).write(path: path)
         } catch {
@@ -48,7 +51,7 @@ enum SeriesCheckpoint {
 
     /// A forecaster's checkpoint with everything a resumed run needs.
     static func loadForResume(_ path: String) throws -> (
-        checkpoint: ModelCheckpoint<ForecastModel>, setup: ForecastSetup, run: RunSettings
+        checkpoint: ModelCheckpoint<ForecastModel>, setup: ForecastSetup, run: RunSettings, history: TrainingHistory
     ) {
         guard case .forecast(_, let setup) = try load(path) else {
             throw CLIError("--resume '\(path)' holds a classifier; --resume continues a forecaster's training")
@@ -60,7 +63,10 @@ enum SeriesCheckpoint {
             else {
                 throw CLIError("--resume '\(path)' holds no training state to continue from")
             }
-            return (checkpoint, setup, run)
+            let history = checkpoint.metadata[historyKey].flatMap {
+                try? JSONDecoder().decode(TrainingHistory.self, from: Data($0.utf8))
+            }
+            return (checkpoint, setup, run, history ?? .init())
         } catch let error as CLIError {
             throw error
         } catch {
