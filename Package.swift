@@ -127,7 +127,7 @@ let package = Package(
                 "charrnn", "distributed-check",
             ]),
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
-        .testTarget(name: "SeriesTests", dependencies: ["ToolTesting", "series"]),
+        .testTarget(name: "SeriesTests", dependencies: ["ToolTesting", "RNN", "RNNTraining", "series"]),
         .testTarget(name: "BenchTests", dependencies: ["Linalg", "ToolTesting", "bench"]),
         .testTarget(
             name: "ExampleTests",

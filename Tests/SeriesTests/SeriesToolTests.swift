@@ -1,4 +1,6 @@
 import Foundation
+import RNN
+import RNNTraining
 import Testing
 import ToolTesting
 
@@ -121,6 +123,21 @@ import ToolTesting
             let predict = try Self.run(["predict", "--checkpoint", "g.safetensors", "--csv", "g.csv"], in: dir)
             let rows = predict.stdout.split(separator: "\n")
             #expect(rows.count == 121 && rows[0] == "id,gesture" && rows[1].hasPrefix("g0,"), "\(predict)")
+
+            // 8 epochs, then --resume to 15, give the weights of 15 in one run.
+            let options = [
+                "train", "--csv", "g.csv", "--task", "classify", "--id", "id", "--label", "gesture", "--time", "t", "--hidden-size", "24",
+                "--learning-rate", "0.01", "--dropout", "0.1",
+            ]
+            #expect(try Self.run(options + ["--epochs", "8", "--checkpoint", "half.safetensors"], in: dir).status == 0)
+            #expect(try Self.run(options + ["--epochs", "15", "--checkpoint", "full.safetensors"], in: dir).status == 0)
+            let resumed = try Self.run(
+                ["train", "--csv", "g.csv", "--resume", "half.safetensors", "--epochs", "15", "--checkpoint", "resumed.safetensors"],
+                in: dir)
+            #expect(resumed.status == 0 && resumed.stderr.contains("resuming 'half.safetensors' after epoch 8"), "\(resumed)")
+            let full = try ModelCheckpoint<ManyToOneModel>.read(path: dir + "/full.safetensors").model.parameters.values
+            let again = try ModelCheckpoint<ManyToOneModel>.read(path: dir + "/resumed.safetensors").model.parameters.values
+            #expect(full == again)
         }
     }
 

@@ -93,3 +93,10 @@ public enum ONNXPython {
         skipReason:
             "needs onnx and onnxruntime (~/.venvs/torch/bin/pip install onnx onnxruntime, or CHARRNN_TORCH_PYTHON)")
 }
+
+/// The Python with scikit-learn that checks the metrics against its implementations.
+public enum SklearnPython {
+    public static let oracle = PythonOracle(
+        importing: "sklearn, numpy",
+        skipReason: "needs scikit-learn (~/.venvs/torch/bin/pip install scikit-learn, or CHARRNN_TORCH_PYTHON)")
+}

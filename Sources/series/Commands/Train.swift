@@ -54,7 +54,7 @@ extension Series {
 
         @Option(
             help: ArgumentHelp(
-                "forecast: continue the training of this checkpoint to --epochs in all, on the same --csv (its columns, preparation, model, batch size and seed come from the checkpoint): the result equals an uninterrupted run's.",
+                "Continue the training of this checkpoint to --epochs in all, on the same --csv (its task, columns, preparation, model, batch size, split and seed come from the checkpoint): the result equals an uninterrupted run's.",
                 valueName: "path"))
         var resume: String?
 
@@ -78,13 +78,18 @@ extension Series {
             let forecast = ForecastTraining(
                 data: data, model: model, window: window, horizon: horizon, stride: stride, seasonality: seasonality,
                 difference: difference, scale: scale, checkpoint: checkpoint, history: history, plot: plot)
-            if let resume { return try forecast.resume(resume) }
+            let classify = ClassifierTraining(
+                data: data, model: model, scale: scale, checkpoint: checkpoint, history: history, plot: plot)
+            if let resume {
+                // The checkpoint says which task it trains.
+                switch try SeriesCheckpoint.task(resume) {
+                case .forecast: return try forecast.resume(resume)
+                case .classify: return try classify.resume(resume)
+                }
+            }
             switch data.task {
-            case .forecast:
-                try forecast.run()
-            case .classify:
-                try ClassifierTraining(data: data, model: model, scale: scale, checkpoint: checkpoint, history: history, plot: plot)
-                    .run()
+            case .forecast: try forecast.run()
+            case .classify: try classify.run()
             }
         }
     }

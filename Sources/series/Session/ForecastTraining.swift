@@ -65,7 +65,8 @@ struct ForecastTraining {
 
     /// `--resume`: the checkpoint's model, preparation and trainer state, on the same file.
     func resume(_ path: String) throws {
-        let (checkpoint, setup, run, past) = try SeriesCheckpoint.loadForResume(path)
+        let (checkpoint, setup, run, past) = try SeriesCheckpoint.loadForResume(
+            path, as: ForecastModel.self, setup: ForecastSetup.self)
         let table = try ForecastEvaluation.table(data.csv, setup: setup)
         guard table.rowCount == setup.split.rowCount else {
             throw CLIError(
@@ -127,62 +128,41 @@ struct ForecastTraining {
         var epochLoss = 0.0, epochSteps = 0, started = now()
         let trainingStarted = started, firstEpoch = trainer.position.epoch, firstStep = trainer.position.step
         var lastLine = now()
-        InterruptHandler.install(
-            message: "\nseries: Ctrl-C: finishing the current step and saving the checkpoint (press Ctrl-C again to quit at once)\n",
-            stopMessages: (
-                "\nseries: SIGTERM: finishing the current step and saving the checkpoint\n",
-                "\nseries: SIGUSR1: finishing the current step and saving the checkpoint\n"
-            ))
-        defer { InterruptHandler.uninstall() }
-        do {
-            try trainer.train(on: source, for: .epochs(model.epochs)) { event in
-                switch event {
-                case .step(let result):
-                    epochLoss += result.loss
-                    epochSteps += 1
-                    // The first step, and in a long epoch a line every 30 s.
-                    if trainer.position.step == firstStep + 1 || now() - lastLine > 30 {
-                        Console.note(
-                            "epoch \(trainer.position.epoch + 1)/\(model.epochs): step \(Format.count(trainer.position.stepInEpoch)) of \(Format.count(source.batchesPerEpoch)), train loss \(Format.loss(epochLoss / Double(epochSteps))) (\(Format.duration(now() - commandStarted)) since the start)"
-                        )
-                        lastLine = now()
-                    }
-                case .epochEnd(let epoch):
-                    let validationLoss = validation.map { forecaster.meanLoss(over: $0).loss }
-                    let validationText = validationLoss.map { ", validation loss \(Format.loss($0))" } ?? ""
-                    record.epochs.append(
-                        .init(
-                            epoch: epoch + 1, trainLoss: epochLoss / Double(max(epochSteps, 1)), validationLoss: validationLoss,
-                            seconds: now() - started))
-                    Console.note(
-                        "epoch \(epoch + 1)/\(model.epochs): train loss \(Format.loss(epochLoss / Double(max(epochSteps, 1))))\(validationText) (\(Format.duration(now() - started)))"
-                    )
-                    (epochLoss, epochSteps, started) = (0, 0, now())
-                }
-                if InterruptHandler.requested { throw StopRequested() }
-            }
-        } catch is StopRequested {
+        func save() throws {
             try SeriesCheckpoint.save(
-                forecaster, setup: setup, task: .forecast, trainer: trainer, rng: rng, run: run,
-                history: record, to: checkpoint)
+                forecaster, setup: setup, task: .forecast, trainer: trainer, rng: rng, run: run, history: record,
+                to: checkpoint)
             try record.write(history: history, plot: plot)
-            let p = trainer.position
-            Console.note(
-                "series: stopped by \(InterruptHandler.signalName) at epoch \(p.epoch + 1), step \(p.stepInEpoch) of \(source.batchesPerEpoch); saved \(checkpoint); continue with: series train --csv \(data.csv) --resume \(checkpoint) --epochs \(model.epochs) --checkpoint \(checkpoint)"
-            )
-            throw Interrupted(signal: InterruptHandler.signalNumber)
-        } catch let error as TrainingError {
-            throw CLIError("training stopped: \(error); try a lower --learning-rate")
+        }
+        try trainStoppably(trainer, on: source, epochs: model.epochs, csv: data.csv, checkpoint: checkpoint, save: save) {
+            event in
+            switch event {
+            case .step(let result):
+                epochLoss += result.loss
+                epochSteps += 1
+                // The first step, and in a long epoch a line every 30 s.
+                if trainer.position.step == firstStep + 1 || now() - lastLine > 30 {
+                    Console.note(
+                        "epoch \(trainer.position.epoch + 1)/\(model.epochs): step \(Format.count(trainer.position.stepInEpoch)) of \(Format.count(source.batchesPerEpoch)), train loss \(Format.loss(epochLoss / Double(epochSteps))) (\(Format.duration(now() - commandStarted)) since the start)"
+                    )
+                    lastLine = now()
+                }
+            case .epochEnd(let epoch):
+                let validationLoss = validation.map { forecaster.meanLoss(over: $0).loss }
+                let validationText = validationLoss.map { ", validation loss \(Format.loss($0))" } ?? ""
+                record.epochs.append(
+                    .init(
+                        epoch: epoch + 1, trainLoss: epochLoss / Double(max(epochSteps, 1)), validationLoss: validationLoss,
+                        seconds: now() - started))
+                Console.note(
+                    "epoch \(epoch + 1)/\(model.epochs): train loss \(Format.loss(epochLoss / Double(max(epochSteps, 1))))\(validationText) (\(Format.duration(now() - started)))"
+                )
+                (epochLoss, epochSteps, started) = (0, 0, now())
+            }
         }
         Console.note(String(format: "training: %d epochs in %.3f s", model.epochs - firstEpoch, now() - trainingStarted))
-        try SeriesCheckpoint.save(
-            forecaster, setup: setup, task: .forecast, trainer: trainer, rng: rng, run: run, history: record,
-            to: checkpoint)
-        try record.write(history: history, plot: plot)
+        try save()
         Console.out(
             "saved \(checkpoint); evaluate it against the baselines with: series eval --checkpoint \(checkpoint) --csv \(data.csv)\n")
     }
 }
-
-/// Thrown from a training event when a signal asked the run to stop.
-struct StopRequested: Error {}

@@ -21,6 +21,9 @@ enum SeriesCheckpoint {
     struct RunSettings: Codable {
         var batchSize: Int
         var seed: UInt64
+        /// A classifier's held-out shares (its split is a seeded shuffle of the sequences).
+        var validation: Double?
+        var test: Double?
     }
 
     enum Loaded {
@@ -49,20 +52,29 @@ enum SeriesCheckpoint {
         }
     }
 
-    /// A forecaster's checkpoint with everything a resumed run needs.
-    static func loadForResume(_ path: String) throws -> (
-        checkpoint: ModelCheckpoint<ForecastModel>, setup: ForecastSetup, run: RunSettings, history: TrainingHistory
+    /// A checkpoint of `Model` with everything a resumed run needs.
+    static func loadForResume<Model: SequenceModel, Setup: Decodable>(_ path: String, as: Model.Type, setup: Setup.Type) throws -> (
+        checkpoint: ModelCheckpoint<Model>, setup: Setup, run: RunSettings, history: TrainingHistory
     ) {
-        guard case .forecast(_, let setup) = try load(path) else {
-            throw CLIError("--resume '\(path)' holds a classifier; --resume continues a forecaster's training")
+        let metadata: [String: String]
+        do {
+            metadata = try SafeTensorsFile.readHeader(path: path).metadata
+        } catch {
+            throw CLIError("--resume '\(path)' cannot be read: \(error)")
+        }
+        guard metadata[taskKey] == (Model.self == ForecastModel.self ? Task.forecast : Task.classify).rawValue,
+            let setupJSON = metadata[setupKey]
+        else {
+            throw CLIError("--resume '\(path)' is not a series checkpoint of this task (\(metadata[taskKey] ?? "none"))")
         }
         do {
-            let checkpoint = try ModelCheckpoint<ForecastModel>.read(path: path)
+            let checkpoint = try ModelCheckpoint<Model>.read(path: path)
             guard let json = checkpoint.metadata[runKey], checkpoint.optimizer != nil, checkpoint.training != nil,
                 let run = try? JSONDecoder().decode(RunSettings.self, from: Data(json.utf8))
             else {
                 throw CLIError("--resume '\(path)' holds no training state to continue from")
             }
+            let setup = try JSONDecoder().decode(Setup.self, from: Data(setupJSON.utf8))
             let history = checkpoint.metadata[historyKey].flatMap {
                 try? JSONDecoder().decode(TrainingHistory.self, from: Data($0.utf8))
             }
@@ -72,6 +84,17 @@ enum SeriesCheckpoint {
         } catch {
             throw CLIError("--resume '\(path)' is not a usable checkpoint: \(error)")
         }
+    }
+
+    /// The task of the series checkpoint at `path`, from its header alone.
+    static func task(_ path: String) throws -> Task {
+        guard let metadata = try? SafeTensorsFile.readHeader(path: path).metadata else {
+            throw CLIError("--resume '\(path)' cannot be read as a checkpoint (missing, or not a safetensors file)")
+        }
+        guard let task = metadata[taskKey].flatMap(Task.init(rawValue:)) else {
+            throw CLIError("--resume '\(path)' was not written by series train (it has no \(taskKey) metadata)")
+        }
+        return task
     }
 
     static func load(_ path: String) throws -> Loaded {

@@ -1,0 +1,38 @@
+import RNN
+import RNNTraining
+import _ToolSupport
+
+/// Thrown from a training event when a signal asked the run to stop.
+struct StopRequested: Error {}
+
+/// Trains `trainer` on `source` to `epochs` in all, with Ctrl-C, SIGTERM and SIGUSR1
+/// finishing the current step, calling `save` and ending the process with 128 + the
+/// signal after saying how to continue; `onEvent` sees every step and epoch. A non-finite
+/// loss is one `error:` line.
+func trainStoppably<Model: SequenceModel, Source: BatchSource>(
+    _ trainer: Trainer<Model>, on source: Source, epochs: Int, csv: String, checkpoint: String,
+    save: () throws -> Void, onEvent: (TrainingEvent) throws -> Void
+) throws where Source.Batch == Model.Batch {
+    InterruptHandler.install(
+        message: "\nseries: Ctrl-C: finishing the current step and saving the checkpoint (press Ctrl-C again to quit at once)\n",
+        stopMessages: (
+            "\nseries: SIGTERM: finishing the current step and saving the checkpoint\n",
+            "\nseries: SIGUSR1: finishing the current step and saving the checkpoint\n"
+        ))
+    defer { InterruptHandler.uninstall() }
+    do {
+        try trainer.train(on: source, for: .epochs(epochs)) { event in
+            try onEvent(event)
+            if InterruptHandler.requested { throw StopRequested() }
+        }
+    } catch is StopRequested {
+        try save()
+        let p = trainer.position
+        Console.note(
+            "series: stopped by \(InterruptHandler.signalName) at epoch \(p.epoch + 1), step \(p.stepInEpoch) of \(source.batchesPerEpoch); saved \(checkpoint); continue with: series train --csv \(csv) --resume \(checkpoint) --epochs \(epochs) --checkpoint \(checkpoint)"
+        )
+        throw Interrupted(signal: InterruptHandler.signalNumber)
+    } catch let error as TrainingError {
+        throw CLIError("training stopped: \(error); try a lower --learning-rate")
+    }
+}
