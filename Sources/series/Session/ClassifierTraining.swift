@@ -53,16 +53,8 @@ struct ClassifierTraining {
         }
         var rng = SeededRandom(seed: run.seed)
         let split = try Self.split(set.sequences.count, run: run, rng: &rng, csv: data.csv)
-        let workers = max(1, min(model.threads ?? ComputeThreads.count, run.batchSize))
-        let trainer: Trainer<ManyToOneModel>
-        do {
-            trainer = try Trainer(resuming: checkpoint, workers: workers)
-        } catch {
-            throw CLIError("--resume '\(path)': \(error)")
-        }
-        guard trainer.position.epoch < model.epochs else {
-            throw CLIError("--resume '\(path)' has trained \(trainer.position.epoch) epochs already; give --epochs above that")
-        }
+        let (trainer, _) = try resumedTrainer(
+            checkpoint, path: path, batchSize: run.batchSize, threads: model.threads, epochs: model.epochs)
         if let state = checkpoint.training?.rngState, state.count == 4 { rng.state = state }
         Console.note("series: resuming '\(path)' after epoch \(trainer.position.epoch), to epoch \(model.epochs)")
         try train(

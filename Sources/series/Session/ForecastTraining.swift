@@ -73,16 +73,8 @@ struct ForecastTraining {
                 "--csv '\(data.csv)' has \(table.rowCount) rows; '\(path)' was trained on \(setup.split.rowCount): resume with the same file"
             )
         }
-        let workers = max(1, min(model.threads ?? ComputeThreads.count, run.batchSize))
-        let trainer: Trainer<ForecastModel>
-        do {
-            trainer = try Trainer(resuming: checkpoint, workers: workers)
-        } catch {
-            throw CLIError("--resume '\(path)': \(error)")
-        }
-        guard trainer.position.epoch < model.epochs else {
-            throw CLIError("--resume '\(path)' has trained \(trainer.position.epoch) epochs already; give --epochs above that")
-        }
+        let (trainer, workers) = try resumedTrainer(
+            checkpoint, path: path, batchSize: run.batchSize, threads: model.threads, epochs: model.epochs)
         var rng = SeededRandom(seed: 0)
         if let state = checkpoint.training?.rngState, state.count == 4 { rng.state = state }
         Console.note("series: resuming '\(path)' after epoch \(trainer.position.epoch), to epoch \(model.epochs)")

@@ -1,3 +1,4 @@
+import Linalg
 import RNN
 import RNNTraining
 import _ToolSupport
@@ -35,4 +36,23 @@ func trainStoppably<Model: SequenceModel, Source: BatchSource>(
     } catch let error as TrainingError {
         throw CLIError("training stopped: \(error); try a lower --learning-rate")
     }
+}
+
+/// The trainer that continues `checkpoint` (read from `path`) on `threads` threads (default:
+/// one per core, at most one per sequence of a batch), or an error line when it cannot, or
+/// when it has trained `epochs` already. Returns the trainer and its thread count.
+func resumedTrainer<Model: SequenceModel>(
+    _ checkpoint: ModelCheckpoint<Model>, path: String, batchSize: Int, threads: Int?, epochs: Int
+) throws -> (Trainer<Model>, workers: Int) {
+    let workers = max(1, min(threads ?? ComputeThreads.count, batchSize))
+    let trainer: Trainer<Model>
+    do {
+        trainer = try Trainer(resuming: checkpoint, workers: workers)
+    } catch {
+        throw CLIError("--resume '\(path)': \(error)")
+    }
+    guard trainer.position.epoch < epochs else {
+        throw CLIError("--resume '\(path)' has trained \(trainer.position.epoch) epochs already; give --epochs above that")
+    }
+    return (trainer, workers)
 }
