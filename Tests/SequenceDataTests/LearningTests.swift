@@ -92,3 +92,43 @@ import ToolTesting
         }
     }
 }
+
+extension LearningTests {
+    /// The autoregressive forecaster on the same series, windows and budget as the direct
+    /// one: below the seasonal-naive baseline too.
+    @Test func anAutoregressiveForecasterBeatsTheSeasonalNaiveBaseline() {
+        var rng = SeededRandom(seed: 7)
+        let series: [Float] = (0..<480).map { t in
+            let x = Float(t)
+            return 0.05 * x + 2 * sin(2 * .pi * x / 12) + 0.8 * sin(2 * .pi * x / 5) + rng.normal(std: 0.15)
+        }
+        let difference = Differencing(lag: 1)
+        let changes = difference.apply(series)
+        let split = TimeSplit.fractions(rowCount: changes.count, validation: 0, test: 0.2)!
+        let scaler = Scaler.fit(.standard, columns: ["y": changes], rows: split.train)
+        let scaled = scaler.transform(changes, column: "y")
+        let windows = ForecastWindows(inputLength: 24, horizon: 6)
+        let model = AutoregressiveForecastModel(
+            .init(inputSize: 1, horizon: 6, recurrent: .init(cell: .lstm, hiddenSize: 32)), using: &rng)
+        let optimizer = Adam(learningRate: 0.01)
+        let origins = windows.origins(targets: split.train)
+        for _ in 0..<300 {
+            let chosen = (0..<32).map { _ in origins[rng.index(below: origins.count)] }
+            model.computeGradients(windows.batch(origins: chosen, inputs: [scaled], targets: [scaled]))
+            optimizer.step(model.parameters)
+        }
+        var forecasts: [Float] = [], naive: [Float] = [], actuals: [Float] = []
+        let test = windows.origins(targets: split.test)
+        let predicted = model.predict(windows.batch(origins: test, inputs: [scaled], targets: [scaled]).input, batchSize: test.count)
+        for (b, o) in test.enumerated() {
+            let changesAhead = scaler.inverse(Array(predicted.storage[(b * 6)..<(b * 6 + 6)]), column: "y")
+            forecasts += difference.invert(changesAhead, history: Array(series[...o]))
+            naive += ForecastBaseline.seasonalNaive.forecast(series, origin: o + 1, horizon: 6, seasonality: 12)
+            actuals += Array(series[(o + 1)..<(o + 7)])
+        }
+        let training = Array(series[...split.trainEnd])
+        let model_ = ForecastMetrics(forecasts: forecasts, actuals: actuals, training: training, seasonality: 12)
+        let baseline = ForecastMetrics(forecasts: naive, actuals: actuals, training: training, seasonality: 12)
+        #expect(model_.mase < 0.8 * baseline.mase, "model \(model_), seasonal naive \(baseline)")
+    }
+}

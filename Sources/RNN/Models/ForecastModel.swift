@@ -193,19 +193,23 @@ public final class ForecastModel: SequenceModel {
     /// `B · horizon · targetCount` finite targets.
     /// - Complexity: O(T·B·I).
     public func check(_ batch: Batch) throws(BatchError) {
+        try Self.checkWindows(batch, inputSize: configuration.inputSize, valueCount: configuration.valueCount)
+    }
+
+    /// `check` of a forecaster reading `inputSize` values a step and forecasting
+    /// `valueCount` values a window. - Complexity: O(T·B·I).
+    static func checkWindows(_ batch: Batch, inputSize: Int, valueCount: Int) throws(BatchError) {
         let B = batch.batchSize
         let T = try BatchCheck.steps(rows: batch.input.rowCount, batchSize: B, what: "input rows")
         if case .tokens = batch.input {
-            throw .layout("a forecasting model reads rows of \(configuration.inputSize) values, not tokens")
+            throw .layout("a forecasting model reads rows of \(inputSize) values, not tokens")
         }
-        try BatchCheck.input(batch.input, steps: T, batchSize: B, size: configuration.inputSize, lengths: nil)
-        let expected = B * configuration.valueCount
-        guard batch.targets.count == expected else {
-            throw .countMismatch(what: "targets", count: batch.targets.count, expected: expected)
+        try BatchCheck.input(batch.input, steps: T, batchSize: B, size: inputSize, lengths: nil)
+        guard batch.targets.count == B * valueCount else {
+            throw .countMismatch(what: "targets", count: batch.targets.count, expected: B * valueCount)
         }
         if let i = batch.targets.firstIndex(where: { !$0.isFinite }) {
-            let V = configuration.valueCount
-            throw .layout("target \(i % V) of window \(i / V) is NaN or infinite; every target must be a finite value")
+            throw .layout("target \(i % valueCount) of window \(i / valueCount) is NaN or infinite; every target must be a finite value")
         }
     }
 }
