@@ -258,4 +258,32 @@ import ToolTesting
             #expect(more.status == 0 && more.stdout.contains("saved more.safetensors"), "\(more)")
         }
     }
+
+    /// `--decoder autoregressive`: trains, evaluates beside the baselines, predicts, resumes
+    /// exactly; export and a bidirectional window are refused with the reason.
+    @Test func anAutoregressiveForecasterTrainsPredictsAndResumes() throws {
+        try withTemporaryDirectory { dir in
+            _ = try write(Self.dailyCSV(), to: "daily.csv", in: dir)
+            let common = [
+                "--csv", "daily.csv", "--target", "load", "--time", "date", "--window", "14", "--horizon", "3", "--seasonality", "7",
+                "--hidden-size", "8", "--decoder", "autoregressive",
+            ]
+            let full = try Self.run(["train"] + common + ["--epochs", "4", "--checkpoint", "full.safetensors"], in: dir)
+            #expect(full.status == 0 && full.stderr.contains("autoregressive decoder"), "\(full)")
+            #expect(try Self.run(["train"] + common + ["--epochs", "2", "--checkpoint", "half.safetensors"], in: dir).status == 0)
+            let resumed = try Self.run(
+                ["train", "--csv", "daily.csv", "--resume", "half.safetensors", "--epochs", "4", "--checkpoint", "resumed.safetensors"],
+                in: dir)
+            #expect(resumed.status == 0, "\(resumed)")
+            let a = try Self.run(["predict", "--checkpoint", "full.safetensors", "--csv", "daily.csv"], in: dir)
+            let b = try Self.run(["predict", "--checkpoint", "resumed.safetensors", "--csv", "daily.csv"], in: dir)
+            #expect(a.status == 0 && a.stdout == b.stdout && a.stdout.split(separator: "\n").count == 4, "\(a.stdout) vs \(b.stdout)")
+            let eval = try Self.run(["eval", "--checkpoint", "full.safetensors", "--csv", "daily.csv"], in: dir)
+            #expect(eval.stdout.contains("autoregressive") && eval.stdout.contains("seasonal naive"), "\(eval)")
+            let export = try Self.run(["export", "--checkpoint", "full.safetensors", "--onnx", "ar.onnx"], in: dir)
+            #expect(export.status != 0 && export.stderr.contains("holds an autoregressive forecaster"), "\(export)")
+            let bidirectional = try Self.run(["train"] + common + ["--bidirectional", "--checkpoint", "x.safetensors"], in: dir)
+            #expect(bidirectional.status != 0 && bidirectional.stderr.contains("runs forward only"), "\(bidirectional)")
+        }
+    }
 }

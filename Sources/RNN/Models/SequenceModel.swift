@@ -3,8 +3,8 @@ import Linalg
 /// A trainable sequence model: a parameter store, a batch type, and the one operation
 /// training needs — zero the gradients, run forward and backward, return the loss.
 ///
-/// The five architectures (`ManyToManyModel`, `ManyToOneModel`, `OneToManyModel`,
-/// `EncoderDecoderModel`, `ForecastModel`) conform, each on its zero-allocation path (workspaces reused;
+/// The architectures (`ManyToManyModel`, `ManyToOneModel`, `OneToManyModel`,
+/// `EncoderDecoderModel`, `ForecastModel`, `AutoregressiveForecastModel`) conform, each on its zero-allocation path (workspaces reused;
 /// nothing allocated per step once `(B, T)` stop growing). Whatever conforms trains
 /// through `Trainer`, splits across threads with `DataParallelModel`, and saves and
 /// resumes through `ModelCheckpoint` — a sentence classifier, for instance:

@@ -39,7 +39,7 @@ extension Series {
             }
         }
 
-        private func forecast(_ model: ForecastModel, _ setup: ForecastSetup) throws {
+        private func forecast(_ model: any Forecaster, _ setup: ForecastSetup) throws {
             let table = try ForecastEvaluation.table(csv, setup: setup)
             let n = table.rowCount, H = setup.windows.horizon
             let from = testFrom.map { $0 - 1 } ?? setup.split.validationEnd
@@ -83,7 +83,7 @@ extension Series {
                 row("model", m), row("naive", naive), row("seasonal naive", seasonal),
             ]
             if m.coverage != nil {
-                let q = model.configuration.loss.quantiles
+                let q = model.forecastLoss.quantiles
                 lines.append("(coverage: the share of actual values within the \(q.first!)–\(q.last!) quantile forecasts)")
             }
             Console.out(lines.joined(separator: "\n") + "\n")

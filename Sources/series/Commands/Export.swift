@@ -39,7 +39,12 @@ extension Series {
             let graphs: [ONNXExportedGraph]
             do {
                 switch try SeriesCheckpoint.load(checkpoint) {
-                case .forecast(let model, let setup):
+                case .forecast(let forecaster, let setup):
+                    guard let model = forecaster as? ForecastModel else {
+                        throw CLIError(
+                            "'\(checkpoint)' holds an autoregressive forecaster; export writes the direct one (--decoder direct) for now: its decoder would be a second graph run once per step"
+                        )
+                    }
                     if let d = setup.differencing {
                         throw CLIError(
                             "'\(checkpoint)' forecasts differences (--difference \(d.lag)); its ONNX graph would have to integrate them, which export does not do yet: train without --difference to export"

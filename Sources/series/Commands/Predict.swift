@@ -41,7 +41,7 @@ extension Series {
             if let output { try OutputPath.write(text, to: output, option: "--output") } else { Console.out(text) }
         }
 
-        private func forecast(_ model: ForecastModel, _ setup: ForecastSetup) throws -> String {
+        private func forecast(_ model: any Forecaster, _ setup: ForecastSetup) throws -> String {
             let table = try ForecastEvaluation.table(csv, setup: setup)
             let n = table.rowCount, H = setup.windows.horizon
             guard n >= setup.firstOrigin else {
@@ -51,7 +51,7 @@ extension Series {
             }
             let evaluation = ForecastEvaluation(model: model, setup: setup, table: table)
             let forecast = evaluation.forecasts(from: [n])[0]
-            let quantiles = model.configuration.loss.quantiles
+            let quantiles = model.forecastLoss.quantiles
             var header = ["step"]
             if setup.time != nil { header.append(setup.time!) }
             for name in setup.targets {

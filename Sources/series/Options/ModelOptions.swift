@@ -6,6 +6,14 @@ import _ToolSupport
 extension RecurrentCell: ExpressibleByArgument {}
 extension ForecastLoss.Kind: ExpressibleByArgument {}
 
+/// `--decoder`: how a forecaster produces its horizon.
+enum Decoder: String, ExpressibleByArgument, CaseIterable {
+    /// All steps at once from the window's last state (`ForecastModel`).
+    case direct
+    /// One step at a time, each reading the previous value (`AutoregressiveForecastModel`).
+    case autoregressive
+}
+
 /// The model's shape and loss, and how it is trained.
 struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The recurrent cell.", valueName: "rnn|gru|lstm")) var cell: RecurrentCell = .lstm
@@ -13,6 +21,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Stacked recurrent layers.", valueName: "n")) var numLayers = 1
     @Option(help: ArgumentHelp("Dropout between layers and before the output in training.", valueName: "p")) var dropout: Float = 0
     @Flag(help: "Read each window (or sequence) both ways.") var bidirectional = false
+    @Option(
+        help: ArgumentHelp(
+            "forecast: direct (every step of the horizon at once) or autoregressive (one step at a time, each reading the previous value: the actual one in training, its own forecast after).",
+            valueName: "direct|autoregressive"))
+    var decoder: Decoder = .direct
     @Option(help: ArgumentHelp("forecast: the training loss.", valueName: "mse|mae|quantile")) var loss: ForecastLoss.Kind = .squaredError
     @Option(help: ArgumentHelp("With --loss quantile: the quantiles, ascending (0.5 is the point forecast).", valueName: "q,q,..."))
     var quantiles = "0.1,0.5,0.9"
@@ -51,6 +64,12 @@ struct ModelOptions: ParsableArguments {
             throw CLIError("\(name) \(value) is outside \(range.lowerBound)...\(range.upperBound)")
         }
         guard dropout >= 0 && dropout < 1 else { throw CLIError("--dropout \(dropout) is outside [0, 1)") }
+        if decoder == .autoregressive && bidirectional {
+            throw CLIError("--decoder autoregressive reads the forecast it has just made, so it runs forward only; drop --bidirectional")
+        }
+        if decoder == .autoregressive && dropout > 0 {
+            throw CLIError("--decoder autoregressive does not take --dropout yet; use --decoder direct for dropout")
+        }
         guard learningRate > 0 && learningRate.isFinite else { throw CLIError("--learning-rate must be a positive number") }
         guard (0..<1).contains(validation), (0..<1).contains(test), validation + test < 1 else {
             throw CLIError("--validation \(validation) and --test \(test) must each be in [0, 1) and leave rows for training")

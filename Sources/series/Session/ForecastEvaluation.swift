@@ -7,7 +7,7 @@ import _ToolSupport
 /// A forecaster's forecasts from every origin of a table (rolling origin), in real units,
 /// beside the naive and seasonal-naive forecasts of the same windows.
 struct ForecastEvaluation {
-    let model: ForecastModel
+    let model: any Forecaster
     let setup: ForecastSetup
     let table: CSVTable
 
@@ -20,7 +20,7 @@ struct ForecastEvaluation {
     /// target, per quantile, `horizon` values.
     func forecasts(from origins: [Int]) -> [[[[Float]]]] {
         let columns = setup.modelColumns(table)
-        let Q = model.configuration.loss.outputsPerValue, O = model.configuration.outputSize
+        let Q = model.forecastLoss.outputsPerValue, O = model.forecastOutputSize
         let history = Dictionary(uniqueKeysWithValues: setup.targets.map { ($0, table.numeric[$0]!) })
         var out: [[[[Float]]]] = []
         let windows = ForecastWindows(inputLength: setup.windows.inputLength, horizon: setup.windows.horizon)
@@ -39,7 +39,7 @@ struct ForecastEvaluation {
 
     /// The quantile index of the point forecast: 0.5's, else the middle one.
     var pointIndex: Int {
-        let q = model.configuration.loss.quantiles
+        let q = model.forecastLoss.quantiles
         return q.firstIndex(of: 0.5) ?? q.count / 2
     }
 
@@ -48,7 +48,7 @@ struct ForecastEvaluation {
     func metrics(origins: [Int], trainingEnd: Int) -> (model: ForecastMetrics, naive: ForecastMetrics, seasonalNaive: ForecastMetrics) {
         let H = setup.windows.horizon, m = setup.seasonality
         let all = forecasts(from: origins)
-        let Q = model.configuration.loss.outputsPerValue
+        let Q = model.forecastLoss.outputsPerValue
         var perTarget: [(ForecastMetrics, ForecastMetrics, ForecastMetrics)] = []
         for (k, name) in setup.targets.enumerated() {
             let series = table.numeric[name]!

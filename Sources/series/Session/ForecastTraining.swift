@@ -2,6 +2,7 @@ import Foundation
 import Linalg
 import RNN
 import RNNTraining
+import SafeTensors
 import SequenceData
 import _ToolSupport
 
@@ -52,21 +53,43 @@ struct ForecastTraining {
             )
         }
         var rng = SeededRandom(seed: model.seed)
-        let configuration = ForecastModel.Configuration(
-            inputSize: setup.inputSize, horizon: horizon, targetCount: targets.count, loss: try model.forecastLoss,
-            recurrent: model.recurrent, dropout: model.dropout, dropoutSeed: model.seed)
-        let forecaster = ForecastModel(configuration, using: &rng)
+        let run = SeriesCheckpoint.RunSettings(batchSize: model.batchSize, seed: model.seed)
+        switch model.decoder {
+        case .direct:
+            let forecaster = ForecastModel(
+                .init(
+                    inputSize: setup.inputSize, horizon: horizon, targetCount: targets.count, loss: try model.forecastLoss,
+                    recurrent: model.recurrent, dropout: model.dropout, dropoutSeed: model.seed),
+                using: &rng)
+            try train(setup: setup, table: consume table, forecaster: forecaster, trainer: newTrainer(forecaster), rng: rng, run: run)
+        case .autoregressive:
+            let forecaster = AutoregressiveForecastModel(
+                .init(
+                    inputSize: setup.inputSize, horizon: horizon, targetCount: targets.count, loss: try model.forecastLoss,
+                    recurrent: model.recurrent),
+                using: &rng)
+            try train(setup: setup, table: consume table, forecaster: forecaster, trainer: newTrainer(forecaster), rng: rng, run: run)
+        }
+    }
+
+    /// A new run's trainer: Adam at `--learning-rate`, clipping at 5, `--threads` workers.
+    private func newTrainer<Model: SequenceModel>(_ forecaster: Model) -> (Trainer<Model>, workers: Int) {
         let workers = max(1, min(model.threads ?? ComputeThreads.count, model.batchSize))
-        let trainer = Trainer(model: forecaster, optimizer: Adam(learningRate: model.learningRate), workers: workers, clipNorm: 5)
-        try train(
-            setup: setup, table: consume table, forecaster: forecaster, trainer: trainer, rng: rng,
-            run: .init(batchSize: model.batchSize, seed: model.seed), history: TrainingHistory(), workers: workers)
+        return (Trainer(model: forecaster, optimizer: Adam(learningRate: model.learningRate), workers: workers, clipNorm: 5), workers)
     }
 
     /// `--resume`: the checkpoint's model, preparation and trainer state, on the same file.
     func resume(_ path: String) throws {
-        let (checkpoint, setup, run, past) = try SeriesCheckpoint.loadForResume(
-            path, as: ForecastModel.self, setup: ForecastSetup.self)
+        let header = try? SafeTensorsFile.readHeader(path: path).metadata
+        if header?["architecture"] == AutoregressiveForecastModel.Configuration.architecture {
+            try resume(path, as: AutoregressiveForecastModel.self)
+        } else {
+            try resume(path, as: ForecastModel.self)
+        }
+    }
+
+    private func resume<Model: Forecaster>(_ path: String, as type: Model.Type) throws {
+        let (checkpoint, setup, run, past) = try SeriesCheckpoint.loadForResume(path, as: type, setup: ForecastSetup.self)
         let table = try ForecastEvaluation.table(data.csv, setup: setup)
         guard table.rowCount == setup.split.rowCount else {
             throw CLIError(
@@ -79,16 +102,16 @@ struct ForecastTraining {
         if let state = checkpoint.training?.rngState, state.count == 4 { rng.state = state }
         Console.note("series: resuming '\(path)' after epoch \(trainer.position.epoch), to epoch \(model.epochs)")
         try train(
-            setup: setup, table: consume table, forecaster: checkpoint.model, trainer: trainer, rng: rng, run: run,
-            history: past, workers: workers)
+            setup: setup, table: consume table, forecaster: checkpoint.model, trainer: (trainer, workers), rng: rng, run: run,
+            history: past)
     }
 
     /// The epochs from the trainer's position to `--epochs`, then the checkpoint.
-    private func train(
-        setup: ForecastSetup, table: consuming CSVTable, forecaster: ForecastModel, trainer: Trainer<ForecastModel>,
-        rng: SeededRandom,
-        run: SeriesCheckpoint.RunSettings, history past: TrainingHistory, workers: Int
+    private func train<Model: Forecaster>(
+        setup: ForecastSetup, table: consuming CSVTable, forecaster: Model, trainer made: (Trainer<Model>, workers: Int),
+        rng: SeededRandom, run: SeriesCheckpoint.RunSettings, history past: TrainingHistory = TrainingHistory()
     ) throws {
+        let (trainer, workers) = made
         var record = past
         let split = setup.split, n = table.rowCount, targets = setup.targets, covariates = setup.covariates
         let horizon = setup.windows.horizon, window = setup.windows.inputLength
@@ -115,7 +138,7 @@ struct ForecastTraining {
             "data: \(Format.count(n)) rows of '\(data.csv)'\(spacing); train \(Format.count(split.trainEnd)) rows (\(Format.count(trainOrigins.count)) windows), validation \(Format.count(split.validation.count)), test \(Format.count(split.test.count))"
         )
         Console.note(
-            "model: \(Format.stack(cell: forecaster.rnn.cell, nonlinearity: nil, numLayers: forecaster.rnn.numLayers)), \(forecaster.rnn.hiddenSize) hidden units\(forecaster.rnn.isBidirectional ? ", bidirectional" : ""), loss \(forecaster.configuration.loss), \(Format.count(forecaster.parameters.count)) parameters; \(workers) thread\(workers == 1 ? "" : "s")"
+            "model: \(Format.stack(cell: forecaster.windowStack.cell, nonlinearity: nil, numLayers: forecaster.windowStack.numLayers)), \(forecaster.windowStack.hiddenSize) hidden units\(forecaster.windowStack.isBidirectional ? ", bidirectional" : "")\(forecaster is AutoregressiveForecastModel ? ", autoregressive decoder" : ""), loss \(forecaster.forecastLoss), \(Format.count(forecaster.parameters.count)) parameters; \(workers) thread\(workers == 1 ? "" : "s")"
         )
         var epochLoss = 0.0, epochSteps = 0, started = now()
         let trainingStarted = started, firstEpoch = trainer.position.epoch, firstStep = trainer.position.step

@@ -27,7 +27,7 @@ enum SeriesCheckpoint {
     }
 
     enum Loaded {
-        case forecast(ForecastModel, ForecastSetup)
+        case forecast(any Forecaster, ForecastSetup)
         case classify(ManyToOneModel, ClassificationSetup)
     }
 
@@ -62,7 +62,7 @@ enum SeriesCheckpoint {
         } catch {
             throw CLIError("--resume '\(path)' cannot be read: \(error)")
         }
-        guard metadata[taskKey] == (Model.self == ForecastModel.self ? Task.forecast : Task.classify).rawValue,
+        guard metadata[taskKey] == (Model.self is any Forecaster.Type ? Task.forecast : Task.classify).rawValue,
             let setupJSON = metadata[setupKey]
         else {
             throw CLIError("--resume '\(path)' is not a series checkpoint of this task (\(metadata[taskKey] ?? "none"))")
@@ -119,7 +119,11 @@ enum SeriesCheckpoint {
         do {
             switch task {
             case .forecast:
-                return .forecast(try ModelCheckpoint<ForecastModel>.read(path: path).model, try decode(ForecastSetup.self))
+                let setup = try decode(ForecastSetup.self)
+                if metadata["architecture"] == AutoregressiveForecastModel.Configuration.architecture {
+                    return .forecast(try ModelCheckpoint<AutoregressiveForecastModel>.read(path: path).model, setup)
+                }
+                return .forecast(try ModelCheckpoint<ForecastModel>.read(path: path).model, setup)
             case .classify:
                 return .classify(try ModelCheckpoint<ManyToOneModel>.read(path: path).model, try decode(ClassificationSetup.self))
             }
