@@ -66,4 +66,21 @@ struct AutoregressiveForecastModelTests {
             #expect(bidirectional.problem?.contains("runs forward only") == true)
         }
     }
+
+    /// Dropout between layers in training: the masks follow the training step (the same
+    /// step, the same loss; another step, another), and evaluation never drops.
+    @Test(.precision(.fp32)) func dropoutMasksFollowTheTrainingStep() {
+        var rng = SeededRandom(seed: 12)
+        let model = AutoregressiveForecastModel(
+            .init(inputSize: 2, horizon: 3, recurrent: .init(cell: .lstm, hiddenSize: 6, numLayers: 2), dropout: 0.5, dropoutSeed: 3),
+            using: &rng)
+        let batch = Self.batch(model, steps: 5, batchSize: 4, using: &rng)
+        let evaluation = model.loss(batch)
+        #expect(model.loss(batch) == evaluation)
+        model.trainingStep = 7
+        let first = model.computeGradients(batch)
+        model.trainingStep = 7
+        #expect(model.computeGradients(batch) == first)
+        #expect(model.computeGradients(batch) != first && first != evaluation)
+    }
 }

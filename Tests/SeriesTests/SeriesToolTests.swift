@@ -112,7 +112,7 @@ import ToolTesting
             let train = try Self.run(
                 [
                     "train", "--csv", "g.csv", "--task", "classify", "--id", "id", "--label", "gesture", "--time", "t", "--epochs", "15",
-                    "--hidden-size", "24", "--learning-rate", "0.01", "--checkpoint", "g.safetensors",
+                    "--hidden-size", "24", "--lr", "0.01", "--checkpoint", "g.safetensors",
                 ], in: dir)
             #expect(train.status == 0, "\(train)")
             let eval = try Self.run(["eval", "--checkpoint", "g.safetensors", "--csv", "g.csv", "--json"], in: dir)
@@ -127,7 +127,7 @@ import ToolTesting
             // 8 epochs, then --resume to 15, give the weights of 15 in one run.
             let options = [
                 "train", "--csv", "g.csv", "--task", "classify", "--id", "id", "--label", "gesture", "--time", "t", "--hidden-size", "24",
-                "--learning-rate", "0.01", "--dropout", "0.1",
+                "--lr", "0.01", "--dropout", "0.1",
             ]
             #expect(try Self.run(options + ["--epochs", "8", "--checkpoint", "half.safetensors"], in: dir).status == 0)
             #expect(try Self.run(options + ["--epochs", "15", "--checkpoint", "full.safetensors"], in: dir).status == 0)
@@ -266,7 +266,7 @@ import ToolTesting
             _ = try write(Self.dailyCSV(), to: "daily.csv", in: dir)
             let common = [
                 "--csv", "daily.csv", "--target", "load", "--time", "date", "--window", "14", "--horizon", "3", "--seasonality", "7",
-                "--hidden-size", "8", "--decoder", "autoregressive",
+                "--hidden-size", "8", "--num-layers", "2", "--dropout", "0.2", "--decoder", "autoregressive",
             ]
             let full = try Self.run(["train"] + common + ["--epochs", "4", "--checkpoint", "full.safetensors"], in: dir)
             #expect(full.status == 0 && full.stderr.contains("autoregressive decoder"), "\(full)")

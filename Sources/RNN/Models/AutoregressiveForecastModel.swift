@@ -27,6 +27,9 @@ public final class AutoregressiveForecastModel: SequenceModel {
     public let decoder: RecurrentStack
     public let fc: Linear
     public let configuration: Configuration
+    /// The training step whose dropout masks the next `computeGradients` draws (`Trainer`
+    /// sets it; each `computeGradients` advances it).
+    public var trainingStep = 0
     /// `[horizon·B, K]`: the decoder's inputs of the last teacher-forced run.
     private let decoderInputs = FloatBuffer()
     /// `[horizon·B, K·Q]`: its outputs, then their gradient.
@@ -50,11 +53,16 @@ public final class AutoregressiveForecastModel: SequenceModel {
         public var loss: ForecastLoss
         /// Both stacks' cell, sizes and layers; one-directional.
         public var recurrent: RecurrentConfiguration
+        /// Dropout between the layers of each stack in training (`nn.LSTM(dropout:)`); 0: none.
+        public var dropout: Float
+        /// The seed of the dropout masks (the decoder's are drawn from `dropoutSeed + 1`).
+        public var dropoutSeed: UInt64
 
         public init(
             inputSize: Int, horizon: Int, targetCount: Int = 1, loss: ForecastLoss = .squaredError,
-            recurrent: RecurrentConfiguration
+            recurrent: RecurrentConfiguration, dropout: Float = 0, dropoutSeed: UInt64 = 0
         ) {
+            precondition(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got \(dropout)")
             precondition(loss.problem == nil, loss.problem ?? "")
             precondition(!recurrent.bidirectional, Self.bidirectionalProblem)
             precondition(targetCount <= inputSize, "the window's first \(targetCount) columns must be the targets")
@@ -63,6 +71,8 @@ public final class AutoregressiveForecastModel: SequenceModel {
             self.targetCount = targetCount
             self.loss = loss
             self.recurrent = recurrent
+            self.dropout = dropout
+            self.dropoutSeed = dropoutSeed
         }
 
         package static let bidirectionalProblem =
@@ -84,6 +94,7 @@ public final class AutoregressiveForecastModel: SequenceModel {
             }
             if recurrent.bidirectional { return Self.bidirectionalProblem }
             if targetCount > inputSize { return "\(targetCount) targets in a window of \(inputSize) columns" }
+            if !(dropout >= 0 && dropout < 1) { return "dropout \(dropout) is outside [0, 1)" }
             return nil
         }
 
@@ -119,9 +130,10 @@ public final class AutoregressiveForecastModel: SequenceModel {
         fc.initialize(using: &rng)
     }
 
-    /// Runs the encoder over the window `input` `[T·B, I]`; its final state is in `encodedState`.
-    private func encode(_ input: SequenceInput, batchSize B: Int) {
-        encoder.forward(input, batchSize: B)
+    /// Runs the encoder over the window `input` `[T·B, I]` (with dropout `noise` in training);
+    /// its final state is in `encodedState`.
+    private func encode(_ input: SequenceInput, batchSize B: Int, noise: DropoutNoise? = nil) {
+        encoder.forward(input, batchSize: B, dropout: noise)
         encoder.finalState(into: &encodedState)
     }
 
@@ -139,7 +151,13 @@ public final class AutoregressiveForecastModel: SequenceModel {
     /// the loss; with `backward`, every gradient back into the encoder.
     private func run(_ batch: Batch, backward: Bool) -> Double {
         let B = batch.batchSize, K = configuration.targetCount, Hz = configuration.horizon, Q = configuration.loss.outputsPerValue
-        encode(batch.input, batchSize: B)
+        let c = configuration, training = backward && c.dropout > 0
+        let encoderNoise =
+            training ? DropoutNoise(rate: c.dropout, seed: c.dropoutSeed, step: trainingStep, firstSequence: batch.firstSequence) : nil
+        let decoderNoise =
+            training ? DropoutNoise(rate: c.dropout, seed: c.dropoutSeed &+ 1, step: trainingStep, firstSequence: batch.firstSequence) : nil
+        if backward { trainingStep += 1 }
+        encode(batch.input, batchSize: B, noise: encoderNoise)
         decoderInputs.resize(Hz * B * K)
         timeMajorTargets.resize(Hz * B * K)
         lastObserved(batch.input, batchSize: B, into: decoderInputs.pointer)
@@ -154,7 +172,7 @@ public final class AutoregressiveForecastModel: SequenceModel {
         }
         let rows = Hz * B
         let x = Matrix(rows: rows, cols: K, storage: Array(UnsafeBufferPointer(start: decoderInputs.pointer, count: rows * K)))
-        decoder.forward(.dense(x), batchSize: B, initialState: encodedState)
+        decoder.forward(.dense(x), batchSize: B, initialState: encodedState, dropout: decoderNoise)
         outputs.resize(rows * K * Q)
         decoder.withOutputs { h in fc.forward(h.baseAddress!, rows: rows, into: outputs.pointer) }
         let loss = configuration.loss.compute(

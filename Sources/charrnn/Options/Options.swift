@@ -3,9 +3,7 @@ import Linalg
 import RNN
 import _ToolSupport
 
-extension Nonlinearity: ExpressibleByArgument {}
 extension RecurrentInitialization: ExpressibleByArgument {}
-extension RecurrentCell: ExpressibleByArgument {}
 extension TextUnit: ExpressibleByArgument {}
 extension GEMMBackend: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
@@ -34,7 +32,6 @@ struct PrecisionOptions: ParsableArguments {
 }
 
 /// `charrnn train --optimizer`: the library's optimizers (PyTorch defaults besides `--lr`).
-extension OptimizerKind: ExpressibleByArgument {}
 
 /// `--threads` and `--gemm`, shared by every subcommand.
 struct RuntimeOptions: ParsableArguments {

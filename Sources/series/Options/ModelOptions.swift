@@ -3,7 +3,6 @@ import Foundation
 import RNN
 import _ToolSupport
 
-extension RecurrentCell: ExpressibleByArgument {}
 extension ForecastLoss.Kind: ExpressibleByArgument {}
 
 /// `--decoder`: how a forecaster produces its horizon.
@@ -32,7 +31,10 @@ struct ModelOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Passes over the training windows (sequences).", valueName: "n")) var epochs = 20
     @Option(help: ArgumentHelp("Windows (sequences) per step.", valueName: "n")) var batchSize = 32
-    @Option(help: ArgumentHelp("Adam's learning rate.", valueName: "lr")) var learningRate: Float = 0.005
+    @Option(help: ArgumentHelp("Optimizer, with PyTorch's defaults besides the learning rate (as charrnn).", valueName: "name"))
+    var optimizer: OptimizerKind = .adam
+    @Option(name: [.customLong("lr"), .customLong("learning-rate")], help: ArgumentHelp("Learning rate.", valueName: "x"))
+    var learningRate: Float = 0.005
     @Option(help: ArgumentHelp("Seed of the initialization and the batch order.", valueName: "n")) var seed: UInt64 = 0
     @Option(help: ArgumentHelp("The share of rows (sequences) held out for validation, the last by time.", valueName: "f")) var validation =
         0.1
@@ -67,10 +69,7 @@ struct ModelOptions: ParsableArguments {
         if decoder == .autoregressive && bidirectional {
             throw CLIError("--decoder autoregressive reads the forecast it has just made, so it runs forward only; drop --bidirectional")
         }
-        if decoder == .autoregressive && dropout > 0 {
-            throw CLIError("--decoder autoregressive does not take --dropout yet; use --decoder direct for dropout")
-        }
-        guard learningRate > 0 && learningRate.isFinite else { throw CLIError("--learning-rate must be a positive number") }
+        guard learningRate > 0 && learningRate.isFinite else { throw CLIError("--lr must be a positive number") }
         guard (0..<1).contains(validation), (0..<1).contains(test), validation + test < 1 else {
             throw CLIError("--validation \(validation) and --test \(test) must each be in [0, 1) and leave rows for training")
         }

@@ -34,7 +34,8 @@ struct ClassifierTraining {
             dropoutSeed: model.seed)
         let classifier = ManyToOneModel(configuration, using: &rng)
         let workers = max(1, min(model.threads ?? ComputeThreads.count, model.batchSize))
-        let trainer = Trainer(model: classifier, optimizer: Adam(learningRate: model.learningRate), workers: workers, clipNorm: 5)
+        let trainer = Trainer(
+            model: classifier, optimizer: model.optimizer.make(learningRate: model.learningRate), workers: workers, clipNorm: 5)
         try train(
             set: set, setup: setup, split: split, classifier: classifier, trainer: trainer, rng: rng, run: run,
             history: TrainingHistory())

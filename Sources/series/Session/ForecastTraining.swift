@@ -66,16 +66,20 @@ struct ForecastTraining {
             let forecaster = AutoregressiveForecastModel(
                 .init(
                     inputSize: setup.inputSize, horizon: horizon, targetCount: targets.count, loss: try model.forecastLoss,
-                    recurrent: model.recurrent),
+                    recurrent: model.recurrent, dropout: model.dropout, dropoutSeed: model.seed),
                 using: &rng)
             try train(setup: setup, table: consume table, forecaster: forecaster, trainer: newTrainer(forecaster), rng: rng, run: run)
         }
     }
 
-    /// A new run's trainer: Adam at `--learning-rate`, clipping at 5, `--threads` workers.
+    /// A new run's trainer: `--optimizer` at `--lr`, clipping at 5, `--threads` workers.
     private func newTrainer<Model: SequenceModel>(_ forecaster: Model) -> (Trainer<Model>, workers: Int) {
         let workers = max(1, min(model.threads ?? ComputeThreads.count, model.batchSize))
-        return (Trainer(model: forecaster, optimizer: Adam(learningRate: model.learningRate), workers: workers, clipNorm: 5), workers)
+        return (
+            Trainer(
+                model: forecaster, optimizer: model.optimizer.make(learningRate: model.learningRate), workers: workers, clipNorm: 5),
+            workers
+        )
     }
 
     /// `--resume`: the checkpoint's model, preparation and trainer state, on the same file.

@@ -34,7 +34,7 @@ func trainStoppably<Model: SequenceModel, Source: BatchSource>(
         )
         throw Interrupted(signal: InterruptHandler.signalNumber)
     } catch let error as TrainingError {
-        throw CLIError("training stopped: \(error); try a lower --learning-rate")
+        throw CLIError("training stopped: \(error); try a lower --lr")
     }
 }
 
