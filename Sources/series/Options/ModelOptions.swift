@@ -36,8 +36,12 @@ struct ModelOptions: ParsableArguments {
     @Option(name: [.customLong("lr"), .customLong("learning-rate")], help: ArgumentHelp("Learning rate.", valueName: "x"))
     var learningRate: Float = 0.005
     @Option(help: ArgumentHelp("Seed of the initialization and the batch order.", valueName: "n")) var seed: UInt64 = 0
-    @Option(help: ArgumentHelp("The share of rows (sequences) held out for validation, the last by time.", valueName: "f")) var validation =
-        0.1
+    @Option(
+        name: [.customLong("validation"), .customLong("val-fraction")],
+        help: ArgumentHelp(
+            "The share of rows (sequences) held out for validation, the last by time (--val-fraction, as charrnn, works too).",
+            valueName: "f"))
+    var validation = 0.1
     @Option(help: ArgumentHelp("The share held out for testing, after validation.", valueName: "f")) var test = 0.1
     @Option(help: ArgumentHelp("Threads (default: one per core).", valueName: "n")) var threads: Int?
 
