@@ -47,6 +47,8 @@ import ToolTesting
             let bidirectionalGRU = RecurrentConfiguration(cell: .gru, hiddenSize: 6, bidirectional: true)
             cases.append(try Self.forecaster(bidirectionalGRU, loss: .squaredError, seed: 95, in: dir))
             cases.append(try Self.forecaster(lstm, loss: .quantiles([0.25, 0.75]), scaled: true, seed: 96, in: dir))
+            cases.append(try Self.autoregressive(RecurrentConfiguration(cell: .gru, hiddenSize: 6, numLayers: 2), seed: 97, in: dir))
+            cases.append(try Self.autoregressive(lstm, loss: .quantiles([0.1, 0.9]), seed: 98, in: dir))
 
             let json = try JSONEncoder().encode(cases)
             try json.write(to: URL(fileURLWithPath: dir + "/cases.json"))
@@ -148,6 +150,48 @@ import ToolTesting
         return ONNXCase(
             name: "forecaster \(r.summary), loss \(loss)\(scaled ? ", real units" : "")",
             runs: [.init(file: file, inputs: inputs, expected: expected)])
+    }
+
+    /// An autoregressive forecaster's two graphs in real units (the scalings of a series
+    /// checkpoint): the encoder's state from a window, and decoder steps from given previous
+    /// values and state, against the model's stacks run on the inputs scaled by hand.
+    static func autoregressive(
+        _ r: RecurrentConfiguration, loss: ForecastLoss = .squaredError, seed: UInt64, in dir: String
+    ) throws -> ONNXCase {
+        let I = 3, K = 2, H = r.hiddenSize, L = r.numLayers
+        var data = CaseData(seed: seed)
+        let model = AutoregressiveForecastModel(
+            .init(inputSize: I, horizon: 4, targetCount: K, loss: loss, recurrent: r), using: &data.rng)
+        let O = model.configuration.stepOutputSize
+        let inputScaling = ONNXExportOptions.Scaling(offset: [10, -2, 0.5], scale: [4, 0.5, 2])
+        let outputScaling = ONNXExportOptions.Scaling(
+            offset: (0..<O).map { 10 - 12 * Float($0 % K) }, scale: (0..<O).map { 4 - 3.5 * Float($0 % K) })
+        let paths = try ONNXExport.write(
+            model, to: dir + "/ar-\(seed).onnx", options: .init(input: .vectors, inputScaling: inputScaling, outputScaling: outputScaling))
+        func real(_ x: [Float], width: Int) -> [Float] {
+            x.enumerated().map { $1 * inputScaling.scale[$0 % width] + inputScaling.offset[$0 % width] }
+        }
+        func scaled(_ x: [Float], width: Int) -> [Float] {
+            x.enumerated().map { ($1 - inputScaling.offset[$0 % width]) / inputScaling.scale[$0 % width] }
+        }
+        let window = real(data.floats(T * B * I, scale: 1), width: I)
+        model.encoder.forward(.dense(Matrix(rows: T * B, cols: I, storage: scaled(window, width: I))), batchSize: B)
+        let encoderRun = ONNXCase.Run(
+            file: paths[0], inputs: ["inputs": .float([T, B, I], window)],
+            expected: stateTensors(model.encoder.finalState(), cell: r.cell, blocks: L, batchSize: B, hiddenSize: H))
+        let previous = real(data.floats(T * B * K, scale: 1), width: K)
+        let state = data.floats(model.decoder.stateSize(batchSize: B))
+        model.decoder.forward(.dense(Matrix(rows: T * B, cols: K, storage: scaled(previous, width: K))), batchSize: B, initialState: state)
+        let steps = model.fc.forward(model.decoder.outputs).storage.enumerated().map {
+            $1 * outputScaling.scale[$0 % O] + outputScaling.offset[$0 % O]
+        }
+        var expected = stateTensors(model.decoder.finalState(), cell: r.cell, blocks: L, batchSize: B, hiddenSize: H)
+        expected["outputs"] = .float([T, B, O], steps)
+        var inputs = stateInputs(state, cell: r.cell, blocks: L, batchSize: B, hiddenSize: H)
+        inputs["inputs"] = .float([T, B, K], previous)
+        return ONNXCase(
+            name: "autoregressive forecaster \(r.summary), loss \(loss), real units",
+            runs: [encoderRun, .init(file: paths[1], inputs: inputs, expected: expected)])
     }
 
     static func oneToMany(_ r: RecurrentConfiguration, seed: UInt64, in dir: String) throws -> ONNXCase {

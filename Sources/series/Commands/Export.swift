@@ -16,8 +16,14 @@ extension Series {
                 targets then the covariates as the metadata's `input_columns` lists them, in
                 the CSV's units — and returns `outputs` [B, horizon · targets · quantiles] in
                 the targets' units (laid out [horizon, target, quantile]), then the final
-                states; the scaling is inside the graph. A model trained with --difference is
-                refused (its graph would have to integrate the forecasts). A classifier's
+                states; the scaling is inside the graph. An autoregressive forecaster
+                (--decoder autoregressive) becomes two files, OUT with .encoder and .decoder
+                before its extension: the encoder takes the window and returns the decoder's
+                initial state; the decoder takes the targets' previous values [T, B, targets]
+                and the state, and returns each step's [T, B, targets · quantiles] and the
+                state — feed its point forecast back one step at a time. A model trained with
+                --difference is refused (its graph would have to integrate the forecasts).
+                A classifier's
                 graph takes each sequence's feature rows and returns `logits` [B, classes]
                 (the metadata's `classes` names them), with `lengths` for sequences of
                 different lengths. The checkpoint's data preparation is in the metadata
@@ -40,25 +46,30 @@ extension Series {
             do {
                 switch try SeriesCheckpoint.load(checkpoint) {
                 case .forecast(let forecaster, let setup):
-                    guard let model = forecaster as? ForecastModel else {
-                        throw CLIError(
-                            "'\(checkpoint)' holds an autoregressive forecaster; export writes the direct one (--decoder direct) for now: its decoder would be a second graph run once per step"
-                        )
-                    }
                     if let d = setup.differencing {
                         throw CLIError(
                             "'\(checkpoint)' forecasts differences (--difference \(d.lag)); its ONNX graph would have to integrate them, which export does not do yet: train without --difference to export"
                         )
                     }
                     let columns = setup.targets + setup.covariates
-                    let Q = model.configuration.loss.outputsPerValue, K = setup.targets.count
-                    let outputColumn = (0..<model.configuration.outputSize).map { setup.targets[($0 / Q) % K] }
-                    graphs = try model.onnxModels(
-                        ONNXExportOptions(
-                            input: .vectors,
-                            metadata: try metadata(setup, task: .forecast, extra: ["input_columns": JSONList.of(columns)]),
-                            inputScaling: scaling(setup.scaler, columns),
-                            outputScaling: scaling(setup.scaler, outputColumn)))
+                    let Q = forecaster.forecastLoss.outputsPerValue, K = setup.targets.count
+                    let metadata = try metadata(setup, task: .forecast, extra: ["input_columns": JSONList.of(columns)])
+                    if let model = forecaster as? AutoregressiveForecastModel {
+                        // Per decoder step: K targets × Q quantiles.
+                        let stepColumn = (0..<(K * Q)).map { setup.targets[$0 / Q] }
+                        graphs = try model.onnxModels(
+                            ONNXExportOptions(
+                                input: .vectors, metadata: metadata, inputScaling: scaling(setup.scaler, columns),
+                                outputScaling: scaling(setup.scaler, stepColumn)))
+                    } else if let model = forecaster as? ForecastModel {
+                        let outputColumn = (0..<model.configuration.outputSize).map { setup.targets[($0 / Q) % K] }
+                        graphs = try model.onnxModels(
+                            ONNXExportOptions(
+                                input: .vectors, metadata: metadata, inputScaling: scaling(setup.scaler, columns),
+                                outputScaling: scaling(setup.scaler, outputColumn)))
+                    } else {
+                        throw CLIError("'\(checkpoint)' holds a forecaster this version cannot export")
+                    }
                 case .classify(let model, let setup):
                     graphs = try model.onnxModels(
                         ONNXExportOptions(
@@ -71,15 +82,18 @@ extension Series {
             } catch let error as ONNXExportError {
                 throw CLIError("\(error)")
             }
-            let model = graphs[0].model
-            try OutputPath.write(model.serialized(), to: onnx, option: "--onnx")
-            Console.out(
-                """
-                wrote       \(onnx): ONNX opset \(model.opset)
-                  inputs    \(model.graph.inputSummary)
-                  outputs   \(model.graph.outputSummary)
-
-                """)
+            let paths = ONNXExport.paths(for: onnx, roles: graphs.map(\.role))
+            var lines: [String] = []
+            for (graph, path) in zip(graphs, paths) {
+                try OutputPath.checkWritable(path, option: "--onnx")
+                try OutputPath.write(graph.model.serialized(), to: path, option: "--onnx")
+                lines += [
+                    "wrote       \(path)\(graphs.count > 1 ? " (\(graph.role))" : ""): ONNX opset \(graph.model.opset)",
+                    "  inputs    \(graph.model.graph.inputSummary)",
+                    "  outputs   \(graph.model.graph.outputSummary)",
+                ]
+            }
+            Console.out(lines.joined(separator: "\n") + "\n")
         }
 
         private func scaling(_ scaler: Scaler, _ columns: [String]) -> ONNXExportOptions.Scaling {
