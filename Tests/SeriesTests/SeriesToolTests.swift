@@ -162,6 +162,14 @@ import ToolTesting
                 #expect(!r.stderr.contains("Backtrac"), "\(arguments): \(r)")
             }
             #expect(!FileManager.default.fileExists(atPath: dir + "/x.safetensors"))
+            // A --test-from so late that no horizon fits after it: an error line, not a trap.
+            let late = [
+                "train", "--csv", "daily.csv", "--target", "load", "--time", "date", "--window", "7", "--horizon", "3", "--epochs", "1",
+                "--hidden-size", "4", "--checkpoint", "late.safetensors",
+            ]
+            #expect(try Self.run(late, in: dir).status == 0)
+            let tooLate = try Self.run(["eval", "--checkpoint", "late.safetensors", "--csv", "daily.csv", "--test-from", "399"], in: dir)
+            #expect(tooLate.status == 1 && tooLate.stderr.hasPrefix("error: no forecast origin from row 399"), "\(tooLate)")
             let missing = try Self.run(["eval", "--checkpoint", "none.safetensors", "--csv", "daily.csv"], in: dir)
             #expect(missing.status != 0 && missing.stderr.contains("does not exist; train one with: series train"), "\(missing)")
         }

@@ -46,7 +46,9 @@ extension Series {
             guard from >= 1 && from < n else {
                 throw CLIError("--test-from \(from + 1) is outside the \(n) data rows of '\(csv)' (1...\(n))")
             }
-            let origins = Array(max(from, setup.firstOrigin)...max(n - H, 0)).filter { $0 + H <= n && $0 >= setup.firstOrigin }
+            // Every origin whose window fits before it and whose horizon fits in the file.
+            let first = max(from, setup.firstOrigin), last = n - H
+            let origins = first <= last ? Array(first...last) : []
             guard !origins.isEmpty else {
                 throw CLIError(
                     "no forecast origin from row \(from + 1) of '\(csv)' has --window \(setup.windows.inputLength) rows before it and --horizon \(H) after; give an earlier --test-from"
