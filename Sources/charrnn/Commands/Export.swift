@@ -51,29 +51,13 @@ extension CharRNN {
         func run() throws {
             try OutputPath.checkWritable(onnx, option: "--onnx")
             let started = now()
-            let format = (try? SafeTensorsFile.readHeader(path: checkpoint))?.metadata["format"]
+            let metadata = (try? SafeTensorsFile.readHeader(path: checkpoint))?.metadata ?? [:]
             let (graphs, description) =
-                format == ModelCheckpoint<ManyToManyModel>.format ? try exportLibraryModel() : try exportTextModel()
-            let paths = ONNXExport.paths(for: onnx, roles: graphs.map(\.role))
-            for path in paths {
-                try OutputPath.checkWritable(path, option: "--onnx")
-                if OutputPath.canonical(path) == OutputPath.canonical(checkpoint) {
-                    throw CLIError("--onnx '\(path)' is the checkpoint itself; give another file (model.onnx, say)")
-                }
-            }
-            var bytes = 0
-            for (graph, path) in zip(graphs, paths) {
-                let data = graph.model.serialized()
-                bytes += data.count
-                try OutputPath.write(data, to: path, option: "--onnx")
-            }
+                metadata["format"] == ModelCheckpoint<ManyToManyModel>.format
+                ? try exportLibraryModel(architecture: metadata["architecture"] ?? "(none)") : try exportTextModel()
+            let (written, bytes) = try ONNXFiles.write(graphs, to: onnx, checkpoint: checkpoint)
             let seconds = now() - started
-            var lines = ["checkpoint  \(checkpoint) (\(description))"]
-            for (graph, path) in zip(graphs, paths) {
-                lines.append("wrote       \(path)\(graphs.count > 1 ? " (\(graph.role))" : ""): ONNX opset \(graph.model.opset)")
-                lines.append("  inputs    " + graph.model.graph.inputSummary)
-                lines.append("  outputs   " + graph.model.graph.outputSummary)
-            }
+            var lines = ["checkpoint  \(checkpoint) (\(description))"] + written
             lines.append("size        \(Format.bytes(bytes)) in \(Format.duration(seconds))")
             Console.out(lines.joined(separator: "\n") + "\n")
         }
@@ -92,8 +76,7 @@ extension CharRNN {
         }
 
         /// A library checkpoint (`ModelCheckpoint`) of any architecture.
-        private func exportLibraryModel() throws -> ([ONNXExportedGraph], String) {
-            let architecture = (try? SafeTensorsFile.readHeader(path: checkpoint))?.metadata["architecture"] ?? "(none)"
+        private func exportLibraryModel(architecture: String) throws -> ([ONNXExportedGraph], String) {
             func load<Model: ONNXExportable>(_ type: Model.Type) throws -> ([ONNXExportedGraph], String) {
                 do {
                     let model = try ModelCheckpoint<Model>.read(path: checkpoint, byteBudget: Int(MemoryBudget.current().bytes * 0.8)).model

@@ -39,9 +39,6 @@ extension Series {
 
         func run() throws {
             try OutputPath.checkWritable(onnx, option: "--onnx")
-            if OutputPath.canonical(onnx) == OutputPath.canonical(checkpoint) {
-                throw CLIError("--onnx '\(onnx)' is the checkpoint itself; give another file (model.onnx, say)")
-            }
             let graphs: [ONNXExportedGraph]
             do {
                 switch try SeriesCheckpoint.load(checkpoint) {
@@ -82,18 +79,7 @@ extension Series {
             } catch let error as ONNXExportError {
                 throw CLIError("\(error)")
             }
-            let paths = ONNXExport.paths(for: onnx, roles: graphs.map(\.role))
-            var lines: [String] = []
-            for (graph, path) in zip(graphs, paths) {
-                try OutputPath.checkWritable(path, option: "--onnx")
-                try OutputPath.write(graph.model.serialized(), to: path, option: "--onnx")
-                lines += [
-                    "wrote       \(path)\(graphs.count > 1 ? " (\(graph.role))" : ""): ONNX opset \(graph.model.opset)",
-                    "  inputs    \(graph.model.graph.inputSummary)",
-                    "  outputs   \(graph.model.graph.outputSummary)",
-                ]
-            }
-            Console.out(lines.joined(separator: "\n") + "\n")
+            Console.out(try ONNXFiles.write(graphs, to: onnx, checkpoint: checkpoint).lines.joined(separator: "\n") + "\n")
         }
 
         private func scaling(_ scaler: Scaler, _ columns: [String]) -> ONNXExportOptions.Scaling {
