@@ -48,6 +48,9 @@ import ToolTesting
         // No training window's targets reach the validation rows; with stride 2, every other origin.
         #expect(windows.origins(targets: split.train).allSatisfy { windows.targetRows($0).upperBound <= split.trainEnd })
         #expect(ForecastWindows(inputLength: 3, horizon: 2, stride: 2).origins(targets: 0..<10) == [3, 5, 7])
+        // From a minimum origin: the same strides, the earlier origins left out.
+        #expect(ForecastWindows(inputLength: 3, horizon: 2, stride: 2).origins(targets: 0..<10, from: 4) == [5, 7])
+        #expect(windows.origins(targets: 0..<10, from: 6) == [6, 7, 8])
         #expect(ForecastWindows(inputLength: 8, horizon: 3).origins(targets: split.test).isEmpty)
         #expect(TimeSplit.fractions(rowCount: 100, validation: 0.1, test: 0.2) == TimeSplit(rowCount: 100, trainEnd: 70, validationEnd: 80))
         #expect(TimeSplit.fractions(rowCount: 2, validation: 0.5, test: 0.5) == nil)

@@ -97,7 +97,7 @@ public struct ForecastSetup: Codable, Equatable, Sendable {
 
     /// The origins whose targets all lie in `rows` and whose inputs are complete.
     public func origins(targets rows: Range<Int>) -> [Int] {
-        windows.origins(targets: rows).filter { $0 >= firstOrigin }
+        windows.origins(targets: rows, from: firstOrigin)
     }
 
     /// The model's forecasts `[horizon, targets, quantiles]` (one row of `ForecastModel.predict`)

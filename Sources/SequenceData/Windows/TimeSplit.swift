@@ -47,10 +47,13 @@ public struct ForecastWindows: Codable, Equatable, Sendable {
     }
 
     /// The origins whose targets all lie in `targets` and whose inputs start at row 0 or
-    /// later, every `stride` rows from the first such origin.
+    /// later, every `stride` rows from the first such origin; with `minimum`, those of them
+    /// at `minimum` or later (the same strides: only the earlier origins are left out).
     /// - Complexity: O(result).
-    public func origins(targets: Range<Int>) -> [Int] {
-        let first = max(targets.lowerBound, inputLength), last = targets.upperBound - horizon
+    public func origins(targets: Range<Int>, from minimum: Int = 0) -> [Int] {
+        var first = max(targets.lowerBound, inputLength)
+        if minimum > first { first += (minimum - first + stride - 1) / stride * stride }
+        let last = targets.upperBound - horizon
         guard first <= last else { return [] }
         return Array(Swift.stride(from: first, through: last, by: stride))
     }

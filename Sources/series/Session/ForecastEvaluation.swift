@@ -23,12 +23,11 @@ struct ForecastEvaluation {
         let Q = model.forecastLoss.outputsPerValue, O = model.forecastOutputSize
         let history = Dictionary(uniqueKeysWithValues: setup.targets.map { ($0, table.numeric[$0]!) })
         var out: [[[[Float]]]] = []
-        let windows = ForecastWindows(inputLength: setup.windows.inputLength, horizon: setup.windows.horizon)
         // Future rows may lie past the table's end (predict): the targets, unread, are padded.
         let padded = columns.targets.map { $0 + [Float](repeating: 0, count: setup.windows.horizon) }
         for start in stride(from: 0, to: origins.count, by: 256) {
             let chunk = Array(origins[start..<min(start + 256, origins.count)])
-            let batch = windows.batch(origins: chunk, inputs: columns.inputs, targets: padded)
+            let batch = setup.windows.batch(origins: chunk, inputs: columns.inputs, targets: padded)
             let predicted = model.predict(batch.input, batchSize: chunk.count)
             for (b, o) in chunk.enumerated() {
                 out.append(setup.realForecast(predicted.storage[(b * O)..<((b + 1) * O)], quantiles: Q, origin: o, history: history))
