@@ -95,6 +95,13 @@ public struct CSVReader {
         func fail(_ reason: String) -> CSVError {
             CSVError(path: path, line: line, column: record.count + 1, reason)
         }
+        /// Appends `byte` to the field, which may not outgrow `maximumFieldBytes`.
+        func append(_ byte: UInt8, hint: String) throws(CSVError) {
+            record.bytes.append(byte)
+            if record.bytes.count - fieldStart > Self.maximumFieldBytes {
+                throw fail("a field is longer than \(Self.maximumFieldBytes) bytes\(hint)")
+            }
+        }
         while true {
             if c == UInt8(ascii: "\"") {
                 guard record.bytes.count == fieldStart else {
@@ -117,10 +124,7 @@ public struct CSVReader {
                         break
                     }
                     if q == UInt8(ascii: "\n") { nextLine += 1 }
-                    record.bytes.append(q)
-                    if record.bytes.count - fieldStart > Self.maximumFieldBytes {
-                        throw fail("a field is longer than \(Self.maximumFieldBytes) bytes (a quote left open?)")
-                    }
+                    try append(q, hint: " (a quote left open?)")
                 }
                 guard let after = try byte() else {
                     record.endField()
@@ -148,10 +152,7 @@ public struct CSVReader {
                 record.endField()
                 return true
             } else {
-                record.bytes.append(c)
-                if record.bytes.count - fieldStart > Self.maximumFieldBytes {
-                    throw fail("a field is longer than \(Self.maximumFieldBytes) bytes")
-                }
+                try append(c, hint: "")
             }
             guard let n = try byte() else {
                 record.endField()
