@@ -62,7 +62,8 @@ public struct PythonOracle: Sendable {
 
 /// The Python with PyTorch and safetensors that checks files against PyTorch.
 public enum TorchPython {
-    static let oracle = PythonOracle(
+    /// The oracle itself, to run scripts with.
+    public static let oracle = PythonOracle(
         importing: "torch, safetensors",
         skipReason: "needs PyTorch and safetensors (~/.venvs/torch/bin/python or CHARRNN_TORCH_PYTHON)")
 

@@ -7,6 +7,11 @@ extension EncoderDecoderModel: ONNXExportable {
     /// generated), `h0` (`c0`) to `logits` `[T, B, V]`, `hn` (`cn`).
     public func onnxModels(_ options: ONNXExportOptions) throws(ONNXExportError) -> [ONNXExportedGraph] {
         let c = configuration
+        if let score = c.attention {
+            throw .unsupported(
+                "the encoder-decoder with \(score.rawValue) attention has no ONNX form yet (its decoder reads the encoder's outputs at every step); models without attention export"
+            )
+        }
         guard options.inputScaling == nil && options.outputScaling == nil else {
             throw .unsupported("the encoder-decoder reads and returns tokens; scaling applies to dense inputs and values")
         }

@@ -6,7 +6,10 @@ import Linalg
 /// under teacher forcing and greedily at inference.
 ///
 /// Parameters: `encoder.*` and `decoder.*` (recurrent stacks of one cell kind, same `H` and `L`),
-/// `fc.weight` [V_out, H], `fc.bias`. With a **bidirectional encoder**
+/// `fc.weight` [V_out, H], `fc.bias`. With **attention** (`Configuration.attention`, an
+/// `AttentionScore`) each decoder step also attends to the encoder's outputs, masked by the
+/// source's length, and the output layer reads the attentional state `tanh(W_c [c_t; h_t])`
+/// (`Attention`; parameters `attention.*`); `attentionWeights` and `decode` show where it looked. With a **bidirectional encoder**
 /// (`Configuration.bidirectionalEncoder`) the encoder reads each source both ways within
 /// its own length, and `EncoderBridge` maps its two final states per layer to the
 /// decoder's (`bridge.weight` [H, 2H], `bridge.bias`; for the LSTM also `bridge_cell.*`).
@@ -30,6 +33,8 @@ public final class EncoderDecoderModel: SequenceModel {
     public let startToken: Int32
     public let endToken: Int32
     let head: TeacherForcedDecoder
+    /// Between the decoder and `fc`, when the configuration has a score.
+    let attention: Attention?
     /// With a bidirectional encoder: its final state to the decoder's initial state.
     let bridge: EncoderBridge?
     /// The encoder's final state and its gradient; with a bridge, the decoder's initial
@@ -57,10 +62,13 @@ public final class EncoderDecoderModel: SequenceModel {
         public var recurrent: RecurrentConfiguration
         /// The encoder reads each source both ways; a bridge makes the decoder's state.
         public var bidirectionalEncoder: Bool
+        /// How each decoder step scores the source positions, or nil: no attention (the
+        /// encoder's final state alone carries the source).
+        public var attention: AttentionScore?
 
         public init(
             sourceVocabularySize: Int, targetVocabularySize: Int, startToken: Int32, endToken: Int32,
-            recurrent: RecurrentConfiguration, bidirectionalEncoder: Bool = false
+            recurrent: RecurrentConfiguration, bidirectionalEncoder: Bool = false, attention: AttentionScore? = nil
         ) {
             precondition(
                 startToken >= 0 && Int(startToken) < targetVocabularySize && endToken >= 0
@@ -72,6 +80,8 @@ public final class EncoderDecoderModel: SequenceModel {
             self.endToken = endToken
             self.recurrent = recurrent
             self.bidirectionalEncoder = bidirectionalEncoder
+            self.attention = attention
+            precondition(problem == nil, problem ?? "")
         }
 
         public var problem: String? {
@@ -81,6 +91,10 @@ public final class EncoderDecoderModel: SequenceModel {
                 return problem
             }
             if recurrent.bidirectional { return Self.bidirectionalProblem }
+            if attention == .dot && bidirectionalEncoder {
+                return
+                    "a dot attention score needs encoder outputs as wide as the decoder's, and a bidirectional encoder's are twice as wide: use the general or additive score"
+            }
             for (name, token) in [("start", startToken), ("end", endToken)] where !(token >= 0 && Int(token) < targetVocabularySize) {
                 return "the \(name) token \(token) is not a token of the target vocabulary of \(targetVocabularySize)"
             }
@@ -94,6 +108,9 @@ public final class EncoderDecoderModel: SequenceModel {
             return encoder
         }
 
+        /// `M`: the width of the encoder's outputs, which attention reads (`2H` when bidirectional).
+        public var memoryWidth: Int { (bidirectionalEncoder ? 2 : 1) * recurrent.hiddenSize }
+
         /// Why `recurrent` cannot be bidirectional: it describes the decoder too.
         package static let bidirectionalProblem =
             "the decoder reads each token it has just generated, so it runs forward only (a bidirectional encoder is bidirectional_encoder)"
@@ -104,25 +121,37 @@ public final class EncoderDecoderModel: SequenceModel {
             encoderRecurrent.parameterShapes(inputSize: sourceVocabularySize, prefix: "encoder.")
                 + (bidirectionalEncoder ? EncoderBridge.parameterShapes(recurrent) : [])
                 + recurrent.parameterShapes(inputSize: targetVocabularySize, prefix: "decoder.")
+                + (attention.map { Attention.parameterShapes($0, queryWidth: recurrent.hiddenSize, memoryWidth: memoryWidth) } ?? [])
                 + Linear.parameterShapes(inputSize: recurrent.hiddenSize, outputSize: targetVocabularySize, prefix: "fc.")
         }
 
         public var summary: String {
             "\(recurrent.summary), source_vocabulary_size \(sourceVocabularySize), target_vocabulary_size \(targetVocabularySize)"
-                + (bidirectionalEncoder ? ", bidirectional encoder" : "")
+                + (bidirectionalEncoder ? ", bidirectional encoder" : "") + (attention.map { ", \($0.rawValue) attention" } ?? "")
         }
 
         public var hasBidirectionalLayers: Bool { bidirectionalEncoder }
 
         /// Both stacks' FLOPs (token input) over `steps` rows each (the source and the
         /// target lengths differ; `steps` stands for both), the output layer's 6HV, and per
-        /// sequence the bridge's forward, `dW` and `dX` (6·parts·L·2H·H).
+        /// sequence the bridge's forward, `dW` and `dX` (6·parts·L·2H·H); with attention, per
+        /// target token its scores and context over `steps` source positions (6·steps·(H + M)),
+        /// the combine layer (6·(M + H)·H) and the score's projections (6·M·H per source token,
+        /// and 6·H·H per target token for `additive`).
         public func trainingFlops(batchSize: Int, steps: Int) -> Double {
             let encoder = encoderRecurrent.trainingFlopsPerToken(tokenInput: true, inputSize: sourceVocabularySize)
             let decoder = recurrent.trainingFlopsPerToken(tokenInput: true, inputSize: targetVocabularySize)
             let H = Double(recurrent.hiddenSize)
             let bridge = bidirectionalEncoder ? 6 * Double(recurrent.stateBlocks) * 2 * H * H * Double(batchSize) : 0
-            return (encoder + decoder + 6 * H * Double(targetVocabularySize)) * Double(batchSize * steps) + bridge
+            let M = Double(memoryWidth), T = Double(steps)
+            let attended: Double =
+                switch attention {
+                case nil: 0
+                case .dot: 6 * T * (H + M) + 6 * (M + H) * H
+                case .general: 6 * T * (H + M) + 6 * (M + H) * H + 6 * M * H
+                case .additive: 6 * T * (H + M) + 6 * (M + H) * H + 6 * M * H + 6 * H * H
+                }
+            return (encoder + decoder + attended + 6 * H * Double(targetVocabularySize)) * Double(batchSize * steps) + bridge
         }
     }
 
@@ -162,28 +191,33 @@ public final class EncoderDecoderModel: SequenceModel {
     public var configuration: Configuration {
         Configuration(
             sourceVocabularySize: encoder.inputSize, targetVocabularySize: fc.outputSize, startToken: startToken,
-            endToken: endToken, recurrent: decoder.configuration, bidirectionalEncoder: encoder.isBidirectional)
+            endToken: endToken, recurrent: decoder.configuration, bidirectionalEncoder: encoder.isBidirectional,
+            attention: attention?.score)
     }
 
     public init(_ configuration: Configuration, using rng: inout SeededRandom) {
         let c = configuration, r = c.recurrent
+        precondition(c.problem == nil, c.problem ?? "")
         encoder = c.encoderRecurrent.makeStack(inputSize: c.sourceVocabularySize, parameters: parameters, prefix: "encoder.")
         bridge = c.bidirectionalEncoder ? EncoderBridge(r, parameters: parameters) : nil
         decoder = r.makeStack(inputSize: c.targetVocabularySize, parameters: parameters, prefix: "decoder.")
+        let store = parameters
+        attention = c.attention.map { Attention($0, queryWidth: r.hiddenSize, memoryWidth: c.memoryWidth, parameters: store) }
         fc = Linear(inputSize: r.hiddenSize, outputSize: c.targetVocabularySize, parameters: parameters, prefix: "fc.")
         startToken = c.startToken
         endToken = c.endToken
-        head = TeacherForcedDecoder(rnn: decoder, fc: fc, startToken: startToken)
+        head = TeacherForcedDecoder(rnn: decoder, fc: fc, startToken: startToken, attention: attention)
         encoder.initialize(using: &rng)
         decoder.initialize(using: &rng)
         fc.initialize(using: &rng)
         bridge?.initialize(using: &rng)
+        attention?.initialize(using: &rng)
     }
 
     public convenience init(
         sourceVocabularySize: Int, targetVocabularySize: Int, hiddenSize: Int, numLayers: Int = 1,
         cell: RecurrentCell = .rnn, nonlinearity: Nonlinearity = .tanh, startToken: Int32, endToken: Int32,
-        using rng: inout SeededRandom
+        attention: AttentionScore? = nil, using rng: inout SeededRandom
     ) {
         self.init(
             Configuration(
@@ -191,7 +225,8 @@ public final class EncoderDecoderModel: SequenceModel {
                 startToken: startToken, endToken: endToken,
                 recurrent: RecurrentConfiguration(
                     cell: cell, hiddenSize: hiddenSize, numLayers: numLayers,
-                    nonlinearity: cell == .rnn ? nonlinearity : .tanh)),
+                    nonlinearity: cell == .rnn ? nonlinearity : .tanh),
+                attention: attention),
             using: &rng)
     }
 
@@ -202,6 +237,11 @@ public final class EncoderDecoderModel: SequenceModel {
         encoder.forward(.tokens(batch.source), batchSize: B, lengths: batch.sourceLengths)
         encoder.finalState(lengths: batch.sourceLengths, into: &encodedState)
         bridge?.forward(encodedState, batchSize: B, into: &bridgedState)
+        if let attention {
+            encoder.withOutputs { e in
+                attention.attend(memory: e.baseAddress!, steps: encoder.steps, batchSize: B, lengths: batch.sourceLengths)
+            }
+        }
         let loss = head.run(
             targets: batch.targets, batchSize: B, initialState: bridge == nil ? encodedState : bridgedState,
             backward: backward)
@@ -212,6 +252,12 @@ public final class EncoderDecoderModel: SequenceModel {
                 if encodedStateGradient.count != encodedState.count { encodedStateGradient = encodedState }
                 decoder.withInitialStateGradient { g in
                     encodedStateGradient.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: g.baseAddress!, count: g.count) }
+                }
+            }
+            if let attention {
+                encoder.withOutputGradient { g in
+                    let d = attention.memoryGradient
+                    for i in 0..<d.count { g[i] += d.pointer[i] }
                 }
             }
             encoder.backward(finalStateGradient: encodedStateGradient, lengths: batch.sourceLengths)
@@ -240,19 +286,5 @@ public final class EncoderDecoderModel: SequenceModel {
     /// `loss` of the batch of these arguments.
     public func loss(source: [Int32], sourceLengths: [Int], targets: [Int32], batchSize B: Int) -> Double {
         loss(Batch(source: source, sourceLengths: sourceLengths, targets: targets, batchSize: B))
-    }
-
-    /// Greedy decoding of one source sequence, up to `maxLength` tokens or the end token.
-    public func translate(_ source: [Int32], maxLength: Int) -> [Int32] {
-        precondition(!source.isEmpty, "source must not be empty")
-        encoder.forward(.tokens(source), batchSize: 1)
-        var initialState = encoder.finalState()
-        if let bridge {
-            let encoded = initialState
-            bridge.forward(encoded, batchSize: 1, into: &initialState)
-        }
-        return GreedyDecoder.decode(
-            rnn: decoder, fc: fc, initialState: initialState, batchSize: 1,
-            start: startToken, length: maxLength, stop: endToken)[0]
     }
 }

@@ -37,6 +37,6 @@ extension OneToManyModel {
 extension EncoderDecoderModel {
     public var precision: Precision { decoder.precision }
     public func setPrecision(_ precision: Precision) throws(PrecisionError) {
-        try Precision.apply(precision, stacks: [encoder, decoder], layers: [fc] + (bridge?.parts ?? []))
+        try Precision.apply(precision, stacks: [encoder, decoder], layers: [fc] + (bridge?.parts ?? []) + (attention?.layers ?? []))
     }
 }

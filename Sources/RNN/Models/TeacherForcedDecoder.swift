@@ -2,7 +2,9 @@ import Linalg
 
 /// The generating half shared by `OneToManyModel` and `EncoderDecoderModel`: a token stack
 /// and an output layer trained with teacher forcing — step `t` reads the target of step
-/// `t - 1` (the start token at step 0) — from a given initial state.
+/// `t - 1` (the start token at step 0) — from a given initial state. With `attention`
+/// (an encoder-decoder's), the output layer reads the attentional states `h̃` instead of
+/// the stack's outputs.
 ///
 /// Its workspaces (the inputs and the logits) are reused, so a training step allocates
 /// nothing once `(B, T)` stop growing.
@@ -10,22 +12,26 @@ final class TeacherForcedDecoder {
     let rnn: RecurrentStack
     let fc: Linear
     let startToken: Int32
+    /// Between the stack and the output layer, after its `attend` of the batch's sources.
+    let attention: Attention?
     /// The teacher-forcing inputs `[T*B]` of the last run.
     private var inputs: [Int32] = []
     /// The logits `[T*B, V]` of the last run (their gradient after a backward run).
     private let logits = FloatBuffer()
     var profiler: PhaseProfiler?
 
-    init(rnn: RecurrentStack, fc: Linear, startToken: Int32) {
+    init(rnn: RecurrentStack, fc: Linear, startToken: Int32, attention: Attention? = nil) {
         self.rnn = rnn
         self.fc = fc
         self.startToken = startToken
+        self.attention = attention
     }
 
     /// Runs the stack from `initialState` over the teacher-forcing inputs of `targets`
     /// (`[T*B]`, `-1` = padding) and returns the mean cross-entropy over the counted
     /// targets; with `backward`, accumulates the gradients of `fc` and the stack, and
-    /// `rnn.initialStateGradient` holds d(loss)/d(initialState).
+    /// `rnn.initialStateGradient` holds d(loss)/d(initialState) (and `attention.memoryGradient`
+    /// d(loss)/d(memory)).
     func run(targets: [Int32], batchSize B: Int, initialState: [Float], backward: Bool) -> Double {
         precondition(!targets.isEmpty && targets.count % B == 0, "targets must be [T*B] for B = \(B), got \(targets.count)")
         inputs.removeAll(keepingCapacity: true)
@@ -35,7 +41,11 @@ final class TeacherForcedDecoder {
         let rows = targets.count, V = fc.outputSize
         let loss = profiler.measure(.outputAndLoss) {
             logits.resize(rows * V)
-            rnn.withOutputs { h in fc.forward(h.baseAddress!, rows: rows, into: logits.pointer) }
+            // The output layer's input: the stack's outputs, or their attentional states.
+            let x = rnn.withOutputs { h in
+                attention?.forward(queries: h.baseAddress!, steps: rows / B) ?? UnsafeMutablePointer(mutating: h.baseAddress!)
+            }
+            fc.forward(x, rows: rows, into: logits.pointer)
             let loss = targets.withUnsafeBufferPointer { t in
                 SoftmaxCrossEntropy.compute(
                     logits: logits.pointer, rows: rows, classes: V, targets: t.baseAddress!,
@@ -43,9 +53,12 @@ final class TeacherForcedDecoder {
                 ).loss
             }
             if backward {
-                rnn.withOutputs { h in
-                    rnn.withOutputGradient { dh in
-                        fc.backward(logits.pointer, input: h.baseAddress!, rows: rows, inputGradient: dh.baseAddress!)
+                rnn.withOutputGradient { dh in
+                    if let attention {
+                        fc.backward(logits.pointer, input: x, rows: rows, inputGradient: attention.stateGradient.pointer)
+                        attention.backward(addingQueryGradientTo: dh.baseAddress!)
+                    } else {
+                        fc.backward(logits.pointer, input: x, rows: rows, inputGradient: dh.baseAddress!)
                     }
                 }
             }
