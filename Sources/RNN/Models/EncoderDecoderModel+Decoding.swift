@@ -1,0 +1,153 @@
+import Linalg
+
+extension EncoderDecoderModel {
+    /// Translates a batch of sources by beam search (`search`): all `k` hypotheses of all
+    /// sources advance as one batch of `B·k` rows through each decoder step, on the stack's
+    /// prepared weights. Returns per source its `search.nBest` translations, best first.
+    ///
+    /// - Parameters:
+    ///   - sources: `B` token sequences of the source vocabulary, none empty.
+    ///   - search: the beam's width, length penalty, maximum length and n-best count.
+    ///   - recordAttention: fill each `Translation.attention` (an attention model only).
+    /// - Complexity: the encoder over the batch, then per step the decoder, attention and
+    ///   output layer over `B·k` rows and a selection over `B·k·V` candidates; at most
+    ///   `search.maxLength` steps of the longest source.
+    public func decode(_ sources: [[Int32]], _ search: BeamSearch = BeamSearch(), recordAttention: Bool = false) -> [[Translation]] {
+        precondition(search.problem == nil, search.problem ?? "")
+        precondition(!sources.isEmpty && sources.allSatisfy { !$0.isEmpty }, "decode needs one or more non-empty sources")
+        let steps = DecoderSteps(self, sources: sources, rowsPerSource: search.width)
+        let run = BeamSearchRun(
+            search: search, sources: sources.count, vocabularySize: fc.outputSize, start: startToken, end: endToken,
+            maxLengths: sources.map { search.maxLength(sourceLength: $0.count) }, recordAttention: recordAttention && attention != nil)
+        return run.run(steps)
+    }
+
+    /// Greedy decoding of a batch of sources: per step each sequence's most likely token,
+    /// up to `maxLength` tokens or the end token (not included).
+    /// - Complexity: `maxLength` single-step forwards of the decoder (and attention) over `B` rows.
+    public func translateGreedily(_ sources: [[Int32]], maxLength: Int) -> [[Int32]] {
+        precondition(!sources.isEmpty && sources.allSatisfy { !$0.isEmpty }, "translation needs one or more non-empty sources")
+        let steps = DecoderSteps(self, sources: sources, rowsPerSource: 1)
+        let B = sources.count, V = fc.outputSize
+        var tokens = [Int32](repeating: startToken, count: B)
+        var out = [[Int32]](repeating: [], count: B)
+        var done = [Bool](repeating: false, count: B)
+        for _ in 0..<maxLength where !done.allSatisfy({ $0 }) {
+            let logits = steps.advance(tokens)
+            for b in 0..<B where !done[b] {
+                let row = logits + b * V
+                var best = 0
+                for v in 1..<V where row[v] > row[best] { best = v }
+                tokens[b] = Int32(best)
+                if tokens[b] == endToken { done[b] = true } else { out[b].append(tokens[b]) }
+            }
+        }
+        return out
+    }
+
+    /// Greedy decoding of one source sequence, up to `maxLength` tokens or the end token.
+    public func translate(_ source: [Int32], maxLength: Int) -> [Int32] {
+        precondition(!source.isEmpty, "source must not be empty")
+        return translateGreedily([source], maxLength: maxLength)[0]
+    }
+
+    /// The attention weights of the teacher-forced decoding of `batch` (`computeGradients`
+    /// and `loss` compute them): per sequence, per target step, the weights over its source
+    /// tokens. Nil without attention.
+    /// - Complexity: one `loss(batch)`.
+    public func attentionWeights(_ batch: Batch) -> [[[Float]]]? {
+        guard let attention else { return nil }
+        _ = loss(batch)
+        let (B, Tt, Ts) = (batch.batchSize, batch.targets.count / batch.batchSize, attention.memorySteps)
+        return attention.withWeights { w in
+            (0..<B).map { b in
+                (0..<Tt).map { t in Array(w[((b * Tt + t) * Ts)..<((b * Tt + t) * Ts + batch.sourceLengths[b])]) }
+            }
+        }
+    }
+}
+
+/// The decoder of an encoder-decoder over `N = B·k` rows, `k` per source: the encoder's
+/// (bridged) final state repeated `k` times, the attention's memory of the `B` sources, and
+/// buffers reused by every step (nothing allocated per step).
+final class DecoderSteps: BeamDecoder {
+    private let model: EncoderDecoderModel
+    private let rows: Int
+    private let rowsPerSource: Int
+    private let lengths: [Int]
+    /// `[parts·L, N, H]`.
+    private var state: [Float]
+    private var reordered: [Float]
+    private let logits: FloatBuffer
+
+    var vocabularySize: Int { model.fc.outputSize }
+
+    init(_ model: EncoderDecoderModel, sources: [[Int32]], rowsPerSource k: Int) {
+        self.model = model
+        let B = sources.count, Ts = sources.map(\.count).max()!
+        let lengths = sources.map(\.count)
+        rows = B * k
+        rowsPerSource = k
+        self.lengths = lengths
+        var padded = [Int32](repeating: -1, count: Ts * B)
+        for (b, source) in sources.enumerated() {
+            for (t, token) in source.enumerated() { padded[t * B + b] = token }
+        }
+        let encoder = model.encoder
+        encoder.forward(.tokens(padded), batchSize: B, lengths: lengths)
+        var initial = encoder.finalState(lengths: lengths)
+        if let bridge = model.bridge {
+            let encoded = initial
+            bridge.forward(encoded, batchSize: B, into: &initial)
+        }
+        if let attention = model.attention {
+            encoder.withOutputs { e in attention.attend(memory: e.baseAddress!, steps: Ts, batchSize: B, lengths: lengths) }
+        }
+        let H = model.decoder.hiddenSize, blocks = initial.count / (B * H)
+        state = [Float](repeating: 0, count: blocks * rows * H)
+        for block in 0..<blocks {
+            for r in 0..<rows {
+                let from = (block * B + r / k) * H, to = (block * rows + r) * H
+                for j in 0..<H { state[to + j] = initial[from + j] }
+            }
+        }
+        reordered = state
+        logits = FloatBuffer(count: rows * model.fc.outputSize)
+    }
+
+    func advance(_ tokens: [Int32]) -> UnsafeMutablePointer<Float> {
+        let decoder = model.decoder
+        state.withUnsafeMutableBufferPointer { s in
+            decoder.forward(.tokens(tokens), batchSize: rows, state: UnsafePointer(s.baseAddress!), dropout: nil)
+            decoder.writeFinalState(into: s.baseAddress!)
+        }
+        decoder.withOutputs { h in
+            let x =
+                model.attention?.step(queries: h.baseAddress!, rows: rows, rowsPerSource: rowsPerSource)
+                ?? UnsafeMutablePointer(mutating: h.baseAddress!)
+            model.fc.forward(x, rows: rows, into: logits.pointer)
+        }
+        return logits.pointer
+    }
+
+    func reorder(_ parents: [Int]) {
+        let H = model.decoder.hiddenSize, blocks = state.count / (rows * H)
+        state.withUnsafeBufferPointer { s in
+            reordered.withUnsafeMutableBufferPointer { o in
+                for block in 0..<blocks {
+                    for (r, parent) in parents.enumerated() {
+                        (o.baseAddress! + (block * rows + r) * H).update(from: s.baseAddress! + (block * rows + parent) * H, count: H)
+                    }
+                }
+            }
+        }
+        swap(&state, &reordered)
+    }
+
+    func attentionWeights(row r: Int) -> UnsafeBufferPointer<Float>? {
+        guard let attention = model.attention else { return nil }
+        return attention.withWeights { w in
+            UnsafeBufferPointer(rebasing: w[(r * attention.memorySteps)..<(r * attention.memorySteps + lengths[r / rowsPerSource])])
+        }
+    }
+}
