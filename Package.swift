@@ -53,7 +53,7 @@ let package = Package(
         // one-line errors, output paths, number formats, SVG charts.
         .target(
             name: "_ToolSupport",
-            dependencies: ["RNN", "ONNXExport", "_FileIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["RNN", "RNNTraining", "ONNXExport", "_FileIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The safetensors file format alone (read, write, errors): depends on nothing of ours
         // but _FileIO, so that other Swift projects can use it.
         .target(name: "SafeTensors", dependencies: ["_FileIO"]),

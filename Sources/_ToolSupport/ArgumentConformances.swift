@@ -5,3 +5,5 @@ import RNN
 extension RecurrentCell: ExpressibleByArgument {}
 extension Nonlinearity: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
+extension TextUnit: ExpressibleByArgument {}
+extension AttentionScore: ExpressibleByArgument {}

@@ -4,7 +4,6 @@ import RNN
 import _ToolSupport
 
 extension RecurrentInitialization: ExpressibleByArgument {}
-extension TextUnit: ExpressibleByArgument {}
 extension GEMMBackend: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
 
