@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "charrnn", targets: ["charrnn"]),
         .executable(name: "bench", targets: ["bench"]),
         .executable(name: "series", targets: ["series"]),
+        .executable(name: "seq2seq", targets: ["seq2seq"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,7 +54,9 @@ let package = Package(
         // one-line errors, output paths, number formats, SVG charts.
         .target(
             name: "_ToolSupport",
-            dependencies: ["RNN", "RNNTraining", "ONNXExport", "_FileIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "RNN", "RNNTraining", "ONNXExport", "_FileIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // The safetensors file format alone (read, write, errors): depends on nothing of ours
         // but _FileIO, so that other Swift projects can use it.
         .target(name: "SafeTensors", dependencies: ["_FileIO"]),
@@ -80,6 +83,13 @@ let package = Package(
             name: "series",
             dependencies: [
                 "RNN", "RNNTraining", "SequenceData", "ONNXExport", "Linalg", "SafeTensors", "_FileIO", "_ToolSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "seq2seq",
+            dependencies: [
+                "RNN", "RNNTraining", "SequenceData", "Linalg", "SafeTensors", "_FileIO", "_ToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -128,6 +138,7 @@ let package = Package(
             ]),
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
         .testTarget(name: "SeriesTests", dependencies: ["ToolTesting", "RNN", "RNNTraining", "series"]),
+        .testTarget(name: "Seq2SeqTests", dependencies: ["ToolTesting", "RNN", "SequenceData", "seq2seq"]),
         .testTarget(name: "BenchTests", dependencies: ["Linalg", "ToolTesting", "bench"]),
         .testTarget(
             name: "ExampleTests",

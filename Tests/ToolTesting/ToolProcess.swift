@@ -34,6 +34,7 @@ public enum ToolProcess {
         case charrnn
         case bench
         case series
+        case seq2seq
         /// The programs of `Examples/`.
         case classifier = "example-classifier"
         case generator = "example-generator"

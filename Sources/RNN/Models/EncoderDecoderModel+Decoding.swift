@@ -51,6 +51,15 @@ extension EncoderDecoderModel {
         return translateGreedily([source], maxLength: maxLength)[0]
     }
 
+    /// Under teacher forcing (each step reads the true previous token), the most likely
+    /// token of each target step `[Tt*B]`, time-major: where it equals the target, the
+    /// model got that token right (token accuracy).
+    /// - Complexity: one `loss(batch)` and an argmax over `Tt·B·V` logits.
+    public func teacherForcedPredictions(_ batch: Batch) -> [Int32] {
+        _ = loss(batch)
+        return head.predictions()
+    }
+
     /// The attention weights of the teacher-forced decoding of `batch` (`computeGradients`
     /// and `loss` compute them): per sequence, per target step, the weights over its source
     /// tokens. Nil without attention.

@@ -67,4 +67,16 @@ final class TeacherForcedDecoder {
         if backward { rnn.backward() }
         return loss
     }
+
+    /// The most likely token of each row `[T*B]` of the last run without backward (its
+    /// logits are still there).
+    func predictions() -> [Int32] {
+        let V = fc.outputSize, rows = logits.count / V
+        return (0..<rows).map { r in
+            let row = logits.pointer + r * V
+            var best = 0
+            for v in 1..<V where row[v] > row[best] { best = v }
+            return Int32(best)
+        }
+    }
 }

@@ -1,0 +1,77 @@
+import Foundation
+import _FileIO
+import _ToolSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Lines of a file or of standard input, in batches of those already read: a pipe or a
+/// file gives full batches, a terminal one line at a time (each output comes as soon as
+/// its line is typed). Each line is checked to be UTF-8; `\r\n` loses its `\r`.
+final class LineInput {
+    private let descriptor: Int32
+    /// `--input 'path'` or `standard input`: how errors name the input.
+    let name: String
+    private var buffer: [UInt8] = []
+    private var ended = false
+    private(set) var lineNumber = 0
+
+    /// Standard input (`path` nil) or the regular file at `path`.
+    init(path: String?) throws {
+        guard let path else {
+            descriptor = STDIN_FILENO
+            name = "standard input"
+            return
+        }
+        do {
+            try RegularFile(path: path).close()
+        } catch .notFound {
+            throw CLIError("--input file '\(path)' does not exist; check the path")
+        } catch {
+            throw CLIError("--input '\(path)' cannot be read: \(error)")
+        }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw CLIError("--input '\(path)' cannot be opened: \(String(cString: strerror(errno)))") }
+        descriptor = fd
+        name = "--input '\(path)'"
+    }
+
+    deinit { if descriptor != STDIN_FILENO { close(descriptor) } }
+
+    /// Up to `limit` lines: those complete in what has been read, reading more (waiting)
+    /// only when none is. Empty at the end of the input.
+    func next(_ limit: Int) throws -> [(line: Int, text: String)] {
+        var lines: [(Int, String)] = []
+        while lines.count < limit {
+            if let newline = buffer.firstIndex(of: 10) {
+                lines.append(try take(upTo: newline, dropping: 1))
+                continue
+            }
+            if ended {
+                if !buffer.isEmpty { lines.append(try take(upTo: buffer.count, dropping: 0)) }
+                break
+            }
+            if !lines.isEmpty { break }  // give what is here before waiting for more
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            let n = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CLIError("cannot read \(name): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { ended = true } else { buffer.append(contentsOf: chunk[0..<n]) }
+        }
+        return lines
+    }
+
+    private func take(upTo end: Int, dropping separator: Int) throws -> (line: Int, text: String) {
+        lineNumber += 1
+        var stop = end
+        if stop > 0 && buffer[stop - 1] == 13 { stop -= 1 }
+        guard let text = String(validating: buffer[0..<stop], as: UTF8.self) else {
+            throw CLIError("\(name) line \(lineNumber) is not UTF-8 text; convert it first, e.g. iconv -f latin1 -t utf-8")
+        }
+        buffer.removeFirst(end + separator)
+        return (lineNumber, text)
+    }
+}

@@ -1,0 +1,47 @@
+import Linalg
+import RNN
+
+/// Beam search over many sources on several threads: one model replica per thread, the
+/// sources sorted by length and cut into batches (little padding), the batches dealt out
+/// round-robin, each thread's products single-threaded.
+final class ParallelDecoding {
+    let models: [EncoderDecoderModel]
+    private let team: WorkerTeam?
+
+    init(_ model: EncoderDecoderModel, threads: Int) {
+        var rng = SeededRandom(seed: 0)
+        models =
+            [model]
+            + (1..<max(1, threads)).map { _ in
+                let replica = EncoderDecoderModel(model.configuration, using: &rng)
+                replica.parameters.values = model.parameters.values
+                return replica
+            }
+        team = threads > 1 ? WorkerTeam(size: threads) : nil
+    }
+
+    /// Each source's translations (in the sources' order), `batchSize` sources per batch.
+    func decode(_ sources: [[Int32]], _ search: BeamSearch, batchSize: Int, recordAttention: Bool = false) -> [[Translation]] {
+        let order = sources.indices.sorted { sources[$0].count < sources[$1].count }
+        let batches = stride(from: 0, to: order.count, by: batchSize).map { Array(order[$0..<min($0 + batchSize, order.count)]) }
+        var results = [[[Translation]]](repeating: [], count: batches.count)
+        results.withUnsafeMutableBufferPointer { out in
+            let out = out
+            func work(_ rank: Int, of size: Int) {
+                for i in stride(from: rank, to: batches.count, by: size) {
+                    out[i] = models[rank].decode(batches[i].map { sources[$0] }, search, recordAttention: recordAttention)
+                }
+            }
+            if let team {
+                team.run { rank in ComputeThreads.singleThreaded { work(rank, of: team.size) } }
+            } else {
+                work(0, of: 1)
+            }
+        }
+        var translations = [[Translation]](repeating: [], count: sources.count)
+        for (batch, result) in zip(batches, results) {
+            for (index, list) in zip(batch, result) { translations[index] = list }
+        }
+        return translations
+    }
+}
