@@ -328,17 +328,20 @@ final class Attention {
                 }
             }
         } else {
-            for r in 0..<N {
-                let b = r / k
-                BLAS.gemv(.none, m: lengths[b], n: H, a: K + b * H, lda: B * H, x: q + r * H, y: A + r * Ts)
+            // A source's k rows score its positions in one product.
+            for b in 0..<B {
+                BLAS.gemm(
+                    .none, .transposed, m: k, n: lengths[b], k: H, a: q + b * k * H, lda: H, b: K + b * H, ldb: B * H,
+                    c: A + b * k * Ts, ldc: Ts)
             }
         }
         Self.softmax(A, rows: N, width: Ts) { lengths[$0 / k] }
-        for r in 0..<N {
-            let b = r / k
-            BLAS.gemv(.transposed, m: lengths[b], n: M, a: E + b * M, lda: B * M, x: A + r * Ts, y: X + r * (M + H))
-            (X + r * (M + H) + M).update(from: q + r * H, count: H)
+        for b in 0..<B {
+            BLAS.gemm(
+                .none, .none, m: k, n: M, k: lengths[b], a: A + b * k * Ts, lda: Ts, b: E + b * M, ldb: B * M,
+                c: X + b * k * (M + H), ldc: M + H)
         }
+        for r in 0..<N { (X + r * (M + H) + M).update(from: q + r * H, count: H) }
         states.resize(N * H)
         combine.forward(X, rows: N, into: states.pointer)
         Vector.tanh(inPlace: states.pointer, count: N * H)
