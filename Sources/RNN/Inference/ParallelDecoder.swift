@@ -1,14 +1,24 @@
 import Linalg
-import RNN
 
-/// Beam search over many sources on several threads: one model replica per thread, the
-/// sources sorted by length and cut into batches (little padding), the batches dealt out
-/// round-robin, each thread's products single-threaded.
-final class ParallelDecoding {
-    let models: [EncoderDecoderModel]
+/// Beam search over many sources on several threads: one replica of the model per thread
+/// (its values copied at `init`), the sources sorted by length and cut into batches (little
+/// padding), the batches dealt out round-robin, each thread's products single-threaded.
+///
+/// ```swift
+/// let decoder = ParallelDecoder(model, threads: 2)
+/// let best = decoder.decode(sources, BeamSearch(width: 5), batchSize: 64).map { $0[0].tokens }
+/// ```
+/// - Complexity: `EncoderDecoderModel.decode` of every batch, spread over the threads; a
+///   replica's parameters and workspaces per thread.
+public final class ParallelDecoder {
+    /// The model and its replicas, one per thread.
+    public let models: [EncoderDecoderModel]
     private let team: WorkerTeam?
 
-    init(_ model: EncoderDecoderModel, threads: Int) {
+    /// - Parameters:
+    ///   - model: the model to decode with (thread 0's); the others copy its values now.
+    ///   - threads: threads to decode on (1: the calling thread alone).
+    public init(_ model: EncoderDecoderModel, threads: Int) {
         var rng = SeededRandom(seed: 0)
         models =
             [model]
@@ -21,7 +31,12 @@ final class ParallelDecoding {
     }
 
     /// Each source's translations (in the sources' order), `batchSize` sources per batch.
-    func decode(_ sources: [[Int32]], _ search: BeamSearch, batchSize: Int, recordAttention: Bool = false) -> [[Translation]] {
+    /// - Parameters:
+    ///   - sources: non-empty token sequences.
+    ///   - search: the beam search of every batch.
+    ///   - batchSize: sources decoded together.
+    ///   - recordAttention: fill each `Translation.attention`.
+    public func decode(_ sources: [[Int32]], _ search: BeamSearch, batchSize: Int, recordAttention: Bool = false) -> [[Translation]] {
         let order = sources.indices.sorted { sources[$0].count < sources[$1].count }
         let batches = stride(from: 0, to: order.count, by: batchSize).map { Array(order[$0..<min($0 + batchSize, order.count)]) }
         var results = [[[Translation]]](repeating: [], count: batches.count)

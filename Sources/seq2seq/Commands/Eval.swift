@@ -40,7 +40,7 @@ extension Seq2Seq {
                 try PairData.checkLength(tokens.count, limit: saved.run.maxSourceLength, place: "--pairs '\(pairs)' line \(line)")
             }
             let started = now()
-            let translations = ParallelDecoding(model, threads: search.width > 0 ? self.search.threadCount : 1)
+            let translations = ParallelDecoder(model, threads: search.width > 0 ? self.search.threadCount : 1)
                 .decode(sources, search, batchSize: self.search.batchSize).map { $0[0] }
             let seconds = now() - started
             let exact = zip(translations, targets).map { $0.tokens == $1 }

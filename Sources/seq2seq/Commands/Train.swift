@@ -4,6 +4,11 @@ import Linalg
 import RNN
 import _ToolSupport
 
+/// `--lr-schedule`: the rate throughout, or a cosine from `--lr` down to `--lr-min`.
+enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable {
+    case constant, cosine
+}
+
 /// `--attention`: a score, or none.
 enum AttentionChoice: String, ExpressibleByArgument, CaseIterable {
     case none, dot, general, additive
@@ -53,6 +58,13 @@ extension Seq2Seq {
         var optimizer: OptimizerKind = .adam
         @Option(name: [.customLong("lr"), .customLong("learning-rate")], help: ArgumentHelp("Learning rate.", valueName: "x"))
         var learningRate: Float = 0.003
+        @Option(
+            name: .customLong("lr-schedule"),
+            help: ArgumentHelp(
+                "constant, or cosine: PyTorch's CosineAnnealingLR from --lr to --lr-min over all the steps of --epochs (a resumed run keeps the schedule it started with).",
+                valueName: "constant|cosine"))
+        var schedule: ScheduleChoice = .constant
+        @Option(help: ArgumentHelp("--lr-schedule cosine: the last rate.", valueName: "x")) var lrMin = 1e-5
         @Option(help: ArgumentHelp("Seed of the initialization, the split and the batch order.", valueName: "n")) var seed: UInt64 = 0
         @Option(help: ArgumentHelp("The share of pairs held out for validation.", valueName: "f")) var valFraction = 0.05
         @Option(help: ArgumentHelp("Threads (default: one per core).", valueName: "n")) var threads: Int?
@@ -87,6 +99,7 @@ extension Seq2Seq {
                 )
             }
             guard learningRate > 0 && learningRate.isFinite else { throw CLIError("--lr must be a positive number") }
+            guard lrMin >= 0 && lrMin.isFinite else { throw CLIError("--lr-min must be a number ≥ 0") }
             guard (0..<1).contains(valFraction) else { throw CLIError("--val-fraction \(valFraction) is outside [0, 1)") }
             if let threads, !(1...256).contains(threads) { throw CLIError("--threads \(threads) is outside 1...256") }
         }

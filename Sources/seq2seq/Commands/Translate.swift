@@ -43,7 +43,7 @@ extension Seq2Seq {
             }
             let lines = try LineInput(path: input)
             let interactive = input == nil && isatty(STDIN_FILENO) == 1
-            let decoding = ParallelDecoding(model, threads: interactive ? 1 : self.search.threadCount)
+            let decoding = ParallelDecoder(model, threads: interactive ? 1 : self.search.threadCount)
             let (sourceSide, targetSide) = (saved.vocabularies.source, saved.vocabularies.target)
             var unknown = 0
             var maps: [AttentionMap] = []

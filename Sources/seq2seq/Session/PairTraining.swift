@@ -38,6 +38,11 @@ struct PairTraining {
         let model = EncoderDecoderModel(configuration, using: &rng)
         let workers = max(1, min(o.threads ?? ComputeThreads.count, o.batchSize))
         let trainer = Trainer(model: model, optimizer: o.optimizer.make(learningRate: o.learningRate), workers: workers, clipNorm: 5)
+        if o.schedule == .cosine {
+            let steps = o.epochs * ((split.train.count + o.batchSize - 1) / o.batchSize)
+            trainer.schedule = LearningRateSchedule(
+                base: Double(o.learningRate), kind: .cosine(warmupSteps: 0, totalSteps: steps, minimum: o.lrMin))
+        }
         var history = TrainingHistory()
         history.title = "seq2seq train: loss per epoch"
         history.lossLabel = "cross-entropy (nats per target token)"
