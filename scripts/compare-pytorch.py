@@ -31,6 +31,12 @@ pack_padded_sequence + nn.Linear on cat(h_n[-2], h_n[-1])), per cell and thread 
 docs/series.md: `series train` + `series eval --json` against
 scripts/pytorch_series_bench.py (nn.LSTM + nn.Linear, the same preparation, batches,
 epochs, Adam and clipping), per thread count: training seconds and MASE.
+
+`--configs seq2seq` (alone) compares the encoder-decoder with Luong `general` attention:
+`bench --config seq2seq` against scripts/pytorch_seq2seq_bench.py (the same shapes: H 256,
+B 64, sources of 15-30 of 40 tokens, targets of 12 of 14, one-hot inputs; Adam, clipping),
+per cell and thread count: training target tokens/s, and beam-5 decoding sources/s with
+every hypothesis running 12 steps (--ignore-end; the Swift side pushes the end token down).
 """
 
 import argparse
@@ -52,6 +58,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TORCH_BENCH = os.path.join(ROOT, "scripts", "pytorch_rnn_bench.py")
 TORCH_BIDIR_BENCH = os.path.join(ROOT, "scripts", "pytorch_bidir_bench.py")
 TORCH_SERIES_BENCH = os.path.join(ROOT, "scripts", "pytorch_series_bench.py")
+TORCH_SEQ2SEQ_BENCH = os.path.join(ROOT, "scripts", "pytorch_seq2seq_bench.py")
 # The worked examples of docs/series.md: the CSV, its time column, and the options both sides take.
 SERIES_EXAMPLES = [
     ("elnino", "docs/data/elnino-nino12.csv", "month", [], "sst",
@@ -316,6 +323,45 @@ def compare_bidirectional(args, bench, torch_python, threads, cells):
     return 0
 
 
+def compare_seq2seq(args, bench, torch_python, threads, cells):
+    """`--configs seq2seq`: PyTorch (train, then decode) and then Swift per thread count and cell."""
+    if cells in (["rnn"], ["all"]):
+        cells = ["gru", "lstm"]
+    rows, saved = [], []
+    with tempfile.TemporaryDirectory(prefix="compare-seq2seq-") as tmp:
+        for n in threads:
+            for cell in cells:
+                paths = {k: os.path.join(tmp, f"{k}-{cell}-{n}.json") for k in ("train", "decode", "swift")}
+                common = [torch_python, TORCH_SEQ2SEQ_BENCH, "--cell", cell, "--threads", str(n)]
+                run(common + ["--mode", "train", "--json", paths["train"]])
+                run(common + ["--mode", "decode", "--ignore-end", "--json", paths["decode"]])
+                run([bench, "--config", "seq2seq", "--cell", cell, "--threads", str(n), "--json", paths["swift"]]
+                    + (["--gemm", args.gemm] if args.gemm else []))
+                with open(paths["train"]) as f:
+                    t = json.load(f)
+                with open(paths["decode"]) as f:
+                    d = json.load(f)
+                with open(paths["swift"]) as f:
+                    s = json.load(f)[0]
+                saved.append({"pytorch_train": t, "pytorch_decode": d, "swift": s})
+                rows.append([f"seq2seq/{cell}", str(n), s["gemm"],
+                             fmt_int(t["tokens_per_second"]), fmt_int(s["trainTokensPerSecond"]),
+                             f"{s['trainTokensPerSecond'] / t['tokens_per_second']:.2f}x",
+                             fmt_int(d["decode_sequences_per_second"]), fmt_int(s["decodeSequencesPerSecond"]),
+                             f"{s['decodeSequencesPerSecond'] / d['decode_sequences_per_second']:.2f}x"])
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(saved, f, indent=2)
+    print()
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs; PyTorch {saved[0]['pytorch_train']['torch']}.")
+    print("Encoder-decoder, general attention: H 256 x 1 layer each side, B 64, sources 15-30 of 40 tokens (packed in "
+          "PyTorch), targets 12 of 14 tokens, one-hot inputs, Adam, clipping at 5; best of 3 runs of 20 steps. "
+          "Decoding: beam 5 (GNMT alpha 0.6) over 512 sources in batches of 64, 12 steps each.")
+    print(table(["config", "threads", "GEMM", "PyTorch train tok/s", "Swift train tok/s", "train Swift/PyTorch",
+                 "PyTorch beam src/s", "Swift beam src/s", "beam Swift/PyTorch"], rows, args.markdown))
+    return 0
+
+
 def swift_binary(args, product):
     """`swift build -c release --product PRODUCT` and its path."""
     scratch = ["--scratch-path", args.scratch_path] if args.scratch_path else []
@@ -432,6 +478,10 @@ def main():
         if args.configs.strip() != "bidir" or args.swift_only or args.python_only:
             ap.error("--configs bidir runs alone, with both sides")
         return compare_bidirectional(args, bench, torch_python, threads, cells)
+    if "seq2seq" in [c.strip() for c in args.configs.split(",")]:
+        if args.configs.strip() != "seq2seq" or args.swift_only or args.python_only:
+            ap.error("--configs seq2seq runs alone, with both sides")
+        return compare_seq2seq(args, bench, torch_python, threads, cells)
     busy_before = busy_fraction()
     config_args = [a for c in args.configs.split(",") if c.strip() for a in ("--config", c.strip())]
     config_args += ["--cell", args.cells]

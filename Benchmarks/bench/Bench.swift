@@ -26,6 +26,9 @@ struct Bench: ParsableCommand {
               bidir  a bidirectional classifier, not a character model (see BidirectionalBench): \
             dense 64-wide input, 2 bidirectional layers x H 256, B 32, T 64, 10 classes, \
             GRU and LSTM (--cell), 1 and all threads by default (--threads); run it alone.
+              seq2seq  an encoder-decoder with general attention, not a character model (see \
+            Seq2SeqBench): training tokens/s and beam-5 sources/s, H 256, B 64, source length \
+            30, target length 12, GRU and LSTM (--cell), 1 and all threads; run it alone.
 
             Truncated BPTT: the synthetic corpus (a seeded Markov chain over V symbols) is \
             split into B streams; an epoch trains every T-step chunk in order, carrying the \
@@ -230,11 +233,14 @@ struct Bench: ParsableCommand {
     /// Whether `--config bidir` (the bidirectional classifier) was asked for.
     var bidirectional: Bool { names.contains(BidirectionalBench.name) }
 
+    /// Whether `--config seq2seq` (the encoder-decoder) was asked for.
+    var sequenceToSequence: Bool { names.contains(Seq2SeqBench.name) }
+
     /// The selected configurations, each with every selected cell (cells vary fastest),
     /// with the overrides applied.
     func resolvedConfigurations() throws -> [BenchConfiguration] {
         let names = self.names
-        if bidirectional { return [] }
+        if bidirectional || sequenceToSequence { return [] }
         var selected: [BenchConfiguration] = []
         for name in names.isEmpty ? BenchConfiguration.defaultNames : names {
             guard let c = BenchConfiguration.named(name) else {
@@ -313,6 +319,15 @@ struct Bench: ParsableCommand {
                     "--config bidir takes --cell, --hidden, --layers, --batch, --seq-length, --threads and --epochs only.")
             }
         }
+        if sequenceToSequence {
+            guard names.allSatisfy({ $0 == Seq2SeqBench.name }) else {
+                throw ValidationError(
+                    "--config seq2seq (an encoder-decoder, not a character model) runs alone; run the others in another call.")
+            }
+            if inference || distributed || vocab != nil || tokens != nil || seqLength != nil {
+                throw ValidationError("--config seq2seq takes --cell, --hidden, --layers, --batch and --threads only.")
+            }
+        }
         do { _ = try GEMM.choice(option: gemm) } catch { throw ValidationError("\(error); unset it or pass --gemm.") }
         if let problem = KernelVariant.environmentProblem { throw ValidationError(problem + ".") }
         for c in try resolvedConfigurations() where c.fullBatchSteps == nil && c.chunksPerStream < 1 {
@@ -352,6 +367,7 @@ struct Bench: ParsableCommand {
             return try report(PrecisionGemmBench.report(results), results, kind: "GEMM precision")
         }
         if bidirectional { return try runBidirectional() }
+        if sequenceToSequence { return try runSequenceToSequence() }
         if let over = threads.first(where: { $0 > ComputeThreads.processorCount }) {
             Log.error("note: \(over) threads is more than the \(ComputeThreads.processorCount) processors this machine has.")
         }
@@ -414,6 +430,20 @@ struct Bench: ParsableCommand {
         bench.seed = seed
         let results = try bench.run()
         try report(BidirectionalBench.report(results), results, kind: "bidirectional")
+    }
+
+    /// `--config seq2seq`: `Seq2SeqBench` for the cells given (GRU and LSTM when none are).
+    func runSequenceToSequence() throws {
+        let processors = ComputeThreads.processorCount
+        var bench = Seq2SeqBench()
+        bench.cells = cellArguments.isEmpty ? [.gru, .lstm] : try cells()
+        bench.threads = threadArguments.isEmpty ? Array(Set([1, processors])).sorted() : try threadCounts()
+        if let hidden { bench.hidden = hidden }
+        if let layers { bench.layers = layers }
+        if let batch { bench.batch = batch }
+        bench.seed = seed
+        let results = try bench.run()
+        try report(Seq2SeqBench.report(results), results, kind: "seq2seq")
     }
 
     func listConfigurations(_ configs: [BenchConfiguration]) throws {
