@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "seq2seq",
             dependencies: [
-                "RNN", "RNNTraining", "SequenceData", "Linalg", "SafeTensors", "_FileIO", "_ToolSupport",
+                "RNN", "RNNTraining", "RNNDistributed", "SequenceData", "Linalg", "SafeTensors", "_FileIO", "_ToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -134,7 +134,7 @@ let package = Package(
             name: "RNNDistributedTests",
             dependencies: [
                 "RNNDistributed", "RNNTraining", "RNN", "Linalg", "SafeTensors", "ToolTesting",
-                "charrnn", "distributed-check",
+                "charrnn", "distributed-check", "seq2seq",
             ]),
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
         .testTarget(name: "SeriesTests", dependencies: ["ToolTesting", "RNN", "RNNTraining", "series"]),

@@ -28,24 +28,29 @@ package struct StopNotes: Sendable {
 /// signal after saying how to continue (`continueCommand`, e.g. `series train --csv F
 /// --resume C --epochs N --checkpoint C`); `onEvent` sees every step and epoch. A
 /// non-finite loss is one `error:` line. `tool` names the program in its notes, `notes`
-/// are what its signal handler writes.
+/// are what its signal handler writes. `stopRequested` (default: this process's signal) is
+/// asked after every step: N ranks pass their agreed request, so all stop after the same step
+/// (and all but rank 0 pass `quiet`: no note).
 package func trainStoppably<Model: SequenceModel, Source: BatchSource>(
     _ trainer: Trainer<Model>, on source: Source, epochs: Int, tool: String, notes: StopNotes, continueCommand: String,
-    checkpoint: String, save: () throws -> Void, onEvent: (TrainingEvent) throws -> Void
+    checkpoint: String, stopRequested: (() -> Bool)? = nil, quiet: Bool = false, save: () throws -> Void,
+    onEvent: (TrainingEvent) throws -> Void
 ) throws where Source.Batch == Model.Batch {
     InterruptHandler.install(message: notes.interrupt, stopMessages: (notes.sigterm, notes.sigusr1))
     defer { InterruptHandler.uninstall() }
     do {
         try trainer.train(on: source, for: .epochs(epochs)) { event in
             try onEvent(event)
-            if InterruptHandler.requested { throw StopRequested() }
+            if stopRequested?() ?? InterruptHandler.requested { throw StopRequested() }
         }
     } catch is StopRequested {
         try save()
         let p = trainer.position
-        Console.note(
-            "\(tool): stopped by \(InterruptHandler.signalName) at epoch \(p.epoch + 1), step \(p.stepInEpoch) of \(source.batchesPerEpoch); saved \(checkpoint); continue with: \(continueCommand)"
-        )
+        if !quiet {
+            Console.note(
+                "\(tool): stopped by \(InterruptHandler.signalName) at epoch \(p.epoch + 1), step \(p.stepInEpoch) of \(source.batchesPerEpoch); saved \(checkpoint); continue with: \(continueCommand)"
+            )
+        }
         throw Interrupted(signal: InterruptHandler.signalNumber)
     } catch let error as TrainingError {
         throw CLIError("training stopped: \(error); try a lower --lr")

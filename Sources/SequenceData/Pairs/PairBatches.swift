@@ -25,11 +25,14 @@ public final class PairBatches: BatchSource {
     public let shuffles: Bool
     /// Batches whose pairs are sorted by length together (1: no sorting across batches).
     public let bucketBatches: Int
+    /// Whether an epoch leaves out its last, partial batch (the pairs left out change with
+    /// the order): every batch then has `batchSize` pairs, as ranks sharing each batch need.
+    public let fullBatchesOnly: Bool
     private var cachedEpoch = -1
     private var batches: [[Int]] = []
 
     public var continuesSequences: Bool { false }
-    public var batchesPerEpoch: Int { (sources.count + batchSize - 1) / batchSize }
+    public var batchesPerEpoch: Int { fullBatchesOnly ? sources.count / batchSize : (sources.count + batchSize - 1) / batchSize }
 
     /// - Parameters:
     ///   - sources: token sequences, none empty.
@@ -39,19 +42,22 @@ public final class PairBatches: BatchSource {
     ///   - seed: the order's seed.
     ///   - shuffles: draw a new order every epoch (training) or keep the pairs' (evaluation).
     ///   - bucketBatches: batches' worth of pairs sorted by source length together.
+    ///   - fullBatchesOnly: leave out each epoch's partial batch (at least `batchSize` pairs needed).
     public init(
         sources: [[Int32]], targets: [[Int32]], endToken: Int32, batchSize: Int, seed: UInt64, shuffles: Bool = true,
-        bucketBatches: Int = 32
+        bucketBatches: Int = 32, fullBatchesOnly: Bool = false
     ) {
         precondition(!sources.isEmpty && sources.count == targets.count, "one target per source, at least one pair")
         precondition(sources.allSatisfy { !$0.isEmpty } && targets.allSatisfy { !$0.isEmpty }, "no empty source or target")
         precondition(batchSize > 0 && bucketBatches > 0, "positive batch and bucket sizes")
+        precondition(!fullBatchesOnly || sources.count >= batchSize, "full batches need at least \(batchSize) pairs")
         self.sources = sources
         self.targets = targets.map { $0 + [endToken] }
         self.batchSize = batchSize
         self.seed = seed
         self.shuffles = shuffles
         self.bucketBatches = bucketBatches
+        self.fullBatchesOnly = fullBatchesOnly
     }
 
     /// The pairs of each batch of `epoch`.
@@ -73,6 +79,7 @@ public final class PairBatches: BatchSource {
         } else {
             cut = stride(from: 0, to: indices.count, by: batchSize).map { Array(indices[$0..<min($0 + batchSize, indices.count)]) }
         }
+        if fullBatchesOnly { cut.removeAll { $0.count < batchSize } }
         cachedEpoch = epoch
         batches = cut
         return cut

@@ -77,6 +77,13 @@ extension Seq2Seq {
                 "Continue the training of this checkpoint to --epochs in all, on the same --pairs (model, vocabularies, batch size, split and seed come from the checkpoint): the result equals an uninterrupted run's.",
                 valueName: "path"))
         var resume: String?
+        @Flag(
+            help: ArgumentHelp(
+                "Train as one rank of a job started by mpirun -np N: each rank trains its share of every batch, gradients summed; rank 0 prints and saves. Epochs then leave out their partial batch."
+            ))
+        var distributed = false
+        @Option(help: ArgumentHelp("--distributed: seconds a rank waits for the others before it gives up.", valueName: "s"))
+        var mpiTimeout: Double?
 
         func validate() throws {
             for (value, range, name) in [
@@ -102,6 +109,10 @@ extension Seq2Seq {
             guard lrMin >= 0 && lrMin.isFinite else { throw CLIError("--lr-min must be a number ≥ 0") }
             guard (0..<1).contains(valFraction) else { throw CLIError("--val-fraction \(valFraction) is outside [0, 1)") }
             if let threads, !(1...256).contains(threads) { throw CLIError("--threads \(threads) is outside 1...256") }
+            if let mpiTimeout, !(mpiTimeout > 0 && mpiTimeout.isFinite) {
+                throw CLIError("--mpi-timeout must be a positive number of seconds")
+            }
+            if mpiTimeout != nil && !distributed { throw CLIError("--mpi-timeout applies to --distributed runs only") }
         }
 
         func run() throws {
@@ -110,8 +121,8 @@ extension Seq2Seq {
                 if let path { try OutputPath.checkWritable(path, option: option) }
             }
             if let threads { ComputeThreads.count = threads }
-            let session = PairTraining(options: self)
-            if let resume { try session.resume(resume) } else { try session.start() }
+            let cluster = distributed ? try PairCluster(timeout: mpiTimeout ?? 300) : nil
+            try PairTraining(options: self, cluster: cluster).run()
         }
     }
 }

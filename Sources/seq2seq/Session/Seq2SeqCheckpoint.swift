@@ -27,6 +27,9 @@ struct Seq2SeqCheckpoint {
         var maxSourceLength: Int
         /// The longest training target, in target tokens (without the end token).
         var maxTargetLength: Int
+        /// Whether epochs leave out their partial batch (`--distributed`: ranks share whole
+        /// batches); nil: false.
+        var fullBatches: Bool?
     }
 
     var model: EncoderDecoderModel
