@@ -1,5 +1,6 @@
-// Encoder-decoder: reverse strings of 1...5 letters over "abcd"; the encoder reads the
-// string, the decoder writes it backwards and stops at the end token.
+// Encoder-decoder with attention: reverse strings of 1...8 letters over "abcd"; the
+// encoder reads the string, the decoder attends to it and writes it backwards, stopping at
+// the end token; held-out strings are translated by beam search, all in one batch.
 //
 //   swift run -c release example-reverser
 import Linalg
@@ -7,7 +8,7 @@ import RNN
 import RNNTraining
 
 var rng = SeededRandom(seed: 3)
-let letters = Array("abcd"), (batchSize, maxLength) = (32, 5)
+let letters = Array("abcd"), (batchSize, maxLength) = (32, 8)
 let (start, end) = (Int32(letters.count), Int32(letters.count + 1))
 
 @MainActor func randomString() -> [Int] { (0..<(1 + rng.index(below: maxLength))).map { _ in rng.index(below: letters.count) } }
@@ -21,12 +22,13 @@ let (start, end) = (Int32(letters.count), Int32(letters.count + 1))
 let model = EncoderDecoderModel(
     .init(
         sourceVocabularySize: letters.count, targetVocabularySize: letters.count + 2,
-        startToken: start, endToken: end, recurrent: .init(hiddenSize: 64)), using: &rng)
+        startToken: start, endToken: end, recurrent: .init(cell: .gru, hiddenSize: 64), attention: .general), using: &rng)
 let trainer = Trainer(model: model, optimizer: Adam(learningRate: 0.005), workers: 2, clipNorm: 5)
 try trainer.train(on: BatchList((0..<50).map { _ in try makeBatch() }), for: .epochs(12))
 
 let tests = (0..<64).map { _ in randomString().map(Int32.init) }
-let right = tests.filter { model.translate($0, maxLength: maxLength + 1) == Array($0.reversed()) }.count
+let outputs = model.decode(tests, BeamSearch(width: 3)).map { $0[0].tokens }  // the best of each beam
+let right = zip(tests, outputs).filter { $1 == Array($0.reversed()) }.count
 func text(_ s: [Int32]) -> String { String(s.map { letters[Int($0)] }) }
-for s in tests.prefix(3) { print("\(text(s)) -> \(text(model.translate(s, maxLength: maxLength + 1)))") }
+for (s, out) in zip(tests, outputs).prefix(3) { print("\(text(s)) -> \(text(out))") }
 print("\(right) of 64 held-out strings reversed exactly")
