@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// The per-epoch losses of a run (and of the runs it resumed: the checkpoint keeps them),
@@ -52,5 +53,23 @@ package struct TrainingHistory: Codable {
     package func write(history: String?, plot: String?) throws {
         if let history { try OutputPath.write(csv, to: history, option: "--history") }
         if let plot, !epochs.isEmpty { try OutputPath.write(svg, to: plot, option: "--plot") }
+    }
+}
+
+/// `--history` and `--plot`, the loss of every epoch as CSV and SVG (`series train`,
+/// `seq2seq train`).
+package struct HistoryOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Write the loss of every epoch here (CSV), at the end and when stopped.", valueName: "path"))
+    package var history: String?
+    @Option(help: ArgumentHelp("Draw the loss of every epoch here (SVG), at the end and when stopped.", valueName: "path"))
+    package var plot: String?
+
+    package init() {}
+
+    /// Refuses a path that cannot be written, before training starts.
+    package func checkWritable() throws {
+        for (path, option) in [(history, "--history"), (plot, "--plot")] {
+            if let path { try OutputPath.checkWritable(path, option: option) }
+        }
     }
 }

@@ -68,10 +68,7 @@ extension Seq2Seq {
         @Option(help: ArgumentHelp("Seed of the initialization, the split and the batch order.", valueName: "n")) var seed: UInt64 = 0
         @Option(help: ArgumentHelp("The share of pairs held out for validation.", valueName: "f")) var valFraction = 0.05
         @Option(help: ArgumentHelp("Threads (default: one per core).", valueName: "n")) var threads: Int?
-        @Option(help: ArgumentHelp("Write the loss of every epoch here (CSV), at the end and when stopped.", valueName: "path"))
-        var history: String?
-        @Option(help: ArgumentHelp("Draw the loss of every epoch here (SVG), at the end and when stopped.", valueName: "path"))
-        var plot: String?
+        @OptionGroup var output: HistoryOptions
         @Option(
             help: ArgumentHelp(
                 "Continue the training of this checkpoint to --epochs in all, on the same --pairs (model, vocabularies, batch size, split and seed come from the checkpoint): the result equals an uninterrupted run's.",
@@ -117,9 +114,7 @@ extension Seq2Seq {
 
         func run() throws {
             try OutputPath.checkWritable(checkpoint, option: "--checkpoint")
-            for (path, option) in [(history, "--history"), (plot, "--plot")] {
-                if let path { try OutputPath.checkWritable(path, option: option) }
-            }
+            try output.checkWritable()
             if let threads { ComputeThreads.count = threads }
             let cluster = distributed ? try PairCluster(timeout: mpiTimeout ?? 300) : nil
             try PairTraining(options: self, cluster: cluster).run()

@@ -183,7 +183,7 @@ struct PairTraining {
             guard isRoot else { return }
             try Seq2SeqCheckpoint.save(
                 model, vocabularies: vocabularies, run: run, trainer: trainer, rng: rng, history: history, to: o.checkpoint)
-            try history.write(history: o.history, plot: o.plot)
+            try history.write(history: o.output.history, plot: o.output.plot)
         }
         let history: TrainingHistory
         if let cluster {

@@ -46,11 +46,7 @@ extension Series {
 
         @Option(help: ArgumentHelp("The checkpoint to write (safetensors).", valueName: "path")) var checkpoint: String
 
-        @Option(help: ArgumentHelp("Write the loss of every epoch here (CSV), at the end and when stopped.", valueName: "path"))
-        var history: String?
-
-        @Option(help: ArgumentHelp("Draw the loss of every epoch here (SVG), at the end and when stopped.", valueName: "path"))
-        var plot: String?
+        @OptionGroup var output: HistoryOptions
 
         @Option(
             help: ArgumentHelp(
@@ -71,15 +67,13 @@ extension Series {
 
         func run() throws {
             try OutputPath.checkWritable(checkpoint, option: "--checkpoint")
-            for (path, option) in [(history, "--history"), (plot, "--plot")] {
-                if let path { try OutputPath.checkWritable(path, option: option) }
-            }
+            try output.checkWritable()
             if let threads = model.threads { ComputeThreads.count = threads }
             let forecast = ForecastTraining(
                 data: data, model: model, window: window, horizon: horizon, stride: stride, seasonality: seasonality,
-                difference: difference, scale: scale, checkpoint: checkpoint, history: history, plot: plot)
+                difference: difference, scale: scale, checkpoint: checkpoint, history: output.history, plot: output.plot)
             let classify = ClassifierTraining(
-                data: data, model: model, scale: scale, checkpoint: checkpoint, history: history, plot: plot)
+                data: data, model: model, scale: scale, checkpoint: checkpoint, history: output.history, plot: output.plot)
             if let resume {
                 // The checkpoint says which task it trains.
                 switch try SeriesCheckpoint.task(resume) {
