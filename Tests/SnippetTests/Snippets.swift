@@ -161,7 +161,23 @@ private func snippet9(end: Int) throws {
 
 // docs/library.md, Swift block 4
 @MainActor
-private func snippet10() throws {
+private func snippet10(sources: [[Int32]]) throws {
+    var rng = SeededRandom(seed: 0)
+    let model = EncoderDecoderModel(
+        .init(
+            sourceVocabularySize: 30, targetVocabularySize: 12, startToken: 10, endToken: 11,
+            recurrent: .init(cell: .gru, hiddenSize: 128), bidirectionalEncoder: true, attention: .general),
+        using: &rng)
+    // (train it with a Trainer on EncoderDecoderModel.Batch(sources:targets:), then:)
+    let lists = model.decode(sources, BeamSearch(width: 5, lengthPenalty: 0.6, nBest: 3), recordAttention: true)
+    for list in lists { print(list[0].tokens, list[0].score, list[0].attention.count) }  // best first
+    let best = ParallelDecoder(model, threads: 2).decode(sources, BeamSearch(width: 5), batchSize: 64).map { $0[0].tokens }
+    print(best.count)
+}
+
+// docs/library.md, Swift block 5
+@MainActor
+private func snippet11() throws {
     GEMM.backend                        // .oneDNN on an AVX-512 CPU, else .openBLAS
     GEMM.select(.openBLAS)              // every later GEMM of the process
     ComputeThreads.count = 2            // threads of the GEMMs the calling thread starts
@@ -170,7 +186,7 @@ private func snippet10() throws {
 
 // docs/onnx.md, Swift block 1
 @MainActor
-private func snippet11(model: ManyToOneModel) throws {
+private func snippet12(model: ManyToOneModel) throws {
     let written = try ONNXExport.write(model, to: "model.onnx", options: .init(softmax: true))
     let graphs = try model.onnxModels(.init(input: .vectors))  // in memory: [ONNXExportedGraph]
 }
