@@ -112,6 +112,7 @@ import ToolTesting
             _ = try write("abc\tcba\nabc cba\n", to: "notab.tsv", in: dir)
             _ = try write("abc\tcba\n\tx\n", to: "emptyside.tsv", in: dir)
             _ = try write("abc\tcba\n", to: "one.tsv", in: dir)
+            _ = try write("a b\tb a\nc d\t\u{3000}\n", to: "blank.tsv", in: dir)
             try Data([0x61, 0x09, 0x62, 0x0A, 0x61, 0xFF, 0x09, 0x62, 0x0A]).write(to: URL(fileURLWithPath: dir + "/latin1.tsv"))
             let cases: [([String], String)] = [
                 (["--pairs", "notab.tsv"], "'notab.tsv' line 2 has no tab; each line is one pair: SOURCE<TAB>TARGET"),
@@ -119,6 +120,7 @@ import ToolTesting
                 (["--pairs", "latin1.tsv"], "'latin1.tsv' line 2 is not UTF-8 text"),
                 (["--pairs", "one.tsv"], "--pairs 'one.tsv' holds 1 pair; training needs at least 2"),
                 (["--pairs", "missing.tsv"], "--pairs file 'missing.tsv' does not exist"),
+                (["--pairs", "blank.tsv", "--target-unit", "word"], "'blank.tsv' line 2 has a target of no word (only spaces)"),
                 (["--pairs", "good.tsv", "--target-vocabulary-limit", "0"], "--target-vocabulary-limit 0 leaves only <unk>"),
                 (["--pairs", "good.tsv", "--attention", "dot", "--bidirectional-encoder"], "use --attention general or additive"),
             ]

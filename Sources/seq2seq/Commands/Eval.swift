@@ -35,12 +35,12 @@ extension Seq2Seq {
             let search = try self.search.search(nBest: 1, targetVocabulary: model.configuration.targetVocabularySize)
             let test = try PairData.read(pairs, option: "--pairs")
             let (sourceSide, targetSide) = (saved.vocabularies.source, saved.vocabularies.target)
-            let sources = test.sources.map(sourceSide.encode), targets = test.targets.map(targetSide.encode)
+            let (sources, targets) = try PairData.encode(test, sourceSide, targetSide, path: pairs)
             for (tokens, line) in zip(sources, test.lines) {
                 try PairData.checkLength(tokens.count, limit: saved.run.maxSourceLength, place: "--pairs '\(pairs)' line \(line)")
             }
             let started = now()
-            let translations = ParallelDecoder(model, threads: search.width > 0 ? self.search.threadCount : 1)
+            let translations = ParallelDecoder(model, threads: self.search.threadCount)
                 .decode(sources, search, batchSize: self.search.batchSize).map { $0[0] }
             let seconds = now() - started
             let exact = zip(translations, targets).map { $0.tokens == $1 }
@@ -48,7 +48,7 @@ extension Seq2Seq {
             let figures = Figures(
                 pairs: test.count, exactMatch: Self.share(exact.filter { $0 }.count, of: test.count),
                 exactMatchLongestThird: Self.share(longest.filter { exact[$0] }.count, of: longest.count),
-                tokenAccuracy: try tokenAccuracy(model, sources: sources, targets: targets),
+                tokenAccuracy: tokenAccuracy(model, sources: sources, targets: targets),
                 bleu: BLEU(hypotheses: translations.map { targetSide.decode($0.tokens) }, references: test.targets),
                 loss: model.meanLoss(
                     over: PairBatches(
@@ -70,7 +70,7 @@ extension Seq2Seq {
         static func share(_ part: Int, of whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
 
         /// The share of target tokens (the end token's included) that teacher forcing predicts.
-        private func tokenAccuracy(_ model: EncoderDecoderModel, sources: [[Int32]], targets: [[Int32]]) throws -> Double {
+        private func tokenAccuracy(_ model: EncoderDecoderModel, sources: [[Int32]], targets: [[Int32]]) -> Double {
             let batches = PairBatches(
                 sources: sources, targets: targets, endToken: model.endToken, batchSize: 256, seed: 0, shuffles: false)
             var right = 0, counted = 0

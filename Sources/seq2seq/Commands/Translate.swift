@@ -50,9 +50,10 @@ extension Seq2Seq {
             while true {
                 let batch = try lines.next(interactive ? 1 : self.search.batchSize * decoding.models.count)
                 if batch.isEmpty { break }
+                // A line of no token (empty, or only spaces in words) gets an empty line.
+                let encoded = batch.map { sourceSide.encode($0.text) }
                 var sources: [[Int32]] = []
-                for (line, text) in batch where !text.isEmpty {
-                    let tokens = sourceSide.encode(text)
+                for ((line, text), tokens) in zip(batch, encoded) where !tokens.isEmpty {
                     try PairData.checkLength(tokens.count, limit: saved.run.maxSourceLength, place: "\(lines.name) line \(line)")
                     unknown += sourceSide.unknownCount(text)
                     sources.append(tokens)
@@ -61,8 +62,8 @@ extension Seq2Seq {
                     sources.isEmpty ? [] : decoding.decode(sources, search, batchSize: self.search.batchSize, recordAttention: recording)
                 var next = results.makeIterator()
                 var out = ""
-                for (line, text) in batch {
-                    guard !text.isEmpty, let list = next.next() else {
+                for ((line, text), tokens) in zip(batch, encoded) {
+                    guard !tokens.isEmpty, let list = next.next() else {
                         out += nBest == 1 ? "\n" : ""
                         continue
                     }

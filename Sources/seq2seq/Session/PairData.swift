@@ -34,6 +34,20 @@ enum PairData {
         return (Array(order.dropFirst(held)), Array(order.prefix(held)))
     }
 
+    /// Both sides of every pair as tokens (targets without the end token).
+    /// - Throws: for a side of no token in its unit (a word side of only spaces), naming the line.
+    static func encode(
+        _ pairs: TextPairs, _ source: SideVocabulary, _ target: SideVocabulary, path: String
+    ) throws -> (sources: [[Int32]], targets: [[Int32]]) {
+        let sources = pairs.sources.map(source.encode), targets = pairs.targets.map(target.encode)
+        for (i, line) in pairs.lines.enumerated() {
+            for (tokens, side, unit) in [(sources[i], "source", source.unit), (targets[i], "target", target.unit)] where tokens.isEmpty {
+                throw CLIError("'\(path)' line \(line) has a \(side) of no \(unit.tokenName) (only spaces); both sides of a pair need text")
+            }
+        }
+        return (sources, targets)
+    }
+
     /// Refuses a source longer than the model was trained for: `line` of `path` (or of the input).
     static func checkLength(_ tokens: Int, limit: Int, place: String) throws {
         guard tokens <= limit else {

@@ -55,7 +55,7 @@ struct PairTraining {
             target: SideVocabulary(
                 unit: o.targetUnit, counting: split.train.map { pairs.targets[$0] }, specials: SideVocabulary.targetSpecials,
                 limit: o.targetVocabularyLimit))
-        let encoded = Encoded(pairs, vocabularies)
+        let encoded = try Encoded(pairs, vocabularies, path: o.pairs)
         let run = Seq2SeqCheckpoint.RunSettings(
             batchSize: o.batchSize, seed: o.seed, validationFraction: o.valFraction,
             maxSourceLength: split.train.map { encoded.sources[$0].count }.max()!,
@@ -99,7 +99,7 @@ struct PairTraining {
         }
         let pairs = try PairData.read(o.pairs, option: "--pairs")
         let split = try PairData.split(pairs, fraction: saved.run.validationFraction, seed: saved.run.seed, path: o.pairs)
-        let encoded = Encoded(pairs, saved.vocabularies)
+        let encoded = try Encoded(pairs, saved.vocabularies, path: o.pairs)
         guard split.train.map({ encoded.sources[$0].count }).max() == saved.run.maxSourceLength else {
             throw CLIError(
                 "--pairs '\(o.pairs)' is not the file '\(path)' was trained on (its training sources differ); resume with the same file")
@@ -147,9 +147,9 @@ struct PairTraining {
         var sources: [[Int32]]
         var targets: [[Int32]]
 
-        init(_ pairs: TextPairs, _ vocabularies: Seq2SeqCheckpoint.Vocabularies) {
-            sources = pairs.sources.map(vocabularies.source.encode)
-            targets = pairs.targets.map(vocabularies.target.encode)
+        /// - Throws: for a side with no token (words: only spaces and marks of no word).
+        init(_ pairs: TextPairs, _ vocabularies: Seq2SeqCheckpoint.Vocabularies, path: String) throws {
+            (sources, targets) = try PairData.encode(pairs, vocabularies.source, vocabularies.target, path: path)
         }
     }
 
