@@ -123,6 +123,7 @@ import ToolTesting
                 (["--pairs", "blank.tsv", "--target-unit", "word"], "'blank.tsv' line 2 has a target of no word (only spaces)"),
                 (["--pairs", "good.tsv", "--target-vocabulary-limit", "0"], "--target-vocabulary-limit 0 leaves only <unk>"),
                 (["--pairs", "good.tsv", "--attention", "dot", "--bidirectional-encoder"], "use --attention general or additive"),
+                (["--pairs", "good.tsv", "--hidden-size", "60000", "--num-layers", "8"], "give a smaller --hidden-size or --num-layers"),
             ]
             for (arguments, message) in cases {
                 let result = try Self.run(["train"] + arguments + ["--checkpoint", "c.safetensors"], in: dir)

@@ -67,6 +67,7 @@ struct PairTraining {
             recurrent: RecurrentConfiguration(cell: o.cell, hiddenSize: o.hiddenSize, numLayers: o.numLayers),
             bidirectionalEncoder: o.bidirectionalEncoder, attention: o.attention.score)
         if let problem = configuration.problem { throw CLIError("the model cannot be built: \(problem)") }
+        try Self.checkMemory(configuration, workers: try workers(run))
         var rng = SeededRandom(seed: o.seed)
         let model = EncoderDecoderModel(configuration, using: &rng)
         let trainer = Trainer(
@@ -127,6 +128,18 @@ struct PairTraining {
     private func workers(_ run: Seq2SeqCheckpoint.RunSettings) throws -> Int {
         let pairs = try cluster?.share(batchSize: run.batchSize).sequences.count ?? run.batchSize
         return max(1, min(options.threads ?? ComputeThreads.count, pairs))
+    }
+
+    /// Refuses a model whose parameters, gradients, Adam's moments and the workers'
+    /// replicas (4 bytes each) would not fit in 80% of the machine's memory.
+    static func checkMemory(_ configuration: EncoderDecoderModel.Configuration, workers: Int) throws {
+        let bytes = Double(configuration.parameterCount) * 4 * Double(4 + 2 * max(0, workers - 1))
+        let available = Double(ProcessInfo.processInfo.physicalMemory) * 0.8
+        guard bytes < available else {
+            throw CLIError(
+                "the model has \(Format.count(configuration.parameterCount)) parameters and would need about \(Format.bytes(Int(bytes))) for its weights, gradients and optimizer state, more than 80% of this machine's memory (\(Format.bytes(Int(available)))); give a smaller --hidden-size or --num-layers"
+            )
+        }
     }
 
     /// Batches per epoch of `count` training pairs.
