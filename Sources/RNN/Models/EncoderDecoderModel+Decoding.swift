@@ -77,17 +77,22 @@ extension EncoderDecoderModel {
 }
 
 /// The decoder of an encoder-decoder over `N = B·k` rows, `k` per source: the encoder's
-/// (bridged) final state repeated `k` times, the attention's memory of the `B` sources, and
-/// buffers reused by every step (nothing allocated per step).
+/// (bridged) final state, the attention's memory of the `B` sources, and buffers reused by
+/// every step (nothing allocated per step after the first). The first step runs the `B`
+/// rows that are live (a source's `k` hypotheses are still one) and writes their state and
+/// logits into each source's first row; later steps run all `N`.
 final class DecoderSteps: BeamDecoder {
     private let model: EncoderDecoderModel
+    private let sources: Int
     private let rows: Int
     private let rowsPerSource: Int
     private let lengths: [Int]
-    /// `[parts·L, N, H]`.
+    /// `[parts·L, B, H]` before the first step, `[parts·L, N, H]` after it.
     private var state: [Float]
     private var reordered: [Float]
     private let logits: FloatBuffer
+    /// Rows of the last `advance`: `B` at the first step, then `N`.
+    private var advancedRows = 0
 
     var vocabularySize: Int { model.fc.outputSize }
 
@@ -95,6 +100,7 @@ final class DecoderSteps: BeamDecoder {
         self.model = model
         let B = sources.count, Ts = sources.map(\.count).max()!
         let lengths = sources.map(\.count)
+        self.sources = B
         rows = B * k
         rowsPerSource = k
         self.lengths = lengths
@@ -112,30 +118,43 @@ final class DecoderSteps: BeamDecoder {
         if let attention = model.attention {
             encoder.withOutputs { e in attention.attend(memory: e.baseAddress!, steps: Ts, batchSize: B, lengths: lengths) }
         }
-        let H = model.decoder.hiddenSize, blocks = initial.count / (B * H)
-        state = [Float](repeating: 0, count: blocks * rows * H)
-        for block in 0..<blocks {
-            for r in 0..<rows {
-                let from = (block * B + r / k) * H, to = (block * rows + r) * H
-                for j in 0..<H { state[to + j] = initial[from + j] }
-            }
-        }
-        reordered = state
+        state = initial
+        reordered = []
         logits = FloatBuffer(count: rows * model.fc.outputSize)
     }
 
     func advance(_ tokens: [Int32]) -> UnsafeMutablePointer<Float> {
-        let decoder = model.decoder
+        let first = advancedRows == 0, k = rowsPerSource
+        let n = first ? sources : rows
+        let input = first && k > 1 ? stride(from: 0, to: rows, by: k).map { tokens[$0] } : tokens
+        let decoder = model.decoder, V = model.fc.outputSize
         state.withUnsafeMutableBufferPointer { s in
-            decoder.forward(.tokens(tokens), batchSize: rows, state: UnsafePointer(s.baseAddress!), dropout: nil)
+            decoder.forward(.tokens(input), batchSize: n, state: UnsafePointer(s.baseAddress!), dropout: nil)
             decoder.writeFinalState(into: s.baseAddress!)
         }
         decoder.withOutputs { h in
             let x =
-                model.attention?.step(queries: h.baseAddress!, rows: rows, rowsPerSource: rowsPerSource)
+                model.attention?.step(queries: h.baseAddress!, rows: n, rowsPerSource: first ? 1 : k)
                 ?? UnsafeMutablePointer(mutating: h.baseAddress!)
-            model.fc.forward(x, rows: rows, into: logits.pointer)
+            model.fc.forward(x, rows: n, into: logits.pointer)
         }
+        advancedRows = n
+        if first && k > 1 {
+            // Source b's row moves to row b·k; the others are dead until the first reorder.
+            for b in stride(from: sources - 1, through: 0, by: -1) {
+                (logits.pointer + b * k * V).update(from: logits.pointer + b * V, count: V)
+            }
+            let H = decoder.hiddenSize, blocks = state.count / (sources * H)
+            var full = [Float](repeating: 0, count: blocks * rows * H)
+            for block in 0..<blocks {
+                for b in 0..<sources {
+                    let from = (block * sources + b) * H, to = (block * rows + b * k) * H
+                    for j in 0..<H { full[to + j] = state[from + j] }
+                }
+            }
+            state = full
+        }
+        if reordered.count != state.count { reordered = state }
         return logits.pointer
     }
 
@@ -155,8 +174,9 @@ final class DecoderSteps: BeamDecoder {
 
     func attentionWeights(row r: Int) -> UnsafeBufferPointer<Float>? {
         guard let attention = model.attention else { return nil }
+        let row = advancedRows == sources ? r / rowsPerSource : r  // the first step ran a row per source
         return attention.withWeights { w in
-            UnsafeBufferPointer(rebasing: w[(r * attention.memorySteps)..<(r * attention.memorySteps + lengths[r / rowsPerSource])])
+            UnsafeBufferPointer(rebasing: w[(row * attention.memorySteps)..<(row * attention.memorySteps + lengths[r / rowsPerSource])])
         }
     }
 }
