@@ -17,7 +17,8 @@ Runtime's outputs against the expected ones (max |difference| <= --tolerance, 1e
 default); for `greedy`: the model stepped one token at a time, its state outputs fed back
 as inputs, against the tokens swift-rnn's greedy decoding produced. Kinds: `many_to_many`
 (prime, then count tokens), `one_to_many` (features; initial_state and decoder files),
-`encoder_decoder` (source; encoder and decoder files; stops before the end token). A run with `valid_lengths`
+`encoder_decoder` (source; encoder and decoder files, the decoder fed the encoder's `memory`
+at every step when it has attention; stops before the end token). A run with `valid_lengths`
 compares a `[T, B, ...]` output only at steps t < valid_lengths[b] (ONNX Runtime leaves
 zeros after a sequence's length where the library computes on over the padding).
 Prints one line per case and OK at the end; exits 1 on any difference.
@@ -59,10 +60,11 @@ def step_names(s):
     return [n for n in ("h0", "c0") if n in names], [o.name for o in s.get_outputs() if o.name in ("hn", "cn")]
 
 
-def greedy_steps(s, first_inputs, first_token_logits, count, stop=None, state=None):
-    """Greedy decoding: feeds each argmax back as the next token with the state outputs."""
+def greedy_steps(s, first_inputs, first_token_logits, count, stop=None, state=None, extra=None):
+    """Greedy decoding: feeds each argmax back as the next token with the state outputs
+    (and `extra`, the same at every step: an attention decoder's memory)."""
     inputs, outputs = step_names(s)
-    feed = dict(first_inputs)
+    feed = dict(first_inputs, **(extra or {}))
     if state is not None:
         feed.update(dict(zip(inputs, state)))
     tokens = []
@@ -72,7 +74,7 @@ def greedy_steps(s, first_inputs, first_token_logits, count, stop=None, state=No
         if stop is not None and token == stop:
             break
         tokens.append(token)
-        feed = {"tokens": np.array([[token]], dtype=np.int64)}
+        feed = {"tokens": np.array([[token]], dtype=np.int64), **(extra or {})}
         feed.update({i: result[o] for i, o in zip(inputs, outputs)})
     return tokens
 
@@ -91,9 +93,11 @@ def greedy(spec):
     if kind == "encoder_decoder":
         encoder, decoder = session(spec["files"][0]), session(spec["files"][1])
         source = np.array(spec["source"], dtype=np.int64).reshape(-1, 1)
-        state = encoder.run(None, {"tokens": source})
+        encoded = dict(zip([o.name for o in encoder.get_outputs()], encoder.run(None, {"tokens": source})))
+        state = [encoded[name] for name in ("hn", "cn") if name in encoded]
+        extra = {"memory": encoded["memory"]} if "memory" in encoded else None
         start = np.array([[spec["start"]]], dtype=np.int64)
-        return greedy_steps(decoder, {"tokens": start}, None, spec["count"], stop=spec["stop"], state=state)
+        return greedy_steps(decoder, {"tokens": start}, None, spec["count"], stop=spec["stop"], state=state, extra=extra)
     raise ValueError(f"unknown greedy kind {kind}")
 
 
@@ -120,7 +124,7 @@ def main():
                     worst = float("inf")
                     continue
                 difference = np.abs(got - expected)
-                if "valid_lengths" in run and name in ("logits", "probabilities") and got.ndim == 3:
+                if "valid_lengths" in run and name in ("logits", "probabilities", "memory") and got.ndim == 3:
                     steps = np.arange(got.shape[0]).reshape(-1, 1)
                     difference = difference[steps < np.array(run["valid_lengths"]).reshape(1, -1)]
                 worst = max(worst, float(np.max(difference)) if difference.size else 0.0)

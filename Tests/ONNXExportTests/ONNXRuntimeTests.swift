@@ -49,6 +49,12 @@ import ToolTesting
             cases.append(try Self.forecaster(lstm, loss: .quantiles([0.25, 0.75]), scaled: true, seed: 96, in: dir))
             cases.append(try Self.autoregressive(RecurrentConfiguration(cell: .gru, hiddenSize: 6, numLayers: 2), seed: 97, in: dir))
             cases.append(try Self.autoregressive(lstm, loss: .quantiles([0.1, 0.9]), seed: 98, in: dir))
+            // Attention: each score, one- and two-directional encoders, every cell.
+            cases.append(
+                try Self.attention(.dot, RecurrentConfiguration(cell: .gru, hiddenSize: 6), bidirectional: false, seed: 101, in: dir))
+            cases.append(try Self.attention(.general, lstm, bidirectional: true, seed: 102, in: dir))
+            cases.append(
+                try Self.attention(.additive, RecurrentConfiguration(cell: .rnn, hiddenSize: 6), bidirectional: true, seed: 103, in: dir))
 
             let json = try JSONEncoder().encode(cases)
             try json.write(to: URL(fileURLWithPath: dir + "/cases.json"))
@@ -240,6 +246,48 @@ import ToolTesting
         return ONNXCase(
             name: "encoder_decoder \(r.summary)\(bidirectionalEncoder ? ", bidirectional encoder" : "")",
             runs: [encoderRun, decoderRun],
+            greedy: .init(
+                kind: "encoder_decoder", files: paths, source: one, start: 6, stop: 7, count: 10,
+                expected: model.translate(one, maxLength: 10)))
+    }
+
+    /// An encoder-decoder with attention: the encoder's state and `memory` (compared within
+    /// each length), the decoder over random memory of uneven lengths (logits, state and
+    /// weights), and greedy translation stepping the decoder graph with the encoder's memory.
+    static func attention(
+        _ score: AttentionScore, _ r: RecurrentConfiguration, bidirectional: Bool, seed: UInt64, in dir: String
+    ) throws -> ONNXCase {
+        let S = 6, Vt = 8, H = r.hiddenSize, L = r.numLayers, Td = 4
+        var data = CaseData(seed: seed + 5000)
+        let model = EncoderDecoderModel(
+            .init(
+                sourceVocabularySize: S, targetVocabularySize: Vt, startToken: 6, endToken: 7, recurrent: r,
+                bidirectionalEncoder: bidirectional, attention: score),
+            using: &data.rng)
+        let paths = try ONNXExport.write(model, to: dir + "/attention-\(score.rawValue)-\(seed).onnx")
+        let source = data.tokens(T * B, below: S), M = model.configuration.memoryWidth
+        model.encoder.forward(.tokens(source), batchSize: B, lengths: lengths)
+        var state = model.encoder.finalState(lengths: lengths)
+        if bidirectional { state = bridge(state, model: model, batchSize: B) }
+        var encoded = stateTensors(state, cell: r.cell, blocks: L, batchSize: B, hiddenSize: H)
+        encoded["memory"] = .float([T, B, M], model.encoder.outputs.storage)
+        let encoderRun = ONNXCase.Run(
+            file: paths[0], inputs: ["tokens": .int64([T, B], source), "lengths": .int32([B], lengths)], expected: encoded,
+            valid_lengths: lengths)
+        let tokens = data.tokens(Td * B, below: Vt), initial = data.floats(model.decoder.stateSize(batchSize: B))
+        let memory = data.floats(T * B * M, scale: 1)
+        let decoded = model.attendedDecoding(tokens: tokens, batchSize: B, initialState: initial, memory: memory, memoryLengths: lengths)
+        var expected = stateTensors(decoded.finalState, cell: r.cell, blocks: L, batchSize: B, hiddenSize: H)
+        expected["logits"] = .float([Td, B, Vt], decoded.logits)
+        expected["attention"] = .float([Td, B, T], decoded.weights)
+        var inputs = stateInputs(initial, cell: r.cell, blocks: L, batchSize: B, hiddenSize: H)
+        inputs["tokens"] = .int64([Td, B], tokens)
+        inputs["memory"] = .float([T, B, M], memory)
+        inputs["memory_lengths"] = .int32([B], lengths)
+        let one = data.tokens(5, below: S)
+        return ONNXCase(
+            name: "encoder_decoder \(score.rawValue) attention \(r.summary)\(bidirectional ? ", bidirectional encoder" : "")",
+            runs: [encoderRun, ONNXCase.Run(file: paths[1], inputs: inputs, expected: expected)],
             greedy: .init(
                 kind: "encoder_decoder", files: paths, source: one, start: 6, stop: 7, count: 10,
                 expected: model.translate(one, maxLength: 10)))

@@ -4,14 +4,12 @@ extension EncoderDecoderModel: ONNXExportable {
     /// Two graphs. `encoder`: `tokens` (the source) and `lengths` to `hn` (`cn`)
     /// `[L, B, H]`, the decoder's initial state (through the bridge `bridge.*` of a
     /// bidirectional encoder); `decoder`: `tokens` (the start token, then each token
-    /// generated), `h0` (`c0`) to `logits` `[T, B, V]`, `hn` (`cn`).
+    /// generated), `h0` (`c0`) to `logits` `[T, B, V]`, `hn` (`cn`). With attention the
+    /// encoder also returns `memory` `[Ts, B, M]`, which the decoder reads with
+    /// `memory_lengths` (the source lengths) and returns `attention` `[T, B, Ts]` too
+    /// (`AttentionDecoderGraph`).
     public func onnxModels(_ options: ONNXExportOptions) throws(ONNXExportError) -> [ONNXExportedGraph] {
         let c = configuration
-        if let score = c.attention {
-            throw .unsupported(
-                "the encoder-decoder with \(score.rawValue) attention has no ONNX form yet (its decoder reads the encoder's outputs at every step); models without attention export"
-            )
-        }
         guard options.inputScaling == nil && options.outputScaling == nil else {
             throw .unsupported("the encoder-decoder reads and returns tokens; scaling applies to dense inputs and values")
         }
@@ -23,15 +21,18 @@ extension EncoderDecoderModel: ONNXExportable {
             ? zip(["bridge.", "bridge_cell."], 0..<c.recurrent.cell.stateParts).map {
                 (weight: "\($0.0)weight", bias: "\($0.0)bias")
             } : nil
-        let encoder = SequenceGraph(
+        var encoderGraph = SequenceGraph(
             name: "encoder_decoder_encoder", recurrent: c.encoderRecurrent, prefix: "encoder.",
-            input: .oneHot(depth: c.sourceVocabularySize), head: .state(bridge: bridge), softmax: false
-        ).build(parameters)
-        let decoder = SequenceGraph(
-            name: "encoder_decoder_decoder", recurrent: c.recurrent, prefix: "decoder.",
-            input: .oneHot(depth: c.targetVocabularySize), head: .everyStep(weight: "fc.weight", bias: "fc.bias"),
-            softmax: options.softmax
-        ).build(parameters)
+            input: .oneHot(depth: c.sourceVocabularySize), head: .state(bridge: bridge), softmax: false)
+        encoderGraph.memoryOutput = c.attention != nil
+        let encoder = encoderGraph.build(parameters)
+        let decoder =
+            c.attention.map { AttentionDecoderGraph(configuration: c, score: $0, softmax: options.softmax).build(parameters) }
+            ?? SequenceGraph(
+                name: "encoder_decoder_decoder", recurrent: c.recurrent, prefix: "decoder.",
+                input: .oneHot(depth: c.targetVocabularySize), head: .everyStep(weight: "fc.weight", bias: "fc.bias"),
+                softmax: options.softmax
+            ).build(parameters)
         return [
             ONNXExportedGraph(role: "encoder", graph: encoder, configuration: c, options: options),
             ONNXExportedGraph(role: "decoder", graph: decoder, configuration: c, options: options),

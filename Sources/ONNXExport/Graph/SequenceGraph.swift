@@ -39,6 +39,9 @@ struct SequenceGraph {
     /// `(x − offset) / scale` on dense inputs, `y · scale + offset` on the first output.
     var inputScaling: ONNXExportOptions.Scaling? = nil
     var outputScaling: ONNXExportOptions.Scaling? = nil
+    /// With a `.state` head: also return the top layer's outputs as `memory` `[T, B, D·H]`
+    /// (zeros after each length), what an attention decoder reads.
+    var memoryOutput = false
 
     func build(_ parameters: ParameterStore) -> ONNXGraph {
         var g = GraphBuilder(name: name)
@@ -83,8 +86,15 @@ struct SequenceGraph {
             _ = g.scaledOutput(g.linear(last, weight: w, bias: b), outputScaling, name: outputName)
             logits = (outputName, [.symbol("B"), .size(parameters.slot(named: weight)!.shape[0])])
         case .state(let bridge):
+            func memory() {
+                guard memoryOutput else { return }
+                _ = g.apply("Identity", [top], output: "memory")
+                g.output(
+                    ONNXValueInfo(name: "memory", elementType: .float, dimensions: [.symbol("T"), .symbol("B"), .size(r.outputWidth)]))
+            }
             guard let bridge else {
                 g.stateOutputs(finals, cell: r.cell, blocks: blocks, hiddenSize: H)
+                memory()
                 return g.graph
             }
             // [2L, B, H] → [L, 2, B, H] → [L, B, 2, H] → [L, B, 2H] → Linear(2H, H) per part.
@@ -96,6 +106,7 @@ struct SequenceGraph {
                 return g.linear(joined, weight: w, bias: b)
             }
             g.stateOutputs(bridged, cell: r.cell, blocks: r.numLayers, hiddenSize: H)
+            memory()
             return g.graph
         }
         if let logits {

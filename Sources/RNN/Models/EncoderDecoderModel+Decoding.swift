@@ -180,3 +180,33 @@ final class DecoderSteps: BeamDecoder {
         }
     }
 }
+
+extension EncoderDecoderModel {
+    /// The attention decoder's teacher-forced computation from a given state and memory, for
+    /// checking an exported decoder graph: `tokens` `[T*B]` from `initialState` (the
+    /// decoder's), attending to `memory` `[Ts*B, M]` of `memoryLengths`. Returns the logits
+    /// `[T*B, V]`, the final state and the weights `[T, B, Ts]` (zero past each length).
+    /// - Precondition: the model has attention.
+    package func attendedDecoding(
+        tokens: [Int32], batchSize B: Int, initialState: [Float], memory: [Float], memoryLengths: [Int]
+    ) -> (logits: [Float], finalState: [Float], weights: [Float]) {
+        guard let attention else { preconditionFailure("the model has no attention") }
+        let Ts = memory.count / (B * attention.memoryWidth), T = tokens.count / B, V = fc.outputSize
+        decoder.forward(.tokens(tokens), batchSize: B, initialState: initialState)
+        memory.withUnsafeBufferPointer { attention.attend(memory: $0.baseAddress!, steps: Ts, batchSize: B, lengths: memoryLengths) }
+        var logits = [Float](repeating: 0, count: T * B * V)
+        decoder.withOutputs { h in
+            let x = attention.forward(queries: h.baseAddress!, steps: T)
+            logits.withUnsafeMutableBufferPointer { fc.forward(x, rows: T * B, into: $0.baseAddress!) }
+        }
+        var weights = [Float](repeating: 0, count: T * B * Ts)
+        attention.withWeights { w in
+            for t in 0..<T {
+                for b in 0..<B {
+                    for s in 0..<Ts { weights[(t * B + b) * Ts + s] = w[(b * T + t) * Ts + s] }
+                }
+            }
+        }
+        return (logits, decoder.finalState(), weights)
+    }
+}
