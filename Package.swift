@@ -89,7 +89,8 @@ let package = Package(
         .executableTarget(
             name: "seq2seq",
             dependencies: [
-                "RNN", "RNNTraining", "RNNDistributed", "SequenceData", "Linalg", "SafeTensors", "_FileIO", "_ToolSupport",
+                "RNN", "RNNTraining", "RNNDistributed", "SequenceData", "ONNXExport", "Linalg", "SafeTensors", "_FileIO",
+                "_ToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -64,6 +64,15 @@ import ToolTesting
             #expect(rows.count == 6 && rows.allSatisfy { $0.count == 3 && Double($0[2]) != nil }, "\(nBest)")
             #expect(rows.prefix(3).allSatisfy { $0[0] == "1" } && rows.suffix(3).allSatisfy { $0[0] == "3" }, "\(nBest)")
             #expect(nBest.stderr.contains("attention of line 3 (rows: output tokens; columns: source tokens; percent)"), "\(nBest)")
+
+            let export = try Self.run(["export", "--checkpoint", "r.safetensors", "--onnx", "r.onnx"], in: dir)
+            #expect(export.status == 0, "\(export)")
+            #expect(export.stdout.contains("outputs   hn: float[1, B, 48], memory: float[T, B, 48]"), "\(export)")
+            #expect(
+                export.stdout.contains("outputs   logits: float[T, B, 10], hn: float[1, B, 48], attention: float[T, B, S]"), "\(export)")
+            #expect(
+                FileManager.default.fileExists(atPath: dir + "/r.encoder.onnx")
+                    && FileManager.default.fileExists(atPath: dir + "/r.decoder.onnx"))
         }
     }
 

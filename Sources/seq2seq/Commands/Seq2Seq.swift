@@ -18,7 +18,7 @@ struct Seq2Seq: ParsableCommand {
             both sides' vocabularies and the run's settings in their metadata.
             """,
         version: "0.1.0",
-        subcommands: [Train.self, Translate.self, Eval.self]
+        subcommands: [Train.self, Translate.self, Eval.self, Export.self]
     )
 
     static func main() {
