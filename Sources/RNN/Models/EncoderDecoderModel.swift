@@ -9,10 +9,11 @@ import Linalg
 /// `fc.weight` [V_out, H], `fc.bias`. With **attention** (`Configuration.attention`, an
 /// `AttentionScore`) each decoder step also attends to the encoder's outputs, masked by the
 /// source's length, and the output layer reads the attentional state `tanh(W_c [c_t; h_t])`
-/// (`Attention`; parameters `attention.*`); `attentionWeights` and `decode` show where it looked. With a **bidirectional encoder**
-/// (`Configuration.bidirectionalEncoder`) the encoder reads each source both ways within
-/// its own length, and `EncoderBridge` maps its two final states per layer to the
-/// decoder's (`bridge.weight` [H, 2H], `bridge.bias`; for the LSTM also `bridge_cell.*`).
+/// (`Attention`; parameters `attention.*`); `attentionWeights` and `decode` show where it
+/// looked. With a **bidirectional encoder** (`Configuration.bidirectionalEncoder`) the
+/// encoder reads each source both ways within its own length, and `EncoderBridge` maps its
+/// two final states per layer to the decoder's (`bridge.weight` [H, 2H], `bridge.bias`; for
+/// the LSTM also `bridge_cell.*`).
 ///
 /// ```swift
 /// var rng = SeededRandom(seed: 0)
@@ -22,6 +23,7 @@ import Linalg
 /// let batch = EncoderDecoderModel.Batch(source: s, sourceLengths: ls, targets: t, batchSize: B)
 /// let loss = model.computeGradients(batch)
 /// let reversed = model.translate([3, 1, 4], maxLength: 10)   // [4, 1, 3] once trained
+/// let best = model.decode([[3, 1, 4]], BeamSearch(width: 5))[0][0].tokens   // beam search
 /// ```
 /// - Complexity: the sum of the encoder's and the decoder's costs; allocates only when
 ///   `(B, T)` grow.
@@ -81,7 +83,6 @@ public final class EncoderDecoderModel: SequenceModel {
             self.recurrent = recurrent
             self.bidirectionalEncoder = bidirectionalEncoder
             self.attention = attention
-            precondition(problem == nil, problem ?? "")
         }
 
         public var problem: String? {
