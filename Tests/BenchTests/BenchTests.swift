@@ -19,6 +19,26 @@ import ToolTesting
         return try #require(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
     }
 
+    /// `--config seq2seq`: the encoder-decoder's training and beam-search rates, as a table and
+    /// JSON; it runs alone.
+    @Test(.precision(.fp32)) func sequenceToSequenceReportsTrainingAndBeamRates() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/seq2seq.json"
+            let r = try ToolProcess.run(
+                ["--config", "seq2seq", "--cell", "gru", "--threads", "1", "--hidden", "16", "--batch", "8", "--json", path],
+                timeout: 300, tool: .bench)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stdout.contains("seq2seq/gru") && r.stdout.contains("beam sources/s"), "\(r)")
+            let results = try jsonArray(path)
+            #expect(results.count == 1, "\(results)")
+            let result = try #require(results.first)
+            #expect(result["hidden"] as? Int == 16 && result["batch"] as? Int == 8 && result["beam"] as? Int == 5, "\(result)")
+            #expect((result["trainTokensPerSecond"] as? Double ?? 0) > 0 && (result["decodeSequencesPerSecond"] as? Double ?? 0) > 0)
+            let mixed = try ToolProcess.run(["--config", "seq2seq,ref"], tool: .bench)
+            #expect(mixed.status != 0 && mixed.stderr.contains("--config seq2seq (an encoder-decoder, not a character model) runs alone"))
+        }
+    }
+
     @Test func listResolvesEveryCellWithItsCorpusAndFlops() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/configs.json"
