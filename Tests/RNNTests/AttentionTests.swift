@@ -25,14 +25,14 @@ struct AttentionTests {
 
     static func model(
         _ score: AttentionScore?, cell: RecurrentCell, layers: Int = 1, bidirectional: Bool = false, hidden H: Int = 4,
-        Vs: Int = 5, Vt: Int = 6, seed: UInt64
+        Vs: Int = 5, Vt: Int = 6, feeding: Bool = false, seed: UInt64
     ) -> EncoderDecoderModel {
         var rng = SeededRandom(seed: seed)
         return EncoderDecoderModel(
             .init(
                 sourceVocabularySize: Vs, targetVocabularySize: Vt, startToken: Int32(Vt - 2), endToken: Int32(Vt - 1),
                 recurrent: .init(cell: cell, hiddenSize: H, numLayers: layers), bidirectionalEncoder: bidirectional,
-                attention: score), using: &rng)
+                attention: score, inputFeeding: feeding), using: &rng)
     }
 
     static let cases: [(AttentionScore, RecurrentCell, Bool)] = [
@@ -51,6 +51,21 @@ struct AttentionTests {
             #expect(model.parameters.gradient(name).contains { $0 != 0 }, "\(name) has no gradient")
         }
         #expect(bad.isEmpty, "\(bad.count) mismatches, first: \(bad.prefix(5))")
+    }
+
+    /// Input feeding: the stepwise decoder's gradients, through every score and cell.
+    @Test(
+        .precision(.fp32), arguments: [(AttentionScore.general, RecurrentCell.lstm, false), (.additive, .gru, true), (.dot, .rnn, false)])
+    func finiteDifferencesWithInputFeeding(_ score: AttentionScore, _ cell: RecurrentCell, _ bidirectional: Bool) {
+        let model = Self.model(score, cell: cell, layers: 2, bidirectional: bidirectional, feeding: true, seed: 17)
+        #expect(model.configuration.inputFeeding && model.parameters.tensor("decoder.weight_ih_l0").count == cell.gateCount * 4 * (6 + 4))
+        var rng = SeededRandom(seed: 18)
+        let batch = Self.batch(&rng, sourceVocabulary: 5, targetVocabulary: 6, lengths: [4, 2, 3], steps: 3, targetLengths: [3, 2, 1])
+        model.computeGradients(batch)
+        let bad = GradientCheck().checkParameters(model.parameters) { model.loss(batch) }
+        #expect(bad.isEmpty, "\(bad.count) mismatches, first: \(bad.prefix(5))")
+        let weights = model.attentionWeights(batch)!
+        #expect(weights.count == 3 && weights[1].allSatisfy { $0.count == 2 && abs($0.reduce(0, +) - 1) < 1e-5 })
     }
 
     /// A source padded past its length (in a batch of one) gives the loss and gradients of
@@ -107,15 +122,25 @@ struct AttentionTests {
         let json = String(decoding: try JSONEncoder().encode(plain), as: UTF8.self)
         #expect(!json.contains("attention"))
         #expect(try JSONDecoder().decode(EncoderDecoderModel.Configuration.self, from: Data(json.utf8)).attention == nil)
+        #expect(!json.contains("inputFeeding"))
+        var feeding = c
+        feeding.inputFeeding = true
+        #expect(try JSONDecoder().decode(EncoderDecoderModel.Configuration.self, from: JSONEncoder().encode(feeding)) == feeding)
+        plain.inputFeeding = true
+        #expect(plain.problem?.contains("needs an attention score") == true)
     }
 
     /// The loss and every gradient against PyTorch (float64) for each score, GRU and
     /// LSTM, uneven lengths, a bidirectional encoder: within 1e-5.
     @Test(
         .precision(.fp32), .enabled(if: TorchPython.path != nil, Comment(rawValue: TorchPython.skipReason)),
-        arguments: [(AttentionScore.dot, RecurrentCell.gru, false), (.general, .lstm, true), (.additive, .gru, true)])
-    func pytorchParity(_ score: AttentionScore, _ cell: RecurrentCell, _ bidirectional: Bool) throws {
-        let model = Self.model(score, cell: cell, layers: 2, bidirectional: bidirectional, hidden: 5, Vs: 7, Vt: 8, seed: 21)
+        arguments: [
+            (AttentionScore.dot, RecurrentCell.gru, false, false), (.general, .lstm, true, false), (.additive, .gru, true, false),
+            (.general, .lstm, false, true), (.additive, .gru, true, true),
+        ])
+    func pytorchParity(_ score: AttentionScore, _ cell: RecurrentCell, _ bidirectional: Bool, _ feeding: Bool) throws {
+        let model = Self.model(
+            score, cell: cell, layers: 2, bidirectional: bidirectional, hidden: 5, Vs: 7, Vt: 8, feeding: feeding, seed: 21)
         var rng = SeededRandom(seed: 22)
         let batch = Self.batch(&rng, sourceVocabulary: 7, targetVocabulary: 8, lengths: [5, 2, 4], steps: 4, targetLengths: [4, 2, 3])
         let loss = model.computeGradients(batch)
@@ -126,7 +151,7 @@ struct AttentionTests {
         let input: [String: Any] = [
             "score": score.rawValue, "cell": cell.rawValue, "layers": 2, "hidden": 5, "bidirectional": bidirectional,
             "source": batch.source.map(Int.init), "lengths": batch.sourceLengths, "targets": batch.targets.map(Int.init),
-            "batch": batch.batchSize, "start": 6,
+            "batch": batch.batchSize, "start": 6, "feed": feeding,
             "names": slots.map(\.name), "shapes": slots.map(\.shape),
             "values": slots.map { model.parameters.tensor($0.name).map(Double.init) },
         ]
@@ -155,7 +180,8 @@ struct AttentionTests {
         params = {n: torch.tensor(v).reshape(s).requires_grad_() for n, v, s in zip(a["names"], a["values"], a["shapes"])}
         Vs = params["encoder.weight_ih_l0"].shape[1]; Vt = params["fc.weight"].shape[0]
         cls = nn.GRU if a["cell"] == "gru" else nn.LSTM if a["cell"] == "lstm" else nn.RNN
-        enc = cls(Vs, H, L, bidirectional=bi); dec = cls(Vt, H, L)
+        feed = a["feed"]
+        enc = cls(Vs, H, L, bidirectional=bi); dec = cls(Vt + (H if feed else 0), H, L)
         with torch.no_grad():
             for prefix, m in (("encoder.", enc), ("decoder.", dec)):
                 for name, p in m.named_parameters(): p.copy_(params[prefix + name])
@@ -174,18 +200,29 @@ struct AttentionTests {
         if a["cell"] == "lstm": state = (bridge(state[0], "bridge."), bridge(state[1], "bridge_cell."))
         else: state = bridge(state, "bridge.")
         inputs = torch.cat([torch.full((1, B), a["start"]), tgt[:-1]])
-        D, _ = dec(onehot(inputs, Vt), state)                                 # [Tt, B, H]
-        Eb, Db = E.transpose(0, 1), D.transpose(0, 1)                         # [B, Ts, M], [B, Tt, H]
-        if a["score"] == "dot": S = Db @ Eb.transpose(1, 2)
-        elif a["score"] == "general": S = Db @ (Eb @ params["attention.weight"].T).transpose(1, 2)
-        else:
-            q = Db @ params["attention.query.weight"].T + params["attention.query.bias"]
-            k = Eb @ params["attention.key.weight"].T
-            S = (torch.tanh(q[:, :, None, :] + k[:, None, :, :]) @ params["attention.v.weight"].T)[..., 0]
-        mask = torch.arange(Ts)[None, None, :] >= lengths[:, None, None]
-        alpha = torch.softmax(S.masked_fill(mask, float("-inf")), dim=2)
-        C = alpha @ Eb                                                         # [B, Tt, M]
-        Ht = torch.tanh(torch.cat([C, Db], dim=2) @ params["attention.combine.weight"].T)
+        Eb = E.transpose(0, 1)                                                # [B, Ts, M]
+        def attend(Db):                                                       # [B, t, H] -> h~ [B, t, H]
+            if a["score"] == "dot": S = Db @ Eb.transpose(1, 2)
+            elif a["score"] == "general": S = Db @ (Eb @ params["attention.weight"].T).transpose(1, 2)
+            else:
+                q = Db @ params["attention.query.weight"].T + params["attention.query.bias"]
+                k = Eb @ params["attention.key.weight"].T
+                S = (torch.tanh(q[:, :, None, :] + k[:, None, :, :]) @ params["attention.v.weight"].T)[..., 0]
+            mask = torch.arange(Ts)[None, None, :] >= lengths[:, None, None]
+            alpha = torch.softmax(S.masked_fill(mask, float("-inf")), dim=2)
+            C = alpha @ Eb                                                     # [B, t, M]
+            return torch.tanh(torch.cat([C, Db], dim=2) @ params["attention.combine.weight"].T)
+        if not feed:
+            D, _ = dec(onehot(inputs, Vt), state)                             # [Tt, B, H]
+            Ht = attend(D.transpose(0, 1))
+        else:                                                                  # Luong's input feeding, a step at a time
+            previous, steps = torch.zeros(B, H), []
+            for t in range(Tt):
+                x = torch.cat([onehot(inputs[t:t + 1], Vt)[0], previous], dim=1)[None]
+                D, state = dec(x, state)
+                previous = attend(D.transpose(0, 1))[:, 0]
+                steps.append(previous)
+            Ht = torch.stack(steps, dim=1)                                     # [B, Tt, H]
         logits = Ht @ params["fc.weight"].T + params["fc.bias"]
         loss = F.cross_entropy(logits.transpose(0, 1).reshape(-1, Vt), tgt.reshape(-1), ignore_index=-1)
         loss.backward()

@@ -9,9 +9,9 @@ import ToolTesting
 struct BeamSearchTests {
     static let sources: [[Int32]] = [[1, 4, 2, 0, 3], [2], [4, 4, 1], [0, 1, 2, 3, 4, 0, 1]]
 
-    @Test(.precision(.fp32), arguments: [nil, AttentionScore.general, .additive])
-    func widthOneIsGreedy(_ score: AttentionScore?) {
-        let model = AttentionTests.model(score, cell: .lstm, layers: 2, hidden: 8, Vs: 5, Vt: 6, seed: 31)
+    @Test(.precision(.fp32), arguments: [(nil, false), (AttentionScore.general, false), (.additive, false), (.general, true)])
+    func widthOneIsGreedy(_ score: AttentionScore?, _ feeding: Bool) {
+        let model = AttentionTests.model(score, cell: .lstm, layers: 2, hidden: 8, Vs: 5, Vt: 6, feeding: feeding, seed: 31)
         // α has no say with one hypothesis: the search stops when the best candidate ends.
         let search = BeamSearch(width: 1, lengthPenalty: 0.8, maxLengthRatio: 1.5, maxLengthExtra: 3)
         let beam = model.decode(Self.sources, search)
@@ -61,9 +61,9 @@ struct BeamSearchTests {
     /// The n-best list is sorted by score, each score is its log-probability over the
     /// length penalty, and each log-probability is the model's: the teacher-forced loss of
     /// the same tokens (with the end token when it ended).
-    @Test(.precision(.fp32), arguments: [nil, AttentionScore.dot, .general])
-    func nBestScoresAreTheModelsLogProbabilities(_ score: AttentionScore?) {
-        let model = AttentionTests.model(score, cell: .gru, layers: 1, hidden: 6, Vs: 5, Vt: 6, seed: 41)
+    @Test(.precision(.fp32), arguments: [(nil, false), (AttentionScore.dot, false), (.general, false), (.general, true)])
+    func nBestScoresAreTheModelsLogProbabilities(_ score: AttentionScore?, _ feeding: Bool) {
+        let model = AttentionTests.model(score, cell: .gru, layers: 1, hidden: 6, Vs: 5, Vt: 6, feeding: feeding, seed: 41)
         let search = BeamSearch(width: 4, lengthPenalty: 0.6, maxLengthRatio: 1, maxLengthExtra: 2, nBest: 4)
         for source in Self.sources {
             let list = model.decode([source], search, recordAttention: true)[0]

@@ -10,6 +10,11 @@ extension EncoderDecoderModel: ONNXExportable {
     /// (`AttentionDecoderGraph`).
     public func onnxModels(_ options: ONNXExportOptions) throws(ONNXExportError) -> [ONNXExportedGraph] {
         let c = configuration
+        if c.inputFeeding {
+            throw .unsupported(
+                "the encoder-decoder with input feeding has no ONNX form yet (each decoder step reads the previous step's attentional state); train without input feeding to export"
+            )
+        }
         guard options.inputScaling == nil && options.outputScaling == nil else {
             throw .unsupported("the encoder-decoder reads and returns tokens; scaling applies to dense inputs and values")
         }

@@ -57,7 +57,7 @@ extension EncoderDecoderModel {
     /// - Complexity: one `loss(batch)` and an argmax over `Tt·B·V` logits.
     public func teacherForcedPredictions(_ batch: Batch) -> [Int32] {
         _ = loss(batch)
-        return head.predictions()
+        return feedingHead?.predictions() ?? head.predictions()
     }
 
     /// The attention weights of the teacher-forced decoding of `batch` (`computeGradients`
@@ -68,6 +68,13 @@ extension EncoderDecoderModel {
         guard let attention else { return nil }
         _ = loss(batch)
         let (B, Tt, Ts) = (batch.batchSize, batch.targets.count / batch.batchSize, attention.memorySteps)
+        if let feedingHead {  // [T, B, Ts]
+            return feedingHead.withWeights { w in
+                (0..<B).map { b in
+                    (0..<Tt).map { t in Array(w[((t * B + b) * Ts)..<((t * B + b) * Ts + batch.sourceLengths[b])]) }
+                }
+            }
+        }
         return attention.withWeights { w in
             (0..<B).map { b in
                 (0..<Tt).map { t in Array(w[((b * Tt + t) * Ts)..<((b * Tt + t) * Ts + batch.sourceLengths[b])]) }
@@ -90,6 +97,9 @@ final class DecoderSteps: BeamDecoder {
     /// `[parts·L, B, H]` before the first step, `[parts·L, N, H]` after it.
     private var state: [Float]
     private var reordered: [Float]
+    /// With input feeding: each row's last attentional state `[rows, H]` (zeros at first).
+    private var feed: [Float] = []
+    private var reorderedFeed: [Float] = []
     private let logits: FloatBuffer
     /// Rows of the last `advance`: `B` at the first step, then `N`.
     private var advancedRows = 0
@@ -120,6 +130,7 @@ final class DecoderSteps: BeamDecoder {
         }
         state = initial
         reordered = []
+        if model.feedingHead != nil { feed = [Float](repeating: 0, count: B * model.decoder.hiddenSize) }
         logits = FloatBuffer(count: rows * model.fc.outputSize)
     }
 
@@ -127,9 +138,24 @@ final class DecoderSteps: BeamDecoder {
         let first = advancedRows == 0, k = rowsPerSource
         let n = first ? sources : rows
         let input = first && k > 1 ? stride(from: 0, to: rows, by: k).map { tokens[$0] } : tokens
-        let decoder = model.decoder, V = model.fc.outputSize
+        let decoder = model.decoder, V = model.fc.outputSize, H = decoder.hiddenSize
+        let feeding = model.feedingHead != nil
         state.withUnsafeMutableBufferPointer { s in
-            decoder.forward(.tokens(input), batchSize: n, state: UnsafePointer(s.baseAddress!), dropout: nil)
+            if feeding {
+                // [one-hot(token); h̃ of the row's previous step]
+                let I = V + H
+                decoder.forward(denseRows: n, batchSize: n, initialState: UnsafePointer(s.baseAddress!), dropout: nil) { x in
+                    x.update(repeating: 0, count: n * I)
+                    feed.withUnsafeBufferPointer { f in
+                        for r in 0..<n {
+                            if input[r] >= 0 { x[r * I + Int(input[r])] = 1 }
+                            (x + r * I + V).update(from: f.baseAddress! + r * H, count: H)
+                        }
+                    }
+                }
+            } else {
+                decoder.forward(.tokens(input), batchSize: n, state: UnsafePointer(s.baseAddress!), dropout: nil)
+            }
             decoder.writeFinalState(into: s.baseAddress!)
         }
         decoder.withOutputs { h in
@@ -137,6 +163,7 @@ final class DecoderSteps: BeamDecoder {
                 model.attention?.step(queries: h.baseAddress!, rows: n, rowsPerSource: first ? 1 : k)
                 ?? UnsafeMutablePointer(mutating: h.baseAddress!)
             model.fc.forward(x, rows: n, into: logits.pointer)
+            if feeding { feed.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: x, count: n * H) } }
         }
         advancedRows = n
         if first && k > 1 {
@@ -153,8 +180,14 @@ final class DecoderSteps: BeamDecoder {
                 }
             }
             state = full
+            if feeding {
+                var rows = [Float](repeating: 0, count: self.rows * H)
+                for b in 0..<sources { for j in 0..<H { rows[b * k * H + j] = feed[b * H + j] } }
+                feed = rows
+            }
         }
         if reordered.count != state.count { reordered = state }
+        if reorderedFeed.count != feed.count { reorderedFeed = feed }
         return logits.pointer
     }
 
@@ -170,6 +203,13 @@ final class DecoderSteps: BeamDecoder {
             }
         }
         swap(&state, &reordered)
+        guard !feed.isEmpty else { return }
+        feed.withUnsafeBufferPointer { f in
+            reorderedFeed.withUnsafeMutableBufferPointer { o in
+                for (r, parent) in parents.enumerated() { (o.baseAddress! + r * H).update(from: f.baseAddress! + parent * H, count: H) }
+            }
+        }
+        swap(&feed, &reorderedFeed)
     }
 
     func attentionWeights(row r: Int) -> UnsafeBufferPointer<Float>? {

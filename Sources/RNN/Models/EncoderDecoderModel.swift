@@ -10,7 +10,9 @@ import Linalg
 /// `AttentionScore`) each decoder step also attends to the encoder's outputs, masked by the
 /// source's length, and the output layer reads the attentional state `tanh(W_c [c_t; h_t])`
 /// (`Attention`; parameters `attention.*`); `attentionWeights` and `decode` show where it
-/// looked. With a **bidirectional encoder** (`Configuration.bidirectionalEncoder`) the
+/// looked. With **input feeding** (`Configuration.inputFeeding`, Luong's) the decoder also
+/// reads the previous step's attentional state: its input is `[one-hot(y); h̃]`, `V + H` wide
+/// (`decoder.weight_ih_l0` `[G·H, V + H]`), and its steps run one at a time. With a **bidirectional encoder** (`Configuration.bidirectionalEncoder`) the
 /// encoder reads each source both ways within its own length, and `EncoderBridge` maps its
 /// two final states per layer to the decoder's (`bridge.weight` [H, 2H], `bridge.bias`; for
 /// the LSTM also `bridge_cell.*`).
@@ -35,6 +37,8 @@ public final class EncoderDecoderModel: SequenceModel {
     public let startToken: Int32
     public let endToken: Int32
     let head: TeacherForcedDecoder
+    /// The teacher-forced decoder of an input-feeding model (instead of `head`).
+    let feedingHead: InputFeedingDecoder?
     /// Between the decoder and `fc`, when the configuration has a score.
     let attention: Attention?
     /// With a bidirectional encoder: its final state to the decoder's initial state.
@@ -67,10 +71,14 @@ public final class EncoderDecoderModel: SequenceModel {
         /// How each decoder step scores the source positions, or nil: no attention (the
         /// encoder's final state alone carries the source).
         public var attention: AttentionScore?
+        /// Luong's input feeding: each decoder step also reads the previous attentional state
+        /// (needs `attention`). Absent in older checkpoints: false.
+        public var inputFeeding: Bool
 
         public init(
             sourceVocabularySize: Int, targetVocabularySize: Int, startToken: Int32, endToken: Int32,
-            recurrent: RecurrentConfiguration, bidirectionalEncoder: Bool = false, attention: AttentionScore? = nil
+            recurrent: RecurrentConfiguration, bidirectionalEncoder: Bool = false, attention: AttentionScore? = nil,
+            inputFeeding: Bool = false
         ) {
             precondition(
                 startToken >= 0 && Int(startToken) < targetVocabularySize && endToken >= 0
@@ -83,6 +91,36 @@ public final class EncoderDecoderModel: SequenceModel {
             self.recurrent = recurrent
             self.bidirectionalEncoder = bidirectionalEncoder
             self.attention = attention
+            self.inputFeeding = inputFeeding
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case sourceVocabularySize, targetVocabularySize, startToken, endToken, recurrent, bidirectionalEncoder, attention
+            case inputFeeding
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            sourceVocabularySize = try c.decode(Int.self, forKey: .sourceVocabularySize)
+            targetVocabularySize = try c.decode(Int.self, forKey: .targetVocabularySize)
+            startToken = try c.decode(Int32.self, forKey: .startToken)
+            endToken = try c.decode(Int32.self, forKey: .endToken)
+            recurrent = try c.decode(RecurrentConfiguration.self, forKey: .recurrent)
+            bidirectionalEncoder = try c.decode(Bool.self, forKey: .bidirectionalEncoder)
+            attention = try c.decodeIfPresent(AttentionScore.self, forKey: .attention)
+            inputFeeding = try c.decodeIfPresent(Bool.self, forKey: .inputFeeding) ?? false
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(sourceVocabularySize, forKey: .sourceVocabularySize)
+            try c.encode(targetVocabularySize, forKey: .targetVocabularySize)
+            try c.encode(startToken, forKey: .startToken)
+            try c.encode(endToken, forKey: .endToken)
+            try c.encode(recurrent, forKey: .recurrent)
+            try c.encode(bidirectionalEncoder, forKey: .bidirectionalEncoder)
+            try c.encodeIfPresent(attention, forKey: .attention)
+            if inputFeeding { try c.encode(true, forKey: .inputFeeding) }
         }
 
         public var problem: String? {
@@ -92,6 +130,9 @@ public final class EncoderDecoderModel: SequenceModel {
                 return problem
             }
             if recurrent.bidirectional { return Self.bidirectionalProblem }
+            if inputFeeding && attention == nil {
+                return "input feeding feeds the attentional state to the decoder, so it needs an attention score"
+            }
             if attention == .dot && bidirectionalEncoder {
                 return
                     "a dot attention score needs encoder outputs as wide as the decoder's, and a bidirectional encoder's are twice as wide: use the general or additive score"
@@ -112,6 +153,9 @@ public final class EncoderDecoderModel: SequenceModel {
         /// `M`: the width of the encoder's outputs, which attention reads (`2H` when bidirectional).
         public var memoryWidth: Int { (bidirectionalEncoder ? 2 : 1) * recurrent.hiddenSize }
 
+        /// The decoder stack's input width: the target vocabulary, and `H` more with input feeding.
+        public var decoderInputSize: Int { targetVocabularySize + (inputFeeding ? recurrent.hiddenSize : 0) }
+
         /// Why `recurrent` cannot be bidirectional: it describes the decoder too.
         package static let bidirectionalProblem =
             "the decoder reads each token it has just generated, so it runs forward only (a bidirectional encoder is bidirectional_encoder)"
@@ -121,7 +165,7 @@ public final class EncoderDecoderModel: SequenceModel {
         public var parameterShapes: [ParameterShape] {
             encoderRecurrent.parameterShapes(inputSize: sourceVocabularySize, prefix: "encoder.")
                 + (bidirectionalEncoder ? EncoderBridge.parameterShapes(recurrent) : [])
-                + recurrent.parameterShapes(inputSize: targetVocabularySize, prefix: "decoder.")
+                + recurrent.parameterShapes(inputSize: decoderInputSize, prefix: "decoder.")
                 + (attention.map { Attention.parameterShapes($0, queryWidth: recurrent.hiddenSize, memoryWidth: memoryWidth) } ?? [])
                 + Linear.parameterShapes(inputSize: recurrent.hiddenSize, outputSize: targetVocabularySize, prefix: "fc.")
         }
@@ -129,6 +173,7 @@ public final class EncoderDecoderModel: SequenceModel {
         public var summary: String {
             "\(recurrent.summary), source_vocabulary_size \(sourceVocabularySize), target_vocabulary_size \(targetVocabularySize)"
                 + (bidirectionalEncoder ? ", bidirectional encoder" : "") + (attention.map { ", \($0.rawValue) attention" } ?? "")
+                + (inputFeeding ? ", input feeding" : "")
         }
 
         public var hasBidirectionalLayers: Bool { bidirectionalEncoder }
@@ -141,7 +186,7 @@ public final class EncoderDecoderModel: SequenceModel {
         /// and 6·H·H per target token for `additive`).
         public func trainingFlops(batchSize: Int, steps: Int) -> Double {
             let encoder = encoderRecurrent.trainingFlopsPerToken(tokenInput: true, inputSize: sourceVocabularySize)
-            let decoder = recurrent.trainingFlopsPerToken(tokenInput: true, inputSize: targetVocabularySize)
+            let decoder = recurrent.trainingFlopsPerToken(tokenInput: !inputFeeding, inputSize: decoderInputSize)
             let H = Double(recurrent.hiddenSize)
             let bridge = bidirectionalEncoder ? 6 * Double(recurrent.stateBlocks) * 2 * H * H * Double(batchSize) : 0
             let M = Double(memoryWidth), T = Double(steps)
@@ -193,7 +238,7 @@ public final class EncoderDecoderModel: SequenceModel {
         Configuration(
             sourceVocabularySize: encoder.inputSize, targetVocabularySize: fc.outputSize, startToken: startToken,
             endToken: endToken, recurrent: decoder.configuration, bidirectionalEncoder: encoder.isBidirectional,
-            attention: attention?.score)
+            attention: attention?.score, inputFeeding: feedingHead != nil)
     }
 
     public init(_ configuration: Configuration, using rng: inout SeededRandom) {
@@ -201,13 +246,15 @@ public final class EncoderDecoderModel: SequenceModel {
         precondition(c.problem == nil, c.problem ?? "")
         encoder = c.encoderRecurrent.makeStack(inputSize: c.sourceVocabularySize, parameters: parameters, prefix: "encoder.")
         bridge = c.bidirectionalEncoder ? EncoderBridge(r, parameters: parameters) : nil
-        decoder = r.makeStack(inputSize: c.targetVocabularySize, parameters: parameters, prefix: "decoder.")
+        decoder = r.makeStack(inputSize: c.decoderInputSize, parameters: parameters, prefix: "decoder.")
         let store = parameters
         attention = c.attention.map { Attention($0, queryWidth: r.hiddenSize, memoryWidth: c.memoryWidth, parameters: store) }
         fc = Linear(inputSize: r.hiddenSize, outputSize: c.targetVocabularySize, parameters: parameters, prefix: "fc.")
         startToken = c.startToken
         endToken = c.endToken
         head = TeacherForcedDecoder(rnn: decoder, fc: fc, startToken: startToken, attention: attention)
+        feedingHead =
+            c.inputFeeding ? InputFeedingDecoder(rnn: decoder, fc: fc, attention: attention!, startToken: startToken) : nil
         encoder.initialize(using: &rng)
         decoder.initialize(using: &rng)
         fc.initialize(using: &rng)
@@ -243,9 +290,10 @@ public final class EncoderDecoderModel: SequenceModel {
                 attention.attend(memory: e.baseAddress!, steps: encoder.steps, batchSize: B, lengths: batch.sourceLengths)
             }
         }
-        let loss = head.run(
-            targets: batch.targets, batchSize: B, initialState: bridge == nil ? encodedState : bridgedState,
-            backward: backward)
+        let initial = bridge == nil ? encodedState : bridgedState
+        let loss =
+            feedingHead?.run(targets: batch.targets, batchSize: B, initialState: initial, backward: backward)
+            ?? head.run(targets: batch.targets, batchSize: B, initialState: initial, backward: backward)
         if backward {
             if let bridge {
                 decoder.withInitialStateGradient { bridge.backward($0, batchSize: B, into: &encodedStateGradient) }

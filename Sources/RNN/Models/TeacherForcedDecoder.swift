@@ -70,9 +70,11 @@ final class TeacherForcedDecoder {
 
     /// The most likely token of each row `[T*B]` of the last run without backward (its
     /// logits are still there).
-    func predictions() -> [Int32] {
-        let V = fc.outputSize, rows = logits.count / V
-        return (0..<rows).map { r in
+    func predictions() -> [Int32] { Self.mostLikely(logits, classes: fc.outputSize) }
+
+    /// The most likely class of each row of `logits` `[rows, classes]`.
+    static func mostLikely(_ logits: FloatBuffer, classes V: Int) -> [Int32] {
+        (0..<(logits.count / V)).map { r in
             let row = logits.pointer + r * V
             var best = 0
             for v in 1..<V where row[v] > row[best] { best = v }

@@ -48,6 +48,8 @@ extension Seq2Seq {
         var targetVocabularyLimit: Int?
         @Option(help: ArgumentHelp("How the decoder scores the source positions.", valueName: "none|dot|general|additive"))
         var attention: AttentionChoice = .general
+        @Flag(help: "Luong's input feeding: each decoder step also reads the previous step's attentional state (needs attention).")
+        var inputFeeding = false
         @Option(help: ArgumentHelp("The recurrent cell of both stacks.", valueName: "rnn|gru|lstm")) var cell: RecurrentCell = .gru
         @Option(help: ArgumentHelp("Hidden units per layer.", valueName: "n")) var hiddenSize = 128
         @Option(help: ArgumentHelp("Stacked layers in the encoder and in the decoder.", valueName: "n")) var numLayers = 1
@@ -96,6 +98,10 @@ extension Seq2Seq {
                     throw CLIError(
                         "--\(side)-vocabulary-limit \(limit) leaves only <unk>: every \(side) would read as unknown; give 1 or more")
                 }
+            }
+            if inputFeeding && attention == .none {
+                throw CLIError(
+                    "--input-feeding feeds the attentional state back to the decoder: it needs --attention dot, general or additive")
             }
             if attention == .dot && bidirectionalEncoder {
                 throw CLIError(

@@ -65,7 +65,7 @@ struct PairTraining {
             sourceVocabularySize: vocabularies.source.count, targetVocabularySize: target.count,
             startToken: target.token(SideVocabulary.start)!, endToken: target.token(SideVocabulary.end)!,
             recurrent: RecurrentConfiguration(cell: o.cell, hiddenSize: o.hiddenSize, numLayers: o.numLayers),
-            bidirectionalEncoder: o.bidirectionalEncoder, attention: o.attention.score)
+            bidirectionalEncoder: o.bidirectionalEncoder, attention: o.attention.score, inputFeeding: o.inputFeeding)
         if let problem = configuration.problem { throw CLIError("the model cannot be built: \(problem)") }
         try Self.checkMemory(configuration, workers: try workers(run))
         var rng = SeededRandom(seed: o.seed)
