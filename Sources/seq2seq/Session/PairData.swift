@@ -10,7 +10,7 @@ enum PairData {
     /// The pairs of `path`, or one `error:` line naming `option`, the file and the line.
     static func read(_ path: String, option: String) throws -> TextPairs {
         do {
-            return try TextPairs(path: path, byteBudget: Int(Double(ProcessInfo.processInfo.physicalMemory) * 0.6))
+            return try TextPairs(path: path, byteBudget: Int(MemoryBudget.current().bytes * 0.6))
         } catch {
             if case .file(_, .notFound) = error {
                 throw CLIError("\(option) file '\(path)' does not exist; check the path")

@@ -131,15 +131,12 @@ struct PairTraining {
     }
 
     /// Refuses a model whose parameters, gradients, Adam's moments and the workers'
-    /// replicas (4 bytes each) would not fit in 80% of the machine's memory.
+    /// replicas (4 bytes each) would not fit in 80% of the memory this process may still use.
     static func checkMemory(_ configuration: EncoderDecoderModel.Configuration, workers: Int) throws {
         let bytes = Double(configuration.parameterCount) * 4 * Double(4 + 2 * max(0, workers - 1))
-        let available = Double(ProcessInfo.processInfo.physicalMemory) * 0.8
-        guard bytes < available else {
-            throw CLIError(
-                "the model has \(Format.count(configuration.parameterCount)) parameters and would need about \(Format.bytes(Int(bytes))) for its weights, gradients and optimizer state, more than 80% of this machine's memory (\(Format.bytes(Int(available)))); give a smaller --hidden-size or --num-layers"
-            )
-        }
+        try MemoryBudget.require(
+            bytes, "the model of \(Format.count(configuration.parameterCount)) parameters",
+            detail: " for its weights, gradients and optimizer state", hint: "give a smaller --hidden-size or --num-layers")
     }
 
     /// Batches per epoch of `count` training pairs.

@@ -1,7 +1,4 @@
 import Foundation
-import Linalg
-import RNN
-import _ToolSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -13,15 +10,16 @@ import _ToolSupport
 /// smallest of the machine's physical memory, what `RLIMIT_AS` leaves above the current
 /// virtual size and `RLIMIT_DATA` above the current data segment (`ulimit -v`, `-d`), and
 /// what the cgroup's `memory.max` leaves above its `memory.current` (containers,
-/// systemd slices). An allocation past any of these fails or kills the process.
-struct MemoryBudget {
+/// systemd slices). An allocation past any of these fails or kills the process. Shared by
+/// the tools (charrnn's workspaces and files, seq2seq's pairs and models).
+package struct MemoryBudget {
     /// Bytes still available.
-    let bytes: Double
+    package let bytes: Double
     /// What sets it: "this machine's memory", "the address-space limit (ulimit -v)", ...
-    let limit: String
+    package let limit: String
 
     /// The budget now.
-    static func current() -> MemoryBudget {
+    package static func current() -> MemoryBudget {
         var best = MemoryBudget(bytes: Double(ProcessInfo.processInfo.physicalMemory), limit: "this machine's memory")
         func consider(_ bytes: Double, _ limit: String) {
             if bytes < best.bytes { best = MemoryBudget(bytes: max(bytes, 0), limit: limit) }
@@ -60,7 +58,7 @@ struct MemoryBudget {
 
     /// Refuses `bytes` that would not fit in 80% of the budget now, with the message
     /// "<what> needs about 3.2 GB of memory<detail>, more than <limit> leaves (2.0 GB); <hint>".
-    static func require(_ bytes: Double, _ what: String, detail: String = "", hint: String) throws {
+    package static func require(_ bytes: Double, _ what: String, detail: String = "", hint: String) throws {
         let budget = current()
         guard bytes < budget.bytes * 0.8 else {
             throw CLIError(
@@ -69,20 +67,6 @@ struct MemoryBudget {
         }
     }
 
-    /// Refuses a forward over `rows = T·B` rows whose workspaces (the model's, and the
-    /// logits with their gradient) would not fit: `diagnose`'s chunk, `eval`'s streams,
-    /// `sample`'s prime.
-    static func requireForward(
-        _ model: ManyToManyModel.Configuration, rows: Int, batchSize: Int, precision: Precision = .fp32,
-        what: String = "measuring", hint: String = "make --horizon, --seq-length or --batch-size smaller"
-    ) throws {
-        let bytes =
-            4
-            * (model.workspaceFloats(rows: rows, batchSize: batchSize) + 2 * Double(rows * model.outputSize)
-                + model.precisionCopyFloats(precision))
-        try require(bytes, "\(what) \(Format.count(rows)) rows", hint: hint)
-    }
-
     /// "3.2 GB".
-    static func format(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
+    package static func format(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
 }
