@@ -103,11 +103,7 @@ struct ClassifierTraining {
                 classifier, setup: setup, task: .classify, trainer: trainer, rng: rng, run: run, history: record, to: checkpoint)
             try record.write(history: history, plot: plot)
         }
-        try trainStoppably(
-            trainer, on: source, epochs: model.epochs, tool: "series", notes: .series,
-            continueCommand: "series train --csv \(data.csv) --resume \(checkpoint) --epochs \(model.epochs) --checkpoint \(checkpoint)",
-            checkpoint: checkpoint, save: save
-        ) {
+        try trainSeries(trainer, on: source, epochs: model.epochs, csv: data.csv, checkpoint: checkpoint, save: save) {
             event in
             guard case .epochEnd(let epoch) = event else { return }
             let train = classifier.meanLoss(over: source).loss

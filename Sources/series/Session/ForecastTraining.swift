@@ -153,11 +153,7 @@ struct ForecastTraining {
                 to: checkpoint)
             try record.write(history: history, plot: plot)
         }
-        try trainStoppably(
-            trainer, on: source, epochs: model.epochs, tool: "series", notes: .series,
-            continueCommand: "series train --csv \(data.csv) --resume \(checkpoint) --epochs \(model.epochs) --checkpoint \(checkpoint)",
-            checkpoint: checkpoint, save: save
-        ) {
+        try trainSeries(trainer, on: source, epochs: model.epochs, csv: data.csv, checkpoint: checkpoint, save: save) {
             event in
             switch event {
             case .step(let result):
