@@ -32,10 +32,13 @@ DD/MM/YYYY or MM/DD/YYYY); formats are drawn at random per pair, e.g.
 Sources longer than --max-source-length (default 60) characters are drawn again.
 """
 
-import argparse
 import datetime
+import os
 import random
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pairs_cli  # noqa: E402
 
 FIRST = datetime.date(1950, 1, 1)
 LAST = datetime.date(2049, 12, 31)
@@ -178,24 +181,13 @@ def pairs(count, seed, max_source_length=60):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 1)[1],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--count", type=int, default=20000, help="pairs to write (default: 20000)")
-    ap.add_argument("--seed", type=int, default=0, help="random.Random seed (default: 0)")
-    ap.add_argument("--output", help="write here (default: standard output)")
-    ap.add_argument("--max-source-length", type=int, default=60, help="longest source in characters (default: 60)")
+    ap = pairs_cli.parser(__doc__, max_source_length=60)
     args = ap.parse_args()
     if args.count < 0:
         ap.error("--count must not be negative")
     if args.max_source_length < 12:
         ap.error("--max-source-length must be at least 12 (some formats need no fewer)")
-    lines = "".join(f"{s}\t{t}\n" for s, t in pairs(args.count, args.seed, args.max_source_length))
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as f:
-            f.write(lines)
-    else:
-        sys.stdout.buffer.write(lines.encode("utf-8"))
-        sys.stdout.buffer.flush()
+    pairs_cli.write(pairs(args.count, args.seed, args.max_source_length), args.output)
     return 0
 
 

@@ -41,10 +41,13 @@ numbers are then read digit by digit more often). --self-test parses --count gen
 sources with a parser of its own, compares with the targets and exits 1 on a mismatch.
 """
 
-import argparse
 import collections
+import os
 import random
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pairs_cli  # noqa: E402
 
 ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
@@ -274,13 +277,7 @@ def self_test(count, seed, max_source_length):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 1)[1],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--count", type=int, default=20000, help="pairs to write (default: 20000)")
-    ap.add_argument("--seed", type=int, default=0, help="random.Random seed (default: 0)")
-    ap.add_argument("--output", help="write here (default: standard output)")
-    ap.add_argument("--max-source-length", type=int, default=160,
-                    help="longest source in characters (default: 160)")
+    ap = pairs_cli.parser(__doc__, max_source_length=160)
     ap.add_argument("--self-test", action="store_true",
                     help="parse --count generated pairs back and compare; write nothing; exit 1 on a mismatch")
     args = ap.parse_args()
@@ -291,13 +288,7 @@ def main():
                  f"(a {MAX_DIGITS}-digit number read digit by digit needs up to that many)")
     if args.self_test:
         return self_test(args.count, args.seed, args.max_source_length)
-    lines = "".join(f"{s}\t{t}\n" for s, t in pairs(args.count, args.seed, args.max_source_length))
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as f:
-            f.write(lines)
-    else:
-        sys.stdout.buffer.write(lines.encode("utf-8"))
-        sys.stdout.buffer.flush()
+    pairs_cli.write(pairs(args.count, args.seed, args.max_source_length), args.output)
     return 0
 
 
