@@ -51,13 +51,14 @@ extension EncoderDecoderModel {
         return translateGreedily([source], maxLength: maxLength)[0]
     }
 
-    /// Under teacher forcing (each step reads the true previous token), the most likely
-    /// token of each target step `[Tt*B]`, time-major: where it equals the target, the
-    /// model got that token right (token accuracy).
+    /// Under teacher forcing (each step reads the true previous token): the mean loss of
+    /// `batch` (as `loss`) and the most likely token of each target step `[Tt*B]`,
+    /// time-major — where it equals the target, the model got that token right (token
+    /// accuracy).
     /// - Complexity: one `loss(batch)` and an argmax over `Tt·B·V` logits.
-    public func teacherForcedPredictions(_ batch: Batch) -> [Int32] {
-        _ = loss(batch)
-        return feedingHead?.predictions() ?? head.predictions()
+    public func teacherForced(_ batch: Batch) -> (loss: Double, predictions: [Int32]) {
+        let loss = loss(batch)
+        return (loss, feedingHead?.predictions() ?? head.predictions())
     }
 
     /// The attention weights of the teacher-forced decoding of `batch` (`computeGradients`
@@ -226,11 +227,11 @@ extension EncoderDecoderModel {
     /// checking an exported decoder graph: `tokens` `[T*B]` from `initialState` (the
     /// decoder's), attending to `memory` `[Ts*B, M]` of `memoryLengths`. Returns the logits
     /// `[T*B, V]`, the final state and the weights `[T, B, Ts]` (zero past each length).
-    /// - Precondition: the model has attention.
+    /// - Precondition: the model has attention without input feeding.
     package func attendedDecoding(
         tokens: [Int32], batchSize B: Int, initialState: [Float], memory: [Float], memoryLengths: [Int]
     ) -> (logits: [Float], finalState: [Float], weights: [Float]) {
-        guard let attention else { preconditionFailure("the model has no attention") }
+        guard let attention, feedingHead == nil else { preconditionFailure("the model has no attention, or feeds its input") }
         let Ts = memory.count / (B * attention.memoryWidth), T = tokens.count / B, V = fc.outputSize
         decoder.forward(.tokens(tokens), batchSize: B, initialState: initialState)
         memory.withUnsafeBufferPointer { attention.attend(memory: $0.baseAddress!, steps: Ts, batchSize: B, lengths: memoryLengths) }

@@ -118,7 +118,11 @@ public struct SideVocabulary: Codable, Equatable, Sendable {
     public func encode(_ text: String) -> [Int32] { Self.split(text, unit).map { index[$0] ?? 0 } }
 
     /// How many symbols of `text` the vocabulary lacks.
-    public func unknownCount(_ text: String) -> Int { Self.split(text, unit).filter { index[$0] == nil }.count }
+    public func unknownCount(_ text: String) -> Int { Self.unknownCount(encode(text)) }
+
+    /// How many of `tokens` (an `encode`'s) are `<unk>`: the symbols the vocabulary lacks
+    /// (no symbol of a text is `<unk>` itself, which no split yields).
+    public static func unknownCount(_ tokens: [Int32]) -> Int { tokens.filter { $0 == 0 }.count }
 
     /// The text of `tokens` (specials other than `<unk>` left out; `<unk>` written as is):
     /// characters and bytes joined, words by `WordVocabulary`'s joining rule.

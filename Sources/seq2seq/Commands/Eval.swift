@@ -44,19 +44,17 @@ extension Seq2Seq {
                 .decode(sources, search, batchSize: self.search.batchSize).map { $0[0] }
             let seconds = now() - started
             let exact = zip(translations, targets).map { $0.tokens == $1 }
+            let teacherForced = Self.teacherForced(model, sources: sources, targets: targets)
             let longest = Set(sources.indices.sorted { sources[$0].count > sources[$1].count }.prefix(max(1, sources.count / 3)))
             let figures = Figures(
                 pairs: test.count, exactMatch: Self.share(exact.filter { $0 }.count, of: test.count),
                 exactMatchLongestThird: Self.share(longest.filter { exact[$0] }.count, of: longest.count),
-                tokenAccuracy: tokenAccuracy(model, sources: sources, targets: targets),
+                tokenAccuracy: teacherForced.accuracy,
                 bleu: BLEU(hypotheses: translations.map { targetSide.decode($0.tokens) }, references: test.targets),
-                loss: model.meanLoss(
-                    over: PairBatches(
-                        sources: sources, targets: targets, endToken: model.endToken, batchSize: 256, seed: 0, shuffles: false)
-                ).loss,
+                loss: teacherForced.loss,
                 beam: search.width, lengthPenalty: search.lengthPenalty, decodeSeconds: seconds,
-                unknownSourceSymbols: test.sources.map(sourceSide.unknownCount).reduce(0, +),
-                unknownTargetSymbols: test.targets.map(targetSide.unknownCount).reduce(0, +))
+                unknownSourceSymbols: sources.map(SideVocabulary.unknownCount).reduce(0, +),
+                unknownTargetSymbols: targets.map(SideVocabulary.unknownCount).reduce(0, +))
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -69,20 +67,25 @@ extension Seq2Seq {
 
         static func share(_ part: Int, of whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
 
-        /// The share of target tokens (the end token's included) that teacher forcing predicts.
-        private func tokenAccuracy(_ model: EncoderDecoderModel, sources: [[Int32]], targets: [[Int32]]) -> Double {
+        /// Under teacher forcing, in one pass: the mean loss per target token (as
+        /// `meanLoss`) and the share of target tokens (the end token's included) predicted.
+        private static func teacherForced(
+            _ model: EncoderDecoderModel, sources: [[Int32]], targets: [[Int32]]
+        ) -> (loss: Double, accuracy: Double) {
             let batches = PairBatches(
                 sources: sources, targets: targets, endToken: model.endToken, batchSize: 256, seed: 0, shuffles: false)
-            var right = 0, counted = 0
+            var total = 0.0, right = 0, counted = 0
             var batch = EncoderDecoderModel.Batch()
             for i in 0..<batches.batchesPerEpoch {
                 batches.fill(i, epoch: 0, into: &batch)
-                for (predicted, target) in zip(model.teacherForcedPredictions(batch), batch.targets) where target >= 0 {
+                let (loss, predictions) = model.teacherForced(batch)
+                total += loss * Double(batch.countedTargets)
+                for (predicted, target) in zip(predictions, batch.targets) where target >= 0 {
                     counted += 1
                     if predicted == target { right += 1 }
                 }
             }
-            return Self.share(right, of: counted)
+            return (counted > 0 ? total / Double(counted) : .nan, share(right, of: counted))
         }
     }
 }

@@ -53,9 +53,9 @@ extension Seq2Seq {
                 // A line of no token (empty, or only spaces in words) gets an empty line.
                 let encoded = batch.map { sourceSide.encode($0.text) }
                 var sources: [[Int32]] = []
-                for ((line, text), tokens) in zip(batch, encoded) where !tokens.isEmpty {
+                for ((line, _), tokens) in zip(batch, encoded) where !tokens.isEmpty {
                     try PairData.checkLength(tokens.count, limit: saved.run.maxSourceLength, place: "\(lines.name) line \(line)")
-                    unknown += sourceSide.unknownCount(text)
+                    unknown += SideVocabulary.unknownCount(tokens)
                     sources.append(tokens)
                 }
                 let results =
