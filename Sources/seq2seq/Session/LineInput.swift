@@ -14,6 +14,9 @@ final class LineInput {
     /// `--input 'path'` or `standard input`: how errors name the input.
     let name: String
     private var buffer: [UInt8] = []
+    /// Where the next line starts in `buffer` (the bytes before it are taken, dropped only
+    /// when more are read: one move per read, not one per line).
+    private var start = 0
     private var ended = false
     private(set) var lineNumber = 0
 
@@ -44,15 +47,17 @@ final class LineInput {
     func next(_ limit: Int) throws -> [(line: Int, text: String)] {
         var lines: [(Int, String)] = []
         while lines.count < limit {
-            if let newline = buffer.firstIndex(of: 10) {
+            if let newline = buffer[start...].firstIndex(of: 10) {
                 lines.append(try take(upTo: newline, dropping: 1))
                 continue
             }
             if ended {
-                if !buffer.isEmpty { lines.append(try take(upTo: buffer.count, dropping: 0)) }
+                if start < buffer.count { lines.append(try take(upTo: buffer.count, dropping: 0)) }
                 break
             }
             if !lines.isEmpty { break }  // give what is here before waiting for more
+            buffer.removeFirst(start)
+            start = 0
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
             let n = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -67,11 +72,11 @@ final class LineInput {
     private func take(upTo end: Int, dropping separator: Int) throws -> (line: Int, text: String) {
         lineNumber += 1
         var stop = end
-        if stop > 0 && buffer[stop - 1] == 13 { stop -= 1 }
-        guard let text = String(validating: buffer[0..<stop], as: UTF8.self) else {
+        if stop > start && buffer[stop - 1] == 13 { stop -= 1 }
+        guard let text = String(validating: buffer[start..<stop], as: UTF8.self) else {
             throw CLIError("\(name) line \(lineNumber) is not UTF-8 text; convert it first, e.g. iconv -f latin1 -t utf-8")
         }
-        buffer.removeFirst(end + separator)
+        start = end + separator
         return (lineNumber, text)
     }
 }
