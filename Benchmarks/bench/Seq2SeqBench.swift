@@ -60,13 +60,12 @@ struct Seq2SeqBench {
         }
     }
 
-    var configuration: (RecurrentCell) -> EncoderDecoderModel.Configuration {
-        { cell in
-            EncoderDecoderModel.Configuration(
-                sourceVocabularySize: sourceVocab, targetVocabularySize: targetVocab, startToken: Int32(targetVocab - 2),
-                endToken: Int32(targetVocab - 1), recurrent: .init(cell: cell, hiddenSize: hidden, numLayers: layers),
-                attention: .general)
-        }
+    /// The model of `cell`: general attention, the start and end tokens last.
+    func configuration(_ cell: RecurrentCell) -> EncoderDecoderModel.Configuration {
+        EncoderDecoderModel.Configuration(
+            sourceVocabularySize: sourceVocab, targetVocabularySize: targetVocab, startToken: Int32(targetVocab - 2),
+            endToken: Int32(targetVocab - 1), recurrent: .init(cell: cell, hiddenSize: hidden, numLayers: layers),
+            attention: .general)
     }
 
     /// Four seeded batches: random sources of lengths `Ts/2...Ts`, targets of `Tt - 1`

@@ -28,7 +28,6 @@ final class InputFeedingDecoder {
     private let memoryGradient = FloatBuffer()
     private let feedGradient = FloatBuffer()
     private var stateGradient: [Float] = []
-    private var state: [Float] = []
 
     init(rnn: RecurrentStack, fc: Linear, attention: Attention, startToken: Int32) {
         self.rnn = rnn
@@ -67,7 +66,6 @@ final class InputFeedingDecoder {
         feeds.resize(T * B * H)
         weights.resize(T * B * Ts)
         states.pointer.update(from: initialState, count: S)
-        if state.count != S { state = [Float](repeating: 0, count: S) }
         for t in 0..<T {
             let attended = step(t, batchSize: B, initialState: states.pointer + t * S)
             (feeds.pointer + t * B * H).update(from: attended, count: B * H)
