@@ -30,6 +30,29 @@ public enum RowProduct {
 }
 
 extension RowProduct {
+    /// One row's dot products with the rows of a row-major matrix:
+    /// `y[j] = Σ_i x[i] · w[j·ldw + i]` for `j < n` (overwrites `y`), the product with the
+    /// matrix transposed — a query's scores against keys stored a row each. Four rows of `w`
+    /// share each read of `x`; each dot is 16 partial sums added in order, then the terms
+    /// past the last multiple of 16, so `y[j]` does not depend on `n` or on `j`'s position.
+    /// - Complexity: `O(k·n)`, one read of the `n × k` block.
+    @inline(__always)
+    public static func dots(
+        _ x: UnsafePointer<Float>, rows w: UnsafePointer<Float>, ldw: Int, into y: UnsafeMutablePointer<Float>, k: Int, n: Int
+    ) {
+        srnn_dot_rows(x, w, ldw, y, k, n)
+    }
+
+    /// `dots` in a given variant, whatever is in use (for tests that compare variants).
+    public static func dots(
+        variant: KernelVariant, _ x: UnsafePointer<Float>, rows w: UnsafePointer<Float>, ldw: Int,
+        into y: UnsafeMutablePointer<Float>, k: Int, n: Int
+    ) {
+        srnn_dot_rows_variant(Int32(variant.rawValue), x, w, ldw, y, k, n)
+    }
+}
+
+extension RowProduct {
     /// `accumulate` in bfloat16: `y[j] += Σ_i bf16(x[i]) · w[i, j]` for `j < n`, where `w`
     /// is a `[k, n]` matrix in the pairs of rows of `packPairs` (row stride `ldw` pairs) and
     /// `x` is rounded to bf16 inside the kernel; the products are exact and the sums float,

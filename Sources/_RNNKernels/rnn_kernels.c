@@ -244,6 +244,50 @@ SRNN_INLINE void gemv_rows_body(const float *restrict x, const float *restrict w
     }
 }
 
+// One row's dot products with the rows of a row-major matrix: y[j] = sum_i x[i] w[j*ldw + i]
+// for j < n (x [k], w [n, ldw], y [n]). Each dot keeps 16 partial sums (i mod 16) that are
+// added in order at the end, then the terms past the last multiple of 16; four rows of w
+// go together, so x is read once per four rows and eight chains are in flight. Each y[j]
+// is the same sum whichever group its row falls in.
+SRNN_INLINE float dot_finish(const float *acc, const float *restrict x, const float *restrict row, size_t from,
+                             size_t k) {
+    float s = 0;
+    for (size_t l = 0; l < 16; l++) s += acc[l];
+    for (size_t i = from; i < k; i++) s = s + x[i] * row[i];
+    return s;
+}
+
+SRNN_INLINE void dot_rows_body(const float *restrict x, const float *restrict w, size_t ldw, float *restrict y,
+                               size_t k, size_t n) {
+    const size_t k16 = k - k % 16;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const float *restrict w0 = w + j * ldw, *restrict w1 = w0 + ldw, *restrict w2 = w1 + ldw,
+                    *restrict w3 = w2 + ldw;
+        float a0[16] = {0}, a1[16] = {0}, a2[16] = {0}, a3[16] = {0};
+        for (size_t i = 0; i < k16; i += 16) {
+            for (size_t l = 0; l < 16; l++) {
+                const float xi = x[i + l];
+                a0[l] = a0[l] + xi * w0[i + l];
+                a1[l] = a1[l] + xi * w1[i + l];
+                a2[l] = a2[l] + xi * w2[i + l];
+                a3[l] = a3[l] + xi * w3[i + l];
+            }
+        }
+        y[j] = dot_finish(a0, x, w0, k16, k);
+        y[j + 1] = dot_finish(a1, x, w1, k16, k);
+        y[j + 2] = dot_finish(a2, x, w2, k16, k);
+        y[j + 3] = dot_finish(a3, x, w3, k16, k);
+    }
+    for (; j < n; j++) {
+        const float *restrict w0 = w + j * ldw;
+        float a0[16] = {0};
+        for (size_t i = 0; i < k16; i += 16)
+            for (size_t l = 0; l < 16; l++) a0[l] = a0[l] + x[i + l] * w0[i + l];
+        y[j] = dot_finish(a0, x, w0, k16, k);
+    }
+}
+
 // The sum of n floats in 8 vector registers' worth of independent accumulators: a loop
 // whose speed is the speed of reading the buffer (the bench's bandwidth), not of a chain
 // of additions.
@@ -389,13 +433,17 @@ SRNN_INLINE void from_bf16_body(const uint16_t *x, float *y, size_t n) {
                                               float *hn, float *hx, size_t units) {      \
         gru_forward_units_body(g, s, stride, hp, hn, hx, units);                         \
     }                                                                                    \
+    attributes static void dot_rows_##suffix(const float *x, const float *w, size_t ldw, float *y, size_t k, \
+                                             size_t n) {                                 \
+        dot_rows_body(x, w, ldw, y, k, n);                                               \
+    }                                                                                    \
     attributes static float read_sum_##suffix(const float *p, size_t n) { return read_sum_body(p, n); } \
     attributes static void to_bf16_##suffix(const float *x, uint16_t *y, size_t n) { to_bf16_body(x, y, n); } \
     attributes static void from_bf16_##suffix(const uint16_t *x, float *y, size_t n) { from_bf16_body(x, y, n); } \
     static const struct kernel_table table_##suffix = {                                  \
         exp_##suffix, tanh_##suffix, sigmoid_##suffix, softmax_xent_##suffix, adam_##suffix, \
         lstm_forward_##suffix, gru_forward_##suffix, lstm_backward_##suffix, gru_backward_##suffix, \
-        gemv_rows_##suffix, lstm_units_##suffix, gru_units_##suffix, read_sum_##suffix,  \
+        gemv_rows_##suffix, dot_rows_##suffix, lstm_units_##suffix, gru_units_##suffix, read_sum_##suffix, \
         to_bf16_##suffix, from_bf16_##suffix,                                            \
     };
 
@@ -412,6 +460,7 @@ struct kernel_table {
     void (*gru_backward)(const float *, const float *, const float *, const float *, float *, float *, float *,
                          size_t, size_t);
     void (*gemv_rows)(const float *, const float *, size_t, float *, size_t, size_t);
+    void (*dot_rows)(const float *, const float *, size_t, float *, size_t, size_t);
     void (*lstm_units)(float *, size_t, const float *, float *, float *, float *, size_t);
     void (*gru_units)(float *, const float *, size_t, const float *, float *, float *, size_t);
     float (*read_sum)(const float *, size_t);
@@ -540,6 +589,15 @@ void srnn_gemv_rows(const float *x, const float *w, size_t ldw, float *y, size_t
 void srnn_gemv_rows_variant(int variant, const float *x, const float *w, size_t ldw, float *y, size_t k,
                             size_t n) {
     table_for(variant)->gemv_rows(x, w, ldw, y, k, n);
+}
+
+void srnn_dot_rows(const float *x, const float *w, size_t ldw, float *y, size_t k, size_t n) {
+    table()->dot_rows(x, w, ldw, y, k, n);
+}
+
+void srnn_dot_rows_variant(int variant, const float *x, const float *w, size_t ldw, float *y, size_t k,
+                           size_t n) {
+    table_for(variant)->dot_rows(x, w, ldw, y, k, n);
 }
 
 void srnn_lstm_forward_units(float *gates, size_t stride, const float *c_prev, float *c_next, float *tanh_c,

@@ -101,6 +101,14 @@ void srnn_gemv_rows(const float *x, const float *w, size_t ldw, float *y, size_t
 void srnn_gemv_rows_variant(int variant, const float *x, const float *w, size_t ldw, float *y, size_t k,
                             size_t n);
 
+/// One row's dot products with the rows of a row-major matrix: `y[j] = sum_i x[i] * w[j * ldw + i]`
+/// for `j < n` (`x` [k], `w` [n, ldw], `y` [n], overwritten). Each dot is 16 partial sums
+/// (`i` mod 16) added in order, then the terms past the last multiple of 16, whatever `n`.
+void srnn_dot_rows(const float *x, const float *w, size_t ldw, float *y, size_t k, size_t n);
+/// The same in a given variant (for tests); one the processor lacks runs the baseline.
+void srnn_dot_rows_variant(int variant, const float *x, const float *w, size_t ldw, float *y, size_t k,
+                           size_t n);
+
 /// `srnn_lstm_forward_step` for one row's units `0..<units`, gate block g of unit j at
 /// `gates[g * stride + j]` (a thread's slice of a [4H] row: `stride` = H); `c_prev`,
 /// `c_next`, `tanh_c`, `h_next` point at the slice's first unit.
