@@ -15,7 +15,9 @@ import Linalg
 /// - `forward` / `backward` over all `Tt` steps of a teacher-forced decoder: per sequence,
 ///   the scores of all its steps are one GEMM (`dot`, `general`), and so are its contexts
 ///   and their gradients;
-/// - `step` over `N = B·k` rows of one decoding step (`k` hypotheses per source, a beam).
+/// - `step` over `N = B·k` rows of one decoding step (`k` hypotheses per source, a beam),
+///   on copies in source order made once per `attend`: the keys, and the memory through
+///   the context's columns of `W_c`, so that a step's combine is a product over `H` inputs.
 /// - Complexity: `forward` `O(B·Tt·Ts·(H + M) + Tt·B·(M + H)·H)` plus `O(Ts·B·M·H)` for the
 ///   keys (`general`, `additive`); `additive` adds `O(B·Tt·Ts·H)` tanh. Backward about twice
 ///   that. Nothing is allocated once `(B, Ts, Tt)` stop growing.
@@ -41,6 +43,15 @@ final class Attention {
     private let memory = FloatBuffer()
     /// `[Ts·B, H]`: `W_a e_s` or `W_k e_s` (the memory itself for `dot`).
     private let keys = FloatBuffer()
+    /// `step`'s operands in source order, made at the first step after `attend`: the keys
+    /// `[B, Ts, H]`, and the memory through the context's part of the combine weight,
+    /// `W_c[:, 0..<M] e_s` `[B, Ts, H]`. A source's are one contiguous block that stays in
+    /// cache for its `k` rows.
+    private let sourceKeys = FloatBuffer()
+    private let sourceValues = FloatBuffer()
+    /// `[Ts·B, H]`: the values before they are put in source order.
+    private let timeMajorValues = FloatBuffer()
+    private var sourceOrderReady = false
     /// `[rows, H]`: the queries (decoder outputs) of the last `forward` or `step`.
     private let queries = FloatBuffer()
     /// `additive`: `[rows, H]`, `W_q h_t + b_q`.
@@ -116,6 +127,7 @@ final class Attention {
         self.lengths = lengths
         memory.resize(Ts * B * M)
         memory.pointer.update(from: source, count: Ts * B * M)
+        sourceOrderReady = false
         if let keyProjection {
             keys.resize(Ts * B * H)
             keyProjection.forward(memory.pointer, rows: Ts * B, into: keys.pointer)
@@ -301,17 +313,46 @@ final class Attention {
 
     // MARK: - Decoding: one step of N rows
 
+    /// Rows `s·B + b` of `x` (`[Ts·B, width]`) to rows `b·Ts + s` of `out`.
+    private static func sourceOrder(
+        _ x: UnsafePointer<Float>, steps Ts: Int, batchSize B: Int, width: Int, into out: UnsafeMutablePointer<Float>
+    ) {
+        for s in 0..<Ts {
+            for b in 0..<B { (out + (b * Ts + s) * width).update(from: x + (s * B + b) * width, count: width) }
+        }
+    }
+
+    /// Fills `sourceKeys` and `sourceValues` from the time-major keys and memory. The values
+    /// let a step's `W_c [c; h]` be `Σ_s α(s) W_c[:, 0..<M] e_s + W_c[:, M...] h`: per step a
+    /// product over `H` columns instead of `M + H`, for one over the memory per batch.
+    /// - Complexity: `O(Ts·B·M·H)`.
+    private func makeSourceOrder() {
+        guard !sourceOrderReady else { return }
+        let (H, M, B, Ts) = (queryWidth, memoryWidth, batchSize, memorySteps)
+        // One product over the whole memory (time-major), then both copies in source order.
+        timeMajorValues.resize(Ts * B * H)
+        combine.forward(memory.pointer, rows: Ts * B, ldx: M, columns: 0..<M, accumulating: false, into: timeMajorValues.pointer)
+        sourceValues.resize(B * Ts * H)
+        Self.sourceOrder(timeMajorValues.pointer, steps: Ts, batchSize: B, width: H, into: sourceValues.pointer)
+        if score != .additive {
+            sourceKeys.resize(B * Ts * H)
+            Self.sourceOrder(keyPointer, steps: Ts, batchSize: B, width: H, into: sourceKeys.pointer)
+        }
+        sourceOrderReady = true
+    }
+
     /// `h̃` `[N, H]` of one decoding step for the decoder outputs `queries` `[N, H]`, where
     /// row `r` attends to source `r / rowsPerSource` of the last `attend`. The step's weights
     /// `[N, Ts]` are then in `withWeights`. Returns a pointer into the workspace, valid until
-    /// the next call. - Complexity: `O(N·Ts·(H + M) + N·(M + H)·H)`; no allocation once `N`
-    /// stops growing.
+    /// the next call. The first step after `attend` also puts the keys and the memory's
+    /// share of `W_c` in source order (see `makeSourceOrder`).
+    /// - Complexity: `O(N·Ts·H + N·H²)`, plus `O(Ts·B·M·H)` at the first step; no allocation
+    ///   once `N` stops growing.
     func step(queries q: UnsafePointer<Float>, rows N: Int, rowsPerSource k: Int) -> UnsafeMutablePointer<Float> {
         let (H, M, B, Ts) = (queryWidth, memoryWidth, batchSize, memorySteps)
         precondition(N == B * k, "\(N) rows for \(B) sources of \(k) rows each")
         weights.resize(N * Ts)
-        joined.resize(N * (M + H))
-        let K = keyPointer, A = weights.pointer, E = memory.pointer, X = joined.pointer
+        let K = keyPointer, A = weights.pointer
         if score == .additive {
             projectedQueries.resize(N * H)
             queryProjection!.forward(q, rows: N, into: projectedQueries.pointer)
@@ -328,22 +369,24 @@ final class Attention {
                 }
             }
         } else {
-            // A source's k rows score its positions in one product.
-            for b in 0..<B {
-                BLAS.gemm(
-                    .none, .transposed, m: k, n: lengths[b], k: H, a: q + b * k * H, lda: H, b: K + b * H, ldb: B * H,
-                    c: A + b * k * Ts, ldc: Ts)
+            // Row products on the source's block: a GEMM call per source costs more than
+            // its k·length·H multiply-adds at these sizes.
+            makeSourceOrder()
+            for r in 0..<N {
+                let b = r / k
+                RowProduct.dots(q + r * H, rows: sourceKeys.pointer + b * Ts * H, ldw: H, into: A + r * Ts, k: H, n: lengths[b])
             }
         }
         Self.softmax(A, rows: N, width: Ts) { lengths[$0 / k] }
-        for b in 0..<B {
-            BLAS.gemm(
-                .none, .none, m: k, n: M, k: lengths[b], a: A + b * k * Ts, lda: Ts, b: E + b * M, ldb: B * M,
-                c: X + b * k * (M + H), ldc: M + H)
-        }
-        for r in 0..<N { (X + r * (M + H) + M).update(from: q + r * H, count: H) }
+        makeSourceOrder()
         states.resize(N * H)
-        combine.forward(X, rows: N, into: states.pointer)
+        let Y = states.pointer
+        Y.update(repeating: 0, count: N * H)
+        for r in 0..<N {
+            let b = r / k
+            RowProduct.accumulate(A + r * Ts, sourceValues.pointer + b * Ts * H, ldw: H, into: Y + r * H, k: lengths[b], n: H)
+        }
+        combine.forward(q, rows: N, ldx: H, columns: M..<(M + H), accumulating: true, into: Y)
         Vector.tanh(inPlace: states.pointer, count: N * H)
         return states.pointer
     }

@@ -106,6 +106,24 @@ public final class Linear {
         }
     }
 
+    /// The layer's weight on a slice of its input, without the bias: `y = x W[:, columns]ᵀ`,
+    /// or `y += …` when `accumulating` — for a caller that applies the rest of the weight
+    /// elsewhere (attention folds its context's part into the memory ahead of the steps).
+    /// `x` is `[rows, columns.count]` (row stride `ldx`), `y` `[rows, O]`; one thread.
+    /// - Complexity: `O(rows·columns.count·O)`.
+    func forward(
+        _ x: UnsafePointer<Float>, rows: Int, ldx: Int, columns: Range<Int>, accumulating: Bool,
+        into y: UnsafeMutablePointer<Float>
+    ) {
+        precondition(columns.lowerBound >= 0 && columns.upperBound <= inputSize, "columns \(columns) of \(inputSize)")
+        parameters.values.withUnsafeBufferPointer { values in
+            gemms.gemm(
+                .none, .transposed, m: rows, n: outputSize, k: columns.count, a: x, lda: ldx, .activation,
+                b: values.baseAddress! + weight.offset + columns.lowerBound, ldb: inputSize, .weight(version: parameters.version),
+                beta: accumulating ? 1 : 0, c: y, ldc: outputSize)
+        }
+    }
+
     /// Accumulates `dW += dYᵀ x`, `db += colsum(dY)`, and writes (or with
     /// `accumulate`, adds) `dX = dY W` into `dx` when given.
     public func backward(
