@@ -17,7 +17,8 @@ public final class ParallelDecoder {
 
     /// - Parameters:
     ///   - model: the model to decode with (thread 0's); the others copy its values now.
-    ///   - threads: threads to decode on (1: the calling thread alone).
+    ///   - threads: threads to decode on (1: the calling thread alone, its GEMMs
+    ///     single-threaded as each thread's are on more).
     public init(_ model: EncoderDecoderModel, threads: Int) {
         var rng = SeededRandom(seed: 0)
         models =
@@ -37,7 +38,8 @@ public final class ParallelDecoder {
     ///   - batchSize: sources decoded together.
     ///   - recordAttention: fill each `Translation.attention`.
     public func decode(_ sources: [[Int32]], _ search: BeamSearch, batchSize: Int, recordAttention: Bool = false) -> [[Translation]] {
-        let order = sources.indices.sorted { sources[$0].count < sources[$1].count }
+        // Longest first: each replica's buffers take their largest size at its first batch.
+        let order = sources.indices.sorted { sources[$0].count > sources[$1].count }
         let batches = stride(from: 0, to: order.count, by: batchSize).map { Array(order[$0..<min($0 + batchSize, order.count)]) }
         var results = [[[Translation]]](repeating: [], count: batches.count)
         results.withUnsafeMutableBufferPointer { out in
@@ -50,7 +52,7 @@ public final class ParallelDecoder {
             if let team {
                 team.run { rank in ComputeThreads.singleThreaded { work(rank, of: team.size) } }
             } else {
-                work(0, of: 1)
+                ComputeThreads.singleThreaded { work(0, of: 1) }  // one thread: its GEMMs' too
             }
         }
         var translations = [[Translation]](repeating: [], count: sources.count)
