@@ -17,6 +17,7 @@ extension RecurrentStack {
     public func backward(finalStateGradient: [Float]? = nil, lengths: [Int]? = nil) {
         let B = batchSize, T = steps, H = hiddenSize
         precondition(T > 0, "backward called before forward")
+        workspace.clearOutputGradients()  // a caller that wrote none has zeros
         if let lengths { checkLengths(lengths) }
         let lengths = lengthsOfTheForward(lengths)
         if let g = finalStateGradient {

@@ -315,9 +315,10 @@ public class RecurrentStack {
                 count: steps * batchSize * hiddenSize))
     }
 
-    /// Calls `body` with d(loss)/d(top outputs) `[T*B, D·H]` (zeroed by `forward`) to fill
-    /// or accumulate into before `backward`.
+    /// Calls `body` with d(loss)/d(top outputs) `[T*B, D·H]` (zeros after each `forward`)
+    /// to fill or accumulate into before `backward`.
     public func withOutputGradient<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        workspace.clearOutputGradients()
         if isBidirectional { return try body(workspace.topOutputGradient.buffer) }
         return try body(workspace.directions[numLayers - 1].outputGradient.buffer)
     }

@@ -50,14 +50,11 @@ final class RecurrentWorkspace {
     }
 
     /// Sizes what a forward of `layout`'s shape writes (the input's buffer too; the token
-    /// ids are the stack's). Zeroes the output gradients, which the caller fills or
-    /// accumulates into before `backward`. Dropout masks are sized as they are drawn.
-    /// - Complexity: O(U·T·B·H) for the zeroing; allocates only when a buffer grows.
+    /// ids are the stack's), and marks the output gradients for zeroing before they are
+    /// next used (`clearOutputGradients`). Dropout masks are sized as they are drawn.
+    /// - Complexity: O(1); allocates only when a buffer grows.
     func prepareForward(_ layout: WorkspaceLayout) {
-        defer {
-            for direction in directions { direction.outputGradient.zero() }
-            topOutputGradient.zero()
-        }
+        defer { outputGradientsStale = true }
         guard layout != forwardLayout else { return }
         forwardLayout = layout
         for direction in directions {
@@ -74,6 +71,20 @@ final class RecurrentWorkspace {
             reversedInputs[k].resize(layout.reversedInput(layer: k))
         }
         topOutputGradient.resize(layout.topOutputGradient)
+    }
+
+    /// Whether the output gradients still hold what was there before the last forward.
+    private var outputGradientsStale = false
+
+    /// Zeroes the output gradients once after each forward, before the caller fills or
+    /// accumulates into them or `backward` reads them: a forward that no backward follows
+    /// (inference, an encoder's pass at decoding) never pays for it.
+    /// - Complexity: O(U·T·B·H) the first time after a forward, O(1) after.
+    func clearOutputGradients() {
+        guard outputGradientsStale else { return }
+        for direction in directions { direction.outputGradient.zero() }
+        topOutputGradient.zero()
+        outputGradientsStale = false
     }
 
     /// Sizes the backward's results and scratch for `layout`'s shape.
