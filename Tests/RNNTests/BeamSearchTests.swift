@@ -20,13 +20,27 @@ struct BeamSearchTests {
             #expect(beam[b].count == 1)
             #expect(beam[b][0].tokens == greedy, "source \(b): beam \(beam[b][0].tokens), greedy \(greedy)")
         }
-        // A batch decodes as its sources one by one (to rounding: the products' shapes differ).
-        let batch = model.decode(Self.sources, BeamSearch(width: 3, nBest: 2))
+    }
+
+    /// A batch decodes as its sources one by one (to rounding: the products' shapes differ),
+    /// attention weights included, while its sources stop at different steps (maximum
+    /// lengths 2 to 8 here) and leave the decoder's batch.
+    @Test(.precision(.fp32), arguments: [(nil, false), (AttentionScore.general, false), (.additive, false), (.general, true)])
+    func aBatchDecodesAsItsSourcesAlone(_ score: AttentionScore?, _ feeding: Bool) {
+        let model = AttentionTests.model(score, cell: .gru, layers: 2, hidden: 8, Vs: 5, Vt: 6, feeding: feeding, seed: 33)
+        let search = BeamSearch(width: 3, lengthPenalty: 0.6, maxLengthRatio: 1, maxLengthExtra: 1, nBest: 2)
+        let batch = model.decode(Self.sources, search, recordAttention: true)
         for (b, source) in Self.sources.enumerated() {
-            let alone = model.decode([source], BeamSearch(width: 3, nBest: 2))[0]
-            #expect(alone.map(\.tokens) == batch[b].map(\.tokens) && alone.map(\.ended) == batch[b].map(\.ended))
+            let alone = model.decode([source], search, recordAttention: true)[0]
+            #expect(alone.map(\.tokens) == batch[b].map(\.tokens) && alone.map(\.ended) == batch[b].map(\.ended), "source \(b)")
             #expect(zip(alone, batch[b]).allSatisfy { abs($0.score - $1.score) < 1e-4 })
+            for (a, t) in zip(alone, batch[b]) {
+                #expect(
+                    a.attention.count == t.attention.count && a.attention.count == (score == nil ? 0 : a.tokens.count + (a.ended ? 1 : 0)))
+                #expect(zip(a.attention, t.attention).allSatisfy { zip($0, $1).allSatisfy { abs($0 - $1) < 1e-5 } })
+            }
         }
+        #expect(Self.sources.indices.contains { b in batch[b].contains { $0.tokens.count == Self.sources[b].count + 1 } })
     }
 
     /// A decoder that is a bigram table (a vanilla cell whose state is the one-hot previous

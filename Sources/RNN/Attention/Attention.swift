@@ -16,8 +16,9 @@ import Linalg
 ///   the scores of all its steps are one GEMM (`dot`, `general`), and so are its contexts
 ///   and their gradients;
 /// - `step` over `N = B·k` rows of one decoding step (`k` hypotheses per source, a beam),
-///   on copies in source order made once per `attend`: the keys, and the memory through
-///   the context's columns of `W_c`, so that a step's combine is a product over `H` inputs.
+///   on copies in source order made once per `attend`; once the steps have run as many
+///   rows as the memory has, it folds the context's columns of `W_c` into the memory, so
+///   that a step's combine is a product over `H` inputs.
 /// - Complexity: `forward` `O(B·Tt·Ts·(H + M) + Tt·B·(M + H)·H)` plus `O(Ts·B·M·H)` for the
 ///   keys (`general`, `additive`); `additive` adds `O(B·Tt·Ts·H)` tanh. Backward about twice
 ///   that. Nothing is allocated once `(B, Ts, Tt)` stop growing.
@@ -44,14 +45,20 @@ final class Attention {
     /// `[Ts·B, H]`: `W_a e_s` or `W_k e_s` (the memory itself for `dot`).
     private let keys = FloatBuffer()
     /// `step`'s operands in source order, made at the first step after `attend`: the keys
-    /// `[B, Ts, H]`, and the memory through the context's part of the combine weight,
-    /// `W_c[:, 0..<M] e_s` `[B, Ts, H]`. A source's are one contiguous block that stays in
-    /// cache for its `k` rows.
+    /// `[B, Ts, H]` and the memory `[B, Ts, M]`. A source's are one contiguous block that
+    /// stays in cache for its `k` rows.
     private let sourceKeys = FloatBuffer()
+    private let sourceMemory = FloatBuffer()
+    private var sourceOrderReady = false
+    /// The memory through the context's columns of the combine weight, `W_c[:, 0..<M] e_s`
+    /// `[B, Ts, H]` in source order, once the steps have made it pay (`foldsContext`).
     private let sourceValues = FloatBuffer()
     /// `[Ts·B, H]`: the values before they are put in source order.
     private let timeMajorValues = FloatBuffer()
-    private var sourceOrderReady = false
+    /// Whether the steps read `sourceValues` (true) or `sourceMemory`, and the rows they
+    /// have run on `sourceMemory` since `attend`.
+    private var foldsContext = false
+    private var unfoldedRows = 0
     /// `[rows, H]`: the queries (decoder outputs) of the last `forward` or `step`.
     private let queries = FloatBuffer()
     /// `additive`: `[rows, H]`, `W_q h_t + b_q`.
@@ -127,7 +134,7 @@ final class Attention {
         self.lengths = lengths
         memory.resize(Ts * B * M)
         memory.pointer.update(from: source, count: Ts * B * M)
-        sourceOrderReady = false
+        (sourceOrderReady, foldsContext, unfoldedRows) = (false, false, 0)
         if let keyProjection {
             keys.resize(Ts * B * H)
             keyProjection.forward(memory.pointer, rows: Ts * B, into: keys.pointer)
@@ -322,18 +329,13 @@ final class Attention {
         }
     }
 
-    /// Fills `sourceKeys` and `sourceValues` from the time-major keys and memory. The values
-    /// let a step's `W_c [c; h]` be `Σ_s α(s) W_c[:, 0..<M] e_s + W_c[:, M...] h`: per step a
-    /// product over `H` columns instead of `M + H`, for one over the memory per batch.
-    /// - Complexity: `O(Ts·B·M·H)`.
+    /// Fills `sourceKeys` and `sourceMemory` from the time-major keys and memory.
+    /// - Complexity: `O(Ts·B·(H + M))`.
     private func makeSourceOrder() {
         guard !sourceOrderReady else { return }
         let (H, M, B, Ts) = (queryWidth, memoryWidth, batchSize, memorySteps)
-        // One product over the whole memory (time-major), then both copies in source order.
-        timeMajorValues.resize(Ts * B * H)
-        combine.forward(memory.pointer, rows: Ts * B, ldx: M, columns: 0..<M, accumulating: false, into: timeMajorValues.pointer)
-        sourceValues.resize(B * Ts * H)
-        Self.sourceOrder(timeMajorValues.pointer, steps: Ts, batchSize: B, width: H, into: sourceValues.pointer)
+        sourceMemory.resize(B * Ts * M)
+        Self.sourceOrder(memory.pointer, steps: Ts, batchSize: B, width: M, into: sourceMemory.pointer)
         if score != .additive {
             sourceKeys.resize(B * Ts * H)
             Self.sourceOrder(keyPointer, steps: Ts, batchSize: B, width: H, into: sourceKeys.pointer)
@@ -341,16 +343,34 @@ final class Attention {
         sourceOrderReady = true
     }
 
-    /// `h̃` `[N, H]` of one decoding step for the decoder outputs `queries` `[N, H]`, where
-    /// row `r` attends to source `r / rowsPerSource` of the last `attend`. The step's weights
-    /// `[N, Ts]` are then in `withWeights`. Returns a pointer into the workspace, valid until
-    /// the next call. The first step after `attend` also puts the keys and the memory's
-    /// share of `W_c` in source order (see `makeSourceOrder`).
-    /// - Complexity: `O(N·Ts·H + N·H²)`, plus `O(Ts·B·M·H)` at the first step; no allocation
-    ///   once `N` stops growing.
-    func step(queries q: UnsafePointer<Float>, rows N: Int, rowsPerSource k: Int) -> UnsafeMutablePointer<Float> {
+    /// Fills `sourceValues`, the memory through `W_c[:, 0..<M]`: with them a step's
+    /// `W_c [c; h]` is `Σ_s α(s) W_c[:, 0..<M] e_s + W_c[:, M...] h`, a product over `H`
+    /// inputs per row instead of `M + H`. They cost one product over the memory, as much as
+    /// `Ts·B` rows of steps save, so the steps start without them and make them once they
+    /// have run that many rows (a rent-or-buy rule: never more than twice the better
+    /// choice's cost, whatever the number of steps to come).
+    /// - Complexity: `O(Ts·B·M·H)`.
+    private func foldContext() {
         let (H, M, B, Ts) = (queryWidth, memoryWidth, batchSize, memorySteps)
-        precondition(N == B * k, "\(N) rows for \(B) sources of \(k) rows each")
+        timeMajorValues.resize(Ts * B * H)
+        combine.forward(memory.pointer, rows: Ts * B, ldx: M, columns: 0..<M, accumulating: false, into: timeMajorValues.pointer)
+        sourceValues.resize(B * Ts * H)
+        Self.sourceOrder(timeMajorValues.pointer, steps: Ts, batchSize: B, width: H, into: sourceValues.pointer)
+        foldsContext = true
+    }
+
+    /// `h̃` `[N, H]` of one decoding step for the decoder outputs `queries` `[N, H]`, where
+    /// row `r` attends to source `sources[r / rowsPerSource]` of the last `attend` (to source
+    /// `r / rowsPerSource` without `sources`: all `B` of them). The step's weights
+    /// `[N, Ts]` are then in `withWeights`. Returns a pointer into the workspace, valid until
+    /// the next call. The first step after `attend` puts the keys and the memory in source
+    /// order (`makeSourceOrder`); a later one may fold `W_c` into the memory (`foldContext`).
+    /// - Complexity: `O(N·Ts·(H + M) + N·(M + H)·H)`, `O(N·Ts·H + N·H²)` once folded, plus
+    ///   `O(Ts·B·M·H)` for the fold; no allocation once `N` stops growing.
+    func step(queries q: UnsafePointer<Float>, rows N: Int, rowsPerSource k: Int, sources: [Int]? = nil) -> UnsafeMutablePointer<Float> {
+        let (H, M, B, Ts) = (queryWidth, memoryWidth, batchSize, memorySteps)
+        precondition(N == (sources?.count ?? B) * k, "\(N) rows for \(sources?.count ?? B) sources of \(k) rows each")
+        func source(_ r: Int) -> Int { sources?[r / k] ?? r / k }
         weights.resize(N * Ts)
         let K = keyPointer, A = weights.pointer
         if score == .additive {
@@ -359,7 +379,7 @@ final class Attention {
             queries.resize(H)
             withScoreVector { v in
                 for r in 0..<N {
-                    let b = r / k, pq = projectedQueries.pointer + r * H, u = queries.pointer
+                    let b = source(r), pq = projectedQueries.pointer + r * H, u = queries.pointer
                     for s in 0..<lengths[b] {
                         let key = K + (s * B + b) * H
                         for j in 0..<H { u[j] = pq[j] + key[j] }
@@ -373,21 +393,35 @@ final class Attention {
             // its k·length·H multiply-adds at these sizes.
             makeSourceOrder()
             for r in 0..<N {
-                let b = r / k
+                let b = source(r)
                 RowProduct.dots(q + r * H, rows: sourceKeys.pointer + b * Ts * H, ldw: H, into: A + r * Ts, k: H, n: lengths[b])
             }
         }
-        Self.softmax(A, rows: N, width: Ts) { lengths[$0 / k] }
+        Self.softmax(A, rows: N, width: Ts) { lengths[source($0)] }
         makeSourceOrder()
+        if !foldsContext && unfoldedRows >= Ts * B { foldContext() }
         states.resize(N * H)
         let Y = states.pointer
-        Y.update(repeating: 0, count: N * H)
-        for r in 0..<N {
-            let b = r / k
-            RowProduct.accumulate(A + r * Ts, sourceValues.pointer + b * Ts * H, ldw: H, into: Y + r * H, k: lengths[b], n: H)
+        if foldsContext {
+            Y.update(repeating: 0, count: N * H)
+            for r in 0..<N {
+                let b = source(r)
+                RowProduct.accumulate(A + r * Ts, sourceValues.pointer + b * Ts * H, ldw: H, into: Y + r * H, k: lengths[b], n: H)
+            }
+            combine.forward(q, rows: N, ldx: H, columns: M..<(M + H), accumulating: true, into: Y)
+        } else {
+            joined.resize(N * (M + H))
+            let X = joined.pointer
+            for r in 0..<N {
+                let b = source(r), c = X + r * (M + H)
+                c.update(repeating: 0, count: M)
+                RowProduct.accumulate(A + r * Ts, sourceMemory.pointer + b * Ts * M, ldw: M, into: c, k: lengths[b], n: M)
+                (c + M).update(from: q + r * H, count: H)
+            }
+            combine.forward(X, rows: N, into: Y)
+            unfoldedRows += N
         }
-        combine.forward(q, rows: N, ldx: H, columns: M..<(M + H), accumulating: true, into: Y)
-        Vector.tanh(inPlace: states.pointer, count: N * H)
+        Vector.tanh(inPlace: Y, count: N * H)
         return states.pointer
     }
 }

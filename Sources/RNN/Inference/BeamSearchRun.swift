@@ -5,20 +5,24 @@ import Linalg
 protocol BeamDecoder: AnyObject {
     /// The output vocabulary `V`.
     var vocabularySize: Int { get }
-    /// One step of every row from its token (`[N]`): updates the rows' states and returns
-    /// the logits `[N, V]` (valid until the next call).
+    /// One step of the rows of the sources still searched (`k` each, all `B` sources until
+    /// a reorder keeps fewer) from their tokens: updates the rows' states and returns the
+    /// logits `[rows, V]` (valid until the next call).
     func advance(_ tokens: [Int32]) -> UnsafeMutablePointer<Float>
-    /// Row `r` of the state becomes row `parents[r]`'s (a parent of the same source).
-    func reorder(_ parents: [Int])
+    /// Keeps `sources` (ascending, a subset of those searched so far), `k` rows each: row
+    /// `r` of the state becomes row `parents[r]`'s (a parent of the same source, numbered
+    /// among the rows of the last `advance`).
+    func reorder(_ parents: [Int], keeping sources: [Int])
     /// The attention weights of the last `advance` of row `r` (the source's own length), or nil.
     func attentionWeights(row r: Int) -> UnsafeBufferPointer<Float>?
 }
 
 /// The bookkeeping of one beam search over a batch of sources (`BeamSearch` describes it):
 /// the live hypotheses as back-pointers per step, the finished ones per source. Each step
-/// runs one `advance` of all `B·k` rows, then per source a selection of the best `2k`
-/// of its `k·V` candidates. - Complexity: per step `O(B·k·V)` besides the decoder; the
-/// tables are allocated once per call (`maxLength·B·k` entries).
+/// runs one `advance` of the `k` rows of every source still searched, then per source a
+/// selection of the best `2k` of its `k·V` candidates; a source that stops leaves the
+/// decoder's batch at the next reorder. - Complexity: per step `O(B·k·V)` besides the
+/// decoder; the tables are allocated once per call (`maxLength·B·k` entries).
 final class BeamSearchRun {
     private struct Finished {
         var step: Int
@@ -64,19 +68,29 @@ final class BeamSearchRun {
         var parents = [Int](repeating: 0, count: N), nextTokens = tokens, nextScores = scores
         var candidates: [(score: Double, row: Int, token: Int32)] = []
         candidates.reserveCapacity(2 * k + 1)
+        // The sources the decoder still runs, in its row order (`k` rows each), and where
+        // each of them is in that order.
+        var live = Array(0..<B), position = Array(0..<B), kept = live
+        var liveTokens = [Int32](), keptParents = [Int]()
+        liveTokens.reserveCapacity(N)
+        keptParents.reserveCapacity(N)
         for step in 0..<steps {
-            let logits = decoder.advance(tokens)
+            liveTokens.removeAll(keepingCapacity: true)
+            for b in live { liveTokens += tokens[(b * k)..<((b + 1) * k)] }
+            let logits = decoder.advance(liveTokens)
             if recordAttention {
-                for r in 0..<N { weights[step * N + r] = decoder.attentionWeights(row: r).map(Array.init) ?? [] }
+                for (i, b) in live.enumerated() {
+                    for j in 0..<k { weights[step * N + b * k + j] = decoder.attentionWeights(row: i * k + j).map(Array.init) ?? [] }
+                }
             }
-            for r in 0..<N { Self.logSoftmax(logits + r * V, count: V) }
+            for r in 0..<(live.count * k) { Self.logSoftmax(logits + r * V, count: V) }
             for b in 0..<B {
                 let rows = b * k..<(b + 1) * k
                 guard !done[b] else {
                     for r in rows { (parents[r], nextTokens[r], nextScores[r]) = (r, end, scores[r]) }
                     continue
                 }
-                best(2 * k, of: rows, scores: scores, logProbabilities: logits, into: &candidates)
+                best(2 * k, of: rows, scores: scores, logProbabilities: logits + position[b] * k * V, into: &candidates)
                 var alive = 0
                 for (rank, c) in candidates.enumerated() {
                     if c.token == end {
@@ -103,10 +117,19 @@ final class BeamSearchRun {
                 backTokens[step * N + r] = nextTokens[r]
                 backParents[step * N + r] = parents[r]
             }
-            decoder.reorder(parents)
             swap(&tokens, &nextTokens)
             swap(&scores, &nextScores)
-            if done.allSatisfy({ $0 }) { break }
+            // The decoder keeps the sources that go on, each row from its parent's row.
+            kept.removeAll(keepingCapacity: true)
+            keptParents.removeAll(keepingCapacity: true)
+            for b in live where !done[b] {
+                kept.append(b)
+                for r in (b * k)..<((b + 1) * k) { keptParents.append(position[b] * k + parents[r] - b * k) }
+            }
+            if kept.isEmpty { break }
+            for (i, b) in kept.enumerated() { position[b] = i }
+            swap(&live, &kept)
+            decoder.reorder(keptParents, keeping: live)
         }
         // Walks back from `row` of the beam after `step`: the tokens (and weights) that led to it.
         func path(endingAt step: Int, row: Int) -> (tokens: [Int32], attention: [[Float]]) {
@@ -143,14 +166,15 @@ final class BeamSearchRun {
 
     /// The best `count` candidates `(score of the row + log p(token))` of the `rows`, best
     /// first; of equal scores, the earlier row and token (so width 1 picks greedy's argmax).
-    /// Candidates of dead rows (score -inf) are left out.
+    /// Candidates of dead rows (score -inf) are left out. `logProbabilities` holds the rows'
+    /// `[rows.count, V]`.
     private func best(
         _ count: Int, of rows: Range<Int>, scores: [Double], logProbabilities: UnsafePointer<Float>,
         into out: inout [(score: Double, row: Int, token: Int32)]
     ) {
         out.removeAll(keepingCapacity: true)
         for r in rows where scores[r].isFinite {
-            let p = logProbabilities + r * V
+            let p = logProbabilities + (r - rows.lowerBound) * V
             for v in 0..<V {
                 let s = scores[r] + Double(p[v])
                 if out.count == count, s <= out[count - 1].score { continue }

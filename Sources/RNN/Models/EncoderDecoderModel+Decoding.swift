@@ -88,22 +88,28 @@ extension EncoderDecoderModel {
 /// (bridged) final state, the attention's memory of the `B` sources, and buffers reused by
 /// every step (nothing allocated per step after the first). The first step runs the `B`
 /// rows that are live (a source's `k` hypotheses are still one) and writes their state and
-/// logits into each source's first row; later steps run all `N`.
+/// logits into each source's first row; later steps run `k` rows for each source still
+/// searched (`reorder(_:keeping:)` drops the others).
 final class DecoderSteps: BeamDecoder {
     private let model: EncoderDecoderModel
     private let sources: Int
-    private let rows: Int
     private let rowsPerSource: Int
     private let lengths: [Int]
-    /// `[parts·L, B, H]` before the first step, `[parts·L, N, H]` after it.
+    /// The sources whose rows the decoder runs, in row order (all `B` until a reorder drops some).
+    private var live: [Int]
+    /// `live.count·k`: the rows of the next `advance` after the first.
+    private var rows: Int
+    /// Recurrent state blocks (`parts·L`).
+    private let blocks: Int
+    /// `[blocks, B, H]` before the first step, then `[blocks, rows, H]` (in a buffer of `N` rows).
     private var state: [Float]
     private var reordered: [Float]
     /// With input feeding: each row's last attentional state `[rows, H]` (zeros at first).
     private var feed: [Float] = []
     private var reorderedFeed: [Float] = []
     private let logits: FloatBuffer
-    /// Rows of the last `advance`: `B` at the first step, then `N`.
-    private var advancedRows = 0
+    /// `advance` calls so far.
+    private var advancedSteps = 0
 
     var vocabularySize: Int { model.fc.outputSize }
 
@@ -114,6 +120,7 @@ final class DecoderSteps: BeamDecoder {
         self.sources = B
         rows = B * k
         rowsPerSource = k
+        live = Array(0..<B)
         self.lengths = lengths
         var padded = [Int32](repeating: -1, count: Ts * B)
         for (b, source) in sources.enumerated() {
@@ -130,13 +137,14 @@ final class DecoderSteps: BeamDecoder {
             encoder.withOutputs { e in attention.attend(memory: e.baseAddress!, steps: Ts, batchSize: B, lengths: lengths) }
         }
         state = initial
+        blocks = initial.count / (B * model.decoder.hiddenSize)
         reordered = []
         if model.feedingHead != nil { feed = [Float](repeating: 0, count: B * model.decoder.hiddenSize) }
         logits = FloatBuffer(count: rows * model.fc.outputSize)
     }
 
     func advance(_ tokens: [Int32]) -> UnsafeMutablePointer<Float> {
-        let first = advancedRows == 0, k = rowsPerSource
+        let first = advancedSteps == 0, k = rowsPerSource
         let n = first ? sources : rows
         let input = first && k > 1 ? stride(from: 0, to: rows, by: k).map { tokens[$0] } : tokens
         let decoder = model.decoder, V = model.fc.outputSize, H = decoder.hiddenSize
@@ -161,18 +169,17 @@ final class DecoderSteps: BeamDecoder {
         }
         decoder.withOutputs { h in
             let x =
-                model.attention?.step(queries: h.baseAddress!, rows: n, rowsPerSource: first ? 1 : k)
+                model.attention?.step(queries: h.baseAddress!, rows: n, rowsPerSource: first ? 1 : k, sources: live)
                 ?? UnsafeMutablePointer(mutating: h.baseAddress!)
             model.fc.forward(x, rows: n, into: logits.pointer)
             if feeding { feed.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: x, count: n * H) } }
         }
-        advancedRows = n
+        advancedSteps += 1
         if first && k > 1 {
             // Source b's row moves to row b·k; the others are dead until the first reorder.
             for b in stride(from: sources - 1, through: 0, by: -1) {
                 (logits.pointer + b * k * V).update(from: logits.pointer + b * V, count: V)
             }
-            let H = decoder.hiddenSize, blocks = state.count / (sources * H)
             var full = [Float](repeating: 0, count: blocks * rows * H)
             for block in 0..<blocks {
                 for b in 0..<sources {
@@ -192,18 +199,22 @@ final class DecoderSteps: BeamDecoder {
         return logits.pointer
     }
 
-    func reorder(_ parents: [Int]) {
-        let H = model.decoder.hiddenSize, blocks = state.count / (rows * H)
+    func reorder(_ parents: [Int], keeping sources: [Int]) {
+        let H = model.decoder.hiddenSize, old = rows, new = parents.count
+        precondition(new == sources.count * rowsPerSource && new <= old, "\(new) rows for \(sources.count) sources")
         state.withUnsafeBufferPointer { s in
             reordered.withUnsafeMutableBufferPointer { o in
                 for block in 0..<blocks {
                     for (r, parent) in parents.enumerated() {
-                        (o.baseAddress! + (block * rows + r) * H).update(from: s.baseAddress! + (block * rows + parent) * H, count: H)
+                        (o.baseAddress! + (block * new + r) * H).update(from: s.baseAddress! + (block * old + parent) * H, count: H)
                     }
                 }
             }
         }
         swap(&state, &reordered)
+        live.removeAll(keepingCapacity: true)
+        live += sources  // a copy: the caller's array stays its own
+        rows = new
         guard !feed.isEmpty else { return }
         feed.withUnsafeBufferPointer { f in
             reorderedFeed.withUnsafeMutableBufferPointer { o in
@@ -215,9 +226,10 @@ final class DecoderSteps: BeamDecoder {
 
     func attentionWeights(row r: Int) -> UnsafeBufferPointer<Float>? {
         guard let attention = model.attention else { return nil }
-        let row = advancedRows == sources ? r / rowsPerSource : r  // the first step ran a row per source
+        let row = advancedSteps == 1 ? r / rowsPerSource : r  // the first step ran a row per source
         return attention.withWeights { w in
-            UnsafeBufferPointer(rebasing: w[(row * attention.memorySteps)..<(row * attention.memorySteps + lengths[r / rowsPerSource])])
+            UnsafeBufferPointer(
+                rebasing: w[(row * attention.memorySteps)..<(row * attention.memorySteps + lengths[live[r / rowsPerSource]])])
         }
     }
 }
