@@ -37,6 +37,9 @@ epochs, Adam and clipping), per thread count: training seconds and MASE.
 B 64, sources of 15-30 of 40 tokens, targets of 12 of 14, one-hot inputs; Adam, clipping),
 per cell and thread count: training target tokens/s, and beam-5 decoding sources/s with
 every hypothesis running 12 steps (--ignore-end; the Swift side pushes the end token down).
+With --checkpoint F --pairs TEST it instead decodes a test set with a model trained by
+`seq2seq train` (one direction, GRU or LSTM, general attention, character sources): the
+PyTorch script's test-set mode against `seq2seq eval --json`, sources/s and exact match.
 """
 
 import argparse
@@ -323,6 +326,44 @@ def compare_bidirectional(args, bench, torch_python, threads, cells):
     return 0
 
 
+def compare_seq2seq_test_set(args, torch_python, threads):
+    """`--configs seq2seq --checkpoint F --pairs TEST`: beam-5 decoding of a test set with a
+    trained model, PyTorch (pytorch_seq2seq_bench.py's test-set mode, best of 3 passes)
+    against `seq2seq eval --json` (the best of 3 runs' decode_seconds), per thread count;
+    both sides' exact match, which agree when both decode the same model the same way."""
+    seq2seq = swift_binary(args, "seq2seq")
+    rows, saved = [], []
+    with tempfile.TemporaryDirectory(prefix="compare-seq2seq-test-") as tmp:
+        for n in threads:
+            path = os.path.join(tmp, f"torch-{n}.json")
+            run([torch_python, TORCH_SEQ2SEQ_BENCH, "--mode", "decode", "--checkpoint", args.checkpoint, "--pairs",
+                 args.pairs, "--threads", str(n), "--beam", "5", "--json", path])
+            with open(path) as f:
+                t = json.load(f)
+            evals = []
+            for _ in range(3):
+                out = subprocess.run([seq2seq, "eval", "--checkpoint", args.checkpoint, "--pairs", args.pairs,
+                                      "--beam", "5", "--threads", str(n), "--json"],
+                                     capture_output=True, text=True, check=True)
+                evals.append(json.loads(out.stdout))
+            s = min(evals, key=lambda e: e["decode_seconds"])
+            swift_rate = s["pairs"] / s["decode_seconds"]
+            saved.append({"pytorch": t, "swift": s, "swift_decode_seconds": [e["decode_seconds"] for e in evals]})
+            rows.append([f"{t['cell']} {t['hidden']}x{t['layers']}", str(n), fmt_int(t["decode_sequences_per_second"]),
+                         fmt_int(swift_rate), f"{swift_rate / t['decode_sequences_per_second']:.2f}x",
+                         f"{100 * t['exact_match']:.2f}%", f"{100 * s['exact_match']:.2f}%"])
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(saved, f, indent=2)
+    print()
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs; PyTorch {saved[0]['pytorch']['torch']}.")
+    print(f"Beam 5 (GNMT alpha 0.6), batches of 64 sources sorted by length, of the {saved[0]['pytorch']['pairs']} "
+          f"pairs of {args.pairs} with {args.checkpoint}.")
+    print(table(["model", "threads", "PyTorch src/s", "Swift src/s", "Swift/PyTorch", "PyTorch exact", "Swift exact"],
+                rows, args.markdown))
+    return 0
+
+
 def compare_seq2seq(args, bench, torch_python, threads, cells):
     """`--configs seq2seq`: PyTorch (train, then decode) and then Swift per thread count and cell."""
     if cells in (["rnn"], ["all"]):
@@ -435,6 +476,9 @@ def main():
     ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
                     help="bf16: the bench with --precision bf16 against PyTorch under torch.autocast(\"cpu\", dtype=torch.bfloat16)")
     ap.add_argument("--markdown", action="store_true", help="print the comparison as a Markdown table")
+    ap.add_argument("--checkpoint", help="with --configs seq2seq and --pairs: decode a test set with this seq2seq "
+                                         "train checkpoint (a one-direction GRU/LSTM with general attention) instead")
+    ap.add_argument("--pairs", help="the test pairs for --checkpoint")
     ap.add_argument("--from-json", metavar="FILE",
                     help="print the comparison saved by an earlier --json FILE instead of running anything")
     ap.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
@@ -473,6 +517,12 @@ def main():
         if args.configs.strip() != "series" or args.swift_only or args.python_only:
             ap.error("--configs series runs alone, with both sides")
         return compare_series(args, torch_python, threads)
+    if (args.checkpoint is None) != (args.pairs is None) or (args.checkpoint and args.configs.strip() != "seq2seq"):
+        ap.error("--checkpoint and --pairs go together, with --configs seq2seq")
+    if args.checkpoint:
+        if args.swift_only or args.python_only:
+            ap.error("--checkpoint runs both sides")
+        return compare_seq2seq_test_set(args, torch_python, threads)
     bench = swift_bench_binary(args)
     if "bidir" in [c.strip() for c in args.configs.split(",")]:
         if args.configs.strip() != "bidir" or args.swift_only or args.python_only:

@@ -8,6 +8,8 @@ Luong attention, timed training (teacher forcing) or batched beam search.
     ~/.venvs/torch/bin/python scripts/pytorch_seq2seq_bench.py --mode decode --cell gru \\
         --batch 64 --hidden 256 --source-len 30 --source-vocab 40 --target-vocab 14 \\
         --threads 2 --beam 5 --decode-sequences 512 --max-length 12
+    ~/.venvs/torch/bin/python scripts/pytorch_seq2seq_bench.py --mode decode \\
+        --checkpoint numbers.safetensors --pairs numbers-test.tsv --threads 1 --beam 5
 
 The model, the same shapes and work as the Swift encoder-decoder with attention:
 - one-hot token inputs (``F.one_hot(x, V).float()``, as scripts/pytorch_rnn_bench.py feeds
@@ -55,6 +57,15 @@ passes over all sources): decode_sequences_per_second = N / seconds. With untrai
 weights the lengths of the outputs are arbitrary (mean_decoder_steps says how many steps
 the sequences took); --ignore-end never lets the end token be chosen, so every sequence
 takes exactly --max-length steps and the work is fixed by the shape alone.
+
+--mode decode --checkpoint F --pairs TEST (test-set mode): the same beam search with a
+model trained by ``seq2seq train`` (a one-direction GRU/LSTM, general attention, character
+sources; its safetensors names map one to one, ``attention.combine.weight`` being
+``combine.weight``), over the sources of TEST sorted by length in batches of --batch, each
+stopped at ceil(--max-length-ratio x length) + --max-length-extra tokens as ``seq2seq
+eval`` stops it, the start and end tokens the checkpoint's. It prints
+``decode_sequences_per_second`` (best of --repeats passes) and ``exact_match`` against the
+targets, which ``seq2seq eval --json`` of the same checkpoint should match.
 
 Standard output holds one JSON object: train {"tokens_per_second", "seconds_per_step",
 ...}, decode {"decode_sequences_per_second", "seconds", ...}, both with "mode", "config",
@@ -181,13 +192,19 @@ def run_train(torch, args, model):
             "seconds_per_step": best / args.steps, "repeat_seconds": runs, "last_loss": loss}
 
 
-def beam_search(torch, model, x, lengths, valid, K, max_length, alpha, Vt, ignore_end=False, compact=True):
+def beam_search(torch, model, x, lengths, valid, K, max_length, alpha, Vt, ignore_end=False, compact=True,
+                limits=None, start=None, end=None):
     """Batched beam search over one batch (x [Ts, B, Vs] one-hot). Returns per sequence the
     tokens of its best translation (without the end token), the decoder steps it took and
-    whether that translation ended (False: cut at max_length)."""
+    whether that translation ended (False: cut at its maximum length: max_length, or
+    limits[b] when limits [B] is given). start and end default to Vt-2 and Vt-1."""
     F = torch.nn.functional
     B = lengths.numel()
-    start, end = Vt - 2, Vt - 1
+    start = Vt - 2 if start is None else start
+    end = Vt - 1 if end is None else end
+    if limits is None:
+        limits = torch.full((B,), max_length, dtype=torch.long)
+    max_length = int(limits.max())
     C = min(2 * K, K * Vt)                                       # candidates looked at per sequence
     E, keys, state = model.encode(x, lengths)
     rows = torch.arange(B).repeat_interleave(K)                  # row b*K + k reads sequence b
@@ -237,7 +254,7 @@ def beam_search(torch, model, x, lengths, valid, K, max_length, alpha, Vt, ignor
         state = select(state, source)
         history = torch.cat([history.index_select(0, source), tokens.view(-1, 1)], dim=1)
         # A sequence stops when its best candidate ends, or at max_length.
-        stopping = (is_end[:, 0] | (step == max_length)) & ~done
+        stopping = (is_end[:, 0] | (step >= limits[alive])) & ~done
         for i in stopping.nonzero().view(-1).tolist():
             sequence = int(alive[i])
             steps[sequence] = step
@@ -295,6 +312,91 @@ def run_decode(torch, args, model):
             "ended_share": sum(ended) / N}
 
 
+def load_checkpoint(torch, path):
+    """A `seq2seq train` checkpoint as this script's model: its configuration must be a
+    one-direction GRU/LSTM encoder-decoder with `general` attention, without input feeding
+    or a bridge (the names map one to one: attention.combine.weight is combine.weight).
+    Returns the model, its configuration and its vocabularies (metadata JSON)."""
+    from safetensors import safe_open
+    with safe_open(path, "pt") as f:
+        meta = f.metadata() or {}
+        tensors = {k: f.get_tensor(k) for k in f.keys() if not k.startswith("optimizer.")}
+    if meta.get("architecture") != "encoder_decoder" or "seq2seq_vocabularies" not in meta:
+        raise SystemExit(f"error: {path} is not a checkpoint written by seq2seq train")
+    config, vocabularies = json.loads(meta["configuration"]), json.loads(meta["seq2seq_vocabularies"])
+    recurrent = config["recurrent"]
+    if (config.get("attention") != "general" or config.get("bidirectionalEncoder") or config.get("inputFeeding")
+            or recurrent["cell"] not in ("gru", "lstm") or any(k.startswith("bridge.") for k in tensors)):
+        raise SystemExit(f"error: {path}: this comparison takes a one-direction GRU or LSTM model with general "
+                         "attention, no input feeding and no bridge")
+    if vocabularies["source"]["unit"] != "char":
+        raise SystemExit(f"error: {path}: this comparison reads character sources only")
+    model = build_model(torch, recurrent["cell"], config["sourceVocabularySize"], config["targetVocabularySize"],
+                        recurrent["hiddenSize"], recurrent["numLayers"])
+    state = {("combine.weight" if k == "attention.combine.weight" else k): v for k, v in tensors.items()}
+    model.load_state_dict(state, strict=True)
+    return model, config, vocabularies
+
+
+def run_decode_test(torch, args):
+    """--checkpoint and --pairs: beam search of a test set with a trained model, the sources
+    sorted by length and cut into batches of --batch (as the Swift ParallelDecoder does),
+    each source's maximum length ceil(--max-length-ratio x its length) + --max-length-extra
+    (seq2seq eval's defaults). Returns the timing and the exact match against the targets."""
+    F = torch.nn.functional
+    model, config, vocabularies = load_checkpoint(torch, args.checkpoint)
+    model.eval()
+    source_side, target_side = vocabularies["source"], vocabularies["target"]
+    index = {symbol: i for i, symbol in enumerate(source_side["symbols"])}
+    pairs = []
+    with open(args.pairs, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if line:
+                source, target = line.split("\t")
+                pairs.append(([index.get(c, 0) for c in source], target))
+    Vs, Vt = config["sourceVocabularySize"], config["targetVocabularySize"]
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]))
+    batches = []
+    for i in range(0, len(order), args.batch):
+        chunk = order[i:i + args.batch]
+        lengths = torch.tensor([len(pairs[j][0]) for j in chunk])
+        Ts = int(lengths.max())
+        source = torch.zeros(Ts, len(chunk), dtype=torch.long)
+        for b, j in enumerate(chunk):
+            source[:len(pairs[j][0]), b] = torch.tensor(pairs[j][0])
+        limits = torch.tensor([math.ceil(args.max_length_ratio * len(pairs[j][0])) + args.max_length_extra
+                               for j in chunk])
+        batches.append((chunk, F.one_hot(source, Vs).float(), lengths, valid_mask(torch, lengths, Ts), limits))
+
+    def decode(batch):
+        _, x, lengths, valid, limits = batch
+        with torch.inference_mode():
+            return beam_search(torch, model, x, lengths, valid, args.beam, 0, args.alpha, Vt, limits=limits,
+                               start=config["startToken"], end=config["endToken"])
+
+    for i in range(args.warmup):
+        decode(batches[i % len(batches)])
+    runs, outputs = [], [None] * len(pairs)
+    for r in range(args.repeats):
+        t0 = time.perf_counter()
+        for batch in batches:
+            out, _, _ = decode(batch)
+            for j, tokens in zip(batch[0], out):
+                outputs[j] = tokens
+        runs.append(time.perf_counter() - t0)
+        log(f"[torch {args.threads} threads] test-set decode run {r + 1}: {runs[-1]:.3f} s, "
+            f"{len(pairs) / runs[-1]:.1f} sources/s")
+    symbols = target_side["symbols"]
+    text = ["".join(symbols[t] for t in tokens) for tokens in outputs]
+    best = min(runs)
+    return {"decode_sequences_per_second": len(pairs) / best, "seconds": best, "repeat_seconds": runs,
+            "pairs": len(pairs), "exact_match": sum(t == p[1] for t, p in zip(text, pairs)) / len(pairs),
+            "mean_output_length": sum(map(len, outputs)) / len(pairs),
+            "checkpoint": args.checkpoint, "cell": config["recurrent"]["cell"],
+            "hidden": config["recurrent"]["hiddenSize"], "layers": config["recurrent"]["numLayers"]}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n\n", 1)[1],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -320,6 +422,10 @@ def main():
                     help="never choose the end token: every sequence takes --max-length steps (decode)")
     ap.add_argument("--keep-stopped", action="store_true",
                     help="keep stopped sequences' rows in the batch (they still run) instead of dropping them (decode)")
+    ap.add_argument("--checkpoint", help="decode: a seq2seq train checkpoint to decode --pairs with (test-set mode)")
+    ap.add_argument("--pairs", help="decode: the test pairs (SOURCE<TAB>TARGET) for --checkpoint")
+    ap.add_argument("--max-length-ratio", type=float, default=2.0, help="test-set mode: as seq2seq's (default 2)")
+    ap.add_argument("--max-length-extra", type=int, default=10, help="test-set mode: as seq2seq's (default 10)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="write the result here too")
     args = ap.parse_args()
@@ -338,6 +444,17 @@ def main():
         return 2
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    if (args.checkpoint is None) != (args.pairs is None) or (args.checkpoint and args.mode != "decode"):
+        ap.error("--checkpoint and --pairs go together, with --mode decode")
+    if args.checkpoint:
+        result = run_decode_test(torch, args)
+        result.update(mode="decode-test", torch=torch.__version__, threads=args.threads, beam=args.beam,
+                      alpha=args.alpha, batch=args.batch)
+        print(json.dumps(result))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(result, f, indent=2)
+        return 0
     model = build_model(torch, args.cell, args.source_vocab, args.target_vocab, args.hidden, args.layers)
 
     config = {k: getattr(args, k) for k in ["mode", "cell", "batch", "hidden", "layers", "source_len",
