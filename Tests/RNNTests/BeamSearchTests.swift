@@ -43,6 +43,32 @@ struct BeamSearchTests {
         #expect(Self.sources.indices.contains { b in batch[b].contains { $0.tokens.count == Self.sources[b].count + 1 } })
     }
 
+    /// Sources long enough that a source's scores and contexts take one GEMM each (k·length·H
+    /// past `Attention.smallProduct`'s bound) beside a short one that takes row products:
+    /// the batch decodes as each source alone, and each n-best log-probability is the
+    /// model's teacher-forced one.
+    @Test(.precision(.fp32), arguments: [AttentionScore.dot, .general, .additive])
+    func longSourcesDecodeAsAlone(_ score: AttentionScore) {
+        let model = AttentionTests.model(score, cell: .gru, hidden: 32, Vs: 5, Vt: 6, seed: 35)
+        var rng = SeededRandom(seed: 36)
+        let sources = [420, 5, 300].map { n in (0..<n).map { _ in Int32(rng.index(below: 5)) } }
+        let search = BeamSearch(width: 4, lengthPenalty: 0.6, maxLengthRatio: 0, maxLengthExtra: 6, nBest: 2)
+        let batch = model.decode(sources, search)
+        for (b, source) in sources.enumerated() {
+            let alone = model.decode([source], search)[0]
+            #expect(alone.map(\.tokens) == batch[b].map(\.tokens), "source \(b)")
+            #expect(zip(alone, batch[b]).allSatisfy { abs($0.score - $1.score) < 1e-4 })
+            for t in alone {
+                let targets = t.tokens + (t.ended ? [model.endToken] : [])
+                let logP =
+                    -model.loss(
+                        EncoderDecoderModel.Batch(source: source, sourceLengths: [source.count], targets: targets, batchSize: 1))
+                    * Double(targets.count)
+                #expect(abs(logP - t.logProbability) < 1e-4, "source \(b) \(t.tokens): beam \(t.logProbability), model \(logP)")
+            }
+        }
+    }
+
     /// A decoder that is a bigram table (a vanilla cell whose state is the one-hot previous
     /// token, an output layer holding log P(next | previous)): greedy takes A (0.6) and
     /// wanders (P(A end) = 0.198); beam 2 keeps B (0.4) and finds P(B end) = 0.396, with the

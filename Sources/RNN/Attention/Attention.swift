@@ -44,21 +44,25 @@ final class Attention {
     private let memory = FloatBuffer()
     /// `[Ts·B, H]`: `W_a e_s` or `W_k e_s` (the memory itself for `dot`).
     private let keys = FloatBuffer()
-    /// `step`'s operands in source order, made at the first step after `attend`: the keys
-    /// `[B, Ts, H]` and the memory `[B, Ts, M]`. A source's are one contiguous block that
-    /// stays in cache for its `k` rows.
-    private let sourceKeys = FloatBuffer()
+    /// `step`'s memory in source order, `[B, Ts, M]`, made at the first step after
+    /// `attend`: a source's positions are one contiguous block.
     private let sourceMemory = FloatBuffer()
     private var sourceOrderReady = false
-    /// The memory through the context's columns of the combine weight, `W_c[:, 0..<M] e_s`
-    /// `[B, Ts, H]` in source order, once the steps have made it pay (`foldsContext`).
+    /// Once the steps have made them pay (`fold`), in source order: the keys `[B, Ts, H]`
+    /// (`general`) and the memory through the context's columns of the combine weight,
+    /// `W_c[:, 0..<M] e_s` `[B, Ts, H]`.
+    private let sourceKeys = FloatBuffer()
     private let sourceValues = FloatBuffer()
     /// `[Ts·B, H]`: the values before they are put in source order.
     private let timeMajorValues = FloatBuffer()
-    /// Whether the steps read `sourceValues` (true) or `sourceMemory`, and the rows they
-    /// have run on `sourceMemory` since `attend`.
-    private var foldsContext = false
+    /// Whether the steps read the folded operands, and the rows they have run without
+    /// and in all since `attend`.
+    private var folded = false
     private var unfoldedRows = 0
+    private var stepRows = 0
+    /// Whether the fold paid at the last batch that ran steps: then the next folds at its
+    /// first step (a decoder's batches tend to run alike).
+    private var foldPaidLastTime = false
     /// `[rows, H]`: the queries (decoder outputs) of the last `forward` or `step`.
     private let queries = FloatBuffer()
     /// `additive`: `[rows, H]`, `W_q h_t + b_q`.
@@ -125,24 +129,34 @@ final class Attention {
     func initialize(using rng: inout SeededRandom) { for layer in layers { layer.initialize(using: &rng) } }
 
     /// Takes the encoder's outputs `[Ts·B, M]` (copied) of `B` sources of `lengths`
-    /// (`1...Ts`) as the memory of the following `forward` or `step`s, and computes the keys.
+    /// (`1...Ts`) as the memory of the following `forward` or `step`s. The keys are made
+    /// when first read (`keysPointer`).
     func attend(memory source: UnsafePointer<Float>, steps Ts: Int, batchSize B: Int, lengths: [Int]) {
         precondition(lengths.count == B && lengths.allSatisfy { (1...Ts).contains($0) }, "source lengths must be in 1...\(Ts)")
-        let (H, M) = (queryWidth, memoryWidth)
+        let M = memoryWidth
+        if stepRows > 0 { foldPaidLastTime = stepRows >= memorySteps * batchSize }
         batchSize = B
         memorySteps = Ts
         self.lengths = lengths
         memory.resize(Ts * B * M)
         memory.pointer.update(from: source, count: Ts * B * M)
-        (sourceOrderReady, foldsContext, unfoldedRows) = (false, false, 0)
-        if let keyProjection {
-            keys.resize(Ts * B * H)
-            keyProjection.forward(memory.pointer, rows: Ts * B, into: keys.pointer)
-        }
+        (keysReady, sourceOrderReady, folded, unfoldedRows, stepRows) = (false, false, false, 0, 0)
     }
 
-    /// The keys `[Ts·B, H]` the scores read.
-    private var keyPointer: UnsafeMutablePointer<Float> { score == .dot ? memory.pointer : keys.pointer }
+    /// Whether `keys` holds the keys of the memory of the last `attend`.
+    private var keysReady = false
+
+    /// The keys `[Ts·B, H]` the scores read: the memory itself (`dot`), or its projection,
+    /// made at the first call after `attend`. - Complexity: `O(Ts·B·M·H)` at that call.
+    private func keysPointer() -> UnsafeMutablePointer<Float> {
+        guard let keyProjection else { return memory.pointer }
+        if !keysReady {
+            keys.resize(memorySteps * batchSize * queryWidth)
+            keyProjection.forward(memory.pointer, rows: memorySteps * batchSize, into: keys.pointer)
+            keysReady = true
+        }
+        return keys.pointer
+    }
 
     /// The scale and the row-major vector `v` of the additive score.
     private func withScoreVector<R>(_ body: (UnsafePointer<Float>) -> R) -> R {
@@ -181,7 +195,7 @@ final class Attention {
         queries.pointer.update(from: q, count: rows * H)
         weights.resize(B * Tt * Ts)
         joined.resize(rows * (M + H))
-        let K = keyPointer, Q = queries.pointer, A = weights.pointer, E = memory.pointer, X = joined.pointer
+        let K = keysPointer(), Q = queries.pointer, A = weights.pointer, E = memory.pointer, X = joined.pointer
         if score == .additive {
             projectedQueries.resize(rows * H)
             queryProjection!.forward(Q, rows: rows, into: projectedQueries.pointer)
@@ -247,7 +261,7 @@ final class Attention {
         memoryGradient.zero()
         weightGradient.resize(B * Tt * Ts)
         let dE = memoryGradient.pointer, dA = weightGradient.pointer, A = weights.pointer, E = memory.pointer
-        let K = keyPointer, Q = queries.pointer
+        let K = keysPointer(), Q = queries.pointer
         if score != .dot {
             keyGradient.resize(Ts * B * H)
             keyGradient.zero()
@@ -329,42 +343,49 @@ final class Attention {
         }
     }
 
-    /// Fills `sourceKeys` and `sourceMemory` from the time-major keys and memory.
-    /// - Complexity: `O(Ts·B·(H + M))`.
+    /// Fills `sourceMemory` from the time-major memory. - Complexity: `O(Ts·B·M)`.
     private func makeSourceOrder() {
         guard !sourceOrderReady else { return }
-        let (H, M, B, Ts) = (queryWidth, memoryWidth, batchSize, memorySteps)
+        let (M, B, Ts) = (memoryWidth, batchSize, memorySteps)
         sourceMemory.resize(B * Ts * M)
         Self.sourceOrder(memory.pointer, steps: Ts, batchSize: B, width: M, into: sourceMemory.pointer)
-        if score != .additive {
-            sourceKeys.resize(B * Ts * H)
-            Self.sourceOrder(keyPointer, steps: Ts, batchSize: B, width: H, into: sourceKeys.pointer)
-        }
         sourceOrderReady = true
     }
 
-    /// Fills `sourceValues`, the memory through `W_c[:, 0..<M]`: with them a step's
-    /// `W_c [c; h]` is `Σ_s α(s) W_c[:, 0..<M] e_s + W_c[:, M...] h`, a product over `H`
-    /// inputs per row instead of `M + H`. They cost one product over the memory, as much as
-    /// `Ts·B` rows of steps save, so the steps start without them and make them once they
-    /// have run that many rows (a rent-or-buy rule: never more than twice the better
-    /// choice's cost, whatever the number of steps to come).
-    /// - Complexity: `O(Ts·B·M·H)`.
-    private func foldContext() {
+    /// Makes what saves work at every later step: the memory through `W_c[:, 0..<M]`
+    /// (`sourceValues`), with which a step's `W_c [c; h]` is
+    /// `Σ_s α(s) W_c[:, 0..<M] e_s + W_c[:, M...] h`, a product over `H` inputs per row
+    /// instead of `M + H`; and for `general`, the keys `W_a e_s` in source order, with which
+    /// a step scores `h · k_s` instead of projecting its queries `h W_a` first. Each costs
+    /// one product over the memory and saves one of `M·H` per row, so the steps start
+    /// without them and make them once they have run `Ts·B` rows (a rent-or-buy rule:
+    /// never more than twice the cost of the better choice, however many steps follow) —
+    /// or at the first step when the last batch's steps ran that many rows in all.
+    /// - Complexity: `O(Ts·B·M·H)` per product.
+    private func fold() {
         let (H, M, B, Ts) = (queryWidth, memoryWidth, batchSize, memorySteps)
         timeMajorValues.resize(Ts * B * H)
         combine.forward(memory.pointer, rows: Ts * B, ldx: M, columns: 0..<M, accumulating: false, into: timeMajorValues.pointer)
         sourceValues.resize(B * Ts * H)
         Self.sourceOrder(timeMajorValues.pointer, steps: Ts, batchSize: B, width: H, into: sourceValues.pointer)
-        foldsContext = true
+        if score == .general {
+            sourceKeys.resize(B * Ts * H)
+            Self.sourceOrder(keysPointer(), steps: Ts, batchSize: B, width: H, into: sourceKeys.pointer)
+        }
+        folded = true
     }
+
+    /// Whether a source's scores or contexts (`macs` multiply-adds) go as row products
+    /// rather than one GEMM: below this a GEMM call's own cost is the larger (measured on
+    /// Zen 4: sources of 15-30 positions ran faster as row products, of 69 as GEMMs).
+    private static func smallProduct(_ macs: Int) -> Bool { macs < 48 * 1024 }
 
     /// `h̃` `[N, H]` of one decoding step for the decoder outputs `queries` `[N, H]`, where
     /// row `r` attends to source `sources[r / rowsPerSource]` of the last `attend` (to source
     /// `r / rowsPerSource` without `sources`: all `B` of them). The step's weights
     /// `[N, Ts]` are then in `withWeights`. Returns a pointer into the workspace, valid until
-    /// the next call. The first step after `attend` puts the keys and the memory in source
-    /// order (`makeSourceOrder`); a later one may fold `W_c` into the memory (`foldContext`).
+    /// the next call. The first step after `attend` puts the memory in source order
+    /// (`makeSourceOrder`); a later one may fold weights into it (`fold`).
     /// - Complexity: `O(N·Ts·(H + M) + N·(M + H)·H)`, `O(N·Ts·H + N·H²)` once folded, plus
     ///   `O(Ts·B·M·H)` for the fold; no allocation once `N` stops growing.
     func step(queries q: UnsafePointer<Float>, rows N: Int, rowsPerSource k: Int, sources: [Int]? = nil) -> UnsafeMutablePointer<Float> {
@@ -372,8 +393,12 @@ final class Attention {
         precondition(N == (sources?.count ?? B) * k, "\(N) rows for \(sources?.count ?? B) sources of \(k) rows each")
         func source(_ r: Int) -> Int { sources?[r / k] ?? r / k }
         weights.resize(N * Ts)
-        let K = keyPointer, A = weights.pointer
+        let A = weights.pointer
+        makeSourceOrder()
+        if !folded && (foldPaidLastTime || unfoldedRows >= Ts * B) { fold() }
+        stepRows += N
         if score == .additive {
+            let K = keysPointer()
             projectedQueries.resize(N * H)
             queryProjection!.forward(q, rows: N, into: projectedQueries.pointer)
             queries.resize(H)
@@ -389,35 +414,57 @@ final class Attention {
                 }
             }
         } else {
-            // Row products on the source's block: a GEMM call per source costs more than
-            // its k·length·H multiply-adds at these sizes.
-            makeSourceOrder()
-            for r in 0..<N {
-                let b = source(r)
-                RowProduct.dots(q + r * H, rows: sourceKeys.pointer + b * Ts * H, ldw: H, into: A + r * Ts, k: H, n: lengths[b])
+            // A source's k rows score its positions in one product: against its keys once
+            // folded; before, against its memory, `general`'s queries projected by `W_a`.
+            var (queryRows, keyRows, width) = (q, UnsafePointer(sourceMemory.pointer), M)
+            if score == .general && folded {
+                (keyRows, width) = (UnsafePointer(sourceKeys.pointer), H)
+            } else if score == .general {
+                projectedQueries.resize(N * M)
+                keyProjection!.transposedForward(q, rows: N, into: projectedQueries.pointer)
+                queryRows = UnsafePointer(projectedQueries.pointer)
+            }
+            for i in 0..<(N / k) {
+                let b = sources?[i] ?? i, (queries, keys) = (queryRows + i * k * width, keyRows + b * Ts * width)
+                if Self.smallProduct(k * lengths[b] * width) {
+                    for r in 0..<k {
+                        RowProduct.dots(queries + r * width, rows: keys, ldw: width, into: A + (i * k + r) * Ts, k: width, n: lengths[b])
+                    }
+                } else {
+                    BLAS.gemm(
+                        .none, .transposed, m: k, n: lengths[b], k: width, a: queries, lda: width, b: keys, ldb: width,
+                        c: A + i * k * Ts, ldc: Ts)
+                }
             }
         }
         Self.softmax(A, rows: N, width: Ts) { lengths[source($0)] }
-        makeSourceOrder()
-        if !foldsContext && unfoldedRows >= Ts * B { foldContext() }
         states.resize(N * H)
         let Y = states.pointer
-        if foldsContext {
-            Y.update(repeating: 0, count: N * H)
-            for r in 0..<N {
-                let b = source(r)
-                RowProduct.accumulate(A + r * Ts, sourceValues.pointer + b * Ts * H, ldw: H, into: Y + r * H, k: lengths[b], n: H)
+        /// `out` row `r` (stride `ld`) = `Σ_s α_r(s) values[source(r), s]` (`[B, Ts, width]`),
+        /// one product per source.
+        func contexts(_ values: UnsafePointer<Float>, width: Int, into out: UnsafeMutablePointer<Float>, ld: Int) {
+            for i in 0..<(N / k) {
+                let b = sources?[i] ?? i, block = values + b * Ts * width
+                if Self.smallProduct(k * lengths[b] * width) {
+                    for r in (i * k)..<((i + 1) * k) {
+                        (out + r * ld).update(repeating: 0, count: width)
+                        RowProduct.accumulate(A + r * Ts, block, ldw: width, into: out + r * ld, k: lengths[b], n: width)
+                    }
+                } else {
+                    BLAS.gemm(
+                        .none, .none, m: k, n: width, k: lengths[b], a: A + i * k * Ts, lda: Ts, b: block, ldb: width,
+                        c: out + i * k * ld, ldc: ld)
+                }
             }
+        }
+        if folded {
+            contexts(sourceValues.pointer, width: H, into: Y, ld: H)
             combine.forward(q, rows: N, ldx: H, columns: M..<(M + H), accumulating: true, into: Y)
         } else {
             joined.resize(N * (M + H))
             let X = joined.pointer
-            for r in 0..<N {
-                let b = source(r), c = X + r * (M + H)
-                c.update(repeating: 0, count: M)
-                RowProduct.accumulate(A + r * Ts, sourceMemory.pointer + b * Ts * M, ldw: M, into: c, k: lengths[b], n: M)
-                (c + M).update(from: q + r * H, count: H)
-            }
+            contexts(sourceMemory.pointer, width: M, into: X, ld: M + H)
+            for r in 0..<N { (X + r * (M + H) + M).update(from: q + r * H, count: H) }
             combine.forward(X, rows: N, into: Y)
             unfoldedRows += N
         }

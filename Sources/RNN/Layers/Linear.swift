@@ -124,6 +124,19 @@ public final class Linear {
         }
     }
 
+    /// The weight applied from the output side, without the bias: `x = y W` with `y`
+    /// `[rows, O]` and `x` `[rows, I]` — what `general` attention's decoding steps use to
+    /// bring a query to the memory's space (`h W_a`) rather than every memory row to the
+    /// query's. One thread. - Complexity: `O(rows·O·I)`.
+    func transposedForward(_ y: UnsafePointer<Float>, rows: Int, into x: UnsafeMutablePointer<Float>) {
+        parameters.values.withUnsafeBufferPointer { values in
+            gemms.gemm(
+                .none, .none, m: rows, n: inputSize, k: outputSize, a: y, lda: outputSize, .activation,
+                b: values.baseAddress! + weight.offset, ldb: inputSize, .weight(version: parameters.version), c: x,
+                ldc: inputSize)
+        }
+    }
+
     /// Accumulates `dW += dYᵀ x`, `db += colsum(dY)`, and writes (or with
     /// `accumulate`, adds) `dX = dY W` into `dx` when given.
     public func backward(
