@@ -225,6 +225,19 @@ def table(header, rows, markdown):
     return "\n".join([line(header), "-" * (sum(widths) + 2 * (len(widths) - 1))] + [line(r) for r in rows])
 
 
+def report(args, saved, torch_version, description, header, rows):
+    """The end of a side-by-side comparison: both sides' results to --json, then the
+    machine, what was compared, and the table."""
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(saved, f, indent=2)
+    print()
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs; PyTorch {torch_version}.")
+    print(description)
+    print(table(header, rows, args.markdown))
+    return 0
+
+
 def split_of(swift_result):
     """How the Swift run used its threads: "batch/2", "blas", or "-" (no run; older JSON: "blas")."""
     if not swift_result:
@@ -313,17 +326,12 @@ def compare_bidirectional(args, bench, torch_python, threads, cells):
                              fmt_int(t["tokensPerSecond"]), fmt_int(s["tokensPerSecond"]),
                              f"{s['tokensPerSecond'] / t['tokensPerSecond']:.2f}x",
                              f"{100 * s['gflops'] / s['fmaPeak']:.1f}", f"{s['fmaPeak']:.1f}"])
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(saved, f, indent=2)
-    print()
-    print(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs; PyTorch {saved[0]['pytorch']['torch_version']}.")
-    print("Bidirectional classifier: dense 64-wide input, 2 bidirectional layers x H 256, B 32, T 64 "
-          "(lengths T/2...T, packed in PyTorch), 10 classes, Adam, clipping at 5; medians of the timed epochs; "
-          "tokens = sequences x padded steps.")
-    print(table(["config", "threads", "Swift split", "GEMM", "PyTorch tok/s", "Swift tok/s", "Swift/PyTorch",
-                 "Swift % FMA", "FMA peak"], rows, args.markdown))
-    return 0
+    return report(args, saved, saved[0]['pytorch']['torch_version'],
+                  "Bidirectional classifier: dense 64-wide input, 2 bidirectional layers x H 256, B 32, T 64 "
+                  "(lengths T/2...T, packed in PyTorch), 10 classes, Adam, clipping at 5; medians of the timed "
+                  "epochs; tokens = sequences x padded steps.",
+                  ["config", "threads", "Swift split", "GEMM", "PyTorch tok/s", "Swift tok/s", "Swift/PyTorch",
+                   "Swift % FMA", "FMA peak"], rows)
 
 
 def compare_seq2seq_test_set(args, torch_python, threads):
@@ -352,16 +360,11 @@ def compare_seq2seq_test_set(args, torch_python, threads):
             rows.append([f"{t['cell']} {t['hidden']}x{t['layers']}", str(n), fmt_int(t["decode_sequences_per_second"]),
                          fmt_int(swift_rate), f"{swift_rate / t['decode_sequences_per_second']:.2f}x",
                          f"{100 * t['exact_match']:.2f}%", f"{100 * s['exact_match']:.2f}%"])
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(saved, f, indent=2)
-    print()
-    print(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs; PyTorch {saved[0]['pytorch']['torch']}.")
-    print(f"Beam 5 (GNMT alpha 0.6), batches of 64 sources sorted by length, of the {saved[0]['pytorch']['pairs']} "
-          f"pairs of {args.pairs} with {args.checkpoint}.")
-    print(table(["model", "threads", "PyTorch src/s", "Swift src/s", "Swift/PyTorch", "PyTorch exact", "Swift exact"],
-                rows, args.markdown))
-    return 0
+    return report(args, saved, saved[0]['pytorch']['torch'],
+                  f"Beam 5 (GNMT alpha 0.6), batches of 64 sources sorted by length, of the "
+                  f"{saved[0]['pytorch']['pairs']} pairs of {args.pairs} with {args.checkpoint}.",
+                  ["model", "threads", "PyTorch src/s", "Swift src/s", "Swift/PyTorch", "PyTorch exact",
+                   "Swift exact"], rows)
 
 
 def compare_seq2seq(args, bench, torch_python, threads, cells):
@@ -390,17 +393,12 @@ def compare_seq2seq(args, bench, torch_python, threads, cells):
                              f"{s['trainTokensPerSecond'] / t['tokens_per_second']:.2f}x",
                              fmt_int(d["decode_sequences_per_second"]), fmt_int(s["decodeSequencesPerSecond"]),
                              f"{s['decodeSequencesPerSecond'] / d['decode_sequences_per_second']:.2f}x"])
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(saved, f, indent=2)
-    print()
-    print(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs; PyTorch {saved[0]['pytorch_train']['torch']}.")
-    print("Encoder-decoder, general attention: H 256 x 1 layer each side, B 64, sources 15-30 of 40 tokens (packed in "
-          "PyTorch), targets 12 of 14 tokens, one-hot inputs, Adam, clipping at 5; best of 3 runs of 20 steps. "
-          "Decoding: beam 5 (GNMT alpha 0.6) over 512 sources in batches of 64, 12 steps each.")
-    print(table(["config", "threads", "GEMM", "PyTorch train tok/s", "Swift train tok/s", "train Swift/PyTorch",
-                 "PyTorch beam src/s", "Swift beam src/s", "beam Swift/PyTorch"], rows, args.markdown))
-    return 0
+    return report(args, saved, saved[0]['pytorch_train']['torch'],
+                  "Encoder-decoder, general attention: H 256 x 1 layer each side, B 64, sources 15-30 of 40 tokens "
+                  "(packed in PyTorch), targets 12 of 14 tokens, one-hot inputs, Adam, clipping at 5; best of 3 runs of 20 steps. "
+                  "Decoding: beam 5 (GNMT alpha 0.6) over 512 sources in batches of 64, 12 steps each.",
+                  ["config", "threads", "GEMM", "PyTorch train tok/s", "Swift train tok/s", "train Swift/PyTorch",
+                   "PyTorch beam src/s", "Swift beam src/s", "beam Swift/PyTorch"], rows)
 
 
 def swift_binary(args, product):
@@ -443,17 +441,12 @@ def compare_series(args, torch_python, threads):
                 rows.append([name, str(n), f"{t['train_seconds']:.2f}", f"{seconds:.2f}",
                              f"{t['train_seconds'] / seconds:.2f}x", f"{t['mase']:.3f}", f"{e['model']['mase']:.3f}",
                              f"{e['seasonal_naive']['mase']:.3f}"])
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(saved, f, indent=2)
-    print()
-    print(f"Machine: {cpu_model()}, {os.cpu_count()} logical CPUs; PyTorch {saved[0]['pytorch']['torch_version']}.")
-    print("Forecasters of docs/series.md: a 1-layer LSTM (H 64) + Linear over windows, MSE, Adam, clipping at 5, "
-          "batches of 32; training seconds of each side's loop (validation after every epoch included); "
-          "MASE over every test origin, beside the seasonal-naive forecast's.")
-    print(table(["example", "threads", "PyTorch s", "Swift s", "PyTorch/Swift", "PyTorch MASE", "Swift MASE",
-                 "seasonal naive MASE"], rows, args.markdown))
-    return 0
+    return report(args, saved, saved[0]['pytorch']['torch_version'],
+                  "Forecasters of docs/series.md: a 1-layer LSTM (H 64) + Linear over windows, MSE, Adam, clipping "
+                  "at 5, batches of 32; training seconds of each side's loop (validation after every epoch included); "
+                  "MASE over every test origin, beside the seasonal-naive forecast's.",
+                  ["example", "threads", "PyTorch s", "Swift s", "PyTorch/Swift", "PyTorch MASE", "Swift MASE",
+                   "seasonal naive MASE"], rows)
 
 
 def main():
