@@ -16,9 +16,10 @@ import Linalg
 ///   the scores of all its steps are one GEMM (`dot`, `general`), and so are its contexts
 ///   and their gradients;
 /// - `step` over `N = B·k` rows of one decoding step (`k` hypotheses per source, a beam),
-///   on copies in source order made once per `attend`; once the steps have run as many
-///   rows as the memory has, it folds the context's columns of `W_c` into the memory, so
-///   that a step's combine is a product over `H` inputs.
+///   on the memory in source order (made once per `attend`); once the steps have run as
+///   many rows as the memory has, the keys (`general`) and the context's columns of `W_c`
+///   are folded into it, so that a step no longer projects its queries and its combine is
+///   a product over `H` inputs (`fold`).
 /// - Complexity: `forward` `O(B·Tt·Ts·(H + M) + Tt·B·(M + H)·H)` plus `O(Ts·B·M·H)` for the
 ///   keys (`general`, `additive`); `additive` adds `O(B·Tt·Ts·H)` tanh. Backward about twice
 ///   that. Nothing is allocated once `(B, Ts, Tt)` stop growing.
@@ -171,11 +172,10 @@ final class Attention {
             let row = x + r * width, n = valid(r)
             var top = -Float.infinity
             for s in 0..<n { top = max(top, row[s]) }
+            for s in 0..<n { row[s] -= top }
+            Vector.exp(inPlace: row, count: n)  // the kernel's vector loop, not one call per score
             var sum: Float = 0
-            for s in 0..<n {
-                row[s] = Vector.exp(row[s] - top)
-                sum += row[s]
-            }
+            for s in 0..<n { sum += row[s] }
             let inverse = 1 / sum
             for s in 0..<n { row[s] *= inverse }
             (row + n).update(repeating: 0, count: width - n)
