@@ -40,16 +40,30 @@ final class InputFeedingDecoder {
     /// `h̃` (zeros at step 0) into the stack, then the attention's `h̃_t` (returned: the
     /// attention's workspace).
     private func step(_ t: Int, batchSize B: Int, initialState: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
-        let V = fc.outputSize, H = attention.queryWidth, I = V + H
+        let V = fc.outputSize, H = attention.queryWidth
         rnn.forward(denseRows: B, batchSize: B, initialState: initialState, dropout: nil) { x in
-            x.update(repeating: 0, count: B * I)
-            for b in 0..<B {
-                let token = inputs[t * B + b]
-                if token >= 0 { x[b * I + Int(token)] = 1 }
-                if t > 0 { (x + b * I + V).update(from: feeds.pointer + ((t - 1) * B + b) * H, count: H) }
+            inputs.withUnsafeBufferPointer { tokens in
+                Self.writeInput(
+                    into: x, tokens: tokens.baseAddress! + t * B, feeds: t > 0 ? feeds.pointer + (t - 1) * B * H : nil, rows: B,
+                    vocabularySize: V, width: H)
             }
         }
         return rnn.withOutputs { h in attention.forward(queries: h.baseAddress!, steps: 1) }
+    }
+
+    /// A step's input rows `[rows, V + H]`: each row's token one-hot (none for `-1`), then
+    /// its previous attentional state from `feeds` `[rows, H]` (zeros when nil: the first
+    /// step). Teacher forcing and decoding (`DecoderSteps`) both build it here.
+    static func writeInput(
+        into x: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>, feeds: UnsafePointer<Float>?, rows: Int,
+        vocabularySize V: Int, width H: Int
+    ) {
+        let I = V + H
+        x.update(repeating: 0, count: rows * I)
+        for r in 0..<rows {
+            if tokens[r] >= 0 { x[r * I + Int(tokens[r])] = 1 }
+            if let feeds { (x + r * I + V).update(from: feeds + r * H, count: H) }
+        }
     }
 
     /// As `TeacherForcedDecoder.run`: the mean cross-entropy of `targets` `[T*B]` from
@@ -91,9 +105,9 @@ final class InputFeedingDecoder {
             fc.backward(
                 logits.pointer + t * B * V, input: feeds.pointer + t * B * H, rows: B,
                 inputGradient: attention.stateGradient.pointer)
-            for i in 0..<B * H { attention.stateGradient.pointer[i] += feedGradient.pointer[i] }
+            BLAS.axpy(count: B * H, alpha: 1, x: feedGradient.pointer, y: attention.stateGradient.pointer)
             rnn.withOutputGradient { dh in attention.backward(addingQueryGradientTo: dh.baseAddress!) }
-            for i in 0..<memoryGradient.count { memoryGradient.pointer[i] += attention.memoryGradient.pointer[i] }
+            BLAS.axpy(count: memoryGradient.count, alpha: 1, x: attention.memoryGradient.pointer, y: memoryGradient.pointer)
             rnn.backward(finalStateGradient: t + 1 < T ? stateGradient : nil)
             rnn.withInitialStateGradient { g in
                 if stateGradient.count != g.count {

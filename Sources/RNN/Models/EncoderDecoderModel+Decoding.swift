@@ -69,18 +69,12 @@ extension EncoderDecoderModel {
         guard let attention else { return nil }
         _ = loss(batch)
         let (B, Tt, Ts) = (batch.batchSize, batch.targets.count / batch.batchSize, attention.memorySteps)
-        if let feedingHead {  // [T, B, Ts]
-            return feedingHead.withWeights { w in
-                (0..<B).map { b in
-                    (0..<Tt).map { t in Array(w[((t * B + b) * Ts)..<((t * B + b) * Ts + batch.sourceLengths[b])]) }
-                }
-            }
+        /// Per sequence `b` and step `t`, its weights: rows `row(b, t)` of `w` (`[·, Ts]`).
+        func perSequence(_ w: UnsafeBufferPointer<Float>, row: (Int, Int) -> Int) -> [[[Float]]] {
+            (0..<B).map { b in (0..<Tt).map { t in Array(w[(row(b, t) * Ts)..<(row(b, t) * Ts + batch.sourceLengths[b])]) } }
         }
-        return attention.withWeights { w in
-            (0..<B).map { b in
-                (0..<Tt).map { t in Array(w[((b * Tt + t) * Ts)..<((b * Tt + t) * Ts + batch.sourceLengths[b])]) }
-            }
-        }
+        if let feedingHead { return feedingHead.withWeights { perSequence($0) { b, t in t * B + b } } }  // [T, B, Ts]
+        return attention.withWeights { perSequence($0) { b, t in b * Tt + t } }  // [B, T, Ts]
     }
 }
 
@@ -152,13 +146,11 @@ final class DecoderSteps: BeamDecoder {
         state.withUnsafeMutableBufferPointer { s in
             if feeding {
                 // [one-hot(token); h̃ of the row's previous step]
-                let I = V + H
                 decoder.forward(denseRows: n, batchSize: n, initialState: UnsafePointer(s.baseAddress!), dropout: nil) { x in
-                    x.update(repeating: 0, count: n * I)
-                    feed.withUnsafeBufferPointer { f in
-                        for r in 0..<n {
-                            if input[r] >= 0 { x[r * I + Int(input[r])] = 1 }
-                            (x + r * I + V).update(from: f.baseAddress! + r * H, count: H)
+                    input.withUnsafeBufferPointer { tokens in
+                        feed.withUnsafeBufferPointer { f in
+                            InputFeedingDecoder.writeInput(
+                                into: x, tokens: tokens.baseAddress!, feeds: f.baseAddress!, rows: n, vocabularySize: V, width: H)
                         }
                     }
                 }
