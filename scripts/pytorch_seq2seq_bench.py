@@ -276,6 +276,20 @@ def beam_search(torch, model, x, lengths, valid, K, max_length, alpha, Vt, ignor
     return results, steps, ended
 
 
+def timed_passes(args, batches, decode, what, count):
+    """--warmup untimed batches, then --repeats timed passes over all of them. Returns the
+    best pass's seconds, every pass's seconds, and the last pass's results (one per batch)."""
+    for i in range(args.warmup):
+        decode(batches[i % len(batches)])
+    runs, results = [], []
+    for r in range(args.repeats):
+        t0 = time.perf_counter()
+        results = [decode(batch) for batch in batches]
+        runs.append(time.perf_counter() - t0)
+        log(f"[torch {args.threads} threads] {what} run {r + 1}: {runs[-1]:.3f} s, {count / runs[-1]:.1f} sources/s")
+    return min(runs), runs, results
+
+
 def run_decode(torch, args, model):
     F = torch.nn.functional
     N, B, Ts = args.decode_sequences, args.batch, args.source_len
@@ -293,20 +307,10 @@ def run_decode(torch, args, model):
             return beam_search(torch, model, *batch, args.beam, args.max_length, args.alpha, args.target_vocab,
                                args.ignore_end, compact=not args.keep_stopped)
 
-    for i in range(args.warmup):
-        decode(batches[i % len(batches)])
-    runs = []
-    for r in range(args.repeats):
-        outputs, steps, ended = [], [], []
-        t0 = time.perf_counter()
-        for batch in batches:
-            out, st, en = decode(batch)
-            outputs += out
-            steps += st
-            ended += en
-        runs.append(time.perf_counter() - t0)
-        log(f"[torch {args.threads} threads] decode run {r + 1}: {runs[-1]:.3f} s, {N / runs[-1]:.1f} sequences/s")
-    best = min(runs)
+    best, runs, results = timed_passes(args, batches, decode, "decode", N)
+    outputs = [tokens for out, _, _ in results for tokens in out]
+    steps = [n for _, st, _ in results for n in st]
+    ended = [e for _, _, en in results for e in en]
     return {"decode_sequences_per_second": N / best, "seconds": best, "repeat_seconds": runs,
             "mean_output_length": sum(map(len, outputs)) / N, "mean_decoder_steps": sum(steps) / N,
             "ended_share": sum(ended) / N}
@@ -375,21 +379,13 @@ def run_decode_test(torch, args):
             return beam_search(torch, model, x, lengths, valid, args.beam, 0, args.alpha, Vt, limits=limits,
                                start=config["startToken"], end=config["endToken"])
 
-    for i in range(args.warmup):
-        decode(batches[i % len(batches)])
-    runs, outputs = [], [None] * len(pairs)
-    for r in range(args.repeats):
-        t0 = time.perf_counter()
-        for batch in batches:
-            out, _, _ = decode(batch)
-            for j, tokens in zip(batch[0], out):
-                outputs[j] = tokens
-        runs.append(time.perf_counter() - t0)
-        log(f"[torch {args.threads} threads] test-set decode run {r + 1}: {runs[-1]:.3f} s, "
-            f"{len(pairs) / runs[-1]:.1f} sources/s")
+    best, runs, results = timed_passes(args, batches, decode, "test-set decode", len(pairs))
+    outputs = [None] * len(pairs)
+    for batch, (out, _, _) in zip(batches, results):
+        for j, tokens in zip(batch[0], out):
+            outputs[j] = tokens
     symbols = target_side["symbols"]
     text = ["".join(symbols[t] for t in tokens) for tokens in outputs]
-    best = min(runs)
     return {"decode_sequences_per_second": len(pairs) / best, "seconds": best, "repeat_seconds": runs,
             "pairs": len(pairs), "exact_match": sum(t == p[1] for t, p in zip(text, pairs)) / len(pairs),
             "mean_output_length": sum(map(len, outputs)) / len(pairs),
