@@ -17,6 +17,9 @@ final class LineInput {
     /// Where the next line starts in `buffer` (the bytes before it are taken, dropped only
     /// when more are read: one move per read, not one per line).
     private var start = 0
+    /// The bytes of `buffer` before this hold no newline: a line longer than a read is
+    /// searched once, not again after every read.
+    private var searched = 0
     private var ended = false
     private(set) var lineNumber = 0
 
@@ -47,17 +50,18 @@ final class LineInput {
     func next(_ limit: Int) throws -> [(line: Int, text: String)] {
         var lines: [(Int, String)] = []
         while lines.count < limit {
-            if let newline = buffer[start...].firstIndex(of: 10) {
+            if let newline = buffer[max(start, searched)...].firstIndex(of: 10) {
                 lines.append(try take(upTo: newline, dropping: 1))
                 continue
             }
+            searched = buffer.count
             if ended {
                 if start < buffer.count { lines.append(try take(upTo: buffer.count, dropping: 0)) }
                 break
             }
             if !lines.isEmpty { break }  // give what is here before waiting for more
             buffer.removeFirst(start)
-            start = 0
+            (searched, start) = (searched - start, 0)
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
             let n = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if n < 0 {
