@@ -10,9 +10,12 @@ import Linalg
 /// is rounded into a scratch buffer at each call: `O(rows·cols)` against the product's
 /// `O(m·n·k)`.
 ///
-/// A `bf16` one keeps rounding buffers: one thread's at a time (each layer, and each
-/// replica of a model, has its own). An `fp32` one holds nothing and serves any thread
-/// (`PrecisionGEMM.fp32`).
+/// In bf16, a product of a weight over few rows (a recurrence's step: `packedRows`) runs
+/// as oneDNN's matmul with the weight packed once per version (`PackedMatmul`).
+///
+/// A `bf16` one keeps rounding buffers and packed weights: one thread's at a time (each
+/// layer, and each replica of a model, has its own). An `fp32` one holds nothing and
+/// serves any thread (`PrecisionGEMM.fp32`).
 final class PrecisionGEMM: @unchecked Sendable {
     /// What an operand is: a weight of the parameter store at `version`, or an activation.
     enum Operand {
@@ -53,7 +56,7 @@ final class PrecisionGEMM: @unchecked Sendable {
 
     /// `C = alpha op(A) op(B) + beta C` (as `BLAS.gemm`) in this precision.
     /// - Complexity: O(m·n·k), plus in bf16 O(m·k + k·n) to round the operands that are
-    ///   activations or weights of a new version.
+    ///   activations or weights of a new version (and to pack such a weight).
     func gemm(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, _ aKind: Operand,
@@ -69,14 +72,10 @@ final class PrecisionGEMM: @unchecked Sendable {
         let a16 = rounded(a, rows: rowsA, cols: colsA, ld: lda, aKind, scratch: scratchA)
         let b16 = rounded(b, rows: rowsB, cols: colsB, ld: ldb, bKind, scratch: scratchB)
         if case .weight(let version) = bKind, transA == .none, transB == .none, alpha == 1, beta == 0 || beta == 1,
-            m <= Self.packedRows, let plan = packedPlan(b, m: m, n: n, k: k, ldc: ldc)
+            m <= Self.packedRows,
+            packedProduct(b, version, m: m, n: n, k: k, a: a16, beta: beta, c: c, ldc: ldc, values: UnsafeRawPointer(b16))
         {
-            if plan.version != version {
-                plan.matmul.pack(b16)
-                plan.version = version
-            }
-            if beta == 0 { for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) } }
-            return plan.matmul.multiply(a16, into: c)
+            return
         }
         BLAS.gemmBF16(
             transA, transB, m: m, n: n, k: k, alpha: alpha, a: a16, lda: colsA, b: b16, ldb: colsB, beta: beta, c: c,
@@ -98,18 +97,11 @@ final class PrecisionGEMM: @unchecked Sendable {
         BLAS.gemmBF16(.none, .none, m: m, n: n, k: k, a: a16, lda: k, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 
-    // Measured (scripts/dnnl-matmul-vs-gemm.c, Zen 4): the packed matmul wins at 32 and 64
-    // rows, loses at 4096.
-    /// A product of a weight over at most this many rows (a recurrence's step) runs as
-    /// oneDNN's matmul with the weight packed once per version (`PackedMatmulBF16`).
+    // Measured (scripts/dnnl-matmul-vs-gemm.c, Zen 4): the packed matmul wins at 32 to 256
+    // rows, loses at 512 and 4096.
+    /// A product of a weight over at most this many rows (a recurrence's step, a beam's
+    /// hypotheses) runs as oneDNN's matmul with the weight packed once per version.
     static var packedRows: Int { 256 }
-
-    /// A weight's packed matmul for one shape, and the parameter version it holds.
-    private final class PackedPlan {
-        let matmul: PackedMatmulBF16
-        var version: UInt64?
-        init(_ matmul: PackedMatmulBF16) { self.matmul = matmul }
-    }
 
     private struct PlanKey: Hashable {
         let weight: UnsafePointer<Float>
@@ -117,16 +109,52 @@ final class PrecisionGEMM: @unchecked Sendable {
     }
 
     /// The packed plans by weight and shape (nil: oneDNN made none; the GEMM serves).
-    private var plans: [PlanKey: PackedPlan?] = [:]
+    private var plans: [PlanKey: PackedMatmul?] = [:]
+    /// Each weight's packed copies (one per layout its plans read; in practice one).
+    private var packedWeights: [UnsafePointer<Float>: [PackedWeight]] = [:]
 
-    /// The accumulating packed matmul of `weight` (`[k, n]`, contiguous) for this shape; its
-    /// `A` is the contiguous rounded copy (row stride `k`).
-    private func packedPlan(_ weight: UnsafePointer<Float>, m: Int, n: Int, k: Int, ldc: Int) -> PackedPlan? {
+    /// The accumulating packed matmul of `weight` (`[k, n]`) for this shape; its `A` is the
+    /// contiguous rounded copy (row stride `k`).
+    private func packedPlan(_ weight: UnsafePointer<Float>, m: Int, n: Int, k: Int, ldc: Int) -> PackedMatmul? {
         let key = PlanKey(weight: weight, m: m, n: n, k: k, ldc: ldc)
         if let known = plans[key] { return known }
-        let plan = PackedMatmulBF16(m: m, n: n, k: k, lda: k, ldc: ldc, accumulates: true).map(PackedPlan.init)
+        let plan = PackedMatmul(.bf16, m: m, n: n, k: k, lda: k, ldc: ldc, accumulates: true)
         plans[key] = plan
         return plan
+    }
+
+    /// `weight`'s packed copy that `plan` reads, packed from `values` (bf16 bits `[k, n]`,
+    /// contiguous) unless it holds `version` already. One copy serves every row count.
+    private func packedWeight(
+        _ weight: UnsafePointer<Float>, for plan: PackedMatmul, version: UInt64, values: UnsafeRawPointer
+    ) -> PackedWeight? {
+        var copies = packedWeights[weight, default: []]
+        let copy: PackedWeight
+        if let held = copies.first(where: { $0.fits(plan) }) {
+            copy = held
+        } else {
+            guard let made = PackedWeight(for: plan) else { return nil }
+            copy = made
+            copies.append(made)
+            packedWeights[weight] = copies
+        }
+        if copy.version != version { copy.pack(values, version: version) }
+        return copy
+    }
+
+    /// `C (+)= A W` (`beta` 0 or 1) as the packed matmul: `A` the rounded `[m, k]`, `W` the
+    /// weight at `weight` (`[k, n]`) at `version`, packed from its bf16 bits `values` when
+    /// its copy is older; false when oneDNN has no plan for it (the GEMM serves).
+    private func packedProduct(
+        _ weight: UnsafePointer<Float>, _ version: UInt64, m: Int, n: Int, k: Int, a: UnsafePointer<UInt16>,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, values: UnsafeRawPointer
+    ) -> Bool {
+        guard let plan = packedPlan(weight, m: m, n: n, k: k, ldc: ldc),
+            let packed = packedWeight(weight, for: plan, version: version, values: values)
+        else { return false }
+        if beta == 0 { for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) } }
+        plan.multiply(a, packed, into: c)
+        return true
     }
 
     private func rounded(
@@ -149,8 +177,9 @@ final class PrecisionGEMM: @unchecked Sendable {
 }
 
 /// A layer's products in one precision, one `PrecisionGEMM` per thread of the team that
-/// splits them: a `bf16` one keeps rounding buffers that only one thread may use at a
-/// time. Thread 0's serves the calling thread (and training's backward).
+/// splits them: a `bf16` one keeps rounding buffers and packed weights that only one
+/// thread may use at a time. Thread 0's serves the calling thread (and training's
+/// backward).
 final class ThreadProducts: @unchecked Sendable {
     let precision: Precision
     private var perThread: [PrecisionGEMM]
