@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "_ToolSupport",
             dependencies: [
-                "RNN", "RNNTraining", "ONNXExport", "_FileIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "RNN", "RNNTraining", "ONNXExport", "Linalg", "_FileIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The safetensors file format alone (read, write, errors): depends on nothing of ours
         // but _FileIO, so that other Swift projects can use it.
@@ -138,8 +138,8 @@ let package = Package(
                 "charrnn", "distributed-check", "seq2seq",
             ]),
         .testTarget(name: "CharRNNTests", dependencies: ["RNN", "RNNTraining", "Linalg", "SafeTensors", "ToolTesting", "charrnn"]),
-        .testTarget(name: "SeriesTests", dependencies: ["ToolTesting", "RNN", "RNNTraining", "series"]),
-        .testTarget(name: "Seq2SeqTests", dependencies: ["ToolTesting", "RNN", "SequenceData", "seq2seq"]),
+        .testTarget(name: "SeriesTests", dependencies: ["ToolTesting", "Linalg", "RNN", "RNNTraining", "series"]),
+        .testTarget(name: "Seq2SeqTests", dependencies: ["ToolTesting", "Linalg", "RNN", "SequenceData", "seq2seq"]),
         .testTarget(name: "BenchTests", dependencies: ["Linalg", "ToolTesting", "bench"]),
         .testTarget(
             name: "ExampleTests",

@@ -1,4 +1,5 @@
 import Foundation
+import Linalg
 import RNN
 import RNNTraining
 import Testing
@@ -72,6 +73,46 @@ import ToolTesting
             #expect(values.allSatisfy { $0 > 80 && $0 < 160 }, "\(values)")
             let svg = try String(contentsOfFile: dir + "/next.svg", encoding: .utf8)
             #expect(svg.hasPrefix("<svg") && svg.contains("forecast origin"))
+        }
+    }
+
+    /// `--precision bf16` on train, eval and predict: the forecaster trained in bf16 beats
+    /// the naive forecast, and its bf16 evaluation gives fp32's MAE within 2%. Refused,
+    /// writing nothing, on a CPU without bf16 hardware.
+    @Test func aForecasterTrainsEvaluatesAndPredictsInBF16() throws {
+        try withTemporaryDirectory { dir in
+            _ = try write(Self.dailyCSV(), to: "daily.csv", in: dir)
+            let train = [
+                "train", "--csv", "daily.csv", "--target", "load", "--time", "date", "--window", "14", "--horizon", "7",
+                "--seasonality", "7", "--difference", "1", "--epochs", "6", "--hidden-size", "32", "--checkpoint", "b.safetensors",
+            ]
+            let eval = ["eval", "--checkpoint", "b.safetensors", "--csv", "daily.csv", "--json"]
+            let predict = ["predict", "--checkpoint", "b.safetensors", "--csv", "daily.csv"]
+            guard BF16Support.current.isAvailable else {
+                for command in [train, eval, predict] {
+                    let r = try Self.run(command + ["--precision", "bf16"], in: dir)
+                    #expect(r.status != 0 && r.stderr.contains("--precision bf16: bf16 needs a CPU with AVX-512 BF16"), "\(r)")
+                }
+                #expect(!FileManager.default.fileExists(atPath: dir + "/b.safetensors"))
+                return
+            }
+            let trained = try Self.run(train + ["--precision", "bf16"], in: dir)
+            #expect(trained.status == 0 && trained.stderr.contains(", bf16\n"), "\(trained)")
+            func model(_ precision: String) throws -> [String: Double] {
+                let r = try Self.run(eval + ["--precision", precision], in: dir)
+                #expect(r.status == 0, "\(r)")
+                let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+                #expect(json["model"] != nil, "\(json)")
+                if precision == "bf16" {
+                    let naive = json["naive"] as! [String: Double], model = json["model"] as! [String: Double]
+                    #expect(model["mase"]! < naive["mase"]!, "\(json)")
+                }
+                return json["model"] as! [String: Double]
+            }
+            let bf16 = try model("bf16")["mae"]!, fp32 = try model("fp32")["mae"]!
+            #expect(abs(bf16 - fp32) <= 0.02 * fp32 && bf16 != fp32, "MAE bf16 \(bf16), fp32 \(fp32)")
+            let predicted = try Self.run(predict + ["--precision", "bf16"], in: dir)
+            #expect(predicted.status == 0 && predicted.stdout.split(separator: "\n").count == 8, "\(predicted)")
         }
     }
 

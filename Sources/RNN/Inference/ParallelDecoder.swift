@@ -16,7 +16,8 @@ public final class ParallelDecoder {
     private let team: WorkerTeam?
 
     /// - Parameters:
-    ///   - model: the model to decode with (thread 0's); the others copy its values now.
+    ///   - model: the model to decode with (thread 0's); the others copy its values and
+    ///     precision now.
     ///   - threads: threads to decode on (1: the calling thread alone, its GEMMs
     ///     single-threaded as each thread's are on more).
     public init(_ model: EncoderDecoderModel, threads: Int) {
@@ -26,6 +27,8 @@ public final class ParallelDecoder {
             + (1..<max(1, threads)).map { _ in
                 let replica = EncoderDecoderModel(model.configuration, using: &rng)
                 replica.parameters.values = model.parameters.values
+                // The model's precision was checked when it was set, so a replica's cannot fail.
+                if replica.precision != model.precision { try! replica.setPrecision(model.precision) }
                 return replica
             }
         team = threads > 1 ? WorkerTeam(size: threads) : nil

@@ -5,30 +5,6 @@ import _ToolSupport
 
 extension RecurrentInitialization: ExpressibleByArgument {}
 extension GEMMBackend: ExpressibleByArgument {}
-extension Precision: ExpressibleByArgument {}
-
-/// `--precision` of `train`, `eval` and `sample`: the arithmetic of the matrix products.
-struct PrecisionOptions: ParsableArguments {
-    @Option(
-        name: .customLong("precision"),
-        help: ArgumentHelp(
-            "Arithmetic of the matrix products: fp32, or bf16 mixed precision (bf16 operands with float accumulation; weights, states, gradients and checkpoints stay float). Where the CPU has AVX-512 BF16 or AMX, a training step runs about 1.5x faster and eval and sample about 1.5-1.9x (an evaluation's loss within about 1e-3 of fp32's); refused elsewhere. Default: the environment variable SWIFT_RNN_PRECISION, else fp32.",
-            valueName: "fp32|bf16"))
-    var option: Precision?
-
-    /// `--precision`, else `SWIFT_RNN_PRECISION` (validated), else fp32.
-    var precision: Precision { option ?? .initial }
-
-    func validate() throws {
-        do { try option?.check() } catch { throw CLIError("--precision bf16: \(error)") }
-        if option == nil, let problem = Precision.environmentProblem { throw CLIError(problem + "; unset it or pass --precision") }
-    }
-
-    /// Runs `model`'s later products in the chosen precision.
-    func apply(to model: some SequenceModel) throws {
-        do { try model.setPrecision(precision) } catch { throw CLIError("--precision bf16: \(error)") }
-    }
-}
 
 /// `charrnn train --optimizer`: the library's optimizers (PyTorch defaults besides `--lr`).
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Linalg
 import RNN
 import SequenceData
 import _ToolSupport
@@ -27,11 +28,13 @@ extension Seq2Seq {
         @Option(help: ArgumentHelp("A checkpoint written by seq2seq train.", valueName: "path")) var checkpoint: String
         @Option(help: ArgumentHelp("Test pairs: SOURCE<TAB>TARGET per line.", valueName: "path")) var pairs: String
         @OptionGroup var search: SearchOptions
+        @OptionGroup var precision: PrecisionOptions
         @Flag(help: "Print the figures as one JSON object.") var json = false
 
         func run() throws {
             let saved = try Seq2SeqCheckpoint(path: checkpoint, option: "--checkpoint")
             let model = saved.model
+            try precision.apply(to: model)
             let search = try self.search.search(nBest: 1, targetVocabulary: model.configuration.targetVocabularySize)
             let test = try PairData.read(pairs, option: "--pairs")
             let (sourceSide, targetSide) = (saved.vocabularies.source, saved.vocabularies.target)
@@ -44,6 +47,7 @@ extension Seq2Seq {
                 .decode(sources, search, batchSize: self.search.batchSize).map { $0[0] }
             let seconds = now() - started
             let exact = zip(translations, targets).map { $0.tokens == $1 }
+            ComputeThreads.count = self.search.threadCount  // the teacher-forced pass's GEMMs
             let teacherForced = Self.teacherForced(model, sources: sources, targets: targets)
             let longest = Set(sources.indices.sorted { sources[$0].count > sources[$1].count }.prefix(max(1, sources.count / 3)))
             let figures = Figures(
@@ -52,7 +56,7 @@ extension Seq2Seq {
                 tokenAccuracy: teacherForced.accuracy,
                 bleu: BLEU(hypotheses: translations.map { targetSide.decode($0.tokens) }, references: test.targets),
                 loss: teacherForced.loss,
-                beam: search.width, lengthPenalty: search.lengthPenalty, decodeSeconds: seconds,
+                beam: search.width, lengthPenalty: search.lengthPenalty, decodeSeconds: seconds, precision: model.precision,
                 unknownSourceSymbols: sources.map(SideVocabulary.unknownCount).reduce(0, +),
                 unknownTargetSymbols: targets.map(SideVocabulary.unknownCount).reduce(0, +))
             if json {
@@ -101,12 +105,13 @@ struct Figures: Encodable {
     var beam: Int
     var lengthPenalty: Double
     var decodeSeconds: Double
+    var precision: Precision
     var unknownSourceSymbols: Int
     var unknownTargetSymbols: Int
 
     private enum CodingKeys: String, CodingKey {
         case pairs, exactMatch, exactMatchLongestThird, tokenAccuracy, bleu, bleuDetails, loss, beam, lengthPenalty, decodeSeconds
-        case unknownSourceSymbols, unknownTargetSymbols
+        case precision, unknownSourceSymbols, unknownTargetSymbols
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -121,6 +126,7 @@ struct Figures: Encodable {
         try c.encode(beam, forKey: .beam)
         try c.encode(lengthPenalty, forKey: .lengthPenalty)
         try c.encode(decodeSeconds, forKey: .decodeSeconds)
+        try c.encode(precision, forKey: .precision)
         try c.encode(unknownSourceSymbols, forKey: .unknownSourceSymbols)
         try c.encode(unknownTargetSymbols, forKey: .unknownTargetSymbols)
     }
@@ -129,7 +135,7 @@ struct Figures: Encodable {
         func percent(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }
         let p = bleu.precisions.map { String(format: "%.1f", $0) }.joined(separator: "/")
         var out = """
-            seq2seq eval: \(Format.count(pairs)) pairs of '\(path)', beam \(beam) (α \(lengthPenalty)), decoded in \(Format.duration(decodeSeconds))
+            seq2seq eval: \(Format.count(pairs)) pairs of '\(path)', beam \(beam) (α \(lengthPenalty)), decoded in \(Format.duration(decodeSeconds)) (\(precision))
             exact match            \(percent(exactMatch))
             exact match, longest third of the sources  \(percent(exactMatchLongestThird))
             token accuracy         \(percent(tokenAccuracy)) (teacher forced, end token included)

@@ -70,6 +70,7 @@ extension Seq2Seq {
         @Option(help: ArgumentHelp("Seed of the initialization, the split and the batch order.", valueName: "n")) var seed: UInt64 = 0
         @Option(help: ArgumentHelp("The share of pairs held out for validation.", valueName: "f")) var valFraction = 0.05
         @Option(help: ArgumentHelp("Threads (default: one per core).", valueName: "n")) var threads: Int?
+        @OptionGroup var precisionOptions: PrecisionOptions
         @OptionGroup var output: HistoryOptions
         @Option(
             help: ArgumentHelp(

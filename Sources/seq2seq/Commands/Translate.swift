@@ -25,6 +25,7 @@ extension Seq2Seq {
         @Option(help: ArgumentHelp("A checkpoint written by seq2seq train.", valueName: "path")) var checkpoint: String
         @Option(help: ArgumentHelp("Lines to translate (default: standard input).", valueName: "path")) var input: String?
         @OptionGroup var search: SearchOptions
+        @OptionGroup var precision: PrecisionOptions
         @Option(help: ArgumentHelp("Hypotheses printed per line, best first (at most --beam).", valueName: "n")) var nBest = 1
         @Flag(help: "Print each translation's attention weights (percent per source token) to standard error.")
         var showAttention = false
@@ -35,6 +36,7 @@ extension Seq2Seq {
             if let attentionSvg { try OutputPath.checkWritable(attentionSvg, option: "--attention-svg") }
             let saved = try Seq2SeqCheckpoint(path: checkpoint, option: "--checkpoint")
             let model = saved.model
+            try precision.apply(to: model)
             let search = try self.search.search(nBest: nBest, targetVocabulary: model.configuration.targetVocabularySize)
             let recording = showAttention || attentionSvg != nil
             if recording && model.configuration.attention == nil {

@@ -67,7 +67,7 @@ struct PairTraining {
             recurrent: RecurrentConfiguration(cell: o.cell, hiddenSize: o.hiddenSize, numLayers: o.numLayers),
             bidirectionalEncoder: o.bidirectionalEncoder, attention: o.attention.score, inputFeeding: o.inputFeeding)
         if let problem = configuration.problem { throw CLIError("the model cannot be built: \(problem)") }
-        try Self.checkMemory(configuration, workers: try workers(run))
+        try checkMemory(configuration, workers: try workers(run))
         var rng = SeededRandom(seed: o.seed)
         let model = EncoderDecoderModel(configuration, using: &rng)
         let trainer = Trainer(
@@ -131,9 +131,11 @@ struct PairTraining {
     }
 
     /// Refuses a model whose parameters, gradients, Adam's moments and the workers'
-    /// replicas (4 bytes each) would not fit in 80% of the memory this process may still use.
-    static func checkMemory(_ configuration: EncoderDecoderModel.Configuration, workers: Int) throws {
-        let bytes = Double(configuration.parameterCount) * 4 * Double(4 + 2 * max(0, workers - 1))
+    /// replicas (4 bytes each), with each replica's bf16 copies in bf16, would not fit in
+    /// 80% of the memory this process may still use.
+    private func checkMemory(_ configuration: EncoderDecoderModel.Configuration, workers: Int) throws {
+        let copies = configuration.precisionCopyFloats(options.precisionOptions.precision) * Double(workers)
+        let bytes = (Double(configuration.parameterCount) * Double(4 + 2 * max(0, workers - 1)) + copies) * 4
         try MemoryBudget.require(
             bytes, "the model of \(Format.count(configuration.parameterCount)) parameters",
             detail: " for its weights, gradients and optimizer state", hint: "give a smaller --hidden-size or --num-layers")
@@ -169,6 +171,7 @@ struct PairTraining {
             prepared.model, prepared.trainer, prepared.vocabularies, prepared.split, prepared.run
         )
         let encoded = prepared.encoded, end = model.endToken
+        try o.precisionOptions.apply(to: model)
         let pairs = PairBatches(
             sources: split.train.map { encoded.sources[$0] }, targets: split.train.map { encoded.targets[$0] }, endToken: end,
             batchSize: run.batchSize, seed: run.seed, fullBatchesOnly: run.fullBatches == true)
@@ -184,7 +187,7 @@ struct PairTraining {
                 "seq2seq: \(Format.count(split.train.count)) training and \(Format.count(split.validation.count)) validation pairs of '\(o.pairs)'; vocabularies: \(vocabularies.source.learnedCount) source \(vocabularies.source.unit.tokenName)s, \(vocabularies.target.learnedCount) target \(vocabularies.target.unit.tokenName)s (+ specials)"
             )
             Console.note(
-                "model: \(c.summary), \(Format.count(c.parameterCount)) parameters; \(trainer.workerCount) thread\(trainer.workerCount == 1 ? "" : "s"), batch \(run.batchSize)"
+                "model: \(c.summary), \(Format.count(c.parameterCount)) parameters; \(trainer.workerCount) thread\(trainer.workerCount == 1 ? "" : "s"), batch \(run.batchSize), \(model.precision)"
             )
             if let cluster { Console.note("distributed: \(cluster.summary(batchSize: run.batchSize))") }
         }

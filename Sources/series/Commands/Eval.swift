@@ -30,12 +30,17 @@ extension Series {
         @Option(help: ArgumentHelp("The checkpoint (written by series train).", valueName: "path")) var checkpoint: String
         @Option(help: ArgumentHelp("The CSV file, with the training file's columns.", valueName: "file")) var csv: String
         @Option(help: ArgumentHelp("forecast: the first data row (1-based) to forecast.", valueName: "row")) var testFrom: Int?
+        @OptionGroup var precision: PrecisionOptions
         @Flag(help: "Print the metrics as one JSON object.") var json = false
 
         func run() throws {
             switch try SeriesCheckpoint.load(checkpoint) {
-            case .forecast(let model, let setup): try forecast(model, setup)
-            case .classify(let model, let setup): try classify(model, setup)
+            case .forecast(let model, let setup):
+                try precision.apply(to: model)
+                try forecast(model, setup)
+            case .classify(let model, let setup):
+                try precision.apply(to: model)
+                try classify(model, setup)
             }
         }
 

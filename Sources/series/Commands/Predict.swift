@@ -26,6 +26,7 @@ extension Series {
         @Option(help: ArgumentHelp("The CSV file, with the training file's columns.", valueName: "file")) var csv: String
         @Option(help: ArgumentHelp("Write the predictions here (CSV) instead of to stdout.", valueName: "path")) var output: String?
         @Option(help: ArgumentHelp("forecast: draw history, forecast and interval as an SVG.", valueName: "path")) var plot: String?
+        @OptionGroup var precision: PrecisionOptions
 
         func run() throws {
             for (path, option) in [(output, "--output"), (plot, "--plot")] {
@@ -33,8 +34,11 @@ extension Series {
             }
             let text: String
             switch try SeriesCheckpoint.load(checkpoint) {
-            case .forecast(let model, let setup): text = try forecast(model, setup)
+            case .forecast(let model, let setup):
+                try precision.apply(to: model)
+                text = try forecast(model, setup)
             case .classify(let model, let setup):
+                try precision.apply(to: model)
                 if plot != nil { throw CLIError("--plot draws a forecast; a classifier's predictions are labels") }
                 text = try classify(model, setup)
             }

@@ -16,6 +16,7 @@ enum Decoder: String, ExpressibleByArgument, CaseIterable {
 /// The model's shape and loss, and how it is trained.
 struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The recurrent cell.", valueName: "rnn|gru|lstm")) var cell: RecurrentCell = .lstm
+    @OptionGroup var precision: PrecisionOptions
     @Option(help: ArgumentHelp("Hidden units per layer.", valueName: "n")) var hiddenSize = 64
     @Option(help: ArgumentHelp("Stacked recurrent layers.", valueName: "n")) var numLayers = 1
     @Option(help: ArgumentHelp("Dropout between layers and before the output in training.", valueName: "p")) var dropout: Float = 0

@@ -103,7 +103,9 @@ struct ClassifierTraining {
                 classifier, setup: setup, task: .classify, trainer: trainer, rng: rng, run: run, history: record, to: checkpoint)
             try record.write(history: history, plot: plot)
         }
-        try trainSeries(trainer, on: source, epochs: model.epochs, csv: data.csv, checkpoint: checkpoint, save: save) {
+        try trainSeries(
+            trainer, on: source, epochs: model.epochs, precision: model.precision, csv: data.csv, checkpoint: checkpoint, save: save
+        ) {
             event in
             guard case .epochEnd(let epoch) = event else { return }
             let train = classifier.meanLoss(over: source).loss

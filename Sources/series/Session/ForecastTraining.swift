@@ -142,7 +142,7 @@ struct ForecastTraining {
             "data: \(Format.count(n)) rows of '\(data.csv)'\(spacing); train \(Format.count(split.trainEnd)) rows (\(Format.count(trainOrigins.count)) windows), validation \(Format.count(split.validation.count)), test \(Format.count(split.test.count))"
         )
         Console.note(
-            "model: \(Format.stack(cell: forecaster.windowStack.cell, nonlinearity: nil, numLayers: forecaster.windowStack.numLayers)), \(forecaster.windowStack.hiddenSize) hidden units\(forecaster.windowStack.isBidirectional ? ", bidirectional" : "")\(forecaster is AutoregressiveForecastModel ? ", autoregressive decoder" : ""), loss \(forecaster.forecastLoss), \(Format.count(forecaster.parameters.count)) parameters; \(workers) thread\(workers == 1 ? "" : "s")"
+            "model: \(Format.stack(cell: forecaster.windowStack.cell, nonlinearity: nil, numLayers: forecaster.windowStack.numLayers)), \(forecaster.windowStack.hiddenSize) hidden units\(forecaster.windowStack.isBidirectional ? ", bidirectional" : "")\(forecaster is AutoregressiveForecastModel ? ", autoregressive decoder" : ""), loss \(forecaster.forecastLoss), \(Format.count(forecaster.parameters.count)) parameters; \(workers) thread\(workers == 1 ? "" : "s"), \(model.precision.precision)"
         )
         var epochLoss = 0.0, epochSteps = 0, started = now()
         let trainingStarted = started, firstEpoch = trainer.position.epoch, firstStep = trainer.position.step
@@ -153,7 +153,9 @@ struct ForecastTraining {
                 to: checkpoint)
             try record.write(history: history, plot: plot)
         }
-        try trainSeries(trainer, on: source, epochs: model.epochs, csv: data.csv, checkpoint: checkpoint, save: save) {
+        try trainSeries(
+            trainer, on: source, epochs: model.epochs, precision: model.precision, csv: data.csv, checkpoint: checkpoint, save: save
+        ) {
             event in
             switch event {
             case .step(let result):
