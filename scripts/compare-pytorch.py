@@ -40,6 +40,8 @@ every hypothesis running 12 steps (--ignore-end; the Swift side pushes the end t
 With --checkpoint F --pairs TEST it instead decodes a test set with a model trained by
 `seq2seq train` (one direction, GRU or LSTM, general attention, character sources): the
 PyTorch script's test-set mode against `seq2seq eval --json`, sources/s and exact match.
+With --precision bf16, the Swift side runs in bf16 and PyTorch both in fp32 and under
+torch.autocast; each figure is divided by PyTorch's faster mode, which the table names.
 """
 
 import argparse
@@ -343,28 +345,40 @@ def compare_seq2seq_test_set(args, torch_python, threads):
     rows, saved = [], []
     with tempfile.TemporaryDirectory(prefix="compare-seq2seq-test-") as tmp:
         for n in threads:
-            path = os.path.join(tmp, f"torch-{n}.json")
-            run([torch_python, TORCH_SEQ2SEQ_BENCH, "--mode", "decode", "--checkpoint", args.checkpoint, "--pairs",
-                 args.pairs, "--threads", str(n), "--beam", "5", "--json", path])
-            with open(path) as f:
-                t = json.load(f)
+            t = faster_torch_mode(args, tmp, f"torch-{n}", "decode_sequences_per_second",
+                                  [torch_python, TORCH_SEQ2SEQ_BENCH, "--mode", "decode", "--checkpoint",
+                                   args.checkpoint, "--pairs", args.pairs, "--threads", str(n), "--beam", "5"])
             evals = []
             for _ in range(3):
                 out = subprocess.run([seq2seq, "eval", "--checkpoint", args.checkpoint, "--pairs", args.pairs,
-                                      "--beam", "5", "--threads", str(n), "--json"],
+                                      "--beam", "5", "--threads", str(n), "--json", "--precision", args.precision],
                                      capture_output=True, text=True, check=True)
                 evals.append(json.loads(out.stdout))
             s = min(evals, key=lambda e: e["decode_seconds"])
             swift_rate = s["pairs"] / s["decode_seconds"]
             saved.append({"pytorch": t, "swift": s, "swift_decode_seconds": [e["decode_seconds"] for e in evals]})
-            rows.append([f"{t['cell']} {t['hidden']}x{t['layers']}", str(n), fmt_int(t["decode_sequences_per_second"]),
+            rows.append([f"{t['cell']} {t['hidden']}x{t['layers']}", str(n), s.get("precision", "fp32"),
+                         t.get("precision", "fp32"), fmt_int(t["decode_sequences_per_second"]),
                          fmt_int(swift_rate), f"{swift_rate / t['decode_sequences_per_second']:.2f}x",
                          f"{100 * t['exact_match']:.2f}%", f"{100 * s['exact_match']:.2f}%"])
     return report(args, saved, saved[0]['pytorch']['torch'],
                   f"Beam 5 (GNMT alpha 0.6), batches of 64 sources sorted by length, of the "
                   f"{saved[0]['pytorch']['pairs']} pairs of {args.pairs} with {args.checkpoint}.",
-                  ["model", "threads", "PyTorch src/s", "Swift src/s", "Swift/PyTorch", "PyTorch exact",
+                  ["model", "threads", "Swift precision", "PyTorch mode", "PyTorch src/s", "Swift src/s",
+                   "Swift/PyTorch", "PyTorch exact",
                    "Swift exact"], rows)
+
+
+def faster_torch_mode(args, tmp, name, rate, command):
+    """The result of `command` (a pytorch_seq2seq_bench.py run, given --json here): in fp32,
+    and with --precision bf16 also under --autocast, the faster of the two by `rate`."""
+    results = []
+    for extra in [[]] + ([["--autocast"]] if args.precision == "bf16" else []):
+        path = os.path.join(tmp, f"{name}{'-autocast' if extra else ''}.json")
+        run(command + extra + ["--json", path])
+        with open(path) as f:
+            results.append(json.load(f))
+    return max(results, key=lambda r: r[rate])
 
 
 def compare_seq2seq(args, bench, torch_python, threads, cells):
@@ -375,21 +389,18 @@ def compare_seq2seq(args, bench, torch_python, threads, cells):
     with tempfile.TemporaryDirectory(prefix="compare-seq2seq-") as tmp:
         for n in threads:
             for cell in cells:
-                paths = {k: os.path.join(tmp, f"{k}-{cell}-{n}.json") for k in ("train", "decode", "swift")}
+                swift_path = os.path.join(tmp, f"swift-{cell}-{n}.json")
                 common = [torch_python, TORCH_SEQ2SEQ_BENCH, "--cell", cell, "--threads", str(n)]
-                run(common + ["--mode", "train", "--json", paths["train"]])
-                run(common + ["--mode", "decode", "--ignore-end", "--json", paths["decode"]])
-                run([bench, "--config", "seq2seq", "--cell", cell, "--threads", str(n), "--json", paths["swift"]]
-                    + (["--gemm", args.gemm] if args.gemm else []))
-                with open(paths["train"]) as f:
-                    t = json.load(f)
-                with open(paths["decode"]) as f:
-                    d = json.load(f)
-                with open(paths["swift"]) as f:
+                t = faster_torch_mode(args, tmp, f"train-{cell}-{n}", "tokens_per_second", common + ["--mode", "train"])
+                d = faster_torch_mode(args, tmp, f"decode-{cell}-{n}", "decode_sequences_per_second",
+                                      common + ["--mode", "decode", "--ignore-end"])
+                run([bench, "--config", "seq2seq", "--cell", cell, "--threads", str(n), "--json", swift_path,
+                     "--precision", args.precision] + (["--gemm", args.gemm] if args.gemm else []))
+                with open(swift_path) as f:
                     s = json.load(f)[0]
                 saved.append({"pytorch_train": t, "pytorch_decode": d, "swift": s})
-                rows.append([f"seq2seq/{cell}", str(n), s["gemm"],
-                             fmt_int(t["tokens_per_second"]), fmt_int(s["trainTokensPerSecond"]),
+                rows.append([f"seq2seq/{cell}", str(n), s["gemm"], s.get("precision", "fp32"),
+                             f"{t.get('precision', 'fp32')} / {d.get('precision', 'fp32')}", fmt_int(t["tokens_per_second"]), fmt_int(s["trainTokensPerSecond"]),
                              f"{s['trainTokensPerSecond'] / t['tokens_per_second']:.2f}x",
                              fmt_int(d["decode_sequences_per_second"]), fmt_int(s["decodeSequencesPerSecond"]),
                              f"{s['decodeSequencesPerSecond'] / d['decode_sequences_per_second']:.2f}x"])
@@ -397,7 +408,8 @@ def compare_seq2seq(args, bench, torch_python, threads, cells):
                   "Encoder-decoder, general attention: H 256 x 1 layer each side, B 64, sources 15-30 of 40 tokens "
                   "(packed in PyTorch), targets 12 of 14 tokens, one-hot inputs, Adam, clipping at 5; best of 3 runs of 20 steps. "
                   "Decoding: beam 5 (GNMT alpha 0.6) over 512 sources in batches of 64, 12 steps each.",
-                  ["config", "threads", "GEMM", "PyTorch train tok/s", "Swift train tok/s", "train Swift/PyTorch",
+                  ["config", "threads", "GEMM", "Swift precision", "PyTorch mode (train / beam)", "PyTorch train tok/s",
+                   "Swift train tok/s", "train Swift/PyTorch",
                    "PyTorch beam src/s", "Swift beam src/s", "beam Swift/PyTorch"], rows)
 
 

@@ -34,6 +34,10 @@ uniformly in [max(1, Ts // 2), Ts], and kept for every batch; targets are Tt - 1
 tokens below the start token, then the end token (no padding, all B*Tt counted). Four
 batches are made (one-hot included) before timing and cycled.
 
+--autocast runs the forward passes (and the beam search's steps) under
+``torch.autocast("cpu", dtype=torch.bfloat16)``: PyTorch's bf16 mixed precision, its
+answer to `seq2seq --precision bf16`; ``precision`` in the JSON says which ran.
+
 --mode train: torch threads set, --warmup untimed steps, then --repeats runs of --steps
 steps each; the best run counts: tokens_per_second = B * Tt * steps / seconds.
 
@@ -168,8 +172,9 @@ def run_train(torch, args, model):
     def step(i):
         x, y, t = data[i % BATCHES]
         optimizer.zero_grad()
-        logits = model(x, lengths, valid, y)
-        loss = criterion(logits.reshape(-1, args.target_vocab), t)
+        with precision(torch, args):
+            logits = model(x, lengths, valid, y)
+            loss = criterion(logits.reshape(-1, args.target_vocab), t)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         optimizer.step()
@@ -276,6 +281,11 @@ def beam_search(torch, model, x, lengths, valid, K, max_length, alpha, Vt, ignor
     return results, steps, ended
 
 
+def precision(torch, args):
+    """The context the model runs in: torch.autocast to bf16 with --autocast, else fp32."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.autocast)
+
+
 def timed_passes(args, batches, decode, what, count):
     """--warmup untimed batches, then --repeats timed passes over all of them. Returns the
     best pass's seconds, every pass's seconds, and the last pass's results (one per batch)."""
@@ -303,7 +313,7 @@ def run_decode(torch, args, model):
         batches.append((F.one_hot(source[:, i:i + B], args.source_vocab).float(), ls, valid_mask(torch, ls, Ts)))
 
     def decode(batch):
-        with torch.inference_mode():
+        with torch.inference_mode(), precision(torch, args):
             return beam_search(torch, model, *batch, args.beam, args.max_length, args.alpha, args.target_vocab,
                                args.ignore_end, compact=not args.keep_stopped)
 
@@ -375,7 +385,7 @@ def run_decode_test(torch, args):
 
     def decode(batch):
         _, x, lengths, valid, limits = batch
-        with torch.inference_mode():
+        with torch.inference_mode(), precision(torch, args):
             return beam_search(torch, model, x, lengths, valid, args.beam, 0, args.alpha, Vt, limits=limits,
                                start=config["startToken"], end=config["endToken"])
 
@@ -422,6 +432,8 @@ def main():
     ap.add_argument("--pairs", help="decode: the test pairs (SOURCE<TAB>TARGET) for --checkpoint")
     ap.add_argument("--max-length-ratio", type=float, default=2.0, help="test-set mode: as seq2seq's (default 2)")
     ap.add_argument("--max-length-extra", type=int, default=10, help="test-set mode: as seq2seq's (default 10)")
+    ap.add_argument("--autocast", action="store_true",
+                    help="run the model under torch.autocast(\"cpu\", dtype=torch.bfloat16)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="write the result here too")
     args = ap.parse_args()
@@ -445,7 +457,7 @@ def main():
     if args.checkpoint:
         result = run_decode_test(torch, args)
         result.update(mode="decode-test", torch=torch.__version__, threads=args.threads, beam=args.beam,
-                      alpha=args.alpha, batch=args.batch)
+                      alpha=args.alpha, batch=args.batch, precision="bf16-autocast" if args.autocast else "fp32")
         print(json.dumps(result))
         if args.json:
             with open(args.json, "w") as f:
@@ -468,7 +480,8 @@ def main():
                       stopped_sequences="kept" if args.keep_stopped else "dropped")
         model.eval()
         result = run_decode(torch, args, model)
-    result.update(mode=args.mode, config=config, torch=torch.__version__, threads=args.threads)
+    result.update(mode=args.mode, config=config, torch=torch.__version__, threads=args.threads,
+                  precision="bf16-autocast" if args.autocast else "fp32")
     print(json.dumps(result))
     if args.json:
         with open(args.json, "w") as f:

@@ -436,6 +436,7 @@ struct Bench: ParsableCommand {
     func runSequenceToSequence() throws {
         let processors = ComputeThreads.processorCount
         var bench = Seq2SeqBench()
+        bench.precision = resolvedPrecision
         bench.cells = cellArguments.isEmpty ? [.gru, .lstm] : try cells()
         bench.threads = threadArguments.isEmpty ? Array(Set([1, processors])).sorted() : try threadCounts()
         if let hidden { bench.hidden = hidden }

@@ -35,6 +35,7 @@ struct Seq2SeqBench {
         var decodeSequencesPerSecond: Double
         var cpu: String
         var gemm: String
+        var precision: String
     }
 
     var cells: [RecurrentCell] = [.gru, .lstm]
@@ -52,6 +53,8 @@ struct Seq2SeqBench {
     var maxLength = 12
     var decodeSequences = 512
     var seed: UInt64 = 0
+    /// The products' arithmetic, in training and decoding.
+    var precision = Precision.fp32
 
     func run() throws -> [Result] {
         try threads.flatMap { n in
@@ -88,6 +91,7 @@ struct Seq2SeqBench {
         var rng = SeededRandom(seed: seed)
         let configuration = self.configuration(cell)
         let model = EncoderDecoderModel(configuration, using: &rng)
+        try model.setPrecision(precision)
         let data = batches(&rng)
         let workers = BatchSplit.recommendedWorkers(
             threads: n, configuration: configuration, batchSize: batch, steps: max(sourceLength, targetLength))
@@ -132,7 +136,7 @@ struct Seq2SeqBench {
             trainTokensPerSecond: tokensPerSecond, trainSecondsPerStep: best / Double(steps),
             gflops: flops * Double(steps) / best / 1e9, fmaPeak: fmaPeak, beam: beam, maxLength: maxLength,
             decodeSequences: decodeSequences, decodeSequencesPerSecond: perSecond, cpu: Machine.cpuModel,
-            gemm: GEMM.backend.rawValue)
+            gemm: GEMM.backend.rawValue, precision: precision.rawValue)
     }
 
     static func report(_ results: [Result]) -> String {
@@ -145,7 +149,7 @@ struct Seq2SeqBench {
         }
         let shape =
             results.first.map {
-                "Encoder-decoder, general attention: H \($0.hidden) x \($0.layers) layer(s) each side, B \($0.batch), Ts \($0.sourceLength) (lengths Ts/2...Ts), Tt \($0.targetLength), Vs \($0.sourceVocab), Vt \($0.targetVocab); beam \($0.beam) over \($0.decodeSequences) sources, \($0.maxLength) steps each"
+                "Encoder-decoder, general attention: H \($0.hidden) x \($0.layers) layer(s) each side, B \($0.batch), Ts \($0.sourceLength) (lengths Ts/2...Ts), Tt \($0.targetLength), Vs \($0.sourceVocab), Vt \($0.targetVocab); beam \($0.beam) over \($0.decodeSequences) sources, \($0.maxLength) steps each\($0.precision == "bf16" ? "; GEMMs in bf16 (% FMA against the fp32 FMA peak)" : "")"
             } ?? ""
         return shape + "\n"
             + Report.table(["config", "threads", "workers", "train tokens/s", "GFLOP/s", "% FMA", "beam sources/s"], rows)
