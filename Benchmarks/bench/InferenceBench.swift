@@ -116,11 +116,6 @@ struct InferenceBench {
             precision: precision.rawValue, evalLoss: evalLoss, fp32EvalLoss: fp32Loss)
     }
 
-    /// "fp32", or "bf16 (oneDNN ISA …)" naming the instructions bf16 runs on.
-    static func precisionLabel(_ precision: String?) -> String {
-        precision == "bf16" ? "bf16 (oneDNN ISA \(BF16Support.current.isa))" : "fp32"
-    }
-
     /// The median of `n` timings of `body`, in seconds.
     static func median(_ n: Int, _ body: () -> Void) -> Double {
         let clock = ContinuousClock()
@@ -135,7 +130,7 @@ struct InferenceBench {
 
     static func report(_ results: [Result]) -> String {
         var lines = [
-            "bench --inference · \(BuildConfiguration.name) build · \(Machine.cpuModel) · GEMM \(GEMM.backend.displayName) (single-threaded; more threads: a WorkerTeam) · \(Self.precisionLabel(results.first?.precision))"
+            "bench --inference · \(BuildConfiguration.name) build · \(Machine.cpuModel) · GEMM \(GEMM.backend.displayName) (single-threaded; more threads: a WorkerTeam) · \(Report.precisionAndISA(results.first?.precision))"
         ]
         if let r = results.first {
             lines.append(

@@ -31,12 +31,19 @@ enum Report {
         return (n < 0 ? "-" : "") + s + out
     }
 
+    /// The precision a bench ran in (fp32 unless given) and the instructions oneDNN runs
+    /// here: "bf16 (oneDNN ISA avx512_core_bf16)". Both the training and the inference
+    /// headers name them so.
+    static func precisionAndISA(_ precision: String?) -> String {
+        "\(precision ?? "fp32") (oneDNN ISA \(BF16Support.current.isa))"
+    }
+
     static func header(_ run: Suite.Run) -> String {
         let threads = run.threads
         var s =
             "bench · \(BuildConfiguration.name) build · \(Machine.cpuModel), \(Machine.processors) processors · "
             + "\(threads) thread\(threads == 1 ? "" : "s") · GEMM \(GEMM.backend.displayName) "
-            + "\(run.results.first?.precision ?? "fp32") (oneDNN ISA \(BF16Support.current.isa)) · "
+            + "\(precisionAndISA(run.results.first?.precision)) · "
             + "kernels \(Machine.elementwiseKernels)"
         s += "\nFMA peak \(fixed(run.fmaPeak, 1)) GFLOP/s (\(run.fmaPeakMethod))"
         s += "\nsgemm peak \(fixed(run.peak, 1)) GFLOP/s (\(run.peakMethod))"
