@@ -400,7 +400,8 @@ def compare_seq2seq(args, bench, torch_python, threads, cells):
                     s = json.load(f)[0]
                 saved.append({"pytorch_train": t, "pytorch_decode": d, "swift": s})
                 rows.append([f"seq2seq/{cell}", str(n), s["gemm"], s.get("precision", "fp32"),
-                             f"{t.get('precision', 'fp32')} / {d.get('precision', 'fp32')}", fmt_int(t["tokens_per_second"]), fmt_int(s["trainTokensPerSecond"]),
+                             f"{t.get('precision', 'fp32')} / {d.get('precision', 'fp32')}",
+                             fmt_int(t["tokens_per_second"]), fmt_int(s["trainTokensPerSecond"]),
                              f"{s['trainTokensPerSecond'] / t['tokens_per_second']:.2f}x",
                              fmt_int(d["decode_sequences_per_second"]), fmt_int(s["decodeSequencesPerSecond"]),
                              f"{s['decodeSequencesPerSecond'] / d['decode_sequences_per_second']:.2f}x"])
