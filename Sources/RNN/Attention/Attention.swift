@@ -56,10 +56,9 @@ final class Attention {
     private let sourceValues = FloatBuffer()
     /// `[Ts·B, H]`: the values before they are put in source order.
     private let timeMajorValues = FloatBuffer()
-    /// Whether the steps read the folded operands, and the rows they have run without
-    /// and in all since `attend`.
+    /// Whether the steps read the folded operands, and the rows they have run since
+    /// `attend` (all unfolded until `folded`).
     private var folded = false
-    private var unfoldedRows = 0
     private var stepRows = 0
     /// Whether the fold paid at the last batch that ran steps: then the next folds at its
     /// first step (a decoder's batches tend to run alike).
@@ -141,7 +140,7 @@ final class Attention {
         self.lengths = lengths
         memory.resize(Ts * B * M)
         memory.pointer.update(from: source, count: Ts * B * M)
-        (keysReady, sourceOrderReady, folded, unfoldedRows, stepRows) = (false, false, false, 0, 0)
+        (keysReady, sourceOrderReady, folded, stepRows) = (false, false, false, 0)
     }
 
     /// Whether `keys` holds the keys of the memory of the last `attend`.
@@ -395,7 +394,7 @@ final class Attention {
         weights.resize(N * Ts)
         let A = weights.pointer
         makeSourceOrder()
-        if !folded && (foldPaidLastTime || unfoldedRows >= Ts * B) { fold() }
+        if !folded && (foldPaidLastTime || stepRows >= Ts * B) { fold() }
         stepRows += N
         if score == .additive {
             let K = keysPointer()
@@ -466,7 +465,6 @@ final class Attention {
             contexts(sourceMemory.pointer, width: M, into: X, ld: M + H)
             for r in 0..<N { (X + r * (M + H) + M).update(from: q + r * H, count: H) }
             combine.forward(X, rows: N, into: Y)
-            unfoldedRows += N
         }
         Vector.tanh(inPlace: Y, count: N * H)
         return states.pointer
