@@ -108,38 +108,38 @@ final class PrecisionGEMM: @unchecked Sendable {
         let m: Int, n: Int, k: Int, ldc: Int
     }
 
+    /// A shape's packed matmul and the packed copy of its weight that it reads (shared with
+    /// the weight's other shapes of the same layout).
+    private final class PackedPlan {
+        let matmul: PackedMatmul
+        let weight: PackedWeight
+        init(_ matmul: PackedMatmul, _ weight: PackedWeight) { (self.matmul, self.weight) = (matmul, weight) }
+    }
+
     /// The packed plans by weight and shape (nil: oneDNN made none; the GEMM serves).
-    private var plans: [PlanKey: PackedMatmul?] = [:]
+    private var plans: [PlanKey: PackedPlan?] = [:]
     /// Each weight's packed copies (one per layout its plans read; in practice one).
     private var packedWeights: [UnsafePointer<Float>: [PackedWeight]] = [:]
 
-    /// The accumulating packed matmul of `weight` (`[k, n]`) for this shape; its `A` is the
-    /// contiguous rounded copy (row stride `k`).
-    private func packedPlan(_ weight: UnsafePointer<Float>, m: Int, n: Int, k: Int, ldc: Int) -> PackedMatmul? {
+    /// The accumulating packed matmul of `weight` (`[k, n]`) for this shape, its `A` the
+    /// contiguous rounded copy (row stride `k`), bound to the weight's packed copy of its
+    /// layout: one copy serves every row count. Made at a shape's first call.
+    private func packedPlan(_ weight: UnsafePointer<Float>, m: Int, n: Int, k: Int, ldc: Int) -> PackedPlan? {
         let key = PlanKey(weight: weight, m: m, n: n, k: k, ldc: ldc)
         if let known = plans[key] { return known }
-        let plan = PackedMatmul(.bf16, m: m, n: n, k: k, lda: k, ldc: ldc, accumulates: true)
+        var plan: PackedPlan?
+        if let matmul = PackedMatmul(.bf16, m: m, n: n, k: k, lda: k, ldc: ldc, accumulates: true) {
+            var copies = packedWeights[weight, default: []]
+            if let held = copies.first(where: { $0.fits(matmul) }) {
+                plan = PackedPlan(matmul, held)
+            } else if let made = PackedWeight(for: matmul) {
+                copies.append(made)
+                packedWeights[weight] = copies
+                plan = PackedPlan(matmul, made)
+            }
+        }
         plans[key] = plan
         return plan
-    }
-
-    /// `weight`'s packed copy that `plan` reads, packed from `values` (bf16 bits `[k, n]`,
-    /// contiguous) unless it holds `version` already. One copy serves every row count.
-    private func packedWeight(
-        _ weight: UnsafePointer<Float>, for plan: PackedMatmul, version: UInt64, values: UnsafeRawPointer
-    ) -> PackedWeight? {
-        var copies = packedWeights[weight, default: []]
-        let copy: PackedWeight
-        if let held = copies.first(where: { $0.fits(plan) }) {
-            copy = held
-        } else {
-            guard let made = PackedWeight(for: plan) else { return nil }
-            copy = made
-            copies.append(made)
-            packedWeights[weight] = copies
-        }
-        if copy.version != version { copy.pack(values, version: version) }
-        return copy
     }
 
     /// `C (+)= A W` (`beta` 0 or 1) as the packed matmul: `A` the rounded `[m, k]`, `W` the
@@ -149,11 +149,10 @@ final class PrecisionGEMM: @unchecked Sendable {
         _ weight: UnsafePointer<Float>, _ version: UInt64, m: Int, n: Int, k: Int, a: UnsafePointer<UInt16>,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, values: UnsafeRawPointer
     ) -> Bool {
-        guard let plan = packedPlan(weight, m: m, n: n, k: k, ldc: ldc),
-            let packed = packedWeight(weight, for: plan, version: version, values: values)
-        else { return false }
+        guard let plan = packedPlan(weight, m: m, n: n, k: k, ldc: ldc) else { return false }
+        if plan.weight.version != version { plan.weight.pack(values, version: version) }
         if beta == 0 { for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) } }
-        plan.multiply(a, packed, into: c)
+        plan.matmul.multiply(a, plan.weight, into: c)
         return true
     }
 
