@@ -30,25 +30,48 @@ public enum RowProduct {
 }
 
 extension RowProduct {
-    /// One row's dot products with the rows of a row-major matrix:
-    /// `y[j] = Σ_i x[i] · w[j·ldw + i]` for `j < n` (overwrites `y`), the product with the
-    /// matrix transposed — a query's scores against keys stored a row each. Four rows of `w`
-    /// share each read of `x`; each dot is 16 partial sums added in order, then the terms
-    /// past the last multiple of 16, so `y[j]` does not depend on `n` or on `j`'s position.
-    /// - Complexity: `O(k·n)`, one read of the `n × k` block.
+    /// A few rows times a row-major matrix, accumulated — `accumulate` for rows that share
+    /// each read of `w` (a beam's hypotheses against one source's memory in attention):
+    /// `y[r·ldy + j] += Σ_i x[r·ldx + i] · w[i·ldw + j]` for `r < rows`, `j < n`; separate
+    /// buffers. Each `y[r][j]` gets the bits `accumulate` gives row `r` alone.
+    /// - Complexity: `O(rows·k·n)`, one read of the `k × n` block per 6 rows.
+    @inline(__always)
+    public static func accumulate(
+        rows: Int, _ x: UnsafePointer<Float>, ldx: Int, _ w: UnsafePointer<Float>, ldw: Int,
+        into y: UnsafeMutablePointer<Float>, ldy: Int, k: Int, n: Int
+    ) {
+        srnn_gemm_rows(x, ldx, rows, w, ldw, y, ldy, k, n)
+    }
+
+    /// The multi-row `accumulate` in a given variant (for tests that compare variants).
+    public static func accumulate(
+        variant: KernelVariant, rows: Int, _ x: UnsafePointer<Float>, ldx: Int, _ w: UnsafePointer<Float>, ldw: Int,
+        into y: UnsafeMutablePointer<Float>, ldy: Int, k: Int, n: Int
+    ) {
+        srnn_gemm_rows_variant(Int32(variant.rawValue), x, ldx, rows, w, ldw, y, ldy, k, n)
+    }
+
+    /// A few rows' dot products with the rows of a row-major matrix:
+    /// `y[r·ldy + j] = Σ_i x[r·ldx + i] · w[j·ldw + i]` for `r < rows`, `j < n` (overwrites
+    /// `y`), the product with the matrix transposed — a beam's queries scored against one
+    /// source's keys, stored a row each. Each dot keeps 8 partial sums (`i` mod 8) added
+    /// pairwise, then the terms past the last multiple of 8, so `y[r][j]` depends on neither
+    /// `rows`, `n` nor `j`'s position, and the AVX2 and AVX-512 variants agree bit for bit.
+    /// - Complexity: `O(rows·k·n)`, one read of the `n × k` block per 6 rows.
     @inline(__always)
     public static func dots(
-        _ x: UnsafePointer<Float>, rows w: UnsafePointer<Float>, ldw: Int, into y: UnsafeMutablePointer<Float>, k: Int, n: Int
+        rows: Int, _ x: UnsafePointer<Float>, ldx: Int, against w: UnsafePointer<Float>, ldw: Int,
+        into y: UnsafeMutablePointer<Float>, ldy: Int, k: Int, n: Int
     ) {
-        srnn_dot_rows(x, w, ldw, y, k, n)
+        srnn_dot_rows(x, ldx, rows, w, ldw, y, ldy, k, n)
     }
 
     /// `dots` in a given variant, whatever is in use (for tests that compare variants).
     public static func dots(
-        variant: KernelVariant, _ x: UnsafePointer<Float>, rows w: UnsafePointer<Float>, ldw: Int,
-        into y: UnsafeMutablePointer<Float>, k: Int, n: Int
+        variant: KernelVariant, rows: Int, _ x: UnsafePointer<Float>, ldx: Int, against w: UnsafePointer<Float>,
+        ldw: Int, into y: UnsafeMutablePointer<Float>, ldy: Int, k: Int, n: Int
     ) {
-        srnn_dot_rows_variant(Int32(variant.rawValue), x, w, ldw, y, k, n)
+        srnn_dot_rows_variant(Int32(variant.rawValue), x, ldx, rows, w, ldw, y, ldy, k, n)
     }
 }
 

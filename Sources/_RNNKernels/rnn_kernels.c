@@ -244,47 +244,127 @@ SRNN_INLINE void gemv_rows_body(const float *restrict x, const float *restrict w
     }
 }
 
-// One row's dot products with the rows of a row-major matrix: y[j] = sum_i x[i] w[j*ldw + i]
-// for j < n (x [k], w [n, ldw], y [n]). Each dot keeps 16 partial sums (i mod 16) that are
-// added in order at the end, then the terms past the last multiple of 16; four rows of w
-// go together, so x is read once per four rows and eight chains are in flight. Each y[j]
-// is the same sum whichever group its row falls in.
-SRNN_INLINE float dot_finish(const float *acc, const float *restrict x, const float *restrict row, size_t from,
-                             size_t k) {
-    float s = 0;
-    for (size_t l = 0; l < 16; l++) s += acc[l];
+// A few rows' products with a row-major matrix, accumulated:
+// y[r*ldy + j] += sum_i x[r*ldx + i] w[i*ldw + j] for r < rows, j < n — gemv_rows for
+// several rows that share each read of w (a beam's hypotheses against one source's
+// memory, in attention). Tiles of up to 6 rows by `block` columns (a constant at each
+// call: two vector registers in the variant's width), then 8, keep their accumulators in
+// registers over the whole sum; the columns past the last tile go row by row through
+// gemv_rows_body. Every y[r][j] is the same chain of multiply-adds in the order of i as
+// gemv_rows gives it, whatever its tile.
+SRNN_INLINE void gemm_rows_tile(const float *restrict x, size_t ldx, const float *restrict w, size_t ldw,
+                                float *restrict y, size_t ldy, size_t k, size_t width, size_t rows) {
+    float acc[6][32];
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < width; j++) acc[r][j] = y[r * ldy + j];
+    for (size_t i = 0; i < k; i++) {
+        const float *restrict row = w + i * ldw;
+        for (size_t r = 0; r < rows; r++) {
+            const float xr = x[r * ldx + i];
+            for (size_t j = 0; j < width; j++) acc[r][j] = acc[r][j] + xr * row[j];
+        }
+    }
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < width; j++) y[r * ldy + j] = acc[r][j];
+}
+
+// One tile of `rows` (1...6) rows: a constant row count in each case, so that the
+// accumulators are registers.
+SRNN_INLINE void gemm_rows_group(const float *restrict x, size_t ldx, const float *restrict w, size_t ldw,
+                                 float *restrict y, size_t ldy, size_t k, size_t width, size_t rows) {
+    switch (rows) {
+    case 1: gemm_rows_tile(x, ldx, w, ldw, y, ldy, k, width, 1); break;
+    case 2: gemm_rows_tile(x, ldx, w, ldw, y, ldy, k, width, 2); break;
+    case 3: gemm_rows_tile(x, ldx, w, ldw, y, ldy, k, width, 3); break;
+    case 4: gemm_rows_tile(x, ldx, w, ldw, y, ldy, k, width, 4); break;
+    case 5: gemm_rows_tile(x, ldx, w, ldw, y, ldy, k, width, 5); break;
+    default: gemm_rows_tile(x, ldx, w, ldw, y, ldy, k, width, 6); break;
+    }
+}
+
+// A few rows' dot products with the rows of a row-major matrix:
+// y[r*ldy + j] = sum_i x[r*ldx + i] w[j*ldw + i] for r < rows, j < n (overwrites y): the
+// products with the matrix transposed, a beam's queries against one source's keys. Each
+// dot keeps 8 partial sums (i mod 8, one 8-float vector) over the multiples of 8, adds them
+// pairwise (l + 4, then + 2, then + 1), then the terms past the last multiple of 8 in
+// order; tiles of up to 6 rows by 2 rows of w share each read. So y[r][j] does not depend
+// on n, rows, or the tile it falls in. 8-float vectors in every variant (two registers in
+// the baseline's), so the AVX2 and AVX-512 variants give the same bits.
+typedef float srnn_v8 __attribute__((vector_size(32)));
+
+SRNN_INLINE float dot_tile_finish(const srnn_v8 *a, const float *restrict x, const float *restrict row,
+                                  size_t from, size_t k) {
+    float l[8];
+    __builtin_memcpy(l, a, sizeof l);
+    float s = ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
     for (size_t i = from; i < k; i++) s = s + x[i] * row[i];
     return s;
 }
 
-SRNN_INLINE void dot_rows_body(const float *restrict x, const float *restrict w, size_t ldw, float *restrict y,
-                               size_t k, size_t n) {
-    const size_t k16 = k - k % 16;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        const float *restrict w0 = w + j * ldw, *restrict w1 = w0 + ldw, *restrict w2 = w1 + ldw,
-                    *restrict w3 = w2 + ldw;
-        float a0[16] = {0}, a1[16] = {0}, a2[16] = {0}, a3[16] = {0};
-        for (size_t i = 0; i < k16; i += 16) {
-            for (size_t l = 0; l < 16; l++) {
-                const float xi = x[i + l];
-                a0[l] = a0[l] + xi * w0[i + l];
-                a1[l] = a1[l] + xi * w1[i + l];
-                a2[l] = a2[l] + xi * w2[i + l];
-                a3[l] = a3[l] + xi * w3[i + l];
-            }
+SRNN_INLINE void dot_rows_tile(const float *restrict x, size_t ldx, size_t rows, const float *restrict w,
+                               size_t ldw, size_t keys, float *restrict y, size_t ldy, size_t k) {
+    const size_t k8 = k - k % 8;
+    srnn_v8 acc[6][2];
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < keys; j++) acc[r][j] = (srnn_v8){0, 0, 0, 0, 0, 0, 0, 0};
+    for (size_t i = 0; i < k8; i += 8) {
+        srnn_v8 wv[2];
+        for (size_t j = 0; j < keys; j++) __builtin_memcpy(&wv[j], w + j * ldw + i, sizeof wv[j]);
+        for (size_t r = 0; r < rows; r++) {
+            srnn_v8 xv;
+            __builtin_memcpy(&xv, x + r * ldx + i, sizeof xv);
+            for (size_t j = 0; j < keys; j++) acc[r][j] = acc[r][j] + xv * wv[j];
         }
-        y[j] = dot_finish(a0, x, w0, k16, k);
-        y[j + 1] = dot_finish(a1, x, w1, k16, k);
-        y[j + 2] = dot_finish(a2, x, w2, k16, k);
-        y[j + 3] = dot_finish(a3, x, w3, k16, k);
     }
-    for (; j < n; j++) {
-        const float *restrict w0 = w + j * ldw;
-        float a0[16] = {0};
-        for (size_t i = 0; i < k16; i += 16)
-            for (size_t l = 0; l < 16; l++) a0[l] = a0[l] + x[i + l] * w0[i + l];
-        y[j] = dot_finish(a0, x, w0, k16, k);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < keys; j++) y[r * ldy + j] = dot_tile_finish(&acc[r][j], x + r * ldx, w + j * ldw, k8, k);
+}
+
+// A tile of `rows` (1...6) rows by `keys` (1 or 2) rows of w, each a constant in its case.
+SRNN_INLINE void dot_rows_group(const float *restrict x, size_t ldx, size_t rows, const float *restrict w,
+                                size_t ldw, size_t keys, float *restrict y, size_t ldy, size_t k) {
+#define SRNN_DOT_CASE(R)                                                                        \
+    case R:                                                                                     \
+        if (keys == 2) dot_rows_tile(x, ldx, R, w, ldw, 2, y, ldy, k);                          \
+        else dot_rows_tile(x, ldx, R, w, ldw, 1, y, ldy, k);                                    \
+        break;
+    switch (rows) {
+        SRNN_DOT_CASE(1)
+        SRNN_DOT_CASE(2)
+        SRNN_DOT_CASE(3)
+        SRNN_DOT_CASE(4)
+        SRNN_DOT_CASE(5)
+    default:
+        if (keys == 2) dot_rows_tile(x, ldx, 6, w, ldw, 2, y, ldy, k);
+        else dot_rows_tile(x, ldx, 6, w, ldw, 1, y, ldy, k);
+        break;
+    }
+#undef SRNN_DOT_CASE
+}
+
+SRNN_INLINE void dot_rows_body(const float *restrict x, size_t ldx, size_t rows, const float *restrict w,
+                               size_t ldw, float *restrict y, size_t ldy, size_t k, size_t n) {
+    for (size_t r0 = 0; r0 < rows; r0 += 6) {
+        const size_t group = rows - r0 < 6 ? rows - r0 : 6;
+        for (size_t j = 0; j < n; j += 2)
+            dot_rows_group(x + r0 * ldx, ldx, group, w + j * ldw, ldw, n - j < 2 ? 1 : 2, y + r0 * ldy + j, ldy, k);
+    }
+}
+
+SRNN_INLINE void gemm_rows_body(const float *restrict x, size_t ldx, size_t rows, const float *restrict w,
+                                size_t ldw, float *restrict y, size_t ldy, size_t k, size_t n, size_t block) {
+    for (size_t r0 = 0; r0 < rows; r0 += 6) {
+        const size_t group = rows - r0 < 6 ? rows - r0 : 6;
+        const float *gx = x + r0 * ldx;
+        float *gy = y + r0 * ldy;
+        size_t j0 = 0;
+        for (; j0 + block <= n; j0 += block) gemm_rows_group(gx, ldx, w + j0, ldw, gy + j0, ldy, k, block, group);
+        if (block > 8 && j0 + 8 <= n) {
+            gemm_rows_group(gx, ldx, w + j0, ldw, gy + j0, ldy, k, 8, group);
+            j0 += 8;
+        }
+        if (j0 < n)
+            for (size_t r = 0; r < group; r++) gemv_rows_body(gx + r * ldx, w + j0, ldw, gy + r * ldy + j0, k, n - j0, 8);
     }
 }
 
@@ -394,7 +474,7 @@ SRNN_INLINE void from_bf16_body(const uint16_t *x, float *y, size_t n) {
 
 // Each variant's entry points: the bodies above, inlined into functions compiled for
 // that variant's target, gathered in its table.
-#define SRNN_VARIANT(suffix, attributes, gemv_block)                                     \
+#define SRNN_VARIANT(suffix, attributes, gemv_block, tile_block)                                     \
     attributes static void exp_##suffix(const float *s, float *d, size_t n) { unary_body(s, d, n, srnn_exp1); } \
     attributes static void tanh_##suffix(const float *s, float *d, size_t n) { unary_body(s, d, n, srnn_tanh1); } \
     attributes static void sigmoid_##suffix(const float *s, float *d, size_t n) { unary_body(s, d, n, srnn_sigmoid1); } \
@@ -433,9 +513,13 @@ SRNN_INLINE void from_bf16_body(const uint16_t *x, float *y, size_t n) {
                                               float *hn, float *hx, size_t units) {      \
         gru_forward_units_body(g, s, stride, hp, hn, hx, units);                         \
     }                                                                                    \
-    attributes static void dot_rows_##suffix(const float *x, const float *w, size_t ldw, float *y, size_t k, \
-                                             size_t n) {                                 \
-        dot_rows_body(x, w, ldw, y, k, n);                                               \
+    attributes static void dot_rows_##suffix(const float *x, size_t ldx, size_t rows, const float *w, size_t ldw, \
+                                             float *y, size_t ldy, size_t k, size_t n) { \
+        dot_rows_body(x, ldx, rows, w, ldw, y, ldy, k, n);                               \
+    }                                                                                    \
+    attributes static void gemm_rows_##suffix(const float *x, size_t ldx, size_t rows, const float *w, \
+                                              size_t ldw, float *y, size_t ldy, size_t k, size_t n) { \
+        gemm_rows_body(x, ldx, rows, w, ldw, y, ldy, k, n, tile_block);                  \
     }                                                                                    \
     attributes static float read_sum_##suffix(const float *p, size_t n) { return read_sum_body(p, n); } \
     attributes static void to_bf16_##suffix(const float *x, uint16_t *y, size_t n) { to_bf16_body(x, y, n); } \
@@ -443,7 +527,7 @@ SRNN_INLINE void from_bf16_body(const uint16_t *x, float *y, size_t n) {
     static const struct kernel_table table_##suffix = {                                  \
         exp_##suffix, tanh_##suffix, sigmoid_##suffix, softmax_xent_##suffix, adam_##suffix, \
         lstm_forward_##suffix, gru_forward_##suffix, lstm_backward_##suffix, gru_backward_##suffix, \
-        gemv_rows_##suffix, dot_rows_##suffix, lstm_units_##suffix, gru_units_##suffix, read_sum_##suffix, \
+        gemv_rows_##suffix, gemm_rows_##suffix, dot_rows_##suffix, lstm_units_##suffix, gru_units_##suffix, read_sum_##suffix, \
         to_bf16_##suffix, from_bf16_##suffix,                                            \
     };
 
@@ -460,7 +544,8 @@ struct kernel_table {
     void (*gru_backward)(const float *, const float *, const float *, const float *, float *, float *, float *,
                          size_t, size_t);
     void (*gemv_rows)(const float *, const float *, size_t, float *, size_t, size_t);
-    void (*dot_rows)(const float *, const float *, size_t, float *, size_t, size_t);
+    void (*gemm_rows)(const float *, size_t, size_t, const float *, size_t, float *, size_t, size_t, size_t);
+    void (*dot_rows)(const float *, size_t, size_t, const float *, size_t, float *, size_t, size_t, size_t);
     void (*lstm_units)(float *, size_t, const float *, float *, float *, float *, size_t);
     void (*gru_units)(float *, const float *, size_t, const float *, float *, float *, size_t);
     float (*read_sum)(const float *, size_t);
@@ -468,11 +553,11 @@ struct kernel_table {
     void (*from_bf16)(const uint16_t *, float *, size_t);
 };
 
-SRNN_VARIANT(base, , 32)
+SRNN_VARIANT(base, , 32, 8)
 
 #if SRNN_X86
-SRNN_VARIANT(avx2, __attribute__((target("avx2,fma"))), 64)
-SRNN_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))), 128)
+SRNN_VARIANT(avx2, __attribute__((target("avx2,fma"))), 64, 16)
+SRNN_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))), 128, 32)
 
 /// The most capable variant the processor has and the OS saves the registers of:
 /// AVX2 + FMA needs CPUID's FMA, AVX, OSXSAVE and AVX2 bits and XMM/YMM state in XCR0;
@@ -591,13 +676,24 @@ void srnn_gemv_rows_variant(int variant, const float *x, const float *w, size_t 
     table_for(variant)->gemv_rows(x, w, ldw, y, k, n);
 }
 
-void srnn_dot_rows(const float *x, const float *w, size_t ldw, float *y, size_t k, size_t n) {
-    table()->dot_rows(x, w, ldw, y, k, n);
+void srnn_gemm_rows(const float *x, size_t ldx, size_t rows, const float *w, size_t ldw, float *y, size_t ldy,
+                    size_t k, size_t n) {
+    table()->gemm_rows(x, ldx, rows, w, ldw, y, ldy, k, n);
 }
 
-void srnn_dot_rows_variant(int variant, const float *x, const float *w, size_t ldw, float *y, size_t k,
-                           size_t n) {
-    table_for(variant)->dot_rows(x, w, ldw, y, k, n);
+void srnn_dot_rows(const float *x, size_t ldx, size_t rows, const float *w, size_t ldw, float *y, size_t ldy,
+                   size_t k, size_t n) {
+    table()->dot_rows(x, ldx, rows, w, ldw, y, ldy, k, n);
+}
+
+void srnn_dot_rows_variant(int variant, const float *x, size_t ldx, size_t rows, const float *w, size_t ldw,
+                           float *y, size_t ldy, size_t k, size_t n) {
+    table_for(variant)->dot_rows(x, ldx, rows, w, ldw, y, ldy, k, n);
+}
+
+void srnn_gemm_rows_variant(int variant, const float *x, size_t ldx, size_t rows, const float *w, size_t ldw,
+                            float *y, size_t ldy, size_t k, size_t n) {
+    table_for(variant)->gemm_rows(x, ldx, rows, w, ldw, y, ldy, k, n);
 }
 
 void srnn_lstm_forward_units(float *gates, size_t stride, const float *c_prev, float *c_next, float *tanh_c,

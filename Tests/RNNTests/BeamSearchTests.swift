@@ -43,10 +43,9 @@ struct BeamSearchTests {
         #expect(Self.sources.indices.contains { b in batch[b].contains { $0.tokens.count == Self.sources[b].count + 1 } })
     }
 
-    /// Sources long enough that a source's scores and contexts take one GEMM each (k·length·H
-    /// past `Attention.smallProduct`'s bound) beside a short one that takes row products:
-    /// the batch decodes as each source alone, and each n-best log-probability is the
-    /// model's teacher-forced one.
+    /// Sources of hundreds of positions (many tiles of the row kernels for a source's
+    /// scores and contexts) beside a short one: the batch decodes as each source alone, and
+    /// each n-best log-probability is the model's teacher-forced one.
     @Test(.precision(.fp32), arguments: [AttentionScore.dot, .general, .additive])
     func longSourcesDecodeAsAlone(_ score: AttentionScore) {
         let model = AttentionTests.model(score, cell: .gru, hidden: 32, Vs: 5, Vt: 6, seed: 35)

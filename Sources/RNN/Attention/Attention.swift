@@ -16,7 +16,8 @@ import Linalg
 ///   the scores of all its steps are one GEMM (`dot`, `general`), and so are its contexts
 ///   and their gradients;
 /// - `step` over `N = B·k` rows of one decoding step (`k` hypotheses per source, a beam),
-///   on the memory in source order (made once per `attend`); once the steps have run as
+///   on the memory in source order (made once per `attend`), source by source: its rows'
+///   scores, softmax and contexts while its block is in the cache; once the steps have run as
 ///   many rows as the memory has, the keys (`general`) and the context's columns of `W_c`
 ///   are folded into it, so that a step no longer projects its queries and its combine is
 ///   a product over `H` inputs (`fold`).
@@ -374,11 +375,6 @@ final class Attention {
         folded = true
     }
 
-    /// Whether a source's scores or contexts (`macs` multiply-adds) go as row products
-    /// rather than one GEMM: below this a GEMM call's own cost is the larger (measured on
-    /// Zen 4: sources of 15-30 positions ran faster as row products, of 69 as GEMMs).
-    private static func smallProduct(_ macs: Int) -> Bool { macs < 48 * 1024 }
-
     /// `h̃` `[N, H]` of one decoding step for the decoder outputs `queries` `[N, H]`, where
     /// row `r` attends to source `sources[r / rowsPerSource]` of the last `attend` (to source
     /// `r / rowsPerSource` without `sources`: all `B` of them). The step's weights
@@ -412,57 +408,43 @@ final class Attention {
                     }
                 }
             }
-        } else {
-            // A source's k rows score its positions in one product: against its keys once
-            // folded; before, against its memory, `general`'s queries projected by `W_a`.
-            var (queryRows, keyRows, width) = (q, UnsafePointer(sourceMemory.pointer), M)
-            if score == .general && folded {
-                (keyRows, width) = (UnsafePointer(sourceKeys.pointer), H)
-            } else if score == .general {
-                projectedQueries.resize(N * M)
-                keyProjection!.transposedForward(q, rows: N, into: projectedQueries.pointer)
-                queryRows = UnsafePointer(projectedQueries.pointer)
-            }
-            for i in 0..<(N / k) {
-                let b = sources?[i] ?? i, (queries, keys) = (queryRows + i * k * width, keyRows + b * Ts * width)
-                if Self.smallProduct(k * lengths[b] * width) {
-                    for r in 0..<k {
-                        RowProduct.dots(queries + r * width, rows: keys, ldw: width, into: A + (i * k + r) * Ts, k: width, n: lengths[b])
-                    }
-                } else {
-                    BLAS.gemm(
-                        .none, .transposed, m: k, n: lengths[b], k: width, a: queries, lda: width, b: keys, ldb: width,
-                        c: A + i * k * Ts, ldc: Ts)
-                }
-            }
         }
-        Self.softmax(A, rows: N, width: Ts) { lengths[source($0)] }
+        // Scored against its keys once folded; before, against its memory, `general`'s
+        // queries projected by `W_a` first.
+        var (queryRows, keyRows, keyWidth) = (q, UnsafePointer(sourceMemory.pointer), M)
+        if score == .general && folded {
+            (keyRows, keyWidth) = (UnsafePointer(sourceKeys.pointer), H)
+        } else if score == .general {
+            projectedQueries.resize(N * M)
+            keyProjection!.transposedForward(q, rows: N, into: projectedQueries.pointer)
+            queryRows = UnsafePointer(projectedQueries.pointer)
+        }
+        // The contexts `Σ_s α(s) v_s` of the memory through `W_c[:, 0..<M]` once folded, of
+        // the memory itself before (into the combine's input `[c; h]`).
+        let (values, valueWidth) = folded ? (UnsafePointer(sourceValues.pointer), H) : (UnsafePointer(sourceMemory.pointer), M)
         states.resize(N * H)
         let Y = states.pointer
-        /// `out` row `r` (stride `ld`) = `Σ_s α_r(s) values[source(r), s]` (`[B, Ts, width]`),
-        /// one product per source.
-        func contexts(_ values: UnsafePointer<Float>, width: Int, into out: UnsafeMutablePointer<Float>, ld: Int) {
-            for i in 0..<(N / k) {
-                let b = sources?[i] ?? i, block = values + b * Ts * width
-                if Self.smallProduct(k * lengths[b] * width) {
-                    for r in (i * k)..<((i + 1) * k) {
-                        (out + r * ld).update(repeating: 0, count: width)
-                        RowProduct.accumulate(A + r * Ts, block, ldw: width, into: out + r * ld, k: lengths[b], n: width)
-                    }
-                } else {
-                    BLAS.gemm(
-                        .none, .none, m: k, n: width, k: lengths[b], a: A + i * k * Ts, lda: Ts, b: block, ldb: width,
-                        c: out + i * k * ld, ldc: ld)
-                }
+        if !folded { joined.resize(N * (M + H)) }
+        let (contexts, ldc) = folded ? (Y, H) : (joined.pointer, M + H)
+        // Source by source, so that its block of the memory is read from the cache by its
+        // k rows' scores and contexts alike.
+        for i in 0..<(N / k) {
+            let b = sources?[i] ?? i, rows = i * k, n = lengths[b]
+            if score != .additive {
+                RowProduct.dots(
+                    rows: k, queryRows + rows * keyWidth, ldx: keyWidth, against: keyRows + b * Ts * keyWidth, ldw: keyWidth,
+                    into: A + rows * Ts, ldy: Ts, k: keyWidth, n: n)
             }
+            Self.softmax(A + rows * Ts, rows: k, width: Ts) { _ in n }
+            for r in rows..<(rows + k) { (contexts + r * ldc).update(repeating: 0, count: valueWidth) }
+            RowProduct.accumulate(
+                rows: k, A + rows * Ts, ldx: Ts, values + b * Ts * valueWidth, ldw: valueWidth, into: contexts + rows * ldc,
+                ldy: ldc, k: n, n: valueWidth)
         }
         if folded {
-            contexts(sourceValues.pointer, width: H, into: Y, ld: H)
             combine.forward(q, rows: N, ldx: H, columns: M..<(M + H), accumulating: true, into: Y)
         } else {
-            joined.resize(N * (M + H))
             let X = joined.pointer
-            contexts(sourceMemory.pointer, width: M, into: X, ld: M + H)
             for r in 0..<N { (X + r * (M + H) + M).update(from: q + r * H, count: H) }
             combine.forward(X, rows: N, into: Y)
         }

@@ -101,13 +101,26 @@ void srnn_gemv_rows(const float *x, const float *w, size_t ldw, float *y, size_t
 void srnn_gemv_rows_variant(int variant, const float *x, const float *w, size_t ldw, float *y, size_t k,
                             size_t n);
 
-/// One row's dot products with the rows of a row-major matrix: `y[j] = sum_i x[i] * w[j * ldw + i]`
-/// for `j < n` (`x` [k], `w` [n, ldw], `y` [n], overwritten). Each dot is 16 partial sums
-/// (`i` mod 16) added in order, then the terms past the last multiple of 16, whatever `n`.
-void srnn_dot_rows(const float *x, const float *w, size_t ldw, float *y, size_t k, size_t n);
+/// A few rows' dot products with the rows of a row-major matrix: `y[r * ldy + j] = sum_i
+/// x[r * ldx + i] * w[j * ldw + i]` for `r < rows`, `j < n` (`x` [rows, ldx], `w` [n, ldw], `y`
+/// [rows, ldy], overwritten). Each dot is 8 partial sums (`i` mod 8) added pairwise, then the
+/// terms past the last multiple of 8 in order: the same bits whatever `rows`, `n` and the
+/// position of `j`, and in the AVX2 and AVX-512 variants.
+void srnn_dot_rows(const float *x, size_t ldx, size_t rows, const float *w, size_t ldw, float *y, size_t ldy,
+                   size_t k, size_t n);
 /// The same in a given variant (for tests); one the processor lacks runs the baseline.
-void srnn_dot_rows_variant(int variant, const float *x, const float *w, size_t ldw, float *y, size_t k,
-                           size_t n);
+void srnn_dot_rows_variant(int variant, const float *x, size_t ldx, size_t rows, const float *w, size_t ldw,
+                           float *y, size_t ldy, size_t k, size_t n);
+
+/// A few rows times a row-major matrix, accumulated: `y[r * ldy + j] += sum_i x[r * ldx + i] *
+/// w[i * ldw + j]` for `r < rows`, `j < n` (`x` [rows, ldx], `w` [k, ldw], `y` [rows, ldy];
+/// separate buffers). The rows share each read of `w`; every `y[r][j]` is the same chain of
+/// multiply-adds in the order of `i` as `srnn_gemv_rows` gives row `r` alone.
+void srnn_gemm_rows(const float *x, size_t ldx, size_t rows, const float *w, size_t ldw, float *y, size_t ldy,
+                    size_t k, size_t n);
+/// The same in a given variant (for tests); one the processor lacks runs the baseline.
+void srnn_gemm_rows_variant(int variant, const float *x, size_t ldx, size_t rows, const float *w, size_t ldw,
+                            float *y, size_t ldy, size_t k, size_t n);
 
 /// `srnn_lstm_forward_step` for one row's units `0..<units`, gate block g of unit j at
 /// `gates[g * stride + j]` (a thread's slice of a [4H] row: `stride` = H); `c_prev`,
