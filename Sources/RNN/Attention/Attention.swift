@@ -409,8 +409,8 @@ final class Attention {
                 }
             }
         }
-        // Scored against its keys once folded; before, against its memory, `general`'s
-        // queries projected by `W_a` first.
+        // A source's rows are scored against its keys once folded; before, against its
+        // memory, `general`'s queries projected by `W_a` first (`additive` scored above).
         var (queryRows, keyRows, keyWidth) = (q, UnsafePointer(sourceMemory.pointer), M)
         if score == .general && folded {
             (keyRows, keyWidth) = (UnsafePointer(sourceKeys.pointer), H)
