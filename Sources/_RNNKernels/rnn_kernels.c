@@ -473,8 +473,9 @@ SRNN_INLINE void from_bf16_body(const uint16_t *x, float *y, size_t n) {
 }
 
 // Each variant's entry points: the bodies above, inlined into functions compiled for
-// that variant's target, gathered in its table.
-#define SRNN_VARIANT(suffix, attributes, gemv_block, tile_block)                                     \
+// that variant's target, gathered in its table. `gemv_block` and `tile_block` are the
+// column blocks of gemv_rows and gemm_rows in the variant's registers.
+#define SRNN_VARIANT(suffix, attributes, gemv_block, tile_block)                         \
     attributes static void exp_##suffix(const float *s, float *d, size_t n) { unary_body(s, d, n, srnn_exp1); } \
     attributes static void tanh_##suffix(const float *s, float *d, size_t n) { unary_body(s, d, n, srnn_tanh1); } \
     attributes static void sigmoid_##suffix(const float *s, float *d, size_t n) { unary_body(s, d, n, srnn_sigmoid1); } \
@@ -527,8 +528,8 @@ SRNN_INLINE void from_bf16_body(const uint16_t *x, float *y, size_t n) {
     static const struct kernel_table table_##suffix = {                                  \
         exp_##suffix, tanh_##suffix, sigmoid_##suffix, softmax_xent_##suffix, adam_##suffix, \
         lstm_forward_##suffix, gru_forward_##suffix, lstm_backward_##suffix, gru_backward_##suffix, \
-        gemv_rows_##suffix, gemm_rows_##suffix, dot_rows_##suffix, lstm_units_##suffix, gru_units_##suffix, read_sum_##suffix, \
-        to_bf16_##suffix, from_bf16_##suffix,                                            \
+        gemv_rows_##suffix, gemm_rows_##suffix, dot_rows_##suffix, lstm_units_##suffix, gru_units_##suffix, \
+        read_sum_##suffix, to_bf16_##suffix, from_bf16_##suffix,                                            \
     };
 
 typedef void (*unary_kernel)(const float *, float *, size_t);
