@@ -429,7 +429,7 @@ final class Attention {
         // Source by source, so that its block of the memory is read from the cache by its
         // k rows' scores and contexts alike.
         for i in 0..<(N / k) {
-            let b = sources?[i] ?? i, rows = i * k, n = lengths[b]
+            let rows = i * k, b = source(rows), n = lengths[b]
             if score != .additive {
                 RowProduct.dots(
                     rows: k, queryRows + rows * keyWidth, ldx: keyWidth, against: keyRows + b * Ts * keyWidth, ldw: keyWidth,
