@@ -68,6 +68,30 @@ struct BeamSearchTests {
         }
     }
 
+    /// `ParallelDecoder` cuts a batch of long sources into fewer sources (their encoder
+    /// activations and memory within `workingSetBytes`, at least `fewestSources`), keeps
+    /// batches of short ones whole, and each source's translations are what it gets alone.
+    @Test(.precision(.fp32)) func parallelDecoderCutsBatchesOfLongSources() {
+        let model = AttentionTests.model(.general, cell: .lstm, hidden: 64, Vs: 5, Vt: 6, seed: 37)
+        let decoder = ParallelDecoder(model, threads: 2)
+        // 4·64 gates + 64 states + 64 memory = 384 floats a step: 300 steps are 460,800 bytes,
+        // so 36 sources fit 16 MiB.
+        #expect(ParallelDecoder.workingSetBytes == 16 << 20 && ParallelDecoder.fewestSources == 16)
+        #expect(decoder.sourcesPerBatch(longest: 300, batchSize: 64) == 36)
+        #expect(decoder.sourcesPerBatch(longest: 30, batchSize: 64) == 64)
+        #expect(decoder.sourcesPerBatch(longest: 3_000, batchSize: 64) == 16)
+        #expect(decoder.sourcesPerBatch(longest: 3_000, batchSize: 5) == 5)
+        var rng = SeededRandom(seed: 38)
+        let sources = (0..<40).map { i in (0..<(i < 20 ? 300 - i : 3 + i % 7)).map { _ in Int32(rng.index(below: 5)) } }
+        let search = BeamSearch(width: 3, lengthPenalty: 0.6, maxLengthRatio: 0, maxLengthExtra: 5, nBest: 2)
+        let batched = decoder.decode(sources, search, batchSize: 64)
+        for (b, source) in sources.enumerated() {
+            let alone = model.decode([source], search)[0]
+            #expect(alone.map(\.tokens) == batched[b].map(\.tokens), "source \(b)")
+            #expect(zip(alone, batched[b]).allSatisfy { abs($0.score - $1.score) < 1e-4 }, "source \(b)")
+        }
+    }
+
     /// A decoder that is a bigram table (a vanilla cell whose state is the one-hot previous
     /// token, an output layer holding log P(next | previous)): greedy takes A (0.6) and
     /// wanders (P(A end) = 0.198); beam 2 keeps B (0.4) and finds P(B end) = 0.396, with the

@@ -12,7 +12,10 @@ struct SearchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("An output may have ratio × (source tokens) + --max-length-extra tokens.", valueName: "ratio"))
     var maxLengthRatio = 2.0
     @Option(help: ArgumentHelp("See --max-length-ratio.", valueName: "n")) var maxLengthExtra = 10
-    @Option(help: ArgumentHelp("Sources decoded together (their hypotheses advance as one batch).", valueName: "n")) var batchSize = 64
+    @Option(
+        help: ArgumentHelp(
+            "The most sources decoded together (their hypotheses advance as one batch; fewer for long sources, so that a batch stays in the cache).",
+            valueName: "n")) var batchSize = 64
     @Option(help: ArgumentHelp("Threads (default: one per core), each decoding its own batches.", valueName: "n")) var threads: Int?
 
     func validate() throws {
