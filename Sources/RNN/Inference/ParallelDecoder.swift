@@ -78,8 +78,9 @@ public final class ParallelDecoder {
     // batches of 16–32, 2.05–2.06 s in batches of 8–12; the GRU in 1.74 s (64), 1.55–1.56 s
     // (16–24) and 1.60–1.79 s (8–12). A batch of 64 such sources holds 27 MB of the LSTM
     // encoder's gates, states and memory, one of 16 holds 6.8 MB. Cut to 16 MiB (batches
-    // of 17 sources for the longest, 160 characters, to 43 for the median), the LSTM took 1.99 s against 2.09 and the GRU 1.59 s against 1.66;
-    // the bench's batches of 64 sources of 15–30 tokens (12 MB) stay whole.
+    // of 17 sources for the longest, 160 characters, to 43 for the median), the LSTM took
+    // 1.99 s against 2.09 and the GRU 1.59 s against 1.66; the bench's batches of 64
+    // sources of 15–30 tokens (12 MB) stay whole.
     /// The bytes of encoder activations and attention memory that a batch of long sources
     /// is cut to fit.
     package static var workingSetBytes: Int { 16 << 20 }
