@@ -90,13 +90,13 @@ def main():
         for s in range(L // T):
             x, y = train[s * T : (s + 1) * T], train[s * T + 1 : (s + 1) * T + 1]
             loss, state = chunk_loss(x, y, state)
+            if not torch.isfinite(loss):
+                sys.exit(f"error: a non-finite loss at epoch {epoch}, step {s + 1}")
             opt.zero_grad()
             (loss / y.numel()).backward()
             torch.nn.utils.clip_grad_norm_(params, 5.0)
             opt.step()
             state = detach(state)
-            if not torch.isfinite(loss):
-                sys.exit(f"error: a non-finite loss at epoch {epoch}, step {s + 1}")
         with torch.no_grad():
             total, count, state = 0.0, 0, None
             for s in range(0, VL, T):
