@@ -54,6 +54,55 @@ struct BF16TrainingTests {
         #expect(model.computeGradients(batch) == fp32Loss && model.parameters.gradients == fp32)
     }
 
+    /// The bits rounded once for several products (a layer's states by its forward steps,
+    /// its gate gradients by its backward steps) are the bits each product would round
+    /// itself: the loss and every gradient equal those of a run that rounds every operand
+    /// at each product. Three layers on tokens (each above reading the one below's
+    /// states); an embedding with dropout between the layers (dense input, dropped
+    /// inputs); a bidirectional classifier on padded dense rows.
+    @Test(arguments: [RecurrentCell.rnn, .gru, .lstm])
+    func operandsRoundedOnceGiveEachProductsBits(_ cell: RecurrentCell) throws {
+        var rng = SeededRandom(seed: 44)
+        let (V, T, B) = (11, 9, 6)
+        let tokens = (0..<(T * B)).map { _ in Int32(rng.index(below: V)) }
+        let targets = (0..<(T * B)).map { _ in Int32(rng.index(below: V)) }
+        let recurrent = RecurrentConfiguration(cell: cell, hiddenSize: 32, numLayers: 3)
+        let models = [
+            ManyToManyModel(.init(inputSize: V, outputSize: V, recurrent: recurrent), using: &rng),
+            ManyToManyModel(
+                .init(
+                    inputSize: V, outputSize: V, recurrent: recurrent, embeddingSize: 16, dropout: 0.3, dropoutSeed: 7),
+                using: &rng),
+        ]
+        for (index, model) in models.enumerated() {
+            try model.setPrecision(.bf16)
+            model.trainingStep = 3
+            let loss = model.computeGradients(.tokens(tokens), targets: targets, batchSize: B)
+            let gradients = model.parameters.gradients.array
+            model.rnn.readsRoundedCopies = false
+            model.trainingStep = 3
+            let reference = model.computeGradients(.tokens(tokens), targets: targets, batchSize: B)
+            #expect(loss == reference, "\(cell), model \(index): loss \(loss) against \(reference)")
+            let differing = zip(gradients, model.parameters.gradients.array).count { $0 != $1 }
+            #expect(differing == 0, "\(cell), model \(index): \(differing) of \(gradients.count) gradients differ")
+        }
+        let classifier = ManyToOneModel(
+            .init(inputSize: 6, outputSize: 3, recurrent: .init(cell: cell, hiddenSize: 24, numLayers: 2, bidirectional: true)),
+            using: &rng)
+        let sequences = (0..<10).map { _ in
+            (0..<(3 + rng.index(below: 6))).map { _ in (0..<6).map { _ in rng.normal() } }
+        }
+        let batch = try ManyToOneModel.Batch(sequences: sequences, labels: sequences.indices.map { $0 % 3 })
+        try classifier.setPrecision(.bf16)
+        let loss = classifier.computeGradients(batch)
+        let gradients = classifier.parameters.gradients.array
+        classifier.rnn.readsRoundedCopies = false
+        let reference = classifier.computeGradients(batch)
+        let differing = zip(gradients, classifier.parameters.gradients.array).count { $0 != $1 }
+        #expect(
+            reference == loss && differing == 0, "\(cell), bidirectional: loss \(loss) against \(reference), \(differing) gradients differ")
+    }
+
     /// A bidirectional classifier on dense rows, padded: every GEMM site of the stack (the
     /// input projection, both directions, the joined input gradient) and the head.
     @Test func aBidirectionalClassifierFollowsToo() throws {

@@ -8,7 +8,8 @@ import Linalg
 /// A weight operand (`.weight(version)`) is rounded once per parameter version (once per
 /// optimizer step) and kept, keyed by its address; an activation operand (`.activation`)
 /// is rounded into a scratch buffer at each call: `O(rows·cols)` against the product's
-/// `O(m·n·k)`.
+/// `O(m·n·k)`. An activation that several products read can be rounded once by its
+/// caller into a `RoundedActivation` and passed as `.rounded`: read as it is.
 ///
 /// In bf16, a product of a weight over few rows (a recurrence's step: `packedRows`) runs
 /// as oneDNN's matmul with the weight packed once per version (`PackedMatmul`).
@@ -17,10 +18,20 @@ import Linalg
 /// layer, and each replica of a model, has its own). An `fp32` one holds nothing and
 /// serves any thread (`PrecisionGEMM.fp32`).
 final class PrecisionGEMM: @unchecked Sendable {
-    /// What an operand is: a weight of the parameter store at `version`, or an activation.
+    /// What an operand is: a weight of the parameter store at `version`, an activation,
+    /// or an activation whose bits `copy` already holds from row `row` on (in fp32 the
+    /// float operand is read, as for `.activation`).
     enum Operand {
         case weight(version: UInt64)
         case activation
+        case rounded(RoundedActivation, row: Int)
+
+        /// The operand of this one's matrix from row `rows` on (a rounded activation's
+        /// bits move with its rows).
+        func advanced(by rows: Int) -> Operand {
+            guard case .rounded(let copy, let row) = self else { return self }
+            return .rounded(copy, row: row + rows)
+        }
     }
 
     let precision: Precision
@@ -29,6 +40,11 @@ final class PrecisionGEMM: @unchecked Sendable {
     static let fp32 = PrecisionGEMM(.fp32)
 
     init(_ precision: Precision) { self.precision = precision }
+
+    /// Whether `.rounded` operands are read from their copies (true), or rounded from their
+    /// floats at each product like `.activation` (false): the bits the copies must
+    /// reproduce, for tests.
+    var readsRoundedCopies = true
 
     /// bf16 copies of weights, by the address of their float values.
     private var weights: [UnsafePointer<Float>: BF16Copy] = [:]
@@ -69,16 +85,16 @@ final class PrecisionGEMM: @unchecked Sendable {
         }
         let (rowsA, colsA) = transA == .none ? (m, k) : (k, m)
         let (rowsB, colsB) = transB == .none ? (k, n) : (n, k)
-        let a16 = rounded(a, rows: rowsA, cols: colsA, ld: lda, aKind, scratch: scratchA)
-        let b16 = rounded(b, rows: rowsB, cols: colsB, ld: ldb, bKind, scratch: scratchB)
+        let (a16, lda16) = rounded(a, rows: rowsA, cols: colsA, ld: lda, aKind, scratch: scratchA)
+        let (b16, ldb16) = rounded(b, rows: rowsB, cols: colsB, ld: ldb, bKind, scratch: scratchB)
         if case .weight(let version) = bKind, transA == .none, transB == .none, alpha == 1, beta == 0 || beta == 1,
-            m <= Self.packedRows,
+            m <= Self.packedRows, lda16 == k,
             packedProduct(b, version, m: m, n: n, k: k, a: a16, beta: beta, c: c, ldc: ldc, values: UnsafeRawPointer(b16))
         {
             return
         }
         BLAS.gemmBF16(
-            transA, transB, m: m, n: n, k: k, alpha: alpha, a: a16, lda: colsA, b: b16, ldb: colsB, beta: beta, c: c,
+            transA, transB, m: m, n: n, k: k, alpha: alpha, a: a16, lda: lda16, b: b16, ldb: ldb16, beta: beta, c: c,
             ldc: ldc)
     }
 
@@ -156,10 +172,19 @@ final class PrecisionGEMM: @unchecked Sendable {
         return true
     }
 
+    /// The bits of an operand `[rows, cols]` and their row stride: a weight's kept copy (of
+    /// its version), a `RoundedActivation`'s rows, or an activation rounded into `scratch`.
     private func rounded(
         _ x: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int, _ kind: Operand, scratch: BF16Copy
-    ) -> UnsafePointer<UInt16> {
-        guard case .weight(let version) = kind else { return scratch.round(x, rows: rows, cols: cols, ld: ld) }
+    ) -> (UnsafePointer<UInt16>, ld: Int) {
+        let version: UInt64
+        switch kind {
+        case .rounded(let copy, let row) where readsRoundedCopies:
+            precondition(copy.cols >= cols, "a rounded operand of \(copy.cols) columns read as \(cols)")
+            return (copy.bits(from: row), copy.cols)
+        case .activation, .rounded: return (scratch.round(x, rows: rows, cols: cols, ld: ld), cols)
+        case .weight(let known): version = known
+        }
         let copy: BF16Copy
         if let known = weights[x] {
             copy = known
@@ -171,7 +196,7 @@ final class PrecisionGEMM: @unchecked Sendable {
             _ = copy.round(x, rows: rows, cols: cols, ld: ld)
             copy.version = version
         }
-        return UnsafePointer(copy.buffer.pointer)
+        return (UnsafePointer(copy.buffer.pointer), cols)
     }
 }
 
@@ -201,7 +226,16 @@ final class ThreadProducts: @unchecked Sendable {
     /// team's threads use them. O(1) when they exist.
     func reserve(threads: Int) {
         guard precision != .fp32 else { return }
-        while perThread.count < threads { perThread.append(PrecisionGEMM(precision)) }
+        while perThread.count < threads {
+            let made = PrecisionGEMM(precision)
+            made.readsRoundedCopies = readsRoundedCopies
+            perThread.append(made)
+        }
+    }
+
+    /// Each thread's `PrecisionGEMM.readsRoundedCopies` (bf16; tests).
+    var readsRoundedCopies = true {
+        didSet { if precision != .fp32 { for products in perThread { products.readsRoundedCopies = readsRoundedCopies } } }
     }
 
     /// Thread `thread`'s products (`reserve` first for a team's threads).

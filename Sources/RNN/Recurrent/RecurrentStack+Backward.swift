@@ -43,13 +43,11 @@ extension RecurrentStack {
             parameters.gradients.withUnsafeMutableBufferPointer { grads in
                 tokens.withUnsafeBufferPointer { tok in
                     for k in (0..<numLayers).reversed() {
-                        let (inputSide, hiddenSide) = walkBackward(
-                            k, T: T, B: B, w: values.baseAddress!,
-                            finalState: finalState)
+                        let gradients = walkBackward(k, T: T, B: B, w: values.baseAddress!, finalState: finalState)
                         profiler.measure(.weightGradients) {
                             weightGradients(
-                                k, T: T, B: B, w: values.baseAddress!, g: grads.baseAddress!,
-                                inputSide: inputSide, hiddenSide: hiddenSide, tokens: tok.baseAddress)
+                                k, T: T, B: B, w: values.baseAddress!, g: grads.baseAddress!, gradients,
+                                tokens: tok.baseAddress)
                         }
                     }
                 }
@@ -61,11 +59,11 @@ extension RecurrentStack {
     /// the observer's look at d(loss)/d(h_t), the cell's step to the gate gradients, and
     /// the carry `dA_t W_hh` into d(loss)/d(h_{t-1}) (at step 0, the initial state's).
     /// Reads the layer-direction's output gradient (the `h` part of a final-state gradient
-    /// already added); returns the input side's and the hidden side's gate gradients
-    /// `[T*B, G·H]`.
+    /// already added); returns the gate gradients, in bf16 with their bits rounded once
+    /// for the products that read them.
     /// - Complexity: `O(T·B·G·H²)`: `T` GEMMs `[B, G·H] x [G·H, H]`.
     func walkBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, finalState: FinalStateGradient?)
-        -> (inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>)
+        -> GateGradients
     {
         let H = hiddenSize, gH = gateWidth, activations = workspace.directions[k], needs = cellBuffers
         let d = activations.outputGradient.pointer
@@ -81,7 +79,26 @@ extension RecurrentStack {
         walkBackward(
             kernel, k, pass, recurrentWeight: w + weightHH[k].offset, hiddenSide: hiddenSide, ldh: ldh,
             addsToPrevious: needs.addsToPreviousStateGradient)
-        return (UnsafePointer(inputSide), UnsafePointer(hiddenSide))
+        guard gemms.precision == .bf16 else {
+            return GateGradients(
+                inputSide: inputSide, hiddenSide: hiddenSide, inputOperand: .activation, hiddenOperand: .activation)
+        }
+        // The walk rounded the hidden side step by step; a separate input side is rounded
+        // here, once for its two products (none over token input: dW_ih is a scatter).
+        let hiddenOperand = PrecisionGEMM.Operand.rounded(workspace.roundedHiddenSide, row: 0)
+        guard inputSide != hiddenSide, layer(k) > 0 || !inputIsTokens else {
+            return GateGradients(
+                inputSide: inputSide, hiddenSide: hiddenSide,
+                inputOperand: inputSide == hiddenSide ? hiddenOperand : .activation, hiddenOperand: hiddenOperand)
+        }
+        let roundedInput = workspace.roundedInputSide
+        profiler.measure(.weightGradients) {
+            roundedInput.prepare(rows: T * B, cols: gH)
+            roundedInput.round(inputSide, ld: gH, rows: T * B, at: 0)
+        }
+        return GateGradients(
+            inputSide: inputSide, hiddenSide: hiddenSide, inputOperand: .rounded(roundedInput, row: 0),
+            hiddenOperand: hiddenOperand)
     }
 
     /// The steps of a backward pass with the cell's type known (the existential opened
@@ -92,13 +109,17 @@ extension RecurrentStack {
     ) {
         let (T, B, H) = (pass.steps, pass.batchSize, pass.hidden), gH = gateWidth, d = pass.outputGradient
         let dh0 = pass.initialStateGradient(0)
+        let rounded = gemms.precision == .bf16 ? workspace.roundedHiddenSide : nil
+        rounded?.prepare(rows: T * B, cols: gH)
         for t in (0..<T).reversed() {
             observeStateGradient(k, t, d + t * B * H)
             let previous = t > 0 ? d + (t - 1) * B * H : dh0
             cell.backwardStep(t, pass, previous: previous)
             profiler.measure(.backwardRecurrence) {
+                rounded?.round(hiddenSide + t * B * ldh, ld: ldh, rows: B, at: t * B)
                 gemms.gemm(
-                    .none, .none, m: B, n: H, k: gH, a: hiddenSide + t * B * ldh, lda: ldh, .activation,
+                    .none, .none, m: B, n: H, k: gH, a: hiddenSide + t * B * ldh, lda: ldh,
+                    rounded.map { .rounded($0, row: t * B) } ?? .activation,
                     b: whh, ldb: H, .weight(version: parameters.version),
                     beta: t > 0 || addsToPrevious ? 1 : 0, c: previous, ldc: H)
             }
@@ -112,18 +133,19 @@ extension RecurrentStack {
         if let observer = stateGradientObserver { observer(k, t, UnsafePointer(block)) }
     }
 
-    /// Whole-sequence gradients of layer `k`: `dW_hh`, biases, `dW_ih`, and `dX`.
-    /// (A bidirectional stack joins the two directions' `dX` itself: `backwardBidirectional`.)
+    /// Whole-sequence gradients of layer `k` from its walk's gate `gradients`: `dW_hh`,
+    /// biases, `dW_ih`, and `dX`. (A bidirectional stack joins the two directions' `dX`
+    /// itself: `backwardBidirectional`.)
     func weightGradients(
-        _ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>,
-        inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>,
+        _ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>, _ gradients: GateGradients,
         tokens: UnsafePointer<Int32>?
     ) {
         let H = hiddenSize, I = layerInputSize(k), gH = gateWidth
+        let (inputSide, hiddenSide) = (gradients.inputSide, gradients.hiddenSide)
         let previousStates = workspace.directions[k].states[0].pointer
         gemms.gemm(
-            .transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, .activation, b: previousStates, ldb: H,
-            .activation, beta: 1, c: g + weightHH[k].offset, ldc: H)
+            .transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, gradients.hiddenOperand,
+            b: previousStates, ldb: H, statesOperand(k), beta: 1, c: g + weightHH[k].offset, ldc: H)
         if hasBias {
             if inputSide == hiddenSide {
                 // One gradient for both biases (RNN, LSTM): sum its columns once.
@@ -160,15 +182,15 @@ extension RecurrentStack {
         }
         let x = layerInput(k)
         gemms.gemm(
-            .transposed, .none, m: gH, n: I, k: T * B, a: inputSide, lda: gH, .activation, b: x, ldb: I, .activation,
-            beta: 1, c: gwih, ldc: I)
+            .transposed, .none, m: gH, n: I, k: T * B, a: inputSide, lda: gH, gradients.inputOperand, b: x, ldb: I,
+            layerInputOperand(k), beta: 1, c: gwih, ldc: I)
         if isBidirectional { return }
         // dX = dA W_ih: into the layer below's output gradient (through the dropout mask
         // when there was one), or the input gradient.
         if k > 0 && dropoutActive {
             let dropped = workspace.droppedInputGradient.pointer
             gemms.gemm(
-                .none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, .activation, b: wih, ldb: I,
+                .none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, gradients.inputOperand, b: wih, ldb: I,
                 .weight(version: parameters.version), beta: 0, c: dropped, ldc: I)
             workspace.layerDropouts[k - 1].backward(
                 dropped, addingInto: workspace.directions[k - 1].outputGradient.pointer,
@@ -177,7 +199,7 @@ extension RecurrentStack {
         }
         let dx = k > 0 ? workspace.directions[k - 1].outputGradient.pointer : workspace.inputGradient.pointer
         gemms.gemm(
-            .none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, .activation, b: wih, ldb: I,
+            .none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, gradients.inputOperand, b: wih, ldb: I,
             .weight(version: parameters.version), beta: k > 0 ? 1 : 0, c: dx, ldc: I)
     }
 
@@ -200,5 +222,24 @@ extension RecurrentStack {
     public var inputGradient: Matrix {
         precondition(!inputIsTokens, "inputGradient exists only for dense input")
         return Matrix(rows: steps * batchSize, cols: inputSize, storage: workspace.inputGradient.array)
+    }
+}
+
+/// A layer-direction's gate gradients `[T*B, G·H]` after its backward walk: the input
+/// side's (`dW_ih`, `dX`, the input bias) and the hidden side's (`dW_hh`, the hidden
+/// bias; the same buffer unless the cell keeps them apart), each with the operand its
+/// products read: in bf16 the bits rounded once for all of them.
+struct GateGradients {
+    let inputSide: UnsafePointer<Float>
+    let hiddenSide: UnsafePointer<Float>
+    let inputOperand: PrecisionGEMM.Operand
+    let hiddenOperand: PrecisionGEMM.Operand
+
+    init(
+        inputSide: UnsafeMutablePointer<Float>, hiddenSide: UnsafeMutablePointer<Float>,
+        inputOperand: PrecisionGEMM.Operand, hiddenOperand: PrecisionGEMM.Operand
+    ) {
+        (self.inputSide, self.hiddenSide) = (UnsafePointer(inputSide), UnsafePointer(hiddenSide))
+        (self.inputOperand, self.hiddenOperand) = (inputOperand, hiddenOperand)
     }
 }

@@ -14,6 +14,7 @@ extension RecurrentStack {
         dropoutActive = numLayers > 1 && (dropout?.rate ?? 0) > 0
         products.reserve(threads: team?.size ?? 1)
         workspace.prepareForward(workspaceLayout(T: T, B: B))
+        workspace.keepsRoundedStates = precision == .bf16 && (team?.size ?? 1) == 1
         fill(workspace.denseInput.pointer)
         for p in 0..<cell.stateParts {
             for k in 0..<LD {
@@ -51,7 +52,9 @@ extension RecurrentStack {
     /// team's split of each step (`StepSchedule`), the cell's step on each share.
     /// - Complexity: `O(T·B·G·H²)`.
     func walkForward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>) {
-        let activations = workspace.directions[k], schedule = plan.schedule
+        let activations = workspace.directions[k], schedule = plan.schedule, H = hiddenSize
+        let roundedStates = workspace.keepsRoundedStates ? workspace.roundedStates[k] : nil
+        roundedStates?.prepare(rows: (T + 1) * B, cols: H)
         let pass = ForwardPass(
             batchSize: B, hidden: hiddenSize, activations: ActivationPointers(activations),
             stepScratch: workspace.stepScratch.count > 0 ? workspace.stepScratch.pointer : nil,
@@ -59,8 +62,11 @@ extension RecurrentStack {
             recurrentWeight: plan.recurrentWeight(
                 k, w + weightHH[k].offset, version: parameters.version, batchSize: B, precision: precision,
                 profiler: profiler),
-            schedule: schedule, profiler: schedule.stepProfiler(profiler), products: products)
+            schedule: schedule, profiler: schedule.stepProfiler(profiler), products: products,
+            roundedStates: roundedStates)
         Self.walk(kernel, T: T, B: B, pass)
+        // The steps rounded the blocks they read; the last state is read by the layer above.
+        roundedStates?.round(activations.states[0].pointer + T * B * H, ld: H, rows: B, at: T * B)
     }
 
     /// The steps of a forward pass with the cell's type known (the existential opened
@@ -120,7 +126,8 @@ extension RecurrentStack {
         func gemm(_ r: Range<Int>, thread: Int) {
             guard !r.isEmpty else { return }
             products[thread].gemm(
-                .none, .transposed, m: r.count, n: gH, k: I, a: x + r.lowerBound * I, lda: I, .activation, b: wih, ldb: I,
+                .none, .transposed, m: r.count, n: gH, k: I, a: x + r.lowerBound * I, lda: I,
+                layerInputOperand(k).advanced(by: r.lowerBound), b: wih, ldb: I,
                 .weight(version: parameters.version), beta: 1, c: target + r.lowerBound * gH, ldc: gH)
         }
         if T == 1 {
@@ -129,13 +136,28 @@ extension RecurrentStack {
             let schedule = plan.schedule
             schedule.forEachStep(T: 1, B: B) { _, share in
                 schedule.accumulateGateProducts(
-                    x, ldx: I, depth: I, weight, into: target, share: share, products: products[share.thread])
+                    x, ldx: I, depth: I, weight, into: target, share: share, products: products[share.thread],
+                    xOperand: layerInputOperand(k))
             }
         } else if let team, team.size > 1 {
             team.run { rank in gemm(team.share(of: rows, rank: rank), thread: rank) }
         } else {
             gemm(0..<rows, thread: 0)
         }
+    }
+
+    /// What the products read for `layerInput(k)`: in bf16 on one thread, for a layer
+    /// above the first of one direction without dropout, the layer below's rounded states
+    /// (rows `1...T` of them); otherwise the activation, rounded at each product.
+    func layerInputOperand(_ k: Int) -> PrecisionGEMM.Operand {
+        guard workspace.keepsRoundedStates, k > 0, !isBidirectional, !dropoutActive else { return .activation }
+        return .rounded(workspace.roundedStates[k - 1], row: batchSize)
+    }
+
+    /// What the products read for layer-direction `k`'s states `[(T+1)*B, H]` (row 0 the
+    /// initial state): in bf16 on one thread the bits its forward rounded.
+    func statesOperand(_ k: Int) -> PrecisionGEMM.Operand {
+        workspace.keepsRoundedStates ? .rounded(workspace.roundedStates[k], row: 0) : .activation
     }
 
     /// The input `[T*B, I_k]` layer-direction `k` saw in the last forward: the dense

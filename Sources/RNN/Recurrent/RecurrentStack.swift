@@ -140,6 +140,15 @@ public class RecurrentStack {
         if precision != self.precision { products = .of(precision) }
     }
 
+    /// Whether the bf16 products read the activations' bits rounded once for several
+    /// products (`RoundedActivation`: the states, the gate gradients); false rounds every
+    /// activation operand at each product instead, the bits the copies must reproduce
+    /// (tests). Reset by `setPrecision`.
+    package var readsRoundedCopies: Bool {
+        get { products.readsRoundedCopies }
+        set { products.readsRoundedCopies = newValue }
+    }
+
     /// When set, `backward` calls it with (layer, step `t`, d(loss)/d(h_t) `[B, H]`) as each
     /// step's state gradient is complete (its own loss, the carry from `t + 1` and the
     /// layer above): what `GradientFlow` measures. Unset in training.

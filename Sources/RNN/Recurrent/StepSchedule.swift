@@ -74,11 +74,14 @@ struct StepSchedule {
     /// several rows of all units are one GEMM; several rows of a rank's units, one per gate
     /// block from its packed share; a single row is `RowProduct` (one call for all units,
     /// one per gate block for a share), in bf16 from the weight's pairs of rows. A single
-    /// row's column gets the same bits whichever share it falls in.
+    /// row's column gets the same bits whichever share it falls in. `xOperand` is what the
+    /// GEMM of several rows of all units reads for `x` (its row 0): in bf16 its bits may
+    /// be rounded already.
     /// - Complexity: `O(|rows|·K·G·|units|)`.
     func accumulateGateProducts(
         _ x: UnsafePointer<Float>, ldx: Int, depth K: Int, _ weight: PreparedWeight,
-        into c: UnsafeMutablePointer<Float>, share: StepShare, products: PrecisionGEMM = .fp32
+        into c: UnsafeMutablePointer<Float>, share: StepShare, products: PrecisionGEMM = .fp32,
+        xOperand: PrecisionGEMM.Operand = .activation
     ) {
         let H = hidden, G = gateCount, gH = G * hidden, rows = share.rows, units = share.units
         let bf16 = weight.precision == .bf16
@@ -107,8 +110,9 @@ struct StepSchedule {
         precondition(units.count == H, "a share of the units needs the packed weight")
         if rows.count > 1 {
             products.gemm(
-                .none, .none, m: rows.count, n: gH, k: K, a: x + rows.lowerBound * ldx, lda: ldx, .activation,
-                b: weight.transposed, ldb: gH, .weight(version: weight.version), beta: 1, c: c + rows.lowerBound * gH,
+                .none, .none, m: rows.count, n: gH, k: K, a: x + rows.lowerBound * ldx, lda: ldx,
+                xOperand.advanced(by: rows.lowerBound), b: weight.transposed, ldb: gH, .weight(version: weight.version), beta: 1,
+                c: c + rows.lowerBound * gH,
                 ldc: gH)
         } else if let pairs = weight.pairs {
             for b in rows { RowProduct.accumulate(x + b * ldx, pairs: pairs, ldw: gH, into: c + b * gH, k: K, n: gH) }

@@ -83,13 +83,24 @@ struct ForwardPass {
     let profiler: PhaseProfiler?
     /// The steps' products, one per thread of the team (`RecurrentStack.products`).
     let products: ThreadProducts
+    /// In bf16 on one thread, the bits of the states `[(T+1)*B, H]`: each step rounds the
+    /// block it reads (`h_{t-1}`, row block `t`) into it, for its own product and the
+    /// backward's and the layer above's (`RecurrentWorkspace.roundedStates`).
+    let roundedStates: RoundedActivation?
 
     /// `c[rows, units] += h_{t-1} W_hhᵀ` over `share` (`c` `[B, G·H]` at row 0).
     @inline(__always)
     func accumulateRecurrentProduct(step t: Int, into c: UnsafeMutablePointer<Float>, share: StepShare) {
+        let x = activations.states + t * batchSize * hidden
+        var operand = PrecisionGEMM.Operand.activation
+        if let roundedStates {
+            let rows = share.rows
+            roundedStates.round(x + rows.lowerBound * hidden, ld: hidden, rows: rows.count, at: t * batchSize + rows.lowerBound)
+            operand = .rounded(roundedStates, row: t * batchSize)
+        }
         schedule.accumulateGateProducts(
-            activations.states + t * batchSize * hidden, ldx: hidden, depth: hidden, recurrentWeight,
-            into: c, share: share, products: products[share.thread])
+            x, ldx: hidden, depth: hidden, recurrentWeight, into: c, share: share, products: products[share.thread],
+            xOperand: operand)
     }
 }
 

@@ -69,18 +69,16 @@ extension RecurrentStack {
                     let sum = k > 0 ? workspace.layerInputGradient.pointer : workspace.inputGradient.pointer
                     for d in 0..<2 {
                         let ld = 2 * k + d
-                        let (inputSide, hiddenSide) = walkBackward(ld, T: T, B: B, w: w, finalState: finalState)
+                        let gradients = walkBackward(ld, T: T, B: B, w: w, finalState: finalState)
                         profiler.measure(.weightGradients) {
                             (d == 0 ? tokens : order.reversedTokens).withUnsafeBufferPointer { tok in
-                                weightGradients(
-                                    ld, T: T, B: B, w: w, g: g, inputSide: inputSide, hiddenSide: hiddenSide,
-                                    tokens: tok.baseAddress)
+                                weightGradients(ld, T: T, B: B, w: w, g: g, gradients, tokens: tok.baseAddress)
                             }
                             guard needsInputGradient else { return }
                             let dx = d == 0 ? sum : workspace.reverseInputGradient.pointer
                             gemms.gemm(
-                                .none, .none, m: rows, n: I, k: gateWidth, a: inputSide, lda: gateWidth, .activation,
-                                b: w + weightIH[ld].offset, ldb: I, .weight(version: parameters.version), beta: 0,
+                                .none, .none, m: rows, n: I, k: gateWidth, a: gradients.inputSide, lda: gateWidth,
+                                gradients.inputOperand, b: w + weightIH[ld].offset, ldb: I, .weight(version: parameters.version), beta: 0,
                                 c: dx, ldc: I)
                             if d == 1 { order.addRows(dx, width: I, into: sum) }
                         }

@@ -18,6 +18,17 @@ final class RecurrentWorkspace {
     let gateGradient = FloatBuffer()
     let hiddenSideGradient = FloatBuffer()
     let cellGradient = FloatBuffer()
+    /// In bf16, the gate gradients' bits (the hidden side's, rounded step by step for the
+    /// recurrence; a separate input side's, rounded after the walk), read by the weight
+    /// gradients' products: `[T*B, G·H]` bf16 values each, outside the float estimate (as
+    /// the products' own rounding buffers are).
+    let roundedHiddenSide = RoundedActivation()
+    let roundedInputSide = RoundedActivation()
+    /// In bf16 on one thread (`keepsRoundedStates`, set by each forward), per
+    /// layer-direction the states' bits `[(T+1)*B, H]`, rounded once by the forward's
+    /// steps and read by the layer above's input products and the weight gradients.
+    let roundedStates: [RoundedActivation]
+    var keepsRoundedStates = false
     /// Backward results and scratch of the stack (`WorkspaceLayout` says what each holds).
     let initialStateGradient = FloatBuffer()
     let inputGradient = FloatBuffer()
@@ -43,6 +54,7 @@ final class RecurrentWorkspace {
 
     init(layers: Int, directions: Int, stateParts: Int) {
         self.directions = (0..<(layers * directions)).map { _ in DirectionActivations(stateParts: stateParts) }
+        roundedStates = (0..<(layers * directions)).map { _ in RoundedActivation() }
         layerDropouts = (1..<max(layers, 1)).map { DropoutSite(site: $0) }
         droppedInputs = (1..<max(layers, 1)).map { _ in FloatBuffer() }
         joinedOutputs = (0..<(directions == 2 ? layers : 0)).map { _ in FloatBuffer() }
