@@ -146,40 +146,29 @@ extension RecurrentStack {
         gemms.gemm(
             .transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, gradients.hiddenOperand,
             b: previousStates, ldb: H, statesOperand(k), beta: 1, c: g + weightHH[k].offset, ldc: H)
+        let tokenInput = layer(k) == 0 && inputIsTokens
+        // The input bias's gradient: the input side's column sums (with one gradient for
+        // both biases, RNN and LSTM, summed once for both).
+        let sharedSums = hasBias && inputSide == hiddenSide
+        if sharedSums { workspace.biasGradientSums.zero() }
+        let inputSums = !hasBias ? nil : sharedSums ? workspace.biasGradientSums.pointer : g + biasIH[k].offset
+        let wih = w + weightIH[k].offset
+        let gwih = g + weightIH[k].offset
+        if tokenInput {
+            scatterTokenRows(
+                inputSide, tokens: tokens!, rows: T * B, width: gH, vocabulary: I, into: gwih, addingColumnSumsInto: inputSums)
+        } else if let inputSums {
+            Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: inputSums)
+        }
         if hasBias {
-            if inputSide == hiddenSide {
-                // One gradient for both biases (RNN, LSTM): sum its columns once.
-                let sums = workspace.biasGradientSums
-                sums.zero()
-                Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: sums.pointer)
-                BLAS.axpy(count: gH, alpha: 1, x: sums.pointer, y: g + biasIH[k].offset)
-                BLAS.axpy(count: gH, alpha: 1, x: sums.pointer, y: g + biasHH[k].offset)
+            if sharedSums {
+                BLAS.axpy(count: gH, alpha: 1, x: inputSums!, y: g + biasIH[k].offset)
+                BLAS.axpy(count: gH, alpha: 1, x: inputSums!, y: g + biasHH[k].offset)
             } else {
-                Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: g + biasIH[k].offset)
                 Vector.addColumnSums(of: hiddenSide, rows: T * B, cols: gH, into: g + biasHH[k].offset)
             }
         }
-        let wih = w + weightIH[k].offset
-        let gwih = g + weightIH[k].offset
-        if layer(k) == 0 && inputIsTokens {
-            // One-hot input: dW_ih[:, token] += dA_row. Rows are added contiguously into
-            // a transposed [V, gH] scratch, which is then added into the [gH, V] columns
-            // once: T·B·gH vectorized adds and V·gH strided ones, instead of T·B·gH strided.
-            workspace.tokenWeightGradient.zero()
-            let tok = tokens!, scratch = workspace.tokenWeightGradient.pointer
-            for r in 0..<(T * B) {
-                let v = Int(tok[r])
-                if v < 0 { continue }
-                BLAS.axpy(count: gH, alpha: 1, x: inputSide + r * gH, y: scratch + v * gH)
-            }
-            // Row by row of dW_ih: contiguous writes; the strided reads stay within the
-            // same V cache lines from one row to the next.
-            for j in 0..<gH {
-                let row = gwih + j * I
-                for v in 0..<I { row[v] += scratch[v * gH + j] }
-            }
-            return
-        }
+        if tokenInput { return }
         let x = layerInput(k)
         gemms.gemm(
             .transposed, .none, m: gH, n: I, k: T * B, a: inputSide, lda: gH, gradients.inputOperand, b: x, ldb: I,
@@ -201,6 +190,35 @@ extension RecurrentStack {
         gemms.gemm(
             .none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, gradients.inputOperand, b: wih, ldb: I,
             .weight(version: parameters.version), beta: k > 0 ? 1 : 0, c: dx, ldc: I)
+    }
+
+    /// One-hot input (layer 0 over `tokens`, in the direction's order): `dW_ih[:, v] +=
+    /// Σ dA[r]` over the rows `r` of token `v`, and with `sums` every row of `dA` `[rows, width]` added into it, in one
+    /// pass over `dA`. Its rows are added contiguously into a transposed `[V, width]`
+    /// scratch (a padding row, token -1, into `sums` alone), whose rows then give `sums`
+    /// the rest and are added into `dW_ih`'s `[width, V]` columns once: `rows·width`
+    /// vectorized adds and `V·width` strided ones, instead of `rows·width` strided.
+    /// - Complexity: O((rows + V)·width).
+    private func scatterTokenRows(
+        _ dA: UnsafePointer<Float>, tokens: UnsafePointer<Int32>, rows: Int, width: Int, vocabulary V: Int,
+        into gwih: UnsafeMutablePointer<Float>,
+        addingColumnSumsInto sums: UnsafeMutablePointer<Float>?
+    ) {
+        workspace.tokenWeightGradient.zero()
+        let scratch = workspace.tokenWeightGradient.pointer
+        for r in 0..<rows {
+            let v = Int(tokens[r])
+            guard let target = v >= 0 ? scratch + v * width : sums else { continue }
+            let row = dA + r * width
+            for j in 0..<width { target[j] += row[j] }
+        }
+        if let sums { Vector.addColumnSums(of: scratch, rows: V, cols: width, into: sums) }
+        // Row by row of dW_ih: contiguous writes; the strided reads stay within the same V
+        // cache lines from one row to the next.
+        for j in 0..<width {
+            let row = gwih + j * V
+            for v in 0..<V { row[v] += scratch[v * width + j] }
+        }
     }
 
     /// d(loss)/d(initialState) from the last `backward`, `stateSize` values.
