@@ -5,7 +5,8 @@ import Testing
 /// The stack's memory estimate is what it allocates: after a training step (forward,
 /// backward) the floats every buffer holds equal `trainingWorkspaceFloats` — for every
 /// cell, one or two directions, 1–3 layers, token or dense input, with and without
-/// dropout, and a single step (which prepares `W_ihᵀ`).
+/// dropout, and a single step (which prepares `W_ihᵀ`); in fp32 and, where the CPU has
+/// bf16 hardware, in bf16 (with the activations' bits it rounds once).
 struct WorkspaceSizeTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let cell: RecurrentCell
@@ -32,14 +33,17 @@ struct WorkspaceSizeTests {
         }
     }
 
-    @Test(arguments: cases)
-    func theEstimateIsWhatTheStackHolds(_ c: Case) {
+    static let precisions: [Precision] = BF16Support.current.isAvailable ? [.fp32, .bf16] : [.fp32]
+
+    @Test(arguments: cases, precisions)
+    func theEstimateIsWhatTheStackHolds(_ c: Case, precision: Precision) throws {
         var rng = SeededRandom(seed: 2)
         let (I, H, B) = (7, 6, 3)
         let configuration = RecurrentConfiguration(cell: c.cell, hiddenSize: H, numLayers: c.layers, bidirectional: c.bidirectional)
         let store = ParameterStore()
         let rnn = configuration.makeStack(inputSize: I, parameters: store, prefix: "rnn.")
         rnn.initialize(using: &rng)
+        try rnn.setPrecision(precision)
         let T = c.steps
         let input: SequenceInput =
             c.tokens
@@ -51,7 +55,7 @@ struct WorkspaceSizeTests {
         rnn.backward(finalStateGradient: [Float](repeating: 0.5, count: rnn.stateSize(batchSize: B)))
         let estimate = configuration.trainingWorkspaceFloats(
             inputSize: I, tokenInput: c.tokens, steps: T, batchSize: B,
-            dropout: c.dropout)
+            dropout: c.dropout, precision: precision)
         #expect(rnn.heldFloats == estimate, "held \(rnn.heldFloats), estimated \(estimate)")
         // A second step of the same shape allocates nothing more.
         rnn.forward(input, batchSize: B, dropout: c.dropout ? DropoutNoise(rate: 0.3, seed: 1, step: 1) : nil, lengths: [T, 1, T])

@@ -31,6 +31,9 @@ final class RoundedActivation {
         }
     }
 
+    /// The bits it holds, in floats' worth (the workspace's accounting).
+    var heldFloats: Int { buffer.heldFloats }
+
     /// The bits of row `row` on (row stride `cols`).
     func bits(from row: Int) -> UnsafePointer<UInt16> { UnsafePointer(buffer.pointer + row * cols) }
 }

@@ -1,3 +1,5 @@
+import Linalg
+
 /// Where a stack-with-output-layer model reads its outputs: the one difference between the
 /// configurations of the many-to-many and the many-to-one models.
 public protocol OutputPlacement: Sendable {
@@ -139,15 +141,15 @@ public struct StackWithOutputConfiguration<Output: OutputPlacement>: ModelConfig
     /// (`RecurrentConfiguration.trainingWorkspaceFloats`, with the prepared weights a team
     /// of threads adds for inference), the logits with their gradient, the embedding's
     /// dropout mask and the output dropout's mask and dropped rows, and the output layer's
-    /// prepared `Wᵀ` (for single rows).
-    public func workspaceFloats(rows: Int, batchSize: Int) -> Double {
+    /// prepared `Wᵀ` (for single rows); in `precision`.
+    public func workspaceFloats(rows: Int, batchSize: Int, precision: Precision = .fp32) -> Double {
         let T = rows / max(batchSize, 1)
         let outputRows = Output.outputRows(batchSize: batchSize, steps: T)
         let W = recurrent.outputWidth, tokens = embeddingSize == 0
         let stack =
             recurrent.trainingWorkspaceFloats(
                 inputSize: stackInputSize, tokenInput: tokens, steps: T, batchSize: batchSize,
-                dropout: dropout > 0)
+                dropout: dropout > 0, precision: precision)
             + recurrent.inferenceCacheFloats(inputSize: stackInputSize, tokenInput: tokens, threads: 2)
         let dropped = dropout > 0 ? rows * embeddingSize + outputRows * W * 2 : 0
         return Double(stack + outputRows * outputSize * 2 + dropped + W * outputSize)

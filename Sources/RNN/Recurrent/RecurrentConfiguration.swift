@@ -133,16 +133,21 @@ public struct RecurrentConfiguration: Equatable, Sendable, Codable {
     /// when `tokenInput`), with `dropout` between its layers: its workspace — every
     /// activation and scratch buffer, as one `WorkspaceLayout` sizes them — and the
     /// prepared weights its plan makes on one thread (each `W_hhᵀ`, the token tables, for
-    /// a single step each `W_ihᵀ`). A memory check can refuse a model with it before
-    /// anything is allocated; a test holds it equal to what a stack holds. A team's packed
-    /// shares for inference come on top (`inferenceCacheFloats`).
+    /// a single step each `W_ihᵀ`), and in bf16 the activations' bits it rounds once for
+    /// several products (the states, the gate gradients). A memory check can refuse a
+    /// model with it before anything is allocated; a test holds it equal to what a stack
+    /// holds. A team's packed shares for inference come on top (`inferenceCacheFloats`), as
+    /// do the bf16 copies of the weights (`ModelConfiguration.precisionCopyFloats`).
     /// - Complexity: O(L).
     public func trainingWorkspaceFloats(
         inputSize I: Int, tokenInput: Bool, steps T: Int, batchSize B: Int,
-        dropout: Bool = false, bias: Bool = true
+        dropout: Bool = false, bias: Bool = true, precision: Precision = .fp32
     ) -> Int {
-        WorkspaceLayout(self, inputSize: I, tokenInput: tokenInput, steps: T, batchSize: B, dropout: dropout, bias: bias)
-            .totalFloats
+        WorkspaceLayout(
+            self, inputSize: I, tokenInput: tokenInput, steps: T, batchSize: B, dropout: dropout, bias: bias,
+            precision: precision
+        )
+        .totalFloats
             + InferencePlan.floats(self, inputSize: I, tokenInput: tokenInput, steps: T, threads: 1)
     }
 

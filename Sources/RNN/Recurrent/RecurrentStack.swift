@@ -204,7 +204,7 @@ public class RecurrentStack {
     func workspaceLayout(T: Int, B: Int) -> WorkspaceLayout {
         WorkspaceLayout(
             configuration, cell: cellBuffers, inputSize: inputSize, tokenInput: inputIsTokens, steps: T,
-            batchSize: B, dropout: dropoutActive, bias: hasBias)
+            batchSize: B, dropout: dropoutActive, bias: hasBias, precision: precision)
     }
 
     /// `G·H`, the width of the stacked gate blocks.

@@ -12,7 +12,8 @@ extension MemoryBudget {
     ) throws {
         let bytes =
             4
-            * (model.workspaceFloats(rows: rows, batchSize: batchSize) + 2 * Double(rows * model.outputSize)
+            * (model.workspaceFloats(rows: rows, batchSize: batchSize, precision: precision)
+                + 2 * Double(rows * model.outputSize)
                 + model.precisionCopyFloats(precision))
         try require(bytes, "\(what) \(Format.count(rows)) rows", hint: hint)
     }

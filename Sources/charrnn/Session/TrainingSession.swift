@@ -203,7 +203,7 @@ final class TrainingSession {
         let rows = config.seqLength * max(config.batchSize, validationStreams)
         let bytes =
             4
-            * (parameters * 4 + model.workspaceFloats(rows: rows, batchSize: config.batchSize)
+            * (parameters * 4 + model.workspaceFloats(rows: rows, batchSize: config.batchSize, precision: config.precision)
                 + model.precisionCopyFloats(config.precision))
         try MemoryBudget.require(
             bytes, "this model",

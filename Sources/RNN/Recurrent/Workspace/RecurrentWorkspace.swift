@@ -20,8 +20,8 @@ final class RecurrentWorkspace {
     let cellGradient = FloatBuffer()
     /// In bf16, the gate gradients' bits (the hidden side's, rounded step by step for the
     /// recurrence; a separate input side's, rounded after the walk), read by the weight
-    /// gradients' products: `[T*B, G·H]` bf16 values each, outside the float estimate (as
-    /// the products' own rounding buffers are).
+    /// gradients' products: `[T*B, G·H]` bf16 values each. These and `roundedStates` are
+    /// sized by the walks that round them, to the layout's `rounded…` sizes.
     let roundedHiddenSide = RoundedActivation()
     let roundedInputSide = RoundedActivation()
     /// In bf16 on one thread (`keepsRoundedStates`, set by each forward), per
@@ -126,5 +126,6 @@ final class RecurrentWorkspace {
             ]
         return directions.reduce(0) { $0 + $1.heldFloats } + buffers.reduce(0) { $0 + $1.heldFloats }
             + layerDropouts.reduce(0) { $0 + $1.heldFloats }
+            + (roundedStates + [roundedHiddenSide, roundedInputSide]).reduce(0) { $0 + $1.heldFloats }
     }
 }

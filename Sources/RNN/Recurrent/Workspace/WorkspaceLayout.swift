@@ -1,3 +1,5 @@
+import Linalg
+
 /// The size of every buffer of a `RecurrentWorkspace` for one shape of batch: the one
 /// place those sizes are written. The workspace resizes its buffers to these numbers and
 /// nothing else, and the memory estimate (`RecurrentConfiguration.trainingWorkspaceFloats`)
@@ -16,18 +18,21 @@ struct WorkspaceLayout: Equatable {
     /// Whether the step drops the inputs of layers above the first.
     let dropout: Bool
     let bias: Bool
+    /// The products' precision: bf16 adds the activations' bits rounded once.
+    let precision: Precision
 
     /// The layout for a stack of `configuration` whose cell needs `cell` (by default what
     /// the configuration's cell kernel says).
     init(
         _ configuration: RecurrentConfiguration, cell: CellBuffers? = nil, inputSize: Int, tokenInput: Bool, steps: Int,
-        batchSize: Int, dropout: Bool, bias: Bool
+        batchSize: Int, dropout: Bool, bias: Bool, precision: Precision = .fp32
     ) {
         self.configuration = configuration
         self.cell = cell ?? configuration.cell.kernel(nonlinearity: configuration.nonlinearity).buffers
         (self.inputSize, self.tokenInput, self.steps, self.batchSize) = (inputSize, tokenInput, steps, batchSize)
         self.dropout = dropout && configuration.numLayers > 1
         self.bias = bias
+        self.precision = precision
     }
 
     private var H: Int { configuration.hiddenSize }
@@ -94,6 +99,18 @@ struct WorkspaceLayout: Equatable {
     }
     var layerInputGradient: Int { D == 2 && L > 1 ? rows * W : 0 }
 
+    // MARK: bf16: the activations' bits rounded once (`RoundedActivation`)
+
+    /// `n` bf16 values in floats.
+    private static func floats(halves n: Int) -> Int { (n + 1) / 2 }
+    private var bf16: Bool { precision == .bf16 }
+    /// Per layer-direction, the states' bits `[(T+1)*B, H]` (a forward on one thread).
+    var roundedStates: Int { bf16 ? Self.floats(halves: statePart) : 0 }
+    /// The hidden side's gate gradients' bits `[T*B, G·H]`.
+    var roundedHiddenSide: Int { bf16 ? Self.floats(halves: rows * G * H) : 0 }
+    /// A separate input side's `[T*B, G·H]`, when some layer's input is dense.
+    var roundedInputSide: Int { bf16 && cell.separateHiddenSide && (L > 1 || !tokenInput) ? roundedHiddenSide : 0 }
+
     // MARK: Sums
 
     /// Everything a forward sizes.
@@ -111,6 +128,9 @@ struct WorkspaceLayout: Equatable {
             + hiddenSideGradient + cellGradient + reverseInputGradient + layerInputGradient
     }
 
-    /// A training step's floats: `forwardFloats + backwardFloats`.
-    var totalFloats: Int { forwardFloats + backwardFloats }
+    /// The rounded bits a bf16 step keeps besides.
+    var roundedFloats: Int { L * D * roundedStates + roundedHiddenSide + roundedInputSide }
+
+    /// A training step's floats: `forwardFloats + backwardFloats + roundedFloats`.
+    var totalFloats: Int { forwardFloats + backwardFloats + roundedFloats }
 }
