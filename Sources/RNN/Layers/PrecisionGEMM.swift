@@ -233,9 +233,14 @@ final class ThreadProducts: @unchecked Sendable {
         }
     }
 
-    /// Each thread's `PrecisionGEMM.readsRoundedCopies` (bf16; tests).
-    var readsRoundedCopies = true {
-        didSet { if precision != .fp32 { for products in perThread { products.readsRoundedCopies = readsRoundedCopies } } }
+    /// Each thread's `PrecisionGEMM.readsRoundedCopies` (tests). Always true in fp32,
+    /// whose products are shared and read no copies.
+    var readsRoundedCopies: Bool {
+        get { perThread[0].readsRoundedCopies }
+        set {
+            guard precision != .fp32 else { return }
+            for products in perThread { products.readsRoundedCopies = newValue }
+        }
     }
 
     /// Thread `thread`'s products (`reserve` first for a team's threads).
