@@ -60,6 +60,34 @@ struct DataParallelModelTests {
         }
     }
 
+    /// The split step's gradients are exactly `Σ_w (n_w / n) · g_w` summed as one serial
+    /// sum would (zeros, then each worker's weighted gradients in order): each slice run
+    /// alone on the model gives `g_w`, and the team's ranks, each summing its share of the
+    /// parameters, give the same bits. Three workers over 7 sequences, a model of more
+    /// parameters than the shares' granule.
+    @Test(.precision(.fp32)) func theSplitSumIsTheSerialSumBitForBit() {
+        var rng = SeededRandom(seed: 95)
+        let (V, H, B, T, workers) = (7, 12, 7, 5, 3)
+        let model = ManyToManyModel(inputSize: V, hiddenSize: H, outputSize: V, numLayers: 2, cell: .lstm, using: &rng)
+        let (inputs, targets) = Self.batch(V: V, B: B, T: T, using: &rng)
+        let slices = (0..<workers).map { w in (w * B / workers)..<((w + 1) * B / workers) }
+        var parts: [(count: Int, gradients: [Float])] = []
+        for slice in slices {
+            let rows = (0..<T).flatMap { t in slice.map { t * B + $0 } }
+            let sliceTargets = rows.map { targets[$0] }
+            model.computeGradients(.tokens(rows.map { inputs[$0] }), targets: sliceTargets, batchSize: slice.count)
+            parts.append((sliceTargets.filter { $0 >= 0 }.count, model.parameters.gradients.array))
+        }
+        let total = parts.reduce(0) { $0 + $1.count }
+        var expected = [Float](repeating: 0, count: model.parameters.count)
+        for part in parts where part.count > 0 {
+            BLAS.axpy(count: expected.count, alpha: Float(Double(part.count) / Double(total)), x: part.gradients, y: &expected)
+        }
+        DataParallelModel(model, workers: workers).computeGradients(.tokens(inputs), targets: targets, batchSize: B)
+        let differing = zip(model.parameters.gradients.array, expected).count { $0 != $1 }
+        #expect(model.parameters.count > 64 * workers && differing == 0, "\(differing) of \(expected.count) differ")
+    }
+
     /// One parallel model through changing shapes: batch sizes 5, 2, 1, 5 with 4 workers
     /// (slices recomputed, fewer active workers, the single-worker path after split
     /// steps) and shorter chunks, each equal to the model run on the whole batch.
