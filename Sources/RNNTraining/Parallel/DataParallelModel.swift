@@ -132,8 +132,8 @@ public final class DataParallelModel<Model: SequenceModel> {
     /// single-threaded GEMMs (see the type's notes): it copies the model's values into its
     /// replica and runs `computeGradients` on its slice. Then, after a barrier, every rank
     /// sums its share of `model.parameters.gradients = Σ_w weights[w] · g_w`.
-    /// - Complexity: the workers' steps, plus `O(P·W / size)` a rank for the copies and
-    ///   the sum.
+    /// - Complexity: the workers' steps, plus per rank `O(P)` to copy its replica's
+    ///   values and `O(P·W / size)` for its share of the sum.
     private func runWorkers(_ active: Int, weights: [Double]) {
         if team == nil { team = WorkerTeam(size: workerCount) }
         let team = team!, P = model.parameters.count
