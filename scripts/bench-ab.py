@@ -16,8 +16,8 @@ Examples:
     scripts/bench-ab.py --a .build/release/bench --precisions fp32,bf16 --configs ref --cells gru,lstm --threads 2
 
 Time only release builds (`swift build -c release --product bench`). Standard output
-holds only the table (or, with --json, nothing but what the file gets); progress goes
-to standard error.
+holds only the table (with --json, nothing: the rows go to the file); progress goes to
+standard error.
 """
 
 import argparse
