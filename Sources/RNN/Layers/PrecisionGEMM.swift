@@ -51,22 +51,17 @@ final class PrecisionGEMM: @unchecked Sendable {
     /// The rounded activation operands of the current call.
     private let scratchA = BF16Copy(), scratchB = BF16Copy()
 
-    /// A bf16 buffer that grows to fit, and the parameter version it holds (weights).
+    /// The bits of one operand, grown to fit, and the parameter version they are of (weights).
     private final class BF16Copy {
-        let buffer = AlignedBuffer<UInt16>()
+        let bits = RoundedActivation()
         var version: UInt64?
 
-        /// The `rows x cols` matrix at `x` (row stride `ld`) rounded into this buffer,
+        /// The `rows x cols` matrix at `x` (row stride `ld`) rounded into this copy,
         /// contiguous (row stride `cols`).
         func round(_ x: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int) -> UnsafePointer<UInt16> {
-            buffer.resize(rows * cols)
-            let out = buffer.pointer
-            if ld == cols {
-                BFloat16.round(x, count: rows * cols, into: out)
-            } else {
-                for r in 0..<rows { BFloat16.round(x + r * ld, count: cols, into: out + r * cols) }
-            }
-            return UnsafePointer(out)
+            bits.prepare(rows: rows, cols: cols)
+            bits.round(x, ld: ld, rows: rows, at: 0)
+            return bits.bits(from: 0)
         }
     }
 
@@ -192,11 +187,11 @@ final class PrecisionGEMM: @unchecked Sendable {
             copy = BF16Copy()
             weights[x] = copy
         }
-        if copy.version != version || copy.buffer.count != rows * cols {
+        if copy.version != version || copy.bits.rows != rows || copy.bits.cols != cols {
             _ = copy.round(x, rows: rows, cols: cols, ld: ld)
             copy.version = version
         }
-        return (UnsafePointer(copy.buffer.pointer), cols)
+        return (copy.bits.bits(from: 0), cols)
     }
 }
 

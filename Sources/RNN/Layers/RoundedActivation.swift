@@ -5,17 +5,19 @@ import Linalg
 /// any number of products (`PrecisionGEMM.Operand.rounded`) instead of being rounded again
 /// by each. A backward's gate gradients are its use: rounded step by step for the
 /// recurrence's products, then read whole by the layer's weight gradients.
+/// `PrecisionGEMM` keeps its own operands' bits in one too (a weight's once per version,
+/// an activation's at each call).
 ///
 /// It holds bits until the next `prepare` that grows it; one thread's at a time.
 final class RoundedActivation {
     private let buffer = AlignedBuffer<UInt16>()
-    /// The copy's row stride: the columns of the matrix it holds.
-    private(set) var cols = 0
+    /// The shape it was last prepared for; `cols` is the copy's row stride.
+    private(set) var rows = 0, cols = 0
 
     /// Sizes it for a matrix of `rows x cols`. O(1) unless it grows.
     func prepare(rows: Int, cols: Int) {
         buffer.resize(rows * cols)
-        self.cols = cols
+        (self.rows, self.cols) = (rows, cols)
     }
 
     /// Rounds `rows` rows of `x` (row stride `ld`, `cols` columns) into the copy's rows from
