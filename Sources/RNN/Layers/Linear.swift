@@ -31,6 +31,16 @@ public final class Linear {
     private(set) var products = ThreadProducts.initial
     /// The calling thread's products.
     private var gemms: PrecisionGEMM { products[0] }
+    /// In bf16, `backward`'s `dY` rounded once for its two products.
+    private let roundedOutputGradient = RoundedActivation()
+
+    /// Whether the bf16 products read rounded copies (`RecurrentStack.readsRoundedCopies`;
+    /// false rounds every operand at each product: the bits the copies must reproduce, for
+    /// tests). Reset by `setPrecision`.
+    package var readsRoundedCopies: Bool {
+        get { products.readsRoundedCopies }
+        set { products.readsRoundedCopies = newValue }
+    }
 
     /// The arithmetic of the layer's products (`fp32` unless `setPrecision` chose `bf16`).
     public var precision: Precision { products.precision }
@@ -71,6 +81,14 @@ public final class Linear {
 
     /// `y = x Wᵀ + b` with `x` `[rows, I]` and `y` `[rows, O]` (pointer form, no allocation).
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        forward(x, rows: rows, reading: .activation, into: y)
+    }
+
+    /// `forward`, its products reading `x` as `input` says (in bf16: bits a stack's
+    /// forward rounded already, rather than rounding `x` again).
+    func forward(
+        _ x: UnsafePointer<Float>, rows: Int, reading input: PrecisionGEMM.Operand, into y: UnsafeMutablePointer<Float>
+    ) {
         let I = inputSize, O = outputSize
         parameters.values.withUnsafeBufferPointer { values in
             let w = values.baseAddress!
@@ -94,8 +112,9 @@ public final class Linear {
             func gemm(_ r: Range<Int>, thread: Int) {
                 guard !r.isEmpty else { return }
                 products[thread].gemm(
-                    .none, .transposed, m: r.count, n: O, k: I, a: x + r.lowerBound * I, lda: I, .activation,
-                    b: w + weight.offset, ldb: I, .weight(version: parameters.version), beta: bias == nil ? 0 : 1,
+                    .none, .transposed, m: r.count, n: O, k: I, a: x + r.lowerBound * I, lda: I,
+                    input.advanced(by: r.lowerBound), b: w + weight.offset, ldb: I, .weight(version: parameters.version),
+                    beta: bias == nil ? 0 : 1,
                     c: y + r.lowerBound * O, ldc: O)
             }
             if split, let team {
@@ -143,17 +162,33 @@ public final class Linear {
         _ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, rows: Int,
         inputGradient dx: UnsafeMutablePointer<Float>?, accumulate: Bool = false
     ) {
+        backward(dy, input: x, reading: .activation, rows: rows, inputGradient: dx, accumulate: accumulate)
+    }
+
+    /// `backward`, `dW`'s product reading `x` as `input` says (as `forward(_:rows:reading:into:)`).
+    /// In bf16 `dY` is rounded once for both products when `dX` is wanted.
+    /// - Complexity: `O(rows·I·O)`, plus in bf16 `O(rows·O)` to round `dY`.
+    func backward(
+        _ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, reading input: PrecisionGEMM.Operand, rows: Int,
+        inputGradient dx: UnsafeMutablePointer<Float>?, accumulate: Bool = false
+    ) {
         let I = inputSize, O = outputSize
+        var outputGradient = PrecisionGEMM.Operand.activation
+        if precision == .bf16, dx != nil {
+            roundedOutputGradient.prepare(rows: rows, cols: O)
+            roundedOutputGradient.round(dy, ld: O, rows: rows, at: 0)
+            outputGradient = .rounded(roundedOutputGradient, row: 0)
+        }
         parameters.values.withUnsafeBufferPointer { values in
             parameters.gradients.withUnsafeMutableBufferPointer { grads in
                 let w = values.baseAddress!, g = grads.baseAddress!
                 gemms.gemm(
-                    .transposed, .none, m: O, n: I, k: rows, a: dy, lda: O, .activation, b: x, ldb: I, .activation,
+                    .transposed, .none, m: O, n: I, k: rows, a: dy, lda: O, outputGradient, b: x, ldb: I, input,
                     beta: 1, c: g + weight.offset, ldc: I)
                 if let bias { Vector.addColumnSums(of: dy, rows: rows, cols: O, into: g + bias.offset) }
                 if let dx {
                     gemms.gemm(
-                        .none, .none, m: rows, n: I, k: O, a: dy, lda: O, .activation, b: w + weight.offset, ldb: I,
+                        .none, .none, m: rows, n: I, k: O, a: dy, lda: O, outputGradient, b: w + weight.offset, ldb: I,
                         .weight(version: parameters.version), beta: accumulate ? 1 : 0, c: dx, ldc: I)
                 }
             }

@@ -177,12 +177,13 @@ public final class ManyToManyModel: SequenceModel {
 
     /// The output layer over the stack's last outputs (after dropout in training), into
     /// `logitBuffer`; returns `T*B` and the output layer's input.
-    private func computeLogits(batchSize: Int) -> (rows: Int, input: UnsafePointer<Float>) {
+    private func computeLogits(batchSize: Int) -> (rows: Int, input: UnsafePointer<Float>, operand: PrecisionGEMM.Operand) {
         let rows = rnn.steps * batchSize
         logitBuffer.resize(rows * fc.outputSize)
         let x = rnn.withOutputs { h in layers.outputLayerInput(h.baseAddress!, steps: rnn.steps, batchSize: batchSize) }
-        fc.forward(x, rows: rows, into: logitBuffer.pointer)
-        return (rows, x)
+        let operand = layers.outputLayerOperand
+        fc.forward(x, rows: rows, reading: operand, into: logitBuffer.pointer)
+        return (rows, x, operand)
     }
 
     /// The logits `[T*B, outputSize]` for `input`, from `initialState` (zeros when nil);
@@ -207,7 +208,7 @@ public final class ManyToManyModel: SequenceModel {
             batch.input, batchSize: batch.batchSize, initialState: batch.initialState, noise: noise,
             lengths: batch.lengths)
         let loss = profiler.measure(.outputAndLoss) {
-            let (rows, fcInput) = computeLogits(batchSize: batch.batchSize)
+            let (rows, fcInput, fcOperand) = computeLogits(batchSize: batch.batchSize)
             let classes = fc.outputSize
             let logits = logitBuffer.pointer
             let loss = batch.targets.withUnsafeBufferPointer { t in
@@ -217,7 +218,7 @@ public final class ManyToManyModel: SequenceModel {
                 ).loss
             }
             rnn.withOutputGradient { dh in
-                fc.backward(logits, input: fcInput, rows: rows, inputGradient: dh.baseAddress!)
+                fc.backward(logits, input: fcInput, reading: fcOperand, rows: rows, inputGradient: dh.baseAddress!)
                 layers.outputLayerInputBackward(dh.baseAddress!, rows: rows)
             }
             return loss

@@ -85,6 +85,11 @@ final class StackWithOutput {
         return UnsafePointer(droppedOutput.pointer)
     }
 
+    /// What the output layer's products read for `outputLayerInput`'s rows of the stack's
+    /// outputs: the stack's rounded states where it kept them (`outputsOperand`), unless
+    /// dropout made other rows.
+    var outputLayerOperand: PrecisionGEMM.Operand { noise == nil ? rnn.outputsOperand : .activation }
+
     /// d(loss)/d(output layer input) `[rows, H]` to d(loss)/d(`h`), in place (the mask
     /// of `outputLayerInput`).
     func outputLayerInputBackward(_ gradient: UnsafeMutablePointer<Float>, rows: Int) {
