@@ -10,7 +10,10 @@
    torch.set_num_threads(n), time-major), then the Swift bench with the same
    configuration, epochs and threads.
 3. Prints both side by side with the tokens/s ratio (Swift / PyTorch) and the share of
-   the OpenBLAS sgemm peak that the Swift bench measured at that thread count.
+   the OpenBLAS sgemm peak that the Swift bench measured at that thread count. With
+   --rounds N each row's pair runs N times and each side's median run is kept, with the
+   range of the rounds' own ratios beside it: on a shared machine a row's ratio moves by
+   10-20% from one pair to the next.
    Standard output holds only that table; progress and the Swift bench's own tables
    (with its per-phase breakdown) go to standard error.
 
@@ -21,6 +24,7 @@ Example:
     scripts/compare-pytorch.py --threads 1,2
     scripts/compare-pytorch.py --configs small,ref --epochs 3 --markdown
     scripts/compare-pytorch.py --cells gru,lstm --threads 2
+    scripts/compare-pytorch.py --configs deep --cells lstm --threads 1 --precision bf16 --rounds 5
     scripts/compare-pytorch.py --configs bidir --cells gru,lstm --threads 1,2
 
 `--configs bidir` (alone) compares the bidirectional classifier instead: `bench --config
@@ -202,6 +206,20 @@ def run_pair(args, bench, torch_python, tmp, cfg, n):
     return out
 
 
+def median_rounds(pairs):
+    """Of a row's rounds (each a `run_pair` result), each side's run with the median tokens/s
+    (the lower middle one of an even count), and the rounds' own Swift/PyTorch ratios."""
+    def median_run(side):
+        runs = [p[side] for p in pairs if p[side]]
+        if not runs:
+            return []
+        runs.sort(key=lambda r: r[0]["tokens_per_second"])
+        return runs[(len(runs) - 1) // 2]
+    ratios = [p["swift"][0]["tokens_per_second"] / p["torch"][0]["tokens_per_second"]
+              for p in pairs if p["swift"] and p["torch"]]
+    return {"torch": median_run("torch"), "swift": median_run("swift"), "ratios": ratios}
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -282,12 +300,17 @@ def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
     header = ["config", "cell", "threads", "V", "H", "L", "B", "T", "Swift split", "GEMM", "kernels",
               "PyTorch tok/s", "Swift tok/s", "Swift/PyTorch",
               "PyTorch % FMA", "Swift % FMA", "Swift GFLOP/s", "FMA peak", "others (torch/swift)"]
+    with_rounds = any(len(v.get("ratios", [])) > 1 for v in busy.values())
+    if with_rounds:
+        header.insert(header.index("Swift/PyTorch") + 1, "rounds' ratios")
     rows = []
     for k in order:
         t, s = torch_by.get(k), swift_by.get(k)
         c = (s or t)["configuration"]
         peak = (s.get("fma_peak_gflops") or s["sgemm_peak_gflops"]) if s else None
         mark = "" if not s or s.get("fma_peak_gflops") else "*"
+        ratios = busy.get(k, {}).get("ratios", [])
+        rounds_cell = [f"{min(ratios):.2f}–{max(ratios):.2f} ({len(ratios)})" if ratios else "-"] if with_rounds else []
         rows.append([
             c["name"], cell_of(c), str(k[1]), str(c["vocab"]), str(c["hidden"]), str(c["layers"]), str(c["batch"]),
             str(c["seq_length"]),
@@ -297,6 +320,7 @@ def print_comparison(torch_results, swift_results, busy, busy_before, markdown):
             fmt_int(t["tokens_per_second"]) if t else "-",
             fmt_int(s["tokens_per_second"]) if s else "-",
             f"{s['tokens_per_second'] / t['tokens_per_second']:.2f}x" if s and t else "-",
+            *rounds_cell,
             f"{100 * t['achieved_gflops'] / peak:.1f}{mark}" if t and peak else "-",
             f"{100 * s['achieved_gflops'] / peak:.1f}{mark}" if s else "-",
             f"{s['achieved_gflops']:.1f}" if s else "-",
@@ -492,6 +516,10 @@ def main():
     ap.add_argument("--retries", type=int, default=0, metavar="N",
                     help="rerun a pair up to N times when other processes used over 20%% of the CPUs during it; "
                          "the least disturbed pair is kept")
+    ap.add_argument("--rounds", type=int, default=1, metavar="N",
+                    help="run each row's pair N times, back to back, and keep each side's median run: on a shared "
+                         "machine one pair can land on a slow minute for either side (the table adds the range of "
+                         "the rounds' own ratios)")
     args = ap.parse_args()
 
     threads = parse_threads_and_epochs(ap, args)
@@ -500,6 +528,8 @@ def main():
         ap.error(f"--cells takes comma-separated rnn, gru, lstm or all, got {args.cells!r}")
     if args.retries < 0 or args.wait_quiet < 0:
         ap.error("--retries and --wait-quiet must not be negative")
+    if args.rounds < 1:
+        ap.error(f"--rounds must be at least 1, got {args.rounds}")
 
     if args.from_json:
         with open(args.from_json) as f:
@@ -508,7 +538,7 @@ def main():
         for k, v in saved.get("others_cpu_percent", {}).items():
             name, n = k.rsplit("@", 1)
             busy[(name, int(n))] = {"others": [None if v.get(side) is None else v[side] / 100 for side in ("pytorch", "swift")],
-                                    "attempts": v.get("attempts", 1)}
+                                    "attempts": v.get("attempts", 1), "ratios": v.get("rounds_ratios", [])}
         print_comparison(saved["pytorch"], saved["swift"], busy, None, args.markdown)
         return 0
 
@@ -541,7 +571,7 @@ def main():
     busy_before = busy_fraction()
     config_args = [a for c in args.configs.split(",") if c.strip() for a in ("--config", c.strip())]
     config_args += ["--cell", args.cells]
-    torch_results, swift_results, busy = [], [], {}
+    torch_results, swift_results, busy, rounds = [], [], {}, {}
     with tempfile.TemporaryDirectory(prefix="compare-pytorch-") as tmp:
         configs_path = os.path.join(tmp, "configs.json")
         run([bench, "--list", "--json", configs_path] + config_args)
@@ -565,16 +595,22 @@ def main():
                     log(f"note: other processes used {100 * worst:.0f}% of the CPUs during {name} at {n} thread{'s' if n != 1 else ''}"
                         + (" (retrying)" if attempt < args.retries else ""))
                 best["attempts"] = attempt + 1
-                torch_results += best["torch"]
-                swift_results += best["swift"]
-                busy[(name, n)] = best
+                rounds[(name, n)] = [best]
+                for r in range(1, args.rounds):
+                    log(f"round {r + 1}/{args.rounds}: {name} at {n} thread{'s' if n != 1 else ''}")
+                    rounds[(name, n)].append(run_pair(args, bench, torch_python, tmp, cfg, n))
+                chosen = median_rounds(rounds[(name, n)])
+                torch_results += chosen["torch"]
+                swift_results += chosen["swift"]
+                busy[(name, n)] = dict(best, ratios=chosen["ratios"])
         if args.json:
             with open(args.json, "w") as f:
                 json.dump({"pytorch": torch_results, "swift": swift_results,
                            "others_cpu_percent": {f"{k[0]}@{k[1]}": {
                                "pytorch": None if v["others"][0] is None else 100 * v["others"][0],
                                "swift": None if v["others"][1] is None else 100 * v["others"][1],
-                               "attempts": v["attempts"]} for k, v in busy.items()}}, f, indent=2)
+                               "attempts": v["attempts"], "rounds_ratios": v.get("ratios", [])}
+                               for k, v in busy.items()}}, f, indent=2)
 
     print_comparison(torch_results, swift_results, busy, busy_before, args.markdown)
     return 0
