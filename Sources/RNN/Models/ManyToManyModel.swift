@@ -176,7 +176,8 @@ public final class ManyToManyModel: SequenceModel {
     }
 
     /// The output layer over the stack's last outputs (after dropout in training), into
-    /// `logitBuffer`; returns `T*B` and the output layer's input.
+    /// `logitBuffer`; returns `T*B`, the output layer's input and what its products read
+    /// for it (`StackWithOutput.outputLayerOperand`), for the backward's `dW`.
     private func computeLogits(batchSize: Int) -> (rows: Int, input: UnsafePointer<Float>, operand: PrecisionGEMM.Operand) {
         let rows = rnn.steps * batchSize
         logitBuffer.resize(rows * fc.outputSize)
