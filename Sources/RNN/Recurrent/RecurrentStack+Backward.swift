@@ -86,7 +86,7 @@ extension RecurrentStack {
         // The walk rounded the hidden side step by step; a separate input side is rounded
         // here, once for its two products (none over token input: dW_ih is a scatter).
         let hiddenOperand = PrecisionGEMM.Operand.rounded(workspace.roundedHiddenSide, row: 0)
-        guard inputSide != hiddenSide, layer(k) > 0 || !inputIsTokens else {
+        guard inputSide != hiddenSide, !readsTokens(k) else {
             return GateGradients(
                 inputSide: inputSide, hiddenSide: hiddenSide,
                 inputOperand: inputSide == hiddenSide ? hiddenOperand : .activation, hiddenOperand: hiddenOperand)
@@ -146,7 +146,7 @@ extension RecurrentStack {
         gemms.gemm(
             .transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, gradients.hiddenOperand,
             b: previousStates, ldb: H, statesOperand(k), beta: 1, c: g + weightHH[k].offset, ldc: H)
-        let tokenInput = layer(k) == 0 && inputIsTokens
+        let tokenInput = readsTokens(k)
         // The input bias's gradient: the input side's column sums (with one gradient for
         // both biases, RNN and LSTM, summed once for both).
         let sharedSums = hasBias && inputSide == hiddenSide

@@ -92,7 +92,7 @@ extension RecurrentStack {
             bias.update(repeating: 0, count: gH)
         }
         let wih = w + weightIH[k].offset
-        if layer(k) == 0 && inputIsTokens {
+        if readsTokens(k) {
             let table = plan.tokenProjectionTable(
                 direction: k % directions, vocabulary: inputSize, bias: bias, wih: wih,
                 version: parameters.version)
@@ -150,9 +150,19 @@ extension RecurrentStack {
     /// above the first of one direction without dropout, the layer below's rounded states
     /// (rows `1...T` of them); otherwise the activation, rounded at each product.
     func layerInputOperand(_ k: Int) -> PrecisionGEMM.Operand {
-        guard workspace.keepsRoundedStates, k > 0, !isBidirectional, !dropoutActive else { return .activation }
-        return .rounded(workspace.roundedStates[k - 1], row: batchSize)
+        k > 0 && !dropoutActive ? outputsOperand(ofLayer: k - 1) : .activation
     }
+
+    /// What the products read for layer `k`'s outputs `[T*B, H]` (rows `1...T` of its
+    /// states): in bf16 on one thread, for one direction, the bits its forward rounded.
+    func outputsOperand(ofLayer k: Int) -> PrecisionGEMM.Operand {
+        guard workspace.keepsRoundedStates, !isBidirectional else { return .activation }
+        return .rounded(workspace.roundedStates[k], row: batchSize)
+    }
+
+    /// Whether layer-direction `k` reads the token ids (the first layer of a stack over
+    /// tokens): its input projection is a gather, its `dW_ih` a scatter.
+    func readsTokens(_ k: Int) -> Bool { layer(k) == 0 && inputIsTokens }
 
     /// What the products read for layer-direction `k`'s states `[(T+1)*B, H]` (row 0 the
     /// initial state): in bf16 on one thread the bits its forward rounded.

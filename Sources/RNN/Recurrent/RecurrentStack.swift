@@ -324,13 +324,9 @@ public class RecurrentStack {
                 count: steps * batchSize * hiddenSize))
     }
 
-    /// What the products that read `withOutputs`' rows read for them: in bf16 on one
-    /// thread, a one-directional stack's top layer's states as its forward rounded them
-    /// (from row `B` on, past the initial state), else the floats.
-    var outputsOperand: PrecisionGEMM.Operand {
-        guard workspace.keepsRoundedStates, !isBidirectional else { return .activation }
-        return .rounded(workspace.roundedStates[numLayers - 1], row: batchSize)
-    }
+    /// What the products that read `withOutputs`' rows read for them: the top layer's
+    /// `outputsOperand(ofLayer:)`.
+    var outputsOperand: PrecisionGEMM.Operand { outputsOperand(ofLayer: numLayers - 1) }
 
     /// Calls `body` with d(loss)/d(top outputs) `[T*B, D·H]` (zeros after each `forward`)
     /// to fill or accumulate into before `backward`.
