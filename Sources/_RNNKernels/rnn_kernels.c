@@ -119,22 +119,69 @@ SRNN_INLINE void unary_body(const float *src, float *dst, size_t n, float (*f)(f
 
 // The recurrent cells' backward gate math, one step of all rows; every pointer is a
 // separate buffer (restrict), so each row's loop over the hidden units vectorizes.
-SRNN_INLINE void lstm_backward_body(const float *restrict gates, const float *restrict c_prev,
-                                    const float *restrict tanh_c, const float *restrict dh,
-                                    float *restrict d_gates, float *restrict dc, size_t rows, size_t h) {
-    for (size_t b = 0; b < rows; b++) {
-        const float *a = gates + b * 4 * h, *cp = c_prev + b * h;
-        const float *tc = tanh_c + b * h, *g = dh + b * h;
-        float *da = d_gates + b * 4 * h, *dcb = dc + b * h;
-        for (size_t j = 0; j < h; j++) {
-            float i = a[j], f = a[h + j], gg = a[2 * h + j], o = a[3 * h + j], t = tc[j];
-            float cell = dcb[j] + g[j] * o * (1.0f - t * t);
-            da[j] = cell * gg * i * (1.0f - i);
-            da[h + j] = cell * cp[j] * f * (1.0f - f);
-            da[2 * h + j] = cell * i * (1.0f - gg * gg);
-            da[3 * h + j] = g[j] * t * o * (1.0f - o);
-            dcb[j] = cell * f;
+// The LSTM's gate gradients go to any of three outputs, `outputs` a constant mask at each
+// call (SRNN_GATES_*), so that each combination compiles to its own loop: the floats, their
+// bf16 bits (rounded as srnn_to_bf16 rounds them), and column sums added row after row.
+enum { SRNN_GATES_FLOATS = 1, SRNN_GATES_BITS = 2, SRNN_GATES_SUMS = 4 };
+
+// Four blocks of h, the gates' i, f, g, o (each a restrict parameter of the row function,
+// so that the vectorizer needs no overlap check between blocks of one array).
+#define SRNN_BLOCKS(type, name) type *restrict name##0, type *restrict name##1, type *restrict name##2, \
+                                type *restrict name##3
+#define SRNN_SPLIT(p, h) (p), (p) + (h), (p) + 2 * (h), (p) + 3 * (h)
+// SRNN_SPLIT of an output that may be absent (NULL blocks, never offset from NULL).
+#define SRNN_SPLIT_IF(present, p, h) (present) ? (p) : 0, (present) ? (p) + (h) : 0, \
+                                     (present) ? (p) + 2 * (h) : 0, (present) ? (p) + 3 * (h) : 0
+
+SRNN_INLINE void lstm_backward_row(SRNN_BLOCKS(const float, a), const float *restrict cp,
+                                   const float *restrict tc, const float *restrict g, float *restrict dcb,
+                                   SRNN_BLOCKS(float, da), SRNN_BLOCKS(uint16_t, db), SRNN_BLOCKS(float, s),
+                                   size_t h, int outputs) {
+    for (size_t j = 0; j < h; j++) {
+        float i = a0[j], f = a1[j], gg = a2[j], o = a3[j], t = tc[j];
+        float cell = dcb[j] + g[j] * o * (1.0f - t * t);
+        float di = cell * gg * i * (1.0f - i);
+        float df = cell * cp[j] * f * (1.0f - f);
+        float dg = cell * i * (1.0f - gg * gg);
+        float dout = g[j] * t * o * (1.0f - o);
+        if (outputs & SRNN_GATES_FLOATS) { da0[j] = di; da1[j] = df; da2[j] = dg; da3[j] = dout; }
+        if (outputs & SRNN_GATES_BITS) {
+            db0[j] = srnn_bf16_round1(di); db1[j] = srnn_bf16_round1(df);
+            db2[j] = srnn_bf16_round1(dg); db3[j] = srnn_bf16_round1(dout);
         }
+        if (outputs & SRNN_GATES_SUMS) { s0[j] += di; s1[j] += df; s2[j] += dg; s3[j] += dout; }
+        dcb[j] = cell * f;
+    }
+}
+
+SRNN_INLINE void lstm_backward_body(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
+                                    float *d_gates, uint16_t *d_bits, float *sums, float *dc, size_t rows, size_t h,
+                                    int outputs) {
+    const int floats = outputs & SRNN_GATES_FLOATS, bits = outputs & SRNN_GATES_BITS;
+    const int summed = outputs & SRNN_GATES_SUMS;
+    for (size_t b = 0; b < rows; b++) {
+        float *da = floats ? d_gates + b * 4 * h : 0;
+        uint16_t *db = bits ? d_bits + b * 4 * h : 0;
+        lstm_backward_row(SRNN_SPLIT(gates + b * 4 * h, h), c_prev + b * h, tanh_c + b * h, dh + b * h, dc + b * h,
+                          SRNN_SPLIT_IF(floats, da, h), SRNN_SPLIT_IF(bits, db, h), SRNN_SPLIT_IF(summed, sums, h),
+                          h, outputs);
+    }
+}
+
+// lstm_backward_body with the output mask of the pointers given (a constant in each case).
+SRNN_INLINE void lstm_backward_outputs(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
+                                       float *d_gates, uint16_t *d_bits, float *sums, float *dc, size_t rows,
+                                       size_t h) {
+    int outputs = (d_gates ? SRNN_GATES_FLOATS : 0) | (d_bits ? SRNN_GATES_BITS : 0) | (sums ? SRNN_GATES_SUMS : 0);
+    switch (outputs) {
+    case 1: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 1); break;
+    case 2: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 2); break;
+    case 3: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 3); break;
+    case 4: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 4); break;
+    case 5: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 5); break;
+    case 6: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 6); break;
+    case 7: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 7); break;
+    default: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 0); break;
     }
 }
 
@@ -495,8 +542,9 @@ SRNN_INLINE void from_bf16_body(const uint16_t *x, float *y, size_t n) {
         gru_forward_body(g, s, hp, hn, hx, rows, h);                                     \
     }                                                                                    \
     attributes static void lstm_backward_##suffix(const float *g, const float *cp, const float *tc, const float *dh, \
-                                                  float *dg, float *dc, size_t rows, size_t h) { \
-        lstm_backward_body(g, cp, tc, dh, dg, dc, rows, h);                              \
+                                                  float *dg, uint16_t *bits, float *sums, float *dc, size_t rows, \
+                                                  size_t h) {                            \
+        lstm_backward_outputs(g, cp, tc, dh, dg, bits, sums, dc, rows, h);               \
     }                                                                                    \
     attributes static void gru_backward_##suffix(const float *g, const float *hn, const float *hp, const float *dh, \
                                                  float *di, float *dg, float *dp, size_t rows, size_t h) { \
@@ -541,7 +589,8 @@ struct kernel_table {
     void (*adam)(float *, const float *, float *, float *, size_t, float, float, float, float, float, float);
     void (*lstm_forward)(float *, const float *, float *, float *, float *, size_t, size_t);
     void (*gru_forward)(float *, const float *, const float *, float *, float *, size_t, size_t);
-    void (*lstm_backward)(const float *, const float *, const float *, const float *, float *, float *, size_t, size_t);
+    void (*lstm_backward)(const float *, const float *, const float *, const float *, float *, uint16_t *, float *,
+                          float *, size_t, size_t);
     void (*gru_backward)(const float *, const float *, const float *, const float *, float *, float *, float *,
                          size_t, size_t);
     void (*gemv_rows)(const float *, const float *, size_t, float *, size_t, size_t);
@@ -640,8 +689,8 @@ void srnn_sigmoid_variant(int variant, const float *src, float *dst, size_t n) {
 }
 
 void srnn_lstm_backward_step(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
-                             float *d_gates, float *dc, size_t rows, size_t h) {
-    table()->lstm_backward(gates, c_prev, tanh_c, dh, d_gates, dc, rows, h);
+                             float *d_gates, uint16_t *d_bits, float *sums, float *dc, size_t rows, size_t h) {
+    table()->lstm_backward(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h);
 }
 
 void srnn_gru_backward_step(const float *gates, const float *hn, const float *h_prev, const float *dh,

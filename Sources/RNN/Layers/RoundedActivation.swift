@@ -33,6 +33,14 @@ final class RoundedActivation {
         }
     }
 
+    /// Rows `row..<row + rows` of the copy (row stride `cols`), for a kernel that rounds
+    /// into them itself as `round` would (a backward step writing its gate gradients'
+    /// bits as it makes them).
+    func writableBits(from row: Int, rows: Int) -> UnsafeMutablePointer<UInt16> {
+        precondition(row >= 0 && (row + rows) * cols <= buffer.count, "rows \(row)..<\(row + rows) are past the prepared copy")
+        return buffer.pointer + row * cols
+    }
+
     /// The bits it holds, in floats' worth (the workspace's accounting).
     var heldFloats: Int { buffer.heldFloats }
 

@@ -6,7 +6,7 @@ import _RNNKernels
 /// row-major with `hidden` (`H`) units per row.
 ///
 /// - Complexity: O(rows · H), one pass.
-enum GateKernels {
+package enum GateKernels {
     /// LSTM forward: `gates` `[rows, 4H]` holds the pre-activations of i, f, g, o and
     /// becomes their activations; writes `c' = f ⊙ c + i ⊙ g`, `tanh(c')` and
     /// `h' = o ⊙ tanh(c')` (`[rows, H]` each) from the previous cell state.
@@ -51,18 +51,22 @@ enum GateKernels {
     }
 
     /// LSTM: from the activated gates `[rows, 4H]` (i, f, g, o), the previous cell state,
-    /// `tanh(c)` and d(loss)/d(h) (`[rows, H]` each), writes d(loss)/d(pre-activation gates)
+    /// `tanh(c)` and d(loss)/d(h) (`[rows, H]` each), makes d(loss)/d(pre-activation gates)
     /// `[rows, 4H]` and replaces `cellGradient` `[rows, H]` (from step t+1) by the one
-    /// flowing to step t−1.
-    static func lstmBackwardStep(
+    /// flowing to step t−1. The gate gradients go to the outputs given, in the one pass:
+    /// the floats into `gateGradient`, their bf16 bits (as `BFloat16.round` rounds them)
+    /// into `gateGradientBits`, and their column sums `[4H]` added into `gateGradientSums`
+    /// row after row.
+    package static func lstmBackwardStep(
         gates: UnsafePointer<Float>, previousCells: UnsafePointer<Float>,
         tanhCells: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-        gateGradient: UnsafeMutablePointer<Float>,
+        gateGradient: UnsafeMutablePointer<Float>?, gateGradientBits: UnsafeMutablePointer<UInt16>? = nil,
+        gateGradientSums: UnsafeMutablePointer<Float>? = nil,
         cellGradient: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
     ) {
         srnn_lstm_backward_step(
-            gates, previousCells, tanhCells, outputGradient, gateGradient, cellGradient,
-            rows, hidden)
+            gates, previousCells, tanhCells, outputGradient, gateGradient, gateGradientBits, gateGradientSums,
+            cellGradient, rows, hidden)
     }
 
     /// GRU: from the activated gates `[rows, 3H]` (r, z, n), `hiddenN = W_hn h + b_hn`, the

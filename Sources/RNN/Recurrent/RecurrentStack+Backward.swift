@@ -70,18 +70,30 @@ extension RecurrentStack {
         let inputSide = needs.gateGradientBlocks > 0 ? workspace.gateGradient.pointer : d
         let hiddenSide = needs.separateHiddenSide ? workspace.hiddenSideGradient.pointer : inputSide
         let ldh = needs.gateGradientBlocks > 0 ? gH : H
+        let rounded = gemms.precision == .bf16 ? workspace.roundedHiddenSide : nil
+        rounded?.prepare(rows: T * B, cols: gH)
+        var forms = GateGradientForms()
+        if kernel.makesGateGradientForms {
+            forms.bits = rounded?.writableBits(from: 0, rows: T * B)
+            forms.floats = rounded == nil || readsTokens(k) || !readsRoundedCopies
+            if hasBias {
+                workspace.biasGradientSums.zero()
+                forms.sums = workspace.biasGradientSums.pointer
+            }
+        }
         let pass = BackwardPass(
             steps: T, batchSize: B, hidden: H, activations: ActivationPointers(activations),
             outputGradient: d, inputSideGradient: inputSide, hiddenSideGradient: hiddenSide,
             cellGradient: workspace.cellGradient.count > 0 ? workspace.cellGradient.pointer : nil,
-            initialStateGradients: workspace.initialStateGradient.pointer, finalState: finalState,
+            initialStateGradients: workspace.initialStateGradient.pointer, finalState: finalState, forms: forms,
             layerDirection: k, layerDirections: layerDirections, profiler: profiler)
         walkBackward(
             kernel, k, pass, recurrentWeight: w + weightHH[k].offset, hiddenSide: hiddenSide, ldh: ldh,
-            addsToPrevious: needs.addsToPreviousStateGradient)
+            rounded: rounded, roundsSteps: forms.bits == nil, addsToPrevious: needs.addsToPreviousStateGradient)
         guard gemms.precision == .bf16 else {
             return GateGradients(
-                inputSide: inputSide, hiddenSide: hiddenSide, inputOperand: .activation, hiddenOperand: .activation)
+                inputSide: inputSide, hiddenSide: hiddenSide, inputOperand: .activation, hiddenOperand: .activation,
+                columnSums: forms.sums)
         }
         // The walk rounded the hidden side step by step; a separate input side is rounded
         // here, once for its two products (none over token input: dW_ih is a scatter).
@@ -89,7 +101,8 @@ extension RecurrentStack {
         guard inputSide != hiddenSide, !readsTokens(k) else {
             return GateGradients(
                 inputSide: inputSide, hiddenSide: hiddenSide,
-                inputOperand: inputSide == hiddenSide ? hiddenOperand : .activation, hiddenOperand: hiddenOperand)
+                inputOperand: inputSide == hiddenSide ? hiddenOperand : .activation, hiddenOperand: hiddenOperand,
+                columnSums: forms.sums)
         }
         let roundedInput = workspace.roundedInputSide
         profiler.measure(.weightGradients) {
@@ -98,25 +111,25 @@ extension RecurrentStack {
         }
         return GateGradients(
             inputSide: inputSide, hiddenSide: hiddenSide, inputOperand: .rounded(roundedInput, row: 0),
-            hiddenOperand: hiddenOperand)
+            hiddenOperand: hiddenOperand, columnSums: forms.sums)
     }
 
     /// The steps of a backward pass with the cell's type known (the existential opened
-    /// once per walk, not once per step).
+    /// once per walk, not once per step). In bf16 the carry products read `rounded`, which
+    /// the walk fills step by step when `roundsSteps` (else the cell's steps do).
     private func walkBackward<Cell: CellKernel>(
         _ cell: Cell, _ k: Int, _ pass: BackwardPass, recurrentWeight whh: UnsafePointer<Float>,
-        hiddenSide: UnsafeMutablePointer<Float>, ldh: Int, addsToPrevious: Bool
+        hiddenSide: UnsafeMutablePointer<Float>, ldh: Int, rounded: RoundedActivation?, roundsSteps: Bool,
+        addsToPrevious: Bool
     ) {
         let (T, B, H) = (pass.steps, pass.batchSize, pass.hidden), gH = gateWidth, d = pass.outputGradient
         let dh0 = pass.initialStateGradient(0)
-        let rounded = gemms.precision == .bf16 ? workspace.roundedHiddenSide : nil
-        rounded?.prepare(rows: T * B, cols: gH)
         for t in (0..<T).reversed() {
             observeStateGradient(k, t, d + t * B * H)
             let previous = t > 0 ? d + (t - 1) * B * H : dh0
             cell.backwardStep(t, pass, previous: previous)
             profiler.measure(.backwardRecurrence) {
-                rounded?.round(hiddenSide + t * B * ldh, ld: ldh, rows: B, at: t * B)
+                if roundsSteps { rounded?.round(hiddenSide + t * B * ldh, ld: ldh, rows: B, at: t * B) }
                 gemms.gemm(
                     .none, .none, m: B, n: H, k: gH, a: hiddenSide + t * B * ldh, lda: ldh,
                     rounded.map { .rounded($0, row: t * B) } ?? .activation,
@@ -148,16 +161,19 @@ extension RecurrentStack {
             b: previousStates, ldb: H, statesOperand(k), beta: 1, c: g + weightHH[k].offset, ldc: H)
         let tokenInput = readsTokens(k)
         // The input bias's gradient: the input side's column sums (with one gradient for
-        // both biases, RNN and LSTM, summed once for both).
+        // both biases, RNN and LSTM, summed once for both; by the walk's steps when the
+        // cell made them there).
         let sharedSums = hasBias && inputSide == hiddenSide
-        if sharedSums { workspace.biasGradientSums.zero() }
+        let summed = gradients.columnSums != nil
+        if sharedSums && !summed { workspace.biasGradientSums.zero() }
         let inputSums = !hasBias ? nil : sharedSums ? workspace.biasGradientSums.pointer : g + biasIH[k].offset
         let wih = w + weightIH[k].offset
         let gwih = g + weightIH[k].offset
         if tokenInput {
             scatterTokenRows(
-                inputSide, tokens: tokens!, rows: T * B, width: gH, vocabulary: I, into: gwih, addingColumnSumsInto: inputSums)
-        } else if let inputSums {
+                inputSide, tokens: tokens!, rows: T * B, width: gH, vocabulary: I, into: gwih,
+                addingColumnSumsInto: summed ? nil : inputSums)
+        } else if let inputSums, !summed {
             Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: inputSums)
         }
         if hasBias {
@@ -246,18 +262,22 @@ extension RecurrentStack {
 /// A layer-direction's gate gradients `[T*B, G·H]` after its backward walk: the input
 /// side's (`dW_ih`, `dX`, the input bias) and the hidden side's (`dW_hh`, the hidden
 /// bias; the same buffer unless the cell keeps them apart), each with the operand its
-/// products read: in bf16 the bits rounded once for all of them.
+/// products read: in bf16 the bits rounded once for all of them (and then the floats
+/// only where `GateGradientForms.floats` asked for them).
 struct GateGradients {
     let inputSide: UnsafePointer<Float>
     let hiddenSide: UnsafePointer<Float>
     let inputOperand: PrecisionGEMM.Operand
     let hiddenOperand: PrecisionGEMM.Operand
+    /// The column sums `[G·H]` (both biases' gradient) when the walk's steps made them.
+    let columnSums: UnsafePointer<Float>?
 
     init(
         inputSide: UnsafeMutablePointer<Float>, hiddenSide: UnsafeMutablePointer<Float>,
-        inputOperand: PrecisionGEMM.Operand, hiddenOperand: PrecisionGEMM.Operand
+        inputOperand: PrecisionGEMM.Operand, hiddenOperand: PrecisionGEMM.Operand, columnSums: UnsafePointer<Float>?
     ) {
         (self.inputSide, self.hiddenSide) = (UnsafePointer(inputSide), UnsafePointer(hiddenSide))
         (self.inputOperand, self.hiddenOperand) = (inputOperand, hiddenOperand)
+        self.columnSums = columnSums
     }
 }

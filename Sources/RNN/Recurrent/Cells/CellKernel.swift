@@ -35,10 +35,16 @@ protocol CellKernel {
     /// After step 0 of a backward: the gradients of state parts beyond `h` (the LSTM's
     /// `c`) into `pass.initialStateGradient(_:)`.
     func finishBackward(_ pass: BackwardPass)
+    /// Whether `backwardStep` writes its gate gradients in the forms `pass.forms` asks for
+    /// (floats, bf16 bits, bias sums) in its one pass; otherwise it writes the floats, and
+    /// the walk rounds them step by step and the weight gradients sum them. Only for a
+    /// cell whose two sides are one matrix (not `CellBuffers.separateHiddenSide`).
+    var makesGateGradientForms: Bool { get }
 }
 
 extension CellKernel {
     func finishBackward(_ pass: BackwardPass) {}
+    var makesGateGradientForms: Bool { false }
 }
 
 /// The buffers a cell needs beyond a layer-direction's `h` states and output gradient,
@@ -123,6 +129,9 @@ struct BackwardPass {
     let initialStateGradients: UnsafeMutablePointer<Float>
     /// The backward's final-state gradient `[parts, L·D, B, H]`, if it was given one.
     let finalState: FinalStateGradient?
+    /// Where the gate gradients go beyond the floats, for a cell that makes their forms
+    /// itself (`CellKernel.makesGateGradientForms`; the others write the floats).
+    let forms: GateGradientForms
     /// This layer-direction `k` of `layerDirections`.
     let layerDirection: Int
     let layerDirections: Int
@@ -143,6 +152,21 @@ struct BackwardPass {
             }
         }
     }
+}
+
+/// The forms a backward walk needs of its gate gradients `[T*B, G·H]`, which a cell with
+/// `CellKernel.makesGateGradientForms` writes in its step's one pass.
+struct GateGradientForms {
+    /// Whether the floats are written (`BackwardPass.inputSideGradient`): read by fp32
+    /// products, the token input's scatter, and bf16 products that round their own
+    /// operands (`RecurrentStack.readsRoundedCopies` off).
+    var floats = true
+    /// In bf16, the bits at row 0, rounded once for the carry product and the weight
+    /// gradients (`RecurrentWorkspace.roundedHiddenSide`).
+    var bits: UnsafeMutablePointer<UInt16>? = nil
+    /// With biases, `[G·H]` column sums over every step, added step by step (zeroed
+    /// before the walk): both biases' gradient.
+    var sums: UnsafeMutablePointer<Float>? = nil
 }
 
 extension RecurrentCell {

@@ -54,13 +54,19 @@ struct LSTMCellKernel: CellKernel {
         }
         pass.profiler.measure(.elementwise) {
             // Per unit: dc̃ = dc + dh·o·(1 − tanh²c); di = dc̃·g·i(1−i), df = dc̃·c_prev·f(1−f),
-            // dg = dc̃·i·(1−g²), do = dh·tanh c·o(1−o); dc ← dc̃·f (vectorized C kernel).
+            // dg = dc̃·i·(1−g²), do = dh·tanh c·o(1−o); dc ← dc̃·f (vectorized C kernel),
+            // the gate gradients in the forms the walk asks for.
+            let forms = pass.forms
             GateKernels.lstmBackwardStep(
                 gates: pass.activations.gates! + t * B * G, previousCells: pass.activations.cells! + t * B * H,
                 tanhCells: pass.activations.auxiliary! + t * B * H, outputGradient: pass.outputGradient + t * B * H,
-                gateGradient: pass.inputSideGradient + t * B * G, cellGradient: dc, rows: B, hidden: H)
+                gateGradient: forms.floats ? pass.inputSideGradient + t * B * G : nil,
+                gateGradientBits: forms.bits.map { $0 + t * B * G }, gateGradientSums: forms.sums, cellGradient: dc,
+                rows: B, hidden: H)
         }
     }
+
+    var makesGateGradientForms: Bool { true }
 
     func finishBackward(_ pass: BackwardPass) {
         pass.initialStateGradient(1).update(from: pass.cellGradient!, count: pass.batchSize * pass.hidden)
