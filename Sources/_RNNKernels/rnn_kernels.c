@@ -119,10 +119,11 @@ SRNN_INLINE void unary_body(const float *src, float *dst, size_t n, float (*f)(f
 
 // The recurrent cells' backward gate math, one step of all rows; every pointer is a
 // separate buffer (restrict), so each row's loop over the hidden units vectorizes.
-// The LSTM's gate gradients go to any of three outputs, `outputs` a constant mask at each
+// The LSTM's gate gradients go to any of four outputs, `outputs` a constant mask at each
 // call (SRNN_GATES_*), so that each combination compiles to its own loop: the floats, their
-// bf16 bits (rounded as srnn_to_bf16 rounds them), and column sums added row after row.
-enum { SRNN_GATES_FLOATS = 1, SRNN_GATES_BITS = 2, SRNN_GATES_SUMS = 4 };
+// bf16 bits (rounded as srnn_to_bf16 rounds them), column sums added row after row, and
+// each row added into the row of a [V, 4h] table that its token names (none for -1).
+enum { SRNN_GATES_FLOATS = 1, SRNN_GATES_BITS = 2, SRNN_GATES_SUMS = 4, SRNN_GATES_SCATTER = 8 };
 
 // Four blocks of h, the gates' i, f, g, o (each a restrict parameter of the row function,
 // so that the vectorizer needs no overlap check between blocks of one array).
@@ -136,7 +137,7 @@ enum { SRNN_GATES_FLOATS = 1, SRNN_GATES_BITS = 2, SRNN_GATES_SUMS = 4 };
 SRNN_INLINE void lstm_backward_row(SRNN_BLOCKS(const float, a), const float *restrict cp,
                                    const float *restrict tc, const float *restrict g, float *restrict dcb,
                                    SRNN_BLOCKS(float, da), SRNN_BLOCKS(uint16_t, db), SRNN_BLOCKS(float, s),
-                                   size_t h, int outputs) {
+                                   SRNN_BLOCKS(float, tr), size_t h, int outputs) {
     for (size_t j = 0; j < h; j++) {
         float i = a0[j], f = a1[j], gg = a2[j], o = a3[j], t = tc[j];
         float cell = dcb[j] + g[j] * o * (1.0f - t * t);
@@ -150,40 +151,53 @@ SRNN_INLINE void lstm_backward_row(SRNN_BLOCKS(const float, a), const float *res
             db2[j] = srnn_bf16_round1(dg); db3[j] = srnn_bf16_round1(dout);
         }
         if (outputs & SRNN_GATES_SUMS) { s0[j] += di; s1[j] += df; s2[j] += dg; s3[j] += dout; }
+        if (outputs & SRNN_GATES_SCATTER) { tr0[j] += di; tr1[j] += df; tr2[j] += dg; tr3[j] += dout; }
         dcb[j] = cell * f;
     }
 }
 
 SRNN_INLINE void lstm_backward_body(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
-                                    float *d_gates, uint16_t *d_bits, float *sums, float *dc, size_t rows, size_t h,
-                                    int outputs) {
+                                    float *d_gates, uint16_t *d_bits, float *sums, const int32_t *tokens,
+                                    float *table, float *dc, size_t rows, size_t h, int outputs) {
     const int floats = outputs & SRNN_GATES_FLOATS, bits = outputs & SRNN_GATES_BITS;
     const int summed = outputs & SRNN_GATES_SUMS;
     for (size_t b = 0; b < rows; b++) {
         float *da = floats ? d_gates + b * 4 * h : 0;
         uint16_t *db = bits ? d_bits + b * 4 * h : 0;
-        lstm_backward_row(SRNN_SPLIT(gates + b * 4 * h, h), c_prev + b * h, tanh_c + b * h, dh + b * h, dc + b * h,
-                          SRNN_SPLIT_IF(floats, da, h), SRNN_SPLIT_IF(bits, db, h), SRNN_SPLIT_IF(summed, sums, h),
-                          h, outputs);
+        int32_t v = (outputs & SRNN_GATES_SCATTER) ? tokens[b] : -1;
+        float *row = v >= 0 ? table + (size_t)v * 4 * h : 0;
+        if (row) {
+            lstm_backward_row(SRNN_SPLIT(gates + b * 4 * h, h), c_prev + b * h, tanh_c + b * h, dh + b * h,
+                              dc + b * h, SRNN_SPLIT_IF(floats, da, h), SRNN_SPLIT_IF(bits, db, h),
+                              SRNN_SPLIT_IF(summed, sums, h), SRNN_SPLIT(row, h), h, outputs | SRNN_GATES_SCATTER);
+        } else {
+            lstm_backward_row(SRNN_SPLIT(gates + b * 4 * h, h), c_prev + b * h, tanh_c + b * h, dh + b * h,
+                              dc + b * h, SRNN_SPLIT_IF(floats, da, h), SRNN_SPLIT_IF(bits, db, h),
+                              SRNN_SPLIT_IF(summed, sums, h), 0, 0, 0, 0, h, outputs & ~SRNN_GATES_SCATTER);
+        }
     }
 }
 
 // lstm_backward_body with the output mask of the pointers given (a constant in each case).
+#define SRNN_LSTM_BACKWARD_CASE(mask)                                                                        \
+    case mask:                                                                                              \
+        lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, tokens, table, dc, rows, h, mask); \
+        break;
 SRNN_INLINE void lstm_backward_outputs(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
-                                       float *d_gates, uint16_t *d_bits, float *sums, float *dc, size_t rows,
-                                       size_t h) {
-    int outputs = (d_gates ? SRNN_GATES_FLOATS : 0) | (d_bits ? SRNN_GATES_BITS : 0) | (sums ? SRNN_GATES_SUMS : 0);
+                                       float *d_gates, uint16_t *d_bits, float *sums, const int32_t *tokens,
+                                       float *table, float *dc, size_t rows, size_t h) {
+    int outputs = (d_gates ? SRNN_GATES_FLOATS : 0) | (d_bits ? SRNN_GATES_BITS : 0) | (sums ? SRNN_GATES_SUMS : 0) |
+                  (tokens && table ? SRNN_GATES_SCATTER : 0);
     switch (outputs) {
-    case 1: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 1); break;
-    case 2: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 2); break;
-    case 3: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 3); break;
-    case 4: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 4); break;
-    case 5: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 5); break;
-    case 6: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 6); break;
-    case 7: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 7); break;
-    default: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h, 0); break;
+        SRNN_LSTM_BACKWARD_CASE(1) SRNN_LSTM_BACKWARD_CASE(2) SRNN_LSTM_BACKWARD_CASE(3)
+        SRNN_LSTM_BACKWARD_CASE(4) SRNN_LSTM_BACKWARD_CASE(5) SRNN_LSTM_BACKWARD_CASE(6)
+        SRNN_LSTM_BACKWARD_CASE(7) SRNN_LSTM_BACKWARD_CASE(8) SRNN_LSTM_BACKWARD_CASE(9)
+        SRNN_LSTM_BACKWARD_CASE(10) SRNN_LSTM_BACKWARD_CASE(11) SRNN_LSTM_BACKWARD_CASE(12)
+        SRNN_LSTM_BACKWARD_CASE(13) SRNN_LSTM_BACKWARD_CASE(14) SRNN_LSTM_BACKWARD_CASE(15)
+    default: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, tokens, table, dc, rows, h, 0);
     }
 }
+#undef SRNN_LSTM_BACKWARD_CASE
 
 SRNN_INLINE void gru_backward_body(const float *restrict gates, const float *restrict hn,
                                    const float *restrict h_prev, const float *restrict dh,
@@ -542,9 +556,9 @@ SRNN_INLINE void from_bf16_body(const uint16_t *x, float *y, size_t n) {
         gru_forward_body(g, s, hp, hn, hx, rows, h);                                     \
     }                                                                                    \
     attributes static void lstm_backward_##suffix(const float *g, const float *cp, const float *tc, const float *dh, \
-                                                  float *dg, uint16_t *bits, float *sums, float *dc, size_t rows, \
-                                                  size_t h) {                            \
-        lstm_backward_outputs(g, cp, tc, dh, dg, bits, sums, dc, rows, h);               \
+                                                  float *dg, uint16_t *bits, float *sums, const int32_t *tok, \
+                                                  float *table, float *dc, size_t rows, size_t h) { \
+        lstm_backward_outputs(g, cp, tc, dh, dg, bits, sums, tok, table, dc, rows, h);   \
     }                                                                                    \
     attributes static void gru_backward_##suffix(const float *g, const float *hn, const float *hp, const float *dh, \
                                                  float *di, float *dg, float *dp, size_t rows, size_t h) { \
@@ -590,7 +604,7 @@ struct kernel_table {
     void (*lstm_forward)(float *, const float *, float *, float *, float *, size_t, size_t);
     void (*gru_forward)(float *, const float *, const float *, float *, float *, size_t, size_t);
     void (*lstm_backward)(const float *, const float *, const float *, const float *, float *, uint16_t *, float *,
-                          float *, size_t, size_t);
+                          const int32_t *, float *, float *, size_t, size_t);
     void (*gru_backward)(const float *, const float *, const float *, const float *, float *, float *, float *,
                          size_t, size_t);
     void (*gemv_rows)(const float *, const float *, size_t, float *, size_t, size_t);
@@ -689,8 +703,9 @@ void srnn_sigmoid_variant(int variant, const float *src, float *dst, size_t n) {
 }
 
 void srnn_lstm_backward_step(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
-                             float *d_gates, uint16_t *d_bits, float *sums, float *dc, size_t rows, size_t h) {
-    table()->lstm_backward(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, dc, rows, h);
+                             float *d_gates, uint16_t *d_bits, float *sums, const int32_t *tokens, float *token_table,
+                             float *dc, size_t rows, size_t h) {
+    table()->lstm_backward(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, tokens, token_table, dc, rows, h);
 }
 
 void srnn_gru_backward_step(const float *gates, const float *hn, const float *h_prev, const float *dh,

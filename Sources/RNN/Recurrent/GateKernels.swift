@@ -55,18 +55,21 @@ package enum GateKernels {
     /// `[rows, 4H]` and replaces `cellGradient` `[rows, H]` (from step t+1) by the one
     /// flowing to step t−1. The gate gradients go to the outputs given, in the one pass:
     /// the floats into `gateGradient`, their bf16 bits (as `BFloat16.round` rounds them)
-    /// into `gateGradientBits`, and their column sums `[4H]` added into `gateGradientSums`
-    /// row after row.
+    /// into `gateGradientBits`, their column sums `[4H]` added into `gateGradientSums`
+    /// row after row, and each row added into the row of `tokenTable` `[V, 4H]` that its
+    /// token in `tokens` `[rows]` names (none for a token of -1).
     package static func lstmBackwardStep(
         gates: UnsafePointer<Float>, previousCells: UnsafePointer<Float>,
         tanhCells: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
         gateGradient: UnsafeMutablePointer<Float>?, gateGradientBits: UnsafeMutablePointer<UInt16>? = nil,
-        gateGradientSums: UnsafeMutablePointer<Float>? = nil,
-        cellGradient: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+        gateGradientSums: UnsafeMutablePointer<Float>? = nil, tokens: UnsafePointer<Int32>? = nil,
+        tokenTable: UnsafeMutablePointer<Float>? = nil, cellGradient: UnsafeMutablePointer<Float>, rows: Int,
+        hidden: Int
     ) {
+        precondition((tokens == nil) == (tokenTable == nil), "tokens and their table come together")
         srnn_lstm_backward_step(
             gates, previousCells, tanhCells, outputGradient, gateGradient, gateGradientBits, gateGradientSums,
-            cellGradient, rows, hidden)
+            tokens, tokenTable, cellGradient, rows, hidden)
     }
 
     /// GRU: from the activated gates `[rows, 3H]` (r, z, n), `hiddenN = W_hn h + b_hn`, the

@@ -43,7 +43,8 @@ extension RecurrentStack {
             parameters.gradients.withUnsafeMutableBufferPointer { grads in
                 tokens.withUnsafeBufferPointer { tok in
                     for k in (0..<numLayers).reversed() {
-                        let gradients = walkBackward(k, T: T, B: B, w: values.baseAddress!, finalState: finalState)
+                        let gradients = walkBackward(
+                            k, T: T, B: B, w: values.baseAddress!, finalState: finalState, tokens: tok.baseAddress)
                         profiler.measure(.weightGradients) {
                             weightGradients(
                                 k, T: T, B: B, w: values.baseAddress!, g: grads.baseAddress!, gradients,
@@ -59,12 +60,13 @@ extension RecurrentStack {
     /// the observer's look at d(loss)/d(h_t), the cell's step to the gate gradients, and
     /// the carry `dA_t W_hh` into d(loss)/d(h_{t-1}) (at step 0, the initial state's).
     /// Reads the layer-direction's output gradient (the `h` part of a final-state gradient
-    /// already added); returns the gate gradients, in bf16 with their bits rounded once
-    /// for the products that read them.
+    /// already added) and, over token input, its `tokens` (in its order); returns the gate
+    /// gradients, in bf16 with their bits rounded once for the products that read them.
     /// - Complexity: `O(T·B·G·H²)`: `T` GEMMs `[B, G·H] x [G·H, H]`.
-    func walkBackward(_ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, finalState: FinalStateGradient?)
-        -> GateGradients
-    {
+    func walkBackward(
+        _ k: Int, T: Int, B: Int, w: UnsafePointer<Float>, finalState: FinalStateGradient?,
+        tokens: UnsafePointer<Int32>?
+    ) -> GateGradients {
         let H = hiddenSize, gH = gateWidth, activations = workspace.directions[k], needs = cellBuffers
         let d = activations.outputGradient.pointer
         let inputSide = needs.gateGradientBlocks > 0 ? workspace.gateGradient.pointer : d
@@ -75,10 +77,14 @@ extension RecurrentStack {
         var forms = GateGradientForms()
         if kernel.makesGateGradientForms {
             forms.bits = rounded?.writableBits(from: 0, rows: T * B)
-            forms.floats = rounded == nil || readsTokens(k) || !readsRoundedCopies
+            forms.floats = rounded == nil || !readsRoundedCopies
             if hasBias {
                 workspace.biasGradientSums.zero()
                 forms.sums = workspace.biasGradientSums.pointer
+            }
+            if readsTokens(k) {
+                workspace.tokenWeightGradient.zero()
+                (forms.tokens, forms.tokenTable) = (tokens!, workspace.tokenWeightGradient.pointer)
             }
         }
         let pass = BackwardPass(
@@ -93,7 +99,7 @@ extension RecurrentStack {
         guard gemms.precision == .bf16 else {
             return GateGradients(
                 inputSide: inputSide, hiddenSide: hiddenSide, inputOperand: .activation, hiddenOperand: .activation,
-                columnSums: forms.sums)
+                forms: forms)
         }
         // The walk rounded the hidden side step by step; a separate input side is rounded
         // here, once for its two products (none over token input: dW_ih is a scatter).
@@ -102,7 +108,7 @@ extension RecurrentStack {
             return GateGradients(
                 inputSide: inputSide, hiddenSide: hiddenSide,
                 inputOperand: inputSide == hiddenSide ? hiddenOperand : .activation, hiddenOperand: hiddenOperand,
-                columnSums: forms.sums)
+                forms: forms)
         }
         let roundedInput = workspace.roundedInputSide
         profiler.measure(.weightGradients) {
@@ -111,7 +117,7 @@ extension RecurrentStack {
         }
         return GateGradients(
             inputSide: inputSide, hiddenSide: hiddenSide, inputOperand: .rounded(roundedInput, row: 0),
-            hiddenOperand: hiddenOperand, columnSums: forms.sums)
+            hiddenOperand: hiddenOperand, forms: forms)
     }
 
     /// The steps of a backward pass with the cell's type known (the existential opened
@@ -164,15 +170,18 @@ extension RecurrentStack {
         // both biases, RNN and LSTM, summed once for both; by the walk's steps when the
         // cell made them there).
         let sharedSums = hasBias && inputSide == hiddenSide
-        let summed = gradients.columnSums != nil
+        let summed = gradients.forms.sums != nil
         if sharedSums && !summed { workspace.biasGradientSums.zero() }
         let inputSums = !hasBias ? nil : sharedSums ? workspace.biasGradientSums.pointer : g + biasIH[k].offset
         let wih = w + weightIH[k].offset
         let gwih = g + weightIH[k].offset
         if tokenInput {
-            scatterTokenRows(
-                inputSide, tokens: tokens!, rows: T * B, width: gH, vocabulary: I, into: gwih,
-                addingColumnSumsInto: summed ? nil : inputSums)
+            if gradients.forms.tokenTable == nil {
+                gatherTokenRows(
+                    inputSide, tokens: tokens!, rows: T * B, width: gH, vocabulary: I,
+                    addingColumnSumsInto: summed ? nil : inputSums)
+            }
+            addTokenTable(width: gH, vocabulary: I, into: gwih)
         } else if let inputSums, !summed {
             Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: inputSums)
         }
@@ -209,15 +218,16 @@ extension RecurrentStack {
     }
 
     /// One-hot input (layer 0 over `tokens`, in the direction's order): `dW_ih[:, v] +=
-    /// Σ dA[r]` over the rows `r` of token `v`, and with `sums` every row of `dA` `[rows, width]` added into it, in one
-    /// pass over `dA`. Its rows are added contiguously into a transposed `[V, width]`
-    /// scratch (a padding row, token -1, into `sums` alone), whose rows then give `sums`
-    /// the rest and are added into `dW_ih`'s `[width, V]` columns once: `rows·width`
-    /// vectorized adds and `V·width` strided ones, instead of `rows·width` strided.
+    /// Σ dA[r]` over the rows `r` of token `v` (and with `sums`, every row of `dA`
+    /// `[rows, width]` added into it), in two halves. This one adds the rows contiguously
+    /// into a transposed `[V, width]` table (a padding row, token -1, into `sums` alone)
+    /// and gives `sums` the table's column sums; `addTokenTable` then adds the table into
+    /// `dW_ih`'s `[width, V]` columns once: `rows·width` vectorized adds and `V·width`
+    /// strided ones, instead of `rows·width` strided. (A cell that makes its gate
+    /// gradients' forms fills the table in its steps instead: `GateGradientForms`.)
     /// - Complexity: O((rows + V)·width).
-    private func scatterTokenRows(
+    private func gatherTokenRows(
         _ dA: UnsafePointer<Float>, tokens: UnsafePointer<Int32>, rows: Int, width: Int, vocabulary V: Int,
-        into gwih: UnsafeMutablePointer<Float>,
         addingColumnSumsInto sums: UnsafeMutablePointer<Float>?
     ) {
         workspace.tokenWeightGradient.zero()
@@ -229,6 +239,12 @@ extension RecurrentStack {
             for j in 0..<width { target[j] += row[j] }
         }
         if let sums { Vector.addColumnSums(of: scratch, rows: V, cols: width, into: sums) }
+    }
+
+    /// `dW_ih` `[width, V]` += the token table `[V, width]` transposed (`gatherTokenRows`).
+    /// - Complexity: O(V·width).
+    private func addTokenTable(width: Int, vocabulary V: Int, into gwih: UnsafeMutablePointer<Float>) {
+        let scratch = workspace.tokenWeightGradient.pointer
         // Row by row of dW_ih: contiguous writes; the strided reads stay within the same V
         // cache lines from one row to the next.
         for j in 0..<width {
@@ -269,15 +285,16 @@ struct GateGradients {
     let hiddenSide: UnsafePointer<Float>
     let inputOperand: PrecisionGEMM.Operand
     let hiddenOperand: PrecisionGEMM.Operand
-    /// The column sums `[G·H]` (both biases' gradient) when the walk's steps made them.
-    let columnSums: UnsafePointer<Float>?
+    /// What the walk's steps made beyond the floats (the bias sums and the token table,
+    /// when the cell made them there).
+    let forms: GateGradientForms
 
     init(
         inputSide: UnsafeMutablePointer<Float>, hiddenSide: UnsafeMutablePointer<Float>,
-        inputOperand: PrecisionGEMM.Operand, hiddenOperand: PrecisionGEMM.Operand, columnSums: UnsafePointer<Float>?
+        inputOperand: PrecisionGEMM.Operand, hiddenOperand: PrecisionGEMM.Operand, forms: GateGradientForms
     ) {
         (self.inputSide, self.hiddenSide) = (UnsafePointer(inputSide), UnsafePointer(hiddenSide))
         (self.inputOperand, self.hiddenOperand) = (inputOperand, hiddenOperand)
-        self.columnSums = columnSums
+        self.forms = forms
     }
 }

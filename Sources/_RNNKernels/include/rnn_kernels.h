@@ -72,13 +72,15 @@ void srnn_gru_forward_step(float *gates, const float *hidden, const float *h_pre
 
 /// LSTM backward gate math for one step of `rows` sequences (`h` hidden units each):
 /// `gates` [rows, 4h] holds the activated i, f, g, o; `c_prev`, `tanh_c`, `dh` [rows, h];
-/// writes d(pre-activation) of the four gates `[rows, 4h]` to those of three outputs that
+/// writes d(pre-activation) of the four gates `[rows, 4h]` to those of four outputs that
 /// are not NULL: the floats into `d_gates`, their bf16 bits (rounded to nearest even, as
-/// `srnn_to_bf16`) into `d_bits`, and their column sums added into `sums` [4h] (row after
-/// row); and replaces the cell-state gradient `dc` [rows, h] (in: from step t+1; out: to
-/// step t-1).
+/// `srnn_to_bf16`) into `d_bits`, their column sums added into `sums` [4h] (row after
+/// row), and with `tokens` [rows] each row added into row `tokens[b]` of `token_table`
+/// [V, 4h] (none for a token of -1); and replaces the cell-state gradient `dc` [rows, h]
+/// (in: from step t+1; out: to step t-1).
 void srnn_lstm_backward_step(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
-                             float *d_gates, uint16_t *d_bits, float *sums, float *dc, size_t rows, size_t h);
+                             float *d_gates, uint16_t *d_bits, float *sums, const int32_t *tokens, float *token_table,
+                             float *dc, size_t rows, size_t h);
 
 /// GRU backward gate math for one step: `gates` [rows, 3h] holds the activated r, z, n;
 /// `hn` [rows, h] is `W_hn h + b_hn`; `h_prev`, `dh` [rows, h]. Writes d(pre-activation)

@@ -36,9 +36,10 @@ protocol CellKernel {
     /// `c`) into `pass.initialStateGradient(_:)`.
     func finishBackward(_ pass: BackwardPass)
     /// Whether `backwardStep` writes its gate gradients in the forms `pass.forms` asks for
-    /// (floats, bf16 bits, bias sums) in its one pass; otherwise it writes the floats, and
-    /// the walk rounds them step by step and the weight gradients sum them. Only for a
-    /// cell whose two sides are one matrix (not `CellBuffers.separateHiddenSide`).
+    /// (floats, bf16 bits, bias sums, token rows) in its one pass; otherwise it writes the
+    /// floats, and the walk rounds them step by step and the weight gradients sum and
+    /// scatter them. Only for a cell whose two sides are one matrix (not
+    /// `CellBuffers.separateHiddenSide`).
     var makesGateGradientForms: Bool { get }
 }
 
@@ -158,8 +159,8 @@ struct BackwardPass {
 /// `CellKernel.makesGateGradientForms` writes in its step's one pass.
 struct GateGradientForms {
     /// Whether the floats are written (`BackwardPass.inputSideGradient`): read by fp32
-    /// products, the token input's scatter, and bf16 products that round their own
-    /// operands (`RecurrentStack.readsRoundedCopies` off).
+    /// products and by bf16 products that round their own operands
+    /// (`RecurrentStack.readsRoundedCopies` off).
     var floats = true
     /// In bf16, the bits at row 0, rounded once for the carry product and the weight
     /// gradients (`RecurrentWorkspace.roundedHiddenSide`).
@@ -167,6 +168,11 @@ struct GateGradientForms {
     /// With biases, `[G·H]` column sums over every step, added step by step (zeroed
     /// before the walk): both biases' gradient.
     var sums: UnsafeMutablePointer<Float>? = nil
+    /// Over token input, the tokens `[T*B]` (in the direction's order) and the `[V, G·H]`
+    /// table (zeroed before the walk) that each step's rows are added into, by token:
+    /// `dW_ih` transposed (`RecurrentWorkspace.tokenWeightGradient`).
+    var tokens: UnsafePointer<Int32>? = nil
+    var tokenTable: UnsafeMutablePointer<Float>? = nil
 }
 
 extension RecurrentCell {

@@ -61,8 +61,9 @@ struct LSTMCellKernel: CellKernel {
                 gates: pass.activations.gates! + t * B * G, previousCells: pass.activations.cells! + t * B * H,
                 tanhCells: pass.activations.auxiliary! + t * B * H, outputGradient: pass.outputGradient + t * B * H,
                 gateGradient: forms.floats ? pass.inputSideGradient + t * B * G : nil,
-                gateGradientBits: forms.bits.map { $0 + t * B * G }, gateGradientSums: forms.sums, cellGradient: dc,
-                rows: B, hidden: H)
+                gateGradientBits: forms.bits.map { $0 + t * B * G }, gateGradientSums: forms.sums,
+                tokens: forms.tokens.map { $0 + t * B }, tokenTable: forms.tokenTable, cellGradient: dc, rows: B,
+                hidden: H)
         }
     }
 

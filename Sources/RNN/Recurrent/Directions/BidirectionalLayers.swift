@@ -69,11 +69,14 @@ extension RecurrentStack {
                     let sum = k > 0 ? workspace.layerInputGradient.pointer : workspace.inputGradient.pointer
                     for d in 0..<2 {
                         let ld = 2 * k + d
-                        let gradients = walkBackward(ld, T: T, B: B, w: w, finalState: finalState)
-                        profiler.measure(.weightGradients) {
-                            (d == 0 ? tokens : order.reversedTokens).withUnsafeBufferPointer { tok in
+                        let gradients = (d == 0 ? tokens : order.reversedTokens).withUnsafeBufferPointer { tok in
+                            let gradients = walkBackward(ld, T: T, B: B, w: w, finalState: finalState, tokens: tok.baseAddress)
+                            profiler.measure(.weightGradients) {
                                 weightGradients(ld, T: T, B: B, w: w, g: g, gradients, tokens: tok.baseAddress)
                             }
+                            return gradients
+                        }
+                        profiler.measure(.weightGradients) {
                             guard needsInputGradient else { return }
                             let dx = d == 0 ? sum : workspace.reverseInputGradient.pointer
                             gemms.gemm(
