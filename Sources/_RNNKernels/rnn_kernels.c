@@ -124,6 +124,8 @@ SRNN_INLINE void unary_body(const float *src, float *dst, size_t n, float (*f)(f
 // bf16 bits (rounded as srnn_to_bf16 rounds them), column sums added row after row, and
 // each row added into the row of a [V, 4h] table that its token names (none for -1).
 enum { SRNN_GATES_FLOATS = 1, SRNN_GATES_BITS = 2, SRNN_GATES_SUMS = 4, SRNN_GATES_SCATTER = 8 };
+// The GRU's input side's bits (its hidden side's are SRNN_GATES_BITS): none over token input.
+enum { SRNN_GATES_INPUT_BITS = 16 };
 
 // Four blocks of h, the gates' i, f, g, o (each a restrict parameter of the row function,
 // so that the vectorizer needs no overlap check between blocks of one array).
@@ -199,25 +201,99 @@ SRNN_INLINE void lstm_backward_outputs(const float *gates, const float *c_prev, 
 }
 #undef SRNN_LSTM_BACKWARD_CASE
 
-SRNN_INLINE void gru_backward_body(const float *restrict gates, const float *restrict hn,
-                                   const float *restrict h_prev, const float *restrict dh,
-                                   float *restrict d_input, float *restrict d_hidden,
-                                   float *restrict dh_prev, size_t rows, size_t h) {
+// The GRU's two sides of gate gradients (the input side's r, z, n and the hidden side's,
+// whose n block is the input side's times r) in the same forms as the LSTM's, `outputs`
+// a constant mask: both sides' floats, the hidden side's bits and the input side's, both
+// sides' column sums, and the input side's rows into the token table.
+#define SRNN_BLOCKS3(type, name) type *restrict name##0, type *restrict name##1, type *restrict name##2
+#define SRNN_SPLIT3(p, h) (p), (p) + (h), (p) + 2 * (h)
+#define SRNN_SPLIT3_IF(present, p, h) (present) ? (p) : 0, (present) ? (p) + (h) : 0, (present) ? (p) + 2 * (h) : 0
+
+SRNN_INLINE void gru_backward_row(SRNN_BLOCKS3(const float, a), const float *restrict hnr,
+                                  const float *restrict hp, const float *restrict g, float *restrict dp,
+                                  SRNN_BLOCKS3(float, di), SRNN_BLOCKS3(float, dg), SRNN_BLOCKS3(uint16_t, bi),
+                                  SRNN_BLOCKS3(uint16_t, bg), SRNN_BLOCKS3(float, si), SRNN_BLOCKS3(float, sg),
+                                  SRNN_BLOCKS3(float, tr), size_t h, int outputs) {
+    for (size_t j = 0; j < h; j++) {
+        float r = a0[j], z = a1[j], n = a2[j], gj = g[j];
+        float dn = gj * (1.0f - z) * (1.0f - n * n);
+        float dr = dn * hnr[j] * r * (1.0f - r);
+        float dz = gj * (hp[j] - n) * z * (1.0f - z);
+        float dnr = dn * r;
+        if (outputs & SRNN_GATES_FLOATS) {
+            di0[j] = dr; di1[j] = dz; di2[j] = dn;
+            dg0[j] = dr; dg1[j] = dz; dg2[j] = dnr;
+        }
+        uint16_t r16 = srnn_bf16_round1(dr), z16 = srnn_bf16_round1(dz);
+        if (outputs & SRNN_GATES_BITS) { bg0[j] = r16; bg1[j] = z16; bg2[j] = srnn_bf16_round1(dnr); }
+        if (outputs & SRNN_GATES_INPUT_BITS) { bi0[j] = r16; bi1[j] = z16; bi2[j] = srnn_bf16_round1(dn); }
+        if (outputs & SRNN_GATES_SUMS) {
+            si0[j] += dr; si1[j] += dz; si2[j] += dn;
+            sg0[j] += dr; sg1[j] += dz; sg2[j] += dnr;
+        }
+        if (outputs & SRNN_GATES_SCATTER) { tr0[j] += dr; tr1[j] += dz; tr2[j] += dn; }
+        dp[j] += gj * z;
+    }
+}
+
+SRNN_INLINE void gru_backward_body(const float *gates, const float *hn, const float *h_prev, const float *dh,
+                                   float *d_input, float *d_hidden, uint16_t *input_bits, uint16_t *hidden_bits,
+                                   float *input_sums, float *hidden_sums, const int32_t *tokens, float *table,
+                                   float *dh_prev, size_t rows, size_t h, int outputs) {
+    const int floats = outputs & SRNN_GATES_FLOATS, bits = outputs & SRNN_GATES_BITS;
+    const int input_bits_made = outputs & SRNN_GATES_INPUT_BITS, summed = outputs & SRNN_GATES_SUMS;
     for (size_t b = 0; b < rows; b++) {
-        const float *a = gates + b * 3 * h, *hnr = hn + b * h;
-        const float *hp = h_prev + b * h, *g = dh + b * h;
-        float *di = d_input + b * 3 * h, *dg = d_hidden + b * 3 * h, *dp = dh_prev + b * h;
-        for (size_t j = 0; j < h; j++) {
-            float r = a[j], z = a[h + j], n = a[2 * h + j], gj = g[j];
-            float dn = gj * (1.0f - z) * (1.0f - n * n);
-            float dr = dn * hnr[j] * r * (1.0f - r);
-            float dz = gj * (hp[j] - n) * z * (1.0f - z);
-            di[j] = dr; di[h + j] = dz; di[2 * h + j] = dn;
-            dg[j] = dr; dg[h + j] = dz; dg[2 * h + j] = dn * r;
-            dp[j] += gj * z;
+        size_t at = b * 3 * h;
+        float *di = floats ? d_input + at : 0, *dg = floats ? d_hidden + at : 0;
+        uint16_t *bi = input_bits_made ? input_bits + at : 0, *bg = bits ? hidden_bits + at : 0;
+        int32_t v = (outputs & SRNN_GATES_SCATTER) ? tokens[b] : -1;
+        float *row = v >= 0 ? table + (size_t)v * 3 * h : 0;
+        if (row) {
+            gru_backward_row(SRNN_SPLIT3(gates + at, h), hn + b * h, h_prev + b * h, dh + b * h, dh_prev + b * h,
+                             SRNN_SPLIT3_IF(floats, di, h), SRNN_SPLIT3_IF(floats, dg, h),
+                             SRNN_SPLIT3_IF(input_bits_made, bi, h), SRNN_SPLIT3_IF(bits, bg, h),
+                             SRNN_SPLIT3_IF(summed, input_sums, h), SRNN_SPLIT3_IF(summed, hidden_sums, h),
+                             SRNN_SPLIT3(row, h), h, outputs | SRNN_GATES_SCATTER);
+        } else {
+            gru_backward_row(SRNN_SPLIT3(gates + at, h), hn + b * h, h_prev + b * h, dh + b * h, dh_prev + b * h,
+                             SRNN_SPLIT3_IF(floats, di, h), SRNN_SPLIT3_IF(floats, dg, h),
+                             SRNN_SPLIT3_IF(input_bits_made, bi, h), SRNN_SPLIT3_IF(bits, bg, h),
+                             SRNN_SPLIT3_IF(summed, input_sums, h), SRNN_SPLIT3_IF(summed, hidden_sums, h), 0, 0, 0,
+                             h, outputs & ~SRNN_GATES_SCATTER);
         }
     }
 }
+
+#define SRNN_GRU_BACKWARD_CASE(mask)                                                                            \
+    case mask:                                                                                                 \
+        gru_backward_body(gates, hn, h_prev, dh, d_input, d_hidden, input_bits, hidden_bits, input_sums,        \
+                          hidden_sums, tokens, table, dh_prev, rows, h, mask);                                 \
+        break;
+SRNN_INLINE void gru_backward_outputs(const float *gates, const float *hn, const float *h_prev, const float *dh,
+                                      float *d_input, float *d_hidden, uint16_t *input_bits, uint16_t *hidden_bits,
+                                      float *input_sums, float *hidden_sums, const int32_t *tokens, float *table,
+                                      float *dh_prev, size_t rows, size_t h) {
+    int outputs = (d_input && d_hidden ? SRNN_GATES_FLOATS : 0) | (hidden_bits ? SRNN_GATES_BITS : 0) |
+                  (input_bits ? SRNN_GATES_INPUT_BITS : 0) | (input_sums && hidden_sums ? SRNN_GATES_SUMS : 0) |
+                  (tokens && table ? SRNN_GATES_SCATTER : 0);
+    switch (outputs) {
+        SRNN_GRU_BACKWARD_CASE(1) SRNN_GRU_BACKWARD_CASE(2) SRNN_GRU_BACKWARD_CASE(3)
+        SRNN_GRU_BACKWARD_CASE(4) SRNN_GRU_BACKWARD_CASE(5) SRNN_GRU_BACKWARD_CASE(6)
+        SRNN_GRU_BACKWARD_CASE(7) SRNN_GRU_BACKWARD_CASE(8) SRNN_GRU_BACKWARD_CASE(9)
+        SRNN_GRU_BACKWARD_CASE(10) SRNN_GRU_BACKWARD_CASE(11) SRNN_GRU_BACKWARD_CASE(12)
+        SRNN_GRU_BACKWARD_CASE(13) SRNN_GRU_BACKWARD_CASE(14) SRNN_GRU_BACKWARD_CASE(15)
+        SRNN_GRU_BACKWARD_CASE(16) SRNN_GRU_BACKWARD_CASE(17) SRNN_GRU_BACKWARD_CASE(18)
+        SRNN_GRU_BACKWARD_CASE(19) SRNN_GRU_BACKWARD_CASE(20) SRNN_GRU_BACKWARD_CASE(21)
+        SRNN_GRU_BACKWARD_CASE(22) SRNN_GRU_BACKWARD_CASE(23) SRNN_GRU_BACKWARD_CASE(24)
+        SRNN_GRU_BACKWARD_CASE(25) SRNN_GRU_BACKWARD_CASE(26) SRNN_GRU_BACKWARD_CASE(27)
+        SRNN_GRU_BACKWARD_CASE(28) SRNN_GRU_BACKWARD_CASE(29) SRNN_GRU_BACKWARD_CASE(30)
+        SRNN_GRU_BACKWARD_CASE(31)
+    default:
+        gru_backward_body(gates, hn, h_prev, dh, d_input, d_hidden, input_bits, hidden_bits, input_sums, hidden_sums,
+                          tokens, table, dh_prev, rows, h, 0);
+    }
+}
+#undef SRNN_GRU_BACKWARD_CASE
 
 // The forward kernels read and overwrite the gate blocks of one array; each row is
 // handed to a function whose blocks are separate restrict parameters, so that the
@@ -561,8 +637,10 @@ SRNN_INLINE void from_bf16_body(const uint16_t *x, float *y, size_t n) {
         lstm_backward_outputs(g, cp, tc, dh, dg, bits, sums, tok, table, dc, rows, h);   \
     }                                                                                    \
     attributes static void gru_backward_##suffix(const float *g, const float *hn, const float *hp, const float *dh, \
-                                                 float *di, float *dg, float *dp, size_t rows, size_t h) { \
-        gru_backward_body(g, hn, hp, dh, di, dg, dp, rows, h);                           \
+                                                 float *di, float *dg, uint16_t *bi, uint16_t *bg, float *si, \
+                                                 float *sg, const int32_t *tok, float *table, float *dp, \
+                                                 size_t rows, size_t h) {                \
+        gru_backward_outputs(g, hn, hp, dh, di, dg, bi, bg, si, sg, tok, table, dp, rows, h); \
     }                                                                                    \
     attributes static void gemv_rows_##suffix(const float *x, const float *w, size_t ldw, float *y, size_t k, \
                                               size_t n) {                                \
@@ -605,8 +683,8 @@ struct kernel_table {
     void (*gru_forward)(float *, const float *, const float *, float *, float *, size_t, size_t);
     void (*lstm_backward)(const float *, const float *, const float *, const float *, float *, uint16_t *, float *,
                           const int32_t *, float *, float *, size_t, size_t);
-    void (*gru_backward)(const float *, const float *, const float *, const float *, float *, float *, float *,
-                         size_t, size_t);
+    void (*gru_backward)(const float *, const float *, const float *, const float *, float *, float *, uint16_t *,
+                         uint16_t *, float *, float *, const int32_t *, float *, float *, size_t, size_t);
     void (*gemv_rows)(const float *, const float *, size_t, float *, size_t, size_t);
     void (*gemm_rows)(const float *, size_t, size_t, const float *, size_t, float *, size_t, size_t, size_t);
     void (*dot_rows)(const float *, size_t, size_t, const float *, size_t, float *, size_t, size_t, size_t);
@@ -709,8 +787,11 @@ void srnn_lstm_backward_step(const float *gates, const float *c_prev, const floa
 }
 
 void srnn_gru_backward_step(const float *gates, const float *hn, const float *h_prev, const float *dh,
-                            float *d_input, float *d_hidden, float *dh_prev, size_t rows, size_t h) {
-    table()->gru_backward(gates, hn, h_prev, dh, d_input, d_hidden, dh_prev, rows, h);
+                            float *d_input, float *d_hidden, uint16_t *input_bits, uint16_t *hidden_bits,
+                            float *input_sums, float *hidden_sums, const int32_t *tokens, float *token_table,
+                            float *dh_prev, size_t rows, size_t h) {
+    table()->gru_backward(gates, hn, h_prev, dh, d_input, d_hidden, input_bits, hidden_bits, input_sums, hidden_sums,
+                          tokens, token_table, dh_prev, rows, h);
 }
 
 void srnn_lstm_forward_step(float *gates, const float *c_prev, float *c_next, float *tanh_c, float *h_next,

@@ -73,18 +73,28 @@ package enum GateKernels {
     }
 
     /// GRU: from the activated gates `[rows, 3H]` (r, z, n), `hiddenN = W_hn h + b_hn`, the
-    /// previous state and d(loss)/d(h) (`[rows, H]` each), writes d(loss)/d(pre-activation)
+    /// previous state and d(loss)/d(h) (`[rows, H]` each), makes d(loss)/d(pre-activation)
     /// of the input side and of the hidden side (`[rows, 3H]`; the hidden side's n block is
     /// the input side's times r) and adds `dh ⊙ z` into `previousStateGradient` `[rows, H]`.
-    static func gruBackwardStep(
+    /// The two sides go to the outputs given, as `lstmBackwardStep`'s: the floats into
+    /// `inputSideGradient` and `hiddenSideGradient` (both or neither), the bits into
+    /// `inputSideBits` and `hiddenSideBits` (either), the column sums `[3H]` into
+    /// `inputSideSums` and `hiddenSideSums` (both or neither), and the input side's rows
+    /// into `tokenTable` `[V, 3H]` by `tokens`.
+    package static func gruBackwardStep(
         gates: UnsafePointer<Float>, hiddenN: UnsafePointer<Float>,
         previousStates: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-        inputSideGradient: UnsafeMutablePointer<Float>,
-        hiddenSideGradient: UnsafeMutablePointer<Float>,
+        inputSideGradient: UnsafeMutablePointer<Float>?, hiddenSideGradient: UnsafeMutablePointer<Float>?,
+        inputSideBits: UnsafeMutablePointer<UInt16>? = nil, hiddenSideBits: UnsafeMutablePointer<UInt16>? = nil,
+        inputSideSums: UnsafeMutablePointer<Float>? = nil, hiddenSideSums: UnsafeMutablePointer<Float>? = nil,
+        tokens: UnsafePointer<Int32>? = nil, tokenTable: UnsafeMutablePointer<Float>? = nil,
         previousStateGradient: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
     ) {
+        precondition((inputSideGradient == nil) == (hiddenSideGradient == nil), "the two sides' floats come together")
+        precondition((inputSideSums == nil) == (hiddenSideSums == nil), "the two sides' sums come together")
+        precondition((tokens == nil) == (tokenTable == nil), "tokens and their table come together")
         srnn_gru_backward_step(
-            gates, hiddenN, previousStates, outputGradient, inputSideGradient,
-            hiddenSideGradient, previousStateGradient, rows, hidden)
+            gates, hiddenN, previousStates, outputGradient, inputSideGradient, hiddenSideGradient, inputSideBits,
+            hiddenSideBits, inputSideSums, hiddenSideSums, tokens, tokenTable, previousStateGradient, rows, hidden)
     }
 }

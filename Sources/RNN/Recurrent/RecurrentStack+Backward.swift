@@ -74,19 +74,7 @@ extension RecurrentStack {
         let ldh = needs.gateGradientBlocks > 0 ? gH : H
         let rounded = gemms.precision == .bf16 ? workspace.roundedHiddenSide : nil
         rounded?.prepare(rows: T * B, cols: gH)
-        var forms = GateGradientForms()
-        if kernel.makesGateGradientForms {
-            forms.bits = rounded?.writableBits(from: 0, rows: T * B)
-            forms.floats = rounded == nil || !readsRoundedCopies
-            if hasBias {
-                workspace.biasGradientSums.zero()
-                forms.sums = workspace.biasGradientSums.pointer
-            }
-            if readsTokens(k) {
-                workspace.tokenWeightGradient.zero()
-                (forms.tokens, forms.tokenTable) = (tokens!, workspace.tokenWeightGradient.pointer)
-            }
-        }
+        let forms = kernel.makesGateGradientForms ? gateGradientForms(k, rows: T * B, tokens: tokens) : GateGradientForms()
         let pass = BackwardPass(
             steps: T, batchSize: B, hidden: H, activations: ActivationPointers(activations),
             outputGradient: d, inputSideGradient: inputSide, hiddenSideGradient: hiddenSide,
@@ -102,7 +90,8 @@ extension RecurrentStack {
                 forms: forms)
         }
         // The walk rounded the hidden side step by step; a separate input side is rounded
-        // here, once for its two products (none over token input: dW_ih is a scatter).
+        // here, once for its two products (none over token input: dW_ih is a scatter),
+        // unless the cell's steps made its bits too.
         let hiddenOperand = PrecisionGEMM.Operand.rounded(workspace.roundedHiddenSide, row: 0)
         guard inputSide != hiddenSide, !readsTokens(k) else {
             return GateGradients(
@@ -111,13 +100,43 @@ extension RecurrentStack {
                 forms: forms)
         }
         let roundedInput = workspace.roundedInputSide
-        profiler.measure(.weightGradients) {
-            roundedInput.prepare(rows: T * B, cols: gH)
-            roundedInput.round(inputSide, ld: gH, rows: T * B, at: 0)
+        if forms.inputBits == nil {
+            profiler.measure(.weightGradients) {
+                roundedInput.prepare(rows: T * B, cols: gH)
+                roundedInput.round(inputSide, ld: gH, rows: T * B, at: 0)
+            }
         }
         return GateGradients(
             inputSide: inputSide, hiddenSide: hiddenSide, inputOperand: .rounded(roundedInput, row: 0),
             hiddenOperand: hiddenOperand, forms: forms)
+    }
+
+    /// What the walk of layer-direction `k` (`rows` = T·B) asks of a cell that makes its
+    /// gate gradients' forms: in bf16 the bits (the hidden side's, and a separate input
+    /// side's unless the layer reads tokens), the floats only where products round their
+    /// own operands or run in fp32, the bias sums (zeroed) with biases, and over tokens
+    /// the token table (zeroed).
+    private func gateGradientForms(_ k: Int, rows: Int, tokens: UnsafePointer<Int32>?) -> GateGradientForms {
+        let gH = gateWidth, bf16 = gemms.precision == .bf16, separate = cellBuffers.separateHiddenSide
+        var forms = GateGradientForms(madeBySteps: true)
+        forms.floats = !bf16 || !readsRoundedCopies
+        if bf16 {
+            forms.bits = workspace.roundedHiddenSide.writableBits(from: 0, rows: rows)
+            if separate && !readsTokens(k) {
+                workspace.roundedInputSide.prepare(rows: rows, cols: gH)
+                forms.inputBits = workspace.roundedInputSide.writableBits(from: 0, rows: rows)
+            }
+        }
+        if hasBias {
+            workspace.biasGradientSums.zero()
+            forms.sums = workspace.biasGradientSums.pointer
+            if separate { forms.hiddenSums = workspace.biasGradientSums.pointer + gH }
+        }
+        if readsTokens(k) {
+            workspace.tokenWeightGradient.zero()
+            (forms.tokens, forms.tokenTable) = (tokens!, workspace.tokenWeightGradient.pointer)
+        }
+        return forms
     }
 
     /// The steps of a backward pass with the cell's type known (the existential opened
@@ -166,32 +185,17 @@ extension RecurrentStack {
             .transposed, .none, m: gH, n: H, k: T * B, a: hiddenSide, lda: gH, gradients.hiddenOperand,
             b: previousStates, ldb: H, statesOperand(k), beta: 1, c: g + weightHH[k].offset, ldc: H)
         let tokenInput = readsTokens(k)
-        // The input bias's gradient: the input side's column sums (with one gradient for
-        // both biases, RNN and LSTM, summed once for both; by the walk's steps when the
-        // cell made them there).
-        let sharedSums = hasBias && inputSide == hiddenSide
-        let summed = gradients.forms.sums != nil
-        if sharedSums && !summed { workspace.biasGradientSums.zero() }
-        let inputSums = !hasBias ? nil : sharedSums ? workspace.biasGradientSums.pointer : g + biasIH[k].offset
         let wih = w + weightIH[k].offset
         let gwih = g + weightIH[k].offset
-        if tokenInput {
-            if gradients.forms.tokenTable == nil {
-                gatherTokenRows(
-                    inputSide, tokens: tokens!, rows: T * B, width: gH, vocabulary: I,
-                    addingColumnSumsInto: summed ? nil : inputSums)
+        let forms = gradients.forms
+        if forms.madeBySteps {
+            if let inputSums = forms.sums {
+                BLAS.axpy(count: gH, alpha: 1, x: inputSums, y: g + biasIH[k].offset)
+                BLAS.axpy(count: gH, alpha: 1, x: forms.hiddenSums ?? inputSums, y: g + biasHH[k].offset)
             }
-            addTokenTable(width: gH, vocabulary: I, into: gwih)
-        } else if let inputSums, !summed {
-            Vector.addColumnSums(of: inputSide, rows: T * B, cols: gH, into: inputSums)
-        }
-        if hasBias {
-            if sharedSums {
-                BLAS.axpy(count: gH, alpha: 1, x: inputSums!, y: g + biasIH[k].offset)
-                BLAS.axpy(count: gH, alpha: 1, x: inputSums!, y: g + biasHH[k].offset)
-            } else {
-                Vector.addColumnSums(of: hiddenSide, rows: T * B, cols: gH, into: g + biasHH[k].offset)
-            }
+            if tokenInput { addTokenTable(width: gH, vocabulary: I, into: gwih) }
+        } else {
+            sumAndGatherInputSide(k, rows: T * B, g: g, gradients, tokens: tokens)
         }
         if tokenInput { return }
         let x = layerInput(k)
@@ -215,6 +219,35 @@ extension RecurrentStack {
         gemms.gemm(
             .none, .none, m: T * B, n: I, k: gH, a: inputSide, lda: gH, gradients.inputOperand, b: wih, ldb: I,
             .weight(version: parameters.version), beta: k > 0 ? 1 : 0, c: dx, ldc: I)
+    }
+
+    /// For a cell that leaves its gate gradients' sums and token rows to the weight
+    /// gradients (a layer of `rows` = T·B): the bias gradients as the sides' column sums
+    /// (one side, once, for both biases of a cell with one gate gradient), and over tokens
+    /// `dW_ih` by token, the input side's sums taken in the same pass.
+    /// - Complexity: O(rows·G·H), plus O(V·G·H) over tokens.
+    private func sumAndGatherInputSide(
+        _ k: Int, rows: Int, g: UnsafeMutablePointer<Float>, _ gradients: GateGradients, tokens: UnsafePointer<Int32>?
+    ) {
+        let gH = gateWidth, (inputSide, hiddenSide) = (gradients.inputSide, gradients.hiddenSide)
+        let sharedSums = hasBias && inputSide == hiddenSide
+        if sharedSums { workspace.biasGradientSums.zero() }
+        let inputSums = !hasBias ? nil : sharedSums ? workspace.biasGradientSums.pointer : g + biasIH[k].offset
+        if readsTokens(k) {
+            gatherTokenRows(
+                inputSide, tokens: tokens!, rows: rows, width: gH, vocabulary: layerInputSize(k),
+                addingColumnSumsInto: inputSums)
+            addTokenTable(width: gH, vocabulary: layerInputSize(k), into: g + weightIH[k].offset)
+        } else if let inputSums {
+            Vector.addColumnSums(of: inputSide, rows: rows, cols: gH, into: inputSums)
+        }
+        guard hasBias else { return }
+        if sharedSums {
+            BLAS.axpy(count: gH, alpha: 1, x: inputSums!, y: g + biasIH[k].offset)
+            BLAS.axpy(count: gH, alpha: 1, x: inputSums!, y: g + biasHH[k].offset)
+        } else {
+            Vector.addColumnSums(of: hiddenSide, rows: rows, cols: gH, into: g + biasHH[k].offset)
+        }
     }
 
     /// One-hot input (layer 0 over `tokens`, in the direction's order): `dW_ih[:, v] +=

@@ -83,11 +83,17 @@ void srnn_lstm_backward_step(const float *gates, const float *c_prev, const floa
                              float *dc, size_t rows, size_t h);
 
 /// GRU backward gate math for one step: `gates` [rows, 3h] holds the activated r, z, n;
-/// `hn` [rows, h] is `W_hn h + b_hn`; `h_prev`, `dh` [rows, h]. Writes d(pre-activation)
-/// of the input side `d_input` and of the hidden side `d_hidden` (the n block times r),
-/// both [rows, 3h], and adds the direct part `dh ⊙ z` into `dh_prev` [rows, h].
+/// `hn` [rows, h] is `W_hn h + b_hn`; `h_prev`, `dh` [rows, h]. Makes d(pre-activation)
+/// of the input side and of the hidden side (the n block times r), both [rows, 3h], in
+/// the forms of `srnn_lstm_backward_step` whose pointers are not NULL: the floats into
+/// `d_input` and `d_hidden` (both or neither), their bf16 bits into `input_bits` and
+/// `hidden_bits` (either), their column sums [3h] added into `input_sums` and
+/// `hidden_sums` (both or neither), and with `tokens` the input side's rows added into
+/// `token_table` [V, 3h]; and adds the direct part `dh ⊙ z` into `dh_prev` [rows, h].
 void srnn_gru_backward_step(const float *gates, const float *hn, const float *h_prev, const float *dh,
-                            float *d_input, float *d_hidden, float *dh_prev, size_t rows, size_t h);
+                            float *d_input, float *d_hidden, uint16_t *input_bits, uint16_t *hidden_bits,
+                            float *input_sums, float *hidden_sums, const int32_t *tokens, float *token_table,
+                            float *dh_prev, size_t rows, size_t h);
 
 /// One Adam step over `n` parameters `p` with gradients `g` and moments `m`, `v` (all
 /// separate buffers): `gi = g + weight_decay·p`, `m = β1·m + (1−β1)·gi`,

@@ -38,8 +38,7 @@ protocol CellKernel {
     /// Whether `backwardStep` writes its gate gradients in the forms `pass.forms` asks for
     /// (floats, bf16 bits, bias sums, token rows) in its one pass; otherwise it writes the
     /// floats, and the walk rounds them step by step and the weight gradients sum and
-    /// scatter them. Only for a cell whose two sides are one matrix (not
-    /// `CellBuffers.separateHiddenSide`).
+    /// scatter them.
     var makesGateGradientForms: Bool { get }
 }
 
@@ -155,22 +154,33 @@ struct BackwardPass {
     }
 }
 
-/// The forms a backward walk needs of its gate gradients `[T*B, G·H]`, which a cell with
+/// The forms a backward walk needs of its gate gradients `[T*B, G·H]` (of its input side
+/// and its hidden side, for a cell that keeps them apart), which a cell with
 /// `CellKernel.makesGateGradientForms` writes in its step's one pass.
 struct GateGradientForms {
-    /// Whether the floats are written (`BackwardPass.inputSideGradient`): read by fp32
-    /// products and by bf16 products that round their own operands
-    /// (`RecurrentStack.readsRoundedCopies` off).
+    /// Whether the cell's steps make these forms (else they write the floats alone, and
+    /// the weight gradients sum and gather them).
+    var madeBySteps = false
+    /// Whether the floats are written (`BackwardPass.inputSideGradient` and
+    /// `hiddenSideGradient`): read by fp32 products and by bf16 products that round their
+    /// own operands (`RecurrentStack.readsRoundedCopies` off).
     var floats = true
-    /// In bf16, the bits at row 0, rounded once for the carry product and the weight
-    /// gradients (`RecurrentWorkspace.roundedHiddenSide`).
+    /// In bf16, the hidden side's bits at row 0, rounded once for the carry product and
+    /// the weight gradients (`RecurrentWorkspace.roundedHiddenSide`).
     var bits: UnsafeMutablePointer<UInt16>? = nil
+    /// In bf16, for a cell whose sides differ, the input side's bits at row 0
+    /// (`RecurrentWorkspace.roundedInputSide`; none over token input, which no product
+    /// reads them for).
+    var inputBits: UnsafeMutablePointer<UInt16>? = nil
     /// With biases, `[G·H]` column sums over every step, added step by step (zeroed
-    /// before the walk): both biases' gradient.
+    /// before the walk; `RecurrentWorkspace.biasGradientSums`): the input side's, which
+    /// for a cell with one matrix is both biases' gradient.
     var sums: UnsafeMutablePointer<Float>? = nil
+    /// With biases, for a cell whose sides differ, the hidden side's column sums.
+    var hiddenSums: UnsafeMutablePointer<Float>? = nil
     /// Over token input, the tokens `[T*B]` (in the direction's order) and the `[V, G·H]`
-    /// table (zeroed before the walk) that each step's rows are added into, by token:
-    /// `dW_ih` transposed (`RecurrentWorkspace.tokenWeightGradient`).
+    /// table (zeroed before the walk) that each step's input-side rows are added into, by
+    /// token: `dW_ih` transposed (`RecurrentWorkspace.tokenWeightGradient`).
     var tokens: UnsafePointer<Int32>? = nil
     var tokenTable: UnsafeMutablePointer<Float>? = nil
 }

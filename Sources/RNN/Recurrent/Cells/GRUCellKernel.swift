@@ -66,13 +66,19 @@ struct GRUCellKernel: CellKernel {
         pass.profiler.measure(.elementwise) {
             if t == 0 { previous.update(repeating: 0, count: B * H) }
             // Per unit: dn = dh·(1−z)·(1−n²), dr = dn·hn·r(1−r), dz = dh·(h_prev − n)·z(1−z);
-            // the hidden side's n block is dn·r; dh_prev += dh·z (vectorized C kernel).
+            // the hidden side's n block is dn·r; dh_prev += dh·z (vectorized C kernel), the
+            // gate gradients in the forms the walk asks for.
+            let forms = pass.forms
             GateKernels.gruBackwardStep(
                 gates: pass.activations.gates! + t * B * G, hiddenN: pass.activations.auxiliary! + t * B * H,
                 previousStates: pass.activations.states + t * B * H, outputGradient: pass.outputGradient + t * B * H,
-                inputSideGradient: pass.inputSideGradient + t * B * G,
-                hiddenSideGradient: pass.hiddenSideGradient + t * B * G, previousStateGradient: previous,
-                rows: B, hidden: H)
+                inputSideGradient: forms.floats ? pass.inputSideGradient + t * B * G : nil,
+                hiddenSideGradient: forms.floats ? pass.hiddenSideGradient + t * B * G : nil,
+                inputSideBits: forms.inputBits.map { $0 + t * B * G }, hiddenSideBits: forms.bits.map { $0 + t * B * G },
+                inputSideSums: forms.sums, hiddenSideSums: forms.hiddenSums, tokens: forms.tokens.map { $0 + t * B },
+                tokenTable: forms.tokenTable, previousStateGradient: previous, rows: B, hidden: H)
         }
     }
+
+    var makesGateGradientForms: Bool { true }
 }

@@ -81,8 +81,9 @@ struct WorkspaceLayout: Equatable {
     var inputGradient: Int { denseInput }
     /// Token input: `dW_ih`'s rows gathered per token, transposed `[V, G·H]`.
     var tokenWeightGradient: Int { tokenInput ? inputSize * G * H : 0 }
-    /// `[G·H]` column sums shared by both bias gradients (cells with one gate gradient).
-    var biasGradientSums: Int { bias && !cell.separateHiddenSide ? G * H : 0 }
+    /// `[G·H]` column sums of the gate gradients: shared by both bias gradients (cells
+    /// with one gate gradient), or the input side's then the hidden side's.
+    var biasGradientSums: Int { bias ? (cell.separateHiddenSide ? 2 : 1) * G * H : 0 }
     /// One direction, dropout: d(loss)/d(a dropped input) before its mask `[T*B, H]`.
     var droppedInputGradient: Int { dropout && D == 1 ? rows * H : 0 }
     /// The cell's gate gradients `[T*B, ·H]`, the hidden side's when separate, and the
