@@ -117,8 +117,9 @@ SRNN_INLINE void unary_body(const float *src, float *dst, size_t n, float (*f)(f
     }
 }
 
-// The recurrent cells' backward gate math, one step of all rows; every pointer is a
-// separate buffer (restrict), so each row's loop over the hidden units vectorizes.
+// The recurrent cells' backward gate math, one step of all rows. Each row goes to a
+// function whose inputs and outputs are separate buffers, each gate block a restrict
+// parameter of its own, so that its loop over the hidden units vectorizes.
 // The LSTM's gate gradients go to any of four outputs, `outputs` a constant mask at each
 // call (SRNN_GATES_*), so that each combination compiles to its own loop: the floats, their
 // bf16 bits (rounded as srnn_to_bf16 rounds them), column sums added row after row, and
@@ -126,6 +127,13 @@ SRNN_INLINE void unary_body(const float *src, float *dst, size_t n, float (*f)(f
 enum { SRNN_GATES_FLOATS = 1, SRNN_GATES_BITS = 2, SRNN_GATES_SUMS = 4, SRNN_GATES_SCATTER = 8 };
 // The GRU's input side's bits (its hidden side's are SRNN_GATES_BITS): none over token input.
 enum { SRNN_GATES_INPUT_BITS = 16 };
+
+// `CASE(mask)` for every mask of the four outputs (1...15), then of the five (16...31):
+// the cases of a switch that calls a body with its mask a constant.
+#define SRNN_MASKS_1_15(CASE) CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) \
+    CASE(11) CASE(12) CASE(13) CASE(14) CASE(15)
+#define SRNN_MASKS_16_31(CASE) CASE(16) CASE(17) CASE(18) CASE(19) CASE(20) CASE(21) CASE(22) CASE(23) CASE(24) \
+    CASE(25) CASE(26) CASE(27) CASE(28) CASE(29) CASE(30) CASE(31)
 
 // Four blocks of h, the gates' i, f, g, o (each a restrict parameter of the row function,
 // so that the vectorizer needs no overlap check between blocks of one array).
@@ -191,11 +199,7 @@ SRNN_INLINE void lstm_backward_outputs(const float *gates, const float *c_prev, 
     int outputs = (d_gates ? SRNN_GATES_FLOATS : 0) | (d_bits ? SRNN_GATES_BITS : 0) | (sums ? SRNN_GATES_SUMS : 0) |
                   (tokens && table ? SRNN_GATES_SCATTER : 0);
     switch (outputs) {
-        SRNN_LSTM_BACKWARD_CASE(1) SRNN_LSTM_BACKWARD_CASE(2) SRNN_LSTM_BACKWARD_CASE(3)
-        SRNN_LSTM_BACKWARD_CASE(4) SRNN_LSTM_BACKWARD_CASE(5) SRNN_LSTM_BACKWARD_CASE(6)
-        SRNN_LSTM_BACKWARD_CASE(7) SRNN_LSTM_BACKWARD_CASE(8) SRNN_LSTM_BACKWARD_CASE(9)
-        SRNN_LSTM_BACKWARD_CASE(10) SRNN_LSTM_BACKWARD_CASE(11) SRNN_LSTM_BACKWARD_CASE(12)
-        SRNN_LSTM_BACKWARD_CASE(13) SRNN_LSTM_BACKWARD_CASE(14) SRNN_LSTM_BACKWARD_CASE(15)
+        SRNN_MASKS_1_15(SRNN_LSTM_BACKWARD_CASE)
     default: lstm_backward_body(gates, c_prev, tanh_c, dh, d_gates, d_bits, sums, tokens, table, dc, rows, h, 0);
     }
 }
@@ -277,17 +281,8 @@ SRNN_INLINE void gru_backward_outputs(const float *gates, const float *hn, const
                   (input_bits ? SRNN_GATES_INPUT_BITS : 0) | (input_sums && hidden_sums ? SRNN_GATES_SUMS : 0) |
                   (tokens && table ? SRNN_GATES_SCATTER : 0);
     switch (outputs) {
-        SRNN_GRU_BACKWARD_CASE(1) SRNN_GRU_BACKWARD_CASE(2) SRNN_GRU_BACKWARD_CASE(3)
-        SRNN_GRU_BACKWARD_CASE(4) SRNN_GRU_BACKWARD_CASE(5) SRNN_GRU_BACKWARD_CASE(6)
-        SRNN_GRU_BACKWARD_CASE(7) SRNN_GRU_BACKWARD_CASE(8) SRNN_GRU_BACKWARD_CASE(9)
-        SRNN_GRU_BACKWARD_CASE(10) SRNN_GRU_BACKWARD_CASE(11) SRNN_GRU_BACKWARD_CASE(12)
-        SRNN_GRU_BACKWARD_CASE(13) SRNN_GRU_BACKWARD_CASE(14) SRNN_GRU_BACKWARD_CASE(15)
-        SRNN_GRU_BACKWARD_CASE(16) SRNN_GRU_BACKWARD_CASE(17) SRNN_GRU_BACKWARD_CASE(18)
-        SRNN_GRU_BACKWARD_CASE(19) SRNN_GRU_BACKWARD_CASE(20) SRNN_GRU_BACKWARD_CASE(21)
-        SRNN_GRU_BACKWARD_CASE(22) SRNN_GRU_BACKWARD_CASE(23) SRNN_GRU_BACKWARD_CASE(24)
-        SRNN_GRU_BACKWARD_CASE(25) SRNN_GRU_BACKWARD_CASE(26) SRNN_GRU_BACKWARD_CASE(27)
-        SRNN_GRU_BACKWARD_CASE(28) SRNN_GRU_BACKWARD_CASE(29) SRNN_GRU_BACKWARD_CASE(30)
-        SRNN_GRU_BACKWARD_CASE(31)
+        SRNN_MASKS_1_15(SRNN_GRU_BACKWARD_CASE)
+        SRNN_MASKS_16_31(SRNN_GRU_BACKWARD_CASE)
     default:
         gru_backward_body(gates, hn, h_prev, dh, d_input, d_hidden, input_bits, hidden_bits, input_sums, hidden_sums,
                           tokens, table, dh_prev, rows, h, 0);
