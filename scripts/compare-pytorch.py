@@ -571,7 +571,7 @@ def main():
     busy_before = busy_fraction()
     config_args = [a for c in args.configs.split(",") if c.strip() for a in ("--config", c.strip())]
     config_args += ["--cell", args.cells]
-    torch_results, swift_results, busy, rounds = [], [], {}, {}
+    torch_results, swift_results, busy = [], [], {}
     with tempfile.TemporaryDirectory(prefix="compare-pytorch-") as tmp:
         configs_path = os.path.join(tmp, "configs.json")
         run([bench, "--list", "--json", configs_path] + config_args)
@@ -595,11 +595,11 @@ def main():
                     log(f"note: other processes used {100 * worst:.0f}% of the CPUs during {name} at {n} thread{'s' if n != 1 else ''}"
                         + (" (retrying)" if attempt < args.retries else ""))
                 best["attempts"] = attempt + 1
-                rounds[(name, n)] = [best]
+                pairs = [best]
                 for r in range(1, args.rounds):
                     log(f"round {r + 1}/{args.rounds}: {name} at {n} thread{'s' if n != 1 else ''}")
-                    rounds[(name, n)].append(run_pair(args, bench, torch_python, tmp, cfg, n))
-                chosen = median_rounds(rounds[(name, n)])
+                    pairs.append(run_pair(args, bench, torch_python, tmp, cfg, n))
+                chosen = median_rounds(pairs)
                 torch_results += chosen["torch"]
                 swift_results += chosen["swift"]
                 busy[(name, n)] = dict(best, ratios=chosen["ratios"])

@@ -74,7 +74,9 @@ extension RecurrentStack {
         let ldh = needs.gateGradientBlocks > 0 ? gH : H
         let rounded = gemms.precision == .bf16 ? workspace.roundedHiddenSide : nil
         rounded?.prepare(rows: T * B, cols: gH)
-        let forms = kernel.makesGateGradientForms ? gateGradientForms(k, rows: T * B, tokens: tokens) : GateGradientForms()
+        let forms =
+            kernel.makesGateGradientForms
+            ? gateGradientForms(k, rows: T * B, rounded: rounded, tokens: tokens) : GateGradientForms()
         let pass = BackwardPass(
             steps: T, batchSize: B, hidden: H, activations: ActivationPointers(activations),
             outputGradient: d, inputSideGradient: inputSide, hiddenSideGradient: hiddenSide,
@@ -112,16 +114,18 @@ extension RecurrentStack {
     }
 
     /// What the walk of layer-direction `k` (`rows` = T·B) asks of a cell that makes its
-    /// gate gradients' forms: in bf16 the bits (the hidden side's, and a separate input
-    /// side's unless the layer reads tokens), the floats only where products round their
-    /// own operands or run in fp32, the bias sums (zeroed) with biases, and over tokens
-    /// the token table (zeroed).
-    private func gateGradientForms(_ k: Int, rows: Int, tokens: UnsafePointer<Int32>?) -> GateGradientForms {
-        let gH = gateWidth, bf16 = gemms.precision == .bf16, separate = cellBuffers.separateHiddenSide
+    /// gate gradients' forms: in bf16 (`rounded`, the hidden side's copy, prepared) the
+    /// bits (the hidden side's, and a separate input side's unless the layer reads
+    /// tokens), the floats only where products round their own operands or run in fp32,
+    /// the bias sums (zeroed) with biases, and over tokens the token table (zeroed).
+    private func gateGradientForms(
+        _ k: Int, rows: Int, rounded: RoundedActivation?, tokens: UnsafePointer<Int32>?
+    ) -> GateGradientForms {
+        let gH = gateWidth, separate = cellBuffers.separateHiddenSide
         var forms = GateGradientForms(madeBySteps: true)
-        forms.floats = !bf16 || !readsRoundedCopies
-        if bf16 {
-            forms.bits = workspace.roundedHiddenSide.writableBits(from: 0, rows: rows)
+        forms.floats = rounded == nil || !readsRoundedCopies
+        if let rounded {
+            forms.bits = rounded.writableBits(from: 0, rows: rows)
             if separate && !readsTokens(k) {
                 workspace.roundedInputSide.prepare(rows: rows, cols: gH)
                 forms.inputBits = workspace.roundedInputSide.writableBits(from: 0, rows: rows)
@@ -187,17 +191,19 @@ extension RecurrentStack {
         let tokenInput = readsTokens(k)
         let wih = w + weightIH[k].offset
         let gwih = g + weightIH[k].offset
-        let forms = gradients.forms
-        if forms.madeBySteps {
-            if let inputSums = forms.sums {
-                BLAS.axpy(count: gH, alpha: 1, x: inputSums, y: g + biasIH[k].offset)
-                BLAS.axpy(count: gH, alpha: 1, x: forms.hiddenSums ?? inputSums, y: g + biasHH[k].offset)
-            }
-            if tokenInput { addTokenTable(width: gH, vocabulary: I, into: gwih) }
-        } else {
-            sumAndGatherInputSide(k, rows: T * B, g: g, gradients, tokens: tokens)
+        // The biases' gradients from the column sums (one for both biases of a cell with
+        // one gate gradient) and, over tokens, dW_ih from its table: made by the walk's
+        // steps, or here for a cell that leaves them.
+        if !gradients.forms.madeBySteps { sumAndGatherGateGradients(k, rows: T * B, gradients, tokens: tokens) }
+        if hasBias {
+            let sums = workspace.biasGradientSums.pointer
+            BLAS.axpy(count: gH, alpha: 1, x: sums, y: g + biasIH[k].offset)
+            BLAS.axpy(count: gH, alpha: 1, x: cellBuffers.separateHiddenSide ? sums + gH : sums, y: g + biasHH[k].offset)
         }
-        if tokenInput { return }
+        if tokenInput {
+            addTokenTable(width: gH, vocabulary: I, into: gwih)
+            return
+        }
         let x = layerInput(k)
         gemms.gemm(
             .transposed, .none, m: gH, n: I, k: T * B, a: inputSide, lda: gH, gradients.inputOperand, b: x, ldb: I,
@@ -222,31 +228,25 @@ extension RecurrentStack {
     }
 
     /// For a cell that leaves its gate gradients' sums and token rows to the weight
-    /// gradients (a layer of `rows` = T·B): the bias gradients as the sides' column sums
-    /// (one side, once, for both biases of a cell with one gate gradient), and over tokens
-    /// `dW_ih` by token, the input side's sums taken in the same pass.
+    /// gradients (a layer of `rows` = T·B), what a cell's steps make
+    /// (`GateGradientForms`): with biases the input side's column sums into
+    /// `biasGradientSums` (zeroed), a separate hidden side's after them, and over tokens
+    /// `dW_ih`'s table, the input side's sums taken in the same pass.
     /// - Complexity: O(rows·G·H), plus O(V·G·H) over tokens.
-    private func sumAndGatherInputSide(
-        _ k: Int, rows: Int, g: UnsafeMutablePointer<Float>, _ gradients: GateGradients, tokens: UnsafePointer<Int32>?
+    private func sumAndGatherGateGradients(
+        _ k: Int, rows: Int, _ gradients: GateGradients, tokens: UnsafePointer<Int32>?
     ) {
-        let gH = gateWidth, (inputSide, hiddenSide) = (gradients.inputSide, gradients.hiddenSide)
-        let sharedSums = hasBias && inputSide == hiddenSide
-        if sharedSums { workspace.biasGradientSums.zero() }
-        let inputSums = !hasBias ? nil : sharedSums ? workspace.biasGradientSums.pointer : g + biasIH[k].offset
+        let gH = gateWidth, sums = hasBias ? workspace.biasGradientSums.pointer : nil
+        if hasBias { workspace.biasGradientSums.zero() }
         if readsTokens(k) {
             gatherTokenRows(
-                inputSide, tokens: tokens!, rows: rows, width: gH, vocabulary: layerInputSize(k),
-                addingColumnSumsInto: inputSums)
-            addTokenTable(width: gH, vocabulary: layerInputSize(k), into: g + weightIH[k].offset)
-        } else if let inputSums {
-            Vector.addColumnSums(of: inputSide, rows: rows, cols: gH, into: inputSums)
+                gradients.inputSide, tokens: tokens!, rows: rows, width: gH, vocabulary: layerInputSize(k),
+                addingColumnSumsInto: sums)
+        } else if let sums {
+            Vector.addColumnSums(of: gradients.inputSide, rows: rows, cols: gH, into: sums)
         }
-        guard hasBias else { return }
-        if sharedSums {
-            BLAS.axpy(count: gH, alpha: 1, x: inputSums!, y: g + biasIH[k].offset)
-            BLAS.axpy(count: gH, alpha: 1, x: inputSums!, y: g + biasHH[k].offset)
-        } else {
-            Vector.addColumnSums(of: hiddenSide, rows: rows, cols: gH, into: g + biasHH[k].offset)
+        if let sums, cellBuffers.separateHiddenSide {
+            Vector.addColumnSums(of: gradients.hiddenSide, rows: rows, cols: gH, into: sums + gH)
         }
     }
 
